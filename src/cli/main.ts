@@ -1,0 +1,92 @@
+/**
+ * `lvscope <command> …`: dispatch, --help, --version, and the one table that maps error classes
+ * to exit status (zx's `Fail` idea). Commands hold no process-global state, so tests call
+ * main() in-process with fake streams.
+ */
+import { readFileSync } from 'node:fs';
+import { CaptureFormatError } from '../capture/index.js';
+import { UsageError, type CommandIO } from './command.js';
+import { COMMANDS, findCommand } from './registry.js';
+
+export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2 } as const;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `lvscope — make Linux Virtual Server (LVS/IPVS) traffic understandable
+
+Usage: lvscope <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'lvscope <command> --help' for a command's options and examples.
+Options: -h, --help   this help;  -V, --version   print the version
+
+Exit status: 0 success; 1 done, but the input had problems (damaged frames, warnings);
+2 usage error or unreadable input. 'validate' uses 0 clean, 1 warnings, 2 errors, 3 unusable input.
+Colour is used only on a terminal, never when NO_COLOR is set.
+
+Example:
+  lvscope decode -r captures/seed-dr-kernel.pcap`;
+}
+
+export async function main(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    const entry = topic === undefined ? undefined : findCommand(topic);
+    io.stdout.write(`${entry === undefined ? usage() : (await entry.load()).help}\n`);
+    return first === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (first === '-V' || first === '--version') {
+    io.stdout.write(`lvscope ${version()}\n`);
+    return EXIT.OK;
+  }
+  const entry = findCommand(first);
+  if (entry === undefined) {
+    io.stderr.write(`lvscope: unknown command '${first}'\n\n${usage()}\n`);
+    return EXIT.USAGE;
+  }
+  const command = await entry.load();
+  if (rest.includes('-h') || rest.includes('--help')) {
+    io.stdout.write(`${command.help}\n`);
+    return EXIT.OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    return reportError(e, first, io);
+  }
+}
+
+function reportError(e: unknown, command: string, io: CommandIO): number {
+  if (e instanceof UsageError) {
+    io.stderr.write(`lvscope ${command}: ${e.message}\nRun 'lvscope ${command} --help' for usage.\n`);
+    return EXIT.USAGE;
+  }
+  if (e instanceof CaptureFormatError) {
+    io.stderr.write(`lvscope ${command}: ${e.message}\n`);
+    return EXIT.USAGE;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === 'string' && typeof err.path === 'string') {
+    io.stderr.write(`lvscope ${command}: ${err.path}: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof Error && err.name.endsWith('Error') && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError') {
+    // Stage errors (ReplayError, ScenarioError, LabError, …) carry a message meant for the user.
+    io.stderr.write(`lvscope ${command}: ${err.message}\n`);
+    return (err as { exitCode?: number }).exitCode ?? EXIT.USAGE;
+  }
+  io.stderr.write(`lvscope ${command}: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  return EXIT.USAGE;
+}
+
+function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}

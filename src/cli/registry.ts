@@ -1,0 +1,19 @@
+/**
+ * The commands `lvscope` knows, loaded lazily so `lvscope decode` never pays for React and ink,
+ * and so the optional native `cap` module is only touched by the commands that send or capture.
+ */
+import type { Command } from './command.js';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'decode', summary: 'print every frame of a capture, decoded (text or ndjson)', load: async () => (await import('./commands/decode.js')).decodeCommand },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

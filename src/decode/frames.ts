@@ -1,0 +1,74 @@
+/**
+ * Open one or more captures and yield decoded frames, merged by timestamp (like mergecap), so a
+ * director's two interfaces read as one story. Frames are renumbered 1.. in merged order; the
+ * file each came from is `file` (index into `paths`) and its number there is `fileFrame`.
+ */
+import { CaptureReader, type CaptureInfo, type CaptureIssue } from '../capture/index.js';
+import type { DecodedFrame } from '../wire/records.js';
+import { FrameDecoder, type DecodeOptions } from './decoder.js';
+
+export interface SourcedFrame extends DecodedFrame {
+  readonly file: number;
+  readonly fileFrame: number;
+}
+
+export interface FrameSource extends Iterable<SourcedFrame> {
+  readonly paths: readonly string[];
+  readonly infos: readonly CaptureInfo[];
+  /** Capture-level problems of every file, appended while reading. */
+  readonly issues: readonly (CaptureIssue & { readonly file: string })[];
+  close(): void;
+}
+
+/** Throws CaptureFormatError (from the capture stage) when a file cannot be opened at all. */
+export function openFrames(paths: readonly string[], options: DecodeOptions = {}): FrameSource {
+  const readers = paths.map((p) => CaptureReader.open(p));
+  const decoder = new FrameDecoder(options);
+  const issues: (CaptureIssue & { file: string })[] = [];
+  const seen = readers.map(() => 0);
+  const collect = (i: number): void => {
+    const r = readers[i]!;
+    for (; seen[i]! < r.issues.length; seen[i]!++) issues.push({ ...r.issues[seen[i]!]!, file: paths[i]! });
+  };
+  function* iterate(): Generator<SourcedFrame> {
+    let n = 0;
+    if (readers.length === 1) {
+      const r = readers[0]!;
+      while (r.next()) {
+        const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, ++n, r.tsSec, r.tsNsec, r.len, r.iface, r.comment) as SourcedFrame;
+        (f as { file: number }).file = 0;
+        (f as { fileFrame: number }).fileFrame = r.n;
+        yield f;
+      }
+      collect(0);
+      return;
+    }
+    // k-way merge: decode each reader's current frame eagerly (the cursor's bytes die on next()).
+    const heads: (SourcedFrame | null)[] = readers.map((r, i) => advance(r, i));
+    function advance(r: CaptureReader, i: number): SourcedFrame | null {
+      if (!r.next()) { collect(i); return null; }
+      const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, 0, r.tsSec, r.tsNsec, r.len, r.iface, r.comment);
+      return { ...f, file: i, fileFrame: r.n };
+    }
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h === null || h === undefined) continue;
+        const b = best < 0 ? null : heads[best]!;
+        if (b === null || h.tsSec < b.tsSec || (h.tsSec === b.tsSec && h.tsNsec < b.tsNsec)) best = i;
+      }
+      if (best < 0) return;
+      const f = heads[best]!;
+      yield { ...f, n: ++n };
+      heads[best] = advance(readers[best]!, best);
+    }
+  }
+  return {
+    paths,
+    infos: readers.map((r) => r.info),
+    issues,
+    [Symbol.iterator]: iterate,
+    close: () => { for (const r of readers) r.close(); },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The cluster as lvscope describes it: the schema of `lvscope analyze --format json`, and of the
+ * truth files that `lvscope synth --truth` and `lvscope lab capture --truth` write.
+ *
+ * It lives in `ipvs` (kernel vocabulary, no packets) so that the simulator and the lab can write
+ * truth without importing the inference engine, and the model can be graded against it.
+ */
+
+export type ForwardingMethod = 'dr' | 'nat' | 'tun' | 'fullnat' | 'unknown';
+
+export type SchedulerName =
+  | 'rr' | 'wrr' | 'lc' | 'wlc' | 'sed' | 'nq' | 'fo' | 'ovf' | 'twos'
+  | 'sh' | 'dh' | 'lblc' | 'lblcr' | 'mh';
+
+export type HostRole = 'client' | 'gateway' | 'director' | 'real-server' | 'other';
+
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+/** Stable finding codes (issue 5). New codes may be added; existing ones never change meaning. */
+export type FindingCode =
+  | 'rs-answers-arp-for-vip'
+  | 'vip-arp-flapping'
+  | 'rs-announces-vip'
+  | 'vip-primary-on-director'
+  | 'dr-reply-via-director'
+  | 'nat-reply-bypasses-director'
+  | 'dr-port-mapping'
+  | 'no-real-server'
+  | 'rs-not-responding'
+  | 'tun-mtu'
+  | 'icmp-redirect-from-director'
+  | 'quiesced-server-used'
+  | 'rules-mismatch'
+  | 'persistence-broken';
+
+export interface HostReport {
+  readonly ip: string;
+  readonly mac: string | null;
+  readonly role: HostRole;
+  readonly name: string | null;
+}
+
+export interface SchedulerCandidate {
+  readonly name: SchedulerName;
+  readonly score: number;
+  /** Weights by RIP, where the scheduler uses them and they were inferred or given. */
+  readonly weights?: Readonly<Record<string, number>>;
+}
+
+export interface SchedulerReport {
+  readonly name: SchedulerName | 'ambiguous' | 'unknown';
+  /** 0.0 to 1.0 */
+  readonly confidence: number;
+  readonly candidates: readonly SchedulerCandidate[];
+}
+
+export interface RealServerReport {
+  readonly ip: string;
+  readonly port: number;
+  readonly mac: string | null;
+  readonly weight?: number;
+  /** Connections this real server received in the capture. */
+  readonly connections: number;
+  readonly activeAtEnd: number;
+  readonly inactiveAtEnd: number;
+}
+
+export interface ServiceReport {
+  readonly vip: string;
+  /** 0 for a port-0 (all ports) service. */
+  readonly port: number;
+  readonly protocol: 'tcp' | 'udp';
+  readonly fwmark: number | null;
+  readonly method: ForwardingMethod;
+  /** Why the method is what it is, or why it is unknown. */
+  readonly methodEvidence?: readonly string[];
+  readonly director: { readonly ip: string | null; readonly mac: string | null };
+  readonly scheduler: SchedulerReport;
+  readonly persistence: null | { readonly timeoutAtLeast: number };
+  readonly realServers: readonly RealServerReport[];
+}
+
+export interface ConnectionReport {
+  readonly protocol: 'tcp' | 'udp';
+  /** "ip:port" */
+  readonly client: string;
+  readonly virtual: string;
+  readonly realServer: string | null;
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+  /** IPVS state name as ipvsadm -Lnc prints it: ESTABLISHED, SYN_RECV, TIME_WAIT, CLOSE, ... */
+  readonly state: string;
+}
+
+export interface FindingReport {
+  readonly code: FindingCode;
+  readonly severity: FindingSeverity;
+  readonly message: string;
+  readonly frames: readonly number[];
+}
+
+export interface ClusterReport {
+  readonly capture: { readonly files: readonly string[]; readonly frames: number };
+  readonly hosts: readonly HostReport[];
+  readonly services: readonly ServiceReport[];
+  /** In order of first frame. */
+  readonly connections: readonly ConnectionReport[];
+  readonly findings: readonly FindingReport[];
+}

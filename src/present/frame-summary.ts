@@ -1,0 +1,162 @@
+/**
+ * One line per frame in tcpdump's `-n -e` voice: link header, then each layer's summary, IPIP as
+ * nested "IP outer > outer: IP inner > inner: …". Pure text; the caller adds colour.
+ */
+import { ethertypeName } from '../wire/ethernet.js';
+import { ipProtoName } from '../wire/ipv4.js';
+import { sllPacketTypeName } from '../wire/sll.js';
+import type { ArpRecord, DecodedFrame, IcmpRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord } from '../wire/records.js';
+
+export interface FrameLineOptions {
+  /** tcpdump -v: show the IPv4 header fields (tos, ttl, id, offset, flags, proto, length). */
+  readonly verbose?: boolean;
+}
+
+/** Everything after the timestamp: "02:aa:… > ff:ff:…, ethertype ARP (0x0806), length 42: Request who-has …". */
+export function formatFrameLine(frame: DecodedFrame, options: FrameLineOptions = {}): string {
+  const layers = frame.layers;
+  let text = '';
+  let i = 0;
+  const first = layers[0];
+  if (first === undefined) {
+    text = `[${frame.caplen} bytes, link type ${frame.linkType}]`;
+  } else if (first.type === 'eth') {
+    text = `${first.src} > ${first.dst}, `;
+    i = 1;
+    let ethertype = first.ethertype;
+    while (i < layers.length) {
+      const l = layers[i]!;
+      if (l.type !== 'vlan') break;
+      text += `ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), vlan ${l.id}, p ${l.pcp}${l.dei ? ', DEI' : ''}, `;
+      ethertype = l.ethertype;
+      i++;
+    }
+    text += `ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), length ${frame.len}: `;
+  } else if (first.type === 'sll' || first.type === 'sll2') {
+    const ifx = first.type === 'sll2' ? ` ifindex ${first.ifindex}` : '';
+    text = `${sllPacketTypeName(first.pktType)}${ifx} ${first.src} ethertype ${ethertypeName(first.protocol)} (0x${hex4(first.protocol)}), length ${frame.len}: `;
+    i = 1;
+  }
+  text += formatNetwork(layers, i, frame.len, options);
+  if (frame.issues.length > 0) {
+    // Offload is normal on a sender's capture: a short tag, not a paragraph on every line.
+    text += ` [${frame.issues.map((x) => (x.code === 'checksum-offloaded' ? `${x.layer} cksum offloaded` : `${x.code}: ${x.message}`)).join('; ')}]`;
+  }
+  return text;
+}
+
+function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: number, options: FrameLineOptions): string {
+  let out = '';
+  for (let i = start; i < layers.length; i++) {
+    const l = layers[i]!;
+    switch (l.type) {
+      case 'arp': return out + formatArp(l);
+      case 'ipv4': {
+        const next = layers[i + 1];
+        const v = options.verbose
+          ? `(tos 0x${l.tos.toString(16)}, ttl ${l.ttl}, id ${l.id}, offset ${l.fragOffset}, flags [${l.df ? 'DF' : l.mf ? '+' : 'none'}], proto ${ipProtoName(l.proto)} (${l.proto}), length ${l.totalLength}${l.checksumOk === false ? ', bad cksum' : ''})\n    `
+          : '';
+        if (next?.type === 'tcp' || next?.type === 'udp') {
+          return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
+        }
+        if (next?.type === 'icmp') return `${out}IP ${v}${l.src} > ${l.dst}: ${formatIcmp(next, l.totalLength - l.headerLength)}`;
+        if (next?.type === 'ipv4' || next?.type === 'ipv6' || next?.type === 'gre') {
+          out += `IP ${v}${l.src} > ${l.dst}: `;
+          continue;
+        }
+        return `${out}IP ${v}${l.src} > ${l.dst}: ${l.fragOffset > 0 ? `fragment offset ${l.fragOffset}, ` : ''}${ipProtoName(l.proto)}, length ${l.totalLength - l.headerLength}`;
+      }
+      case 'ipv6': {
+        const next = layers[i + 1];
+        if (next?.type === 'tcp' || next?.type === 'udp') {
+          return `${out}IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
+        }
+        if (next !== undefined && (next.type === 'ipv4' || next.type === 'ipv6' || next.type === 'gre')) {
+          out += `IP6 ${l.src} > ${l.dst}: `;
+          continue;
+        }
+        return `${out}IP6 ${l.src} > ${l.dst}: ${ipProtoName(l.nextHeader)}, length ${l.payloadLength}`;
+      }
+      case 'gre':
+        out += `GREv${l.version}, ${l.keyPresent ? `key=0x${(l.key ?? 0).toString(16)}, ` : ''}proto ${ethertypeName(l.protocol)} (0x${hex4(l.protocol)}): `;
+        continue;
+      default:
+        continue;
+    }
+  }
+  return out === '' ? `length ${frameLen}` : `${out.replace(/: $/, '')}`;
+}
+
+function formatArp(a: ArpRecord): string {
+  if (a.op === 1) {
+    if (a.gratuitous) return `ARP, Announcement ${a.spa}, length 28`;
+    return `ARP, Request who-has ${a.tpa}${a.tha !== '00:00:00:00:00:00' ? ` (${a.tha})` : ''} tell ${a.spa}, length 28`;
+  }
+  if (a.op === 2) return `ARP, Reply ${a.spa} is-at ${a.sha}${a.gratuitous ? ' (gratuitous)' : ''}, length 28`;
+  return `ARP, op ${a.op} ${a.spa} (${a.sha}) > ${a.tpa}, length 28`;
+}
+
+/** tcpdump's flag text: [S], [S.], [.], [P.], [F.], [R], [R.], [SEW]. */
+function tcpdumpFlags(bits: number): string {
+  let s = '';
+  if (bits & 0x02) s += 'S';
+  if (bits & 0x01) s += 'F';
+  if (bits & 0x08) s += 'P';
+  if (bits & 0x04) s += 'R';
+  if (bits & 0x20) s += 'U';
+  if (bits & 0x40) s += 'E';
+  if (bits & 0x80) s += 'W';
+  if (bits & 0x10) s += '.';
+  return s === '' ? 'none' : s;
+}
+
+function formatTcp(t: TcpRecord): string {
+  const parts = [`Flags [${tcpdumpFlags(t.flagBits)}]`];
+  const syn = (t.flagBits & 0x02) !== 0;
+  if (t.payloadLength > 0) parts.push(`seq ${t.seq}:${(t.seq + t.payloadLength) >>> 0}`);
+  else if (syn || (t.flagBits & 0x05) !== 0 || (t.flagBits & 0x10) === 0) parts.push(`seq ${t.seq}`);
+  if (t.flagBits & 0x10) parts.push(`ack ${t.ack}`);
+  parts.push(`win ${t.window}`);
+  if (t.options.length > 0) parts.push(`options [${t.options.map(formatTcpOption).join(',')}]`);
+  parts.push(`length ${t.payloadLength}`);
+  return parts.join(', ');
+}
+
+function formatTcpOption(o: TcpOption): string {
+  switch (o.kind) {
+    case 'eol': return 'eol';
+    case 'nop': return 'nop';
+    case 'mss': return `mss ${o.value}`;
+    case 'wscale': return `wscale ${o.value}`;
+    case 'sackOk': return 'sackOK';
+    case 'sack': return `sack ${o.blocks.length} ${o.blocks.map(([l, r]) => `{${l}:${r}}`).join('')}`;
+    case 'ts': return `TS val ${o.tsval} ecr ${o.tsecr}`;
+    case 'tfo': return o.cookie === '' ? 'tfo cookiereq' : `tfo cookie ${o.cookie}`;
+    case 'toa': return `toa ${o.addr}:${o.port}`;
+    case 'unknown': return `opt-${o.code}:${o.data}`;
+  }
+}
+
+function formatUdp(u: UdpRecord): string {
+  return `UDP, length ${u.payloadLength}`;
+}
+
+const ICMP_NAMES: Readonly<Record<number, string>> = { 0: 'echo reply', 8: 'echo request', 11: 'time exceeded in-transit', 5: 'redirect' };
+const UNREACH: Readonly<Record<number, string>> = { 0: 'net', 1: 'host', 2: 'protocol', 3: 'port', 4: 'need to frag', 13: 'administratively prohibited' };
+
+function formatIcmp(c: IcmpRecord, length: number): string {
+  if (c.icmpType === 3) {
+    const q = c.quoted;
+    const what = q === null ? '' : c.code === 3 && q.dstPort !== null ? `${q.dst} ${ipProtoName(q.proto).toLowerCase()} port ${q.dstPort}` : q.dst;
+    const reason = c.code === 4 ? `need to frag (mtu ${c.mtu ?? 0})` : `${UNREACH[c.code] ?? `code ${c.code}`} unreachable`;
+    return `ICMP ${what}${what === '' ? '' : ' '}${reason}, length ${length}`;
+  }
+  if (c.icmpType === 5) return `ICMP redirect ${c.quoted?.dst ?? '?'} to host ${c.gateway ?? '?'}, length ${length}`;
+  const name = ICMP_NAMES[c.icmpType] ?? `type ${c.icmpType} code ${c.code}`;
+  const echo = c.echoId !== null ? `, id ${c.echoId}, seq ${c.echoSeq}` : '';
+  return `ICMP ${name}${echo}, length ${length}`;
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}

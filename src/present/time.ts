@@ -1,0 +1,26 @@
+/** Timestamp text. Times are UTC so output does not depend on the machine's zone (goldens, CI). */
+
+const NS_PAD = '000000000';
+
+/** "1700000000.123456789": the ndjson `ts`, always nine fractional digits. */
+export function formatEpochNs(sec: number, nsec: number): string {
+  const f = String(nsec);
+  return `${sec}.${NS_PAD.slice(f.length)}${f}`;
+}
+
+/** "08:33:03.961526" (µs) or "08:33:03.961526123" (ns), UTC time of day, like tcpdump's default. */
+export function formatTimeOfDay(sec: number, nsec: number, nanosecond: boolean): string {
+  const day = ((sec % 86400) + 86400) % 86400;
+  const h = Math.floor(day / 3600), m = Math.floor((day % 3600) / 60), s = day % 60;
+  const frac = nanosecond ? `${NS_PAD.slice(String(nsec).length)}${nsec}` : String(Math.floor(nsec / 1000)).padStart(6, '0');
+  return `${two(h)}:${two(m)}:${two(s)}.${frac}`;
+}
+
+/** Seconds (with fraction) between two timestamps, for relative time columns. */
+export function secondsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return (bSec - aSec) + (bNsec - aNsec) / 1e9;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}

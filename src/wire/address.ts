@@ -1,0 +1,136 @@
+/**
+ * Address text <-> numbers. Formatting is cached: a capture has few distinct addresses and many
+ * frames, and building "192.168.23.100" from four bytes on every frame would dominate decoding.
+ * Caches are bounded (cleared when full) so memory stays flat on captures with millions of hosts.
+ */
+import type { Ipv4Addr, MacAddr } from './records.js';
+
+const CACHE_LIMIT = 1 << 16;
+
+const ipv4Text = new Map<number, string>();
+const ipv4Value = new Map<string, number>();
+const macText = new Map<number, string>();
+const macValue = new Map<string, Uint8Array>();
+
+const HEX2: string[] = [];
+for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
+
+/** The IPv4 address at buf[off..off+4) as dotted text. */
+export function formatIpv4At(buf: Uint8Array, off: number): Ipv4Addr {
+  const v = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+  return formatIpv4(v);
+}
+
+/** A 32-bit address value as dotted text. */
+export function formatIpv4(v: number): Ipv4Addr {
+  let s = ipv4Text.get(v);
+  if (s === undefined) {
+    s = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    if (ipv4Text.size >= CACHE_LIMIT) ipv4Text.clear();
+    ipv4Text.set(v, s);
+  }
+  return s;
+}
+
+/** Dotted text to a 32-bit value; NaN when the text is not an IPv4 address. */
+export function parseIpv4(text: string): number {
+  let v = ipv4Value.get(text);
+  if (v !== undefined) return v;
+  const parts = text.split('.');
+  if (parts.length !== 4) return NaN;
+  v = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return NaN;
+    const n = Number(p);
+    if (n > 255) return NaN;
+    v = v * 256 + n;
+  }
+  if (ipv4Value.size >= CACHE_LIMIT) ipv4Value.clear();
+  ipv4Value.set(text, v);
+  return v;
+}
+
+export function isIpv4(text: string): boolean {
+  return !Number.isNaN(parseIpv4(text));
+}
+
+export function writeIpv4(buf: Uint8Array, off: number, text: Ipv4Addr): void {
+  const v = parseIpv4(text);
+  if (Number.isNaN(v)) throw new TypeError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  buf[off] = v >>> 24;
+  buf[off + 1] = (v >>> 16) & 255;
+  buf[off + 2] = (v >>> 8) & 255;
+  buf[off + 3] = v & 255;
+}
+
+/** The 6-byte MAC address at buf[off..off+6) as lower-case colon text. */
+export function formatMacAt(buf: Uint8Array, off: number): MacAddr {
+  const hi = (buf[off]! << 8) | buf[off + 1]!;
+  const lo = ((buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!) >>> 0;
+  const key = hi * 0x100000000 + lo;
+  let s = macText.get(key);
+  if (s === undefined) {
+    s = `${HEX2[buf[off]!]}:${HEX2[buf[off + 1]!]}:${HEX2[buf[off + 2]!]}:${HEX2[buf[off + 3]!]}:${HEX2[buf[off + 4]!]}:${HEX2[buf[off + 5]!]}`;
+    if (macText.size >= CACHE_LIMIT) macText.clear();
+    macText.set(key, s);
+  }
+  return s;
+}
+
+/** Colon (or dash) separated MAC text to 6 bytes; null when it is not a MAC address. */
+export function parseMac(text: string): Uint8Array | null {
+  const cached = macValue.get(text);
+  if (cached !== undefined) return cached;
+  const parts = text.split(/[:-]/);
+  if (parts.length !== 6) return null;
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) {
+    const p = parts[i]!;
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
+    out[i] = parseInt(p, 16);
+  }
+  if (macValue.size >= CACHE_LIMIT) macValue.clear();
+  macValue.set(text, out);
+  return out;
+}
+
+export function writeMac(buf: Uint8Array, off: number, text: MacAddr): void {
+  const mac = parseMac(text);
+  if (mac === null) throw new TypeError(`not a MAC address: ${JSON.stringify(text)}`);
+  buf.set(mac, off);
+}
+
+export const BROADCAST_MAC: MacAddr = 'ff:ff:ff:ff:ff:ff';
+export const ZERO_MAC: MacAddr = '00:00:00:00:00:00';
+
+/** RFC 5952 text of the IPv6 address at buf[off..off+16): lower case, longest zero run as "::". */
+export function formatIpv6At(buf: Uint8Array, off: number): string {
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (a: number, b: number): string => words.slice(a, b).map((w) => w.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+}
+
+/** Lower-case hex of buf[off..off+len). */
+export function hexOf(buf: Uint8Array, off: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += HEX2[buf[off + i]!];
+  return s;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const clean = hex.replace(/[^0-9a-fA-F]/g, '');
+  const out = new Uint8Array(clean.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}

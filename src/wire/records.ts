@@ -1,0 +1,247 @@
+/**
+ * Plain, readonly, JSON-serialisable records: what every stage after `decode` sees.
+ *
+ * Views (in this folder) read fields out of bytes; records are the values they produce. A record
+ * never points back into the capture buffer, so it can be kept, compared and serialised freely.
+ * Field names are the ndjson names of `lvscope decode --format ndjson` (issue 2), so a record is
+ * printed by JSON.stringify without a mapping table.
+ *
+ * A frame is an ordered list of layers, never a map keyed by layer type: an IPIP frame is
+ * `[eth, ipv4 (outer), ipv4 (inner), tcp]`, and both IPv4 headers survive.
+ */
+
+/** "192.168.23.100" */
+export type Ipv4Addr = string;
+/** "00:0c:29:06:13:ea", lower case */
+export type MacAddr = string;
+
+export interface EthRecord {
+  readonly type: 'eth';
+  readonly src: MacAddr;
+  readonly dst: MacAddr;
+  /** The EtherType after any VLAN tags is on the last vlan layer; this is the frame's first one. */
+  readonly ethertype: number;
+  /** Offset of this header in the frame's bytes. */
+  readonly offset: number;
+}
+
+export interface VlanRecord {
+  readonly type: 'vlan';
+  readonly id: number;
+  readonly pcp: number;
+  readonly dei: boolean;
+  /** 0x8100 (802.1Q) or 0x88a8 / 0x9100 (802.1ad service tag) that introduced this tag. */
+  readonly tpid: number;
+  /** The EtherType carried after this tag. */
+  readonly ethertype: number;
+  readonly offset: number;
+}
+
+/** Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113). */
+export interface SllRecord {
+  readonly type: 'sll';
+  /** 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us. */
+  readonly pktType: number;
+  readonly hatype: number;
+  /** Link-layer source address (MAC when hatype is 1 and the length is 6), else hex. */
+  readonly src: string;
+  readonly protocol: number;
+  readonly offset: number;
+}
+
+/** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276): what `tcpdump -i any` writes today. */
+export interface Sll2Record {
+  readonly type: 'sll2';
+  readonly protocol: number;
+  readonly ifindex: number;
+  readonly hatype: number;
+  readonly pktType: number;
+  readonly src: string;
+  readonly offset: number;
+}
+
+export interface ArpRecord {
+  readonly type: 'arp';
+  readonly htype: number;
+  readonly ptype: number;
+  /** 1 request, 2 reply. */
+  readonly op: number;
+  readonly sha: MacAddr;
+  readonly spa: Ipv4Addr;
+  readonly tha: MacAddr;
+  readonly tpa: Ipv4Addr;
+  /** Sender and target protocol addresses equal: an announcement, not a question. */
+  readonly gratuitous: boolean;
+  readonly offset: number;
+}
+
+export interface Ipv4Record {
+  readonly type: 'ipv4';
+  readonly src: Ipv4Addr;
+  readonly dst: Ipv4Addr;
+  readonly proto: number;
+  readonly ttl: number;
+  readonly id: number;
+  readonly tos: number;
+  readonly headerLength: number;
+  readonly totalLength: number;
+  readonly df: boolean;
+  readonly mf: boolean;
+  readonly fragOffset: number;
+  readonly checksum: number;
+  /** null when the header is not all in the capture. */
+  readonly checksumOk: boolean | null;
+  /** Options kept raw, as lower-case hex ("" when there are none). */
+  readonly options: string;
+  /** True for an IPv4 header carried inside another one (IPIP, protocol 4). */
+  readonly inner: boolean;
+  readonly offset: number;
+}
+
+export type TcpOption =
+  | { readonly kind: 'eol' }
+  | { readonly kind: 'nop' }
+  | { readonly kind: 'mss'; readonly value: number }
+  | { readonly kind: 'wscale'; readonly value: number }
+  | { readonly kind: 'sackOk' }
+  | { readonly kind: 'sack'; readonly blocks: readonly (readonly [number, number])[] }
+  | { readonly kind: 'ts'; readonly tsval: number; readonly tsecr: number }
+  | { readonly kind: 'tfo'; readonly cookie: string }
+  /** TCP Option Address (kind 254, length 8): the client's port and address, added by FULLNAT. */
+  | { readonly kind: 'toa'; readonly port: number; readonly addr: Ipv4Addr }
+  | { readonly kind: 'unknown'; readonly code: number; readonly data: string };
+
+export interface TcpRecord {
+  readonly type: 'tcp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq: number;
+  readonly ack: number;
+  /** Letters in the order C E U A P R S F: tcpdump's `S.` is `SA`. */
+  readonly flags: string;
+  /** The nine flag bits (NS through FIN) as a number, for fast tests. */
+  readonly flagBits: number;
+  readonly window: number;
+  readonly checksum: number;
+  /** null when the segment is not all in the capture, so no verdict is possible. */
+  readonly checksumOk: boolean | null;
+  readonly urgentPointer: number;
+  readonly headerLength: number;
+  readonly options: readonly TcpOption[];
+  readonly payloadLength: number;
+  readonly offset: number;
+}
+
+export interface UdpRecord {
+  readonly type: 'udp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly length: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  readonly payloadLength: number;
+  readonly offset: number;
+}
+
+/** The start of the datagram an ICMP error quotes. */
+export interface IcmpQuote {
+  readonly src: Ipv4Addr;
+  readonly dst: Ipv4Addr;
+  readonly proto: number;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+}
+
+export interface IcmpRecord {
+  readonly type: 'icmp';
+  readonly icmpType: number;
+  readonly code: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Next-hop MTU of a fragmentation-needed message (type 3 code 4), else null. */
+  readonly mtu: number | null;
+  /** Echo identifier and sequence for echo request/reply, else null. */
+  readonly echoId: number | null;
+  readonly echoSeq: number | null;
+  /** Gateway address of a redirect (type 5), else null. */
+  readonly gateway: Ipv4Addr | null;
+  readonly quoted: IcmpQuote | null;
+  readonly offset: number;
+}
+
+export interface Ipv6Record {
+  readonly type: 'ipv6';
+  readonly src: string;
+  readonly dst: string;
+  readonly nextHeader: number;
+  readonly hopLimit: number;
+  readonly payloadLength: number;
+  readonly offset: number;
+}
+
+export interface GreRecord {
+  readonly type: 'gre';
+  readonly protocol: number;
+  readonly checksumPresent: boolean;
+  readonly keyPresent: boolean;
+  readonly seqPresent: boolean;
+  readonly key: number | null;
+  readonly version: number;
+  readonly offset: number;
+}
+
+export type LayerRecord =
+  | EthRecord
+  | VlanRecord
+  | SllRecord
+  | Sll2Record
+  | ArpRecord
+  | Ipv4Record
+  | TcpRecord
+  | UdpRecord
+  | IcmpRecord
+  | Ipv6Record
+  | GreRecord;
+
+export type LayerType = LayerRecord['type'];
+
+/** What went wrong while decoding, typed so code can match on it (gopacket prints, we type). */
+export type DecodeIssueCode =
+  | 'truncated'
+  | 'bad-checksum'
+  /** The field holds only the pseudo-header sum: captured on the sender before the NIC filled it in. */
+  | 'checksum-offloaded'
+  | 'bad-length'
+  | 'bad-version'
+  | 'bad-header-length'
+  | 'bad-option'
+  | 'malformed'
+  | 'unsupported-link-type'
+  | 'unsupported';
+
+export interface DecodeIssue {
+  /** Layer the problem belongs to ("frame" for capture-level problems). */
+  readonly layer: LayerType | 'frame';
+  readonly code: DecodeIssueCode;
+  /** Byte offset in the frame where the problem was found. */
+  readonly offset: number;
+  readonly message: string;
+}
+
+export interface DecodedFrame {
+  /** 1-based frame number, as Wireshark and tcpdump count. */
+  readonly n: number;
+  /** Seconds since the epoch. */
+  readonly tsSec: number;
+  /** Nanoseconds within the second (0..999,999,999), whatever the file's resolution. */
+  readonly tsNsec: number;
+  readonly caplen: number;
+  readonly len: number;
+  /** pcapng interface id; 0 for classic pcap. */
+  readonly iface: number;
+  readonly linkType: number;
+  readonly layers: readonly LayerRecord[];
+  readonly issues: readonly DecodeIssue[];
+  /** pcapng opt_comment of the packet, when there is one. */
+  readonly comment?: string;
+}

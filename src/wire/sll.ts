@@ -1,0 +1,92 @@
+/**
+ * Linux "cooked" capture headers: SLL (LINKTYPE_LINUX_SLL, 113, 16 bytes) and SLL2
+ * (LINKTYPE_LINUX_SLL2, 276, 20 bytes), what `tcpdump -i any` writes (SLL2 since libpcap 1.10).
+ * See https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html and ..._SLL2.html.
+ */
+import { formatMacAt, hexOf } from './address.js';
+import type { Sll2Record, SllRecord } from './records.js';
+
+export const SLL_HEADER_LEN = 16;
+export const SLL2_HEADER_LEN = 20;
+
+export const SLL_PACKET_TYPE = {
+  HOST: 0,
+  BROADCAST: 1,
+  MULTICAST: 2,
+  OTHERHOST: 3,
+  OUTGOING: 4,
+} as const;
+
+const PKTTYPE_NAMES = ['In', 'B', 'M', 'P', 'Out'] as const;
+/** tcpdump's one-word direction for a cooked header's packet type. */
+export function sllPacketTypeName(t: number): string {
+  return PKTTYPE_NAMES[t] ?? `pkttype ${t}`;
+}
+
+function linkAddr(buf: Uint8Array, off: number, addrLen: number): string {
+  const n = Math.min(addrLen, 8);
+  if (n === 6) return formatMacAt(buf, off);
+  return hexOf(buf, off, n);
+}
+
+const sllField = { PKTTYPE: 0, HATYPE: 2, HALEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
+const sll2Field = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKTTYPE: 10, HALEN: 11, ADDR: 12 } as const;
+
+export class SllView {
+  buf: Uint8Array = new Uint8Array(0);
+  off = 0;
+  len = 0;
+
+  reset(buf: Uint8Array, off: number, len: number): this {
+    this.buf = buf; this.off = off; this.len = len;
+    return this;
+  }
+
+  check(): string | null {
+    return this.len < SLL_HEADER_LEN ? `SLL header needs ${SLL_HEADER_LEN} bytes, ${this.len} captured` : null;
+  }
+
+  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
+  get packetType(): number { return this.u16(sllField.PKTTYPE); }
+  get hardwareType(): number { return this.u16(sllField.HATYPE); }
+  get addrLen(): number { return this.u16(sllField.HALEN); }
+  get protocol(): number { return this.u16(sllField.PROTOCOL); }
+
+  toRecord(frameOffset: number): SllRecord {
+    return {
+      type: 'sll', pktType: this.packetType, hatype: this.hardwareType,
+      src: linkAddr(this.buf, this.off + sllField.ADDR, this.addrLen), protocol: this.protocol, offset: frameOffset,
+    };
+  }
+}
+
+export class Sll2View {
+  buf: Uint8Array = new Uint8Array(0);
+  off = 0;
+  len = 0;
+
+  reset(buf: Uint8Array, off: number, len: number): this {
+    this.buf = buf; this.off = off; this.len = len;
+    return this;
+  }
+
+  check(): string | null {
+    return this.len < SLL2_HEADER_LEN ? `SLL2 header needs ${SLL2_HEADER_LEN} bytes, ${this.len} captured` : null;
+  }
+
+  get protocol(): number { return (this.buf[this.off]! << 8) | this.buf[this.off + 1]!; }
+  get ifindex(): number {
+    const b = this.buf, o = this.off + sll2Field.IFINDEX;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  }
+  get hardwareType(): number { return (this.buf[this.off + sll2Field.HATYPE]! << 8) | this.buf[this.off + sll2Field.HATYPE + 1]!; }
+  get packetType(): number { return this.buf[this.off + sll2Field.PKTTYPE]!; }
+  get addrLen(): number { return this.buf[this.off + sll2Field.HALEN]!; }
+
+  toRecord(frameOffset: number): Sll2Record {
+    return {
+      type: 'sll2', protocol: this.protocol, ifindex: this.ifindex, hatype: this.hardwareType,
+      pktType: this.packetType, src: linkAddr(this.buf, this.off + sll2Field.ADDR, this.addrLen), offset: frameOffset,
+    };
+  }
+}

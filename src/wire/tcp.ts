@@ -1,0 +1,142 @@
+/**
+ * TCP (RFC 9293) with the options an LVS capture shows: MSS, window scale, SACK-permitted, SACK
+ * blocks, timestamps, TFO (RFC 7413, kind 34) and TOA (kind 254, length 8: the client's port and
+ * IPv4 address that Alibaba's FULLNAT inserts so the real server can learn who the client is).
+ */
+import { formatIpv4At, hexOf } from './address.js';
+import type { TcpOption, TcpRecord } from './records.js';
+
+export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
+
+export const TCP_OPTION_KIND = { EOL: 0, NOP: 1, MSS: 2, WSCALE: 3, SACK_PERMITTED: 4, SACK: 5, TIMESTAMP: 8, TFO: 34, TOA: 254 } as const;
+
+const field = { SRC_PORT: 0, DST_PORT: 2, SEQ: 4, ACK: 8, FLAGS: 12, WINDOW: 14, CHECKSUM: 16, URGENT: 18 } as const;
+export const TCP_HEADER_LEN = field.URGENT + 2;
+
+/** Flag letters in the order C E U A P R S F, as lvscope's records print them. */
+const FLAG_TEXT: string[] = [];
+for (let bits = 0; bits < 256; bits++) {
+  let s = '';
+  if (bits & TCP_FLAG.CWR) s += 'C';
+  if (bits & TCP_FLAG.ECE) s += 'E';
+  if (bits & TCP_FLAG.URG) s += 'U';
+  if (bits & TCP_FLAG.ACK) s += 'A';
+  if (bits & TCP_FLAG.PSH) s += 'P';
+  if (bits & TCP_FLAG.RST) s += 'R';
+  if (bits & TCP_FLAG.SYN) s += 'S';
+  if (bits & TCP_FLAG.FIN) s += 'F';
+  FLAG_TEXT.push(s);
+}
+export function tcpFlagsText(bits: number): string {
+  return FLAG_TEXT[bits & 0xff]!;
+}
+
+export function readU32(buf: Uint8Array, off: number): number {
+  return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+}
+
+const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
+const EOL: TcpOption = Object.freeze({ kind: 'eol' });
+const NOP: TcpOption = Object.freeze({ kind: 'nop' });
+const SACK_OK: TcpOption = Object.freeze({ kind: 'sackOk' });
+
+export class TcpView {
+  buf: Uint8Array = new Uint8Array(0);
+  off = 0;
+  len = 0;
+
+  reset(buf: Uint8Array, off: number, len: number): this {
+    this.buf = buf; this.off = off; this.len = len;
+    return this;
+  }
+
+  check(): readonly ['truncated' | 'bad-header-length', string] | null {
+    if (this.len < TCP_HEADER_LEN) return ['truncated', `TCP header needs ${TCP_HEADER_LEN} bytes, ${this.len} captured`];
+    const hl = this.headerLen;
+    if (hl < TCP_HEADER_LEN) return ['bad-header-length', `TCP data offset ${hl >> 2} (${hl} bytes) < 5`];
+    if (hl > this.len) return ['truncated', `TCP header length ${hl}, ${this.len} bytes captured`];
+    return null;
+  }
+
+  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
+  get srcPort(): number { return this.u16(field.SRC_PORT); }
+  get dstPort(): number { return this.u16(field.DST_PORT); }
+  get seqNumber(): number { return readU32(this.buf, this.off + field.SEQ); }
+  get ackNumber(): number { return readU32(this.buf, this.off + field.ACK); }
+  get headerLen(): number { return (this.buf[this.off + field.FLAGS]! >>> 4) * 4; }
+  /** NS..FIN as 9 bits. */
+  get flagBits(): number { return ((this.buf[this.off + field.FLAGS]! & 1) << 8) | this.buf[this.off + field.FLAGS + 1]!; }
+  get windowLen(): number { return this.u16(field.WINDOW); }
+  get checksum(): number { return this.u16(field.CHECKSUM); }
+  get urgentPointer(): number { return this.u16(field.URGENT); }
+
+  /**
+   * Options between the fixed header and the data offset. A malformed option (length < 2 or
+   * running past the header) ends parsing and is reported through `onBad` with its offset.
+   */
+  options(onBad: (offsetInHeader: number, message: string) => void): readonly TcpOption[] {
+    const hl = this.headerLen;
+    if (hl <= TCP_HEADER_LEN) return NO_OPTIONS;
+    const b = this.buf;
+    const end = this.off + hl;
+    const out: TcpOption[] = [];
+    let i = this.off + TCP_HEADER_LEN;
+    while (i < end) {
+      const kind = b[i]!;
+      if (kind === TCP_OPTION_KIND.EOL) { out.push(EOL); break; }
+      if (kind === TCP_OPTION_KIND.NOP) { out.push(NOP); i++; continue; }
+      if (i + 1 >= end) { onBad(i - this.off, `TCP option kind ${kind} has no length byte`); break; }
+      const olen = b[i + 1]!;
+      if (olen < 2 || i + olen > end) { onBad(i - this.off, `TCP option kind ${kind} length ${olen} runs past the header`); break; }
+      const d = i + 2;
+      const dlen = olen - 2;
+      switch (kind) {
+        case TCP_OPTION_KIND.MSS:
+          out.push(dlen === 2 ? { kind: 'mss', value: (b[d]! << 8) | b[d + 1]! } : bad(kind, b, d, dlen, i - this.off, onBad));
+          break;
+        case TCP_OPTION_KIND.WSCALE:
+          out.push(dlen === 1 ? { kind: 'wscale', value: b[d]! } : bad(kind, b, d, dlen, i - this.off, onBad));
+          break;
+        case TCP_OPTION_KIND.SACK_PERMITTED:
+          out.push(dlen === 0 ? SACK_OK : bad(kind, b, d, dlen, i - this.off, onBad));
+          break;
+        case TCP_OPTION_KIND.SACK: {
+          if (dlen % 8 !== 0) { out.push(bad(kind, b, d, dlen, i - this.off, onBad)); break; }
+          const blocks: (readonly [number, number])[] = [];
+          for (let k = 0; k < dlen; k += 8) blocks.push([readU32(b, d + k), readU32(b, d + k + 4)]);
+          out.push({ kind: 'sack', blocks });
+          break;
+        }
+        case TCP_OPTION_KIND.TIMESTAMP:
+          out.push(dlen === 8 ? { kind: 'ts', tsval: readU32(b, d), tsecr: readU32(b, d + 4) } : bad(kind, b, d, dlen, i - this.off, onBad));
+          break;
+        case TCP_OPTION_KIND.TFO:
+          out.push({ kind: 'tfo', cookie: hexOf(b, d, dlen) });
+          break;
+        case TCP_OPTION_KIND.TOA:
+          out.push(dlen === 6
+            ? { kind: 'toa', port: (b[d]! << 8) | b[d + 1]!, addr: formatIpv4At(b, d + 2) }
+            : { kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
+          break;
+        default:
+          out.push({ kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
+      }
+      i += olen;
+    }
+    return out;
+  }
+
+  toRecord(frameOffset: number, options: readonly TcpOption[], payloadLength: number, checksumOk: boolean | null): TcpRecord {
+    const bits = this.flagBits;
+    return {
+      type: 'tcp', srcPort: this.srcPort, dstPort: this.dstPort, seq: this.seqNumber, ack: this.ackNumber,
+      flags: FLAG_TEXT[bits & 0xff]!, flagBits: bits, window: this.windowLen, checksum: this.checksum, checksumOk,
+      urgentPointer: this.urgentPointer, headerLength: this.headerLen, options, payloadLength, offset: frameOffset,
+    };
+  }
+}
+
+function bad(kind: number, b: Uint8Array, d: number, dlen: number, at: number, onBad: (o: number, m: string) => void): TcpOption {
+  onBad(at, `TCP option kind ${kind} has length ${dlen + 2}, not its fixed length`);
+  return { kind: 'unknown', code: kind, data: hexOf(b, d, dlen) };
+}
