@@ -2,8 +2,11 @@
  * `lvscope decode -r FILE`: one line per frame (tcpdump -n -e voice) or one JSON object per frame.
  */
 import { parseArgs } from 'node:util';
+import { CaptureReader } from '../../capture/index.js';
 import { openFrames } from '../../decode/index.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
+import { formatFrameDetail } from '../../present/frame-detail.js';
+import { formatHexdump } from '../../present/hexdump.js';
 import { frameToJson } from '../../present/frame-json.js';
 import { formatEpochNs, formatTimeOfDay } from '../../present/time.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
@@ -20,6 +23,8 @@ Options:
   -c, --count N        stop after N frames
   -n                   accepted for tcpdump habit (lvscope never resolves names)
   -v, --verbose        show IPv4 header fields (ttl, id, flags, length)
+  -V, --detail         after each line, every layer field by field
+  -x, --hex            after each line, the frame's bytes in hex
       --format F       text (default) | ndjson
       --time T         tod (default: UTC time of day) | epoch | relative
       --no-checksum    do not verify IPv4/TCP/UDP/ICMP checksums
@@ -33,6 +38,17 @@ Examples:
   lvscope decode -r captures/seed-dr-kernel.pcap
   lvscope decode -r director-eth0.pcapng --format ndjson -c 100 | jq .layers
   tcpdump -i eth0 -w - | lvscope decode -r -`;
+
+/** A second cursor per file, stepped in lockstep, for the bytes of the frame being printed. */
+function rawFrames(files: readonly string[]): (file: number, fileFrame: number) => Uint8Array | null {
+  const readers = files.map((p) => CaptureReader.open(p));
+  return (file, fileFrame) => {
+    const r = readers[file];
+    if (r === undefined) return null;
+    while (r.n < fileFrame) if (!r.next()) return null;
+    return r.n === fileFrame ? r.buf.subarray(r.offset, r.offset + r.caplen) : null;
+  };
+}
 
 export const decodeCommand: Command = {
   name: 'decode',
@@ -49,6 +65,8 @@ export const decodeCommand: Command = {
           count: { type: 'string', short: 'c' },
           n: { type: 'boolean', short: 'n' },
           verbose: { type: 'boolean', short: 'v' },
+          detail: { type: 'boolean', short: 'V' },
+          hex: { type: 'boolean', short: 'x' },
           format: { type: 'string', default: 'text' },
           time: { type: 'string', default: 'tod' },
           'no-checksum': { type: 'boolean' },
@@ -66,7 +84,11 @@ export const decodeCommand: Command = {
     const limit = v.count === undefined ? Infinity : Number(v.count);
     if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`-c needs a whole number, not ${v.count}`);
 
+    const detail = v.detail === true;
+    const hex = v.hex === true;
+    if ((detail || hex) && files.includes('-')) throw new UsageError('-V and -x read frames twice; give a file, not standard input');
     const source = openFrames(files, { verifyChecksums: v['no-checksum'] !== true });
+    const rawReader = hex ? rawFrames(files) : null;
     const out = lineWriterFor(io.stdout);
     const p = palette(useColour(io.stdout, io.env));
     const nano = source.infos.some((i) => i.nanosecond);
@@ -89,6 +111,11 @@ export const decodeCommand: Command = {
         } else time = formatTimeOfDay(f.tsSec, f.tsNsec, nano);
         const line = `${String(f.n).padStart(5)} ${time} ${formatFrameLine(f, { verbose })}`;
         out.line(f.issues.length > 0 ? p.yellow(line) : line);
+        if (detail) for (const d of formatFrameDetail(f)) out.line(`      ${d}`);
+        if (rawReader !== null) {
+          const bytes = rawReader(f.file, f.fileFrame);
+          if (bytes !== null) for (const h of formatHexdump(bytes)) out.line(`      ${h}`);
+        }
       }
       out.flush();
     } finally {

@@ -1,0 +1,154 @@
+/**
+ * The decoded layers field by field, each field with the frame bytes it came from, so a hex
+ * view can highlight them. Voice: smoltcp's pretty printer (one `key=value` per field) under a
+ * Scapy-like "###[ IPv4 ]###" heading per layer.
+ */
+import { ethertypeName } from '../wire/ethernet.js';
+import { ipProtoName } from '../wire/ipv4.js';
+import { sllPacketTypeName } from '../wire/sll.js';
+import type { DecodedFrame, LayerRecord, TcpOption } from '../wire/records.js';
+
+export interface DetailField {
+  readonly name: string;
+  readonly value: string;
+  /** Frame-relative byte range [start, end) the field occupies; end === start for derived values. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface DetailLayer {
+  readonly title: string;
+  readonly start: number;
+  readonly end: number;
+  readonly fields: readonly DetailField[];
+}
+
+const f = (name: string, value: string | number | boolean, start: number, len: number): DetailField =>
+  ({ name, value: String(value), start, end: start + len });
+
+export function frameDetail(frame: DecodedFrame): DetailLayer[] {
+  const out: DetailLayer[] = [];
+  const layers = frame.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    const next = layers[i + 1];
+    const end = next?.offset ?? frame.caplen;
+    out.push({ ...describe(l), start: l.offset, end: Math.max(l.offset, Math.min(end, frame.caplen)) });
+  }
+  if (frame.issues.length > 0) {
+    out.push({
+      title: 'Issues', start: 0, end: 0,
+      fields: frame.issues.map((x) => ({ name: `${x.layer}:${x.code}`, value: `${x.message} (offset ${x.offset})`, start: x.offset, end: x.offset + 1 })),
+    });
+  }
+  return out;
+}
+
+function hex(v: number, width = 4): string {
+  return `0x${v.toString(16).padStart(width, '0')}`;
+}
+
+function verdict(ok: boolean | null): string {
+  return ok === null ? 'unverified' : ok ? 'correct' : 'incorrect';
+}
+
+function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
+  const o = l.offset;
+  switch (l.type) {
+    case 'eth':
+      return { title: 'Ethernet II', fields: [f('dst', l.dst, o, 6), f('src', l.src, o + 6, 6), f('type', `${ethertypeName(l.ethertype)} (${hex(l.ethertype)})`, o + 12, 2)] };
+    case 'vlan':
+      return { title: `802.1${l.tpid === 0x8100 ? 'Q' : 'ad'} VLAN`, fields: [f('pcp', l.pcp, o, 1), f('dei', l.dei, o, 1), f('id', l.id, o, 2), f('type', `${ethertypeName(l.ethertype)} (${hex(l.ethertype)})`, o + 2, 2)] };
+    case 'sll':
+      return { title: 'Linux cooked (SLL)', fields: [f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o, 2), f('hatype', l.hatype, o + 2, 2), f('src', l.src, o + 6, 8), f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 14, 2)] };
+    case 'sll2':
+      return { title: 'Linux cooked v2 (SLL2)', fields: [f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o, 2), f('ifindex', l.ifindex, o + 4, 4), f('hatype', l.hatype, o + 8, 2), f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o + 10, 1), f('src', l.src, o + 12, 8)] };
+    case 'arp':
+      return {
+        title: `ARP ${l.op === 1 ? 'request' : l.op === 2 ? 'reply' : `op ${l.op}`}${l.gratuitous ? ' (gratuitous)' : ''}`,
+        fields: [f('htype', l.htype, o, 2), f('ptype', hex(l.ptype), o + 2, 2), f('op', l.op, o + 6, 2), f('sha', l.sha, o + 8, 6), f('spa', l.spa, o + 14, 4), f('tha', l.tha, o + 18, 6), f('tpa', l.tpa, o + 24, 4)],
+      };
+    case 'ipv4':
+      return {
+        title: l.inner ? 'IPv4 (inner, tunnelled)' : 'IPv4',
+        fields: [
+          f('version', 4, o, 1), f('ihl', `${l.headerLength} bytes`, o, 1), f('tos', hex(l.tos, 2), o + 1, 1), f('len', l.totalLength, o + 2, 2),
+          f('id', `${l.id} (${hex(l.id)})`, o + 4, 2), f('flags', [l.df ? 'DF' : '', l.mf ? 'MF' : ''].filter(Boolean).join(',') || 'none', o + 6, 1),
+          f('frag', l.fragOffset, o + 6, 2), f('ttl', l.ttl, o + 8, 1), f('proto', `${ipProtoName(l.proto)} (${l.proto})`, o + 9, 1),
+          f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 10, 2), f('src', l.src, o + 12, 4), f('dst', l.dst, o + 16, 4),
+          ...(l.options === '' ? [] : [f('options', l.options, o + 20, l.headerLength - 20)]),
+        ],
+      };
+    case 'tcp': {
+      const fields = [
+        f('sport', l.srcPort, o, 2), f('dport', l.dstPort, o + 2, 2), f('seq', l.seq, o + 4, 4), f('ack', l.ack, o + 8, 4),
+        f('dataofs', `${l.headerLength} bytes`, o + 12, 1), f('flags', l.flags || 'none', o + 12, 2), f('window', l.window, o + 14, 2),
+        f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 16, 2), f('urgptr', l.urgentPointer, o + 18, 2),
+      ];
+      let at = o + 20;
+      for (const opt of l.options) {
+        const len = optionLength(opt);
+        fields.push(f('option', formatOption(opt), at, len));
+        at += len;
+      }
+      fields.push(f('payload', `${l.payloadLength} bytes`, o + l.headerLength, l.payloadLength));
+      return { title: 'TCP', fields };
+    }
+    case 'udp':
+      return { title: 'UDP', fields: [f('sport', l.srcPort, o, 2), f('dport', l.dstPort, o + 2, 2), f('len', l.length, o + 4, 2), f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 6, 2)] };
+    case 'icmp': {
+      const fields = [f('type', l.icmpType, o, 1), f('code', l.code, o + 1, 1), f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 2, 2)];
+      if (l.echoId !== null) fields.push(f('id', l.echoId, o + 4, 2), f('seq', l.echoSeq ?? 0, o + 6, 2));
+      if (l.mtu !== null) fields.push(f('mtu', l.mtu, o + 6, 2));
+      if (l.gateway !== null) fields.push(f('gateway', l.gateway, o + 4, 4));
+      if (l.quoted !== null) {
+        const q = l.quoted;
+        fields.push(f('quoted', `${q.src}${q.srcPort === null ? '' : `:${q.srcPort}`} > ${q.dst}${q.dstPort === null ? '' : `:${q.dstPort}`} ${ipProtoName(q.proto)}`, o + 8, 20));
+      }
+      return { title: 'ICMP', fields };
+    }
+    case 'ipv6':
+      return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
+    case 'gre':
+      return { title: 'GRE', fields: [f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1), f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)])] };
+  }
+}
+
+function optionLength(o: TcpOption): number {
+  switch (o.kind) {
+    case 'eol': case 'nop': return 1;
+    case 'mss': return 4;
+    case 'wscale': return 3;
+    case 'sackOk': return 2;
+    case 'sack': return 2 + 8 * o.blocks.length;
+    case 'ts': return 10;
+    case 'tfo': return 2 + o.cookie.length / 2;
+    case 'toa': return 8;
+    case 'unknown': return 2 + o.data.length / 2;
+  }
+}
+
+function formatOption(o: TcpOption): string {
+  switch (o.kind) {
+    case 'eol': return 'EOL';
+    case 'nop': return 'NOP';
+    case 'mss': return `MSS ${o.value}`;
+    case 'wscale': return `WScale ${o.value} (x${2 ** o.value})`;
+    case 'sackOk': return 'SAckOK';
+    case 'sack': return `SAck ${o.blocks.map(([a, b]) => `${a}-${b}`).join(' ')}`;
+    case 'ts': return `Timestamp ${o.tsval} ${o.tsecr}`;
+    case 'tfo': return o.cookie === '' ? 'TFO cookie request' : `TFO cookie ${o.cookie}`;
+    case 'toa': return `TOA client ${o.addr}:${o.port}`;
+    case 'unknown': return `kind ${o.code} ${o.data}`;
+  }
+}
+
+/** The detail tree as text lines (for `decode -V` and tests). */
+export function formatFrameDetail(frame: DecodedFrame): string[] {
+  const lines: string[] = [];
+  for (const layer of frameDetail(frame)) {
+    lines.push(`###[ ${layer.title} ]###`);
+    for (const fld of layer.fields) lines.push(`  ${fld.name.padEnd(10)}= ${fld.value}`);
+  }
+  return lines;
+}
