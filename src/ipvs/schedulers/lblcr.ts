@@ -1,0 +1,142 @@
+import type { Destination, OverheadFormula } from '../destination.js';
+import { lblcOverloaded, overheadFn, weightedLeast } from './common.js';
+import { lblcHashKey } from './lblc.js';
+import { DEFAULT_EXPIRATION, LocalityTable } from './locality-cache.js';
+import type { ScheduleContext, Scheduler } from './types.js';
+
+interface LblcrEntry {
+  readonly addr: string;
+  lastuse: number;
+  /** The dest set, newest member first (list_add_rcu at the head). */
+  readonly set: Destination[];
+  lastmod: number;
+}
+
+/**
+ * ip_vs_lblcr.c: the cache maps a destination address to a set of dests. A hit takes the
+ * weighted-least member; a set older than lblcr_expiration (24 h, not the 6 min blogs quote)
+ * since its last change loses its most loaded member; a member overloaded by the lblc heuristic
+ * makes wlc pick a new dest over the whole service, which joins the set.
+ */
+export class LblcrScheduler implements Scheduler {
+  readonly name = 'lblcr' as const;
+  lastError: string | null = null;
+  private dests: Destination[];
+  private readonly overhead: (d: Destination) => number;
+  private readonly expiration: number;
+  readonly table: LocalityTable<LblcrEntry>;
+
+  constructor(
+    dests: readonly Destination[],
+    opts: { overhead?: OverheadFormula; expiration?: number; createdAt?: number } = {},
+  ) {
+    this.dests = dests.slice();
+    this.overhead = overheadFn(opts.overhead);
+    this.expiration = opts.expiration ?? DEFAULT_EXPIRATION;
+    this.table = new LocalityTable<LblcrEntry>(lblcHashKey, this.expiration, opts.createdAt ?? 0);
+  }
+
+  update(next: readonly Destination[]): void {
+    this.dests = next.slice();
+  }
+
+  /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
+  tick(now: number): void {
+    this.table.runTimers(now);
+  }
+
+  /** The cached set for a destination address, newest member first. */
+  cachedSet(daddr: string): readonly Destination[] {
+    return this.table.get(daddr)?.set ?? [];
+  }
+
+  schedule(ctx: ScheduleContext): Destination | null {
+    const now = ctx.now ?? 0;
+    this.table.runTimers(now);
+    const en = this.table.get(ctx.daddr);
+    if (en !== null) {
+      en.lastuse = now;
+      const dest = this.setMin(en.set);
+      if (en.set.length > 1 && now > en.lastmod + this.expiration) {
+        const m = this.setMax(en.set);
+        if (m !== null) {
+          en.set.splice(en.set.indexOf(m), 1);
+          en.lastmod = now;
+        }
+      }
+      if (dest !== null && !lblcOverloaded(dest, this.dests)) {
+        this.lastError = null;
+        return dest;
+      }
+      const picked = weightedLeast(this.dests, this.overhead);
+      if (picked === null) {
+        this.lastError = 'no destination available';
+        return null;
+      }
+      if (!en.set.includes(picked)) {
+        en.set.unshift(picked);
+        en.lastmod = now;
+      }
+      this.lastError = null;
+      return picked;
+    }
+    const picked = weightedLeast(this.dests, this.overhead);
+    if (picked === null) {
+      this.lastError = 'no destination available';
+      return null;
+    }
+    this.table.add({ addr: ctx.daddr, lastuse: now, set: [picked], lastmod: now });
+    this.lastError = null;
+    return picked;
+  }
+
+  /** ip_vs_dest_set_min: weighted least-loaded AVAILABLE member, first pick needs weight > 0. */
+  private setMin(set: readonly Destination[]): Destination | null {
+    let i = 0;
+    let least: Destination | null = null;
+    for (; i < set.length; i++) {
+      const d = set[i] as Destination;
+      if (d.flags.overloaded) continue;
+      if (d.weight > 0 && d.flags.available) {
+        least = d;
+        break;
+      }
+    }
+    if (least === null) return null;
+    let loh = this.overhead(least);
+    for (i++; i < set.length; i++) {
+      const d = set[i] as Destination;
+      if (d.flags.overloaded) continue;
+      const doh = this.overhead(d);
+      if (loh * d.weight > doh * least.weight && d.flags.available) {
+        least = d;
+        loh = doh;
+      }
+    }
+    return least;
+  }
+
+  /** ip_vs_dest_set_max: weighted most-loaded member with weight > 0 (availability not checked). */
+  private setMax(set: readonly Destination[]): Destination | null {
+    let i = 0;
+    let most: Destination | null = null;
+    for (; i < set.length; i++) {
+      const d = set[i] as Destination;
+      if (d.weight > 0) {
+        most = d;
+        break;
+      }
+    }
+    if (most === null) return null;
+    let moh = this.overhead(most);
+    for (i++; i < set.length; i++) {
+      const d = set[i] as Destination;
+      const doh = this.overhead(d);
+      if (moh * d.weight < doh * most.weight && d.weight > 0) {
+        most = d;
+        moh = doh;
+      }
+    }
+    return most;
+  }
+}

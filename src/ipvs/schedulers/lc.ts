@@ -1,0 +1,39 @@
+import type { Destination, OverheadFormula } from '../destination.js';
+import { overheadFn } from './common.js';
+import type { ScheduleContext, Scheduler } from './types.js';
+
+/**
+ * ip_vs_lc.c: minimum ip_vs_dest_conn_overhead (active*256 + inactive) over dests that are not
+ * OVERLOAD and have weight != 0; strict `<`, so the first in list order wins a tie.
+ * (The source comment says `<<5`; the code calls the <<8 helper, and the code is what runs.)
+ */
+export class LeastConnectionScheduler implements Scheduler {
+  readonly name = 'lc' as const;
+  lastError: string | null = null;
+  private dests: Destination[];
+  private readonly overhead: (d: Destination) => number;
+
+  constructor(dests: readonly Destination[], formula?: OverheadFormula) {
+    this.dests = dests.slice();
+    this.overhead = overheadFn(formula);
+  }
+
+  update(next: readonly Destination[]): void {
+    this.dests = next.slice();
+  }
+
+  schedule(_ctx: ScheduleContext): Destination | null {
+    let least: Destination | null = null;
+    let loh = 0;
+    for (const d of this.dests) {
+      if (d.flags.overloaded || d.weight === 0) continue;
+      const doh = this.overhead(d);
+      if (least === null || doh < loh) {
+        least = d;
+        loh = doh;
+      }
+    }
+    this.lastError = least === null ? 'no destination available' : null;
+    return least;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The periodic garbage collector lblc and lblcr share (ip_vs_lblc_check_expire /
+ * ip_vs_lblcr_check_expire): a timer every 60 s from service creation; every 30th run a full
+ * check drops entries unused for the expiration sysctl (24 h); otherwise, only while the table
+ * holds more than 16 * 1024 entries, entries unused for 6 min are dropped, at most `goal`.
+ * Timers are run lazily: each schedule() first fires every timer due at or before `now`.
+ */
+
+export const CHECK_EXPIRE_INTERVAL = 60;
+export const COUNT_FOR_FULL_EXPIRATION = 30;
+export const ENTRY_TIMEOUT = 6 * 60;
+export const DEFAULT_EXPIRATION = 24 * 60 * 60;
+export const LBLC_TAB_BITS = 10;
+export const LBLC_TAB_SIZE = 1 << LBLC_TAB_BITS;
+export const LBLC_MAX_SIZE = LBLC_TAB_SIZE * 16;
+
+export interface CacheEntry {
+  readonly addr: string;
+  lastuse: number;
+}
+
+export class LocalityTable<E extends CacheEntry> {
+  /** Buckets hold entries newest first (hlist_add_head). */
+  readonly buckets: E[][] = Array.from({ length: LBLC_TAB_SIZE }, () => []);
+  /**
+   * tbl->entries. Like the kernel, replacing an lblc entry's dest (delete + re-add in
+   * ip_vs_lblc_new) increments it without a matching decrement; only GC decrements.
+   */
+  entries = 0;
+  private counter = 1;
+  private rover = 0;
+  private nextRun: number;
+
+  private readonly hashKey: (addr: string) => number;
+  private readonly expiration: number;
+
+  constructor(hashKey: (addr: string) => number, expiration: number, createdAt: number) {
+    this.hashKey = hashKey;
+    this.expiration = expiration;
+    this.nextRun = createdAt + CHECK_EXPIRE_INTERVAL;
+  }
+
+  get(addr: string): E | null {
+    const bucket = this.buckets[this.hashKey(addr)] ?? [];
+    for (const en of bucket) if (en.addr === addr) return en;
+    return null;
+  }
+
+  add(en: E): void {
+    (this.buckets[this.hashKey(en.addr)] ?? []).unshift(en);
+    this.entries++;
+  }
+
+  /** Unlink without touching `entries` (ip_vs_lblc_del). */
+  unlink(en: E): void {
+    const bucket = this.buckets[this.hashKey(en.addr)] ?? [];
+    const i = bucket.indexOf(en);
+    if (i >= 0) bucket.splice(i, 1);
+  }
+
+  size(): number {
+    let n = 0;
+    for (const b of this.buckets) n += b.length;
+    return n;
+  }
+
+  /** Fire every GC timer due at or before `now`. */
+  runTimers(now: number): void {
+    while (this.nextRun <= now) {
+      this.checkExpire(this.nextRun);
+      this.nextRun += CHECK_EXPIRE_INTERVAL;
+    }
+  }
+
+  private checkExpire(now: number): void {
+    if (this.counter % COUNT_FOR_FULL_EXPIRATION === 0) {
+      this.sweep(now, this.expiration, Number.POSITIVE_INFINITY);
+      this.counter = 1;
+      return;
+    }
+    if (this.entries <= LBLC_MAX_SIZE) {
+      this.counter++;
+      return;
+    }
+    let goal = Math.trunc(((this.entries - LBLC_MAX_SIZE) * 4) / 3);
+    if (goal > LBLC_MAX_SIZE / 2) goal = LBLC_MAX_SIZE / 2;
+    this.sweep(now, ENTRY_TIMEOUT, goal);
+  }
+
+  /** Walk buckets from rover+1, dropping entries with `now >= lastuse + age`, stopping when goal <= 0. */
+  private sweep(now: number, age: number, goalIn: number): void {
+    let goal = goalIn;
+    let j = this.rover;
+    for (let i = 0; i < LBLC_TAB_SIZE; i++) {
+      j = (j + 1) & (LBLC_TAB_SIZE - 1);
+      const bucket = this.buckets[j] ?? [];
+      for (let k = 0; k < bucket.length; ) {
+        const en = bucket[k] as E;
+        if (now < en.lastuse + age) {
+          k++;
+          continue;
+        }
+        bucket.splice(k, 1);
+        this.entries--;
+        goal--;
+      }
+      if (goal <= 0) break;
+    }
+    this.rover = j;
+  }
+}

@@ -1,0 +1,129 @@
+import { foldAddress } from '../address.js';
+import { isUnavailable, type Destination } from '../destination.js';
+import { fls, gcd, hsiphashU32, type HsiphashKey } from '../hash.js';
+import { hashPort } from './common.js';
+import type { ScheduleContext, Scheduler, SchedulerFlags } from './types.js';
+
+/** primes[CONFIG_IP_VS_MH_TAB_INDEX - 8]. */
+export const MH_PRIMES = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071] as const;
+/** CONFIG_IP_VS_MH_TAB_INDEX default (the fallback #define in ip_vs_mh.c). */
+export const MH_DEFAULT_TAB_INDEX = 12;
+
+/** generate_hash_secret(): fixed, not random, so tables agree across directors. */
+export const MH_HASH1: HsiphashKey = { k0: 2654435761n, k1: 2654435761n };
+export const MH_HASH2: HsiphashKey = { k0: 2654446892n, k1: 2654446892n };
+
+/** ip_vs_mh_hashkey: hsiphash of the u32 `offset + port + ntohl(addr_fold)`. */
+export function mhHashKey(addr: string, port: number, key: HsiphashKey, offset: number): number {
+  return hsiphashU32((offset + port + foldAddress(addr)) >>> 0, key);
+}
+
+/**
+ * ip_vs_mh_permutate + ip_vs_mh_populate: the Maglev lookup table of size M for the dest list
+ * in kernel order, using each dest's lastWeight.
+ */
+export function buildMhTable(dests: readonly Destination[], size: number): (Destination | null)[] {
+  const table: (Destination | null)[] = new Array<Destination | null>(size).fill(null);
+  let g = 0;
+  let maxW = 0;
+  for (const d of dests) {
+    if (d.lastWeight > 0) g = g > 0 ? gcd(d.lastWeight, g) : d.lastWeight;
+    if (d.lastWeight > maxW) maxW = d.lastWeight;
+  }
+  if (g < 1) return table;
+  const tabBits = Math.trunc(tabIndexFor(size) / 2);
+  const shift = fls(Math.trunc(maxW / g)) - tabBits;
+  const rshift = shift >= 0 ? shift : 0;
+
+  const setup = dests.map((d) => {
+    const offset = mhHashKey(d.addr, d.port, MH_HASH1, 0) % size;
+    const skip = (mhHashKey(d.addr, d.port, MH_HASH2, 0) % (size - 1)) + 1;
+    const lw = d.lastWeight;
+    const turns = Math.trunc(lw / g) >> rshift || (lw !== 0 ? 1 : 0);
+    return { offset, skip, perm: offset, turns };
+  });
+
+  const used = new Uint8Array(size);
+  let n = 0;
+  let dtCount = 0;
+  while (n < size) {
+    let progressed = false;
+    for (let p = 0; p < dests.length; ) {
+      const ds = setup[p] as { offset: number; skip: number; perm: number; turns: number };
+      if (ds.turns < 1) {
+        p++;
+        continue;
+      }
+      progressed = true;
+      let c = ds.perm;
+      while (used[c] === 1) {
+        ds.perm += ds.skip;
+        if (ds.perm >= size) ds.perm -= size;
+        c = ds.perm;
+      }
+      used[c] = 1;
+      table[c] = dests[p] as Destination;
+      if (++n === size) return table;
+      if (++dtCount >= ds.turns) {
+        dtCount = 0;
+        p++;
+      }
+    }
+    if (!progressed) break; // cannot happen when g >= 1; guards against an endless loop
+  }
+  return table;
+}
+
+function tabIndexFor(size: number): number {
+  const i = MH_PRIMES.indexOf(size as (typeof MH_PRIMES)[number]);
+  return i < 0 ? MH_DEFAULT_TAB_INDEX : i + 8;
+}
+
+/** ip_vs_mh.c: Maglev hashing of the client address (and port with mh-port). */
+export class MaglevHashScheduler implements Scheduler {
+  readonly name = 'mh' as const;
+  lastError: string | null = null;
+  readonly size: number;
+  private table: (Destination | null)[];
+  private readonly fallback: boolean;
+  private readonly usePort: boolean;
+
+  constructor(dests: readonly Destination[], flags: SchedulerFlags = {}, tabIndex = MH_DEFAULT_TAB_INDEX) {
+    this.size = MH_PRIMES[tabIndex - 8] ?? 4093;
+    this.table = buildMhTable(dests, this.size);
+    this.fallback = flags['mh-fallback'] === true;
+    this.usePort = flags['mh-port'] === true;
+  }
+
+  // Weight edits to 0 keep lastWeight, so a quiesced dest keeps its slots (and fails lookup).
+  update(next: readonly Destination[]): void {
+    this.table = buildMhTable(next, this.size);
+  }
+
+  lookupTable(): readonly (Destination | null)[] {
+    return this.table;
+  }
+
+  schedule(ctx: ScheduleContext): Destination | null {
+    const addr = ctx.inverse ? ctx.daddr : ctx.saddr;
+    const port = this.usePort ? hashPort(ctx) : 0;
+    const ihash = mhHashKey(addr, port, MH_HASH1, 0) % this.size;
+    let dest = this.table[ihash] ?? null;
+    if (dest !== null && isUnavailable(dest)) {
+      dest = null;
+      if (this.fallback) {
+        for (let offset = 0; offset < this.size; offset++) {
+          const roffset = (offset + ihash) % this.size;
+          const d = this.table[mhHashKey(addr, port, MH_HASH1, roffset) % this.size] ?? null;
+          if (d === null) break;
+          if (!isUnavailable(d)) {
+            dest = d;
+            break;
+          }
+        }
+      }
+    }
+    this.lastError = dest === null ? 'no destination available' : null;
+    return dest;
+  }
+}

@@ -1,0 +1,29 @@
+import type { Destination } from '../destination.js';
+import { weightedLeast } from './common.js';
+import type { ScheduleContext, Scheduler } from './types.js';
+
+/** ip_vs_sed_dest_overhead: activeconns + 1; inactive connections are ignored. */
+export function sedOverhead(d: Destination): number {
+  return d.activeConns + 1;
+}
+
+/** ip_vs_sed.c: the wlc loop with overhead active+1; ties keep the earliest dest. */
+export class ShortestExpectedDelayScheduler implements Scheduler {
+  readonly name = 'sed' as const;
+  lastError: string | null = null;
+  private dests: Destination[];
+
+  constructor(dests: readonly Destination[]) {
+    this.dests = dests.slice();
+  }
+
+  update(next: readonly Destination[]): void {
+    this.dests = next.slice();
+  }
+
+  schedule(_ctx: ScheduleContext): Destination | null {
+    const d = weightedLeast(this.dests, sedOverhead);
+    this.lastError = d === null ? 'no destination available' : null;
+    return d;
+  }
+}
