@@ -1,0 +1,312 @@
+/**
+ * The lab's cluster as data: every namespace, interface, address and MAC, decided before anything
+ * is created. Pure and JSON-serialisable, so `lab up` can store it and `lab run` / `lab down`
+ * can act on it later, and so tests can check the topology without root.
+ *
+ * Addresses follow seed 000: the LAN is 192.168.23.0/24, the public side 172.16.0.0/16, client
+ * 172.16.0.100. MACs are fixed (02:aa:… locally administered) so truth files are exact.
+ */
+import type { HostRole, SchedulerName } from '../ipvs/report.js';
+
+export const LAB_METHODS = ['dr', 'nat', 'tun'] as const;
+export type LabMethod = (typeof LAB_METHODS)[number];
+
+export const MISCONFIGS = ['rs-arp', 'nat-gateway', 'dr-reply-via-director', 'vip-primary'] as const;
+export type Misconfig = (typeof MISCONFIGS)[number];
+
+export const CAPTURE_POINTS = ['firewall', 'director', 'any', 'rs1'] as const;
+export type CapturePoint = (typeof CAPTURE_POINTS)[number];
+
+export const PRESETS = ['seed-dr', 'seed-nat'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+/** Schedulers lvscope knows; the nftables emulation reproduces only EMULATED_SCHEDULERS exactly. */
+export const SCHEDULERS: readonly SchedulerName[] = [
+  'rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'twos', 'sh', 'dh', 'lblc', 'lblcr', 'mh',
+];
+export const EMULATED_SCHEDULERS: readonly SchedulerName[] = ['rr', 'wrr', 'sh'];
+
+export const MAX_REAL_SERVERS = 16;
+export const MAX_CLIENTS = 8;
+
+/** A bad combination of options; the command turns it into a usage error. */
+export class LabConfigError extends Error {
+  override readonly name = 'LabConfigError';
+}
+
+export interface LabOptions {
+  readonly method: LabMethod;
+  readonly realServers: number;
+  readonly scheduler: SchedulerName;
+  /** One weight per real server, rs1 first; null = all 1. */
+  readonly weights: readonly number[] | null;
+  readonly clients: number;
+  readonly requests: number;
+  readonly captureAt: CapturePoint;
+  readonly misconfig: Misconfig | null;
+  readonly preset: Preset | null;
+}
+
+export type Segment = 'lan' | 'wan';
+
+export interface LabIface {
+  /** Name inside the host's namespace: eth0, eth1 (as in the tutorials). */
+  readonly name: string;
+  readonly mac: string;
+  /** Addresses with prefix length, in the order they are added (the first is primary). */
+  readonly addrs: readonly string[];
+  readonly segment: Segment;
+  /** The veth peer's name on the switch namespace's bridge. */
+  readonly bridgePort: string;
+}
+
+export interface LabHost {
+  /** Short key: c0, fw, dir, rs1, rtr. */
+  readonly key: string;
+  readonly ns: string;
+  readonly role: HostRole;
+  readonly name: string;
+  readonly ifaces: readonly LabIface[];
+}
+
+export interface LabRealServer {
+  readonly key: string;
+  /** WEB1, WEB2, … as in the tutorials; the HTTP answer starts with it. */
+  readonly name: string;
+  readonly ns: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly mac: string;
+  readonly weight: number;
+  /** The misconfiguration applies to this server (always rs1 when there is one). */
+  readonly misconfigured: boolean;
+}
+
+export interface LabClient {
+  readonly key: string;
+  readonly ns: string;
+  readonly ip: string;
+  readonly mac: string;
+}
+
+export interface LabPlan {
+  readonly id: string;
+  readonly options: LabOptions;
+  readonly method: LabMethod;
+  readonly scheduler: SchedulerName;
+  readonly vip: string;
+  readonly vport: number;
+  /** What clients connect to: the firewall's public address (DR/TUN) or the VIP itself (NAT). */
+  readonly publicIp: string;
+  readonly publicPort: number;
+  readonly director: {
+    readonly ns: string;
+    readonly dip: string;
+    /** MAC of the LAN interface (DR/TUN: also the VIP's). */
+    readonly mac: string;
+    readonly lanIf: string;
+    /** Interface holding the VIP. */
+    readonly vipIf: string;
+    readonly vipMac: string;
+  };
+  /** The LAN's router, default gateway of DR/TUN real servers; null for NAT. */
+  readonly gateway: { readonly ns: string; readonly ip: string; readonly mac: string; readonly insideIf: string } | null;
+  readonly realServers: readonly LabRealServer[];
+  /** Indices into realServers in `ipvsadm -a` order; the kernel's list is the reverse (newest first). */
+  readonly addOrder: readonly number[];
+  readonly clients: readonly LabClient[];
+  readonly hosts: readonly LabHost[];
+  /** Namespace holding the bridges `lan` and `wan`. */
+  readonly switchNs: string;
+  /** Every namespace of the lab, switch first. */
+  readonly namespaces: readonly string[];
+  readonly capture: { readonly ns: string; readonly iface: string; readonly segments: readonly Segment[] };
+}
+
+const LAN = '192.168.23';
+
+export function rsMac(i: number): string {
+  return `02:aa:00:00:01:${hex2(i)}`;
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+/** Applies the preset, then defaults, then checks combinations. */
+export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod }): LabOptions {
+  const preset = given.preset ?? null;
+  let base: Partial<LabOptions> = {};
+  if (preset === 'seed-dr') {
+    if (given.method !== undefined && given.method !== 'dr') throw new LabConfigError(`preset seed-dr is a DR lab, not ${given.method}`);
+    base = { method: 'dr', realServers: 2, scheduler: 'rr', clients: 1, requests: 4, captureAt: 'firewall' };
+  } else if (preset === 'seed-nat') {
+    if (given.method !== undefined && given.method !== 'nat') throw new LabConfigError(`preset seed-nat is a NAT lab, not ${given.method}`);
+    base = { method: 'nat', realServers: 2, scheduler: 'rr', clients: 1, requests: 4, captureAt: 'any' };
+  }
+  const method = given.method ?? base.method;
+  if (method === undefined) throw new LabConfigError('which forwarding method? dr, nat or tun');
+  const pick = <K extends keyof LabOptions>(k: K, dflt: LabOptions[K]): LabOptions[K] =>
+    (given[k] ?? base[k] ?? dflt) as LabOptions[K];
+  const realServers = pick('realServers', 2);
+  if (preset !== null && given.realServers !== undefined && given.realServers !== 2) {
+    throw new LabConfigError(`preset ${preset} has exactly 2 real servers`);
+  }
+  const opts: LabOptions = {
+    method,
+    realServers,
+    scheduler: pick('scheduler', given.weights ? 'wrr' : 'rr'),
+    weights: given.weights ?? null,
+    clients: pick('clients', 1),
+    requests: pick('requests', 4),
+    captureAt: pick('captureAt', method === 'nat' ? 'any' : 'firewall'),
+    misconfig: given.misconfig ?? null,
+    preset,
+  };
+  if (!Number.isInteger(opts.realServers) || opts.realServers < 1 || opts.realServers > MAX_REAL_SERVERS) {
+    throw new LabConfigError(`--real-servers must be 1..${MAX_REAL_SERVERS}`);
+  }
+  if (!Number.isInteger(opts.clients) || opts.clients < 1 || opts.clients > MAX_CLIENTS) {
+    throw new LabConfigError(`--clients must be 1..${MAX_CLIENTS}`);
+  }
+  if (!Number.isInteger(opts.requests) || opts.requests < 0 || opts.requests > 10_000) {
+    throw new LabConfigError('--requests must be 0..10000');
+  }
+  if (!SCHEDULERS.includes(opts.scheduler)) throw new LabConfigError(`unknown scheduler ${opts.scheduler}`);
+  if (opts.weights !== null) {
+    if (opts.weights.length !== opts.realServers) {
+      throw new LabConfigError(`--weights has ${opts.weights.length} values for ${opts.realServers} real servers`);
+    }
+    if (opts.weights.some((w) => !Number.isInteger(w) || w < 0 || w > 65535)) {
+      throw new LabConfigError('--weights must be integers 0..65535');
+    }
+    if (opts.weights.every((w) => w === 0)) throw new LabConfigError('--weights: at least one real server needs a weight above 0');
+  }
+  if (opts.method === 'nat' && opts.captureAt === 'firewall') {
+    throw new LabConfigError('a NAT lab has no firewall (clients reach the VIP on the director directly): use --capture-at director, any or rs1');
+  }
+  const m = opts.misconfig;
+  if (m === 'rs-arp' && opts.method === 'nat') throw new LabConfigError('--misconfig rs-arp is a DR/TUN mistake (NAT real servers have no VIP)');
+  if (m === 'nat-gateway' && opts.method !== 'nat') throw new LabConfigError('--misconfig nat-gateway needs a NAT lab');
+  if (m === 'dr-reply-via-director' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-reply-via-director needs a DR lab');
+  if (m === 'vip-primary' && opts.method === 'nat') throw new LabConfigError('--misconfig vip-primary is about a DR/TUN director (VIP and DIP on one interface)');
+  return opts;
+}
+
+/** Builds the plan for a lab whose names start with `id` (e.g. "lv3f2a"). */
+export function planLab(opts: LabOptions, id: string): LabPlan {
+  if (!/^lv[0-9a-f]{4}$/.test(id)) throw new LabConfigError(`bad lab id ${id}`);
+  const ns = (key: string): string => `${id}-${key}`;
+  const nat = opts.method === 'nat';
+  const seedNat = opts.preset === 'seed-nat';
+  const hosts: LabHost[] = [];
+
+  const clients: LabClient[] = [];
+  for (let i = 0; i < opts.clients; i++) {
+    const ip = `172.16.0.${100 + i}`;
+    const c: LabClient = { key: `c${i}`, ns: ns(`c${i}`), ip, mac: `02:aa:00:00:02:${hex2(100 + i)}` };
+    clients.push(c);
+    hosts.push({
+      key: c.key, ns: c.ns, role: 'client', name: `client${i === 0 ? '' : i}`,
+      ifaces: [{ name: 'eth0', mac: c.mac, addrs: [`${ip}/16`], segment: 'wan', bridgePort: `p-c${i}` }],
+    });
+  }
+
+  const vip = nat ? '172.16.23.80' : `${LAN}.100`;
+  const vport = 80;
+  const dip = nat ? `${LAN}.1` : `${LAN}.99`;
+  const dirMac = opts.preset === 'seed-dr' ? '00:0c:29:06:13:ea' : '02:aa:00:00:00:63';
+  const dirNs = ns('dir');
+  let gateway: LabPlan['gateway'] = null;
+  let director: LabPlan['director'];
+  if (nat) {
+    const wanMac = '02:aa:00:00:02:63';
+    director = { ns: dirNs, dip, mac: dirMac, lanIf: 'eth1', vipIf: 'eth0', vipMac: wanMac };
+    hosts.push({
+      key: 'dir', ns: dirNs, role: 'director', name: 'director',
+      ifaces: [
+        { name: 'eth0', mac: wanMac, addrs: [`${vip}/16`], segment: 'wan', bridgePort: 'p-dirw' },
+        { name: 'eth1', mac: dirMac, addrs: [`${dip}/24`], segment: 'lan', bridgePort: 'p-dir' },
+      ],
+    });
+  } else {
+    const fwNs = ns('fw');
+    gateway = { ns: fwNs, ip: `${LAN}.1`, mac: '02:aa:00:00:00:fe', insideIf: 'eth1' };
+    hosts.push({
+      key: 'fw', ns: fwNs, role: 'gateway', name: 'firewall',
+      ifaces: [
+        { name: 'eth0', mac: '02:aa:00:00:02:fe', addrs: ['172.16.23.80/16'], segment: 'wan', bridgePort: 'p-fww' },
+        { name: 'eth1', mac: gateway.mac, addrs: [`${gateway.ip}/24`], segment: 'lan', bridgePort: 'p-fw' },
+      ],
+    });
+    // With --misconfig vip-primary the VIP (with the LAN's mask) is added first and becomes the
+    // primary address; the DIP turns secondary, and the director's own ARP requests carry the VIP.
+    const addrs = opts.misconfig === 'vip-primary' ? [`${vip}/24`, `${dip}/24`] : [`${dip}/24`, `${vip}/32`];
+    director = { ns: dirNs, dip, mac: dirMac, lanIf: 'eth0', vipIf: 'eth0', vipMac: dirMac };
+    hosts.push({
+      key: 'dir', ns: dirNs, role: 'director', name: 'director',
+      ifaces: [{ name: 'eth0', mac: dirMac, addrs, segment: 'lan', bridgePort: 'p-dir' }],
+    });
+  }
+
+  const weights = opts.weights ?? new Array<number>(opts.realServers).fill(1);
+  const realServers: LabRealServer[] = [];
+  for (let i = 1; i <= opts.realServers; i++) {
+    const ip = `${LAN}.${79 + i}`;
+    const port = nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
+    const rs: LabRealServer = {
+      key: `rs${i}`, name: `WEB${i}`, ns: ns(`rs${i}`), ip, port, mac: rsMac(i), weight: weights[i - 1] ?? 1,
+      misconfigured: i === 1 && opts.misconfig !== null && opts.misconfig !== 'vip-primary',
+    };
+    realServers.push(rs);
+    hosts.push({
+      key: rs.key, ns: rs.ns, role: 'real-server', name: rs.name,
+      ifaces: [{ name: 'eth0', mac: rs.mac, addrs: [`${ip}/24`], segment: 'lan', bridgePort: `p-rs${i}` }],
+    });
+  }
+
+  if (opts.misconfig === 'nat-gateway') {
+    // The LAN's other router: the misconfigured real server's default route, so its replies
+    // reach the client without passing the director.
+    hosts.push({
+      key: 'rtr', ns: ns('rtr'), role: 'gateway', name: 'router',
+      ifaces: [
+        { name: 'eth0', mac: '02:aa:00:00:00:fd', addrs: [`${LAN}.254/24`], segment: 'lan', bridgePort: 'p-rtr' },
+        { name: 'eth1', mac: '02:aa:00:00:02:fd', addrs: ['172.16.23.254/16'], segment: 'wan', bridgePort: 'p-rtrw' },
+      ],
+    });
+  }
+
+  // The seed's DR lab adds WEB2 then WEB1 and its NAT lab WEB1 then WEB2 (kernel list: newest
+  // first). Other labs add the last server first, so the kernel walks rs1, rs2, … in order.
+  const idx = realServers.map((_, i) => i);
+  const addOrder = seedNat ? idx : idx.slice().reverse();
+
+  const capture = captureSpec(opts, hosts, director);
+  const switchNs = ns('sw');
+  return {
+    id, options: opts, method: opts.method, scheduler: opts.scheduler, vip, vport,
+    publicIp: nat ? vip : '172.16.23.80', publicPort: vport,
+    director, gateway, realServers, addOrder, clients, hosts, switchNs,
+    namespaces: [switchNs, ...hosts.map((h) => h.ns)],
+    capture,
+  };
+}
+
+function captureSpec(opts: LabOptions, hosts: readonly LabHost[], director: LabPlan['director']): LabPlan['capture'] {
+  const host = (key: string): LabHost => {
+    const h = hosts.find((x) => x.key === key);
+    if (!h) throw new LabConfigError(`no ${key} in this lab`);
+    return h;
+  };
+  switch (opts.captureAt) {
+    case 'firewall': return { ns: host('fw').ns, iface: 'eth1', segments: ['lan'] };
+    case 'director': return { ns: director.ns, iface: director.lanIf, segments: ['lan'] };
+    case 'any': return { ns: director.ns, iface: 'any', segments: opts.method === 'nat' ? ['wan', 'lan'] : ['lan'] };
+    case 'rs1': return { ns: host('rs1').ns, iface: 'eth0', segments: ['lan'] };
+  }
+}
+
+export function randomLabId(): string {
+  return `lv${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
+}

@@ -1,0 +1,67 @@
+/**
+ * The two small programs the lab runs inside its namespaces with `node -e`: a real server's web
+ * server (answers with its name and address, like the tutorials' test pages) and a client that
+ * fetches one page per line of stdin, each over a new TCP connection (Connection: close).
+ */
+
+/** argv: port, name, ip. Prints "ready" once listening. */
+export const SERVER_JS = String.raw`
+const http = require('node:http');
+const [port, name, ip] = process.argv.slice(1);
+const server = http.createServer((req, res) => {
+  const body = name + ' ' + ip + ':' + port + '\n';
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'Connection': 'close', 'X-Real-Server': ip + ':' + port });
+  res.end(body);
+});
+server.keepAliveTimeout = 1;
+server.listen(Number(port), '0.0.0.0', () => process.stdout.write('ready\n'));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/**
+ * Reads lines "host port timeoutMs localPort" from stdin; for each, one GET / and one JSON line on stdout:
+ * {"ok":true,"localPort":N,"status":200,"body":"WEB1 192.168.23.80:80\n"} or {"ok":false,...}.
+ */
+export const CLIENT_JS = String.raw`
+const http = require('node:http');
+const readline = require('node:readline');
+const rl = readline.createInterface({ input: process.stdin });
+const queue = [];
+let busy = false;
+function next() {
+  if (busy || queue.length === 0) return;
+  busy = true;
+  const [host, port, timeoutMs, lport] = queue.shift().split(' ');
+  const localPort = Number(lport);
+  let done = false;
+  const finish = (r) => { if (done) return; done = true; r.localPort = localPort; process.stdout.write(JSON.stringify(r) + '\n'); busy = false; next(); };
+  const req = http.request({ host, port: Number(port), path: '/', method: 'GET', agent: false,
+    localPort, headers: { 'Connection': 'close', 'User-Agent': 'lvscope-lab' } }, (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (d) => { body += d; });
+    res.on('end', () => finish({ ok: true, status: res.statusCode, body }));
+    res.on('error', (e) => finish({ ok: false, error: String(e && e.message) }));
+  });
+  req.setTimeout(Number(timeoutMs), () => { req.destroy(new Error('timeout after ' + timeoutMs + ' ms')); });
+  req.on('error', (e) => finish({ ok: false, error: String(e && e.message) }));
+  req.end();
+}
+rl.on('line', (l) => { if (l.trim() !== '') { queue.push(l.trim()); next(); } });
+rl.on('close', () => { const wait = () => (busy || queue.length) ? setTimeout(wait, 10) : process.exit(0); wait(); });
+`;
+
+export interface ClientAnswer {
+  readonly ok: boolean;
+  readonly localPort: number | null;
+  readonly status?: number;
+  readonly body?: string;
+  readonly error?: string;
+}
+
+/** "WEB1 192.168.23.80:80" → { name, ip, port }, or null for any other body. */
+export function parseAnswer(body: string): { name: string; ip: string; port: number } | null {
+  const m = /^(\S+) (\d+\.\d+\.\d+\.\d+):(\d+)\s*$/.exec(body);
+  if (!m) return null;
+  return { name: m[1] as string, ip: m[2] as string, port: Number(m[3]) };
+}

@@ -1,0 +1,278 @@
+/**
+ * The commands that turn a LabPlan into namespaces: `ip -batch` lines for the host, and one shell
+ * script per namespace (sysctls, `ip -batch`, `nft -f`, `ipvsadm`). Pure text, so tests can read
+ * what the lab will do without root.
+ *
+ * Without IPVS the director is emulated so that the kernel still does the forwarding:
+ * - DR/TUN: nftables marks each new client connection to VIP:port with the scheduler's pick
+ *   (kept per connection in a dynamic map, because the director only sees one direction and
+ *   conntrack would call the second packet invalid), and `ip rule fwmark → table` routes it to
+ *   the real server: the kernel rewrites only the MACs (DR) or wraps it in IPIP (TUN) and
+ *   decrements the TTL. The local table moves after the fwmark rules, so the VIP stays a local
+ *   address for ARP and ping but not for marked packets.
+ * - NAT: nftables DNAT with port mapping, real server chosen per connection.
+ */
+import { EMULATED_SCHEDULERS, type LabHost, type LabPlan } from './plan.js';
+import { kernelList, rrPeriod, shPick, wrrPeriod } from './schedule.js';
+
+export type DirectorKind = 'ipvs' | 'emulation';
+
+export interface NsScript {
+  readonly ns: string;
+  readonly script: string;
+}
+
+export interface SetupSteps {
+  /** Host `ip -batch` lines creating the namespaces. */
+  readonly netns: readonly string[];
+  /** Host `ip -batch` lines creating veth pairs straight into the namespaces. */
+  readonly links: readonly string[];
+  /** Run in order, the switch first. */
+  readonly scripts: readonly NsScript[];
+}
+
+const FWMARK_TABLE_BASE = 100;
+/** Where the local table goes once the fwmark rules are in front of it. */
+const LOCAL_RULE_PREF = 32000;
+
+export function describeDirector(kind: DirectorKind, plan: LabPlan): string {
+  const m = plan.method.toUpperCase();
+  return kind === 'ipvs'
+    ? 'director: IPVS (ipvsadm)'
+    : `director: nftables emulation of IPVS-${m} (this kernel has no IPVS)`;
+}
+
+/** Why the emulation cannot run this plan, or null. */
+export function emulationProblem(plan: LabPlan): string | null {
+  if (!EMULATED_SCHEDULERS.includes(plan.scheduler)) {
+    return `this kernel has no IPVS, and the nftables emulation reproduces only ${EMULATED_SCHEDULERS.join(', ')} ` +
+      `exactly (not ${plan.scheduler})`;
+  }
+  if (picksFor(plan).length === 0 && plan.scheduler !== 'sh') return 'every real server has weight 0';
+  return null;
+}
+
+/** One period of the scheduler's picks (indices into plan.realServers), in the kernel's order. */
+export function picksFor(plan: LabPlan): number[] {
+  const list = kernelList(plan.addOrder);
+  const weights = plan.realServers.map((r) => r.weight);
+  if (plan.scheduler === 'wrr') return wrrPeriod(list, weights);
+  return rrPeriod(list, weights);
+}
+
+export function setupSteps(plan: LabPlan, kind: DirectorKind): SetupSteps {
+  const netns = plan.namespaces.map((n) => `netns add ${n}`);
+  const links: string[] = [];
+  for (const h of plan.hosts) {
+    for (const i of h.ifaces) {
+      links.push(`link add name ${i.name} address ${i.mac} netns ${h.ns} type veth peer name ${i.bridgePort} netns ${plan.switchNs}`);
+    }
+  }
+  const scripts: NsScript[] = [{ ns: plan.switchNs, script: switchScript(plan) }];
+  for (const h of plan.hosts) scripts.push({ ns: h.ns, script: hostScript(plan, h, kind) });
+  return { netns, links, scripts };
+}
+
+const IPV6_OFF = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+
+function sysctl(settings: readonly string[]): string {
+  return `sysctl -q -w ${settings.join(' ')}`;
+}
+
+function ipBatch(lines: readonly string[]): string {
+  return `ip -batch - <<'LVSCOPE_EOF'\n${lines.join('\n')}\nLVSCOPE_EOF`;
+}
+
+function nftScript(text: string): string {
+  return `nft -f - <<'LVSCOPE_EOF'\n${text}\nLVSCOPE_EOF`;
+}
+
+function switchScript(plan: LabPlan): string {
+  // ageing_time 0: the bridge learns nothing and floods every frame, like the hub (or the
+  // promiscuous virtual switch) of the walkthrough, so one capture point sees the whole LAN.
+  const lines = ['link set lo up'];
+  for (const br of ['lan', 'wan']) {
+    lines.push(`link add name ${br} type bridge ageing_time 0 stp_state 0 mcast_snooping 0`, `link set ${br} up`);
+  }
+  for (const h of plan.hosts) {
+    for (const i of h.ifaces) lines.push(`link set ${i.bridgePort} master ${i.segment} up`);
+  }
+  return [sysctl(IPV6_OFF), ipBatch(lines)].join('\n');
+}
+
+function ifaceLines(h: LabHost): string[] {
+  const lines = ['link set lo up'];
+  for (const i of h.ifaces) {
+    for (const a of i.addrs) lines.push(`addr add ${a} dev ${i.name}`);
+    lines.push(`link set ${i.name} up`);
+  }
+  return lines;
+}
+
+function hostScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
+  switch (h.role) {
+    case 'client':
+      return [sysctl(IPV6_OFF), ipBatch(ifaceLines(h))].join('\n');
+    case 'gateway':
+      return h.key === 'fw' ? firewallScript(plan, h) : routerScript(h);
+    case 'director':
+      return directorScript(plan, h, kind);
+    case 'real-server':
+      return realServerScript(plan, h);
+    case 'other':
+      return sysctl(IPV6_OFF);
+  }
+}
+
+function firewallScript(plan: LabPlan, h: LabHost): string {
+  // DNAT from the public address to the VIP, as the walkthrough's iptables rule does.
+  const nft = [
+    'table ip lvscope_fw {',
+    '  chain prerouting {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    `    ip daddr ${plan.publicIp} tcp dport ${plan.publicPort} dnat ip to ${plan.vip}`,
+    '  }',
+    '}',
+  ].join('\n');
+  return [sysctl([...IPV6_OFF, 'net.ipv4.ip_forward=1']), ipBatch(ifaceLines(h)), nftScript(nft)].join('\n');
+}
+
+function routerScript(h: LabHost): string {
+  return [sysctl([...IPV6_OFF, 'net.ipv4.ip_forward=1']), ipBatch(ifaceLines(h))].join('\n');
+}
+
+function realServerScript(plan: LabPlan, h: LabHost): string {
+  const rs = plan.realServers.find((r) => r.key === h.key);
+  if (!rs) throw new Error(`no real server ${h.key}`);
+  const settings = [...IPV6_OFF];
+  const lines = ifaceLines(h);
+  const arpQuiet = !(rs.misconfigured && plan.options.misconfig === 'rs-arp');
+  if (plan.method === 'nat') {
+    const gw = rs.misconfigured && plan.options.misconfig === 'nat-gateway' ? '192.168.23.254' : plan.director.dip;
+    lines.push(`route add default via ${gw}`);
+    return [sysctl(settings), ipBatch(lines)].join('\n');
+  }
+  // DR/TUN: the ARP sysctls first (all and the interface), then the VIP, as the tutorials do.
+  if (arpQuiet) {
+    settings.push('net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2',
+      'net.ipv4.conf.eth0.arp_ignore=1', 'net.ipv4.conf.eth0.arp_announce=2');
+  }
+  const gw = rs.misconfigured && plan.options.misconfig === 'dr-reply-via-director' ? plan.director.dip : plan.gateway?.ip;
+  const parts = [sysctl(settings)];
+  if (plan.method === 'tun') {
+    // The VIP on the IPIP fallback device, and reverse-path filtering off: the decapsulated
+    // packet (CIP → VIP) arrives on tunl0, where no route back to the CIP leads.
+    lines.push(`addr add ${plan.vip}/32 dev tunl0`, 'link set tunl0 up');
+    parts.push(sysctl(['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']));
+  } else {
+    lines.push(`addr add ${plan.vip}/32 dev lo`);
+  }
+  if (gw !== undefined) lines.push(`route add default via ${gw}`);
+  parts.push(ipBatch(lines));
+  if (plan.method === 'tun') parts.push(sysctl(['net.ipv4.conf.tunl0.rp_filter=0']));
+  return parts.join('\n');
+}
+
+function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
+  const d = plan.director;
+  const settings = [...IPV6_OFF, 'net.ipv4.ip_forward=1'];
+  const lines = ifaceLines(h);
+  const parts: string[] = [];
+  if (plan.method !== 'nat') {
+    // The emulated director forwards in and out of one interface; a real IPVS director never
+    // sends ICMP redirects for it, so neither may the emulation.
+    settings.push('net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0',
+      `net.ipv4.conf.${d.lanIf}.send_redirects=0`,
+      'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', `net.ipv4.conf.${d.lanIf}.rp_filter=0`);
+    if (plan.gateway) lines.push(`route add default via ${plan.gateway.ip}`);
+  }
+  parts.push(sysctl(settings));
+  if (kind === 'ipvs') {
+    parts.push(ipBatch(lines), ipvsadmLines(plan).join('\n'));
+    return parts.join('\n');
+  }
+  if (plan.method === 'nat') {
+    parts.push(ipBatch(lines), nftScript(natRules(plan)));
+    return parts.join('\n');
+  }
+  lines.push(`rule add pref ${LOCAL_RULE_PREF} lookup local`, 'rule del pref 0');
+  plan.realServers.forEach((rs, i) => {
+    const mark = i + 1;
+    const table = FWMARK_TABLE_BASE + mark;
+    lines.push(`rule add pref ${table} fwmark ${mark} lookup ${table}`);
+    if (plan.method === 'tun') {
+      const dev = `tun${mark}`;
+      lines.push(`link add name ${dev} type ipip local ${d.dip} remote ${rs.ip}`, `link set ${dev} up`,
+        `route add ${plan.vip}/32 dev ${dev} table ${table}`);
+    } else {
+      lines.push(`route add ${plan.vip}/32 via ${rs.ip} dev ${d.lanIf} onlink table ${table}`);
+    }
+  });
+  parts.push(ipBatch(lines), nftScript(markRules(plan)));
+  return parts.join('\n');
+}
+
+/** `ipvsadm` commands for a kernel with IPVS; real servers in the plan's add order. */
+export function ipvsadmLines(plan: LabPlan): string[] {
+  const svc = `-t ${plan.vip}:${plan.vport}`;
+  const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun' ? '-i' : '-g';
+  const out = ['ipvsadm -C', `ipvsadm -A ${svc} -s ${plan.scheduler}`];
+  for (const i of plan.addOrder) {
+    const rs = plan.realServers[i];
+    if (rs) out.push(`ipvsadm -a ${svc} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`);
+  }
+  return out;
+}
+
+/** DR/TUN emulation: which real server (fwmark i+1) each new connection goes to. */
+export function markRules(plan: LabPlan): string {
+  const match = `ip daddr ${plan.vip} tcp dport ${plan.vport}`;
+  const choose = plan.scheduler === 'sh'
+    ? `meta mark set ip saddr map { ${shEntries(plan, (i) => String(i + 1))} }`
+    : `meta mark set numgen inc mod ${picksFor(plan).length} map { ${picksFor(plan).map((p, k) => `${k} : ${p + 1}`).join(', ')} }`;
+  return [
+    'table ip lvscope_dir {',
+    '  map conns {',
+    '    type ipv4_addr . inet_service : mark; flags dynamic, timeout; timeout 15m;',
+    '  }',
+    '  chain prerouting {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    `    ${match} meta mark set ip saddr . tcp sport map @conns`,
+    `    meta mark 0 ${match} tcp flags & (syn | ack) == syn ${choose}`,
+    `    meta mark != 0 ${match} add @conns { ip saddr . tcp sport : meta mark }`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** NAT emulation: DNAT to RIP:port, one scheduler pick per connection (conntrack keeps it). */
+export function natRules(plan: LabPlan): string {
+  const target = (i: number): string => {
+    const rs = plan.realServers[i];
+    return rs ? `${rs.ip} . ${rs.port}` : '';
+  };
+  const choose = plan.scheduler === 'sh'
+    ? `dnat ip to ip saddr map { ${shEntries(plan, target)} }`
+    : `dnat ip to numgen inc mod ${picksFor(plan).length} map { ${picksFor(plan).map((p, k) => `${k} : ${target(p)}`).join(', ')} }`;
+  return [
+    'table ip lvscope_dir {',
+    '  chain prerouting {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    `    ip daddr ${plan.vip} tcp dport ${plan.vport} ${choose}`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** sh hashes the source address; the lab knows its clients, so their picks are precomputed. */
+function shEntries(plan: LabPlan, value: (i: number) => string): string {
+  const list = kernelList(plan.addOrder);
+  const weights = plan.realServers.map((r) => r.weight);
+  const entries: string[] = [];
+  for (const c of plan.clients) {
+    const i = shPick(list, weights, c.ip);
+    if (i !== null) entries.push(`${c.ip} : ${value(i)}`);
+  }
+  // An empty map literal is a syntax error; an unused documentation address keeps it valid.
+  return entries.length > 0 ? entries.join(', ') : `192.0.2.1 : ${value(0)}`;
+}
