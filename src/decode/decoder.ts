@@ -46,6 +46,8 @@ export class FrameDecoder {
   /** Where the frame starts in buf; record offsets are relative to it. */
   private base = 0;
   private end = 0;
+  /** Where the frame ended on the wire (end + the bytes the snapshot length cut off), bounded by enclosing headers. */
+  private wireEnd = 0;
   private snapCut = false;
   private layers: LayerRecord[] = [];
   private issues: DecodeIssue[] | null = null;
@@ -70,6 +72,7 @@ export class FrameDecoder {
     this.buf = buf;
     this.base = off;
     this.end = off + caplen;
+    this.wireEnd = off + Math.max(caplen, len);
     this.snapCut = caplen < len;
     const layers: LayerRecord[] = (this.layers = []);
     this.issues = null;
@@ -209,9 +212,19 @@ export class FrameDecoder {
     }
     const hl = rec.headerLength;
     const captured = this.end - at;
+    const onWire = this.wireEnd - at;
     let ipEnd = at + rec.totalLength;
+    // Bytes of this packet that existed on the wire: the total length, unless the frame was shorter.
+    let ipLen = Math.min(rec.totalLength, onWire);
     let complete = true;
-    if (rec.totalLength < hl) {
+    if (rec.totalLength === 0 && onWire >= hl) {
+      // TSO/GSO and BIG TCP leave the length 0 for the NIC to fill in: like tcpdump and tshark,
+      // presume the packet is the rest of the frame rather than calling the payload empty.
+      this.issue('ipv4', 'bad-length', this.rel(at) + 2, `IPv4 total length 0 (TSO/BIG TCP?): presumed ${onWire} bytes, the rest of the frame`);
+      ipLen = onWire;
+      ipEnd = Math.min(this.end, at + onWire);
+      complete = onWire <= captured;
+    } else if (rec.totalLength < hl) {
       this.issue('ipv4', 'bad-length', this.rel(at) + 2, `IPv4 total length ${rec.totalLength} is shorter than its header (${hl})`);
       ipEnd = this.end;
       complete = false;
@@ -230,12 +243,12 @@ export class FrameDecoder {
     if (rec.mf) complete = false;
     const pay = at + hl;
     switch (rec.proto) {
-      case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, at, complete, rec.totalLength - hl); return;
+      case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, at, complete, ipLen - hl); return;
       case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, at, complete); return;
       case IP_PROTO.ICMP: this.icmpLayer(pay, ipEnd, complete); return;
       case IP_PROTO.IPIP:
         if (depth >= MAX_TUNNEL_DEPTH) { this.issue('ipv4', 'malformed', this.rel(pay), `IPIP nested more than ${MAX_TUNNEL_DEPTH} deep`); return; }
-        this.ipv4InnerLayer(pay, ipEnd, depth + 1);
+        this.ipv4InnerLayer(pay, ipEnd, depth + 1, at + ipLen);
         return;
       case IP_PROTO.IPV6:
         if (depth >= MAX_TUNNEL_DEPTH) return;
@@ -247,15 +260,18 @@ export class FrameDecoder {
   }
 
   /** Decode an encapsulated header bounded by the outer packet's end, then restore the bound. */
-  private withEnd(end: number, f: () => void): void {
+  private withEnd(end: number, f: () => void, wireEnd: number = end): void {
     const saved = this.end;
+    const savedWire = this.wireEnd;
     this.end = Math.min(end, saved);
+    this.wireEnd = Math.max(this.end, Math.min(wireEnd, savedWire));
     f();
     this.end = saved;
+    this.wireEnd = savedWire;
   }
 
-  private ipv4InnerLayer(at: number, end: number, depth: number): void {
-    this.withEnd(end, () => this.ipv4Layer(at, depth));
+  private ipv4InnerLayer(at: number, end: number, depth: number, wireEnd: number = end): void {
+    this.withEnd(end, () => this.ipv4Layer(at, depth), wireEnd);
   }
 
   private ipv6Layer(at: number, depth: number): void {
@@ -268,12 +284,17 @@ export class FrameDecoder {
     this.layers.push(v.toRecord(this.rel(at)));
     const pay = at + IPV6_HEADER_LEN;
     const ipEnd = Math.min(this.end, pay + v.payloadLen);
+    // As for IPv4: a payload length beyond the frame's wire length is a lie, not a snaplen cut.
+    const payLen = Math.min(v.payloadLen, Math.max(0, this.wireEnd - pay));
+    if (payLen < v.payloadLen) {
+      this.issue('ipv6', 'bad-length', this.rel(at) + 4, `IPv6 payload length ${v.payloadLen} exceeds the ${payLen} bytes in the frame`);
+    }
     if (depth >= MAX_TUNNEL_DEPTH) return;
     switch (v.nextHeader) {
       case IP_PROTO.IPIP: this.ipv4InnerLayer(pay, ipEnd, depth + 1); return;
       case IP_PROTO.IPV6: this.withEnd(ipEnd, () => this.ipv6Layer(pay, depth + 1)); return;
       // Transport over IPv6 is named without a checksum verdict: lvscope is about IPv4 LVS.
-      case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, -1, false, v.payloadLen); return;
+      case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, -1, false, payLen); return;
       case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, -1, false); return;
       case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth); return;
       default: return;

@@ -10,6 +10,11 @@ export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10,
 
 export const TCP_OPTION_KIND = { EOL: 0, NOP: 1, MSS: 2, WSCALE: 3, SACK_PERMITTED: 4, SACK: 5, TIMESTAMP: 8, TFO: 34, TOA: 254 } as const;
 
+/** RFC 6994 experiment identifiers seen in option 254. */
+const EXID_TFO = 0xf989;
+const EXID_ACCECN0 = 0xacc0;
+const EXID_ACCECN1 = 0xacc1;
+
 const field = { SRC_PORT: 0, DST_PORT: 2, SEQ: 4, ACK: 8, FLAGS: 12, WINDOW: 14, CHECKSUM: 16, URGENT: 18 } as const;
 export const TCP_HEADER_LEN = field.URGENT + 2;
 
@@ -113,11 +118,17 @@ export class TcpView {
         case TCP_OPTION_KIND.TFO:
           out.push({ kind: 'tfo', cookie: hexOf(b, d, dlen) });
           break;
-        case TCP_OPTION_KIND.TOA:
-          out.push(dlen === 6
-            ? { kind: 'toa', port: (b[d]! << 8) | b[d + 1]!, addr: formatIpv4At(b, d + 2) }
-            : { kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
+        case TCP_OPTION_KIND.TOA: {
+          // Kind 254 is also RFC 6994's shared experimental option, tagged by a 16-bit ExID: Linux
+          // sent TFO that way before kind 34 (ExID 0xF989, what tcpdump prints as exp-tfo), and
+          // AccECN drafts use 0xACC0/0xACC1. A TFO with a 4-byte cookie is 8 bytes long too, so
+          // the ExID must be checked before the bytes are read as a client port and address.
+          const exid = dlen >= 2 ? (b[d]! << 8) | b[d + 1]! : -1;
+          if (exid === EXID_TFO) out.push({ kind: 'tfo', cookie: hexOf(b, d + 2, dlen - 2) });
+          else if (dlen === 6 && exid !== EXID_ACCECN0 && exid !== EXID_ACCECN1) out.push({ kind: 'toa', port: exid, addr: formatIpv4At(b, d + 2) });
+          else out.push({ kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
           break;
+        }
         default:
           out.push({ kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
       }
