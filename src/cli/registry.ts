@@ -12,6 +12,7 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'decode', summary: 'print every frame of a capture, decoded (text or ndjson)', load: async () => (await import('./commands/decode.js')).decodeCommand },
+  { name: 'synth', summary: 'simulate an LVS cluster and write an explained teaching capture', load: async () => (await import('./commands/synth.js')).synthCommand },
   { name: 'lab', summary: 'build a real LVS cluster in network namespaces and capture it (root)', load: async () => (await import('../lab/command.js')).labCommand },
 ];
 

@@ -1,0 +1,186 @@
+/**
+ * `lvscope synth`: simulate an LVS cluster and write a teaching capture (pcapng with one comment
+ * per packet), optionally with the truth file `lvscope analyze` is graded against.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileSink } from '../../capture/index.js';
+import {
+  FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
+  synthesize, type CapturePoint, type Scenario,
+} from '../../simulate/index.js';
+import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
+import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
+
+const HELP = `Usage: lvscope synth --scenario NAME|FILE -w OUT [options]
+
+Simulate an LVS cluster (clients, firewall, director, real servers) and write what a capture
+point saw. In pcapng each packet's comment explains it ("director → WEB2 by wrr; DR rewrites
+only the destination MAC"); the section comment names the scenario. The director's decisions
+come from lvscope's kernel-exact IPVS model (schedulers, states, persistence).
+
+Options:
+      --scenario S       a preset (see --list-scenarios) or a JSON/YAML scenario file
+  -w, --write OUT        capture to write (refuses to overwrite without --force)
+      --format F         pcapng (default) | pcap (by extension when not given)
+      --seed N           PRNG seed: same seed, same bytes (default 1)
+      --truth FILE       also write the truth (lvscope analyze --format json schema)
+      --method M         dr | nat | tun | fullnat: the generic cluster of that method
+      --scheduler S      ${ALL_SCHEDULERS.join(' | ')}
+      --weights W        comma-separated weights in rule order, e.g. 1,5
+      --real-servers N   number of real servers (presets)
+      --clients N        number of client hosts (presets)
+      --requests N       number of client connections
+      --persistence SEC  make services persistent (-p SEC); 0 removes persistence
+      --capture-at P     firewall | director | director-any | real-server | client
+      --fault F          apply a fault (repeatable): ${FAULTS.join(', ')}
+      --list-scenarios   list the presets and exit
+      --force            overwrite existing output files
+  -q, --quiet          no progress and no summary
+  -h, --help           this help
+
+Exit status: 0 written, 2 usage error, unreadable scenario or unwritable output.
+
+Examples:
+  lvscope synth --scenario seed-dr -w dr-walkthrough.pcapng && wireshark dr-walkthrough.pcapng
+  lvscope synth --scenario seed-nat --scheduler wrr --weights 1,5 --requests 12 -w nat-wrr.pcapng --truth nat-wrr.truth.json
+  lvscope synth --method tun --real-servers 3 --fault tun-mtu -w tun.pcapng`;
+
+const CAPTURE_POINTS: readonly CapturePoint[] = ['firewall', 'director', 'director-any', 'real-server', 'client'];
+const METHODS = ['dr', 'nat', 'tun', 'fullnat'] as const;
+
+function intOption(v: string | undefined, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+export const synthCommand: Command = {
+  name: 'synth',
+  summary: 'simulate an LVS cluster and write an explained teaching capture',
+  help: HELP,
+  async run(args: readonly string[], io: CommandIO): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...args],
+        options: {
+          scenario: { type: 'string' }, write: { type: 'string', short: 'w' }, format: { type: 'string' },
+          seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
+          weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
+          requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
+          fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+        },
+        strict: true, allowPositionals: false,
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const v = parsed.values;
+    if (v.help === true) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (v['list-scenarios'] === true) {
+      const w = Math.max(...listPresets().map((n) => n.length));
+      for (const n of listPresets()) io.stdout.write(`${n.padEnd(w)}  ${PRESET_SUMMARIES[n]}\n`);
+      return 0;
+    }
+    const out = v.write;
+    if (out === undefined) throw new UsageError('-w OUT is required');
+    const format = v.format ?? (/\.pcap$/i.test(out) ? 'pcap' : 'pcapng');
+    if (format !== 'pcap' && format !== 'pcapng') throw new UsageError(`--format must be pcap or pcapng, got ${JSON.stringify(format)}`);
+    const method = v.method;
+    if (method !== undefined && !(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
+    const captureAt = v['capture-at'];
+    if (captureAt !== undefined && !(CAPTURE_POINTS as readonly string[]).includes(captureAt)) {
+      throw new UsageError(`--capture-at must be one of ${CAPTURE_POINTS.join(', ')}`);
+    }
+    if (v.scheduler !== undefined && !(ALL_SCHEDULERS as readonly string[]).includes(v.scheduler)) {
+      throw new UsageError(`--scheduler must be one of ${ALL_SCHEDULERS.join(', ')}`);
+    }
+    let weights: number[] | undefined;
+    if (v.weights !== undefined) {
+      weights = v.weights.split(',').map((x) => intOption(x.trim(), 'weights')!);
+    }
+    const seed = intOption(v.seed, 'seed') ?? 1;
+    const realServers = intOption(v['real-servers'], 'real-servers', 1);
+    const clients = intOption(v.clients, 'clients', 1);
+    const requests = intOption(v.requests, 'requests', 1);
+    const persistence = intOption(v.persistence, 'persistence');
+    for (const f of v.fault ?? []) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
+
+    const force = v.force === true;
+    for (const path of [out, v.truth]) {
+      if (path !== undefined && path !== '-' && existsSync(path) && !force) {
+        io.stderr.write(`lvscope synth: ${path} exists; refusing to overwrite it (use --force)\n`);
+        return 2;
+      }
+    }
+
+    let sc: Scenario;
+    try {
+      const name = v.scenario ?? method;
+      if (name === undefined) throw new UsageError('--scenario NAME|FILE (or --method) is required');
+      const opts = { realServers, clients, requests };
+      if (listPresets().includes(name)) {
+        const generic = (METHODS as readonly string[]).includes(name);
+        if (method !== undefined && method !== name && !generic) {
+          throw new UsageError(`--method applies to the generic presets (${METHODS.join(', ')}), not to ${name}`);
+        }
+        sc = preset(method !== undefined && generic ? method : name, opts);
+      } else if (existsSync(name)) {
+        sc = loadScenarioFile(name);
+        if (requests !== undefined) sc = { ...sc, workload: { ...sc.workload, connections: requests } };
+        if (realServers !== undefined || clients !== undefined || method !== undefined) {
+          throw new UsageError('--real-servers, --clients and --method apply to presets; edit the scenario file instead');
+        }
+      } else {
+        throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
+      }
+      for (const f of v.fault ?? []) if (isFaultName(f)) sc = applyFault(sc, f);
+    } catch (err) {
+      if (err instanceof ScenarioError) {
+        io.stderr.write(`lvscope synth: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+
+    const progress = showProgress(io, v.quiet === true);
+    let sink;
+    try {
+      sink = fileSink(out, { overwrite: force });
+    } catch (err) {
+      io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+      return 2;
+    }
+    let result;
+    try {
+      result = synthesize(sc, sink, {
+        seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out,
+        adjustRules: adjustRules({ scheduler: v.scheduler, weights, persistence }),
+        onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
+      });
+    } catch (err) {
+      sink.close();
+      io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (progress) io.stderr.write('\r');
+    if (v.truth !== undefined) {
+      try {
+        writeFileSync(v.truth, `${JSON.stringify(result.truth, null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+      } catch (err) {
+        io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
+        return 2;
+      }
+    }
+    if (v.quiet !== true) {
+      const conns = result.truth.connections.length;
+      io.stdout.write(`${out}: ${result.frames} frames, ${conns} connection${conns === 1 ? '' : 's'}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,302 @@
+/**
+ * The director host's packet path: every decision (service lookup, scheduling, persistence,
+ * connection states, port unreachable) comes from src/ipvs's Director; this file only does what
+ * ip_vs_xmit.c does to the packet for each forwarding method (reference §4) and writes the
+ * explanation of each frame.
+ */
+import { Director } from '../ipvs/director.js';
+import type { Connection } from '../ipvs/connection-table.js';
+import type { Destination } from '../ipvs/destination.js';
+import { parseRules } from '../ipvs/ipvsadm/index.js';
+import { serviceFromSpec } from '../ipvs/ipvsadm/model.js';
+import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
+import type { VirtualService } from '../ipvs/service.js';
+import { seededRandom } from '../ipvs/schedulers/index.js';
+import type { TcpOption } from '../wire/records.js';
+import { formatIpv4, parseIpv4 } from '../wire/address.js';
+import { IndexedConnectionTable } from './indexed-table.js';
+import { describePacket, SEC, type Host, type Iface } from './net.js';
+import {
+  F_ACK, F_FIN, F_RST, F_SYN, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, ipPort, newPacket, type Packet,
+} from './packet.js';
+import type { FwmarkDef } from './scenario.js';
+
+const METHOD_TEXT = {
+  dr: 'DR rewrites only the destination MAC',
+  nat: 'NAT rewrites the destination to the real server',
+  tun: 'TUN wraps the packet in an outer IP header DIP → RIP',
+  fullnat: 'FULLNAT rewrites source and destination',
+  local: 'delivered locally',
+} as const;
+
+interface FullnatState {
+  readonly conn: Connection;
+  readonly cip: number;
+  readonly cport: number;
+  readonly vip: number;
+  readonly vport: number;
+  readonly lip: number;
+  readonly lport: number;
+  readonly rip: number;
+  readonly rport: number;
+  /** secure_tcp_sequence_number(LIP, RIP, lport, dport) − client ISN. */
+  readonly delta: number;
+  serverIsn: number;
+}
+
+export interface DirectorOptions {
+  readonly rules: string;
+  readonly fwmarks?: readonly FwmarkDef[];
+  readonly laddrs?: readonly string[];
+  /** Names of real servers by RIP, for notes. */
+  readonly names: ReadonlyMap<number, string>;
+  readonly seed: number;
+  /** Rewrites applied to the parsed rules (CLI overrides). */
+  readonly adjust?: (specs: ServiceSpec[]) => ServiceSpec[];
+}
+
+export class DirectorGlue {
+  readonly ipvs: Director;
+  readonly table: IndexedConnectionTable;
+  readonly specs: ServiceSpec[];
+  private readonly marks: Array<{ dst: number; ports: Set<number>; proto: number; mark: number }>;
+  private readonly laddrs: number[];
+  private lipTurn = 0;
+  private lportCounter = 0;
+  private readonly fullnatByReply = new Map<string, FullnatState>();
+  private readonly fullnatByConn = new Map<number, FullnatState>();
+  private lastExpire = -Infinity;
+  /** Called for each scheduled connection (the truth file's per-connection real server). */
+  onScheduled: ((pkt: Packet, conn: Connection, svc: VirtualService | null, reason: string) => void) | null = null;
+
+  readonly host: Host;
+  readonly opts: DirectorOptions;
+
+  constructor(host: Host, opts: DirectorOptions) {
+    this.host = host;
+    this.opts = opts;
+    const parsed = parseRules(opts.rules);
+    if (parsed.errors.length > 0) {
+      const e = parsed.errors[0]!;
+      throw new Error(`director ${host.name}: ipvsadm rules line ${e.line}: ${e.message} (${e.text.trim()})`);
+    }
+    this.specs = opts.adjust ? opts.adjust(parsed.services) : parsed.services;
+    this.table = new IndexedConnectionTable();
+    this.ipvs = new Director({ table: this.table });
+    let i = 0;
+    for (const spec of this.specs) {
+      this.ipvs.attach(serviceFromSpec(spec, { random: seededRandom(opts.seed + i++), createdAt: 0 }));
+    }
+    this.marks = (opts.fwmarks ?? []).map((m) => ({
+      dst: parseIpv4(m.dst), ports: new Set(m.ports), proto: m.proto === 'udp' ? PROTO_UDP : PROTO_TCP, mark: m.mark,
+    }));
+    this.laddrs = (opts.laddrs ?? []).map((a) => parseIpv4(a.split('/')[0]!));
+    host.preRouting = (pkt, iface) => this.preRouting(pkt, iface);
+  }
+
+  private now(): number {
+    return this.host.world.now / SEC;
+  }
+
+  private expire(): void {
+    const now = this.now();
+    // Timers are checked at most every 10 ms of simulated time: plenty for second-scale timeouts.
+    if (now - this.lastExpire < 0.01) return;
+    this.lastExpire = now;
+    for (const e of this.ipvs.expire(now)) {
+      const fs = this.fullnatByConn.get(e.conn.id);
+      if (fs !== undefined) {
+        this.fullnatByConn.delete(e.conn.id);
+        this.fullnatByReply.delete(`${fs.rip}:${fs.rport}:${fs.lip}:${fs.lport}`);
+      }
+    }
+  }
+
+  private rsName(ip: number): string {
+    return this.opts.names.get(ip) ?? formatIpv4(ip);
+  }
+
+  private fwmark(pkt: Packet): number {
+    for (const m of this.marks) if (m.dst === pkt.dst && m.proto === pkt.proto && m.ports.has(pkt.dport)) return m.mark;
+    return 0;
+  }
+
+  private preRouting(pkt: Packet, iface: Iface): 'continue' | 'stolen' {
+    if (pkt.proto !== PROTO_TCP && pkt.proto !== PROTO_UDP) return 'continue';
+    this.expire();
+    const protocol = pkt.proto === PROTO_TCP ? 'tcp' : 'udp';
+    const flags = { syn: (pkt.flags & F_SYN) !== 0, ack: (pkt.flags & F_ACK) !== 0, fin: (pkt.flags & F_FIN) !== 0, rst: (pkt.flags & F_RST) !== 0 };
+    const bytes = ipLength(pkt);
+    if (this.host.isLocal(pkt.dst)) {
+      const fs = this.fullnatByReply.get(`${pkt.src}:${pkt.sport}:${pkt.dst}:${pkt.dport}`);
+      if (fs !== undefined) {
+        this.fullnatReply(pkt, fs, flags, bytes);
+        return 'stolen';
+      }
+      const res = this.ipvs.inbound({
+        protocol, saddr: formatIpv4(pkt.src), sport: pkt.sport, daddr: formatIpv4(pkt.dst), dport: pkt.dport,
+        tcpFlags: flags, fwmark: this.fwmark(pkt), bytes, now: this.now(),
+      });
+      switch (res.verdict) {
+        case 'accept': return 'continue';
+        case 'drop': return 'stolen';
+        case 'bypass': return 'continue';
+        case 'icmp-port-unreachable':
+          this.host.sendIcmpError(pkt, 3, 3, 0,
+            `director: no real server available for ${ipPort(pkt.dst, pkt.dport)} (${res.reason}); IPVS answers ICMP port unreachable`,
+            ['no-real-server'], pkt.dst);
+          return 'stolen';
+        case 'forward': {
+          const conn = res.conn!;
+          const dest = res.dest!;
+          let why = 'existing connection';
+          if (res.created) {
+            const sched = res.service?.schedulerNameValue ?? '?';
+            why = res.scheduling === 'persistent-template' ? `persistence template (${sched} not consulted)` : `by ${sched}`;
+            this.onScheduled?.(pkt, conn, res.service, why);
+          }
+          this.transmit(pkt, conn, dest, why, res.created, res.scheduling === 'persistent-template' && dest.weight === 0);
+          return 'stolen';
+        }
+      }
+    }
+    // Not for us: a reply passing the director (NAT's normal path; DR/TUN only when misrouted).
+    const out = this.ipvs.outbound({
+      protocol, saddr: formatIpv4(pkt.src), sport: pkt.sport, daddr: formatIpv4(pkt.dst), dport: pkt.dport,
+      tcpFlags: flags, bytes, now: this.now(),
+    });
+    if (out.verdict !== 'reply' || out.conn === null) return 'continue';
+    const c = out.conn;
+    if (c.forward === 'nat') {
+      const from = ipPort(pkt.src, pkt.sport);
+      pkt.src = parseIpv4(c.vaddr);
+      pkt.sport = c.vport;
+      this.host.forwardIp(pkt, iface, `director: reply from ${this.rsName(parseIpv4(c.daddr))} ${from} rewritten to come from the VIP ${c.vaddr}:${c.vport} (NAT, TTL ${pkt.ttl}→${pkt.ttl - 1})`);
+    } else {
+      this.host.forwardIp(pkt, iface,
+        `director forwards a reply of a ${c.forward.toUpperCase()} connection: the real server routes its replies through the director instead of straight to the client`,
+        ['dr-reply-via-director']);
+    }
+    return 'stolen';
+  }
+
+  private decTtl(pkt: Packet): boolean {
+    if (pkt.ttl <= 1) {
+      this.host.sendIcmpError(pkt, 11, 0, 0, 'director: TTL exceeded');
+      return false;
+    }
+    pkt.ttl--;
+    return true;
+  }
+
+  private transmit(pkt: Packet, conn: Connection, dest: Destination, why: string, first: boolean, quiesced: boolean): void {
+    const rip = parseIpv4(dest.addr);
+    const name = this.rsName(rip);
+    const findings = quiesced ? ['quiesced-server-used'] : null;
+    const ttlText = `TTL ${pkt.ttl}→${pkt.ttl - 1}`;
+    const lead = first ? `director → ${name} ${why}` : `director → ${name} (${why}, ${conn.state})`;
+    const rt = this.host.route(rip);
+    if (rt === null) return;
+    switch (conn.forward) {
+      case 'dr':
+      case 'local': {
+        if (!this.decTtl(pkt)) return;
+        this.host.sendIp(pkt, `${lead}; ${METHOD_TEXT.dr} (${ttlText})`, findings, { ...rt, nextHop: rip });
+        return;
+      }
+      case 'nat': {
+        if (!this.decTtl(pkt)) return;
+        const from = ipPort(pkt.dst, pkt.dport);
+        pkt.dst = rip;
+        pkt.dport = conn.dport;
+        this.host.sendIp(pkt, `${lead}; ${METHOD_TEXT.nat}: ${from} → ${dest.addr}:${conn.dport} (${ttlText})`, findings, rt);
+        return;
+      }
+      case 'tun': {
+        if (!this.decTtl(pkt)) return;
+        const outer = newPacket(rt.src, rip, PROTO_IPIP);
+        outer.ttl = pkt.ttl;
+        outer.df = pkt.df;
+        // INET_ECN_encapsulate: DSCP copied, CE becomes ECT(0).
+        outer.tos = (pkt.tos & 0x03) === 0x03 ? (pkt.tos & 0xfc) | 0x02 : pkt.tos;
+        outer.id = outer.df ? 0 : this.host.nextIpId();
+        outer.inner = pkt;
+        outer.flow = pkt.flow;
+        if (outer.df && ipLength(outer) > rt.mtu) {
+          pkt.ttl++;
+          this.host.sendIcmpError(pkt, 3, 4, rt.mtu - 20,
+            `director: ${ipLength(pkt)}-byte packet plus the 20-byte IPIP header exceeds the ${rt.mtu}-byte MTU towards ${name}, DF is set: ICMP fragmentation needed (MTU ${rt.mtu - 20})`,
+            ['tun-mtu'], pkt.dst);
+          return;
+        }
+        this.host.sendIp(outer, `${lead}; ${METHOD_TEXT.tun} ${formatIpv4(rt.src)} → ${dest.addr} (${ttlText}, copied to the outer header)`, findings, rt);
+        return;
+      }
+      case 'fullnat':
+        this.fullnatRequest(pkt, conn, dest, rip, lead, findings, rt);
+        return;
+    }
+  }
+
+  private fullnatRequest(pkt: Packet, conn: Connection, _dest: Destination, rip: number, lead: string, findings: string[] | null, rt: NonNullable<ReturnType<Host['route']>>): void {
+    let fs = this.fullnatByConn.get(conn.id);
+    if (fs === undefined) {
+      if (this.laddrs.length === 0) throw new Error(`director ${this.host.name}: FULLNAT service without a local address pool (laddrs)`);
+      const lip = this.laddrs[this.lipTurn++ % this.laddrs.length]!;
+      const lport = 5000 + (++this.lportCounter % (65535 - 5000 + 1));
+      fs = {
+        conn, cip: pkt.src, cport: pkt.sport, vip: pkt.dst, vport: pkt.dport, lip, lport, rip, rport: conn.dport,
+        delta: (this.host.rng.u32() - pkt.seq) >>> 0, serverIsn: -1,
+      };
+      this.fullnatByConn.set(conn.id, fs);
+      this.fullnatByReply.set(`${rip}:${fs.rport}:${lip}:${lport}`, fs);
+    }
+    if (!this.decTtl(pkt)) return;
+    const from = `${ipPort(pkt.src, pkt.sport)} → ${ipPort(pkt.dst, pkt.dport)}`;
+    pkt.src = fs.lip;
+    pkt.sport = fs.lport;
+    pkt.dst = fs.rip;
+    pkt.dport = fs.rport;
+    pkt.seq = (pkt.seq + fs.delta) >>> 0;
+    const isSyn = (pkt.flags & F_SYN) !== 0 && (pkt.flags & F_ACK) === 0;
+    const toaAck = (pkt.flags & (F_SYN | F_RST | F_FIN)) === 0 && fs.serverIsn >= 0 && pkt.ack === ((fs.serverIsn + 1) >>> 0);
+    let extra = '';
+    if (isSyn || toaAck) {
+      let opts: TcpOption[] = pkt.opts ?? [];
+      // timestamp_remove_entry: the client's timestamp becomes NOPs on the SYN.
+      if (isSyn) opts = opts.flatMap((o): TcpOption[] => (o.kind === 'ts' ? Array<TcpOption>(10).fill({ kind: 'nop' }) : [o]));
+      pkt.opts = [{ kind: 'toa', port: fs.cport, addr: formatIpv4(fs.cip) }, ...opts];
+      extra = `; TOA option carries the client ${ipPort(fs.cip, fs.cport)}${isSyn ? ', timestamp replaced by NOPs' : ''}`;
+    }
+    this.host.sendIp(pkt, `${lead}; ${METHOD_TEXT.fullnat}: ${from} becomes ${ipPort(fs.lip, fs.lport)} → ${ipPort(fs.rip, fs.rport)}${extra}`, findings, rt);
+  }
+
+  private fullnatReply(pkt: Packet, fs: FullnatState, flags: { syn: boolean; ack: boolean; fin: boolean; rst: boolean }, bytes: number): void {
+    this.ipvs.outbound({
+      protocol: 'tcp', saddr: formatIpv4(fs.rip), sport: fs.rport, daddr: formatIpv4(fs.cip), dport: fs.cport,
+      tcpFlags: flags, bytes, now: this.now(),
+    });
+    if (!this.decTtl(pkt)) return;
+    let extra = '';
+    if ((pkt.flags & (F_SYN | F_ACK)) === (F_SYN | F_ACK)) {
+      fs.serverIsn = pkt.seq;
+      if (pkt.opts !== null) {
+        // mss_adjust_entry: room for the 8-byte TOA in the client's later segments.
+        pkt.opts = pkt.opts.map((o) => (o.kind === 'mss' ? { kind: 'mss', value: o.value - 8 } : o));
+        extra = '; MSS lowered by 8 to leave room for TOA';
+      }
+    }
+    const from = ipPort(pkt.src, pkt.sport);
+    pkt.src = fs.vip;
+    pkt.sport = fs.vport;
+    pkt.dst = fs.cip;
+    pkt.dport = fs.cport;
+    pkt.ack = (pkt.ack - fs.delta) >>> 0;
+    this.host.sendIp(pkt, `director: FULLNAT reply from ${this.rsName(fs.rip)} ${from} rewritten to ${ipPort(fs.vip, fs.vport)} → ${ipPort(fs.cip, fs.cport)}${extra}`);
+  }
+
+  /** Describe a packet for notes that need it. */
+  static describe(p: Packet): string {
+    return describePacket(p);
+  }
+}

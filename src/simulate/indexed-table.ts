@@ -1,0 +1,172 @@
+/**
+ * Thin adapter over src/ipvs's ConnectionTable: the same kernel semantics, with hash indexes
+ * (the kernel's ip_vs_conn_tab is a hash table too) and a timer heap, so a million-packet
+ * synthesis does not scan every live entry per packet. Only lookups and timer bookkeeping are
+ * replaced; states, counters and template rules stay the base class's.
+ */
+import { ConnectionTable, TEMPLATE_RECHECK, type Connection, type ConnProtocol, type Direction, type ExpiredEntry, type NewConnectionParams, type Transition } from '../ipvs/connection-table.js';
+import type { TcpFlags } from '../ipvs/tcp-states.js';
+
+interface Timer {
+  readonly at: number;
+  readonly conn: Connection;
+}
+
+export class IndexedConnectionTable extends ConnectionTable {
+  private readonly byIn = new Map<string, Connection>();
+  private readonly byOut = new Map<string, Connection>();
+  private readonly byTemplate = new Map<string, Connection>();
+  private readonly live = new Set<Connection>();
+  private readonly timers: Timer[] = [];
+  /** The time each entry's one live heap timer fires; later re-arms are found when it fires. */
+  private readonly armed = new Map<number, number>();
+
+  override create(p: NewConnectionParams): Connection {
+    const c = super.create(p);
+    this.live.add(c);
+    if (c.template) this.byTemplate.set(tplKey(c.protocol, c.caddr, c.vaddr, c.vport), c);
+    else if (!c.onePacket) {
+      this.byIn.set(inKey(c.protocol, c.caddr, c.cport, c.vaddr, c.vport), c);
+      this.byOut.set(outKey(c), c);
+    }
+    this.arm(c);
+    return c;
+  }
+
+  override findIn(protocol: ConnProtocol, caddr: string, cport: number, vaddr: string, vport: number): Connection | null {
+    const c = this.byIn.get(inKey(protocol, caddr, cport, vaddr, vport));
+    return c !== undefined && this.live.has(c) ? c : null;
+  }
+
+  override findOut(protocol: ConnProtocol, saddr: string, sport: number, daddr: string, dport: number): Connection | null {
+    const c = this.byOut.get(`${protocol}|${saddr}|${sport}|${daddr}|${dport}`);
+    return c !== undefined && this.live.has(c) ? c : null;
+  }
+
+  override findTemplate(protocol: ConnProtocol, caddr: string, vaddr: string, vport: number): Connection | null {
+    const c = this.byTemplate.get(tplKey(protocol, caddr, vaddr, vport));
+    return c !== undefined && this.live.has(c) && !c.invalid ? c : null;
+  }
+
+  override onPacket(conn: Connection, direction: Direction, tcpFlags: TcpFlags, now: number, bytes = 0): Transition {
+    const t = super.onPacket(conn, direction, tcpFlags, now, bytes);
+    this.arm(conn);
+    return t;
+  }
+
+  override touch(conn: Connection, now: number): void {
+    super.touch(conn, now);
+    this.arm(conn);
+  }
+
+  /** Same order and re-arm rules as ConnectionTable.expire, driven by a heap of (expires, entry). */
+  override expire(now: number): ExpiredEntry[] {
+    const out: ExpiredEntry[] = [];
+    for (;;) {
+      const top = this.timers[0];
+      if (top === undefined || top.at > now) return out;
+      this.popTimer();
+      const c = top.conn;
+      if (!this.live.has(c) || this.armed.get(c.id) !== top.at) continue;
+      this.armed.delete(c.id);
+      if (c.expires > top.at) {
+        // Packets pushed the expiry later since this timer was set: sleep until then.
+        this.arm(c);
+        continue;
+      }
+      if (c.nControl > 0) {
+        c.timeout = TEMPLATE_RECHECK;
+        c.expires = top.at + TEMPLATE_RECHECK;
+        this.arm(c);
+        continue;
+      }
+      super.expireNow(c, top.at);
+      this.forget(c);
+      out.push({ conn: c, at: top.at });
+    }
+  }
+
+  override expireNow(conn: Connection, now: number): void {
+    super.expireNow(conn, now);
+    if (conn.nControl > 0) this.arm(conn);
+    else this.forget(conn);
+  }
+
+  override entries(): Connection[] {
+    return [...this.live];
+  }
+
+  override get size(): number {
+    return this.live.size;
+  }
+
+  private forget(c: Connection): void {
+    this.live.delete(c);
+    this.armed.delete(c.id);
+    if (c.template) {
+      const k = tplKey(c.protocol, c.caddr, c.vaddr, c.vport);
+      if (this.byTemplate.get(k) === c) this.byTemplate.delete(k);
+      return;
+    }
+    const k = inKey(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
+    if (this.byIn.get(k) === c) this.byIn.delete(k);
+    const o = outKey(c);
+    if (this.byOut.get(o) === c) this.byOut.delete(o);
+  }
+
+  private arm(c: Connection): void {
+    const cur = this.armed.get(c.id);
+    if (cur !== undefined && cur <= c.expires) return;
+    this.armed.set(c.id, c.expires);
+    const t: Timer = { at: c.expires, conn: c };
+    const a = this.timers;
+    a.push(t);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!earlier(t, a[p]!)) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = t;
+  }
+
+  private popTimer(): void {
+    const a = this.timers;
+    const last = a.pop();
+    if (last === undefined || a.length === 0) return;
+    let i = 0;
+    const n = a.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && earlier(a[r]!, a[l]!) ? r : l;
+      if (!earlier(a[c]!, last)) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+  }
+}
+
+/** At equal times controlled connections go before templates, then creation order (ConnectionTable.expire). */
+function earlier(x: Timer, y: Timer): boolean {
+  if (x.at !== y.at) return x.at < y.at;
+  if (x.conn.template !== y.conn.template) return !x.conn.template;
+  return x.conn.id < y.conn.id;
+}
+
+function inKey(protocol: ConnProtocol, caddr: string, cport: number, vaddr: string, vport: number): string {
+  return `${protocol}|${caddr}|${cport}|${vaddr}|${vport}`;
+}
+
+/** ip_vs_conn_out_get's key: NAT entries by the real server, others by the virtual address. */
+function outKey(c: Connection): string {
+  const nat = c.forward === 'nat' || c.forward === 'fullnat';
+  return nat ? `${c.protocol}|${c.daddr}|${c.dport}|${c.caddr}|${c.cport}` : `${c.protocol}|${c.vaddr}|${c.vport}|${c.caddr}|${c.cport}`;
+}
+
+function tplKey(protocol: ConnProtocol, caddr: string, vaddr: string, vport: number): string {
+  return `${protocol}|${caddr}|${vaddr}|${vport}`;
+}

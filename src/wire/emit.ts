@@ -1,0 +1,525 @@
+/**
+ * Frame emission: an ordered list of layer specs -> bytes (the inverse of the decoder).
+ *
+ * Scapy's rule, per field: a field left undefined is computed on emit (lengths, checksums, the
+ * next-protocol fields, IHL and TCP data offset), a field given is written verbatim, so broken
+ * frames (a wrong checksum, a lying length) can be synthesized on purpose. Specs mirror the
+ * decoded records (src/wire/records.ts): a decoded frame's layers can be fed back in unchanged,
+ * and extra record fields (offset, checksumOk, ...) are ignored.
+ *
+ * Layers are written front to back into one reusable buffer, then lengths and checksums are
+ * filled back to front, so an inner segment's checksum is final before an outer header that
+ * covers it (GRE with C bit, ICMP quoting nothing but bytes) is summed. Nothing is allocated
+ * per frame except what the caller asks for (buildFrame's copy).
+ */
+import { parseIpv4, parseMac } from './address.js';
+import { finish, pseudoHeaderSum, sum16 } from './checksum.js';
+import { ETHERTYPE } from './ethernet.js';
+import { IP_PROTO } from './ipv4.js';
+import type { Ipv4Addr, MacAddr, TcpOption } from './records.js';
+import { TCP_FLAG, TCP_OPTION_KIND } from './tcp.js';
+
+/** An IPv4 address as text or as its 32-bit value (the simulator keeps numbers). */
+export type Ipv4Value = Ipv4Addr | number;
+
+export interface EthSpec {
+  readonly type: 'eth';
+  readonly src: MacAddr;
+  readonly dst: MacAddr;
+  /** Default: from the next layer (vlan 0x8100, ipv4 0x0800, arp 0x0806). */
+  readonly ethertype?: number;
+  /** Pad the frame to the 60-byte Ethernet minimum (no FCS), as a NIC does. Default true. */
+  readonly pad?: boolean;
+}
+
+export interface VlanSpec {
+  readonly type: 'vlan';
+  readonly id: number;
+  readonly pcp?: number;
+  readonly dei?: boolean;
+  /** The TPID written before this tag; only read when the previous layer leaves its type undefined. */
+  readonly tpid?: number;
+  readonly ethertype?: number;
+}
+
+/** Linux cooked v2 header, what `tcpdump -i any` writes (LINKTYPE_LINUX_SLL2). */
+export interface Sll2Spec {
+  readonly type: 'sll2';
+  readonly protocol?: number;
+  readonly ifindex: number;
+  /** ARPHRD_ETHER (1) by default. */
+  readonly hatype?: number;
+  /** 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us. */
+  readonly pktType: number;
+  /** Link-layer source address (a MAC). */
+  readonly src: MacAddr;
+}
+
+export interface ArpSpec {
+  readonly type: 'arp';
+  readonly op: number;
+  readonly sha: MacAddr;
+  readonly spa: Ipv4Value;
+  readonly tha: MacAddr;
+  readonly tpa: Ipv4Value;
+  readonly htype?: number;
+  readonly ptype?: number;
+}
+
+export interface Ipv4Spec {
+  readonly type: 'ipv4';
+  readonly src: Ipv4Value;
+  readonly dst: Ipv4Value;
+  /** Default: from the next layer (tcp 6, udp 17, icmp 1, ipv4 4, gre 47), else 0. */
+  readonly proto?: number;
+  /** Default 64. */
+  readonly ttl?: number;
+  readonly id?: number;
+  readonly tos?: number;
+  readonly df?: boolean;
+  readonly mf?: boolean;
+  /** In bytes (a multiple of 8), as records show it. */
+  readonly fragOffset?: number;
+  /** Default: computed. */
+  readonly totalLength?: number;
+  /** Default: computed. */
+  readonly checksum?: number;
+  /** Raw options as hex; padded with zeros (EOL) to a multiple of 4 bytes. */
+  readonly options?: string;
+  /** Written verbatim into IHL (bytes / 4); default 20 + options. */
+  readonly headerLength?: number;
+}
+
+export interface TcpSpec {
+  readonly type: 'tcp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq?: number;
+  readonly ack?: number;
+  /** Letters 'S', 'SA'/'AS', 'A', 'AP', 'AF', 'R', ... in any order, or the bits. */
+  readonly flags?: string | number;
+  /** The nine flag bits; wins over `flags` (a decoded record carries both). */
+  readonly flagBits?: number;
+  /** Default 64240. */
+  readonly window?: number;
+  readonly checksum?: number;
+  readonly urgentPointer?: number;
+  readonly options?: readonly TcpOption[];
+  /** Written verbatim into the data offset (bytes / 4); default 20 + padded options. */
+  readonly headerLength?: number;
+  /** Zero bytes appended when no payload layer follows (a record's payloadLength). */
+  readonly payloadLength?: number;
+}
+
+export interface UdpSpec {
+  readonly type: 'udp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly length?: number;
+  /** Default computed (0 is sent as 0xffff); give 0 for "no checksum". */
+  readonly checksum?: number;
+  readonly payloadLength?: number;
+}
+
+export interface IcmpSpec {
+  readonly type: 'icmp';
+  readonly icmpType: number;
+  readonly code: number;
+  readonly checksum?: number;
+  /** Next-hop MTU of fragmentation-needed (type 3 code 4). */
+  readonly mtu?: number | null;
+  readonly echoId?: number | null;
+  readonly echoSeq?: number | null;
+  readonly gateway?: Ipv4Value | null;
+  /** The quoted datagram of an error, or an echo's data: bytes written after the 8-byte header. */
+  readonly quote?: Uint8Array;
+}
+
+export interface GreSpec {
+  readonly type: 'gre';
+  /** Default: from the next layer (ipv4 0x0800). */
+  readonly protocol?: number;
+  readonly checksumPresent?: boolean;
+  readonly keyPresent?: boolean;
+  readonly key?: number | null;
+  readonly seqPresent?: boolean;
+  readonly seq?: number;
+  readonly version?: number;
+}
+
+export interface PayloadSpec {
+  readonly type: 'payload';
+  readonly bytes?: Uint8Array;
+  /** Zero-filled length when bytes are not given. */
+  readonly length?: number;
+}
+
+export type LayerSpec = EthSpec | VlanSpec | Sll2Spec | ArpSpec | Ipv4Spec | TcpSpec | UdpSpec | IcmpSpec | GreSpec | PayloadSpec;
+
+export const ETHERNET_MIN_FRAME = 60;
+/** Largest frame emitted; IPv4 cannot describe more than 65535 bytes plus link headers. */
+export const MAX_FRAME = 65535 + 64;
+
+/** Raised for specs that cannot be written (bad address text, a frame too large for the buffer). */
+export class EmitError extends Error {
+  override readonly name = 'EmitError';
+}
+
+const scratch = new Uint8Array(MAX_FRAME);
+// Per-frame layer starts; module-level so emitFrame allocates nothing.
+const starts = new Int32Array(64);
+
+const FLAG_LETTERS: Readonly<Record<string, number>> = {
+  F: TCP_FLAG.FIN, S: TCP_FLAG.SYN, R: TCP_FLAG.RST, P: TCP_FLAG.PSH, A: TCP_FLAG.ACK,
+  U: TCP_FLAG.URG, E: TCP_FLAG.ECE, C: TCP_FLAG.CWR, N: TCP_FLAG.NS, '.': TCP_FLAG.ACK,
+};
+const flagCache = new Map<string, number>();
+
+/** 'SA' / 'AS' / 'S.' -> bits. Unknown letters are a programming error. */
+export function tcpFlagBits(flags: string | number): number {
+  if (typeof flags === 'number') return flags & 0x1ff;
+  let v = flagCache.get(flags);
+  if (v !== undefined) return v;
+  v = 0;
+  for (const ch of flags.toUpperCase()) {
+    const bit = FLAG_LETTERS[ch];
+    if (bit === undefined) throw new EmitError(`unknown TCP flag letter ${JSON.stringify(ch)} in ${JSON.stringify(flags)}`);
+    v |= bit;
+  }
+  flagCache.set(flags, v);
+  return v;
+}
+
+function ipValue(a: Ipv4Value, what: string): number {
+  if (typeof a === 'number') return a >>> 0;
+  const v = parseIpv4(a);
+  if (Number.isNaN(v)) throw new EmitError(`${what}: not an IPv4 address: ${JSON.stringify(a)}`);
+  return v;
+}
+
+function putU16(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 8) & 255;
+  b[at + 1] = v & 255;
+}
+
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 24) & 255;
+  b[at + 1] = (v >>> 16) & 255;
+  b[at + 2] = (v >>> 8) & 255;
+  b[at + 3] = v & 255;
+}
+
+function putIp(b: Uint8Array, at: number, a: Ipv4Value, what: string): void {
+  putU32(b, at, ipValue(a, what));
+}
+
+function putMac(b: Uint8Array, at: number, m: MacAddr, what: string): void {
+  const mac = parseMac(m);
+  if (mac === null) throw new EmitError(`${what}: not a MAC address: ${JSON.stringify(m)}`);
+  b[at] = mac[0]!; b[at + 1] = mac[1]!; b[at + 2] = mac[2]!;
+  b[at + 3] = mac[3]!; b[at + 4] = mac[4]!; b[at + 5] = mac[5]!;
+}
+
+function hexInto(b: Uint8Array, at: number, hex: string): number {
+  const n = hex.length >> 1;
+  for (let i = 0; i < n; i++) b[at + i] = parseInt(hex.substr(i * 2, 2), 16);
+  return n;
+}
+
+/** The EtherType that announces `next` (undefined when nothing sensible follows). */
+function ethertypeFor(next: LayerSpec | undefined): number {
+  if (next === undefined) return 0;
+  switch (next.type) {
+    case 'vlan': return next.tpid ?? ETHERTYPE.VLAN;
+    case 'arp': return ETHERTYPE.ARP;
+    case 'ipv4': return ETHERTYPE.IPV4;
+    default: return 0;
+  }
+}
+
+function ipProtoFor(next: LayerSpec | undefined): number {
+  if (next === undefined) return 0;
+  switch (next.type) {
+    case 'tcp': return IP_PROTO.TCP;
+    case 'udp': return IP_PROTO.UDP;
+    case 'icmp': return IP_PROTO.ICMP;
+    case 'ipv4': return IP_PROTO.IPIP;
+    case 'gre': return IP_PROTO.GRE;
+    default: return 0;
+  }
+}
+
+/** Bytes the options take before padding. */
+export function tcpOptionsLength(options: readonly TcpOption[] | undefined): number {
+  if (options === undefined) return 0;
+  let n = 0;
+  for (const o of options) {
+    switch (o.kind) {
+      case 'eol': case 'nop': n += 1; break;
+      case 'mss': n += 4; break;
+      case 'wscale': n += 3; break;
+      case 'sackOk': n += 2; break;
+      case 'sack': n += 2 + 8 * o.blocks.length; break;
+      case 'ts': n += 10; break;
+      case 'tfo': n += 2 + (o.cookie.length >> 1); break;
+      case 'toa': n += 8; break;
+      case 'unknown': n += 2 + (o.data.length >> 1); break;
+    }
+  }
+  return n;
+}
+
+function writeTcpOptions(b: Uint8Array, at: number, options: readonly TcpOption[]): number {
+  const start = at;
+  for (const o of options) {
+    switch (o.kind) {
+      case 'eol': b[at++] = TCP_OPTION_KIND.EOL; break;
+      case 'nop': b[at++] = TCP_OPTION_KIND.NOP; break;
+      case 'mss': b[at] = TCP_OPTION_KIND.MSS; b[at + 1] = 4; putU16(b, at + 2, o.value); at += 4; break;
+      case 'wscale': b[at] = TCP_OPTION_KIND.WSCALE; b[at + 1] = 3; b[at + 2] = o.value; at += 3; break;
+      case 'sackOk': b[at] = TCP_OPTION_KIND.SACK_PERMITTED; b[at + 1] = 2; at += 2; break;
+      case 'sack':
+        b[at] = TCP_OPTION_KIND.SACK; b[at + 1] = 2 + 8 * o.blocks.length; at += 2;
+        for (const [l, r] of o.blocks) { putU32(b, at, l); putU32(b, at + 4, r); at += 8; }
+        break;
+      case 'ts': b[at] = TCP_OPTION_KIND.TIMESTAMP; b[at + 1] = 10; putU32(b, at + 2, o.tsval); putU32(b, at + 6, o.tsecr); at += 10; break;
+      case 'tfo': b[at] = TCP_OPTION_KIND.TFO; b[at + 1] = 2 + (o.cookie.length >> 1); at += 2 + hexInto(b, at + 2, o.cookie); break;
+      case 'toa': b[at] = TCP_OPTION_KIND.TOA; b[at + 1] = 8; putU16(b, at + 2, o.port); putIp(b, at + 4, o.addr, 'TOA address'); at += 8; break;
+      case 'unknown': b[at] = o.code; b[at + 1] = 2 + (o.data.length >> 1); at += 2 + hexInto(b, at + 2, o.data); break;
+    }
+  }
+  return at - start;
+}
+
+/**
+ * Writes the frame described by `specs` into `out` (default: a shared scratch buffer, valid
+ * until the next call) and returns its length.
+ */
+export function emitFrame(specs: readonly LayerSpec[], out: Uint8Array = scratch): number {
+  const n = specs.length;
+  if (n > starts.length) throw new EmitError(`${n} layers; at most ${starts.length} are supported`);
+  const b = out;
+  let at = 0;
+  // Bytes the last transport layer asked for (payloadLength) when no payload layer follows.
+  let trailing = 0;
+  for (let i = 0; i < n; i++) {
+    const s = specs[i]!;
+    const next = specs[i + 1];
+    starts[i] = at;
+    if (at + headerRoom(s) > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+    switch (s.type) {
+      case 'eth':
+        putMac(b, at, s.dst, 'eth.dst');
+        putMac(b, at + 6, s.src, 'eth.src');
+        putU16(b, at + 12, s.ethertype ?? ethertypeFor(next));
+        at += 14;
+        break;
+      case 'vlan':
+        putU16(b, at, ((s.pcp ?? 0) << 13) | (s.dei === true ? 0x1000 : 0) | (s.id & 0x0fff));
+        putU16(b, at + 2, s.ethertype ?? ethertypeFor(next));
+        at += 4;
+        break;
+      case 'sll2':
+        putU16(b, at, s.protocol ?? ethertypeFor(next));
+        putU16(b, at + 2, 0);
+        putU32(b, at + 4, s.ifindex);
+        putU16(b, at + 8, s.hatype ?? 1);
+        b[at + 10] = s.pktType;
+        b[at + 11] = 6;
+        putMac(b, at + 12, s.src, 'sll2.src');
+        b[at + 18] = 0; b[at + 19] = 0;
+        at += 20;
+        break;
+      case 'arp':
+        putU16(b, at, s.htype ?? 1);
+        putU16(b, at + 2, s.ptype ?? ETHERTYPE.IPV4);
+        b[at + 4] = 6; b[at + 5] = 4;
+        putU16(b, at + 6, s.op);
+        putMac(b, at + 8, s.sha, 'arp.sha');
+        putIp(b, at + 14, s.spa, 'arp.spa');
+        putMac(b, at + 18, s.tha, 'arp.tha');
+        putIp(b, at + 24, s.tpa, 'arp.tpa');
+        at += 28;
+        break;
+      case 'ipv4': {
+        const optLen = s.options !== undefined ? s.options.length >> 1 : 0;
+        const padded = (optLen + 3) & ~3;
+        const hl = s.headerLength ?? 20 + padded;
+        b[at] = 0x40 | ((hl >> 2) & 0x0f);
+        b[at + 1] = s.tos ?? 0;
+        putU16(b, at + 2, 0);
+        putU16(b, at + 4, s.id ?? 0);
+        putU16(b, at + 6, (s.df === true ? 0x4000 : 0) | (s.mf === true ? 0x2000 : 0) | (((s.fragOffset ?? 0) >> 3) & 0x1fff));
+        b[at + 8] = s.ttl ?? 64;
+        b[at + 9] = s.proto ?? ipProtoFor(next);
+        putU16(b, at + 10, 0);
+        putIp(b, at + 12, s.src, 'ipv4.src');
+        putIp(b, at + 16, s.dst, 'ipv4.dst');
+        if (optLen > 0) {
+          hexInto(b, at + 20, s.options!);
+          b.fill(0, at + 20 + optLen, at + 20 + padded);
+        }
+        at += 20 + padded;
+        break;
+      }
+      case 'tcp': {
+        const optLen = tcpOptionsLength(s.options);
+        const padded = (optLen + 3) & ~3;
+        const hl = s.headerLength ?? 20 + padded;
+        const bits = s.flagBits ?? tcpFlagBits(s.flags ?? 0);
+        putU16(b, at, s.srcPort);
+        putU16(b, at + 2, s.dstPort);
+        putU32(b, at + 4, s.seq ?? 0);
+        putU32(b, at + 8, s.ack ?? 0);
+        b[at + 12] = ((hl >> 2) << 4) | ((bits >> 8) & 1);
+        b[at + 13] = bits & 0xff;
+        putU16(b, at + 14, s.window ?? 64240);
+        putU16(b, at + 16, 0);
+        putU16(b, at + 18, s.urgentPointer ?? 0);
+        if (optLen > 0) {
+          writeTcpOptions(b, at + 20, s.options!);
+          b.fill(0, at + 20 + optLen, at + 20 + padded);
+        }
+        at += 20 + padded;
+        if (next === undefined) trailing = s.payloadLength ?? 0;
+        break;
+      }
+      case 'udp':
+        putU16(b, at, s.srcPort);
+        putU16(b, at + 2, s.dstPort);
+        putU32(b, at + 4, 0);
+        at += 8;
+        if (next === undefined) trailing = s.payloadLength ?? 0;
+        break;
+      case 'icmp': {
+        b[at] = s.icmpType;
+        b[at + 1] = s.code;
+        putU16(b, at + 2, 0);
+        let rest = 0;
+        if (s.gateway !== undefined && s.gateway !== null) rest = ipValue(s.gateway, 'icmp.gateway');
+        else if (s.mtu !== undefined && s.mtu !== null) rest = s.mtu & 0xffff;
+        else if (s.echoId !== undefined && s.echoId !== null) rest = ((s.echoId & 0xffff) << 16) | ((s.echoSeq ?? 0) & 0xffff);
+        putU32(b, at + 4, rest);
+        at += 8;
+        if (s.quote !== undefined) {
+          if (at + s.quote.length > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+          b.set(s.quote, at);
+          at += s.quote.length;
+        }
+        break;
+      }
+      case 'gre': {
+        const c = s.checksumPresent === true, k = s.keyPresent ?? (s.key !== undefined && s.key !== null), q = s.seqPresent ?? s.seq !== undefined;
+        b[at] = (c ? 0x80 : 0) | (k ? 0x20 : 0) | (q ? 0x10 : 0);
+        b[at + 1] = (s.version ?? 0) & 7;
+        putU16(b, at + 2, s.protocol ?? ethertypeFor(next));
+        at += 4;
+        if (c) { putU32(b, at, 0); at += 4; }
+        if (k) { putU32(b, at, s.key ?? 0); at += 4; }
+        if (q) { putU32(b, at, s.seq ?? 0); at += 4; }
+        break;
+      }
+      case 'payload': {
+        if (s.bytes !== undefined) {
+          if (at + s.bytes.length > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+          b.set(s.bytes, at);
+          at += s.bytes.length;
+        } else {
+          const len = s.length ?? 0;
+          if (at + len > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+          b.fill(0, at, at + len);
+          at += len;
+        }
+        break;
+      }
+    }
+  }
+  if (trailing > 0) {
+    if (at + trailing > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+    b.fill(0, at, at + trailing);
+    at += trailing;
+  }
+  const end = at;
+
+  // Back to front: lengths and checksums, innermost first.
+  for (let i = n - 1; i >= 0; i--) {
+    const s = specs[i]!;
+    const st = starts[i]!;
+    switch (s.type) {
+      case 'ipv4': {
+        const hl = (b[st]! & 0x0f) * 4;
+        putU16(b, st + 2, s.totalLength ?? end - st);
+        putU16(b, st + 10, s.checksum ?? finish(sum16(b, st, hl)));
+        break;
+      }
+      case 'tcp': {
+        const ip = enclosingIpv4(specs, i);
+        if (s.checksum !== undefined) { putU16(b, st + 16, s.checksum); break; }
+        if (ip < 0) break;
+        const ipSt = starts[ip]!;
+        const len = end - st;
+        putU16(b, st + 16, finish(sum16(b, st, len, pseudoHeaderSum(b, ipSt + 12, ipSt + 16, IP_PROTO.TCP, len))));
+        break;
+      }
+      case 'udp': {
+        const len = s.length ?? end - st;
+        putU16(b, st + 4, len);
+        if (s.checksum !== undefined) { putU16(b, st + 6, s.checksum); break; }
+        const ip = enclosingIpv4(specs, i);
+        if (ip < 0) break;
+        const ipSt = starts[ip]!;
+        const sum = finish(sum16(b, st, end - st, pseudoHeaderSum(b, ipSt + 12, ipSt + 16, IP_PROTO.UDP, end - st)));
+        putU16(b, st + 6, sum === 0 ? 0xffff : sum);
+        break;
+      }
+      case 'icmp':
+        putU16(b, st + 2, s.checksum ?? finish(sum16(b, st, end - st)));
+        break;
+      case 'gre':
+        if (s.checksumPresent === true) putU16(b, st + 4, finish(sum16(b, st, end - st)));
+        break;
+      default:
+        break;
+    }
+  }
+
+  const first = specs[0];
+  if (first !== undefined && first.type === 'eth' && first.pad !== false && end < ETHERNET_MIN_FRAME) {
+    b.fill(0, end, ETHERNET_MIN_FRAME);
+    return ETHERNET_MIN_FRAME;
+  }
+  return end;
+}
+
+/** Bytes a layer's header may take (payload bytes are checked where they are copied). */
+function headerRoom(s: LayerSpec): number {
+  switch (s.type) {
+    case 'ipv4': return 20 + ((((s.options?.length ?? 0) >> 1) + 3) & ~3);
+    case 'tcp': return 20 + ((tcpOptionsLength(s.options) + 3) & ~3);
+    case 'arp': return 28;
+    case 'sll2': return 20;
+    case 'gre': return 16;
+    case 'eth': return 14;
+    default: return 8;
+  }
+}
+
+function enclosingIpv4(specs: readonly LayerSpec[], i: number): number {
+  for (let j = i - 1; j >= 0; j--) if (specs[j]!.type === 'ipv4') return j;
+  return -1;
+}
+
+/** emitFrame into a fresh array of exactly the frame's length. */
+export function buildFrame(specs: readonly LayerSpec[]): Uint8Array {
+  const len = emitFrame(specs, scratch);
+  return scratch.slice(0, len);
+}
+
+/**
+ * The start of an IP datagram as an ICMP error quotes it: Linux's icmp_send copies as much as
+ * keeps the error within 576 bytes (RFC 1812), i.e. up to 548 bytes of the offending packet.
+ */
+export function quoteDatagram(ipSpecs: readonly LayerSpec[], maxBytes = 576 - 20 - 8): Uint8Array {
+  const len = emitFrame(ipSpecs, scratch);
+  return scratch.slice(0, Math.min(len, maxBytes));
+}
