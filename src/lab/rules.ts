@@ -13,7 +13,7 @@
  * - NAT: nftables DNAT with port mapping, real server chosen per connection.
  */
 import { EMULATED_SCHEDULERS, type LabHost, type LabPlan } from './plan.js';
-import { kernelList, rrPeriod, shPick, wrrPeriod } from './schedule.js';
+import { schedulePeriod, shPicks } from './schedule.js';
 
 export type DirectorKind = 'ipvs' | 'emulation';
 
@@ -48,16 +48,8 @@ export function emulationProblem(plan: LabPlan): string | null {
     return `this kernel has no IPVS, and the nftables emulation reproduces only ${EMULATED_SCHEDULERS.join(', ')} ` +
       `exactly (not ${plan.scheduler})`;
   }
-  if (picksFor(plan).length === 0 && plan.scheduler !== 'sh') return 'every real server has weight 0';
+  if (plan.scheduler !== 'sh' && schedulePeriod(plan).length === 0) return 'every real server has weight 0';
   return null;
-}
-
-/** One period of the scheduler's picks (indices into plan.realServers), in the kernel's order. */
-export function picksFor(plan: LabPlan): number[] {
-  const list = kernelList(plan.addOrder);
-  const weights = plan.realServers.map((r) => r.weight);
-  if (plan.scheduler === 'wrr') return wrrPeriod(list, weights);
-  return rrPeriod(list, weights);
 }
 
 export function setupSteps(plan: LabPlan, kind: DirectorKind): SetupSteps {
@@ -229,7 +221,7 @@ export function markRules(plan: LabPlan): string {
   const match = `ip daddr ${plan.vip} tcp dport ${plan.vport}`;
   const choose = plan.scheduler === 'sh'
     ? `meta mark set ip saddr map { ${shEntries(plan, (i) => String(i + 1))} }`
-    : `meta mark set numgen inc mod ${picksFor(plan).length} map { ${picksFor(plan).map((p, k) => `${k} : ${p + 1}`).join(', ')} }`;
+    : `meta mark set ${numgenMap(schedulePeriod(plan), (i) => String(i + 1))}`;
   return [
     'table ip lvscope_dir {',
     '  map conns {',
@@ -253,7 +245,7 @@ export function natRules(plan: LabPlan): string {
   };
   const choose = plan.scheduler === 'sh'
     ? `dnat ip to ip saddr map { ${shEntries(plan, target)} }`
-    : `dnat ip to numgen inc mod ${picksFor(plan).length} map { ${picksFor(plan).map((p, k) => `${k} : ${target(p)}`).join(', ')} }`;
+    : `dnat ip to ${numgenMap(schedulePeriod(plan), target)}`;
   return [
     'table ip lvscope_dir {',
     '  chain prerouting {',
@@ -264,15 +256,19 @@ export function natRules(plan: LabPlan): string {
   ].join('\n');
 }
 
+/** rr/wrr: the k-th new connection gets the pick k mod period. */
+function numgenMap(period: readonly number[], value: (i: number) => string): string {
+  return `numgen inc mod ${period.length} map { ${period.map((p, k) => `${k} : ${value(p)}`).join(', ')} }`;
+}
+
 /** sh hashes the source address; the lab knows its clients, so their picks are precomputed. */
 function shEntries(plan: LabPlan, value: (i: number) => string): string {
-  const list = kernelList(plan.addOrder);
-  const weights = plan.realServers.map((r) => r.weight);
+  const picks = shPicks(plan, plan.clients.map((c) => c.ip));
   const entries: string[] = [];
-  for (const c of plan.clients) {
-    const i = shPick(list, weights, c.ip);
-    if (i !== null) entries.push(`${c.ip} : ${value(i)}`);
-  }
+  plan.clients.forEach((c, k) => {
+    const i = picks[k];
+    if (i !== null && i !== undefined) entries.push(`${c.ip} : ${value(i)}`);
+  });
   // An empty map literal is a syntax error; an unused documentation address keeps it valid.
   return entries.length > 0 ? entries.join(', ') : `192.0.2.1 : ${value(0)}`;
 }

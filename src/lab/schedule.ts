@@ -1,84 +1,82 @@
 /**
  * The picks IPVS would make, so the nftables emulation hands out real servers in the kernel's
- * order (reference §1.0–1.2, §1.10). `list` is the kernel's destination list: indices of real
- * servers, newest-added first. rr and wrr are periodic; one period is returned, and the emulation
- * cycles through it with `numgen inc mod <period>`.
+ * order. The kernel semantics live in src/ipvs; this module only builds the lab's service there
+ * and reads its scheduler's picks back as indices into plan.realServers.
  */
+import type { Destination } from '../ipvs/destination.js';
+import { gcd } from '../ipvs/hash.js';
+import { VirtualService } from '../ipvs/service.js';
+import type { LabPlan } from './plan.js';
 
-/** The kernel's list: `list_add_rcu` puts each new destination at the head. */
-export function kernelList(addOrder: readonly number[]): number[] {
-  return addOrder.slice().reverse();
-}
+export type SchedulePlan = Pick<LabPlan, 'method' | 'scheduler' | 'vip' | 'vport' | 'realServers' | 'addOrder'>;
 
-/** rr: walk the list from the head, skipping weight 0. */
-export function rrPeriod(list: readonly number[], weights: readonly number[]): number[] {
-  return list.filter((i) => (weights[i] ?? 0) > 0);
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
+export interface LabService {
+  readonly svc: VirtualService;
+  /** plan.realServers index of a dest of svc. */
+  readonly indexOf: (dest: Destination) => number;
 }
 
 /**
- * wrr (ip_vs_wrr.c): cw starts at mw = max − (di − 1); from the saved position, pick the next
- * destination with weight ≥ cw; at the end of the list cw −= di (back to mw at ≤ 0).
- * One period is sum(weights)/di picks, after which the state is back at its start.
+ * The lab's service as its printed ipvsadm lines build it: `-A … -s SCHED`, then one `-a` per
+ * real server in plan.addOrder (each goes to the list head, and each add updates the scheduler).
  */
-export function wrrPeriod(list: readonly number[], weights: readonly number[]): number[] {
-  const live = list.map((i) => weights[i] ?? 0).filter((w) => w > 0);
-  if (live.length === 0) return [];
-  const di = live.reduce(gcd);
-  const mw = Math.max(...live) - (di - 1);
-  const length = live.reduce((a, b) => a + b, 0) / di;
-  let cw = mw;
-  let pos = -1;
-  const out: number[] = [];
-  while (out.length < length) {
-    let found = -1;
-    for (let k = pos + 1; k < list.length; k++) {
-      const idx = list[k] as number;
-      if ((weights[idx] ?? 0) >= cw) { found = k; break; }
-    }
-    if (found >= 0) {
-      pos = found;
-      out.push(list[found] as number);
-    } else {
-      pos = -1;
-      cw -= di;
-      if (cw <= 0) cw = mw;
-    }
+export function labService(plan: SchedulePlan): LabService {
+  const svc = new VirtualService({ protocol: 'tcp', vip: plan.vip, port: plan.vport, scheduler: plan.scheduler });
+  const index = new Map<Destination, number>();
+  for (const i of plan.addOrder) {
+    const rs = plan.realServers[i];
+    if (!rs) continue;
+    index.set(svc.addDest({ addr: rs.ip, port: rs.port, weight: rs.weight, forward: plan.method }), i);
   }
-  return out;
+  // No setScheduler() here: the lab prints and (on an IPVS kernel) runs `-A … -s SCHED` and then
+  // one `-a` per real server, and each add updates the scheduler's state (wrr's current weight
+  // among it). The emulation must pick what those commands would make the kernel pick.
+  return { svc, indexOf: (d) => index.get(d) ?? -1 };
 }
 
-const SH_BUCKETS = 256;
+/**
+ * rr and wrr keep no per-client state, so their picks repeat: rr after every usable dest once,
+ * wrr after sum(weights)/gcd picks. nftables cycles one period with `numgen inc mod <period>`.
+ */
+function periodLength(plan: SchedulePlan): number {
+  const live = plan.realServers.map((r) => r.weight).filter((w) => w > 0);
+  if (live.length === 0) return 0;
+  if (plan.scheduler === 'rr') return live.length;
+  return live.reduce((a, b) => a + b, 0) / live.reduce(gcd);
+}
 
-/** sh's 256 buckets (ip_vs_sh_reassign): each destination fills max(weight, 1) buckets in turn. */
-export function shTable(list: readonly number[], weights: readonly number[]): number[] {
-  const table: number[] = [];
-  if (list.length === 0) return table;
-  let p = 0;
-  let count = 0;
-  for (let b = 0; b < SH_BUCKETS; b++) {
-    const idx = list[p] as number;
-    table.push(idx);
-    if (++count >= (weights[idx] ?? 0)) {
-      p = (p + 1) % list.length;
-      count = 0;
-    }
+/** Connections the emulation follows exactly; the lab sends far fewer (MAX_CLIENTS × requests). */
+export const EXACT_PICKS = 512;
+
+/**
+ * The rr/wrr picks of the lab's service for its first new connections (indices into
+ * plan.realServers), in the order the connections get them: a whole number of periods covering
+ * at least EXACT_PICKS connections. Not just one period, because a service built by `-A` and
+ * then one `-a` per real server starts wrr part-way into its cycle (each add changes the
+ * current weight), and the emulation must reproduce that start too.
+ */
+export function schedulePeriod(plan: SchedulePlan): number[] {
+  if (plan.scheduler !== 'rr' && plan.scheduler !== 'wrr') {
+    throw new Error(`lab: ${plan.scheduler} picks are not periodic`);
   }
-  return table;
+  const { svc, indexOf } = labService(plan);
+  const period = periodLength(plan);
+  if (period === 0) return [];
+  const length = Math.ceil(EXACT_PICKS / period) * period;
+  const picks: number[] = [];
+  for (let k = 0; k < length; k++) {
+    const d = svc.scheduler.schedule({ saddr: '0.0.0.0', daddr: plan.vip, dport: plan.vport });
+    if (d === null) break;
+    picks.push(indexOf(d));
+  }
+  return picks;
 }
 
-/** hash_32(v, 8): the top 8 bits of v × GOLDEN_RATIO_32. */
-export function shBucket(ipv4: string): number {
-  const v = ipv4.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
-  return (Math.imul(v, 0x61c88647) >>> 0) >>> 24;
-}
-
-/** The real server sh gives a client, or null when its bucket's server has weight 0. */
-export function shPick(list: readonly number[], weights: readonly number[], cip: string): number | null {
-  const idx = shTable(list, weights)[shBucket(cip)];
-  return idx === undefined || (weights[idx] ?? 0) <= 0 ? null : idx;
+/** The real servers sh gives each client address (index into plan.realServers, null = none available). */
+export function shPicks(plan: SchedulePlan, cips: readonly string[]): (number | null)[] {
+  const { svc, indexOf } = labService(plan);
+  return cips.map((cip) => {
+    const d = svc.scheduler.schedule({ saddr: cip, daddr: plan.vip, dport: plan.vport });
+    return d === null ? null : indexOf(d);
+  });
 }

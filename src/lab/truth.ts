@@ -7,9 +7,14 @@
 import type {
   ClusterReport, ConnectionReport, FindingReport, HostReport, RealServerReport, SchedulerCandidate,
 } from '../ipvs/report.js';
+import { ConnectionTable, type Connection } from '../ipvs/connection-table.js';
+import type { VirtualService } from '../ipvs/service.js';
+import { isActiveTcpState, type TcpFlags, type TcpState } from '../ipvs/tcp-states.js';
+import { TCP_FLAG } from '../wire/tcp.js';
 import { innermost, type LabFrame } from './frames.js';
 import type { LabClient, LabPlan, LabRealServer } from './plan.js';
 import { describeDirector, type DirectorKind } from './rules.js';
+import { labService } from './schedule.js';
 
 export interface RequestResult {
   readonly client: LabClient;
@@ -19,46 +24,16 @@ export interface RequestResult {
   readonly error: string | null;
 }
 
-// IPVS TCP states (reference §2.4/2.5) by index.
-const S = ['NONE', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'SYNACK'] as const;
-type Row = readonly number[];
-// Columns NONE ES SS SR FW TW CL CW LA LI SA; values are indices into S.
-const NO = 0, ES = 1, SS = 2, SR = 3, FW = 4, TW = 5, CL = 6, CW = 7, LA = 8, LI = 9;
-const TABLES: Readonly<Record<'input' | 'output' | 'inputOnly', readonly [Row, Row, Row, Row]>> = {
-  // rows: syn, fin, ack, rst
-  input: [
-    [SR, ES, ES, SR, SR, SR, SR, SR, SR, SR, SR],
-    [CL, CW, SS, TW, TW, TW, CL, CW, LA, LI, TW],
-    [ES, ES, SS, ES, FW, TW, CL, CW, CL, LI, ES],
-    [CL, CL, CL, SR, CL, CL, CL, CL, LA, LI, SR],
-  ],
-  output: [
-    [SS, ES, SS, SR, SS, SS, SS, SS, SS, LI, SR],
-    [TW, FW, SS, TW, FW, TW, CL, TW, LA, LI, TW],
-    [ES, ES, SS, ES, FW, TW, CL, CW, LA, ES, ES],
-    [CL, CL, SS, CL, CL, TW, CL, CL, CL, CL, CL],
-  ],
-  inputOnly: [
-    [SR, ES, ES, SR, SR, SR, SR, SR, SR, SR, SR],
-    [CL, FW, SS, TW, FW, TW, CL, CW, LA, LI, TW],
-    [ES, ES, SS, ES, FW, TW, CL, CW, CL, LI, ES],
-    [CL, CL, CL, SR, CL, CL, CL, CL, LA, LI, CL],
-  ],
-};
-
-/** RST first, then SYN, FIN, ACK (tcp_state_idx); none of them → CLOSE. */
-export function nextTcpState(state: number, flags: number, table: keyof typeof TABLES): number {
-  const row = flags & 0x04 ? 3 : flags & 0x02 ? 0 : flags & 0x01 ? 1 : flags & 0x10 ? 2 : -1;
-  if (row < 0) return CL;
-  const rows: readonly Row[] = TABLES[table];
-  return rows[row]?.[state] ?? state;
-}
-
-const ACTIVE = new Set(['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'SYNACK']);
-
 interface ConnView {
   readonly report: ConnectionReport;
   readonly rs: LabRealServer | null;
+  readonly state: TcpState;
+}
+
+/** What the director's IPVS would hold: the lab's service, and one connection table for the run. */
+interface DirectorReplay {
+  readonly table: ConnectionTable;
+  readonly service: VirtualService;
 }
 
 export function buildTruth(
@@ -80,13 +55,14 @@ export function buildTruth(
   const vipSegment = plan.method === 'nat' ? 'wan' : 'lan';
   hosts.push({ ip: plan.vip, mac: onCapture(vipSegment, plan.director.vipMac), role: 'director', name: 'VIP' });
 
+  const replay: DirectorReplay = { table: new ConnectionTable(), service: labService(plan).svc };
   const views: ConnView[] = [];
-  for (const r of results) views.push(connectionView(plan, r, frames));
+  for (const r of results) views.push(connectionView(plan, r, frames, replay));
   const connections = views.filter((v) => v.report.firstFrame > 0).map((v) => v.report);
 
   const realServers: RealServerReport[] = plan.realServers.map((rs) => {
     const mine = views.filter((v) => v.rs === rs && v.report.firstFrame > 0);
-    const active = mine.filter((v) => ACTIVE.has(v.report.state)).length;
+    const active = mine.filter((v) => isActiveTcpState(v.state)).length;
     return {
       ip: rs.ip, port: rs.port, mac: rs.mac, weight: rs.weight,
       connections: mine.length, activeAtEnd: active, inactiveAtEnd: mine.length - active,
@@ -112,7 +88,7 @@ export function buildTruth(
   };
 }
 
-function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFrame[]): ConnView {
+function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFrame[], replay: DirectorReplay): ConnView {
   const cip = r.client.ip;
   const cport = r.localPort;
   const mine = frames.filter((f) => {
@@ -121,31 +97,39 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
     return (ip.src === cip && f.tcp.sport === cport) || (ip.dst === cip && f.tcp.dport === cport);
   });
   const rs = r.answeredBy ?? pickedFromFrames(plan, mine);
+  const dest = rs ? replay.service.findDest(rs.ip, rs.port) : null;
   const d = plan.director;
   const toDirector = (f: LabFrame): boolean =>
     f.pktType !== null ? f.pktType === 0 : f.ethDst === d.mac || f.ethDst === d.vipMac;
-  let state = NO;
-  let sawInput = false;
-  let noOutput = plan.method !== 'nat';
+  // The kernel's entry: created by the first client packet once a real server is chosen, then
+  // every packet the director sees moves its state (INPUT_ONLY until a reply passes the director).
+  let conn: Connection | null = null;
   for (const f of mine) {
     const ip = innermost(f);
     if (!ip || !f.tcp || !toDirector(f) || f.inner !== null) continue;
     if (ip.src === cip && ip.dst === plan.vip && f.tcp.dport === plan.vport) {
-      state = nextTcpState(state, f.tcp.flags, noOutput ? 'inputOnly' : 'input');
-      sawInput = true;
-    } else if (ip.dst === cip && rs !== null && (ip.src === rs.ip || ip.src === plan.vip)) {
-      noOutput = false;
-      state = nextTcpState(state, f.tcp.flags, 'output');
+      if (conn === null && dest !== null) {
+        conn = replay.table.create({
+          protocol: 'tcp', caddr: cip, cport, vaddr: plan.vip, vport: plan.vport,
+          daddr: dest.addr, dport: dest.port, dest, now: 0,
+        });
+      }
+      if (conn !== null) replay.table.onPacket(conn, 'in', tcpFlags(f.tcp.flags), 0);
+    } else if (conn !== null && ip.dst === cip && rs !== null && (ip.src === rs.ip || ip.src === plan.vip)) {
+      replay.table.onPacket(conn, 'out', tcpFlags(f.tcp.flags), 0);
     }
   }
   // A capture that does not show what reaches the director from clients (at rs1, or on a NAT
   // director's LAN side) gets the state the exchange leads to: the server closes first, so
-  // DR/TUN end in FIN_WAIT and NAT in TIME_WAIT. Where it could be seen, no packet means no entry.
+  // DR/TUN end in FIN_WAIT and NAT in TIME_WAIT. Where it could be seen, no packet means no entry,
+  // and so does a request no real server took (IPVS keeps no entry without a destination).
   const inputVisible = plan.options.captureAt !== 'rs1' && !(plan.method === 'nat' && plan.options.captureAt === 'director');
-  const fallback = plan.method === 'nat' ? 'TIME_WAIT' : 'FIN_WAIT';
-  const name = sawInput ? S[state] : inputVisible ? 'NONE' : r.answeredBy ? fallback : 'NONE';
+  const fallback: TcpState = plan.method === 'nat' ? 'TIME_WAIT' : 'FIN_WAIT';
+  // A TCP entry that is not a template only ever holds TCP states.
+  const state: TcpState = conn !== null ? (conn.state as TcpState) : !inputVisible && r.answeredBy ? fallback : 'NONE';
   return {
     rs,
+    state,
     report: {
       protocol: 'tcp',
       client: `${cip}:${cport}`,
@@ -153,8 +137,15 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
       realServer: rs ? `${rs.ip}:${rs.port}` : null,
       firstFrame: mine[0]?.n ?? 0,
       lastFrame: mine[mine.length - 1]?.n ?? 0,
-      state: name as string,
+      state,
     },
+  };
+}
+
+function tcpFlags(bits: number): TcpFlags {
+  return {
+    syn: (bits & TCP_FLAG.SYN) !== 0, ack: (bits & TCP_FLAG.ACK) !== 0,
+    fin: (bits & TCP_FLAG.FIN) !== 0, rst: (bits & TCP_FLAG.RST) !== 0,
   };
 }
 

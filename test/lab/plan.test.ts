@@ -1,33 +1,65 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planLab, resolveOptions, LabConfigError } from '../../src/lab/plan.js';
-import { kernelList, rrPeriod, shBucket, shTable, wrrPeriod } from '../../src/lab/schedule.js';
-import { ipvsadmLines, markRules, natRules, picksFor, setupSteps } from '../../src/lab/rules.js';
-import { nextTcpState } from '../../src/lab/truth.js';
+import { parseRules } from '../../src/ipvs/ipvsadm/parse-rules.js';
+import { serviceFromSpec } from '../../src/ipvs/ipvsadm/model.js';
+import type { LabFrame } from '../../src/lab/frames.js';
+import { planLab, resolveOptions, LabConfigError, type LabOptions, type LabPlan } from '../../src/lab/plan.js';
+import { schedulePeriod, shPicks } from '../../src/lab/schedule.js';
+import { ipvsadmLines, markRules, natRules, setupSteps } from '../../src/lab/rules.js';
+import { buildTruth } from '../../src/lab/truth.js';
 import { parseAnswer } from '../../src/lab/programs.js';
 import { labCommand } from '../../src/lab/command.js';
 
-describe('kernel scheduler order', () => {
-  it('rr walks the list newest-added first', () => {
-    // ipvsadm -a 81 then -a 80 (seed 000's DR lab): the kernel list is [80, 81].
-    expect(kernelList([1, 0])).toEqual([0, 1]);
-    expect(rrPeriod([0, 1, 2], [1, 0, 1])).toEqual([0, 2]);
+const wrrPlan = (weights: number[], more: Partial<LabOptions> = {}): LabPlan =>
+  planLab(resolveOptions({ method: 'dr', realServers: weights.length, scheduler: 'wrr', weights, ...more }), 'lv0010');
+
+describe('kernel scheduler order (src/ipvs schedulers)', () => {
+  it('rr walks the list newest-added first, skipping weight 0', () => {
+    // Real servers are added rs3, rs2, rs1, so the kernel list is [rs1, rs2, rs3].
+    const plan = wrrPlan([1, 0, 1], { scheduler: 'rr' });
+    expect(plan.addOrder).toEqual([2, 1, 0]);
+    expect(schedulePeriod(plan).slice(0, 4)).toEqual([0, 2, 0, 2]);
   });
 
-  it('wrr follows ip_vs_wrr.c', () => {
-    // Reference §1.2 worked examples.
-    expect(wrrPeriod([0, 1, 2], [4, 3, 2])).toEqual([0, 0, 1, 0, 1, 2, 0, 1, 2]);
-    expect(wrrPeriod([0, 1], [4, 2])).toEqual([0, 0, 1]);
-    expect(wrrPeriod([0, 1], [1, 5])).toEqual([1, 1, 1, 1, 0, 1]);
-    expect(wrrPeriod([1, 0], [1, 2])).toEqual([1, 1, 0]);
-    expect(wrrPeriod([0, 1], [0, 0])).toEqual([]);
+  it('wrr follows ip_vs_wrr.c as the lab\'s `-A -s wrr` then one `-a` per server builds it', () => {
+    // Worked by hand from ip_vs_wrr.c: each add runs dest_changed (mw = max - (gcd - 1), cw kept
+    // unless 0 or above mw), so 4:3:2 added rs3, rs2, rs1 leaves cw = 1 over [rs1, rs2, rs3]:
+    // one pass at cw 1 first, then the steady 4,3,2 cycle from cw = mw = 4.
+    expect(schedulePeriod(wrrPlan([4, 3, 2])).slice(0, 12)).toEqual([0, 1, 2, 0, 0, 1, 0, 1, 2, 0, 1, 2]);
+    expect(schedulePeriod(wrrPlan([4, 2])).slice(0, 6)).toEqual([0, 1, 0, 0, 1, 0]);
+    // The seed's 1:5: rs2 (5) alone gives mw = cw = 1, then rs1 (1) joins at the head with cw still 1.
+    expect(schedulePeriod(wrrPlan([1, 5])).slice(0, 8)).toEqual([0, 1, 1, 1, 1, 1, 0, 1]);
+    // Added rs1 then rs2: the list is [rs2, rs1].
+    expect(schedulePeriod({ ...wrrPlan([1, 2]), addOrder: [0, 1] }).slice(0, 6)).toEqual([1, 0, 1, 1, 0, 1]);
+    expect(schedulePeriod(wrrPlan([1, 5])).length).toBeGreaterThanOrEqual(512);
   });
 
-  it('sh hashes with hash_32 and fills buckets by weight', () => {
-    expect(shBucket('172.16.0.100')).toBe(74);
-    expect(shBucket('172.16.0.104')).toBe(209);
-    const t = shTable([0, 1], [2, 1]);
-    expect(t.slice(0, 6)).toEqual([0, 0, 1, 0, 0, 1]);
-    expect(t).toHaveLength(256);
+  it('the emulation picks what src/ipvs picks for the lab\'s own ipvsadm lines', () => {
+    fc.assert(fc.property(
+      fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 5 }).filter((w) => w.some((x) => x > 0)),
+      fc.constantFrom('rr' as const, 'wrr' as const),
+      fc.boolean(),
+      (weights, scheduler, reversed) => {
+        const base = wrrPlan(weights, { scheduler });
+        const plan = { ...base, addOrder: reversed ? base.addOrder.slice().reverse() : base.addOrder };
+        const period = schedulePeriod(plan);
+        const parsed = parseRules(ipvsadmLines(plan).join('\n'));
+        expect(parsed.errors).toEqual([]);
+        const svc = serviceFromSpec(parsed.services[0]!);
+        const picks = Array.from({ length: period.length }, () =>
+          svc.scheduler.schedule({ saddr: '172.16.0.100', daddr: plan.vip })?.addr);
+        expect(picks).toEqual(period.map((i) => plan.realServers[i]?.ip));
+      },
+    ));
+  });
+
+  it('sh gives each client the real server of its hash bucket; weight 0 gives none', () => {
+    const plan = planLab(resolveOptions({ method: 'dr', realServers: 3, scheduler: 'sh', weights: [2, 1, 1], clients: 8 }), 'lv0011');
+    expect(markRules(plan)).toContain('meta mark set ip saddr map { 172.16.0.100 : 2, 172.16.0.101 : 1, 172.16.0.102 : 2, ' +
+      '172.16.0.103 : 1, 172.16.0.104 : 1, 172.16.0.105 : 3, 172.16.0.106 : 1, 172.16.0.107 : 3 }');
+    const idle = planLab(resolveOptions({ method: 'dr', realServers: 2, scheduler: 'sh', weights: [0, 1], clients: 8 }), 'lv0012');
+    expect(shPicks(idle, idle.clients.map((c) => c.ip))).toEqual([null, null, null, null, 1, 1, 1, 1]);
+    expect(markRules(idle)).toContain('map { 172.16.0.104 : 2, 172.16.0.105 : 2, 172.16.0.106 : 2, 172.16.0.107 : 2 }');
   });
 });
 
@@ -52,7 +84,7 @@ describe('lab plan', () => {
       'ipvsadm -a -t 192.168.23.100:80 -r 192.168.23.81:80 -g -w 1',
       'ipvsadm -a -t 192.168.23.100:80 -r 192.168.23.80:80 -g -w 1',
     ]);
-    expect(picksFor(plan)).toEqual([0, 1]);
+    expect(schedulePeriod(plan).slice(0, 4)).toEqual([0, 1, 0, 1]);
   });
 
   it('seed-nat preset: port mapping and the seed add order', () => {
@@ -60,8 +92,8 @@ describe('lab plan', () => {
     expect(plan.vip).toBe('172.16.23.80');
     expect(plan.director.dip).toBe('192.168.23.1');
     expect(plan.realServers.map((r) => `${r.ip}:${r.port}`)).toEqual(['192.168.23.80:8080', '192.168.23.81:80']);
-    expect(picksFor(plan)).toEqual([1, 0]);
-    expect(natRules(plan)).toContain('dnat ip to numgen inc mod 2 map { 0 : 192.168.23.81 . 80, 1 : 192.168.23.80 . 8080 }');
+    expect(schedulePeriod(plan).slice(0, 4)).toEqual([1, 0, 1, 0]);
+    expect(natRules(plan)).toContain('dnat ip to numgen inc mod 512 map { 0 : 192.168.23.81 . 80, 1 : 192.168.23.80 . 8080, 2 : 192.168.23.81 . 80,');
   });
 
   it('names never reach the host namespace and fit IFNAMSIZ', () => {
@@ -79,7 +111,8 @@ describe('lab plan', () => {
     expect(dir).toContain('rule add pref 101 fwmark 1 lookup 101');
     expect(dir).toContain('route add 192.168.23.100/32 via 192.168.23.80 dev eth0 onlink table 101');
     expect(dir).toContain('net.ipv4.conf.all.send_redirects=0');
-    expect(markRules(plan)).toContain('numgen inc mod 6 map { 0 : 3, 1 : 2, 2 : 3, 3 : 1, 4 : 2, 5 : 3 }');
+    // 1:2:3 added rs3, rs2, rs1: cw = 1 after the adds, so one pass over all three first.
+    expect(markRules(plan)).toContain('numgen inc mod 516 map { 0 : 1, 1 : 2, 2 : 3, 3 : 3, 4 : 2, 5 : 3,');
     const rs = setupSteps(plan, 'emulation').scripts.find((s) => s.ns === 'lv0001-rs2')?.script ?? '';
     expect(rs).toContain('net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2');
     expect(rs).toContain('addr add 192.168.23.100/32 dev lo');
@@ -108,18 +141,62 @@ describe('lab plan', () => {
 });
 
 describe('IPVS TCP states for truth', () => {
-  it('DR input-only trace ends in FIN_WAIT; NAT server-first close ends in TIME_WAIT', () => {
-    const SYN = 0x02, ACK = 0x10, FIN = 0x01;
-    let s = 0;
-    for (const f of [SYN, ACK, ACK | 0x08, ACK, FIN | ACK]) s = nextTcpState(s, f, 'inputOnly');
-    expect(s).toBe(4); // FIN_WAIT
-    s = 0;
-    s = nextTcpState(s, SYN, 'input');
-    s = nextTcpState(s, SYN | ACK, 'output');
-    s = nextTcpState(s, ACK, 'input');
-    s = nextTcpState(s, FIN | ACK, 'output');
-    s = nextTcpState(s, FIN | ACK, 'input');
-    expect(s).toBe(5); // TIME_WAIT
+  const SYN = 0x02, ACK = 0x10, FIN = 0x01, PSH = 0x08;
+  const CPORT = 40000;
+  interface Seg { readonly src: string; readonly dst: string; readonly sport: number; readonly dport: number; readonly flags: number }
+  const tcpFrame = (n: number, s: Seg, eth: { src: string; dst: string } | null, pktType: number | null): LabFrame => ({
+    n, linkType: pktType === null ? 1 : 276, pktType, ethSrc: eth?.src ?? null, ethDst: eth?.dst ?? null, arp: null,
+    ip: { src: s.src, dst: s.dst, ttl: 64, id: n, proto: 6 }, inner: null,
+    tcp: { sport: s.sport, dport: s.dport, flags: s.flags },
+  });
+  const truthOf = (plan: LabPlan, frames: LabFrame[]) => {
+    const client = plan.clients[0]!;
+    const rs = plan.realServers[0]!;
+    return buildTruth(plan, 'emulation', [{ client, localPort: CPORT, answeredBy: rs, error: null }], frames, 'x.pcap');
+  };
+
+  it('DR: the director sees only the client (INPUT_ONLY), so the entry ends in FIN_WAIT', () => {
+    const plan = planLab(resolveOptions({ method: 'dr' }), 'lv0020');
+    const cip = plan.clients[0]!.ip;
+    const gw = plan.gateway!.mac;
+    const toDir = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: cip, dst: plan.vip, sport: CPORT, dport: 80, flags }, { src: gw, dst: plan.director.mac }, null);
+    const reply = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: plan.vip, dst: cip, sport: 80, dport: CPORT, flags }, { src: plan.realServers[0]!.mac, dst: gw }, null);
+    const frames = [toDir(1, SYN), reply(2, SYN | ACK), toDir(3, ACK), toDir(4, PSH | ACK), reply(5, FIN | ACK), toDir(6, FIN | ACK)];
+    const t = truthOf(plan, frames);
+    expect(t.connections.map((c) => [c.state, c.firstFrame, c.lastFrame])).toEqual([['FIN_WAIT', 1, 6]]);
+    expect(t.services[0]?.realServers[0]).toMatchObject({ connections: 1, activeAtEnd: 0, inactiveAtEnd: 1 });
+    // Cut after the handshake: ESTABLISHED counts as active.
+    const open = truthOf(plan, frames.slice(0, 3));
+    expect(open.connections[0]?.state).toBe('ESTABLISHED');
+    expect(open.services[0]?.realServers[0]).toMatchObject({ activeAtEnd: 1, inactiveAtEnd: 0 });
+  });
+
+  it('DR with replies through the director: the first reply switches to INPUT/OUTPUT', () => {
+    const plan = planLab(resolveOptions({ method: 'dr', misconfig: 'dr-reply-via-director' }), 'lv0021');
+    const cip = plan.clients[0]!.ip;
+    const gw = plan.gateway!.mac;
+    const rsMac = plan.realServers[0]!.mac;
+    const toDir = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: cip, dst: plan.vip, sport: CPORT, dport: 80, flags }, { src: gw, dst: plan.director.mac }, null);
+    const reply = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: plan.vip, dst: cip, sport: 80, dport: CPORT, flags }, { src: rsMac, dst: plan.director.mac }, null);
+    // INPUT_ONLY would take ESTABLISHED + client FIN to FIN_WAIT; INPUT takes it to CLOSE_WAIT.
+    const t = truthOf(plan, [toDir(1, SYN), reply(2, SYN | ACK), toDir(3, ACK), toDir(4, FIN | ACK)]);
+    expect(t.connections[0]?.state).toBe('CLOSE_WAIT');
+  });
+
+  it('NAT: both directions pass the director; a server-first close ends in TIME_WAIT', () => {
+    const plan = planLab(resolveOptions({ method: 'nat' }), 'lv0022');
+    const cip = plan.clients[0]!.ip;
+    const rs = plan.realServers[0]!;
+    const fromClient = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: cip, dst: plan.vip, sport: CPORT, dport: plan.vport, flags }, null, 0);
+    const fromRs = (n: number, flags: number): LabFrame =>
+      tcpFrame(n, { src: rs.ip, dst: cip, sport: rs.port, dport: CPORT, flags }, null, 0);
+    const t = truthOf(plan, [fromClient(1, SYN), fromRs(2, SYN | ACK), fromClient(3, ACK), fromRs(4, FIN | ACK), fromClient(5, FIN | ACK)]);
+    expect(t.connections.map((c) => [c.state, c.realServer])).toEqual([['TIME_WAIT', `${rs.ip}:${rs.port}`]]);
   });
 });
 
