@@ -3,7 +3,7 @@
  * to exit status (zx's `Fail` idea). Commands hold no process-global state, so tests call
  * main() in-process with fake streams.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CaptureFormatError } from '../capture/index.js';
 import { UsageError, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
@@ -31,7 +31,11 @@ Exit status: 0 success; 1 done, but the input had problems (damaged frames, warn
 2 usage error or unreadable input. 'validate' uses 0 clean, 1 warnings, 2 errors, 3 unusable input.
 Colour is used only on a terminal, never when NO_COLOR is set.
 
-Example:
+'lvscope FILE…' opens the TUI when run on a terminal, and prints the analyze table otherwise.
+
+Examples:
+  lvscope analyze captures/seed-dr-kernel.pcap
+  lvscope captures/seed-dr-kernel.pcap
   lvscope decode -r captures/seed-dr-kernel.pcap`;
 }
 
@@ -47,20 +51,27 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
     io.stdout.write(`lvscope ${version()}\n`);
     return EXIT.OK;
   }
-  const entry = findCommand(first);
+  let entry = findCommand(first);
+  let args: readonly string[] = rest;
+  if (entry === undefined && !first.startsWith('-') && existsSync(first)) {
+    // `lvscope FILE…`: the TUI for a person at a terminal, the analyze table for a pipe or a script.
+    const interactive = io.stdout.isTTY === true && (io.stdin as { isTTY?: boolean }).isTTY === true;
+    entry = findCommand(interactive ? 'tui' : 'analyze');
+    args = argv;
+  }
   if (entry === undefined) {
     io.stderr.write(`lvscope: unknown command '${first}'\n\n${usage()}\n`);
     return EXIT.USAGE;
   }
   const command = await entry.load();
-  if (rest.includes('-h') || rest.includes('--help')) {
+  if (args.includes('-h') || args.includes('--help')) {
     io.stdout.write(`${command.help}\n`);
     return EXIT.OK;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(args, io);
   } catch (e) {
-    return reportError(e, first, io);
+    return reportError(e, command.name, io);
   }
 }
 

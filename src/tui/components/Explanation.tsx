@@ -1,0 +1,21 @@
+import { Box, Text } from 'ink';
+
+export interface ExplanationProps {
+  readonly n: number;
+  readonly text: string;
+  /** What the director's copy changed, shown under the sentence. */
+  readonly hop: string | null;
+  readonly width: number;
+  readonly height: number;
+  readonly colour: boolean;
+}
+
+/** The selected frame's explanation, large (bold, boxed) beneath the list. */
+export function Explanation({ n, text, hop, width, height, colour }: ExplanationProps) {
+  return (
+    <Box borderStyle="round" {...(colour ? { borderColor: 'cyan' } : {})} width={width} height={height} paddingX={1} flexDirection="column">
+      <Text bold wrap="wrap">{n > 0 ? `${n}: ${text}` : text === '' ? 'No frame selected.' : text}</Text>
+      {hop !== null && <Text wrap="wrap" {...(colour ? { color: 'yellow' } : {})}>{hop}</Text>}
+    </Box>
+  );
+}

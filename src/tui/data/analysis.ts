@@ -1,0 +1,296 @@
+/**
+ * The model's view of a capture, built in the background so the first screen never waits for it.
+ *
+ * Pass 1 learns the cluster (Knowledge + report); pass 2 explains every frame with it and keeps,
+ * per frame, only a few typed-array columns (connection, state, actors, hosts) for filters, the
+ * connection table and `n`/`p`. Facts objects are kept whole for ordinary captures; past
+ * KEEP_ALL frames they are recomputed on demand for a window around the frame, the engine started
+ * WARM frames earlier so the window opens with the connections already in flight.
+ */
+import { openFrames } from '../../decode/index.js';
+import type { ClusterReport } from '../../ipvs/report.js';
+import type { FrameFacts, FrameRole, Knowledge } from '../../model/types.js';
+import type { DecodedFrame } from '../../wire/records.js';
+import type { FrameIndex } from './frame-index.js';
+import type { FrameStore } from './frame-store.js';
+import type { EnginePort, ModelPort } from './model-port.js';
+import type { Actor, ActorKind } from './types.js';
+
+export const KEEP_ALL = 200_000;
+const WINDOW = 4096;
+const WARM = 1024;
+const BATCH = 4096;
+const WINDOW_CACHE = 8;
+
+export type Phase = 'learning' | 'explaining' | 'done' | 'failed';
+
+export interface ConnInfo {
+  readonly protocol: 'tcp' | 'udp';
+  readonly client: string;
+  readonly virtual: string;
+  realServer: string | null;
+  rsName: string | null;
+}
+
+/** Actor columns in a stable order: client, gateway, director, real servers by name, other. */
+export class Actors {
+  readonly list: Actor[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  index(key: string, kind: ActorKind, label: string): number {
+    const hit = this.byKey.get(key);
+    if (hit !== undefined) return hit;
+    this.list.push({ key, kind, label });
+    this.sort();
+    return this.byKey.get(key)!;
+  }
+
+  private sort(): void {
+    const rank: Record<ActorKind, number> = { client: 0, gateway: 1, director: 2, 'real-server': 3, other: 4 };
+    this.list.sort((a, b) => rank[a.kind] - rank[b.kind] || a.label.localeCompare(b.label, 'en', { numeric: true }));
+    this.byKey.clear();
+    this.list.forEach((a, i) => this.byKey.set(a.key, i));
+  }
+
+  find(key: string): number {
+    return this.byKey.get(key) ?? -1;
+  }
+}
+
+export class Analysis {
+  phase: Phase = 'learning';
+  /** Frames through pass 2 (columns below are valid for 1..explained). */
+  explained = 0;
+  learned = 0;
+  knowledge: Knowledge | null = null;
+  report: ClusterReport | null = null;
+  error: string | null = null;
+  actors = new Actors();
+
+  readonly conn: Int32Array;
+  readonly state: Uint8Array;
+  readonly srcActor: Int16Array;
+  readonly dstActor: Int16Array;
+  readonly srcHost: Uint32Array;
+  readonly dstHost: Uint32Array;
+  readonly conns: ConnInfo[] = [];
+  readonly stateNames: string[] = [''];
+  private readonly stateIds = new Map<string, number>();
+  readonly hosts: string[] = [''];
+  private readonly hostIds = new Map<string, number>();
+  private kept: (FrameFacts | undefined)[] | null;
+  private readonly windows = new Map<number, (FrameFacts | null)[]>();
+  private stopped = false;
+  private readonly listeners = new Set<() => void>();
+
+  private readonly index: FrameIndex;
+  private readonly store: FrameStore;
+  private readonly port: ModelPort;
+
+  constructor(index: FrameIndex, store: FrameStore, port: ModelPort) {
+    this.index = index;
+    this.store = store;
+    this.port = port;
+    const n = index.count;
+    this.conn = new Int32Array(n);
+    this.state = new Uint8Array(n);
+    this.srcActor = new Int16Array(n).fill(-1);
+    this.dstActor = new Int16Array(n).fill(-1);
+    this.srcHost = new Uint32Array(n);
+    this.dstHost = new Uint32Array(n);
+    this.kept = n <= KEEP_ALL ? new Array<FrameFacts | undefined>(n) : null;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  get progress(): number {
+    const n = this.index.count;
+    if (this.phase === 'done' || this.phase === 'failed' || n === 0) return 1;
+    return (this.learned + this.explained) / (2 * n);
+  }
+
+  /** Both passes, synchronously: for small captures and tests. */
+  runSync(): void {
+    const it = this.passes();
+    while (!it.next().done) { /* run to the end */ }
+  }
+
+  /** Both passes, yielding to the event loop between batches so keys and resizes stay live. */
+  async run(): Promise<void> {
+    const it = this.passes();
+    let last = Date.now();
+    for (;;) {
+      const r = it.next();
+      if (r.done || this.stopped) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (Date.now() - last > 250) { last = Date.now(); this.emit(); }
+    }
+    this.emit();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private *passes(): Generator<void> {
+    try {
+      const first = this.port.engine(null);
+      yield* this.feed(first, false);
+      const result = first.finish(this.index.paths);
+      this.knowledge = result.knowledge;
+      this.report = result.report;
+      this.resetActors();
+      this.windows.clear();
+      this.phase = 'explaining';
+      this.emit();
+      const second = this.port.engine(this.knowledge);
+      yield* this.feed(second, true);
+      const final = second.finish(this.index.paths);
+      this.report = final.report;
+      this.phase = 'done';
+    } catch (e) {
+      this.phase = 'failed';
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private *feed(engine: EnginePort, explain: boolean): Generator<void> {
+    const source = openFrames(this.index.paths);
+    try {
+      let k = 0;
+      for (const f of source) {
+        if (this.stopped) return;
+        if (!explain) {
+          engine.observe(f, false);
+          this.learned = ++k;
+        } else {
+          const facts = engine.observe(f, true);
+          if (facts !== null) this.record(k, facts);
+          if (this.kept !== null && facts !== null) this.kept[k] = facts;
+          this.explained = ++k;
+        }
+        if (k % BATCH === 0) yield;
+      }
+    } finally {
+      source.close();
+    }
+  }
+
+  private resetActors(): void {
+    this.actors = new Actors();
+    const r = this.report;
+    if (r === null) return;
+    for (const h of r.hosts) {
+      if (h.role === 'client') this.actors.index('client', 'client', 'client');
+      else if (h.role === 'gateway') this.actors.index('gateway', 'gateway', 'gateway');
+      else if (h.role === 'director') this.actors.index('director', 'director', 'director');
+      else if (h.role === 'real-server') this.actors.index(`rs:${h.ip}`, 'real-server', h.name ?? h.ip);
+    }
+  }
+
+  private intern(table: string[], ids: Map<string, number>, s: string): number {
+    let id = ids.get(s);
+    if (id === undefined) {
+      id = table.length;
+      table.push(s);
+      ids.set(s, id);
+    }
+    return id;
+  }
+
+  private record(k: number, facts: FrameFacts): void {
+    this.srcActor[k] = this.actorOf(facts.srcRole, facts.srcMac, facts.src, facts);
+    this.dstActor[k] = this.actorOf(facts.dstRole, facts.dstMac, facts.dst, facts);
+    this.srcHost[k] = this.intern(this.hosts, this.hostIds, facts.src);
+    this.dstHost[k] = this.intern(this.hosts, this.hostIds, facts.dst);
+    const flow = facts.flow;
+    if (flow === null) return;
+    this.conn[k] = flow.connIndex;
+    this.state[k] = this.intern(this.stateNames, this.stateIds, flow.state);
+    let c = this.conns[flow.connIndex];
+    if (c === undefined) {
+      c = { protocol: flow.protocol, client: flow.client, virtual: flow.virtual, realServer: null, rsName: null };
+      this.conns[flow.connIndex] = c;
+    }
+    if (c.realServer === null && flow.realServer !== null) {
+      c.realServer = flow.realServer;
+      c.rsName = flow.rsIp === null ? null : this.knowledge?.names.get(flow.rsIp) ?? null;
+    }
+  }
+
+  /** Column of the sender or receiver of a frame. */
+  actorOf(role: FrameRole, mac: string, ip: string, facts: FrameFacts): number {
+    switch (role) {
+      case 'client': return this.actors.index('client', 'client', 'client');
+      case 'gateway': return this.actors.index('gateway', 'gateway', 'gateway');
+      case 'director': return this.actors.index('director', 'director', 'director');
+      case 'real-server': {
+        const rip = this.ripOf(mac, ip, facts);
+        return this.actors.index(`rs:${rip}`, 'real-server', this.nameOf(rip));
+      }
+      case 'broadcast': return -1;
+      default: return this.actors.index('other', 'other', 'other');
+    }
+  }
+
+  ripOf(mac: string, ip: string, facts: FrameFacts): string {
+    const k = this.knowledge;
+    const byMac = k?.rsMacs.get(mac);
+    if (byMac !== undefined) return byMac;
+    if (k?.rsIps.has(ip)) return ip;
+    if (facts.flow?.rsMac === mac && facts.flow.rsIp !== null) return facts.flow.rsIp;
+    if (facts.flow?.rsIp) return facts.flow.rsIp;
+    return ip;
+  }
+
+  nameOf(ip: string): string {
+    return this.knowledge?.names.get(ip) ?? ip;
+  }
+
+  /** The model's facts for frame n (1-based), or null when the model says nothing about it. */
+  facts(n: number): FrameFacts | null {
+    const k = n - 1;
+    if (k < 0 || k >= this.index.count) return null;
+    if (this.kept !== null && k < this.explained) return this.kept[k] ?? null;
+    const w = Math.floor(k / WINDOW);
+    let win = this.windows.get(w);
+    if (win === undefined) {
+      win = this.runWindow(w);
+      this.windows.set(w, win);
+      if (this.windows.size > WINDOW_CACHE) this.windows.delete(this.windows.keys().next().value!);
+    } else {
+      this.windows.delete(w);
+      this.windows.set(w, win);
+    }
+    return win[k - w * WINDOW] ?? null;
+  }
+
+  private runWindow(w: number): (FrameFacts | null)[] {
+    const engine = this.port.engine(this.knowledge);
+    const start = w * WINDOW;
+    const end = Math.min(this.index.count, start + WINDOW);
+    const out: (FrameFacts | null)[] = [];
+    for (let k = Math.max(0, start - WARM); k < end; k++) {
+      const stored = this.store.get(k + 1, false);
+      if (stored === null) { if (k >= start) out.push(null); continue; }
+      const facts = safeObserve(engine, stored.frame, k >= start);
+      if (k >= start) out.push(facts);
+    }
+    return out;
+  }
+}
+
+function safeObserve(engine: EnginePort, frame: DecodedFrame, want: boolean): FrameFacts | null {
+  try {
+    return engine.observe(frame, want);
+  } catch {
+    return null;
+  }
+}

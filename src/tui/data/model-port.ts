@@ -1,0 +1,26 @@
+/**
+ * The one place the TUI touches the model and the annotator. Everything else in src/tui talks to
+ * `ModelPort`, so a change in the model's API is a change here only.
+ */
+import type { ClusterReport } from '../../ipvs/report.js';
+import type { FrameFacts, Knowledge } from '../../model/types.js';
+import type { DecodedFrame } from '../../wire/records.js';
+import type { Lang } from './types.js';
+
+export interface PassResult {
+  readonly knowledge: Knowledge;
+  readonly report: ClusterReport;
+}
+
+/** One streaming pass of the model. */
+export interface EnginePort {
+  observe(frame: DecodedFrame, wantFacts: boolean): FrameFacts | null;
+  /** End of input: the knowledge a second pass starts from, and the cluster report. */
+  finish(files: readonly string[]): PassResult;
+}
+
+export interface ModelPort {
+  engine(knowledge: Knowledge | null): EnginePort;
+  /** The walkthrough sentence for a frame, in English or Chinese. */
+  explain(facts: FrameFacts, lang: Lang, knowledge: Knowledge | null): string;
+}

@@ -1,0 +1,371 @@
+/**
+ * CaptureSession: the TUI's store. It owns the frame index, the on-demand decoder and the
+ * background analysis, and answers the components in view records (types.ts). Components never
+ * see a DecodedFrame or a FrameFacts; they subscribe and read slices (Gatsby's "store drives a TUI").
+ */
+import { formatList, type DestSpec, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
+import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../../ipvs/tcp-states.js';
+import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
+import type { FrameFacts } from '../../model/types.js';
+import { frameDetail } from '../../present/frame-detail.js';
+import { formatFrameLine } from '../../present/frame-summary.js';
+import { formatTimeOfDay } from '../../present/time.js';
+import { Analysis } from './analysis.js';
+import { buildFrameIndex, type FrameIndex } from './frame-index.js';
+import { FrameStore } from './frame-store.js';
+import type { ModelPort } from './model-port.js';
+import type {
+  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, StatusView,
+} from './types.js';
+
+export interface SessionOptions {
+  readonly port: ModelPort;
+  /** Bytes per read while indexing (tests use small values). */
+  readonly chunkSize?: number;
+}
+
+const ROW_CACHE = 2048;
+
+const ALL_FRAMES = (count: number): FrameSet => ({
+  all: true, count, at: (k) => k + 1, indexOf: (n) => Math.min(Math.max(n - 1, 0), count),
+});
+
+export class CaptureSession {
+  readonly index: FrameIndex;
+  private readonly store: FrameStore;
+  readonly analysis: Analysis;
+  private readonly rows = new Map<number, FrameRow>();
+  private readonly listeners = new Set<() => void>();
+  private versionNo = 0;
+  private findingFrames: Map<number, string[]> | null = null;
+  private readonly nano: boolean;
+
+  private readonly options: SessionOptions;
+
+  private constructor(paths: readonly string[], options: SessionOptions) {
+    this.options = options;
+    this.index = buildFrameIndex(paths, options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize });
+    this.store = new FrameStore(this.index);
+    this.analysis = new Analysis(this.index, this.store, options.port);
+    this.nano = this.index.infos.some((i) => i.nanosecond);
+    this.analysis.onChange(() => {
+      this.rows.clear();
+      this.findingFrames = null;
+      this.versionNo++;
+      for (const fn of this.listeners) fn();
+    });
+  }
+
+  /** Indexes the captures (one pass, nothing decoded). Throws CaptureFormatError for a non-capture. */
+  static open(paths: readonly string[], options: SessionOptions): CaptureSession {
+    return new CaptureSession(paths, options);
+  }
+
+  get count(): number {
+    return this.index.count;
+  }
+
+  /** Bumped whenever the analysis learns something; components re-read on change. */
+  get version(): number {
+    return this.versionNo;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  /** Runs the analysis in the background (resolves when it is done). */
+  start(): Promise<void> {
+    return this.analysis.run();
+  }
+
+  /** Runs the analysis to the end before returning (tests, small captures). */
+  analyseNow(): void {
+    this.analysis.runSync();
+    this.rows.clear();
+    this.findingFrames = null;
+    this.versionNo++;
+  }
+
+  close(): void {
+    this.analysis.stop();
+    this.store.close();
+  }
+
+  actors(): readonly Actor[] {
+    return this.analysis.actors.list;
+  }
+
+  private framesWithFindings(): Map<number, string[]> {
+    if (this.findingFrames !== null) return this.findingFrames;
+    const m = new Map<number, string[]>();
+    for (const f of this.analysis.report?.findings ?? []) {
+      for (const n of f.frames) {
+        const list = m.get(n) ?? [];
+        if (!list.includes(f.code)) list.push(f.code);
+        m.set(n, list);
+      }
+    }
+    this.findingFrames = m;
+    return m;
+  }
+
+  row(n: number): FrameRow {
+    const hit = this.rows.get(n);
+    if (hit !== undefined) return hit;
+    const row = this.buildRow(n);
+    this.rows.set(n, row);
+    if (this.rows.size > ROW_CACHE) this.rows.delete(this.rows.keys().next().value!);
+    return row;
+  }
+
+  private buildRow(n: number): FrameRow {
+    const ix = this.index;
+    const k = n - 1;
+    const stored = this.store.get(n);
+    const facts = this.analysis.facts(n);
+    const time = formatTimeOfDay(ix.tsSec[k] ?? 0, ix.tsNsec[k] ?? 0, this.nano);
+    const rel = ix.count === 0 ? 0 : (ix.tsSec[k]! - ix.tsSec[0]!) + (ix.tsNsec[k]! - ix.tsNsec[0]!) / 1e9;
+    const findings = [...new Set([...(facts?.findings ?? []), ...(this.framesWithFindings().get(n) ?? [])])];
+    if (facts === null) {
+      return {
+        n, time, rel, from: '?', to: '?', fromActor: -1, toActor: -1,
+        summary: stored === null ? '(unreadable)' : formatFrameLine(stored.frame), conn: 0, rewrite: null, findings,
+      };
+    }
+    const a = this.analysis;
+    const recorded = k < a.explained && a.phase !== 'learning';
+    const fromActor = recorded ? a.srcActor[k]! : a.actorOf(facts.srcRole, facts.srcMac, facts.src, facts);
+    const toActor = recorded ? a.dstActor[k]! : a.actorOf(facts.dstRole, facts.dstMac, facts.dst, facts);
+    return {
+      n, time, rel,
+      from: this.endName(fromActor, facts.srcRole, facts.src),
+      to: this.endName(toActor, facts.dstRole, facts.dst),
+      fromActor, toActor,
+      summary: facts.summary,
+      conn: facts.flow?.connIndex ?? 0,
+      rewrite: this.rewriteOf(facts),
+      findings,
+    };
+  }
+
+  private endName(actor: number, role: string, address: string): string {
+    if (role === 'broadcast') return 'broadcast';
+    const a = this.analysis.actors.list[actor];
+    if (a === undefined || a.kind === 'other') return address;
+    return a.label;
+  }
+
+  /** What the director's copy changed, for the ladder's mark on the director's hop. */
+  private rewriteOf(facts: FrameFacts): string | null {
+    const flow = facts.flow;
+    if (flow === null || facts.srcRole !== 'director') return null;
+    if (facts.step === 'director-forward' || facts.step === 'tunnel') {
+      const rs = flow.rsIp === null ? flow.rsMac ?? '?' : this.analysis.nameOf(flow.rsIp);
+      switch (flow.method) {
+        case 'dr': return `dMAC→${rs}`;
+        case 'nat': return `dIP→${flow.rsIp ?? rs}`;
+        case 'tun': return `+IPIP→${rs}`;
+        case 'fullnat': return `sIP+dIP→${rs}`;
+        default: return `→${rs}`;
+      }
+    }
+    if (facts.step === 'director-reply') return flow.method === 'fullnat' ? 'sIP+dIP→client' : 'sIP→VIP';
+    return null;
+  }
+
+  detail(n: number, lang: Lang): FrameDetailView | null {
+    const stored = this.store.get(n);
+    if (stored === null) return null;
+    const row = this.row(n);
+    const facts = this.analysis.facts(n);
+    const explanation = facts === null
+      ? (lang === 'zh' ? '（模型对这一帧没有说明）' : '(the model has nothing to say about this frame)')
+      : this.options.port.explain(facts, lang, this.analysis.knowledge);
+    return { row, explanation, hop: facts === null ? null : this.hopOf(facts, lang), layers: frameDetail(stored.frame), bytes: stored.bytes };
+  }
+
+  private hopOf(facts: FrameFacts, lang: Lang): string | null {
+    const flow = facts.flow;
+    if (flow === null || facts.srcRole !== 'director' || (facts.step !== 'director-forward' && facts.step !== 'tunnel')) return null;
+    const rs = flow.rsIp === null ? '?' : this.analysis.nameOf(flow.rsIp);
+    const zh = lang === 'zh';
+    switch (flow.method) {
+      case 'dr': return zh
+        ? `Director 这一跳：目的 MAC → ${facts.dstMac}（${rs}），源 MAC → ${facts.srcMac}（Director），IP 地址和端口不变`
+        : `director's hop: dst MAC → ${facts.dstMac} (${rs}'s), src MAC → ${facts.srcMac} (the director's); IP addresses and ports unchanged`;
+      case 'nat': return zh
+        ? `Director 这一跳：目的 IP ${flow.vip} → ${flow.rsIp ?? '?'}（${rs}）`
+        : `director's hop: dst IP ${flow.vip} → ${flow.rsIp ?? '?'} (${rs})`;
+      case 'tun': return zh
+        ? `Director 这一跳：加上外层 IP 头 ${facts.outer?.src ?? '?'} → ${facts.outer?.dst ?? '?'}（${rs}），内层不变`
+        : `director's hop: new outer IP header ${facts.outer?.src ?? '?'} → ${facts.outer?.dst ?? '?'} (${rs}); inner packet unchanged`;
+      case 'fullnat': return zh
+        ? `Director 这一跳：源 IP → ${facts.src}，目的 IP → ${facts.dst}（${rs}）`
+        : `director's hop: src IP → ${facts.src}, dst IP → ${facts.dst} (${rs})`;
+      default: return null;
+    }
+  }
+
+  /** The 1-based connection of frame n, 0 for none. */
+  connOf(n: number): number {
+    const k = n - 1;
+    if (k >= 0 && k < this.analysis.explained) return this.analysis.conn[k]!;
+    return this.analysis.facts(n)?.flow?.connIndex ?? 0;
+  }
+
+  /** The next (dir 1) or previous (dir -1) frame of conn after/before n, or null. */
+  stepInConn(n: number, conn: number, dir: 1 | -1): number | null {
+    if (conn <= 0) return null;
+    const c = this.analysis.conn;
+    const limit = this.analysis.explained;
+    for (let k = n - 1 + dir; k >= 0 && k < limit; k += dir) if (c[k] === conn) return k + 1;
+    return null;
+  }
+
+  /** The connection table and `ipvsadm -Ln` as the director held them just after frame n. */
+  cluster(n: number): ClusterView {
+    const a = this.analysis;
+    const ix = this.index;
+    const upto = Math.min(n, a.explained);
+    const lastK = new Int32Array(a.conns.length + 1).fill(-1);
+    for (let k = 0; k < upto; k++) {
+      const c = a.conn[k]!;
+      if (c > 0 && c < lastK.length) lastK[c] = k;
+    }
+    const now = upto === 0 ? 0 : ix.tsSec[upto - 1]! + ix.tsNsec[upto - 1]! / 1e9;
+    const conns: ConnRow[] = [];
+    const counts = new Map<string, { active: number; inactive: number }>();
+    for (let c = 1; c < lastK.length; c++) {
+      const k = lastK[c]!;
+      const info = a.conns[c];
+      if (k < 0 || info === undefined) continue;
+      const state = a.stateNames[a.state[k]!] ?? 'NONE';
+      const timeout = info.protocol === 'udp' ? UDP_TIMEOUT : TCP_TIMEOUTS[state as TcpState] ?? 60;
+      const left = ix.tsSec[k]! + ix.tsNsec[k]! / 1e9 + timeout - now;
+      if (left <= 0) continue;
+      const secs = Math.max(0, Math.trunc(left));
+      conns.push({
+        conn: c, protocol: info.protocol === 'udp' ? 'UDP' : 'TCP',
+        expire: `${String(Math.trunc(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`,
+        state, client: info.client, virtual: info.virtual, realServer: info.realServer ?? '-',
+      });
+      if (info.realServer !== null) {
+        const key = `${info.protocol}|${info.virtual}|${info.realServer}`;
+        const cnt = counts.get(key) ?? { active: 0, inactive: 0 };
+        if (info.protocol === 'tcp' && isActiveTcpState(state as TcpState)) cnt.active++; else cnt.inactive++;
+        counts.set(key, cnt);
+      }
+    }
+    const services = (a.report?.services ?? []).map((s) => serviceSpec(s, counts));
+    const ipvsadm = services.length === 0 ? [] : formatList(services).replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
+    return { ipvsadm, conns };
+  }
+
+  findings(): readonly FindingView[] {
+    return (this.analysis.report?.findings ?? []).map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: f.frames }));
+  }
+
+  status(): StatusView {
+    const services = this.analysis.report?.services ?? [];
+    const methods = [...new Set(services.map((s) => s.method.toUpperCase()))];
+    // An undecided scheduler shows its best candidates: "rr|wrr?".
+    const schedulers = [...new Set(services.map((s) => (s.scheduler.name === 'ambiguous' || s.scheduler.name === 'unknown') && s.scheduler.candidates.length > 0
+      ? `${s.scheduler.candidates.slice(0, 2).map((c) => c.name).join('|')}?`
+      : s.scheduler.name))];
+    return {
+      files: this.index.paths,
+      frames: this.index.count,
+      method: methods.length === 0 ? '?' : methods.join(','),
+      scheduler: schedulers.length === 0 ? '?' : schedulers.join(','),
+      progress: this.analysis.progress,
+      degraded: this.analysis.error,
+    };
+  }
+
+  /**
+   * Frames matching every word of `text`: a connection (#3, c3, conn:3), a finding code, a role
+   * (client, gateway, director, rs), a host name (WEB1) or an address (prefix, or ip:port).
+   */
+  filter(text: string): FrameSet {
+    const words = text.trim().split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) return ALL_FRAMES(this.count);
+    const a = this.analysis;
+    const preds = words.map((w) => this.predicate(w.toLowerCase()));
+    const limit = a.explained;
+    let hits = new Uint32Array(1024);
+    let count = 0;
+    for (let k = 0; k < limit; k++) {
+      let ok = true;
+      for (const p of preds) if (!p(k)) { ok = false; break; }
+      if (!ok) continue;
+      if (count === hits.length) { const g = new Uint32Array(hits.length * 2); g.set(hits); hits = g; }
+      hits[count++] = k + 1;
+    }
+    const list = hits.subarray(0, count);
+    return {
+      all: false,
+      count,
+      at: (k) => list[k] ?? 0,
+      indexOf: (n) => {
+        let lo = 0, hi = count;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid]! < n) lo = mid + 1; else hi = mid; }
+        return lo;
+      },
+    };
+  }
+
+  private predicate(w: string): (k: number) => boolean {
+    const a = this.analysis;
+    const conn = /^(?:#|c|conn:?)(\d+)$/.exec(w);
+    if (conn !== null) {
+      const c = Number(conn[1]);
+      return (k) => a.conn[k] === c;
+    }
+    const finding = (a.report?.findings ?? []).filter((f) => f.code === (w as FindingCode));
+    if (finding.length > 0) {
+      const set = new Set(finding.flatMap((f) => f.frames));
+      return (k) => set.has(k + 1);
+    }
+    const kind = ({ client: 'client', gateway: 'gateway', firewall: 'gateway', director: 'director', rs: 'real-server', 'real-server': 'real-server', realserver: 'real-server', other: 'other' } as const)[w as 'client'];
+    const actors = a.actors.list;
+    if (kind !== undefined) {
+      const ids = new Set(actors.flatMap((x, i) => (x.kind === kind ? [i] : [])));
+      return (k) => ids.has(a.srcActor[k]!) || ids.has(a.dstActor[k]!);
+    }
+    const named = new Set(actors.flatMap((x, i) => (x.label.toLowerCase() === w ? [i] : [])));
+    if (named.size > 0) return (k) => named.has(a.srcActor[k]!) || named.has(a.dstActor[k]!);
+    // An address: any host id whose text starts with it, or a connection's endpoint.
+    const hostIds = new Set<number>();
+    a.hosts.forEach((h, i) => { if (i > 0 && h.toLowerCase().startsWith(w)) hostIds.add(i); });
+    const connIds = new Set<number>();
+    a.conns.forEach((c, i) => {
+      if (c !== undefined && [c.client, c.virtual, c.realServer ?? ''].some((e) => e.toLowerCase() === w)) connIds.add(i);
+    });
+    return (k) => hostIds.has(a.srcHost[k]!) || hostIds.has(a.dstHost[k]!) || connIds.has(a.conn[k]!);
+  }
+}
+
+const FORWARD: Record<ForwardingMethod, DestSpec['forward']> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
+
+function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: number; inactive: number }>): ServiceSpec {
+  const virtual = `${s.vip}:${s.port}`;
+  return {
+    protocol: s.protocol,
+    vip: s.vip,
+    port: s.port,
+    fwmark: s.fwmark ?? 0,
+    ipv6: s.vip.includes(':'),
+    scheduler: s.scheduler.name === 'ambiguous' || s.scheduler.name === 'unknown' ? '?' : s.scheduler.name,
+    persistence: s.persistence === null ? null : s.persistence.timeoutAtLeast,
+    netmask: '255.255.255.255',
+    schedFlags: {},
+    onePacket: false,
+    pe: null,
+    dests: s.realServers.map((r) => {
+      const cnt = counts.get(`${s.protocol}|${virtual}|${r.ip}:${r.port}`);
+      return { addr: r.ip, port: r.port, forward: FORWARD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
+    }),
+  };
+}

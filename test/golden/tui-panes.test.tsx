@@ -1,0 +1,48 @@
+/**
+ * Every pane of the TUI at 80×24 and 160×48 on the DR walkthrough (frame 6 selected), against
+ * golden frames in test/golden/tui/. LVSCOPE_UPDATE_GOLDEN=1 rewrites them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { Pane } from '../../src/tui/hooks/use-ui-state.js';
+import { KEYS, renderTui } from '../helpers/render-tui.js';
+import { seedSession } from '../tui/fixtures.js';
+
+const DIR = join(import.meta.dirname, 'tui');
+const UPDATE = process.env['LVSCOPE_UPDATE_GOLDEN'] === '1';
+
+function golden(name: string, actual: string): void {
+  const path = join(DIR, `${name}.txt`);
+  if (UPDATE || !existsSync(path)) {
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(path, `${actual}\n`);
+    if (!UPDATE) throw new Error(`${path} did not exist; written now, check it and run again`);
+  }
+  expect(actual).toBe(readFileSync(path, 'utf8').replace(/\n$/, ''));
+}
+
+const session = seedSession();
+
+describe.each([[80, 24], [160, 48]] as const)('at %i×%i', (columns, rows) => {
+  test.each(['frames', 'ladder', 'detail', 'cluster'] as const)('%s pane', async (pane: Pane) => {
+    const t = await renderTui(session, { columns, rows, initial: { selected: 6, pane, hex: pane === 'detail' } });
+    if (pane === 'detail') await t.press(KEYS.down);
+    golden(`${pane}-${columns}x${rows}`, t.lastFrame());
+    t.unmount();
+  });
+
+  test('help', async () => {
+    const t = await renderTui(session, { columns, rows, initial: { selected: 6 } });
+    await t.press('?');
+    golden(`help-${columns}x${rows}`, t.lastFrame());
+    t.unmount();
+  });
+
+  test('Chinese, following connection 2', async () => {
+    const t = await renderTui(session, { columns, rows, initial: { selected: 28, lang: 'zh' } });
+    await t.press('f');
+    golden(`zh-follow-${columns}x${rows}`, t.lastFrame());
+    t.unmount();
+  });
+});
