@@ -1,0 +1,211 @@
+/**
+ * The send loop. Every frame has an absolute due time, measured from the replay start on the
+ * monotonic clock. Far-off frames are waited for with an event-loop timer (until ~10 ms before,
+ * more when timers are seen waking late), the rest with a blocking futex sleep until 150 µs
+ * before, and the last stretch by spinning; then it sends and records how late the send was. Nothing is accumulated per packet, so a long file cannot
+ * drift. The inner loop is synchronous (no promise per packet); it hands back to the event loop
+ * to sleep, and at least every 50 ms so Ctrl-C and the progress bar are served.
+ */
+import { nextTick, nowNs, sleepMs, sleepSyncNs, spinUntil } from './clock.js';
+import type { ReplayFrames } from './frames.js';
+import { LatenessLog, newCounters, type SendCounters } from './stats.js';
+
+/** How frames are paced; tcpreplay's --multiplier / --pps / --mbps / --topspeed. */
+export type Pacing =
+  | { readonly kind: 'multiplier'; readonly factor: number }
+  | { readonly kind: 'pps'; readonly pps: number }
+  | { readonly kind: 'mbps'; readonly mbps: number }
+  | { readonly kind: 'topspeed' };
+
+/** Where frames go: cap's send(), or nothing for --dry-run. Throws on a failed send. */
+export interface FrameSender {
+  send(frame: Buffer, length: number): void;
+}
+
+export interface ReplayOptions {
+  readonly pacing: Pacing;
+  /** Passes over the file; 0 = until --limit or Ctrl-C (tcpreplay's --loop 0). */
+  readonly loops: number;
+  /** Stop after this many packets (all loops together); 0 = no limit. */
+  readonly limit: number;
+  /** Called about ten times a second with packets sent so far. */
+  readonly onProgress?: (sent: number, elapsedNs: number) => void;
+  /** The first frame the interface refused as too big (once, so the user learns why early). */
+  readonly onTooBig?: (frameNumber: number, length: number, message: string) => void;
+  /** Polled between frames: true stops the replay cleanly (Ctrl-C). */
+  readonly shouldStop?: () => boolean;
+}
+
+export interface ReplayResult {
+  readonly counters: SendCounters;
+  /** From just before the first send to just after the last. */
+  readonly elapsedNs: number;
+  /** Send lateness against the schedule; empty for --topspeed. */
+  readonly lateness: LatenessLog;
+  readonly loopsDone: number;
+  readonly interrupted: boolean;
+}
+
+const YIELD_EVERY_NS = 50_000_000;
+/** Only yield when the next frame is at least this far away (a yield costs tens of µs). */
+const YIELD_SLACK_NS = 300_000;
+const PROGRESS_EVERY_NS = 100_000_000;
+const MAX_RETRIES = 100_000;
+/** Frames due further off than this are waited for on the event loop (a timer). */
+const TIMER_HANDOVER_NS = 10_000_000;
+const MAX_HANDOVER_NS = 30_000_000;
+/** The futex sleep ends this long before the due time; a spin covers the rest. */
+const SPIN_NS = 150_000;
+
+/** The schedule: offset (ns from the replay start) of the next frame. */
+class Schedule {
+  private readonly pacing: Pacing;
+  private loopBase = 0;
+  private lastOffset = 0;
+  private index = 0;
+  private bits = 0;
+
+  constructor(pacing: Pacing) {
+    this.pacing = pacing;
+  }
+
+  /** Due offset for a frame with file time tsNs (relative to the file's first frame) and length. */
+  offset(tsNs: number, length: number): number {
+    const p = this.pacing;
+    let off: number;
+    switch (p.kind) {
+      case 'multiplier': off = this.loopBase + Math.max(0, tsNs) / p.factor; break;
+      case 'pps': off = (this.index * 1e9) / p.pps; break;
+      case 'mbps': off = (this.bits * 1e3) / p.mbps; break;
+      case 'topspeed': off = 0; break;
+    }
+    this.index++;
+    this.bits += length * 8;
+    if (off > this.lastOffset) this.lastOffset = off;
+    return off;
+  }
+
+  /** The next pass starts where this one's last frame was due, as tcpreplay's loops do. */
+  newLoop(): void {
+    this.loopBase = this.lastOffset;
+  }
+}
+
+export async function replay(frames: ReplayFrames, sender: FrameSender, opts: ReplayOptions): Promise<ReplayResult> {
+  const counters = newCounters();
+  const lateness = new LatenessLog();
+  const schedule = new Schedule(opts.pacing);
+  const timed = opts.pacing.kind !== 'topspeed';
+  const stop = opts.shouldStop ?? (() => false);
+  let loopsDone = 0;
+  let interrupted = false;
+  let frameInLoop = 0;
+  let pending = false;
+  let due = 0;
+  let exhausted = false;
+
+  const start = nowNs();
+  let lastYield = start;
+  // The event-loop timer hands over this long before a due time. It grows when timers wake late
+  // (a loaded machine: setTimeout(1) was seen taking 4-12 ms here) and decays back.
+  let handoverNs = TIMER_HANDOVER_NS;
+  let timerLate = 0;
+  let lastProgress = start;
+  let untimed = 0;
+
+  /** Sends what is due now; returns ns to sleep before the next frame (0 = just yield), or -1 when done. */
+  const batch = (): number => {
+    for (;;) {
+      if (!pending) {
+        if (opts.limit > 0 && counters.packets >= opts.limit) return -1;
+        if (!frames.next()) {
+          loopsDone++;
+          if (frameInLoop === 0 || (opts.loops > 0 && loopsDone >= opts.loops)) {
+            exhausted = true;
+            return -1;
+          }
+          frames.rewind();
+          schedule.newLoop();
+          frameInLoop = 0;
+          continue;
+        }
+        frameInLoop++;
+        pending = true;
+        due = start + schedule.offset(frames.tsNs, frames.data.length);
+      }
+      if (timed) {
+        let now = nowNs();
+        const ahead = due - now;
+        if (ahead > handoverNs) return ahead - handoverNs;
+        if (now - lastYield > YIELD_EVERY_NS && ahead > YIELD_SLACK_NS) return 0;
+        if (ahead > SPIN_NS) sleepSyncNs(ahead - SPIN_NS);
+        now = spinUntil(due);
+        lateness.add(now - due);
+        pending = false;
+        sendOne(frames.data, frameInLoop);
+        if (now - lastYield > 4 * YIELD_EVERY_NS) return 0; // dense schedule: still serve signals
+      } else {
+        // Top speed: read the clock only every 256 frames, it costs more than a send's bookkeeping.
+        if ((++untimed & 0xff) === 0 && nowNs() - lastYield > YIELD_EVERY_NS) return 0;
+        pending = false;
+        sendOne(frames.data, frameInLoop);
+      }
+    }
+  };
+
+  const sendOne = (data: Buffer, n: number): void => {
+    counters.packets++;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        sender.send(data, data.length);
+        counters.successful++;
+        counters.bytes += data.length;
+        return;
+      } catch (err) {
+        const msg = (err as Error).message ?? '';
+        if (attempt < MAX_RETRIES && /No buffer space/i.test(msg)) {
+          counters.retriedEnobufs++;
+          continue;
+        }
+        if (attempt < MAX_RETRIES && /temporarily unavailable|EAGAIN/i.test(msg)) {
+          counters.retriedEagain++;
+          continue;
+        }
+        counters.failed++;
+        if (/too long|EMSGSIZE/i.test(msg)) {
+          counters.tooBig++;
+          if (counters.tooBig === 1) opts.onTooBig?.(n, data.length, msg);
+        }
+        return;
+      }
+    }
+  };
+
+  for (;;) {
+    if (stop()) {
+      interrupted = true;
+      break;
+    }
+    const wait = batch();
+    if (wait < 0) break;
+    const now = nowNs();
+    if (opts.onProgress !== undefined && now - lastProgress >= PROGRESS_EVERY_NS) {
+      lastProgress = now;
+      opts.onProgress(counters.packets, now - start);
+    }
+    if (wait >= 1_000_000) {
+      const ms = Math.floor(wait / 1_000_000);
+      const before = nowNs();
+      await sleepMs(ms);
+      const late = nowNs() - before - ms * 1_000_000;
+      timerLate = Math.max(timerLate * 0.9, late);
+      handoverNs = Math.min(MAX_HANDOVER_NS, Math.max(TIMER_HANDOVER_NS, timerLate * 1.5));
+    } else {
+      await nextTick();
+    }
+    lastYield = nowNs();
+  }
+  const end = nowNs();
+  if (!exhausted && !interrupted && stop()) interrupted = true;
+  return { counters, elapsedNs: end - start, lateness, loopsDone, interrupted };
+}

@@ -1,0 +1,128 @@
+/**
+ * `lvscope replay` end to end: load (and rewrite) the frames, open the interface through libpcap,
+ * pace and send, print tcpreplay's statistics plus our timing figures.
+ */
+import { CaptureFormatError } from '../capture/index.js';
+import { loadCap, openInterface, type CapHandle } from './cap.js';
+import { ReplayError } from './errors.js';
+import { loadFrames, type ReplayFrames } from './frames.js';
+import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
+import { Rewriter, type RewriteOptions } from './rewrite.js';
+import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
+
+export interface ReplayConfig {
+  readonly iface: string;
+  readonly file: string;
+  readonly pacing: Pacing;
+  readonly loops: number;
+  readonly limit: number;
+  readonly rewrite: RewriteOptions;
+  readonly dryRun: boolean;
+  readonly quiet: boolean;
+  /** Progress bar on stderr (the CLI decides: a TTY and not --quiet). */
+  readonly progress: boolean;
+  readonly preloadBytes?: number;
+}
+
+export interface ReplayIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { columns?: number };
+}
+
+/** Exit status: 0 all sent, 1 some frames failed, 2 could not start, 130 stopped by Ctrl-C. */
+export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortSignal): Promise<{ code: number; result: ReplayResult | null }> {
+  const rewriter = new Rewriter(cfg.rewrite);
+  let frames: ReplayFrames;
+  try {
+    frames = loadFrames(cfg.file, { rewriter: rewriter.active ? rewriter : undefined, preloadBytes: cfg.preloadBytes });
+  } catch (err) {
+    if (err instanceof CaptureFormatError) {
+      throw new ReplayError(`cannot replay ${err.message}; check the file with: lvscope validate ${cfg.file}`, 2, { cause: err });
+    }
+    throw err;
+  }
+  let handle: CapHandle | null = null;
+  try {
+    if (frames.issues.length > 0) {
+      io.stderr.write(`warning: ${frames.issues.length} damaged record(s) in ${cfg.file}, e.g. ${frames.issues[0]!.message}; replaying the readable frames\n`);
+    }
+    if (rewriter.editsEthernet && frames.linkType !== 1) {
+      throw new ReplayError(`--enet-smac/--enet-dmac need Ethernet frames; ${cfg.file} has link type ${frames.linkType}`, 2);
+    }
+    let sender: FrameSender;
+    if (cfg.dryRun) {
+      sender = { send(): void {} };
+    } else {
+      const cap = loadCap();
+      // A filter nothing matches: cap would otherwise copy every frame we send back to us.
+      const opened = openInterface(cap, cfg.iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
+      handle = opened.handle;
+      if (frames.linkType >= 0 && opened.linkType !== frames.linkType) {
+        io.stderr.write(
+          `warning: ${cfg.file} has link type ${frames.linkType} but ${cfg.iface} is ${opened.linkName}; frames are sent as they are\n`,
+        );
+      }
+      const h = handle;
+      sender = { send: (frame, length) => h.send(frame, length) };
+    }
+
+    let stopping = false;
+    const onSigint = (): void => {
+      stopping = true;
+    };
+    process.on('SIGINT', onSigint);
+    const total = frames.count !== null && cfg.loops > 0 ? frames.count * cfg.loops : null;
+    const bound = cfg.limit > 0 ? (total === null ? cfg.limit : Math.min(total, cfg.limit)) : total;
+    let result: ReplayResult;
+    try {
+      result = await replay(frames, sender, {
+        pacing: cfg.pacing,
+        loops: cfg.loops,
+        limit: cfg.limit,
+        shouldStop: () => stopping || signal?.aborted === true,
+        onProgress: cfg.progress ? (sent, ns) => drawProgress(io.stderr, sent, bound, ns) : undefined,
+        onTooBig: (n, length, msg) => {
+          io.stderr.write(
+            `warning: frame ${n} (${length} bytes) is larger than ${cfg.iface} accepts (${msg}); counted as failed, ` +
+              `replay goes on. Raise the MTU (ip link set ${cfg.iface} mtu ${Math.max(length - 14, 1500)}) or cut frames with tcprewrite --mtu-trunc\n`,
+          );
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      if (cfg.progress) io.stderr.write('\r\x1b[K');
+    }
+
+    const c = result.counters;
+    let text = '';
+    if (result.interrupted) text += `Interrupted: statistics so far\n`;
+    text += formatTcpreplayStats(c, result.elapsedNs, cfg.dryRun ? `${cfg.iface} (dry run, nothing sent)` : cfg.iface);
+    text += formatTiming(result.lateness);
+    if (!cfg.quiet) {
+      if (c.tooBig > 0) text += `${c.tooBig} frame(s) were larger than ${cfg.iface} accepts and were not sent\n`;
+      if (rewriter.active) {
+        const r = rewriter.counts;
+        text += `Rewritten: ${r.framesChanged} frame(s) changed, ${r.addressesMapped} address(es) mapped, ${r.checksumsFixed} checksum(s) fixed\n`;
+      }
+    }
+    io.stdout.write(text);
+    const code = result.interrupted ? 130 : c.failed > 0 ? 1 : 0;
+    return { code, result };
+  } finally {
+    frames.close();
+    handle?.close();
+  }
+}
+
+function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent: number, total: number | null, ns: number): void {
+  const rate = ns > 0 ? Math.round((sent * 1e9) / ns) : 0;
+  const tail = ` ${sent}${total !== null ? `/${total}` : ''} packets, ${rate} pps, ${formatDuration(ns)}`;
+  if (total === null || total === 0) {
+    stderr.write(`\r\x1b[K${tail.trimStart()}`);
+    return;
+  }
+  const width = Math.max(10, Math.min(40, (stderr.columns ?? 80) - tail.length - 10));
+  const done = Math.min(width, Math.round((sent / total) * width));
+  const pct = Math.min(100, Math.floor((sent / total) * 100));
+  stderr.write(`\r\x1b[K[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(pct).padStart(3)}%${tail}`);
+}

@@ -1,0 +1,223 @@
+/**
+ * The send loop, pacing and statistics without a network: a fake sender records when each frame
+ * was handed over. No root needed.
+ */
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/command.js';
+import { replayCommand } from '../../src/cli/commands/replay.js';
+import { liveCommand } from '../../src/cli/commands/live.js';
+import { nowNs, wallTimeOf } from '../../src/replay/clock.js';
+import type { ReplayFrames } from '../../src/replay/frames.js';
+import { loadFrames } from '../../src/replay/frames.js';
+import { replay, type FrameSender, type Pacing } from '../../src/replay/replayer.js';
+import { formatTcpreplayStats, LatenessLog, newCounters } from '../../src/replay/stats.js';
+import { runCommand } from '../helpers/run-command.js';
+
+const TEST_PCAP = '/work/shared/conformance/tcpreplay/test.pcap';
+
+/** n frames of `len` bytes, file timestamps `gapNs` apart. */
+function syntheticFrames(n: number, gapNs: number, len = 60): ReplayFrames {
+  let i = -1;
+  const data = Array.from({ length: n }, (_, k) => Buffer.alloc(len, k & 0xff));
+  return {
+    data: Buffer.alloc(0),
+    tsNs: 0,
+    count: n,
+    linkType: 1,
+    preloaded: true,
+    issues: [],
+    next() {
+      if (++i >= n) return false;
+      this.data = data[i]!;
+      this.tsNs = i * gapNs;
+      return true;
+    },
+    rewind() {
+      i = -1;
+    },
+    close() {},
+  };
+}
+
+function recorder(): FrameSender & { times: number[]; firsts: number[] } {
+  const times: number[] = [];
+  const firsts: number[] = [];
+  return {
+    times,
+    firsts,
+    send(frame) {
+      times.push(nowNs());
+      firsts.push(frame[0]!);
+    },
+  };
+}
+
+async function run(pacing: Pacing, frames: ReplayFrames, extra: { loops?: number; limit?: number; shouldStop?: () => boolean } = {}) {
+  const s = recorder();
+  const result = await replay(frames, s, { pacing, loops: extra.loops ?? 1, limit: extra.limit ?? 0, shouldStop: extra.shouldStop });
+  return { s, result };
+}
+
+describe('tcpreplay statistics layout', () => {
+  it('reproduces tcpreplay 4.4.3 output measured on a veth (truncating integer arithmetic)', () => {
+    const c = { ...newCounters(), packets: 17900, bytes: 6_900_000, successful: 17900 };
+    expect(formatTcpreplayStats(c, 83_515_000, 'va')).toBe(
+      'Actual: 17900 packets (6900000 bytes) sent in 0.083515 seconds\n' +
+        'Rated: 82619888.6 Bps, 660.95 Mbps, 214332.75 pps\n' +
+        'Statistics for network device: va\n' +
+        '\tSuccessful packets:        17900\n' +
+        '\tFailed packets:            0\n' +
+        '\tTruncated packets:         0\n' +
+        '\tRetried packets (ENOBUFS): 0\n' +
+        '\tRetried packets (EAGAIN):  0\n',
+    );
+  });
+
+  it('uses two decimals of seconds from one second on and three decimals of Mbps below 1', () => {
+    const c = { ...newCounters(), packets: 179, bytes: 69000, successful: 179 };
+    const text = formatTcpreplayStats(c, 3_307_045_000, 'va');
+    expect(text).toContain('Actual: 179 packets (69000 bytes) sent in 3.30 seconds\n');
+    expect(text).toContain('Rated: 20864.5 Bps, 0.166 Mbps, 54.12 pps\n');
+  });
+});
+
+describe('lateness log', () => {
+  it('gives nearest-rank quantiles and the last sample', () => {
+    const log = new LatenessLog(1000);
+    for (let i = 1; i <= 100; i++) log.add(i * 1000);
+    expect(log.quantiles([0.5, 0.99])).toEqual([50_000, 99_000]);
+    expect(log.last).toBe(100_000);
+    expect(log.max).toBe(100_000);
+  });
+});
+
+describe('pacing against absolute time', () => {
+  it('--pps 500 spaces 40 frames 2 ms apart without drift', async () => {
+    const { s, result } = await run({ kind: 'pps', pps: 500 }, syntheticFrames(40, 0));
+    expect(s.times).toHaveLength(40);
+    const span = s.times[39]! - s.times[0]!;
+    expect(Math.abs(span - 78_000_000)).toBeLessThan(5_000_000);
+    expect(result.counters.successful).toBe(40);
+    expect(result.lateness.count).toBe(40);
+  });
+
+  it('--multiplier 4 plays a 200 ms file in about 50 ms', async () => {
+    const { s } = await run({ kind: 'multiplier', factor: 4 }, syntheticFrames(21, 10_000_000));
+    const span = s.times[20]! - s.times[0]!;
+    expect(span).toBeGreaterThan(48_000_000);
+    expect(span).toBeLessThan(60_000_000);
+  });
+
+  it('--mbps paces by bytes: 10 frames of 1250 bytes at 1 Mbps take 90 ms', async () => {
+    const { s } = await run({ kind: 'mbps', mbps: 1 }, syntheticFrames(10, 0, 1250));
+    const span = s.times[9]! - s.times[0]!;
+    expect(Math.abs(span - 90_000_000)).toBeLessThan(6_000_000);
+  });
+
+  it('loops continue the schedule: the next pass starts where the last frame was due', async () => {
+    const { s, result } = await run({ kind: 'multiplier', factor: 1 }, syntheticFrames(5, 5_000_000), { loops: 3 });
+    expect(s.firsts).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
+    expect(result.loopsDone).toBe(3);
+    // 3 passes of 4 gaps of 5 ms, no gap between passes: 60 ms.
+    expect(Math.abs(s.times[14]! - s.times[0]! - 60_000_000)).toBeLessThan(5_000_000);
+  });
+
+  it('--limit stops across loops, and --loop 0 means until the limit', async () => {
+    const { s, result } = await run({ kind: 'topspeed' }, syntheticFrames(7, 0), { loops: 0, limit: 17 });
+    expect(s.firsts).toEqual([0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6, 0, 1, 2]);
+    expect(result.counters.packets).toBe(17);
+    expect(result.lateness.count).toBe(0);
+  });
+
+  it('stops cleanly when asked (Ctrl-C) and reports what was sent', async () => {
+    const started = nowNs();
+    const { s, result } = await run({ kind: 'pps', pps: 1000 }, syntheticFrames(1000, 0), { shouldStop: () => nowNs() - started > 60_000_000 });
+    expect(result.interrupted).toBe(true);
+    expect(s.times.length).toBeGreaterThan(10);
+    expect(s.times.length).toBeLessThan(500);
+    expect(result.counters.packets).toBe(s.times.length);
+  });
+
+  it('counts a refused frame as failed, retries ENOBUFS, and goes on', async () => {
+    let calls = 0;
+    let tooBig: number | null = null;
+    const sender: FrameSender = {
+      send(frame) {
+        calls++;
+        if (frame[0] === 1) throw new Error('send: Message too long');
+        if (frame[0] === 2 && calls < 6) throw new Error('send: No buffer space available');
+      },
+    };
+    const result = await replay(syntheticFrames(4, 0), sender, {
+      pacing: { kind: 'topspeed' }, loops: 1, limit: 0, onTooBig: (n) => (tooBig = n),
+    });
+    expect(result.counters).toMatchObject({ packets: 4, successful: 3, failed: 1, tooBig: 1, retriedEnobufs: 3 });
+    expect(tooBig).toBe(2);
+  });
+});
+
+describe('frames and clock', () => {
+  it('preloads test.pcap with timestamps relative to the first frame', () => {
+    const f = loadFrames(TEST_PCAP);
+    expect(f.preloaded).toBe(true);
+    expect(f.count).toBe(179);
+    expect(f.next()).toBe(true);
+    expect(f.tsNs).toBe(0);
+    expect(f.data.length).toBe(93);
+    let n = 1;
+    while (f.next()) n++;
+    expect(n).toBe(179);
+  });
+
+  it('streams a capture larger than the preload bound, with the same frames', () => {
+    const pre = loadFrames(TEST_PCAP);
+    const streamed = loadFrames(TEST_PCAP, { preloadBytes: 1000 });
+    expect(streamed.preloaded).toBe(false);
+    let n = 0;
+    while (pre.next()) {
+      expect(streamed.next()).toBe(true);
+      expect(streamed.data.equals(pre.data)).toBe(true);
+      expect(streamed.tsNs).toBe(pre.tsNs);
+      n++;
+    }
+    expect(streamed.next()).toBe(false);
+    streamed.rewind();
+    expect(streamed.next()).toBe(true);
+    streamed.close();
+    expect(n).toBe(179);
+  });
+
+  it('maps a monotonic reading to wall time with nanosecond carry', () => {
+    const out = { sec: 0, nsec: 0 };
+    wallTimeOf({ wallSec: 100, wallNsec: 999_000_000, monoNs: 5_000 }, 5_000 + 2_500_000, out);
+    expect(out).toEqual({ sec: 101, nsec: 1_500_000 });
+  });
+});
+
+describe('command line', () => {
+  it('requires -i: there is no default interface', async () => {
+    await expect(runCommand(replayCommand, ['-r', TEST_PCAP])).rejects.toThrow(UsageError);
+    await expect(runCommand(replayCommand, ['-r', TEST_PCAP])).rejects.toThrow(/no interface given/);
+    await expect(runCommand(liveCommand, [])).rejects.toThrow(/no interface given/);
+  });
+
+  it('refuses two speeds, a bad map and a MAC pair', async () => {
+    await expect(runCommand(replayCommand, ['-i', 'x', '-r', TEST_PCAP, '-t', '-p', '10'])).rejects.toThrow(/only one of/);
+    await expect(runCommand(replayCommand, ['-i', 'x', '-r', TEST_PCAP, '--srcipmap', '10.0.0.0/8'])).rejects.toThrow(/FROM_CIDR:TO_CIDR/);
+    await expect(runCommand(replayCommand, ['-i', 'x', '-r', TEST_PCAP, '--enet-dmac', '00:01:02:03:04:05,00:01:02:03:04:06'])).rejects.toThrow(/tcpprep cache/);
+    await expect(runCommand(replayCommand, ['-i', 'x', '-r', TEST_PCAP, '--loop=-1'])).rejects.toThrow(/whole number/);
+  });
+
+  it('--dry-run replays without an interface and prints the statistics', async () => {
+    const r = await runCommand(replayCommand, ['-i', 'nowhere', '-r', TEST_PCAP, '--dry-run', '-t', '--loop', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Actual: 358 packets \(138000 bytes\) sent in /);
+    expect(r.stdout).toContain('Statistics for network device: nowhere (dry run, nothing sent)\n\tSuccessful packets:        358\n');
+  });
+
+  it('names the file and offset of an unreadable capture, exit 2', async () => {
+    const r = await runCommand(replayCommand, ['-i', 'nowhere', '-r', '/nonexistent.pcap', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/lvscope replay: cannot replay \/nonexistent\.pcap: offset 0: cannot open/);
+  });
+});
