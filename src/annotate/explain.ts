@@ -1,0 +1,212 @@
+/**
+ * Per-frame explanations in the style of the classic DR packet-capture walkthrough: who sends
+ * what to whom, and why. English and Chinese are written side by side so neither lags behind.
+ */
+import type { FindingCode } from '../ipvs/report.js';
+import { TUNNEL_NAMES, type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
+import { Labels, shortMac, type Lang } from './labels.js';
+
+export interface Explanation {
+  readonly n: number;
+  readonly srcRole: FrameRole;
+  readonly dstRole: FrameRole;
+  readonly step: Step;
+  readonly text: string;
+}
+
+export interface ExplainContext {
+  readonly knowledge: Knowledge | null;
+  readonly lang: Lang;
+  /** Frame number → finding codes citing it. */
+  readonly findingFrames?: ReadonlyMap<number, readonly FindingCode[]>;
+}
+
+export class Explainer {
+  private readonly L: Labels;
+  private readonly zh: boolean;
+  private readonly ctx: ExplainContext;
+
+  constructor(ctx: ExplainContext) {
+    this.ctx = ctx;
+    this.L = new Labels(ctx.knowledge, ctx.lang);
+    this.zh = ctx.lang === 'zh';
+  }
+
+  explain(f: FrameFacts): Explanation {
+    let text = this.text(f);
+    const codes = this.ctx.findingFrames?.get(f.n);
+    if (codes !== undefined && codes.length > 0) text += this.zh ? `（问题：${codes.join('、')}）` : ` [finding: ${codes.join(', ')}]`;
+    return { n: f.n, srcRole: f.srcRole, dstRole: f.dstRole, step: f.step, text };
+  }
+
+  private text(f: FrameFacts): string {
+    if (f.arp !== null) return this.arp(f);
+    if (f.flow !== null) return this.flow(f, f.flow);
+    if (f.icmp !== null) return this.icmp(f);
+    if (f.step === 'ipv6') return this.zh ? `IPv6 报文，与 LVS 无关：${f.summary}` : `IPv6 traffic, not part of the LVS service: ${f.summary}`;
+    return this.zh ? `与 LVS 无关：${f.summary}` : `not LVS traffic: ${f.summary}`;
+  }
+
+  // ------------------------------------------------------------------ ARP
+
+  private arp(f: FrameFacts): string {
+    const a = f.arp!;
+    const L = this.L;
+    const k = this.ctx.knowledge;
+    const who = L.host(f.srcMac, a.spa, f.srcRole);
+    const isVip = (ip: string): boolean => k?.vips.has(ip) ?? false;
+    const zh = this.zh;
+    if (a.gratuitous) {
+      if (isVip(a.spa) && f.srcRole === 'real-server') {
+        return zh ? `${who} 发送免费 ARP，宣称 VIP ${a.spa} 在它的 MAC（${shortMac(a.sha)}）上：Real Server 不应通告 VIP（arp_announce=2）`
+          : `${who} announces by gratuitous ARP that VIP ${a.spa} is at its MAC (${shortMac(a.sha)}): a real server must not announce the VIP (arp_announce=2)`;
+      }
+      return zh ? `${who} 发送免费 ARP：${a.spa} 在 ${shortMac(a.sha)}` : `${who} announces by gratuitous ARP: ${a.spa} is at ${shortMac(a.sha)}`;
+    }
+    if (a.op === 1) {
+      if (isVip(a.tpa) && f.srcRole === 'gateway') {
+        return zh ? `${who} 要把客户端的请求发往 VIP ${a.tpa}，所以广播 ARP 请求：谁拥有 ${a.tpa}？`
+          : `${who} must deliver the client's request to VIP ${a.tpa}, so it broadcasts ARP: who has ${a.tpa}?`;
+      }
+      if (f.srcRole === 'director' && k?.rsIps.has(a.tpa)) {
+        const rs = L.ip(a.tpa);
+        const src = isVip(a.spa) ? (zh ? `（发送方地址竟是 VIP ${a.spa}）` : ` (its sender address is the VIP ${a.spa}, not the DIP)`) : '';
+        return zh ? `Director 要把报文转发给 ${rs}，需要它的 MAC，所以广播 ARP 请求：谁拥有 ${a.tpa}？${src}`
+          : `the director needs ${rs}'s MAC to forward the connection to it, so it broadcasts ARP: who has ${a.tpa}?${src}`;
+      }
+      if (f.srcRole === 'real-server' && k?.gatewayIps.has(a.tpa)) {
+        return zh ? `${who} 要发送回应，向网关 ${a.tpa} 发起 ARP 请求` : `${who} asks ARP for its gateway ${a.tpa}, to send its reply`;
+      }
+      return zh ? `${who} 广播 ARP 请求：谁拥有 ${a.tpa}？请告诉 ${a.spa}` : `${who} asks by ARP: who has ${a.tpa}? tell ${a.spa}`;
+    }
+    // reply
+    if (isVip(a.spa)) {
+      if (f.srcRole === 'director') {
+        return zh ? `Director 回应 ARP：VIP ${a.spa} 在它的 MAC（${shortMac(a.sha)}）上` : `the director answers: VIP ${a.spa} is at its MAC (${shortMac(a.sha)})`;
+      }
+      return zh ? `${who} 也回应了 VIP ${a.spa} 的 ARP（MAC ${shortMac(a.sha)}）：只有 Director 应当回应，Real Server 需设置 arp_ignore=1`
+        : `${who} answers ARP for VIP ${a.spa} too (MAC ${shortMac(a.sha)}): only the director should; set arp_ignore=1 on the real server`;
+    }
+    if (f.srcRole === 'gateway') return zh ? `网关回应：${a.spa} 在 ${shortMac(a.sha)}` : `the gateway answers: ${a.spa} is at ${shortMac(a.sha)}`;
+    return zh ? `${who} 回应：${a.spa} 在 ${shortMac(a.sha)}` : `${who} answers: ${a.spa} is at ${shortMac(a.sha)}`;
+  }
+
+  // ------------------------------------------------------------------ TCP / UDP
+
+  private flow(f: FrameFacts, fl: FlowFacts): string {
+    const L = this.L;
+    const zh = this.zh;
+    const rs = L.rs(fl.rsIp, fl.rsMac);
+    const sched = fl.scheduler;
+    const from = L.host(f.srcMac, f.src, f.srcRole);
+    const state = fl.protocol === 'tcp' ? (zh ? `（IPVS 状态 ${fl.state}）` : ` (IPVS state ${fl.state})`) : '';
+    const viaGw = f.srcRole === 'gateway';
+    const cip = fl.client;
+    const dr = fl.method === 'dr';
+    switch (f.step) {
+      case 'handshake-1': {
+        const pick = fl.realServer !== null || fl.rsMac !== null
+          ? (sched !== null
+            ? (zh ? `；这是第 ${fl.connIndex} 个连接，${sched} 这次选中 ${rs}` : `; connection #${fl.connIndex}, ${sched}${fl.connIndex > 1 ? " now" : ""} picks ${rs}`)
+            : (zh ? `；这是第 ${fl.connIndex} 个连接，Director 将选中 ${rs}` : `; connection #${fl.connIndex}, the director will pick ${rs}`))
+          : '';
+        if (viaGw) {
+          return zh ? `${from} 把（DNAT 后的）SYN（第一次握手）发给 Director：源地址是 CIP ${cip}，目标地址是 VIP ${fl.virtual}；源 MAC 是网关的，目标 MAC 是 Director 的${pick}${state}`
+            : `${from} delivers the client's (DNAT'd) SYN (handshake 1/3), CIP ${cip} → VIP ${fl.virtual}, to the director: source MAC the gateway's, destination MAC the director's${pick}${state}`;
+        }
+        return zh ? `客户端 ${cip} 向 VIP ${fl.virtual} 发起新连接（SYN，第一次握手）${pick}${state}`
+          : `the client ${cip} opens a new connection to VIP ${fl.virtual} (SYN, handshake 1/3)${pick}${state}`;
+      }
+      case 'handshake-3':
+        return zh ? `${viaGw ? '网关' : '客户端'}把第三次握手（ACK）发给 Director${state}` : `${viaGw ? 'the gateway passes' : 'the client sends'} the handshake's ACK (3/3) to the director${state}`;
+      case 'request':
+        return zh ? `请求数据（${fl.payload} 字节）来了，依然先到 Director${state}` : `the client's request (${fl.payload} bytes) arrives, again at the director first${state}`;
+      case 'ack':
+        return zh ? `客户端的 ACK 发给 Director${state}` : `the client's ACK goes to the director${state}`;
+      case 'fin':
+        return zh ? `客户端关闭连接（FIN），发给 Director${state}` : `the client closes (FIN), to the director${state}`;
+      case 'rst':
+        return zh ? `客户端重置连接（RST）${state}` : `the client resets the connection (RST)${state}`;
+      case 'datagram':
+        return zh ? `客户端 ${cip} 发往 VIP ${fl.virtual} 的 UDP 数据报${fl.newConnection && fl.realServer !== null ? `；Director 选中 ${rs}` : ''}`
+          : `a UDP datagram from ${cip} to VIP ${fl.virtual}${fl.newConnection && fl.realServer !== null ? `; the director picks ${rs}` : ''}`;
+      case 'director-forward': return this.forward(f, fl, rs);
+      case 'tunnel': {
+        const kind = f.outer !== null ? TUNNEL_NAMES[f.outer.kind] : 'IPIP';
+        return zh ? `Director 把客户端的报文（${cip} → VIP ${fl.virtual}，内层不变）封装进 ${kind}，外层 ${f.outer?.src} → ${rs}（${f.outer?.dst}）${fl.newConnection ? `；新连接，选中 ${rs}` : ''}`
+          : `the director wraps the client's packet (${cip} → VIP ${fl.virtual}, unchanged inside) in ${kind}, outer ${f.outer?.src} → ${rs} (${f.outer?.dst})${fl.newConnection ? `; a new connection, sent to ${rs}` : ''}`;
+      }
+      case 'handshake-2':
+        if (dr || fl.method === 'tun') {
+          return zh ? `${from} 把第二次握手的回应（SYN-ACK）直接发给${f.dstRole === 'director' ? ' Director（本应直接发给网关）' : '网关'}，源地址是 VIP ${fl.vip}`
+            : `${from} sends the SYN-ACK (handshake 2/3) straight to ${f.dstRole === 'director' ? 'the director (it should go to the gateway)' : 'the gateway'} with source VIP ${fl.vip}`;
+        }
+        return zh ? `${from} 发出 SYN-ACK（第二次握手），源地址是它自己的地址，经 Director 返回客户端` : `${from} sends the SYN-ACK (handshake 2/3) from its own address, back through the director`;
+      case 'reply':
+        return zh ? `${from} 发回响应数据（${fl.payload} 字节）${dr ? '，直接给网关，源地址是 VIP' : ''}` : `${from} sends ${fl.payload} bytes of response${dr ? ' straight to the gateway, source VIP' : ''}`;
+      case 'reply-ack':
+        return zh ? `${from} 确认收到${dr ? '，直接发给网关' : ''}` : `${from} acknowledges${dr ? ', straight to the gateway' : ''}`;
+      case 'server-fin':
+        return zh ? `${from} 关闭连接（FIN）${dr ? '，直接发给网关，Director 看不到' : ''}` : `${from} closes its side (FIN)${dr ? ', straight to the gateway: the director never sees it' : ''}`;
+      case 'server-rst':
+        return zh ? `${from} 拒绝/重置连接（RST）` : `${from} refuses or resets the connection (RST)`;
+      case 'director-reply':
+        return zh ? `Director 把 ${rs} 的回应源地址改回 VIP ${fl.virtual}，发给客户端 ${cip}` : `the director rewrites ${rs}'s reply to come from VIP ${fl.virtual} and sends it on to the client ${cip}`;
+      default:
+        return zh ? `连接 ${cip} → ${fl.virtual} 的报文` : `a packet of ${cip} → ${fl.virtual}`;
+    }
+  }
+
+  private forward(f: FrameFacts, fl: FlowFacts, rs: string): string {
+    const zh = this.zh;
+    const sched = fl.scheduler;
+    const ttl = fl.ttlBefore !== null ? (zh ? `，TTL ${fl.ttlBefore}→${fl.ttl}` : `, TTL ${fl.ttlBefore}→${fl.ttl}`) : '';
+    const seg = fl.segment;
+    const wire = seg === 'syn' || seg === 'data' || seg === 'fin'
+      ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
+      : seg === 'ack'
+        ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')
+        : '';
+    const what = SEG_WORDS[this.ctx.lang][seg];
+    if (fl.method === 'fullnat') {
+      return zh ? `Director 把${what}的源地址改成它的本地地址 ${f.src}，目标改成 ${rs}，并在 TCP 选项 254（TOA）里带上客户端 ${fl.client}`
+        : `the director rewrites the ${what}'s source to its local address ${f.src} and destination to ${rs}, carrying the client ${fl.client} in TCP option 254 (TOA)`;
+    }
+    if (fl.method === 'nat') {
+      const pick = seg === 'syn' ? (zh ? `用 ${sched ?? '调度算法'} 选中 ${rs}，` : `picked ${rs}${sched !== null ? ` by ${sched}` : ''} and `) : '';
+      return zh ? `Director ${pick}把${what}的目标地址 VIP ${fl.virtual} 改成 ${fl.realServer ?? rs}（NAT）后转发${ttl}${wire}`
+        : `the director ${pick}rewrote the ${what}'s destination VIP ${fl.virtual} to ${fl.realServer ?? rs} (NAT) and forwards it${ttl}${wire}`;
+    }
+    if (seg === 'syn') {
+      return zh ? `Director 用 ${sched ?? '调度算法'} 挑选出 ${rs}，只把目标 MAC 改成 ${rs} 的（${shortMac(f.dstMac)}）${ttl}，IP 头其余不变${wire}`
+        : `the director picked ${rs}${sched !== null ? ` by ${sched}` : ''} and rewrote only the destination MAC to ${rs}'s (${shortMac(f.dstMac)})${ttl}; the IP header is otherwise unchanged${wire}`;
+    }
+    return zh ? `Director 把${what}转发给 ${rs}（只改目标 MAC${ttl}）${wire}` : `the director forwards the ${what} to ${rs} (only the destination MAC rewritten${ttl})${wire}`;
+  }
+
+  // ------------------------------------------------------------------ ICMP
+
+  private icmp(f: FrameFacts): string {
+    const i = f.icmp!;
+    const zh = this.zh;
+    const who = this.L.host(f.srcMac, f.src, f.srcRole);
+    const q = i.quoted !== null ? (zh ? `（针对 ${i.quoted}）` : ` (about ${i.quoted})`) : '';
+    switch (f.step) {
+      case 'icmp-port-unreachable':
+        return f.srcRole === 'director'
+          ? (zh ? `Director 回应 ICMP 端口不可达${q}：没有可用的 Real Server（权重全为 0、过载或未配置）` : `the director answers ICMP port unreachable${q}: no real server is available (all weights 0, overloaded or none configured)`)
+          : (zh ? `${who} 回应 ICMP 端口不可达${q}` : `${who} answers ICMP port unreachable${q}`);
+      case 'icmp-frag-needed':
+        return zh ? `${who} 回应 ICMP 需要分片，下一跳 MTU ${i.mtu ?? '?'}${q}：隧道封装让报文变大了` : `${who} sends ICMP fragmentation needed, next-hop MTU ${i.mtu ?? '?'}${q}: encapsulation made the packet too big`;
+      case 'icmp-redirect':
+        return zh ? `${who} 发出 ICMP 重定向（网关 ${i.gateway ?? '?'}）：单臂 Director 应关闭 send_redirects` : `${who} sends an ICMP redirect (gateway ${i.gateway ?? '?'}): a one-armed director should have send_redirects off`;
+      default:
+        return zh ? `ICMP 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMP type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
+    }
+  }
+}
+
+const SEG_WORDS = {
+  en: { syn: 'SYN', synack: 'SYN-ACK', ack: 'ACK', data: 'request data', fin: 'FIN', rst: 'RST', udp: 'datagram' },
+  zh: { syn: 'SYN', synack: 'SYN-ACK', ack: 'ACK', data: '请求数据', fin: 'FIN', rst: 'RST', udp: '数据报' },
+} as const;

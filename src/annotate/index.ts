@@ -1,0 +1,30 @@
+/**
+ * Per-frame explanations. `explainFrames` runs the model's second pass (seeded with what the first
+ * pass learned) and yields one explanation per frame, streaming.
+ */
+import type { DecodedFrame } from '../wire/records.js';
+import { Engine, type FrameFacts, type Summary } from '../model/index.js';
+import { Explainer, type Explanation } from './explain.js';
+import type { Lang } from './labels.js';
+
+export { Explainer, type Explanation, type ExplainContext } from './explain.js';
+export { Labels, ROLE_WORDS, shortMac, type Lang } from './labels.js';
+
+export interface ExplainedFrame {
+  readonly frame: DecodedFrame;
+  readonly facts: FrameFacts;
+  readonly explanation: Explanation;
+}
+
+/** Second pass: every frame with its facts and explanation, in capture order. */
+export function* explainFrames(
+  frames: Iterable<DecodedFrame>, summary: Summary, lang: Lang,
+  hints: { vips?: readonly { ip: string; port: number | null }[] } = {},
+): Generator<ExplainedFrame> {
+  const engine = new Engine({ knowledge: summary.knowledge, vips: hints.vips });
+  const explainer = new Explainer({ knowledge: summary.knowledge, lang, findingFrames: summary.findingFrames });
+  for (const frame of frames) {
+    const facts = engine.observe(frame, true)!;
+    yield { frame, facts, explanation: explainer.explain(facts) };
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * `lvscope analyze FILE…`: the LVS walkthrough of a capture (every frame explained), the cluster
+ * summary, the reconstructed ipvsadm views and the findings; or one JSON report, or ndjson per frame.
+ *
+ * Two passes over the files: the first learns the cluster (that alone is the JSON report), the
+ * second explains each frame with everything the capture reveals, streaming.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CaptureFormatError } from '../../capture/index.js';
+import { openFrames } from '../../decode/index.js';
+import { explainFrames, type ExplainedFrame, type Lang } from '../../annotate/index.js';
+import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
+import { analyzeFrames, type Summary } from '../../model/index.js';
+import type { DecodedFrame } from '../../wire/records.js';
+import { makeStyle } from '../../present/analyze-style.js';
+import { renderSummary } from '../../present/analyze-summary.js';
+import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
+import { renderFindings } from '../../present/findings-text.js';
+import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
+import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { lineWriterFor } from '../output.js';
+
+const HELP = `Usage: lvscope analyze FILE… [options]
+
+Explain an LVS (IPVS) capture frame by frame: who sends what to whom and why. Works out the
+hosts and their roles, the forwarding method (DR, NAT, TUN, FULLNAT) with its evidence, the
+connections as IPVS tracks them, the scheduler, persistence, and prints the cluster as
+ipvsadm -Ln / -Lnc / --stats would show it, then the findings.
+
+Options:
+  -r, --read FILE      capture to read (repeatable; files are merged by timestamp)
+      --vip IP[:PORT]  the VIP, when the capture cannot show it (repeatable)
+      --name IP=NAME   name a host in explanations, e.g. 192.168.23.80=WEB1 (repeatable)
+      --rules FILE     the deployment's ipvsadm -S -n rules or an ipvsadm -Ln listing, to compare
+      --format F       text (default) | json (one ClusterReport document) | ndjson (one object per frame)
+      --lang L         en (default) | zh
+  -c, --count N        analyze only the first N frames
+  -q, --quiet          no capture-problem summary on stderr
+  -h, --help           this help
+
+Exit status: 0 analyzed, 1 analyzed but the capture had problems, 2 usage error or unreadable file.
+
+Examples:
+  lvscope analyze captures/seed-dr-kernel.pcap
+  lvscope analyze -r director-eth0.pcap -r director-eth1.pcap --lang zh
+  lvscope analyze firewall.pcap --format json | jq .services`;
+
+export interface AnalyzeArgs {
+  readonly files: readonly string[];
+  readonly vips: { ip: string; port: number | null }[];
+  readonly names: Map<string, string>;
+  readonly rules: ServiceSpec[] | null;
+  readonly rulesText: string | null;
+  readonly rulesErrors: readonly string[];
+  readonly format: 'text' | 'json' | 'ndjson';
+  readonly lang: Lang;
+  readonly limit: number;
+  readonly quiet: boolean;
+}
+
+/** Flags shared by analyze and validate. */
+export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        read: { type: 'string', short: 'r', multiple: true },
+        vip: { type: 'string', multiple: true },
+        name: { type: 'string', multiple: true },
+        rules: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        lang: { type: 'string', default: 'en' },
+        count: { type: 'string', short: 'c' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const files = [...(v.read ?? []), ...parsed.positionals];
+  if (files.length === 0) throw new UsageError('no capture given: lvscope analyze FILE… (or -r FILE)');
+  const format = v.format;
+  if (format !== 'text' && format !== 'json' && format !== 'ndjson') throw new UsageError(`--format must be text, json or ndjson, not ${format}`);
+  const lang = v.lang;
+  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
+  const limit = v.count === undefined ? Infinity : Number(v.count);
+  if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Infinity)) throw new UsageError(`-c needs a whole number, not ${v.count}`);
+  const vips = (v.vip ?? []).map(parseVip);
+  const names = new Map<string, string>();
+  for (const n of v.name ?? []) {
+    const i = n.indexOf('=');
+    if (i <= 0 || i === n.length - 1) throw new UsageError(`--name needs IP=NAME, not ${n}`);
+    names.set(n.slice(0, i), n.slice(i + 1));
+  }
+  let rules: ServiceSpec[] | null = null;
+  let rulesText: string | null = null;
+  const rulesErrors: string[] = [];
+  if (v.rules !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(v.rules, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --rules ${v.rules}: ${(e as Error).message}`);
+    }
+    rulesText = text;
+    const listing = /IP Virtual Server|^\s*->/m.test(text);
+    const parsedRules = listing ? parseList(text) : parseRules(text);
+    rules = parsedRules.services;
+    for (const e of parsedRules.errors) rulesErrors.push(`${v.rules}:${e.line}: ${e.message}`);
+  }
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true };
+}
+
+function parseVip(text: string): { ip: string; port: number | null } {
+  const m = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d+))?$/.exec(text);
+  if (m === null || (!m[1]!.includes('.') && !m[1]!.includes(':'))) throw new UsageError(`--vip needs IP or IP:PORT, not ${text}`);
+  // An IPv6 VIP without brackets has no port.
+  if (!text.startsWith('[') && m[1]!.includes(':') && m[2] !== undefined) return { ip: `${m[1]}:${m[2]}`, port: null };
+  return { ip: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
+}
+
+function* take(frames: Iterable<DecodedFrame>, limit: number): Generator<DecodedFrame> {
+  if (limit === Infinity) { yield* frames; return; }
+  let i = 0;
+  for (const f of frames) {
+    if (i++ >= limit) return;
+    yield f;
+  }
+}
+
+/** Pass 1 over the files. Throws CaptureFormatError when a file cannot be read. */
+export function runModel(a: AnalyzeArgs): { summary: Summary; problems: readonly string[] } {
+  const source = openFrames(a.files);
+  try {
+    const summary = analyzeFrames(take(source, a.limit), { files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang });
+    return { summary, problems: source.issues.map((i) => `${i.file}: ${i.message}`) };
+  } finally {
+    source.close();
+  }
+}
+
+/** Pass 2: every frame explained, streaming. */
+export function* explained(a: AnalyzeArgs, summary: Summary): Generator<ExplainedFrame> {
+  const source = openFrames(a.files);
+  try {
+    yield* explainFrames(take(source, a.limit), summary, a.lang, { vips: a.vips });
+  } finally {
+    source.close();
+  }
+}
+
+export function captureError(e: unknown): string | null {
+  if (e instanceof CaptureFormatError) return e.message;
+  const err = e as NodeJS.ErrnoException;
+  if (err !== null && typeof err === 'object' && typeof err.code === 'string' && typeof err.message === 'string') return err.message;
+  return null;
+}
+
+const HEADINGS = {
+  en: { walk: 'Walkthrough', summary: 'Cluster', list: 'ipvsadm -Ln (reconstructed)', conns: 'ipvsadm -Lnc (at the last frame)', stats: 'ipvsadm -Ln --stats (reconstructed)', findings: 'Findings' },
+  zh: { walk: '逐帧分析', summary: '集群', list: 'ipvsadm -Ln（重建）', conns: 'ipvsadm -Lnc（最后一帧时）', stats: 'ipvsadm -Ln --stats（重建）', findings: '问题' },
+} as const;
+
+/** The whole text report, as one string per section (the table streams in chunks). */
+export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, width: number): Generator<string> {
+  const style = makeStyle(colour);
+  const h = HEADINGS[a.lang];
+  yield `${style.bold(h.walk)}\n`;
+  let chunk: ExplainedFrame[] = [];
+  let t0 = Number.NaN;
+  for (const e of explained(a, summary)) {
+    if (Number.isNaN(t0)) t0 = e.facts.t;
+    chunk.push(e);
+    if (chunk.length >= TABLE_CHUNK) { yield renderTableChunk(chunk, { lang: a.lang, style, width, t0 }); chunk = []; }
+  }
+  if (chunk.length > 0 || Number.isNaN(t0)) yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: Number.isNaN(t0) ? 0 : t0 });
+  yield `\n${renderSummary(summary, style, a.lang)}`;
+  yield `\n${style.bold(h.list)}\n${renderIpvsadmList(summary)}`;
+  yield `\n${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`;
+  yield `\n${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`;
+  yield `\n${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, a.lang)}`;
+}
+
+export function ndjsonLine(e: ExplainedFrame): string {
+  const f = e.facts;
+  return JSON.stringify({
+    n: f.n, time: Number(f.t.toFixed(9)), srcRole: f.srcRole, dstRole: f.dstRole, src: f.src, dst: f.dst,
+    step: f.step, summary: f.summary, explanation: e.explanation.text,
+    ...(f.flow !== null ? { connection: f.flow.connIndex, state: f.flow.state, realServer: f.flow.realServer } : {}),
+  });
+}
+
+export const analyzeCommand: Command = {
+  name: 'analyze',
+  summary: 'explain an LVS capture frame by frame; infer method, scheduler, connections, findings',
+  help: HELP,
+  async run(args: readonly string[], io: CommandIO): Promise<number> {
+    const a = parseAnalyzeArgs(args);
+    if (a.format !== 'json' && a.files.includes('-')) throw new UsageError('text and ndjson output read the capture twice; give a file, not standard input (or use --format json)');
+    for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
+    let summary: Summary;
+    let problems: readonly string[];
+    try {
+      ({ summary, problems } = runModel(a));
+    } catch (e) {
+      const msg = captureError(e);
+      if (msg === null) throw e;
+      io.stderr.write(`lvscope analyze: ${msg}\n`);
+      return 2;
+    }
+    const out = lineWriterFor(io.stdout);
+    if (a.format === 'json') {
+      out.line(JSON.stringify(summary.report, null, 2));
+    } else if (a.format === 'ndjson') {
+      for (const e of explained(a, summary)) {
+        if (out.broken) break;
+        out.line(ndjsonLine(e));
+      }
+    } else {
+      const colour = useColour(io.stdout, io.env);
+      const width = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' ? Math.max(80, io.stdout.columns) : 140;
+      for (const part of textReport(a, summary, colour, width)) {
+        if (out.broken) break;
+        out.line(part.replace(/\n$/, ''));
+      }
+    }
+    out.flush();
+    if (problems.length > 0 && !a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
+    return problems.length > 0 ? 1 : 0;
+  },
+};

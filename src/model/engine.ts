@@ -1,0 +1,773 @@
+/**
+ * The LVS behaviour model: one pass over decoded frames, learning hosts, roles, services, the
+ * forwarding method and the IPVS connection entries, as the director would hold them.
+ *
+ * Memory is bounded by live flows, hosts and services, never by frames: frames are not kept, the
+ * packet-pairing memory is a few seconds wide, and expired flows leave only a small summary.
+ *
+ * `observe(frame, true)` also returns the facts `annotate` explains; a second pass started with
+ * the first pass's Knowledge explains early frames with what later frames revealed.
+ */
+import type { FindingCode, FindingSeverity, ForwardingMethod } from '../ipvs/report.js';
+import { isActiveTcpState, nextTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
+import type { DecodedFrame } from '../wire/records.js';
+import {
+  ACK, FIN, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName,
+} from './packet.js';
+import { RecentPackets, type SeenPacket } from './recent.js';
+import {
+  flowKey, hasEvidence, newRs, newService, serviceKey,
+  type Flow, type FlowRef, type RsState, type ServiceState,
+} from './state.js';
+import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
+
+/** Scheduling decisions kept per service for inference; later ones only update counters. */
+export const MAX_DECISIONS = 2000;
+const MAX_FINDING_FRAMES = 50;
+
+export interface FindingAcc {
+  code: FindingCode;
+  severity: FindingSeverity;
+  message: string;
+  frames: number[];
+}
+
+export interface DoneFlow {
+  readonly index: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly client: string;
+  readonly cip: string;
+  readonly virtual: string;
+  readonly svc: ServiceState;
+  readonly rs: RsState | null;
+  readonly firstN: number;
+  readonly lastN: number;
+  readonly firstT: number;
+  readonly lastT: number;
+  readonly state: string;
+  /** Seconds left on the entry's timer at the end of the capture; null once expired. */
+  readonly expiresAt: number | null;
+}
+
+interface ArpPair {
+  readonly spa: string;
+  readonly sha: string;
+  readonly replies: number[];
+  readonly requests: number[];
+  readonly announces: number[];
+}
+
+export class Engine {
+  readonly pkt = new Packet();
+  private readonly recent = new RecentPackets();
+  private readonly flows = new Map<string, FlowRef>();
+  private readonly live = new Set<Flow>();
+  readonly done: DoneFlow[] = [];
+  readonly services = new Map<string, ServiceState>();
+  readonly ipMac = new Map<string, string>();
+  readonly macIps = new Map<string, Set<string>>();
+  readonly arpPairs = new Map<string, ArpPair>();
+  readonly directorMacs = new Set<string>();
+  readonly directorIps = new Set<string>();
+  /** MACs that delivered client packets to the director, or received direct replies. */
+  readonly upstreamMacs = new Map<string, number>();
+  readonly findings = new Map<string, FindingAcc>();
+  private readonly evidencedVips = new Set<string>();
+  /** Client packets the director answered with ICMP, and similar per-frame evidence. */
+  readonly icmpFromDirector: { n: number; type: number; code: number; mtu: number | null; quoted: string }[] = [];
+  frames = 0;
+  firstT = Number.NaN;
+  lastT = 0;
+  private flowCount = 0;
+  private nextSweep = 0;
+  private readonly k: Knowledge | null;
+  private readonly hintVips: readonly { ip: string; port: number | null }[];
+
+  constructor(hints: ModelHints = {}) {
+    this.k = hints.knowledge ?? null;
+    this.hintVips = hints.vips ?? [];
+    if (this.k !== null) {
+      for (const m of this.k.directorMacs) this.directorMacs.add(m);
+    }
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  isVip(ip: string): boolean {
+    if (this.k !== null && this.k.vips.has(ip)) return true;
+    for (const v of this.hintVips) if (v.ip === ip) return true;
+    return false;
+  }
+
+  isDirectorMac(mac: string): boolean {
+    return mac !== '' && this.directorMacs.has(mac);
+  }
+
+  macRole(mac: string): FrameRole {
+    if (mac === '') return 'unknown';
+    if (mac === 'ff:ff:ff:ff:ff:ff') return 'broadcast';
+    if (this.directorMacs.has(mac)) return 'director';
+    const k = this.k;
+    if (k !== null) {
+      if (k.rsMacs.has(mac)) return 'real-server';
+      if (k.gatewayMacs.has(mac)) return 'gateway';
+    }
+    return 'unknown';
+  }
+
+  ipRole(ip: string): FrameRole {
+    const k = this.k;
+    if (this.isVip(ip) || this.directorIps.has(ip)) return 'director';
+    if (k !== null) {
+      if (k.directorIps.has(ip)) return 'director';
+      if (k.rsIps.has(ip)) return 'real-server';
+      if (k.gatewayIps.has(ip)) return 'gateway';
+      if (k.clients.has(ip)) return 'client';
+    }
+    return 'unknown';
+  }
+
+  private role(mac: string, ip: string): FrameRole {
+    const r = this.macRole(mac);
+    if (r !== 'unknown') return r;
+    const i = this.ipRole(ip);
+    return i === 'unknown' ? 'other' : i;
+  }
+
+  // ---------------------------------------------------------------- findings
+
+  addFinding(code: FindingCode, severity: FindingSeverity, subject: string, message: string, frame: number | null): void {
+    const key = `${code}|${subject}`;
+    let f = this.findings.get(key);
+    if (f === undefined) {
+      f = { code, severity, message, frames: [] };
+      this.findings.set(key, f);
+    }
+    if (frame !== null && f.frames.length < MAX_FINDING_FRAMES && !f.frames.includes(frame)) f.frames.push(frame);
+  }
+
+  // ---------------------------------------------------------------- services and real servers
+
+  service(proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
+    const key = serviceKey(proto, vip, port);
+    let s = this.services.get(key);
+    if (s === undefined) {
+      s = newService(key, proto, vip, port, n);
+      this.services.set(key, s);
+    }
+    return s;
+  }
+
+  private evidence(s: ServiceState, n: number): void {
+    if (s.evidenceFrames.length < 8) { this.evidencedVips.add(s.vip); s.evidenceFrames.push(n); }
+  }
+
+  private rsByMac(s: ServiceState, mac: string, port: number, n: number): RsState {
+    for (const r of s.rs) if (r.mac === mac) return r;
+    const ip = this.ripOfMac(mac);
+    if (ip !== null) for (const r of s.rs) if (r.ip === ip && r.port === port) { r.mac = mac; return r; }
+    const r = newRs(ip, port, mac, n);
+    s.rs.push(r);
+    return r;
+  }
+
+  private rsByAddr(s: ServiceState, ip: string, port: number, mac: string | null, n: number): RsState {
+    for (const r of s.rs) if (r.ip === ip && r.port === port) { if (r.mac === null && mac) r.mac = mac; return r; }
+    const r = newRs(ip, port, mac, n);
+    s.rs.push(r);
+    return r;
+  }
+
+  /** The non-VIP address a MAC claims in ARP (a real server's RIP). */
+  ripOfMac(mac: string): string | null {
+    const ips = this.macIps.get(mac);
+    if (ips === undefined) return null;
+    for (const ip of ips) if (!this.isVip(ip) && !this.serviceVip(ip)) return ip;
+    return null;
+  }
+
+  private serviceVip(ip: string): boolean {
+    return this.evidencedVips.has(ip);
+  }
+
+  // ---------------------------------------------------------------- flows
+
+  private lookup(proto: number, a: string, ap: number, b: string, bp: number): FlowRef | undefined {
+    return this.flows.get(flowKey(proto, a, ap, b, bp));
+  }
+
+  private addKey(f: Flow, key: string, server: boolean): void {
+    if (this.flows.has(key)) return;
+    this.flows.set(key, { flow: f, server });
+    f.keys.push(key);
+  }
+
+  private createFlow(p: Packet): Flow {
+    const proto = protoName(p.proto);
+    const svc = this.service(proto, p.dst, p.dport, p.n);
+    const f: Flow = {
+      index: ++this.flowCount,
+      proto, cip: p.src, cport: p.sport, vip: p.dst, vport: p.dport, svc,
+      rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3,
+      firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
+      clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
+      decision: null, keys: [], rstFromServer: false,
+    };
+    svc.newConns++;
+    if (svc.decisions.length < MAX_DECISIONS) {
+      f.decision = {
+        n: p.n, t: p.t, saddr: p.src, sport: p.sport, daddr: p.dst, dport: p.dport, proto,
+        snap: svc.rs.map((rs) => ({ rs, a: rs.active, i: rs.inactive })),
+        chosen: null,
+      };
+    }
+    this.addKey(f, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), false);
+    this.live.add(f);
+    return f;
+  }
+
+  private bind(f: Flow, rs: RsState): void {
+    if (f.rs !== null) return;
+    f.rs = rs;
+    rs.conns++;
+    f.svc.conns++;
+    if (f.inactive) rs.inactive++; else rs.active++;
+    rs.inPkts += f.inPkts;
+    rs.inBytes += f.inBytes;
+    if (f.decision !== null) {
+      f.decision.chosen = rs;
+      f.svc.decisions.push(f.decision);
+    }
+  }
+
+  /** The director processed a packet of this flow (set_tcp_state, timer re-armed). */
+  private transition(f: Flow, output: boolean, flags: number, t: number): void {
+    if (f.proto === 'udp') {
+      f.state = 'UDP';
+      f.expires = t + UDP_TIMEOUT;
+      return;
+    }
+    if (output) f.noOutput = false;
+    const set = output ? 'OUTPUT' : f.noOutput ? 'INPUT_ONLY' : 'INPUT';
+    const next = nextTcpState(f.state as TcpState, set, {
+      syn: (flags & SYN) !== 0, ack: (flags & ACK) !== 0, fin: (flags & FIN) !== 0, rst: (flags & RST) !== 0,
+    });
+    const active = isActiveTcpState(next);
+    if (active === f.inactive) {
+      // Activity changed: move the connection between the counters.
+      if (f.rs !== null) {
+        if (active) { f.rs.inactive--; f.rs.active++; } else { f.rs.active--; f.rs.inactive++; }
+      }
+      f.inactive = !active;
+    }
+    f.state = next;
+    f.expires = t + TCP_TIMEOUTS[next];
+  }
+
+  private finishFlow(f: Flow, expired: boolean): void {
+    if (expired && f.rs !== null) {
+      if (f.inactive) f.rs.inactive--; else f.rs.active--;
+    }
+    for (const k of f.keys) this.flows.delete(k);
+    this.live.delete(f);
+    this.done.push({
+      index: f.index, proto: f.proto, client: ipPort(f.cip, f.cport), cip: f.cip, virtual: ipPort(f.vip, f.vport),
+      svc: f.svc, rs: f.rs, firstN: f.firstN, lastN: f.lastN, firstT: f.firstT, lastT: f.lastT, state: f.state,
+      expiresAt: expired ? null : f.expires,
+    });
+    if (f.rs !== null && f.forwardN > 0 && !f.synAckSeen && f.proto === 'tcp' && f.svc.answered) {
+      const rsName = f.rs.ip ?? f.rs.mac ?? '?';
+      this.addFinding('rs-not-responding', 'warning', rsName,
+        `real server ${rsName} did not answer connections the director sent it`, f.forwardN);
+    }
+  }
+
+  private sweep(t: number): void {
+    this.nextSweep = t + 1;
+    for (const f of this.live) if (f.expires <= t) this.finishFlow(f, true);
+  }
+
+  // ---------------------------------------------------------------- the frame loop
+
+  observe(frame: DecodedFrame, wantFacts: boolean): FrameFacts | null {
+    const p = this.pkt.load(frame);
+    this.frames++;
+    if (Number.isNaN(this.firstT)) this.firstT = p.t;
+    this.lastT = p.t;
+    if (p.t >= this.nextSweep) this.sweep(p.t);
+    switch (p.kind) {
+      case 'arp': return this.onArp(p, wantFacts);
+      case 'ip':
+        if (p.icmpType >= 0) return this.onIcmp(p, wantFacts);
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
+        return wantFacts ? this.plain(p, 'other') : null;
+      case 'ipv6-other': return wantFacts ? this.plain(p, 'ipv6') : null;
+      default: return wantFacts ? this.plain(p, 'other') : null;
+    }
+  }
+
+  private plain(p: Packet, step: Step): FrameFacts {
+    const src = p.tunnel !== null ? p.outerSrc : p.src;
+    const dst = p.tunnel !== null ? p.outerDst : p.dst;
+    let summary: string;
+    if (p.kind === 'ip' || p.kind === 'ipv6-other') {
+      const proto = p.proto === PROTO_TCP ? 'TCP' : p.proto === PROTO_UDP ? 'UDP' : p.icmpType >= 0 ? 'ICMP' : `IP proto ${p.proto}`;
+      summary = p.proto === PROTO_TCP || p.proto === PROTO_UDP
+        ? `${proto} ${ipPort(p.src, p.sport)} → ${ipPort(p.dst, p.dport)}`
+        : `${proto} ${src} → ${dst}`;
+    } else {
+      summary = p.srcMac !== '' ? `${p.srcMac} → ${p.dstMac || '?'}` : 'non-IP frame';
+    }
+    return {
+      n: p.n, t: p.t, srcRole: this.role(p.srcMac, src), dstRole: this.role(p.dstMac, dst),
+      src, dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null, icmp: null, outer: null,
+      summary, findings: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- ARP
+
+  private onArp(p: Packet, want: boolean): FrameFacts | null {
+    const gratuitous = p.spa === p.tpa;
+    if (p.spa !== '0.0.0.0' && p.sha !== '') {
+      this.ipMac.set(p.spa, p.sha);
+      let s = this.macIps.get(p.sha);
+      if (s === undefined) { s = new Set(); this.macIps.set(p.sha, s); }
+      s.add(p.spa);
+      const key = `${p.spa}|${p.sha}`;
+      let pair = this.arpPairs.get(key);
+      if (pair === undefined) {
+        pair = { spa: p.spa, sha: p.sha, replies: [], requests: [], announces: [] };
+        this.arpPairs.set(key, pair);
+      }
+      const list = gratuitous ? pair.announces : p.arpOp === 2 ? pair.replies : pair.requests;
+      if (list.length < MAX_FINDING_FRAMES) list.push(p.n);
+    }
+    if (!want) return null;
+    const step: Step = gratuitous ? 'arp-announce' : p.arpOp === 2 ? 'arp-reply' : 'arp-request';
+    const dstRole: FrameRole = p.dstMac === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : this.role(p.dstMac, p.tpa);
+    return {
+      n: p.n, t: p.t, srcRole: this.role(p.srcMac || p.sha, p.spa), dstRole,
+      src: p.spa, dst: p.tpa, srcMac: p.srcMac || p.sha, dstMac: p.dstMac,
+      step, arp: { op: p.arpOp, spa: p.spa, tpa: p.tpa, sha: p.sha, gratuitous }, flow: null, icmp: null, outer: null,
+      summary: step === 'arp-reply' ? `ARP ${p.spa} is at ${p.sha}` : gratuitous ? `ARP announce ${p.spa} is at ${p.sha}` : `ARP who has ${p.tpa}? tell ${p.spa}`,
+      findings: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- ICMP
+
+  private onIcmp(p: Packet, want: boolean): FrameFacts | null {
+    const q = p.icmpQuote;
+    const fromDirector = this.isDirectorMac(p.srcMac) || this.isVip(p.src) || this.directorIps.has(p.src)
+      || (q !== null && this.isVip(q.dst) && p.src === q.dst);
+    let step: Step = 'icmp';
+    let quoted: string | null = null;
+    if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
+    if (p.icmpType === 3 && p.icmpCode === 3) {
+      step = 'icmp-port-unreachable';
+      if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
+        // The director answers for the VIP when the scheduler found no destination.
+        const svc = this.services.get(serviceKey(protoName(q.proto), q.dst, q.dstPort));
+        if (fromDirector || (svc !== undefined && (this.isVip(q.dst) || svc.rs.length > 0 || hasEvidence(svc)))) {
+          this.icmpFromDirector.push({ n: p.n, type: 3, code: 3, mtu: null, quoted: quoted ?? '' });
+          if (svc !== undefined || this.isVip(q.dst)) {
+            this.addFinding('no-real-server', 'error', ipPort(q.dst, q.dstPort),
+              `the director answered connections to ${ipPort(q.dst, q.dstPort)} with ICMP port unreachable: no real server was available (all weights 0, overloaded or none configured)`, p.n);
+          }
+        }
+      }
+    } else if (p.icmpType === 3 && p.icmpCode === 4) {
+      step = 'icmp-frag-needed';
+      const tunnelQuoted = q !== null && (q.proto === 4 || q.proto === 41 || q.proto === 47);
+      const aboutVip = q !== null && (this.isVip(q.dst) || this.serviceVip(q.dst));
+      if (tunnelQuoted || (aboutVip && (fromDirector || this.tunnelSeen()))) {
+        this.addFinding('tun-mtu', 'warning', q === null ? p.src : q.dst,
+          `ICMP fragmentation needed (next-hop MTU ${p.icmpMtu ?? '?'}): tunnelled packets are ${tunnelQuoted ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`, p.n);
+      }
+    } else if (p.icmpType === 5) {
+      step = 'icmp-redirect';
+      if (fromDirector || this.isDirectorMac(p.srcMac)) {
+        this.addFinding('icmp-redirect-from-director', 'warning', p.src,
+          `the director sends ICMP redirects (to ${p.dst}, gateway ${p.icmpGateway ?? '?'}): on a one-armed director set net.ipv4.conf.*.send_redirects=0`, p.n);
+      }
+    }
+    if (!want) return null;
+    return {
+      n: p.n, t: p.t, srcRole: this.role(p.srcMac, p.src), dstRole: this.role(p.dstMac, p.dst),
+      src: p.src, dst: p.dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null,
+      icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway }, outer: null,
+      summary: `ICMP type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
+    };
+  }
+
+  private tunnelSeen(): boolean {
+    for (const s of this.services.values()) if (s.tun > 0) return true;
+    return false;
+  }
+
+
+  // ---------------------------------------------------------------- TCP / UDP
+
+  private onL4(p: Packet, want: boolean): FrameFacts | null {
+    if (p.tunnel !== null) return this.onTunnel(p, want);
+    if (p.toaAddr !== '') return this.onToa(p, want);
+
+    // 1. Is this the director's copy of a packet seen a moment ago? Only the director emits those,
+    // so once its MAC is known only its frames are looked up, and only frames to it remembered.
+    const known = this.directorMacs.size > 0 && p.srcMac !== '' && p.dstMac !== '';
+    const fromDirector = !known || this.directorMacs.has(p.srcMac);
+    const toDirector = !known || this.directorMacs.has(p.dstMac);
+    let keyN = '';
+    let keyR = '';
+    let hop: 'dr' | 'nat' | 'nat-reply' | null = null;
+    let prev: SeenPacket | undefined;
+    if (fromDirector || toDirector) {
+      keyN = `${p.src}|${p.sport}|${p.proto}|${p.ipId}|${p.seq}`;
+      keyR = `${p.dst}|${p.dport}|${p.proto}|${p.ipId}|${p.seq}`;
+    }
+    if (fromDirector) {
+      prev = this.recent.get(keyN);
+      if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac) {
+        if (prev.dst === p.dst && prev.dport === p.dport) { if (p.ttl < prev.ttl) hop = 'dr'; } else if (p.ttl <= prev.ttl) hop = 'nat';
+      }
+      if (hop === null) {
+        prev = this.recent.get(keyR);
+        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac
+          && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
+      }
+    }
+    if (hop === null) {
+      prev = undefined;
+      if (toDirector) {
+        const seen: SeenPacket = {
+          n: p.n, t: p.t, srcMac: p.srcMac, dstMac: p.dstMac, pktType: p.pktType,
+          src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, ttl: p.ttl,
+        };
+        this.recent.set(keyN, seen, p.t);
+        this.recent.set(keyR, seen, p.t);
+      }
+    }
+
+    const proto = protoName(p.proto);
+    let flow: Flow | null = null;
+    let clientSide = true;
+    let step: Step = 'other';
+    let segment: Segment = segmentOf(p);
+    let newConn = false;
+    let ttlBefore: number | null = null;
+
+    if (hop === 'dr' && prev !== undefined) {
+      flow = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
+      const svc = flow?.svc ?? this.service(proto, p.dst, p.dport, p.n);
+      svc.dr++;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, p.srcMac);
+      this.upstream(prev.srcMac);
+      if (p.dstMac !== '' && flow !== null) {
+        const rs = this.rsByMac(svc, p.dstMac, p.dport, p.n);
+        this.bind(flow, rs);
+      }
+      if (flow !== null && segment === 'syn' && flow.forwardN === 0) flow.forwardN = p.n;
+      step = 'director-forward';
+      ttlBefore = prev.ttl;
+    } else if (hop === 'nat' && prev !== undefined) {
+      const svc = this.service(proto, prev.dst, prev.dport, p.n);
+      svc.nat++;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, p.srcMac);
+      this.upstream(prev.srcMac);
+      flow = this.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport)?.flow ?? null;
+      if (flow !== null) {
+        this.addKey(flow, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), true);
+        this.bind(flow, this.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
+        if (segment === 'syn' && flow.forwardN === 0) flow.forwardN = p.n;
+      }
+      step = 'director-forward';
+      ttlBefore = prev.ttl;
+    } else if (hop === 'nat-reply' && prev !== undefined) {
+      const svc = this.service(proto, p.src, p.sport, p.n);
+      svc.natReply++;
+      svc.answered = true;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, p.srcMac);
+      flow = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport)?.flow ?? null;
+      if (flow !== null) {
+        if (flow.rs === null) {
+          this.addKey(flow, flowKey(p.proto, p.dst, p.dport, prev.src, prev.sport), true);
+          this.bind(flow, this.rsByAddr(svc, prev.src, prev.sport, prev.srcMac || null, p.n));
+        }
+        if (segment === 'synack') flow.synAckSeen = true;
+      }
+      clientSide = false;
+      step = 'director-reply';
+      ttlBefore = prev.ttl;
+    } else {
+      // 2. Not a second copy: a packet the director (or a server) receives.
+      let ref = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport);
+      if (ref !== undefined) {
+        flow = ref.flow;
+        const reuse = (p.flags & (SYN | ACK | RST)) === SYN && !ref.server
+          && (flow.state === 'TIME_WAIT' || flow.state === 'CLOSE' || (flow.state === 'FIN_WAIT' && flow.noOutput));
+        if (reuse) {
+          this.finishFlow(flow, true);
+          flow = this.createFlow(p);
+          newConn = true;
+        } else if (segment === 'syn' && flow.state !== 'NONE' && !ref.server) {
+          flow.synRetries++;
+        }
+        this.transition(flow, false, p.flags, p.t);
+        this.countIn(flow, p);
+        step = clientStep(flow, p, segment, newConn);
+      } else {
+        ref = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport);
+        if (ref !== undefined) {
+          flow = ref.flow;
+          clientSide = false;
+          flow.svc.answered = true;
+          if (segment === 'synack') flow.synAckSeen = true;
+          if ((p.flags & RST) !== 0) {
+            flow.rstFromServer = true;
+            if (!flow.synAckSeen && (flow.svc.dr > 0 || flow.svc.tun > 0)) {
+              const who = flow.rs?.ip ?? p.srcMac;
+              this.addFinding('dr-port-mapping', 'warning', `${flow.svc.key}|${who}`,
+                `real server ${who} refuses connections to ${ipPort(flow.vip, flow.vport)} (RST to the SYN): nothing listens on port ${flow.vport} there. DR and TUN cannot map ports; the service must listen on the VIP's port`, p.n);
+            }
+          }
+          const toDirector = p.dstMac !== '' && this.isDirectorMac(p.dstMac);
+          if (ref.server) {
+            // RIP → CIP (NAT) or RIP → LIP (FULLNAT): IPVS sees it if it reaches the director.
+            if (toDirector || p.dstMac === '') {
+              this.transition(flow, true, p.flags, p.t);
+              this.countOut(flow, p);
+            } else if (flow.svc.nat > 0 && this.directorMacs.size > 0) {
+              this.addFinding('nat-reply-bypasses-director', 'error', flow.rs?.ip ?? p.src,
+                `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n);
+            }
+          } else {
+            // VIP → CIP straight from a real server (DR/TUN): IPVS does not see it, unless it goes via the director.
+            if (toDirector) {
+              this.transition(flow, true, p.flags, p.t);
+              this.countOut(flow, p);
+              if (flow.svc.dr > 0 || flow.svc.tun > 0) {
+                this.addFinding('dr-reply-via-director', 'warning', p.srcMac || p.src,
+                  `real server ${flow.rs?.ip ?? p.srcMac} sends its replies for ${flow.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n);
+              }
+            } else if (p.dstMac !== '' && !this.isDirectorMac(p.srcMac)) {
+              this.upstream(p.dstMac);
+            }
+          }
+          flow.lastN = p.n;
+          flow.lastT = p.t;
+          step = serverStep(p, segment);
+        } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
+          if (p.proto === PROTO_UDP && this.isKnownServerSide(p)) {
+            step = 'other';
+          } else {
+            flow = this.createFlow(p);
+            newConn = true;
+            this.transition(flow, false, p.flags, p.t);
+            this.countIn(flow, p);
+            step = p.proto === PROTO_UDP ? 'datagram' : 'handshake-1';
+          }
+        }
+      }
+    }
+    if (flow !== null && hop !== null) { flow.lastN = p.n; flow.lastT = p.t; }
+    if (!want) return null;
+    return this.l4Facts(p, flow, clientSide, step, segment, newConn, ttlBefore);
+  }
+
+  /** A UDP datagram from a known real server or VIP back to a client is a reply, not a new flow. */
+  private isKnownServerSide(p: Packet): boolean {
+    return this.isVip(p.src) || this.serviceVip(p.src);
+  }
+
+  private countIn(f: Flow, p: Packet): void {
+    f.lastN = p.n;
+    f.lastT = p.t;
+    f.inPkts++;
+    f.inBytes += p.ipLen;
+    f.svc.inPkts++;
+    f.svc.inBytes += p.ipLen;
+    if (f.rs !== null) { f.rs.inPkts++; f.rs.inBytes += p.ipLen; }
+  }
+
+  private countOut(f: Flow, p: Packet): void {
+    f.svc.outPkts++;
+    f.svc.outBytes += p.ipLen;
+    if (f.rs !== null) { f.rs.outPkts++; f.rs.outBytes += p.ipLen; }
+  }
+
+  private learnDirector(svc: ServiceState, mac: string): void {
+    if (mac === '' || svc.directorMac === mac) return;
+    this.directorMacs.add(mac);
+    if (svc.directorMac === null) svc.directorMac = mac;
+  }
+
+  private upstream(mac: string): void {
+    if (mac === '' || this.directorMacs.has(mac)) return;
+    this.upstreamMacs.set(mac, (this.upstreamMacs.get(mac) ?? 0) + 1);
+  }
+
+  private onTunnel(p: Packet, want: boolean): FrameFacts | null {
+    const proto = protoName(p.proto);
+    const svc = this.service(proto, p.dst, p.dport, p.n);
+    svc.tun++;
+    if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
+    this.evidence(svc, p.n);
+    this.learnDirector(svc, p.srcMac);
+    if (svc.directorIp === null) svc.directorIp = p.outerSrc;
+    this.directorIps.add(p.outerSrc);
+    const keyN = `${p.src}|${p.sport}|${p.proto}|${p.ipId}|${p.seq}`;
+    const prev = this.recent.get(keyN);
+    const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
+    if (prev !== undefined) this.upstream(prev.srcMac);
+    let flow = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
+    let newConn = false;
+    if (flow === null) {
+      flow = this.createFlow(p);
+      newConn = true;
+    }
+    this.bind(flow, this.rsByAddr(svc, p.outerDst, p.dport, null, p.n));
+    if (!second) {
+      this.transition(flow, false, p.flags, p.t);
+      this.countIn(flow, p);
+    }
+    if (p.isSyn && flow.forwardN === 0) flow.forwardN = p.n;
+    flow.lastN = p.n;
+    flow.lastT = p.t;
+    if (!want) return null;
+    return this.l4Facts(p, flow, true, 'tunnel', segmentOf(p), newConn, prev?.ttl ?? null);
+  }
+
+  /** FULLNAT: LIP:lport → RIP:dport carrying the client's address in TCP option 254. */
+  private onToa(p: Packet, want: boolean): FrameFacts | null {
+    let flow: Flow | null = null;
+    // Find the client's flow: any live flow from TOA addr:port.
+    for (const f of this.live) {
+      if (f.cip === p.toaAddr && f.cport === p.toaPort && f.proto === 'tcp') { flow = f; break; }
+    }
+    if (flow !== null) {
+      const svc = flow.svc;
+      svc.fullnat++;
+      svc.lips.add(p.src);
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, p.srcMac);
+      if (svc.directorIp === null) svc.directorIp = p.src;
+      this.directorIps.add(p.src);
+      this.addKey(flow, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), true);
+      this.bind(flow, this.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
+      if (p.isSyn && flow.forwardN === 0) flow.forwardN = p.n;
+      flow.lastN = p.n;
+      flow.lastT = p.t;
+    }
+    if (!want) return null;
+    return this.l4Facts(p, flow, true, 'director-forward', segmentOf(p), false, null);
+  }
+
+  private l4Facts(p: Packet, flow: Flow | null, clientSide: boolean, step: Step, segment: Segment, newConn: boolean, ttlBefore: number | null): FrameFacts {
+    const src = p.tunnel !== null ? p.outerSrc : p.src;
+    const dst = p.tunnel !== null ? p.outerDst : p.dst;
+    let ff: FlowFacts | null = null;
+    if (flow !== null) {
+      const k = this.k;
+      const svcInfo = k?.services.get(flow.svc.key);
+      let rs = flow.rs;
+      let rsIp = rs?.ip ?? (rs?.mac ? this.ripOfMac(rs.mac) : null) ?? null;
+      if (rs !== null && rsIp === null && rs.mac !== null && k !== null) rsIp = k.rsMacs.get(rs.mac) ?? null;
+      const known = rs === null ? k?.connRs.get(flow.index) : undefined;
+      if (known !== undefined) rsIp = known.ip ?? (known.mac !== null ? k?.rsMacs.get(known.mac) ?? null : null);
+      const rsPort = rs?.port ?? known?.port ?? 0;
+      const rsMac = rs?.mac ?? known?.mac ?? null;
+      ff = {
+        protocol: flow.proto,
+        client: ipPort(flow.cip, flow.cport), clientIp: flow.cip,
+        virtual: ipPort(flow.vip, flow.vport), vip: flow.vip,
+        realServer: rsIp !== null ? ipPort(rsIp, rsPort) : null,
+        rsIp, rsMac,
+        segment, payload: p.payload, state: flow.state,
+        newConnection: newConn, connIndex: flow.index,
+        method: svcInfo?.method ?? this.methodNow(flow.svc),
+        scheduler: svcInfo?.scheduler ?? null,
+        ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
+        rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
+      };
+      rs = null;
+    }
+    const proto = p.proto === PROTO_TCP ? 'TCP' : 'UDP';
+    const flagText = p.proto === PROTO_TCP ? ` [${tcpFlagWords(p.flags)}]` : '';
+    const len = p.payload > 0 ? ` len ${p.payload}` : '';
+    return {
+      n: p.n, t: p.t,
+      srcRole: this.role(p.srcMac, src), dstRole: this.role(p.dstMac, dst),
+      src, dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: ff, icmp: null,
+      outer: p.tunnel !== null ? { src: p.outerSrc, dst: p.outerDst, kind: p.tunnel } : null,
+      summary: `${proto} ${ipPort(p.src, p.sport)} → ${ipPort(p.dst, p.dport)}${flagText}${len}`,
+      findings: clientSide ? [] : [],
+    };
+  }
+
+  methodNow(s: ServiceState): ForwardingMethod {
+    return methodOf(s);
+  }
+
+  /** End of input: flows still alive stay in the table with their timers. */
+  end(): void {
+    for (const f of [...this.live]) this.finishFlow(f, false);
+  }
+}
+
+export function methodOf(s: ServiceState): ForwardingMethod {
+  const nat = s.nat + s.natReply;
+  const best = Math.max(s.dr, nat, s.tun, s.fullnat);
+  if (best === 0) return 'unknown';
+  if (s.fullnat === best) return 'fullnat';
+  if (s.tun === best) return 'tun';
+  if (s.dr === best) return 'dr';
+  return 'nat';
+}
+
+function segmentOf(p: Packet): Segment {
+  if (p.proto === PROTO_UDP) return 'udp';
+  const f = p.flags;
+  if ((f & RST) !== 0) return 'rst';
+  if ((f & SYN) !== 0) return (f & ACK) !== 0 ? 'synack' : 'syn';
+  if ((f & FIN) !== 0) return 'fin';
+  if (p.payload > 0) return 'data';
+  return 'ack';
+}
+
+function clientStep(f: Flow, p: Packet, seg: Segment, newConn: boolean): Step {
+  switch (seg) {
+    case 'syn': return 'handshake-1';
+    case 'rst': return 'rst';
+    case 'fin': return 'fin';
+    case 'udp': return 'datagram';
+    case 'data': f.clientAcked = true; return 'request';
+    case 'ack':
+      if (!f.clientAcked && !newConn) { f.clientAcked = true; return 'handshake-3'; }
+      return 'ack';
+    default: return p.payload > 0 ? 'request' : 'ack';
+  }
+}
+
+function serverStep(p: Packet, seg: Segment): Step {
+  switch (seg) {
+    case 'synack': return 'handshake-2';
+    case 'fin': return 'server-fin';
+    case 'rst': return 'server-rst';
+    case 'ack': return 'reply-ack';
+    default: return p.payload > 0 ? 'reply' : 'reply-ack';
+  }
+}
+
+export function tcpFlagWords(bits: number): string {
+  const w: string[] = [];
+  if (bits & SYN) w.push('SYN');
+  if (bits & FIN) w.push('FIN');
+  if (bits & RST) w.push('RST');
+  if (bits & 0x08) w.push('PSH');
+  if (bits & ACK) w.push('ACK');
+  return w.join(', ');
+}

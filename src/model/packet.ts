@@ -1,0 +1,200 @@
+/**
+ * The few fields of a decoded frame the model reasons about, pulled out of the layer list once.
+ * One Packet object is reused for every frame (the hot path allocates nothing here); callers copy
+ * what they keep.
+ */
+import type { DecodedFrame, IcmpQuote, LayerRecord } from '../wire/records.js';
+
+export const PROTO_ICMP = 1;
+export const PROTO_IPIP = 4;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_IPV6 = 41;
+export const PROTO_GRE = 47;
+
+/** TCP flag bits as in TcpRecord.flagBits. */
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+
+export type TunnelKind = 'ipip' | 'ip4ip6' | 'gre' | 'sit' | 'ip6ip6' | 'gue';
+
+export type PacketKind = 'arp' | 'ip' | 'ipv6-other' | 'other';
+
+export class Packet {
+  kind: PacketKind = 'other';
+  n = 0;
+  /** Seconds since the epoch, as a float. */
+  t = 0;
+  /** Link-layer source (eth or SLL); '' when there is none. */
+  srcMac = '';
+  /** Link-layer destination; '' for SLL captures, which carry none. */
+  dstMac = '';
+  /** SLL packet type (4 = sent by the capturing host), -1 for Ethernet. */
+  pktType = -1;
+  vlan = -1;
+
+  // ARP
+  arpOp = 0;
+  sha = '';
+  spa = '';
+  tha = '';
+  tpa = '';
+
+  // The client packet: the only IP header, or the inner one of a tunnel.
+  src = '';
+  dst = '';
+  proto = 0;
+  ttl = 0;
+  ipId = 0;
+  ipLen = 0;
+  df = false;
+  v6 = false;
+
+  // Tunnel (outer header), when there is one.
+  tunnel: TunnelKind | null = null;
+  outerSrc = '';
+  outerDst = '';
+  outerTtl = 0;
+  outerLen = 0;
+
+  // L4
+  sport = 0;
+  dport = 0;
+  flags = 0;
+  seq = 0;
+  ack = 0;
+  payload = 0;
+  toaAddr = '';
+  toaPort = 0;
+  hasTimestamp = false;
+
+  // ICMP
+  icmpType = -1;
+  icmpCode = -1;
+  icmpMtu: number | null = null;
+  icmpGateway: string | null = null;
+  icmpQuote: IcmpQuote | null = null;
+
+  /** Re-point this object at a frame. Returns this. */
+  load(f: DecodedFrame): this {
+    this.kind = 'other';
+    this.n = f.n;
+    this.t = f.tsSec + f.tsNsec / 1e9;
+    this.srcMac = '';
+    this.dstMac = '';
+    this.pktType = -1;
+    this.vlan = -1;
+    this.tunnel = null;
+    this.outerSrc = this.outerDst = '';
+    this.outerTtl = this.outerLen = 0;
+    this.src = this.dst = '';
+    this.proto = this.ttl = this.ipId = this.ipLen = 0;
+    this.v6 = false;
+    this.df = false;
+    this.sport = this.dport = this.flags = this.seq = this.ack = this.payload = 0;
+    this.toaAddr = '';
+    this.toaPort = 0;
+    this.hasTimestamp = false;
+    this.icmpType = this.icmpCode = -1;
+    this.icmpMtu = null;
+    this.icmpGateway = null;
+    this.icmpQuote = null;
+
+    let ipCount = 0;
+    let sawGre = false;
+    const layers = f.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const l: LayerRecord = layers[i]!;
+      switch (l.type) {
+        case 'eth': this.srcMac = l.src; this.dstMac = l.dst; break;
+        case 'vlan': if (this.vlan < 0) this.vlan = l.id; break;
+        case 'sll': this.srcMac = l.src; this.pktType = l.pktType; break;
+        case 'sll2': this.srcMac = l.src; this.pktType = l.pktType; break;
+        case 'arp':
+          this.kind = 'arp';
+          this.arpOp = l.op; this.sha = l.sha; this.spa = l.spa; this.tha = l.tha; this.tpa = l.tpa;
+          break;
+        case 'ipv4':
+        case 'ipv6': {
+          if (ipCount === 1) {
+            // The first header becomes the outer one.
+            this.outerSrc = this.src; this.outerDst = this.dst; this.outerTtl = this.ttl; this.outerLen = this.ipLen;
+            this.tunnel = sawGre ? 'gre' : this.proto === PROTO_IPV6 ? (this.v6 ? 'ip6ip6' : 'sit') : this.proto === PROTO_UDP ? 'gue' : this.v6 ? 'ip4ip6' : 'ipip';
+          }
+          if (ipCount >= 2) break; // deeper nesting: keep the first tunnel level only
+          ipCount++;
+          this.kind = 'ip';
+          this.src = l.src; this.dst = l.dst;
+          if (l.type === 'ipv4') {
+            this.v6 = false; this.proto = l.proto; this.ttl = l.ttl; this.ipId = l.id; this.ipLen = l.totalLength; this.df = l.df;
+          } else {
+            this.v6 = true; this.proto = l.nextHeader; this.ttl = l.hopLimit; this.ipId = 0; this.ipLen = l.payloadLength + 40; this.df = true;
+          }
+          break;
+        }
+        case 'gre': sawGre = true; break;
+        case 'tcp':
+          if (ipCount === 0) break;
+          this.sport = l.srcPort; this.dport = l.dstPort; this.flags = l.flagBits; this.seq = l.seq; this.ack = l.ack;
+          this.payload = l.payloadLength;
+          for (let k = 0; k < l.options.length; k++) {
+            const o = l.options[k]!;
+            if (o.kind === 'toa') { this.toaAddr = o.addr; this.toaPort = o.port; } else if (o.kind === 'ts') this.hasTimestamp = true;
+          }
+          break;
+        case 'udp':
+          if (ipCount === 0) break;
+          this.sport = l.srcPort; this.dport = l.dstPort; this.payload = l.payloadLength;
+          break;
+        case 'icmp':
+          this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpGateway = l.gateway; this.icmpQuote = l.quoted;
+          break;
+      }
+    }
+    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.tunnel === null) this.kind = 'ipv6-other';
+    return this;
+  }
+
+  get isTcp(): boolean { return this.kind === 'ip' && this.proto === PROTO_TCP; }
+  get isUdp(): boolean { return this.kind === 'ip' && this.proto === PROTO_UDP; }
+  /** TCP or UDP with ports: something IPVS can schedule. */
+  get isL4(): boolean { return this.kind === 'ip' && (this.proto === PROTO_TCP || this.proto === PROTO_UDP); }
+  get isIcmp(): boolean { return this.kind === 'ip' && this.icmpType >= 0; }
+  /** A TCP SYN without ACK: what makes IPVS schedule. */
+  get isSyn(): boolean { return this.isTcp && (this.flags & (SYN | ACK | RST)) === SYN; }
+  get isSynAck(): boolean { return this.isTcp && (this.flags & (SYN | ACK)) === (SYN | ACK); }
+}
+
+export function protoName(proto: number): 'tcp' | 'udp' {
+  return proto === PROTO_UDP ? 'udp' : 'tcp';
+}
+
+/** "ip:port", with IPv6 in brackets like ipvsadm prints it. */
+export function ipPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Numeric sort key for an address (IPv4 by value; IPv6 after every IPv4, by text). */
+export function compareIp(a: string, b: string): number {
+  const av = ipv4Value(a);
+  const bv = ipv4Value(b);
+  if (av !== null && bv !== null) return av - bv;
+  if (av !== null) return -1;
+  if (bv !== null) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function ipv4Value(s: string): number | null {
+  const p = s.split('.');
+  if (p.length !== 4) return null;
+  let v = 0;
+  for (const x of p) {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 0 || n > 255) return null;
+    v = v * 256 + n;
+  }
+  return v;
+}

@@ -1,0 +1,130 @@
+/**
+ * Mutable bookkeeping of the engine: services, real servers, flows (IPVS connection entries as
+ * the director would hold them) and scheduling decisions.
+ */
+import type { TcpState } from '../ipvs/tcp-states.js';
+import type { TunnelKind } from './packet.js';
+
+export interface RsState {
+  /** RIP; null while only the MAC is known (DR without an ARP exchange in the capture). */
+  ip: string | null;
+  port: number;
+  mac: string | null;
+  active: number;
+  inactive: number;
+  conns: number;
+  inPkts: number;
+  inBytes: number;
+  outPkts: number;
+  outBytes: number;
+  firstN: number;
+}
+
+export interface Decision {
+  readonly n: number;
+  readonly t: number;
+  readonly saddr: string;
+  readonly sport: number;
+  readonly daddr: string;
+  readonly dport: number;
+  readonly proto: 'tcp' | 'udp';
+  /** Counters of the service's real servers just before the scheduler ran. */
+  readonly snap: readonly { readonly rs: RsState; readonly a: number; readonly i: number }[];
+  chosen: RsState | null;
+}
+
+export interface ServiceState {
+  readonly key: string;
+  readonly proto: 'tcp' | 'udp';
+  readonly vip: string;
+  readonly port: number;
+  readonly firstN: number;
+  dr: number;
+  nat: number;
+  natReply: number;
+  tun: number;
+  fullnat: number;
+  readonly tunnelKinds: Set<TunnelKind>;
+  readonly evidenceFrames: number[];
+  directorMac: string | null;
+  directorIp: string | null;
+  readonly rs: RsState[];
+  readonly decisions: Decision[];
+  newConns: number;
+  /** A reply from the VIP (or a real server) to a client was seen. */
+  answered: boolean;
+  conns: number;
+  inPkts: number;
+  inBytes: number;
+  outPkts: number;
+  outBytes: number;
+  /** Local addresses a FULLNAT director used. */
+  readonly lips: Set<string>;
+}
+
+export interface Flow {
+  readonly index: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly cip: string;
+  readonly cport: number;
+  readonly vip: string;
+  readonly vport: number;
+  readonly svc: ServiceState;
+  rs: RsState | null;
+  state: TcpState | 'UDP';
+  /** IP_VS_CONN_F_INACTIVE */
+  inactive: boolean;
+  /** IP_VS_CONN_F_NOOUTPUT: no reply has passed the director yet (INPUT_ONLY tables). */
+  noOutput: boolean;
+  expires: number;
+  readonly firstN: number;
+  readonly firstT: number;
+  lastN: number;
+  lastT: number;
+  clientAcked: boolean;
+  synAckSeen: boolean;
+  /** Frame of the director's forwarded SYN, for rs-not-responding. */
+  forwardN: number;
+  synRetries: number;
+  inPkts: number;
+  inBytes: number;
+  decision: Decision | null;
+  /** Keys under which this flow is indexed in the flow map. */
+  readonly keys: string[];
+  /** Direction of each key: false = client side, true = server side (NAT/FULLNAT). */
+  rstFromServer: boolean;
+}
+
+export interface FlowRef {
+  readonly flow: Flow;
+  /** Keyed by the server-side tuple (CIP/LIP→RIP), not the client→VIP one. */
+  readonly server: boolean;
+}
+
+export function newRs(ip: string | null, port: number, mac: string | null, n: number): RsState {
+  return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n };
+}
+
+export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
+  return {
+    key, proto, vip, port, firstN: n,
+    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0,
+    tunnelKinds: new Set(), evidenceFrames: [],
+    directorMac: null, directorIp: null,
+    rs: [], decisions: [], newConns: 0, answered: false,
+    conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
+    lips: new Set(),
+  };
+}
+
+export function serviceKey(proto: 'tcp' | 'udp', vip: string, port: number): string {
+  return `${proto}|${vip}|${port}`;
+}
+
+export function flowKey(proto: number, a: string, ap: number, b: string, bp: number): string {
+  return `${proto}|${a}|${ap}|${b}|${bp}`;
+}
+
+export function hasEvidence(s: ServiceState): boolean {
+  return s.dr + s.nat + s.natReply + s.tun + s.fullnat > 0;
+}

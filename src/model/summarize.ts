@@ -1,0 +1,399 @@
+/**
+ * From the engine's end state to the ClusterReport (the `analyze --format json` document) and the
+ * Knowledge a second, explaining pass starts from: hosts and roles, services with method and
+ * evidence, scheduler and persistence inference, connections, findings.
+ */
+import type {
+  ClusterReport, ConnectionReport, FindingCode, FindingReport, FindingSeverity, ForwardingMethod,
+  HostReport, HostRole, RealServerReport, SchedulerReport, ServiceReport,
+} from '../ipvs/report.js';
+import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
+import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.js';
+import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
+import { compareIp, ipPort, type TunnelKind } from './packet.js';
+import { hasEvidence, type RsState, type ServiceState } from './state.js';
+import type { Knowledge } from './types.js';
+
+/** ServiceReport plus the optional fields lvscope adds. */
+export interface ServiceReportX extends ServiceReport {
+  /** Tunnel encapsulations seen for a 'tun' service: ipip, gre, gue, sit (IPv6 in IPv4), ip6ip6. */
+  readonly tunnel?: readonly TunnelKind[];
+}
+
+export interface Summary {
+  readonly report: ClusterReport;
+  readonly knowledge: Knowledge;
+  /** Reported services with their engine state, for the ipvsadm views. */
+  readonly services: readonly { readonly report: ServiceReportX; readonly state: ServiceState }[];
+  /** Connection entries alive at the end of the capture (for ipvsadm -Lnc). */
+  readonly liveAtEnd: readonly DoneFlow[];
+  readonly endTime: number;
+  /** Frame number → finding codes that cite it. */
+  readonly findingFrames: ReadonlyMap<number, readonly FindingCode[]>;
+}
+
+export interface SummarizeOptions {
+  readonly files: readonly string[];
+  readonly names?: ReadonlyMap<string, string>;
+  readonly vips?: readonly { readonly ip: string; readonly port: number | null }[];
+  readonly rules?: readonly ServiceSpec[] | null;
+  /** The rules text as written: ipvsadm silently drops a DR/TUN port mapping, so look at the words. */
+  readonly rulesText?: string | null;
+  readonly lang?: 'en' | 'zh';
+}
+
+const SEVERITY_ORDER: Readonly<Record<FindingSeverity, number>> = { error: 0, warning: 1, info: 2 };
+
+export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
+  const hintVips = opts.vips ?? [];
+  const all = [...engine.services.values()];
+  const evidenced = all.filter(hasEvidence);
+  const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0));
+  if (evidenced.length === 0) {
+    // Nothing shows a director at work: report destinations clients tried and that never answered
+    // (a capture of the client side only), with the method honestly unknown.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && !s.answered) chosen.push(s);
+  }
+  // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
+  const rips = new Set<string>();
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rips.add(r.ip);
+  chosen = chosen.filter((s) => !rips.has(s.vip) || hasEvidence(s) && s.dr + s.tun > 0);
+  chosen.sort((a, b) => a.firstN - b.firstN);
+  const vips = new Set(chosen.map((s) => s.vip));
+
+  // Resolve real-server addresses learnt only by MAC.
+  for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
+
+  // ---- names
+  const names = new Map<string, string>();
+  const rsIps = new Set<string>();
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
+  for (const [ip, name] of opts.names ?? []) names.set(ip, name);
+
+  // ---- roles
+  const directorMacs = new Set<string>();
+  for (const s of chosen) if (s.directorMac !== null) directorMacs.add(s.directorMac);
+  const directorIps = new Set<string>();
+  for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
+  for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
+  for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  const rsMacs = new Map<string, string>();
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
+  const gatewayMacs = new Set<string>();
+  for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac)) gatewayMacs.add(mac);
+  const gatewayIps = new Set<string>();
+  for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
+  const clients = new Set<string>();
+  const conns = engine.done.filter((d) => chosen.includes(d.svc)).sort((a, b) => a.index - b.index);
+  for (const c of conns) clients.add(c.cip);
+
+  const hosts: HostReport[] = [];
+  const seen = new Set<string>();
+  const add = (ip: string, role: HostRole, mac: string | null): void => {
+    if (seen.has(ip)) return;
+    seen.add(ip);
+    hosts.push({ ip, mac, role, name: names.get(ip) ?? null });
+  };
+  for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...directorIps].sort(compareIp)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
+  for (const s of chosen) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
+  for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
+
+  // ---- findings
+  const findings = new Map<string, FindingAcc>(engine.findings);
+  const addF = (code: FindingCode, severity: FindingSeverity, subject: string, message: string, frames: readonly number[]): void => {
+    const key = `${code}|${subject}`;
+    const f = findings.get(key) ?? { code, severity, message, frames: [] };
+    for (const n of frames) if (!f.frames.includes(n) && f.frames.length < 50) f.frames.push(n);
+    findings.set(key, f);
+  };
+  arpFindings(engine, vips, directorMacs, rsMacs, names, addF);
+
+  // ---- services
+  const services: { report: ServiceReportX; state: ServiceState }[] = [];
+  const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null }>();
+  for (const s of chosen) {
+    const method = methodOf(s);
+    const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
+    const { scheduler, persistence } = inferService(s, addF);
+    const realServers: RealServerReport[] = rsSorted.map((r) => {
+      const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
+      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac, connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
+      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
+    });
+    const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips);
+    const report: ServiceReportX = {
+      vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
+      methodEvidence: methodEvidence(s, method),
+      director: { ip: dirIp, mac: s.directorMac },
+      scheduler, persistence, realServers,
+      ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
+    };
+    services.push({ report, state: s });
+    knowledgeServices.set(s.key, { method, scheduler: scheduler.name === 'unknown' ? null : scheduler.name === 'ambiguous' ? scheduler.candidates[0]?.name ?? null : scheduler.name });
+  }
+  fwmarkGroups(services, conns);
+  if (opts.rules) compareRules(opts.rules, services, conns, addF);
+  if (opts.rulesText) writtenPortMappings(opts.rulesText, services, addF);
+
+  const findingList: FindingReport[] = [...findings.values()]
+    .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b) }))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.frames[0] ?? 0) - (b.frames[0] ?? 0) || (a.code < b.code ? -1 : 1));
+  const findingFrames = new Map<number, FindingCode[]>();
+  for (const f of findingList) for (const n of f.frames) {
+    const l = findingFrames.get(n) ?? [];
+    if (!l.includes(f.code)) l.push(f.code);
+    findingFrames.set(n, l);
+  }
+
+  const connections: ConnectionReport[] = conns.map((c) => ({
+    protocol: c.proto, client: c.client, virtual: c.virtual,
+    realServer: c.rs !== null && c.rs.ip !== null ? ipPort(c.rs.ip, c.rs.port) : null,
+    firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
+  }));
+
+  const report: ClusterReport = {
+    capture: { files: [...opts.files], frames: engine.frames },
+    hosts,
+    services: services.map((s) => s.report),
+    connections,
+    findings: findingList,
+  };
+  const knowledge: Knowledge = {
+    vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
+    ipMac: engine.ipMac, names, services: knowledgeServices,
+    connRs: new Map(conns.filter((c) => c.rs !== null).map((c) => [c.index, { ip: c.rs!.ip, mac: c.rs!.mac, port: c.rs!.port }])),
+  };
+  return {
+    report, knowledge, services,
+    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT),
+    endTime: engine.lastT, findingFrames,
+  };
+}
+
+function rsIdent(r: RsState): string {
+  return r.ip ?? r.mac ?? '?';
+}
+
+function macOfRs(services: readonly ServiceState[], ip: string): string | null {
+  for (const s of services) for (const r of s.rs) if (r.ip === ip && r.mac !== null) return r.mac;
+  return null;
+}
+
+function ripOfMac(engine: Engine, mac: string, vips: ReadonlySet<string>): string | null {
+  const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
+  return ips[0] ?? null;
+}
+
+function firstDip(engine: Engine, mac: string | null, vips: ReadonlySet<string>): string | null {
+  if (mac === null) return null;
+  return ripOfMac(engine, mac, vips);
+}
+
+function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
+  const out: string[] = [];
+  if (s.dr > 0) out.push(`${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
+  if (s.nat > 0) out.push(`${s.nat} client packets rewritten by the director from the VIP to a real server's address (NAT)`);
+  if (s.natReply > 0) out.push(`${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
+  if (s.tun > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_NAMES[k]).join(', ');
+    out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
+  }
+  if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
+  if (method === 'unknown') {
+    out.push('only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
+  }
+  return out;
+}
+
+export const TUNNEL_NAMES: Readonly<Record<TunnelKind, string>> = {
+  ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)', sit: 'IPv6-in-IPv4 (protocol 41)', ip6ip6: 'IPv6-in-IPv6',
+};
+
+type AddFinding = (code: FindingCode, severity: FindingSeverity, subject: string, message: string, frames: readonly number[]) => void;
+
+function arpFindings(
+  engine: Engine, vips: ReadonlySet<string>, directorMacs: ReadonlySet<string>, rsMacs: ReadonlyMap<string, string>,
+  names: ReadonlyMap<string, string>, addF: AddFinding,
+): void {
+  for (const vip of vips) {
+    const claimers = new Map<string, number[]>();
+    for (const pair of engine.arpPairs.values()) {
+      if (pair.spa !== vip) continue;
+      const frames = [...pair.replies, ...pair.announces];
+      if (frames.length > 0) claimers.set(pair.sha, frames);
+      const rip = rsMacs.get(pair.sha);
+      const who = rip !== undefined ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
+      if (rip !== undefined && pair.replies.length > 0) {
+        addF('rs-answers-arp-for-vip', 'error', `${vip}|${pair.sha}`,
+          `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies);
+      }
+      if (rip !== undefined && (pair.announces.length > 0 || pair.requests.length > 0)) {
+        addF('rs-announces-vip', 'warning', `${vip}|${pair.sha}`,
+          `real server ${who} sends ARP with the VIP ${vip} as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2`, [...pair.announces, ...pair.requests]);
+      }
+      if (directorMacs.has(pair.sha) && pair.requests.length > 0) {
+        addF('vip-primary-on-director', 'warning', `${vip}|${pair.sha}`,
+          `the director uses the VIP ${vip} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`, pair.requests);
+      }
+    }
+    if (claimers.size > 1) {
+      const frames = [...claimers.values()].flat().sort((a, b) => a - b);
+      addF('vip-arp-flapping', 'warning', vip,
+        `${claimers.size} different MACs claim the VIP ${vip} in ARP (${[...claimers.keys()].join(', ')}): the gateway's ARP entry flips between them`, frames);
+    }
+  }
+}
+
+/** Scheduler and persistence for one service. */
+function inferService(s: ServiceState, addF: AddFinding): { scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number } } {
+  const servers = s.rs.map(rsIdent);
+  const index = new Map<RsState, number>(s.rs.map((r, i) => [r, i]));
+  const decisions: ObservedDecision[] = [];
+  for (const d of s.decisions) {
+    if (d.chosen === null) continue;
+    const active = Array(servers.length).fill(0) as number[];
+    const inactive = Array(servers.length).fill(0) as number[];
+    for (const x of d.snap) {
+      const i = index.get(x.rs);
+      if (i !== undefined) { active[i] = x.a; inactive[i] = x.i; }
+    }
+    decisions.push({ t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: d.dport, proto: d.proto, chosen: index.get(d.chosen)!, active, inactive });
+  }
+  const ports = s.rs.map((r) => r.port);
+  const plain = inferScheduler({ servers, ports, decisions });
+
+  // Persistence: every client with several connections kept one real server.
+  const byClient = new Map<string, ObservedDecision[]>();
+  for (const d of decisions) {
+    const l = byClient.get(d.saddr) ?? [];
+    l.push(d);
+    byClient.set(d.saddr, l);
+  }
+  const multi = [...byClient.values()].filter((l) => l.length > 1);
+  const pinned = multi.filter((l) => l.every((d) => d.chosen === l[0]!.chosen));
+  const topPlain = plain.candidates[0]?.score ?? 0;
+  if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && topPlain < 1) {
+    const firsts = [...byClient.values()].map((l) => l[0]!).sort((a, b) => a.t - b.t);
+    const persistent = inferScheduler({ servers, ports, decisions: firsts });
+    if ((persistent.candidates[0]?.score ?? 0) >= topPlain) {
+      let gap = 0;
+      for (const l of pinned) for (let i = 1; i < l.length; i++) gap = Math.max(gap, l[i]!.t - l[i - 1]!.t);
+      for (const l of multi) {
+        if (pinned.includes(l)) continue;
+        const sw = l.findIndex((d) => d.chosen !== l[0]!.chosen);
+        const d = s.decisions.find((x) => x.saddr === l[sw]!.saddr && x.t === l[sw]!.t);
+        addF('persistence-broken', 'warning', `${s.key}|${l[0]!.saddr}`,
+          `client ${l[0]!.saddr} switched real server while other clients stay pinned: persistence for ${ipPort(s.vip, s.port)} did not hold (template expired, or a quiesced/removed server)`, d ? [d.n] : []);
+      }
+      return { scheduler: persistent, persistence: { timeoutAtLeast: Math.max(1, Math.floor(gap)) } };
+    }
+  }
+  return { scheduler: plain, persistence: null };
+}
+
+/** Services on one VIP whose clients share a real server across ports (80 and 443): a fwmark group. */
+function fwmarkGroups(services: { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[]): void {
+  const byVip = new Map<string, { report: ServiceReportX; state: ServiceState }[]>();
+  for (const s of services) {
+    const l = byVip.get(s.report.vip) ?? [];
+    l.push(s);
+    byVip.set(s.report.vip, l);
+  }
+  let mark = 0;
+  for (const group of byVip.values()) {
+    if (group.length < 2 || group.some((g) => g.report.persistence === null)) continue;
+    // Same client, different ports, same server every time.
+    const perClient = new Map<string, Set<string>>();
+    for (const c of conns) {
+      if (!group.some((g) => g.state === c.svc) || c.rs === null) continue;
+      const set = perClient.get(c.cip) ?? new Set();
+      set.add(c.rs.ip ?? '');
+      perClient.set(c.cip, set);
+    }
+    const ports = (cip: string): number => new Set(conns.filter((c) => c.cip === cip && group.some((g) => g.state === c.svc)).map((c) => c.svc.port)).size;
+    const shared = [...perClient.entries()].filter(([cip]) => ports(cip) > 1);
+    if (shared.length > 0 && shared.every(([, set]) => set.size === 1)) {
+      mark++;
+      for (let i = 0; i < group.length; i++) group[i] = { ...group[i]!, report: { ...group[i]!.report, fwmark: mark } };
+    }
+  }
+  const flat = [...byVip.values()].flat();
+  for (let i = 0; i < services.length; i++) services[i] = flat.find((f) => f.state === services[i]!.state) ?? services[i]!;
+}
+
+const FORWARD_OF: Readonly<Record<string, ForwardingMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', local: 'dr' };
+
+function compareRules(rules: readonly ServiceSpec[], services: readonly { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[], addF: AddFinding): void {
+  for (const svc of services) {
+    const r = svc.report;
+    const rule = rules.find((x) => x.fwmark === 0 && x.vip === r.vip && (x.port === r.port || x.port === 0) && x.protocol === r.protocol);
+    const name = ipPort(r.vip, r.port);
+    const first = svc.state.evidenceFrames.slice(0, 1);
+    if (rule === undefined) {
+      addF('rules-mismatch', 'warning', `${name}|missing`, `the capture shows a virtual service ${r.protocol.toUpperCase()} ${name} that the rules do not define`, first.length ? first : [svc.state.firstN]);
+      continue;
+    }
+    for (const d of rule.dests) {
+      if ((d.forward === 'dr' || d.forward === 'tun') && rule.port !== 0 && d.port !== rule.port) {
+        addF('dr-port-mapping', 'error', `${name}|${d.addr}:${d.port}`,
+          `${d.forward === 'dr' ? 'DR' : 'TUN'} real server ${ipPort(d.addr, d.port)} has a different port than the service ${name}: DR and TUN cannot map ports; the packet still arrives for port ${r.port}`, first);
+      }
+    }
+    const ruleMethod = rule.dests[0] ? FORWARD_OF[rule.dests[0].forward] : undefined;
+    if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
+      addF('rules-mismatch', 'warning', `${name}|method`, `the rules forward ${name} by ${ruleMethod.toUpperCase()}, the capture shows ${r.method.toUpperCase()}`, first);
+    }
+    for (const rs of r.realServers) {
+      const dest = rule.dests.find((d) => d.addr === rs.ip);
+      if (dest === undefined) {
+        const frame = svc.state.rs.find((x) => x.ip === rs.ip)?.firstN;
+        addF('rules-mismatch', 'warning', `${name}|${rs.ip}`, `real server ${rs.ip} receives connections for ${name} but is not in the rules`, frame !== undefined ? [frame] : first);
+      } else if (dest.weight === 0 && rs.connections > 0) {
+        const frames = svc.state.decisions.filter((d) => d.chosen?.ip === rs.ip).map((d) => d.n).slice(0, 20);
+        addF('quiesced-server-used', 'warning', `${name}|${rs.ip}`,
+          `real server ${rs.ip} has weight 0 (quiesced) in the rules but received new connections${rule.persistence !== null ? ' (persistence templates still point at it)' : ''}`, frames);
+      }
+    }
+    const sched = r.scheduler;
+    if (sched.name !== 'unknown' && sched.name !== 'ambiguous' && sched.name !== rule.scheduler) {
+      const ruleScore = sched.candidates.find((c) => c.name === rule.scheduler)?.score ?? 0;
+      if (ruleScore < (sched.candidates[0]?.score ?? 0)) {
+        addF('rules-mismatch', 'warning', `${name}|scheduler`, `the rules schedule ${name} with ${rule.scheduler}, but the decisions in the capture fit ${sched.name} better`, first);
+      }
+    }
+    if (rule.persistence !== null) {
+      const timeout = rule.persistence;
+      const last = new Map<string, DoneFlow>();
+      for (const c of conns) {
+        if (c.svc !== svc.state || c.rs === null) continue;
+        const prev = last.get(c.cip);
+        if (prev !== undefined && prev.rs !== c.rs && c.firstT - prev.lastT < timeout) {
+          addF('persistence-broken', 'warning', `${name}|${c.cip}`,
+            `client ${c.cip} moved from ${prev.rs?.ip} to ${c.rs.ip} within the persistence timeout (${timeout} s) of ${name}`, [c.firstN]);
+        }
+        last.set(c.cip, c);
+      }
+    }
+  }
+}
+
+/** `-a -t VIP:80 -r RIP:8080 -g` as written: ipvsadm turns it into RIP:80 without a word. */
+function writtenPortMappings(text: string, services: readonly { report: ServiceReportX; state: ServiceState }[], addF: AddFinding): void {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /-a\s+-[tu]\s+(\S+?):(\d+)\s.*-r\s+(\S+?):(\d+)/.exec(line);
+    if (m === null) continue;
+    const forward = /\s-m(\s|$)|--masquerading/.test(line) ? 'nat' : /\s-i(\s|$)|--ipip/.test(line) ? 'tun' : /\s-b(\s|$)|--fullnat/.test(line) ? 'fullnat' : 'dr';
+    if ((forward === 'dr' || forward === 'tun') && m[2] !== m[4]) {
+      const svc = services.find((s) => s.report.vip === m[1] && String(s.report.port) === m[2]);
+      const name = `${m[1]}:${m[2]}`;
+      addF('dr-port-mapping', 'error', `${name}|${m[3]}:${m[4]}`,
+        `the rules map ${name} to ${m[3]}:${m[4]} with ${forward === 'dr' ? 'DR (-g)' : 'TUN (-i)'}, which cannot change ports: ipvsadm uses port ${m[2]} and the real server must listen there`,
+        svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : []);
+    }
+  }
+}

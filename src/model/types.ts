@@ -1,0 +1,102 @@
+/**
+ * What the model says about one frame (FrameFacts) and what it knows about the cluster
+ * (Knowledge). Facts are the input of `annotate`; knowledge is what a first pass learns so that a
+ * second pass can explain frame 1 with what frame 50 revealed.
+ */
+import type { FindingCode, ForwardingMethod, HostRole } from '../ipvs/report.js';
+import type { TunnelKind } from './packet.js';
+
+/** Role of a frame's sender or receiver; 'broadcast' for ARP requests, 'unknown' without evidence. */
+export type FrameRole = HostRole | 'broadcast' | 'unknown';
+
+export type Step =
+  | 'arp-request' | 'arp-reply' | 'arp-announce'
+  | 'handshake-1' | 'handshake-2' | 'handshake-3'
+  | 'request' | 'ack' | 'fin' | 'rst' | 'datagram'
+  | 'director-forward' | 'tunnel'
+  | 'reply' | 'reply-ack' | 'server-fin' | 'server-rst' | 'director-reply'
+  | 'icmp-port-unreachable' | 'icmp-frag-needed' | 'icmp-redirect' | 'icmp'
+  | 'ipv6' | 'other';
+
+/** Which TCP segment a flow frame carries (after the handshake steps). */
+export type Segment = 'syn' | 'synack' | 'ack' | 'data' | 'fin' | 'rst' | 'udp';
+
+export interface FlowFacts {
+  readonly protocol: 'tcp' | 'udp';
+  readonly client: string;
+  readonly clientIp: string;
+  readonly virtual: string;
+  readonly vip: string;
+  /** "ip:port" of the real server, null until the director's choice is seen. */
+  readonly realServer: string | null;
+  readonly rsIp: string | null;
+  readonly rsMac: string | null;
+  readonly segment: Segment;
+  readonly payload: number;
+  /** IPVS state after this frame (as ipvsadm -Lnc prints it). */
+  readonly state: string;
+  /** This frame opened a new IPVS connection (the scheduler ran). */
+  readonly newConnection: boolean;
+  /** 1-based index of the connection in order of first frame. */
+  readonly connIndex: number;
+  readonly method: ForwardingMethod;
+  readonly scheduler: string | null;
+  /** The director's copy changed only MACs and TTL (DR). */
+  readonly ttlBefore: number | null;
+  readonly ttl: number;
+  readonly tunnel: TunnelKind | null;
+  /** Connections active/inactive on the chosen real server right after this frame. */
+  readonly rsActive: number;
+  readonly rsInactive: number;
+}
+
+export interface FrameFacts {
+  readonly n: number;
+  readonly t: number;
+  readonly srcRole: FrameRole;
+  readonly dstRole: FrameRole;
+  /** Addresses: IP for IP frames (outer for tunnels), protocol address for ARP. */
+  readonly src: string;
+  readonly dst: string;
+  readonly srcMac: string;
+  readonly dstMac: string;
+  readonly step: Step;
+  readonly arp: null | { readonly op: number; readonly spa: string; readonly tpa: string; readonly sha: string; readonly gratuitous: boolean };
+  readonly flow: FlowFacts | null;
+  readonly icmp: null | { readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null };
+  /** For tunnels: the outer header. */
+  readonly outer: null | { readonly src: string; readonly dst: string; readonly kind: TunnelKind };
+  /** Protocol words for a plain label ("TCP 10.0.0.1:22 → 10.0.0.2:51000"). */
+  readonly summary: string;
+  readonly findings: readonly FindingCode[];
+}
+
+/** What pass 1 learned; pass 2 starts from it. */
+export interface Knowledge {
+  readonly vips: ReadonlySet<string>;
+  readonly directorMacs: ReadonlySet<string>;
+  readonly directorIps: ReadonlySet<string>;
+  readonly gatewayMacs: ReadonlySet<string>;
+  readonly gatewayIps: ReadonlySet<string>;
+  /** RS MAC → RIP. */
+  readonly rsMacs: ReadonlyMap<string, string>;
+  readonly rsIps: ReadonlySet<string>;
+  readonly clients: ReadonlySet<string>;
+  /** IP → MAC from ARP. */
+  readonly ipMac: ReadonlyMap<string, string>;
+  /** IP → display name (WEB1…, or --name). */
+  readonly names: ReadonlyMap<string, string>;
+  /** "proto|vip|port" → method and scheduler as finally inferred. */
+  readonly services: ReadonlyMap<string, { readonly method: ForwardingMethod; readonly scheduler: string | null }>;
+  /** Connection index (order of first frame, all flows) → the real server it went to. */
+  readonly connRs: ReadonlyMap<number, { readonly ip: string | null; readonly mac: string | null; readonly port: number }>;
+}
+
+export interface ModelHints {
+  /** --vip: VIPs, with a port or null for any. */
+  readonly vips?: readonly { readonly ip: string; readonly port: number | null }[];
+  /** --name IP=NAME */
+  readonly names?: ReadonlyMap<string, string>;
+  /** Knowledge from a previous pass over the same frames. */
+  readonly knowledge?: Knowledge;
+}

@@ -1,0 +1,65 @@
+/**
+ * The cluster as ipvsadm would list it on the director at the end of the capture: `-Ln` with the
+ * inferred scheduler and Forward column, `-Lnc` with the connection entries still alive, and
+ * `--stats`. Formatting is src/ipvs/ipvsadm's, character-exact; this file only maps the model.
+ */
+import type { Connection } from '../ipvs/connection-table.js';
+import type { ForwardMethod } from '../ipvs/destination.js';
+import { formatConns, formatList, formatStats, type DestSpec, type ServiceSpec } from '../ipvs/ipvsadm/index.js';
+import type { ForwardingMethod } from '../ipvs/report.js';
+import type { Summary } from '../model/index.js';
+
+const FORWARD: Readonly<Record<ForwardingMethod, ForwardMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
+
+/** The reconstructed rules and counters, one ServiceSpec per inferred service. */
+export function inferredSpecs(summary: Summary): ServiceSpec[] {
+  return summary.services.map(({ report: r, state: s }) => {
+    const sched = r.scheduler;
+    const top = sched.candidates[0];
+    const name = sched.name === 'ambiguous' || sched.name === 'unknown' ? top?.name ?? 'wlc' : sched.name;
+    const dests: DestSpec[] = r.realServers.map((rs) => {
+      const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
+      return {
+        addr: rs.ip, port: rs.port, forward: FORWARD[r.method],
+        weight: rs.weight ?? top?.weights?.[rs.ip] ?? 1,
+        activeConns: rs.activeAtEnd, inactConns: rs.inactiveAtEnd, persistConns: 0,
+        stats: { conns: st?.conns ?? rs.connections, inPkts: st?.inPkts ?? 0, outPkts: st?.outPkts ?? 0, inBytes: st?.inBytes ?? 0, outBytes: st?.outBytes ?? 0 },
+      };
+    });
+    return {
+      protocol: r.protocol, vip: r.vip, port: r.port, fwmark: 0, ipv6: r.vip.includes(':'),
+      scheduler: name, persistence: r.persistence === null ? null : r.persistence.timeoutAtLeast,
+      netmask: '255.255.255.255', schedFlags: {}, onePacket: false, pe: null, dests,
+      stats: { conns: s.conns, inPkts: s.inPkts, outPkts: s.outPkts, inBytes: s.inBytes, outBytes: s.outBytes },
+    };
+  });
+}
+
+export function renderIpvsadmList(summary: Summary): string {
+  return formatList(inferredSpecs(summary));
+}
+
+export function renderIpvsadmStats(summary: Summary): string {
+  return formatStats(inferredSpecs(summary));
+}
+
+/** `ipvsadm -Lnc` at the capture's last frame. */
+export function renderIpvsadmConns(summary: Summary): string {
+  const conns = summary.liveAtEnd.map((c) => {
+    const [vaddr, vport] = splitIpPort(c.virtual);
+    const [caddr, cport] = splitIpPort(c.client);
+    // Only the fields the -Lnc formatter reads; the model keeps no kernel Connection objects.
+    return {
+      protocol: c.proto, caddr, cport, vaddr, vport,
+      daddr: c.rs?.ip ?? '0.0.0.0', dport: c.rs?.port ?? 0,
+      state: c.state, expires: c.expiresAt ?? summary.endTime,
+    } as unknown as Connection;
+  });
+  return formatConns(conns, summary.endTime);
+}
+
+function splitIpPort(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  const host = s.slice(0, i).replace(/^\[|\]$/g, '');
+  return [host, Number(s.slice(i + 1))];
+}

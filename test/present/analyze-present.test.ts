@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCommand } from '../../src/cli/commands/analyze.js';
+import { validateCommand } from '../../src/cli/commands/validate.js';
+import { UsageError } from '../../src/cli/command.js';
+import { PcapWriter, memorySink } from '../../src/capture/index.js';
+import { openFrames } from '../../src/decode/index.js';
+import { analyzeFrames } from '../../src/model/index.js';
+import { makeStyle } from '../../src/present/analyze-style.js';
+import { renderFindings } from '../../src/present/findings-text.js';
+import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
+import { runCommand } from '../helpers/run-command.js';
+
+const SEED = '/work/shared/captures/seed-dr-kernel.pcap';
+const GLB = '/work/shared/conformance/glb-director/1k_pkts.pcap';
+const seed = analyzeFrames(openFrames([SEED]), { files: [SEED] });
+
+describe('reconstructed ipvsadm views of the seed capture', () => {
+  it('-Ln, character-exact, with trailing spaces', () => {
+    expect(renderIpvsadmList(seed)).toBe(
+      'IP Virtual Server version 1.2.1 (size=4096)\n'
+      + 'Prot LocalAddress:Port Scheduler Flags\n'
+      + '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n'
+      + 'TCP  192.168.23.100:80 rr\n'
+      + '  -> 192.168.23.80:80             Route   1      0          2         \n'
+      + '  -> 192.168.23.81:80             Route   1      0          2         \n');
+  });
+
+  it('-Lnc at the last frame: four FIN_WAIT entries', () => {
+    const lines = renderIpvsadmConns(seed).split('\n');
+    expect(lines[1]).toBe('pro expire state       source             virtual            destination');
+    expect(lines[2]).toBe('TCP 01:59  FIN_WAIT    172.16.0.100:44942 192.168.23.100:80  192.168.23.80:80');
+    expect(lines.filter((l) => l.includes('FIN_WAIT'))).toHaveLength(4);
+  });
+
+  it('--stats: DR has no OutPkts', () => {
+    const lines = renderIpvsadmStats(seed).split('\n');
+    expect(lines[3]).toBe('TCP  192.168.23.100:80                   4       27        0     1740        0');
+  });
+});
+
+describe('findings text', () => {
+  it('plain when colour is off, with severity and frames', () => {
+    const out = renderFindings([{ code: 'no-real-server', severity: 'error', message: 'm', frames: [3, 9] }], makeStyle(false), 'en');
+    expect(out).toBe('error no-real-server: m (frames 3, 9)\n');
+    expect(renderFindings([], makeStyle(false), 'zh')).toBe('未发现问题。\n');
+  });
+});
+
+describe('lvscope analyze / validate', () => {
+  it('analyze --format json prints one ClusterReport', async () => {
+    const { code, stdout } = await runCommand(analyzeCommand, ['--format', 'json', '-r', SEED]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(['capture', 'hosts', 'services', 'connections', 'findings']);
+    expect(doc.services[0].method).toBe('dr');
+  });
+
+  it('text output has no colour when piped, and colour on a terminal', async () => {
+    const plain = await runCommand(analyzeCommand, [SEED]);
+    expect(plain.stdout).not.toContain('\u001b[');
+    expect(plain.stdout).toContain('ipvsadm -Ln (reconstructed)');
+  });
+
+  it('-c limits the frames', async () => {
+    const { stdout } = await runCommand(analyzeCommand, ['--format', 'json', '-c', '24', SEED]);
+    const doc = JSON.parse(stdout);
+    expect(doc.capture.frames).toBe(24);
+    expect(doc.connections).toHaveLength(1);
+  });
+
+  it('ndjson: one object per frame', async () => {
+    const { stdout } = await runCommand(analyzeCommand, ['--format', 'ndjson', SEED]);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(86);
+    expect(lines[5]).toMatchObject({ n: 6, srcRole: 'director', dstRole: 'real-server', step: 'director-forward', connection: 1, realServer: '192.168.23.80:80' });
+  });
+
+  it('bad flags are usage errors', async () => {
+    await expect(runCommand(analyzeCommand, [SEED, '--format', 'xml'])).rejects.toBeInstanceOf(UsageError);
+    await expect(runCommand(analyzeCommand, [SEED, '--lang', 'fr'])).rejects.toBeInstanceOf(UsageError);
+    await expect(runCommand(analyzeCommand, [SEED, '--name', 'bad'])).rejects.toBeInstanceOf(UsageError);
+    await expect(runCommand(analyzeCommand, [])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('an unreadable file: clear message naming it; analyze 2, validate 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
+    const bad = join(dir, 'not-a-capture.pcap');
+    writeFileSync(bad, 'hello, this is not a pcap file at all');
+    const a = await runCommand(analyzeCommand, [bad]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(bad);
+    const v = await runCommand(validateCommand, [bad]);
+    expect(v.code).toBe(3);
+    expect(v.stderr).toContain(bad);
+    const missing = await runCommand(validateCommand, [join(dir, 'missing.pcap')]);
+    expect(missing.code).toBe(3);
+  });
+
+  it('validate: 0 on the clean seed capture, 3 on an empty one', async () => {
+    const clean = await runCommand(validateCommand, [SEED]);
+    expect(clean).toMatchObject({ code: 0, stdout: 'No findings.\n' });
+    const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
+    const empty = join(dir, 'empty.pcap');
+    const sink = memorySink();
+    new PcapWriter(sink, { linkType: 1 }).close();
+    writeFileSync(empty, sink.bytes());
+    expect((await runCommand(validateCommand, [empty])).code).toBe(3);
+  });
+
+  it('validate: 1 with warnings, 2 with errors (--rules)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
+    const nat = join(dir, 'nat.rules');
+    writeFileSync(nat, '-A -t 192.168.23.100:80 -s rr\n-a -t 192.168.23.100:80 -r 192.168.23.80:80 -m -w 1\n-a -t 192.168.23.100:80 -r 192.168.23.81:80 -m -w 1\n');
+    const w = await runCommand(validateCommand, [SEED, '--rules', nat]);
+    expect(w.code).toBe(1);
+    expect(w.stdout).toMatch(/^warning rules-mismatch: /);
+    const port = join(dir, 'port.rules');
+    writeFileSync(port, '-A -t 192.168.23.100:80 -s rr\n-a -t 192.168.23.100:80 -r 192.168.23.80:8080 -g -w 1\n-a -t 192.168.23.100:80 -r 192.168.23.81:80 -g -w 1\n');
+    const e = await runCommand(validateCommand, [SEED, '--rules', port, '--format', 'json']);
+    expect(e.code).toBe(2);
+    expect(JSON.parse(e.stdout).findings[0].code).toBe('dr-port-mapping');
+  });
+
+  it('validate on the glb capture (method unknown) is clean', async () => {
+    expect((await runCommand(validateCommand, [GLB])).code).toBe(0);
+  });
+});
