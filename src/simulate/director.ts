@@ -6,6 +6,8 @@
  */
 import { Director } from '../ipvs/director.js';
 import type { Connection } from '../ipvs/connection-table.js';
+import type { InboundResult, OutboundResult } from '../ipvs/director.js';
+import type { TcpFlags } from '../ipvs/tcp-states.js';
 import type { Destination } from '../ipvs/destination.js';
 import { parseRules } from '../ipvs/ipvsadm/index.js';
 import { serviceFromSpec } from '../ipvs/ipvsadm/model.js';
@@ -68,6 +70,14 @@ export class DirectorGlue {
   private lastExpire = -Infinity;
   /** Called for each scheduled connection (the truth file's per-connection real server). */
   onScheduled: ((pkt: Packet, conn: Connection, svc: VirtualService | null, reason: string) => void) | null = null;
+  /** Fast synthesis: every IPVS lookup a TCP packet causes (recorded into connection templates). */
+  onIpvs: ((pkt: Packet, direction: 'in' | 'out', flags: TcpFlags, bytes: number) => void) | null = null;
+  /**
+   * Fast synthesis: entries already scheduled for a SYN that the full simulation then carries
+   * (no template for that real server yet), with the scheduling reason; their first packet is
+   * explained as the scheduling one.
+   */
+  readonly prescheduled = new Map<Connection, string>();
 
   readonly host: Host;
   readonly opts: DirectorOptions;
@@ -98,8 +108,7 @@ export class DirectorGlue {
     return this.host.world.now / SEC;
   }
 
-  private expire(): void {
-    const now = this.now();
+  private expire(now = this.now()): void {
     // Timers are checked at most every 10 ms of simulated time: plenty for second-scale timeouts.
     if (now - this.lastExpire < 0.01) return;
     this.lastExpire = now;
@@ -117,7 +126,11 @@ export class DirectorGlue {
   }
 
   private fwmark(pkt: Packet): number {
-    for (const m of this.marks) if (m.dst === pkt.dst && m.proto === pkt.proto && m.ports.has(pkt.dport)) return m.mark;
+    return this.fwmarkOf(pkt.proto, pkt.dst, pkt.dport);
+  }
+
+  private fwmarkOf(proto: number, dst: number, dport: number): number {
+    for (const m of this.marks) if (m.dst === dst && m.proto === proto && m.ports.has(dport)) return m.mark;
     return 0;
   }
 
@@ -137,6 +150,7 @@ export class DirectorGlue {
         protocol, saddr: formatIpv4(pkt.src), sport: pkt.sport, daddr: formatIpv4(pkt.dst), dport: pkt.dport,
         tcpFlags: flags, fwmark: this.fwmark(pkt), bytes, now: this.now(),
       });
+      this.onIpvs?.(pkt, 'in', flags, bytes);
       switch (res.verdict) {
         case 'accept': return 'continue';
         case 'drop': return 'stolen';
@@ -150,12 +164,19 @@ export class DirectorGlue {
           const conn = res.conn!;
           const dest = res.dest!;
           let why = 'existing connection';
-          if (res.created) {
+          let created = res.created;
+          const pre = this.prescheduled.size > 0 ? this.prescheduled.get(conn) : undefined;
+          if (pre !== undefined) {
+            this.prescheduled.delete(conn);
+            created = true;
+            why = pre;
+            this.onScheduled?.(pkt, conn, res.service, why);
+          } else if (res.created) {
             const sched = res.service?.schedulerNameValue ?? '?';
             why = res.scheduling === 'persistent-template' ? `persistence template (${sched} not consulted)` : `by ${sched}`;
             this.onScheduled?.(pkt, conn, res.service, why);
           }
-          this.transmit(pkt, conn, dest, why, res.created, res.scheduling === 'persistent-template' && dest.weight === 0);
+          this.transmit(pkt, conn, dest, why, created, res.scheduling === 'persistent-template' && dest.weight === 0);
           return 'stolen';
         }
       }
@@ -165,6 +186,7 @@ export class DirectorGlue {
       protocol, saddr: formatIpv4(pkt.src), sport: pkt.sport, daddr: formatIpv4(pkt.dst), dport: pkt.dport,
       tcpFlags: flags, bytes, now: this.now(),
     });
+    if (out.verdict === 'reply') this.onIpvs?.(pkt, 'out', flags, bytes);
     if (out.verdict !== 'reply' || out.conn === null) return 'continue';
     const c = out.conn;
     if (c.forward === 'nat') {
@@ -178,6 +200,52 @@ export class DirectorGlue {
         ['dr-reply-via-director']);
     }
     return 'stolen';
+  }
+
+  /** The scheduling reason written in the note of a connection's first forwarded packet. */
+  static why(res: InboundResult): string {
+    const sched = res.service?.schedulerNameValue ?? '?';
+    return res.scheduling === 'persistent-template' ? `persistence template (${sched} not consulted)` : `by ${sched}`;
+  }
+
+  /**
+   * Fast synthesis: the IPVS side of a stamped connection's client packet, the same calls
+   * preRouting makes for a real one (timers, fwmark, lookup or scheduling), at `nowNs`.
+   */
+  stampInbound(saddr: string, sport: number, daddr: number, daddrText: string, dport: number, flags: TcpFlags, bytes: number, nowNs: number): InboundResult {
+    const now = nowNs / SEC;
+    this.expire(now);
+    return this.ipvs.inbound({
+      protocol: 'tcp', saddr, sport, daddr: daddrText, dport, tcpFlags: flags,
+      fwmark: this.marks.length > 0 ? this.fwmarkOf(PROTO_TCP, daddr, dport) : 0, bytes, now,
+    });
+  }
+
+  /**
+   * Fast synthesis: a later packet of a stamped connection whose entry `conn` is in hand. While
+   * the entry lives and its dest is available this is what ip_vs_in/ip_vs_out do for a found
+   * entry (state transition, timer, counters), without the hash lookup; false: the entry is gone, make the full lookup.
+   */
+  stampPacket(conn: Connection, svc: VirtualService | null, out: boolean, flags: TcpFlags, bytes: number, nowNs: number): boolean {
+    const now = nowNs / SEC;
+    this.expire(now);
+    const dest = conn.dest;
+    if (!this.table.isLive(conn) || (dest !== null && !dest.flags.available)) return false;
+    this.table.onPacket(conn, out ? 'out' : 'in', flags, now, bytes);
+    if (dest !== null) {
+      if (out) { dest.stats.outPkts++; dest.stats.outBytes += bytes; } else { dest.stats.inPkts++; dest.stats.inBytes += bytes; }
+    }
+    if (svc !== null) {
+      if (out) { svc.stats.outPkts++; svc.stats.outBytes += bytes; } else { svc.stats.inPkts++; svc.stats.inBytes += bytes; }
+    }
+    return true;
+  }
+
+  /** Fast synthesis: the IPVS side of a stamped connection's reply passing the director. */
+  stampOutbound(saddr: string, sport: number, daddr: string, dport: number, flags: TcpFlags, bytes: number, nowNs: number): OutboundResult {
+    const now = nowNs / SEC;
+    this.expire(now);
+    return this.ipvs.outbound({ protocol: 'tcp', saddr, sport, daddr, dport, tcpFlags: flags, bytes, now });
   }
 
   private decTtl(pkt: Packet): boolean {

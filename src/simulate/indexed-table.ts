@@ -13,8 +13,14 @@ interface Timer {
 }
 
 export class IndexedConnectionTable extends ConnectionTable {
-  private readonly byIn = new Map<string, Connection>();
-  private readonly byOut = new Map<string, Connection>();
+  /**
+   * Entries by client address, then by a number packing the other end's interned address, its
+   * port, the client port and the protocol: no key string is built per packet, and the address
+   * strings the simulator passes are reused objects whose hashes V8 keeps.
+   */
+  private readonly byIn = new Map<string, Map<number, Connection>>();
+  private readonly byOut = new Map<string, Map<number, Connection>>();
+  private readonly addrIndex = new Map<string, number>();
   private readonly byTemplate = new Map<string, Connection>();
   private readonly live = new Set<Connection>();
   private readonly timers: Timer[] = [];
@@ -26,20 +32,21 @@ export class IndexedConnectionTable extends ConnectionTable {
     this.live.add(c);
     if (c.template) this.byTemplate.set(tplKey(c.protocol, c.caddr, c.vaddr, c.vport), c);
     else if (!c.onePacket) {
-      this.byIn.set(inKey(c.protocol, c.caddr, c.cport, c.vaddr, c.vport), c);
-      this.byOut.set(outKey(c), c);
+      inner(this.byIn, c.caddr).set(this.key(c.protocol, c.vaddr, c.vport, c.cport), c);
+      const nat = c.forward === 'nat' || c.forward === 'fullnat';
+      inner(this.byOut, c.caddr).set(nat ? this.key(c.protocol, c.daddr, c.dport, c.cport) : this.key(c.protocol, c.vaddr, c.vport, c.cport), c);
     }
     this.arm(c);
     return c;
   }
 
   override findIn(protocol: ConnProtocol, caddr: string, cport: number, vaddr: string, vport: number): Connection | null {
-    const c = this.byIn.get(inKey(protocol, caddr, cport, vaddr, vport));
+    const c = this.byIn.get(caddr)?.get(this.key(protocol, vaddr, vport, cport));
     return c !== undefined && this.live.has(c) ? c : null;
   }
 
   override findOut(protocol: ConnProtocol, saddr: string, sport: number, daddr: string, dport: number): Connection | null {
-    const c = this.byOut.get(`${protocol}|${saddr}|${sport}|${daddr}|${dport}`);
+    const c = this.byOut.get(daddr)?.get(this.key(protocol, saddr, sport, dport));
     return c !== undefined && this.live.has(c) ? c : null;
   }
 
@@ -92,6 +99,11 @@ export class IndexedConnectionTable extends ConnectionTable {
     else this.forget(conn);
   }
 
+  /** Still in the table (not expired). */
+  isLive(c: Connection): boolean {
+    return this.live.has(c);
+  }
+
   override entries(): Connection[] {
     return [...this.live];
   }
@@ -108,10 +120,20 @@ export class IndexedConnectionTable extends ConnectionTable {
       if (this.byTemplate.get(k) === c) this.byTemplate.delete(k);
       return;
     }
-    const k = inKey(c.protocol, c.caddr, c.cport, c.vaddr, c.vport);
-    if (this.byIn.get(k) === c) this.byIn.delete(k);
-    const o = outKey(c);
-    if (this.byOut.get(o) === c) this.byOut.delete(o);
+    const ins = this.byIn.get(c.caddr);
+    const k = this.key(c.protocol, c.vaddr, c.vport, c.cport);
+    if (ins !== undefined && ins.get(k) === c) ins.delete(k);
+    const outs = this.byOut.get(c.caddr);
+    const nat = c.forward === 'nat' || c.forward === 'fullnat';
+    const o = nat ? this.key(c.protocol, c.daddr, c.dport, c.cport) : this.key(c.protocol, c.vaddr, c.vport, c.cport);
+    if (outs !== undefined && outs.get(o) === c) outs.delete(o);
+  }
+
+  /** (address, port, client port, protocol) as one exact number: index < 2^19, so below 2^53. */
+  private key(protocol: ConnProtocol, addr: string, port: number, cport: number): number {
+    let i = this.addrIndex.get(addr);
+    if (i === undefined) this.addrIndex.set(addr, (i = this.addrIndex.size));
+    return ((i * 65536 + port) * 65536 + cport) * 4 + PROTOCOLS[protocol];
   }
 
   private arm(c: Connection): void {
@@ -157,14 +179,12 @@ function earlier(x: Timer, y: Timer): boolean {
   return x.conn.id < y.conn.id;
 }
 
-function inKey(protocol: ConnProtocol, caddr: string, cport: number, vaddr: string, vport: number): string {
-  return `${protocol}|${caddr}|${cport}|${vaddr}|${vport}`;
-}
+const PROTOCOLS: Readonly<Record<ConnProtocol, number>> = { tcp: 0, udp: 1, sctp: 2, ip: 3 };
 
-/** ip_vs_conn_out_get's key: NAT entries by the real server, others by the virtual address. */
-function outKey(c: Connection): string {
-  const nat = c.forward === 'nat' || c.forward === 'fullnat';
-  return nat ? `${c.protocol}|${c.daddr}|${c.dport}|${c.caddr}|${c.cport}` : `${c.protocol}|${c.vaddr}|${c.vport}|${c.caddr}|${c.cport}`;
+function inner(m: Map<string, Map<number, Connection>>, addr: string): Map<number, Connection> {
+  let i = m.get(addr);
+  if (i === undefined) m.set(addr, (i = new Map()));
+  return i;
 }
 
 function tplKey(protocol: ConnProtocol, caddr: string, vaddr: string, vport: number): string {

@@ -399,10 +399,17 @@ export class World {
     this.queue.push(Math.max(t, this.now), run);
   }
 
+  /**
+   * Fast synthesis: called with an event's time before the event runs, so a stream produced
+   * outside the queue (stamped connections) can write what precedes it; true stops the run.
+   */
+  beforeEvent: ((t: number) => boolean) | null = null;
+
   /** Run events until `until` (ns) or until `stop()` returns true after an event. */
   run(until: number, stop: () => boolean = () => false): void {
     for (;;) {
       if (this.queue.peekTime() > until) break;
+      if (this.beforeEvent !== null && this.beforeEvent(this.queue.peekTime())) break;
       const e = this.queue.pop();
       if (e === undefined) break;
       this.now = e.t;

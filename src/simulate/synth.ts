@@ -10,10 +10,12 @@ import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
 import { emitFrame, MAX_FRAME, type LayerSpec } from '../wire/emit.js';
 import { BROADCAST_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { buildWorld, type BuiltWorld } from './build.js';
+import { FAST_WARM, FastPath, TemplateStore, type Arrival } from './fast.js';
 import { MS, SEC, type Host, type Iface } from './net.js';
 import { clonePacket, frameSpecs, packetSpecs, type Flow, type Frame, type Packet } from './packet.js';
 import type { CapturePoint, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, PcapBatch, Stamper, type Recording } from './stamp.js';
 import { httpClient, probeClient, sshClient, uploadClient, type TcpApp } from './tcp.js';
 
 export interface SynthOptions {
@@ -29,6 +31,13 @@ export interface SynthOptions {
   readonly adjustRules?: (specs: ServiceSpec[]) => ServiceSpec[];
   /** Called now and then with the frames written so far. */
   readonly onProgress?: (frames: number) => void;
+  /**
+   * Fast synthesis for bulk workloads (stamp.ts): once the full simulation has finished a few
+   * connections per real server, later connections are scheduled by IPVS as usual but written
+   * as stamped copies of a finished one. Not byte-identical to the full simulation; FULLNAT
+   * scenarios always run in full.
+   */
+  readonly fast?: boolean;
 }
 
 export interface SynthResult {
@@ -36,10 +45,10 @@ export interface SynthResult {
   readonly truth: ClusterReport;
   /** Simulated time covered, seconds. */
   readonly seconds: number;
+  /** Connections written by stamping (fast synthesis); 0 otherwise. */
+  readonly stamped: number;
 }
 
-const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_LINUX_SLL2 = 276;
 const DEFAULT_START = '2015-08-16T10:00:00Z';
 
 const SEVERITY: Readonly<Record<string, FindingSeverity>> = {
@@ -111,6 +120,20 @@ function resolveCapture(sc: Scenario, b: BuiltWorld, at: CapturePoint): CaptureT
 
 /** Simulate `sc` and write the capture into `sink`. */
 export function synthesize(sc: Scenario, sink: ByteSink, opts: SynthOptions = {}): SynthResult {
+  if (opts.fast !== true) return run(sc, sink, opts, null);
+  // Fast synthesis: first a side run of a few unhurried connections gives templates for every
+  // real server it reaches, so the main run can stamp after its first FAST_WARM connections.
+  const store = new TemplateStore();
+  const servers = sc.hosts.filter((h) => h.role === 'real-server').length;
+  const side: Scenario = {
+    ...sc,
+    workload: { ...sc.workload, connections: Math.min(100, Math.max(FAST_WARM, 3 * servers + 1)), arrivals: 'fixed', intervalMs: 2000, longLived: 0 },
+  };
+  run(side, { write() {}, close() {} }, { ...opts, format: 'pcap', maxFrames: Infinity, onProgress: undefined }, { store, stamp: false });
+  return run(sc, sink, opts, { store, stamp: true });
+}
+
+function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store: TemplateStore; stamp: boolean } | null): SynthResult {
   const seed = opts.seed ?? 1;
   const b = buildWorld(sc, { seed, adjustRules: opts.adjustRules });
   const { world } = b;
@@ -148,26 +171,38 @@ export function synthesize(sc: Scenario, sink: ByteSink, opts: SynthOptions = {}
 
   const flows: Flow[] = [];
   const flowConn = new Map<Flow, Connection>();
+  // FULLNAT rewrites client addresses, ports and sequence numbers per connection: always in full.
+  const glue = fastRun !== null && b.director !== null && (b.director.opts.laddrs?.length ?? 0) === 0 ? b.director : null;
+  const count = { frames: 0 };
+  const maxFrames = opts.maxFrames ?? Infinity;
+  const batch = glue !== null && pcap !== null ? new PcapBatch(sink) : null;
+  const stamper = glue !== null && fastRun!.stamp ? new Stamper({
+    glue, startSec, startNs, pcap: batch, comments, maxFrames, count, onProgress: opts.onProgress,
+    writeNg: pcapng === null ? null : (data, sec, nsec, note) => pcapng!.writePacket(ifIndex, data, sec, nsec, note !== null ? { comment: note } : undefined),
+  }) : null;
+  const fast = glue === null ? null : new FastPath(b, glue, linkType, target.ifaces.some((i) => i.host.role === 'client'), fastRun!.store,
+    stamper === null ? null : { stamper, seed, flows, flowConn });
+  const recordings = fast?.recordings ?? new Map<Flow, Recording>();
   const findings = new Map<string, number[]>();
   const natRips = new Set<string>();
   const directorMacs = new Set<string>(b.directorHost?.ifaces.map((i) => i.mac) ?? []);
   if (b.director !== null) {
     for (const svc of b.director.ipvs.services) for (const d of svc.dests) if (d.forward === 'nat') natRips.add(`${parseIpv4(d.addr)}:${d.port}`);
-    b.director.onScheduled = (pkt, conn) => {
+    b.director.onScheduled = (pkt, conn, _svc, why) => {
       const f = pkt.flow;
       if (f === null) return;
       f.realServer = `${conn.daddr}:${conn.dport}`;
       f.virtual = `${conn.vaddr}:${conn.vport}`;
       flowConn.set(f, conn);
+      fast?.scheduled(f, why);
     };
   }
 
   const specs: LayerSpec[] = [];
   const out = new Uint8Array(MAX_FRAME);
-  let frames = 0;
-  const maxFrames = opts.maxFrames ?? Infinity;
   const record = (frame: Frame, from: Iface, capIface: Iface): void => {
-    frames++;
+    if (fast !== null && count.frames >= maxFrames) return;
+    const frames = ++count.frames;
     specs.length = 0;
     if (target.sll2) {
       const outgoing = from === capIface;
@@ -183,19 +218,28 @@ export function synthesize(sc: Scenario, sink: ByteSink, opts: SynthOptions = {}
     const nsec = t % SEC;
     const data = out.subarray(0, len);
     if (pcapng !== null) pcapng.writePacket(ifIndex, data, sec, nsec, comments ? { comment: frame.note } : undefined);
+    else if (batch !== null) batch.write(data, sec, nsec);
     else pcap!.writePacket(data, sec, nsec);
     const p = frame.ip;
+    let rec: Recording | undefined;
     if (p !== null) {
       const f = p.flow ?? p.inner?.flow ?? null;
       if (f !== null) {
         if (f.firstFrame === 0) f.firstFrame = frames;
         f.lastFrame = frames;
+        if (fast !== null && (rec = recordings.get(f)) !== undefined) rec.steps.push({ kind: 'frame', t: world.now, bytes: data.slice(), note: frame.note });
       }
       if (natRips.size > 0 && natRips.has(`${p.src}:${p.sport}`) && !directorMacs.has(frame.dst) && !directorMacs.has(frame.src)) {
         addFinding(findings, 'nat-reply-bypasses-director', frames);
+        if (rec !== undefined) rec.tainted = true;
       }
+    } else {
+      fast?.taintAll();
     }
-    if (frame.findings !== null) for (const c of frame.findings) addFinding(findings, c, frames);
+    if (frame.findings !== null) {
+      for (const c of frame.findings) addFinding(findings, c, frames);
+      if (rec !== undefined) rec.tainted = true;
+    }
     if (opts.onProgress !== undefined && (frames & 0xffff) === 0) opts.onProgress(frames);
   };
   for (const capIface of target.ifaces) {
@@ -209,15 +253,27 @@ export function synthesize(sc: Scenario, sink: ByteSink, opts: SynthOptions = {}
     }
   }
 
-  const lastStart = scheduleWorkload(sc, b, flows, () => frames >= maxFrames);
+  if (stamper !== null) world.beforeEvent = (t) => stamper.drain(t);
+  const lastStart = scheduleWorkload(sc, b, flows, () => count.frames >= maxFrames, fast);
   const tail = (sc.tailMs ?? 8000) * MS;
-  world.run(maxFrames === Infinity ? lastStart + tail : Infinity, () => frames >= maxFrames);
+  const until = maxFrames === Infinity ? lastStart + tail : Infinity;
+  world.run(until, () => count.frames >= maxFrames);
+  if (stamper !== null) {
+    world.beforeEvent = null;
+    stamper.drain(until + 1);
+  }
+  batch?.flush();
   if (pcapng !== null) pcapng.close();
   else pcap!.close();
 
   for (const [f, c] of flowConn) f.state = c.state;
-  const truth = buildTruth(sc, b, flows, findings, frames, opts.fileName ?? sc.name);
-  return { frames, truth, seconds: world.now / SEC };
+  const frames = count.frames;
+  // Built when asked for (a bulk run may have tens of thousands of connections); nothing changes after the run.
+  let truth: ClusterReport | null = null;
+  return {
+    frames, seconds: world.now / SEC, stamped: stamper?.started ?? 0,
+    get truth(): ClusterReport { return (truth ??= buildTruth(sc, b, flows, findings, frames, opts.fileName ?? sc.name)); },
+  };
 }
 
 function addFinding(map: Map<string, number[]>, code: string, frame: number): void {
@@ -231,7 +287,7 @@ function addFinding(map: Map<string, number[]>, code: string, frame: number): vo
  * scheduled one at a time, so a million-packet run holds one pending arrival, not all of them.
  * Returns the time of the last arrival (Infinity when the workload is open-ended).
  */
-function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () => boolean): number {
+function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () => boolean, fast: FastPath | null = null): number {
   const w = sc.workload;
   const world = b.world;
   const clientNames = w.clients ?? [...b.defs.values()].filter((d) => d.role === 'client').map((d) => d.name);
@@ -260,6 +316,15 @@ function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () =
     const stack = b.stacks.get(client.name)!;
     const rt = client.route(targetIp);
     if (rt === null) throw new ScenarioError(`client ${client.name} has no route to ${ta}`);
+    const pub = `${ta}:${svc.port}`;
+    let arrival: Arrival | null = null;
+    let lport: number | undefined;
+    if (fast !== null && !long) {
+      arrival = { client, stack, src: rt.src, iface: rt.iface, port: svc.port, virtual: dnatTo.get(pub) ?? pub };
+      const d = fast.decide(arrival);
+      if (d === 'stamped') return;
+      lport = d;
+    }
     const onDone = (): void => {};
     let app: TcpApp;
     if (svc.app === 'ssh') app = sshClient(onDone);
@@ -271,14 +336,14 @@ function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () =
         requestBytes: ports.some((p) => p.app === 'upload') ? 0 : w.requestBytes ?? 0, close: long ? 'server' : w.close ?? 'client', userAgent: w.userAgent ?? 'curl/7.29.0', onDone,
       });
     }
-    const s = stack.open(rt.src, targetIp, svc.port, null, app, `${ta}:${svc.port}`);
-    const pub = `${ta}:${svc.port}`;
+    const s = stack.open(rt.src, targetIp, svc.port, null, app, `${ta}:${svc.port}`, lport);
     const f: Flow = {
       id: flows.length + 1, protocol: 'tcp', client: `${formatIpv4(rt.src)}:${s.lport}`, virtual: dnatTo.get(pub) ?? pub,
       realServer: null, realServerName: null, firstFrame: 0, lastFrame: 0, state: 'NONE', serviceKey: null,
     };
     flows.push(f);
     s.flow = f;
+    if (arrival !== null) fast!.opened(arrival, f, s.lport);
     s.connect(`${client.name} opens a connection to ${pub} (SYN)`);
   };
 
@@ -325,6 +390,16 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
   }
   const services: ServiceReport[] = [];
   const seen = flows.filter((f) => f.firstFrame > 0);
+  // Flows by real server address, with their virtual address split once (a million-packet run has tens of thousands).
+  const byRip = new Map<string, Array<{ vip: string; port: number }>>();
+  for (const f of seen) {
+    if (f.realServer === null) continue;
+    const ip = f.realServer.split(':')[0]!;
+    let l = byRip.get(ip);
+    if (l === undefined) byRip.set(ip, (l = []));
+    const [vip = '', port = '0'] = f.virtual.split(':');
+    l.push({ vip, port: Number(port) });
+  }
   const glue = b.director;
   if (glue !== null) {
     for (const svc of glue.ipvs.services) {
@@ -344,7 +419,7 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
         persistence: svc.persistence === null ? null : { timeoutAtLeast: svc.persistence },
         realServers: svc.sortedDests().map((d) => ({
           ip: d.addr, port: d.port, mac: d.forward === 'tun' ? null : b.macOf.get(parseIpv4(d.addr)) ?? null, weight: d.weight,
-          connections: seen.filter((f) => f.realServer !== null && f.realServer.split(':')[0] === d.addr && belongs(f, svc.vip, svc.port, vip)).length,
+          connections: (byRip.get(d.addr) ?? []).filter((v) => belongs(v, svc.vip, svc.port, vip)).length,
           activeAtEnd: d.activeConns, inactiveAtEnd: d.inactConns,
         })),
       });
@@ -360,8 +435,7 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
   return { capture: { files: [file], frames }, hosts, services, connections, findings: list };
 }
 
-function belongs(f: Flow, svcVip: string, svcPort: number, vip: string): boolean {
-  const [fv = '', fp = '0'] = f.virtual.split(':');
-  if (svcVip === '0.0.0.0' || svcPort === 0) return fv === vip;
-  return fv === svcVip && Number(fp) === svcPort;
+function belongs(v: { vip: string; port: number }, svcVip: string, svcPort: number, vip: string): boolean {
+  if (svcVip === '0.0.0.0' || svcPort === 0) return v.vip === vip;
+  return v.vip === svcVip && v.port === svcPort;
 }

@@ -276,7 +276,10 @@ export class TcpStack {
   private count = 0;
   readonly listeners = new Map<number, Listener>();
   private nextPort: number;
-  private readonly tsOffset: number;
+  /** The host's TCP timestamp clock at time 0 (tsval = tsOffset + ms). */
+  readonly tsOffset: number;
+  /** Fast synthesis: told when a socket leaves the table (its connection's frames are all sent). */
+  onRemove: ((s: Sock) => void) | null = null;
 
   readonly host: Host;
 
@@ -308,8 +311,9 @@ export class TcpStack {
     this.count++;
   }
 
-  open(lip: number, rip: number, rport: number, flow: Flow | null, app: TcpApp, label: string): Sock {
-    const s = new Sock(this, lip, this.ephemeralPort(), rip, rport, flow);
+  /** `lport`: a port already taken from ephemeralPort() (fast synthesis hands a connection over). */
+  open(lip: number, rip: number, rport: number, flow: Flow | null, app: TcpApp, label: string, lport = this.ephemeralPort()): Sock {
+    const s = new Sock(this, lip, lport, rip, rport, flow);
     s.app = app;
     s.label = label;
     this.add(s);
@@ -322,6 +326,7 @@ export class TcpStack {
       m.delete(s.rip * 65536 + s.rport);
       this.count--;
       if (m.size === 0) this.socks.delete(s.lport);
+      this.onRemove?.(s);
     }
   }
 
