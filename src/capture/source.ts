@@ -7,6 +7,7 @@
  * replaced: read `buf`/`view` again.
  */
 import { readSync } from 'node:fs';
+import { checksumBuffer } from '../wire/checksum-wasm.js';
 import { CaptureFormatError } from './errors.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -39,7 +40,8 @@ export class ChunkSource {
   /** `file` names the input in read-error messages. */
   static fromFd(file: string, fd: number, chunkSize: number = DEFAULT_CHUNK_SIZE): ChunkSource {
     const size = Math.max(16, Math.floor(chunkSize));
-    return new ChunkSource(file, fd, new Uint8Array(size), 0, size);
+    // Inside a WebAssembly.Memory, so the decoder's checksums run as SIMD over the frames in place.
+    return new ChunkSource(file, fd, checksumBuffer(size), 0, size);
   }
 
   static fromBytes(file: string, bytes: Uint8Array): ChunkSource {
@@ -71,7 +73,8 @@ export class ChunkSource {
     }
     if (n > this.buf.length) {
       // Grow to a whole number of chunks, so small test chunk sizes still split records at odd places.
-      const grown = new Uint8Array(Math.ceil(n / this.chunkSize) * this.chunkSize);
+      // A new Memory rather than memory.grow(), which would detach the buffer under live views.
+      const grown = checksumBuffer(Math.ceil(n / this.chunkSize) * this.chunkSize);
       grown.set(this.buf.subarray(0, this.end));
       this.buf = grown;
       this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);

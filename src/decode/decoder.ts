@@ -5,7 +5,7 @@
  * Never throws on bad bytes: every problem becomes a typed DecodeIssue on the frame, and the
  * layers decoded before it are kept. The hot path allocates only the records themselves.
  */
-import { sum16, pseudoHeaderSum } from '../wire/checksum.js';
+import { fold16, sum16, sum16Pair, pseudoHeaderSum } from '../wire/checksum.js';
 import { ArpView, ARP_FIXED_LEN } from '../wire/arp.js';
 import { EthernetView, ETHERNET_HEADER_LEN, ETHERTYPE, VlanView, VLAN_TAG_LEN, isVlanTpid, ethertypeName } from '../wire/ethernet.js';
 import { GreView } from '../wire/gre.js';
@@ -49,9 +49,21 @@ export class FrameDecoder {
   /** Where the frame ended on the wire (end + the bytes the snapshot length cut off), bounded by enclosing headers. */
   private wireEnd = 0;
   private snapCut = false;
-  private layers: LayerRecord[] = [];
+  /**
+   * Layers of the current frame, reused across frames: the frame gets an exact-size copy, so a
+   * frame kept by later stages holds three slots rather than the seventeen a pushed array grows to.
+   */
+  private readonly layers: LayerRecord[] = [];
+  private layerCount = 0;
   private issues: DecodeIssue[] | null = null;
   private tcpAt = 0;
+  /**
+   * The big-endian sum of the TCP segment at segmentAt (segmentLen bytes), summed by ipv4Layer
+   * together with the IPv4 header; -1 when none is waiting for tcpLayer.
+   */
+  private segmentAt = -1;
+  private segmentLen = 0;
+  private segmentSum = 0;
   /** Bound once: a closure per TCP frame would be an allocation in the hot path. */
   private readonly onBadOption = (offsetInHeader: number, message: string): void => {
     this.issue('tcp', 'bad-option', this.rel(this.tcpAt) + offsetInHeader, message);
@@ -74,8 +86,9 @@ export class FrameDecoder {
     this.end = off + caplen;
     this.wireEnd = off + Math.max(caplen, len);
     this.snapCut = caplen < len;
-    const layers: LayerRecord[] = (this.layers = []);
+    this.layerCount = 0;
     this.issues = null;
+    this.segmentAt = -1;
 
     switch (linkType) {
       case LINKTYPE.ETHERNET: this.ethernet(off); break;
@@ -88,6 +101,7 @@ export class FrameDecoder {
         this.issue('frame', 'unsupported-link-type', 0, `link type ${linkTypeName(linkType)} (${linkType}) is not decoded`);
     }
 
+    const layers = exactCopy(this.layers, this.layerCount);
     const frame: DecodedFrame = comment === null
       ? { n, tsSec, tsNsec, caplen, len, iface, linkType, layers, issues: this.issues ?? NO_ISSUES }
       : { n, tsSec, tsNsec, caplen, len, iface, linkType, layers, issues: this.issues ?? NO_ISSUES, comment };
@@ -97,6 +111,10 @@ export class FrameDecoder {
   /** Convenience for tests and small tools: a whole frame in its own array. */
   decodeBytes(bytes: Uint8Array, linkType: number = LINKTYPE.ETHERNET, n = 1): DecodedFrame {
     return this.decode(bytes, 0, bytes.length, linkType, n, 0, 0, bytes.length, 0, null);
+  }
+
+  private add(rec: LayerRecord): void {
+    this.layers[this.layerCount++] = rec;
   }
 
   private issue(layer: LayerType | 'frame', code: DecodeIssueCode, at: number, message: string): void {
@@ -118,7 +136,7 @@ export class FrameDecoder {
       this.issue('eth', 'truncated', this.rel(at), this.cutMessage('Ethernet header', ETHERNET_HEADER_LEN, this.end - at));
       return;
     }
-    this.layers.push(v.toRecord(this.rel(at)));
+    this.add(v.toRecord(this.rel(at)));
     this.etherPayload(v.ethertype, at + ETHERNET_HEADER_LEN, 0);
   }
 
@@ -129,7 +147,7 @@ export class FrameDecoder {
         this.issue('vlan', 'truncated', this.rel(at), this.cutMessage('VLAN tag', VLAN_TAG_LEN, this.end - at));
         return;
       }
-      this.layers.push(v.toRecord(this.rel(at)));
+      this.add(v.toRecord(this.rel(at)));
       if (vlanDepth >= MAX_TUNNEL_DEPTH) {
         this.issue('vlan', 'malformed', this.rel(at), `more than ${MAX_TUNNEL_DEPTH} stacked VLAN tags`);
         return;
@@ -166,7 +184,7 @@ export class FrameDecoder {
         this.issue('sll2', 'truncated', this.rel(at), this.cutMessage('SLL2 header', SLL2_HEADER_LEN, this.end - at));
         return;
       }
-      this.layers.push(v.toRecord(this.rel(at)));
+      this.add(v.toRecord(this.rel(at)));
       protocol = v.protocol; hatype = v.hardwareType; next = at + SLL2_HEADER_LEN;
     } else {
       const v = this.sll.reset(this.buf, at, this.end - at);
@@ -174,7 +192,7 @@ export class FrameDecoder {
         this.issue('sll', 'truncated', this.rel(at), this.cutMessage('SLL header', SLL_HEADER_LEN, this.end - at));
         return;
       }
-      this.layers.push(v.toRecord(this.rel(at)));
+      this.add(v.toRecord(this.rel(at)));
       protocol = v.protocol; hatype = v.hardwareType; next = at + SLL_HEADER_LEN;
     }
     // The protocol field is an EtherType except for a few ARPHRD-specific pseudo-values (< 0x600).
@@ -194,7 +212,7 @@ export class FrameDecoder {
         `ARP for hardware type ${v.hardwareType} / protocol ${ethertypeName(v.protocolType)} (hlen ${v.hardwareLen}, plen ${v.protocolLen}) is not decoded`);
       return;
     }
-    this.layers.push(v.toRecord(this.rel(at)));
+    this.add(v.toRecord(this.rel(at)));
   }
 
   private ipv4Layer(at: number, depth: number): void {
@@ -204,9 +222,26 @@ export class FrameDecoder {
       this.issue('ipv4', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
       return;
     }
-    const rec = v.toRecord(this.rel(at), depth > 0);
-    if (!this.verify) (rec as { checksumOk: boolean | null }).checksumOk = null;
-    this.layers.push(rec);
+    this.segmentAt = -1;
+    let checksumOk: boolean | null = null;
+    if (this.verify) {
+      const b = this.buf;
+      const hl = v.headerLen;
+      const total = v.totalLen;
+      // A whole, unfragmented TCP packet (the bulk of any capture): its header and segment are
+      // summed in one call, and tcpLayer takes the segment's sum from here.
+      if (b[at + 9] === IP_PROTO.TCP && total >= hl && total <= this.end - at && (((b[at + 6]! << 8) | b[at + 7]!) & 0x3fff) === 0) {
+        const pair = sum16Pair(b, at, hl, at + hl, total - hl);
+        checksumOk = (pair & 0xffff) === 0xffff;
+        this.segmentAt = at + hl;
+        this.segmentLen = total - hl;
+        this.segmentSum = pair >>> 16;
+      } else {
+        checksumOk = sum16(b, at, hl) === 0xffff;
+      }
+    }
+    const rec = v.record(this.rel(at), depth > 0, checksumOk);
+    this.add(rec);
     if (this.verify && rec.checksumOk === false) {
       this.issue('ipv4', 'bad-checksum', this.rel(at) + 10, `IPv4 header checksum 0x${hex4(rec.checksum)} is wrong`);
     }
@@ -281,7 +316,7 @@ export class FrameDecoder {
       this.issue('ipv6', bad[0], this.rel(at), bad[1]);
       return;
     }
-    this.layers.push(v.toRecord(this.rel(at)));
+    this.add(v.toRecord(this.rel(at)));
     const pay = at + IPV6_HEADER_LEN;
     const ipEnd = Math.min(this.end, pay + v.payloadLen);
     // As for IPv4: a payload length beyond the frame's wire length is a lie, not a snaplen cut.
@@ -308,7 +343,7 @@ export class FrameDecoder {
       this.issue('gre', 'truncated', this.rel(at), bad);
       return;
     }
-    this.layers.push(v.toRecord(this.rel(at)));
+    this.add(v.toRecord(this.rel(at)));
     if (depth >= MAX_TUNNEL_DEPTH) return;
     const inner = at + v.headerLen;
     if (v.protocol === ETHERTYPE.IPV4) this.ipv4InnerLayer(inner, end, depth + 1);
@@ -333,10 +368,13 @@ export class FrameDecoder {
     let checksumOk: boolean | null = null;
     if (this.verify && complete && ipAt >= 0) {
       const initial = pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.TCP, segmentLen);
-      checksumOk = sum16(this.buf, at, segmentLen, initial) === 0xffff;
+      const sum = at === this.segmentAt && segmentLen === this.segmentLen
+        ? fold16(initial + this.segmentSum)
+        : sum16(this.buf, at, segmentLen, initial);
+      checksumOk = sum === 0xffff;
     }
     const rec = v.toRecord(this.rel(at), options, payloadLength, checksumOk);
-    this.layers.push(rec);
+    this.add(rec);
     if (checksumOk === false) this.transportChecksumIssue('tcp', at + 16, rec.checksum, ipAt, IP_PROTO.TCP, segmentLen);
   }
 
@@ -354,7 +392,7 @@ export class FrameDecoder {
       const initial = pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.UDP, ulen);
       checksumOk = sum16(this.buf, at, ulen, initial) === 0xffff;
     }
-    this.layers.push(v.toRecord(this.rel(at), Math.max(0, ulen - UDP_HEADER_LEN), checksumOk));
+    this.add(v.toRecord(this.rel(at), Math.max(0, ulen - UDP_HEADER_LEN), checksumOk));
     if (checksumOk === false) this.transportChecksumIssue('udp', at + 6, v.checksum, ipAt, IP_PROTO.UDP, ulen);
   }
 
@@ -384,8 +422,21 @@ export class FrameDecoder {
       return;
     }
     const checksumOk = this.verify && complete ? sum16(this.buf, at, ipEnd - at) === 0xffff : null;
-    this.layers.push(v.toRecord(this.rel(at), checksumOk));
+    this.add(v.toRecord(this.rel(at), checksumOk));
     if (checksumOk === false) this.issue('icmp', 'bad-checksum', this.rel(at) + 2, `ICMP checksum 0x${hex4(v.checksum)} is wrong`);
+  }
+}
+
+/** The first n items of `from` as a new array, by literal for the usual frame depths. */
+function exactCopy<T>(from: readonly T[], n: number): T[] {
+  switch (n) {
+    case 0: return [];
+    case 1: return [from[0]!];
+    case 2: return [from[0]!, from[1]!];
+    case 3: return [from[0]!, from[1]!, from[2]!];
+    case 4: return [from[0]!, from[1]!, from[2]!, from[3]!];
+    case 5: return [from[0]!, from[1]!, from[2]!, from[3]!, from[4]!];
+    default: return from.slice(0, n);
   }
 }
 

@@ -22,21 +22,30 @@ export function formatIpv4At(buf: Uint8Array, off: number): Ipv4Addr {
 }
 
 /**
- * Direct-mapped front caches (one probe, no hashing of a boxed key) before the Maps: the
- * decoder formats three to five addresses per frame, and a Map lookup each was a tenth of its
- * time. Keys are stored as doubles so -1 can mark an empty slot.
+ * Small array caches (a probe or two, no hashing of a boxed key) before the Maps: the decoder
+ * formats three to five addresses per frame, and a Map lookup each was a tenth of its time. Keys
+ * are stored as doubles so -1 can mark an empty slot. Slots come from a multiplicative
+ * (Fibonacci) hash: clients of one /24 differ only in the low byte, and an XOR of shifted halves
+ * sent whole /24s of different networks onto the same 256 slots. IPv4 addresses are many (every
+ * client), so their cache is two-way: a pair of clients sharing a slot would otherwise evict
+ * each other on every frame.
  */
-const SLOTS = 1 << 12;
-const ipv4SlotKey = new Float64Array(SLOTS).fill(-1);
-const ipv4SlotText: string[] = new Array<string>(SLOTS).fill('');
+const SLOT_BITS = 12;
+const SLOTS = 1 << SLOT_BITS;
+/** Way 0 of set k is slot 2k (the newer entry), way 1 is 2k + 1. */
+const ipv4SlotKey = new Float64Array(2 * SLOTS).fill(-1);
+const ipv4SlotText: string[] = new Array<string>(2 * SLOTS).fill('');
 const macSlotKey = new Float64Array(SLOTS).fill(-1);
 const macSlotText: string[] = new Array<string>(SLOTS).fill('');
 
 /** A 32-bit address value as dotted text. */
 export function formatIpv4(v: number): Ipv4Addr {
-  const slot = (v ^ (v >>> 12) ^ (v >>> 24)) & (SLOTS - 1);
+  const slot = (Math.imul(v, 0x9e3779b1) >>> (32 - SLOT_BITS)) << 1;
   if (ipv4SlotKey[slot] === v) return ipv4SlotText[slot]!;
+  if (ipv4SlotKey[slot + 1] === v) return ipv4SlotText[slot + 1]!;
   const text = formatIpv4Slow(v);
+  ipv4SlotKey[slot + 1] = ipv4SlotKey[slot]!;
+  ipv4SlotText[slot + 1] = ipv4SlotText[slot]!;
   ipv4SlotKey[slot] = v;
   ipv4SlotText[slot] = text;
   return text;
@@ -88,7 +97,7 @@ export function formatMacAt(buf: Uint8Array, off: number): MacAddr {
   const hi = (buf[off]! << 8) | buf[off + 1]!;
   const lo = ((buf[off + 2]! << 24) | (buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!) >>> 0;
   const key = hi * 0x100000000 + lo;
-  const slot = (lo ^ (lo >>> 12) ^ (lo >>> 24) ^ hi) & (SLOTS - 1);
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - SLOT_BITS);
   if (macSlotKey[slot] === key) return macSlotText[slot]!;
   let s = macText.get(key);
   if (s === undefined) {

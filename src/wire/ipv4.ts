@@ -76,13 +76,24 @@ export class Ipv4View {
   get dstOffset(): number { return this.off + field.DST; }
   verifyChecksum(): boolean { return sum16(this.buf, this.off, this.headerLen) === 0xffff; }
 
-  toRecord(frameOffset: number, inner: boolean): Ipv4Record {
-    const hl = this.headerLen;
+  /** `verify` false leaves checksumOk null (the decoder's --no-checksum) without summing. */
+  toRecord(frameOffset: number, inner: boolean, verify = true): Ipv4Record {
+    return this.record(frameOffset, inner, verify ? this.verifyChecksum() : null);
+  }
+
+  /** The record with a checksum verdict the caller worked out (the decoder sums header and segment at once). */
+  record(frameOffset: number, inner: boolean, checksumOk: boolean | null): Ipv4Record {
+    // Fields read straight from the bytes: the getters each re-read buf and off.
+    const b = this.buf, o = this.off;
+    const hl = (b[o]! & 0x0f) * 4;
+    const flagsOffset = (b[o + field.FLG_OFF]! << 8) | b[o + field.FLG_OFF + 1]!;
     return {
-      type: 'ipv4', src: this.srcAddr, dst: this.dstAddr, proto: this.protocol, ttl: this.ttl, id: this.ident,
-      tos: this.tos, headerLength: hl, totalLength: this.totalLen, df: this.dontFrag, mf: this.moreFrags,
-      fragOffset: this.fragOffset, checksum: this.checksum, checksumOk: this.verifyChecksum(),
-      options: hl > IPV4_HEADER_LEN ? hexOf(this.buf, this.off + IPV4_HEADER_LEN, hl - IPV4_HEADER_LEN) : '',
+      type: 'ipv4', src: formatIpv4At(b, o + field.SRC), dst: formatIpv4At(b, o + field.DST), proto: b[o + field.PROTOCOL]!,
+      ttl: b[o + field.TTL]!, id: (b[o + field.IDENT]! << 8) | b[o + field.IDENT + 1]!,
+      tos: b[o + field.TOS]!, headerLength: hl, totalLength: (b[o + field.LENGTH]! << 8) | b[o + field.LENGTH + 1]!,
+      df: (flagsOffset & 0x4000) !== 0, mf: (flagsOffset & 0x2000) !== 0, fragOffset: (flagsOffset & 0x1fff) * 8,
+      checksum: (b[o + field.CHECKSUM]! << 8) | b[o + field.CHECKSUM + 1]!, checksumOk,
+      options: hl > IPV4_HEADER_LEN ? hexOf(b, o + IPV4_HEADER_LEN, hl - IPV4_HEADER_LEN) : '',
       inner, offset: frameOffset,
     };
   }

@@ -49,6 +49,8 @@ export class TcpView {
   buf: Uint8Array = new Uint8Array(0);
   off = 0;
   len = 0;
+  /** Options of the current header, reused: options() returns an exact-size copy. */
+  private readonly scratch: TcpOption[] = [];
 
   reset(buf: Uint8Array, off: number, len: number): this {
     this.buf = buf; this.off = off; this.len = len;
@@ -83,13 +85,19 @@ export class TcpView {
     const hl = this.headerLen;
     if (hl <= TCP_HEADER_LEN) return NO_OPTIONS;
     const b = this.buf;
-    const end = this.off + hl;
-    const out: TcpOption[] = [];
+    const o = this.off;
+    // What Linux puts on every segment after the handshake: NOP, NOP, timestamps (RFC 7323 appendix A).
+    if (hl === TCP_HEADER_LEN + 12 && b[o + 20] === 1 && b[o + 21] === 1 && b[o + 22] === 8 && b[o + 23] === 10) {
+      return [NOP, NOP, { kind: 'ts', tsval: readU32(b, o + 24), tsecr: readU32(b, o + 28) }];
+    }
+    const end = o + hl;
+    const out = this.scratch;
+    let n = 0;
     let i = this.off + TCP_HEADER_LEN;
     while (i < end) {
       const kind = b[i]!;
-      if (kind === TCP_OPTION_KIND.EOL) { out.push(EOL); break; }
-      if (kind === TCP_OPTION_KIND.NOP) { out.push(NOP); i++; continue; }
+      if (kind === TCP_OPTION_KIND.EOL) { out[n++] = EOL; break; }
+      if (kind === TCP_OPTION_KIND.NOP) { out[n++] = NOP; i++; continue; }
       if (i + 1 >= end) { onBad(i - this.off, `TCP option kind ${kind} has no length byte`); break; }
       const olen = b[i + 1]!;
       if (olen < 2 || i + olen > end) { onBad(i - this.off, `TCP option kind ${kind} length ${olen} runs past the header`); break; }
@@ -97,26 +105,26 @@ export class TcpView {
       const dlen = olen - 2;
       switch (kind) {
         case TCP_OPTION_KIND.MSS:
-          out.push(dlen === 2 ? { kind: 'mss', value: (b[d]! << 8) | b[d + 1]! } : bad(kind, b, d, dlen, i - this.off, onBad));
+          out[n++] = dlen === 2 ? { kind: 'mss', value: (b[d]! << 8) | b[d + 1]! } : bad(kind, b, d, dlen, i - this.off, onBad);
           break;
         case TCP_OPTION_KIND.WSCALE:
-          out.push(dlen === 1 ? { kind: 'wscale', value: b[d]! } : bad(kind, b, d, dlen, i - this.off, onBad));
+          out[n++] = dlen === 1 ? { kind: 'wscale', value: b[d]! } : bad(kind, b, d, dlen, i - this.off, onBad);
           break;
         case TCP_OPTION_KIND.SACK_PERMITTED:
-          out.push(dlen === 0 ? SACK_OK : bad(kind, b, d, dlen, i - this.off, onBad));
+          out[n++] = dlen === 0 ? SACK_OK : bad(kind, b, d, dlen, i - this.off, onBad);
           break;
         case TCP_OPTION_KIND.SACK: {
-          if (dlen % 8 !== 0) { out.push(bad(kind, b, d, dlen, i - this.off, onBad)); break; }
+          if (dlen % 8 !== 0) { out[n++] = bad(kind, b, d, dlen, i - this.off, onBad); break; }
           const blocks: (readonly [number, number])[] = [];
           for (let k = 0; k < dlen; k += 8) blocks.push([readU32(b, d + k), readU32(b, d + k + 4)]);
-          out.push({ kind: 'sack', blocks });
+          out[n++] = { kind: 'sack', blocks };
           break;
         }
         case TCP_OPTION_KIND.TIMESTAMP:
-          out.push(dlen === 8 ? { kind: 'ts', tsval: readU32(b, d), tsecr: readU32(b, d + 4) } : bad(kind, b, d, dlen, i - this.off, onBad));
+          out[n++] = dlen === 8 ? { kind: 'ts', tsval: readU32(b, d), tsecr: readU32(b, d + 4) } : bad(kind, b, d, dlen, i - this.off, onBad);
           break;
         case TCP_OPTION_KIND.TFO:
-          out.push({ kind: 'tfo', cookie: hexOf(b, d, dlen) });
+          out[n++] = { kind: 'tfo', cookie: hexOf(b, d, dlen) };
           break;
         case TCP_OPTION_KIND.TOA: {
           // Kind 254 is also RFC 6994's shared experimental option, tagged by a 16-bit ExID: Linux
@@ -124,26 +132,43 @@ export class TcpView {
           // AccECN drafts use 0xACC0/0xACC1. A TFO with a 4-byte cookie is 8 bytes long too, so
           // the ExID must be checked before the bytes are read as a client port and address.
           const exid = dlen >= 2 ? (b[d]! << 8) | b[d + 1]! : -1;
-          if (exid === EXID_TFO) out.push({ kind: 'tfo', cookie: hexOf(b, d + 2, dlen - 2) });
-          else if (dlen === 6 && exid !== EXID_ACCECN0 && exid !== EXID_ACCECN1) out.push({ kind: 'toa', port: exid, addr: formatIpv4At(b, d + 2) });
-          else out.push({ kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
+          if (exid === EXID_TFO) out[n++] = { kind: 'tfo', cookie: hexOf(b, d + 2, dlen - 2) };
+          else if (dlen === 6 && exid !== EXID_ACCECN0 && exid !== EXID_ACCECN1) out[n++] = { kind: 'toa', port: exid, addr: formatIpv4At(b, d + 2) };
+          else out[n++] = { kind: 'unknown', code: kind, data: hexOf(b, d, dlen) };
           break;
         }
         default:
-          out.push({ kind: 'unknown', code: kind, data: hexOf(b, d, dlen) });
+          out[n++] = { kind: 'unknown', code: kind, data: hexOf(b, d, dlen) };
       }
       i += olen;
     }
-    return out;
+    return exactCopy(out, n);
   }
 
   toRecord(frameOffset: number, options: readonly TcpOption[], payloadLength: number, checksumOk: boolean | null): TcpRecord {
-    const bits = this.flagBits;
+    // Fields read straight from the bytes: the getters each re-read buf and off.
+    const b = this.buf, o = this.off;
+    const bits = ((b[o + field.FLAGS]! & 1) << 8) | b[o + field.FLAGS + 1]!;
     return {
-      type: 'tcp', srcPort: this.srcPort, dstPort: this.dstPort, seq: this.seqNumber, ack: this.ackNumber,
-      flags: FLAG_TEXT[bits & 0xff]!, flagBits: bits, window: this.windowLen, checksum: this.checksum, checksumOk,
-      urgentPointer: this.urgentPointer, headerLength: this.headerLen, options, payloadLength, offset: frameOffset,
+      type: 'tcp', srcPort: (b[o]! << 8) | b[o + 1]!, dstPort: (b[o + 2]! << 8) | b[o + 3]!,
+      seq: readU32(b, o + field.SEQ), ack: readU32(b, o + field.ACK),
+      flags: FLAG_TEXT[bits & 0xff]!, flagBits: bits, window: (b[o + field.WINDOW]! << 8) | b[o + field.WINDOW + 1]!,
+      checksum: (b[o + field.CHECKSUM]! << 8) | b[o + field.CHECKSUM + 1]!, checksumOk,
+      urgentPointer: (b[o + field.URGENT]! << 8) | b[o + field.URGENT + 1]!, headerLength: (b[o + field.FLAGS]! >>> 4) * 4,
+      options, payloadLength, offset: frameOffset,
     };
+  }
+}
+
+/** The first n options as a new array, by literal for the usual counts (3: nop nop ts; 5: a SYN's). */
+function exactCopy(from: readonly TcpOption[], n: number): TcpOption[] {
+  switch (n) {
+    case 1: return [from[0]!];
+    case 2: return [from[0]!, from[1]!];
+    case 3: return [from[0]!, from[1]!, from[2]!];
+    case 4: return [from[0]!, from[1]!, from[2]!, from[3]!];
+    case 5: return [from[0]!, from[1]!, from[2]!, from[3]!, from[4]!];
+    default: return from.slice(0, n);
   }
 }
 

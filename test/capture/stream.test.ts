@@ -93,7 +93,7 @@ describe('standard input', () => {
   it("'-' reads a capture piped into the process", () => {
     const path = '/work/shared/conformance/wireshark/many_interfaces-1.pcapng';
     const script = `
-      import { CaptureReader } from ${JSON.stringify(join(js, 'index.js'))};
+      import { CaptureReader } from ${JSON.stringify(join(js, 'capture/index.js'))};
       const r = CaptureReader.open('-', { chunkSize: 1000 });
       let n = 0, bytes = 0, last = '';
       while (r.next()) { n++; bytes += r.caplen; last = r.tsSec + '.' + r.tsNsec + ' if' + r.iface; }
@@ -113,7 +113,7 @@ describe('standard input', () => {
 
   it("fileSink('-') writes a capture to standard output", () => {
     const script = `
-      import { PcapWriter, fileSink } from ${JSON.stringify(join(js, 'index.js'))};
+      import { PcapWriter, fileSink } from ${JSON.stringify(join(js, 'capture/index.js'))};
       const w = new PcapWriter(fileSink('-'), { linkType: 1 });
       for (let i = 0; i < 1000; i++) w.writePacket(new Uint8Array(1000).fill(i & 0xff), i, 0);
       w.close();
