@@ -6,6 +6,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
+import { tcpOptionLength } from '../wire/tcp.js';
 import type { DecodedFrame, LayerRecord, TcpOption } from '../wire/records.js';
 
 export interface DetailField {
@@ -87,7 +88,7 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
       ];
       let at = o + 20;
       for (const opt of l.options) {
-        const len = optionLength(opt);
+        const len = tcpOptionLength(opt);
         fields.push(f('option', formatOption(opt), at, len));
         at += len;
       }
@@ -111,20 +112,6 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
       return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
     case 'gre':
       return { title: 'GRE', fields: [f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1), f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)])] };
-  }
-}
-
-function optionLength(o: TcpOption): number {
-  switch (o.kind) {
-    case 'eol': case 'nop': return 1;
-    case 'mss': return 4;
-    case 'wscale': return 3;
-    case 'sackOk': return 2;
-    case 'sack': return 2 + 8 * o.blocks.length;
-    case 'ts': return 10;
-    case 'tfo': return 2 + o.cookie.length / 2;
-    case 'toa': return 8;
-    case 'unknown': return 2 + o.data.length / 2;
   }
 }
 

@@ -1,37 +1,37 @@
-/** The discrete-event queue: a binary min-heap on (time, insertion order), so equal times keep FIFO order. */
-export interface SimEvent {
-  readonly t: number;
-  readonly seq: number;
-  readonly run: () => void;
-}
+/**
+ * A binary min-heap over an ordering the caller gives, shared by the event queue and the
+ * connection table's expiry timers.
+ */
+export class MinHeap<T> {
+  private readonly items: T[] = [];
+  private readonly before: (x: T, y: T) => boolean;
 
-export class EventQueue {
-  private readonly items: SimEvent[] = [];
-  private seq = 0;
+  constructor(before: (x: T, y: T) => boolean) {
+    this.before = before;
+  }
 
   get size(): number {
     return this.items.length;
   }
 
-  push(t: number, run: () => void): void {
-    const e: SimEvent = { t, seq: this.seq++, run };
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(e: T): void {
     const a = this.items;
     a.push(e);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(e, a[p]!)) break;
+      if (!this.before(e, a[p]!)) break;
       a[i] = a[p]!;
       i = p;
     }
     a[i] = e;
   }
 
-  peekTime(): number {
-    return this.items.length > 0 ? this.items[0]!.t : Infinity;
-  }
-
-  pop(): SimEvent | undefined {
+  pop(): T | undefined {
     const a = this.items;
     const top = a[0];
     const last = a.pop();
@@ -42,8 +42,8 @@ export class EventQueue {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && before(a[r]!, a[l]!) ? r : l;
-      if (!before(a[c]!, last)) break;
+      const c = r < n && this.before(a[r]!, a[l]!) ? r : l;
+      if (!this.before(a[c]!, last)) break;
       a[i] = a[c]!;
       i = c;
     }
@@ -52,6 +52,30 @@ export class EventQueue {
   }
 }
 
-function before(x: SimEvent, y: SimEvent): boolean {
-  return x.t < y.t || (x.t === y.t && x.seq < y.seq);
+/** The discrete-event queue: ordered on (time, insertion order), so equal times keep FIFO order. */
+export interface SimEvent {
+  readonly t: number;
+  readonly seq: number;
+  readonly run: () => void;
+}
+
+export class EventQueue {
+  private readonly heap = new MinHeap<SimEvent>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq));
+  private seq = 0;
+
+  get size(): number {
+    return this.heap.size;
+  }
+
+  push(t: number, run: () => void): void {
+    this.heap.push({ t, seq: this.seq++, run });
+  }
+
+  peekTime(): number {
+    return this.heap.peek()?.t ?? Infinity;
+  }
+
+  pop(): SimEvent | undefined {
+    return this.heap.pop();
+  }
 }

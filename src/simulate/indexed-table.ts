@@ -6,6 +6,7 @@
  */
 import { ConnectionTable, TEMPLATE_RECHECK, type Connection, type ConnProtocol, type Direction, type ExpiredEntry, type NewConnectionParams, type Transition } from '../ipvs/connection-table.js';
 import type { TcpFlags } from '../ipvs/tcp-states.js';
+import { MinHeap } from './heap.js';
 
 interface Timer {
   readonly at: number;
@@ -23,7 +24,7 @@ export class IndexedConnectionTable extends ConnectionTable {
   private readonly addrIndex = new Map<string, number>();
   private readonly byTemplate = new Map<string, Connection>();
   private readonly live = new Set<Connection>();
-  private readonly timers: Timer[] = [];
+  private readonly timers = new MinHeap<Timer>(earlier);
   /** The time each entry's one live heap timer fires; later re-arms are found when it fires. */
   private readonly armed = new Map<number, number>();
 
@@ -70,9 +71,9 @@ export class IndexedConnectionTable extends ConnectionTable {
   override expire(now: number): ExpiredEntry[] {
     const out: ExpiredEntry[] = [];
     for (;;) {
-      const top = this.timers[0];
+      const top = this.timers.peek();
       if (top === undefined || top.at > now) return out;
-      this.popTimer();
+      this.timers.pop();
       const c = top.conn;
       if (!this.live.has(c) || this.armed.get(c.id) !== top.at) continue;
       this.armed.delete(c.id);
@@ -140,35 +141,7 @@ export class IndexedConnectionTable extends ConnectionTable {
     const cur = this.armed.get(c.id);
     if (cur !== undefined && cur <= c.expires) return;
     this.armed.set(c.id, c.expires);
-    const t: Timer = { at: c.expires, conn: c };
-    const a = this.timers;
-    a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!earlier(t, a[p]!)) break;
-      a[i] = a[p]!;
-      i = p;
-    }
-    a[i] = t;
-  }
-
-  private popTimer(): void {
-    const a = this.timers;
-    const last = a.pop();
-    if (last === undefined || a.length === 0) return;
-    let i = 0;
-    const n = a.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && earlier(a[r]!, a[l]!) ? r : l;
-      if (!earlier(a[c]!, last)) break;
-      a[i] = a[c]!;
-      i = c;
-    }
-    a[i] = last;
+    this.timers.push({ at: c.expires, conn: c });
   }
 }
 

@@ -5,6 +5,7 @@
 import type { LayerSpec } from '../wire/emit.js';
 import type { TcpOption } from '../wire/records.js';
 import { formatIpv4 } from '../wire/address.js';
+import { tcpOptionsLength } from '../wire/tcp.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
@@ -73,22 +74,7 @@ export function clonePacket(p: Packet): Packet {
 }
 
 function tcpOptionsBytes(opts: readonly TcpOption[] | null): number {
-  if (opts === null) return 0;
-  let n = 0;
-  for (const o of opts) {
-    switch (o.kind) {
-      case 'eol': case 'nop': n += 1; break;
-      case 'mss': n += 4; break;
-      case 'wscale': n += 3; break;
-      case 'sackOk': n += 2; break;
-      case 'sack': n += 2 + 8 * o.blocks.length; break;
-      case 'ts': n += 10; break;
-      case 'toa': n += 8; break;
-      case 'tfo': n += 2 + (o.cookie.length >> 1); break;
-      case 'unknown': n += 2 + (o.data.length >> 1); break;
-    }
-  }
-  return (n + 3) & ~3;
+  return (tcpOptionsLength(opts) + 3) & ~3;
 }
 
 /** Total length of the IP datagram. */

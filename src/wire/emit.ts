@@ -17,7 +17,7 @@ import { finish, pseudoHeaderSum, sum16 } from './checksum.js';
 import { ETHERTYPE } from './ethernet.js';
 import { IP_PROTO } from './ipv4.js';
 import type { Ipv4Addr, MacAddr, TcpOption } from './records.js';
-import { TCP_FLAG, TCP_OPTION_KIND } from './tcp.js';
+import { TCP_FLAG, TCP_OPTION_KIND, tcpOptionsLength } from './tcp.js';
 
 /** An IPv4 address as text or as its 32-bit value (the simulator keeps numbers). */
 export type Ipv4Value = Ipv4Addr | number;
@@ -249,25 +249,7 @@ function ipProtoFor(next: LayerSpec | undefined): number {
   }
 }
 
-/** Bytes the options take before padding. */
-export function tcpOptionsLength(options: readonly TcpOption[] | undefined): number {
-  if (options === undefined) return 0;
-  let n = 0;
-  for (const o of options) {
-    switch (o.kind) {
-      case 'eol': case 'nop': n += 1; break;
-      case 'mss': n += 4; break;
-      case 'wscale': n += 3; break;
-      case 'sackOk': n += 2; break;
-      case 'sack': n += 2 + 8 * o.blocks.length; break;
-      case 'ts': n += 10; break;
-      case 'tfo': n += 2 + (o.cookie.length >> 1); break;
-      case 'toa': n += 8; break;
-      case 'unknown': n += 2 + (o.data.length >> 1); break;
-    }
-  }
-  return n;
-}
+export { tcpOptionsLength };
 
 function writeTcpOptions(b: Uint8Array, at: number, options: readonly TcpOption[]): number {
   const start = at;

@@ -36,6 +36,29 @@ export function tcpFlagsText(bits: number): string {
   return FLAG_TEXT[bits & 0xff]!;
 }
 
+/** Bytes one option takes on the wire. */
+export function tcpOptionLength(o: TcpOption): number {
+  switch (o.kind) {
+    case 'eol': case 'nop': return 1;
+    case 'mss': return 4;
+    case 'wscale': return 3;
+    case 'sackOk': return 2;
+    case 'sack': return 2 + 8 * o.blocks.length;
+    case 'ts': return 10;
+    case 'tfo': return 2 + (o.cookie.length >> 1);
+    case 'toa': return 8;
+    case 'unknown': return 2 + (o.data.length >> 1);
+  }
+}
+
+/** Bytes the options take before padding to a multiple of 4. */
+export function tcpOptionsLength(options: readonly TcpOption[] | null | undefined): number {
+  if (options === null || options === undefined) return 0;
+  let n = 0;
+  for (const o of options) n += tcpOptionLength(o);
+  return n;
+}
+
 export function readU32(buf: Uint8Array, off: number): number {
   return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
 }

@@ -1,7 +1,6 @@
 /**
  * `lvscope decode -r FILE`: one line per frame (tcpdump -n -e voice) or one JSON object per frame.
  */
-import { parseArgs } from 'node:util';
 import { CaptureReader } from '../../capture/index.js';
 import { openFrames } from '../../decode/index.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
@@ -10,6 +9,7 @@ import { formatHexdump } from '../../present/hexdump.js';
 import { frameToJson } from '../../present/frame-json.js';
 import { formatEpochNs, formatTimeOfDay } from '../../present/time.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { parseCommandArgs } from '../args.js';
 import { palette } from '../colour.js';
 import { lineWriterFor } from '../output.js';
 
@@ -55,27 +55,18 @@ export const decodeCommand: Command = {
   summary: 'print every frame of a capture, decoded (text or ndjson)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        options: {
-          read: { type: 'string', short: 'r', multiple: true },
-          count: { type: 'string', short: 'c' },
-          n: { type: 'boolean', short: 'n' },
-          verbose: { type: 'boolean', short: 'v' },
-          detail: { type: 'boolean', short: 'V' },
-          hex: { type: 'boolean', short: 'x' },
-          format: { type: 'string', default: 'text' },
-          time: { type: 'string', default: 'tod' },
-          'no-checksum': { type: 'boolean' },
-          quiet: { type: 'boolean', short: 'q' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      read: { type: 'string', short: 'r', multiple: true },
+      count: { type: 'string', short: 'c' },
+      n: { type: 'boolean', short: 'n' },
+      verbose: { type: 'boolean', short: 'v' },
+      detail: { type: 'boolean', short: 'V' },
+      hex: { type: 'boolean', short: 'x' },
+      format: { type: 'string', default: 'text' },
+      time: { type: 'string', default: 'tod' },
+      'no-checksum': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    });
     const v = parsed.values;
     const files = [...(v.read ?? []), ...parsed.positionals];
     if (files.length === 0) throw new UsageError('no capture given: use -r FILE');

@@ -2,8 +2,8 @@
  * `lvscope live -i IFACE`: watch an interface, one decoded line per frame with the LVS model's
  * explanation under it, optionally saving what was captured.
  */
-import { parseArgs } from 'node:util';
 import { UsageError, type Command, type CommandIO } from '../command.js';
+import { parseCommandArgs } from '../args.js';
 import { lineWriterFor } from '../output.js';
 import { ReplayError } from '../../replay/errors.js';
 import { runLive } from '../../replay/live.js';
@@ -52,25 +52,16 @@ export const liveCommand: Command = {
   summary: 'capture from an interface and explain each frame as it arrives (root)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        options: {
-          interface: { type: 'string', short: 'i' },
-          filter: { type: 'string', short: 'f' },
-          write: { type: 'string', short: 'w' },
-          force: { type: 'boolean' },
-          count: { type: 'string', short: 'c' },
-          format: { type: 'string', default: 'text' },
-          'no-explain': { type: 'boolean' },
-          vip: { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      interface: { type: 'string', short: 'i' },
+      filter: { type: 'string', short: 'f' },
+      write: { type: 'string', short: 'w' },
+      force: { type: 'boolean' },
+      count: { type: 'string', short: 'c' },
+      format: { type: 'string', default: 'text' },
+      'no-explain': { type: 'boolean' },
+      vip: { type: 'string', multiple: true },
+    });
     const v = parsed.values;
     if (v.interface === undefined) throw new UsageError('no interface given: use -i IFACE');
     if (v.format !== 'text' && v.format !== 'ndjson') throw new UsageError(`--format must be text or ndjson, not ${v.format}`);

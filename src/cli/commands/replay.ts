@@ -2,8 +2,8 @@
  * `lvscope replay -i IFACE -r FILE`: send a capture's frames out of an interface with the
  * original timing (or scaled, or at a fixed rate), with tcpreplay's and tcprewrite's options.
  */
-import { parseArgs } from 'node:util';
 import { showProgress, UsageError, type Command, type CommandIO } from '../command.js';
+import { parseCommandArgs } from '../args.js';
 import { ReplayError } from '../../replay/errors.js';
 import type { Pacing } from '../../replay/replayer.js';
 import { parseCidrMap, parseMacOption, RewriteOptionError, type RewriteOptions } from '../../replay/rewrite.js';
@@ -76,32 +76,23 @@ export const replayCommand: Command = {
   summary: 'send a capture out of an interface with its timing, like tcpreplay (root)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        options: {
-          intf1: { type: 'string', short: 'i' },
-          read: { type: 'string', short: 'r' },
-          multiplier: { type: 'string', short: 'x' },
-          pps: { type: 'string', short: 'p' },
-          mbps: { type: 'string', short: 'M' },
-          topspeed: { type: 'boolean', short: 't' },
-          loop: { type: 'string', short: 'l' },
-          limit: { type: 'string', short: 'L' },
-          'enet-smac': { type: 'string' },
-          'enet-dmac': { type: 'string' },
-          srcipmap: { type: 'string', short: 'S' },
-          dstipmap: { type: 'string', short: 'D' },
-          fixcsum: { type: 'boolean', short: 'C' },
-          'dry-run': { type: 'boolean' },
-          quiet: { type: 'boolean', short: 'q' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      intf1: { type: 'string', short: 'i' },
+      read: { type: 'string', short: 'r' },
+      multiplier: { type: 'string', short: 'x' },
+      pps: { type: 'string', short: 'p' },
+      mbps: { type: 'string', short: 'M' },
+      topspeed: { type: 'boolean', short: 't' },
+      loop: { type: 'string', short: 'l' },
+      limit: { type: 'string', short: 'L' },
+      'enet-smac': { type: 'string' },
+      'enet-dmac': { type: 'string' },
+      srcipmap: { type: 'string', short: 'S' },
+      dstipmap: { type: 'string', short: 'D' },
+      fixcsum: { type: 'boolean', short: 'C' },
+      'dry-run': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    });
     const v = parsed.values;
     if (v.intf1 === undefined) throw new UsageError('no interface given: use -i IFACE (there is no default, so frames are never sent by accident)');
     const files = [...(v.read !== undefined ? [v.read] : []), ...parsed.positionals];

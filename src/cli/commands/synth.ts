@@ -3,7 +3,6 @@
  * per packet), optionally with the truth file `lvscope analyze` is graded against.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { fileSink } from '../../capture/index.js';
 import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
@@ -11,6 +10,7 @@ import {
 } from '../../simulate/index.js';
 import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
 import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `Usage: lvscope synth --scenario NAME|FILE -w OUT [options]
 
@@ -68,23 +68,14 @@ export const synthCommand: Command = {
   summary: 'simulate an LVS cluster and write an explained teaching capture',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        options: {
-          scenario: { type: 'string' }, write: { type: 'string', short: 'w' }, format: { type: 'string' },
-          seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
-          weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
-          requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
-          fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' },
-          quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-        },
-        strict: true, allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      scenario: { type: 'string' }, write: { type: 'string', short: 'w' }, format: { type: 'string' },
+      seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
+      weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
+      requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
+      fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+    }, false);
     const v = parsed.values;
     if (v.help === true) {
       io.stdout.write(`${HELP}\n`);

@@ -2,8 +2,8 @@
  * `lvscope tui FILE…`: the explain TUI. React and ink are imported here lazily (registry.ts loads
  * this module only for `tui`), so other commands never pay for them.
  */
-import { parseArgs } from 'node:util';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `Usage: lvscope tui FILE [FILE…] [options]
 
@@ -47,19 +47,10 @@ export const tuiCommand: Command = {
   summary: 'browse a capture in the explain TUI (frames, ladder, detail, cluster)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        allowPositionals: true,
-        options: {
-          lang: { type: 'string', default: 'en' },
-          name: { type: 'string', multiple: true },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCommandArgs(args, {
+      lang: { type: 'string', default: 'en' },
+      name: { type: 'string', multiple: true },
+    });
     const files = parsed.positionals;
     if (files.length === 0) throw new UsageError('no capture given: lvscope tui FILE');
     if (files.includes('-')) throw new UsageError('the TUI re-reads frames on demand; give a file, not standard input');
