@@ -11,7 +11,8 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     if (!positionals && parsed.positionals.length > 0) throw new Error(`unexpected argument '${parsed.positionals[0]}'`);
     return { values: parsed.values, positionals: parsed.positionals as string[] };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // node's hint about '--' is noise for a mistyped flag.
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
 }
 
