@@ -3,7 +3,8 @@
  * what to whom, and why. English and Chinese are written side by side so neither lags behind.
  */
 import type { FindingCode } from '../ipvs/report.js';
-import { TUNNEL_NAMES, type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
+import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
+import { TUNNEL_WORDS } from './cluster-text.js';
 import { Labels, shortMac, type Lang } from './labels.js';
 
 export interface Explanation {
@@ -37,6 +38,11 @@ export class Explainer {
     const codes = this.ctx.findingFrames?.get(f.n);
     if (codes !== undefined && codes.length > 0) text += this.zh ? `（问题：${codes.join('、')}）` : ` [finding: ${codes.join(', ')}]`;
     return { n: f.n, srcRole: f.srcRole, dstRole: f.dstRole, step: f.step, text };
+  }
+
+  /** Short names of sender and receiver for the walkthrough table: WEB1 where known, else the role word. */
+  ends(f: FrameFacts): { readonly from: string; readonly to: string } {
+    return { from: this.L.short(f.srcMac, f.src, f.srcRole), to: this.L.short(f.dstMac, f.dst, f.dstRole) };
   }
 
   private text(f: FrameFacts): string {
@@ -132,7 +138,7 @@ export class Explainer {
           : `a UDP datagram from ${cip} to VIP ${fl.virtual}${fl.newConnection && fl.realServer !== null ? `; the director picks ${rs}` : ''}`;
       case 'director-forward': return this.forward(f, fl, rs);
       case 'tunnel': {
-        const kind = f.outer !== null ? TUNNEL_NAMES[f.outer.kind] : 'IPIP';
+        const kind = f.outer !== null ? TUNNEL_WORDS[this.ctx.lang][f.outer.kind] : 'IPIP';
         return zh ? `Director 把客户端的报文（${cip} → VIP ${fl.virtual}，内层不变）封装进 ${kind}，外层 ${f.outer?.src} → ${rs}（${f.outer?.dst}）${fl.newConnection ? `；新连接，选中 ${rs}` : ''}`
           : `the director wraps the client's packet (${cip} → VIP ${fl.virtual}, unchanged inside) in ${kind}, outer ${f.outer?.src} → ${rs} (${f.outer?.dst})${fl.newConnection ? `; a new connection, sent to ${rs}` : ''}`;
       }

@@ -9,11 +9,17 @@ import type { Lang } from './labels.js';
 
 export { Explainer, type Explanation, type ExplainContext } from './explain.js';
 export { Labels, ROLE_WORDS, shortMac, type Lang } from './labels.js';
+export { FINDING_CATALOG, findingText, localizeFindings } from './findings.js';
+export {
+  confidenceWord, localizeReport, methodEvidenceText, schedulerWord, TUNNEL_WORDS, type MethodCounts,
+} from './cluster-text.js';
 
 export interface ExplainedFrame {
   readonly frame: DecodedFrame;
   readonly facts: FrameFacts;
   readonly explanation: Explanation;
+  /** Sender and receiver in a few letters (WEB1, director, client), for the From → To column. */
+  readonly ends?: { readonly from: string; readonly to: string };
 }
 
 /** Second pass: every frame with its facts and explanation, in capture order. */
@@ -25,6 +31,6 @@ export function* explainFrames(
   const explainer = new Explainer({ knowledge: summary.knowledge, lang, findingFrames: summary.findingFrames });
   for (const frame of frames) {
     const facts = engine.observe(frame, true)!;
-    yield { frame, facts, explanation: explainer.explain(facts) };
+    yield { frame, facts, explanation: explainer.explain(facts), ends: explainer.ends(facts) };
   }
 }

@@ -65,6 +65,17 @@ export class Labels {
     return ip !== '' ? this.ip(ip) : mac;
   }
 
+  /** A host in a few letters (the walkthrough table's From → To): WEB1, or the role word. */
+  short(mac: string, ip: string, role: FrameRole): string {
+    const k = this.k;
+    if (k !== null && role === 'real-server') {
+      const rip = k.rsMacs.get(mac) ?? (k.rsIps.has(ip) ? ip : undefined);
+      const name = rip !== undefined ? k.names.get(rip) : undefined;
+      if (name !== undefined) return name;
+    }
+    return ROLE_WORDS[this.lang][role];
+  }
+
   gatewayIpOf(mac: string): string | null {
     const k = this.k;
     if (k === null || mac === '') return null;

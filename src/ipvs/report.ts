@@ -92,11 +92,51 @@ export interface ConnectionReport {
   readonly state: string;
 }
 
+/**
+ * What each finding's message is made from, by code. The model fills these in; the message
+ * catalog (src/annotate/findings.ts) writes the sentence in English or Chinese from the code and
+ * them, so the model never chooses a language. Where one code has several sentences, `kind` says
+ * which. New keys may be added; existing ones keep their meaning.
+ */
+export interface FindingParamsByCode {
+  /** `name` is the RIP's display name (WEB1), when it has one. */
+  'rs-answers-arp-for-vip': { vip: string; rip: string; mac: string; name: string | null };
+  'rs-announces-vip': { vip: string; rip: string; mac: string; name: string | null };
+  'vip-arp-flapping': { vip: string; macs: readonly string[] };
+  'vip-primary-on-director': { vip: string };
+  /** `rs`: the real server's RIP, or its MAC when the RIP is not known. */
+  'dr-reply-via-director': { rs: string; vip: string };
+  'nat-reply-bypasses-director': { rs: string; mac: string };
+  'dr-port-mapping':
+    | { kind: 'refused'; rs: string; virtual: string; port: number }
+    | { kind: 'rules'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number }
+    | { kind: 'rules-text'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number };
+  'no-real-server': { virtual: string };
+  'rs-not-responding': { rs: string };
+  /** `exact`: the ICMP quotes the tunnel packet itself, so the overhead is exactly 20 bytes. */
+  'tun-mtu': { mtu: number | null; exact: boolean };
+  'icmp-redirect-from-director': { to: string; gateway: string | null };
+  'quiesced-server-used': { rs: string; virtual: string; persistent: boolean };
+  'rules-mismatch':
+    | { kind: 'missing-service'; protocol: 'tcp' | 'udp'; virtual: string }
+    | { kind: 'method'; virtual: string; rules: ForwardingMethod; seen: ForwardingMethod }
+    | { kind: 'unknown-rs'; rs: string; virtual: string }
+    | { kind: 'scheduler'; virtual: string; rules: string; seen: string };
+  'persistence-broken':
+    | { kind: 'switched'; client: string; virtual: string }
+    | { kind: 'timeout'; client: string; from: string; to: string; timeout: number; virtual: string };
+}
+
+export type FindingParams = FindingParamsByCode[FindingCode];
+
 export interface FindingReport {
   readonly code: FindingCode;
   readonly severity: FindingSeverity;
+  /** The finding in words: in English, or in the language `--lang` asked for. */
   readonly message: string;
   readonly frames: readonly number[];
+  /** What the message is made from (FindingParamsByCode[code]); absent in truth files. */
+  readonly params?: FindingParams;
 }
 
 export interface ClusterReport {

@@ -43,7 +43,11 @@ function next() {
     res.on('end', () => finish({ ok: true, status: res.statusCode, body }));
     res.on('error', (e) => finish({ ok: false, error: String(e && e.message) }));
   });
-  req.setTimeout(Number(timeoutMs), () => { req.destroy(new Error('timeout after ' + timeoutMs + ' ms')); });
+  // req.setTimeout only arms once the socket connects; a SYN that is never answered (a
+  // misconfigured cluster) would wait for the kernel's ~2 minute connect timeout. A plain timer
+  // bounds the whole request.
+  const timer = setTimeout(() => { req.destroy(new Error('timeout after ' + timeoutMs + ' ms')); }, Number(timeoutMs));
+  req.on('close', () => clearTimeout(timer));
   req.on('error', (e) => finish({ ok: false, error: String(e && e.message) }));
   req.end();
 }

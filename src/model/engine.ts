@@ -8,15 +8,18 @@
  * `observe(frame, true)` also returns the facts `annotate` explains; a second pass started with
  * the first pass's Knowledge explains early frames with what later frames revealed.
  */
-import type { FindingCode, FindingSeverity, ForwardingMethod } from '../ipvs/report.js';
-import { isActiveTcpState, nextTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
+import type { FindingCode, FindingParams, FindingParamsByCode, FindingSeverity, ForwardingMethod } from '../ipvs/report.js';
+import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
 import type { DecodedFrame } from '../wire/records.js';
 import {
   ACK, FIN, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName,
 } from './packet.js';
+import { ExpiryQueue } from './expiry.js';
+import { AddressIds, FlowTable } from './flow-table.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
+import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import {
-  flowKey, hasEvidence, newRs, newService, serviceKey,
+  hasEvidence, newRs, newService, serviceKey,
   type Flow, type FlowRef, type RsState, type ServiceState,
 } from './state.js';
 import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
@@ -30,6 +33,7 @@ export interface FindingAcc {
   severity: FindingSeverity;
   message: string;
   frames: number[];
+  params: FindingParams;
 }
 
 export interface DoneFlow {
@@ -60,10 +64,16 @@ interface ArpPair {
 export class Engine {
   readonly pkt = new Packet();
   private readonly recent = new RecentPackets();
-  private readonly flows = new Map<string, FlowRef>();
+  private readonly flows = new FlowTable();
+  /** Address → small integer, for the numeric keys of the flow table and the packet memory. */
+  private readonly addrs = new AddressIds();
   private readonly live = new Set<Flow>();
+  private readonly timers = new ExpiryQueue();
+  private readonly isLive = (f: Flow): boolean => this.live.has(f);
   readonly done: DoneFlow[] = [];
   readonly services = new Map<string, ServiceState>();
+  /** port * 2 + (udp ? 1 : 0) → VIP id → the entry of `services`. */
+  private readonly serviceIndex = new Map<number, Map<number, ServiceState>>();
   readonly ipMac = new Map<string, string>();
   readonly macIps = new Map<string, Set<string>>();
   readonly arpPairs = new Map<string, ArpPair>();
@@ -72,6 +82,8 @@ export class Engine {
   /** MACs that delivered client packets to the director, or received direct replies. */
   readonly upstreamMacs = new Map<string, number>();
   readonly findings = new Map<string, FindingAcc>();
+  /** SYN-ACKs from the VIP sent by a MAC that got the client's SYN with no director hop seen ("vip|mac"). */
+  readonly directServed = new Map<string, { readonly vip: string; readonly mac: string; readonly frames: number[] }>();
   private readonly evidencedVips = new Set<string>();
   /** Client packets the director answered with ICMP, and similar per-frame evidence. */
   readonly icmpFromDirector: { n: number; type: number; code: number; mtu: number | null; quoted: string }[] = [];
@@ -136,11 +148,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- findings
 
-  addFinding(code: FindingCode, severity: FindingSeverity, subject: string, message: string, frame: number | null): void {
+  /** `params` carry what `message` says, for the message catalog (src/annotate/findings.ts). */
+  addFinding<C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frame: number | null, params: FindingParamsByCode[C]): void {
     const key = `${code}|${subject}`;
     let f = this.findings.get(key);
     if (f === undefined) {
-      f = { code, severity, message, frames: [] };
+      f = { code, severity, message, frames: [], params };
       this.findings.set(key, f);
     }
     if (frame !== null && f.frames.length < MAX_FINDING_FRAMES && !f.frames.includes(frame)) f.frames.push(frame);
@@ -149,12 +162,20 @@ export class Engine {
   // ---------------------------------------------------------------- services and real servers
 
   service(proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
+    // Asked on most director frames: found by numbers, without building the "proto|vip|port" key.
+    const byPort = port * 2 + (proto === 'udp' ? 1 : 0);
+    let byVip = this.serviceIndex.get(byPort);
+    if (byVip === undefined) { byVip = new Map(); this.serviceIndex.set(byPort, byVip); }
+    const vipId = this.addrs.id(vip);
+    let s = byVip.get(vipId);
+    if (s !== undefined) return s;
     const key = serviceKey(proto, vip, port);
-    let s = this.services.get(key);
+    s = this.services.get(key);
     if (s === undefined) {
       s = newService(key, proto, vip, port, n);
       this.services.set(key, s);
     }
+    byVip.set(vipId, s);
     return s;
   }
 
@@ -193,13 +214,13 @@ export class Engine {
   // ---------------------------------------------------------------- flows
 
   private lookup(proto: number, a: string, ap: number, b: string, bp: number): FlowRef | undefined {
-    return this.flows.get(flowKey(proto, a, ap, b, bp));
+    return this.flows.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
   }
 
-  private addKey(f: Flow, key: string, server: boolean): void {
-    if (this.flows.has(key)) return;
-    this.flows.set(key, { flow: f, server });
-    f.keys.push(key);
+  /** Indexes f under proto a:ap → b:bp too, unless another flow holds that tuple. */
+  private addKey(f: Flow, server: boolean, proto: number, a: string, ap: number, b: string, bp: number): void {
+    const key = this.flows.add(f, server, proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+    if (key !== null) f.keys.push(key);
   }
 
   private createFlow(p: Packet): Flow {
@@ -208,7 +229,7 @@ export class Engine {
     const f: Flow = {
       index: ++this.flowCount,
       proto, cip: p.src, cport: p.sport, vip: p.dst, vport: p.dport, svc,
-      rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3,
+      rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
       decision: null, keys: [], rstFromServer: false,
@@ -221,8 +242,9 @@ export class Engine {
         chosen: null,
       };
     }
-    this.addKey(f, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), false);
+    this.addKey(f, false, p.proto, p.src, p.sport, p.dst, p.dport);
     this.live.add(f);
+    this.timers.rearm(f);
     return f;
   }
 
@@ -245,14 +267,13 @@ export class Engine {
     if (f.proto === 'udp') {
       f.state = 'UDP';
       f.expires = t + UDP_TIMEOUT;
+      this.timers.rearm(f);
       return;
     }
     if (output) f.noOutput = false;
-    const set = output ? 'OUTPUT' : f.noOutput ? 'INPUT_ONLY' : 'INPUT';
-    const next = nextTcpState(f.state as TcpState, set, {
-      syn: (flags & SYN) !== 0, ack: (flags & ACK) !== 0, fin: (flags & FIN) !== 0, rst: (flags & RST) !== 0,
-    });
-    const active = isActiveTcpState(next);
+    const step = tcpStep(f.state as TcpState, output ? SET_OUTPUT : f.noOutput ? SET_INPUT_ONLY : SET_INPUT, flags);
+    const next = step.next;
+    const active = step.active;
     if (active === f.inactive) {
       // Activity changed: move the connection between the counters.
       if (f.rs !== null) {
@@ -261,14 +282,15 @@ export class Engine {
       f.inactive = !active;
     }
     f.state = next;
-    f.expires = t + TCP_TIMEOUTS[next];
+    f.expires = t + step.timeout;
+    this.timers.rearm(f);
   }
 
   private finishFlow(f: Flow, expired: boolean): void {
     if (expired && f.rs !== null) {
       if (f.inactive) f.rs.inactive--; else f.rs.active--;
     }
-    for (const k of f.keys) this.flows.delete(k);
+    for (const k of f.keys) this.flows.remove(k);
     this.live.delete(f);
     this.done.push({
       index: f.index, proto: f.proto, client: ipPort(f.cip, f.cport), cip: f.cip, virtual: ipPort(f.vip, f.vport),
@@ -278,13 +300,14 @@ export class Engine {
     if (f.rs !== null && f.forwardN > 0 && !f.synAckSeen && f.proto === 'tcp' && f.svc.answered) {
       const rsName = f.rs.ip ?? f.rs.mac ?? '?';
       this.addFinding('rs-not-responding', 'warning', rsName,
-        `real server ${rsName} did not answer connections the director sent it`, f.forwardN);
+        `real server ${rsName} did not answer connections the director sent it`, f.forwardN, { rs: rsName });
     }
   }
 
   private sweep(t: number): void {
     this.nextSweep = t + 1;
-    for (const f of this.live) if (f.expires <= t) this.finishFlow(f, true);
+    // Live flows whose timer ran out, in the order the live set holds them (creation order).
+    for (const f of this.timers.due(t, this.isLive)) this.finishFlow(f, true);
   }
 
   // ---------------------------------------------------------------- the frame loop
@@ -369,11 +392,14 @@ export class Engine {
       if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
         // The director answers for the VIP when the scheduler found no destination.
         const svc = this.services.get(serviceKey(protoName(q.proto), q.dst, q.dstPort));
-        if (fromDirector || (svc !== undefined && (this.isVip(q.dst) || svc.rs.length > 0 || hasEvidence(svc)))) {
+        // A host refuses a TCP port with a RST; ICMP port unreachable for TCP is IPVS finding no destination.
+        const tcpRefused = svc !== undefined && q.proto === PROTO_TCP && svc.newConns > 0;
+        if (fromDirector || (svc !== undefined && (this.isVip(q.dst) || svc.rs.length > 0 || hasEvidence(svc) || tcpRefused))) {
           this.icmpFromDirector.push({ n: p.n, type: 3, code: 3, mtu: null, quoted: quoted ?? '' });
+          if (tcpRefused && svc !== undefined) this.learnDirector(svc, p.srcMac);
           if (svc !== undefined || this.isVip(q.dst)) {
             this.addFinding('no-real-server', 'error', ipPort(q.dst, q.dstPort),
-              `the director answered connections to ${ipPort(q.dst, q.dstPort)} with ICMP port unreachable: no real server was available (all weights 0, overloaded or none configured)`, p.n);
+              `the director answered connections to ${ipPort(q.dst, q.dstPort)} with ICMP port unreachable: no real server was available (all weights 0, overloaded or none configured)`, p.n, { virtual: ipPort(q.dst, q.dstPort) });
           }
         }
       }
@@ -383,13 +409,13 @@ export class Engine {
       const aboutVip = q !== null && (this.isVip(q.dst) || this.serviceVip(q.dst));
       if (tunnelQuoted || (aboutVip && (fromDirector || this.tunnelSeen()))) {
         this.addFinding('tun-mtu', 'warning', q === null ? p.src : q.dst,
-          `ICMP fragmentation needed (next-hop MTU ${p.icmpMtu ?? '?'}): tunnelled packets are ${tunnelQuoted ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`, p.n);
+          `ICMP fragmentation needed (next-hop MTU ${p.icmpMtu ?? '?'}): tunnelled packets are ${tunnelQuoted ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`, p.n, { mtu: p.icmpMtu, exact: tunnelQuoted });
       }
     } else if (p.icmpType === 5) {
       step = 'icmp-redirect';
       if (fromDirector || this.isDirectorMac(p.srcMac)) {
         this.addFinding('icmp-redirect-from-director', 'warning', p.src,
-          `the director sends ICMP redirects (to ${p.dst}, gateway ${p.icmpGateway ?? '?'}): on a one-armed director set net.ipv4.conf.*.send_redirects=0`, p.n);
+          `the director sends ICMP redirects (to ${p.dst}, gateway ${p.icmpGateway ?? '?'}): on a one-armed director set net.ipv4.conf.*.send_redirects=0`, p.n, { to: p.dst, gateway: p.icmpGateway });
       }
     }
     if (!want) return null;
@@ -418,21 +444,21 @@ export class Engine {
     const known = this.directorMacs.size > 0 && p.srcMac !== '' && p.dstMac !== '';
     const fromDirector = !known || this.directorMacs.has(p.srcMac);
     const toDirector = !known || this.directorMacs.has(p.dstMac);
-    let keyN = '';
-    let keyR = '';
+    // The packet-memory keys: (src, sport) and (dst, dport), each with (proto, IP ID, seq).
+    const srcId = this.addrs.id(p.src);
+    const dstId = this.addrs.id(p.dst);
     let hop: 'dr' | 'nat' | 'nat-reply' | null = null;
     let prev: SeenPacket | undefined;
-    if (fromDirector || toDirector) {
-      keyN = `${p.src}|${p.sport}|${p.proto}|${p.ipId}|${p.seq}`;
-      keyR = `${p.dst}|${p.dport}|${p.proto}|${p.ipId}|${p.seq}`;
-    }
     if (fromDirector) {
-      prev = this.recent.get(keyN);
+      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
       if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac) {
-        if (prev.dst === p.dst && prev.dport === p.dport) { if (p.ttl < prev.ttl) hop = 'dr'; } else if (p.ttl <= prev.ttl) hop = 'nat';
+        if (prev.dst === p.dst && prev.dport === p.dport) {
+          // A DR/TUN real server's reply routed through the director is a hop too, but not a forward.
+          if (p.ttl < prev.ttl && !this.isReplyOfFlow(p)) hop = 'dr';
+        } else if (p.ttl <= prev.ttl) hop = 'nat';
       }
       if (hop === null) {
-        prev = this.recent.get(keyR);
+        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, p.seq);
         if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
       }
@@ -440,12 +466,8 @@ export class Engine {
     if (hop === null) {
       prev = undefined;
       if (toDirector) {
-        const seen: SeenPacket = {
-          n: p.n, t: p.t, srcMac: p.srcMac, dstMac: p.dstMac, pktType: p.pktType,
-          src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, ttl: p.ttl,
-        };
-        this.recent.set(keyN, seen, p.t);
-        this.recent.set(keyR, seen, p.t);
+        this.recent.set(srcId, p.sport, p.proto, p.ipId, p.seq, p, p.t);
+        this.recent.set(dstId, p.dport, p.proto, p.ipId, p.seq, p, p.t);
       }
     }
 
@@ -479,7 +501,7 @@ export class Engine {
       this.upstream(prev.srcMac);
       flow = this.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport)?.flow ?? null;
       if (flow !== null) {
-        this.addKey(flow, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), true);
+        this.addKey(flow, true, p.proto, p.src, p.sport, p.dst, p.dport);
         this.bind(flow, this.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
         if (segment === 'syn' && flow.forwardN === 0) flow.forwardN = p.n;
       }
@@ -494,8 +516,10 @@ export class Engine {
       flow = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport)?.flow ?? null;
       if (flow !== null) {
         if (flow.rs === null) {
-          this.addKey(flow, flowKey(p.proto, p.dst, p.dport, prev.src, prev.sport), true);
+          this.addKey(flow, true, p.proto, p.dst, p.dport, prev.src, prev.sport);
           this.bind(flow, this.rsByAddr(svc, prev.src, prev.sport, prev.srcMac || null, p.n));
+        } else if (flow.rs.mac === null && prev.srcMac !== '' && flow.rs.ip === prev.src) {
+          flow.rs.mac = prev.srcMac;
         }
         if (segment === 'synack') flow.synAckSeen = true;
       }
@@ -531,27 +555,37 @@ export class Engine {
             if (!flow.synAckSeen && (flow.svc.dr > 0 || flow.svc.tun > 0)) {
               const who = flow.rs?.ip ?? p.srcMac;
               this.addFinding('dr-port-mapping', 'warning', `${flow.svc.key}|${who}`,
-                `real server ${who} refuses connections to ${ipPort(flow.vip, flow.vport)} (RST to the SYN): nothing listens on port ${flow.vport} there. DR and TUN cannot map ports; the service must listen on the VIP's port`, p.n);
+                `real server ${who} refuses connections to ${ipPort(flow.vip, flow.vport)} (RST to the SYN): nothing listens on port ${flow.vport} there. DR and TUN cannot map ports; the service must listen on the VIP's port`, p.n,
+                { kind: 'refused', rs: who, virtual: ipPort(flow.vip, flow.vport), port: flow.vport });
             }
           }
           const toDirector = p.dstMac !== '' && this.isDirectorMac(p.dstMac);
           if (ref.server) {
+            // A capture on the director's `any` (SLL2) has no destination MAC on the forwarded copy: learn it here.
+            if (flow.rs !== null && flow.rs.mac === null && p.srcMac !== '' && p.src === flow.rs.ip && !this.isDirectorMac(p.srcMac)) flow.rs.mac = p.srcMac;
             // RIP → CIP (NAT) or RIP → LIP (FULLNAT): IPVS sees it if it reaches the director.
             if (toDirector || p.dstMac === '') {
               this.transition(flow, true, p.flags, p.t);
               this.countOut(flow, p);
             } else if (flow.svc.nat > 0 && this.directorMacs.size > 0) {
               this.addFinding('nat-reply-bypasses-director', 'error', flow.rs?.ip ?? p.src,
-                `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n);
+                `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
             }
           } else {
+            if (segment === 'synack' && flow.rs === null && flow.forwardN === 0 && p.srcMac !== '' && !this.isDirectorMac(p.srcMac)) {
+              // Answered by the host the client's frames went to, with no director hop: who holds the VIP?
+              const key = `${flow.vip}|${p.srcMac}`;
+              const d = this.directServed.get(key) ?? { vip: flow.vip, mac: p.srcMac, frames: [] };
+              if (d.frames.length < MAX_FINDING_FRAMES) d.frames.push(p.n);
+              this.directServed.set(key, d);
+            }
             // VIP → CIP straight from a real server (DR/TUN): IPVS does not see it, unless it goes via the director.
             if (toDirector) {
               this.transition(flow, true, p.flags, p.t);
               this.countOut(flow, p);
               if (flow.svc.dr > 0 || flow.svc.tun > 0) {
                 this.addFinding('dr-reply-via-director', 'warning', p.srcMac || p.src,
-                  `real server ${flow.rs?.ip ?? p.srcMac} sends its replies for ${flow.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n);
+                  `real server ${flow.rs?.ip ?? p.srcMac} sends its replies for ${flow.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n, { rs: flow.rs?.ip ?? p.srcMac, vip: flow.vip });
               }
             } else if (p.dstMac !== '' && !this.isDirectorMac(p.srcMac)) {
               this.upstream(p.dstMac);
@@ -576,6 +610,12 @@ export class Engine {
     if (flow !== null && hop !== null) { flow.lastN = p.n; flow.lastT = p.t; }
     if (!want) return null;
     return this.l4Facts(p, flow, clientSide, step, segment, newConn, ttlBefore);
+  }
+
+  /** VIP:port → CIP:port of a connection the model tracks (and not itself a client's flow). */
+  private isReplyOfFlow(p: Packet): boolean {
+    const back = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport);
+    return back !== undefined && !back.server && this.lookup(p.proto, p.src, p.sport, p.dst, p.dport) === undefined;
   }
 
   /** A UDP datagram from a known real server or VIP back to a client is a reply, not a new flow. */
@@ -619,8 +659,7 @@ export class Engine {
     this.learnDirector(svc, p.srcMac);
     if (svc.directorIp === null) svc.directorIp = p.outerSrc;
     this.directorIps.add(p.outerSrc);
-    const keyN = `${p.src}|${p.sport}|${p.proto}|${p.ipId}|${p.seq}`;
-    const prev = this.recent.get(keyN);
+    const prev = this.recent.get(this.addrs.id(p.src), p.sport, p.proto, p.ipId, p.seq);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
     if (prev !== undefined) this.upstream(prev.srcMac);
     let flow = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
@@ -656,7 +695,7 @@ export class Engine {
       this.learnDirector(svc, p.srcMac);
       if (svc.directorIp === null) svc.directorIp = p.src;
       this.directorIps.add(p.src);
-      this.addKey(flow, flowKey(p.proto, p.src, p.sport, p.dst, p.dport), true);
+      this.addKey(flow, true, p.proto, p.src, p.sport, p.dst, p.dport);
       this.bind(flow, this.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
       if (p.isSyn && flow.forwardN === 0) flow.forwardN = p.n;
       flow.lastN = p.n;

@@ -40,7 +40,8 @@ const WEIGHTED = new Set<SchedulerName>(['wrr', 'wlc', 'sed', 'nq', 'fo', 'ovf',
 /** Decisions replayed while searching orders and weights; the winner is then scored on all. */
 const SEARCH_LIMIT = 300;
 
-interface Config { order: number[]; weights: number[] }
+/** skip: picks made before the capture starts (wrr's place in its cycle; see wrrPhases). */
+interface Config { order: number[]; weights: number[]; skip?: number }
 
 export function inferScheduler(input: InferenceInput): SchedulerReport {
   const n = input.servers.length;
@@ -55,10 +56,12 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
     const ws = WEIGHTED.has(name) ? weightSets : [weightSets[0]!];
     outer: for (const weights of ws) {
       for (const order of orders) {
-        const cfg = { order, weights };
-        const s = name === 'twos' ? twosConsistency(search, weights) : replay(name, input, search, cfg);
-        if (best === null || s > best.score) best = { score: s, cfg };
-        if (s === 1) break outer;
+        for (let skip = 0; skip < (name === 'wrr' ? wrrPhases(weights, search.length) : 1); skip++) {
+          const cfg = { order, weights, skip };
+          const s = name === 'twos' ? twosConsistency(search, weights) : replay(name, input, search, cfg);
+          if (best === null || s > best.score) best = { score: s, cfg };
+          if (s === 1) break outer;
+        }
       }
     }
     if (best === null) continue;
@@ -78,7 +81,8 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
   const top = results[0]!;
   const tied = results.filter((r) => Math.abs(r.score - top.score) < 1e-9).length;
   const sample = 1 - Math.pow(0.5, ds.length);
-  if (ds.length < 2 || n < 2 || top.score < 0.5) {
+  // One real server seen is not too little data: every scheduler that sends all to one server ties.
+  if (ds.length < 2 || top.score < 0.5) {
     return { name: 'unknown', confidence: round(top.score * sample * 0.5), candidates };
   }
   if (tied > 1) return { name: 'ambiguous', confidence: round((top.score * sample) / tied), candidates };
@@ -128,12 +132,28 @@ function candidateWeights(n: number, ds: readonly ObservedDecision[]): number[][
   return out;
 }
 
+/**
+ * Where in its cycle wrr is when the capture starts: the kernel starts at cw = mw, but adding real
+ * servers one by one keeps cw (ip_vs_wrr_dest_changed), and a capture may begin mid-cycle. One
+ * cycle is sum(weights)/gcd picks. A shifted cycle with weights fitted to the counts explains
+ * almost any short sequence, so phases are tried only when the capture holds two whole cycles.
+ */
+function wrrPhases(weights: readonly number[], decisions: number): number {
+  const g = weights.reduce((a, b) => gcd(a, b), 0) || 1;
+  const cycle = weights.reduce((a, b) => a + b, 0) / g;
+  return cycle >= 1 && cycle * 2 <= decisions ? Math.min(cycle, 40) : 1;
+}
+
 function replay(name: SchedulerName, input: InferenceInput, ds: readonly ObservedDecision[], cfg: Config): number {
   const dests: Destination[] = cfg.order.map((i) => createDestination({ addr: input.servers[i]!, port: input.ports?.[i] ?? 0, weight: cfg.weights[i] ?? 1 }));
   const byServer: Destination[] = [];
   cfg.order.forEach((i, k) => { byServer[i] = dests[k]!; });
   const sched = createScheduler(name, dests, { random: seededRandom(1), createdAt: 0 });
   const t0 = ds[0]?.t ?? 0;
+  const d0 = ds[0];
+  for (let k = 0; k < (cfg.skip ?? 0) && d0 !== undefined; k++) {
+    sched.schedule({ saddr: d0.saddr, daddr: d0.daddr, sport: d0.sport, dport: d0.dport, protocol: d0.proto, now: 0 });
+  }
   let hits = 0;
   for (const d of ds) {
     for (let i = 0; i < byServer.length; i++) {

@@ -4,46 +4,171 @@
  *
  * Bounded by time and size: pairs are microseconds to milliseconds apart, so a few seconds of
  * capture time is plenty and memory never grows with the capture.
+ *
+ * Keyed by (address id, port, protocol, IP ID, TCP seq), looked up on most frames, so nothing here
+ * allocates once warm: entries live in a ring of parallel arrays in insertion order (eviction only
+ * ever removes the oldest, so the ring is the eviction queue), chained per hash bucket. `get`
+ * copies an entry into one of two reused view objects.
  */
+import { hash5 } from './flow-table.js';
+import type { Packet } from './packet.js';
 
 export interface SeenPacket {
-  n: number;
-  t: number;
-  srcMac: string;
-  dstMac: string;
-  pktType: number;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  ttl: number;
+  readonly n: number;
+  readonly t: number;
+  readonly srcMac: string;
+  readonly dstMac: string;
+  readonly pktType: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly sport: number;
+  readonly dport: number;
+  readonly ttl: number;
+}
+
+/** What `get` hands out: a copy of one entry, refilled on the next-but-one `get`. */
+class View implements SeenPacket {
+  n = 0;
+  t = 0;
+  srcMac = '';
+  dstMac = '';
+  pktType = -1;
+  src = '';
+  dst = '';
+  sport = 0;
+  dport = 0;
+  ttl = 0;
 }
 
 const MAX_AGE = 2; // seconds
 const MAX_ENTRIES = 1 << 16;
+const FIRST_CAPACITY = 1 << 10;
+const NONE = -1;
 
 export class RecentPackets {
-  private readonly map = new Map<string, SeenPacket>();
+  // Ring of entries in parallel arrays (typed where they can be); live entries are
+  // [head, head + count) modulo capacity, oldest first.
+  private capacity = FIRST_CAPACITY;
+  private head = 0;
+  private count = 0;
+  /** The key as two exact numbers, side by side: (address id, protocol, port), (IP ID, seq). */
+  private keys = new Float64Array(2 * FIRST_CAPACITY);
+  /** Per entry: its hash, the next entry in its chain. */
+  private links = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
+  /** Bucket → first entry (NONE when empty); twice the capacity, so chains stay short. */
+  private buckets = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
+  private ns = new Float64Array(FIRST_CAPACITY);
+  private ts = new Float64Array(FIRST_CAPACITY);
+  private pktTypes = new Int32Array(FIRST_CAPACITY);
+  private sports = new Int32Array(FIRST_CAPACITY);
+  private dports = new Int32Array(FIRST_CAPACITY);
+  private ttls = new Int32Array(FIRST_CAPACITY);
+  private srcMacs: string[] = new Array<string>(FIRST_CAPACITY).fill('');
+  private dstMacs: string[] = new Array<string>(FIRST_CAPACITY).fill('');
+  private srcs: string[] = new Array<string>(FIRST_CAPACITY).fill('');
+  private dsts: string[] = new Array<string>(FIRST_CAPACITY).fill('');
+  private readonly views = [new View(), new View()];
+  private nextView = 0;
 
-  get(key: string): SeenPacket | undefined {
-    return this.map.get(key);
+  /** The entry under the key, as a view valid until the second `get` after this one. */
+  get(addr: number, port: number, proto: number, ipId: number, seq: number): SeenPacket | undefined {
+    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + seq, hash5(addr, port, proto, ipId, seq));
+    if (i === NONE) return undefined;
+    const v = this.views[this.nextView]!;
+    this.nextView ^= 1;
+    v.n = this.ns[i]!; v.t = this.ts[i]!; v.srcMac = this.srcMacs[i]!; v.dstMac = this.dstMacs[i]!; v.pktType = this.pktTypes[i]!;
+    v.src = this.srcs[i]!; v.dst = this.dsts[i]!; v.sport = this.sports[i]!; v.dport = this.dports[i]!; v.ttl = this.ttls[i]!;
+    return v;
   }
 
-  set(key: string, p: SeenPacket, now: number): void {
+  /** Remembers p's fields under the key (in place when the key is there already: it keeps its age rank). */
+  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet, now: number): void {
+    const k1 = (addr * 256 + proto) * 65536 + port;
+    const k2 = ipId * 0x100000000 + seq;
+    const h = hash5(addr, port, proto, ipId, seq);
+    let i = this.find(k1, k2, h);
+    if (i === NONE) {
+      if (this.count === this.capacity) this.grow();
+      i = (this.head + this.count) & (this.capacity - 1);
+      this.count++;
+      this.keys[2 * i] = k1;
+      this.keys[2 * i + 1] = k2;
+      const b = h & (this.buckets.length - 1);
+      this.links[2 * i] = h;
+      this.links[2 * i + 1] = this.buckets[b]!;
+      this.buckets[b] = i;
+    }
+    this.ns[i] = p.n; this.ts[i] = p.t; this.srcMacs[i] = p.srcMac; this.dstMacs[i] = p.dstMac; this.pktTypes[i] = p.pktType;
+    this.srcs[i] = p.src; this.dsts[i] = p.dst; this.sports[i] = p.sport; this.dports[i] = p.dport; this.ttls[i] = p.ttl;
     // A key seen again keeps its old place in the eviction order; it is then evicted a little early,
     // which only costs a missed pair for packets repeated seconds apart (retransmissions).
-    this.map.set(key, p);
-    if (this.map.size > MAX_ENTRIES || (this.map.size & 1023) === 0) this.evict(now);
+    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(now);
+  }
+
+  private find(k1: number, k2: number, h: number): number {
+    const keys = this.keys;
+    for (let i = this.buckets[h & (this.buckets.length - 1)]!; i !== NONE; i = this.links[2 * i + 1]!) {
+      if (keys[2 * i + 1] === k2 && keys[2 * i] === k1) return i;
+    }
+    return NONE;
   }
 
   private evict(now: number): void {
-    for (const [k, v] of this.map) {
-      if (this.map.size <= MAX_ENTRIES && now - v.t <= MAX_AGE) break;
-      this.map.delete(k);
+    while (this.count > 0) {
+      const i = this.head;
+      if (this.count <= MAX_ENTRIES && now - this.ts[i]! <= MAX_AGE) break;
+      this.unlink(i);
+      this.head = (i + 1) & (this.capacity - 1);
+      this.count--;
+    }
+  }
+
+  private unlink(i: number): void {
+    const links = this.links;
+    const b = links[2 * i]! & (this.buckets.length - 1);
+    let j = this.buckets[b]!;
+    if (j === i) {
+      this.buckets[b] = links[2 * i + 1]!;
+    } else {
+      while (j !== NONE) {
+        const next = links[2 * j + 1]!;
+        if (next === i) { links[2 * j + 1] = links[2 * i + 1]!; break; }
+        j = next;
+      }
+    }
+    links[2 * i + 1] = NONE;
+    this.keys[2 * i] = NONE;
+    // Let go of the strings (addresses of hosts long gone).
+    this.srcMacs[i] = this.dstMacs[i] = this.srcs[i] = this.dsts[i] = '';
+  }
+
+  /** Doubles the ring, oldest entry first again, and rebuilds the chains. */
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const order = (k: number): number => (this.head + k) & (this.capacity - 1);
+    const f64 = (old: Float64Array) => { const a = new Float64Array(cap); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
+    const pairs = <T extends Float64Array | Int32Array>(old: T, a: T): T => {
+      for (let k = 0; k < this.count; k++) { a[2 * k] = old[2 * order(k)]!; a[2 * k + 1] = old[2 * order(k) + 1]!; }
+      return a;
+    };
+    const i32 = (old: Int32Array) => { const a = new Int32Array(cap); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
+    const str = (old: string[]): string[] => { const a = new Array<string>(cap).fill(''); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
+    this.keys = pairs(this.keys, new Float64Array(2 * cap));
+    this.links = pairs(this.links, new Int32Array(2 * cap));
+    this.ns = f64(this.ns); this.ts = f64(this.ts); this.pktTypes = i32(this.pktTypes);
+    this.sports = i32(this.sports); this.dports = i32(this.dports); this.ttls = i32(this.ttls);
+    this.srcMacs = str(this.srcMacs); this.dstMacs = str(this.dstMacs); this.srcs = str(this.srcs); this.dsts = str(this.dsts);
+    this.capacity = cap;
+    this.head = 0;
+    this.buckets = new Int32Array(2 * cap).fill(NONE);
+    for (let k = 0; k < this.count; k++) {
+      const b = this.links[2 * k]! & (this.buckets.length - 1);
+      this.links[2 * k + 1] = this.buckets[b]!;
+      this.buckets[b] = k;
     }
   }
 
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 }

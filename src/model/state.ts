@@ -3,6 +3,7 @@
  * the director would hold them) and scheduling decisions.
  */
 import type { TcpState } from '../ipvs/tcp-states.js';
+import type { FlowKey } from './flow-table.js';
 import type { TunnelKind } from './packet.js';
 
 export interface RsState {
@@ -77,6 +78,8 @@ export interface Flow {
   /** IP_VS_CONN_F_NOOUTPUT: no reply has passed the director yet (INPUT_ONLY tables). */
   noOutput: boolean;
   expires: number;
+  /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
+  timerAt: number;
   readonly firstN: number;
   readonly firstT: number;
   lastN: number;
@@ -90,7 +93,7 @@ export interface Flow {
   inBytes: number;
   decision: Decision | null;
   /** Keys under which this flow is indexed in the flow map. */
-  readonly keys: string[];
+  readonly keys: FlowKey[];
   /** Direction of each key: false = client side, true = server side (NAT/FULLNAT). */
   rstFromServer: boolean;
 }

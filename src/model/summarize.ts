@@ -4,7 +4,7 @@
  * evidence, scheduler and persistence inference, connections, findings.
  */
 import type {
-  ClusterReport, ConnectionReport, FindingCode, FindingReport, FindingSeverity, ForwardingMethod,
+  ClusterReport, ConnectionReport, FindingCode, FindingParamsByCode, FindingReport, FindingSeverity, ForwardingMethod,
   HostReport, HostRole, RealServerReport, SchedulerReport, ServiceReport,
 } from '../ipvs/report.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
@@ -49,7 +49,8 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const all = [...engine.services.values()];
   const evidenced = all.filter(hasEvidence);
   const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
-  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0));
+  const served = directServers(engine);
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns > 0 && served.has(s.vip)));
   if (evidenced.length === 0) {
     // Nothing shows a director at work: report destinations clients tried and that never answered
     // (a capture of the client side only), with the method honestly unknown.
@@ -71,6 +72,14 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
+
+  // Nothing forwarded (every server down, or the director's own ARP unanswered): the director is
+  // the one host that claims the VIP in ARP and does not answer the clients itself.
+  for (const s of chosen) {
+    if (s.directorMac !== null) continue;
+    const own = vipClaimers(engine, s.vip).filter((m) => !(served.get(s.vip)?.has(m) ?? false));
+    if (own.length === 1) s.directorMac = own[0]!;
+  }
 
   // ---- roles
   const directorMacs = new Set<string>();
@@ -105,13 +114,20 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
 
   // ---- findings
   const findings = new Map<string, FindingAcc>(engine.findings);
-  const addF = (code: FindingCode, severity: FindingSeverity, subject: string, message: string, frames: readonly number[]): void => {
+  const addF: AddFinding = (code, severity, subject, message, frames, params): void => {
     const key = `${code}|${subject}`;
-    const f = findings.get(key) ?? { code, severity, message, frames: [] };
+    const f = findings.get(key) ?? { code, severity, message, frames: [], params };
     for (const n of frames) if (!f.frames.includes(n) && f.frames.length < 50) f.frames.push(n);
     findings.set(key, f);
   };
-  arpFindings(engine, vips, directorMacs, rsMacs, names, addF);
+  // Real servers known only by MAC (their RIP never shows), and hosts that answer clients of the VIP
+  // directly while the director also claims it, count as real servers for the ARP findings.
+  const rsMacsArp = new Map<string, string>(rsMacs);
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && !rsMacsArp.has(r.mac)) rsMacsArp.set(r.mac, r.ip ?? r.mac);
+  for (const [vip, macs] of served) {
+    if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
+  }
+  arpFindings(engine, vips, directorMacs, rsMacsArp, names, addF);
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
@@ -122,10 +138,12 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     const { scheduler, persistence } = inferService(s, addF);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
-      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac, connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
+      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
       return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
     });
-    const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips);
+    // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
+    const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
+    const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
       vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
@@ -136,12 +154,13 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     services.push({ report, state: s });
     knowledgeServices.set(s.key, { method, scheduler: scheduler.name === 'unknown' ? null : scheduler.name === 'ambiguous' ? scheduler.candidates[0]?.name ?? null : scheduler.name });
   }
+  vipPersistence(services);
   fwmarkGroups(services, conns);
   if (opts.rules) compareRules(opts.rules, services, conns, addF);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, addF);
 
   const findingList: FindingReport[] = [...findings.values()]
-    .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b) }))
+    .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.frames[0] ?? 0) - (b.frames[0] ?? 0) || (a.code < b.code ? -1 : 1));
   const findingFrames = new Map<number, FindingCode[]>();
   for (const f of findingList) for (const n of f.frames) {
@@ -173,6 +192,31 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT),
     endTime: engine.lastT, findingFrames,
   };
+}
+
+/** MACs that claim an IP in ARP (replies and announcements). */
+function vipClaimers(engine: Engine, vip: string): string[] {
+  const out: string[] = [];
+  for (const pair of engine.arpPairs.values()) {
+    if (pair.spa === vip && pair.replies.length + pair.announces.length + pair.requests.length > 0 && !out.includes(pair.sha)) out.push(pair.sha);
+  }
+  return out;
+}
+
+/**
+ * VIP → MACs that answered its clients directly (SYN-ACK from the VIP, no director hop) although
+ * another MAC claims the VIP too: a real server holding the VIP that took the director's place.
+ */
+function directServers(engine: Engine): Map<string, Map<string, number[]>> {
+  const out = new Map<string, Map<string, number[]>>();
+  for (const d of engine.directServed.values()) {
+    const claimers = vipClaimers(engine, d.vip);
+    if (claimers.length < 2 || !claimers.includes(d.mac)) continue;
+    const m = out.get(d.vip) ?? new Map<string, number[]>();
+    m.set(d.mac, d.frames);
+    out.set(d.vip, m);
+  }
+  return out;
 }
 
 function rsIdent(r: RsState): string {
@@ -214,7 +258,9 @@ export const TUNNEL_NAMES: Readonly<Record<TunnelKind, string>> = {
   ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)', sit: 'IPv6-in-IPv4 (protocol 41)', ip6ip6: 'IPv6-in-IPv6',
 };
 
-type AddFinding = (code: FindingCode, severity: FindingSeverity, subject: string, message: string, frames: readonly number[]) => void;
+type AddFinding = <C extends FindingCode>(
+  code: C, severity: FindingSeverity, subject: string, message: string, frames: readonly number[], params: FindingParamsByCode[C],
+) => void;
 
 function arpFindings(
   engine: Engine, vips: ReadonlySet<string>, directorMacs: ReadonlySet<string>, rsMacs: ReadonlyMap<string, string>,
@@ -227,24 +273,25 @@ function arpFindings(
       const frames = [...pair.replies, ...pair.announces];
       if (frames.length > 0) claimers.set(pair.sha, frames);
       const rip = rsMacs.get(pair.sha);
-      const who = rip !== undefined ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
+      const who = rip !== undefined && rip !== pair.sha ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
+      const arpParams = { vip, rip: rip ?? '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
       if (rip !== undefined && pair.replies.length > 0) {
         addF('rs-answers-arp-for-vip', 'error', `${vip}|${pair.sha}`,
-          `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies);
+          `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies, arpParams);
       }
       if (rip !== undefined && (pair.announces.length > 0 || pair.requests.length > 0)) {
         addF('rs-announces-vip', 'warning', `${vip}|${pair.sha}`,
-          `real server ${who} sends ARP with the VIP ${vip} as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2`, [...pair.announces, ...pair.requests]);
+          `real server ${who} sends ARP with the VIP ${vip} as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2`, [...pair.announces, ...pair.requests], arpParams);
       }
       if (directorMacs.has(pair.sha) && pair.requests.length > 0) {
         addF('vip-primary-on-director', 'warning', `${vip}|${pair.sha}`,
-          `the director uses the VIP ${vip} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`, pair.requests);
+          `the director uses the VIP ${vip} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`, pair.requests, { vip });
       }
     }
     if (claimers.size > 1) {
       const frames = [...claimers.values()].flat().sort((a, b) => a - b);
       addF('vip-arp-flapping', 'warning', vip,
-        `${claimers.size} different MACs claim the VIP ${vip} in ARP (${[...claimers.keys()].join(', ')}): the gateway's ARP entry flips between them`, frames);
+        `${claimers.size} different MACs claim the VIP ${vip} in ARP (${[...claimers.keys()].join(', ')}): the gateway's ARP entry flips between them`, frames, { vip, macs: [...claimers.keys()] });
     }
   }
 }
@@ -288,12 +335,63 @@ function inferService(s: ServiceState, addF: AddFinding): { scheduler: Scheduler
         const sw = l.findIndex((d) => d.chosen !== l[0]!.chosen);
         const d = s.decisions.find((x) => x.saddr === l[sw]!.saddr && x.t === l[sw]!.t);
         addF('persistence-broken', 'warning', `${s.key}|${l[0]!.saddr}`,
-          `client ${l[0]!.saddr} switched real server while other clients stay pinned: persistence for ${ipPort(s.vip, s.port)} did not hold (template expired, or a quiesced/removed server)`, d ? [d.n] : []);
+          `client ${l[0]!.saddr} switched real server while other clients stay pinned: persistence for ${ipPort(s.vip, s.port)} did not hold (template expired, or a quiesced/removed server)`, d ? [d.n] : [],
+          { kind: 'switched', client: l[0]!.saddr, virtual: ipPort(s.vip, s.port) });
       }
       return { scheduler: persistent, persistence: { timeoutAtLeast: Math.max(1, Math.floor(gap)) } };
     }
   }
   return { scheduler: plain, persistence: null };
+}
+
+/**
+ * Persistence across ports (a port-0 or firewall-mark service with -p): one VIP, several ports,
+ * and every client with several connections kept one real server whatever the port. Each port's
+ * own decisions are too few to tell; together they are not. Source hashing pins clients too: when
+ * sh (or dh, mh) with equal weights explains all the decisions, that simpler answer stands.
+ */
+function vipPersistence(services: { report: ServiceReportX; state: ServiceState }[]): void {
+  const byVip = new Map<string, { report: ServiceReportX; state: ServiceState }[]>();
+  for (const s of services) {
+    if (s.report.persistence !== null) continue;
+    const l = byVip.get(s.report.vip) ?? [];
+    l.push(s);
+    byVip.set(s.report.vip, l);
+  }
+  for (const group of byVip.values()) {
+    if (group.length < 2) continue;
+    const ips: string[] = [];
+    for (const g of group) for (const r of g.state.rs) if (!ips.includes(rsIdent(r))) ips.push(rsIdent(r));
+    const all = group.flatMap((g) => g.state.decisions).filter((d) => d.chosen !== null).sort((a, b) => a.t - b.t);
+    const obs: ObservedDecision[] = all.map((d) => {
+      const active = Array(ips.length).fill(0) as number[];
+      const inactive = Array(ips.length).fill(0) as number[];
+      for (const x of d.snap) {
+        const i = ips.indexOf(rsIdent(x.rs));
+        active[i]! += x.a;
+        inactive[i]! += x.i;
+      }
+      return { t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: 0, proto: d.proto, chosen: ips.indexOf(rsIdent(d.chosen!)), active, inactive };
+    });
+    const byClient = new Map<string, ObservedDecision[]>();
+    for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
+    const multi = [...byClient.values()].filter((l) => l.length > 1);
+    const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
+    if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
+    const plain = inferScheduler({ servers: ips, decisions: obs });
+    const hashed = plain.candidates.some((c) => c.score === 1 && (c.name === 'sh' || c.name === 'dh' || c.name === 'mh')
+      && new Set(Object.values(c.weights ?? {})).size <= 1);
+    // One scheduler serves the whole group: its decisions together say more than each port's.
+    const firsts = [...byClient.values()].map((l) => l[0]!);
+    const scheduler = hashed ? plain : inferScheduler({ servers: ips, decisions: firsts });
+    let gap = 0;
+    for (const l of multi) for (let i = 1; i < l.length; i++) gap = Math.max(gap, l[i]!.t - l[i - 1]!.t);
+    const persistence = hashed ? null : { timeoutAtLeast: Math.max(1, Math.floor(gap)) };
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      if (group.includes(s)) services[i] = { ...s, report: { ...s.report, scheduler, persistence } };
+    }
+  }
 }
 
 /** Services on one VIP whose clients share a real server across ports (80 and 443): a fwmark group. */
@@ -331,39 +429,48 @@ const FORWARD_OF: Readonly<Record<string, ForwardingMethod>> = { dr: 'dr', nat: 
 function compareRules(rules: readonly ServiceSpec[], services: readonly { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[], addF: AddFinding): void {
   for (const svc of services) {
     const r = svc.report;
-    const rule = rules.find((x) => x.fwmark === 0 && x.vip === r.vip && (x.port === r.port || x.port === 0) && x.protocol === r.protocol);
+    // A firewall-mark rule names no VIP (iptables marks the packets): it is this service's rule when
+    // its real servers are the ones the capture shows.
+    const rule = rules.find((x) => x.fwmark === 0 && x.vip === r.vip && (x.port === r.port || x.port === 0) && x.protocol === r.protocol)
+      ?? rules.find((x) => x.fwmark !== 0 && x.protocol === r.protocol && r.realServers.length > 0 && r.realServers.every((rs) => x.dests.some((d) => d.addr === rs.ip)));
     const name = ipPort(r.vip, r.port);
     const first = svc.state.evidenceFrames.slice(0, 1);
     if (rule === undefined) {
-      addF('rules-mismatch', 'warning', `${name}|missing`, `the capture shows a virtual service ${r.protocol.toUpperCase()} ${name} that the rules do not define`, first.length ? first : [svc.state.firstN]);
+      addF('rules-mismatch', 'warning', `${name}|missing`, `the capture shows a virtual service ${r.protocol.toUpperCase()} ${name} that the rules do not define`, first.length ? first : [svc.state.firstN],
+        { kind: 'missing-service', protocol: r.protocol, virtual: name });
       continue;
     }
     for (const d of rule.dests) {
       if ((d.forward === 'dr' || d.forward === 'tun') && rule.port !== 0 && d.port !== rule.port) {
         addF('dr-port-mapping', 'error', `${name}|${d.addr}:${d.port}`,
-          `${d.forward === 'dr' ? 'DR' : 'TUN'} real server ${ipPort(d.addr, d.port)} has a different port than the service ${name}: DR and TUN cannot map ports; the packet still arrives for port ${r.port}`, first);
+          `${d.forward === 'dr' ? 'DR' : 'TUN'} real server ${ipPort(d.addr, d.port)} has a different port than the service ${name}: DR and TUN cannot map ports; the packet still arrives for port ${r.port}`, first,
+          { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
       }
     }
     const ruleMethod = rule.dests[0] ? FORWARD_OF[rule.dests[0].forward] : undefined;
     if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
-      addF('rules-mismatch', 'warning', `${name}|method`, `the rules forward ${name} by ${ruleMethod.toUpperCase()}, the capture shows ${r.method.toUpperCase()}`, first);
+      addF('rules-mismatch', 'warning', `${name}|method`, `the rules forward ${name} by ${ruleMethod.toUpperCase()}, the capture shows ${r.method.toUpperCase()}`, first,
+        { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
     }
     for (const rs of r.realServers) {
       const dest = rule.dests.find((d) => d.addr === rs.ip);
       if (dest === undefined) {
         const frame = svc.state.rs.find((x) => x.ip === rs.ip)?.firstN;
-        addF('rules-mismatch', 'warning', `${name}|${rs.ip}`, `real server ${rs.ip} receives connections for ${name} but is not in the rules`, frame !== undefined ? [frame] : first);
+        addF('rules-mismatch', 'warning', `${name}|${rs.ip}`, `real server ${rs.ip} receives connections for ${name} but is not in the rules`, frame !== undefined ? [frame] : first,
+          { kind: 'unknown-rs', rs: rs.ip, virtual: name });
       } else if (dest.weight === 0 && rs.connections > 0) {
         const frames = svc.state.decisions.filter((d) => d.chosen?.ip === rs.ip).map((d) => d.n).slice(0, 20);
         addF('quiesced-server-used', 'warning', `${name}|${rs.ip}`,
-          `real server ${rs.ip} has weight 0 (quiesced) in the rules but received new connections${rule.persistence !== null ? ' (persistence templates still point at it)' : ''}`, frames);
+          `real server ${rs.ip} has weight 0 (quiesced) in the rules but received new connections${rule.persistence !== null ? ' (persistence templates still point at it)' : ''}`, frames,
+          { rs: rs.ip, virtual: name, persistent: rule.persistence !== null });
       }
     }
     const sched = r.scheduler;
     if (sched.name !== 'unknown' && sched.name !== 'ambiguous' && sched.name !== rule.scheduler) {
       const ruleScore = sched.candidates.find((c) => c.name === rule.scheduler)?.score ?? 0;
       if (ruleScore < (sched.candidates[0]?.score ?? 0)) {
-        addF('rules-mismatch', 'warning', `${name}|scheduler`, `the rules schedule ${name} with ${rule.scheduler}, but the decisions in the capture fit ${sched.name} better`, first);
+        addF('rules-mismatch', 'warning', `${name}|scheduler`, `the rules schedule ${name} with ${rule.scheduler}, but the decisions in the capture fit ${sched.name} better`, first,
+          { kind: 'scheduler', virtual: name, rules: rule.scheduler, seen: sched.name });
       }
     }
     if (rule.persistence !== null) {
@@ -374,7 +481,8 @@ function compareRules(rules: readonly ServiceSpec[], services: readonly { report
         const prev = last.get(c.cip);
         if (prev !== undefined && prev.rs !== c.rs && c.firstT - prev.lastT < timeout) {
           addF('persistence-broken', 'warning', `${name}|${c.cip}`,
-            `client ${c.cip} moved from ${prev.rs?.ip} to ${c.rs.ip} within the persistence timeout (${timeout} s) of ${name}`, [c.firstN]);
+            `client ${c.cip} moved from ${prev.rs?.ip} to ${c.rs.ip} within the persistence timeout (${timeout} s) of ${name}`, [c.firstN],
+            { kind: 'timeout', client: c.cip, from: prev.rs?.ip ?? '?', to: c.rs.ip ?? '?', timeout, virtual: name });
         }
         last.set(c.cip, c);
       }
@@ -393,7 +501,8 @@ function writtenPortMappings(text: string, services: readonly { report: ServiceR
       const name = `${m[1]}:${m[2]}`;
       addF('dr-port-mapping', 'error', `${name}|${m[3]}:${m[4]}`,
         `the rules map ${name} to ${m[3]}:${m[4]} with ${forward === 'dr' ? 'DR (-g)' : 'TUN (-i)'}, which cannot change ports: ipvsadm uses port ${m[2]} and the real server must listen there`,
-        svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : []);
+        svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : [],
+        { kind: 'rules-text', forward, rs: `${m[3]}:${m[4]}`, virtual: name, port: Number(m[2]) });
     }
   }
 }

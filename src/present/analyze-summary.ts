@@ -1,18 +1,22 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
+import { confidenceWord, methodEvidenceText, schedulerWord } from '../annotate/index.js';
 import type { Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
+import { padEndCols } from './analyze-wrap.js';
 
 const W = {
   en: {
     cluster: 'Cluster', hosts: 'Hosts', service: 'Virtual service', method: 'method', director: 'director',
     scheduler: 'scheduler', candidates: 'candidates', persistence: 'persistence', none: 'none', atLeast: 'timeout at least',
     rs: 'real servers', conns: 'connections', evidence: 'evidence', noServices: 'No LVS virtual service found in the capture.',
+    unknownMethod: 'UNKNOWN',
     roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other' },
   },
   zh: {
     cluster: '集群', hosts: '主机', service: '虚拟服务', method: '转发模式', director: 'Director',
     scheduler: '调度算法', candidates: '候选', persistence: '持久连接', none: '无', atLeast: '超时至少',
     rs: 'Real Server', conns: '连接数', evidence: '依据', noServices: '抓包中没有发现 LVS 虚拟服务。',
+    unknownMethod: '未知',
     roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他' },
   },
 } as const;
@@ -24,17 +28,18 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
   out += `  ${w.hosts}:\n`;
   for (const h of r.hosts) {
     if (h.role === 'other') continue;
-    out += `    ${w.roles[h.role].padEnd(12)} ${h.ip.padEnd(16)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
+    out += `    ${padEndCols(w.roles[h.role], 12)} ${h.ip.padEnd(16)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
   }
   if (r.services.length === 0) return `${out}  ${w.noServices}\n`;
-  for (const s of r.services) {
+  for (const { report: s, state } of summary.services) {
     out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip}:${s.port}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
-    out += `    ${w.method}: ${style.bold(s.method.toUpperCase())}\n`;
-    for (const e of s.methodEvidence ?? []) out += `      ${w.evidence}: ${e}\n`;
+    out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}\n`;
+    for (const e of methodEvidenceText(state, s.method, lang)) out += `      ${w.evidence}: ${e}\n`;
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}\n`;
     const sc = s.scheduler;
     const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name).join(', ');
-    out += `    ${w.scheduler}: ${style.bold(sc.name)} (confidence ${sc.confidence})${sc.candidates.length > 0 ? `; ${w.candidates}: ${cands}` : ''}\n`;
+    const conf = lang === 'zh' ? `（${confidenceWord(lang)} ${sc.confidence}）` : ` (${confidenceWord(lang)} ${sc.confidence})`;
+    out += `    ${w.scheduler}: ${style.bold(schedulerWord(sc, lang))}${conf}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
     out += `    ${w.persistence}: ${s.persistence === null ? w.none : `${w.atLeast} ${s.persistence.timeoutAtLeast}s`}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {

@@ -48,7 +48,7 @@ export function renderTableChunk(rows: readonly ExplainedFrame[], opts: TableOpt
   for (const r of rows) {
     const f = r.facts;
     const words = ROLE_WORDS[lang];
-    const fromTo = `${roleColour(style, f.srcRole, words[f.srcRole])} → ${roleColour(style, f.dstRole, words[f.dstRole])}`;
+    const fromTo = `${roleColour(style, f.srcRole, r.ends?.from ?? words[f.srcRole])} → ${roleColour(style, f.dstRole, r.ends?.to ?? words[f.dstRole])}`;
     const t = (f.t - opts.t0).toFixed(6);
     const text = r.facts.step === 'other' || r.facts.step === 'ipv6' ? style.dim(r.explanation.text) : r.explanation.text;
     const cell = (s: string, w: number): string => wrapText(s, w - 2).join('\n');

@@ -19,6 +19,11 @@ function charWidth(cp: number): number {
   return 1;
 }
 
+/** `s` padded with spaces to `width` terminal columns (padEnd counts characters, not columns). */
+export function padEndCols(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+}
+
 /** Lines of at most `width` columns. Breaks after spaces and around wide characters; hard-breaks long words. */
 export function wrapText(text: string, width: number): string[] {
   const out: string[] = [];

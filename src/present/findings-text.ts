@@ -1,4 +1,5 @@
-/** Findings as text: severity, code, message, the frames that show it. */
+/** Findings as text: severity, code, message (from the catalog, in `lang`), the frames that show it. */
+import { findingText } from '../annotate/index.js';
 import type { FindingReport } from '../ipvs/report.js';
 import type { Style } from './analyze-style.js';
 
@@ -14,7 +15,7 @@ export function renderFindings(findings: readonly FindingReport[], style: Style,
     const sev = SEV[lang][f.severity];
     const tag = f.severity === 'error' ? style.red(sev) : f.severity === 'warning' ? style.yellow(sev) : style.cyan(sev);
     const frames = f.frames.length > 0 ? (lang === 'zh' ? `（帧 ${f.frames.join(', ')}）` : ` (frames ${f.frames.join(', ')})`) : '';
-    out += `${tag} ${style.bold(f.code)}: ${f.message}${frames}\n`;
+    out += `${tag} ${style.bold(f.code)}${lang === 'zh' ? '：' : ': '}${findingText(f, lang)}${frames}\n`;
   }
   return out;
 }

@@ -23,6 +23,7 @@ import useBrowserKeys from './hooks/use-browser-keys.js';
 import useSession from './hooks/use-session.js';
 import useTerminalSize, { type TerminalSize } from './hooks/use-terminal-size.js';
 import useUiState, { PANES, type UiState } from './hooks/use-ui-state.js';
+import { WORDS } from './words.js';
 
 export const WIDE = 140;
 
@@ -77,25 +78,26 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
   const fieldCount = detail === null ? 0 : allFields(detail.layers).length;
   useBrowserKeys({ session, ui, dispatch, frames, page: Math.max(1, visible - 1), fieldCount });
 
+  const w = WORDS[ui.lang];
   const explanation = (width: number) => (
-    <Explanation n={current} hop={detail?.hop ?? null} text={detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? 'The capture has no frames.' : `No frame matches '${ui.filter}'.`) : '')} width={width} height={explHeight} colour={colour} />
+    <Explanation n={current} hop={detail?.hop ?? null} text={detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? w.noFrames : w.noMatch(ui.filter)) : '')} lang={ui.lang} width={width} height={explHeight} colour={colour} />
   );
   const list = (width: number) => (
-    <FrameList rows={shown} selected={current} width={width} height={listHeight} colour={colour} wide={wide} />
+    <FrameList rows={shown} selected={current} lang={ui.lang} width={width} height={listHeight} colour={colour} wide={wide} />
   );
   const ladder = (width: number) => (
-    <Ladder actors={session.actors()} rows={shown} selected={current} width={width} height={listHeight} colour={colour} />
+    <Ladder actors={session.actors()} rows={shown} selected={current} lang={ui.lang} width={width} height={listHeight} colour={colour} />
   );
   const detailPane = (width: number) => (
-    <DetailPane n={current} layers={detail?.layers ?? []} bytes={detail?.bytes ?? new Uint8Array(0)} field={ui.field} hex={ui.hex} width={width} height={body} colour={colour} />
+    <DetailPane n={current} layers={detail?.layers ?? []} bytes={detail?.bytes ?? new Uint8Array(0)} field={ui.field} hex={ui.hex} lang={ui.lang} width={width} height={body} colour={colour} />
   );
   const clusterPane = (width: number) => (
-    <ClusterPane n={current} cluster={session.cluster(current)} findings={session.findings()} finding={ui.finding} width={width} height={body} colour={colour} />
+    <ClusterPane n={current} cluster={session.cluster(current)} findings={session.findings(ui.lang)} finding={ui.finding} lang={ui.lang} width={width} height={body} colour={colour} />
   );
 
   let main;
   if (ui.help) {
-    main = <HelpOverlay width={columns} height={body} />;
+    main = <HelpOverlay lang={ui.lang} width={columns} height={body} />;
   } else if (wide) {
     const right = ui.pane === 'detail' ? detailPane(rightWidth) : ui.pane === 'cluster' ? clusterPane(rightWidth) : ladder(rightWidth);
     main = (
@@ -120,7 +122,7 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <TabBar panes={PANES} active={ui.pane} filter={ui.filter} prompt={ui.prompt} colour={colour} />
+      <TabBar panes={PANES} active={ui.pane} filter={ui.filter} prompt={ui.prompt} lang={ui.lang} colour={colour} />
       {main}
       <StatusLine status={session.status()} selected={current} shown={frames.count} filter={ui.filter} lang={ui.lang} width={columns} colour={colour} />
     </Box>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Pane } from '../../src/tui/hooks/use-ui-state.js';
 import { KEYS, renderTui } from '../helpers/render-tui.js';
-import { seedSession } from '../tui/fixtures.js';
+import { seedSession, withFindings } from '../tui/fixtures.js';
 
 const DIR = join(import.meta.dirname, 'tui');
 const UPDATE = process.env['LVSCOPE_UPDATE_GOLDEN'] === '1';
@@ -23,6 +23,11 @@ function golden(name: string, actual: string): void {
 }
 
 const session = seedSession();
+// Findings as the model reports them (with params), so the pane shows the catalog's Chinese.
+const zhFindings = seedSession(withFindings([
+  { code: 'rs-not-responding', severity: 'warning', message: 'real server 192.168.23.81 did not answer connections the director sent it', frames: [28, 33], params: { rs: '192.168.23.81' } },
+  { code: 'vip-arp-flapping', severity: 'warning', message: '2 different MACs claim the VIP', frames: [2], params: { vip: '192.168.23.100', macs: ['00:0c:29:06:13:ea', '02:aa:00:00:01:02'] } },
+]));
 
 describe.each([[80, 24], [160, 48]] as const)('at %i×%i', (columns, rows) => {
   test.each(['frames', 'ladder', 'detail', 'cluster'] as const)('%s pane', async (pane: Pane) => {
@@ -36,6 +41,20 @@ describe.each([[80, 24], [160, 48]] as const)('at %i×%i', (columns, rows) => {
     const t = await renderTui(session, { columns, rows, initial: { selected: 6 } });
     await t.press('?');
     golden(`help-${columns}x${rows}`, t.lastFrame());
+    t.unmount();
+  });
+
+  test('Chinese cluster pane, with findings', async () => {
+    const t = await renderTui(zhFindings, { columns, rows, initial: { selected: 28, pane: 'cluster', lang: 'zh' } });
+    golden(`zh-cluster-${columns}x${rows}`, t.lastFrame());
+    t.unmount();
+  });
+
+  test('Chinese help and detail', async () => {
+    const t = await renderTui(session, { columns, rows, initial: { selected: 6, pane: 'detail', lang: 'zh' } });
+    golden(`zh-detail-${columns}x${rows}`, t.lastFrame());
+    await t.press('?');
+    golden(`zh-help-${columns}x${rows}`, t.lastFrame());
     t.unmount();
   });
 

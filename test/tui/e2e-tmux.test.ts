@@ -66,8 +66,9 @@ describe.skipIf(skip !== null)(`lvscope tui in tmux${skip === null ? '' : ` (ski
     expect(s).toContain('Director 这一跳：目的 MAC → 02:aa:00:00:01:01（WEB1）');
 
     await keys('/', '#', '2', 'Enter');
-    s = await waitFor((x) => x.includes('20 of 86 shown'));
-    expect(s).toContain('filter: #2');
+    // Chinese from `l` on: the status line and the tab bar too.
+    s = await waitFor((x) => x.includes('显示 20/86'));
+    expect(s).toContain('过滤：#2');
     const listed = s.split('\n').filter((l) => /^[> ][ !]\s*\d+\s+\d/.test(l)).map((l) => Number(l.slice(2).trim().split(' ')[0]));
     expect(listed.slice(0, 3)).toEqual([25, 28, 31]);
 

@@ -19,6 +19,7 @@ export function withFindings(findings: readonly FindingReport[]): ModelPort {
   const real = modelPort();
   return {
     explain: real.explain,
+    findingText: real.findingText,
     engine: (k) => {
       const e = real.engine(k);
       return {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError } from '../../capture/index.js';
 import { openFrames } from '../../decode/index.js';
-import { explainFrames, type ExplainedFrame, type Lang } from '../../annotate/index.js';
+import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { analyzeFrames, type Summary } from '../../model/index.js';
 import type { DecodedFrame } from '../../wire/records.js';
@@ -34,12 +34,16 @@ Options:
       --name IP=NAME   name a host in explanations, e.g. 192.168.23.80=WEB1 (repeatable)
       --rules FILE     the deployment's ipvsadm -S -n rules or an ipvsadm -Ln listing, to compare
       --format F       text (default) | json (one ClusterReport document) | ndjson (one object per frame)
-      --lang L         en (default) | zh
+      --lang L         en (default) | zh: the language of every sentence, in text and JSON alike
   -c, --count N        analyze only the first N frames
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
 Exit status: 0 analyzed, 1 analyzed but the capture had problems, 2 usage error or unreadable file.
+
+In JSON, the sentences (findings[].message, services[].methodEvidence) follow --lang; scripts
+should key on what does not: findings[].code, severity, frames, and params (the values each
+message is made from, e.g. {"vip", "rip", "mac", "name"} for rs-answers-arp-for-vip).
 
 Examples:
   lvscope analyze captures/seed-dr-kernel.pcap
@@ -123,8 +127,12 @@ function parseVip(text: string): { ip: string; port: number | null } {
   return { ip: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
 }
 
-function* take(frames: Iterable<DecodedFrame>, limit: number): Generator<DecodedFrame> {
-  if (limit === Infinity) { yield* frames; return; }
+/** The first `limit` frames; all of them unwrapped (a generator in between costs per frame). */
+function take(frames: Iterable<DecodedFrame>, limit: number): Iterable<DecodedFrame> {
+  return limit === Infinity ? frames : takeFirst(frames, limit);
+}
+
+function* takeFirst(frames: Iterable<DecodedFrame>, limit: number): Generator<DecodedFrame> {
   let i = 0;
   for (const f of frames) {
     if (i++ >= limit) return;
@@ -214,7 +222,7 @@ export const analyzeCommand: Command = {
     }
     const out = lineWriterFor(io.stdout);
     if (a.format === 'json') {
-      out.line(JSON.stringify(summary.report, null, 2));
+      out.line(JSON.stringify(localizeReport(summary, a.lang), null, 2));
     } else if (a.format === 'ndjson') {
       for (const e of explained(a, summary)) {
         if (out.broken) break;

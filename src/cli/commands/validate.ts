@@ -2,6 +2,7 @@
  * `lvscope validate FILE… [--rules F]`: only the findings, with an exit status scripts can test:
  * 0 clean, 1 warnings, 2 errors, 3 unusable input (unreadable file, no frames).
  */
+import { localizeFindings } from '../../annotate/index.js';
 import { renderFindings } from '../../present/findings-text.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import type { Summary } from '../../model/index.js';
@@ -20,12 +21,15 @@ Options:
       --vip IP[:PORT]  the VIP, when the capture cannot show it (repeatable)
       --name IP=NAME   name a host in messages (repeatable)
       --format F       text (default) | json (the findings array)
-      --lang L         en (default) | zh
+      --lang L         en (default) | zh: the language of the messages, in text and JSON alike
   -c, --count N        look only at the first N frames
   -q, --quiet          no output, only the exit status
   -h, --help           this help
 
 Exit status: 0 no findings (or only info), 1 warnings, 2 errors, 3 unusable input.
+
+JSON findings carry code, severity, message (in the --lang language), frames, and params: the
+values the message is made from, the same in every language, for scripts.
 
 Examples:
   lvscope validate firewall.pcap
@@ -54,7 +58,7 @@ export const validateCommand: Command = {
     }
     const findings = summary.report.findings;
     if (!a.quiet) {
-      if (a.format === 'json') io.stdout.write(`${JSON.stringify({ findings }, null, 2)}\n`);
+      if (a.format === 'json') io.stdout.write(`${JSON.stringify({ findings: localizeFindings(findings, a.lang) }, null, 2)}\n`);
       else io.stdout.write(renderFindings(findings, makeStyle(useColour(io.stdout, io.env)), a.lang));
     }
     if (findings.some((f) => f.severity === 'error')) return 2;

@@ -1,6 +1,8 @@
 import { Box, Text } from 'ink';
 import type { DetailField, DetailLayer } from '../../present/frame-detail.js';
 import { hexRows } from '../../present/hexdump.js';
+import type { Lang } from '../data/types.js';
+import { WORDS } from '../words.js';
 
 export interface DetailPaneProps {
   readonly n: number;
@@ -9,6 +11,7 @@ export interface DetailPaneProps {
   /** Index over all fields of all layers. */
   readonly field: number;
   readonly hex: boolean;
+  readonly lang: Lang;
   readonly width: number;
   readonly height: number;
   readonly colour: boolean;
@@ -64,7 +67,8 @@ function windowAround<T>(items: readonly T[], at: number, size: number): { items
 }
 
 /** The decoded layers field by field; `x` adds the hex dump with the selected field's bytes marked. */
-export function DetailPane({ n, layers, bytes, field, hex, width, height, colour }: DetailPaneProps) {
+export function DetailPane({ n, layers, bytes, field, hex, lang, width, height, colour }: DetailPaneProps) {
+  const w = WORDS[lang];
   const fields = allFields(layers);
   const sel = fields[Math.min(field, fields.length - 1)];
   const range: [number, number] = sel === undefined ? [0, 0] : [sel.start, sel.end];
@@ -76,10 +80,10 @@ export function DetailPane({ n, layers, bytes, field, hex, width, height, colour
   const tree = windowAround(lines, selLine < 0 ? 0 : selLine, treeHeight);
   const hexStartRow = Math.floor(range[0] / 16);
   const dump = windowAround(rows, hexStartRow, hexHeight);
-  const where = sel === undefined ? '' : sel.end > sel.start ? `  bytes ${sel.start}–${sel.end - 1}` : '  (derived)';
+  const where = sel === undefined ? '' : sel.end > sel.start ? w.byteRange(sel.start, sel.end - 1) : w.derived;
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text bold wrap="truncate">{`Frame ${n}: ${bytes.length} bytes${where}   [x] hex ${hex ? 'on' : 'off'}`}</Text>
+      <Text bold wrap="truncate">{w.detailHead(n, bytes.length, where, hex)}</Text>
       {tree.items.map((l, i) => {
         const on = l.fieldIndex === field;
         return (

@@ -1,11 +1,14 @@
 import { Box, Text } from 'ink';
-import type { Actor, FrameRow } from '../data/types.js';
+import type { Actor, FrameRow, Lang } from '../data/types.js';
 import { connColour, tint } from '../palette.js';
+import { charWidth, WORDS } from '../words.js';
+import { endLabel } from './FrameList.js';
 
 export interface LadderProps {
   readonly actors: readonly Actor[];
   readonly rows: readonly FrameRow[];
   readonly selected: number;
+  readonly lang: Lang;
   readonly width: number;
   readonly height: number;
   readonly colour: boolean;
@@ -26,13 +29,24 @@ export function ladderGeometry(actors: number, width: number): LadderGeometry {
   return { column, centres, lineWidth: GUTTER + actors * column };
 }
 
-/** Heading: each actor's name centred over its column. */
-export function ladderHeading(actors: readonly Actor[], g: LadderGeometry): string {
+/** An actor's heading in `lang`: the role's word for client, gateway and director, else its name. */
+export function actorLabel(a: Actor, lang: Lang): string {
+  return a.kind === 'client' || a.kind === 'gateway' || a.kind === 'director' ? WORDS[lang].roles[a.kind] : a.label;
+}
+
+/** Heading: each actor's name centred over its column (a wide character fills two cells). */
+export function ladderHeading(actors: readonly Actor[], g: LadderGeometry, lang: Lang = 'en'): string {
   const line = Array<string>(g.lineWidth).fill(' ');
   actors.forEach((a, i) => {
-    const label = a.label.slice(0, g.column - 1);
-    const start = Math.max(GUTTER, g.centres[i]! - Math.floor(label.length / 2));
-    for (let k = 0; k < label.length && start + k < line.length; k++) line[start + k] = label[k]!;
+    const cells: string[] = [];
+    for (const ch of actorLabel(a, lang)) {
+      const w = charWidth(ch.codePointAt(0)!);
+      if (cells.length + w > g.column - 1) break;
+      cells.push(ch);
+      if (w === 2) cells.push('');
+    }
+    const start = Math.max(GUTTER, g.centres[i]! - Math.floor(cells.length / 2));
+    for (let k = 0; k < cells.length && start + k < line.length; k++) line[start + k] = cells[k]!;
   });
   return line.join('').trimEnd();
 }
@@ -41,14 +55,14 @@ export function ladderHeading(actors: readonly Actor[], g: LadderGeometry): stri
  * One frame as [before, arrow, after]: the lifelines, with the arrow from sender to receiver
  * (the director's rewrite written on it); a broadcast spans every other lifeline.
  */
-export function ladderRow(r: FrameRow, g: LadderGeometry): readonly [string, string, string] {
+export function ladderRow(r: FrameRow, g: LadderGeometry, lang: Lang = 'en'): readonly [string, string, string] {
   const line = Array<string>(g.lineWidth).fill(' ');
   for (const c of g.centres) line[c] = '│';
   const num = String(r.n).padStart(GUTTER - 2);
   for (let k = 0; k < num.length; k++) line[k] = num[k]!;
   const a = g.centres[r.fromActor];
   if (a === undefined) {
-    return [line.join('').trimEnd(), '', ` ${r.from} → ${r.to}`];
+    return [line.join('').trimEnd(), '', ` ${endLabel(r.from, r.fromKind, lang)} → ${endLabel(r.to, r.toKind, lang)}`];
   }
   let lo: number, hi: number;
   const arrow: string[] = [];
@@ -80,13 +94,13 @@ export function ladderRow(r: FrameRow, g: LadderGeometry): readonly [string, str
 }
 
 /** The ladder (sequence) diagram: one column per actor, one arrow per frame, coloured by connection. */
-export function Ladder({ actors, rows, selected, width, height, colour }: LadderProps) {
+export function Ladder({ actors, rows, selected, lang, width, height, colour }: LadderProps) {
   const g = ladderGeometry(actors.length, width);
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text bold wrap="truncate">{ladderHeading(actors, g)}</Text>
+      <Text bold wrap="truncate">{ladderHeading(actors, g, lang)}</Text>
       {rows.map((r) => {
-        const [before, arrow, after] = ladderRow(r, g);
+        const [before, arrow, after] = ladderRow(r, g, lang);
         const on = r.n === selected;
         return (
           <Text key={r.n} wrap="truncate">

@@ -1,6 +1,9 @@
 import { Text } from 'ink';
 import { basename } from 'node:path';
 import type { Lang, StatusView } from '../data/types.js';
+import { displayWidth, WORDS } from '../words.js';
+
+export { displayWidth } from '../words.js';
 
 export interface StatusLineProps {
   readonly status: StatusView;
@@ -12,22 +15,13 @@ export interface StatusLineProps {
   readonly colour: boolean;
 }
 
-/** Terminal columns of a string: CJK and fullwidth characters take two. */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ? 2 : 1;
-  }
-  return w;
-}
-
 /** File, frame counts, method and scheduler, and what is going on. */
 export function StatusLine({ status, selected, shown, filter, lang, width, colour }: StatusLineProps) {
   const files = status.files.map((f) => basename(f)).join('+');
-  const counts = filter === '' ? `frame ${selected}/${status.frames}` : `frame ${selected}, ${shown} of ${status.frames} shown`;
-  const busy = status.degraded !== null ? `model failed: ${status.degraded}` : status.progress < 1 ? `analysing ${Math.floor(status.progress * 100)}%` : '';
-  const text = [files, counts, `method ${status.method}`, `scheduler ${status.scheduler}`, lang === 'zh' ? '中文' : 'English', busy, '? help  q quit']
+  const w = WORDS[lang];
+  const counts = filter === '' ? w.frameOf(selected, status.frames) : w.frameShown(selected, shown, status.frames);
+  const busy = status.degraded !== null ? w.failed(status.degraded) : status.progress < 1 ? w.analysing(Math.floor(status.progress * 100)) : '';
+  const text = [files, counts, w.method(status.method), w.scheduler(status.scheduler), w.language, busy, w.keysHint]
     .filter((s) => s !== '').join(' │ ');
   return <Text inverse={colour} wrap="truncate">{text + ' '.repeat(Math.max(0, width - displayWidth(text)))}</Text>;
 }

@@ -1,7 +1,7 @@
 /**
  * ModelPort bound to the real model (src/model) and annotator (src/annotate).
  */
-import { Explainer } from '../../annotate/index.js';
+import { Explainer, findingText } from '../../annotate/index.js';
 import type { FindingCode } from '../../ipvs/report.js';
 import { Engine, summarize, type FrameFacts, type Knowledge } from '../../model/index.js';
 import type { DecodedFrame } from '../../wire/records.js';
@@ -63,5 +63,6 @@ export function modelPort(options: BindingOptions = {}): ModelPort {
         return fallbackExplain(facts, lang, knowledge);
       }
     },
+    findingText,
   };
 }

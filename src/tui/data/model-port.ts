@@ -2,7 +2,7 @@
  * The one place the TUI touches the model and the annotator. Everything else in src/tui talks to
  * `ModelPort`, so a change in the model's API is a change here only.
  */
-import type { ClusterReport } from '../../ipvs/report.js';
+import type { ClusterReport, FindingReport } from '../../ipvs/report.js';
 import type { FrameFacts, Knowledge } from '../../model/types.js';
 import type { DecodedFrame } from '../../wire/records.js';
 import type { Lang } from './types.js';
@@ -23,4 +23,6 @@ export interface ModelPort {
   engine(knowledge: Knowledge | null): EnginePort;
   /** The walkthrough sentence for a frame, in English or Chinese. */
   explain(facts: FrameFacts, lang: Lang, knowledge: Knowledge | null): string;
+  /** A finding's message in English or Chinese (the report's own message when it has no params). */
+  findingText(finding: FindingReport, lang: Lang): string;
 }

@@ -15,7 +15,7 @@ import { buildFrameIndex, type FrameIndex } from './frame-index.js';
 import { FrameStore } from './frame-store.js';
 import type { ModelPort } from './model-port.js';
 import type {
-  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, StatusView,
+  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, RoleWord, StatusView,
 } from './types.js';
 
 export interface SessionOptions {
@@ -130,7 +130,7 @@ export class CaptureSession {
     const findings = [...new Set([...(facts?.findings ?? []), ...(this.framesWithFindings().get(n) ?? [])])];
     if (facts === null) {
       return {
-        n, time, rel, from: '?', to: '?', fromActor: -1, toActor: -1,
+        n, time, rel, from: '?', to: '?', fromKind: null, toKind: null, fromActor: -1, toActor: -1,
         summary: stored === null ? '(unreadable)' : formatFrameLine(stored.frame), conn: 0, rewrite: null, findings,
       };
     }
@@ -142,6 +142,8 @@ export class CaptureSession {
       n, time, rel,
       from: this.endName(fromActor, facts.srcRole, facts.src),
       to: this.endName(toActor, facts.dstRole, facts.dst),
+      fromKind: this.endKind(fromActor, facts.srcRole),
+      toKind: this.endKind(toActor, facts.dstRole),
       fromActor, toActor,
       summary: facts.summary,
       conn: facts.flow?.connIndex ?? 0,
@@ -155,6 +157,12 @@ export class CaptureSession {
     const a = this.analysis.actors.list[actor];
     if (a === undefined || a.kind === 'other') return address;
     return a.label;
+  }
+
+  private endKind(actor: number, role: string): RoleWord | null {
+    if (role === 'broadcast') return 'broadcast';
+    const kind = this.analysis.actors.list[actor]?.kind;
+    return kind === 'client' || kind === 'gateway' || kind === 'director' ? kind : null;
   }
 
   /** What the director's copy changed, for the ladder's mark on the director's hop. */
@@ -263,8 +271,9 @@ export class CaptureSession {
     return { ipvsadm, conns };
   }
 
-  findings(): readonly FindingView[] {
-    return (this.analysis.report?.findings ?? []).map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: f.frames }));
+  /** The findings, each message in `lang` (the model's own words when the catalog has none). */
+  findings(lang: Lang = 'en'): readonly FindingView[] {
+    return (this.analysis.report?.findings ?? []).map((f) => ({ code: f.code, severity: f.severity, message: this.options.port.findingText(f, lang), frames: f.frames }));
   }
 
   status(): StatusView {

@@ -9,6 +9,9 @@ export type Lang = 'en' | 'zh';
 /** An actor of the ladder diagram: one column. */
 export type ActorKind = 'client' | 'gateway' | 'director' | 'real-server' | 'other';
 
+/** Actors shown by their role's word rather than a name. */
+export type RoleWord = 'client' | 'gateway' | 'director' | 'broadcast';
+
 export interface Actor {
   /** Stable key: 'client', 'gateway', 'director', 'rs:192.168.23.80', 'other'. */
   readonly key: string;
@@ -26,6 +29,9 @@ export interface FrameRow {
   /** Sender and receiver by role name: client, gateway, director, WEB1, broadcast, or an address. */
   readonly from: string;
   readonly to: string;
+  /** What `from`/`to` name: a role (its word depends on the language), or null for a name or address. */
+  readonly fromKind: RoleWord | null;
+  readonly toKind: RoleWord | null;
   /** Column indexes into `actors()`, -1 for none (broadcast, unknown). */
   readonly fromActor: number;
   readonly toActor: number;
