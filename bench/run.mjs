@@ -140,28 +140,26 @@ if (BIG > 0) {
   rows.push([`lvscope decode --format ndjson (${BIG / 1e6}M)`, `${fmt(BIG / ndBig.wall / 1e6)} M frames/s`, `${fmt(ndBig.wall)} s`, mb(ndBig.rssMb), '']);
 }
 
-// --- hooks for the other engineers' benchmarks ----------------------------------------------
-const replay = join(here, 'replay.mjs');
-if (existsSync(replay)) {
-  if (typeof process.getuid === 'function' && process.getuid() === 0) {
-    const r = spawnSync(process.execPath, [replay], { encoding: 'utf8', timeout: 600_000 });
-    const line = (r.stdout ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
-    rows.push(['bench/replay.mjs', line.slice(0, 120) || `exit ${r.status}`, '', '', r.status === 0 ? '' : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}`]);
-  } else notes.push('bench/replay.mjs skipped: needs root (network namespaces)');
-} else notes.push('bench/replay.mjs not present: replay benchmark skipped');
-
-const simIndex = join(dist, 'simulate/index.js');
-if (existsSync(simIndex)) {
-  try {
-    const sim = await import(pathToFileURL(simIndex).href);
-    if (typeof sim.synthesizePackets === 'function') {
-      const r = sim.synthesizePackets(FRAMES);
-      rows.push([`synthesizePackets(${FRAMES / 1e6}M) → pcap in memory`, `${fmt(r.packetsPerSecond / 1e6)} M frames/s`, `${fmt(r.seconds)} s`, '', `${r.packets} frames, ${fmt((r.bytes ?? 0) / 1e6, 0)} MB`]);
-    } else notes.push('dist/simulate has no synthesizePackets: synthesis benchmark skipped');
-  } catch (err) {
-    notes.push(`synthesizePackets failed: ${err.message}`);
-  }
-} else notes.push('dist/simulate not built: synthesis benchmark skipped');
+// --- the other stages' benchmarks, each a child so its memory and timing are its own ----------
+// Each prints a markdown section; they run after the decode figures, in the same run.
+const sections = [];
+function subBench(name, args = [], env = {}) {
+  const script = join(here, name);
+  if (!existsSync(script)) { notes.push(`bench/${name} not present: skipped`); return; }
+  const r = spawnSync(process.execPath, [script, ...args], {
+    encoding: 'utf8', timeout: 1_800_000, maxBuffer: 1 << 26,
+    env: { ...process.env, BENCH_NO_APPEND: '1', ...env },
+  });
+  const out = (r.stdout ?? '').trim();
+  if (r.status === 0 && out !== '') sections.push(out);
+  else notes.push(`bench/${name} failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`);
+}
+subBench('synth.mjs');
+subBench('analyze.mjs');
+if (typeof process.getuid === 'function' && process.getuid() === 0) subBench('replay.mjs');
+else notes.push('bench/replay.mjs skipped: needs root (it creates its own network namespace)');
+// The TUI's background analysis of 1M frames is long; BENCH_TUI=0 skips it.
+if (process.env.BENCH_TUI !== '0') subBench('tui.mjs');
 
 // --- report ---------------------------------------------------------------------------------
 const cpuModel = (() => {
@@ -171,6 +169,6 @@ const load = (() => { try { return readFileSync('/proc/loadavg', 'utf8').split('
 const header = `## ${new Date().toISOString()}\n\nMachine: ${cpus().length} CPUs (nproc), ${cpuModel}; Node ${process.version}; load average at the end ${load}.\n` +
   `Capture: ${FRAMES} frames, ${fmt(sizeMb, 0)} MB (bench/gen-capture.mjs: Ethernet/IPv4/TCP LVS-DR flows and ARP, 60–1514 bytes).\n`;
 const table = ['| what | rate | time / throughput | peak RSS | note |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const text = `${header}\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+const text = `${header}\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${sections.map((x) => `\n${x.replace(/^## /gm, '### ')}\n`).join('')}`;
 console.log(text);
 if (process.env.BENCH_NO_APPEND !== '1') appendFileSync(join(here, 'RESULTS.md'), `\n${text}`);

@@ -14,6 +14,7 @@ import type { DecodedFrame } from '../wire/records.js';
 import {
   ACK, FIN, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName,
 } from './packet.js';
+import { FinishedFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
@@ -68,8 +69,7 @@ export class Engine {
   /** Address → small integer, for the numeric keys of the flow table and the packet memory. */
   private readonly addrs = new AddressIds();
   private readonly live = new Set<Flow>();
-  private readonly timers = new ExpiryQueue();
-  private readonly isLive = (f: Flow): boolean => this.live.has(f);
+  private readonly timers = new ExpiryQueue((f) => this.live.has(f));
   readonly done: DoneFlow[] = [];
   readonly services = new Map<string, ServiceState>();
   /** port * 2 + (udp ? 1 : 0) → VIP id → the entry of `services`. */
@@ -292,11 +292,7 @@ export class Engine {
     }
     for (const k of f.keys) this.flows.remove(k);
     this.live.delete(f);
-    this.done.push({
-      index: f.index, proto: f.proto, client: ipPort(f.cip, f.cport), cip: f.cip, virtual: ipPort(f.vip, f.vport),
-      svc: f.svc, rs: f.rs, firstN: f.firstN, lastN: f.lastN, firstT: f.firstT, lastT: f.lastT, state: f.state,
-      expiresAt: expired ? null : f.expires,
-    });
+    this.done.push(new FinishedFlow(f, expired ? null : f.expires));
     if (f.rs !== null && f.forwardN > 0 && !f.synAckSeen && f.proto === 'tcp' && f.svc.answered) {
       const rsName = f.rs.ip ?? f.rs.mac ?? '?';
       this.addFinding('rs-not-responding', 'warning', rsName,
@@ -307,7 +303,7 @@ export class Engine {
   private sweep(t: number): void {
     this.nextSweep = t + 1;
     // Live flows whose timer ran out, in the order the live set holds them (creation order).
-    for (const f of this.timers.due(t, this.isLive)) this.finishFlow(f, true);
+    for (const f of this.timers.due(t)) this.finishFlow(f, true);
   }
 
   // ---------------------------------------------------------------- the frame loop
@@ -480,7 +476,7 @@ export class Engine {
     let ttlBefore: number | null = null;
 
     if (hop === 'dr' && prev !== undefined) {
-      flow = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
+      flow = this.flows.get(p.proto, srcId, p.sport, dstId, p.dport)?.flow ?? null;
       const svc = flow?.svc ?? this.service(proto, p.dst, p.dport, p.n);
       svc.dr++;
       this.evidence(svc, p.n);
@@ -513,7 +509,7 @@ export class Engine {
       svc.answered = true;
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
-      flow = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport)?.flow ?? null;
+      flow = this.flows.get(p.proto, dstId, p.dport, srcId, p.sport)?.flow ?? null;
       if (flow !== null) {
         if (flow.rs === null) {
           this.addKey(flow, true, p.proto, p.dst, p.dport, prev.src, prev.sport);
@@ -528,7 +524,7 @@ export class Engine {
       ttlBefore = prev.ttl;
     } else {
       // 2. Not a second copy: a packet the director (or a server) receives.
-      let ref = this.lookup(p.proto, p.src, p.sport, p.dst, p.dport);
+      let ref = this.flows.get(p.proto, srcId, p.sport, dstId, p.dport);
       if (ref !== undefined) {
         flow = ref.flow;
         const reuse = (p.flags & (SYN | ACK | RST)) === SYN && !ref.server
@@ -544,7 +540,7 @@ export class Engine {
         this.countIn(flow, p);
         step = clientStep(flow, p, segment, newConn);
       } else {
-        ref = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport);
+        ref = this.flows.get(p.proto, dstId, p.dport, srcId, p.sport);
         if (ref !== undefined) {
           flow = ref.flow;
           clientSide = false;
@@ -754,6 +750,7 @@ export class Engine {
   /** End of input: flows still alive stay in the table with their timers. */
   end(): void {
     for (const f of [...this.live]) this.finishFlow(f, false);
+    this.timers.clear();
   }
 }
 

@@ -4,28 +4,38 @@
  * thousands of entries sit in TIME_WAIT for two minutes). A min-heap of (time, flow) instead:
  * timers re-armed later (every packet does that) cost nothing until their old time comes up;
  * re-armed earlier they get a new entry. `flow.timerAt` is the time of the entry that counts.
+ * Entries left behind (a timer moved from 15 minutes to 2, a flow finished early) are dropped
+ * when they outnumber the rest, so the queue holds about one entry per live flow.
  */
 import type { Flow } from './state.js';
 
 export class ExpiryQueue {
-  private readonly times: number[] = [];
-  private readonly flows: Flow[] = [];
+  private times: number[] = [];
+  private flows: Flow[] = [];
+  private readonly isLive: (f: Flow) => boolean;
+  /** Queue length that triggers dropping stale entries. */
+  private compactAt = 4096;
+
+  constructor(isLive: (f: Flow) => boolean) {
+    this.isLive = isLive;
+  }
 
   /** Call after f.expires changed (and for a new flow). */
   rearm(f: Flow): void {
     if (f.timerAt <= f.expires) return;
     f.timerAt = f.expires;
     this.push(f.expires, f);
+    if (this.times.length >= this.compactAt) this.compact();
   }
 
   /** Flows whose entry expired by t (expires <= t), in creation order; they are off the queue. */
-  due(t: number, isLive: (f: Flow) => boolean): Flow[] {
+  due(t: number): Flow[] {
     const out: Flow[] = [];
     while (this.times.length > 0 && this.times[0]! <= t) {
       const at = this.times[0]!;
       const f = this.flows[0]!;
       this.pop();
-      if (at !== f.timerAt || !isLive(f)) continue;
+      if (at !== f.timerAt || !this.isLive(f)) continue;
       if (f.expires <= t) {
         f.timerAt = Number.NaN;
         out.push(f);
@@ -40,6 +50,25 @@ export class ExpiryQueue {
 
   get size(): number {
     return this.times.length;
+  }
+
+  clear(): void {
+    this.times.length = 0;
+    this.flows.length = 0;
+  }
+
+  /** Keeps only the entries that count, as a heap again; next compaction at twice what is left. */
+  private compact(): void {
+    const times: number[] = [];
+    const flows: Flow[] = [];
+    for (let i = 0; i < this.times.length; i++) {
+      const f = this.flows[i]!;
+      if (this.times[i] === f.timerAt && this.isLive(f)) { times.push(this.times[i]!); flows.push(f); }
+    }
+    this.times = [];
+    this.flows = [];
+    for (let i = 0; i < times.length; i++) this.push(times[i]!, flows[i]!);
+    this.compactAt = Math.max(4096, 2 * times.length);
   }
 
   private push(at: number, f: Flow): void {

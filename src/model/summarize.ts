@@ -169,9 +169,24 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     findingFrames.set(n, l);
   }
 
+  // One text and one snapshot per real server, shared by its (possibly millions of) connections.
+  const rsText = new Map<RsState, string>();
+  const rsSnap = new Map<RsState, { ip: string | null; mac: string | null; port: number }>();
+  const rsTextOf = (rs: RsState & { ip: string }): string => {
+    let t = rsText.get(rs);
+    if (t === undefined) { t = ipPort(rs.ip, rs.port); rsText.set(rs, t); }
+    return t;
+  };
+  const rsSnapOf = (rs: RsState): { ip: string | null; mac: string | null; port: number } => {
+    let s = rsSnap.get(rs);
+    if (s === undefined) { s = { ip: rs.ip, mac: rs.mac, port: rs.port }; rsSnap.set(rs, s); }
+    return s;
+  };
+  const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
+  for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
   const connections: ConnectionReport[] = conns.map((c) => ({
     protocol: c.proto, client: c.client, virtual: c.virtual,
-    realServer: c.rs !== null && c.rs.ip !== null ? ipPort(c.rs.ip, c.rs.port) : null,
+    realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
     firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
   }));
 
@@ -185,7 +200,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
     ipMac: engine.ipMac, names, services: knowledgeServices,
-    connRs: new Map(conns.filter((c) => c.rs !== null).map((c) => [c.index, { ip: c.rs!.ip, mac: c.rs!.mac, port: c.rs!.port }])),
+    connRs,
   };
   return {
     report, knowledge, services,

@@ -5,7 +5,7 @@ import { analyzeFrames } from '../../src/model/index.js';
 import { wrapText } from '../../src/present/analyze-wrap.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
 
-const SEED = '/work/shared/captures/seed-dr-kernel.pcap';
+const SEED = 'captures/seed-dr-kernel.pcap';
 
 function explainSeed(lang: 'en' | 'zh'): ExplainedFrame[] {
   const s = analyzeFrames(openFrames([SEED]), { files: [SEED] });

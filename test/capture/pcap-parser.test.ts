@@ -2,18 +2,19 @@
 import pcapParser, { type PcapParserPacket } from 'pcap-parser';
 import { describe, expect, it } from 'vitest';
 import { readAllPackets } from '../../src/capture/index.js';
+import { SHARED } from '../helpers/paths.js';
 
 const FILES = [
-  '/work/shared/captures/seed-dr-kernel.pcap',
-  '/work/shared/conformance/tcpdump/ssh.pcap',
-  '/work/shared/conformance/tcpdump/vrrp.pcap',
-  '/work/shared/conformance/tcpdump/bigtcp-ipv4.pcap',
-  '/work/shared/conformance/tcpdump/arp-oobr.pcap',
-  '/work/shared/conformance/tcpdump/mptcp-v1.pcap',
-  '/work/shared/conformance/tcpreplay/test.rewrite_1ttl',
-  '/work/shared/conformance/tcpreplay/test2.replay_unique_ip',
-  '/work/shared/conformance/zeek/traces/vlan-qinqinq.pcap',
-  '/work/shared/conformance/glb-director/1k_pkts.pcap',
+  'captures/seed-dr-kernel.pcap',
+  `${SHARED}/conformance/tcpdump/ssh.pcap`,
+  `${SHARED}/conformance/tcpdump/vrrp.pcap`,
+  `${SHARED}/conformance/tcpdump/bigtcp-ipv4.pcap`,
+  `${SHARED}/conformance/tcpdump/arp-oobr.pcap`,
+  `${SHARED}/conformance/tcpdump/mptcp-v1.pcap`,
+  `${SHARED}/conformance/tcpreplay/test.rewrite_1ttl`,
+  `${SHARED}/conformance/tcpreplay/test2.replay_unique_ip`,
+  `${SHARED}/conformance/zeek/traces/vlan-qinqinq.pcap`,
+  `${SHARED}/conformance/glb-director/1k_pkts.pcap`,
 ];
 
 function parseWithPcapParser(path: string): Promise<PcapParserPacket[]> {

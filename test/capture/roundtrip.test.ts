@@ -17,8 +17,9 @@ import {
   readAllPackets,
   type CapturedPacket,
 } from '../../src/capture/index.js';
+import { SHARED } from '../helpers/paths.js';
 
-const ROOT = '/work/shared/conformance';
+const ROOT = `${SHARED}/conformance`;
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

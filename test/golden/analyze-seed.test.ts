@@ -10,7 +10,7 @@ import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { runCommand } from '../helpers/run-command.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SEED = '/work/shared/captures/seed-dr-kernel.pcap';
+const SEED = 'captures/seed-dr-kernel.pcap';
 const UPDATE = process.env['LVSCOPE_UPDATE_GOLDEN'] === '1';
 
 async function golden(name: string, args: string[]): Promise<void> {

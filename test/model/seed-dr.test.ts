@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import { analyzeFrames } from '../../src/model/index.js';
 
-const SEED = '/work/shared/captures/seed-dr-kernel.pcap';
+const SEED = 'captures/seed-dr-kernel.pcap';
 
 describe('seed-dr-kernel.pcap (real kernel DR capture on the firewall inside interface)', () => {
   const s = analyzeFrames(openFrames([SEED]), { files: [SEED] });

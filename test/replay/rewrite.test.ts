@@ -8,8 +8,9 @@ import {
   Rewriter, adjustChecksum32, mapAddress, parseCidr, parseCidrMap, parseMacOption, RewriteOptionError, type RewriteOptions,
 } from '../../src/replay/rewrite.js';
 import { sum16 } from '../../src/wire/checksum.js';
+import { SHARED } from '../helpers/paths.js';
 
-const CONF = '/work/shared/conformance/tcpreplay';
+const CONF = `${SHARED}/conformance/tcpreplay`;
 const INPUT = `${CONF}/test.pcap`;
 
 function rewriteFile(path: string, opts: RewriteOptions): { frames: Uint8Array[]; rw: Rewriter } {

@@ -19,6 +19,7 @@ import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
 import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { jsonLines } from '../json-lines.js';
 import { lineWriterFor } from '../output.js';
 
 const HELP = `Usage: lvscope analyze FILE… [options]
@@ -222,7 +223,10 @@ export const analyzeCommand: Command = {
     }
     const out = lineWriterFor(io.stdout);
     if (a.format === 'json') {
-      out.line(JSON.stringify(localizeReport(summary, a.lang), null, 2));
+      for (const part of jsonLines(localizeReport(summary, a.lang))) {
+        if (out.broken) break;
+        out.line(part);
+      }
     } else if (a.format === 'ndjson') {
       for (const e of explained(a, summary)) {
         if (out.broken) break;

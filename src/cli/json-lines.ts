@@ -1,0 +1,39 @@
+/**
+ * `JSON.stringify(doc, null, 2)` as a sequence of whole lines, so that a report listing hundreds of
+ * thousands of connections and hosts is written piece by piece instead of built as one string
+ * (which, with its copies on the way to write(2), was most of analyze's peak memory). The
+ * top-level object's arrays are emitted an element at a time. Joining the pieces with "\n" gives
+ * exactly what JSON.stringify gives.
+ */
+const CHUNK = 256;
+
+export function* jsonLines(doc: object): Generator<string> {
+  const entries: [string, unknown, string | null][] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    if (Array.isArray(value)) { entries.push([key, value, null]); continue; }
+    const text = JSON.stringify(value, null, 2) as string | undefined;
+    if (text !== undefined) entries.push([key, value, text]);
+  }
+  if (entries.length === 0) { yield '{}'; return; }
+  yield '{';
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value, text] = entries[i]!;
+    const comma = i < entries.length - 1 ? ',' : '';
+    const head = `  ${JSON.stringify(key)}: `;
+    if (text !== null) { yield `${head}${indent(text, '  ')}${comma}`; continue; }
+    const list = value as readonly unknown[];
+    if (list.length === 0) { yield `${head}[]${comma}`; continue; }
+    yield `${head}[`;
+    // A few hundred elements per stringify: "[\n  a,\n  b\n]" less its brackets, two spaces deeper.
+    for (let j = 0; j < list.length; j += CHUNK) {
+      const text = JSON.stringify(list.slice(j, j + CHUNK), null, 2);
+      yield `  ${indent(text.slice(2, -2), '  ')}${j + CHUNK < list.length ? ',' : ''}`;
+    }
+    yield `  ]${comma}`;
+  }
+  yield '}';
+}
+
+function indent(text: string, pad: string): string {
+  return text.includes('\n') ? text.replace(/\n/g, `\n${pad}`) : text;
+}

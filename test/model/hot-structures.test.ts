@@ -1,0 +1,178 @@
+/**
+ * The engine's numeric tables against the plain Map/Set code they replaced: same answers, same
+ * eviction order, same expiry sets, on random operation sequences.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ExpiryQueue } from '../../src/model/expiry.js';
+import { AddressIds, FlowTable } from '../../src/model/flow-table.js';
+import { Packet } from '../../src/model/packet.js';
+import { RecentPackets } from '../../src/model/recent.js';
+import type { Flow } from '../../src/model/state.js';
+
+/** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
+class ReferenceRecent {
+  readonly map = new Map<string, { n: number; t: number }>();
+  set(key: string, v: { n: number; t: number }, now: number): void {
+    this.map.set(key, v);
+    if (this.map.size > 1 << 16 || (this.map.size & 1023) === 0) {
+      for (const [k, e] of this.map) {
+        if (this.map.size <= 1 << 16 && now - e.t <= 2) break;
+        this.map.delete(k);
+      }
+    }
+  }
+}
+
+function flow(index: number, expires: number): Flow {
+  return { index, expires, timerAt: Number.NaN } as unknown as Flow;
+}
+
+describe('AddressIds', () => {
+  it('gives one dense id per distinct text, the same id for an equal string built elsewhere', () => {
+    const ids = new AddressIds();
+    expect(ids.id('10.0.0.1')).toBe(0);
+    expect(ids.id('10.0.0.2')).toBe(1);
+    expect(ids.id(['10', '0', '0', '1'].join('.'))).toBe(0);
+    expect(ids.id('2001:db8::1')).toBe(2);
+    expect(ids.id('10.0.0.2')).toBe(1);
+    expect(ids.size).toBe(3);
+  });
+});
+
+describe('RecentPackets', () => {
+  it('finds an entry under its exact key only, and returns the fields it was given', () => {
+    const r = new RecentPackets();
+    const p = new Packet();
+    p.n = 7; p.t = 1.5; p.srcMac = '00:00:00:00:00:01'; p.dstMac = '00:00:00:00:00:02'; p.src = '10.0.0.1'; p.dst = '10.0.0.2';
+    p.sport = 40000; p.dport = 80; p.ttl = 64; p.pktType = -1;
+    r.set(3, 40000, 6, 0x1234, 0xfffffff0, p, p.t);
+    const got = r.get(3, 40000, 6, 0x1234, 0xfffffff0);
+    expect(got).toMatchObject({ n: 7, t: 1.5, srcMac: '00:00:00:00:00:01', dst: '10.0.0.2', dport: 80, ttl: 64 });
+    expect(r.get(3, 40000, 17, 0x1234, 0xfffffff0)).toBeUndefined();
+    expect(r.get(3, 40001, 6, 0x1234, 0xfffffff0)).toBeUndefined();
+    expect(r.get(4, 40000, 6, 0x1234, 0xfffffff0)).toBeUndefined();
+    expect(r.get(3, 40000, 6, 0x1235, 0xfffffff0)).toBeUndefined();
+    expect(r.get(3, 40000, 6, 0x1234, 0xfffffff1)).toBeUndefined();
+  });
+
+  it('holds exactly what the insertion-ordered Map held, through growth and eviction', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ addr: fc.nat(40), port: fc.nat(3), id: fc.nat(300), dt: fc.double({ min: 0, max: 0.01, noNaN: true }) }), { minLength: 1, maxLength: 6000 }),
+      (ops) => {
+        const r = new RecentPackets();
+        const ref = new ReferenceRecent();
+        const p = new Packet();
+        let t = 0;
+        ops.forEach((o, n) => {
+          t += o.dt;
+          p.n = n; p.t = t;
+          r.set(o.addr, o.port, 6, o.id, 1000, p, t);
+          ref.set(`${o.addr}|${o.port}|6|${o.id}|1000`, { n, t }, t);
+        });
+        expect(r.size).toBe(ref.map.size);
+        for (const o of ops) {
+          const want = ref.map.get(`${o.addr}|${o.port}|6|${o.id}|1000`);
+          const got = r.get(o.addr, o.port, 6, o.id, 1000);
+          expect(got === undefined ? undefined : { n: got.n, t: got.t }).toEqual(want);
+        }
+      },
+    ), { numRuns: 40 });
+  });
+
+  it('keeps at most 65536 entries, dropping the oldest keys first, like the Map', () => {
+    const r = new RecentPackets();
+    const ref = new ReferenceRecent();
+    const p = new Packet();
+    for (let i = 0; i < 70000; i++) {
+      p.n = i; p.t = 1;
+      const addr = i % 50000; // with the IP ID, 70000 distinct keys
+      r.set(addr, 1, 17, i & 0xffff, 0, p, 1);
+      ref.set(`${addr}|1|17|${i & 0xffff}|0`, { n: i, t: 1 }, 1);
+    }
+    expect(r.size).toBe(ref.map.size);
+    expect(r.size).toBe(65536);
+    expect(r.get(0, 1, 17, 0, 0)).toBeUndefined(); // the oldest went first
+    for (const i of [0, 4463, 4464, 20000, 49999, 50000, 69999]) {
+      const addr = i % 50000;
+      expect(r.get(addr, 1, 17, i & 0xffff, 0)?.n).toBe(ref.map.get(`${addr}|1|17|${i & 0xffff}|0`)?.n);
+    }
+  });
+
+  it('drops entries older than two seconds once a multiple of 1024 is reached', () => {
+    const r = new RecentPackets();
+    const p = new Packet();
+    for (let i = 0; i < 1023; i++) { p.n = i; p.t = 0; r.set(i, 1, 6, 0, 0, p, 0); }
+    expect(r.size).toBe(1023);
+    p.n = 2000; p.t = 10;
+    r.set(5000, 1, 6, 0, 0, p, 10);
+    expect(r.size).toBe(1);
+    expect(r.get(0, 1, 6, 0, 0)).toBeUndefined();
+    expect(r.get(5000, 1, 6, 0, 0)?.n).toBe(2000);
+  });
+});
+
+describe('FlowTable', () => {
+  it('agrees with a Map keyed by the tuple text through adds, duplicate adds and removals', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ op: fc.constantFrom('add', 'add', 'remove', 'get'), a: fc.nat(30), ap: fc.nat(5), b: fc.nat(3), bp: fc.nat(2), udp: fc.boolean() }), { maxLength: 3000 }),
+      (ops) => {
+        const table = new FlowTable();
+        const ref = new Map<string, ReturnType<FlowTable['add']>>();
+        let index = 0;
+        for (const o of ops) {
+          const proto = o.udp ? 17 : 6;
+          const text = `${proto}|${o.a}|${o.ap}|${o.b}|${o.bp}`;
+          if (o.op === 'add') {
+            const k = table.add(flow(++index, 0), false, proto, o.a, o.ap, o.b, o.bp);
+            if (ref.has(text)) expect(k).toBeNull(); else { expect(k).not.toBeNull(); ref.set(text, k); }
+          } else if (o.op === 'remove') {
+            const k = ref.get(text);
+            if (k) { table.remove(k); ref.delete(text); }
+          }
+          const want = ref.get(text);
+          expect(table.get(proto, o.a, o.ap, o.b, o.bp)).toBe(want ?? undefined);
+          expect(table.get(proto === 6 ? 17 : 6, o.a, o.ap, o.b, o.bp)).toBe(ref.get(`${proto === 6 ? 17 : 6}|${o.a}|${o.ap}|${o.b}|${o.bp}`) ?? undefined);
+        }
+        expect(table.size).toBe(ref.size);
+      },
+    ), { numRuns: 60 });
+  });
+});
+
+describe('ExpiryQueue', () => {
+  it('returns, at each sweep, exactly the live flows whose timer ran out, in creation order', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ flow: fc.nat(60), timeout: fc.constantFrom(2, 3, 10, 30, 60, 120, 900), finish: fc.boolean() }), { maxLength: 3000 }),
+      (ops) => {
+        const live = new Set<Flow>();
+        const q = new ExpiryQueue((f) => live.has(f));
+        const flows: Flow[] = [];
+        let t = 0;
+        let index = 0;
+        for (const o of ops) {
+          t += 0.25;
+          let f = flows[o.flow];
+          if (f === undefined || !live.has(f)) {
+            f = flow(++index, t + 3);
+            flows[o.flow] = f;
+            live.add(f);
+            q.rearm(f);
+          } else if (o.finish && o.timeout === 2) {
+            live.delete(f); // finished outside the queue (a reused port)
+            continue;
+          } else {
+            f.expires = t + o.timeout;
+            q.rearm(f);
+          }
+          if (Math.floor(t) === t) {
+            const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
+            const got = q.due(t);
+            expect(got).toEqual(want);
+            for (const x of got) live.delete(x);
+          }
+        }
+      },
+    ), { numRuns: 60 });
+  });
+});
