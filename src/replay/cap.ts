@@ -112,6 +112,17 @@ export function noSuchInterface(iface: string, devices: readonly CapDevice[] | n
   return new ReplayError(`${iface}: no such interface${list} (see ip link; in a namespace run through ip netns exec NS)`, 2);
 }
 
+/** CAP_NET_RAW in the effective set (bit 13 of CapEff); null when /proc cannot tell. */
+export function hasNetRaw(): boolean | null {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/im.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m === null) return null;
+    return (BigInt(`0x${m[1]}`) & (1n << 13n)) !== 0n;
+  } catch {
+    return null;
+  }
+}
+
 /** Opens cap on iface after checking it exists and is up; returns the handle and its link type. */
 export function openInterface(
   cap: CapModule, iface: string, filter: string, buffer: Buffer, bufSize = 10 * 1024 * 1024,
@@ -125,6 +136,8 @@ export function openInterface(
   const state = interfaceState(iface, devices);
   if (!state.exists) throw noSuchInterface(iface, devices);
   if (state.up === false) throw new ReplayError(`${iface}: interface is down; bring it up with: ip link set ${iface} up`, 2);
+  // Ask before cap does: a Cap whose open() failed crashes the process when it is torn down at exit.
+  if (hasNetRaw() === false) throw explainOpenError(iface, new Error('socket: Operation not permitted'));
   const handle = new cap.Cap();
   let linkName: string;
   try {
