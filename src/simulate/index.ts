@@ -4,3 +4,4 @@ export { preset, listPresets, applyFault, isFaultName, FAULTS, PRESET_SUMMARIES,
 export { loadScenarioFile, validateScenario, ScenarioError, type Scenario, type CapturePoint } from './scenario.js';
 export { adjustRules, type RuleOverrides } from './overrides.js';
 export { synthesizePackets, type BenchResult } from './bench.js';
+export { allocateHosts, hostMac, type HostAllocation } from './addressing.js';

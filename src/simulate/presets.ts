@@ -3,6 +3,7 @@
  * firewall-mark and persistence labs of seed 002), one cluster per forwarding method, and the
  * classic misconfigurations as faults applied on top of a base cluster.
  */
+import { allocateHosts, hostMac } from './addressing.js';
 import type { HostDef, Scenario, WorkloadDef } from './scenario.js';
 import { ScenarioError } from './scenario.js';
 
@@ -37,18 +38,38 @@ export function listPresets(): string[] {
   return Object.keys(PRESET_SUMMARIES);
 }
 
-const mac = (a: number, b: number): string => `02:aa:00:00:${a.toString(16).padStart(2, '0')}:${b.toString(16).padStart(2, '0')}`;
+const mac = hostMac;
 
-function clientHosts(n: number, net: string, gw: string, base = 100): HostDef[] {
-  const out: HostDef[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push({
-      name: n === 1 ? 'client' : `client${i + 1}`, role: 'client',
-      ifaces: [{ net, mac: mac(0x10, i + 1), addrs: [`172.16.0.${base + i}/16`] }],
-      routes: [{ to: 'default', via: gw }],
-    });
+/** Clients in 172.16.0.0/16 from 172.16.0.<base> up; `gw` is the only other host there. */
+function clientHosts(scenario: string, n: number, net: string, gw: string, base = 100): HostDef[] {
+  const ips = allocateHosts(n, { subnet: '172.16.0.0/16', first: `172.16.0.${base}`, taken: [gw], what: scenario, noun: 'clients', network: net });
+  return ips.map((ip, i): HostDef => ({
+    name: n === 1 ? 'client' : `client${i + 1}`, role: 'client',
+    ifaces: [{ net, mac: mac(0x10, i + 1), addrs: [`${ip}/16`] }],
+    routes: [{ to: 'default', via: gw }],
+  }));
+}
+
+/** Real-server addresses in a /24 beside the hosts that already hold `taken` there. */
+function rsAddrs(scenario: string, n: number, subnet: string, first: string, taken: readonly string[], network: string, step = 1): string[] {
+  return allocateHosts(n, { subnet, first, step, taken, what: scenario, noun: 'real servers', network });
+}
+
+/**
+ * The TUN preset's distant sites: five documentation / shared-space /24s, then further /24s of
+ * 100.64.0.0/10 from 100.64.40.0 on (clear of the 100.64.10/20/30 sites).
+ */
+const TUN_SITES = ['198.51.100', '192.0.2', '100.64.10', '100.64.20', '100.64.30'] as const;
+const TUN_EXTRA_SITES = (64 << 8) - 40;
+
+function tunSitePrefix(scenario: string, i: number, n: number): string {
+  const fixed = TUN_SITES[i];
+  if (fixed !== undefined) return fixed;
+  const j = 40 + i - TUN_SITES.length;
+  if (j >= 64 << 8) {
+    throw new ScenarioError(`${scenario}: 100.64.0.0/10 cannot hold ${n} real-server sites; at most ${TUN_SITES.length + TUN_EXTRA_SITES} fit`);
   }
-  return out;
+  return `100.${64 + (j >>> 8)}.${j & 255}`;
 }
 
 const page = (text: string): string => `<html><body><h1>${text}</h1></body></html>`;
@@ -56,12 +77,12 @@ const page = (text: string): string => `<html><body><h1>${text}</h1></body></htm
 /** The DR walkthrough topology, generalised to N real servers. */
 function drBase(name: string, o: PresetOptions, seedExact: boolean): Scenario {
   const n = o.realServers ?? 2;
-  const rips = Array.from({ length: n }, (_, i) => `192.168.23.${80 + i}`);
+  const rips = rsAddrs(name, n, '192.168.23.0/24', '192.168.23.80', ['192.168.23.1', '192.168.23.99', '192.168.23.100'], 'lan');
   const rsName = (i: number): string => (seedExact || n <= 2 ? `WEB${i + 1}` : `rs${i + 1}`);
   // The walkthrough added .81 then .80, so the kernel list is [.80, .81] and rr starts at WEB1.
   const rules = ['-A -t 192.168.23.100:80 -s rr', ...rips.slice().reverse().map((r) => `-a -t 192.168.23.100:80 -r ${r}:80 -g -w 1`)].join('\n');
   const hosts: HostDef[] = [
-    ...clientHosts(o.clients ?? 1, 'outside', '172.16.23.80'),
+    ...clientHosts(name, o.clients ?? 1, 'outside', '172.16.23.80'),
     {
       name: 'firewall', role: 'gateway', forward: true,
       ifaces: [
@@ -100,13 +121,13 @@ function drBase(name: string, o: PresetOptions, seedExact: boolean): Scenario {
 
 function natBase(name: string, o: PresetOptions): Scenario {
   const n = o.realServers ?? 2;
-  const rs = Array.from({ length: n }, (_, i) => ({ ip: `192.168.23.${80 + i}`, port: i === 0 ? 8080 : 80 }));
+  const rs = rsAddrs(name, n, '192.168.23.0/24', '192.168.23.80', ['192.168.23.1'], 'lan').map((ip, i) => ({ ip, port: i === 0 ? 8080 : 80 }));
   const rules = ['-A -t 172.16.23.80:80 -s rr', ...rs.map((r) => `-a -t 172.16.23.80:80 -r ${r.ip}:${r.port} -m -w 1`)].join('\n');
   return {
     name, description: PRESET_SUMMARIES[name],
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'lan', latencyUs: 60 }],
     hosts: [
-      ...clientHosts(o.clients ?? 1, 'outside', '172.16.23.80'),
+      ...clientHosts(name, o.clients ?? 1, 'outside', '172.16.23.80'),
       {
         name: 'director', role: 'director', forward: true,
         ifaces: [
@@ -129,7 +150,7 @@ function natBase(name: string, o: PresetOptions): Scenario {
 
 function tunBase(name: string, o: PresetOptions): Scenario {
   const n = o.realServers ?? 3;
-  const sites = Array.from({ length: n }, (_, i) => ({ net: `site${i + 1}`, prefix: ['198.51.100', '192.0.2', '100.64.10', '100.64.20', '100.64.30'][i % 5]! + (i >= 5 ? `${i}` : '') }));
+  const sites = Array.from({ length: n }, (_, i) => ({ net: `site${i + 1}`, prefix: tunSitePrefix(name, i, n) }));
   const vip = '203.0.113.100';
   const rules = [`-A -t ${vip}:80 -s wrr`, ...sites.map((s) => `-a -t ${vip}:80 -r ${s.prefix}.10:80 -i -w 1 --tun-type ipip`)].join('\n');
   return {
@@ -139,7 +160,7 @@ function tunBase(name: string, o: PresetOptions): Scenario {
       ...sites.map((s, i) => ({ name: s.net, latencyUs: 8000 + 7000 * i })),
     ],
     hosts: [
-      ...clientHosts(o.clients ?? 2, 'outside', '172.16.0.1'),
+      ...clientHosts(name, o.clients ?? 2, 'outside', '172.16.0.1'),
       {
         name: 'core', role: 'router', forward: true,
         ifaces: [
@@ -170,13 +191,14 @@ function tunBase(name: string, o: PresetOptions): Scenario {
 
 function fullnatBase(name: string, o: PresetOptions): Scenario {
   const n = o.realServers ?? 2;
-  const rips = Array.from({ length: n }, (_, i) => `10.10.0.${11 + i}`);
+  // .1 is the DIP, .200-.201 the local address pool, .254 the real servers' (absent) gateway.
+  const rips = rsAddrs(name, n, '10.10.0.0/24', '10.10.0.11', ['10.10.0.1', '10.10.0.200', '10.10.0.201', '10.10.0.254'], 'inside');
   const rules = ['-A -t 172.16.23.80:80 -s rr', ...rips.map((r) => `-a -t 172.16.23.80:80 -r ${r}:8080 -b -w 1`)].join('\n');
   return {
     name, description: PRESET_SUMMARIES[name],
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'inside', latencyUs: 60 }],
     hosts: [
-      ...clientHosts(o.clients ?? 2, 'outside', '172.16.23.80'),
+      ...clientHosts(name, o.clients ?? 2, 'outside', '172.16.23.80'),
       {
         name: 'director', role: 'director', forward: true,
         ifaces: [
@@ -202,13 +224,14 @@ function fullnatBase(name: string, o: PresetOptions): Scenario {
 /** Seed 002's DR lab (VIP 192.168.79.99, RS .27 and .37), used by the fwmark and persistence presets. */
 function seed002(name: string, o: PresetOptions, rulesFor: (rips: string[]) => string, extra: Partial<Scenario> & { ports?: WorkloadDef['ports']; listen?: HostDef['listen'] }): Scenario {
   const n = o.realServers ?? 2;
-  const rips = Array.from({ length: n }, (_, i) => `192.168.79.${27 + 10 * i}`);
+  // Seed 002 numbers its real servers ten apart (.27, .37); past .247 the gaps fill in.
+  const rips = rsAddrs(name, n, '192.168.79.0/24', '192.168.79.27', ['192.168.79.1', '192.168.79.7', '192.168.79.99'], 'lan', 10);
   const vip = '192.168.79.99';
   return {
     name, description: PRESET_SUMMARIES[name],
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'lan', latencyUs: 60 }],
     hosts: [
-      ...clientHosts(o.clients ?? 3, 'outside', '172.16.0.1', 57),
+      ...clientHosts(name, o.clients ?? 3, 'outside', '172.16.0.1', 57),
       {
         name: 'router', role: 'gateway', forward: true,
         ifaces: [
@@ -303,11 +326,14 @@ export function applyFault(sc: Scenario, fault: FaultName): Scenario {
       const lanNet = rs.ifaces[0]!.net;
       const outside = sc.hosts.find((h) => h.role === 'client')?.ifaces[0]?.net ?? 'outside';
       const prefix = rs.ifaces[0]!.addrs[0]!.split('.').slice(0, 3).join('.');
+      // 172.16.0.254 unless a client already holds it (more than 154 clients).
+      const onOutside = sc.hosts.flatMap((h) => h.ifaces.filter((f) => f.net === outside).flatMap((f) => f.addrs));
+      const [routerIp] = allocateHosts(1, { subnet: '172.16.0.0/16', first: '172.16.0.254', taken: onOutside, what: sc.name, noun: 'router addresses', network: outside });
       const router: HostDef = {
         name: 'router', role: 'router', forward: true,
         ifaces: [
           { name: 'eth0', net: lanNet, mac: mac(0, 0xee), addrs: [`${prefix}.254/24`] },
-          { name: 'eth1', net: outside, mac: mac(0, 0xef), addrs: ['172.16.0.254/16'] },
+          { name: 'eth1', net: outside, mac: mac(0, 0xef), addrs: [`${routerIp!}/16`] },
         ],
       };
       return {
