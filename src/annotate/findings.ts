@@ -42,8 +42,8 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
     zh: (p) => `Real Server ${p.rs} 把 ${p.vip} 的响应发到了 Director 的 MAC 上：DR 模式下响应应直接发给网关（请检查这台 Real Server 的默认路由）`,
   },
   'nat-reply-bypasses-director': {
-    en: (p) => `real server ${p.rs} sends NAT replies to ${p.mac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`,
-    zh: (p) => `Real Server ${p.rs} 把 NAT 响应发给了 ${p.mac}，没有经过 Director：客户端收到的响应源地址是 RIP 而不是 VIP，会把它丢弃；请把 Director 设为这台 Real Server 的默认网关`,
+    en: (p) => `real server ${p.rs} sends NAT replies to ${p.mac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`,
+    zh: (p) => `Real Server ${p.rs} 把 NAT 响应发给了 ${p.mac || '另一个网关'}，没有经过 Director：客户端收到的响应源地址是 RIP 而不是 VIP，会把它丢弃；请把 Director 设为这台 Real Server 的默认网关`,
   },
   'dr-port-mapping': {
     en: (p) => {

@@ -11,6 +11,7 @@
 import type { FindingCode, FindingParams, FindingParamsByCode, FindingSeverity, ForwardingMethod } from '../ipvs/report.js';
 import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
 import type { DecodedFrame } from '../wire/records.js';
+import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import {
   ACK, FIN, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName,
 } from './packet.js';
@@ -91,6 +92,8 @@ export class Engine {
   firstT = Number.NaN;
   lastT = 0;
   private flowCount = 0;
+  /** A cooked (`any`) capture showed the director sending its own copies: the capture is on the director. */
+  private capturedOnDirector = false;
   private nextSweep = 0;
   private readonly k: Knowledge | null;
   private readonly hintVips: readonly { ip: string; port: number | null }[];
@@ -557,15 +560,19 @@ export class Engine {
           }
           const toDirector = p.dstMac !== '' && this.isDirectorMac(p.dstMac);
           if (ref.server) {
+            // On the director's `any` capture a frame to another host's MAC (overheard on a shared
+            // LAN) is one the director never receives.
+            const passesBy = p.dstMac === '' && p.pktType === SLL_PACKET_TYPE.OTHERHOST && this.capturedOnDirector;
             // A capture on the director's `any` (SLL2) has no destination MAC on the forwarded copy: learn it here.
             if (flow.rs !== null && flow.rs.mac === null && p.srcMac !== '' && p.src === flow.rs.ip && !this.isDirectorMac(p.srcMac)) flow.rs.mac = p.srcMac;
             // RIP → CIP (NAT) or RIP → LIP (FULLNAT): IPVS sees it if it reaches the director.
-            if (toDirector || p.dstMac === '') {
+            if (toDirector || (p.dstMac === '' && !passesBy)) {
               this.transition(flow, true, p.flags, p.t);
               this.countOut(flow, p);
             } else if (flow.svc.nat > 0 && this.directorMacs.size > 0) {
+              // A cooked header has no destination MAC: '' says the next hop is unknown.
               this.addFinding('nat-reply-bypasses-director', 'error', flow.rs?.ip ?? p.src,
-                `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
+                `real server ${p.src} sends NAT replies to ${p.dstMac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
             }
           } else {
             if (segment === 'synack' && flow.rs === null && flow.forwardN === 0 && p.srcMac !== '' && !this.isDirectorMac(p.srcMac)) {
@@ -604,14 +611,19 @@ export class Engine {
       }
     }
     if (flow !== null && hop !== null) { flow.lastN = p.n; flow.lastT = p.t; }
+    if (hop !== null && p.pktType === SLL_PACKET_TYPE.OUTGOING) this.capturedOnDirector = true;
     if (!want) return null;
     return this.l4Facts(p, flow, clientSide, step, segment, newConn, ttlBefore);
   }
 
-  /** VIP:port → CIP:port of a connection the model tracks (and not itself a client's flow). */
+  /**
+   * VIP:port → CIP:port, or a NAT real server's RIP:port → CIP:port, of a connection the model
+   * tracks (and not itself a client's flow). The second is a router's copy of a NAT reply that
+   * bypassed the director: TTL down by one like a DR forward, but a reply.
+   */
   private isReplyOfFlow(p: Packet): boolean {
     const back = this.lookup(p.proto, p.dst, p.dport, p.src, p.sport);
-    return back !== undefined && !back.server && this.lookup(p.proto, p.src, p.sport, p.dst, p.dport) === undefined;
+    return back !== undefined && this.lookup(p.proto, p.src, p.sport, p.dst, p.dport) === undefined;
   }
 
   /** A UDP datagram from a known real server or VIP back to a client is a reply, not a new flow. */

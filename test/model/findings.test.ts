@@ -96,6 +96,45 @@ describe('each finding code, from a capture made to show it', () => {
     expect(codes(r)).toContain('nat-reply-bypasses-director');
   });
 
+  it('nat-reply-bypasses-director on the director\'s `any` capture: overheard replies, a router\'s copy, SYN retries', () => {
+    // As a real lab shows it (tcpdump -i any on a director on a shared LAN): cooked headers with
+    // only a source MAC and a packet type. The bypassing SYN-ACK is overheard (P), the router's copy
+    // on the client side too, one TTL lower like a DR forward; the client retransmits its SYN.
+    const s = new FrameScript();
+    const [GOOD, BAD] = [NAT.rs[1], NAT.rs[0]];
+    const c2d = (cport: number, rs: { ip: string; mac: string }, flags: string, seq: number, id: number): void => {
+      s.tcp({ srcMac: NAT.gwMac, dstMac: NAT.dirMac, src: NAT.client, dst: NAT.vip, sport: cport, dport: 80, flags, seq, id, ttl: 60 });
+      s.tcp({ srcMac: NAT.dirMac, dstMac: rs.mac, src: NAT.client, dst: rs.ip, sport: cport, dport: 8080, flags, seq, id, ttl: 59 });
+    };
+    c2d(50001, GOOD, 'S', 100, 1);
+    s.tcp({ srcMac: GOOD.mac, dstMac: NAT.dirMac, src: GOOD.ip, dst: NAT.client, sport: 8080, dport: 50001, flags: 'SA', seq: 500, id: 2, ttl: 64 });
+    s.tcp({ srcMac: NAT.dirMac, dstMac: NAT.gwMac, src: NAT.vip, dst: NAT.client, sport: 80, dport: 50001, flags: 'SA', seq: 500, id: 2, ttl: 64 });
+    c2d(50001, GOOD, 'A', 101, 3);
+    const bypass = (id: number): void => {
+      s.tcp({ srcMac: BAD.mac, dstMac: NAT.gwMac, src: BAD.ip, dst: NAT.client, sport: 8080, dport: 50003, flags: 'SA', seq: 900, id, ttl: 64 });
+      s.tcp({ srcMac: NAT.gwMac, dstMac: '02:bb:00:00:00:ef', src: BAD.ip, dst: NAT.client, sport: 8080, dport: 50003, flags: 'SA', seq: 900, id, ttl: 63 });
+    };
+    c2d(50003, BAD, 'S', 200, 10);
+    bypass(11);
+    s.wait(1);
+    c2d(50003, BAD, 'S', 200, 12);
+    bypass(13);
+    // Rewrite to SLL2: what the director sent is Out (4), what it received In (0), the rest P (3).
+    const frames = s.frames.map((f) => {
+      const eth = f.layers[0] as { src: string; dst: string };
+      const pktType = eth.src === NAT.dirMac ? 4 : eth.dst === NAT.dirMac ? 0 : 3;
+      return { ...f, linkType: 276, layers: [{ type: 'sll2' as const, protocol: 0x800, ifindex: 2, hatype: 1, pktType, src: eth.src, offset: 0 }, ...f.layers.slice(1)] };
+    });
+    const r = analyzeFrames(frames, { files: ['built'], rules: null, rulesText: null }).report;
+    expect(r.services.map((x) => `${x.vip}:${x.port} ${x.method}`)).toEqual([`${NAT.vip}:80 nat`]);
+    expect(r.services[0]!.realServers.map((x) => `${x.ip}:${x.port} ${x.mac}`).sort()).toEqual([`${BAD.ip}:8080 ${BAD.mac}`, `${GOOD.ip}:8080 ${GOOD.mac}`]);
+    expect(r.connections.map((c) => `${c.client} ${c.realServer}`)).toEqual([`${NAT.client}:50001 ${GOOD.ip}:8080`, `${NAT.client}:50003 ${BAD.ip}:8080`]);
+    const f = finding(r, 'nat-reply-bypasses-director')!;
+    expect(f.severity).toBe('error');
+    expect(f.frames).toEqual([9, 10, 13, 14]);
+    expect(r.findings.find((x) => x.code === 'nat-reply-bypasses-director')!.params).toEqual({ rs: BAD.ip, mac: '' });
+  });
+
   it('dr-port-mapping from the rules: -r RIP:8080 -g', () => {
     const r = run(cleanDr(), `-A -t ${DR.vip}:80 -s rr\n-a -t ${DR.vip}:80 -r ${RS1.ip}:8080 -g -w 1\n-a -t ${DR.vip}:80 -r ${RS2.ip}:80 -g -w 1\n`);
     expect(finding(r, 'dr-port-mapping')?.severity).toBe('error');
