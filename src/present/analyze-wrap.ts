@@ -24,24 +24,64 @@ export function padEndCols(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
 }
 
-/** Lines of at most `width` columns. Breaks after spaces and around wide characters; hard-breaks long words. */
+/** The characters a table cell counts two columns wide (UTF-16 units; no astral plane). */
+function isWide(c: number): boolean {
+  return (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x115f)
+    || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6);
+}
+
+/** JavaScript's `\s`. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+    || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * Lines of at most `width` columns. Breaks after spaces and around wide characters; hard-breaks
+ * long words. A run of spaces becomes one space (an ideographic space, U+3000, starting a run is
+ * a run of its own); spaces at the end of a line are dropped. Runs once per table cell, so it scans character
+ * codes instead of matching tokens with regular expressions.
+ */
 export function wrapText(text: string, width: number): string[] {
   const out: string[] = [];
-  // Tokens: a run of non-space narrow characters (a word), a single wide character, or spaces.
-  const tokens = text.match(/[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\s+/g) ?? [];
+  const n = text.length;
   let line = '';
   let lw = 0;
-  const flush = (): void => { out.push(line.replace(/\s+$/, '')); line = ''; lw = 0; };
-  for (let tok of tokens) {
-    if (/^\s+$/.test(tok)) {
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
+      // A run of spaces. U+3000 is both a space and wide: one that starts a run stands alone.
+      if (c === 0x3000) i++;
+      else while (i < n && isSpace(text.charCodeAt(i))) i++;
       if (lw === 0) continue;
-      if (lw + 1 > width) { flush(); continue; }
+      if (lw + 1 > width) { out.push(trimEnd(line)); line = ''; lw = 0; continue; }
       line += ' ';
       lw += 1;
       continue;
     }
-    let tw = displayWidth(tok);
-    if (lw + tw > width && lw > 0) flush();
+    const start = i;
+    let tw: number;
+    if (isWide(c)) {
+      i++;
+      tw = 2;
+    } else {
+      // A word: narrow characters up to a space or a wide one; a surrogate pair counts once.
+      tw = 0;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (isSpace(d) || isWide(d)) break;
+        if (d >= 0xd800 && d <= 0xdbff && i + 1 < n) {
+          const e = text.charCodeAt(i + 1);
+          if (e >= 0xdc00 && e <= 0xdfff) i++;
+        }
+        i++;
+        tw++;
+      }
+    }
+    let tok = text.slice(start, i);
+    if (lw + tw > width && lw > 0) { out.push(trimEnd(line)); line = ''; lw = 0; }
     while (tw > width) {
       // A word longer than the cell: cut it.
       let cut = '';
@@ -59,6 +99,13 @@ export function wrapText(text: string, width: number): string[] {
     line += tok;
     lw += tw;
   }
-  if (lw > 0 || out.length === 0) flush();
+  if (lw > 0 || out.length === 0) out.push(trimEnd(line));
   return out;
+}
+
+/** `line` without trailing spaces (the only spaces a line holds are the ones put between tokens). */
+function trimEnd(line: string): string {
+  let e = line.length;
+  while (e > 0 && line.charCodeAt(e - 1) === 0x20) e--;
+  return e === line.length ? line : line.slice(0, e);
 }
