@@ -1,6 +1,6 @@
 /**
  * `ipvs`: the Linux kernel's IPVS semantics as pure, deterministic TypeScript (no packets, no I/O).
- * Kernel facts come from /work/shared/reference/ipvs-kernel-behaviour.md (6.x kernel unless noted).
+ * Kernel facts come from the project's shared reference, ipvs-kernel-behaviour.md (6.x kernel unless noted).
  *
  * Schedulers (for the model and the simulator):
  *   const dests = [createDestination({ addr: '192.168.23.81', port: 80, weight: 5 }), ...]; // kernel order, newest-added first

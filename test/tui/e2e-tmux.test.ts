@@ -48,7 +48,8 @@ describe.skipIf(skip !== null)(`lvscope tui in tmux${skip === null ? '' : ` (ski
     const cmd = REGISTERED
       ? `node ${join(REPO_ROOT, 'bin/lvscope')} tui ${SEED}`
       : `node --input-type=module -e "${SHIM}" ${SEED}`;
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', REPO_ROOT, `env -u NO_COLOR ${cmd}; echo EXIT=$? > ${exitFile}`);
+    // ink renders only the last frame when it sees CI set (is-in-ci); this pane is a real terminal.
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', REPO_ROOT, `env -u NO_COLOR -u CI ${cmd}; echo EXIT=$? > ${exitFile}`);
     // Keys typed before ink switches the terminal to raw mode are lost, so wait for the analysis.
     await waitFor((s) => s.includes('frame 1/86') && s.includes('method DR'), 15_000);
     await sleep(300);
@@ -84,7 +85,7 @@ describe.skipIf(skip !== null)(`lvscope tui in tmux${skip === null ? '' : ` (ski
     const cmd = REGISTERED
       ? `node ${join(REPO_ROOT, 'bin/lvscope')} tui ${SEED}`
       : `node --input-type=module -e "${SHIM}" ${SEED}`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', REPO_ROOT, `NO_COLOR=1 ${cmd}; echo EXIT=$? > ${exitFile}`);
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', REPO_ROOT, `env -u CI NO_COLOR=1 ${cmd}; echo EXIT=$? > ${exitFile}`);
     await waitFor((s) => s.includes('frame 1/86') && s.includes('method DR'), 15_000);
     const raw = tmux('capture-pane', '-t', session, '-p', '-e');
     expect(raw).toContain('gateway → broadcast');
