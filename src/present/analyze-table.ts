@@ -32,6 +32,9 @@ export interface TableOptions {
   readonly width: number;
   /** Capture start, for relative times. */
   readonly t0: number;
+  /** The highest frame number and relative time the table will show, so neither is ever cut. */
+  readonly lastFrame?: number;
+  readonly lastSeconds?: number;
 }
 
 function roleColour(style: Style, role: FrameRole, text: string): string {
@@ -46,9 +49,12 @@ function roleColour(style: Style, role: FrameRole, text: string): string {
 
 const TABLE_STYLE = { head: [], border: [], compact: false };
 
-function colWidthsFor(width: number): number[] {
-  const fixed = 7 + 11 + 28 + 30 + 16; // widths of the first four columns plus borders
-  return [7, 11, 28, 30, Math.max(30, width - fixed)];
+export function colWidthsFor(width: number, lastFrame: number, lastSeconds: number): number[] {
+  // No. and Time grow with the capture (a cut "1000…" frame number is useless); padding is 2.
+  const no = Math.max(7, String(Math.max(0, Math.floor(lastFrame))).length + 2);
+  const time = Math.max(11, Math.max(0, lastSeconds).toFixed(6).length + 2);
+  const fixed = no + time + 28 + 30 + 16; // widths of the first four columns plus borders
+  return [no, time, 28, 30, Math.max(30, width - fixed)];
 }
 
 /** What cli-table3 draws around the rows of one table; the same for every chunk. */
@@ -69,10 +75,10 @@ interface TableFrame {
 const frames = new Map<string, TableFrame>();
 
 function tableFrame(opts: TableOptions): TableFrame {
-  const key = `${opts.lang}|${opts.style.on ? 1 : 0}|${opts.width}`;
+  const colWidths = colWidthsFor(opts.width, opts.lastFrame ?? 0, opts.lastSeconds ?? 0);
+  const key = `${opts.lang}|${opts.style.on ? 1 : 0}|${opts.width}|${colWidths[0]}|${colWidths[1]}`;
   const cached = frames.get(key);
   if (cached !== undefined) return cached;
-  const colWidths = colWidthsFor(opts.width);
   const head = [...HEAD[opts.lang]].map((h) => opts.style.bold(h));
   const headOnly = new Table({ head, colWidths, wordWrap: false, style: TABLE_STYLE }).toString().split('\n');
   const sample = new Table({ head, colWidths, wordWrap: false, style: TABLE_STYLE });

@@ -161,3 +161,15 @@ describe('wrapText', () => {
     expect(wrapText('', 10)).toEqual(['']);
   });
 });
+
+describe('No. and Time columns grow with the capture', () => {
+  it('keep the walkthrough widths for a small capture and never cut a long one', async () => {
+    const { colWidthsFor } = await import('../../src/present/analyze-table.js');
+    expect(colWidthsFor(160, 86, 0.2)).toEqual([7, 11, 28, 30, 160 - 92]);
+    // 1,234,567 frames over 3,004 s: "1234567" and "3004.004000" fit with their padding.
+    const [no, time, , , expl] = colWidthsFor(160, 1_234_567, 3004.004);
+    expect(no).toBe(9);
+    expect(time).toBe(13);
+    expect(expl).toBe(160 - (9 + 13 + 28 + 30 + 16));
+  });
+});

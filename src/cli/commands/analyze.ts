@@ -181,12 +181,16 @@ export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, w
   yield `${style.bold(h.walk)}\n`;
   let chunk: ExplainedFrame[] = [];
   let t0 = Number.NaN;
+  const lastFrame = summary.report.capture.frames;
   for (const e of explained(a, summary)) {
     if (Number.isNaN(t0)) t0 = e.facts.t;
     chunk.push(e);
-    if (chunk.length >= TABLE_CHUNK) { yield renderTableChunk(chunk, { lang: a.lang, style, width, t0 }); chunk = []; }
+    if (chunk.length >= TABLE_CHUNK) { yield renderTableChunk(chunk, { lang: a.lang, style, width, t0, lastFrame, lastSeconds: summary.endTime - t0 }); chunk = []; }
   }
-  if (chunk.length > 0 || Number.isNaN(t0)) yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: Number.isNaN(t0) ? 0 : t0 });
+  if (chunk.length > 0 || Number.isNaN(t0)) {
+    const start = Number.isNaN(t0) ? 0 : t0;
+    yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: start, lastFrame, lastSeconds: summary.endTime - start });
+  }
   yield `\n${renderSummary(summary, style, a.lang)}`;
   yield `\n${style.bold(h.list)}\n${renderIpvsadmList(summary)}`;
   yield `\n${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`;
