@@ -68,6 +68,20 @@ export function parseIPv6(addr: string): [number, number, number, number] | null
  * Unparseable text folds to 0 (schedulers never throw on odd input).
  */
 export function foldAddress(addr: string): number {
+  let v = foldMemo.get(addr);
+  if (v === undefined) {
+    v = foldUncached(addr);
+    if (foldMemo.size >= FOLD_MEMO_LIMIT) foldMemo.clear();
+    foldMemo.set(addr, v);
+  }
+  return v;
+}
+
+/** Bounded: scheduler inference replays the same few client addresses through every hashing scheduler. */
+const foldMemo = new Map<string, number>();
+const FOLD_MEMO_LIMIT = 4096;
+
+function foldUncached(addr: string): number {
   if (isIPv6(addr)) {
     const w = parseIPv6(addr);
     if (w === null) return 0;

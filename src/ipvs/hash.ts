@@ -78,9 +78,28 @@ export interface HsiphashKey {
 
 const u32Bytes = new Uint8Array(4);
 
+/**
+ * Results per key, bounded: scheduler inference replays mh over the same few client and server
+ * addresses thousands of times, and BigInt SipHash costs microseconds a call.
+ */
+const hsiphashMemo = new WeakMap<HsiphashKey, Map<number, number>>();
+const MEMO_LIMIT = 4096;
+
 /** `hsiphash(&v, sizeof(u32), key)` on a little-endian 64-bit kernel: SipHash-1-3, low 32 bits. */
 export function hsiphashU32(v: number, key: HsiphashKey): number {
   const u = v >>> 0;
+  let memo = hsiphashMemo.get(key);
+  if (memo === undefined) { memo = new Map(); hsiphashMemo.set(key, memo); }
+  let h = memo.get(u);
+  if (h === undefined) {
+    h = hsiphashU32Uncached(u, key);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(u, h);
+  }
+  return h;
+}
+
+function hsiphashU32Uncached(u: number, key: HsiphashKey): number {
   u32Bytes[0] = u & 0xff;
   u32Bytes[1] = (u >>> 8) & 0xff;
   u32Bytes[2] = (u >>> 16) & 0xff;
