@@ -65,12 +65,15 @@ export class PcapngParser implements FrameParser {
   private linkTypeChecked: boolean[] = [];
   private count = 0;
   private stopped = false;
+  /** False: packet comments are not decoded (cur.comment stays null), though their options are still checked. */
+  private readonly comments: boolean;
 
   /** src.start is at the first SHB; throws CaptureFormatError when it is unusable. */
-  constructor(src: ChunkSource, cur: FrameCursor, log: IssueLog) {
+  constructor(src: ChunkSource, cur: FrameCursor, log: IssueLog, comments = true) {
     this.src = src;
     this.cur = cur;
     this.log = log;
+    this.comments = comments;
     this.info = {
       file: log.file,
       format: 'pcapng',
@@ -248,7 +251,7 @@ export class PcapngParser implements FrameParser {
         this.log.report('bad-option', fileOffset, n, `option ${code} of ${olen} bytes runs past the end of its block; remaining options ignored`);
         return null;
       }
-      if (code === OptionCode.comment) return this.text(q + 4, olen);
+      if (code === OptionCode.comment) return this.comments ? this.text(q + 4, olen) : null;
       q += 4 + ((olen + 3) & ~3);
     }
     return null;

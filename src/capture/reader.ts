@@ -14,6 +14,11 @@ import type { CaptureInfo, CaptureIssue, CaptureIssueCode, CapturedPacket } from
 export interface CaptureReaderOptions {
   /** Bytes read per fs.readSync (default 4 MiB); small values exist to test records across chunks. */
   readonly chunkSize?: number;
+  /**
+   * Decode pcapng packet comments (default true). False leaves every `comment` null: a pass that
+   * never shows them skips a UTF-8 decode per packet. Damaged options are reported either way.
+   */
+  readonly comments?: boolean;
 }
 
 /** 'pcap', 'pcapng', or null, from the first four bytes of a file. */
@@ -53,7 +58,7 @@ export class CaptureReader implements FrameCursor {
   private readonly parser: FrameParser;
   private fd: number;
 
-  private constructor(name: string, src: ChunkSource, fd: number) {
+  private constructor(name: string, src: ChunkSource, fd: number, comments = true) {
     this.fd = fd;
     const log = new IssueLog(name);
     this.issues = log.issues;
@@ -67,7 +72,7 @@ export class CaptureReader implements FrameCursor {
         const hex = Array.from(src.buf.subarray(src.start, src.start + 4), (b) => b.toString(16).padStart(2, '0')).join('');
         throw new CaptureFormatError(name, 0, `not a pcap or pcapng file (first bytes ${hex})`);
       }
-      const parser = format === 'pcap' ? new PcapParser(src, this, log) : new PcapngParser(src, this, log);
+      const parser = format === 'pcap' ? new PcapParser(src, this, log) : new PcapngParser(src, this, log, comments);
       this.parser = parser;
       this.info = parser.info;
     } catch (err) {
@@ -79,7 +84,8 @@ export class CaptureReader implements FrameCursor {
   /** Opens a capture file; '-' reads standard input. Throws CaptureFormatError when it is not a readable capture. */
   static open(path: string, options: CaptureReaderOptions = {}): CaptureReader {
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    if (path === '-') return new CaptureReader('-', ChunkSource.fromFd('-', 0, chunkSize), -1);
+    const comments = options.comments !== false;
+    if (path === '-') return new CaptureReader('-', ChunkSource.fromFd('-', 0, chunkSize), -1, comments);
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -93,12 +99,12 @@ export class CaptureReader implements FrameCursor {
       closeSync(fd);
       throw err;
     }
-    return new CaptureReader(path, src, fd);
+    return new CaptureReader(path, src, fd, comments);
   }
 
   /** Reads a capture held in memory (not copied); name is used in messages. */
-  static fromBytes(bytes: Uint8Array, name = '<memory>'): CaptureReader {
-    return new CaptureReader(name, ChunkSource.fromBytes(name, bytes), -1);
+  static fromBytes(bytes: Uint8Array, name = '<memory>', options: Pick<CaptureReaderOptions, 'comments'> = {}): CaptureReader {
+    return new CaptureReader(name, ChunkSource.fromBytes(name, bytes), -1, options.comments !== false);
   }
 
   /** Advances to the next frame; false at the end of the capture (or after damage that stops reading). */

@@ -20,9 +20,15 @@ export interface FrameSource extends Iterable<SourcedFrame> {
   close(): void;
 }
 
+export interface FrameSourceOptions extends DecodeOptions {
+  /** Decode pcapng packet comments into `comment` (default true); false for passes that never show them. */
+  readonly comments?: boolean;
+}
+
 /** Throws CaptureFormatError (from the capture stage) when a file cannot be opened at all. */
-export function openFrames(paths: readonly string[], options: DecodeOptions = {}): FrameSource {
-  const readers = paths.map((p) => CaptureReader.open(p));
+export function openFrames(paths: readonly string[], options: FrameSourceOptions = {}): FrameSource {
+  const comments = options.comments !== false;
+  const readers = paths.map((p) => CaptureReader.open(p, { comments }));
   const decoder = new FrameDecoder(options);
   const issues: (CaptureIssue & { file: string })[] = [];
   const seen = readers.map(() => 0);
@@ -32,17 +38,6 @@ export function openFrames(paths: readonly string[], options: DecodeOptions = {}
   };
   function* iterate(): Generator<SourcedFrame> {
     let n = 0;
-    if (readers.length === 1) {
-      const r = readers[0]!;
-      while (r.next()) {
-        const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, ++n, r.tsSec, r.tsNsec, r.len, r.iface, r.comment) as SourcedFrame;
-        (f as { file: number }).file = 0;
-        (f as { fileFrame: number }).fileFrame = r.n;
-        yield f;
-      }
-      collect(0);
-      return;
-    }
     // k-way merge: decode each reader's current frame eagerly (the cursor's bytes die on next()).
     const heads: (SourcedFrame | null)[] = readers.map((r, i) => advance(r, i));
     function advance(r: CaptureReader, i: number): SourcedFrame | null {
@@ -68,7 +63,47 @@ export function openFrames(paths: readonly string[], options: DecodeOptions = {}
     paths,
     infos: readers.map((r) => r.info),
     issues,
-    [Symbol.iterator]: iterate,
+    [Symbol.iterator]: readers.length === 1 ? () => new OneFile(readers[0]!, decoder, () => collect(0)) : iterate,
     close: () => { for (const r of readers) r.close(); },
   };
+}
+
+/**
+ * One file's frames, without a generator: for-of over a generator costs a resumption and a result
+ * object per frame, the largest part of the loop around the model's pass. The result object is
+ * reused (for-of reads `value` at once; nothing here keeps results).
+ */
+class OneFile implements IterableIterator<SourcedFrame> {
+  private readonly r: CaptureReader;
+  private readonly decoder: FrameDecoder;
+  /** Called at the end: collects the reader's issues. */
+  private readonly finish: () => void;
+  private n = 0;
+  private readonly result: { done: boolean; value: SourcedFrame | undefined } = { done: false, value: undefined };
+
+  constructor(r: CaptureReader, decoder: FrameDecoder, finish: () => void) {
+    this.r = r;
+    this.decoder = decoder;
+    this.finish = finish;
+  }
+
+  next(): IteratorResult<SourcedFrame> {
+    const r = this.r;
+    const result = this.result;
+    if (!r.next()) {
+      this.finish();
+      result.done = true;
+      result.value = undefined;
+      return result as IteratorResult<SourcedFrame>;
+    }
+    const f = this.decoder.decode(r.buf, r.offset, r.caplen, r.linkType, ++this.n, r.tsSec, r.tsNsec, r.len, r.iface, r.comment) as SourcedFrame;
+    (f as { file: number }).file = 0;
+    (f as { fileFrame: number }).fileFrame = r.n;
+    result.value = f;
+    return result as IteratorResult<SourcedFrame>;
+  }
+
+  [Symbol.iterator](): IterableIterator<SourcedFrame> {
+    return this;
+  }
 }
