@@ -34,8 +34,6 @@ interface LabCase {
   readonly wrrWeights?: Readonly<Record<string, number>>;
   /** Findings this capture is made to show (the lab's truth lists them too). */
   readonly findings?: readonly FindingCode[];
-  /** Why this case cannot run today (a lab defect, reported), or undefined. */
-  readonly blocked?: string;
 }
 
 /** On `any` (SLL2) frames carry only their source MAC: a DR hop does not say which real server it went to. */
@@ -88,10 +86,6 @@ async function runCase(c: LabCase): Promise<Result[]> {
 
 describe.skipIf(why !== null)(`lab round trip${why !== null ? ` (skipped: ${why})` : ''}`, () => {
   for (const c of CASES) {
-    if (c.blocked !== undefined) {
-      it.skip(`${c.name} (blocked: ${c.blocked})`, () => {});
-      continue;
-    }
     it(c.name, async () => {
       const results = await runCase(c);
       // The first capture of a fresh lab holds the ARP exchanges, so every RIP shows and the
