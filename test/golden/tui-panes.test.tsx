@@ -15,9 +15,9 @@ const UPDATE = process.env['LVSCOPE_UPDATE_GOLDEN'] === '1';
 function golden(name: string, actual: string): void {
   const path = join(DIR, `${name}.txt`);
   if (UPDATE || !existsSync(path)) {
+    if (!UPDATE) throw new Error(`golden file ${path} is missing: run npm run test:golden:update`);
     mkdirSync(DIR, { recursive: true });
     writeFileSync(path, `${actual}\n`);
-    if (!UPDATE) throw new Error(`${path} did not exist; written now, check it and run again`);
   }
   expect(actual).toBe(readFileSync(path, 'utf8').replace(/\n$/, ''));
 }

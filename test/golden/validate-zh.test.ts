@@ -21,7 +21,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 function golden(name: string, actual: string): void {
   const file = join(HERE, 'data', name);
   if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) throw new Error(`golden file ${file} is missing: run with LVSCOPE_UPDATE_GOLDEN=1`);
+    if (!UPDATE) throw new Error(`golden file ${file} is missing: run npm run test:golden:update`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, actual);
   }

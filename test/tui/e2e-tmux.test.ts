@@ -38,6 +38,19 @@ async function waitFor(what: (s: string) => boolean, ms = 5000): Promise<string>
   return s;
 }
 
+/**
+ * The shell's `> file` creates the file before `echo` writes to it, so an existing file can still be
+ * empty: wait for the line itself.
+ */
+async function exitStatus(ms = 10_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const text = existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : '';
+    if (/^EXIT=\d+$/.test(text) || Date.now() >= end) return text;
+    await sleep(50);
+  }
+}
+
 async function keys(...k: string[]): Promise<void> {
   for (const key of k) { tmux('send-keys', '-t', session, key); await sleep(60); }
 }
@@ -74,9 +87,7 @@ describe.skipIf(skip !== null)(`lvscope tui in tmux${skip === null ? '' : ` (ski
     expect(listed.slice(0, 3)).toEqual([25, 28, 31]);
 
     await keys('q');
-    const end = Date.now() + 5000;
-    while (!existsSync(exitFile) && Date.now() < end) await sleep(50);
-    expect(readFileSync(exitFile, 'utf8').trim()).toBe('EXIT=0');
+    expect(await exitStatus()).toBe('EXIT=0');
   });
 
   test('NO_COLOR: no colour at all', async () => {
@@ -91,8 +102,6 @@ describe.skipIf(skip !== null)(`lvscope tui in tmux${skip === null ? '' : ` (ski
     expect(raw).toContain('gateway → broadcast');
     expect(raw).not.toMatch(/\u001b\[[0-9;]*3[0-7]m/);
     await keys('q');
-    const end = Date.now() + 5000;
-    while (!existsSync(exitFile) && Date.now() < end) await sleep(50);
-    expect(readFileSync(exitFile, 'utf8').trim()).toBe('EXIT=0');
+    expect(await exitStatus()).toBe('EXIT=0');
   });
 });
