@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/command.js';
 import { replayCommand } from '../../src/cli/commands/replay.js';
 import { liveCommand } from '../../src/cli/commands/live.js';
-import { nowNs, wallTimeOf } from '../../src/replay/clock.js';
+import { nowNs, spinUntil, wallTimeOf } from '../../src/replay/clock.js';
 import type { ReplayFrames } from '../../src/replay/frames.js';
 import { loadFrames } from '../../src/replay/frames.js';
 import { replay, type FrameSender, type Pacing } from '../../src/replay/replayer.js';
@@ -186,6 +186,15 @@ describe('frames and clock', () => {
     expect(streamed.next()).toBe(true);
     streamed.close();
     expect(n).toBe(179);
+  });
+
+  it('spinUntil never returns before the due time, near or far', () => {
+    for (const ahead of [0, 1_000, 5_000, 50_000, 300_000, 2_000_000]) {
+      const due = nowNs() + ahead;
+      const seen = spinUntil(due);
+      expect(seen).toBeGreaterThanOrEqual(due);
+      expect(nowNs()).toBeGreaterThanOrEqual(seen);
+    }
   });
 
   it('maps a monotonic reading to wall time with nanosecond carry', () => {
