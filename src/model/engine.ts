@@ -312,7 +312,11 @@ export class Engine {
   // ---------------------------------------------------------------- the frame loop
 
   observe(frame: DecodedFrame, wantFacts: boolean): FrameFacts | null {
-    const p = this.pkt.load(frame);
+    return this.observePacket(this.pkt.load(frame), wantFacts);
+  }
+
+  /** The same for a frame already pulled out into a Packet (e.g. decoded on another thread). */
+  observePacket(p: Packet, wantFacts: boolean): FrameFacts | null {
     this.frames++;
     if (Number.isNaN(this.firstT)) this.firstT = p.t;
     this.lastT = p.t;

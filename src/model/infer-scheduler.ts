@@ -58,7 +58,7 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
       for (const order of orders) {
         for (let skip = 0; skip < (name === 'wrr' ? wrrPhases(weights, search.length) : 1); skip++) {
           const cfg = { order, weights, skip };
-          const s = name === 'twos' ? twosConsistency(search, weights) : replay(name, input, search, cfg);
+          const s: number = name === 'twos' ? twosConsistency(search, weights) : replay(name, input, search, cfg, best?.score ?? -1);
           if (best === null || s > best.score) best = { score: s, cfg };
           if (s === 1) break outer;
         }
@@ -144,7 +144,12 @@ function wrrPhases(weights: readonly number[], decisions: number): number {
   return cycle >= 1 && cycle * 2 <= decisions ? Math.min(cycle, 40) : 1;
 }
 
-function replay(name: SchedulerName, input: InferenceInput, ds: readonly ObservedDecision[], cfg: Config): number {
+/**
+ * The share of ds the configured scheduler reproduces. With `toBeat`, gives up as soon as it can
+ * no longer score above it and returns what it could at most have scored (never above toBeat), so
+ * a search that keeps only strictly better scores picks exactly what a full replay would.
+ */
+function replay(name: SchedulerName, input: InferenceInput, ds: readonly ObservedDecision[], cfg: Config, toBeat = -1): number {
   const dests: Destination[] = cfg.order.map((i) => createDestination({ addr: input.servers[i]!, port: input.ports?.[i] ?? 0, weight: cfg.weights[i] ?? 1 }));
   const byServer: Destination[] = [];
   cfg.order.forEach((i, k) => { byServer[i] = dests[k]!; });
@@ -155,7 +160,11 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
     sched.schedule({ saddr: d0.saddr, daddr: d0.daddr, sport: d0.sport, dport: d0.dport, protocol: d0.proto, now: 0 });
   }
   let hits = 0;
+  // Misses allowed while a score above toBeat is still possible.
+  const maxMisses = toBeat < 0 ? Infinity : ds.length - Math.floor(toBeat * ds.length) - 1;
+  let misses = 0;
   for (const d of ds) {
+    if (misses > maxMisses) return (ds.length - misses) / ds.length;
     for (let i = 0; i < byServer.length; i++) {
       const dest = byServer[i]!;
       dest.activeConns = d.active[i] ?? 0;
@@ -163,6 +172,7 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
     }
     const got = sched.schedule({ saddr: d.saddr, daddr: d.daddr, sport: d.sport, dport: d.dport, protocol: d.proto, now: d.t - t0 });
     if (got !== null && got === byServer[d.chosen]) hits++;
+    else misses++;
   }
   return hits / ds.length;
 }

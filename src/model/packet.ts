@@ -87,6 +87,8 @@ export class Packet {
     this.dstMac = '';
     this.pktType = -1;
     this.vlan = -1;
+    this.arpOp = 0;
+    this.sha = this.spa = this.tha = this.tpa = '';
     this.tunnel = null;
     this.outerSrc = this.outerDst = '';
     this.outerTtl = this.outerLen = 0;

@@ -11,7 +11,7 @@ import { CaptureFormatError } from '../../capture/index.js';
 import { openFrames } from '../../decode/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
-import { analyzeFrames, type Summary } from '../../model/index.js';
+import { analyzeFiles, type Summary } from '../../model/index.js';
 import type { DecodedFrame } from '../../wire/records.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { renderSummary } from '../../present/analyze-summary.js';
@@ -141,15 +141,17 @@ function* takeFirst(frames: Iterable<DecodedFrame>, limit: number): Generator<De
   }
 }
 
-/** Pass 1 over the files (the model reads neither packet comments nor checksums). Throws CaptureFormatError when a file cannot be read. */
+/**
+ * Pass 1 over the files (the model reads neither packet comments nor checksums); big inputs are
+ * read on a second thread. LVSCOPE_THREADS=1 keeps it on one. Throws CaptureFormatError when a
+ * file cannot be read.
+ */
 export function runModel(a: AnalyzeArgs): { summary: Summary; problems: readonly string[] } {
-  const source = openFrames(a.files, { comments: false, verifyChecksums: false });
-  try {
-    const summary = analyzeFrames(take(source, a.limit), { files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang });
-    return { summary, problems: source.issues.map((i) => `${i.file}: ${i.message}`) };
-  } finally {
-    source.close();
-  }
+  const threads = process.env['LVSCOPE_THREADS'] === '1' ? 'never' : process.env['LVSCOPE_THREADS'] === '2' ? 'always' : 'auto';
+  const { summary, problems } = analyzeFiles(a.files, {
+    files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads,
+  });
+  return { summary, problems };
 }
 
 /** Pass 2: every frame explained, streaming. */

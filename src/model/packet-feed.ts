@@ -1,0 +1,153 @@
+/**
+ * Pass 1 over capture files, on two threads when it pays: a worker reads and decodes
+ * (packet-feed-worker.ts) while this thread runs the model, chunk by chunk. The frames, the
+ * Packets and so the report are exactly those of analyzeFrames over openFrames, which is also
+ * the fallback: for small inputs (a worker costs about 40 ms to start), when asked, and where the
+ * built worker script does not exist (a test run straight from the TypeScript sources).
+ *
+ * This thread never returns to the event loop during the pass: it takes chunks with
+ * receiveMessageOnPort and sleeps on a shared counter (Atomics.wait) when none is there.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { CaptureFormatError, CaptureReader } from '../capture/index.js';
+import { openFrames } from '../decode/index.js';
+import { Engine } from './engine.js';
+import { Packet } from './packet.js';
+import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
+import { PacketChunkReader } from './packet-slots.js';
+import { summarize, type Summary, type SummarizeOptions } from './summarize.js';
+import type { ModelHints } from './types.js';
+
+/** analyzeFrames' options (index.ts), restated here to keep the import one way. */
+export interface AnalyzeOptions extends SummarizeOptions, Omit<ModelHints, 'knowledge'> {}
+
+export interface FileAnalyzeOptions extends AnalyzeOptions {
+  /** Only the first `limit` frames (default: all). */
+  readonly limit?: number;
+  /** 'auto' (default): a worker for inputs of PARALLEL_MIN_BYTES or more; 'never'; 'always' (when the worker script exists). */
+  readonly threads?: 'auto' | 'never' | 'always';
+}
+
+export interface FilePassResult {
+  readonly summary: Summary;
+  /** Capture-level problems, one sentence each, naming the file. */
+  readonly problems: readonly string[];
+  /** Whether a worker thread did the reading. */
+  readonly parallel: boolean;
+}
+
+/** Below this much capture, one thread is quicker than starting a second. */
+export const PARALLEL_MIN_BYTES = 8 << 20;
+const CHUNK_FRAMES = 4096;
+const MAX_IN_FLIGHT = 8;
+/** The worker posts a chunk every few ms; this long with nothing means it is gone. */
+const SILENCE_LIMIT_MS = 60_000;
+
+const WORKER_SCRIPT = new URL('./packet-feed-worker.js', import.meta.url);
+
+/** Throws CaptureFormatError (or the file system's error) when a file cannot be read at all. */
+export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions): FilePassResult {
+  const limit = opts.limit ?? Infinity;
+  if (!useWorker(paths, opts.threads ?? 'auto')) return analyzeInThread(paths, limit, opts);
+  // Open each file here first, so a file that cannot be read fails as it does on one thread.
+  for (const p of paths) CaptureReader.open(p, { comments: false }).close();
+  return analyzeWithWorker(paths, limit, opts);
+}
+
+function useWorker(paths: readonly string[], threads: 'auto' | 'never' | 'always'): boolean {
+  if (threads === 'never' || !existsSync(fileURLToPath(WORKER_SCRIPT))) return false;
+  if (threads === 'always') return true;
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      return false; // let the one-thread pass report it
+    }
+  }
+  return bytes >= PARALLEL_MIN_BYTES;
+}
+
+function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
+  const source = openFrames(paths, { comments: false, verifyChecksums: false });
+  try {
+    const engine = new Engine({ vips: opts.vips, names: opts.names });
+    for (const f of limit === Infinity ? source : first(source, limit)) engine.observe(f, false);
+    engine.end();
+    const summary = summarize(engine, opts);
+    return { summary, problems: source.issues.map((i) => `${i.file}: ${i.message}`), parallel: false };
+  } finally {
+    source.close();
+  }
+}
+
+function* first<T>(items: Iterable<T>, limit: number): Generator<T> {
+  let i = 0;
+  for (const x of items) {
+    if (i++ >= limit) return;
+    yield x;
+  }
+}
+
+function analyzeWithWorker(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
+  const channel = new MessageChannel();
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  const data: FeedWorkerData = { paths: [...paths], limit, chunkFrames: CHUNK_FRAMES, maxInFlight: MAX_IN_FLIGHT, port: channel.port2, control };
+  const worker = new Worker(WORKER_SCRIPT, { workerData: data, transferList: [channel.port2] });
+  worker.unref();
+  const engine = new Engine({ vips: opts.vips, names: opts.names });
+  const reader = new PacketChunkReader();
+  const pkt = new Packet();
+  let received = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const got = receiveMessageOnPort(channel.port1);
+      if (got === undefined) {
+        waitForPost(control, received);
+        continue;
+      }
+      received++;
+      const m = got.message as FeedMessage;
+      if (m.kind === 'chunk') {
+        const chunk = m.chunk;
+        reader.begin(chunk);
+        for (let i = 0; i < chunk.count; i++) engine.observePacket(reader.load(pkt, i), false);
+        const back: RecycleMessage = { ints: chunk.ints, times: chunk.times };
+        channel.port1.postMessage(back, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
+        Atomics.add(control, CONSUMED, 1);
+        Atomics.notify(control, CONSUMED);
+      } else if (m.kind === 'end') {
+        finished = true;
+        engine.end();
+        return { summary: summarize(engine, opts), problems: m.problems, parallel: true };
+      } else {
+        finished = true;
+        throw rebuildError(m);
+      }
+    }
+  } finally {
+    channel.port1.close();
+    if (!finished) void worker.terminate();
+  }
+}
+
+function waitForPost(control: Int32Array, received: number): void {
+  const end = Date.now() + SILENCE_LIMIT_MS;
+  while (Atomics.load(control, POSTED) === received) {
+    if (Date.now() >= end) throw new Error('the capture-reading thread stopped without finishing (no data for 60 s)');
+    Atomics.wait(control, POSTED, received, 1000);
+  }
+}
+
+function rebuildError(m: Extract<FeedMessage, { kind: 'error' }>): Error {
+  if (m.format) {
+    const prefix = `${m.file}: offset ${m.offset}: `;
+    return new CaptureFormatError(m.file, m.offset, m.message.startsWith(prefix) ? m.message.slice(prefix.length) : m.message);
+  }
+  const err = new Error(m.message) as NodeJS.ErrnoException;
+  if (m.code !== null) err.code = m.code;
+  return err;
+}

@@ -1,0 +1,265 @@
+/**
+ * A Packet as numbers, so that one thread can read and decode frames while another runs the
+ * model. Each frame takes SLOTS int32 slots and one float64 (its time, computed once by the
+ * writer so the reader gets the very same double). Addresses travel as ids into a string table
+ * that grows as new addresses appear: each chunk carries only the strings new since the last one.
+ * The rare ICMP quote rides beside the chunk as a list of small objects.
+ *
+ * The round trip is exact: `reader.load(p, i)` gives every field `Packet.load` gave the writer.
+ */
+import type { IcmpQuote } from '../wire/records.js';
+import type { Packet, PacketKind, TunnelKind } from './packet.js';
+
+export const SLOTS = 36;
+
+// Slot positions within a frame's SLOTS.
+const N = 0;
+const KIND = 1;
+const SRC_MAC = 2;
+const DST_MAC = 3;
+const PKT_TYPE = 4;
+const VLAN = 5;
+const ARP_OP = 6;
+const SHA = 7;
+const SPA = 8;
+const THA = 9;
+const TPA = 10;
+const SRC = 11;
+const DST = 12;
+const PROTO = 13;
+const TTL = 14;
+const IP_ID = 15;
+const IP_LEN = 16;
+const BITS = 17;
+const TUNNEL = 18;
+const OUTER_SRC = 19;
+const OUTER_DST = 20;
+const OUTER_TTL = 21;
+const OUTER_LEN = 22;
+const SPORT = 23;
+const DPORT = 24;
+const FLAGS = 25;
+const SEQ = 26;
+const ACK = 27;
+const PAYLOAD = 28;
+const TOA_ADDR = 29;
+const TOA_PORT = 30;
+const ICMP_TYPE = 31;
+const ICMP_CODE = 32;
+const ICMP_MTU = 33;
+const ICMP_GATEWAY = 34;
+
+// BITS
+const DF = 1;
+const V6 = 2;
+const HAS_TS = 4;
+const HAS_MTU = 8;
+
+const KINDS: readonly PacketKind[] = ['other', 'arp', 'ip', 'ipv6-other'];
+const TUNNELS: readonly (TunnelKind | null)[] = [null, 'ipip', 'ip4ip6', 'gre', 'sit', 'ip6ip6', 'gue'];
+
+/** One batch of frames as the writer hands it over (every member survives structured cloning). */
+export interface PacketChunk {
+  readonly count: number;
+  readonly ints: Int32Array;
+  readonly times: Float64Array;
+  /** Strings first used in this chunk; their ids follow on from the previous chunk's. */
+  readonly fresh: string[];
+  /** [frame index within the chunk, quote] for frames that quote a header in ICMP. */
+  readonly quotes: [number, IcmpQuote][];
+}
+
+/** Slots of the writer's string-id memo (a power of two). */
+const MEMO = 128;
+
+export class PacketChunkWriter {
+  private readonly capacity: number;
+  private readonly ids = new Map<string, number>([['', 0]]);
+  private nextId = 1;
+  // A direct-mapped memo in front of `ids`, indexed by the last two characters and the length:
+  // the few hundred addresses of a capture mostly differ there, and a probe costs less than the Map's.
+  private readonly memoKey: string[] = new Array<string>(MEMO).fill('');
+  private readonly memoId = new Int32Array(MEMO);
+  private ints: Int32Array;
+  private times: Float64Array;
+  private spare: { ints: Int32Array; times: Float64Array }[] = [];
+  private fresh: string[] = [];
+  private quotes: [number, IcmpQuote][] = [];
+  count = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.ints = new Int32Array(capacity * SLOTS);
+    this.times = new Float64Array(capacity);
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  private id(s: string): number {
+    const len = s.length;
+    if (len === 0) return 0;
+    const slot = (s.charCodeAt(len - 1) * 7 + s.charCodeAt(len >> 1) * 3 + len) & (MEMO - 1);
+    if (this.memoKey[slot] === s) return this.memoId[slot]!;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(s, id);
+      this.fresh.push(s);
+    }
+    this.memoKey[slot] = s;
+    this.memoId[slot] = id;
+    return id;
+  }
+
+  /** Appends p; check `full` afterwards. */
+  add(p: Packet): void {
+    const i = this.count++;
+    const a = this.ints;
+    const o = i * SLOTS;
+    this.times[i] = p.t;
+    const kind = p.kind;
+    a[o + N] = p.n;
+    a[o + KIND] = kind === 'ip' ? 2 : kind === 'arp' ? 1 : kind === 'other' ? 0 : 3;
+    a[o + SRC_MAC] = this.id(p.srcMac);
+    a[o + DST_MAC] = this.id(p.dstMac);
+    a[o + PKT_TYPE] = p.pktType;
+    a[o + VLAN] = p.vlan;
+    a[o + ARP_OP] = p.arpOp;
+    a[o + SHA] = this.id(p.sha);
+    a[o + SPA] = this.id(p.spa);
+    a[o + THA] = this.id(p.tha);
+    a[o + TPA] = this.id(p.tpa);
+    a[o + SRC] = this.id(p.src);
+    a[o + DST] = this.id(p.dst);
+    a[o + PROTO] = p.proto;
+    a[o + TTL] = p.ttl;
+    a[o + IP_ID] = p.ipId;
+    a[o + IP_LEN] = p.ipLen;
+    a[o + BITS] = (p.df ? DF : 0) | (p.v6 ? V6 : 0) | (p.hasTimestamp ? HAS_TS : 0) | (p.icmpMtu !== null ? HAS_MTU : 0);
+    const tunnel = p.tunnel;
+    if (tunnel === null) {
+      a[o + TUNNEL] = 0;
+      a[o + OUTER_SRC] = 0;
+      a[o + OUTER_DST] = 0;
+    } else {
+      a[o + TUNNEL] = TUNNELS.indexOf(tunnel);
+      a[o + OUTER_SRC] = this.id(p.outerSrc);
+      a[o + OUTER_DST] = this.id(p.outerDst);
+    }
+    a[o + OUTER_TTL] = p.outerTtl;
+    a[o + OUTER_LEN] = p.outerLen;
+    a[o + SPORT] = p.sport;
+    a[o + DPORT] = p.dport;
+    a[o + FLAGS] = p.flags;
+    a[o + SEQ] = p.seq | 0;
+    a[o + ACK] = p.ack | 0;
+    a[o + PAYLOAD] = p.payload;
+    a[o + TOA_ADDR] = this.id(p.toaAddr);
+    a[o + TOA_PORT] = p.toaPort;
+    a[o + ICMP_TYPE] = p.icmpType;
+    if (p.icmpType < 0) {
+      a[o + ICMP_CODE] = p.icmpCode;
+      a[o + ICMP_MTU] = 0;
+      a[o + ICMP_GATEWAY] = -1;
+    } else {
+      a[o + ICMP_CODE] = p.icmpCode;
+      a[o + ICMP_MTU] = p.icmpMtu ?? 0;
+      a[o + ICMP_GATEWAY] = p.icmpGateway === null ? -1 : this.id(p.icmpGateway);
+      if (p.icmpQuote !== null) this.quotes.push([i, p.icmpQuote]);
+    }
+  }
+
+  /** The frames added since the last take, ready to transfer; the writer starts a fresh batch. */
+  take(): PacketChunk {
+    const count = this.count;
+    const chunk: PacketChunk = {
+      count,
+      ints: count === this.capacity ? this.ints : this.ints.slice(0, count * SLOTS),
+      times: count === this.capacity ? this.times : this.times.slice(0, count),
+      fresh: this.fresh,
+      quotes: this.quotes,
+    };
+    const reuse = this.spare.pop();
+    this.ints = reuse?.ints ?? new Int32Array(this.capacity * SLOTS);
+    this.times = reuse?.times ?? new Float64Array(this.capacity);
+    this.fresh = [];
+    this.quotes = [];
+    this.count = 0;
+    return chunk;
+  }
+
+  /** Hands back a taken chunk's arrays (once its reader is done) so later chunks reuse them. */
+  recycle(ints: Int32Array, times: Float64Array): void {
+    if (ints.length === this.capacity * SLOTS && times.length === this.capacity) this.spare.push({ ints, times });
+  }
+}
+
+export class PacketChunkReader {
+  private readonly strings: string[] = [''];
+  private ints: Int32Array = new Int32Array(0);
+  private times: Float64Array = new Float64Array(0);
+  private quotes: [number, IcmpQuote][] = [];
+  private nextQuote = 0;
+
+  /** Start reading a chunk; chunks must come in the order the writer took them. */
+  begin(chunk: PacketChunk): void {
+    for (const s of chunk.fresh) this.strings.push(s);
+    this.ints = chunk.ints;
+    this.times = chunk.times;
+    this.quotes = chunk.quotes;
+    this.nextQuote = 0;
+  }
+
+  /** Re-point p at frame i of the current chunk (frames in increasing order). Returns p. */
+  load(p: Packet, i: number): Packet {
+    const a = this.ints;
+    const s = this.strings;
+    const o = i * SLOTS;
+    p.n = a[o + N]!;
+    p.t = this.times[i]!;
+    p.kind = KINDS[a[o + KIND]!]!;
+    p.srcMac = s[a[o + SRC_MAC]!]!;
+    p.dstMac = s[a[o + DST_MAC]!]!;
+    p.pktType = a[o + PKT_TYPE]!;
+    p.vlan = a[o + VLAN]!;
+    p.arpOp = a[o + ARP_OP]!;
+    p.sha = s[a[o + SHA]!]!;
+    p.spa = s[a[o + SPA]!]!;
+    p.tha = s[a[o + THA]!]!;
+    p.tpa = s[a[o + TPA]!]!;
+    p.src = s[a[o + SRC]!]!;
+    p.dst = s[a[o + DST]!]!;
+    p.proto = a[o + PROTO]!;
+    p.ttl = a[o + TTL]!;
+    p.ipId = a[o + IP_ID]!;
+    p.ipLen = a[o + IP_LEN]!;
+    const bits = a[o + BITS]!;
+    p.df = (bits & DF) !== 0;
+    p.v6 = (bits & V6) !== 0;
+    p.hasTimestamp = (bits & HAS_TS) !== 0;
+    p.tunnel = TUNNELS[a[o + TUNNEL]!]!;
+    p.outerSrc = s[a[o + OUTER_SRC]!]!;
+    p.outerDst = s[a[o + OUTER_DST]!]!;
+    p.outerTtl = a[o + OUTER_TTL]!;
+    p.outerLen = a[o + OUTER_LEN]!;
+    p.sport = a[o + SPORT]!;
+    p.dport = a[o + DPORT]!;
+    p.flags = a[o + FLAGS]!;
+    p.seq = a[o + SEQ]! >>> 0;
+    p.ack = a[o + ACK]! >>> 0;
+    p.payload = a[o + PAYLOAD]!;
+    p.toaAddr = s[a[o + TOA_ADDR]!]!;
+    p.toaPort = a[o + TOA_PORT]!;
+    p.icmpType = a[o + ICMP_TYPE]!;
+    p.icmpCode = a[o + ICMP_CODE]!;
+    p.icmpMtu = (bits & HAS_MTU) !== 0 ? a[o + ICMP_MTU]! : null;
+    const gw = a[o + ICMP_GATEWAY]!;
+    p.icmpGateway = gw < 0 ? null : s[gw]!;
+    const q = this.quotes;
+    if (this.nextQuote < q.length && q[this.nextQuote]![0] === i) p.icmpQuote = q[this.nextQuote++]![1];
+    else p.icmpQuote = null;
+    return p;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The two-thread model pass must be invisible: Packets survive the trip through numeric chunks
+ * field for field, and the report of `analyzeFiles` on two threads is the one-thread report,
+ * byte for byte, over every capture we have (conformance captures, bundled captures, synth
+ * presets, and a synthesized capture long enough to span many chunks).
+ *
+ * The worker runs the built script (dist/), as the CLI does; without a build the two-thread
+ * cases skip and say so.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileSink } from '../../src/capture/index.js';
+import { openFrames } from '../../src/decode/index.js';
+import { Packet } from '../../src/model/packet.js';
+import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/model/packet-slots.js';
+import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
+import { listConformanceCaptures } from '../decode/reference.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lvscope-feed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function synthPreset(name: string, opts: { clients?: number; requests?: number; fast?: boolean } = {}): string {
+  const path = join(dir, `${name}${opts.fast ? '-big' : ''}.pcapng`);
+  if (!existsSync(path)) {
+    synthesize(preset(name, { clients: opts.clients, requests: opts.requests }), fileSink(path, { overwrite: true }), { seed: 3, fileName: path, fast: opts.fast ?? false });
+  }
+  return path;
+}
+
+const bundled = readdirSync(join(REPO_ROOT, 'captures')).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(REPO_ROOT, 'captures', f));
+const conformance = listConformanceCaptures().map((c) => c.path);
+
+function snapshot(p: Packet): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : { ...v }]));
+}
+
+/** Every frame's Packet, straight and through chunks of `capacity` frames. */
+function roundTrip(path: string, capacity: number): { straight: Record<string, unknown>[]; carried: Record<string, unknown>[] } {
+  const straight: Record<string, unknown>[] = [];
+  const writer = new PacketChunkWriter(capacity);
+  const chunks: PacketChunk[] = [];
+  const p = new Packet();
+  const source = openFrames([path], { comments: false, verifyChecksums: false });
+  try {
+    for (const f of source) {
+      p.load(f);
+      straight.push(snapshot(p));
+      writer.add(p);
+      if (writer.full) {
+        const c = writer.take();
+        chunks.push(c);
+        writer.recycle(c.ints.slice(), c.times.slice()); // as the model hands arrays back
+      }
+    }
+  } finally {
+    source.close();
+  }
+  if (writer.count > 0) chunks.push(writer.take());
+  const reader = new PacketChunkReader();
+  const q = new Packet();
+  const carried: Record<string, unknown>[] = [];
+  // Stale fields must not leak from one frame to the next.
+  for (const c of chunks) {
+    reader.begin(structuredClone(c));
+    for (let i = 0; i < c.count; i++) carried.push(snapshot(reader.load(q, i)));
+  }
+  return { straight, carried };
+}
+
+describe('packet slots: a Packet survives the numeric chunks exactly', () => {
+  const corpus = [...bundled, ...conformance];
+  it('has a corpus with ARP, IPIP, GRE, ICMP quotes, SLL, VLAN and IPv6 in it', () => {
+    expect(corpus.length).toBeGreaterThan(100);
+  });
+
+  it('every conformance and bundled capture, chunks of 7 frames', () => {
+    let frames = 0;
+    const seen = new Set<string>();
+    for (const path of corpus) {
+      const { straight, carried } = roundTrip(path, 7);
+      expect(carried.length).toBe(straight.length);
+      for (let i = 0; i < straight.length; i++) {
+        if (JSON.stringify(carried[i]) !== JSON.stringify(straight[i])) expect(carried[i], `${path} frame ${i + 1}`).toEqual(straight[i]);
+        seen.add(String(straight[i]!['kind']));
+        if (straight[i]!['tunnel'] !== null) seen.add(`tunnel:${String(straight[i]!['tunnel'])}`);
+        if (straight[i]!['icmpQuote'] !== null) seen.add('quote');
+      }
+      frames += straight.length;
+    }
+    expect(frames).toBeGreaterThan(10_000);
+    for (const k of ['arp', 'ip', 'ipv6-other', 'other', 'tunnel:ipip', 'tunnel:gre', 'quote']) expect(seen, k).toContain(k);
+  });
+
+  it('every synth preset', () => {
+    for (const name of listPresets()) {
+      const { straight, carried } = roundTrip(synthPreset(name), 64);
+      expect(carried, name).toEqual(straight);
+    }
+  });
+});
+
+const DIST_FEED = join(REPO_ROOT, 'dist/model/packet-feed.js');
+const DIST_WORKER = join(REPO_ROOT, 'dist/model/packet-feed-worker.js');
+const skip = existsSync(DIST_FEED) && existsSync(DIST_WORKER) ? null : 'no build (run npm run build): the worker runs dist/model/packet-feed-worker.js';
+
+type AnalyzeFiles = typeof import('../../src/model/packet-feed.js').analyzeFiles;
+
+describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' : ` (skipped: ${skip})`}`, () => {
+  const load = async (): Promise<AnalyzeFiles> => ((await import(DIST_FEED)) as { analyzeFiles: AnalyzeFiles }).analyzeFiles;
+
+  const both = async (files: string[], limit?: number) => {
+    const analyzeFiles = await load();
+    const opts = { files, limit };
+    const one = analyzeFiles(files, { ...opts, threads: 'never' });
+    const two = analyzeFiles(files, { ...opts, threads: 'always' });
+    expect(one.parallel).toBe(false);
+    expect(two.parallel).toBe(true);
+    return { one, two };
+  };
+
+  it('gives the one-thread report for every synth preset and bundled capture', async () => {
+    for (const path of [...bundled, ...listPresets().map((n) => synthPreset(n))]) {
+      const { one, two } = await both([path]);
+      expect(JSON.stringify(two.summary.report), path).toBe(JSON.stringify(one.summary.report));
+      expect(two.problems).toEqual(one.problems);
+    }
+  });
+
+  it('across many chunks (a synthesized DR capture of ~60,000 frames), and with a frame limit', async () => {
+    const path = synthPreset('dr', { clients: 200, requests: 5000, fast: true });
+    const { one, two } = await both([path]);
+    expect(one.summary.report.capture.frames).toBeGreaterThan(40_000);
+    expect(JSON.stringify(two.summary.report)).toBe(JSON.stringify(one.summary.report));
+    const limited = await both([path], 10_001);
+    expect(limited.two.summary.report.capture.frames).toBe(10_001);
+    expect(JSON.stringify(limited.two.summary.report)).toBe(JSON.stringify(limited.one.summary.report));
+  });
+
+  it('merges several files as the one-thread pass does (yanet unit with two captures)', async () => {
+    const unit = conformance.filter((p) => p.includes('/yanet/065_balancer_gre/'));
+    if (unit.length < 2) return;
+    const { one, two } = await both(unit);
+    expect(JSON.stringify(two.summary.report)).toBe(JSON.stringify(one.summary.report));
+  });
+
+  it('reports a damaged file\'s problems, and throws as the one-thread pass does for an unreadable one', async () => {
+    const good = readFileSync(synthPreset('seed-dr'));
+    const cut = join(dir, 'cut.pcapng');
+    writeFileSync(cut, good.subarray(0, good.length - 10));
+    const { one, two } = await both([cut]);
+    expect(one.problems.length).toBeGreaterThan(0);
+    expect(two.problems).toEqual(one.problems);
+    expect(JSON.stringify(two.summary.report)).toBe(JSON.stringify(one.summary.report));
+
+    const analyzeFiles = await load();
+    const junk = join(dir, 'junk.pcap');
+    writeFileSync(junk, Buffer.from('this is not a capture at all, not even close'));
+    const errOf = (threads: 'never' | 'always'): string => {
+      try {
+        analyzeFiles([junk], { files: [junk], threads });
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(errOf('always')).toBe(errOf('never'));
+    expect(errOf('always')).toMatch(/junk\.pcap/);
+    expect(() => analyzeFiles([join(dir, 'missing.pcap')], { files: [], threads: 'always' })).toThrow(/ENOENT|no such file/);
+  });
+});
