@@ -1,14 +1,16 @@
 /**
  * The reading half of a parallel model pass: runs in a worker thread, reads and decodes the
- * captures exactly as the one-thread pass does (openFrames, then Packet.load), and hands the
- * Packets over as numeric chunks (packet-slots.ts). The main thread runs the model meanwhile.
+ * captures into the Packets the one-thread pass would make (openFrames, then Packet.load; the
+ * common frames of one file more directly), and hands them over as numeric chunks
+ * (packet-slots.ts). The main thread runs the model meanwhile.
  *
  * Flow control through shared counters (see packet-feed.ts): at most MAX_IN_FLIGHT chunks are
  * posted and not yet consumed, so a slow model never makes the reader buffer the whole capture.
  */
 import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CaptureFormatError } from '../capture/index.js';
-import { openFrames } from '../decode/index.js';
+import { CaptureFormatError, CaptureReader } from '../capture/index.js';
+import { FrameDecoder, openFrames } from '../decode/index.js';
+import { loadCommonFrame } from './fast-packet.js';
 import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
@@ -30,34 +32,68 @@ function run(d: FeedWorkerData): void {
     }
     post({ kind: 'chunk', chunk }, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
   };
-  let source;
-  try {
-    source = openFrames(d.paths, { comments: false, verifyChecksums: false });
-    const pkt = new Packet();
-    const writer = new PacketChunkWriter(d.chunkFrames);
-    let n = 0;
-    for (const f of source) {
-      if (n++ >= d.limit) break;
-      writer.add(pkt.load(f));
-      if (writer.full) {
-        // Arrays the model is done with come back: reuse them rather than allocate (and zero) more.
-        for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-          const r = m.message as RecycleMessage;
-          writer.recycle(r.ints, r.times);
-        }
-        send(writer.take());
-      }
+  const writer = new PacketChunkWriter(d.chunkFrames);
+  const pkt = new Packet();
+  const add = (): void => {
+    if (!writer.full) return;
+    // Arrays the model is done with come back: reuse them rather than allocate (and zero) more.
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      const r = m.message as RecycleMessage;
+      writer.recycle(r.ints, r.times);
     }
+    send(writer.take());
+  };
+  try {
+    const problems = d.paths.length === 1 ? readOne(d.paths[0]!, d.limit, pkt, writer, add) : readMerged(d.paths, d.limit, pkt, writer, add);
     if (writer.count > 0) send(writer.take());
-    post({ kind: 'end', problems: source.issues.map((i) => `${i.file}: ${i.message}`) });
+    post({ kind: 'end', problems });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     post(e instanceof CaptureFormatError
       ? { kind: 'error', format: true, file: e.file, offset: e.offset, message: e.message, code: null }
       : { kind: 'error', format: false, file: '', offset: 0, message: err?.message ?? String(e), code: typeof err?.code === 'string' ? err.code : null });
   } finally {
-    source?.close();
     port.close();
+  }
+}
+
+/**
+ * One file: the common frames go straight from bytes to Packet (fast-packet.ts), the rest through
+ * the full decoder. Frame numbers, and the capture problems (collected once the file is read to
+ * its end, as openFrames does), are openFrames' own.
+ */
+function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void): string[] {
+  const r = CaptureReader.open(path, { comments: false });
+  try {
+    const decoder = new FrameDecoder({ verifyChecksums: false });
+    for (let n = 1; ; n++) {
+      // Like openFrames under a limit: the frame after the last one is read before stopping.
+      if (!r.next()) return r.issues.map((i) => `${path}: ${i.message}`);
+      if (n > limit) return [];
+      if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
+        pkt.load(decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
+      }
+      writer.add(pkt);
+      added();
+    }
+  } finally {
+    r.close();
+  }
+}
+
+/** Several files, merged by time exactly as the one-thread pass merges them. */
+function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void): string[] {
+  const source = openFrames(paths, { comments: false, verifyChecksums: false });
+  try {
+    let n = 0;
+    for (const f of source) {
+      if (n++ >= limit) return [];
+      writer.add(pkt.load(f));
+      added();
+    }
+    return source.issues.map((i) => `${i.file}: ${i.message}`);
+  } finally {
+    source.close();
   }
 }
 

@@ -11,8 +11,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSink } from '../../src/capture/index.js';
-import { openFrames } from '../../src/decode/index.js';
+import { CaptureReader, fileSink } from '../../src/capture/index.js';
+import { FrameDecoder, openFrames } from '../../src/decode/index.js';
+import { loadCommonFrame } from '../../src/model/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/model/packet-slots.js';
 import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
@@ -99,6 +100,73 @@ describe('packet slots: a Packet survives the numeric chunks exactly', () => {
       const { straight, carried } = roundTrip(synthPreset(name), 64);
       expect(carried, name).toEqual(straight);
     }
+  });
+});
+
+/** Every frame of path through the full decoder and through the common-frame path; how many took the latter. */
+function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) => void, rounds = 1): { frames: number; fast: number } {
+  const r = CaptureReader.open(path, { comments: false });
+  const decoder = new FrameDecoder({ verifyChecksums: false });
+  const full = new Packet();
+  const fast = new Packet(); // reused across frames, as the worker does: stale fields must not leak
+  let frames = 0;
+  let taken = 0;
+  try {
+    for (let n = 1; r.next(); n++) {
+      for (let k = 0; k < rounds; k++) {
+        let buf: Uint8Array = r.buf;
+        let off = r.offset;
+        if (mutate !== undefined) {
+          buf = r.buf.slice(r.offset, r.offset + r.caplen);
+          off = 0;
+          mutate(buf, n * 31 + k);
+        }
+        frames++;
+        if (!loadCommonFrame(fast, buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) continue;
+        taken++;
+        full.load(decoder.decode(buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
+        const a = snapshot(fast);
+        const b = snapshot(full);
+        if (JSON.stringify(a) !== JSON.stringify(b)) expect(a, `${path} frame ${n}`).toEqual(b);
+      }
+    }
+  } finally {
+    r.close();
+  }
+  return { frames, fast: taken };
+}
+
+describe('the common-frame path gives the full decoder\'s Packet wherever it answers', () => {
+  it('every conformance and bundled capture, and every synth preset', () => {
+    let frames = 0;
+    let fast = 0;
+    for (const path of [...bundled, ...conformance, ...listPresets().map((n) => synthPreset(n))]) {
+      const r = fastVersusFull(path);
+      frames += r.frames;
+      fast += r.fast;
+    }
+    expect(frames).toBeGreaterThan(10_000);
+    expect(fast).toBeGreaterThan(frames / 3);
+  });
+
+  it('takes nearly every frame of a bulk DR capture', () => {
+    const r = fastVersusFull(synthPreset('dr', { clients: 200, requests: 5000, fast: true }));
+    expect(r.fast / r.frames).toBeGreaterThan(0.95);
+  });
+
+  it('damaged headers: 20 random byte changes in the first 80 bytes of every frame of the bundled captures', () => {
+    let state = 12345;
+    const rand = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state >>> 8;
+    };
+    let fast = 0;
+    for (const path of [...bundled, synthPreset('fullnat'), synthPreset('nat')]) {
+      fast += fastVersusFull(path, (frame) => {
+        for (let j = 1 + (rand() % 3); j > 0; j--) frame[rand() % Math.min(80, frame.length)] = rand() & 0xff;
+      }, 20).fast;
+    }
+    expect(fast).toBeGreaterThan(1000);
   });
 });
 

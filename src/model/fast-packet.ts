@@ -1,0 +1,143 @@
+/**
+ * Frame bytes straight into a Packet, for the common frame of a big capture: Ethernet or a
+ * cooked (SLL/SLL2) header with a 6-byte address, then a whole, unfragmented IPv4 packet carrying
+ * TCP or UDP. It builds no layer records, which is most of what decoding costs the model's pass.
+ *
+ * Anything else (ARP, VLAN tags, IPv6, ICMP, tunnels, fragments, a truncated or inconsistent
+ * header) returns false, and the caller decodes the frame in full (FrameDecoder, Packet.load).
+ * Where it returns true, the Packet is exactly what that full path gives; the corpus test in
+ * test/model/packet-feed.test.ts holds it to that, field by field.
+ */
+import { formatIpv4At, formatMacAt } from '../wire/address.js';
+import { Packet, PROTO_TCP, PROTO_UDP } from './packet.js';
+
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_LINUX_SLL2 = 276;
+const ETHERTYPE_IPV4 = 0x0800;
+
+// RFC 6994 experiment ids that share TCP option kind 254 with TOA (see wire/tcp.ts).
+const TOA_KIND = 254;
+const TS_KIND = 8;
+const EXID_TFO = 0xf989;
+const EXID_ACCECN0 = 0xacc0;
+const EXID_ACCECN1 = 0xacc1;
+
+/**
+ * Fills p from the frame buf[off .. off+caplen) when it is a common one; false (p then holds
+ * garbage) when the full decoder must look at it.
+ */
+export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen: number, linkType: number, n: number, tsSec: number, tsNsec: number): boolean {
+  const end = off + caplen;
+  let ip: number;
+  if (linkType === LINKTYPE_ETHERNET) {
+    if (caplen < 14 || ((buf[off + 12]! << 8) | buf[off + 13]!) !== ETHERTYPE_IPV4) return false;
+    p.dstMac = formatMacAt(buf, off);
+    p.srcMac = formatMacAt(buf, off + 6);
+    p.pktType = -1;
+    ip = off + 14;
+  } else if (linkType === LINKTYPE_LINUX_SLL) {
+    if (caplen < 16 || ((buf[off + 14]! << 8) | buf[off + 15]!) !== ETHERTYPE_IPV4 || ((buf[off + 4]! << 8) | buf[off + 5]!) !== 6) return false;
+    p.dstMac = '';
+    p.srcMac = formatMacAt(buf, off + 6);
+    p.pktType = (buf[off]! << 8) | buf[off + 1]!;
+    ip = off + 16;
+  } else if (linkType === LINKTYPE_LINUX_SLL2) {
+    if (caplen < 20 || ((buf[off]! << 8) | buf[off + 1]!) !== ETHERTYPE_IPV4 || buf[off + 11] !== 6) return false;
+    p.dstMac = '';
+    p.srcMac = formatMacAt(buf, off + 12);
+    p.pktType = buf[off + 10]!;
+    ip = off + 20;
+  } else {
+    return false;
+  }
+
+  // IPv4: version 4, a sane header, the whole packet captured, not a fragment.
+  if (end - ip < 20) return false;
+  const verIhl = buf[ip]!;
+  const ihl = (verIhl & 0x0f) * 4;
+  if (verIhl >>> 4 !== 4 || ihl < 20) return false;
+  const total = (buf[ip + 2]! << 8) | buf[ip + 3]!;
+  if (total < ihl || total > end - ip) return false;
+  const flagsOffset = (buf[ip + 6]! << 8) | buf[ip + 7]!;
+  if ((flagsOffset & 0x3fff) !== 0) return false; // MF or an offset: a fragment
+  const proto = buf[ip + 9]!;
+  const l4 = ip + ihl;
+  const ipEnd = ip + total;
+
+  if (proto === PROTO_TCP) {
+    if (ipEnd - l4 < 20) return false;
+    const hl = (buf[l4 + 12]! >>> 4) * 4;
+    if (hl < 20 || hl > ipEnd - l4) return false;
+    p.flags = ((buf[l4 + 12]! & 1) << 8) | buf[l4 + 13]!;
+    p.seq = ((buf[l4 + 4]! << 24) | (buf[l4 + 5]! << 16) | (buf[l4 + 6]! << 8) | buf[l4 + 7]!) >>> 0;
+    p.ack = ((buf[l4 + 8]! << 24) | (buf[l4 + 9]! << 16) | (buf[l4 + 10]! << 8) | buf[l4 + 11]!) >>> 0;
+    p.payload = Math.max(0, total - ihl - hl);
+    p.toaAddr = '';
+    p.toaPort = 0;
+    p.hasTimestamp = false;
+    if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl);
+  } else if (proto === PROTO_UDP) {
+    if (ipEnd - l4 < 8) return false;
+    p.flags = p.seq = p.ack = 0;
+    p.payload = Math.max(0, ((buf[l4 + 4]! << 8) | buf[l4 + 5]!) - 8);
+    p.toaAddr = '';
+    p.toaPort = 0;
+    p.hasTimestamp = false;
+  } else {
+    return false;
+  }
+  p.sport = (buf[l4]! << 8) | buf[l4 + 1]!;
+  p.dport = (buf[l4 + 2]! << 8) | buf[l4 + 3]!;
+
+  p.kind = 'ip';
+  p.n = n;
+  p.t = tsSec + tsNsec / 1e9;
+  p.vlan = -1;
+  p.arpOp = 0;
+  p.sha = p.spa = p.tha = p.tpa = '';
+  p.src = formatIpv4At(buf, ip + 12);
+  p.dst = formatIpv4At(buf, ip + 16);
+  p.proto = proto;
+  p.ttl = buf[ip + 8]!;
+  p.ipId = (buf[ip + 4]! << 8) | buf[ip + 5]!;
+  p.ipLen = total;
+  p.df = (flagsOffset & 0x4000) !== 0;
+  p.v6 = false;
+  p.tunnel = null;
+  p.outerSrc = p.outerDst = '';
+  p.outerTtl = p.outerLen = 0;
+  p.icmpType = p.icmpCode = -1;
+  p.icmpMtu = null;
+  p.icmpGateway = null;
+  p.icmpQuote = null;
+  return true;
+}
+
+/**
+ * The two options the model reads (timestamps present; TOA's client address), walked with the
+ * full parser's rules: EOL or a malformed length ends the walk, a later TOA replaces an earlier one.
+ */
+function tcpOptions(p: Packet, b: Uint8Array, start: number, end: number): void {
+  let i = start;
+  while (i < end) {
+    const kind = b[i]!;
+    if (kind === 0) return;
+    if (kind === 1) { i++; continue; }
+    if (i + 1 >= end) return;
+    const olen = b[i + 1]!;
+    if (olen < 2 || i + olen > end) return;
+    const d = i + 2;
+    const dlen = olen - 2;
+    if (kind === TS_KIND) {
+      if (dlen === 8) p.hasTimestamp = true;
+    } else if (kind === TOA_KIND && dlen === 6) {
+      const exid = (b[d]! << 8) | b[d + 1]!;
+      if (exid !== EXID_TFO && exid !== EXID_ACCECN0 && exid !== EXID_ACCECN1) {
+        p.toaPort = exid;
+        p.toaAddr = formatIpv4At(b, d + 2);
+      }
+    }
+    i += olen;
+  }
+}
