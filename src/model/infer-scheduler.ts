@@ -156,9 +156,11 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
   const sched = createScheduler(name, dests, { random: seededRandom(1), createdAt: 0 });
   const t0 = ds[0]?.t ?? 0;
   const d0 = ds[0];
-  for (let k = 0; k < (cfg.skip ?? 0) && d0 !== undefined; k++) {
-    sched.schedule({ saddr: d0.saddr, daddr: d0.daddr, sport: d0.sport, dport: d0.dport, protocol: d0.proto, now: 0 });
-  }
+  // One context, refilled per decision (schedulers read it during the call and keep nothing of it).
+  const ctx: { saddr: string; daddr: string; sport: number; dport: number; protocol: 'tcp' | 'udp'; now: number } = {
+    saddr: d0?.saddr ?? '', daddr: d0?.daddr ?? '', sport: d0?.sport ?? 0, dport: d0?.dport ?? 0, protocol: d0?.proto ?? 'tcp', now: 0,
+  };
+  for (let k = 0; k < (cfg.skip ?? 0) && d0 !== undefined; k++) sched.schedule(ctx);
   let hits = 0;
   // Misses allowed while a score above toBeat is still possible.
   const maxMisses = toBeat < 0 ? Infinity : ds.length - Math.floor(toBeat * ds.length) - 1;
@@ -170,7 +172,8 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
       dest.activeConns = d.active[i] ?? 0;
       dest.inactConns = d.inactive[i] ?? 0;
     }
-    const got = sched.schedule({ saddr: d.saddr, daddr: d.daddr, sport: d.sport, dport: d.dport, protocol: d.proto, now: d.t - t0 });
+    ctx.saddr = d.saddr; ctx.daddr = d.daddr; ctx.sport = d.sport; ctx.dport = d.dport; ctx.protocol = d.proto; ctx.now = d.t - t0;
+    const got = sched.schedule(ctx);
     if (got !== null && got === byServer[d.chosen]) hits++;
     else misses++;
   }
