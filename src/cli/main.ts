@@ -63,6 +63,13 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
     io.stderr.write(`lvscope: unknown command '${first}'\n\n${usage()}\n`);
     return EXIT.USAGE;
   }
+  if (entry.early !== undefined && !args.includes('-h') && !args.includes('--help')) {
+    try {
+      await entry.early(args, io.env);
+    } catch {
+      // Only a head start: the command does the work anyway and reports what goes wrong.
+    }
+  }
   const command = await entry.load();
   if (args.includes('-h') || args.includes('--help')) {
     io.stdout.write(`${command.help}\n`);

@@ -7,12 +7,17 @@ import type { Command } from './command.js';
 export interface CommandEntry {
   readonly name: string;
   readonly summary: string;
+  /** Work worth starting before the command's modules load (it must not fail or print). */
+  early?(args: readonly string[], env: NodeJS.ProcessEnv): Promise<void>;
   load(): Promise<Command>;
 }
 
+const startModelPass = async (args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> =>
+  (await import('./commands/analyze-options.js')).startEarlyPass(args, env);
+
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'analyze', summary: 'explain every frame and reconstruct the LVS cluster (table, json, ndjson)', load: async () => (await import('./commands/analyze.js')).analyzeCommand },
-  { name: 'validate', summary: 'check a deployment: findings only, exit status by severity', load: async () => (await import('./commands/validate.js')).validateCommand },
+  { name: 'analyze', summary: 'explain every frame and reconstruct the LVS cluster (table, json, ndjson)', early: startModelPass, load: async () => (await import('./commands/analyze.js')).analyzeCommand },
+  { name: 'validate', summary: 'check a deployment: findings only, exit status by severity', early: startModelPass, load: async () => (await import('./commands/validate.js')).validateCommand },
   { name: 'tui', summary: 'browse a capture in the explain TUI (frames, ladder, detail, cluster)', load: async () => (await import('./commands/tui.js')).tuiCommand },
   { name: 'decode', summary: 'print every frame of a capture, decoded (text or ndjson)', load: async () => (await import('./commands/decode.js')).decodeCommand },
   { name: 'synth', summary: 'simulate an LVS cluster and write an explained teaching capture', load: async () => (await import('./commands/synth.js')).synthCommand },

@@ -10,7 +10,8 @@ import type { ModelHints } from './types.js';
 export { Engine, MAX_DECISIONS, methodOf, tcpFlagWords, type DoneFlow, type FindingAcc } from './engine.js';
 export { summarize, TUNNEL_NAMES, type Summary, type SummarizeOptions, type ServiceReportX } from './summarize.js';
 export { inferScheduler, type InferenceInput, type ObservedDecision } from './infer-scheduler.js';
-export { analyzeFiles, PARALLEL_MIN_BYTES, type FileAnalyzeOptions, type FilePassResult } from './packet-feed.js';
+export { analyzeFiles, type FileAnalyzeOptions, type FilePassResult } from './packet-feed.js';
+export { PARALLEL_MIN_BYTES, startEarly, threadsFromEnv, type Threads } from './packet-feed-start.js';
 export { Packet, ipPort, compareIp, type TunnelKind } from './packet.js';
 export type { FrameFacts, FlowFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
 

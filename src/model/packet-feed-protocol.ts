@@ -21,6 +21,7 @@ export type FeedMessage =
 
 export const POSTED = 0;
 export const CONSUMED = 1;
+export const CONTROL_INTS = 2;
 
 /** From the model back to the reader: a chunk's arrays, free for reuse. */
 export interface RecycleMessage {

@@ -8,14 +8,13 @@
  * This thread never returns to the event loop during the pass: it takes chunks with
  * receiveMessageOnPort and sleeps on a shared counter (Atomics.wait) when none is there.
  */
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';
 import { openFrames } from '../decode/index.js';
 import { Engine } from './engine.js';
 import { Packet } from './packet.js';
-import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
+import { CONSUMED, CONTROL_INTS, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
+import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { summarize, type Summary, type SummarizeOptions } from './summarize.js';
 import type { ModelHints } from './types.js';
@@ -27,7 +26,7 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */
   readonly limit?: number;
   /** 'auto' (default): a worker for inputs of PARALLEL_MIN_BYTES or more; 'never'; 'always' (when the worker script exists). */
-  readonly threads?: 'auto' | 'never' | 'always';
+  readonly threads?: Threads;
 }
 
 export interface FilePassResult {
@@ -38,36 +37,26 @@ export interface FilePassResult {
   readonly parallel: boolean;
 }
 
-/** Below this much capture, one thread is quicker than starting a second. */
-export const PARALLEL_MIN_BYTES = 8 << 20;
-const CHUNK_FRAMES = 4096;
-const MAX_IN_FLIGHT = 8;
 /** The worker posts a chunk every few ms; this long with nothing means it is gone. */
 const SILENCE_LIMIT_MS = 60_000;
-
-const WORKER_SCRIPT = new URL('./packet-feed-worker.js', import.meta.url);
 
 /** Throws CaptureFormatError (or the file system's error) when a file cannot be read at all. */
 export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions): FilePassResult {
   const limit = opts.limit ?? Infinity;
-  if (!useWorker(paths, opts.threads ?? 'auto')) return analyzeInThread(paths, limit, opts);
-  // Open each file here first, so a file that cannot be read fails as it does on one thread.
-  for (const p of paths) CaptureReader.open(p, { comments: false }).close();
-  return analyzeWithWorker(paths, limit, opts);
-}
-
-function useWorker(paths: readonly string[], threads: 'auto' | 'never' | 'always'): boolean {
-  if (threads === 'never' || !existsSync(fileURLToPath(WORKER_SCRIPT))) return false;
-  if (threads === 'always') return true;
-  let bytes = 0;
-  for (const p of paths) {
-    try {
-      bytes += statSync(p).size;
-    } catch {
-      return false; // let the one-thread pass report it
-    }
+  const threads = opts.threads ?? 'auto';
+  const early = takeEarlyFeed(paths, limit);
+  if (threads === 'never' || (early === null && !wantWorker(paths, threads))) {
+    stopFeed(early);
+    return analyzeInThread(paths, limit, opts);
   }
-  return bytes >= PARALLEL_MIN_BYTES;
+  // Open each file here first, so a file that cannot be read fails as it does on one thread.
+  try {
+    for (const p of paths) CaptureReader.open(p, { comments: false }).close();
+  } catch (e) {
+    stopFeed(early);
+    throw e;
+  }
+  return analyzeWithWorker(early ?? startFeed(paths, limit, CONTROL_INTS), opts);
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
@@ -91,12 +80,8 @@ function* first<T>(items: Iterable<T>, limit: number): Generator<T> {
   }
 }
 
-function analyzeWithWorker(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
-  const channel = new MessageChannel();
-  const control = new Int32Array(new SharedArrayBuffer(8));
-  const data: FeedWorkerData = { paths: [...paths], limit, chunkFrames: CHUNK_FRAMES, maxInFlight: MAX_IN_FLIGHT, port: channel.port2, control };
-  const worker = new Worker(WORKER_SCRIPT, { workerData: data, transferList: [channel.port2] });
-  worker.unref();
+function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassResult {
+  const { worker, port, control } = feed;
   const engine = new Engine({ vips: opts.vips, names: opts.names });
   const reader = new PacketChunkReader();
   const pkt = new Packet();
@@ -104,7 +89,7 @@ function analyzeWithWorker(paths: readonly string[], limit: number, opts: Analyz
   let finished = false;
   try {
     for (;;) {
-      const got = receiveMessageOnPort(channel.port1);
+      const got = receiveMessageOnPort(port);
       if (got === undefined) {
         waitForPost(control, received);
         continue;
@@ -116,7 +101,7 @@ function analyzeWithWorker(paths: readonly string[], limit: number, opts: Analyz
         reader.begin(chunk);
         for (let i = 0; i < chunk.count; i++) engine.observePacket(reader.load(pkt, i), false);
         const back: RecycleMessage = { ints: chunk.ints, times: chunk.times };
-        channel.port1.postMessage(back, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
+        port.postMessage(back, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
         Atomics.add(control, CONSUMED, 1);
         Atomics.notify(control, CONSUMED);
       } else if (m.kind === 'end') {
@@ -129,7 +114,7 @@ function analyzeWithWorker(paths: readonly string[], limit: number, opts: Analyz
       }
     }
   } finally {
-    channel.port1.close();
+    port.close();
     if (!finished) void worker.terminate();
   }
 }

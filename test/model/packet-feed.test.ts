@@ -207,6 +207,23 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
     expect(JSON.stringify(limited.two.summary.report)).toBe(JSON.stringify(limited.one.summary.report));
   });
 
+  it('adopts a worker the CLI started early for the same files and limit, and stops one for other files', async () => {
+    const start = (await import(join(REPO_ROOT, 'dist/model/packet-feed-start.js'))) as typeof import('../../src/model/packet-feed-start.js');
+    const analyzeFiles = await load();
+    const path = synthPreset('seed-dr');
+    const one = analyzeFiles([path], { files: [path], threads: 'never' });
+    start.startEarly([path], Infinity, 'always', 2);
+    const adopted = analyzeFiles([path], { files: [path] }); // 'auto' would not start one for a small file
+    expect(adopted.parallel).toBe(true);
+    expect(JSON.stringify(adopted.summary.report)).toBe(JSON.stringify(one.summary.report));
+    start.startEarly([path], 5, 'always', 2);
+    const other = analyzeFiles([path], { files: [path] });
+    expect(other.parallel).toBe(false);
+    expect(JSON.stringify(other.summary.report)).toBe(JSON.stringify(one.summary.report));
+    start.startEarly([path], Infinity, 'never', 2);
+    expect(analyzeFiles([path], { files: [path] }).parallel).toBe(false);
+  });
+
   it('merges several files as the one-thread pass does (yanet unit with two captures)', async () => {
     const unit = conformance.filter((p) => p.includes('/yanet/065_balancer_gre/'));
     if (unit.length < 2) return;

@@ -11,7 +11,7 @@ import { CaptureFormatError } from '../../capture/index.js';
 import { openFrames } from '../../decode/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
-import { analyzeFiles, type Summary } from '../../model/index.js';
+import { analyzeFiles, threadsFromEnv, type Summary } from '../../model/index.js';
 import type { DecodedFrame } from '../../wire/records.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { renderSummary } from '../../present/analyze-summary.js';
@@ -20,6 +20,7 @@ import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { jsonLines } from '../json-lines.js';
+import { ANALYZE_OPTIONS } from './analyze-options.js';
 import { lineWriterFor } from '../output.js';
 
 const HELP = `Usage: lvscope analyze FILE… [options]
@@ -68,20 +69,7 @@ export interface AnalyzeArgs {
 export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        read: { type: 'string', short: 'r', multiple: true },
-        vip: { type: 'string', multiple: true },
-        name: { type: 'string', multiple: true },
-        rules: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        lang: { type: 'string', default: 'en' },
-        count: { type: 'string', short: 'c' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-    });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -147,9 +135,8 @@ function* takeFirst(frames: Iterable<DecodedFrame>, limit: number): Generator<De
  * file cannot be read.
  */
 export function runModel(a: AnalyzeArgs): { summary: Summary; problems: readonly string[] } {
-  const threads = process.env['LVSCOPE_THREADS'] === '1' ? 'never' : process.env['LVSCOPE_THREADS'] === '2' ? 'always' : 'auto';
   const { summary, problems } = analyzeFiles(a.files, {
-    files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads,
+    files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads: threadsFromEnv(process.env),
   });
   return { summary, problems };
 }

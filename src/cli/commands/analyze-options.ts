@@ -1,0 +1,39 @@
+/**
+ * The flags analyze and validate share, and the one thing done with them before the commands'
+ * modules load: starting the capture-reading worker of the model pass (model/packet-feed-start),
+ * so that it boots while this thread loads the model and the presentation code.
+ */
+import { parseArgs } from 'node:util';
+import { startEarly, threadsFromEnv } from '../../model/packet-feed-start.js';
+import { CONTROL_INTS } from '../../model/packet-feed-protocol.js';
+
+export const ANALYZE_OPTIONS = {
+  read: { type: 'string', short: 'r', multiple: true },
+  vip: { type: 'string', multiple: true },
+  name: { type: 'string', multiple: true },
+  rules: { type: 'string' },
+  format: { type: 'string', default: 'text' },
+  lang: { type: 'string', default: 'en' },
+  count: { type: 'string', short: 'c' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** Files and frame limit as parseAnalyzeArgs reads them; null when it would refuse the arguments. */
+export function filesAndLimit(args: readonly string[]): { files: string[]; limit: number } | null {
+  try {
+    const parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
+    const files = [...(parsed.values.read ?? []), ...parsed.positionals];
+    const limit = parsed.values.count === undefined ? Infinity : Number(parsed.values.count);
+    if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Infinity)) return null;
+    return { files, limit };
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the model pass's reading worker for these arguments, when the pass will want one. */
+export function startEarlyPass(args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const a = filesAndLimit(args);
+  if (a === null || a.files.includes('-')) return;
+  startEarly(a.files, a.limit, threadsFromEnv(env), CONTROL_INTS);
+}
