@@ -54,6 +54,11 @@ const DF = 1;
 const V6 = 2;
 const HAS_TS = 4;
 const HAS_MTU = 8;
+// Groups of slots written (and read) only when present: most frames are TCP/UDP with none of them.
+const HAS_ARP = 16;
+const HAS_TUNNEL = 32;
+const HAS_TOA = 64;
+const HAS_ICMP = 128;
 
 const KINDS: readonly PacketKind[] = ['other', 'arp', 'ip', 'ipv6-other'];
 const TUNNELS: readonly (TunnelKind | null)[] = [null, 'ipip', 'ip4ip6', 'gre', 'sit', 'ip6ip6', 'gue'];
@@ -126,49 +131,49 @@ export class PacketChunkWriter {
     a[o + DST_MAC] = this.id(p.dstMac);
     a[o + PKT_TYPE] = p.pktType;
     a[o + VLAN] = p.vlan;
-    a[o + ARP_OP] = p.arpOp;
-    a[o + SHA] = this.id(p.sha);
-    a[o + SPA] = this.id(p.spa);
-    a[o + THA] = this.id(p.tha);
-    a[o + TPA] = this.id(p.tpa);
     a[o + SRC] = this.id(p.src);
     a[o + DST] = this.id(p.dst);
     a[o + PROTO] = p.proto;
     a[o + TTL] = p.ttl;
     a[o + IP_ID] = p.ipId;
     a[o + IP_LEN] = p.ipLen;
-    a[o + BITS] = (p.df ? DF : 0) | (p.v6 ? V6 : 0) | (p.hasTimestamp ? HAS_TS : 0) | (p.icmpMtu !== null ? HAS_MTU : 0);
-    const tunnel = p.tunnel;
-    if (tunnel === null) {
-      a[o + TUNNEL] = 0;
-      a[o + OUTER_SRC] = 0;
-      a[o + OUTER_DST] = 0;
-    } else {
-      a[o + TUNNEL] = TUNNELS.indexOf(tunnel);
-      a[o + OUTER_SRC] = this.id(p.outerSrc);
-      a[o + OUTER_DST] = this.id(p.outerDst);
-    }
-    a[o + OUTER_TTL] = p.outerTtl;
-    a[o + OUTER_LEN] = p.outerLen;
     a[o + SPORT] = p.sport;
     a[o + DPORT] = p.dport;
     a[o + FLAGS] = p.flags;
     a[o + SEQ] = p.seq | 0;
     a[o + ACK] = p.ack | 0;
     a[o + PAYLOAD] = p.payload;
-    a[o + TOA_ADDR] = this.id(p.toaAddr);
-    a[o + TOA_PORT] = p.toaPort;
-    a[o + ICMP_TYPE] = p.icmpType;
-    if (p.icmpType < 0) {
-      a[o + ICMP_CODE] = p.icmpCode;
-      a[o + ICMP_MTU] = 0;
-      a[o + ICMP_GATEWAY] = -1;
-    } else {
+    let bits = (p.df ? DF : 0) | (p.v6 ? V6 : 0) | (p.hasTimestamp ? HAS_TS : 0);
+    if (p.arpOp !== 0 || p.sha !== '' || p.spa !== '' || p.tha !== '' || p.tpa !== '') {
+      bits |= HAS_ARP;
+      a[o + ARP_OP] = p.arpOp;
+      a[o + SHA] = this.id(p.sha);
+      a[o + SPA] = this.id(p.spa);
+      a[o + THA] = this.id(p.tha);
+      a[o + TPA] = this.id(p.tpa);
+    }
+    if (p.tunnel !== null || p.outerSrc !== '' || p.outerDst !== '' || p.outerTtl !== 0 || p.outerLen !== 0) {
+      bits |= HAS_TUNNEL;
+      a[o + TUNNEL] = p.tunnel === null ? 0 : TUNNELS.indexOf(p.tunnel);
+      a[o + OUTER_SRC] = this.id(p.outerSrc);
+      a[o + OUTER_DST] = this.id(p.outerDst);
+      a[o + OUTER_TTL] = p.outerTtl;
+      a[o + OUTER_LEN] = p.outerLen;
+    }
+    if (p.toaAddr !== '' || p.toaPort !== 0) {
+      bits |= HAS_TOA;
+      a[o + TOA_ADDR] = this.id(p.toaAddr);
+      a[o + TOA_PORT] = p.toaPort;
+    }
+    if (p.icmpType !== -1 || p.icmpCode !== -1 || p.icmpMtu !== null || p.icmpGateway !== null || p.icmpQuote !== null) {
+      bits |= HAS_ICMP | (p.icmpMtu !== null ? HAS_MTU : 0);
+      a[o + ICMP_TYPE] = p.icmpType;
       a[o + ICMP_CODE] = p.icmpCode;
       a[o + ICMP_MTU] = p.icmpMtu ?? 0;
       a[o + ICMP_GATEWAY] = p.icmpGateway === null ? -1 : this.id(p.icmpGateway);
       if (p.icmpQuote !== null) this.quotes.push([i, p.icmpQuote]);
     }
+    a[o + BITS] = bits;
   }
 
   /** The frames added since the last take, ready to transfer; the writer starts a fresh batch. */
@@ -224,42 +229,65 @@ export class PacketChunkReader {
     p.dstMac = s[a[o + DST_MAC]!]!;
     p.pktType = a[o + PKT_TYPE]!;
     p.vlan = a[o + VLAN]!;
-    p.arpOp = a[o + ARP_OP]!;
-    p.sha = s[a[o + SHA]!]!;
-    p.spa = s[a[o + SPA]!]!;
-    p.tha = s[a[o + THA]!]!;
-    p.tpa = s[a[o + TPA]!]!;
     p.src = s[a[o + SRC]!]!;
     p.dst = s[a[o + DST]!]!;
     p.proto = a[o + PROTO]!;
     p.ttl = a[o + TTL]!;
     p.ipId = a[o + IP_ID]!;
     p.ipLen = a[o + IP_LEN]!;
-    const bits = a[o + BITS]!;
-    p.df = (bits & DF) !== 0;
-    p.v6 = (bits & V6) !== 0;
-    p.hasTimestamp = (bits & HAS_TS) !== 0;
-    p.tunnel = TUNNELS[a[o + TUNNEL]!]!;
-    p.outerSrc = s[a[o + OUTER_SRC]!]!;
-    p.outerDst = s[a[o + OUTER_DST]!]!;
-    p.outerTtl = a[o + OUTER_TTL]!;
-    p.outerLen = a[o + OUTER_LEN]!;
     p.sport = a[o + SPORT]!;
     p.dport = a[o + DPORT]!;
     p.flags = a[o + FLAGS]!;
     p.seq = a[o + SEQ]! >>> 0;
     p.ack = a[o + ACK]! >>> 0;
     p.payload = a[o + PAYLOAD]!;
-    p.toaAddr = s[a[o + TOA_ADDR]!]!;
-    p.toaPort = a[o + TOA_PORT]!;
-    p.icmpType = a[o + ICMP_TYPE]!;
-    p.icmpCode = a[o + ICMP_CODE]!;
-    p.icmpMtu = (bits & HAS_MTU) !== 0 ? a[o + ICMP_MTU]! : null;
-    const gw = a[o + ICMP_GATEWAY]!;
-    p.icmpGateway = gw < 0 ? null : s[gw]!;
-    const q = this.quotes;
-    if (this.nextQuote < q.length && q[this.nextQuote]![0] === i) p.icmpQuote = q[this.nextQuote++]![1];
-    else p.icmpQuote = null;
+    const bits = a[o + BITS]!;
+    p.df = (bits & DF) !== 0;
+    p.v6 = (bits & V6) !== 0;
+    p.hasTimestamp = (bits & HAS_TS) !== 0;
+    if ((bits & HAS_ARP) !== 0) {
+      p.arpOp = a[o + ARP_OP]!;
+      p.sha = s[a[o + SHA]!]!;
+      p.spa = s[a[o + SPA]!]!;
+      p.tha = s[a[o + THA]!]!;
+      p.tpa = s[a[o + TPA]!]!;
+    } else {
+      p.arpOp = 0;
+      p.sha = p.spa = p.tha = p.tpa = '';
+    }
+    if ((bits & HAS_TUNNEL) !== 0) {
+      p.tunnel = TUNNELS[a[o + TUNNEL]!]!;
+      p.outerSrc = s[a[o + OUTER_SRC]!]!;
+      p.outerDst = s[a[o + OUTER_DST]!]!;
+      p.outerTtl = a[o + OUTER_TTL]!;
+      p.outerLen = a[o + OUTER_LEN]!;
+    } else {
+      p.tunnel = null;
+      p.outerSrc = p.outerDst = '';
+      p.outerTtl = p.outerLen = 0;
+    }
+    if ((bits & HAS_TOA) !== 0) {
+      p.toaAddr = s[a[o + TOA_ADDR]!]!;
+      p.toaPort = a[o + TOA_PORT]!;
+    } else {
+      p.toaAddr = '';
+      p.toaPort = 0;
+    }
+    if ((bits & HAS_ICMP) !== 0) {
+      p.icmpType = a[o + ICMP_TYPE]!;
+      p.icmpCode = a[o + ICMP_CODE]!;
+      p.icmpMtu = (bits & HAS_MTU) !== 0 ? a[o + ICMP_MTU]! : null;
+      const gw = a[o + ICMP_GATEWAY]!;
+      p.icmpGateway = gw < 0 ? null : s[gw]!;
+      const q = this.quotes;
+      if (this.nextQuote < q.length && q[this.nextQuote]![0] === i) p.icmpQuote = q[this.nextQuote++]![1];
+      else p.icmpQuote = null;
+    } else {
+      p.icmpType = p.icmpCode = -1;
+      p.icmpMtu = null;
+      p.icmpGateway = null;
+      p.icmpQuote = null;
+    }
     return p;
   }
 }
