@@ -145,18 +145,29 @@ export class RecentPackets {
   /** Doubles the ring, oldest entry first again, and rebuilds the chains. */
   private grow(): void {
     const cap = this.capacity * 2;
-    const order = (k: number): number => (this.head + k) & (this.capacity - 1);
-    const f64 = (old: Float64Array) => { const a = new Float64Array(cap); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
-    const pairs = <T extends Float64Array | Int32Array>(old: T, a: T): T => {
-      for (let k = 0; k < this.count; k++) { a[2 * k] = old[2 * order(k)]!; a[2 * k + 1] = old[2 * order(k) + 1]!; }
+    const head = this.head;
+    // The live entries are [head, capacity) then [0, head): two block copies per array.
+    const tail = Math.min(this.count, this.capacity - head);
+    const rest = this.count - tail;
+    const copy = <T extends Float64Array | Int32Array>(old: T, fresh: T, per: number): T => {
+      fresh.set(old.subarray(per * head, per * (head + tail)), 0);
+      if (rest > 0) fresh.set(old.subarray(0, per * rest), per * tail);
+      return fresh;
+    };
+    const str = (old: string[]): string[] => {
+      const a = new Array<string>(cap).fill('');
+      for (let k = 0; k < tail; k++) a[k] = old[head + k]!;
+      for (let k = 0; k < rest; k++) a[tail + k] = old[k]!;
       return a;
     };
-    const i32 = (old: Int32Array) => { const a = new Int32Array(cap); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
-    const str = (old: string[]): string[] => { const a = new Array<string>(cap).fill(''); for (let k = 0; k < this.count; k++) a[k] = old[order(k)]!; return a; };
-    this.keys = pairs(this.keys, new Float64Array(2 * cap));
-    this.links = pairs(this.links, new Int32Array(2 * cap));
-    this.ns = f64(this.ns); this.ts = f64(this.ts); this.pktTypes = i32(this.pktTypes);
-    this.sports = i32(this.sports); this.dports = i32(this.dports); this.ttls = i32(this.ttls);
+    this.keys = copy(this.keys, new Float64Array(2 * cap), 2);
+    this.links = copy(this.links, new Int32Array(2 * cap), 2);
+    this.ns = copy(this.ns, new Float64Array(cap), 1);
+    this.ts = copy(this.ts, new Float64Array(cap), 1);
+    this.pktTypes = copy(this.pktTypes, new Int32Array(cap), 1);
+    this.sports = copy(this.sports, new Int32Array(cap), 1);
+    this.dports = copy(this.dports, new Int32Array(cap), 1);
+    this.ttls = copy(this.ttls, new Int32Array(cap), 1);
     this.srcMacs = str(this.srcMacs); this.dstMacs = str(this.dstMacs); this.srcs = str(this.srcs); this.dsts = str(this.dsts);
     this.capacity = cap;
     this.head = 0;
