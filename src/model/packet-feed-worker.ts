@@ -15,6 +15,8 @@ import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
 
+const FIRST_CHUNK_FRAMES = 512;
+
 function run(d: FeedWorkerData): void {
   const { port, control } = d;
   let posted = 0;
@@ -34,8 +36,11 @@ function run(d: FeedWorkerData): void {
   };
   const writer = new PacketChunkWriter(d.chunkFrames);
   const pkt = new Packet();
+  // The first chunk is a small one, so the model thread can start while this one warms up.
+  let firstChunk = true;
   const add = (): void => {
-    if (!writer.full) return;
+    if (!writer.full && !(firstChunk && writer.count >= FIRST_CHUNK_FRAMES)) return;
+    firstChunk = false;
     // Arrays the model is done with come back: reuse them rather than allocate (and zero) more.
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       const r = m.message as RecycleMessage;
