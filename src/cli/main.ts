@@ -4,7 +4,7 @@
  * main() in-process with fake streams.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { CaptureFormatError } from '../capture/index.js';
+import { CaptureFormatError } from '../capture/errors.js';
 import { UsageError, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
 
