@@ -20,8 +20,11 @@ export interface CacheEntry {
 }
 
 export class LocalityTable<E extends CacheEntry> {
-  /** Buckets hold entries newest first (hlist_add_head). */
-  readonly buckets: E[][] = Array.from({ length: LBLC_TAB_SIZE }, () => []);
+  /**
+   * Buckets hold entries newest first (hlist_add_head); made when first used (the scheduler
+   * inference builds a table per configuration it tries, and most buckets stay empty).
+   */
+  private readonly buckets: (E[] | undefined)[] = new Array<E[] | undefined>(LBLC_TAB_SIZE).fill(undefined);
   /**
    * tbl->entries. Like the kernel, replacing an lblc entry's dest (delete + re-add in
    * ip_vs_lblc_new) increments it without a matching decrement; only GC decrements.
@@ -41,26 +44,32 @@ export class LocalityTable<E extends CacheEntry> {
   }
 
   get(addr: string): E | null {
-    const bucket = this.buckets[this.hashKey(addr)] ?? [];
-    for (const en of bucket) if (en.addr === addr) return en;
+    const bucket = this.buckets[this.hashKey(addr)];
+    if (bucket !== undefined) for (const en of bucket) if (en.addr === addr) return en;
     return null;
   }
 
   add(en: E): void {
-    (this.buckets[this.hashKey(en.addr)] ?? []).unshift(en);
+    const h = this.hashKey(en.addr);
+    let bucket = this.buckets[h];
+    if (bucket === undefined) {
+      bucket = [];
+      this.buckets[h] = bucket;
+    }
+    bucket.unshift(en);
     this.entries++;
   }
 
   /** Unlink without touching `entries` (ip_vs_lblc_del). */
   unlink(en: E): void {
-    const bucket = this.buckets[this.hashKey(en.addr)] ?? [];
-    const i = bucket.indexOf(en);
-    if (i >= 0) bucket.splice(i, 1);
+    const bucket = this.buckets[this.hashKey(en.addr)];
+    const i = bucket === undefined ? -1 : bucket.indexOf(en);
+    if (i >= 0) bucket!.splice(i, 1);
   }
 
   size(): number {
     let n = 0;
-    for (const b of this.buckets) n += b.length;
+    for (const b of this.buckets) n += b?.length ?? 0;
     return n;
   }
 
@@ -93,8 +102,8 @@ export class LocalityTable<E extends CacheEntry> {
     let j = this.rover;
     for (let i = 0; i < LBLC_TAB_SIZE; i++) {
       j = (j + 1) & (LBLC_TAB_SIZE - 1);
-      const bucket = this.buckets[j] ?? [];
-      for (let k = 0; k < bucket.length; ) {
+      const bucket = this.buckets[j];
+      for (let k = 0; bucket !== undefined && k < bucket.length; ) {
         const en = bucket[k] as E;
         if (now < en.lastuse + age) {
           k++;

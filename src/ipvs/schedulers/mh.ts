@@ -35,36 +35,45 @@ export function buildMhTable(dests: readonly Destination[], size: number): (Dest
   const shift = fls(Math.trunc(maxW / g)) - tabBits;
   const rshift = shift >= 0 ? shift : 0;
 
-  const setup = dests.map((d) => {
-    const offset = mhHashKey(d.addr, d.port, MH_HASH1, 0) % size;
-    const skip = (mhHashKey(d.addr, d.port, MH_HASH2, 0) % (size - 1)) + 1;
+  // Per dest: next preferred slot, step, and turns per round (typed arrays: the inference builds
+  // dozens of these tables, and they run before the JIT has compiled anything).
+  const nd = dests.length;
+  const perm = new Int32Array(nd);
+  const skip = new Int32Array(nd);
+  const turns = new Int32Array(nd);
+  for (let p = 0; p < nd; p++) {
+    const d = dests[p]!;
+    perm[p] = mhHashKey(d.addr, d.port, MH_HASH1, 0) % size;
+    skip[p] = (mhHashKey(d.addr, d.port, MH_HASH2, 0) % (size - 1)) + 1;
     const lw = d.lastWeight;
-    const turns = Math.trunc(lw / g) >> rshift || (lw !== 0 ? 1 : 0);
-    return { offset, skip, perm: offset, turns };
-  });
+    turns[p] = Math.trunc(lw / g) >> rshift || (lw !== 0 ? 1 : 0);
+  }
 
   const used = new Uint8Array(size);
   let n = 0;
   let dtCount = 0;
   while (n < size) {
     let progressed = false;
-    for (let p = 0; p < dests.length; ) {
-      const ds = setup[p] as { offset: number; skip: number; perm: number; turns: number };
-      if (ds.turns < 1) {
+    for (let p = 0; p < nd; ) {
+      const t = turns[p]!;
+      if (t < 1) {
         p++;
         continue;
       }
       progressed = true;
-      let c = ds.perm;
-      while (used[c] === 1) {
-        ds.perm += ds.skip;
-        if (ds.perm >= size) ds.perm -= size;
-        c = ds.perm;
+      let c = perm[p]!;
+      if (used[c] === 1) {
+        const step = skip[p]!;
+        do {
+          c += step;
+          if (c >= size) c -= size;
+        } while (used[c] === 1);
+        perm[p] = c;
       }
       used[c] = 1;
-      table[c] = dests[p] as Destination;
+      table[c] = dests[p]!;
       if (++n === size) return table;
-      if (++dtCount >= ds.turns) {
+      if (++dtCount >= t) {
         dtCount = 0;
         p++;
       }
