@@ -2,12 +2,12 @@
  * Starting the reading worker of a two-thread model pass (packet-feed.ts), kept apart from the
  * model so that the CLI can start it before it loads the model and the presentation modules:
  * the worker then boots (about 40 ms) while this thread loads code instead of after.
- * Imports nothing of lvscope's but the message protocol.
+ * Imports nothing of lvscope's but the message protocol (constants and types).
  */
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { FeedWorkerData } from './packet-feed-protocol.js';
+import { CONTROL_INTS, type FeedWorkerData } from './packet-feed-protocol.js';
 
 /** Below this much capture, one thread is quicker than starting a second. */
 export const PARALLEL_MIN_BYTES = 8 << 20;
@@ -46,9 +46,9 @@ export function wantWorker(paths: readonly string[], threads: Threads): boolean 
   return bytes >= PARALLEL_MIN_BYTES;
 }
 
-export function startFeed(paths: readonly string[], limit: number, controlInts: number): StartedFeed {
+export function startFeed(paths: readonly string[], limit: number): StartedFeed {
   const channel = new MessageChannel();
-  const control = new Int32Array(new SharedArrayBuffer(4 * controlInts));
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
   const data: FeedWorkerData = { paths: [...paths], limit, chunkFrames: CHUNK_FRAMES, maxInFlight: MAX_IN_FLIGHT, port: channel.port2, control };
   const worker = new Worker(WORKER_SCRIPT, { workerData: data, transferList: [channel.port2] });
   worker.unref();
@@ -62,9 +62,9 @@ let early: StartedFeed | null = null;
  * it has the file names); the pass adopts it through takeEarlyFeed when it asks for the same files
  * and limit.
  */
-export function startEarly(paths: readonly string[], limit: number, threads: Threads, controlInts: number): void {
+export function startEarly(paths: readonly string[], limit: number, threads: Threads): void {
   if (early !== null || paths.length === 0 || !wantWorker(paths, threads)) return;
-  early = startFeed(paths, limit, controlInts);
+  early = startFeed(paths, limit);
 }
 
 /** The early feed if it reads exactly these files with this limit; otherwise stops it and gives null. */

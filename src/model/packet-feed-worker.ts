@@ -4,8 +4,8 @@
  * common frames of one file more directly), and hands them over as numeric chunks
  * (packet-slots.ts). The main thread runs the model meanwhile.
  *
- * Flow control through shared counters (see packet-feed.ts): at most MAX_IN_FLIGHT chunks are
- * posted and not yet consumed, so a slow model never makes the reader buffer the whole capture.
+ * Flow control through shared counters (packet-feed-protocol.ts): at most `maxInFlight` chunks
+ * are posted and not yet consumed, so a slow model never makes the reader buffer the whole capture.
  */
 import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';

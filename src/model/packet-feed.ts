@@ -13,7 +13,7 @@ import { CaptureFormatError, CaptureReader } from '../capture/index.js';
 import { openFrames } from '../decode/index.js';
 import { Engine } from './engine.js';
 import { Packet } from './packet.js';
-import { CONSUMED, CONTROL_INTS, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
+import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { summarize, type Summary, type SummarizeOptions } from './summarize.js';
@@ -56,7 +56,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
     stopFeed(early);
     throw e;
   }
-  return analyzeWithWorker(early ?? startFeed(paths, limit, CONTROL_INTS), opts);
+  return analyzeWithWorker(early ?? startFeed(paths, limit), opts);
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {

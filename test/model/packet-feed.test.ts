@@ -212,15 +212,15 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
     const analyzeFiles = await load();
     const path = synthPreset('seed-dr');
     const one = analyzeFiles([path], { files: [path], threads: 'never' });
-    start.startEarly([path], Infinity, 'always', 2);
+    start.startEarly([path], Infinity, 'always');
     const adopted = analyzeFiles([path], { files: [path] }); // 'auto' would not start one for a small file
     expect(adopted.parallel).toBe(true);
     expect(JSON.stringify(adopted.summary.report)).toBe(JSON.stringify(one.summary.report));
-    start.startEarly([path], 5, 'always', 2);
+    start.startEarly([path], 5, 'always');
     const other = analyzeFiles([path], { files: [path] });
     expect(other.parallel).toBe(false);
     expect(JSON.stringify(other.summary.report)).toBe(JSON.stringify(one.summary.report));
-    start.startEarly([path], Infinity, 'never', 2);
+    start.startEarly([path], Infinity, 'never');
     expect(analyzeFiles([path], { files: [path] }).parallel).toBe(false);
   });
 

@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { startEarly, threadsFromEnv } from '../../model/packet-feed-start.js';
-import { CONTROL_INTS } from '../../model/packet-feed-protocol.js';
 
 export const ANALYZE_OPTIONS = {
   read: { type: 'string', short: 'r', multiple: true },
@@ -35,5 +34,5 @@ export function filesAndLimit(args: readonly string[]): { files: string[]; limit
 export function startEarlyPass(args: readonly string[], env: NodeJS.ProcessEnv): void {
   const a = filesAndLimit(args);
   if (a === null || a.files.includes('-')) return;
-  startEarly(a.files, a.limit, threadsFromEnv(env), CONTROL_INTS);
+  startEarly(a.files, a.limit, threadsFromEnv(env));
 }
