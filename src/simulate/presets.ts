@@ -344,27 +344,32 @@ export function applyFault(sc: Scenario, fault: FaultName): Scenario {
       };
     }
     case 'tun-mtu': {
-      // A bulk upload on its own service: full-size segments that no longer fit once wrapped in IPIP.
+      // A bulk upload on its own service beside the first TCP service on a port: full-size
+      // segments that no longer fit once wrapped in IPIP.
       const port = 9000;
-      let out = rulesEdit(sc, (l) => l);
-      out = {
-        ...out,
-        hosts: out.hosts.map((h) => {
+      const rules = sc.hosts.find((h) => h.ipvs !== undefined)?.ipvs ?? '';
+      const svc = rules.split('\n').map((l) => /^-A -t (\S+):(\d+)(?:\s|$)/.exec(l)).find((m) => m !== null && m[2] !== '0');
+      if (svc === undefined || svc === null) {
+        throw new ScenarioError(`${sc.name}: the tun-mtu fault adds an upload service beside a TCP virtual service on a port (-A -t VIP:PORT), and this scenario has none`);
+      }
+      const [, vip, vport] = svc;
+      const own = (l: string): boolean => l.startsWith(`-A -t ${vip}:${vport} `) || l.startsWith(`-a -t ${vip}:${vport} `);
+      const out: Scenario = {
+        ...sc,
+        hosts: sc.hosts.map((h) => {
           if (h.ipvs !== undefined) {
             const lines = h.ipvs.split('\n');
-            const svc = lines.find((l) => l.startsWith('-A'))!;
-            const vipPort = /-t (\S+):\d+/.exec(svc)![1]!;
-            const extra = lines.filter((l) => l.startsWith('-a') || l.startsWith('-A')).map((l) => l.replace(`${vipPort}:80`, `${vipPort}:${port}`).replace(/(-r \S+):80/, `$1:${port}`));
+            const extra = lines.filter(own).map((l) => l.replace(`-t ${vip}:${vport} `, `-t ${vip}:${port} `).replace(/(-r [^\s:]+):\d+/, `$1:${port}`));
             return { ...h, ipvs: [...lines, ...extra].join('\n') };
           }
           if (h.role === 'real-server') return { ...h, listen: [...(h.listen ?? []), { port, app: 'upload' as const }] };
           return h;
         }),
       };
-      const target = out.workload.target.split(':')[0]!;
+      const [target, targetPort = vport!] = out.workload.target.split(':');
       return {
         ...out,
-        workload: { ...out.workload, target: `${target}:80`, requestBytes: 3000, ports: [{ port: 80, app: 'http' }, { port, app: 'upload' }] },
+        workload: { ...out.workload, target: `${target}:${targetPort}`, requestBytes: 3000, ports: [{ port: Number(targetPort), app: 'http' }, { port, app: 'upload' }] },
         faults: [...faults, 'tun-mtu'],
       };
     }

@@ -9,7 +9,7 @@ import { FrameDecoder } from '../../src/decode/index.js';
 import { fileSink } from '../../src/capture/index.js';
 import type { ClusterReport } from '../../src/ipvs/report.js';
 import type { ArpRecord, DecodedFrame, EthRecord, Ipv4Record, TcpRecord, IcmpRecord } from '../../src/wire/records.js';
-import { adjustRules, listPresets, preset, synthesize, synthesizePackets, type Scenario } from '../../src/simulate/index.js';
+import { adjustRules, applyFault, listPresets, preset, synthesize, synthesizePackets, type Scenario } from '../../src/simulate/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-synth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -198,6 +198,19 @@ describe('methods and faults', () => {
     expect(codes('dr-via-director')).toContain('dr-reply-via-director');
     expect(codes('tun-mtu')).toContain('tun-mtu');
     expect(codes('down-server')).toContain('rs-not-responding');
+  });
+  it('tun-mtu on a scenario without a TCP service on a port says so (fwmark, port 0) and works beside any other', () => {
+    for (const name of ['fwmark', 'persistent']) {
+      expect(() => applyFault(preset(name), 'tun-mtu')).toThrow(/tun-mtu fault .*\(-A -t VIP:PORT\)/);
+    }
+    const nat = applyFault(preset('seed-nat'), 'tun-mtu');
+    const rules = nat.hosts.find((h) => h.ipvs !== undefined)!.ipvs!.split('\n');
+    // The upload service copies the first service with its own port, real-server ports included.
+    expect(rules.filter((l) => l.includes(':9000'))).toEqual([
+      '-A -t 172.16.23.80:9000 -s rr',
+      ...rules.filter((l) => l.startsWith('-a -t 172.16.23.80:80 ')).map((l) => l.replace(':80 ', ':9000 ').replace(/(-r [^\s:]+):\d+/, '$1:9000')),
+    ]);
+    expect(rules.filter((l) => l.includes(':9000')).length).toBe(3);
   });
 });
 
