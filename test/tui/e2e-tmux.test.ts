@@ -31,7 +31,7 @@ const tmux = (...args: string[]): string => execFileSync('tmux', args, { encodin
 const screen = (): string => tmux('capture-pane', '-t', session, '-p');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: (s: string) => boolean, ms = 5000): Promise<string> {
+async function waitFor(what: (s: string) => boolean, ms = 10_000): Promise<string> {
   const end = Date.now() + ms;
   let s = screen();
   while (!what(s) && Date.now() < end) { await sleep(50); s = screen(); }
