@@ -43,6 +43,9 @@ Options:
 
 Exit status: 0 analyzed, 1 analyzed but the capture had problems, 2 usage error or unreadable file.
 
+Captures of 8 MB and more are read and decoded on a second thread while the model runs (same
+report); LVSCOPE_THREADS=1 keeps everything on one thread.
+
 In JSON, the sentences (findings[].message, services[].methodEvidence) follow --lang; scripts
 should key on what does not: findings[].code, severity, frames, and params (the values each
 message is made from, e.g. {"vip", "rip", "mac", "name"} for rs-answers-arp-for-vip).
