@@ -73,7 +73,7 @@ function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWr
     const decoder = new FrameDecoder({ verifyChecksums: false });
     for (let n = 1; ; n++) {
       // Like openFrames under a limit: the frame after the last one is read before stopping.
-      if (!r.next()) return r.issues.map((i) => `${path}: ${i.message}`);
+      if (!r.next()) return r.issues.map((i) => i.message);
       if (n > limit) return [];
       if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
         pkt.load(decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
@@ -96,7 +96,7 @@ function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer
       writer.add(pkt.load(f));
       added();
     }
-    return source.issues.map((i) => `${i.file}: ${i.message}`);
+    return source.issues.map((i) => i.message);
   } finally {
     source.close();
   }

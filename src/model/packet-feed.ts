@@ -31,7 +31,7 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
 
 export interface FilePassResult {
   readonly summary: Summary;
-  /** Capture-level problems, one sentence each, naming the file. */
+  /** Capture-level problems, one sentence each, naming the file, frame and offset (the reader's own messages). */
   readonly problems: readonly string[];
   /** Whether a worker thread did the reading. */
   readonly parallel: boolean;
@@ -66,7 +66,7 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeO
     for (const f of limit === Infinity ? source : first(source, limit)) engine.observe(f, false);
     engine.end();
     const summary = summarize(engine, opts);
-    return { summary, problems: source.issues.map((i) => `${i.file}: ${i.message}`), parallel: false };
+    return { summary, problems: source.issues.map((i) => i.message), parallel: false };
   } finally {
     source.close();
   }

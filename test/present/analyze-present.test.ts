@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,22 @@ describe('lvscope analyze / validate', () => {
     new PcapWriter(sink, { linkType: 1 }).close();
     writeFileSync(empty, sink.bytes());
     expect((await runCommand(validateCommand, [empty])).code).toBe(3);
+  });
+
+  it('a capture cut short: both say where, naming the file once; analyze 1, validate checks what was read and says 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
+    const cut = join(dir, 'cut.pcap');
+    const whole = readFileSync(SEED);
+    writeFileSync(cut, whole.subarray(0, whole.length - 20));
+    const a = await runCommand(analyzeCommand, ['--format', 'json', cut]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/^lvscope: \S*cut\.pcap: frame 86 at offset \d+: /);
+    expect(a.stderr.split(cut).length).toBe(2);
+    expect(JSON.parse(a.stdout).capture.frames).toBe(85);
+    const v = await runCommand(validateCommand, [cut]);
+    expect(v).toMatchObject({ code: 1, stdout: 'No findings.\n' });
+    expect(v.stderr).toBe(a.stderr);
+    expect((await runCommand(validateCommand, [cut, '-q'])).stderr).toBe('');
   });
 
   it('validate: 1 with warnings, 2 with errors (--rules)', async () => {

@@ -1,6 +1,6 @@
 /**
  * `lvscope validate FILE… [--rules F]`: only the findings, with an exit status scripts can test:
- * 0 clean, 1 warnings, 2 errors, 3 unusable input (unreadable file, no frames).
+ * 0 clean, 1 warnings (a damaged capture counts), 2 errors, 3 unusable input (unreadable file, no frames).
  */
 import { localizeFindings } from '../../annotate/index.js';
 import { renderFindings } from '../../present/findings-text.js';
@@ -26,7 +26,8 @@ Options:
   -q, --quiet          no output, only the exit status
   -h, --help           this help
 
-Exit status: 0 no findings (or only info), 1 warnings, 2 errors, 3 unusable input.
+Exit status: 0 no findings (or only info), 1 warnings (or a damaged capture, checked as far as it
+goes), 2 errors, 3 unusable input.
 
 JSON findings carry code, severity, message (in the --lang language), frames, and params: the
 values the message is made from, the same in every language, for scripts.
@@ -43,8 +44,9 @@ export const validateCommand: Command = {
     const a = parseAnalyzeArgs(args);
     if (a.format === 'ndjson') throw new UsageError('validate prints text or json');
     let summary: Summary;
+    let problems: readonly string[];
     try {
-      ({ summary } = runModel(a));
+      ({ summary, problems } = runModel(a));
     } catch (e) {
       const msg = captureError(e);
       if (msg === null) throw e;
@@ -56,13 +58,15 @@ export const validateCommand: Command = {
       if (!a.quiet) io.stderr.write(`lvscope validate: no frames in ${a.files.join(', ')}\n`);
       return 3;
     }
+    // A damaged capture is checked as far as it goes, and the user told where it stopped.
+    if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
     const findings = summary.report.findings;
     if (!a.quiet) {
       if (a.format === 'json') io.stdout.write(`${JSON.stringify({ findings: localizeFindings(findings, a.lang) }, null, 2)}\n`);
       else io.stdout.write(renderFindings(findings, makeStyle(useColour(io.stdout, io.env)), a.lang));
     }
     if (findings.some((f) => f.severity === 'error')) return 2;
-    if (findings.some((f) => f.severity === 'warning')) return 1;
+    if (findings.some((f) => f.severity === 'warning') || problems.length > 0) return 1;
     return 0;
   },
 };
