@@ -10,7 +10,7 @@
 import type { IcmpQuote } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from './packet.js';
 
-export const SLOTS = 36;
+export const SLOTS = 35;
 
 // Slot positions within a frame's SLOTS.
 const N = 0;
