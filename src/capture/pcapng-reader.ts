@@ -152,21 +152,19 @@ export class PcapngParser implements FrameParser {
   }
 
   private enhancedPacket(p: number, blen: number): boolean {
-    const view = this.src.view;
-    const le = this.le;
-    const iface = view.getUint32(p + 8, le);
-    const caplen = view.getUint32(p + 20, le);
-    const len = view.getUint32(p + 24, le);
-    return this.deliver(p, blen, 28, iface, view.getUint32(p + 12, le), view.getUint32(p + 16, le), caplen, len, true);
+    return this.timedPacket(p, blen, this.src.view.getUint32(p + 8, this.le));
   }
 
+  /** The obsolete Packet Block: an EPB but for a 16-bit interface id (and a drops count after it). */
   private obsoletePacket(p: number, blen: number): boolean {
+    return this.timedPacket(p, blen, this.src.view.getUint16(p + 8, this.le));
+  }
+
+  /** EPB and PB from the timestamp on: high, low, captured length, original length, data at 28. */
+  private timedPacket(p: number, blen: number, iface: number): boolean {
     const view = this.src.view;
     const le = this.le;
-    const iface = view.getUint16(p + 8, le);
-    const caplen = view.getUint32(p + 20, le);
-    const len = view.getUint32(p + 24, le);
-    return this.deliver(p, blen, 28, iface, view.getUint32(p + 12, le), view.getUint32(p + 16, le), caplen, len, true);
+    return this.deliver(p, blen, 28, iface, view.getUint32(p + 12, le), view.getUint32(p + 16, le), view.getUint32(p + 20, le), view.getUint32(p + 24, le), true);
   }
 
   private simplePacket(p: number, blen: number): boolean {

@@ -6,6 +6,7 @@
  * layers decoded before it are kept. The hot path allocates only the records themselves.
  */
 import { fold16, sum16, sum16Pair, pseudoHeaderSum } from '../wire/checksum.js';
+import { exactCopy } from '../wire/exact-copy.js';
 import { ArpView, ARP_FIXED_LEN } from '../wire/arp.js';
 import { EthernetView, ETHERNET_HEADER_LEN, ETHERTYPE, VlanView, VLAN_TAG_LEN, isVlanTpid, ethertypeName } from '../wire/ethernet.js';
 import { GreView } from '../wire/gre.js';
@@ -424,19 +425,6 @@ export class FrameDecoder {
     const checksumOk = this.verify && complete ? sum16(this.buf, at, ipEnd - at) === 0xffff : null;
     this.add(v.toRecord(this.rel(at), checksumOk));
     if (checksumOk === false) this.issue('icmp', 'bad-checksum', this.rel(at) + 2, `ICMP checksum 0x${hex4(v.checksum)} is wrong`);
-  }
-}
-
-/** The first n items of `from` as a new array, by literal for the usual frame depths. */
-function exactCopy<T>(from: readonly T[], n: number): T[] {
-  switch (n) {
-    case 0: return [];
-    case 1: return [from[0]!];
-    case 2: return [from[0]!, from[1]!];
-    case 3: return [from[0]!, from[1]!, from[2]!];
-    case 4: return [from[0]!, from[1]!, from[2]!, from[3]!];
-    case 5: return [from[0]!, from[1]!, from[2]!, from[3]!, from[4]!];
-    default: return from.slice(0, n);
   }
 }
 

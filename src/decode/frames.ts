@@ -107,3 +107,19 @@ class OneFile implements IterableIterator<SourcedFrame> {
     return this;
   }
 }
+
+/**
+ * The first `limit` frames (all of them unwrapped when the limit is Infinity: a generator in
+ * between costs per frame). Like any for-of that stops early, it reads the frame after the last.
+ */
+export function takeFrames<T>(frames: Iterable<T>, limit: number): Iterable<T> {
+  return limit === Infinity ? frames : takeFirst(frames, limit);
+}
+
+function* takeFirst<T>(frames: Iterable<T>, limit: number): Generator<T> {
+  let i = 0;
+  for (const f of frames) {
+    if (i++ >= limit) return;
+    yield f;
+  }
+}

@@ -1,3 +1,3 @@
 export { FrameDecoder, type DecodeOptions } from './decoder.js';
 export { LINKTYPE, linkTypeName, isSupportedLinkType } from './link-types.js';
-export { openFrames, type FrameSource, type FrameSourceOptions, type SourcedFrame } from './frames.js';
+export { openFrames, takeFrames, type FrameSource, type FrameSourceOptions, type SourcedFrame } from './frames.js';

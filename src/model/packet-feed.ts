@@ -10,17 +10,14 @@
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';
-import { openFrames } from '../decode/index.js';
+import { openFrames, takeFrames } from '../decode/index.js';
 import { Engine } from './engine.js';
 import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
-import { summarize, type Summary, type SummarizeOptions } from './summarize.js';
-import type { ModelHints } from './types.js';
-
-/** analyzeFrames' options (index.ts), restated here to keep the import one way. */
-export interface AnalyzeOptions extends SummarizeOptions, Omit<ModelHints, 'knowledge'> {}
+import { analyzeFrames, type AnalyzeOptions } from './pass.js';
+import { summarize, type Summary } from './summarize.js';
 
 export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */
@@ -62,21 +59,10 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
   const source = openFrames(paths, { comments: false, verifyChecksums: false });
   try {
-    const engine = new Engine({ vips: opts.vips, names: opts.names });
-    for (const f of limit === Infinity ? source : first(source, limit)) engine.observe(f, false);
-    engine.end();
-    const summary = summarize(engine, opts);
+    const summary = analyzeFrames(takeFrames(source, limit), opts);
     return { summary, problems: source.issues.map((i) => i.message), parallel: false };
   } finally {
     source.close();
-  }
-}
-
-function* first<T>(items: Iterable<T>, limit: number): Generator<T> {
-  let i = 0;
-  for (const x of items) {
-    if (i++ >= limit) return;
-    yield x;
   }
 }
 

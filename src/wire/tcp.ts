@@ -5,6 +5,7 @@
  */
 import { formatIpv4At, hexOf } from './address.js';
 import type { TcpOption, TcpRecord } from './records.js';
+import { exactCopy } from './exact-copy.js';
 
 export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
 
@@ -180,18 +181,6 @@ export class TcpView {
       urgentPointer: (b[o + field.URGENT]! << 8) | b[o + field.URGENT + 1]!, headerLength: (b[o + field.FLAGS]! >>> 4) * 4,
       options, payloadLength, offset: frameOffset,
     };
-  }
-}
-
-/** The first n options as a new array, by literal for the usual counts (3: nop nop ts; 5: a SYN's). */
-function exactCopy(from: readonly TcpOption[], n: number): TcpOption[] {
-  switch (n) {
-    case 1: return [from[0]!];
-    case 2: return [from[0]!, from[1]!];
-    case 3: return [from[0]!, from[1]!, from[2]!];
-    case 4: return [from[0]!, from[1]!, from[2]!, from[3]!];
-    case 5: return [from[0]!, from[1]!, from[2]!, from[3]!, from[4]!];
-    default: return from.slice(0, n);
   }
 }
 

@@ -73,7 +73,7 @@ function roundTrip(path: string, capacity: number): { straight: Record<string, u
 
 describe('packet slots: a Packet survives the numeric chunks exactly', () => {
   const corpus = [...bundled, ...conformance];
-  it('has a corpus with ARP, IPIP, GRE, ICMP quotes, SLL, VLAN and IPv6 in it', () => {
+  it('has a corpus of over a hundred captures (the kinds it covers are checked below)', () => {
     expect(corpus.length).toBeGreaterThan(100);
   });
 

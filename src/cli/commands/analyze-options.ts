@@ -17,14 +17,19 @@ export const ANALYZE_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
+/** -c N as a frame limit (Infinity without it); null when N is not a whole number. */
+export function frameLimit(count: string | undefined): number | null {
+  const limit = count === undefined ? Infinity : Number(count);
+  return limit >= 0 && (Number.isInteger(limit) || limit === Infinity) ? limit : null;
+}
+
 /** Files and frame limit as parseAnalyzeArgs reads them; null when it would refuse the arguments. */
 export function filesAndLimit(args: readonly string[]): { files: string[]; limit: number } | null {
   try {
     const parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
     const files = [...(parsed.values.read ?? []), ...parsed.positionals];
-    const limit = parsed.values.count === undefined ? Infinity : Number(parsed.values.count);
-    if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Infinity)) return null;
-    return { files, limit };
+    const limit = frameLimit(parsed.values.count);
+    return limit === null ? null : { files, limit };
   } catch {
     return null;
   }

@@ -8,11 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError } from '../../capture/index.js';
-import { openFrames } from '../../decode/index.js';
+import { openFrames, takeFrames } from '../../decode/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { analyzeFiles, threadsFromEnv, type Summary } from '../../model/index.js';
-import type { DecodedFrame } from '../../wire/records.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { renderSummary } from '../../present/analyze-summary.js';
 import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
@@ -20,7 +19,7 @@ import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { jsonLines } from '../json-lines.js';
-import { ANALYZE_OPTIONS } from './analyze-options.js';
+import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
 import { lineWriterFor } from '../output.js';
 
 const HELP = `Usage: lvscope analyze FILE… [options]
@@ -83,8 +82,8 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
   if (format !== 'text' && format !== 'json' && format !== 'ndjson') throw new UsageError(`--format must be text, json or ndjson, not ${format}`);
   const lang = v.lang;
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
-  const limit = v.count === undefined ? Infinity : Number(v.count);
-  if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Infinity)) throw new UsageError(`-c needs a whole number, not ${v.count}`);
+  const limit = frameLimit(v.count);
+  if (limit === null) throw new UsageError(`-c needs a whole number, not ${v.count}`);
   const vips = (v.vip ?? []).map(parseVip);
   const names = new Map<string, string>();
   for (const n of v.name ?? []) {
@@ -119,19 +118,6 @@ function parseVip(text: string): { ip: string; port: number | null } {
   return { ip: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
 }
 
-/** The first `limit` frames; all of them unwrapped (a generator in between costs per frame). */
-function take(frames: Iterable<DecodedFrame>, limit: number): Iterable<DecodedFrame> {
-  return limit === Infinity ? frames : takeFirst(frames, limit);
-}
-
-function* takeFirst(frames: Iterable<DecodedFrame>, limit: number): Generator<DecodedFrame> {
-  let i = 0;
-  for (const f of frames) {
-    if (i++ >= limit) return;
-    yield f;
-  }
-}
-
 /**
  * Pass 1 over the files (the model reads neither packet comments nor checksums); big inputs are
  * read on a second thread. LVSCOPE_THREADS=1 keeps it on one. Throws CaptureFormatError when a
@@ -148,7 +134,7 @@ export function runModel(a: AnalyzeArgs): { summary: Summary; problems: readonly
 export function* explained(a: AnalyzeArgs, summary: Summary): Generator<ExplainedFrame> {
   const source = openFrames(a.files);
   try {
-    yield* explainFrames(take(source, a.limit), summary, a.lang, { vips: a.vips });
+    yield* explainFrames(takeFrames(source, a.limit), summary, a.lang, { vips: a.vips });
   } finally {
     source.close();
   }

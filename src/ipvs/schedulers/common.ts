@@ -32,6 +32,23 @@ export function weightedLeast(
   return least;
 }
 
+/**
+ * What the schedulers that only walk the dest list share: the list in kernel order, replaced
+ * whole when the service changes (they keep nothing else across a change).
+ */
+export abstract class DestListScheduler {
+  lastError: string | null = null;
+  protected dests: Destination[];
+
+  constructor(dests: readonly Destination[]) {
+    this.dests = dests.slice();
+  }
+
+  update(next: readonly Destination[]): void {
+    this.dests = next.slice();
+  }
+}
+
 export function overheadFn(formula: OverheadFormula = 'classic'): (d: Destination) => number {
   return (d) => connOverhead(d, formula);
 }

@@ -1,19 +1,10 @@
 import type { Destination } from '../destination.js';
+import { DestListScheduler } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /** ip_vs_fo.c: the non-OVERLOAD dest with the highest weight (> 0); ties to the first in list. */
-export class WeightedFailoverScheduler implements Scheduler {
+export class WeightedFailoverScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'fo' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
-
-  constructor(dests: readonly Destination[]) {
-    this.dests = dests.slice();
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
-  }
 
   schedule(_ctx: ScheduleContext): Destination | null {
     let hweight: Destination | null = null;

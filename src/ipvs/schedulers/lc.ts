@@ -1,5 +1,5 @@
 import type { Destination, OverheadFormula } from '../destination.js';
-import { overheadFn } from './common.js';
+import { DestListScheduler, overheadFn } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -7,19 +7,13 @@ import type { ScheduleContext, Scheduler } from './types.js';
  * OVERLOAD and have weight != 0; strict `<`, so the first in list order wins a tie.
  * (The source comment says `<<5`; the code calls the <<8 helper, and the code is what runs.)
  */
-export class LeastConnectionScheduler implements Scheduler {
+export class LeastConnectionScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'lc' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
   private readonly overhead: (d: Destination) => number;
 
   constructor(dests: readonly Destination[], formula?: OverheadFormula) {
-    this.dests = dests.slice();
+    super(dests);
     this.overhead = overheadFn(formula);
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
   }
 
   schedule(_ctx: ScheduleContext): Destination | null {

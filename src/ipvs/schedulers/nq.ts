@@ -1,23 +1,14 @@
 import type { Destination } from '../destination.js';
 import { sedOverhead } from './sed.js';
+import { DestListScheduler } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
  * ip_vs_nq.c: skip OVERLOAD and weight-0 dests; the first dest (list order) with no active
  * connection wins at once; otherwise the SED minimum (active+1)/weight, ties to the earliest.
  */
-export class NeverQueueScheduler implements Scheduler {
+export class NeverQueueScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'nq' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
-
-  constructor(dests: readonly Destination[]) {
-    this.dests = dests.slice();
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
-  }
 
   schedule(_ctx: ScheduleContext): Destination | null {
     let least: Destination | null = null;

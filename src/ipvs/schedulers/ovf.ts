@@ -1,4 +1,5 @@
 import type { Destination } from '../destination.js';
+import { DestListScheduler } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -6,18 +7,8 @@ import type { ScheduleContext, Scheduler } from './types.js';
  * weight (ties to the first). `<=` means a dest takes its (weight+1)-th active connection before
  * traffic overflows. Only activeconns are read, so UDP (always inactive) never overflows.
  */
-export class WeightedOverflowScheduler implements Scheduler {
+export class WeightedOverflowScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'ovf' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
-
-  constructor(dests: readonly Destination[]) {
-    this.dests = dests.slice();
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
-  }
 
   schedule(_ctx: ScheduleContext): Destination | null {
     let h: Destination | null = null;

@@ -1,5 +1,5 @@
 import type { Destination } from '../destination.js';
-import { weightedLeast } from './common.js';
+import { DestListScheduler, weightedLeast } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /** ip_vs_sed_dest_overhead: activeconns + 1; inactive connections are ignored. */
@@ -8,18 +8,8 @@ export function sedOverhead(d: Destination): number {
 }
 
 /** ip_vs_sed.c: the wlc loop with overhead active+1; ties keep the earliest dest. */
-export class ShortestExpectedDelayScheduler implements Scheduler {
+export class ShortestExpectedDelayScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'sed' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
-
-  constructor(dests: readonly Destination[]) {
-    this.dests = dests.slice();
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
-  }
 
   schedule(_ctx: ScheduleContext): Destination | null {
     const d = weightedLeast(this.dests, sedOverhead);

@@ -1,5 +1,5 @@
 import type { Destination, OverheadFormula } from '../destination.js';
-import { overheadFn } from './common.js';
+import { DestListScheduler, overheadFn } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -8,21 +8,15 @@ import type { ScheduleContext, Scheduler } from './types.js';
  * a draw reaches <= 0 is that draw's choice, so draw 0 picks the first eligible dest (bias
  * (w1+1)/(W+1)). choice2 wins only if strictly less loaded per weight.
  */
-export class TwosScheduler implements Scheduler {
+export class TwosScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'twos' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
   private readonly overhead: (d: Destination) => number;
   private readonly random: () => number;
 
   constructor(dests: readonly Destination[], random: () => number, formula?: OverheadFormula) {
-    this.dests = dests.slice();
+    super(dests);
     this.random = random;
     this.overhead = overheadFn(formula);
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
   }
 
   /** Exposed so a model can evaluate both draws itself: the pick for given draws r1, r2 in [0, total). */

@@ -1,21 +1,15 @@
 import type { Destination, OverheadFormula } from '../destination.js';
-import { overheadFn, weightedLeast } from './common.js';
+import { DestListScheduler, overheadFn, weightedLeast } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /** ip_vs_wlc.c: minimum overhead/weight by cross product; ipvsadm's default scheduler. */
-export class WeightedLeastConnectionScheduler implements Scheduler {
+export class WeightedLeastConnectionScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'wlc' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
   private readonly overhead: (d: Destination) => number;
 
   constructor(dests: readonly Destination[], formula?: OverheadFormula) {
-    this.dests = dests.slice();
+    super(dests);
     this.overhead = overheadFn(formula);
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
   }
 
   schedule(_ctx: ScheduleContext): Destination | null {
