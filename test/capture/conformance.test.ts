@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CaptureReader, readAllPackets } from '../../src/capture/index.js';
 import { loadTsharkTsv, parseEpoch } from '../helpers/tshark-tsv.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const ROOT = `${SHARED}/conformance`;
+const ROOT = `${CONFORMANCE}`;
 
 const manifest = readFileSync(`${ROOT}/MANIFEST.tsv`, 'utf8')
   .split('\n')

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CaptureFormatError, CaptureReader } from '../../src/capture/index.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const ROOT = `${SHARED}/conformance`;
+const ROOT = `${CONFORMANCE}`;
 const SOURCES = [
   'wireshark/dhcp.pcap',
   'wireshark/dhcp-nanosecond.pcapng',

@@ -2,19 +2,19 @@
 import pcapParser, { type PcapParserPacket } from 'pcap-parser';
 import { describe, expect, it } from 'vitest';
 import { readAllPackets } from '../../src/capture/index.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
 const FILES = [
   'captures/seed-dr-kernel.pcap',
-  `${SHARED}/conformance/tcpdump/ssh.pcap`,
-  `${SHARED}/conformance/tcpdump/vrrp.pcap`,
-  `${SHARED}/conformance/tcpdump/bigtcp-ipv4.pcap`,
-  `${SHARED}/conformance/tcpdump/arp-oobr.pcap`,
-  `${SHARED}/conformance/tcpdump/mptcp-v1.pcap`,
-  `${SHARED}/conformance/tcpreplay/test.rewrite_1ttl`,
-  `${SHARED}/conformance/tcpreplay/test2.replay_unique_ip`,
-  `${SHARED}/conformance/zeek/traces/vlan-qinqinq.pcap`,
-  `${SHARED}/conformance/glb-director/1k_pkts.pcap`,
+  `${CONFORMANCE}/tcpdump/ssh.pcap`,
+  `${CONFORMANCE}/tcpdump/vrrp.pcap`,
+  `${CONFORMANCE}/tcpdump/bigtcp-ipv4.pcap`,
+  `${CONFORMANCE}/tcpdump/arp-oobr.pcap`,
+  `${CONFORMANCE}/tcpdump/mptcp-v1.pcap`,
+  `${CONFORMANCE}/tcpreplay/test.rewrite_1ttl`,
+  `${CONFORMANCE}/tcpreplay/test2.replay_unique_ip`,
+  `${CONFORMANCE}/zeek/traces/vlan-qinqinq.pcap`,
+  `${CONFORMANCE}/glb-director/1k_pkts.pcap`,
 ];
 
 function parseWithPcapParser(path: string): Promise<PcapParserPacket[]> {

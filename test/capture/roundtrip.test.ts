@@ -17,9 +17,9 @@ import {
   readAllPackets,
   type CapturedPacket,
 } from '../../src/capture/index.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const ROOT = `${SHARED}/conformance`;
+const ROOT = `${CONFORMANCE}`;
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,7 +37,7 @@ const SOURCES = [
   'tcpdump/tcp-handshake-nano.pcap',
   'tcpdump/bgp-role.pcapng',
   'tcpreplay/test.rewrite_1ttl',
-  '../captures/seed-dr-kernel.pcap',
+  '../../../captures/seed-dr-kernel.pcap',
 ];
 
 const key = (p: CapturedPacket) => [p.n, p.tsSec, p.tsNsec, p.caplen, p.len, p.iface, p.linkType, p.comment, Buffer.from(p.data).toString('hex')];
@@ -119,7 +119,7 @@ describe('pcap written back is byte-identical', () => {
     'tcpdump/tcp-handshake-nano.pcap',
     'tcpreplay/test.rewrite_1ttl',
     'zeek/traces/tcp/options.pcap',
-    '../captures/seed-dr-kernel.pcap',
+    '../../../captures/seed-dr-kernel.pcap',
   ];
   it.each(pcaps)('%s', (name) => {
     const path = join(ROOT, name);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureReader, PcapWriter, PcapngWriter, fileSink, memorySink } from '../../src/capture/index.js';
 import { buildCaptureJs } from './build-js.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,7 +92,7 @@ describe('standard input', () => {
   afterAll(() => rmSync(js, { recursive: true, force: true }));
 
   it("'-' reads a capture piped into the process", () => {
-    const path = `${SHARED}/conformance/wireshark/many_interfaces-1.pcapng`;
+    const path = `${CONFORMANCE}/wireshark/many_interfaces-1.pcapng`;
     const script = `
       import { CaptureReader } from ${JSON.stringify(join(js, 'capture/index.js'))};
       const r = CaptureReader.open('-', { chunkSize: 1000 });

@@ -1,6 +1,6 @@
 /**
  * Acceptance: "decode agrees with tshark on every field listed in item 5 for every capture in
- * ../shared/conformance/ that tshark can read (frame count equal too)".
+ * test/fixtures/conformance/ that tshark can read (frame count equal too)".
  *
  * Every capture under the conformance folder (found by magic number, so yanet/ and
  * glb-director/ are in) is decoded through openFrames and compared frame by frame with tshark:

@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTsharkTsv } from '../helpers/tshark-tsv.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-export const CONFORMANCE_ROOT = `${SHARED}/conformance`;
+export const CONFORMANCE_ROOT = `${CONFORMANCE}`;
 
 /** The columns of REFERENCE-DECODES.md, in its order. */
 export const REFERENCE_FIELDS = [

@@ -1,17 +1,15 @@
 /**
- * Where the shared reference material is: `../shared` beside the checkout (CI clones the repo
- * with shared/ next to it), overridable with LVSCOPE_SHARED.
+ * Where the test fixtures are. The third-party conformance captures live in the repository
+ * (`test/fixtures/conformance/`, each upstream's licence beside its files, origins in its README
+ * and MANIFEST.tsv), so the tests pass in a plain clone with nothing beside it.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-export const SHARED = process.env['LVSCOPE_SHARED'] ?? resolve(REPO_ROOT, '../shared');
-export const CONFORMANCE = join(SHARED, 'conformance');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+export const CONFORMANCE = join(FIXTURES, 'conformance');
 export const CAPTURES = join(REPO_ROOT, 'captures');
 
-export function shared(...parts: string[]): string {
-  return join(SHARED, ...parts);
+export function conformance(...parts: string[]): string {
+  return join(CONFORMANCE, ...parts);
 }
-
-export const HAVE_SHARED = existsSync(join(SHARED, 'conformance'));

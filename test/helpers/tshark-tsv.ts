@@ -1,5 +1,5 @@
 /**
- * Loads the `*.tshark.tsv` reference decodes under /work/shared/conformance (see REFERENCE-DECODES.md):
+ * Loads the `*.tshark.tsv` reference decodes under test/fixtures/conformance (see REFERENCE-DECODES.md):
  * a header line of field names, then one tab-separated line per frame. Empty fields stay ''.
  */
 import { readFileSync } from 'node:fs';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import { analyzeFrames, type ServiceReportX } from '../../src/model/index.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const YANET = `${SHARED}/conformance/yanet`;
-const GLB = `${SHARED}/conformance/glb-director/1k_pkts.pcap`;
+const YANET = `${CONFORMANCE}/yanet`;
+const GLB = `${CONFORMANCE}/glb-director/1k_pkts.pcap`;
 
 function analyze(files: string[]) {
   return analyzeFrames(openFrames(files), { files });

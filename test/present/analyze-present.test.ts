@@ -12,10 +12,10 @@ import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 import { runCommand } from '../helpers/run-command.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
 const SEED = 'captures/seed-dr-kernel.pcap';
-const GLB = `${SHARED}/conformance/glb-director/1k_pkts.pcap`;
+const GLB = `${CONFORMANCE}/glb-director/1k_pkts.pcap`;
 const seed = analyzeFrames(openFrames([SEED]), { files: [SEED] });
 
 describe('reconstructed ipvsadm views of the seed capture', () => {

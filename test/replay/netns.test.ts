@@ -9,13 +9,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySink, PcapWriter, readAllPackets } from '../../src/capture/index.js';
 import { createNetns, netnsUnavailable, startTcpdump, type Netns } from '../helpers/netns.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'node_modules/.cache/lvscope-replay-test/dist');
 const RUNNER = join(ROOT, 'node_modules/.cache/lvscope-replay-test/run.mjs');
-const TEST_PCAP = `${SHARED}/conformance/tcpreplay/test.pcap`;
-const PNAT = `${SHARED}/conformance/tcpreplay/test2.rewrite_pnat`;
+const TEST_PCAP = `${CONFORMANCE}/tcpreplay/test.pcap`;
+const PNAT = `${CONFORMANCE}/tcpreplay/test2.rewrite_pnat`;
 const SEED_DR = 'captures/seed-dr-kernel.pcap';
 
 const unavailable = netnsUnavailable();

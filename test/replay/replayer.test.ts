@@ -12,9 +12,9 @@ import { loadFrames } from '../../src/replay/frames.js';
 import { replay, type FrameSender, type Pacing } from '../../src/replay/replayer.js';
 import { formatTcpreplayStats, LatenessLog, newCounters } from '../../src/replay/stats.js';
 import { runCommand } from '../helpers/run-command.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const TEST_PCAP = `${SHARED}/conformance/tcpreplay/test.pcap`;
+const TEST_PCAP = `${CONFORMANCE}/tcpreplay/test.pcap`;
 
 /** n frames of `len` bytes, file timestamps `gapNs` apart. */
 function syntheticFrames(n: number, gapNs: number, len = 60): ReplayFrames {

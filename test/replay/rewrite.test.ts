@@ -8,9 +8,9 @@ import {
   Rewriter, adjustChecksum32, mapAddress, parseCidr, parseCidrMap, parseMacOption, RewriteOptionError, type RewriteOptions,
 } from '../../src/replay/rewrite.js';
 import { sum16 } from '../../src/wire/checksum.js';
-import { SHARED } from '../helpers/paths.js';
+import { CONFORMANCE } from '../helpers/paths.js';
 
-const CONF = `${SHARED}/conformance/tcpreplay`;
+const CONF = `${CONFORMANCE}/tcpreplay`;
 const INPUT = `${CONF}/test.pcap`;
 
 function rewriteFile(path: string, opts: RewriteOptions): { frames: Uint8Array[]; rw: Rewriter } {
