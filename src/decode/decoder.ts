@@ -5,12 +5,14 @@
  * Never throws on bad bytes: every problem becomes a typed DecodeIssue on the frame, and the
  * layers decoded before it are kept. The hot path allocates only the records themselves.
  */
-import { fold16, sum16, sum16Pair, pseudoHeaderSum } from '../wire/checksum.js';
+import { fold16, sum16, sum16Pair, pseudoHeaderSum, pseudoHeaderSum6 } from '../wire/checksum.js';
 import { exactCopy } from '../wire/exact-copy.js';
 import { ArpView, ARP_FIXED_LEN } from '../wire/arp.js';
 import { EthernetView, ETHERNET_HEADER_LEN, ETHERTYPE, VlanView, VLAN_TAG_LEN, isVlanTpid, ethertypeName } from '../wire/ethernet.js';
 import { GreView } from '../wire/gre.js';
 import { GueView, gueInnerOffset } from '../wire/gue.js';
+import { IPVS_SYNC_PORT, decodeIpvsSync } from '../wire/ipvs-sync.js';
+import { VrrpView } from '../wire/vrrp.js';
 import { IcmpView } from '../wire/icmp.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
@@ -28,6 +30,8 @@ export interface DecodeOptions {
    * GUE even when the payload is damaged. On other ports GUE is recognised by its payload.
    */
   readonly guePorts?: readonly number[];
+  /** UDP destination ports of the IPVS sync daemon besides 8848 (its --mcast-port). */
+  readonly syncPorts?: readonly number[];
 }
 
 const NO_ISSUES: readonly DecodeIssue[] = Object.freeze([]);
@@ -47,8 +51,10 @@ export class FrameDecoder {
   private readonly icmp = new IcmpView();
   private readonly gre = new GreView();
   private readonly gue = new GueView();
+  private readonly vrrp = new VrrpView();
   private readonly verify: boolean;
   private readonly guePorts: ReadonlySet<number>;
+  private readonly syncPorts: ReadonlySet<number>;
 
   // Per-frame state, reset by decode(); fields rather than locals so helpers need no closures.
   private buf: Uint8Array = new Uint8Array(0);
@@ -81,6 +87,7 @@ export class FrameDecoder {
   constructor(options: DecodeOptions = {}) {
     this.verify = options.verifyChecksums !== false;
     this.guePorts = new Set(options.guePorts ?? []);
+    this.syncPorts = new Set([IPVS_SYNC_PORT, ...(options.syncPorts ?? [])]);
   }
 
   /**
@@ -300,6 +307,7 @@ export class FrameDecoder {
         this.withEnd(ipEnd, () => this.ipv6Layer(pay, depth + 1));
         return;
       case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth, complete); return;
+      case IP_PROTO.VRRP: this.vrrpLayer(pay, ipEnd, at, complete); return;
       default: return;
     }
   }
@@ -342,6 +350,7 @@ export class FrameDecoder {
       case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, -1, false, payLen); return;
       case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, -1, false, depth); return;
       case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth, payLen === v.payloadLen && pay + payLen <= this.end); return;
+      case IP_PROTO.VRRP: this.vrrpLayer(pay, ipEnd, at, payLen === v.payloadLen && pay + payLen <= this.end); return;
       default: return;
     }
   }
@@ -410,12 +419,42 @@ export class FrameDecoder {
     if (ulen > UDP_HEADER_LEN && at + ulen <= ipEnd && depth < MAX_TUNNEL_DEPTH) this.udpPayload(at + UDP_HEADER_LEN, at + ulen, v.dstPort, depth);
   }
 
-  /** What a UDP datagram carries, when lvscope decodes it: GUE (by port or by payload). */
+  /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, GUE (by port or by payload). */
   private udpPayload(at: number, end: number, dstPort: number, depth: number): void {
+    if (this.syncPorts.has(dstPort)) { this.syncLayer(at, end); return; }
     const byPort = this.guePorts.has(dstPort);
     const captured = Math.min(end, this.end) - at;
     if (!byPort && gueInnerOffset(this.buf, at, end - at, captured, true) < 0) return;
     this.gueLayer(at, end, depth, byPort);
+  }
+
+  private syncLayer(at: number, end: number): void {
+    const captured = Math.min(end, this.end) - at;
+    const { record, problem } = decodeIpvsSync(this.buf, at, captured, this.rel(at));
+    this.add(record);
+    if (record.size !== end - at) {
+      this.issue('ipvs-sync', 'bad-length', this.rel(at) + 2, `IPVS sync message size ${record.size}, the datagram carries ${end - at} bytes (a backup drops it)`);
+    }
+    if (problem !== null) this.issue('ipvs-sync', captured < end - at ? 'truncated' : 'malformed', this.rel(at) + problem.at, problem.message);
+  }
+
+  /** `ipAt` is the enclosing IPv4 or IPv6 header: VRRPv3's checksum covers its pseudo-header. */
+  private vrrpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
+    const v = this.vrrp.reset(this.buf, at, ipEnd - at);
+    const ipv6 = this.buf[ipAt]! >>> 4 === 6;
+    const bad = v.check(ipv6);
+    if (bad !== null) {
+      this.issue('vrrp', bad[0], this.rel(at), bad[1]);
+      return;
+    }
+    let checksumOk: boolean | null = null;
+    if (this.verify && complete) {
+      const len = ipEnd - at;
+      const initial = v.version === 2 ? 0 : ipv6 ? pseudoHeaderSum6(this.buf, ipAt, IP_PROTO.VRRP, len) : pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.VRRP, len);
+      checksumOk = sum16(this.buf, at, len, initial) === 0xffff;
+    }
+    this.add(v.toRecord(this.rel(at), ipv6, checksumOk));
+    if (checksumOk === false) this.issue('vrrp', 'bad-checksum', this.rel(at) + 6, `VRRP checksum 0x${hex4(v.checksum)} is wrong`);
   }
 
   private gueLayer(at: number, end: number, depth: number, byPort: boolean): void {

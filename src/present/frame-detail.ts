@@ -133,6 +133,29 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
           f('recognised', `by ${l.recognisedBy}`, o, 0),
         ],
       };
+    case 'vrrp': {
+      const size = l.addresses.some((a) => a.includes(':')) ? 16 : 4;
+      return {
+        title: `VRRPv${l.version}${l.msgType === 1 ? ' advertisement' : ` type ${l.msgType}`}`,
+        fields: [
+          f('vrid', l.vrid, o + 1, 1), f('priority', l.priority, o + 2, 1), f('count', l.count, o + 3, 1),
+          ...(l.authType === null ? [] : [f('authtype', l.authType, o + 4, 1)]),
+          f('interval', `${l.advertInterval} ${l.version === 2 ? 's' : 'cs'} (${l.intervalMs} ms)`, l.version === 2 ? o + 5 : o + 4, l.version === 2 ? 1 : 2),
+          f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 6, 2),
+          ...l.addresses.map((a, i) => f('address', a, o + 8 + i * size, size)),
+        ],
+      };
+    }
+    case 'ipvs-sync':
+      return {
+        title: `IPVS sync v${l.version}`,
+        fields: [
+          f('syncid', l.syncId, o + 1, 1), f('size', l.size, o + 2, 2), f('count', l.count, l.version === 1 ? o + 4 : o, 1),
+          ...l.conns.map((c) => f(c.template ? 'template' : 'conn',
+            `${ipProtoName(c.protocol)} ${c.caddr}:${c.cport} → ${c.vaddr}:${c.vport} → ${c.daddr}:${c.dport} ${c.forward} state ${c.state} flags ${hex(c.flags)}${c.timeout === null ? '' : ` timeout ${c.timeout}s`}${c.fwmark ? ` fwmark ${c.fwmark}` : ''}${c.peName === null ? '' : ` pe ${c.peName} ${c.peData ?? ''}`}`,
+            o, 0)),
+        ],
+      };
   }
 }
 

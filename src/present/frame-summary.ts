@@ -5,7 +5,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
-import type { ArpRecord, DecodedFrame, IcmpRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord } from '../wire/records.js';
+import type { ArpRecord, DecodedFrame, IcmpRecord, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
 export interface FrameLineOptions {
   /** tcpdump -v: show the IPv4 header fields (tos, ttl, id, offset, flags, proto, length). */
@@ -61,9 +61,13 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
           i++;
           continue;
         }
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'ipvs-sync') {
+          return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${formatSync(layers[i + 2] as IpvsSyncRecord)}`;
+        }
         if (next?.type === 'tcp' || next?.type === 'udp') {
           return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
         }
+        if (next?.type === 'vrrp') return `${out}IP ${v}${l.src} > ${l.dst}: ${formatVrrp(next)}`;
         if (next?.type === 'icmp') return `${out}IP ${v}${l.src} > ${l.dst}: ${formatIcmp(next, l.totalLength - l.headerLength)}`;
         if (next?.type === 'ipv4' || next?.type === 'ipv6' || next?.type === 'gre') {
           out += `IP ${v}${l.src} > ${l.dst}: `;
@@ -99,6 +103,17 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
     }
   }
   return out === '' ? `length ${frameLen}` : `${out.replace(/: $/, '')}`;
+}
+
+/** tcpdump's words: "VRRPv2, Advertisement, vrid 1, prio 100, authtype none, intvl 1s, length 20". */
+function formatVrrp(r: VrrpRecord): string {
+  const auth = r.authType === null ? '' : `, authtype ${r.authType === 0 ? 'none' : r.authType === 1 ? 'simple' : r.authType === 2 ? 'ah' : r.authType}`;
+  const intvl = r.version === 2 ? `${r.advertInterval}s` : `${r.advertInterval}cs`;
+  return `VRRPv${r.version}, ${r.msgType === 1 ? 'Advertisement' : `type ${r.msgType}`}, vrid ${r.vrid}, prio ${r.priority}${auth}, intvl ${intvl}, addrs: ${r.addresses.join(' ')}`;
+}
+
+function formatSync(r: IpvsSyncRecord): string {
+  return `IPVS sync v${r.version}, syncid ${r.syncId}, ${r.count} connection${r.count === 1 ? '' : 's'}`;
 }
 
 function formatArp(a: ArpRecord): string {

@@ -218,6 +218,76 @@ export interface GueRecord {
   readonly offset: number;
 }
 
+/** VRRP v2/v3 advertisement (keepalived). */
+export interface VrrpRecord {
+  readonly type: 'vrrp';
+  readonly version: number;
+  /** 1: advertisement (the only type). */
+  readonly msgType: number;
+  readonly vrid: number;
+  /** 255: the address owner; 0: the master is leaving (a backup should take over at once). */
+  readonly priority: number;
+  readonly count: number;
+  /** v2 only: 0 none, 1 simple text password, 2 IP AH; null for v3. */
+  readonly authType: number | null;
+  /** As on the wire: seconds (v2) or centiseconds (v3). */
+  readonly advertInterval: number;
+  readonly intervalMs: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Virtual addresses (IPv4, or IPv6 for v3 over IPv6). */
+  readonly addresses: readonly string[];
+  readonly offset: number;
+}
+
+export interface IpvsSyncSeq {
+  readonly initSeq: number;
+  readonly delta: number;
+  readonly previousDelta: number;
+}
+
+/** One connection in an IPVS sync message. */
+export interface IpvsSyncConn {
+  /** IP protocol (6 TCP, 17 UDP, 132 SCTP). */
+  readonly protocol: number;
+  readonly ipv6: boolean;
+  /** IP_VS_CONN_F_* flags as sent (the sender clears HASHED). */
+  readonly flags: number;
+  /** The forwarding method in the flags. */
+  readonly forward: 'nat' | 'local' | 'tun' | 'dr' | 'bypass' | 'unknown';
+  /** A persistence template, not a connection. */
+  readonly template: boolean;
+  /** IPVS state number (TCP: 1 ESTABLISHED ... as in ip_vs_proto_tcp.c). */
+  readonly state: number;
+  readonly caddr: string;
+  readonly cport: number;
+  readonly vaddr: string;
+  readonly vport: number;
+  readonly daddr: string;
+  readonly dport: number;
+  /** v1 only (null in v0 messages). */
+  readonly fwmark: number | null;
+  /** Seconds; v1 only. */
+  readonly timeout: number | null;
+  readonly inSeq: IpvsSyncSeq | null;
+  readonly outSeq: IpvsSyncSeq | null;
+  /** Persistence engine data (hex) and name, v1 only. */
+  readonly peData: string | null;
+  readonly peName: string | null;
+}
+
+/** An IPVS connection synchronisation message (ip_vs_sync.c), version 0 or 1. */
+export interface IpvsSyncRecord {
+  readonly type: 'ipvs-sync';
+  readonly version: number;
+  readonly syncId: number;
+  /** The size field (the receiver drops a message whose size is not its length). */
+  readonly size: number;
+  readonly count: number;
+  readonly conns: readonly IpvsSyncConn[];
+  readonly offset: number;
+}
+
 export type LayerRecord =
   | EthRecord
   | VlanRecord
@@ -230,7 +300,9 @@ export type LayerRecord =
   | IcmpRecord
   | Ipv6Record
   | GreRecord
-  | GueRecord;
+  | GueRecord
+  | VrrpRecord
+  | IpvsSyncRecord;
 
 export type LayerType = LayerRecord['type'];
 
