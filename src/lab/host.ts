@@ -60,9 +60,21 @@ export function labUnavailable(): string | null {
   return null;
 }
 
-/** True when the kernel has IPVS and ipvsadm is installed. */
+/**
+ * True when the kernel has IPVS (loaded, or loadable with modprobe) and ipvsadm is installed.
+ */
 export function hasIpvs(): boolean {
-  return existsSync('/proc/net/ip_vs') && which('ipvsadm');
+  if (!which('ipvsadm')) return false;
+  if (existsSync('/proc/net/ip_vs')) return true;
+  try {
+    execFileSync('modprobe', ['-q', 'ip_vs'], { stdio: 'ignore', timeout: 10_000 });
+  } catch { /* no modprobe, or no module */ }
+  return existsSync('/proc/net/ip_vs');
+}
+
+/** `cmd args` inside `ns`: its stdout. */
+export function nsRun(ns: string, cmd: string, args: readonly string[]): string {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
 
 export function ipBatch(lines: readonly string[]): void {

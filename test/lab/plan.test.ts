@@ -8,7 +8,7 @@ import { schedulePeriod, shPicks } from '../../src/lab/schedule.js';
 import { ipvsadmLines, markRules, natRules, setupSteps } from '../../src/lab/rules.js';
 import { buildTruth } from '../../src/lab/truth.js';
 import { parseAnswer } from '../../src/lab/programs.js';
-import { labCommand } from '../../src/lab/command.js';
+import { labCommand } from '../../src/cli/commands/lab.js';
 
 const wrrPlan = (weights: number[], more: Partial<LabOptions> = {}): LabPlan =>
   planLab(resolveOptions({ method: 'dr', realServers: weights.length, scheduler: 'wrr', weights, ...more }), 'lv0010');
@@ -75,7 +75,7 @@ describe('lab plan', () => {
       ['WEB2', '192.168.23.81', '02:aa:00:00:01:02'],
     ]);
     expect(plan.clients[0]?.ip).toBe('172.16.0.100');
-    expect(plan.capture).toEqual({ ns: 'lv00aa-fw', iface: 'eth1', segments: ['lan'] });
+    expect(plan.capture).toEqual({ label: 'fw-eth1', hostKey: 'fw', ns: 'lv00aa-fw', iface: 'eth1', segments: ['lan'] });
     expect(plan.options.requests).toBe(4);
     // ipvsadm -a 81, then 80, as in the seed; rr then starts with 80.
     expect(ipvsadmLines(plan)).toEqual([
