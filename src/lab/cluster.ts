@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLabCapture } from './frames.js';
 import {
-  canIpip, hasIpvs, ipBatch, LabError, nsRun, nsScript, startCapture, startChannel, startProgram, teardown,
+  canIpip, hasIpvs, ipBatch, LabError, nsRun, patience, nsScript, startCapture, startChannel, startProgram, teardown,
   type CaptureHandle, type LineChannel,
 } from './host.js';
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
@@ -139,7 +139,7 @@ function kernelTables(state: LabState, snapshots: readonly KernelSnapshot[]): Ke
 
 export async function runLab(state: LabState, opts: RunOptions, progress: Progress = () => {}): Promise<RunResult> {
   const plan = opts.captureAt ? withCapturePoint(state.plan, opts.captureAt) : state.plan;
-  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig ? 1500 : 3000);
+  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig ? 1500 : 3000) * patience();
   const firstPort = opts.firstPort ?? 32768 + Math.floor(Math.random() * 20000);
   const files = captureFiles(plan, opts.out);
   const handles: CaptureHandle[] = [];

@@ -60,7 +60,8 @@ export function missingModules(moduleDir: string): string | null {
 function findBusybox(): string {
   const b = BUSYBOX.find((p) => existsSync(p));
   if (!b) throw new LabError('the microVM needs a static busybox (Debian package busybox-static)');
-  if (!sh('file', ['-L', b]).includes('statically linked')) {
+  // A dynamically linked binary names its loader (/lib64/ld-linux-x86-64.so.2); the initramfs has none.
+  if (readFileSync(b).includes('/ld-linux')) {
     throw new LabError(`${b} is not statically linked: install busybox-static`);
   }
   return b;

@@ -18,6 +18,8 @@ export interface BootOptions {
   readonly memoryMb?: number;
   readonly cpus?: number;
   readonly timeoutMs: number;
+  /** The emulator binary (tests stand in a script). */
+  readonly qemu?: string;
   /** Each serial-console line, as it arrives (kernel noise filtered). */
   readonly onLine?: (line: string) => void;
 }
@@ -76,7 +78,8 @@ function installExitHook(): void {
 export function bootGuest(o: BootOptions): Promise<BootResult> {
   installExitHook();
   const started = Date.now();
-  const child = spawn(QEMU, qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const qemu = o.qemu ?? QEMU;
+  const child = spawn(qemu, qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const lines: string[] = [];
   let bootSeconds: number | null = null;
@@ -105,7 +108,7 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
       clearTimeout(timer);
       running.delete(child);
       const code = (e as NodeJS.ErrnoException).code;
-      reject(new LabError(code === 'ENOENT' ? `the microVM needs ${QEMU} (Debian package qemu-system-x86)` : `${QEMU}: ${e.message}`));
+      reject(new LabError(code === 'ENOENT' ? `the microVM needs ${qemu} (Debian package qemu-system-x86)` : `${qemu}: ${e.message}`));
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -123,7 +126,7 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
       const statusFile = join(o.outDir, JOB_STATUS);
       if (!existsSync(statusFile)) {
         const why = signal ? `killed by ${signal}` : `exit ${code}`;
-        reject(new LabError(`the microVM stopped before its job ended (${QEMU} ${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}${tail ? `; console:\n  ${tail}` : ''}`));
+        reject(new LabError(`the microVM stopped before its job ended (${qemu} ${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}${tail ? `; console:\n  ${tail}` : ''}`));
         return;
       }
       const status = Number(readFileSync(statusFile, 'utf8').trim());
