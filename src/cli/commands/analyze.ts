@@ -5,7 +5,7 @@
  * Two passes over the files: the first learns the cluster (that alone is the JSON report), the
  * second explains each frame with everything the capture reveals, streaming.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError } from '../../capture/index.js';
 import { openFrames, takeFrames } from '../../decode/index.js';
@@ -19,7 +19,9 @@ import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { jsonLines } from '../json-lines.js';
+import { ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
+import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
 
 const HELP = `Usage: lvscope analyze FILE… [options]
@@ -37,6 +39,10 @@ Options:
       --format F       text (default) | json (one ClusterReport document) | ndjson (one object per frame)
       --lang L         en (default) | zh: the language of every sentence, in text and JSON alike
   -c, --count N        analyze only the first N frames
+  -w, --write OUT      also write the capture as pcapng: the same frames and timestamps, each frame's
+                       explanation as its packet comment, the cluster, ipvsadm views and findings
+                       in the section comment (open it in Wireshark); refuses to overwrite OUT
+      --force          replace OUT if it exists
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
@@ -52,7 +58,8 @@ message is made from, e.g. {"vip", "rip", "mac", "name"} for rs-answers-arp-for-
 Examples:
   lvscope analyze captures/seed-dr-kernel.pcap
   lvscope analyze -r director-eth0.pcap -r director-eth1.pcap --lang zh
-  lvscope analyze firewall.pcap --format json | jq .services`;
+  lvscope analyze firewall.pcap --format json | jq .services
+  lvscope analyze captures/seed-dr-kernel.pcap -w seed-explained.pcapng --lang zh`;
 
 export interface AnalyzeArgs {
   readonly files: readonly string[];
@@ -65,6 +72,9 @@ export interface AnalyzeArgs {
   readonly lang: Lang;
   readonly limit: number;
   readonly quiet: boolean;
+  /** -w: the explained pcapng to write, and whether it may replace a file. */
+  readonly write: string | null;
+  readonly force: boolean;
 }
 
 /** Flags shared by analyze and validate. */
@@ -107,7 +117,7 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
     rules = parsedRules.services;
     for (const e of parsedRules.errors) rulesErrors.push(`${v.rules}:${e.line}: ${e.message}`);
   }
-  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true };
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, write: v.write ?? null, force: v.force === true };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
@@ -169,20 +179,19 @@ export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, w
     const start = Number.isNaN(t0) ? 0 : t0;
     yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: start, lastFrame, lastSeconds: summary.endTime - start });
   }
-  yield `\n${renderSummary(summary, style, a.lang)}`;
-  yield `\n${style.bold(h.list)}\n${renderIpvsadmList(summary)}`;
-  yield `\n${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`;
-  yield `\n${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`;
-  yield `\n${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, a.lang)}`;
+  for (const section of clusterSections(summary, style, a.lang)) yield `\n${section}`;
 }
 
-export function ndjsonLine(e: ExplainedFrame): string {
-  const f = e.facts;
-  return JSON.stringify({
-    n: f.n, time: Number(f.t.toFixed(9)), srcRole: f.srcRole, dstRole: f.dstRole, src: f.src, dst: f.dst,
-    step: f.step, summary: f.summary, explanation: e.explanation.text,
-    ...(f.flow !== null ? { connection: f.flow.connIndex, state: f.flow.state, realServer: f.flow.realServer } : {}),
-  });
+/** The report after the walkthrough: cluster summary, ipvsadm views, findings (also the pcapng export's section comment). */
+export function clusterSections(summary: Summary, style: ReturnType<typeof makeStyle>, lang: Lang): string[] {
+  const h = HEADINGS[lang];
+  return [
+    renderSummary(summary, style, lang),
+    `${style.bold(h.list)}\n${renderIpvsadmList(summary)}`,
+    `${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`,
+    `${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`,
+    `${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, lang)}`,
+  ];
 }
 
 export const analyzeCommand: Command = {
@@ -192,6 +201,11 @@ export const analyzeCommand: Command = {
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
     if (a.format !== 'json' && a.files.includes('-')) throw new UsageError('text and ndjson output read the capture twice; give a file, not standard input (or use --format json)');
+    if (a.write !== null && a.files.includes('-')) throw new UsageError('-w reads the capture twice; give a file, not standard input');
+    if (a.write !== null && a.write !== '-' && !a.force && existsSync(a.write)) {
+      io.stderr.write(`lvscope analyze: ${a.write} exists; refusing to overwrite it (use --force)\n`);
+      return 2;
+    }
     for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
     let summary: Summary;
     let problems: readonly string[];
@@ -203,9 +217,16 @@ export const analyzeCommand: Command = {
       io.stderr.write(`lvscope analyze: ${msg}\n`);
       return 2;
     }
+    if (a.write !== null) {
+      // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
+      const status = writeExplained(a, summary, io);
+      if (status !== 0) return status;
+      if (problems.length > 0 && !a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
+      return problems.length > 0 ? 1 : 0;
+    }
     const out = lineWriterFor(io.stdout);
     if (a.format === 'json') {
-      for (const part of jsonLines(localizeReport(summary, a.lang))) {
+      for (const part of jsonLines(publishReport(localizeReport(summary, a.lang)))) {
         if (out.broken) break;
         out.line(part);
       }
