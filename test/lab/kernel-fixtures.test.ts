@@ -8,16 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnalyzeArgs, runModel } from '../../src/cli/commands/analyze.js';
-import { parseIpvsadmLnc } from '../../src/lab/kernel-truth.js';
 import type { LabTruthFile } from '../../src/lab/truth.js';
-import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
+import { expectKernelViews } from '../acceptance/kernel-views.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'kernel');
 const scenarios = readdirSync(ROOT, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-function connRows(text: string): string[] {
-  return parseIpvsadmLnc(text).map((c) => `${c.protocol} ${c.state} ${c.client} ${c.virtual} ${c.realServer}`).sort();
-}
 
 describe('real-kernel fixtures', () => {
   it('there are DR, NAT and TUN captures', () => {
@@ -39,9 +35,7 @@ describe('real-kernel fixtures', () => {
     it(`${name}: analyze of ${director?.file} lists -Ln, --stats and -Lnc as the kernel did`, () => {
       const k = truth.lab.kernelTables!;
       const { summary } = runModel(parseAnalyzeArgs([join(ROOT, name, director!.file)]));
-      expect(renderIpvsadmList(summary)).toBe(k.ipvsadmLn);
-      expect(renderIpvsadmStats(summary)).toBe(k.ipvsadmLnStats);
-      expect(connRows(renderIpvsadmConns(summary))).toEqual(connRows(k.ipvsadmLnc));
+      expectKernelViews(summary, k);
     });
   }
 });
