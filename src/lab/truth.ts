@@ -195,7 +195,7 @@ export function buildTruth(
       methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`],
       director: { ip: plan.director.dip, mac: plan.director.mac },
       scheduler: { name: plan.scheduler, confidence: 1, candidates: [candidate] },
-      persistence: null,
+      persistence: plan.options.persistence === null ? null : { timeoutAtLeast: plan.options.persistence },
       realServers,
     }],
     connections,
