@@ -28,6 +28,8 @@ export * from './address.js';
 export * from './hash.js';
 export * from './destination.js';
 export * from './tcp-states.js';
+export * from './sctp-states.js';
+export * from './dest-trash.js';
 export * from './connection-table.js';
 export * from './service.js';
 export * from './director.js';
