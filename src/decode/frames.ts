@@ -52,8 +52,8 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
   function* iterate(): Generator<SourcedFrame> {
     let n = 0;
     // k-way merge: decode each reader's current frame eagerly (the cursor's bytes die on next()).
-    const heads: (SourcedFrame | null)[] = readers.map((r, i) => advance(r, i));
     const kept = readers.map(() => true);
+    const heads: (SourcedFrame | null)[] = readers.map((r, i) => advance(r, i));
     function advance(r: CaptureReader, i: number): SourcedFrame | null {
       if (!r.next()) { collect(i); return null; }
       kept[i] = filter === null || filter(r.buf, r.offset, r.caplen, r.len, r.linkType);

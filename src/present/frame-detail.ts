@@ -111,7 +111,28 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
     case 'ipv6':
       return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
     case 'gre':
-      return { title: 'GRE', fields: [f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1), f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)])] };
+      return {
+        title: 'GRE',
+        fields: [
+          f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1),
+          f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2),
+          ...(l.checksum === null ? [] : [f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 4, 2)]),
+          ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)]),
+          ...(l.seq === null ? [] : [f('seq', l.seq, o + 4 + (l.checksumPresent ? 4 : 0) + (l.keyPresent ? 4 : 0), 4)]),
+        ],
+      };
+    case 'gue':
+      if (l.variant === 1) return { title: 'GUE (variant 1, direct IP)', fields: [f('recognised', `by ${l.recognisedBy}`, o, 0)] };
+      return {
+        title: l.control ? 'GUE control' : 'GUE',
+        fields: [
+          f('version', l.variant, o, 1), f('control', l.control, o, 1), f('hlen', `${l.headerLength} bytes`, o, 1),
+          f(l.control ? 'ctype' : 'proto', l.control ? l.protocol : `${ipProtoName(l.protocol)} (${l.protocol})`, o + 1, 1), f('flags', hex(l.flags), o + 2, 2),
+          ...(l.privateFlags === null ? [] : [f('privflags', hex(l.privateFlags, 8), o + 4, 4)]),
+          ...(l.remcsumStart === null ? [] : [f('remcsum', `start ${l.remcsumStart}, offset ${l.remcsumOffset ?? 0}`, o + 8, 4)]),
+          f('recognised', `by ${l.recognisedBy}`, o, 0),
+        ],
+      };
   }
 }
 

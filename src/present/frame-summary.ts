@@ -56,6 +56,11 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         const v = options.verbose
           ? `(tos 0x${l.tos.toString(16)}, ttl ${l.ttl}, id ${l.id}, offset ${l.fragOffset}, flags [${l.df ? 'DF' : l.mf ? '+' : 'none'}], proto ${ipProtoName(l.proto)} (${l.proto}), length ${l.totalLength}${l.checksumOk === false ? ', bad cksum' : ''})\n    `
           : '';
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+          out += `IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
+          i++;
+          continue;
+        }
         if (next?.type === 'tcp' || next?.type === 'udp') {
           return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
         }
@@ -68,6 +73,11 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
       }
       case 'ipv6': {
         const next = layers[i + 1];
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+          out += `IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
+          i++;
+          continue;
+        }
         if (next?.type === 'tcp' || next?.type === 'udp') {
           return `${out}IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
         }
@@ -77,6 +87,10 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         }
         return `${out}IP6 ${l.src} > ${l.dst}: ${ipProtoName(l.nextHeader)}, length ${l.payloadLength}`;
       }
+      case 'gue':
+        out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
+        if (l.control) return out;
+        continue;
       case 'gre':
         out += `GREv${l.version}, ${l.keyPresent ? `key=0x${(l.key ?? 0).toString(16)}, ` : ''}proto ${ethertypeName(l.protocol)} (0x${hex4(l.protocol)}): `;
         continue;

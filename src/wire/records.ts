@@ -186,7 +186,35 @@ export interface GreRecord {
   readonly keyPresent: boolean;
   readonly seqPresent: boolean;
   readonly key: number | null;
+  /** Sequence number (S bit), else null. */
+  readonly seq: number | null;
+  /** Checksum field (C bit), else null; it covers the GRE header and everything after it. */
+  readonly checksum: number | null;
+  /** null without a checksum, or when the packet is not all in the capture. */
+  readonly checksumOk: boolean | null;
   readonly version: number;
+  readonly offset: number;
+}
+
+/** Generic UDP Encapsulation (IPVS `--tun-type gue`, Linux fou/gue). */
+export interface GueRecord {
+  readonly type: 'gue';
+  /** 0: a GUE header; 1: direct IP (the UDP payload is the IP packet, no GUE header). */
+  readonly variant: number;
+  /** C bit: a control message (no encapsulated packet). */
+  readonly control: boolean;
+  /** Bytes before the encapsulated packet (0 for variant 1). */
+  readonly headerLength: number;
+  /** IP protocol of the encapsulated packet (4 IPv4, 41 IPv6), or the control type. */
+  readonly protocol: number;
+  readonly flags: number;
+  /** The private flags word when flags has GUE_FLAG_PRIV, else null. */
+  readonly privateFlags: number | null;
+  /** Remote checksum offload: where the inner checksum starts and where it is written, else null. */
+  readonly remcsumStart: number | null;
+  readonly remcsumOffset: number | null;
+  /** 'port': a UDP port configured as GUE; 'payload': recognised by a well-formed GUE + IP packet. */
+  readonly recognisedBy: 'port' | 'payload';
   readonly offset: number;
 }
 
@@ -201,7 +229,8 @@ export type LayerRecord =
   | UdpRecord
   | IcmpRecord
   | Ipv6Record
-  | GreRecord;
+  | GreRecord
+  | GueRecord;
 
 export type LayerType = LayerRecord['type'];
 

@@ -5,7 +5,7 @@
  * Two passes over the files: the first learns the cluster (that alone is the JSON report), the
  * second explains each frame with everything the capture reveals, streaming.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
 import { openFrames, takeFrames } from '../../decode/index.js';
@@ -25,6 +25,7 @@ import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
 import { ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
+import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
 
 const HELP = `Usage: lvscope analyze [options] FILE… [FILTER]
@@ -46,6 +47,10 @@ Options:
       --format F       text (default) | json (one ClusterReport document) | ndjson (one object per frame)
       --lang L         en (default) | zh: the language of every sentence, in text and JSON alike
   -c, --count N        analyze only the first N frames
+  -w, --write OUT      also write the capture as pcapng: the same frames and timestamps, each frame's
+                       explanation as its packet comment, the cluster, ipvsadm views and findings
+                       in the section comment (open it in Wireshark); refuses to overwrite OUT
+      --force          replace OUT if it exists
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
@@ -63,6 +68,7 @@ Examples:
   lvscope analyze captures/seed-dr-kernel.pcap
   lvscope analyze -r director-eth0.pcap -r director-eth1.pcap --lang zh
   lvscope analyze firewall.pcap --format json | jq .services
+  lvscope analyze captures/seed-dr-kernel.pcap -w seed-explained.pcapng --lang zh
   lvscope analyze -r director.pcap.gz 'host 192.168.23.100 and tcp port 80'
   tcpdump -i eth0 -c 200 -w - | lvscope analyze -`;
 
@@ -79,6 +85,9 @@ export interface AnalyzeArgs {
   readonly quiet: boolean;
   /** The capture filter after the options (tcpdump syntax), compiled; null for none. */
   readonly filter: FramePredicate | null;
+  /** -w: the explained pcapng to write, and whether it may replace a file. */
+  readonly write: string | null;
+  readonly force: boolean;
 }
 
 /** Flags shared by analyze and validate. */
@@ -122,7 +131,7 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
     rules = parsedRules.services;
     for (const e of parsedRules.errors) rulesErrors.push(`${v.rules}:${e.line}: ${e.message}`);
   }
-  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter };
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
@@ -205,11 +214,19 @@ export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, w
     const start = Number.isNaN(t0) ? 0 : t0;
     yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: start, lastFrame, lastSeconds: summary.endTime - start });
   }
-  yield `\n${renderSummary(summary, style, a.lang)}`;
-  yield `\n${style.bold(h.list)}\n${renderIpvsadmList(summary)}`;
-  yield `\n${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`;
-  yield `\n${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`;
-  yield `\n${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, a.lang)}`;
+  for (const section of clusterSections(summary, style, a.lang)) yield `\n${section}`;
+}
+
+/** The report after the walkthrough: cluster summary, ipvsadm views, findings (also the pcapng export's section comment). */
+export function clusterSections(summary: Summary, style: ReturnType<typeof makeStyle>, lang: Lang): string[] {
+  const h = HEADINGS[lang];
+  return [
+    renderSummary(summary, style, lang),
+    `${style.bold(h.list)}\n${renderIpvsadmList(summary)}`,
+    `${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`,
+    `${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`,
+    `${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, lang)}`,
+  ];
 }
 
 export const analyzeCommand: Command = {
@@ -218,8 +235,12 @@ export const analyzeCommand: Command = {
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
+    if (a.write !== null && a.write !== '-' && !a.force && existsSync(a.write)) {
+      io.stderr.write(`lvscope analyze: ${a.write} exists; refusing to overwrite it (use --force)\n`);
+      return EXIT.USAGE;
+    }
     for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
-    // Text and ndjson read the capture twice, and big files go to a reading thread: standard input is spooled.
+    // Text, ndjson and -w read the capture twice, and big files go to a reading thread: standard input is spooled.
     return withInputs(a.files, { seekable: true }, (inputs) => {
       let run: ModelRun;
       try {
@@ -231,6 +252,15 @@ export const analyzeCommand: Command = {
         return EXIT.USAGE;
       }
       const { summary } = run;
+      const problems = problemLines(run, inputs);
+      const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };
+      if (a.write !== null) {
+        // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
+        const status = writeExplained(a, summary, io, inputs.paths);
+        if (status !== EXIT.OK) return status;
+        report();
+        return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
+      }
       const out = lineWriterFor(io.stdout);
       if (a.format === 'json') {
         for (const part of jsonLines(publishReport(localizeReport(summary, a.lang)))) {
@@ -253,8 +283,7 @@ export const analyzeCommand: Command = {
       }
       out.flush();
       if (out.broken) return EXIT.OK;
-      const problems = problemLines(run, inputs);
-      if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
+      report();
       return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
     });
   },

@@ -1,8 +1,7 @@
 /**
  * `lvscope decode -r FILE`: one line per frame (tcpdump -n -e voice) or one JSON object per frame.
  */
-import { CaptureReader } from '../../capture/index.js';
-import { openFrames } from '../../decode/index.js';
+import { openFrames, openRawFrames } from '../../decode/index.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
 import { formatFrameDetail } from '../../present/frame-detail.js';
 import { formatHexdump } from '../../present/hexdump.js';
@@ -39,17 +38,6 @@ Examples:
   lvscope decode -r director-eth0.pcapng --format ndjson -c 100 | jq .layers
   tcpdump -i eth0 -w - | lvscope decode -r -`;
 
-/** A second cursor per file, stepped in lockstep, for the bytes of the frame being printed. */
-function rawFrames(files: readonly string[]): (file: number, fileFrame: number) => Uint8Array | null {
-  const readers = files.map((p) => CaptureReader.open(p));
-  return (file, fileFrame) => {
-    const r = readers[file];
-    if (r === undefined) return null;
-    while (r.n < fileFrame) if (!r.next()) return null;
-    return r.n === fileFrame ? r.buf.subarray(r.offset, r.offset + r.caplen) : null;
-  };
-}
-
 export const decodeCommand: Command = {
   name: 'decode',
   summary: 'print every frame of a capture, decoded (text or ndjson)',
@@ -79,7 +67,7 @@ export const decodeCommand: Command = {
     const hex = v.hex === true;
     if ((detail || hex) && files.includes('-')) throw new UsageError('-V and -x read frames twice; give a file, not standard input');
     const source = openFrames(files, { verifyChecksums: v['no-checksum'] !== true });
-    const rawReader = hex ? rawFrames(files) : null;
+    const rawReader = hex ? openRawFrames(files) : null;
     const out = lineWriterFor(io.stdout);
     const p = palette(useColour(io.stdout, io.env));
     const nano = source.infos.some((i) => i.nanosecond);
@@ -104,13 +92,14 @@ export const decodeCommand: Command = {
         out.line(f.issues.length > 0 ? p.yellow(line) : line);
         if (detail) for (const d of formatFrameDetail(f)) out.line(`      ${d}`);
         if (rawReader !== null) {
-          const bytes = rawReader(f.file, f.fileFrame);
+          const bytes = rawReader.bytes(f.file, f.fileFrame);
           if (bytes !== null) for (const h of formatHexdump(bytes)) out.line(`      ${h}`);
         }
       }
       out.flush();
     } finally {
       source.close();
+      rawReader?.close();
     }
     const problems = source.issues;
     if (problems.length > 0 && v.quiet !== true) {

@@ -35,6 +35,10 @@ Options:
       --clients N        number of client hosts (presets)
       --requests N       number of client connections
       --persistence SEC  make services persistent (-p SEC); 0 removes persistence
+      --tun-type T       ipip | gue | gre: the tunnel of every TUN real server (ipvsadm --tun-type)
+      --tun-port N       GUE destination port (default 6080; the real servers run
+                         \`ip fou add port N gue\`)
+      --tun-csum         GUE with a UDP checksum, GRE with the C bit (default: none, as ipvsadm)
       --capture-at P     firewall | director | director-any | real-server | client
       --fault F          apply a fault (repeatable): ${FAULTS.join(', ')}
       --fast             bulk captures (large --requests): after the first connections, write
@@ -55,6 +59,7 @@ Examples:
   lvscope synth --scenario seed-dr -w dr-walkthrough.pcapng && wireshark dr-walkthrough.pcapng
   lvscope synth --scenario seed-nat --scheduler wrr --weights 1,5 --requests 12 -w nat-wrr.pcapng --truth nat-wrr.truth.json
   lvscope synth --method tun --real-servers 3 --fault tun-mtu -w tun.pcapng
+  lvscope synth --method tun --tun-type gue --tun-port 6080 -w tun-gue.pcapng
   lvscope synth --scenario dr --real-servers 8 --clients 50 --requests 100000 --fast --format pcap -w bulk.pcap`;
 
 const CAPTURE_POINTS: readonly CapturePoint[] = ['firewall', 'director', 'director-any', 'real-server', 'client'];
@@ -89,6 +94,7 @@ export const synthCommand: Command = {
       seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
       weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
       requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
+      'tun-type': { type: 'string' }, 'tun-port': { type: 'string' }, 'tun-csum': { type: 'boolean' },
       fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
     }, false);
@@ -124,6 +130,11 @@ export const synthCommand: Command = {
     const clients = intOption(v.clients, 'clients', 1);
     const requests = intOption(v.requests, 'requests', 1);
     const persistence = intOption(v.persistence, 'persistence');
+    const tunType = v['tun-type'];
+    if (tunType !== undefined && tunType !== 'ipip' && tunType !== 'gue' && tunType !== 'gre') throw new UsageError('--tun-type must be one of ipip, gue, gre');
+    const tunPort = intOption(v['tun-port'], 'tun-port', 1);
+    if (tunPort !== undefined && tunPort > 65535) throw new UsageError(`--tun-port needs a port number, got ${tunPort}`);
+    if (tunPort !== undefined && tunType !== 'gue') throw new UsageError('--tun-port applies to --tun-type gue');
     for (const f of v.fault ?? []) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
 
     const force = v.force === true;
@@ -176,7 +187,9 @@ export const synthCommand: Command = {
     try {
       result = synthesize(sc, sink, {
         seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true,
-        adjustRules: adjustRules({ scheduler: v.scheduler, weights, persistence }),
+        adjustRules: adjustRules({
+          scheduler: v.scheduler, weights, persistence, tunType, tunPort, ...(v['tun-csum'] === true ? { tunCsum: true } : {}),
+        }),
         onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
       });
     } catch (err) {
