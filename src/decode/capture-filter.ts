@@ -484,6 +484,9 @@ class Parser {
       throw this.error(start, start.kind === 'end' ? 'expression ends too early' : `unexpected '${start.text}'`);
     }
     const v = this.next();
+    if (q.dir === null && q.kind === null && q.proto !== null && !['ip', 'ip6', 'arp', 'rarp', 'ether'].includes(q.proto) && v.kind === 'word') {
+      throw this.error(v, `'${v.text}' is not a filter word; after ${q.proto} expected port, portrange, src, dst, and, or`);
+    }
     if (v.kind === 'end' || (v.kind === 'op')) throw this.error(v, `expected an address or number after '${this.toks[this.pos - 2]?.text}', found ${v.kind === 'end' ? 'the end' : `'${v.text}'`}`);
     this.last = { ...q };
     return this.value(q, v);
