@@ -24,7 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'synth', summary: 'simulate an LVS cluster and write an explained teaching capture', load: async () => (await import('./commands/synth.js')).synthCommand },
   { name: 'replay', summary: 'send a capture onto an interface with tcpreplay-like timing and rewriting (libpcap)', load: async () => (await import('./commands/replay.js')).replayCommand },
   { name: 'live', summary: 'capture on an interface and explain the frames as they arrive (libpcap)', load: async () => (await import('./commands/live.js')).liveCommand },
-  { name: 'lab', summary: 'build a real LVS cluster in network namespaces and capture it (root)', load: async () => (await import('../lab/command.js')).labCommand },
+  { name: 'lab', summary: 'build a real LVS cluster (the kernel\'s IPVS, on this host or in a microVM) and capture it (root)', load: async () => (await import('./commands/lab.js')).labCommand },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -5,11 +5,14 @@
  * Never throws on bad bytes: every problem becomes a typed DecodeIssue on the frame, and the
  * layers decoded before it are kept. The hot path allocates only the records themselves.
  */
-import { fold16, sum16, sum16Pair, pseudoHeaderSum } from '../wire/checksum.js';
+import { fold16, sum16, sum16Pair, pseudoHeaderSum, pseudoHeaderSum6 } from '../wire/checksum.js';
 import { exactCopy } from '../wire/exact-copy.js';
 import { ArpView, ARP_FIXED_LEN } from '../wire/arp.js';
 import { EthernetView, ETHERNET_HEADER_LEN, ETHERTYPE, VlanView, VLAN_TAG_LEN, isVlanTpid, ethertypeName } from '../wire/ethernet.js';
 import { GreView } from '../wire/gre.js';
+import { GueView, gueInnerOffset } from '../wire/gue.js';
+import { IPVS_SYNC_PORT, decodeIpvsSync } from '../wire/ipvs-sync.js';
+import { VrrpView } from '../wire/vrrp.js';
 import { IcmpView } from '../wire/icmp.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
@@ -22,6 +25,13 @@ import { LINKTYPE, linkTypeName } from './link-types.js';
 export interface DecodeOptions {
   /** Verify IPv4, TCP, UDP and ICMP checksums (default true). Off, every checksumOk is null. */
   readonly verifyChecksums?: boolean;
+  /**
+   * UDP destination ports carrying GUE (IPVS `--tun-port`, `ip fou add port N gue`): decoded as
+   * GUE even when the payload is damaged. On other ports GUE is recognised by its payload.
+   */
+  readonly guePorts?: readonly number[];
+  /** UDP destination ports of the IPVS sync daemon besides 8848 (its --mcast-port). */
+  readonly syncPorts?: readonly number[];
 }
 
 const NO_ISSUES: readonly DecodeIssue[] = Object.freeze([]);
@@ -40,7 +50,11 @@ export class FrameDecoder {
   private readonly udp = new UdpView();
   private readonly icmp = new IcmpView();
   private readonly gre = new GreView();
+  private readonly gue = new GueView();
+  private readonly vrrp = new VrrpView();
   private readonly verify: boolean;
+  private readonly guePorts: ReadonlySet<number>;
+  private readonly syncPorts: ReadonlySet<number>;
 
   // Per-frame state, reset by decode(); fields rather than locals so helpers need no closures.
   private buf: Uint8Array = new Uint8Array(0);
@@ -72,6 +86,8 @@ export class FrameDecoder {
 
   constructor(options: DecodeOptions = {}) {
     this.verify = options.verifyChecksums !== false;
+    this.guePorts = new Set(options.guePorts ?? []);
+    this.syncPorts = new Set([IPVS_SYNC_PORT, ...(options.syncPorts ?? [])]);
   }
 
   /**
@@ -280,7 +296,7 @@ export class FrameDecoder {
     const pay = at + hl;
     switch (rec.proto) {
       case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, at, complete, ipLen - hl); return;
-      case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, at, complete); return;
+      case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, at, complete, depth); return;
       case IP_PROTO.ICMP: this.icmpLayer(pay, ipEnd, complete); return;
       case IP_PROTO.IPIP:
         if (depth >= MAX_TUNNEL_DEPTH) { this.issue('ipv4', 'malformed', this.rel(pay), `IPIP nested more than ${MAX_TUNNEL_DEPTH} deep`); return; }
@@ -290,7 +306,8 @@ export class FrameDecoder {
         if (depth >= MAX_TUNNEL_DEPTH) return;
         this.withEnd(ipEnd, () => this.ipv6Layer(pay, depth + 1));
         return;
-      case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth); return;
+      case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth, complete); return;
+      case IP_PROTO.VRRP: this.vrrpLayer(pay, ipEnd, at, complete); return;
       default: return;
     }
   }
@@ -331,20 +348,24 @@ export class FrameDecoder {
       case IP_PROTO.IPV6: this.withEnd(ipEnd, () => this.ipv6Layer(pay, depth + 1)); return;
       // Transport over IPv6 is named without a checksum verdict: lvscope is about IPv4 LVS.
       case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, -1, false, payLen); return;
-      case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, -1, false); return;
-      case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth); return;
+      case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, -1, false, depth); return;
+      case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth, payLen === v.payloadLen && pay + payLen <= this.end); return;
+      case IP_PROTO.VRRP: this.vrrpLayer(pay, ipEnd, at, payLen === v.payloadLen && pay + payLen <= this.end); return;
       default: return;
     }
   }
 
-  private greLayer(at: number, end: number, depth: number): void {
+  private greLayer(at: number, end: number, depth: number, complete: boolean): void {
     const v = this.gre.reset(this.buf, at, Math.min(end, this.end) - at);
     const bad = v.check();
     if (bad !== null) {
       this.issue('gre', 'truncated', this.rel(at), bad);
       return;
     }
-    this.add(v.toRecord(this.rel(at)));
+    // RFC 2784: the checksum covers the GRE header and the payload.
+    const checksumOk = v.checksumPresent && this.verify && complete ? sum16(this.buf, at, end - at) === 0xffff : null;
+    this.add(v.toRecord(this.rel(at), checksumOk));
+    if (checksumOk === false) this.issue('gre', 'bad-checksum', this.rel(at) + 4, `GRE checksum 0x${hex4(v.checksum)} is wrong`);
     if (depth >= MAX_TUNNEL_DEPTH) return;
     const inner = at + v.headerLen;
     if (v.protocol === ETHERTYPE.IPV4) this.ipv4InnerLayer(inner, end, depth + 1);
@@ -379,7 +400,7 @@ export class FrameDecoder {
     if (checksumOk === false) this.transportChecksumIssue('tcp', at + 16, rec.checksum, ipAt, IP_PROTO.TCP, segmentLen);
   }
 
-  private udpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
+  private udpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean, depth: number): void {
     const v = this.udp.reset(this.buf, at, ipEnd - at);
     if (v.check() !== null) {
       this.issue('udp', 'truncated', this.rel(at), this.cutMessage('UDP header', UDP_HEADER_LEN, ipEnd - at));
@@ -395,7 +416,61 @@ export class FrameDecoder {
     }
     this.add(v.toRecord(this.rel(at), Math.max(0, ulen - UDP_HEADER_LEN), checksumOk));
     if (checksumOk === false) this.transportChecksumIssue('udp', at + 6, v.checksum, ipAt, IP_PROTO.UDP, ulen);
+    if (ulen > UDP_HEADER_LEN && at + ulen <= ipEnd && depth < MAX_TUNNEL_DEPTH) this.udpPayload(at + UDP_HEADER_LEN, at + ulen, v.dstPort, depth);
   }
+
+  /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, GUE (by port or by payload). */
+  private udpPayload(at: number, end: number, dstPort: number, depth: number): void {
+    if (this.syncPorts.has(dstPort)) { this.syncLayer(at, end); return; }
+    const byPort = this.guePorts.has(dstPort);
+    const captured = Math.min(end, this.end) - at;
+    if (!byPort && gueInnerOffset(this.buf, at, end - at, captured, true) < 0) return;
+    this.gueLayer(at, end, depth, byPort);
+  }
+
+  private syncLayer(at: number, end: number): void {
+    const captured = Math.min(end, this.end) - at;
+    const { record, problem } = decodeIpvsSync(this.buf, at, captured, this.rel(at));
+    this.add(record);
+    if (record.size !== end - at) {
+      this.issue('ipvs-sync', 'bad-length', this.rel(at) + 2, `IPVS sync message size ${record.size}, the datagram carries ${end - at} bytes (a backup drops it)`);
+    }
+    if (problem !== null) this.issue('ipvs-sync', captured < end - at ? 'truncated' : 'malformed', this.rel(at) + problem.at, problem.message);
+  }
+
+  /** `ipAt` is the enclosing IPv4 or IPv6 header: VRRPv3's checksum covers its pseudo-header. */
+  private vrrpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
+    const v = this.vrrp.reset(this.buf, at, ipEnd - at);
+    const ipv6 = this.buf[ipAt]! >>> 4 === 6;
+    const bad = v.check(ipv6);
+    if (bad !== null) {
+      this.issue('vrrp', bad[0], this.rel(at), bad[1]);
+      return;
+    }
+    let checksumOk: boolean | null = null;
+    if (this.verify && complete) {
+      const len = ipEnd - at;
+      const initial = v.version === 2 ? 0 : ipv6 ? pseudoHeaderSum6(this.buf, ipAt, IP_PROTO.VRRP, len) : pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.VRRP, len);
+      checksumOk = sum16(this.buf, at, len, initial) === 0xffff;
+    }
+    this.add(v.toRecord(this.rel(at), ipv6, checksumOk));
+    if (checksumOk === false) this.issue('vrrp', 'bad-checksum', this.rel(at) + 6, `VRRP checksum 0x${hex4(v.checksum)} is wrong`);
+  }
+
+  private gueLayer(at: number, end: number, depth: number, byPort: boolean): void {
+    const v = this.gue.reset(this.buf, at, Math.min(end, this.end) - at);
+    const bad = v.check();
+    if (bad !== null) {
+      this.issue('gue', bad[0], this.rel(at), bad[1]);
+      return;
+    }
+    this.add(v.toRecord(this.rel(at), byPort));
+    if (v.control) return;
+    const inner = at + v.headerLen;
+    if (v.protocol === IP_PROTO.IPIP) this.ipv4InnerLayer(inner, end, depth + 1);
+    else if (v.protocol === IP_PROTO.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
+  }
+
 
   /**
    * A wrong TCP/UDP checksum that equals the bare pseudo-header sum is checksum offload

@@ -3,12 +3,13 @@
  * cooked (SLL/SLL2) header with a 6-byte address, then a whole, unfragmented IPv4 packet carrying
  * TCP or UDP. It builds no layer records, which is most of what decoding costs the model's pass.
  *
- * Anything else (ARP, VLAN tags, IPv6, ICMP, tunnels, fragments, a truncated or inconsistent
+ * Anything else (ARP, VLAN tags, IPv6, ICMP, tunnels (GUE included), fragments, a truncated or inconsistent
  * header) returns false, and the caller decodes the frame in full (FrameDecoder, Packet.load).
  * Where it returns true, the Packet is exactly what that full path gives; the corpus test in
  * test/model/packet-feed.test.ts holds it to that, field by field.
  */
 import { formatIpv4At, formatMacAt } from '../wire/address.js';
+import { gueInnerOffset } from '../wire/gue.js';
 import { Packet, PROTO_TCP, PROTO_UDP } from './packet.js';
 
 const LINKTYPE_ETHERNET = 1;
@@ -79,6 +80,9 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl);
   } else if (proto === PROTO_UDP) {
     if (ipEnd - l4 < 8) return false;
+    // A GUE tunnel (recognised by its payload, as the decoder does) has an inner packet.
+    const ulen = (buf[l4 + 4]! << 8) | buf[l4 + 5]!;
+    if (ulen > 8 && ulen <= ipEnd - l4 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
     p.flags = p.seq = p.ack = 0;
     p.payload = Math.max(0, ((buf[l4 + 4]! << 8) | buf[l4 + 5]!) - 8);
     p.toaAddr = '';

@@ -111,7 +111,51 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
     case 'ipv6':
       return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
     case 'gre':
-      return { title: 'GRE', fields: [f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1), f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)])] };
+      return {
+        title: 'GRE',
+        fields: [
+          f('flags', [l.checksumPresent ? 'C' : '', l.keyPresent ? 'K' : '', l.seqPresent ? 'S' : ''].join('') || 'none', o, 1), f('version', l.version, o + 1, 1),
+          f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2),
+          ...(l.checksum === null ? [] : [f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 4, 2)]),
+          ...(l.key === null ? [] : [f('key', hex(l.key, 8), o + 4 + (l.checksumPresent ? 4 : 0), 4)]),
+          ...(l.seq === null ? [] : [f('seq', l.seq, o + 4 + (l.checksumPresent ? 4 : 0) + (l.keyPresent ? 4 : 0), 4)]),
+        ],
+      };
+    case 'gue':
+      if (l.variant === 1) return { title: 'GUE (variant 1, direct IP)', fields: [f('recognised', `by ${l.recognisedBy}`, o, 0)] };
+      return {
+        title: l.control ? 'GUE control' : 'GUE',
+        fields: [
+          f('version', l.variant, o, 1), f('control', l.control, o, 1), f('hlen', `${l.headerLength} bytes`, o, 1),
+          f(l.control ? 'ctype' : 'proto', l.control ? l.protocol : `${ipProtoName(l.protocol)} (${l.protocol})`, o + 1, 1), f('flags', hex(l.flags), o + 2, 2),
+          ...(l.privateFlags === null ? [] : [f('privflags', hex(l.privateFlags, 8), o + 4, 4)]),
+          ...(l.remcsumStart === null ? [] : [f('remcsum', `start ${l.remcsumStart}, offset ${l.remcsumOffset ?? 0}`, o + 8, 4)]),
+          f('recognised', `by ${l.recognisedBy}`, o, 0),
+        ],
+      };
+    case 'vrrp': {
+      const size = l.addresses.some((a) => a.includes(':')) ? 16 : 4;
+      return {
+        title: `VRRPv${l.version}${l.msgType === 1 ? ' advertisement' : ` type ${l.msgType}`}`,
+        fields: [
+          f('vrid', l.vrid, o + 1, 1), f('priority', l.priority, o + 2, 1), f('count', l.count, o + 3, 1),
+          ...(l.authType === null ? [] : [f('authtype', l.authType, o + 4, 1)]),
+          f('interval', `${l.advertInterval} ${l.version === 2 ? 's' : 'cs'} (${l.intervalMs} ms)`, l.version === 2 ? o + 5 : o + 4, l.version === 2 ? 1 : 2),
+          f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 6, 2),
+          ...l.addresses.map((a, i) => f('address', a, o + 8 + i * size, size)),
+        ],
+      };
+    }
+    case 'ipvs-sync':
+      return {
+        title: `IPVS sync v${l.version}`,
+        fields: [
+          f('syncid', l.syncId, o + 1, 1), f('size', l.size, o + 2, 2), f('count', l.count, l.version === 1 ? o + 4 : o, 1),
+          ...l.conns.map((c) => f(c.template ? 'template' : 'conn',
+            `${ipProtoName(c.protocol)} ${c.caddr}:${c.cport} → ${c.vaddr}:${c.vport} → ${c.daddr}:${c.dport} ${c.forward} state ${c.state} flags ${hex(c.flags)}${c.timeout === null ? '' : ` timeout ${c.timeout}s`}${c.fwmark ? ` fwmark ${c.fwmark}` : ''}${c.peName === null ? '' : ` pe ${c.peName} ${c.peData ?? ''}`}`,
+            o, 0)),
+        ],
+      };
   }
 }
 

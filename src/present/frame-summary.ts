@@ -5,7 +5,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
-import type { ArpRecord, DecodedFrame, IcmpRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord } from '../wire/records.js';
+import type { ArpRecord, DecodedFrame, IcmpRecord, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
 export interface FrameLineOptions {
   /** tcpdump -v: show the IPv4 header fields (tos, ttl, id, offset, flags, proto, length). */
@@ -56,9 +56,18 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         const v = options.verbose
           ? `(tos 0x${l.tos.toString(16)}, ttl ${l.ttl}, id ${l.id}, offset ${l.fragOffset}, flags [${l.df ? 'DF' : l.mf ? '+' : 'none'}], proto ${ipProtoName(l.proto)} (${l.proto}), length ${l.totalLength}${l.checksumOk === false ? ', bad cksum' : ''})\n    `
           : '';
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+          out += `IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
+          i++;
+          continue;
+        }
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'ipvs-sync') {
+          return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${formatSync(layers[i + 2] as IpvsSyncRecord)}`;
+        }
         if (next?.type === 'tcp' || next?.type === 'udp') {
           return `${out}IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
         }
+        if (next?.type === 'vrrp') return `${out}IP ${v}${l.src} > ${l.dst}: ${formatVrrp(next)}`;
         if (next?.type === 'icmp') return `${out}IP ${v}${l.src} > ${l.dst}: ${formatIcmp(next, l.totalLength - l.headerLength)}`;
         if (next?.type === 'ipv4' || next?.type === 'ipv6' || next?.type === 'gre') {
           out += `IP ${v}${l.src} > ${l.dst}: `;
@@ -68,6 +77,11 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
       }
       case 'ipv6': {
         const next = layers[i + 1];
+        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+          out += `IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
+          i++;
+          continue;
+        }
         if (next?.type === 'tcp' || next?.type === 'udp') {
           return `${out}IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: ${next.type === 'tcp' ? formatTcp(next) : formatUdp(next)}`;
         }
@@ -77,6 +91,10 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         }
         return `${out}IP6 ${l.src} > ${l.dst}: ${ipProtoName(l.nextHeader)}, length ${l.payloadLength}`;
       }
+      case 'gue':
+        out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
+        if (l.control) return out;
+        continue;
       case 'gre':
         out += `GREv${l.version}, ${l.keyPresent ? `key=0x${(l.key ?? 0).toString(16)}, ` : ''}proto ${ethertypeName(l.protocol)} (0x${hex4(l.protocol)}): `;
         continue;
@@ -85,6 +103,17 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
     }
   }
   return out === '' ? `length ${frameLen}` : `${out.replace(/: $/, '')}`;
+}
+
+/** tcpdump's words: "VRRPv2, Advertisement, vrid 1, prio 100, authtype none, intvl 1s, length 20". */
+function formatVrrp(r: VrrpRecord): string {
+  const auth = r.authType === null ? '' : `, authtype ${r.authType === 0 ? 'none' : r.authType === 1 ? 'simple' : r.authType === 2 ? 'ah' : r.authType}`;
+  const intvl = r.version === 2 ? `${r.advertInterval}s` : `${r.advertInterval}cs`;
+  return `VRRPv${r.version}, ${r.msgType === 1 ? 'Advertisement' : `type ${r.msgType}`}, vrid ${r.vrid}, prio ${r.priority}${auth}, intvl ${intvl}, addrs: ${r.addresses.join(' ')}`;
+}
+
+function formatSync(r: IpvsSyncRecord): string {
+  return `IPVS sync v${r.version}, syncid ${r.syncId}, ${r.count} connection${r.count === 1 ? '' : 's'}`;
 }
 
 function formatArp(a: ArpRecord): string {

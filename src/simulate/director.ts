@@ -19,7 +19,7 @@ import { formatIpv4, parseIpv4 } from '../wire/address.js';
 import { IndexedConnectionTable } from './indexed-table.js';
 import { describePacket, SEC, type Host, type Iface } from './net.js';
 import {
-  F_ACK, F_FIN, F_RST, F_SYN, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, ipPort, newPacket, type Packet,
+  F_ACK, F_FIN, F_RST, F_SYN, PROTO_GRE, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, ipPort, newPacket, type Packet,
 } from './packet.js';
 import type { FwmarkDef } from './scenario.js';
 
@@ -30,6 +30,30 @@ const METHOD_TEXT = {
   fullnat: 'FULLNAT rewrites source and destination',
   local: 'delivered locally',
 } as const;
+
+/** A TUN real server's tunnel (ipvsadm --tun-type, --tun-port, --tun-csum). */
+interface TunnelSpec {
+  readonly type: 'ipip' | 'gue' | 'gre';
+  readonly port: number;
+  readonly csum: boolean;
+}
+
+const IPIP_TUNNEL: TunnelSpec = { type: 'ipip', port: 0, csum: false };
+const TUNNEL_TEXT = { ipip: 'IPIP', gue: 'UDP+GUE', gre: 'GRE' } as const;
+
+/**
+ * udp_flow_src_port(): the outer UDP source port of a GUE packet is a hash of the inner flow
+ * scaled into the local port range (32768-60999 by default). The kernel's flow hash is keyed at
+ * boot; any fixed hash of the 5-tuple shows the same thing: one port per flow.
+ */
+export function gueSourcePort(p: Packet): number {
+  let h = Math.imul(p.src ^ 0x9e3779b9, 0x85ebca6b) ^ p.dst;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ ((p.sport << 16) | p.dport);
+  h = Math.imul(h ^ (h >>> 13), 0x85ebca6b) ^ p.proto;
+  h = (h ^ (h >>> 16)) >>> 0;
+  const min = 32768, max = 60999;
+  return min + Math.floor((h * (max - min)) / 2 ** 32);
+}
 
 interface FullnatState {
   readonly conn: Connection;
@@ -63,6 +87,8 @@ export class DirectorGlue {
   readonly specs: ServiceSpec[];
   private readonly marks: Array<{ dst: number; ports: Set<number>; proto: number; mark: number }>;
   private readonly laddrs: number[];
+  /** Tunnel of each TUN destination, by "rip:port". */
+  private readonly tunnels = new Map<string, TunnelSpec>();
   private lipTurn = 0;
   private lportCounter = 0;
   private readonly fullnatByReply = new Map<string, FullnatState>();
@@ -101,6 +127,14 @@ export class DirectorGlue {
       dst: parseIpv4(m.dst), ports: new Set(m.ports), proto: m.proto === 'udp' ? PROTO_UDP : PROTO_TCP, mark: m.mark,
     }));
     this.laddrs = (opts.laddrs ?? []).map((a) => parseIpv4(a.split('/')[0]!));
+    for (const spec of this.specs) {
+      for (const d of spec.dests) {
+        const key = `${d.addr}:${d.port}`;
+        if (d.forward === 'tun' && !this.tunnels.has(key)) {
+          this.tunnels.set(key, { type: d.tunType ?? 'ipip', port: d.tunPort ?? 0, csum: d.tunCsum === true });
+        }
+      }
+    }
     host.preRouting = (pkt, iface) => this.preRouting(pkt, iface);
   }
 
@@ -282,7 +316,13 @@ export class DirectorGlue {
       }
       case 'tun': {
         if (!this.decTtl(pkt)) return;
-        const outer = newPacket(rt.src, rip, PROTO_IPIP);
+        const tun = this.tunnels.get(`${dest.addr}:${dest.port}`) ?? IPIP_TUNNEL;
+        const outer = newPacket(rt.src, rip, tun.type === 'gue' ? PROTO_UDP : tun.type === 'gre' ? PROTO_GRE : PROTO_IPIP);
+        if (tun.type === 'gue') {
+          outer.sport = gueSourcePort(pkt);
+          outer.dport = tun.port;
+        }
+        outer.tunCsum = tun.csum;
         outer.ttl = pkt.ttl;
         outer.df = pkt.df;
         // INET_ECN_encapsulate: DSCP copied, CE becomes ECT(0).
@@ -290,14 +330,17 @@ export class DirectorGlue {
         outer.id = outer.df ? 0 : this.host.nextIpId();
         outer.inner = pkt;
         outer.flow = pkt.flow;
+        // __ip_vs_get_out_rt: the route MTU less the outer IP header and the GUE/GRE header.
+        const overhead = ipLength(outer) - ipLength(pkt);
         if (outer.df && ipLength(outer) > rt.mtu) {
           pkt.ttl++;
-          this.host.sendIcmpError(pkt, 3, 4, rt.mtu - 20,
-            `director: ${ipLength(pkt)}-byte packet plus the 20-byte IPIP header exceeds the ${rt.mtu}-byte MTU towards ${name}, DF is set: ICMP fragmentation needed (MTU ${rt.mtu - 20})`,
+          this.host.sendIcmpError(pkt, 3, 4, rt.mtu - overhead,
+            `director: ${ipLength(pkt)}-byte packet plus the ${overhead}-byte ${TUNNEL_TEXT[tun.type]} header exceeds the ${rt.mtu}-byte MTU towards ${name}, DF is set: ICMP fragmentation needed (MTU ${rt.mtu - overhead})`,
             ['tun-mtu'], pkt.dst);
           return;
         }
-        this.host.sendIp(outer, `${lead}; ${METHOD_TEXT.tun} ${formatIpv4(rt.src)} → ${dest.addr} (${ttlText}, copied to the outer header)`, findings, rt);
+        const how = tun.type === 'gue' ? ` in UDP ${outer.sport} → ${outer.dport} and a GUE header` : tun.type === 'gre' ? ' and a GRE header' : '';
+        this.host.sendIp(outer, `${lead}; ${METHOD_TEXT.tun} ${formatIpv4(rt.src)} → ${dest.addr}${how} (${ttlText}, copied to the outer header)`, findings, rt);
         return;
       }
       case 'fullnat':

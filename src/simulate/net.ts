@@ -8,7 +8,7 @@
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { EventQueue } from './heap.js';
 import {
-  PROTO_ICMP, PROTO_IPIP, PROTO_TCP, ipLength, newPacket, type ArpMessage, type Frame, type Packet,
+  PROTO_GRE, PROTO_ICMP, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, newPacket, type ArpMessage, type Frame, type Packet,
 } from './packet.js';
 import { Prng } from './prng.js';
 
@@ -317,7 +317,8 @@ export class Host {
     this.forwardNote = null;
     if (this.preRouting !== null && this.preRouting(pkt, iface) === 'stolen') return;
     if (this.isLocal(pkt.dst)) {
-      if (pkt.proto === PROTO_IPIP && pkt.inner !== null) {
+      // IPIP, GUE (the real server's `ip fou add port N gue`) and GRE decapsulate alike.
+      if (pkt.inner !== null) {
         if (!this.acceptIpip) return;
         const inner = pkt.inner;
         inner.flow ??= pkt.flow;
@@ -378,6 +379,8 @@ export function describePacket(p: Packet): string {
   if (p.proto === PROTO_TCP) return `${s}:${p.sport} → ${d}:${p.dport}`;
   if (p.proto === PROTO_ICMP) return `ICMP ${s} → ${d}`;
   if (p.proto === PROTO_IPIP) return `IPIP ${s} → ${d}`;
+  if (p.proto === PROTO_GRE) return `GRE ${s} → ${d}`;
+  if (p.proto === PROTO_UDP && p.inner !== null) return `GUE ${s}:${p.sport} → ${d}:${p.dport}`;
   return `${s} → ${d}`;
 }
 

@@ -11,6 +11,7 @@ export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
+export const PROTO_GRE = 47;
 
 export const F_FIN = 0x01;
 export const F_SYN = 0x02;
@@ -57,15 +58,23 @@ export interface Packet {
   mtu: number;
   /** ICMP error: the start of the offending datagram. */
   quote: Uint8Array | null;
-  /** IPIP: the encapsulated packet. */
+  /**
+   * A tunnel's encapsulated packet: IPIP (proto 4), GRE (proto 47), or GUE (proto 17, the outer
+   * UDP ports in sport/dport, a 4-byte GUE header before the inner packet).
+   */
   inner: Packet | null;
+  /** GUE/GRE: the tunnel carries a checksum (ipvsadm --tun-csum): UDP checksum or GRE C bit. */
+  tunCsum: boolean;
   flow: Flow | null;
 }
+
+/** The GUE header IPVS writes (no optional fields without remote checksum offload). */
+export const GUE_HEADER = 4;
 
 export function newPacket(src: number, dst: number, proto: number): Packet {
   return {
     src, dst, ttl: 64, id: 0, tos: 0, df: true, proto, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, win: 0,
-    opts: null, payload: null, icmpType: 0, icmpCode: 0, mtu: 0, quote: null, inner: null, flow: null,
+    opts: null, payload: null, icmpType: 0, icmpCode: 0, mtu: 0, quote: null, inner: null, tunCsum: false, flow: null,
   };
 }
 
@@ -81,7 +90,8 @@ function tcpOptionsBytes(opts: readonly TcpOption[] | null): number {
 export function ipLength(p: Packet): number {
   switch (p.proto) {
     case PROTO_TCP: return 40 + tcpOptionsBytes(p.opts) + (p.payload?.length ?? 0);
-    case PROTO_UDP: return 28 + (p.payload?.length ?? 0);
+    case PROTO_UDP: return p.inner !== null ? 28 + GUE_HEADER + ipLength(p.inner) : 28 + (p.payload?.length ?? 0);
+    case PROTO_GRE: return 24 + (p.tunCsum ? 4 : 0) + (p.inner === null ? 0 : ipLength(p.inner));
     case PROTO_ICMP: return 28 + (p.quote?.length ?? 0);
     case PROTO_IPIP: return 20 + (p.inner === null ? 0 : ipLength(p.inner));
     default: return 20;
@@ -119,8 +129,19 @@ export function packetSpecs(p: Packet, out: LayerSpec[]): LayerSpec[] {
       if (p.payload !== null && p.payload.length > 0) out.push({ type: 'payload', bytes: p.payload });
       break;
     case PROTO_UDP:
+      if (p.inner !== null) {
+        // ipvs_gue_encap: UDP checksum 0 unless --tun-csum, GUE variant 0 with proto_ctype 4.
+        out.push({ type: 'udp', srcPort: p.sport, dstPort: p.dport, ...(p.tunCsum ? {} : { checksum: 0 }) }, { type: 'gue' });
+        packetSpecs(p.inner, out);
+        break;
+      }
       out.push({ type: 'udp', srcPort: p.sport, dstPort: p.dport });
       if (p.payload !== null) out.push({ type: 'payload', bytes: p.payload });
+      break;
+    case PROTO_GRE:
+      // ipvs_gre_encap: protocol 0x0800, no key or sequence, the C bit with --tun-csum.
+      out.push({ type: 'gre', checksumPresent: p.tunCsum });
+      if (p.inner !== null) packetSpecs(p.inner, out);
       break;
     case PROTO_ICMP:
       out.push({ type: 'icmp', icmpType: p.icmpType, code: p.icmpCode, mtu: p.mtu !== 0 ? p.mtu : null, ...(p.quote !== null ? { quote: p.quote } : {}) });

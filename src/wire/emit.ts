@@ -15,6 +15,7 @@
 import { parseIpv4, parseMac } from './address.js';
 import { finish, pseudoHeaderSum, sum16 } from './checksum.js';
 import { ETHERTYPE } from './ethernet.js';
+import { GUE_FLAG_PRIV } from './gue.js';
 import { IP_PROTO } from './ipv4.js';
 import type { Ipv4Addr, MacAddr, TcpOption } from './records.js';
 import { TCP_FLAG, TCP_OPTION_KIND, tcpOptionsLength } from './tcp.js';
@@ -147,6 +148,21 @@ export interface GreSpec {
   readonly version?: number;
 }
 
+/** GUE (variant 0 unless given); the optional fields are written when given. */
+export interface GueSpec {
+  readonly type: 'gue';
+  /** 1: direct IP, nothing is written. Default 0. */
+  readonly variant?: number;
+  readonly control?: boolean;
+  /** proto_ctype; default from the next layer (ipv4 4). */
+  readonly protocol?: number;
+  /** Default: GUE_FLAG_PRIV when privateFlags is given, else 0. */
+  readonly flags?: number;
+  readonly privateFlags?: number | null;
+  readonly remcsumStart?: number | null;
+  readonly remcsumOffset?: number | null;
+}
+
 export interface PayloadSpec {
   readonly type: 'payload';
   readonly bytes?: Uint8Array;
@@ -154,7 +170,7 @@ export interface PayloadSpec {
   readonly length?: number;
 }
 
-export type LayerSpec = EthSpec | VlanSpec | Sll2Spec | ArpSpec | Ipv4Spec | TcpSpec | UdpSpec | IcmpSpec | GreSpec | PayloadSpec;
+export type LayerSpec = EthSpec | VlanSpec | Sll2Spec | ArpSpec | Ipv4Spec | TcpSpec | UdpSpec | IcmpSpec | GreSpec | GueSpec | PayloadSpec;
 
 export const ETHERNET_MIN_FRAME = 60;
 /** Largest frame emitted; IPv4 cannot describe more than 65535 bytes plus link headers. */
@@ -401,6 +417,19 @@ export function emitFrame(specs: readonly LayerSpec[], out: Uint8Array = scratch
         if (q) { putU32(b, at, s.seq ?? 0); at += 4; }
         break;
       }
+      case 'gue': {
+        if ((s.variant ?? 0) === 1) break;
+        const priv = s.privateFlags !== undefined && s.privateFlags !== null;
+        const rem = s.remcsumStart !== undefined && s.remcsumStart !== null;
+        const optLen = (priv ? 4 : 0) + (rem ? 4 : 0);
+        b[at] = (s.control === true ? 0x20 : 0) | (optLen >> 2);
+        b[at + 1] = s.protocol ?? ipProtoFor(next);
+        putU16(b, at + 2, s.flags ?? (priv ? GUE_FLAG_PRIV : 0));
+        at += 4;
+        if (priv) { putU32(b, at, s.privateFlags!); at += 4; }
+        if (rem) { putU16(b, at, s.remcsumStart!); putU16(b, at + 2, s.remcsumOffset ?? 0); at += 4; }
+        break;
+      }
       case 'payload': {
         if (s.bytes !== undefined) {
           if (at + s.bytes.length > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
@@ -481,6 +510,7 @@ function headerRoom(s: LayerSpec): number {
     case 'arp': return 28;
     case 'sll2': return 20;
     case 'gre': return 16;
+    case 'gue': return 12;
     case 'eth': return 14;
     default: return 8;
   }

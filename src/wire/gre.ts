@@ -1,4 +1,7 @@
-/** GRE (RFC 2784/2890): the tunnel some balancers use instead of IPIP; named, with its key. */
+/**
+ * GRE (RFC 2784/2890): IPVS `--tun-type gre` (gre_build_header: protocol 0x0800 or 0x86DD, the C
+ * bit and checksum only with --tun-csum, no key, no sequence) and other balancers' tunnels.
+ */
 import { readU32 } from './tcp.js';
 import type { GreRecord } from './records.js';
 
@@ -29,12 +32,19 @@ export class GreView {
     return null;
   }
 
-  toRecord(frameOffset: number): GreRecord {
-    const keyAt = this.off + GRE_BASE_LEN + (this.checksumPresent ? 4 : 0);
+  /** The checksum field, present with the C bit. */
+  get checksum(): number { return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!; }
+
+  /** `checksumOk` is the caller's verdict over the whole GRE packet (null when it cannot judge). */
+  toRecord(frameOffset: number, checksumOk: boolean | null = null): GreRecord {
+    const c = this.checksumPresent;
+    const keyAt = this.off + GRE_BASE_LEN + (c ? 4 : 0);
+    const seqAt = keyAt + (this.keyPresent ? 4 : 0);
     return {
-      type: 'gre', protocol: this.protocol, checksumPresent: this.checksumPresent, keyPresent: this.keyPresent,
-      seqPresent: this.seqPresent, key: this.keyPresent ? readU32(this.buf, keyAt) : null, version: this.version,
-      offset: frameOffset,
+      type: 'gre', protocol: this.protocol, checksumPresent: c, keyPresent: this.keyPresent,
+      seqPresent: this.seqPresent, key: this.keyPresent ? readU32(this.buf, keyAt) : null,
+      seq: this.seqPresent ? readU32(this.buf, seqAt) : null, checksum: c ? this.checksum : null,
+      checksumOk: c ? checksumOk : null, version: this.version, offset: frameOffset,
     };
   }
 }

@@ -186,7 +186,105 @@ export interface GreRecord {
   readonly keyPresent: boolean;
   readonly seqPresent: boolean;
   readonly key: number | null;
+  /** Sequence number (S bit), else null. */
+  readonly seq: number | null;
+  /** Checksum field (C bit), else null; it covers the GRE header and everything after it. */
+  readonly checksum: number | null;
+  /** null without a checksum, or when the packet is not all in the capture. */
+  readonly checksumOk: boolean | null;
   readonly version: number;
+  readonly offset: number;
+}
+
+/** Generic UDP Encapsulation (IPVS `--tun-type gue`, Linux fou/gue). */
+export interface GueRecord {
+  readonly type: 'gue';
+  /** 0: a GUE header; 1: direct IP (the UDP payload is the IP packet, no GUE header). */
+  readonly variant: number;
+  /** C bit: a control message (no encapsulated packet). */
+  readonly control: boolean;
+  /** Bytes before the encapsulated packet (0 for variant 1). */
+  readonly headerLength: number;
+  /** IP protocol of the encapsulated packet (4 IPv4, 41 IPv6), or the control type. */
+  readonly protocol: number;
+  readonly flags: number;
+  /** The private flags word when flags has GUE_FLAG_PRIV, else null. */
+  readonly privateFlags: number | null;
+  /** Remote checksum offload: where the inner checksum starts and where it is written, else null. */
+  readonly remcsumStart: number | null;
+  readonly remcsumOffset: number | null;
+  /** 'port': a UDP port configured as GUE; 'payload': recognised by a well-formed GUE + IP packet. */
+  readonly recognisedBy: 'port' | 'payload';
+  readonly offset: number;
+}
+
+/** VRRP v2/v3 advertisement (keepalived). */
+export interface VrrpRecord {
+  readonly type: 'vrrp';
+  readonly version: number;
+  /** 1: advertisement (the only type). */
+  readonly msgType: number;
+  readonly vrid: number;
+  /** 255: the address owner; 0: the master is leaving (a backup should take over at once). */
+  readonly priority: number;
+  readonly count: number;
+  /** v2 only: 0 none, 1 simple text password, 2 IP AH; null for v3. */
+  readonly authType: number | null;
+  /** As on the wire: seconds (v2) or centiseconds (v3). */
+  readonly advertInterval: number;
+  readonly intervalMs: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Virtual addresses (IPv4, or IPv6 for v3 over IPv6). */
+  readonly addresses: readonly string[];
+  readonly offset: number;
+}
+
+export interface IpvsSyncSeq {
+  readonly initSeq: number;
+  readonly delta: number;
+  readonly previousDelta: number;
+}
+
+/** One connection in an IPVS sync message. */
+export interface IpvsSyncConn {
+  /** IP protocol (6 TCP, 17 UDP, 132 SCTP). */
+  readonly protocol: number;
+  readonly ipv6: boolean;
+  /** IP_VS_CONN_F_* flags as sent (the sender clears HASHED). */
+  readonly flags: number;
+  /** The forwarding method in the flags. */
+  readonly forward: 'nat' | 'local' | 'tun' | 'dr' | 'bypass' | 'unknown';
+  /** A persistence template, not a connection. */
+  readonly template: boolean;
+  /** IPVS state number (TCP: 1 ESTABLISHED ... as in ip_vs_proto_tcp.c). */
+  readonly state: number;
+  readonly caddr: string;
+  readonly cport: number;
+  readonly vaddr: string;
+  readonly vport: number;
+  readonly daddr: string;
+  readonly dport: number;
+  /** v1 only (null in v0 messages). */
+  readonly fwmark: number | null;
+  /** Seconds; v1 only. */
+  readonly timeout: number | null;
+  readonly inSeq: IpvsSyncSeq | null;
+  readonly outSeq: IpvsSyncSeq | null;
+  /** Persistence engine data (hex) and name, v1 only. */
+  readonly peData: string | null;
+  readonly peName: string | null;
+}
+
+/** An IPVS connection synchronisation message (ip_vs_sync.c), version 0 or 1. */
+export interface IpvsSyncRecord {
+  readonly type: 'ipvs-sync';
+  readonly version: number;
+  readonly syncId: number;
+  /** The size field (the receiver drops a message whose size is not its length). */
+  readonly size: number;
+  readonly count: number;
+  readonly conns: readonly IpvsSyncConn[];
   readonly offset: number;
 }
 
@@ -201,7 +299,10 @@ export type LayerRecord =
   | UdpRecord
   | IcmpRecord
   | Ipv6Record
-  | GreRecord;
+  | GreRecord
+  | GueRecord
+  | VrrpRecord
+  | IpvsSyncRecord;
 
 export type LayerType = LayerRecord['type'];
 

@@ -94,7 +94,7 @@ describe('synth round trip: every preset', () => {
 });
 
 describe('synth round trip: overrides', () => {
-  const cases: (Case & { expectScheduler?: string; wrrWeights?: Record<string, number> })[] = [
+  const cases: (Case & { expectScheduler?: string; wrrWeights?: Record<string, number>; tunnel?: string })[] = [
     {
       // Short connections one after another: wlc with the same weights makes the same choices, so
       // the honest answer is a tie; the wrr candidate must carry the weights 1:5.
@@ -134,6 +134,15 @@ describe('synth round trip: overrides', () => {
       compare: { checkMacs: false },
     },
     {
+      // IPVS --tun-type gue: the tunnel is UDP to the GUE port, recognised by its payload.
+      name: 'tun-gue-4-servers', scenario: preset('tun', { realServers: 4, clients: 3, requests: 12 }),
+      synth: { adjustRules: adjustRules({ tunType: 'gue', tunPort: 6080 }) }, compare: { checkMacs: false }, tunnel: 'gue',
+    },
+    {
+      name: 'tun-gre-csum-3-servers', scenario: preset('tun', { realServers: 3, clients: 2, requests: 9 }),
+      synth: { adjustRules: adjustRules({ tunType: 'gre', tunCsum: true }) }, compare: { checkMacs: false }, tunnel: 'gre',
+    },
+    {
       name: 'fullnat-3-servers', scenario: preset('fullnat', { realServers: 3, requests: 9 }),
     },
   ];
@@ -144,6 +153,10 @@ describe('synth round trip: overrides', () => {
       expect(got.connections.length).toBe(truth.connections.length);
       expect(got.findings.map((f) => f.code)).toEqual([]);
       if (c.expectScheduler !== undefined) expect(got.services[0]!.scheduler.name).toBe(c.expectScheduler);
+      if (c.tunnel !== undefined) {
+        expect(got.services[0]!.method).toBe('tun');
+        expect((got.services[0]!.methodEvidence ?? []).join(' ')).toContain(c.tunnel.toUpperCase());
+      }
       if (c.wrrWeights !== undefined) {
         const wrr = got.services[0]!.scheduler.candidates.find((x) => x.name === 'wrr');
         expect(wrr?.score).toBe(1);

@@ -105,7 +105,7 @@ export class FrameScript {
   tunnel(s: TcpSpec & { outerSrc: string; outerDst: string; gre?: boolean }): DecodedFrame {
     const id = s.id ?? this.id++;
     const layers: LayerRecord[] = [this.eth(s.srcMac, s.dstMac, 0x800), this.ip(s.outerSrc, s.outerDst, s.gre ? 47 : 4, s.ttl ?? 63, 0)];
-    if (s.gre) layers.push({ type: 'gre', protocol: 0x800, checksumPresent: false, keyPresent: false, seqPresent: false, key: null, version: 0, offset: 34 });
+    if (s.gre) layers.push({ type: 'gre', protocol: 0x800, checksumPresent: false, keyPresent: false, seqPresent: false, key: null, seq: null, checksum: null, checksumOk: null, version: 0, offset: 34 });
     layers.push(this.ip(s.src, s.dst, 6, s.ttl ?? 63, id, true), this.tcpRecord(s));
     return this.push(layers);
   }

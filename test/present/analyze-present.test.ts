@@ -76,7 +76,20 @@ describe('lvscope analyze / validate', () => {
     const { stdout } = await runCommand(analyzeCommand, ['--format', 'ndjson', SEED]);
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(86);
-    expect(lines[5]).toMatchObject({ n: 6, srcRole: 'director', dstRole: 'real-server', step: 'director-forward', connection: 1, realServer: '192.168.23.80:80' });
+    expect(lines[5]).toMatchObject({ n: 6, srcRole: 'director', dstRole: 'real-server', step: 'director-forward', connection: 1, realServer: { ip: '192.168.23.80', port: 80 } });
+    // One time format in every JSON document: nine fractional digits, as decode's ts.
+    expect(lines[0].time).toMatch(/^\d+\.\d{9}$/);
+    expect(lines[5].client).toEqual({ ip: '172.16.0.100', port: expect.any(Number) });
+  });
+
+  it('json: endpoints split as {ip, port}, the scheduler as {name|null, status, candidates}', async () => {
+    const doc = JSON.parse((await runCommand(analyzeCommand, ['--format', 'json', SEED])).stdout);
+    expect(doc.connections[0].client).toEqual({ ip: '172.16.0.100', port: expect.any(Number) });
+    expect(doc.connections[0].realServer).toEqual({ ip: expect.any(String), port: 80 });
+    const s = doc.services[0].scheduler;
+    expect(s.status).toBe('ambiguous');
+    expect(s.name).toBeNull();
+    expect(s.candidates).toContain('rr');
   });
 
   it('bad flags are usage errors', async () => {

@@ -324,7 +324,7 @@ describe('IcmpView, UdpView, Ipv6View, GreView', () => {
     const gre = hex('2000 0800', '0000002a'); // K bit, protocol IPv4, key 42
     const v = new GreView().reset(gre, 0, gre.length);
     expect(v.check()).toBeNull();
-    expect(v.toRecord(0)).toEqual({ type: 'gre', protocol: 0x0800, checksumPresent: false, keyPresent: true, seqPresent: false, key: 42, version: 0, offset: 0 });
+    expect(v.toRecord(0)).toEqual({ type: 'gre', protocol: 0x0800, checksumPresent: false, keyPresent: true, seqPresent: false, key: 42, seq: null, checksum: null, checksumOk: null, version: 0, offset: 0 });
     expect(new GreView().reset(gre, 0, 6).check()).toBe('GRE header with its optional fields needs 8 bytes, 6 captured');
   });
 });

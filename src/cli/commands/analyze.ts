@@ -19,6 +19,7 @@ import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { jsonLines } from '../json-lines.js';
+import { ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
 import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
@@ -198,15 +199,6 @@ export function clusterSections(summary: Summary, style: ReturnType<typeof makeS
   ];
 }
 
-export function ndjsonLine(e: ExplainedFrame): string {
-  const f = e.facts;
-  return JSON.stringify({
-    n: f.n, time: Number(f.t.toFixed(9)), srcRole: f.srcRole, dstRole: f.dstRole, src: f.src, dst: f.dst,
-    step: f.step, summary: f.summary, explanation: e.explanation.text,
-    ...(f.flow !== null ? { connection: f.flow.connIndex, state: f.flow.state, realServer: f.flow.realServer } : {}),
-  });
-}
-
 export const analyzeCommand: Command = {
   name: 'analyze',
   summary: 'explain an LVS capture frame by frame; infer method, scheduler, connections, findings',
@@ -239,7 +231,7 @@ export const analyzeCommand: Command = {
     }
     const out = lineWriterFor(io.stdout);
     if (a.format === 'json') {
-      for (const part of jsonLines(localizeReport(summary, a.lang))) {
+      for (const part of jsonLines(publishReport(localizeReport(summary, a.lang)))) {
         if (out.broken) break;
         out.line(part);
       }

@@ -11,6 +11,9 @@ import {
 import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
 import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
 import { parseCommandArgs } from '../args.js';
+import { parseRules } from '../../ipvs/ipvsadm/index.js';
+import { publishReport } from '../../present/report-json.js';
+import { plural } from '../../present/words.js';
 
 const HELP = `Usage: lvscope synth --scenario NAME|FILE -w OUT [options]
 
@@ -32,6 +35,10 @@ Options:
       --clients N        number of client hosts (presets)
       --requests N       number of client connections
       --persistence SEC  make services persistent (-p SEC); 0 removes persistence
+      --tun-type T       ipip | gue | gre: the tunnel of every TUN real server (ipvsadm --tun-type)
+      --tun-port N       GUE destination port (default 6080; the real servers run
+                         \`ip fou add port N gue\`)
+      --tun-csum         GUE with a UDP checksum, GRE with the C bit (default: none, as ipvsadm)
       --capture-at P     firewall | director | director-any | real-server | client
       --fault F          apply a fault (repeatable): ${FAULTS.join(', ')}
       --fast             bulk captures (large --requests): after the first connections, write
@@ -52,6 +59,7 @@ Examples:
   lvscope synth --scenario seed-dr -w dr-walkthrough.pcapng && wireshark dr-walkthrough.pcapng
   lvscope synth --scenario seed-nat --scheduler wrr --weights 1,5 --requests 12 -w nat-wrr.pcapng --truth nat-wrr.truth.json
   lvscope synth --method tun --real-servers 3 --fault tun-mtu -w tun.pcapng
+  lvscope synth --method tun --tun-type gue --tun-port 6080 -w tun-gue.pcapng
   lvscope synth --scenario dr --real-servers 8 --clients 50 --requests 100000 --fast --format pcap -w bulk.pcap`;
 
 const CAPTURE_POINTS: readonly CapturePoint[] = ['firewall', 'director', 'director-any', 'real-server', 'client'];
@@ -61,6 +69,19 @@ function intOption(v: string | undefined, name: string, min = 0): number | undef
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+/** --weights gives one weight per real server, in rule order: a count that differs is a mistake, not a hint. */
+function checkWeights(sc: Scenario, weights: readonly number[]): void {
+  for (const h of sc.hosts) {
+    if (h.ipvs === undefined) continue;
+    for (const svc of parseRules(h.ipvs).services) {
+      if (svc.dests.length !== weights.length) {
+        const where = svc.fwmark !== 0 ? `fwmark ${svc.fwmark}` : `${svc.protocol.toUpperCase()} ${svc.vip}:${svc.port}`;
+        throw new UsageError(`--weights gives ${plural(weights.length, 'weight')} but ${where} has ${plural(svc.dests.length, 'real server')} (one weight per real server, in rule order)`);
+      }
+    }
+  }
 }
 
 export const synthCommand: Command = {
@@ -73,6 +94,7 @@ export const synthCommand: Command = {
       seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
       weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
       requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
+      'tun-type': { type: 'string' }, 'tun-port': { type: 'string' }, 'tun-csum': { type: 'boolean' },
       fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
     }, false);
@@ -108,6 +130,11 @@ export const synthCommand: Command = {
     const clients = intOption(v.clients, 'clients', 1);
     const requests = intOption(v.requests, 'requests', 1);
     const persistence = intOption(v.persistence, 'persistence');
+    const tunType = v['tun-type'];
+    if (tunType !== undefined && tunType !== 'ipip' && tunType !== 'gue' && tunType !== 'gre') throw new UsageError('--tun-type must be one of ipip, gue, gre');
+    const tunPort = intOption(v['tun-port'], 'tun-port', 1);
+    if (tunPort !== undefined && tunPort > 65535) throw new UsageError(`--tun-port needs a port number, got ${tunPort}`);
+    if (tunPort !== undefined && tunType !== 'gue') throw new UsageError('--tun-port applies to --tun-type gue');
     for (const f of v.fault ?? []) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
 
     const force = v.force === true;
@@ -139,6 +166,7 @@ export const synthCommand: Command = {
         throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
       }
       for (const f of v.fault ?? []) if (isFaultName(f)) sc = applyFault(sc, f);
+      if (weights !== undefined) checkWeights(sc, weights);
     } catch (err) {
       if (err instanceof ScenarioError) {
         io.stderr.write(`lvscope synth: ${err.message}\n`);
@@ -159,7 +187,9 @@ export const synthCommand: Command = {
     try {
       result = synthesize(sc, sink, {
         seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true,
-        adjustRules: adjustRules({ scheduler: v.scheduler, weights, persistence }),
+        adjustRules: adjustRules({
+          scheduler: v.scheduler, weights, persistence, tunType, tunPort, ...(v['tun-csum'] === true ? { tunCsum: true } : {}),
+        }),
         onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
       });
     } catch (err) {
@@ -170,7 +200,7 @@ export const synthCommand: Command = {
     if (progress) io.stderr.write('\r');
     if (v.truth !== undefined) {
       try {
-        writeFileSync(v.truth, `${JSON.stringify(result.truth, null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+        writeFileSync(v.truth, `${JSON.stringify(publishReport(result.truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
       } catch (err) {
         io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
         return 2;
@@ -179,7 +209,8 @@ export const synthCommand: Command = {
     if (v.quiet !== true) {
       const conns = result.truth.connections.length;
       const stamped = result.stamped > 0 ? `, ${result.stamped} stamped` : '';
-      io.stdout.write(`${out}: ${result.frames} frames, ${conns} connection${conns === 1 ? '' : 's'}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
+      // A message, not data: on stderr, so `synth -w -` leaves nothing but the capture on stdout.
+      io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(result.frames, 'frame')}, ${plural(conns, 'connection')}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
     }
     return 0;
   },

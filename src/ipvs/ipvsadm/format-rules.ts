@@ -34,6 +34,7 @@ export function formatRules(services: readonly ServiceSpec[], opts: { nosort?: b
         const type = d.tunType ?? 'ipip';
         out += ` --tun-type ${type}`;
         if (type === 'gue' && d.tunPort !== undefined) out += ` --tun-port ${d.tunPort}`;
+        if (type !== 'ipip' && d.tunCsum === true) out += ' --tun-csum';
       }
       out += '\n';
     }

@@ -17,6 +17,8 @@ export interface DestSpec {
   /** Tunnel type for -i dests (ipvsadm >= 1.31 always saves it). */
   readonly tunType?: 'ipip' | 'gue' | 'gre';
   readonly tunPort?: number;
+  /** --tun-csum: GUE sends a UDP checksum, GRE sets the C bit (the default is --tun-nocsum). */
+  readonly tunCsum?: boolean;
   /** Counters as listed (-Ln), when known. */
   readonly activeConns?: number;
   readonly inactConns?: number;

@@ -46,6 +46,7 @@ interface ParsedLine {
   lower: number | null;
   tunType: 'ipip' | 'gue' | 'gre' | null;
   tunPort: number | null;
+  tunCsum: boolean;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -74,7 +75,7 @@ function parseLine(text: string): ParsedLine | string {
   const p: ParsedLine = {
     cmd: 'other', protocol: null, svcAddr: null, fwmark: 0, ipv6: false, scheduler: null, persistence: null,
     netmask: null, schedFlags: null, onePacket: false, pe: null, server: null, forward: null, weight: null,
-    upper: null, lower: null, tunType: null, tunPort: null,
+    upper: null, lower: null, tunType: null, tunPort: null, tunCsum: false,
   };
   const isServerCmd = tok.some((t) => t === '-a' || t === '-e' || t === '-d' || t === '--add-server'
     || t === '--edit-server' || t === '--delete-server');
@@ -134,7 +135,8 @@ function parseLine(text: string): ParsedLine | string {
         break;
       }
       case '--tun-port': p.tunPort = num(); break;
-      case '-n': case '--numeric': case '--tun-nocsum': case '--tun-csum': case '--tun-remcsum': break;
+      case '--tun-csum': p.tunCsum = true; break;
+      case '-n': case '--numeric': case '--tun-nocsum': case '--tun-remcsum': break;
       default:
         if (p.cmd === 'other') return 'ignore';
         return `unknown option '${t}' in '${text}'`;
@@ -233,6 +235,7 @@ export function parseRules(text: string): ParsedRules {
       upperThreshold: p.upper ?? 0, lowerThreshold: p.lower ?? 0,
       ...(forward === 'tun' ? { tunType: p.tunType ?? 'ipip' } : {}),
       ...(p.tunPort !== null ? { tunPort: p.tunPort } : {}),
+      ...(p.tunCsum ? { tunCsum: true } : {}),
     };
     if (p.cmd === 'add-server') {
       if (di >= 0) { err('destination already exists'); return; }
