@@ -9,21 +9,50 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/cli/commands/report.js';
-import { pngGolden } from '../helpers/png-golden.js';
+import { pngGolden, pngTools } from '../helpers/png-golden.js';
 import { CAPTURES } from '../helpers/paths.js';
 import { runCommand } from '../helpers/run-command.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env['LVSCOPE_CHROMIUM'] ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
+
+/** The little of playwright-core this test drives (loaded at run time: see png-golden.ts). */
+interface Locator { first(): Locator; textContent(): Promise<string | null>; count(): Promise<number> }
+interface Page {
+  on(event: 'console', fn: (m: { type(): string; text(): string }) => void): void;
+  on(event: 'pageerror', fn: (e: Error) => void): void;
+  on(event: 'request', fn: (r: { url(): string }) => void): void;
+  goto(url: string): Promise<unknown>;
+  waitForSelector(sel: string): Promise<unknown>;
+  keyboard: { press(key: string): Promise<void> };
+  click(sel: string): Promise<void>;
+  textContent(sel: string): Promise<string | null>;
+  getAttribute(sel: string, name: string): Promise<string | null>;
+  locator(sel: string): Locator;
+  url(): string;
+  screenshot(o: { animations: 'disabled'; caret: 'hide' }): Promise<Buffer>;
+  emulateMedia(o: { media: 'print' | 'screen' }): Promise<void>;
+  evaluate(script: string): Promise<unknown>;
+  isVisible(sel: string): Promise<boolean>;
+}
+interface Browser {
+  newPage(o: { viewport: { width: number; height: number }; deviceScaleFactor: number; reducedMotion: 'reduce'; locale: string }): Promise<Page>;
+  close(): Promise<void>;
+}
+interface Playwright { chromium: { launch(o: { executablePath: string; args: string[] }): Promise<Browser> } }
+const PLAYWRIGHT = 'playwright-core';
+const playwright = (await import(PLAYWRIGHT).catch(() => null)) as Playwright | null;
+const tools = await pngTools();
+const skip = !hasChromium ? `needs ${CHROMIUM}: apt-get install chromium fonts-noto-cjk`
+  : playwright === null || tools === null ? 'needs playwright-core, pngjs and pixelmatch: npm ci' : null;
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-report-page-'));
 const PAGE = join(dir, 'seed-dr.html');
 const MAX_DIFFERING = 0.01;
 
-describe.skipIf(!hasChromium)(`report page in headless Chromium (skipped: needs ${CHROMIUM}; apt-get install chromium fonts-noto-cjk)`, () => {
+describe.skipIf(skip !== null)(`report page in headless Chromium${skip !== null ? ` (skipped: ${skip})` : ''}`, () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
@@ -32,7 +61,7 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (skipped: needs 
     const r = await runCommand(reportCommand, [join(CAPTURES, 'seed-dr-kernel.pcap'), '-o', PAGE, '-q']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const { chromium } = await import('playwright-core');
+    const { chromium } = playwright!;
     // Root (CI) cannot use Chromium's sandbox; the page is our own file with no network access.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--font-render-hinting=none', '--disable-gpu'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, reducedMotion: 'reduce', locale: 'en-US' });
@@ -84,7 +113,7 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (skipped: needs 
 
   it('looks as stored: frame 6 in English', async () => {
     const shot = await page.screenshot({ animations: 'disabled', caret: 'hide' });
-    const r = pngGolden(join(HERE, 'report', 'seed-dr-frame6-en.png'), shot);
+    const r = pngGolden(tools!, join(HERE, 'report', 'seed-dr-frame6-en.png'), shot);
     expect(r.mismatch).toBeNull();
     expect(r.ratio).toBeLessThan(MAX_DIFFERING);
   });
@@ -100,7 +129,7 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (skipped: needs 
 
   it('looks as stored: frame 6 in Chinese', async () => {
     const shot = await page.screenshot({ animations: 'disabled', caret: 'hide' });
-    const r = pngGolden(join(HERE, 'report', 'seed-dr-frame6-zh.png'), shot);
+    const r = pngGolden(tools!, join(HERE, 'report', 'seed-dr-frame6-zh.png'), shot);
     expect(r.mismatch).toBeNull();
     expect(r.ratio).toBeLessThan(MAX_DIFFERING);
   });
