@@ -30,6 +30,7 @@ export interface MethodCounts {
   readonly drSplit?: number;
   readonly drAtRs?: number;
   readonly natInside?: number;
+  readonly bypassed?: number;
   /** The service's VIP ('?' when the capture never shows it). */
   readonly vip?: string;
   readonly tunnelKinds: ReadonlySet<TunnelKind>;
@@ -86,7 +87,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${natInside} 个来自 Director 另一侧客户端的连接从 Director 的 MAC 到达，目标是 Real Server 自己的地址（RIP:端口），响应也发回给它：这是 NAT 模式 Director 的内侧；${vip}`
       : `${natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
   }
-  if (natInside > 0 && method === 'unknown') {
+  const bypassed = s.bypassed ?? 0;
+  if (bypassed > 0 && method === 'unknown') {
+    out.push(zh
+      ? `${bypassed} 个连接由另一台也在 ARP 中声称拥有 VIP 的主机直接回应，从未到达 Director，所以看不出 Director 的转发模式`
+      : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (natInside > 0 && method === 'unknown') {
     out.push(zh
       ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
       : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');

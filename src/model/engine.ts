@@ -132,7 +132,7 @@ export class Engine {
     if (this.directorMacs.has(mac)) return 'director';
     const k = this.k;
     if (k !== null) {
-      if (k.rsMacs.has(mac)) return 'real-server';
+      if (k.rsMacs.has(mac) || k.rsOnlyMacs.has(mac)) return 'real-server';
       if (k.gatewayMacs.has(mac)) return 'gateway';
     }
     return 'unknown';
@@ -245,6 +245,8 @@ export class Engine {
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
       decision: null, keys: [], rstFromServer: false,
+      // Pass 2: sent to a real server that answers for the VIP itself.
+      bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     };
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
@@ -272,7 +274,7 @@ export class Engine {
    */
   private replyPathOf(f: Flow, p: Packet): void {
     f.pathSeen = true;
-    if (f.rs !== null || f.forwardN !== 0 || p.src !== f.svc.vip && f.svc.insideOf === null) return;
+    if (f.rs !== null || f.forwardN !== 0 || f.bypass || p.src !== f.svc.vip && f.svc.insideOf === null) return;
     const svc = f.svc;
     if (svc.insideOf !== null) {
       svc.natInside++;
@@ -288,6 +290,15 @@ export class Engine {
       this.evidence(svc, p.n);
       this.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
       this.bind(f, this.rsByMac(svc, p.srcMac, f.vport, p.n));
+    } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) >= 2 && !this.isDirectorMac(f.reqDstMac)) {
+      // Several MACs claim the VIP and this one answered the client itself: the connection
+      // bypassed the director (a real server answering ARP for the VIP). IPVS holds no entry.
+      f.bypass = true;
+      svc.bypassed++;
+      svc.newConns--;
+      svc.inPkts -= f.inPkts;
+      svc.inBytes -= f.inBytes;
+      f.decision = null;
     } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) < 2 && this.ipMac.get(f.cip) !== f.reqSrcMac
       && !this.serviceVip(svc.vip) && !this.hintVips.some((v) => v.ip === svc.vip)) {
       // Clients from beyond the host in front, answered back through it: a NAT director's inside
@@ -738,6 +749,7 @@ export class Engine {
   private countIn(f: Flow, p: Packet): void {
     f.lastN = p.n;
     f.lastT = p.t;
+    if (f.bypass) return;
     f.inPkts++;
     f.inBytes += p.ipLen;
     f.svc.inPkts++;
@@ -844,6 +856,7 @@ export class Engine {
         schedulerCandidates: svcInfo?.candidates ?? NO_CANDIDATES,
         ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
         rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
+        bypass: flow.bypass,
       };
       rs = null;
     }

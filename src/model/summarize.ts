@@ -52,7 +52,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const evidenced = all.filter(hasEvidence);
   const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
   const served = directServers(engine);
-  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns > 0 && served.has(s.vip)));
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns + s.bypassed > 0 && served.has(s.vip)));
   if (evidenced.length === 0) {
     // Nothing shows a director at work: report destinations clients tried and that never answered
     // (a capture of the client side only), with the method honestly unknown.
@@ -220,6 +220,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   };
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
+    rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,
@@ -292,7 +293,9 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
     const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;
     out.push(`${s.natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
   }
-  if (s.natInside > 0 && method === 'unknown') {
+  if (s.bypassed > 0 && method === 'unknown') {
+    out.push(`${s.bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (s.natInside > 0 && method === 'unknown') {
     out.push('every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
   } else if (method === 'unknown') {
     out.push('only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
@@ -320,7 +323,8 @@ function arpFindings(
       if (frames.length > 0) claimers.set(pair.sha, frames);
       const rip = rsMacs.get(pair.sha);
       const who = rip !== undefined && rip !== pair.sha ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
-      const arpParams = { vip, rip: rip ?? '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
+      // A real server known only by its MAC has no RIP to give: '' (the catalog names it by MAC).
+      const arpParams = { vip, rip: rip !== undefined && rip !== pair.sha ? rip : '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
       if (rip !== undefined && pair.replies.length > 0) {
         addF('rs-answers-arp-for-vip', 'error', `${vip}|${pair.sha}`,
           `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies, arpParams);

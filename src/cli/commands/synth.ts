@@ -3,7 +3,7 @@
  * per packet), optionally with the truth file `lvscope analyze` is graded against.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { fileSink } from '../../capture/index.js';
+import { fileSink, OutputClosedError } from '../../capture/index.js';
 import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
   synthesize, type CapturePoint, type Scenario,
@@ -193,6 +193,7 @@ export const synthCommand: Command = {
         onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
       });
     } catch (err) {
+      if (err instanceof OutputClosedError) throw err; // `| head`: not a failure (main.ts: 0)
       sink.close();
       io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
       return 2;
