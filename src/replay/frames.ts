@@ -10,7 +10,7 @@ import { CaptureReader, type CaptureIssue } from '../capture/index.js';
 import type { Rewriter } from './rewrite.js';
 
 /** The window: small enough that the whole process stays under 64 MB. */
-export const DEFAULT_PRELOAD_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_PRELOAD_BYTES = 4 * 1024 * 1024;
 /** The reader's read size: one read costs tens of µs, not milliseconds. */
 const READ_CHUNK = 256 * 1024;
 /** How much next() reads at once when the window ran dry (the replayer prefetches otherwise). */
@@ -85,7 +85,7 @@ class WindowedFrames implements ReplayFrames {
     this.path = path;
     this.rewriter = rewriter;
     this.arena = Buffer.allocUnsafe(bound);
-    this.slots = Math.max(1024, Math.floor(bound / 64));
+    this.slots = Math.max(1024, Math.floor(bound / 96));
     this.off = new Int32Array(this.slots);
     this.len = new Int32Array(this.slots);
     this.ts = new Float64Array(this.slots);
