@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import { Packet } from '../../src/model/packet.js';
-import type { DecodedFrame, GueRecord, Icmpv6Record, Ipv4Record, Ipv6Record, LayerRecord } from '../../src/wire/records.js';
+import type { DecodedFrame, Icmpv6Record, Ipv4Record, Ipv6Record, LayerRecord } from '../../src/wire/records.js';
 import { thirdparty } from '../helpers/paths.js';
 import { compareChecksums, compareFrame, type ChecksumStats, type FieldName, type FieldStats } from './compare.js';
 import { EXTRA_FIELDS, REFERENCE_FIELDS, haveTshark, runTshark } from './reference.js';
