@@ -47,6 +47,7 @@ export const validateCommand: Command = {
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
     if (a.format === 'ndjson') throw new UsageError('validate prints text or json');
+    if (a.write !== null) throw new UsageError('validate writes no capture: use lvscope analyze FILE -w OUT.pcapng');
     const say = (line: string): void => { if (!a.quiet) io.stderr.write(`${line}\n`); };
     for (const e of a.rulesErrors) say(`lvscope: ${e}`);
     return withInputs(a.files, { seekable: true }, (inputs) => {

@@ -7,7 +7,7 @@ import { Explainer, localizeFindings, schedulerWord, type Lang } from '../../ann
 import type { SourcedFrame } from '../../decode/index.js';
 import { isActiveTcpState, TCP_STATES, TCP_TIMEOUTS, UDP_TIMEOUT } from '../../ipvs/tcp-states.js';
 import type { FindingSeverity, ForwardingMethod, HostRole, SchedulerReport } from '../../ipvs/report.js';
-import { Engine, type FrameFacts, type Knowledge, type Summary } from '../../model/index.js';
+import { Engine, type Knowledge, type Summary } from '../../model/index.js';
 import { makeStyle } from '../analyze-style.js';
 import { renderSummary } from '../analyze-summary.js';
 import { frameDetail } from '../frame-detail.js';
@@ -111,7 +111,6 @@ const ROLE_ORDER: readonly ColumnRole[] = ['client', 'gateway', 'director', 'rea
 const FORWARD_WORD: Readonly<Record<string, string>> = { dr: 'Route', nat: 'Masq', tun: 'Tunnel', fullnat: 'FullNat' };
 
 interface Ends {
-  readonly facts: FrameFacts;
   readonly from: string;
   readonly to: string | null;
 }
@@ -149,7 +148,7 @@ export function buildReportData(frames: Iterable<SourcedFrame>, summary: Summary
       x: bytes === null ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64'),
       len: frame.len,
     });
-    ends.push({ facts, from: endKey(k, facts.srcRole, facts.srcMac, facts.src), to: facts.dstRole === 'broadcast' ? null : endKey(k, facts.dstRole, facts.dstMac, facts.dst) });
+    ends.push({ from: endKey(k, facts.srcRole, facts.srcMac, facts.src), to: facts.dstRole === 'broadcast' ? null : endKey(k, facts.dstRole, facts.dstMac, facts.dst) });
     opts.onFrame?.(frame.n);
   }
   for (let i = 0; i < conns.length; i++) conns[i] ??= { p: 'TCP', client: '?', virtual: '?', rs: null };
