@@ -17,7 +17,7 @@ possible, optionally rewriting MACs and addresses first (tcprewrite's options).
 
 The capture is read into memory first (up to 1 GiB; larger files are streamed) so reading
 never disturbs the timing. Each frame's due time is measured from the replay start on the
-monotonic clock; lvscope sleeps until ~2 ms before it and spins for the rest, so errors do
+monotonic clock; lvscope sleeps until 150 µs before it and spins for the rest, so errors do
 not add up over a long file. The end of the run prints tcpreplay's statistics and lvscope's
 timing figures (how late sends were, median and p99, and the last packet's drift).
 
