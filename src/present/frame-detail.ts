@@ -7,7 +7,7 @@ import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import { tcpOptionLength } from '../wire/tcp.js';
-import type { DecodedFrame, LayerRecord, TcpOption } from '../wire/records.js';
+import type { DecodedFrame, LayerRecord, NdpOption, TcpOption } from '../wire/records.js';
 
 export interface DetailField {
   readonly name: string;
@@ -109,7 +109,29 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
       return { title: 'ICMP', fields };
     }
     case 'ipv6':
-      return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
+      return {
+        title: l.inner ? 'IPv6 (inner, tunnelled)' : 'IPv6',
+        fields: [
+          f('tc', hex(l.trafficClass, 2), o, 2), f('fl', hex(l.flowLabel, 5), o + 1, 3), f('plen', l.payloadLength, o + 4, 2),
+          f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16),
+          ...l.extensions.map((e) => f('ext', `${IPV6_EXTENSION_NAMES[e.type] ?? `header ${e.type}`} (${e.length} bytes)${e.fragOffset !== undefined ? ` offset ${e.fragOffset}${e.moreFragments ? ' MF' : ''} id ${e.fragId ?? 0}` : ''}`, e.offset, e.length)),
+        ],
+      };
+    case 'icmpv6': {
+      const fields = [f('type', l.icmpType, o, 1), f('code', l.code, o + 1, 1), f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 2, 2)];
+      if (l.mtu !== null) fields.push(f('mtu', l.mtu, o + 4, 4));
+      if (l.pointer !== null) fields.push(f('pointer', l.pointer, o + 4, 4));
+      if (l.echoId !== null) fields.push(f('id', l.echoId, o + 4, 2), f('seq', l.echoSeq ?? 0, o + 6, 2));
+      if (l.naFlags !== null) fields.push(f('flags', l.naFlags || 'none', o + 4, 1));
+      if (l.curHopLimit !== null) fields.push(f('curhlim', l.curHopLimit, o + 4, 1), f('flags', l.raFlags || 'none', o + 5, 1), f('lifetime', l.routerLifetime ?? 0, o + 6, 2));
+      if (l.target !== null) fields.push(f('target', l.target, o + 8, 16));
+      for (const opt of l.options) fields.push(f('option', ndpOption(opt), o, 0));
+      if (l.quoted !== null) {
+        const q = l.quoted;
+        fields.push(f('quoted', `${q.src}${q.srcPort === null ? '' : `.${q.srcPort}`} > ${q.dst}${q.dstPort === null ? '' : `.${q.dstPort}`} ${ipProtoName(q.proto)}`, o + 8, 40));
+      }
+      return { title: 'ICMPv6', fields };
+    }
     case 'gre':
       return {
         title: 'GRE',
@@ -133,6 +155,42 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
           f('recognised', `by ${l.recognisedBy}`, o, 0),
         ],
       };
+    case 'vrrp': {
+      const size = l.addresses.some((a) => a.includes(':')) ? 16 : 4;
+      return {
+        title: `VRRPv${l.version}${l.msgType === 1 ? ' advertisement' : ` type ${l.msgType}`}`,
+        fields: [
+          f('vrid', l.vrid, o + 1, 1), f('priority', l.priority, o + 2, 1), f('count', l.count, o + 3, 1),
+          ...(l.authType === null ? [] : [f('authtype', l.authType, o + 4, 1)]),
+          f('interval', `${l.advertInterval} ${l.version === 2 ? 's' : 'cs'} (${l.intervalMs} ms)`, l.version === 2 ? o + 5 : o + 4, l.version === 2 ? 1 : 2),
+          f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 6, 2),
+          ...l.addresses.map((a, i) => f('address', a, o + 8 + i * size, size)),
+        ],
+      };
+    }
+    case 'ipvs-sync':
+      return {
+        title: `IPVS sync v${l.version}`,
+        fields: [
+          f('syncid', l.syncId, o + 1, 1), f('size', l.size, o + 2, 2), f('count', l.count, l.version === 1 ? o + 4 : o, 1),
+          ...l.conns.map((c) => f(c.template ? 'template' : 'conn',
+            `${ipProtoName(c.protocol)} ${c.caddr}:${c.cport} → ${c.vaddr}:${c.vport} → ${c.daddr}:${c.dport} ${c.forward} state ${c.state} flags ${hex(c.flags)}${c.timeout === null ? '' : ` timeout ${c.timeout}s`}${c.fwmark ? ` fwmark ${c.fwmark}` : ''}${c.peName === null ? '' : ` pe ${c.peName} ${c.peData ?? ''}`}`,
+            o, 0)),
+        ],
+      };
+  }
+}
+
+const IPV6_EXTENSION_NAMES: Readonly<Record<number, string>> = {
+  0: 'hop-by-hop options', 43: 'routing', 44: 'fragment', 51: 'AH', 60: 'destination options', 135: 'mobility', 139: 'HIP', 140: 'shim6',
+};
+
+function ndpOption(opt: NdpOption): string {
+  switch (opt.kind) {
+    case 'source-lla': case 'target-lla': return `${opt.kind} ${opt.mac}`;
+    case 'prefix': return `prefix ${opt.prefix}/${opt.prefixLength}`;
+    case 'mtu': return `mtu ${opt.mtu}`;
+    case 'other': return `type ${opt.code} (${opt.length} bytes)`;
   }
 }
 

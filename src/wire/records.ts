@@ -169,13 +169,74 @@ export interface IcmpRecord {
   readonly offset: number;
 }
 
+export interface Ipv6Extension {
+  /** The extension's protocol number: 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 destination options... */
+  readonly type: number;
+  readonly offset: number;
+  readonly length: number;
+  /** Fragment header only: offset in bytes, M flag, identification. */
+  readonly fragOffset?: number;
+  readonly moreFragments?: boolean;
+  readonly fragId?: number;
+}
+
 export interface Ipv6Record {
   readonly type: 'ipv6';
   readonly src: string;
   readonly dst: string;
+  /** The fixed header's next header field (may name an extension header). */
   readonly nextHeader: number;
   readonly hopLimit: number;
   readonly payloadLength: number;
+  readonly trafficClass: number;
+  readonly flowLabel: number;
+  /** The upper-layer protocol after the extension headers (TCP, UDP, ICMPv6 58, 4, 41...). */
+  readonly protocol: number;
+  readonly extensions: readonly Ipv6Extension[];
+  /** True for an IPv6 header carried inside another IP header (sit, ip6ip6, GUE, GRE). */
+  readonly inner: boolean;
+  readonly offset: number;
+}
+
+/** An NDP option (RFC 4861 §4.6) as decoded: link-layer addresses, prefix information, MTU. */
+export type NdpOption =
+  | { readonly kind: 'source-lla' | 'target-lla'; readonly mac: string }
+  | { readonly kind: 'prefix'; readonly prefix: string; readonly prefixLength: number; readonly onLink: boolean; readonly autonomous: boolean; readonly validLifetime: number; readonly preferredLifetime: number }
+  | { readonly kind: 'mtu'; readonly mtu: number }
+  | { readonly kind: 'other'; readonly code: number; readonly length: number };
+
+/** The start of the packet an ICMPv6 error quotes. */
+export interface Icmpv6Quote {
+  readonly src: string;
+  readonly dst: string;
+  /** Upper-layer protocol after the quoted packet's extension headers. */
+  readonly proto: number;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+}
+
+export interface Icmpv6Record {
+  readonly type: 'icmpv6';
+  readonly icmpType: number;
+  readonly code: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Packet Too Big (type 2): the next-hop MTU. */
+  readonly mtu: number | null;
+  /** Parameter Problem (type 4): the offending octet's offset. */
+  readonly pointer: number | null;
+  readonly echoId: number | null;
+  readonly echoSeq: number | null;
+  /** NS / NA / redirect: the target address. */
+  readonly target: string | null;
+  /** NA flags R, S, O as letters ("SO"), else null. */
+  readonly naFlags: string | null;
+  /** RA: router lifetime in seconds, cur hop limit, M and O flags as letters. */
+  readonly routerLifetime: number | null;
+  readonly curHopLimit: number | null;
+  readonly raFlags: string | null;
+  readonly options: readonly NdpOption[];
+  readonly quoted: Icmpv6Quote | null;
   readonly offset: number;
 }
 
@@ -218,6 +279,76 @@ export interface GueRecord {
   readonly offset: number;
 }
 
+/** VRRP v2/v3 advertisement (keepalived). */
+export interface VrrpRecord {
+  readonly type: 'vrrp';
+  readonly version: number;
+  /** 1: advertisement (the only type). */
+  readonly msgType: number;
+  readonly vrid: number;
+  /** 255: the address owner; 0: the master is leaving (a backup should take over at once). */
+  readonly priority: number;
+  readonly count: number;
+  /** v2 only: 0 none, 1 simple text password, 2 IP AH; null for v3. */
+  readonly authType: number | null;
+  /** As on the wire: seconds (v2) or centiseconds (v3). */
+  readonly advertInterval: number;
+  readonly intervalMs: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Virtual addresses (IPv4, or IPv6 for v3 over IPv6). */
+  readonly addresses: readonly string[];
+  readonly offset: number;
+}
+
+export interface IpvsSyncSeq {
+  readonly initSeq: number;
+  readonly delta: number;
+  readonly previousDelta: number;
+}
+
+/** One connection in an IPVS sync message. */
+export interface IpvsSyncConn {
+  /** IP protocol (6 TCP, 17 UDP, 132 SCTP). */
+  readonly protocol: number;
+  readonly ipv6: boolean;
+  /** IP_VS_CONN_F_* flags as sent (the sender clears HASHED). */
+  readonly flags: number;
+  /** The forwarding method in the flags. */
+  readonly forward: 'nat' | 'local' | 'tun' | 'dr' | 'bypass' | 'unknown';
+  /** A persistence template, not a connection. */
+  readonly template: boolean;
+  /** IPVS state number (TCP: 1 ESTABLISHED ... as in ip_vs_proto_tcp.c). */
+  readonly state: number;
+  readonly caddr: string;
+  readonly cport: number;
+  readonly vaddr: string;
+  readonly vport: number;
+  readonly daddr: string;
+  readonly dport: number;
+  /** v1 only (null in v0 messages). */
+  readonly fwmark: number | null;
+  /** Seconds; v1 only. */
+  readonly timeout: number | null;
+  readonly inSeq: IpvsSyncSeq | null;
+  readonly outSeq: IpvsSyncSeq | null;
+  /** Persistence engine data (hex) and name, v1 only. */
+  readonly peData: string | null;
+  readonly peName: string | null;
+}
+
+/** An IPVS connection synchronisation message (ip_vs_sync.c), version 0 or 1. */
+export interface IpvsSyncRecord {
+  readonly type: 'ipvs-sync';
+  readonly version: number;
+  readonly syncId: number;
+  /** The size field (the receiver drops a message whose size is not its length). */
+  readonly size: number;
+  readonly count: number;
+  readonly conns: readonly IpvsSyncConn[];
+  readonly offset: number;
+}
+
 export type LayerRecord =
   | EthRecord
   | VlanRecord
@@ -229,8 +360,11 @@ export type LayerRecord =
   | UdpRecord
   | IcmpRecord
   | Ipv6Record
+  | Icmpv6Record
   | GreRecord
-  | GueRecord;
+  | GueRecord
+  | VrrpRecord
+  | IpvsSyncRecord;
 
 export type LayerType = LayerRecord['type'];
 

@@ -91,11 +91,16 @@ export interface AnalyzeArgs {
   readonly force: boolean;
 }
 
-/** Flags shared by analyze and validate. */
-export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean; readonly default?: string };
+
+/**
+ * Flags shared by analyze, validate and report. A command with options of its own passes its
+ * whole option table (analyze's flags it keeps, plus its own) and reads its own from `values`.
+ */
+export function parseAnalyzeArgs(args: readonly string[], options: Readonly<Record<string, OptionSpec>> = ANALYZE_OPTIONS): AnalyzeArgs & { readonly values: Readonly<Record<string, unknown>> } {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: options as typeof ANALYZE_OPTIONS });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -103,9 +108,9 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
   const { files, filter: expression } = capturesAndFilter(v.read, parsed.positionals);
   if (files.length === 0) throw new UsageError(`no capture given: lvscope analyze FILE… [FILTER] (or -r FILE)${expression !== '' ? `; '${parsed.positionals[0]}' is not a file` : ''}`);
   const filter = compileFilterArg(expression);
-  const format = v.format;
+  const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json' && format !== 'ndjson') throw new UsageError(`--format must be text, json or ndjson, not ${format}`);
-  const lang = v.lang;
+  const lang = v.lang ?? 'en';
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
   const limit = frameLimit(v.count);
   if (limit === null) throw new UsageError(`-c needs a whole number, not ${v.count}`);
@@ -140,7 +145,7 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
         : `--rules ${v.rules}:${bad + 1}: not an ipvsadm rule: ${JSON.stringify(lines[bad]!.trim().slice(0, 60))} (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`);
     }
   }
-  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true };
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true, values: v };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
