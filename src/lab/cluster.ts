@@ -13,7 +13,7 @@ import {
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
 import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
 import { CLIENT_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
-import { emulationProblem, ipvsadmAddDest, ipvsadmLines, setupSteps, type DirectorKind } from './rules.js';
+import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
 
 export interface LabState {
@@ -182,7 +182,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       const rs = flap ? plan.realServers[flap.rs - 1] : undefined;
       if (flap && rs && state.kind === 'ipvs' && k + 1 === flap.after) {
         progress(`taking ${rs.name} out (ipvsadm -d)`);
-        nsRun(dir, 'ipvsadm', ['-d', '-t', `${plan.vip}:${plan.vport}`, '-r', `${rs.ip}:${rs.port}`]);
+        nsRun(dir, 'sh', ['-ec', `ipvsadm -d ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port}`]);
         snapshot(state, started, `${rs.name} deleted`, snapshots);
       } else if (flap && rs && state.kind === 'ipvs' && k + 1 === flap.back) {
         progress(`adding ${rs.name} back`);

@@ -66,6 +66,8 @@ export interface LabOptions {
   readonly hold: boolean;
   /** Take a real server out (ipvsadm -d) after request `after` and add it back after request `back`. */
   readonly flap: { readonly rs: number; readonly after: number; readonly back: number } | null;
+  /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
+  readonly fwmark: number | null;
 }
 
 /** lan: the director's LAN; wan: clients and the public side; rsnet: TUN real servers behind the router. */
@@ -207,6 +209,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     persistence: given.persistence ?? null,
     hold: given.hold ?? false,
     flap: given.flap ?? null,
+    fwmark: given.fwmark ?? null,
   };
   if (!Number.isInteger(opts.realServers) || opts.realServers < 1 || opts.realServers > MAX_REAL_SERVERS) {
     throw new LabConfigError(`--real-servers must be 1..${MAX_REAL_SERVERS}`);
@@ -233,6 +236,9 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.tunType !== 'ipip' && opts.method !== 'tun') throw new LabConfigError('--tun-type needs a TUN lab');
   if (opts.persistence !== null && (!Number.isInteger(opts.persistence) || opts.persistence < 1 || opts.persistence > 86400 * 31)) {
     throw new LabConfigError('--persistent needs a timeout in seconds, 1..2678400');
+  }
+  if (opts.fwmark !== null && (!Number.isInteger(opts.fwmark) || opts.fwmark < 1 || opts.fwmark > 0xffffffff)) {
+    throw new LabConfigError('--fwmark needs a mark 1..4294967295');
   }
   if (opts.flap !== null) {
     const f = opts.flap;

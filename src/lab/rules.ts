@@ -202,7 +202,9 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
   }
   parts.push(sysctl(settings));
   if (kind === 'ipvs') {
-    parts.push(`modprobe -q ip_vs_${plan.scheduler} 2>/dev/null || true`, ipBatch(lines), ipvsadmLines(plan).join('\n'));
+    parts.push(`modprobe -q ip_vs_${plan.scheduler} 2>/dev/null || true`, ipBatch(lines));
+    if (plan.options.fwmark !== null) parts.push(nftScript(fwmarkRules(plan, plan.options.fwmark)));
+    parts.push(ipvsadmLines(plan).join('\n'));
     return parts.join('\n');
   }
   if (plan.method === 'nat') {
@@ -227,8 +229,13 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
 }
 
 /** `ipvsadm` commands for a kernel with IPVS; real servers in the plan's add order. */
+/** How ipvsadm names the lab's service: -t VIP:PORT, or -f MARK for a firewall-mark service. */
+export function ipvsadmService(plan: LabPlan): string {
+  return plan.options.fwmark !== null ? `-f ${plan.options.fwmark}` : `-t ${plan.vip}:${plan.vport}`;
+}
+
 export function ipvsadmLines(plan: LabPlan): string[] {
-  const svc = `-t ${plan.vip}:${plan.vport}`;
+  const svc = ipvsadmService(plan);
   const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}` : '';
   const out = ['ipvsadm -C', `ipvsadm -A ${svc} -s ${plan.scheduler}${p}`];
   for (const i of plan.addOrder) {
@@ -243,7 +250,19 @@ export function ipvsadmAddDest(plan: LabPlan, rs: LabPlan['realServers'][number]
   const t = plan.options.tunType;
   const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun'
     ? `-i${t === 'ipip' ? '' : ` --tun-type ${t}${t === 'gue' ? ` --tun-port ${GUE_PORT}` : ''}`}` : '-g';
-  return `ipvsadm -a -t ${plan.vip}:${plan.vport} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`;
+  return `ipvsadm -a ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`;
+}
+
+/** A firewall-mark service's mark: set on client packets to VIP:port before IPVS sees them. */
+export function fwmarkRules(plan: LabPlan, mark: number): string {
+  return [
+    'table ip lvscope_fwmark {',
+    '  chain prerouting {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    `    ip daddr ${plan.vip} tcp dport ${plan.vport} meta mark set ${mark}`,
+    '  }',
+    '}',
+  ].join('\n');
 }
 
 /** DR/TUN emulation: which real server (fwmark i+1) each new connection goes to. */

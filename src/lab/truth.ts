@@ -46,6 +46,8 @@ export interface LabTruth {
   readonly tunType: LabPlan['options']['tunType'] | null;
   readonly scheduler: string;
   readonly persistence: number | null;
+  /** The firewall mark of an `ipvsadm -f` service, or null. */
+  readonly fwmark: number | null;
   readonly lan: LabPlan['options']['lan'];
   readonly hold: boolean;
   readonly flap: LabPlan['options']['flap'];
@@ -102,6 +104,7 @@ export function buildLabTruth(
     tunType: plan.method === 'tun' ? plan.options.tunType : null,
     scheduler: plan.scheduler,
     persistence: plan.options.persistence,
+    fwmark: plan.options.fwmark,
     lan: plan.options.lan,
     hold: plan.options.hold,
     flap: plan.options.flap,
@@ -188,11 +191,11 @@ export function buildTruth(
     capture: { files: [file], frames: frames.length },
     hosts,
     services: [{
-      vip: plan.vip, port: plan.vport, protocol: 'tcp', fwmark: null, method: plan.method,
+      vip: plan.vip, port: plan.vport, protocol: 'tcp', fwmark: plan.options.fwmark, method: plan.method,
       methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`],
       director: { ip: plan.director.dip, mac: plan.director.mac },
       scheduler: { name: plan.scheduler, confidence: 1, candidates: [candidate] },
-      persistence: null,
+      persistence: plan.options.persistence === null ? null : { timeoutAtLeast: plan.options.persistence },
       realServers,
     }],
     connections,

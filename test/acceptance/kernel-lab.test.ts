@@ -15,12 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAnalyzeArgs, runModel } from '../../src/cli/commands/analyze.js';
 import { runLabCommand } from '../../src/lab/command.js';
 import type { LabIO } from '../../src/lab/io.js';
-import { parseIpvsadmLnc } from '../../src/lab/kernel-truth.js';
 import type { LabTruthFile } from '../../src/lab/truth.js';
+import { expectKernelViews } from './kernel-views.js';
 import { kernelLab } from '../../src/lab/vm/availability.js';
 import { GUEST_OUT } from '../../src/lab/vm/initramfs.js';
 import { guestLvscope, runInGuest } from '../../src/lab/vm/backend.js';
-import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 
 interface Scenario {
   readonly name: string;
@@ -86,10 +85,6 @@ function truthOf(s: Scenario): LabTruthFile {
   return JSON.parse(readFileSync(join(dir, `${s.name}.truth.json`), 'utf8')) as LabTruthFile;
 }
 
-/** -Lnc rows without the expire column, sorted (the kernel lists its hash table's order). */
-function connRows(text: string): string[] {
-  return parseIpvsadmLnc(text).map((c) => `${c.protocol} ${c.state} ${c.client} ${c.virtual} ${c.realServer}`).sort();
-}
 
 describe.skipIf(lab.backend === null)(`the lab on the kernel's own IPVS${lab.backend === null ? ` (skipped: ${lab.why})` : ` (${lab.backend})`}`, () => {
   beforeAll(runAll, 15 * 60_000);
@@ -115,9 +110,7 @@ describe.skipIf(lab.backend === null)(`the lab on the kernel's own IPVS${lab.bac
         const t = truthOf(s);
         const k = t.lab.kernelTables!;
         const { summary } = runModel(parseAnalyzeArgs([join(dir, `${s.name}.pcap`)]));
-        expect(renderIpvsadmList(summary)).toBe(k.ipvsadmLn);
-        expect(renderIpvsadmStats(summary)).toBe(k.ipvsadmLnStats);
-        expect(connRows(renderIpvsadmConns(summary))).toEqual(connRows(k.ipvsadmLnc));
+        expectKernelViews(summary, k);
       });
     }
   }

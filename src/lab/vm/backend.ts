@@ -104,7 +104,12 @@ export async function captureInVm(args: readonly string[], out: string, truth: s
       mkdirSync(dirname(resolve(out)), { recursive: true });
       cpSync(result, out, { recursive: true });
     }
-    if (truth && existsSync(join(run.outDir, 'truth.json'))) cpSync(join(run.outDir, 'truth.json'), truth);
+    const guestTruthFile = join(run.outDir, 'truth.json');
+    if (truth && existsSync(guestTruthFile)) {
+      // The truth names its capture files by the guest's paths; give them the user's.
+      const text = readFileSync(guestTruthFile, 'utf8').split(JSON.stringify(guestOut).slice(1, -1)).join(JSON.stringify(out).slice(1, -1));
+      writeFileSync(truth, text);
+    }
     const stdout = run.stdout.split(guestOut).join(out).split(guestTruth).join(truth ?? '');
     return { exitStatus, stdout, boot: run.boot, kernel: run.kernel };
   } finally {

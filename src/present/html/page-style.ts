@@ -57,6 +57,7 @@ main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(0, 1
 .explain { font-size: clamp(22px, 1.9vw, 32px); line-height: 1.35; margin: 0; font-weight: 500; }
 .hop { font-size: 17px; border-left: 6px solid var(--mark); padding: 4px 10px; background: #fff7e6; }
 .hop:empty { display: none; }
+.hop::first-letter { text-transform: uppercase; }
 .flags { font-size: 15px; color: var(--director); font-weight: 600; }
 .flags:empty { display: none; }
 .tabs { display: flex; gap: 4px; border-bottom: 1px solid var(--line); padding-bottom: 6px; flex-wrap: wrap; }

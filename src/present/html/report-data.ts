@@ -12,7 +12,7 @@ import { makeStyle } from '../analyze-style.js';
 import { renderSummary } from '../analyze-summary.js';
 import { frameDetail } from '../frame-detail.js';
 import { inferredSpecs, renderIpvsadmConns, renderIpvsadmList } from '../ipvsadm-view.js';
-import { hopSentence, rewriteMark } from './hop.js';
+import { hopSentence, rewriteMark } from '../hop.js';
 
 /** Both languages of one text: [English, Chinese]. */
 export type Both = readonly [string, string];
