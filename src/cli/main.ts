@@ -24,7 +24,8 @@ Usage: lvscope <command> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run 'lvscope <command> --help' for a command's options and examples.
+Run 'lvscope <command> --help' for a command's options and examples, 'lvscope help filter'
+for the capture filters decode, analyze and validate take after their options.
 Options: -h, --help   this help;  -V, --version   print the version
 
 Exit status (every command): 0 success; 1 done, but the input had problems (damaged frames,
@@ -44,6 +45,10 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === 'filter') {
+      io.stdout.write(`${(await import('./filter-help.js')).FILTER_HELP}\n`);
+      return EXIT.OK;
+    }
     const entry = topic === undefined ? undefined : findCommand(topic);
     io.stdout.write(`${entry === undefined ? usage() : (await entry.load()).help}\n`);
     return first === undefined ? EXIT.USAGE : EXIT.OK;

@@ -34,7 +34,9 @@ export function frameDetail(frame: DecodedFrame): DetailLayer[] {
     const l = layers[i]!;
     const next = layers[i + 1];
     const end = next?.offset ?? frame.caplen;
-    out.push({ ...describe(l), start: l.offset, end: Math.max(l.offset, Math.min(end, frame.caplen)) });
+    // An offloaded checksum is said as such here as on the one-line form, not as "incorrect".
+    const offloaded = frame.issues.some((x) => x.code === 'checksum-offloaded' && x.layer === l.type && x.offset >= l.offset && x.offset < end);
+    out.push({ ...describe(l, offloaded), start: l.offset, end: Math.max(l.offset, Math.min(end, frame.caplen)) });
   }
   if (frame.issues.length > 0) {
     out.push({
@@ -49,11 +51,9 @@ function hex(v: number, width = 4): string {
   return `0x${v.toString(16).padStart(width, '0')}`;
 }
 
-function verdict(ok: boolean | null): string {
-  return ok === null ? 'unverified' : ok ? 'correct' : 'incorrect';
-}
-
-function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
+function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: DetailField[] } {
+  const verdict = (ok: boolean | null): string =>
+    ok === null ? 'unverified' : ok ? 'correct' : offloaded ? 'offloaded: the NIC fills it in after capture' : 'incorrect';
   const o = l.offset;
   switch (l.type) {
     case 'eth':

@@ -6,6 +6,7 @@
  * second explains each frame with everything the capture reveals, streaming.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
 import { openFrames, takeFrames } from '../../decode/index.js';
@@ -128,23 +129,33 @@ export function parseAnalyzeArgs(args: readonly string[], options: Readonly<Reco
     try {
       text = readFileSync(v.rules, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read --rules ${v.rules}: ${(e as Error).message}`);
+      throw new UsageError(`cannot read --rules ${v.rules}: ${systemErrorWords(e)}`);
     }
     rulesText = text;
     const listing = /IP Virtual Server|^\s*->/m.test(text);
     const parsedRules = listing ? parseList(text) : parseRules(text);
     rules = parsedRules.services;
     for (const e of parsedRules.errors) rulesErrors.push(`${v.rules}:${e.line}: ${e.message}`);
+    if (rules.length === 0 && parsedRules.errors.length === 0) {
+      // Nothing read as a rule: say which line is not one, rather than compare against no rules at all.
+      const lines = text.split(/\r?\n/);
+      const bad = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      throw new UsageError(bad < 0
+        ? `--rules ${v.rules}: no rules in it (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`
+        : `--rules ${v.rules}:${bad + 1}: not an ipvsadm rule: ${JSON.stringify(lines[bad]!.trim().slice(0, 60))} (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`);
+    }
   }
   return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true, values: v };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
-  const m = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d+))?$/.exec(text);
-  if (m === null || (!m[1]!.includes('.') && !m[1]!.includes(':'))) throw new UsageError(`--vip needs IP or IP:PORT, not ${text}`);
-  // An IPv6 VIP without brackets has no port.
-  if (!text.startsWith('[') && m[1]!.includes(':') && m[2] !== undefined) return { ip: `${m[1]}:${m[2]}`, port: null };
-  return { ip: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
+  // [v6]:port, v4:port, or a bare address; an IPv6 address without brackets has no port.
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? (isIP(text) === 6 ? [text, text, undefined] : /^([^:]+)(?::(\d+))?$/.exec(text));
+  const ip = m?.[1];
+  if (m === null || ip === undefined || isIP(ip) === 0) throw new UsageError(`--vip needs an IPv4 or IPv6 address, with :PORT if you like (192.168.23.100:80, [fc00::100]:80), not ${text}`);
+  const port = m[2] === undefined ? null : Number(m[2]);
+  if (port !== null && (port < 1 || port > 65535)) throw new UsageError(`--vip ${text}: the port must be 1 to 65535`);
+  return { ip, port };
 }
 
 /**
