@@ -28,6 +28,9 @@ Options:
       --format F       text (default) | ndjson
       --time T         tod (default: UTC time of day) | epoch | relative
       --no-checksum    do not verify IPv4/TCP/UDP/ICMP checksums
+      --gue-port N     UDP port carrying GUE (IPVS --tun-port; repeatable): decoded as GUE even
+                       when damaged (elsewhere GUE is recognised by a well-formed inner packet)
+      --sync-port N    UDP port of the IPVS sync daemon besides 8848 (repeatable)
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
@@ -37,6 +40,7 @@ Exit status: 0 all frames decoded cleanly, 1 some frames or the file had problem
 Examples:
   lvscope decode -r captures/seed-dr-kernel.pcap
   lvscope decode -r director-eth0.pcapng --format ndjson -c 100 | jq .layers
+  lvscope decode -r rs1-eth0.pcap --gue-port 6080 -V
   tcpdump -i eth0 -w - | lvscope decode -r -`;
 
 /** A second cursor per file, stepped in lockstep, for the bytes of the frame being printed. */
@@ -65,6 +69,8 @@ export const decodeCommand: Command = {
       format: { type: 'string', default: 'text' },
       time: { type: 'string', default: 'tod' },
       'no-checksum': { type: 'boolean' },
+      'gue-port': { type: 'string', multiple: true },
+      'sync-port': { type: 'string', multiple: true },
       quiet: { type: 'boolean', short: 'q' },
     });
     const v = parsed.values;
@@ -78,7 +84,14 @@ export const decodeCommand: Command = {
     const detail = v.detail === true;
     const hex = v.hex === true;
     if ((detail || hex) && files.includes('-')) throw new UsageError('-V and -x read frames twice; give a file, not standard input');
-    const source = openFrames(files, { verifyChecksums: v['no-checksum'] !== true });
+    const ports = (list: readonly string[] | undefined, name: string): number[] => (list ?? []).map((x) => {
+      const n = Number(x);
+      if (!/^\d+$/.test(x) || n < 1 || n > 65535) throw new UsageError(`--${name} needs a UDP port (1-65535), not ${x}`);
+      return n;
+    });
+    const guePorts = ports(v['gue-port'], 'gue-port');
+    const syncPorts = ports(v['sync-port'], 'sync-port');
+    const source = openFrames(files, { verifyChecksums: v['no-checksum'] !== true, guePorts, syncPorts });
     const rawReader = hex ? rawFrames(files) : null;
     const out = lineWriterFor(io.stdout);
     const p = palette(useColour(io.stdout, io.env));
