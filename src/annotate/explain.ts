@@ -109,12 +109,17 @@ export class Explainer {
     const viaGw = f.srcRole === 'gateway';
     const cip = fl.client;
     const dr = fl.method === 'dr';
+    if (fl.bypass) return this.bypass(f, fl, from);
     switch (f.step) {
       case 'handshake-1': {
+        const cands = fl.schedulerCandidates;
         const pick = fl.realServer !== null || fl.rsMac !== null
           ? (sched !== null
             ? (zh ? `；这是第 ${fl.connIndex} 个连接，${sched} 这次选中 ${rs}` : `; connection #${fl.connIndex}, ${sched}${fl.connIndex > 1 ? " now" : ""} picks ${rs}`)
-            : (zh ? `；这是第 ${fl.connIndex} 个连接，Director 将选中 ${rs}` : `; connection #${fl.connIndex}, the director will pick ${rs}`))
+            : cands.length > 0
+              ? (zh ? `；这是第 ${fl.connIndex} 个连接，Director 选中 ${rs}（调度算法尚无定论${cands.length <= MAX_NAMED_CANDIDATES ? `：${orList(cands, 'zh')}` : ''}）`
+                : `; connection #${fl.connIndex}, the director picks ${rs} (scheduler undecided${cands.length <= MAX_NAMED_CANDIDATES ? `: ${orList(cands, 'en')}` : ''})`)
+              : (zh ? `；这是第 ${fl.connIndex} 个连接，Director 将选中 ${rs}` : `; connection #${fl.connIndex}, the director will pick ${rs}`))
           : '';
         if (viaGw) {
           return zh ? `${from} 把（DNAT 后的）SYN（第一次握手）发给 Director：源地址是 CIP ${cip}，目标地址是 VIP ${fl.virtual}；源 MAC 是网关的，目标 MAC 是 Director 的${pick}${state}`
@@ -163,29 +168,50 @@ export class Explainer {
     }
   }
 
+  /** A connection another host took by answering ARP for the VIP: IPVS never sees it. */
+  private bypass(f: FrameFacts, fl: FlowFacts, from: string): string {
+    const zh = this.zh;
+    const what = SEG_WORDS[this.ctx.lang][fl.segment];
+    if (f.src === fl.clientIp) {
+      const to = this.L.host(f.dstMac, f.dst, f.dstRole);
+      return zh ? `${from} 把客户端发往 VIP ${fl.virtual} 的${what}直接发给了 ${to}（它回应了 VIP 的 ARP）：Director 根本看不到这个连接`
+        : `${from} sends the client's ${what} for VIP ${fl.virtual} straight to ${to}, which answered ARP for the VIP: the director never sees this connection`;
+    }
+    return zh ? `${from} 以 VIP ${fl.vip} 为源地址自己回应客户端（${what}）：这个连接绕过了 Director`
+      : `${from} answers the client itself (${what}) from the VIP ${fl.vip}: this connection bypasses the director`;
+  }
+
   private forward(f: FrameFacts, fl: FlowFacts, rs: string): string {
     const zh = this.zh;
     const sched = fl.scheduler;
     const ttl = fl.ttlBefore !== null ? (zh ? `，TTL ${fl.ttlBefore}→${fl.ttl}` : `, TTL ${fl.ttlBefore}→${fl.ttl}`) : '';
     const seg = fl.segment;
-    const wire = seg === 'syn' || seg === 'data' || seg === 'fin'
+    // Only where both copies are in the capture does Wireshark see the forward as a repeat.
+    const wire = fl.ttlBefore === null ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
       ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
       : seg === 'ack'
         ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')
         : '';
     const what = SEG_WORDS[this.ctx.lang][seg];
+    // A scheduler the capture has not decided is named as the guess it is.
+    const cands = fl.schedulerCandidates;
+    const by = sched !== null ? (zh ? `${sched} ` : ` by ${sched}`)
+      : cands.length > 0 && cands.length <= MAX_NAMED_CANDIDATES ? (zh ? `${orList(cands, 'zh')}（尚无定论）` : ` by ${orList(cands, 'en')} (undecided)`)
+      : cands.length > 0 ? (zh ? '调度算法（尚无定论）' : ' (scheduler undecided)')
+      : (zh ? '调度算法 ' : '');
     if (fl.method === 'fullnat') {
       return zh ? `Director 把${what}的源地址改成它的本地地址 ${f.src}，目标改成 ${rs}，并在 TCP 选项 254（TOA）里带上客户端 ${fl.client}`
         : `the director rewrites the ${what}'s source to its local address ${f.src} and destination to ${rs}, carrying the client ${fl.client} in TCP option 254 (TOA)`;
     }
     if (fl.method === 'nat') {
-      const pick = seg === 'syn' ? (zh ? `用 ${sched ?? '调度算法'} 选中 ${rs}，` : `picked ${rs}${sched !== null ? ` by ${sched}` : ''} and `) : '';
-      return zh ? `Director ${pick}把${what}的目标地址 VIP ${fl.virtual} 改成 ${fl.realServer ?? rs}（NAT）后转发${ttl}${wire}`
-        : `the director ${pick}rewrote the ${what}'s destination VIP ${fl.virtual} to ${fl.realServer ?? rs} (NAT) and forwards it${ttl}${wire}`;
+      const vip = fl.vip === '?' ? (zh ? 'VIP ?（本抓包中看不到）' : 'VIP ? (not in this capture)') : `VIP ${fl.virtual}`;
+      const pick = seg === 'syn' ? (zh ? `用 ${by}选中 ${rs}，` : `picked ${rs}${by} and `) : '';
+      return zh ? `Director ${pick}把${what}的目标地址 ${vip}${fl.vip === '?' ? '' : ' '}改成 ${fl.realServer ?? rs}（NAT）后转发${ttl}${wire}`
+        : `the director ${pick}rewrote the ${what}'s destination ${vip} to ${fl.realServer ?? rs} (NAT) and forwards it${ttl}${wire}`;
     }
     if (seg === 'syn') {
-      return zh ? `Director 用 ${sched ?? '调度算法'} 挑选出 ${rs}，只把目标 MAC 改成 ${rs} 的（${shortMac(f.dstMac)}）${ttl}，IP 头其余不变${wire}`
-        : `the director picked ${rs}${sched !== null ? ` by ${sched}` : ''} and rewrote only the destination MAC to ${rs}'s (${shortMac(f.dstMac)})${ttl}; the IP header is otherwise unchanged${wire}`;
+      return zh ? `Director 用 ${by}挑选出 ${rs}，只把目标 MAC 改成 ${rs} 的（${shortMac(f.dstMac)}）${ttl}，IP 头其余不变${wire}`
+        : `the director picked ${rs}${by} and rewrote only the destination MAC to ${rs}'s (${shortMac(f.dstMac)})${ttl}; the IP header is otherwise unchanged${wire}`;
     }
     return zh ? `Director 把${what}转发给 ${rs}（只改目标 MAC${ttl}）${wire}` : `the director forwards the ${what} to ${rs} (only the destination MAC rewritten${ttl})${wire}`;
   }
@@ -210,6 +236,16 @@ export class Explainer {
         return zh ? `ICMP 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMP type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
     }
   }
+}
+
+/** Beyond this many tied schedulers a frame says "undecided" without the list (the cluster section has it). */
+const MAX_NAMED_CANDIDATES = 4;
+
+/** "rr, wrr, lc or wlc" / "rr、wrr、lc 或 wlc" */
+function orList(names: readonly string[], lang: Lang): string {
+  if (names.length <= 1) return names.join('');
+  const head = names.slice(0, -1).join(lang === 'zh' ? '、' : ', ');
+  return lang === 'zh' ? `${head} 或 ${names[names.length - 1]}` : `${head} or ${names[names.length - 1]}`;
 }
 
 const SEG_WORDS = {

@@ -80,10 +80,10 @@ function bigTicksToTime(hi: number, lo: number, res: bigint, out: TimeOut): void
   out.tsNsec = Number((rem * 1_000_000_000n) / res);
 }
 
-/** Tick count for sec + nsec at 1e6 or 1e9 ticks/s, as [hi, lo] words written into out. */
-export function timeToTicks(sec: number, nsec: number, resolution: 1e6 | 1e9, out: { hi: number; lo: number }): void {
+/** Tick count for sec + nsec at 10^k ticks/s (k <= 9), as [hi, lo] words written into out. */
+export function timeToTicks(sec: number, nsec: number, resolution: number, out: { hi: number; lo: number }): void {
   const mul = resolution;
-  const frac = resolution === 1e9 ? nsec : Math.floor(nsec / 1000);
+  const frac = resolution === 1e9 ? nsec : Math.floor(nsec / (1e9 / resolution));
   // sec * mul + frac can exceed 2^53: split sec into 16-bit halves so each product stays exact.
   const a = Math.floor(sec / 65536);
   const b = sec - a * 65536;

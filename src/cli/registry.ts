@@ -18,12 +18,13 @@ const startModelPass = async (args: readonly string[], env: NodeJS.ProcessEnv): 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'analyze', summary: 'explain every frame and reconstruct the LVS cluster (table, json, ndjson)', early: startModelPass, load: async () => (await import('./commands/analyze.js')).analyzeCommand },
   { name: 'validate', summary: 'check a deployment: findings only, exit status by severity', early: startModelPass, load: async () => (await import('./commands/validate.js')).validateCommand },
+  { name: 'report', summary: 'write the walkthrough as one self-contained HTML page (ladder, step-through, en/zh, handout)', load: async () => (await import('./commands/report.js')).reportCommand },
   { name: 'tui', summary: 'browse a capture in the explain TUI (frames, ladder, detail, cluster)', load: async () => (await import('./commands/tui.js')).tuiCommand },
   { name: 'decode', summary: 'print every frame of a capture, decoded (text or ndjson)', load: async () => (await import('./commands/decode.js')).decodeCommand },
   { name: 'synth', summary: 'simulate an LVS cluster and write an explained teaching capture', load: async () => (await import('./commands/synth.js')).synthCommand },
   { name: 'replay', summary: 'send a capture onto an interface with tcpreplay-like timing and rewriting (libpcap)', load: async () => (await import('./commands/replay.js')).replayCommand },
   { name: 'live', summary: 'capture on an interface and explain the frames as they arrive (libpcap)', load: async () => (await import('./commands/live.js')).liveCommand },
-  { name: 'lab', summary: 'build a real LVS cluster in network namespaces and capture it (root)', load: async () => (await import('../lab/command.js')).labCommand },
+  { name: 'lab', summary: 'build a real LVS cluster (the kernel\'s IPVS, on this host or in a microVM) and capture it (root)', load: async () => (await import('./commands/lab.js')).labCommand },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -3,16 +3,18 @@
  * tcpdump captures (run), and delete everything (down). `lab capture` does all three in one
  * process and tears down on every way out.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readLabCapture } from './frames.js';
 import {
-  canIpip, hasIpvs, ipBatch, LabError, nsScript, startCapture, startChannel, startProgram, teardown,
+  canIpip, hasIpvs, ipBatch, LabError, nsRun, patience, nsScript, startCapture, startChannel, startProgram, teardown,
+  type CaptureHandle, type LineChannel,
 } from './host.js';
-import { LabConfigError, type CapturePoint, type LabPlan, planLab, type LabOptions } from './plan.js';
+import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
+import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
 import { CLIENT_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
-import { emulationProblem, setupSteps, type DirectorKind } from './rules.js';
-import { buildTruth, type RequestResult } from './truth.js';
-import type { ClusterReport } from '../ipvs/report.js';
+import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
+import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
 
 export interface LabState {
   readonly plan: LabPlan;
@@ -23,17 +25,23 @@ export interface LabState {
 
 export type Progress = (message: string) => void;
 
-/** IPVS when the kernel has it; otherwise the emulation, or an error saying why not. */
-export function chooseDirector(plan: LabPlan): DirectorKind {
+/**
+ * The kernel's IPVS, or with `emulate` the nftables emulation. Without IPVS and without
+ * `emulate` this is an error: the command layer boots a microVM before it gets here.
+ */
+export function chooseDirector(plan: LabPlan, emulate: boolean): DirectorKind {
+  if (emulate) {
+    const problem = emulationProblem(plan);
+    if (problem) throw new LabError(problem);
+    return 'emulation';
+  }
   if (hasIpvs()) return 'ipvs';
-  const problem = emulationProblem(plan);
-  if (problem) throw new LabError(problem);
-  return 'emulation';
+  throw new LabError('this kernel has no IPVS (no /proc/net/ip_vs, and modprobe ip_vs fails) and ipvsadm is needed: run the lab in the microVM (the default), or --emulate for the nftables emulation');
 }
 
 /** Builds the cluster. On any failure everything already created is deleted again. */
-export async function upLab(plan: LabPlan, detached: boolean, progress: Progress = () => {}): Promise<LabState> {
-  const kind = chooseDirector(plan);
+export async function upLab(plan: LabPlan, detached: boolean, progress: Progress = () => {}, emulate = false): Promise<LabState> {
+  const kind = chooseDirector(plan, emulate);
   const steps = setupSteps(plan, kind);
   try {
     progress(`creating ${plan.namespaces.length} namespaces`);
@@ -61,6 +69,7 @@ export function downLab(plan: LabPlan): number {
 }
 
 export interface RunOptions {
+  /** The capture file; with several capture points, the directory for one file each. */
   readonly out: string;
   readonly requests: number;
   /** Overrides the plan's capture point (lab run). */
@@ -70,43 +79,91 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-export interface RunResult {
-  readonly results: readonly RequestResult[];
+export interface CaptureResult {
+  readonly spec: CaptureSpec;
+  readonly file: string;
   readonly frames: number;
   readonly tcpdumpSummary: string;
-  /** Packets the kernel dropped before tcpdump read them: the capture is incomplete. */
   readonly dropped: number;
-  readonly truth: ClusterReport;
+}
+
+export interface RunResult {
+  readonly results: readonly RequestResult[];
+  /** Frames of the first capture. */
+  readonly frames: number;
+  readonly tcpdumpSummary: string;
+  /** Packets the kernel dropped before tcpdump read them (every capture): the capture is incomplete. */
+  readonly dropped: number;
+  readonly captures: readonly CaptureResult[];
+  readonly truth: LabTruthFile;
   readonly plan: LabPlan;
 }
 
 /** The plan as seen from another capture point (same lab, same names). */
 export function withCapturePoint(plan: LabPlan, captureAt: CapturePoint): LabPlan {
-  if (captureAt === plan.options.captureAt) return plan;
-  const opts: LabOptions = { ...plan.options, captureAt };
+  if (captureAt === plan.options.captureAt && plan.options.alsoCapture.length === 0) return plan;
+  const opts: LabOptions = { ...plan.options, captureAt, alsoCapture: [] };
   if (plan.method === 'nat' && captureAt === 'firewall') {
     throw new LabConfigError('a NAT lab has no firewall: use --capture-at director, any or rs1');
   }
-  return { ...plan, options: opts, capture: planLab(opts, plan.id).capture };
+  const fresh = planLab(opts, plan.id);
+  return { ...plan, options: opts, capture: fresh.capture, captures: fresh.captures };
+}
+
+/** One file per capture point: `out` itself for one point, `out/<label>.pcap` for several. */
+export function captureFiles(plan: LabPlan, out: string): string[] {
+  if (plan.captures.length === 1) return [out];
+  mkdirSync(out, { recursive: true });
+  return plan.captures.map((c) => join(out, `${c.label}.pcap`));
+}
+
+/** Reads the director kernel's connection table (nothing without real IPVS). */
+function snapshot(state: LabState, started: number, after: string, into: KernelSnapshot[]): void {
+  if (state.kind !== 'ipvs') return;
+  into.push({ atMs: Date.now() - started, after, connections: parseIpvsadmLnc(nsRun(state.plan.director.ns, 'ipvsadm', IPVSADM_READS.ipvsadmLnc)) });
+}
+
+function kernelTables(state: LabState, snapshots: readonly KernelSnapshot[]): KernelTruth | null {
+  if (state.kind !== 'ipvs') return null;
+  const read = (args: readonly string[]): string => nsRun(state.plan.director.ns, 'ipvsadm', args);
+  const ipvsadmLnc = read(IPVSADM_READS.ipvsadmLnc);
+  return {
+    ipvsadmLn: read(IPVSADM_READS.ipvsadmLn),
+    ipvsadmLnStats: read(IPVSADM_READS.ipvsadmLnStats),
+    ipvsadmS: read(IPVSADM_READS.ipvsadmS),
+    ipvsadmLnc,
+    connections: parseIpvsadmLnc(ipvsadmLnc),
+    snapshots,
+  };
 }
 
 export async function runLab(state: LabState, opts: RunOptions, progress: Progress = () => {}): Promise<RunResult> {
   const plan = opts.captureAt ? withCapturePoint(state.plan, opts.captureAt) : state.plan;
-  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig ? 1500 : 3000);
+  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig ? 1500 : 3000) * patience();
   const firstPort = opts.firstPort ?? 32768 + Math.floor(Math.random() * 20000);
-  progress(`capturing on ${plan.capture.iface} in ${plan.capture.ns}`);
-  const capture = await startCapture(plan.capture.ns, plan.capture.iface, opts.out);
-  const channels = plan.clients.map((c) => startChannel(c.ns, CLIENT_JS));
+  const files = captureFiles(plan, opts.out);
+  const handles: CaptureHandle[] = [];
+  const channels: LineChannel[] = [];
   const results: RequestResult[] = [];
-  let summary = '';
+  const snapshots: KernelSnapshot[] = [];
+  const summaries: string[] = [];
+  const hold = plan.options.hold ? ' hold' : '';
+  const flap = plan.options.flap;
+  const dir = plan.director.ns;
+  const started = Date.now();
   try {
+    for (const [k, c] of plan.captures.entries()) {
+      progress(`capturing on ${c.iface} in ${c.ns}`);
+      handles.push(await startCapture(c.ns, c.iface, files[k] as string));
+    }
+    channels.push(...plan.clients.map((c) => startChannel(c.ns, CLIENT_JS)));
     for (let k = 0; k < opts.requests; k++) {
       const client = plan.clients[k % plan.clients.length];
       const channel = channels[k % channels.length];
       if (!client || !channel) break;
       const localPort = firstPort + k;
       progress(`request ${k + 1}/${opts.requests} from ${client.ip}:${localPort}`);
-      const line = await channel.request(`${plan.publicIp} ${plan.publicPort} ${timeoutMs} ${localPort}`);
+      const line = await channel.request(`${plan.publicIp} ${plan.publicPort} ${timeoutMs} ${localPort}${hold}`);
       let answer: ClientAnswer;
       try {
         answer = JSON.parse(line) as ClientAnswer;
@@ -121,19 +178,48 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       });
       // A short pause keeps one connection's closing frames ahead of the next one's SYN.
       await sleep(20);
+      snapshot(state, started, `after request ${k + 1}`, snapshots);
+      const rs = flap ? plan.realServers[flap.rs - 1] : undefined;
+      if (flap && rs && state.kind === 'ipvs' && k + 1 === flap.after) {
+        progress(`taking ${rs.name} out (ipvsadm -d)`);
+        nsRun(dir, 'sh', ['-ec', `ipvsadm -d ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port}`]);
+        snapshot(state, started, `${rs.name} deleted`, snapshots);
+      } else if (flap && rs && state.kind === 'ipvs' && k + 1 === flap.back) {
+        progress(`adding ${rs.name} back`);
+        nsRun(dir, 'sh', ['-ec', ipvsadmAddDest(plan, rs)]);
+        snapshot(state, started, `${rs.name} added back`, snapshots);
+      }
+    }
+    if (hold !== '') {
+      snapshot(state, started, 'every connection held open', snapshots);
+      progress('closing the held connections');
+      await Promise.all(channels.map((c) => c.request('release')));
     }
     await sleep(150);
   } finally {
     await Promise.all(channels.map((c) => c.close()));
-    summary = await capture.stop();
+    for (const h of handles) summaries.push(await h.stop());
   }
-  const frames = readLabCapture(opts.out);
-  const truth = buildTruth(plan, state.kind, results, frames, opts.out);
-  const dropped = Number(/(\d+) packets? dropped by kernel/.exec(summary)?.[1] ?? 0);
-  return { results, frames: frames.length, tcpdumpSummary: summary, dropped, truth, plan };
+  snapshot(state, started, 'end', snapshots);
+  const kernel = kernelTables(state, snapshots);
+  const captures: CaptureResult[] = plan.captures.map((spec, k) => {
+    const file = files[k] as string;
+    const summary = summaries[k] ?? '';
+    return {
+      spec, file, frames: readLabCapture(file).length, tcpdumpSummary: summary,
+      dropped: Number(/(\d+) packets? dropped by kernel/.exec(summary)?.[1] ?? 0),
+    };
+  });
+  const frames = readLabCapture(files[0] as string);
+  const commands = state.kind === 'ipvs' ? ipvsadmLines(plan) : [];
+  const truth = buildLabTruth(plan, state.kind, results, frames, files[0] as string, kernel, captures, commands);
+  return {
+    results, frames: frames.length, tcpdumpSummary: summaries[0] ?? '',
+    dropped: captures.reduce((a, c) => a + c.dropped, 0), captures, truth, plan,
+  };
 }
 
-export function writeTruth(path: string, truth: ClusterReport): void {
+export function writeTruth(path: string, truth: LabTruthFile): void {
   writeFileSync(path, `${JSON.stringify(truth, null, 2)}\n`);
 }
 

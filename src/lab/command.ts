@@ -1,20 +1,25 @@
 /**
- * `lvscope lab`: build a real LVS cluster in network namespaces on this machine and capture it.
+ * `lvscope lab`: build a real LVS cluster in network namespaces and capture it, on the kernel's
+ * own IPVS: this host's when it has IPVS, otherwise a distribution kernel booted in a microVM.
+ * The nftables emulation runs only when asked for (--emulate).
  */
 import { parseArgs } from 'node:util';
-import { showProgress, UsageError, type Command, type CommandIO } from '../cli/command.js';
 import type { SchedulerName } from '../ipvs/report.js';
 import { downLab, guardTeardown, runLab, upLab, writeTruth, type LabState, type RunResult } from './cluster.js';
 import { LabCaptureError } from './frames.js';
-import { LabError, labUnavailable } from './host.js';
+import { hasIpvs, LabError, labUnavailable } from './host.js';
+import { labProgress, LabUsageError as UsageError, type LabIO as CommandIO } from './io.js';
 import {
-  CAPTURE_POINTS, LAB_METHODS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions,
-  type CapturePoint, type LabMethod, type LabOptions, type Misconfig, type Preset,
+  GUE_PORT, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
+  type CapturePoint, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
 } from './plan.js';
+import { backendOf } from './truth.js';
+import { release } from 'node:os';
+import { captureInVm } from './vm/backend.js';
 import { describeDirector } from './rules.js';
 import { findState, listStates, removeState, saveState, stateDir } from './state.js';
 
-const HELP = `Usage:
+export const LAB_HELP = `Usage:
   lvscope lab capture dr|nat|tun -w OUT.pcap [options]   build, capture, tear down
   lvscope lab capture --preset seed-dr|seed-nat -w OUT.pcap [--truth FILE]
   lvscope lab up dr|nat|tun [options]                     build a lab and keep it up
@@ -22,24 +27,45 @@ const HELP = `Usage:
   lvscope lab down [LAB | --all]                          delete a lab's namespaces
   lvscope lab list                                        labs that are up
 
-Builds a real LVS cluster in network namespaces on this machine (clients, a firewall doing DNAT,
-the director, real servers running a small web server; a bridge that floods every frame as the
-LAN) and captures it with tcpdump. Nothing is connected to the host's own network.
-The director is real IPVS (ipvsadm) when the kernel has it; otherwise nftables and policy
-routing emulate it so that the kernel still does the forwarding (rr, wrr and sh only).
-Real servers are added last-first, so the kernel's list is rs1, rs2, … and rr starts at rs1
-(the seed-nat preset adds them in the seed's order). Needs root.
+Builds a real LVS cluster in network namespaces (clients, a firewall doing DNAT, the director,
+real servers running a small web server, a router in front of TUN real servers; a switched LAN)
+and captures it with tcpdump. Nothing is connected to the host's own network.
+The director is the kernel's own IPVS (ipvsadm), found in this order:
+  host-ipvs  this host's kernel has IPVS (/proc/net/ip_vs, or modprobe ip_vs works)
+  microvm    otherwise: Debian's kernel image (downloaded once with apt-get download, about
+             70 MB, cached under ~/.cache/lvscope) boots under QEMU (TCG) with no network
+             device; the lab runs inside it and its files come back here (lab capture only)
+  --emulate  only when asked: nftables and policy routing imitate IPVS (rr, wrr, sh); labelled
+             EMULATION in the output and the truth, never the kernel's behaviour
+The output and the truth file name the backend that ran. FULLNAT is not in mainline Linux:
+no backend can build it. Real servers are added last-first, so the kernel's list is rs1,
+rs2, … and rr starts at rs1 (the seed-nat preset adds them in the seed's order). Needs root.
 
 Options:
-  -w, --write FILE          the capture to write (pcap, nanosecond timestamps)
+  -w, --write FILE|DIR      the capture to write (pcap, nanosecond timestamps); with several
+                            capture points a directory with one POINT.pcap each
       --real-servers N      real servers, 1..16 (default 2)
       --scheduler NAME      rr, wrr, sh, … (default rr; wrr when --weights is given)
       --weights W1,W2,…     one weight per real server, rs1 first
       --clients N           client namespaces, 1..8 (default 1)
       --requests N          HTTP requests, one TCP connection each (default 4)
-      --capture-at POINT    firewall (its LAN interface, DR/TUN default), director (its LAN
+      --capture-at P1,P2,…  firewall (its LAN interface, DR/TUN default), director (its LAN
                             interface), any (every director interface, Linux cooked v2; NAT
-                            default), rs1 (the first real server)
+                            default), rs1; HOST (every interface of it) or HOST:IFACE with
+                            HOST one of c0 c1 … fw dir rs1 rs2 … rtr (or a name: WEB2);
+                            all (every interface of every host)
+      --lan switch|hub      switch (default): the LAN bridge learns MACs; hub: it floods
+      --tun-type TYPE       TUN encapsulation: ipip (default), gue (UDP ${GUE_PORT}) or gre
+      --persistent SECONDS  persistence (ipvsadm -p)
+      --fwmark MARK         a firewall-mark service (ipvsadm -f MARK; nftables marks VIP:80)
+      --hold                keep every connection open until the last request is answered
+                            (so lc, wlc, sed and nq pick differently from rr)
+      --flap rsN:A-B        take rsN out (ipvsadm -d) after request A, add it back after B
+      --emulate             the nftables emulation instead of the kernel's IPVS
+      --backend B           host-ipvs or microvm (default: host-ipvs when the kernel has
+                            IPVS, else microvm)
+      --kernel-deb FILE     the microVM boots this linux-image .deb instead of downloading
+      --vm-timeout SECONDS  kill the microVM after this long (default 300 + 2 per request)
       --misconfig KIND      rs-arp (a DR real server answers ARP for the VIP), nat-gateway
                             (a NAT real server's default route bypasses the director),
                             dr-reply-via-director, vip-primary (the VIP is the director's
@@ -58,6 +84,8 @@ Examples:
   lvscope lab capture dr --real-servers 3 --scheduler wrr --weights 1,2,3 --requests 12 -w dr.pcap
   lvscope lab capture nat --capture-at any -w nat.pcap
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
+  lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
+  lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap
   lvscope lab up dr && lvscope lab run -w one.pcap && lvscope lab down`;
 
 function oneOf<T extends string>(list: readonly T[], value: string | undefined, flag: string): T | undefined {
@@ -88,6 +116,16 @@ function parse(args: readonly string[]) {
       misconfig: { type: 'string' },
       preset: { type: 'string' },
       truth: { type: 'string' },
+      lan: { type: 'string' },
+      'tun-type': { type: 'string' },
+      persistent: { type: 'string' },
+      hold: { type: 'boolean' },
+      flap: { type: 'string' },
+      fwmark: { type: 'string' },
+      emulate: { type: 'boolean' },
+      backend: { type: 'string' },
+      'kernel-deb': { type: 'string' },
+      'vm-timeout': { type: 'string' },
       all: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
@@ -106,13 +144,30 @@ function labOptions(p: Parsed, method: string | undefined): LabOptions {
   const set = <K extends keyof LabOptions>(k: K, v: LabOptions[K] | undefined): void => {
     if (v !== undefined) (given as Record<string, unknown>)[k] = v;
   };
+  if (method === 'fullnat') {
+    throw new UsageError('FULLNAT is not in mainline Linux (it lives in out-of-tree IPVS patches such as Alibaba\'s), so no kernel lvscope lab can boot has it; use dr, nat or tun');
+  }
   set('method', oneOf<LabMethod>(LAB_METHODS, method, 'the method'));
   set('realServers', int(p.values['real-servers'], '--real-servers'));
   set('scheduler', p.values.scheduler as SchedulerName | undefined);
   set('weights', weights ?? undefined);
   set('clients', int(p.values.clients, '--clients'));
   set('requests', int(p.values.requests, '--requests'));
-  set('captureAt', oneOf<CapturePoint>(CAPTURE_POINTS, p.values['capture-at'], '--capture-at'));
+  const points = p.values['capture-at']?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (points && points.length > 0) {
+    set('captureAt', points[0] as CapturePoint);
+    set('alsoCapture', points.slice(1));
+  }
+  set('lan', oneOf<LanKind>(LAN_KINDS, p.values.lan, '--lan'));
+  set('tunType', oneOf<TunType>(TUN_TYPES, p.values['tun-type'], '--tun-type'));
+  set('persistence', int(p.values.persistent, '--persistent'));
+  set('hold', p.values.hold);
+  set('fwmark', int(p.values.fwmark, '--fwmark'));
+  if (p.values.flap !== undefined) {
+    const m = /^rs(\d+):(\d+)-(\d+)$/.exec(p.values.flap);
+    if (!m) throw new UsageError(`--flap needs rsN:A-B, e.g. rs1:2-4 (got ${p.values.flap})`);
+    set('flap', { rs: Number(m[1]), after: Number(m[2]), back: Number(m[3]) });
+  }
   set('misconfig', oneOf<Misconfig>(MISCONFIGS, p.values.misconfig, '--misconfig'));
   set('preset', oneOf<Preset>(PRESETS, p.values.preset, '--preset'));
   try {
@@ -127,21 +182,31 @@ function summaryLines(state: LabState): string[] {
   const p = state.plan;
   const o = p.options;
   const weights = o.weights ? ` weights ${o.weights.join(':')}` : '';
+  const extras = [
+    o.persistence !== null ? `persistent ${o.persistence} s` : '',
+    o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
+    o.hold ? 'connections held open' : '',
+    o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
+    `${o.lan === 'hub' ? 'hub' : 'switched'} LAN`,
+  ].filter((x) => x !== '').join(', ');
+  const backend = backendOf(state.kind, process.env);
   return [
-    `lab ${p.id}: ${p.method.toUpperCase()}${o.preset ? ` (preset ${o.preset})` : ''}, ${p.realServers.length} real servers, ` +
+    `lab ${p.id}: ${p.method.toUpperCase()}${p.method === 'tun' ? `/${o.tunType}` : ''}${o.preset ? ` (preset ${o.preset})` : ''}, ${p.realServers.length} real servers, ` +
       `${p.scheduler}${weights}, ${p.clients.length} client${p.clients.length === 1 ? '' : 's'}` +
-      `${o.misconfig ? `, misconfig ${o.misconfig}` : ''}`,
+      `${o.misconfig ? `, misconfig ${o.misconfig}` : ''}, ${extras}`,
+    `backend: ${backend}${backend === 'emulation' ? ' (NOT the kernel\'s IPVS)' : ` (kernel ${release()})`}`,
     describeDirector(state.kind, p),
   ];
 }
 
 function resultLines(r: RunResult, out: string, truth: string | undefined): string[] {
   const answers = r.results.map((x) => (x.answeredBy ? x.answeredBy.name : 'failed'));
-  const lines = [
-    `capture: ${r.plan.capture.iface} in ${r.plan.capture.ns} (${r.plan.options.captureAt}) -> ${out}, ${r.frames} frames`,
-    `tcpdump: ${r.tcpdumpSummary}`,
-    `answers: ${answers.length > 0 ? answers.join(' ') : '(no requests)'}`,
-  ];
+  const lines = r.captures.length === 1
+    ? [`capture: ${r.plan.capture.iface} in ${r.plan.capture.ns} (${r.plan.options.captureAt}) -> ${out}, ${r.frames} frames`, `tcpdump: ${r.tcpdumpSummary}`]
+    : r.captures.map((c) => `capture: ${c.spec.iface} in ${c.spec.ns} -> ${c.file}, ${c.frames} frames (${c.tcpdumpSummary})`);
+  lines.push(`answers: ${answers.length > 0 ? answers.join(' ') : '(no requests)'}`);
+  const k = r.truth.lab.kernelTables;
+  if (k) lines.push(`kernel connections (ipvsadm -Lnc): ${k.connections.filter((c) => !c.template).length}${k.connections.some((c) => c.template) ? ` and ${k.connections.filter((c) => c.template).length} persistence templates` : ''}`);
   const failed = r.results.filter((x) => x.error !== null);
   if (failed.length > 0) lines.push(`failed: ${failed.map((x) => `${x.client.ip}:${x.localPort} ${x.error}`).join('; ')}`);
   for (const f of r.truth.findings) lines.push(`expected finding: ${f.code} (frames ${f.frames.slice(0, 8).join(', ') || 'none in this capture'})`);
@@ -162,15 +227,66 @@ function exitStatus(io: CommandIO, r: RunResult): number {
   return r.dropped > 0 || failed ? 1 : 0;
 }
 
-async function capture(p: Parsed, io: CommandIO, progress: (m: string) => void): Promise<number> {
+type Backend = 'host-ipvs' | 'microvm' | 'emulation';
+
+function chooseBackend(p: Parsed): Backend {
+  const asked = p.values.backend;
+  if (p.values.emulate) {
+    if (asked !== undefined) throw new UsageError('--emulate and --backend exclude each other');
+    return 'emulation';
+  }
+  if (asked !== undefined) {
+    if (asked !== 'host-ipvs' && asked !== 'microvm') throw new UsageError(`--backend must be host-ipvs or microvm (got ${asked})`);
+    return asked;
+  }
+  return hasIpvs() ? 'host-ipvs' : 'microvm';
+}
+
+/** The arguments the guest's lvscope gets: the user's, less what only the host acts on. */
+export function guestArgs(args: readonly string[]): string[] {
+  const drop = new Set(['-w', '--write', '--truth', '--backend', '--kernel-deb', '--vm-timeout']);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (drop.has(flag)) {
+      if (flag === a) i++;
+      continue;
+    }
+    if (a === '--quiet' || a === '-q' || /^-w./.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+async function captureInMicroVm(p: Parsed, args: readonly string[], io: CommandIO, progress: (m: string) => void, out: string): Promise<number> {
+  const requests = int(p.values.requests, '--requests') ?? 4;
+  const timeoutS = int(p.values['vm-timeout'], '--vm-timeout') ?? 300 + 2 * requests;
+  const r = await captureInVm(guestArgs(args.slice(1)), out, p.values.truth, {
+    env: io.env, progress, timeoutMs: timeoutS * 1000,
+    // The guest's lvscope prints its own "lab: …" progress on the console.
+    onLine: (l) => progress(l.replace(/^lab: /, '')),
+    ...(p.values['kernel-deb'] ? { kernelDeb: p.values['kernel-deb'] } : {}),
+  });
+  io.stdout.write(r.stdout);
+  io.stdout.write(`microVM: kernel ${r.kernel.version} (${r.kernel.source}), booted in ${r.boot.bootSeconds ?? '?'} s, ran ${(r.boot.elapsedMs / 1000).toFixed(1)} s\n`);
+  return r.exitStatus;
+}
+
+async function capture(p: Parsed, args: readonly string[], io: CommandIO, progress: (m: string) => void): Promise<number> {
   const out = p.values.write;
   if (!out) throw new UsageError('lab capture needs -w OUT.pcap');
   const opts = labOptions(p, p.positionals[1]);
+  const backend = chooseBackend(p);
+  // Bad capture points and the like fail here, before a microVM boots for them.
+  planLab(opts, randomLabId());
+  if (backend === 'microvm') return captureInMicroVm(p, args, io, progress, out);
   requireLab();
   const plan = planLab(opts, randomLabId());
   const unguard = guardTeardown(plan.namespaces);
   try {
-    const state = await upLab(plan, false, progress);
+    const state = await upLab(plan, false, progress, backend === 'emulation');
     for (const l of summaryLines(state)) io.stdout.write(`${l}\n`);
     const result = await runLab(state, { out, requests: opts.requests }, progress);
     if (p.values.truth) writeTruth(p.values.truth, result.truth);
@@ -186,11 +302,15 @@ async function capture(p: Parsed, io: CommandIO, progress: (m: string) => void):
 
 async function up(p: Parsed, io: CommandIO, progress: (m: string) => void): Promise<number> {
   const opts = labOptions(p, p.positionals[1]);
+  const backend = chooseBackend(p);
+  if (backend === 'microvm') {
+    throw new LabError('lab up keeps a lab on this host, whose kernel has no IPVS; the microVM lives for one run: use lab capture (or lab up --emulate)');
+  }
   requireLab();
   const plan = planLab(opts, randomLabId());
   const unguard = guardTeardown(plan.namespaces);
   try {
-    const state = await upLab(plan, true, progress);
+    const state = await upLab(plan, true, progress, backend === 'emulation');
     const file = saveState(stateDir(io.env), state);
     unguard();
     for (const l of summaryLines(state)) io.stdout.write(`${l}\n`);
@@ -206,7 +326,7 @@ async function up(p: Parsed, io: CommandIO, progress: (m: string) => void): Prom
 async function runCmd(p: Parsed, io: CommandIO, progress: (m: string) => void): Promise<number> {
   const out = p.values.write;
   if (!out) throw new UsageError('lab run needs -w OUT.pcap');
-  const captureAt = oneOf<CapturePoint>(CAPTURE_POINTS, p.values['capture-at'], '--capture-at');
+  const captureAt = p.values['capture-at'] as CapturePoint | undefined;
   const requestsGiven = int(p.values.requests, '--requests');
   requireLab();
   const state = findState(stateDir(io.env), p.positionals[1]);
@@ -238,45 +358,39 @@ function list(io: CommandIO): number {
   return 0;
 }
 
-export const labCommand: Command = {
-  name: 'lab',
-  summary: 'build a real LVS cluster in network namespaces and capture it',
-  help: HELP,
-  async run(args: readonly string[], io: CommandIO): Promise<number> {
-    let p: Parsed;
-    try {
-      p = parse(args);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+/** Runs `lvscope lab ARGS`; bad flags throw LabUsageError. */
+export async function runLabCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parse(args);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (p.values.help) {
+    io.stdout.write(`${LAB_HELP}\n`);
+    return 0;
+  }
+  const sub = p.positionals[0];
+  const progress = labProgress(io, p.values.quiet === true);
+  if (sub === undefined) throw new UsageError('which lab command? capture, up, run, down or list');
+  if (!['capture', 'up', 'run', 'down', 'list'].includes(sub)) {
+    throw new UsageError(`unknown lab command ${sub}: use capture, up, run, down or list`);
+  }
+  const maxPositionals = sub === 'list' ? 1 : 2;
+  if (p.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${p.positionals[maxPositionals]}`);
+  if (sub === 'list') return list(io);
+  try {
+    switch (sub) {
+      case 'capture': return await capture(p, args, io, progress);
+      case 'up': return await up(p, io, progress);
+      case 'run': return await runCmd(p, io, progress);
+      default: return down(p, io);
     }
-    if (p.values.help) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
+  } catch (e) {
+    if (e instanceof LabError || e instanceof LabConfigError || e instanceof LabCaptureError) {
+      io.stderr.write(`lvscope lab: ${e.message}\n`);
+      return 2;
     }
-    const sub = p.positionals[0];
-    const progress = showProgress(io, p.values.quiet === true)
-      ? (m: string): void => { io.stderr.write(`lab: ${m}\n`); }
-      : (): void => {};
-    if (sub === undefined) throw new UsageError('which lab command? capture, up, run, down or list');
-    if (!['capture', 'up', 'run', 'down', 'list'].includes(sub)) {
-      throw new UsageError(`unknown lab command ${sub}: use capture, up, run, down or list`);
-    }
-    const maxPositionals = sub === 'list' ? 1 : 2;
-    if (p.positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${p.positionals[maxPositionals]}`);
-    if (sub === 'list') return list(io);
-    try {
-      switch (sub) {
-        case 'capture': return await capture(p, io, progress);
-        case 'up': return await up(p, io, progress);
-        case 'run': return await runCmd(p, io, progress);
-        default: return down(p, io);
-      }
-    } catch (e) {
-      if (e instanceof LabError || e instanceof LabConfigError || e instanceof LabCaptureError) {
-        io.stderr.write(`lvscope lab: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
-  },
-};
+    throw e;
+  }
+}

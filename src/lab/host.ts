@@ -11,6 +11,14 @@ export class LabError extends Error {
   override readonly name = 'LabError';
 }
 
+/**
+ * How many times longer than on a host everything takes: in the microVM (emulated CPU, TCG) a
+ * node program takes seconds to start, so waits for programs, captures and answers stretch.
+ */
+export function patience(env: NodeJS.ProcessEnv = process.env): number {
+  return env['LVSCOPE_IN_VM'] === '1' ? 8 : 1;
+}
+
 function errText(e: unknown): string {
   const err = e as { stderr?: Buffer | string; message?: string };
   const stderr = err.stderr ? String(err.stderr).trim() : '';
@@ -60,9 +68,21 @@ export function labUnavailable(): string | null {
   return null;
 }
 
-/** True when the kernel has IPVS and ipvsadm is installed. */
+/**
+ * True when the kernel has IPVS (loaded, or loadable with modprobe) and ipvsadm is installed.
+ */
 export function hasIpvs(): boolean {
-  return existsSync('/proc/net/ip_vs') && which('ipvsadm');
+  if (!which('ipvsadm')) return false;
+  if (existsSync('/proc/net/ip_vs')) return true;
+  try {
+    execFileSync('modprobe', ['-q', 'ip_vs'], { stdio: 'ignore', timeout: 10_000 });
+  } catch { /* no modprobe, or no module */ }
+  return existsSync('/proc/net/ip_vs');
+}
+
+/** `cmd args` inside `ns`: its stdout. */
+export function nsRun(ns: string, cmd: string, args: readonly string[]): string {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
 
 export function ipBatch(lines: readonly string[]): void {
@@ -161,13 +181,13 @@ export async function startCapture(ns: string, iface: string, out: string): Prom
   if (!stderr) throw new LabError('tcpdump: no stderr');
   stderr.setEncoding('utf8');
   stderr.on('data', (d: string) => lines.push(...d.split('\n').filter((l) => l !== '')));
-  await waitForLine(child, stderr, (l) => l.includes('listening on'), 5000, `tcpdump -i ${iface} in ${ns}`);
+  await waitForLine(child, stderr, (l) => l.includes('listening on'), 5000 * patience(), `tcpdump -i ${iface} in ${ns}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     pid: child.pid ?? -1,
     async stop(): Promise<string> {
       child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000 * patience());
       await exited;
       clearTimeout(timer);
       return lines.filter((l) => /packets (captured|received|dropped)/.test(l)).join(', ');
@@ -186,7 +206,7 @@ export async function startProgram(ns: string, source: string, args: readonly st
   });
   const stdout = child.stdout;
   if (!stdout) throw new LabError(`${what}: no stdout`);
-  await waitForLine(child, stdout, (l) => l.trim() === 'ready', 10_000, what);
+  await waitForLine(child, stdout, (l) => l.trim() === 'ready', 10_000 * patience(), what);
   if (detached) {
     child.stdout?.destroy();
     child.stderr?.destroy();
@@ -221,7 +241,7 @@ export function startChannel(ns: string, source: string): LineChannel {
     },
     async close(): Promise<void> {
       child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000 * patience());
       await exited;
       clearTimeout(timer);
     },

@@ -14,8 +14,19 @@ export type LabMethod = (typeof LAB_METHODS)[number];
 export const MISCONFIGS = ['rs-arp', 'nat-gateway', 'dr-reply-via-director', 'vip-primary'] as const;
 export type Misconfig = (typeof MISCONFIGS)[number];
 
+/** The named capture points; `--capture-at` also takes HOST[:IFACE] (see resolveCapturePoint) and `all`. */
 export const CAPTURE_POINTS = ['firewall', 'director', 'any', 'rs1'] as const;
-export type CapturePoint = (typeof CAPTURE_POINTS)[number];
+export type CapturePoint = string;
+
+/** switch: a Linux bridge that learns MACs, as real switches do; hub: floods every frame. */
+export const LAN_KINDS = ['switch', 'hub'] as const;
+export type LanKind = (typeof LAN_KINDS)[number];
+
+/** IPVS-TUN encapsulations (ipvsadm 1.31 --tun-type). */
+export const TUN_TYPES = ['ipip', 'gue', 'gre'] as const;
+export type TunType = (typeof TUN_TYPES)[number];
+/** The UDP port GUE runs on (ipvsadm --tun-port, `ip fou add port … gue` on the real servers). */
+export const GUE_PORT = 6080;
 
 export const PRESETS = ['seed-dr', 'seed-nat'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -45,9 +56,22 @@ export interface LabOptions {
   readonly captureAt: CapturePoint;
   readonly misconfig: Misconfig | null;
   readonly preset: Preset | null;
+  /** Further capture points, one file each, beside captureAt. */
+  readonly alsoCapture: readonly CapturePoint[];
+  readonly lan: LanKind;
+  readonly tunType: TunType;
+  /** ipvsadm -p SECONDS; null = no persistence. */
+  readonly persistence: number | null;
+  /** Keep every connection open until all requests are done (lc, wlc, sed, nq then differ from rr). */
+  readonly hold: boolean;
+  /** Take a real server out (ipvsadm -d) after request `after` and add it back after request `back`. */
+  readonly flap: { readonly rs: number; readonly after: number; readonly back: number } | null;
+  /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
+  readonly fwmark: number | null;
 }
 
-export type Segment = 'lan' | 'wan';
+/** lan: the director's LAN; wan: clients and the public side; rsnet: TUN real servers behind the router. */
+export type Segment = 'lan' | 'wan' | 'rsnet';
 
 export interface LabIface {
   /** Name inside the host's namespace: eth0, eth1 (as in the tutorials). */
@@ -120,10 +144,27 @@ export interface LabPlan {
   readonly switchNs: string;
   /** Every namespace of the lab, switch first. */
   readonly namespaces: readonly string[];
-  readonly capture: { readonly ns: string; readonly iface: string; readonly segments: readonly Segment[] };
+  /** The first of `captures`. */
+  readonly capture: CaptureSpec;
+  /** Every capture point, one tcpdump and one file each. */
+  readonly captures: readonly CaptureSpec[];
+}
+
+export interface CaptureSpec {
+  /** File-name friendly: the host key and interface, e.g. fw-eth1, dir-any. */
+  readonly label: string;
+  readonly hostKey: string;
+  readonly ns: string;
+  readonly iface: string;
+  /** Segments whose frames this point can see (all of the host's for `any`). */
+  readonly segments: readonly Segment[];
 }
 
 const LAN = '192.168.23';
+/** The TUN real servers' subnet, behind the router (LAN side .254). */
+export const RS_NET = '10.23.0';
+export const ROUTER_LAN_IP = `${LAN}.254`;
+const ROUTER_MAC = '02:aa:00:00:00:fd';
 
 export function rsMac(i: number): string {
   return `02:aa:00:00:01:${hex2(i)}`;
@@ -162,6 +203,13 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     captureAt: pick('captureAt', method === 'nat' ? 'any' : 'firewall'),
     misconfig: given.misconfig ?? null,
     preset,
+    alsoCapture: given.alsoCapture ?? [],
+    lan: given.lan ?? 'switch',
+    tunType: given.tunType ?? 'ipip',
+    persistence: given.persistence ?? null,
+    hold: given.hold ?? false,
+    flap: given.flap ?? null,
+    fwmark: given.fwmark ?? null,
   };
   if (!Number.isInteger(opts.realServers) || opts.realServers < 1 || opts.realServers > MAX_REAL_SERVERS) {
     throw new LabConfigError(`--real-servers must be 1..${MAX_REAL_SERVERS}`);
@@ -184,6 +232,20 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   }
   if (opts.method === 'nat' && opts.captureAt === 'firewall') {
     throw new LabConfigError('a NAT lab has no firewall (clients reach the VIP on the director directly): use --capture-at director, any or rs1');
+  }
+  if (opts.tunType !== 'ipip' && opts.method !== 'tun') throw new LabConfigError('--tun-type needs a TUN lab');
+  if (opts.persistence !== null && (!Number.isInteger(opts.persistence) || opts.persistence < 1 || opts.persistence > 86400 * 31)) {
+    throw new LabConfigError('--persistent needs a timeout in seconds, 1..2678400');
+  }
+  if (opts.fwmark !== null && (!Number.isInteger(opts.fwmark) || opts.fwmark < 1 || opts.fwmark > 0xffffffff)) {
+    throw new LabConfigError('--fwmark needs a mark 1..4294967295');
+  }
+  if (opts.flap !== null) {
+    const f = opts.flap;
+    if (f.rs < 1 || f.rs > opts.realServers) throw new LabConfigError(`--flap: no real server rs${f.rs} in this lab`);
+    if (!(f.after >= 1 && f.back > f.after && f.back <= opts.requests)) {
+      throw new LabConfigError(`--flap rsN:A-B needs 1 <= A < B <= --requests (got ${f.after}-${f.back})`);
+    }
   }
   const m = opts.misconfig;
   if (m === 'rs-arp' && opts.method === 'nat') throw new LabConfigError('--misconfig rs-arp is a DR/TUN mistake (NAT real servers have no VIP)');
@@ -251,8 +313,10 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
 
   const weights = opts.weights ?? new Array<number>(opts.realServers).fill(1);
   const realServers: LabRealServer[] = [];
+  const tun = opts.method === 'tun';
   for (let i = 1; i <= opts.realServers; i++) {
-    const ip = `${LAN}.${79 + i}`;
+    // TUN real servers sit in another subnet, behind a router, as IPIP lets them.
+    const ip = tun ? `${RS_NET}.${9 + i}` : `${LAN}.${79 + i}`;
     const port = nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
     const rs: LabRealServer = {
       key: `rs${i}`, name: `WEB${i}`, ns: ns(`rs${i}`), ip, port, mac: rsMac(i), weight: weights[i - 1] ?? 1,
@@ -261,7 +325,16 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
     realServers.push(rs);
     hosts.push({
       key: rs.key, ns: rs.ns, role: 'real-server', name: rs.name,
-      ifaces: [{ name: 'eth0', mac: rs.mac, addrs: [`${ip}/24`], segment: 'lan', bridgePort: `p-rs${i}` }],
+      ifaces: [{ name: 'eth0', mac: rs.mac, addrs: [`${ip}/24`], segment: tun ? 'rsnet' : 'lan', bridgePort: `p-rs${i}` }],
+    });
+  }
+  if (tun) {
+    hosts.push({
+      key: 'rtr', ns: ns('rtr'), role: 'gateway', name: 'router',
+      ifaces: [
+        { name: 'eth0', mac: ROUTER_MAC, addrs: [`${LAN}.254/24`], segment: 'lan', bridgePort: 'p-rtr' },
+        { name: 'eth1', mac: '02:aa:00:00:03:fd', addrs: [`${RS_NET}.1/24`], segment: 'rsnet', bridgePort: 'p-rtrr' },
+      ],
     });
   }
 
@@ -271,7 +344,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
     hosts.push({
       key: 'rtr', ns: ns('rtr'), role: 'gateway', name: 'router',
       ifaces: [
-        { name: 'eth0', mac: '02:aa:00:00:00:fd', addrs: [`${LAN}.254/24`], segment: 'lan', bridgePort: 'p-rtr' },
+        { name: 'eth0', mac: ROUTER_MAC, addrs: [`${LAN}.254/24`], segment: 'lan', bridgePort: 'p-rtr' },
         { name: 'eth1', mac: '02:aa:00:00:02:fd', addrs: ['172.16.23.254/16'], segment: 'wan', bridgePort: 'p-rtrw' },
       ],
     });
@@ -282,29 +355,66 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   const idx = realServers.map((_, i) => i);
   const addOrder = seedNat ? idx : idx.slice().reverse();
 
-  const capture = captureSpec(opts, hosts, director);
+  const captures = captureSpecs([opts.captureAt, ...opts.alsoCapture], opts, hosts, director);
+  const capture = captures[0] as CaptureSpec;
   const switchNs = ns('sw');
   return {
     id, options: opts, method: opts.method, scheduler: opts.scheduler, vip, vport,
     publicIp: nat ? vip : '172.16.23.80', publicPort: vport,
     director, gateway, realServers, addOrder, clients, hosts, switchNs,
     namespaces: [switchNs, ...hosts.map((h) => h.ns)],
-    capture,
+    capture, captures,
   };
 }
 
-function captureSpec(opts: LabOptions, hosts: readonly LabHost[], director: LabPlan['director']): LabPlan['capture'] {
-  const host = (key: string): LabHost => {
-    const h = hosts.find((x) => x.key === key);
-    if (!h) throw new LabConfigError(`no ${key} in this lab`);
-    return h;
-  };
-  switch (opts.captureAt) {
-    case 'firewall': return { ns: host('fw').ns, iface: 'eth1', segments: ['lan'] };
-    case 'director': return { ns: director.ns, iface: director.lanIf, segments: ['lan'] };
-    case 'any': return { ns: director.ns, iface: 'any', segments: opts.method === 'nat' ? ['wan', 'lan'] : ['lan'] };
-    case 'rs1': return { ns: host('rs1').ns, iface: 'eth0', segments: ['lan'] };
+function hostByKeyOrName(hosts: readonly LabHost[], name: string): LabHost {
+  const h = hosts.find((x) => x.key === name) ?? hosts.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!h) throw new LabConfigError(`no host ${name} in this lab (hosts: ${hosts.map((x) => x.key).join(', ')})`);
+  return h;
+}
+
+function spec(h: LabHost, iface: string): CaptureSpec {
+  const segments = iface === 'any' ? [...new Set(h.ifaces.map((i) => i.segment))] : [h.ifaces.find((i) => i.name === iface)?.segment ?? 'lan'];
+  return { label: `${h.key}-${iface}`, hostKey: h.key, ns: h.ns, iface, segments };
+}
+
+/**
+ * One capture point: a named one (firewall: its LAN side; director: its LAN side; any: every
+ * director interface in one Linux cooked capture; rs1), HOST (every interface of it, one file
+ * each), HOST:IFACE (HOST is a key such as c0, fw, dir, rs2, rtr, or a name such as WEB2), or
+ * `all` (every interface of every host).
+ */
+export function resolveCapturePoint(point: CapturePoint, opts: LabOptions, hosts: readonly LabHost[], director: LabPlan['director']): CaptureSpec[] {
+  switch (point) {
+    case 'firewall':
+      if (opts.method === 'nat') throw new LabConfigError('a NAT lab has no firewall (clients reach the VIP on the director directly): use --capture-at director, any or rs1');
+      return [spec(hostByKeyOrName(hosts, 'fw'), 'eth1')];
+    case 'director': return [spec(hostByKeyOrName(hosts, 'dir'), director.lanIf)];
+    case 'any': {
+      const s = spec(hostByKeyOrName(hosts, 'dir'), 'any');
+      return [{ ...s, segments: opts.method === 'nat' ? ['wan', 'lan'] : ['lan'] }];
+    }
+    case 'all': return hosts.flatMap((h) => h.ifaces.map((i) => spec(h, i.name)));
+    default: {
+      const [name, iface] = point.split(':');
+      const h = hostByKeyOrName(hosts, name ?? '');
+      if (iface === undefined) return h.ifaces.map((i) => spec(h, i.name));
+      if (iface !== 'any' && !h.ifaces.some((i) => i.name === iface)) {
+        throw new LabConfigError(`${h.key} has no interface ${iface} (it has ${h.ifaces.map((i) => i.name).join(', ')}, or any)`);
+      }
+      return [spec(h, iface)];
+    }
   }
+}
+
+function captureSpecs(points: readonly CapturePoint[], opts: LabOptions, hosts: readonly LabHost[], director: LabPlan['director']): CaptureSpec[] {
+  const out: CaptureSpec[] = [];
+  for (const p of points) {
+    for (const s of resolveCapturePoint(p, opts, hosts, director)) {
+      if (!out.some((o) => o.label === s.label)) out.push(s);
+    }
+  }
+  return out;
 }
 
 export function randomLabId(): string {

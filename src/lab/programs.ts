@@ -10,31 +10,68 @@ const http = require('node:http');
 const [port, name, ip] = process.argv.slice(1);
 const server = http.createServer((req, res) => {
   const body = name + ' ' + ip + ':' + port + '\n';
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'Connection': 'close', 'X-Real-Server': ip + ':' + port });
+  // A held connection (Connection: keep-alive) stays open until the client closes it.
+  const keep = String(req.headers.connection).toLowerCase() === 'keep-alive';
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'Connection': keep ? 'keep-alive' : 'close', 'X-Real-Server': ip + ':' + port });
   res.end(body);
 });
-server.keepAliveTimeout = 1;
+server.keepAliveTimeout = 0;
 server.listen(Number(port), '0.0.0.0', () => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
 /**
- * Reads lines "host port timeoutMs localPort" from stdin; for each, one GET / and one JSON line on stdout:
+ * Reads lines "host port timeoutMs localPort [hold]" from stdin; with hold the connection stays
+ * open after its answer, until a line "release" closes every held one (answer {"ok":true,"released":N}).
+ * For each request, for each, one GET / and one JSON line on stdout:
  * {"ok":true,"localPort":N,"status":200,"body":"WEB1 192.168.23.80:80\n"} or {"ok":false,...}.
  */
 export const CLIENT_JS = String.raw`
 const http = require('node:http');
+const net = require('node:net');
 const readline = require('node:readline');
 const rl = readline.createInterface({ input: process.stdin });
 const queue = [];
+const held = [];
 let busy = false;
+function release() {
+  const n = held.length;
+  let open = n;
+  const done = () => { process.stdout.write(JSON.stringify({ ok: true, localPort: null, released: n }) + '\n'); busy = false; next(); };
+  if (n === 0) return done();
+  for (const s of held.splice(0)) {
+    s.on('close', () => { if (--open === 0) done(); });
+    s.end();
+  }
+}
+function holdOpen(host, port, timeoutMs, localPort, finish) {
+  const s = net.connect({ host, port: Number(port), localPort });
+  let buf = '';
+  const timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }); }, Number(timeoutMs));
+  s.setEncoding('utf8');
+  s.on('connect', () => s.write('GET / HTTP/1.1\r\nHost: ' + host + '\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n'));
+  s.on('data', (d) => {
+    buf += d;
+    const head = buf.indexOf('\r\n\r\n');
+    if (head < 0) return;
+    const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
+    if (buf.length - head - 4 < len) return;
+    clearTimeout(timer);
+    held.push(s);
+    finish({ ok: true, status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len) });
+  });
+  s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: String(e && e.message) }); });
+}
 function next() {
   if (busy || queue.length === 0) return;
   busy = true;
-  const [host, port, timeoutMs, lport] = queue.shift().split(' ');
+  const line = queue.shift();
+  if (line === 'release') return release();
+  const [host, port, timeoutMs, lport, mode] = line.split(' ');
   const localPort = Number(lport);
   let done = false;
   const finish = (r) => { if (done) return; done = true; r.localPort = localPort; process.stdout.write(JSON.stringify(r) + '\n'); busy = false; next(); };
+  if (mode === 'hold') return holdOpen(host, port, timeoutMs, localPort, finish);
   const req = http.request({ host, port: Number(port), path: '/', method: 'GET', agent: false,
     localPort, headers: { 'Connection': 'close', 'User-Agent': 'lvscope-lab' } }, (res) => {
     let body = '';
@@ -52,7 +89,7 @@ function next() {
   req.end();
 }
 rl.on('line', (l) => { if (l.trim() !== '') { queue.push(l.trim()); next(); } });
-rl.on('close', () => { const wait = () => (busy || queue.length) ? setTimeout(wait, 10) : process.exit(0); wait(); });
+rl.on('close', () => { const wait = () => (busy || queue.length) ? setTimeout(wait, 10) : (held.forEach((s) => s.destroy()), process.exit(0)); wait(); });
 `;
 
 export interface ClientAnswer {

@@ -12,10 +12,15 @@
  *   address for ARP and ping but not for marked packets.
  * - NAT: nftables DNAT with port mapping, real server chosen per connection.
  */
-import { EMULATED_SCHEDULERS, type LabHost, type LabPlan } from './plan.js';
+import { EMULATED_SCHEDULERS, GUE_PORT, RS_NET, ROUTER_LAN_IP, type LabHost, type LabPlan, type Segment } from './plan.js';
 import { schedulePeriod, shPicks } from './schedule.js';
 
 export type DirectorKind = 'ipvs' | 'emulation';
+
+/** The tunnel device a TUN real server decapsulates on (and holds the VIP on). */
+export function tunDevice(plan: Pick<LabPlan, 'options'>): string {
+  return plan.options.tunType === 'gre' ? 'gre0' : 'tunl0';
+}
 
 export interface NsScript {
   readonly ns: string;
@@ -37,9 +42,10 @@ const LOCAL_RULE_PREF = 32000;
 
 export function describeDirector(kind: DirectorKind, plan: LabPlan): string {
   const m = plan.method.toUpperCase();
+  const tun = plan.method === 'tun' ? ` (${plan.options.tunType})` : '';
   return kind === 'ipvs'
-    ? 'director: IPVS (ipvsadm)'
-    : `director: nftables emulation of IPVS-${m} (this kernel has no IPVS)`;
+    ? `director: the kernel's IPVS${tun} (ipvsadm)`
+    : `director: nftables EMULATION of IPVS-${m} (--emulate; not the kernel's IPVS)`;
 }
 
 /** Why the emulation cannot run this plan, or null. */
@@ -80,11 +86,14 @@ function nftScript(text: string): string {
 }
 
 function switchScript(plan: LabPlan): string {
-  // ageing_time 0: the bridge learns nothing and floods every frame, like the hub (or the
-  // promiscuous virtual switch) of the walkthrough, so one capture point sees the whole LAN.
+  // A switch learns MACs (the bridge's default ageing) and sends each frame only where its
+  // destination is. A hub (ageing_time 0: the bridge learns nothing) floods every frame, like the
+  // promiscuous virtual switch of the walkthrough, so one capture point sees the whole LAN.
   const lines = ['link set lo up'];
-  for (const br of ['lan', 'wan']) {
-    lines.push(`link add name ${br} type bridge ageing_time 0 stp_state 0 mcast_snooping 0`, `link set ${br} up`);
+  const segments = new Set<Segment>(plan.hosts.flatMap((h) => h.ifaces.map((i) => i.segment)));
+  const ageing = plan.options.lan === 'hub' ? ' ageing_time 0' : '';
+  for (const br of segments) {
+    lines.push(`link add name ${br} type bridge${ageing} stp_state 0 mcast_snooping 0`, `link set ${br} up`);
   }
   for (const h of plan.hosts) {
     for (const i of h.ifaces) lines.push(`link set ${i.bridgePort} master ${i.segment} up`);
@@ -106,7 +115,7 @@ function hostScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
     case 'client':
       return [sysctl(IPV6_OFF), ipBatch(ifaceLines(h))].join('\n');
     case 'gateway':
-      return h.key === 'fw' ? firewallScript(plan, h) : routerScript(h);
+      return h.key === 'fw' ? firewallScript(plan, h) : routerScript(plan, h);
     case 'director':
       return directorScript(plan, h, kind);
     case 'real-server':
@@ -129,8 +138,15 @@ function firewallScript(plan: LabPlan, h: LabHost): string {
   return [sysctl([...IPV6_OFF, 'net.ipv4.ip_forward=1']), ipBatch(ifaceLines(h)), nftScript(nft)].join('\n');
 }
 
-function routerScript(h: LabHost): string {
-  return [sysctl([...IPV6_OFF, 'net.ipv4.ip_forward=1']), ipBatch(ifaceLines(h))].join('\n');
+function routerScript(plan: LabPlan, h: LabHost): string {
+  const lines = ifaceLines(h);
+  const settings = [...IPV6_OFF, 'net.ipv4.ip_forward=1'];
+  if (plan.method === 'tun' && plan.gateway) {
+    // Real servers answer from the VIP, which is not in the router's subnet behind them.
+    lines.push(`route add default via ${plan.gateway.ip}`);
+    settings.push('net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+  }
+  return [sysctl(settings), ipBatch(lines)].join('\n');
 }
 
 function realServerScript(plan: LabPlan, h: LabHost): string {
@@ -149,19 +165,24 @@ function realServerScript(plan: LabPlan, h: LabHost): string {
     settings.push('net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2',
       'net.ipv4.conf.eth0.arp_ignore=1', 'net.ipv4.conf.eth0.arp_announce=2');
   }
-  const gw = rs.misconfigured && plan.options.misconfig === 'dr-reply-via-director' ? plan.director.dip : plan.gateway?.ip;
+  const gw = plan.method === 'tun' ? `${RS_NET}.1`
+    : rs.misconfigured && plan.options.misconfig === 'dr-reply-via-director' ? plan.director.dip : plan.gateway?.ip;
   const parts = [sysctl(settings)];
+  const dev = tunDevice(plan);
   if (plan.method === 'tun') {
-    // The VIP on the IPIP fallback device, and reverse-path filtering off: the decapsulated
-    // packet (CIP → VIP) arrives on tunl0, where no route back to the CIP leads.
-    lines.push(`addr add ${plan.vip}/32 dev tunl0`, 'link set tunl0 up');
+    // The VIP on the tunnel's fallback device (tunl0 for IPIP and GUE, whose payload is IPIP;
+    // gre0 for GRE), and reverse-path filtering off: the decapsulated packet (CIP → VIP) arrives
+    // on that device, where no route back to the CIP leads. The module creates the device.
+    parts.push(`modprobe ${plan.options.tunType === 'gre' ? 'ip_gre' : 'ipip'} 2>/dev/null || true`);
+    if (plan.options.tunType === 'gue') parts.push(`modprobe fou 2>/dev/null || true`, `ip fou add port ${GUE_PORT} gue`);
+    lines.push(`addr add ${plan.vip}/32 dev ${dev}`, `link set ${dev} up`);
     parts.push(sysctl(['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']));
   } else {
     lines.push(`addr add ${plan.vip}/32 dev lo`);
   }
   if (gw !== undefined) lines.push(`route add default via ${gw}`);
   parts.push(ipBatch(lines));
-  if (plan.method === 'tun') parts.push(sysctl(['net.ipv4.conf.tunl0.rp_filter=0']));
+  if (plan.method === 'tun') parts.push(sysctl([`net.ipv4.conf.${dev}.rp_filter=0`]));
   return parts.join('\n');
 }
 
@@ -177,10 +198,13 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
       `net.ipv4.conf.${d.lanIf}.send_redirects=0`,
       'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', `net.ipv4.conf.${d.lanIf}.rp_filter=0`);
     if (plan.gateway) lines.push(`route add default via ${plan.gateway.ip}`);
+    if (plan.method === 'tun') lines.push(`route add ${RS_NET}.0/24 via ${ROUTER_LAN_IP}`);
   }
   parts.push(sysctl(settings));
   if (kind === 'ipvs') {
-    parts.push(ipBatch(lines), ipvsadmLines(plan).join('\n'));
+    parts.push(`modprobe -q ip_vs_${plan.scheduler} 2>/dev/null || true`, ipBatch(lines));
+    if (plan.options.fwmark !== null) parts.push(nftScript(fwmarkRules(plan, plan.options.fwmark)));
+    parts.push(ipvsadmLines(plan).join('\n'));
     return parts.join('\n');
   }
   if (plan.method === 'nat') {
@@ -205,15 +229,40 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
 }
 
 /** `ipvsadm` commands for a kernel with IPVS; real servers in the plan's add order. */
+/** How ipvsadm names the lab's service: -t VIP:PORT, or -f MARK for a firewall-mark service. */
+export function ipvsadmService(plan: LabPlan): string {
+  return plan.options.fwmark !== null ? `-f ${plan.options.fwmark}` : `-t ${plan.vip}:${plan.vport}`;
+}
+
 export function ipvsadmLines(plan: LabPlan): string[] {
-  const svc = `-t ${plan.vip}:${plan.vport}`;
-  const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun' ? '-i' : '-g';
-  const out = ['ipvsadm -C', `ipvsadm -A ${svc} -s ${plan.scheduler}`];
+  const svc = ipvsadmService(plan);
+  const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}` : '';
+  const out = ['ipvsadm -C', `ipvsadm -A ${svc} -s ${plan.scheduler}${p}`];
   for (const i of plan.addOrder) {
     const rs = plan.realServers[i];
-    if (rs) out.push(`ipvsadm -a ${svc} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`);
+    if (rs) out.push(ipvsadmAddDest(plan, rs));
   }
   return out;
+}
+
+/** `ipvsadm -a` for one real server, with the method's flag (and the tunnel type for TUN). */
+export function ipvsadmAddDest(plan: LabPlan, rs: LabPlan['realServers'][number]): string {
+  const t = plan.options.tunType;
+  const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun'
+    ? `-i${t === 'ipip' ? '' : ` --tun-type ${t}${t === 'gue' ? ` --tun-port ${GUE_PORT}` : ''}`}` : '-g';
+  return `ipvsadm -a ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`;
+}
+
+/** A firewall-mark service's mark: set on client packets to VIP:port before IPVS sees them. */
+export function fwmarkRules(plan: LabPlan, mark: number): string {
+  return [
+    'table ip lvscope_fwmark {',
+    '  chain prerouting {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    `    ip daddr ${plan.vip} tcp dport ${plan.vport} meta mark set ${mark}`,
+    '  }',
+    '}',
+  ].join('\n');
 }
 
 /** DR/TUN emulation: which real server (fwmark i+1) each new connection goes to. */

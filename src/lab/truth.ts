@@ -12,9 +12,124 @@ import type { VirtualService } from '../ipvs/service.js';
 import { isActiveTcpState, type TcpFlags, type TcpState } from '../ipvs/tcp-states.js';
 import { TCP_FLAG } from '../wire/tcp.js';
 import { innermost, type LabFrame } from './frames.js';
-import type { LabClient, LabPlan, LabRealServer } from './plan.js';
+import type { LabClient, LabPlan, LabRealServer, Segment } from './plan.js';
 import { describeDirector, type DirectorKind } from './rules.js';
 import { labService } from './schedule.js';
+import type { KernelConnection, KernelTruth } from './kernel-truth.js';
+import { release } from 'node:os';
+
+/** Where the director ran: the host's own IPVS, the kernel in lvscope's microVM, or the nftables emulation. */
+export type LabBackend = 'host-ipvs' | 'microvm' | 'emulation';
+
+export function backendOf(kind: DirectorKind, env: NodeJS.ProcessEnv = process.env): LabBackend {
+  if (kind === 'emulation') return 'emulation';
+  return env['LVSCOPE_IN_VM'] === '1' ? 'microvm' : 'host-ipvs';
+}
+
+export interface LabTruthCapture {
+  readonly label: string;
+  readonly host: string;
+  readonly ns: string;
+  readonly iface: string;
+  readonly file: string;
+  readonly frames: number;
+  readonly tcpdump: string;
+}
+
+/** What the lab built and what the kernel said: the `lab` block of a truth file. */
+export interface LabTruth {
+  readonly backend: LabBackend;
+  /** `uname -r` of the kernel that ran the director (the guest's in the microVM). */
+  readonly kernel: string;
+  readonly id: string;
+  readonly method: LabPlan['method'];
+  readonly tunType: LabPlan['options']['tunType'] | null;
+  readonly scheduler: string;
+  readonly persistence: number | null;
+  /** The firewall mark of an `ipvsadm -f` service, or null. */
+  readonly fwmark: number | null;
+  readonly lan: LabPlan['options']['lan'];
+  readonly hold: boolean;
+  readonly flap: LabPlan['options']['flap'];
+  readonly vip: string;
+  readonly vport: number;
+  readonly publicIp: string;
+  readonly publicPort: number;
+  readonly dip: string;
+  readonly hosts: readonly {
+    readonly key: string; readonly name: string; readonly role: string; readonly ns: string;
+    readonly ifaces: readonly { readonly name: string; readonly mac: string; readonly addrs: readonly string[]; readonly segment: string }[];
+  }[];
+  readonly realServers: readonly { readonly key: string; readonly name: string; readonly ip: string; readonly port: number; readonly mac: string; readonly weight: number }[];
+  /** Every request: the client's address and port, the real server the kernel chose, the one that answered. */
+  readonly requests: readonly {
+    readonly client: string; readonly realServer: string | null; readonly answeredBy: string | null; readonly error: string | null;
+  }[];
+  readonly ipvsadmCommands: readonly string[];
+  readonly captures: readonly LabTruthCapture[];
+  /** The kernel's own tables; null for the emulation. */
+  readonly kernelTables: KernelTruth | null;
+}
+
+/** A truth file: the first capture's ClusterReport (analyze --format json schema), plus the lab block. */
+export type LabTruthFile = ClusterReport & { readonly lab: LabTruth };
+
+/** The kernel's entry for a client connection (the last reading that had it). */
+function kernelEntry(kernel: KernelTruth, client: string): KernelConnection | null {
+  const atEnd = kernel.connections.find((c) => c.client === client && !c.template);
+  if (atEnd) return atEnd;
+  for (let i = kernel.snapshots.length - 1; i >= 0; i--) {
+    const c = kernel.snapshots[i]?.connections.find((x) => x.client === client && !x.template);
+    if (c) return c;
+  }
+  return null;
+}
+
+export function buildLabTruth(
+  plan: LabPlan, kind: DirectorKind, results: readonly RequestResult[], frames: readonly LabFrame[], file: string,
+  kernel: KernelTruth | null, captures: readonly { spec: { label: string; hostKey: string; ns: string; iface: string }; file: string; frames: number; tcpdumpSummary: string }[],
+  ipvsadmCommands: readonly string[] = [],
+): LabTruthFile {
+  const base = buildTruth(plan, kind, results, frames, file);
+  // On a real IPVS kernel each connection's real server and state are the kernel's own.
+  const connections = kernel === null ? base.connections : base.connections.map((c) => {
+    const k = kernelEntry(kernel, c.client);
+    return k ? { ...c, realServer: k.realServer, state: k.state as ConnectionReport['state'] } : c;
+  });
+  const lab: LabTruth = {
+    backend: backendOf(kind),
+    kernel: release(),
+    id: plan.id,
+    method: plan.method,
+    tunType: plan.method === 'tun' ? plan.options.tunType : null,
+    scheduler: plan.scheduler,
+    persistence: plan.options.persistence,
+    fwmark: plan.options.fwmark,
+    lan: plan.options.lan,
+    hold: plan.options.hold,
+    flap: plan.options.flap,
+    vip: plan.vip, vport: plan.vport, publicIp: plan.publicIp, publicPort: plan.publicPort, dip: plan.director.dip,
+    hosts: plan.hosts.map((h) => ({ key: h.key, name: h.name, role: h.role, ns: h.ns, ifaces: h.ifaces.map((i) => ({ name: i.name, mac: i.mac, addrs: i.addrs, segment: i.segment })) })),
+    realServers: plan.realServers.map((r) => ({ key: r.key, name: r.name, ip: r.ip, port: r.port, mac: r.mac, weight: r.weight })),
+    requests: results.map((r) => {
+      const client = `${r.client.ip}:${r.localPort}`;
+      const k = kernel ? kernelEntry(kernel, client) : null;
+      return {
+        client,
+        realServer: k ? k.realServer : r.answeredBy ? `${r.answeredBy.ip}:${r.answeredBy.port}` : null,
+        answeredBy: r.answeredBy ? `${r.answeredBy.ip}:${r.answeredBy.port}` : null,
+        error: r.error,
+      };
+    }),
+    ipvsadmCommands,
+    captures: captures.map((c) => ({
+      label: c.spec.label, host: c.spec.hostKey, ns: c.spec.ns, iface: c.spec.iface,
+      file: c.file.slice(c.file.lastIndexOf('/') + 1), frames: c.frames, tcpdump: c.tcpdumpSummary,
+    })),
+    kernelTables: kernel,
+  };
+  return { ...base, connections, lab };
+}
 
 export interface RequestResult {
   readonly client: LabClient;
@@ -40,7 +155,7 @@ export function buildTruth(
   plan: LabPlan, kind: DirectorKind, results: readonly RequestResult[], frames: readonly LabFrame[], file: string,
 ): ClusterReport {
   const segments = new Set(plan.capture.segments);
-  const onCapture = (seg: 'lan' | 'wan', m: string): string | null => (segments.has(seg) ? m : null);
+  const onCapture = (seg: Segment, m: string): string | null => (segments.has(seg) ? m : null);
 
   const hosts: HostReport[] = [];
   for (const h of plan.hosts) {
@@ -76,11 +191,11 @@ export function buildTruth(
     capture: { files: [file], frames: frames.length },
     hosts,
     services: [{
-      vip: plan.vip, port: plan.vport, protocol: 'tcp', fwmark: null, method: plan.method,
+      vip: plan.vip, port: plan.vport, protocol: 'tcp', fwmark: plan.options.fwmark, method: plan.method,
       methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`],
       director: { ip: plan.director.dip, mac: plan.director.mac },
       scheduler: { name: plan.scheduler, confidence: 1, candidates: [candidate] },
-      persistence: null,
+      persistence: plan.options.persistence === null ? null : { timeoutAtLeast: plan.options.persistence },
       realServers,
     }],
     connections,

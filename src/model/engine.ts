@@ -21,14 +21,16 @@ import { AddressIds, FlowTable } from './flow-table.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import {
-  hasEvidence, newRs, newService, serviceKey,
+  hasEvidence, hasHopEvidence, newRs, newService, serviceKey, UNKNOWN_VIP,
   type Flow, type FlowRef, type RsState, type ServiceState,
 } from './state.js';
+import { CaptureHostTracker, replyPath } from './vantage.js';
 import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
 export const MAX_DECISIONS = 2000;
 const MAX_FINDING_FRAMES = 50;
+const NO_CANDIDATES: readonly string[] = [];
 
 export interface FindingAcc {
   code: FindingCode;
@@ -78,6 +80,12 @@ export class Engine {
   readonly ipMac = new Map<string, string>();
   readonly macIps = new Map<string, Set<string>>();
   readonly arpPairs = new Map<string, ArpPair>();
+  /** IP → how many MACs used it as their ARP sender address. */
+  private readonly arpClaims = new Map<string, number>();
+  /** MAC → the first source address of a frame it sent outside any connection (a real server's RIP). */
+  readonly macSrcIp = new Map<string, string>();
+  /** On a switched LAN: the MAC of the host the capture was taken on. */
+  readonly captureHost = new CaptureHostTracker();
   readonly directorMacs = new Set<string>();
   readonly directorIps = new Set<string>();
   /** MACs that delivered client packets to the director, or received direct replies. */
@@ -124,7 +132,7 @@ export class Engine {
     if (this.directorMacs.has(mac)) return 'director';
     const k = this.k;
     if (k !== null) {
-      if (k.rsMacs.has(mac)) return 'real-server';
+      if (k.rsMacs.has(mac) || k.rsOnlyMacs.has(mac)) return 'real-server';
       if (k.gatewayMacs.has(mac)) return 'gateway';
     }
     return 'unknown';
@@ -228,27 +236,117 @@ export class Engine {
 
   private createFlow(p: Packet): Flow {
     const proto = protoName(p.proto);
-    const svc = this.service(proto, p.dst, p.dport, p.n);
+    const svc = this.knownInside(p) ?? this.service(proto, p.dst, p.dport, p.n);
     const f: Flow = {
       index: ++this.flowCount,
-      proto, cip: p.src, cport: p.sport, vip: p.dst, vport: p.dport, svc,
+      proto, cip: p.src, cport: p.sport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
+      reqSrcMac: p.srcMac, reqDstMac: p.dstMac, pathSeen: false,
       rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
       decision: null, keys: [], rstFromServer: false,
+      // Pass 2: sent to a real server that answers for the VIP itself.
+      bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     };
     svc.newConns++;
-    if (svc.decisions.length < MAX_DECISIONS) {
-      f.decision = {
-        n: p.n, t: p.t, saddr: p.src, sport: p.sport, daddr: p.dst, dport: p.dport, proto,
-        snap: svc.rs.map((rs) => ({ rs, a: rs.active, i: rs.inactive })),
-        chosen: null,
-      };
-    }
+    f.decision = this.decisionOf(f, p.n, p.t);
     this.addKey(f, false, p.proto, p.src, p.sport, p.dst, p.dport);
     this.live.add(f);
     this.timers.rearm(f);
     return f;
+  }
+
+  private decisionOf(f: Flow, n: number, t: number): Flow['decision'] {
+    const svc = f.svc;
+    if (svc.decisions.length >= MAX_DECISIONS) return null;
+    return {
+      n, t, saddr: f.cip, sport: f.cport, daddr: f.vip, dport: f.vport, proto: f.proto,
+      snap: svc.rs.map((rs) => ({ rs, a: rs.active, i: rs.inactive })),
+      chosen: null,
+    };
+  }
+
+  // ---------------------------------------------------------------- one vantage point
+
+  /**
+   * The first reply of a connection whose director hop the capture does not show: its MACs say
+   * where the capture was taken (vantage.ts), and so the method and the real server.
+   */
+  private replyPathOf(f: Flow, p: Packet): void {
+    f.pathSeen = true;
+    if (f.rs !== null || f.forwardN !== 0 || f.bypass || p.src !== f.svc.vip && f.svc.insideOf === null) return;
+    const svc = f.svc;
+    if (svc.insideOf !== null) {
+      svc.natInside++;
+      this.bind(f, this.rsByAddr(svc, p.src, p.sport, p.srcMac || null, p.n));
+      return;
+    }
+    if (hasHopEvidence(svc) || p.sport !== f.vport) return;
+    const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
+    if (path === 'dr-gateway' || path === 'dr-real-server') {
+      // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
+      // forward passes elsewhere on a switched LAN).
+      if (path === 'dr-gateway') svc.drSplit++; else svc.drAtRs++;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
+      this.bind(f, this.rsByMac(svc, p.srcMac, f.vport, p.n));
+    } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) >= 2 && !this.isDirectorMac(f.reqDstMac)) {
+      // Several MACs claim the VIP and this one answered the client itself: the connection
+      // bypassed the director (a real server answering ARP for the VIP). IPVS holds no entry.
+      f.bypass = true;
+      svc.bypassed++;
+      svc.newConns--;
+      svc.inPkts -= f.inPkts;
+      svc.inBytes -= f.inBytes;
+      f.decision = null;
+    } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) < 2 && this.ipMac.get(f.cip) !== f.reqSrcMac
+      && !this.serviceVip(svc.vip) && !this.hintVips.some((v) => v.ip === svc.vip)) {
+      // Clients from beyond the host in front, answered back through it: a NAT director's inside
+      // (or a router in front of one server); summarize tells which by the number of servers.
+      this.joinInside(f, p);
+    }
+  }
+
+  /** The service behind a NAT director whose inside this is (its VIP is '?' unless --vip names it). */
+  private insideService(proto: 'tcp' | 'udp', frontMac: string, n: number): ServiceState {
+    const hint = this.hintVips[0];
+    const vip = hint?.ip ?? UNKNOWN_VIP;
+    const port = hint?.port ?? 0;
+    const key = `${serviceKey(proto, vip, port)}|inside|${frontMac}`;
+    let s = this.services.get(key);
+    if (s === undefined) {
+      s = newService(key, proto, vip, port, n);
+      s.insideOf = frontMac;
+      s.directorMac = frontMac;
+      this.services.set(key, s);
+    }
+    return s;
+  }
+
+  /** Pass 2: a client frame from the director's MAC to a real server of an inside service. */
+  private knownInside(p: Packet): ServiceState | null {
+    const k = this.k;
+    if (k === null || p.srcMac === '' || !k.insideMacs.has(p.srcMac) || !k.rsIps.has(p.dst)) return null;
+    return this.insideService(protoName(p.proto), p.srcMac, p.n);
+  }
+
+  private joinInside(f: Flow, p: Packet): void {
+    const old = f.svc;
+    const inside = this.insideService(f.proto, f.reqSrcMac, p.n);
+    old.newConns--;
+    old.inPkts -= f.inPkts;
+    old.inBytes -= f.inBytes;
+    inside.newConns++;
+    inside.inPkts += f.inPkts;
+    inside.inBytes += f.inBytes;
+    inside.answered = true;
+    f.svc = inside;
+    f.vip = inside.vip;
+    f.vport = inside.port;
+    if (f.decision !== null) f.decision = this.decisionOf(f, f.firstN, f.firstT);
+    inside.natInside++;
+    this.evidence(inside, p.n);
+    this.bind(f, this.rsByAddr(inside, p.src, p.sport, p.srcMac || null, p.n));
   }
 
   private bind(f: Flow, rs: RsState): void {
@@ -321,11 +419,13 @@ export class Engine {
     if (Number.isNaN(this.firstT)) this.firstT = p.t;
     this.lastT = p.t;
     if (p.t >= this.nextSweep) this.sweep(p.t);
+    this.captureHost.observe(p.srcMac, p.dstMac);
     switch (p.kind) {
       case 'arp': return this.onArp(p, wantFacts);
       case 'ip':
-        if (p.icmpType >= 0) return this.onIcmp(p, wantFacts);
+        if (p.icmpType >= 0) { this.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
+        this.learnSource(p);
         return wantFacts ? this.plain(p, 'other') : null;
       case 'ipv6-other': return wantFacts ? this.plain(p, 'ipv6') : null;
       default: return wantFacts ? this.plain(p, 'other') : null;
@@ -365,6 +465,7 @@ export class Engine {
       if (pair === undefined) {
         pair = { spa: p.spa, sha: p.sha, replies: [], requests: [], announces: [] };
         this.arpPairs.set(key, pair);
+        this.arpClaims.set(p.spa, (this.arpClaims.get(p.spa) ?? 0) + 1);
       }
       const list = gratuitous ? pair.announces : p.arpOp === 2 ? pair.replies : pair.requests;
       if (list.length < MAX_FINDING_FRAMES) list.push(p.n);
@@ -551,6 +652,7 @@ export class Engine {
         if (ref !== undefined) {
           flow = ref.flow;
           clientSide = false;
+          if (!flow.pathSeen && !ref.server) this.replyPathOf(flow, p);
           flow.svc.answered = true;
           if (segment === 'synack') flow.synAckSeen = true;
           if ((p.flags & RST) !== 0) {
@@ -602,6 +704,7 @@ export class Engine {
           flow.lastT = p.t;
           step = serverStep(p, segment);
         } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
+          this.learnSource(p);
           if (p.proto === PROTO_UDP && this.isKnownServerSide(p)) {
             step = 'other';
           } else {
@@ -615,6 +718,10 @@ export class Engine {
       }
     }
     if (flow !== null && hop !== null) { flow.lastN = p.n; flow.lastT = p.t; }
+    // Pass 2: a client packet sent by the director with no copy before it is its forward, seen
+    // where only the output passes (on a real server, or inside a NAT director).
+    if (hop === null && clientSide && flow !== null && this.k !== null && p.srcMac !== '' && p.src === flow.cip
+      && this.k.directorMacs.has(p.srcMac)) step = 'director-forward';
     if (hop !== null && p.pktType === SLL_PACKET_TYPE.OUTGOING) this.capturedOnDirector = true;
     if (!want) return null;
     return this.l4Facts(p, flow, clientSide, step, segment, newConn, ttlBefore);
@@ -635,9 +742,14 @@ export class Engine {
     return this.isVip(p.src) || this.serviceVip(p.src);
   }
 
+  private learnSource(p: Packet): void {
+    if (p.srcMac !== '' && !this.macSrcIp.has(p.srcMac)) this.macSrcIp.set(p.srcMac, p.src);
+  }
+
   private countIn(f: Flow, p: Packet): void {
     f.lastN = p.n;
     f.lastT = p.t;
+    if (f.bypass) return;
     f.inPkts++;
     f.inBytes += p.ipLen;
     f.svc.inPkts++;
@@ -741,8 +853,10 @@ export class Engine {
         newConnection: newConn, connIndex: flow.index,
         method: svcInfo?.method ?? this.methodNow(flow.svc),
         scheduler: svcInfo?.scheduler ?? null,
+        schedulerCandidates: svcInfo?.candidates ?? NO_CANDIDATES,
         ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
         rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
+        bypass: flow.bypass,
       };
       rs = null;
     }
@@ -771,12 +885,13 @@ export class Engine {
 }
 
 export function methodOf(s: ServiceState): ForwardingMethod {
-  const nat = s.nat + s.natReply;
-  const best = Math.max(s.dr, nat, s.tun, s.fullnat);
+  const nat = s.nat + s.natReply + s.natInside;
+  const dr = s.dr + s.drSplit + s.drAtRs;
+  const best = Math.max(dr, nat, s.tun, s.fullnat);
   if (best === 0) return 'unknown';
   if (s.fullnat === best) return 'fullnat';
   if (s.tun === best) return 'tun';
-  if (s.dr === best) return 'dr';
+  if (dr === best) return 'dr';
   return 'nat';
 }
 

@@ -176,6 +176,8 @@ export function protoName(proto: number): 'tcp' | 'udp' {
 
 /** "ip:port", with IPv6 in brackets like ipvsadm prints it. */
 export function ipPort(ip: string, port: number): string {
+  // '?' is a VIP the capture never shows (inside a NAT director): its port is unknown too.
+  if (ip === '?') return '?:?';
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 

@@ -45,6 +45,12 @@ export interface ServiceState {
   natReply: number;
   tun: number;
   fullnat: number;
+  /** Seen at a switched gateway: replies from the VIP came from another MAC than the one the client's packets went to (DR). */
+  drSplit: number;
+  /** Seen on a DR real server: client→VIP frames arrived from the director, the replies left towards another MAC (the gateway). */
+  drAtRs: number;
+  /** Seen inside a NAT director (or on a real server): client→RIP frames from one MAC, answered back to it. */
+  natInside: number;
   readonly tunnelKinds: Set<TunnelKind>;
   readonly evidenceFrames: number[];
   directorMac: string | null;
@@ -52,6 +58,8 @@ export interface ServiceState {
   readonly rs: RsState[];
   readonly decisions: Decision[];
   newConns: number;
+  /** Connections another host claiming the VIP took (Flow.bypass): not the director's. */
+  bypassed: number;
   /** A reply from the VIP (or a real server) to a client was seen. */
   answered: boolean;
   conns: number;
@@ -61,6 +69,8 @@ export interface ServiceState {
   outBytes: number;
   /** Local addresses a FULLNAT director used. */
   readonly lips: Set<string>;
+  /** The director's MAC, for a service seen only from inside a NAT director (its VIP unknown). */
+  insideOf: string | null;
 }
 
 export interface Flow {
@@ -68,9 +78,15 @@ export interface Flow {
   readonly proto: 'tcp' | 'udp';
   readonly cip: string;
   readonly cport: number;
-  readonly vip: string;
-  readonly vport: number;
-  readonly svc: ServiceState;
+  /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
+  vip: string;
+  vport: number;
+  svc: ServiceState;
+  /** MACs of the first client frame and of the first reply ('' when the capture has none). */
+  readonly reqSrcMac: string;
+  readonly reqDstMac: string;
+  /** The first reply was looked at for what it says about the vantage point. */
+  pathSeen: boolean;
   rs: RsState | null;
   state: TcpState | 'UDP';
   /** IP_VS_CONN_F_INACTIVE */
@@ -96,6 +112,8 @@ export interface Flow {
   readonly keys: FlowKey[];
   /** Direction of each key: false = client side, true = server side (NAT/FULLNAT). */
   rstFromServer: boolean;
+  /** Answered by another host that claims the VIP in ARP: the director never saw this connection. */
+  bypass: boolean;
 }
 
 export interface FlowRef {
@@ -111,14 +129,17 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
-    rs: [], decisions: [], newConns: 0, answered: false,
+    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
     conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
-    lips: new Set(),
+    lips: new Set(), insideOf: null,
   };
 }
+
+/** The VIP of a service seen only from inside a NAT director, where the VIP never appears. */
+export const UNKNOWN_VIP = '?';
 
 export function serviceKey(proto: 'tcp' | 'udp', vip: string, port: number): string {
   return `${proto}|${vip}|${port}`;
@@ -129,5 +150,10 @@ export function flowKey(proto: number, a: string, ap: number, b: string, bp: num
 }
 
 export function hasEvidence(s: ServiceState): boolean {
+  return s.dr + s.nat + s.natReply + s.tun + s.fullnat + s.drSplit + s.drAtRs + s.natInside > 0;
+}
+
+/** Evidence from a director hop seen in the capture (both copies of a packet, a tunnel, TOA). */
+export function hasHopEvidence(s: ServiceState): boolean {
   return s.dr + s.nat + s.natReply + s.tun + s.fullnat > 0;
 }

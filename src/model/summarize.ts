@@ -11,7 +11,9 @@ import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
 import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.js';
 import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
 import { compareIp, ipPort, type TunnelKind } from './packet.js';
-import { hasEvidence, type RsState, type ServiceState } from './state.js';
+import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
+
+const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
 import type { Knowledge } from './types.js';
 
 /** ServiceReport plus the optional fields lvscope adds. */
@@ -50,7 +52,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const evidenced = all.filter(hasEvidence);
   const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
   const served = directServers(engine);
-  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns > 0 && served.has(s.vip)));
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns + s.bypassed > 0 && served.has(s.vip)));
   if (evidenced.length === 0) {
     // Nothing shows a director at work: report destinations clients tried and that never answered
     // (a capture of the client side only), with the method honestly unknown.
@@ -63,13 +65,18 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   chosen.sort((a, b) => a.firstN - b.firstN);
   const vips = new Set(chosen.map((s) => s.vip));
 
+  // Seen from inside a NAT director with one server only: from here the director is a router in
+  // front of one server, and that server may as well be the VIP. --vip, or a second server, decides.
+  const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2));
+  for (const s of oneServer) s.directorMac = null;
+
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
 
   // ---- names
   const names = new Map<string, string>();
   const rsIps = new Set<string>();
-  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
 
@@ -89,14 +96,19 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
   for (const s of chosen) for (const l of s.lips) directorIps.add(l);
   const rsMacs = new Map<string, string>();
-  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
-  const gatewayMacs = new Set<string>();
-  for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac)) gatewayMacs.add(mac);
-  const gatewayIps = new Set<string>();
-  for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
+  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
   const conns = engine.done.filter((d) => chosen.includes(d.svc)).sort((a, b) => a.index - b.index);
   for (const c of conns) clients.add(c.cip);
+  // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
+  const clientMacs = new Set<string>();
+  const anyClients = new Set<string>(clients);
+  for (const d of engine.done) anyClients.add(d.cip);
+  for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
+  const gatewayMacs = new Set<string>();
+  for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
+  const gatewayIps = new Set<string>();
+  for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
 
   const hosts: HostReport[] = [];
   const seen = new Set<string>();
@@ -107,7 +119,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
   for (const ip of [...directorIps].sort(compareIp)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
-  for (const s of chosen) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  for (const s of chosen) if (s.vip !== UNKNOWN_VIP && !oneServer.has(s)) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
@@ -131,11 +143,14 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
-  const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null }>();
+  const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
-    const method = methodOf(s);
+    const one = oneServer.has(s) ? s.rs[0] ?? null : null;
+    const method = oneServer.has(s) ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
-    const { scheduler, persistence } = inferService(s, addF);
+    // On one real server only its own share of the decisions shows: no scheduler can be told.
+    const ownShare = s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0;
+    const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, addF);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
       const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
@@ -145,14 +160,20 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
     const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
-      vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
+      vip: one?.ip ?? s.vip, port: one?.port ?? s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
-      director: { ip: dirIp, mac: s.directorMac },
-      scheduler, persistence, realServers,
+      director: { ip: one !== null ? null : dirIp, mac: s.directorMac },
+      scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null ? [] : realServers,
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
     };
     services.push({ report, state: s });
-    knowledgeServices.set(s.key, { method, scheduler: scheduler.name === 'unknown' ? null : scheduler.name === 'ambiguous' ? scheduler.candidates[0]?.name ?? null : scheduler.name });
+    // One answer everywhere: frames name a scheduler only when the cluster section does.
+    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous' && one === null;
+    knowledgeServices.set(s.key, {
+      method, scheduler: decided ? scheduler.name : null,
+      // The tied best, as the cluster section lists them.
+      candidates: decided || one !== null ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
+    });
   }
   vipPersistence(services);
   fwmarkGroups(services, conns);
@@ -185,7 +206,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
   for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
   const connections: ConnectionReport[] = conns.map((c) => ({
-    protocol: c.proto, client: c.client, virtual: c.virtual,
+    protocol: c.proto, client: c.client, virtual: oneServer.has(c.svc) && c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : c.virtual,
     realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
     firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
   }));
@@ -199,6 +220,8 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   };
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
+    rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
+    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,
   };
@@ -245,7 +268,8 @@ function macOfRs(services: readonly ServiceState[], ip: string): string | null {
 
 function ripOfMac(engine: Engine, mac: string, vips: ReadonlySet<string>): string | null {
   const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
-  return ips[0] ?? null;
+  const sent = engine.macSrcIp.get(mac);
+  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null);
 }
 
 function firstDip(engine: Engine, mac: string | null, vips: ReadonlySet<string>): string | null {
@@ -263,7 +287,17 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
     out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
   }
   if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
-  if (method === 'unknown') {
+  if (s.drSplit > 0) out.push(`${s.drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
+  if (s.drAtRs > 0) out.push(`${s.drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
+  if (s.natInside > 0 && method === 'nat') {
+    const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;
+    out.push(`${s.natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
+  }
+  if (s.bypassed > 0 && method === 'unknown') {
+    out.push(`${s.bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (s.natInside > 0 && method === 'unknown') {
+    out.push('every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
+  } else if (method === 'unknown') {
     out.push('only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
   }
   return out;
@@ -289,7 +323,8 @@ function arpFindings(
       if (frames.length > 0) claimers.set(pair.sha, frames);
       const rip = rsMacs.get(pair.sha);
       const who = rip !== undefined && rip !== pair.sha ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
-      const arpParams = { vip, rip: rip ?? '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
+      // A real server known only by its MAC has no RIP to give: '' (the catalog names it by MAC).
+      const arpParams = { vip, rip: rip !== undefined && rip !== pair.sha ? rip : '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
       if (rip !== undefined && pair.replies.length > 0) {
         addF('rs-answers-arp-for-vip', 'error', `${vip}|${pair.sha}`,
           `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies, arpParams);

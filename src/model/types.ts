@@ -40,7 +40,10 @@ export interface FlowFacts {
   /** 1-based index of the connection in order of first frame. */
   readonly connIndex: number;
   readonly method: ForwardingMethod;
+  /** The inferred scheduler; null when the capture cannot tell (then see schedulerCandidates). */
   readonly scheduler: string | null;
+  /** The schedulers that fit equally well when none was inferred (empty when nothing is known). */
+  readonly schedulerCandidates: readonly string[];
   /** The director's copy changed only MACs and TTL (DR). */
   readonly ttlBefore: number | null;
   readonly ttl: number;
@@ -48,6 +51,8 @@ export interface FlowFacts {
   /** Connections active/inactive on the chosen real server right after this frame. */
   readonly rsActive: number;
   readonly rsInactive: number;
+  /** Another host claiming the VIP took this connection: the director never saw it. */
+  readonly bypass: boolean;
 }
 
 export interface FrameFacts {
@@ -81,13 +86,17 @@ export interface Knowledge {
   /** RS MAC → RIP. */
   readonly rsMacs: ReadonlyMap<string, string>;
   readonly rsIps: ReadonlySet<string>;
+  /** MACs of real servers whose RIP never shows (they answered for the VIP themselves). */
+  readonly rsOnlyMacs: ReadonlySet<string>;
+  /** MACs of NAT directors seen only from their inside (the client's packets arrive from them already rewritten). */
+  readonly insideMacs: ReadonlySet<string>;
   readonly clients: ReadonlySet<string>;
   /** IP → MAC from ARP. */
   readonly ipMac: ReadonlyMap<string, string>;
   /** IP → display name (WEB1…, or --name). */
   readonly names: ReadonlyMap<string, string>;
   /** "proto|vip|port" → method and scheduler as finally inferred. */
-  readonly services: ReadonlyMap<string, { readonly method: ForwardingMethod; readonly scheduler: string | null }>;
+  readonly services: ReadonlyMap<string, { readonly method: ForwardingMethod; readonly scheduler: string | null; readonly candidates: readonly string[] }>;
   /** Connection index (order of first frame, all flows) → the real server it went to. */
   readonly connRs: ReadonlyMap<number, { readonly ip: string | null; readonly mac: string | null; readonly port: number }>;
 }

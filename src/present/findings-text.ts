@@ -2,6 +2,7 @@
 import { findingText } from '../annotate/index.js';
 import type { FindingReport } from '../ipvs/report.js';
 import type { Style } from './analyze-style.js';
+import { frameList } from './words.js';
 
 const SEV = {
   en: { error: 'error', warning: 'warning', info: 'info' },
@@ -14,7 +15,7 @@ export function renderFindings(findings: readonly FindingReport[], style: Style,
   for (const f of findings) {
     const sev = SEV[lang][f.severity];
     const tag = f.severity === 'error' ? style.red(sev) : f.severity === 'warning' ? style.yellow(sev) : style.cyan(sev);
-    const frames = f.frames.length > 0 ? (lang === 'zh' ? `（帧 ${f.frames.join(', ')}）` : ` (frames ${f.frames.join(', ')})`) : '';
+    const frames = f.frames.length > 0 ? (lang === 'zh' ? `（帧 ${f.frames.join(', ')}）` : ` (${frameList(f.frames)})`) : '';
     out += `${tag} ${style.bold(f.code)}${lang === 'zh' ? '：' : ': '}${findingText(f, lang)}${frames}\n`;
   }
   return out;

@@ -16,7 +16,8 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
   return summary.services.map(({ report: r, state: s }) => {
     const sched = r.scheduler;
     const top = sched.candidates[0];
-    const name = sched.name === 'ambiguous' || sched.name === 'unknown' ? top?.name ?? 'wlc' : sched.name;
+    // Only what was inferred: an undecided scheduler is '?', as in the cluster section.
+    const name = sched.name === 'ambiguous' || sched.name === 'unknown' ? '?' : sched.name;
     const dests: DestSpec[] = r.realServers.map((rs) => {
       const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
       return {

@@ -34,16 +34,19 @@ describe('seed walkthrough, English', () => {
     expect([at(2).srcRole, at(2).dstRole]).toEqual(['director', 'gateway']);
   });
 
-  it('frame 3: the DNAT\'d SYN, handshake 1/3, and rr picks WEB1', () => {
+  // Four connections cannot tell rr from wrr, lc or wlc: the cluster section says "ambiguous", so
+  // the frames name the candidates instead of rr (one answer in every view).
+  it('frame 3: the DNAT\'d SYN, handshake 1/3, and the director picks WEB1 (scheduler undecided)', () => {
     expect(at(3).step).toBe('handshake-1');
     expect(at(3).text).toContain('(handshake 1/3), CIP 172.16.0.100:44942 → VIP 192.168.23.100:80');
     expect(at(3).text).toContain("source MAC the gateway's, destination MAC the director's");
-    expect(at(3).text).toContain('rr picks WEB1');
+    expect(at(3).text).toContain('the director picks WEB1 (scheduler undecided: rr, wrr, lc or wlc)');
+    expect(at(3).text).not.toContain('rr picks');
   });
 
   it('frame 6: the director rewrote only the destination MAC (not a retransmission)', () => {
     expect(at(6).step).toBe('director-forward');
-    expect(at(6).text).toBe("the director picked WEB1 by rr and rewrote only the destination MAC to WEB1's (…:00:01:01), TTL 63→62; the IP header is otherwise unchanged. Wireshark calls this a retransmission; it is the director's hop");
+    expect(at(6).text).toBe("the director picked WEB1 by rr, wrr, lc or wlc (undecided) and rewrote only the destination MAC to WEB1's (…:00:01:01), TTL 63→62; the IP header is otherwise unchanged. Wireshark calls this a retransmission; it is the director's hop");
   });
 
   it('frames 7, 9, 10, 11: ARP for the gateway, SYN-ACK straight to the gateway, handshake 3/3, dup-ACK is the hop', () => {
@@ -54,9 +57,9 @@ describe('seed walkthrough, English', () => {
     expect(at(11).text).toContain('Wireshark calls this a duplicate ACK; it is the director\'s hop');
   });
 
-  it('frame 25: a new connection; rr now picks WEB2; frame 28 goes to WEB2', () => {
-    expect(at(25).text).toContain('connection #2, rr now picks WEB2');
-    expect(at(28).text).toContain('picked WEB2 by rr');
+  it('frame 25: a new connection; the director picks WEB2; frame 28 goes to WEB2', () => {
+    expect(at(25).text).toContain('connection #2, the director picks WEB2 (scheduler undecided');
+    expect(at(28).text).toContain('picked WEB2 by rr, wrr, lc or wlc (undecided)');
   });
 });
 
@@ -70,7 +73,7 @@ describe('seed walkthrough, Chinese', () => {
   it('frames 1, 3, 6, 9 in the walkthrough\'s words', () => {
     expect(at(1)).toBe('网关 192.168.23.1 要把客户端的请求发往 VIP 192.168.23.100，所以广播 ARP 请求：谁拥有 192.168.23.100？');
     expect(at(3)).toContain('SYN（第一次握手）发给 Director');
-    expect(at(6)).toContain('Director 用 rr 挑选出 WEB1，只把目标 MAC 改成 WEB1 的');
+    expect(at(6)).toContain('Director 用 rr、wrr、lc 或 wlc（尚无定论）挑选出 WEB1，只把目标 MAC 改成 WEB1 的');
     expect(at(9)).toContain('WEB1 把第二次握手的回应（SYN-ACK）直接发给网关');
   });
 });
@@ -82,7 +85,7 @@ describe('other methods and plain frames', () => {
     const sum = analyzeFrames(s.frames, { files: [] });
     const ex = [...explainFrames(s.frames, sum, 'en')].map((e) => e.explanation);
     // One connection cannot show a scheduler, so none is named.
-    expect(ex[1]!.text).toBe('the director picked WEB1 and rewrote the SYN\'s destination VIP 10.0.0.100:80 to 192.168.1.11:8080 (NAT) and forwards it, TTL 60→59. Wireshark calls this a retransmission; it is the director\'s hop');
+    expect(ex[1]!.text).toBe('the director picked WEB1 (scheduler undecided) and rewrote the SYN\'s destination VIP 10.0.0.100:80 to 192.168.1.11:8080 (NAT) and forwards it, TTL 60→59. Wireshark calls this a retransmission; it is the director\'s hop');
     expect(ex[3]!).toMatchObject({ step: 'director-reply', srcRole: 'director' });
     expect(ex[3]!.text).toBe('the director rewrites WEB1\'s reply to come from VIP 10.0.0.100:80 and sends it on to the client 203.0.113.5:50001');
   });
@@ -93,7 +96,7 @@ describe('other methods and plain frames', () => {
     drConnection(s, { cport: 1, rs: DR.rs[0] });
     const sum = analyzeFrames(s.frames, { files: [], names: new Map([[DR.rs[0].ip, 'alpha']]) });
     const texts = [...explainFrames(s.frames, sum, 'en')].map((e) => e.explanation.text);
-    expect(texts.some((t) => t.startsWith("the director picked alpha and rewrote only the destination MAC to alpha's"))).toBe(true);
+    expect(texts.some((t) => t.startsWith("the director picked alpha (scheduler undecided) and rewrote only the destination MAC to alpha's"))).toBe(true);
     expect(sum.report.hosts.find((h) => h.ip === DR.rs[0].ip)!.name).toBe('alpha');
   });
 

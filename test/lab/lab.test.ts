@@ -1,5 +1,7 @@
 /**
- * Real clusters in network namespaces. tshark is the independent oracle for what was captured;
+ * The lab's namespace plumbing, on the nftables emulation (--emulate) and a flooding LAN: these
+ * tests check what the lab builds and captures, not the kernel's IPVS (test/acceptance/kernel-lab
+ * does that on the real kernel). tshark is the independent oracle for what was captured;
  * the truth file is checked against it. Skipped without root or `ip netns`.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/command.js';
 import type { ClusterReport } from '../../src/ipvs/report.js';
-import { labCommand } from '../../src/lab/command.js';
+import { labCommand } from '../../src/cli/commands/lab.js';
 import { labUnavailable, listNetns } from '../../src/lab/host.js';
 
 const why = labUnavailable();
@@ -46,7 +48,7 @@ async function lab(name: string, args: readonly string[]): Promise<Ran> {
     stdin: process.stdin,
     env: {},
   };
-  const code = await labCommand.run(['capture', ...args, '-w', pcap, '--truth', truthPath, '--quiet'], io);
+  const code = await labCommand.run(['capture', ...args, '--emulate', '--lan', 'hub', '-w', pcap, '--truth', truthPath, '--quiet'], io);
   const id = /^lab (lv[0-9a-f]{4}):/m.exec(out)?.[1] ?? '';
   if (code !== 0) throw new Error(`lab ${args.join(' ')} exited ${code}\n${out}\n${err}`);
   return { code, out, id, pcap, truth: JSON.parse(readFileSync(truthPath, 'utf8')) as ClusterReport };
@@ -67,7 +69,7 @@ function answers(r: Ran): string[] {
 describe.skipIf(skip)(`lvscope lab in network namespaces${skip ? ` (skipped: ${reason})` : ''}`, () => {
   it('seed-dr preset: the walkthrough, WEB1 WEB2 WEB1 WEB2, captured at the firewall', async () => {
     const r = await lab('seed-dr', ['--preset', 'seed-dr']);
-    expect(r.out).toContain('director: nftables emulation of IPVS-DR (this kernel has no IPVS)');
+    expect(r.out).toContain('director: nftables EMULATION of IPVS-DR (--emulate; not the kernel\'s IPVS)');
     expect(r.out).toContain('answers: WEB1 WEB2 WEB1 WEB2');
     expect(answers(r)).toEqual(['192.168.23.80:80', '192.168.23.81:80', '192.168.23.80:80', '192.168.23.81:80']);
     const svc = r.truth.services[0];
@@ -127,7 +129,7 @@ describe.skipIf(skip)(`lvscope lab in network namespaces${skip ? ` (skipped: ${r
 
   it('NAT: VIP:80 rewritten to RIP:8080, replies back through the director as the VIP', async () => {
     const r = await lab('nat', ['nat', '--capture-at', 'any']);
-    expect(r.out).toContain('director: nftables emulation of IPVS-NAT (this kernel has no IPVS)');
+    expect(r.out).toContain('director: nftables EMULATION of IPVS-NAT (--emulate; not the kernel\'s IPVS)');
     expect(answers(r)).toEqual(['192.168.23.80:8080', '192.168.23.81:8080', '192.168.23.80:8080', '192.168.23.81:8080']);
     // -i any: Linux cooked v2; packet type 0 = received, 4 = sent by the director.
     const rows = tshark(r.pcap, ['sll.pkttype', 'ip.src', 'tcp.srcport', 'ip.dst', 'tcp.dstport', 'ip.id', 'ip.ttl'], 'tcp');
@@ -179,7 +181,7 @@ describe.skipIf(skip)(`lvscope lab in network namespaces${skip ? ` (skipped: ${r
       env: {},
     };
     // An unwritable output path makes tcpdump fail after the namespaces exist.
-    const code = await labCommand.run(['capture', 'dr', '-w', '/nonexistent-dir/x.pcap', '--quiet'], io);
+    const code = await labCommand.run(['capture', 'dr', '--emulate', '-w', '/nonexistent-dir/x.pcap', '--quiet'], io);
     expect(code).toBe(2);
     const leaked = listNetns().filter((n) => !before.has(n) && /^lv[0-9a-f]{4}-/.test(n));
     expect(leaked).toEqual([]);

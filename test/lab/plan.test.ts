@@ -8,7 +8,7 @@ import { schedulePeriod, shPicks } from '../../src/lab/schedule.js';
 import { ipvsadmLines, markRules, natRules, setupSteps } from '../../src/lab/rules.js';
 import { buildTruth } from '../../src/lab/truth.js';
 import { parseAnswer } from '../../src/lab/programs.js';
-import { labCommand } from '../../src/lab/command.js';
+import { labCommand } from '../../src/cli/commands/lab.js';
 
 const wrrPlan = (weights: number[], more: Partial<LabOptions> = {}): LabPlan =>
   planLab(resolveOptions({ method: 'dr', realServers: weights.length, scheduler: 'wrr', weights, ...more }), 'lv0010');
@@ -75,7 +75,7 @@ describe('lab plan', () => {
       ['WEB2', '192.168.23.81', '02:aa:00:00:01:02'],
     ]);
     expect(plan.clients[0]?.ip).toBe('172.16.0.100');
-    expect(plan.capture).toEqual({ ns: 'lv00aa-fw', iface: 'eth1', segments: ['lan'] });
+    expect(plan.capture).toEqual({ label: 'fw-eth1', hostKey: 'fw', ns: 'lv00aa-fw', iface: 'eth1', segments: ['lan'] });
     expect(plan.options.requests).toBe(4);
     // ipvsadm -a 81, then 80, as in the seed; rr then starts with 80.
     expect(ipvsadmLines(plan)).toEqual([
@@ -217,5 +217,67 @@ describe('lab command surface', () => {
     await expect(labCommand.run(['capture', 'dr'], io)).rejects.toThrow(/-w OUT.pcap/);
     await expect(labCommand.run(['capture', 'xyz', '-w', '/tmp/x.pcap'], io)).rejects.toThrow(/the method must be one of dr, nat, tun/);
     await expect(labCommand.run(['frobnicate'], io)).rejects.toThrow(/unknown lab command/);
+  });
+});
+
+describe('real-kernel lab topology', () => {
+  const plan = (o: Partial<LabOptions> & { method: LabOptions['method'] }): LabPlan => planLab(resolveOptions(o), 'lv00bb');
+  const script = (p: LabPlan, ns: string): string => setupSteps(p, 'ipvs').scripts.find((s) => s.ns === ns)?.script ?? '';
+
+  it('TUN real servers sit in another subnet behind a router, the VIP on the tunnel device', () => {
+    const p = plan({ method: 'tun', realServers: 2 });
+    expect(p.realServers.map((r) => r.ip)).toEqual(['10.23.0.10', '10.23.0.11']);
+    const rtr = p.hosts.find((h) => h.key === 'rtr');
+    expect(rtr?.ifaces.map((i) => [i.segment, i.addrs[0]])).toEqual([['lan', '192.168.23.254/24'], ['rsnet', '10.23.0.1/24']]);
+    expect(script(p, 'lv00bb-dir')).toContain('route add 10.23.0.0/24 via 192.168.23.254');
+    const rs = script(p, 'lv00bb-rs1');
+    expect(rs).toContain('addr add 192.168.23.100/32 dev tunl0');
+    expect(rs).toContain('route add default via 10.23.0.1');
+    expect(rs).toContain('net.ipv4.conf.tunl0.rp_filter=0');
+    expect(script(p, 'lv00bb-rtr')).toContain('route add default via 192.168.23.1');
+  });
+
+  it('GUE and GRE: ipvsadm --tun-type, fou on the real servers, gre0 for GRE', () => {
+    const gue = plan({ method: 'tun', tunType: 'gue' });
+    expect(ipvsadmLines(gue)).toContain('ipvsadm -a -t 192.168.23.100:80 -r 10.23.0.10:80 -i --tun-type gue --tun-port 6080 -w 1');
+    expect(script(gue, 'lv00bb-rs1')).toContain('ip fou add port 6080 gue');
+    const gre = plan({ method: 'tun', tunType: 'gre' });
+    expect(ipvsadmLines(gre)).toContain('ipvsadm -a -t 192.168.23.100:80 -r 10.23.0.10:80 -i --tun-type gre -w 1');
+    expect(script(gre, 'lv00bb-rs1')).toContain('addr add 192.168.23.100/32 dev gre0');
+    expect(() => plan({ method: 'dr', tunType: 'gue' })).toThrow(/--tun-type needs a TUN lab/);
+  });
+
+  it('persistence and the scheduler module reach the director', () => {
+    const p = plan({ method: 'dr', scheduler: 'wlc', persistence: 300 });
+    expect(ipvsadmLines(p)[1]).toBe('ipvsadm -A -t 192.168.23.100:80 -s wlc -p 300');
+    expect(script(p, 'lv00bb-dir')).toContain('modprobe -q ip_vs_wlc');
+  });
+
+  it('the LAN is a learning switch by default; --lan hub floods', () => {
+    const sw = script(plan({ method: 'dr' }), 'lv00bb-sw');
+    expect(sw).toContain('link add name lan type bridge stp_state 0');
+    expect(sw).not.toContain('ageing_time');
+    expect(script(plan({ method: 'dr', lan: 'hub' }), 'lv00bb-sw')).toContain('link add name lan type bridge ageing_time 0');
+  });
+
+  it('capture points: named, HOST, HOST:IFACE, all; one file label each', () => {
+    const p = plan({ method: 'nat', realServers: 2, captureAt: 'dir', alsoCapture: ['WEB2:eth0', 'dir:any', 'dir:eth1'] });
+    expect(p.captures.map((c) => c.label)).toEqual(['dir-eth0', 'dir-eth1', 'rs2-eth0', 'dir-any']);
+    expect(p.captures.find((c) => c.label === 'dir-any')?.segments).toEqual(['wan', 'lan']);
+    const all = plan({ method: 'tun', captureAt: 'all' });
+    expect(all.captures.map((c) => c.label)).toEqual(['c0-eth0', 'fw-eth0', 'fw-eth1', 'dir-eth0', 'rs1-eth0', 'rs2-eth0', 'rtr-eth0', 'rtr-eth1']);
+    expect(() => plan({ method: 'dr', captureAt: 'rs9' })).toThrow(/no host rs9 in this lab/);
+    expect(() => plan({ method: 'dr', captureAt: 'dir:eth7' })).toThrow(/dir has no interface eth7/);
+  });
+
+  it('--flap must fall inside the run', () => {
+    expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 2, back: 5 } })).toThrow(/--flap/);
+    expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 3, after: 1, back: 2 } })).toThrow(/no real server rs3/);
+    expect(plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 1, back: 3 } }).options.flap).toEqual({ rs: 1, after: 1, back: 3 });
+  });
+
+  it('FULLNAT is refused with the reason', async () => {
+    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {} };
+    await expect(labCommand.run(['capture', 'fullnat', '-w', '/tmp/x.pcap'], io)).rejects.toThrow(/FULLNAT is not in mainline Linux/);
   });
 });

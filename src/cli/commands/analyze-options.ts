@@ -15,6 +15,8 @@ export const ANALYZE_OPTIONS = {
   lang: { type: 'string', default: 'en' },
   count: { type: 'string', short: 'c' },
   quiet: { type: 'boolean', short: 'q' },
+  write: { type: 'string', short: 'w' },
+  force: { type: 'boolean' },
 } as const;
 
 /** -c N as a frame limit (Infinity without it); null when N is not a whole number. */

@@ -3,7 +3,7 @@
  * per packet), optionally with the truth file `lvscope analyze` is graded against.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { fileSink } from '../../capture/index.js';
+import { fileSink, OutputClosedError } from '../../capture/index.js';
 import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
   synthesize, type CapturePoint, type Scenario,
@@ -11,6 +11,9 @@ import {
 import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
 import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
 import { parseCommandArgs } from '../args.js';
+import { parseRules } from '../../ipvs/ipvsadm/index.js';
+import { publishReport } from '../../present/report-json.js';
+import { plural } from '../../present/words.js';
 
 const HELP = `Usage: lvscope synth --scenario NAME|FILE -w OUT [options]
 
@@ -66,6 +69,19 @@ function intOption(v: string | undefined, name: string, min = 0): number | undef
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} needs an integer >= ${min}, got ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+/** --weights gives one weight per real server, in rule order: a count that differs is a mistake, not a hint. */
+function checkWeights(sc: Scenario, weights: readonly number[]): void {
+  for (const h of sc.hosts) {
+    if (h.ipvs === undefined) continue;
+    for (const svc of parseRules(h.ipvs).services) {
+      if (svc.dests.length !== weights.length) {
+        const where = svc.fwmark !== 0 ? `fwmark ${svc.fwmark}` : `${svc.protocol.toUpperCase()} ${svc.vip}:${svc.port}`;
+        throw new UsageError(`--weights gives ${plural(weights.length, 'weight')} but ${where} has ${plural(svc.dests.length, 'real server')} (one weight per real server, in rule order)`);
+      }
+    }
+  }
 }
 
 export const synthCommand: Command = {
@@ -150,6 +166,7 @@ export const synthCommand: Command = {
         throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
       }
       for (const f of v.fault ?? []) if (isFaultName(f)) sc = applyFault(sc, f);
+      if (weights !== undefined) checkWeights(sc, weights);
     } catch (err) {
       if (err instanceof ScenarioError) {
         io.stderr.write(`lvscope synth: ${err.message}\n`);
@@ -176,6 +193,7 @@ export const synthCommand: Command = {
         onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
       });
     } catch (err) {
+      if (err instanceof OutputClosedError) throw err; // `| head`: not a failure (main.ts: 0)
       sink.close();
       io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
       return 2;
@@ -183,7 +201,7 @@ export const synthCommand: Command = {
     if (progress) io.stderr.write('\r');
     if (v.truth !== undefined) {
       try {
-        writeFileSync(v.truth, `${JSON.stringify(result.truth, null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+        writeFileSync(v.truth, `${JSON.stringify(publishReport(result.truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
       } catch (err) {
         io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
         return 2;
@@ -192,7 +210,8 @@ export const synthCommand: Command = {
     if (v.quiet !== true) {
       const conns = result.truth.connections.length;
       const stamped = result.stamped > 0 ? `, ${result.stamped} stamped` : '';
-      io.stdout.write(`${out}: ${result.frames} frames, ${conns} connection${conns === 1 ? '' : 's'}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
+      // A message, not data: on stderr, so `synth -w -` leaves nothing but the capture on stdout.
+      io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(result.frames, 'frame')}, ${plural(conns, 'connection')}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
     }
     return 0;
   },

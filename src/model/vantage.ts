@@ -1,0 +1,65 @@
+/**
+ * Where the capture was taken. On a switched LAN a host sees only its own unicast frames (and
+ * broadcasts), so one MAC is in every unicast frame: the capturing host's. On a flooding LAN (or a
+ * mirror port) no MAC is, and every forwarded packet shows twice.
+ *
+ * And what a single reply says about the path when the director's hop itself is not in the
+ * capture: the signatures of a DR cluster seen from the gateway or from a real server, and of a
+ * NAT director seen from its inside.
+ */
+
+/** A group (broadcast or multicast) MAC: the I/G bit of the first octet. */
+function isGroupMac(mac: string): boolean {
+  const c = mac.charCodeAt(1);
+  const v = c <= 57 ? c - 48 : (c | 32) - 87;
+  return (v & 1) === 1;
+}
+
+/** Frames needed before "one MAC in every unicast frame" means anything. */
+const MIN_UNICAST = 4;
+
+export class CaptureHostTracker {
+  private a = '';
+  private b = '';
+  private unicast = 0;
+
+  /** Two comparisons per frame; cooked captures (no destination MAC) tell nothing. */
+  observe(srcMac: string, dstMac: string): void {
+    if (srcMac === '' || dstMac === '' || isGroupMac(dstMac)) return;
+    if (this.unicast++ === 0) { this.a = srcMac; this.b = dstMac; return; }
+    if (this.a !== '' && this.a !== srcMac && this.a !== dstMac) this.a = '';
+    if (this.b !== '' && this.b !== srcMac && this.b !== dstMac) this.b = '';
+  }
+
+  /** The capturing host's MAC, or null on a flooding LAN, a cooked capture or too few frames. */
+  get mac(): string | null {
+    if (this.unicast < MIN_UNICAST) return null;
+    if (this.a !== '' && this.b === '') return this.a;
+    if (this.b !== '' && this.a === '') return this.b;
+    return null;
+  }
+}
+
+/**
+ * What the first reply of a connection says when no director hop was seen for it:
+ * - 'dr-gateway': the reply from the VIP comes from another MAC than the one the client's packets
+ *   went to (the director's), and goes back to where the client's came from: the gateway's view of
+ *   DR on a switched LAN, where the director→real-server copy never passes;
+ * - 'dr-real-server': the reply leaves from the MAC the client's packets came to, but towards
+ *   another MAC than the one they came from: the real server's view (they came from the director,
+ *   the reply goes to the gateway);
+ * - 'symmetric': answered by the host they were sent to, back to the host they came from: a plain
+ *   server behind a router, which is also how a NAT director's inside (or outside) looks;
+ * - null: not enough link-layer addresses.
+ */
+export type ReplyPath = 'dr-gateway' | 'dr-real-server' | 'symmetric' | null;
+
+export function replyPath(reqSrcMac: string, reqDstMac: string, repSrcMac: string, repDstMac: string): ReplyPath {
+  if (reqSrcMac === '' || reqDstMac === '' || repSrcMac === '' || repDstMac === '') return null;
+  const sameServer = repSrcMac === reqDstMac;
+  const sameFront = repDstMac === reqSrcMac;
+  if (!sameServer && sameFront) return 'dr-gateway';
+  if (sameServer && !sameFront) return 'dr-real-server';
+  if (sameServer && sameFront) return 'symmetric';
+  return null;
+}
