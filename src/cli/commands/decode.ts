@@ -41,6 +41,9 @@ Options:
       --format F       text (default) | ndjson
       --time T         tod (default: UTC time of day) | epoch | relative (seconds since the first)
       --no-checksum    do not verify IPv4/TCP/UDP/ICMP checksums
+      --gue-port N     UDP port carrying GUE (IPVS --tun-port; repeatable): decoded as GUE even
+                       when damaged (elsewhere GUE is recognised by a well-formed inner packet)
+      --sync-port N    UDP port of the IPVS sync daemon besides 8848 (repeatable)
       --force          let -w replace an existing file
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
@@ -53,6 +56,7 @@ Examples:
   lvscope decode -r captures/seed-dr-kernel.pcap -tt 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0'
   lvscope decode -r director-eth0.pcapng.gz --format ndjson -c 100 | jq .layers
   lvscope decode -r big.pcap -w vip.pcap 'host 192.168.23.100'
+  lvscope decode -r rs1-eth0.pcap --gue-port 6080 -V
   tcpdump -i eth0 -w - | lvscope decode -r -`;
 
 type TimeMode = 'tod' | 'none' | 'epoch' | 'delta' | 'date' | 'since-first' | 'relative';
@@ -121,6 +125,8 @@ export const decodeCommand: Command = {
       format: { type: 'string', default: 'text' },
       time: { type: 'string', default: 'tod' },
       'no-checksum': { type: 'boolean' },
+      'gue-port': { type: 'string', multiple: true },
+      'sync-port': { type: 'string', multiple: true },
       force: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
     });
@@ -137,12 +143,19 @@ export const decodeCommand: Command = {
       io.stderr.write(`lvscope decode: ${write} exists; refusing to overwrite it (use --force)\n`);
       return EXIT.USAGE;
     }
+    const ports = (list: readonly string[] | undefined, name: string): number[] => (list ?? []).map((x) => {
+      const n = Number(x);
+      if (!/^\d+$/.test(x) || n < 1 || n > 65535) throw new UsageError(`--${name} needs a UDP port (1-65535), not ${x}`);
+      return n;
+    });
+    const guePorts = ports(v['gue-port'], 'gue-port');
+    const syncPorts = ports(v['sync-port'], 'sync-port');
     const detail = v.detail === true;
     const hex = v.hex === true;
     // -V, -x and -w read each frame's bytes a second time: standard input is spooled for them.
     return withInputs(files, { seekable: detail || hex || write !== null }, (inputs) => {
       const paths = inputs.paths;
-      const source = openFrames(paths, { verifyChecksums: v['no-checksum'] !== true && write === null, filter });
+      const source = openFrames(paths, { verifyChecksums: v['no-checksum'] !== true && write === null, filter, guePorts, syncPorts });
       const rawReader = hex || write !== null ? openRawFrames(paths) : null;
       const say = (line: string): void => { if (v.quiet !== true) io.stderr.write(`lvscope: ${line}\n`); };
       let frames = 0;
