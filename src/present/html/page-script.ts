@@ -334,6 +334,12 @@ export const PAGE_SCRIPT = String.raw`
     h.appendChild(el('h1', { text: 'lvscope \u00b7 ' + D.title + ' \u00b7 ' + t('handout') }));
     if (D.shown < D.total) h.appendChild(el('p', { text: fmt(t('shownOf'), num(D.shown), num(D.total)) }));
     h.appendChild(el('pre', { text: D.cluster[L()] }));
+    if (D.findings.length) {
+      var fl = el('ul');
+      D.findings.forEach(function (x) { fl.appendChild(el('li', null, el('b', { text: (t('sev')[x.severity] || x.severity) + ' \u00b7 ' + x.code + ': ' }), x.message[L()] + ' (' + t('frame') + ' ' + x.frames.slice(0, 12).join(', ') + (x.frames.length > 12 ? ', \u2026' : '') + ')')); });
+      h.appendChild(el('h2', { text: t('findings') }));
+      h.appendChild(fl);
+    }
     var tb = el('table', null, el('thead', null, el('tr')));
     t('hCols').forEach(function (c) { tb.firstChild.firstChild.appendChild(el('th', { text: c })); });
     var body = el('tbody');
