@@ -281,8 +281,10 @@ export class Engine {
       this.bind(f, this.rsByAddr(svc, p.src, p.sport, p.srcMac || null, p.n));
       return;
     }
-    if (hasHopEvidence(svc) || p.sport !== f.vport) return;
+    // A service already seen tunnelled or rewritten is not DR: its replies come via any router.
+    if (p.sport !== f.vport || svc.tun + svc.fullnat + svc.nat + svc.natReply > 0) return;
     const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
+    // With hops in the capture (another capture point merged in) a flow without one can still be DR.
     if (path === 'dr-gateway' || path === 'dr-real-server') {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
@@ -290,6 +292,8 @@ export class Engine {
       this.evidence(svc, p.n);
       this.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
       this.bind(f, this.rsByMac(svc, p.srcMac, f.vport, p.n));
+    } else if (hasHopEvidence(svc)) {
+      return;
     } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) >= 2 && !this.isDirectorMac(f.reqDstMac)) {
       // Several MACs claim the VIP and this one answered the client itself: the connection
       // bypassed the director (a real server answering ARP for the VIP). IPVS holds no entry.
@@ -602,6 +606,8 @@ export class Engine {
       svc.nat++;
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
+      // A two-armed director: the client's frame came to its other interface (two captures merged).
+      this.otherArm(prev.dstMac);
       this.upstream(prev.srcMac);
       flow = this.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport)?.flow ?? null;
       if (flow !== null) {
@@ -617,6 +623,7 @@ export class Engine {
       svc.answered = true;
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
+      this.otherArm(prev.dstMac);
       flow = this.flows.get(p.proto, dstId, p.dport, srcId, p.sport)?.flow ?? null;
       if (flow !== null) {
         if (flow.rs === null) {
@@ -767,6 +774,10 @@ export class Engine {
     if (mac === '' || svc.directorMac === mac) return;
     this.directorMacs.add(mac);
     if (svc.directorMac === null) svc.directorMac = mac;
+  }
+
+  private otherArm(mac: string): void {
+    if (mac !== '' && !this.directorMacs.has(mac) && mac !== 'ff:ff:ff:ff:ff:ff') this.directorMacs.add(mac);
   }
 
   private upstream(mac: string): void {
