@@ -4,8 +4,9 @@
  * (both ends inside it, no addresses, deleted at the end). Needs root, tcpdump and tcpreplay, and
  * a build (`npm run build`: it runs dist/cli/commands/replay.js).
  *
- * 1. --topspeed: packets/s each sender reports for the same 200,000-frame capture (5 interleaved
- *    runs each; a bare cap send() loop as the floor of what cap allows).
+ * 1. --topspeed on two capture shapes (1M small frames of 42-250 bytes in 4 flows; the decode
+ *    benchmark's 1M large frames in ~70k connections): packets/s each sender reports, wall time
+ *    and peak RSS, for lvscope, tcpreplay and tcpreplay -K, in interleaved runs.
  * 2. 1x timing: a 10,000-frame capture at ~1,000 pps (gaps 0.5-1.5 ms); tcpdump on the other veth
  *    end stamps arrivals in nanoseconds; per-gap error |rx gap - file gap| (median, p99) and the
  *    last packet's lateness (rx span - file span).
@@ -14,7 +15,7 @@
  * Options: --quick (fewer frames, for a smoke run).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST_CMD = join(ROOT, 'dist/cli/commands/replay.js');
 const quick = process.argv.includes('--quick');
-const TOP_FRAMES = quick ? 20_000 : 200_000;
+const TOP_FRAMES = quick ? 20_000 : 1_000_000;
 const PACED_FRAMES = quick ? 1_000 : 10_000;
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -168,45 +169,87 @@ function tcpreplayVersion() {
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 const us = (ns) => `${(ns / 1000).toFixed(1)} µs`;
 
-// ------------------------------------------------------------------ 1. topspeed
+// ------------------------------------------------------------------ 1. topspeed, two shapes
 
-log(`generating ${TOP_FRAMES} frames…`);
-const topFile = join(work, 'top.pcap');
-{
-  const frames = [];
-  for (let i = 0; i < TOP_FRAMES; i++) frames.push({ tsNs: i * 10_000, data: frame(i, 64 + (i % 32)) });
-  writePcap(topFile, frames);
-}
-// The floor: cap's send() in a bare loop over the same frames, no pacing or bookkeeping.
-const rawCap = join(work, 'raw-cap.mjs');
-writeFileSync(
-  rawCap,
-  `import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-const { Cap } = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})('cap');
-const b = readFileSync(process.argv[2]);
-const frames = [];
-for (let at = 24; at + 16 <= b.length; ) { const n = b.readUInt32LE(at + 8); frames.push(b.subarray(at + 16, at + 16 + n)); at += 16 + n; }
-const c = new Cap();
-c.open('va', 'less 1', 1 << 20, Buffer.alloc(65536));
-const t0 = process.hrtime.bigint();
-for (const f of frames) c.send(f, f.length);
-const s = Number(process.hrtime.bigint() - t0) / 1e9;
-c.close();
-console.log('Rated: 0 Bps, 0 Mbps, ' + (frames.length / s).toFixed(2) + ' pps');\n`,
-);
-senders['cap send() loop'] = (file) => ['node', [rawCap, file]];
-const TOP_NAMES = ['tcpreplay', 'lvscope', 'cap send() loop'];
-const top = Object.fromEntries(TOP_NAMES.map((n) => [n, []]));
-// Interleaved runs, so a change in the machine's load hits every sender alike.
-for (let r = 0; r < 5; r++) {
-  for (const name of TOP_NAMES) {
-    const [cmd, args] = senders[name](topFile, ['--topspeed']);
-    const out = inNs(cmd, args, { timeout: 300_000 });
-    top[name].push(ratedPps(out));
+/** Streams a classic nanosecond pcap: gen(i) returns frame i (or null at the end). */
+function writePcapStream(path, count, gen) {
+  const fd = openSync(path, 'w');
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt32LE(0xa1b23c4d, 0);
+  hdr.writeUInt16LE(2, 4);
+  hdr.writeUInt16LE(4, 6);
+  hdr.writeUInt32LE(262144, 16);
+  hdr.writeUInt32LE(1, 20);
+  writeSync(fd, hdr);
+  const buf = Buffer.alloc(4 << 20);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const d = gen(i);
+    if (at + 16 + d.length > buf.length) {
+      writeSync(fd, buf, 0, at);
+      at = 0;
+    }
+    const tsNs = i * 10_000;
+    buf.writeUInt32LE(1_700_000_000 + Math.floor(tsNs / 1e9), at);
+    buf.writeUInt32LE(tsNs % 1e9, at + 4);
+    buf.writeUInt32LE(d.length, at + 8);
+    buf.writeUInt32LE(d.length, at + 12);
+    d.copy(buf, at + 16);
+    at += 16 + d.length;
   }
+  writeSync(fd, buf, 0, at);
+  closeSync(fd);
 }
-for (const name of TOP_NAMES) log(`topspeed ${name}: ${top[name].map((x) => Math.round(x)).join(', ')} pps`);
+
+// Small frames, few flows: 1M frames of 42-250 bytes (ARP-sized to small UDP/TCP), 4 flows.
+log(`generating ${TOP_FRAMES} small frames (42-250 bytes, 4 flows)…`);
+const smallFile = join(work, 'small.pcap');
+{
+  const proto = [frame(0, 250)];
+  writePcapStream(smallFile, TOP_FRAMES, (i) => {
+    const len = 42 + ((i * 7919) % 209);
+    const d = proto[0].subarray(0, len);
+    d[33] = i & 3; // the flow: the last octet of the destination address
+    d.writeUInt16BE(len - 14, 16);
+    return d;
+  });
+}
+// Large frames, many flows: the decode benchmark's capture (gen-capture.mjs: 60-1514 bytes, ~70k connections).
+const largeFile = process.env.BENCH_REPLAY_LARGE ?? join(ROOT, 'bench/out', `bench-${TOP_FRAMES}.pcap`);
+if (!existsSync(largeFile)) {
+  log(`generating ${largeFile}…`);
+  mkdirSync(dirname(largeFile), { recursive: true });
+  execFileSync(process.execPath, [join(ROOT, 'bench/gen-capture.mjs'), largeFile, String(TOP_FRAMES)], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+const SHAPES = [
+  ['small frames, few flows', smallFile],
+  ['large frames, many flows', largeFile],
+];
+const TOP_NAMES = ['tcpreplay', 'lvscope', 'tcpreplay -K'];
+const topArgs = {
+  tcpreplay: (f) => ['tcpreplay', ['-i', 'va', '--topspeed', f]],
+  'tcpreplay -K': (f) => ['tcpreplay', ['-i', 'va', '-K', '--topspeed', f]],
+  lvscope: (f) => ['node', [runner, '-i', 'va', '-r', f, '-q', '--topspeed']],
+};
+/** One run inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
+function topRun(name, file) {
+  const [cmd, args] = topArgs[name](file);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('ip', ['netns', 'exec', NS, '/usr/bin/time', '-f', '__TIME__ %M', cmd, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rss = Number(/__TIME__ (\d+)/.exec(r.stderr ?? '')?.[1] ?? Number.NaN) / 1024;
+  return { pps: ratedPps(r.stdout ?? ''), wall, rss };
+}
+const RUNS = quick ? 2 : 3;
+const top = {};
+for (const [shape, file] of SHAPES) {
+  top[shape] = Object.fromEntries(TOP_NAMES.map((n) => [n, []]));
+  // Interleaved runs, so a change in the machine's load hits every sender alike.
+  for (let r = 0; r < RUNS; r++) {
+    for (const name of TOP_NAMES) top[shape][name].push(topRun(name, file));
+  }
+  for (const name of TOP_NAMES) log(`topspeed ${shape} ${name}: ${top[shape][name].map((x) => `${Math.round(x.pps)} pps ${x.wall.toFixed(2)} s ${x.rss.toFixed(0)} MB`).join('; ')}`);
+}
 
 // ------------------------------------------------------------------ 2. 1x timing
 
@@ -250,7 +293,6 @@ for (const name of ['tcpreplay', 'lvscope']) {
 
 const best = (xs) => Math.max(...xs.filter((x) => Number.isFinite(x)));
 const median = (xs) => quantile(xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b), 0.5);
-const ratio = median(top.lvscope) / median(top.tcpreplay);
 const L = paced.lvscope;
 const T = paced.tcpreplay;
 const ok = (cond) => (cond ? 'met' : '**missed**');
@@ -258,18 +300,27 @@ const lines = [
   `## Replay (bench/replay.mjs)`,
   '',
   `Veth pair inside a fresh network namespace; ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ` +
-    `tcpreplay ${tcpreplayVersion()} with -K; receive times from tcpdump --time-stamp-precision=nano on the peer.`,
+    `tcpreplay ${tcpreplayVersion()}; the machine may be shared, so compare the ratios of senders measured in the same run; receive times for the 1x run from tcpdump --time-stamp-precision=nano on the peer.`,
   '',
-  `### --topspeed, ${TOP_FRAMES.toLocaleString('en')} frames (64-95 bytes), packets/s as each sender reports (5 interleaved runs)`,
-  '',
-  '| Sender | Runs (pps) | Median | Best |',
-  '|---|---|---|---|',
-  ...[['tcpreplay --topspeed -K', 'tcpreplay'], ['lvscope replay --topspeed', 'lvscope'], ['bare cap send() loop (reference)', 'cap send() loop']].map(
-    ([label, key]) => `| ${label} | ${top[key].map((x) => Math.round(x).toLocaleString('en')).join(', ')} | ${Math.round(median(top[key])).toLocaleString('en')} | ${Math.round(best(top[key])).toLocaleString('en')} |`,
-  ),
-  '',
-  `lvscope / tcpreplay (medians): ${ratio.toFixed(2)}x (target ≥ 0.8x: ${ok(ratio >= 0.8)}); lvscope / bare cap loop: ${(median(top.lvscope) / median(top['cap send() loop'])).toFixed(2)}x.`,
-  '',
+  ...SHAPES.flatMap(([shape, file]) => {
+    const t = top[shape];
+    const med = (name, k) => median(t[name].map((x) => x[k]));
+    const cell = (name, k, f) => `${f(med(name, k))} (${f(Math.min(...t[name].map((x) => x[k])))}–${f(Math.max(...t[name].map((x) => x[k])))})`;
+    const pps = (x) => Math.round(x).toLocaleString('en');
+    const sec = (x) => x.toFixed(2);
+    const mb = (x) => x.toFixed(0);
+    const ratio = med('lvscope', 'pps') / med('tcpreplay', 'pps');
+    return [
+      `### --topspeed, ${shape}: ${TOP_FRAMES.toLocaleString('en')} frames, ${(statSync(file).size / 1e6).toFixed(0)} MB (${RUNS} interleaved runs: median (min–max))`,
+      '',
+      '| Sender | pps as the sender reports | wall s (with loading) | peak RSS MB |',
+      '|---|---|---|---|',
+      ...TOP_NAMES.map((name) => `| ${name === 'lvscope' ? 'lvscope replay --topspeed' : `${name} --topspeed`} | ${cell(name, 'pps', pps)} | ${cell(name, 'wall', sec)} | ${cell(name, 'rss', mb)} |`),
+      '',
+      `lvscope / tcpreplay without -K (median pps): ${ratio.toFixed(2)}x (target ≥ 1x: ${ok(ratio >= 1)}); lvscope / tcpreplay -K: ${(med('lvscope', 'pps') / med('tcpreplay -K', 'pps')).toFixed(2)}x; lvscope peak RSS ${mb(med('lvscope', 'rss'))} MB (target < 64 MB: ${ok(med('lvscope', 'rss') < 64)}).`,
+      '',
+    ];
+  }),
   `### 1x timing, ${PACED_FRAMES.toLocaleString('en')} frames at ~1,000 pps (gaps 0.5-1.5 ms)`,
   '',
   '| Sender | Received | Gap error median | p99 | max | Last packet late by |',

@@ -30,6 +30,9 @@ export interface MethodCounts {
   readonly drSplit?: number;
   readonly drAtRs?: number;
   readonly natInside?: number;
+  readonly bypassed?: number;
+  readonly answered?: boolean;
+  readonly rs?: readonly { readonly mac: string | null }[];
   /** The service's VIP ('?' when the capture never shows it). */
   readonly vip?: string;
   readonly tunnelKinds: ReadonlySet<TunnelKind>;
@@ -68,7 +71,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
   const drSplit = s.drSplit ?? 0;
   const drAtRs = s.drAtRs ?? 0;
   const natInside = s.natInside ?? 0;
-  if (drSplit > 0) {
+  if (drSplit > 0 && method === 'unknown') {
+    const mac = s.rs?.[0]?.mac ?? '?';
+    out.push(zh
+      ? `全部 ${drSplit} 个连接都由同一个不是 Director 的 MAC（${mac}）以 VIP 为源地址回应：可能是唯一一台 DR Real Server，也可能是 TUN Real Server 前面的路由器。这个抓包里没有 Director 的转发，无法区分`
+      : `all ${drSplit} connections are answered from the VIP by one other MAC (${mac}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
+  } else if (drSplit > 0) {
     out.push(zh
       ? `${drSplit} 个连接的响应以 VIP 为源地址，却来自另一个 MAC，而不是客户端报文发往的那个（Director 的）：Real Server 直接回应（DR）。Director 转发给它们的那一跳不经过这个抓包点（交换式局域网）；每个连接的 Real Server 由其响应的源 MAC 得出`
       : `${drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
@@ -86,11 +94,16 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${natInside} 个来自 Director 另一侧客户端的连接从 Director 的 MAC 到达，目标是 Real Server 自己的地址（RIP:端口），响应也发回给它：这是 NAT 模式 Director 的内侧；${vip}`
       : `${natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
   }
-  if (natInside > 0 && method === 'unknown') {
+  const bypassed = s.bypassed ?? 0;
+  if (bypassed > 0 && method === 'unknown') {
+    out.push(zh
+      ? `${bypassed} 个连接由另一台也在 ARP 中声称拥有 VIP 的主机直接回应，从未到达 Director，所以看不出 Director 的转发模式`
+      : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0)) {
     out.push(zh
       ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
       : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
-  } else if (method === 'unknown') {
+  } else if (method === 'unknown' && drSplit === 0) {
     out.push(zh
       ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'
       : 'only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');

@@ -109,6 +109,7 @@ export class Explainer {
     const viaGw = f.srcRole === 'gateway';
     const cip = fl.client;
     const dr = fl.method === 'dr';
+    if (fl.bypass) return this.bypass(f, fl, from);
     switch (f.step) {
       case 'handshake-1': {
         const cands = fl.schedulerCandidates;
@@ -165,6 +166,19 @@ export class Explainer {
       default:
         return zh ? `连接 ${cip} → ${fl.virtual} 的报文` : `a packet of ${cip} → ${fl.virtual}`;
     }
+  }
+
+  /** A connection another host took by answering ARP for the VIP: IPVS never sees it. */
+  private bypass(f: FrameFacts, fl: FlowFacts, from: string): string {
+    const zh = this.zh;
+    const what = SEG_WORDS[this.ctx.lang][fl.segment];
+    if (f.src === fl.clientIp) {
+      const to = this.L.host(f.dstMac, f.dst, f.dstRole);
+      return zh ? `${from} 把客户端发往 VIP ${fl.virtual} 的${what}直接发给了 ${to}（它回应了 VIP 的 ARP）：Director 根本看不到这个连接`
+        : `${from} sends the client's ${what} for VIP ${fl.virtual} straight to ${to}, which answered ARP for the VIP: the director never sees this connection`;
+    }
+    return zh ? `${from} 以 VIP ${fl.vip} 为源地址自己回应客户端（${what}）：这个连接绕过了 Director`
+      : `${from} answers the client itself (${what}) from the VIP ${fl.vip}: this connection bypasses the director`;
   }
 
   private forward(f: FrameFacts, fl: FlowFacts, rs: string): string {

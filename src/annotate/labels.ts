@@ -54,6 +54,7 @@ export class Labels {
     if (role === 'real-server') {
       const rip = k?.rsMacs.get(mac) ?? (k?.rsIps.has(ip) ? ip : null);
       if (rip !== null && rip !== undefined) return k?.names.get(rip) ?? (zh ? `Real Server ${rip}` : `real server ${rip}`);
+      if (mac !== '') return zh ? `Real Server（${shortMac(mac)}）` : `the real server at ${shortMac(mac)}`;
       return zh ? 'Real Server' : 'a real server';
     }
     if (role === 'gateway') {

@@ -26,3 +26,8 @@ export class IssueLog {
     this.issues.push({ code, offset, frame, message: `${this.file}: ${where}: ${detail}${more}` });
   }
 }
+
+/** "1 frame", "2 frames" (messages count what was read). */
+export function frameCount(n: number): string {
+  return `${n} frame${n === 1 ? '' : 's'}`;
+}

@@ -14,7 +14,7 @@
 import type { ChunkSource } from './source.js';
 import type { FrameCursor, FrameParser, MutableCaptureInfo } from './cursor.js';
 import { MAX_CAPLEN } from './cursor.js';
-import type { IssueLog } from './issues.js';
+import { frameCount, type IssueLog } from './issues.js';
 import { CaptureFormatError } from './errors.js';
 import { LINKTYPE_MASK, describeLinkType, linkTypeName } from './link-types.js';
 
@@ -160,7 +160,7 @@ export class PcapParser implements FrameParser {
       'truncated-header',
       this.src.position,
       this.count + 1,
-      `${left} byte(s) after the last record, too few for a ${this.recordHeaderLen}-byte record header (file cut short, or trailing garbage); ${this.count} frame(s) read`,
+      `${left} byte${left === 1 ? '' : 's'} after the last record, too few for a ${this.recordHeaderLen}-byte record header (file cut short, or trailing garbage); ${frameCount(this.count)} read`,
     );
   }
 
@@ -174,7 +174,7 @@ export class PcapParser implements FrameParser {
       frac >= this.fracLimit ||
       (len !== 0 && caplen > len) ||
       (this.prevSec >= 0 && Math.abs(sec - this.prevSec) > IMPLAUSIBLE_GAP_SEC);
-    const kept = `${this.count} frame(s) before it were read`;
+    const kept = `${frameCount(this.count)} before it ${this.count === 1 ? 'was' : 'were'} read`;
     if (looksLikeGarbage) {
       this.log.report(
         'trailing-garbage',

@@ -7,7 +7,7 @@
 import type { ChunkSource } from './source.js';
 import type { FrameCursor, FrameParser, MutableCaptureInfo } from './cursor.js';
 import { MAX_CAPLEN } from './cursor.js';
-import type { IssueLog } from './issues.js';
+import { frameCount, type IssueLog } from './issues.js';
 import type { CaptureInterface } from './types.js';
 import { CaptureFormatError } from './errors.js';
 import { describeLinkType, linkTypeName } from './link-types.js';
@@ -115,7 +115,7 @@ export class PcapngParser implements FrameParser {
       if (!isKnownBlockType(type) && (blen > MAX_HEADER_BLOCK || !src.ensure(blen))) {
         // Neither a block type anyone writes nor a whole block: bytes appended after the capture.
         this.stopped = true;
-        this.log.report('trailing-garbage', src.position, this.count + 1, `bytes after the last block are not a block (type 0x${type.toString(16)}, length ${blen}, ${src.available} bytes left); ignored; ${this.count} frame(s) read`);
+        this.log.report('trailing-garbage', src.position, this.count + 1, `bytes after the last block are not a block (type 0x${type.toString(16)}, length ${blen}, ${src.available} bytes left); ignored; ${frameCount(this.count)} read`);
         return false;
       }
       const isPacket = type === BlockType.EPB || type === BlockType.SPB || type === BlockType.PB;
@@ -310,7 +310,7 @@ export class PcapngParser implements FrameParser {
     const src = this.src;
     const at = src.position;
     const fail = (code: 'bad-block' | 'truncated-record', detail: string): void => {
-      this.log.report(code, at, this.count + 1, `${detail}; reading stops; ${this.count} frame(s) read`);
+      this.log.report(code, at, this.count + 1, `${detail}; reading stops; ${frameCount(this.count)} read`);
       this.stopped = true;
     };
     if (!src.ensure(16)) {
@@ -433,10 +433,10 @@ export class PcapngParser implements FrameParser {
   private badBlock(type: number, detail: string): void {
     this.stopped = true;
     if (!isKnownBlockType(type)) {
-      this.log.report('trailing-garbage', this.src.position, this.count + 1, `bytes after the last good block are not a block (type 0x${type.toString(16)}: ${detail}); ignored from here to the end; ${this.count} frame(s) read`);
+      this.log.report('trailing-garbage', this.src.position, this.count + 1, `bytes after the last good block are not a block (type 0x${type.toString(16)}: ${detail}); ignored from here to the end; ${frameCount(this.count)} read`);
       return;
     }
-    this.log.report('bad-block', this.src.position, this.count + 1, `${blockName(type)}: ${detail}; reading stops (the next block cannot be found safely); ${this.count} frame(s) read`);
+    this.log.report('bad-block', this.src.position, this.count + 1, `${blockName(type)}: ${detail}; reading stops (the next block cannot be found safely); ${frameCount(this.count)} read`);
   }
 
   private truncated(type: number, blen: number): void {
@@ -445,7 +445,7 @@ export class PcapngParser implements FrameParser {
       'truncated-record',
       this.src.position,
       this.count + 1,
-      `${blockName(type)} of ${blen} bytes is cut short: only ${this.src.available} bytes remain; ${this.count} frame(s) read`,
+      `${blockName(type)} of ${blen} bytes is cut short: only ${this.src.available} bytes remain; ${frameCount(this.count)} read`,
     );
   }
 
@@ -453,7 +453,7 @@ export class PcapngParser implements FrameParser {
     this.stopped = true;
     const left = this.src.available;
     if (left === 0) return;
-    this.log.report('truncated-header', this.src.position, this.count + 1, `${left} byte(s) after the last block, too few for a block header (file cut short, or trailing garbage); ${this.count} frame(s) read`);
+    this.log.report('truncated-header', this.src.position, this.count + 1, `${left} byte${left === 1 ? '' : 's'} after the last block, too few for a block header (file cut short, or trailing garbage); ${frameCount(this.count)} read`);
   }
 }
 

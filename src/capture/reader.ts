@@ -3,7 +3,7 @@
  * and exposes a zero-copy cursor (`next()`) plus a copying iterator (`packets()`).
  */
 import { closeSync, openSync } from 'node:fs';
-import { CaptureFormatError } from './errors.js';
+import { CaptureFormatError, systemErrorWords } from './errors.js';
 import { IssueLog } from './issues.js';
 import { ChunkSource, DEFAULT_CHUNK_SIZE } from './source.js';
 import type { FrameCursor, FrameParser } from './cursor.js';
@@ -90,7 +90,7 @@ export class CaptureReader implements FrameCursor {
     try {
       fd = openSync(path, 'r');
     } catch (err) {
-      throw new CaptureFormatError(path, 0, `cannot open: ${(err as Error).message}`, { cause: err });
+      throw new CaptureFormatError(path, 0, `cannot open: ${systemErrorWords(err)}`, { cause: err });
     }
     let src: ChunkSource;
     try {

@@ -1,6 +1,7 @@
 /** Byte sinks for the writers: a buffered file (or stdout) and a growable memory buffer. */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ByteSink } from './types.js';
+import { systemErrorWords } from './errors.js';
 
 export type { ByteSink } from './types.js';
 
@@ -23,7 +24,7 @@ export function fileSink(path: string, opts: { overwrite?: boolean } = {}): Byte
       if (e.code === 'EEXIST') {
         throw new Error(`${path}: file exists; refusing to overwrite it (pass overwrite: true, e.g. --force)`, { cause: err });
       }
-      throw new Error(`${path}: cannot create: ${e.message}`, { cause: err });
+      throw new Error(`${path}: cannot create: ${systemErrorWords(e)}`, { cause: err });
     }
   }
   return new FileSink(path, fd);
@@ -81,9 +82,21 @@ class FileSink implements ByteSink {
           Atomics.wait(sleepCell, 0, 0, 2);
           continue;
         }
-        throw new Error(`${this.path}: write failed: ${(err as Error).message}`, { cause: err });
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosedError(this.path);
+        throw new Error(`${this.path}: write failed: ${systemErrorWords(err)}`, { cause: err });
       }
     }
+  }
+}
+
+/**
+ * The reader of standard output went away (`lvscope synth -w - | head -c 100`): not a failure,
+ * the command ends quietly with status 0 as tcpdump and cat do.
+ */
+export class OutputClosedError extends Error {
+  override readonly name = 'OutputClosedError';
+  constructor(path: string) {
+    super(`${path}: the reader closed the pipe`);
   }
 }
 

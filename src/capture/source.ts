@@ -8,7 +8,7 @@
  */
 import { readSync } from 'node:fs';
 import { checksumBuffer } from '../wire/checksum-wasm.js';
-import { CaptureFormatError } from './errors.js';
+import { CaptureFormatError, systemErrorWords } from './errors.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
@@ -84,7 +84,7 @@ export class ChunkSource {
       try {
         got = readRetrying(this.fd, this.buf, this.end, this.buf.length - this.end);
       } catch (err) {
-        throw new CaptureFormatError(this.file, this.base + this.end, `read failed: ${(err as Error).message}`, { cause: err });
+        throw new CaptureFormatError(this.file, this.base + this.end, `cannot read: ${systemErrorWords(err)}`, { cause: err });
       }
       if (got === 0) {
         this.eof = true;
@@ -119,8 +119,24 @@ export class ChunkSource {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Bytes already taken from standard input to look at its first bytes (capture/input.ts), given
+ * back before anything more is read from it. Standard input is one per process, so is this.
+ */
+let stdinHead: Uint8Array | null = null;
+
+export function unreadStdin(bytes: Uint8Array): void {
+  stdinHead = stdinHead === null ? bytes : Buffer.concat([bytes, stdinHead]);
+}
+
 /** readSync that waits out EAGAIN: standard input may be a non-blocking pipe. */
-function readRetrying(fd: number, buf: Uint8Array, offset: number, length: number): number {
+export function readRetrying(fd: number, buf: Uint8Array, offset: number, length: number): number {
+  if (fd === 0 && stdinHead !== null && length > 0) {
+    const n = Math.min(length, stdinHead.length);
+    buf.set(stdinHead.subarray(0, n), offset);
+    stdinHead = n === stdinHead.length ? null : stdinHead.subarray(n);
+    return n;
+  }
   for (;;) {
     try {
       return readSync(fd, buf, offset, length, null);

@@ -2,10 +2,13 @@
  * The shape every `lvscope <command>` module exports. The dispatcher (main.ts) owns argv[0],
  * --help and --version; a command gets the rest and returns its exit status.
  *
- * Exit status, for every command: 0 success, 1 the work was done but something was wrong with the
- * input (bad frames, warnings), 2 usage error or unreadable input. `validate` refines these
- * (0 clean, 1 warnings, 2 errors, 3 unusable input).
+ * Exit status, for every command (README "Exit status"): 0 success; 1 the work was done but the
+ * input had problems (damaged frames or file; validate: warnings; replay: frames not sent);
+ * 2 usage error, or input/output that cannot be used at all; 3 validate found errors.
+ * A closed standard output (`| head`) is not an error: 0.
  */
+export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2, ERRORS: 3 } as const;
+
 export interface CommandIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };

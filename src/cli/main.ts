@@ -4,11 +4,11 @@
  * main() in-process with fake streams.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { CaptureFormatError } from '../capture/errors.js';
-import { UsageError, type CommandIO } from './command.js';
+import { CaptureFormatError, systemErrorWords } from '../capture/errors.js';
+import { EXIT, UsageError, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
 
-export const EXIT = { OK: 0, PROBLEMS: 1, USAGE: 2 } as const;
+export { EXIT } from './command.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,11 +24,13 @@ Usage: lvscope <command> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run 'lvscope <command> --help' for a command's options and examples.
+Run 'lvscope <command> --help' for a command's options and examples, 'lvscope help filter'
+for the capture filters decode, analyze and validate take after their options.
 Options: -h, --help   this help;  -V, --version   print the version
 
-Exit status: 0 success; 1 done, but the input had problems (damaged frames, warnings);
-2 usage error or unreadable input. 'validate' uses 0 clean, 1 warnings, 2 errors, 3 unusable input.
+Exit status (every command): 0 success; 1 done, but the input had problems (damaged frames,
+validate's warnings); 2 usage error or unusable input; 3 validate found errors. A closed
+output pipe (| head) ends quietly with 0.
 Colour is used only on a terminal, never when NO_COLOR is set.
 
 'lvscope FILE…' opens the TUI when run on a terminal, and prints the analyze table otherwise.
@@ -43,6 +45,10 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === 'filter') {
+      io.stdout.write(`${(await import('./filter-help.js')).FILTER_HELP}\n`);
+      return EXIT.OK;
+    }
     const entry = topic === undefined ? undefined : findCommand(topic);
     io.stdout.write(`${entry === undefined ? usage() : (await entry.load()).help}\n`);
     return first === undefined ? EXIT.USAGE : EXIT.OK;
@@ -83,6 +89,9 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
 }
 
 function reportError(e: unknown, command: string, io: CommandIO): number {
+  const err = e as NodeJS.ErrnoException;
+  // The reader of our output went away (`| head`): nothing is wrong, as for tcpdump and cat.
+  if (err?.name === 'OutputClosedError' || err?.code === 'EPIPE') return EXIT.OK;
   if (e instanceof UsageError) {
     io.stderr.write(`lvscope ${command}: ${e.message}\nRun 'lvscope ${command} --help' for usage.\n`);
     return EXIT.USAGE;
@@ -91,9 +100,8 @@ function reportError(e: unknown, command: string, io: CommandIO): number {
     io.stderr.write(`lvscope ${command}: ${e.message}\n`);
     return EXIT.USAGE;
   }
-  const err = e as NodeJS.ErrnoException;
   if (typeof err?.code === 'string' && typeof err.path === 'string') {
-    io.stderr.write(`lvscope ${command}: ${err.path}: ${err.message}\n`);
+    io.stderr.write(`lvscope ${command}: ${err.path}: ${systemErrorWords(err)}\n`);
     return EXIT.USAGE;
   }
   if (err instanceof Error && err.name.endsWith('Error') && err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError') {
@@ -105,6 +113,18 @@ function reportError(e: unknown, command: string, io: CommandIO): number {
   return EXIT.USAGE;
 }
 
+let pipeGuard = false;
+
 function processIO(): CommandIO {
+  if (!pipeGuard) {
+    pipeGuard = true;
+    // Output written through the stream API meets a closed pipe as an 'error' event: end quietly.
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(EXIT.OK);
+        throw e;
+      });
+    }
+  }
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }

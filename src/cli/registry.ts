@@ -18,6 +18,7 @@ const startModelPass = async (args: readonly string[], env: NodeJS.ProcessEnv): 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'analyze', summary: 'explain every frame and reconstruct the LVS cluster (table, json, ndjson)', early: startModelPass, load: async () => (await import('./commands/analyze.js')).analyzeCommand },
   { name: 'validate', summary: 'check a deployment: findings only, exit status by severity', early: startModelPass, load: async () => (await import('./commands/validate.js')).validateCommand },
+  { name: 'report', summary: 'write the walkthrough as one self-contained HTML page (ladder, step-through, en/zh, handout)', load: async () => (await import('./commands/report.js')).reportCommand },
   { name: 'tui', summary: 'browse a capture in the explain TUI (frames, ladder, detail, cluster)', load: async () => (await import('./commands/tui.js')).tuiCommand },
   { name: 'decode', summary: 'print every frame of a capture, decoded (text or ndjson)', load: async () => (await import('./commands/decode.js')).decodeCommand },
   { name: 'synth', summary: 'simulate an LVS cluster and write an explained teaching capture', load: async () => (await import('./commands/synth.js')).synthCommand },

@@ -14,6 +14,7 @@ import { GueView, gueInnerOffset } from '../wire/gue.js';
 import { IPVS_SYNC_PORT, decodeIpvsSync } from '../wire/ipvs-sync.js';
 import { VrrpView } from '../wire/vrrp.js';
 import { IcmpView } from '../wire/icmp.js';
+import { Icmpv6View } from '../wire/icmpv6.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { SllView, Sll2View, SLL_HEADER_LEN, SLL2_HEADER_LEN } from '../wire/sll.js';
@@ -52,6 +53,7 @@ export class FrameDecoder {
   private readonly gre = new GreView();
   private readonly gue = new GueView();
   private readonly vrrp = new VrrpView();
+  private readonly icmpv6 = new Icmpv6View();
   private readonly verify: boolean;
   private readonly guePorts: ReadonlySet<number>;
   private readonly syncPorts: ReadonlySet<number>;
@@ -72,6 +74,9 @@ export class FrameDecoder {
   private layerCount = 0;
   private issues: DecodeIssue[] | null = null;
   private tcpAt = 0;
+  /** The last IPv6 header walked and its final destination (a routing header's last hop) for pseudo-headers. */
+  private v6At = -1;
+  private v6FinalDst = 0;
   /**
    * The big-endian sum of the TCP segment at segmentAt (segmentLen bytes), summed by ipv4Layer
    * together with the IPv4 header; -1 when none is waiting for tcpLayer.
@@ -334,25 +339,55 @@ export class FrameDecoder {
       this.issue('ipv6', bad[0], this.rel(at), bad[1]);
       return;
     }
-    this.add(v.toRecord(this.rel(at)));
     const pay = at + IPV6_HEADER_LEN;
     const ipEnd = Math.min(this.end, pay + v.payloadLen);
     // As for IPv4: a payload length beyond the frame's wire length is a lie, not a snaplen cut.
     const payLen = Math.min(v.payloadLen, Math.max(0, this.wireEnd - pay));
+    v.walk(ipEnd);
+    this.v6At = at;
+    this.v6FinalDst = v.finalDstAt;
+    this.add(v.toRecord(this.rel(at), depth > 0, this.base));
     if (payLen < v.payloadLen) {
       this.issue('ipv6', 'bad-length', this.rel(at) + 4, `IPv6 payload length ${v.payloadLen} exceeds the ${payLen} bytes in the frame`);
     }
-    if (depth >= MAX_TUNNEL_DEPTH) return;
-    switch (v.nextHeader) {
-      case IP_PROTO.IPIP: this.ipv4InnerLayer(pay, ipEnd, depth + 1); return;
-      case IP_PROTO.IPV6: this.withEnd(ipEnd, () => this.ipv6Layer(pay, depth + 1)); return;
-      // Transport over IPv6 is named without a checksum verdict: lvscope is about IPv4 LVS.
-      case IP_PROTO.TCP: this.tcpLayer(pay, ipEnd, -1, false, payLen); return;
-      case IP_PROTO.UDP: this.udpLayer(pay, ipEnd, -1, false, depth); return;
-      case IP_PROTO.GRE: this.greLayer(pay, ipEnd, depth, payLen === v.payloadLen && pay + payLen <= this.end); return;
-      case IP_PROTO.VRRP: this.vrrpLayer(pay, ipEnd, at, payLen === v.payloadLen && pay + payLen <= this.end); return;
+    if (v.walkProblem !== null) {
+      this.issue('ipv6', ipEnd < pay + payLen ? 'truncated' : 'malformed', this.rel(v.upperAt), v.walkProblem);
+      return;
+    }
+    // A later fragment carries no upper-layer header; a first one's checksum covers bytes we lack.
+    if (depth >= MAX_TUNNEL_DEPTH || v.fragOffset !== 0) return;
+    const up = v.upperAt;
+    const upLen = pay + payLen - up;
+    const complete = !v.moreFragments && payLen === v.payloadLen && pay + payLen <= this.end;
+    switch (v.upperProto) {
+      case IP_PROTO.IPIP: this.ipv4InnerLayer(up, ipEnd, depth + 1); return;
+      case IP_PROTO.IPV6: this.withEnd(ipEnd, () => this.ipv6Layer(up, depth + 1)); return;
+      case IP_PROTO.TCP: this.tcpLayer(up, ipEnd, at, complete, upLen); return;
+      case IP_PROTO.UDP: this.udpLayer(up, ipEnd, at, complete, depth); return;
+      case IP_PROTO.GRE: this.greLayer(up, ipEnd, depth, complete); return;
+      case IP_PROTO.VRRP: this.vrrpLayer(up, ipEnd, at, complete); return;
+      case IP_PROTO.ICMPV6: this.icmpv6Layer(up, ipEnd, at, complete); return;
       default: return;
     }
+  }
+
+  /** Pseudo-header sum for the IPv4 or IPv6 header at ipAt (RFC 793/768, RFC 8200 §8.1). */
+  private pseudo(ipAt: number, proto: number, length: number): number {
+    if (this.buf[ipAt]! >>> 4 !== 6) return pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, proto, length);
+    return pseudoHeaderSum6(this.buf, ipAt, proto, length, ipAt === this.v6At ? this.v6FinalDst : ipAt + 24);
+  }
+
+  private icmpv6Layer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
+    const v = this.icmpv6.reset(this.buf, at, ipEnd - at);
+    const bad = v.check();
+    if (bad !== null) {
+      this.issue('icmpv6', 'truncated', this.rel(at), bad);
+      return;
+    }
+    const len = ipEnd - at;
+    const checksumOk = this.verify && complete ? sum16(this.buf, at, len, this.pseudo(ipAt, IP_PROTO.ICMPV6, len)) === 0xffff : null;
+    this.add(v.toRecord(this.rel(at), checksumOk));
+    if (checksumOk === false) this.issue('icmpv6', 'bad-checksum', this.rel(at) + 2, `ICMPv6 checksum 0x${hex4(v.checksum)} is wrong`);
   }
 
   private greLayer(at: number, end: number, depth: number, complete: boolean): void {
@@ -389,7 +424,7 @@ export class FrameDecoder {
     const payloadLength = Math.max(0, segmentLen - hl);
     let checksumOk: boolean | null = null;
     if (this.verify && complete && ipAt >= 0) {
-      const initial = pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.TCP, segmentLen);
+      const initial = this.pseudo(ipAt, IP_PROTO.TCP, segmentLen);
       const sum = at === this.segmentAt && segmentLen === this.segmentLen
         ? fold16(initial + this.segmentSum)
         : sum16(this.buf, at, segmentLen, initial);
@@ -411,7 +446,7 @@ export class FrameDecoder {
     if (ulen < UDP_HEADER_LEN || at + ulen > ipEnd) {
       if (!this.snapCut || ulen < UDP_HEADER_LEN) this.issue('udp', 'bad-length', this.rel(at) + 4, `UDP length ${ulen} does not fit the ${ipEnd - at} bytes after the IP header`);
     } else if (this.verify && complete && ipAt >= 0 && v.checksum !== 0) {
-      const initial = pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.UDP, ulen);
+      const initial = this.pseudo(ipAt, IP_PROTO.UDP, ulen);
       checksumOk = sum16(this.buf, at, ulen, initial) === 0xffff;
     }
     this.add(v.toRecord(this.rel(at), Math.max(0, ulen - UDP_HEADER_LEN), checksumOk));
@@ -450,7 +485,7 @@ export class FrameDecoder {
     let checksumOk: boolean | null = null;
     if (this.verify && complete) {
       const len = ipEnd - at;
-      const initial = v.version === 2 ? 0 : ipv6 ? pseudoHeaderSum6(this.buf, ipAt, IP_PROTO.VRRP, len) : pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, IP_PROTO.VRRP, len);
+      const initial = v.version === 2 ? 0 : this.pseudo(ipAt, IP_PROTO.VRRP, len);
       checksumOk = sum16(this.buf, at, len, initial) === 0xffff;
     }
     this.add(v.toRecord(this.rel(at), ipv6, checksumOk));
@@ -478,7 +513,7 @@ export class FrameDecoder {
    * checksum" there would send the user chasing corruption that does not exist.
    */
   private transportChecksumIssue(layer: 'tcp' | 'udp', fieldAt: number, value: number, ipAt: number, proto: number, length: number): void {
-    const partial = pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, proto, length);
+    const partial = this.pseudo(ipAt, proto, length);
     let folded = partial;
     while (folded > 0xffff) folded = (folded & 0xffff) + (folded >>> 16);
     const name = layer.toUpperCase();

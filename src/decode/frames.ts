@@ -5,6 +5,7 @@
  */
 import { CaptureReader, type CaptureInfo, type CaptureIssue } from '../capture/index.js';
 import type { DecodedFrame } from '../wire/records.js';
+import type { FramePredicate } from './capture-filter.js';
 import { FrameDecoder, type DecodeOptions } from './decoder.js';
 
 export interface SourcedFrame extends DecodedFrame {
@@ -23,6 +24,17 @@ export interface FrameSource extends Iterable<SourcedFrame> {
 export interface FrameSourceOptions extends DecodeOptions {
   /** Decode pcapng packet comments into `comment` (default true); false for passes that never show them. */
   readonly comments?: boolean;
+  /**
+   * A capture filter (compileCaptureFilter): frames it rejects are skipped before decoding, and
+   * the frames it keeps keep their numbers in the capture (as tshark numbers them, not 1.. again).
+   */
+  readonly filter?: FramePredicate | null;
+}
+
+/** Problems that mean the frame's bytes are damaged (cut short, malformed headers); a checksum is a fact about the packet, not damage. */
+export function isDamaged(frame: DecodedFrame): boolean {
+  for (const i of frame.issues) if (i.code !== 'bad-checksum' && i.code !== 'checksum-offloaded') return true;
+  return false;
 }
 
 /** Throws CaptureFormatError (from the capture stage) when a file cannot be opened at all. */
@@ -30,6 +42,7 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
   const comments = options.comments !== false;
   const readers = paths.map((p) => CaptureReader.open(p, { comments }));
   const decoder = new FrameDecoder(options);
+  const filter = options.filter ?? null;
   const issues: (CaptureIssue & { file: string })[] = [];
   const seen = readers.map(() => 0);
   const collect = (i: number): void => {
@@ -39,9 +52,11 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
   function* iterate(): Generator<SourcedFrame> {
     let n = 0;
     // k-way merge: decode each reader's current frame eagerly (the cursor's bytes die on next()).
+    const kept = readers.map(() => true);
     const heads: (SourcedFrame | null)[] = readers.map((r, i) => advance(r, i));
     function advance(r: CaptureReader, i: number): SourcedFrame | null {
       if (!r.next()) { collect(i); return null; }
+      kept[i] = filter === null || filter(r.buf, r.offset, r.caplen, r.len, r.linkType);
       const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, 0, r.tsSec, r.tsNsec, r.len, r.iface, r.comment);
       return { ...f, file: i, fileFrame: r.n };
     }
@@ -55,7 +70,8 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
       }
       if (best < 0) return;
       const f = heads[best]!;
-      yield { ...f, n: ++n };
+      ++n;
+      if (kept[best]) yield { ...f, n };
       heads[best] = advance(readers[best]!, best);
     }
   }
@@ -63,7 +79,7 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
     paths,
     infos: readers.map((r) => r.info),
     issues,
-    [Symbol.iterator]: readers.length === 1 ? () => new OneFile(readers[0]!, decoder, () => collect(0)) : iterate,
+    [Symbol.iterator]: readers.length === 1 ? () => new OneFile(readers[0]!, decoder, () => collect(0), filter) : iterate,
     close: () => { for (const r of readers) r.close(); },
   };
 }
@@ -78,11 +94,13 @@ class OneFile implements IterableIterator<SourcedFrame> {
   private readonly decoder: FrameDecoder;
   /** Called at the end: collects the reader's issues. */
   private readonly finish: () => void;
+  private readonly filter: FramePredicate | null;
   private n = 0;
   private readonly result: { done: boolean; value: SourcedFrame | undefined } = { done: false, value: undefined };
 
-  constructor(r: CaptureReader, decoder: FrameDecoder, finish: () => void) {
+  constructor(r: CaptureReader, decoder: FrameDecoder, finish: () => void, filter: FramePredicate | null) {
     this.r = r;
+    this.filter = filter;
     this.decoder = decoder;
     this.finish = finish;
   }
@@ -90,11 +108,15 @@ class OneFile implements IterableIterator<SourcedFrame> {
   next(): IteratorResult<SourcedFrame> {
     const r = this.r;
     const result = this.result;
-    if (!r.next()) {
-      this.finish();
-      result.done = true;
-      result.value = undefined;
-      return result as IteratorResult<SourcedFrame>;
+    for (;;) {
+      if (!r.next()) {
+        this.finish();
+        result.done = true;
+        result.value = undefined;
+        return result as IteratorResult<SourcedFrame>;
+      }
+      if (this.filter === null || this.filter(r.buf, r.offset, r.caplen, r.len, r.linkType)) break;
+      this.n++;
     }
     const f = this.decoder.decode(r.buf, r.offset, r.caplen, r.linkType, ++this.n, r.tsSec, r.tsNsec, r.len, r.iface, r.comment) as SourcedFrame;
     (f as { file: number }).file = 0;

@@ -1,4 +1,5 @@
 export { FrameDecoder, type DecodeOptions } from './decoder.js';
 export { LINKTYPE, linkTypeName, isSupportedLinkType } from './link-types.js';
-export { openFrames, takeFrames, type FrameSource, type FrameSourceOptions, type SourcedFrame } from './frames.js';
+export { openFrames, takeFrames, isDamaged, type FrameSource, type FrameSourceOptions, type SourcedFrame } from './frames.js';
+export { compileCaptureFilter, pointAt, FilterSyntaxError, type FramePredicate } from './capture-filter.js';
 export { openRawFrames, type RawFrames } from './raw-frames.js';

@@ -10,6 +10,7 @@ import {
   isActiveTcpState, nextTcpState, NEW_CONN_TIMEOUT, TCP_TIMEOUTS, UDP_STATE, UDP_TIMEOUT,
   type TcpFlags, type TcpState, type TcpTableSet,
 } from './tcp-states.js';
+import { nextSctpState, SCTP_TIMEOUTS, type SctpState } from './sctp-states.js';
 
 /** Protocol as /proc/net/ip_vs_conn names it; 'ip' is a fwmark persistence template (IPPROTO_IP). */
 export type ConnProtocol = 'tcp' | 'udp' | 'sctp' | 'ip';
@@ -33,8 +34,8 @@ export interface Connection {
   readonly forward: ForwardMethod;
   readonly template: boolean;
   readonly fwmark: number;
-  /** TCP state, 'UDP', or for a template 'NONE' / 'ASSURED'. */
-  state: TcpState | typeof UDP_STATE | TemplateState;
+  /** TCP or SCTP state, 'UDP', or for a template 'NONE' / 'ASSURED'. */
+  state: TcpState | SctpState | typeof UDP_STATE | TemplateState;
   /** IP_VS_CONN_F_INACTIVE: counted in the dest's InActConn rather than ActiveConn. */
   inactive: boolean;
   /** IP_VS_CONN_F_NOOUTPUT: non-NAT entry that has seen no reply yet (INPUT_ONLY tables). */
@@ -81,6 +82,15 @@ export interface NewConnectionParams {
   readonly fwmark?: number;
   readonly onePacket?: boolean;
   readonly now: number;
+}
+
+/**
+ * What a packet tells the state machines: TCP flags, or for SCTP the chunk set_sctp_state acts on
+ * (see sctpStateChunk). An SCTP packet without a chunk leaves the entry as it is, as the kernel
+ * does when it cannot read a chunk header.
+ */
+export interface PacketFlags extends TcpFlags {
+  readonly sctpChunk?: number;
 }
 
 export interface Transition {
@@ -221,7 +231,7 @@ export class ConnectionTable {
    * set_tcp_state / the UDP state_transition for one packet, then the timer re-arm.
    * `direction` 'in' = client to director, 'out' = real server reply seen by the director.
    */
-  onPacket(conn: Connection, direction: Direction, tcpFlags: TcpFlags, now: number, bytes = 0): Transition {
+  onPacket(conn: Connection, direction: Direction, tcpFlags: PacketFlags, now: number, bytes = 0): Transition {
     if (direction === 'in') {
       conn.inPkts++;
       conn.inBytes += bytes;
@@ -232,16 +242,27 @@ export class ConnectionTable {
     const from = conn.state;
     let table: TcpTableSet | null = null;
     let counter: Transition['counter'] = null;
-    if (conn.protocol === 'tcp' && !conn.template) {
+    const sctp = conn.protocol === 'sctp' && tcpFlags.sctpChunk !== undefined;
+    if (!conn.template && (conn.protocol === 'tcp' || sctp)) {
+      // set_tcp_state / set_sctp_state share the table choice, the counter move and the assure.
       table = direction === 'in' ? 'INPUT' : 'OUTPUT';
       if (conn.noOutput) {
         if (direction === 'out') conn.noOutput = false;
         else table = 'INPUT_ONLY';
       }
-      const to = nextTcpState(from as TcpState, table, tcpFlags);
+      let to: TcpState | SctpState;
+      let active: boolean;
+      if (sctp) {
+        to = nextSctpState(from as SctpState, table, tcpFlags.sctpChunk as number);
+        active = to === 'ESTABLISHED';
+        conn.timeout = SCTP_TIMEOUTS[to];
+      } else {
+        to = nextTcpState(from as TcpState, table, tcpFlags);
+        active = isActiveTcpState(to, this.legacyActive);
+        conn.timeout = this.tcpTimeouts[to];
+      }
       if (to !== from) {
         const dest = conn.dest;
-        const active = isActiveTcpState(to, this.legacyActive);
         if (dest !== null) {
           if (!conn.inactive && !active) {
             dest.activeConns--;
@@ -255,20 +276,24 @@ export class ConnectionTable {
             counter = 'to-active';
           }
         }
-        if (to === 'ESTABLISHED' && this.assured) {
-          const ct = conn.control;
-          if (ct !== null && ct.template && ct.state === 'NONE') ct.state = 'ASSURED';
-        }
+        if (to === 'ESTABLISHED') this.assureControl(conn);
       }
       conn.state = to;
-      conn.timeout = this.tcpTimeouts[to];
     } else if (conn.protocol === 'udp' && !conn.template) {
+      // udp_state_transition: a reply seen by the director assures the template.
       conn.state = UDP_STATE;
       conn.timeout = this.udpTimeout;
+      if (direction === 'out') this.assureControl(conn);
     }
     if (direction === 'out') conn.noOutput = false;
     conn.expires = conn.onePacket ? now : now + conn.timeout;
     return { from, to: conn.state, table, counter };
+  }
+
+  /** ip_vs_control_assure_ct: the controlling template becomes ASSURED. */
+  private assureControl(conn: Connection): void {
+    const ct = conn.control;
+    if (this.assured && ct !== null && ct.template && ct.state === 'NONE') ct.state = 'ASSURED';
   }
 
   /**

@@ -65,17 +65,11 @@ export function createDestination(init: DestinationInit): Destination {
 }
 
 /**
- * Which formula ip_vs_dest_conn_overhead uses.
- * - 'classic' (6.x and older): `(active << 8) + inactive`.
- * - 'totalconns' (the newest trees, §2.6 of the reference): `(active << 8) + total`, i.e. 257*active + inactive.
+ * ip_vs_dest_conn_overhead (include/net/ip_vs.h): `(activeconns << 8) + inactconns`, the same in
+ * every kernel. Multiplied, not shifted, so large counts do not wrap in JS int32.
  */
-export type OverheadFormula = 'classic' | 'totalconns';
-
-/** ip_vs_dest_conn_overhead. Not shifted with `<<` so large counts do not wrap in JS int32. */
-export function connOverhead(d: Destination, formula: OverheadFormula = 'classic'): number {
-  return formula === 'classic'
-    ? d.activeConns * 256 + d.inactConns
-    : d.activeConns * 256 + d.activeConns + d.inactConns;
+export function connOverhead(d: Destination): number {
+  return d.activeConns * 256 + d.inactConns;
 }
 
 /** ip_vs_dest_totalconns: active + inactive (templates are not counted). */

@@ -3,13 +3,17 @@
  * ip_vs_out_hook (replies passing the director) and ip_vs_service_find. The simulator feeds it
  * 5-tuples and TCP flags and gets back what the kernel would do and why.
  */
-import { ConnectionTable, type Connection, type ConnectionTableOptions, type Transition } from './connection-table.js';
+import {
+  ConnectionTable, type Connection, type ConnectionTableOptions, type ExpiredEntry, type PacketFlags, type Transition,
+} from './connection-table.js';
+import { DestTrash } from './dest-trash.js';
 import type { Destination } from './destination.js';
 import type { SchedulerOptions } from './schedulers/types.js';
 import {
   FTP_DATA_PORT, FTP_PORT, VirtualService, type NewConnectionReason, type ServiceConfig, type ServiceProtocol,
 } from './service.js';
 import type { TcpFlags } from './tcp-states.js';
+import { SCTP_CHUNK } from './sctp-states.js';
 
 /** /proc/sys/net/ipv4/vs/* that change what the director does with a packet. Kernel defaults. */
 export interface DirectorSysctls {
@@ -21,6 +25,8 @@ export interface DirectorSysctls {
   readonly expireQuiescentTemplate: boolean;
   /** sloppy_tcp, default false: any non-RST segment may create an entry. */
   readonly sloppyTcp: boolean;
+  /** sloppy_sctp, default false: any chunk but ABORT may create an SCTP entry (else only INIT). */
+  readonly sloppySctp: boolean;
   /** conntrack, default false; when true a reused entry bound to a confirmed conntrack makes the SYN drop. */
   readonly conntrack: boolean;
   /** cache_bypass, default false (fwmark services with no dest forward to the original destination). */
@@ -32,6 +38,7 @@ export const DEFAULT_SYSCTLS: DirectorSysctls = {
   expireNodestConn: false,
   expireQuiescentTemplate: false,
   sloppyTcp: false,
+  sloppySctp: false,
   conntrack: false,
   cacheBypass: false,
 };
@@ -43,6 +50,8 @@ export interface InboundPacket {
   readonly daddr: string;
   readonly dport: number;
   readonly tcpFlags?: TcpFlags;
+  /** SCTP: the chunk type the state machine acts on (sctpStateChunk of the first two chunks). */
+  readonly sctpChunk?: number;
   /** skb->mark set by iptables/nft in mangle PREROUTING. */
   readonly fwmark?: number;
   /** IP packet length, for the --stats byte counters. */
@@ -85,6 +94,8 @@ export interface OutboundPacket {
   readonly daddr: string;
   readonly dport: number;
   readonly tcpFlags?: TcpFlags;
+  /** SCTP: as in InboundPacket. */
+  readonly sctpChunk?: number;
   readonly bytes?: number;
   readonly now: number;
 }
@@ -99,6 +110,8 @@ export interface OutboundResult {
 export class Director {
   readonly table: ConnectionTable;
   readonly sysctls: DirectorSysctls;
+  /** Deleted real servers still referred to (ip_vs_ctl.c's dest_trash), shared by every service. */
+  readonly trash = new DestTrash();
   private readonly svcs: VirtualService[] = [];
 
   constructor(opts: { sysctls?: Partial<DirectorSysctls>; table?: ConnectionTableOptions | ConnectionTable } = {}) {
@@ -118,6 +131,7 @@ export class Director {
 
   attach(svc: VirtualService): void {
     if (this.svcs.some((s) => sameService(s, svc))) throw new Error(`service ${svc.describe()} already exists`);
+    svc.useTrash(this.trash);
     this.svcs.push(svc);
   }
 
@@ -141,11 +155,13 @@ export class Director {
 
   /** ip_vs_in_hook for one client-to-VIP packet. Run `expire(now)` first to retire timed-out entries. */
   inbound(pkt: InboundPacket): InboundResult {
-    const flags = pkt.tcpFlags ?? {};
+    const flags = packetFlags(pkt);
     const sys = this.sysctls;
     let cp = this.table.findIn(pkt.protocol, pkt.saddr, pkt.sport, pkt.daddr, pkt.dport);
     let replaced: Connection | null = null;
-    const isNew = pkt.protocol === 'tcp' && flags.syn === true;
+    // is_new_conn: a TCP SYN or an SCTP INIT.
+    const isNew = (pkt.protocol === 'tcp' && flags.syn === true)
+      || (pkt.protocol === 'sctp' && pkt.sctpChunk === SCTP_CHUNK.INIT);
 
     // A SYN on an existing entry: reschedule when the reuse rules allow (§2.7).
     if (sys.connReuseMode !== 0 && isNew && cp !== null) {
@@ -170,12 +186,19 @@ export class Director {
     let scheduling: NewConnectionReason | null = null;
     let svc: VirtualService | null = null;
     if (cp === null) {
-      const canOpen = pkt.protocol !== 'tcp' || (flags.rst !== true && (flags.syn === true || sys.sloppyTcp));
+      const canOpen = pkt.protocol === 'tcp'
+        ? flags.rst !== true && (flags.syn === true || sys.sloppyTcp)
+        : pkt.protocol === 'sctp'
+          // sctp_conn_schedule: never on ABORT; INIT, or any chunk with sloppy_sctp.
+          ? pkt.sctpChunk !== SCTP_CHUNK.ABORT && (pkt.sctpChunk === SCTP_CHUNK.INIT || sys.sloppySctp)
+          : true;
       svc = this.findService(pkt.protocol, pkt.daddr, pkt.dport, pkt.fwmark ?? 0);
       if (svc === null) return this.result('accept', null, null, false, replaced, null, null, 'no virtual service for this destination');
       if (!canOpen) {
         return this.result('accept', null, null, false, replaced, null, svc,
-          'no connection entry and not a SYN: passed to the local stack (which answers with a RST)');
+          pkt.protocol === 'sctp'
+            ? 'no connection entry and not an SCTP INIT: passed to the local stack'
+            : 'no connection entry and not a SYN: passed to the local stack (which answers with a RST)');
       }
       const res = svc.newConnection(
         { protocol: pkt.protocol, cip: pkt.saddr, cport: pkt.sport, vip: pkt.daddr, vport: pkt.dport, now: pkt.now },
@@ -224,7 +247,7 @@ export class Director {
   outbound(pkt: OutboundPacket): OutboundResult {
     const cp = this.table.findOut(pkt.protocol, pkt.saddr, pkt.sport, pkt.daddr, pkt.dport);
     if (cp === null) return { verdict: 'accept', conn: null, transition: null };
-    const transition = this.table.onPacket(cp, 'out', pkt.tcpFlags ?? {}, pkt.now, pkt.bytes ?? 0);
+    const transition = this.table.onPacket(cp, 'out', packetFlags(pkt), pkt.now, pkt.bytes ?? 0);
     if (cp.dest !== null) {
       cp.dest.stats.outPkts++;
       cp.dest.stats.outBytes += pkt.bytes ?? 0;
@@ -237,8 +260,18 @@ export class Director {
     return { verdict: 'reply', conn: cp, transition };
   }
 
-  expire(now: number): ReturnType<ConnectionTable['expire']> {
-    return this.table.expire(now);
+  /**
+   * Fire the connection timers due by `now`, and the trash timer runs between them in time
+   * order, so each run sees the connection counts of its own time.
+   */
+  expire(now: number): ExpiredEntry[] {
+    const out: ExpiredEntry[] = [];
+    for (let t = this.trash.nextTimer; t !== null && t <= now; t = this.trash.nextTimer) {
+      out.push(...this.table.expire(t));
+      this.trash.runTimers(t);
+    }
+    out.push(...this.table.expire(now));
+    return out;
   }
 
   private result(
@@ -250,9 +283,19 @@ export class Director {
   }
 }
 
-/** is_new_conn_expected: never for controlled entries; TCP in TIME_WAIT/CLOSE, or FIN_WAIT of DR/TUN with mode bit 2. */
+/** TCP flags plus, for SCTP, the chunk: what ConnectionTable.onPacket reads. */
+function packetFlags(pkt: InboundPacket | OutboundPacket): PacketFlags {
+  const flags = pkt.tcpFlags ?? {};
+  return pkt.sctpChunk === undefined ? flags : { ...flags, sctpChunk: pkt.sctpChunk };
+}
+
+/**
+ * is_new_conn_expected: never for controlled entries; TCP in TIME_WAIT/CLOSE, or FIN_WAIT of
+ * DR/TUN with mode bit 2; SCTP in CLOSED.
+ */
 function newConnExpected(cp: Connection, mode: number): boolean {
   if (cp.control !== null) return false;
+  if (cp.protocol === 'sctp') return cp.state === 'CLOSED';
   if (cp.protocol !== 'tcp') return false;
   return cp.state === 'TIME_WAIT' || cp.state === 'CLOSE'
     || ((mode & 2) !== 0 && cp.state === 'FIN_WAIT' && cp.noOutput);

@@ -4,7 +4,7 @@
  *
  * Schedulers (for the model and the simulator):
  *   const dests = [createDestination({ addr: '192.168.23.81', port: 80, weight: 5 }), ...]; // kernel order, newest-added first
- *   const s = createScheduler('wrr', dests, { flags, random, overhead });
+ *   const s = createScheduler('wrr', dests, { flags, randomU32 });
  *   s.schedule({ saddr: cip, daddr: vip, sport, dport, now }) -> Destination | null (s.lastError says why)
  *   s.update(newDestList)       // after add/delete/edit (kernel add_dest/del_dest/upd_dest)
  *   Counters are read live from the Destination objects: set activeConns/inactConns before a pick
@@ -13,7 +13,7 @@
  * Services, connections and the packet path (for the simulator):
  *   const director = new Director({ sysctls: { connReuseMode: 1 } });
  *   const svc = director.addService({ protocol: 'tcp', vip, port: 80, scheduler: 'rr', persistence: 360 });
- *   svc.addDest({ addr, port, weight, forward: 'dr' });  // goes to the list head, like the kernel
+ *   svc.addDest({ addr, port, weight, forward: 'dr' }, now);  // list head; a deleted one returns from the trash
  *   director.inbound({ protocol: 'tcp', saddr, sport, daddr, dport, tcpFlags: { syn: true }, now })
  *     -> { verdict: 'forward' | 'icmp-port-unreachable' | 'accept' | 'drop' | 'bypass', conn, dest, transition, reason }
  *   director.outbound({...reply...}); director.expire(now); director.table.entries()
@@ -28,6 +28,8 @@ export * from './address.js';
 export * from './hash.js';
 export * from './destination.js';
 export * from './tcp-states.js';
+export * from './sctp-states.js';
+export * from './dest-trash.js';
 export * from './connection-table.js';
 export * from './service.js';
 export * from './director.js';

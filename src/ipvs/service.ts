@@ -12,6 +12,7 @@ import {
 import type { SchedulerName } from './report.js';
 import { compareAddrLikeLibipvs } from './address.js';
 import { createScheduler, DEFAULT_SCHEDULER } from './schedulers/index.js';
+import { DestTrash } from './dest-trash.js';
 import type { Scheduler, SchedulerFlags, SchedulerOptions } from './schedulers/types.js';
 
 export type ServiceProtocol = 'tcp' | 'udp' | 'sctp';
@@ -110,6 +111,8 @@ export class VirtualService {
   private schedulerOpts: SchedulerOptions;
   private sched: Scheduler;
   private list: Destination[] = [];
+  /** The netns-wide trash; a Director shares its own with every service it holds. */
+  private trash = new DestTrash();
 
   constructor(cfg: ServiceConfig, schedulerOpts: SchedulerOptions = {}) {
     this.protocol = cfg.protocol;
@@ -160,12 +163,25 @@ export class VirtualService {
     return this.list.find((d) => d.addr === addr && d.port === port) ?? null;
   }
 
-  /** `-a`: the new dest goes to the HEAD of the list (list_add_rcu), then add_dest. */
-  addDest(init: DestinationInit): Destination {
+  /** Share a director's dest trash (ip_vs_trash_get_dest searches one trash per netns). */
+  useTrash(trash: DestTrash): void {
+    this.trash = trash;
+  }
+
+  /**
+   * `-a`: the new dest goes to the HEAD of the list (list_add_rcu), then add_dest. A dest of this
+   * service still in the trash comes back as it was (ip_vs_trash_get_dest): counters, statistics
+   * and the connections, templates and lblc/lblcr entries bound to it, with the new weight,
+   * method and thresholds (__ip_vs_update_dest with add=1). `now` lets the trash timer free
+   * parked dests first; run Director.expire(now) before, so their connection counts are current.
+   */
+  addDest(init: DestinationInit, now?: number): Destination {
     if (this.findDest(init.addr, init.port) !== null) {
       throw new Error(`destination ${destKey(init)} already exists in service ${this.describe()}`);
     }
-    const dest = createDestination(init);
+    if (now !== undefined) this.trash.runTimers(now);
+    const parked = this.trash.take(this, init.addr, init.port);
+    const dest = parked === null ? createDestination(init) : revive(parked, init);
     this.list = [dest, ...this.list];
     this.sched.update(this.list);
     return dest;
@@ -192,15 +208,17 @@ export class VirtualService {
   }
 
   /**
-   * `-d`: unlinked from the list, AVAILABLE cleared. Entries and templates still point at it
-   * (the kernel keeps it in the trash until they are gone), so its counters keep moving.
+   * `-d`: unlinked from the list, AVAILABLE cleared (__ip_vs_unlink_dest), then parked in the
+   * trash (__ip_vs_del_dest). Entries and templates still point at it, so its counters keep
+   * moving; `now` arms the trash timer when the trash was empty.
    */
-  delDest(addr: string, port: number): Destination {
+  delDest(addr: string, port: number, now?: number): Destination {
     const dest = this.findDest(addr, port);
     if (dest === null) throw new Error(`no destination ${addr}:${port} in service ${this.describe()}`);
     dest.flags.available = false;
     this.list = this.list.filter((d) => d !== dest);
     this.sched.update(this.list);
+    this.trash.park(dest, this, (at) => this.sched.holds?.(dest, at) ?? false, now);
     return dest;
   }
 
@@ -305,4 +323,22 @@ export class VirtualService {
     }
     return { active, inactive, total: this.list.reduce((n, d) => n + totalConns(d), 0) };
   }
+}
+
+/**
+ * __ip_vs_update_dest for a dest taken back from the trash (add = 1): last_weight is the new
+ * weight even if 0; OVERLOAD is cleared when the upper threshold is removed or raised; the
+ * counters, statistics and bound entries stay.
+ */
+function revive(dest: Destination, init: DestinationInit): Destination {
+  const weight = init.weight ?? 1;
+  dest.weight = weight;
+  dest.lastWeight = weight;
+  dest.forward = init.forward ?? 'dr';
+  const upper = init.upperThreshold ?? 0;
+  if (upper === 0 || upper > dest.upperThreshold) dest.flags.overloaded = false;
+  dest.upperThreshold = upper;
+  dest.lowerThreshold = init.lowerThreshold ?? 0;
+  dest.flags.available = true;
+  return dest;
 }

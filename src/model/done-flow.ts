@@ -28,7 +28,8 @@ export class FinishedFlow implements DoneFlow {
   constructor(f: Flow, expiresAt: number | null) {
     this.index = f.index; this.cip = f.cip; this.cport = f.cport;
     this.svc = f.svc; this.rs = f.rs; this.firstN = f.firstN; this.lastN = f.lastN; this.firstT = f.firstT; this.lastT = f.lastT;
-    this.state = f.state; this.expiresAt = expiresAt;
+    // A connection that bypassed the director never had an IPVS entry.
+    this.state = f.bypass ? 'NONE' : f.state; this.expiresAt = f.bypass ? null : expiresAt;
     const s = f.svc;
     this.own = f.proto === s.proto && f.vip === s.vip && f.vport === s.port ? null : { proto: f.proto, vip: f.vip, vport: f.vport };
   }

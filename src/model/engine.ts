@@ -132,7 +132,7 @@ export class Engine {
     if (this.directorMacs.has(mac)) return 'director';
     const k = this.k;
     if (k !== null) {
-      if (k.rsMacs.has(mac)) return 'real-server';
+      if (k.rsMacs.has(mac) || k.rsOnlyMacs.has(mac)) return 'real-server';
       if (k.gatewayMacs.has(mac)) return 'gateway';
     }
     return 'unknown';
@@ -245,6 +245,8 @@ export class Engine {
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
       decision: null, keys: [], rstFromServer: false,
+      // Pass 2: sent to a real server that answers for the VIP itself.
+      bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     };
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
@@ -272,15 +274,17 @@ export class Engine {
    */
   private replyPathOf(f: Flow, p: Packet): void {
     f.pathSeen = true;
-    if (f.rs !== null || f.forwardN !== 0 || p.src !== f.svc.vip && f.svc.insideOf === null) return;
+    if (f.rs !== null || f.forwardN !== 0 || f.bypass || p.src !== f.svc.vip && f.svc.insideOf === null) return;
     const svc = f.svc;
     if (svc.insideOf !== null) {
       svc.natInside++;
       this.bind(f, this.rsByAddr(svc, p.src, p.sport, p.srcMac || null, p.n));
       return;
     }
-    if (hasHopEvidence(svc) || p.sport !== f.vport) return;
+    // A service already seen tunnelled or rewritten is not DR: its replies come via any router.
+    if (p.sport !== f.vport || svc.tun + svc.fullnat + svc.nat + svc.natReply > 0) return;
     const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
+    // With hops in the capture (another capture point merged in) a flow without one can still be DR.
     if (path === 'dr-gateway' || path === 'dr-real-server') {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
@@ -288,6 +292,17 @@ export class Engine {
       this.evidence(svc, p.n);
       this.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
       this.bind(f, this.rsByMac(svc, p.srcMac, f.vport, p.n));
+    } else if (hasHopEvidence(svc)) {
+      return;
+    } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) >= 2 && !this.isDirectorMac(f.reqDstMac)) {
+      // Several MACs claim the VIP and this one answered the client itself: the connection
+      // bypassed the director (a real server answering ARP for the VIP). IPVS holds no entry.
+      f.bypass = true;
+      svc.bypassed++;
+      svc.newConns--;
+      svc.inPkts -= f.inPkts;
+      svc.inBytes -= f.inBytes;
+      f.decision = null;
     } else if (path === 'symmetric' && (this.arpClaims.get(svc.vip) ?? 0) < 2 && this.ipMac.get(f.cip) !== f.reqSrcMac
       && !this.serviceVip(svc.vip) && !this.hintVips.some((v) => v.ip === svc.vip)) {
       // Clients from beyond the host in front, answered back through it: a NAT director's inside
@@ -591,6 +606,8 @@ export class Engine {
       svc.nat++;
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
+      // A two-armed director: the client's frame came to its other interface (two captures merged).
+      this.otherArm(prev.dstMac);
       this.upstream(prev.srcMac);
       flow = this.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport)?.flow ?? null;
       if (flow !== null) {
@@ -606,6 +623,7 @@ export class Engine {
       svc.answered = true;
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
+      this.otherArm(prev.dstMac);
       flow = this.flows.get(p.proto, dstId, p.dport, srcId, p.sport)?.flow ?? null;
       if (flow !== null) {
         if (flow.rs === null) {
@@ -738,6 +756,7 @@ export class Engine {
   private countIn(f: Flow, p: Packet): void {
     f.lastN = p.n;
     f.lastT = p.t;
+    if (f.bypass) return;
     f.inPkts++;
     f.inBytes += p.ipLen;
     f.svc.inPkts++;
@@ -755,6 +774,10 @@ export class Engine {
     if (mac === '' || svc.directorMac === mac) return;
     this.directorMacs.add(mac);
     if (svc.directorMac === null) svc.directorMac = mac;
+  }
+
+  private otherArm(mac: string): void {
+    if (mac !== '' && !this.directorMacs.has(mac) && mac !== 'ff:ff:ff:ff:ff:ff') this.directorMacs.add(mac);
   }
 
   private upstream(mac: string): void {
@@ -844,6 +867,7 @@ export class Engine {
         schedulerCandidates: svcInfo?.candidates ?? NO_CANDIDATES,
         ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
         rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
+        bypass: flow.bypass,
       };
       rs = null;
     }

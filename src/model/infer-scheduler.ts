@@ -9,7 +9,7 @@
 import { createDestination, type Destination } from '../ipvs/destination.js';
 import { gcd } from '../ipvs/hash.js';
 import type { SchedulerCandidate, SchedulerName, SchedulerReport } from '../ipvs/report.js';
-import { ALL_SCHEDULERS, createScheduler, seededRandom } from '../ipvs/schedulers/index.js';
+import { ALL_SCHEDULERS, createScheduler, seededRandomU32 } from '../ipvs/schedulers/index.js';
 
 /** One decision as the inference needs it: who asked, who got it, and the counters before. */
 export interface ObservedDecision {
@@ -153,7 +153,7 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
   const dests: Destination[] = cfg.order.map((i) => createDestination({ addr: input.servers[i]!, port: input.ports?.[i] ?? 0, weight: cfg.weights[i] ?? 1 }));
   const byServer: Destination[] = [];
   cfg.order.forEach((i, k) => { byServer[i] = dests[k]!; });
-  const sched = createScheduler(name, dests, { random: seededRandom(1), createdAt: 0 });
+  const sched = createScheduler(name, dests, { randomU32: seededRandomU32(1), createdAt: 0 });
   const t0 = ds[0]?.t ?? 0;
   const d0 = ds[0];
   // One context, refilled per decision (schedulers read it during the call and keep nothing of it).

@@ -16,7 +16,7 @@ export interface FeedWorkerData {
 /** Messages on the port, in order: chunks, then one end or error. */
 export type FeedMessage =
   | { readonly kind: 'chunk'; readonly chunk: PacketChunk }
-  | { readonly kind: 'end'; readonly problems: readonly string[] }
+  | { readonly kind: 'end'; readonly problems: readonly string[]; readonly damagedFrames: number; readonly firstDamaged: number }
   | { readonly kind: 'error'; readonly format: boolean; readonly file: string; readonly offset: number; readonly message: string; readonly code: string | null };
 
 export const POSTED = 0;

@@ -9,13 +9,16 @@
  */
 import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';
-import { FrameDecoder, openFrames } from '../decode/index.js';
+import { FrameDecoder, isDamaged, openFrames } from '../decode/index.js';
 import { loadCommonFrame } from './fast-packet.js';
 import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
 
 const FIRST_CHUNK_FRAMES = 512;
+
+/** Damaged frames seen (decode/isDamaged), and the first one's number. */
+interface Damage { count: number; first: number }
 
 function run(d: FeedWorkerData): void {
   const { port, control } = d;
@@ -48,10 +51,11 @@ function run(d: FeedWorkerData): void {
     }
     send(writer.take());
   };
+  const damage = { count: 0, first: 0 };
   try {
-    const problems = d.paths.length === 1 ? readOne(d.paths[0]!, d.limit, pkt, writer, add) : readMerged(d.paths, d.limit, pkt, writer, add);
+    const problems = d.paths.length === 1 ? readOne(d.paths[0]!, d.limit, pkt, writer, add, damage) : readMerged(d.paths, d.limit, pkt, writer, add, damage);
     if (writer.count > 0) send(writer.take());
-    post({ kind: 'end', problems });
+    post({ kind: 'end', problems, damagedFrames: damage.count, firstDamaged: damage.first });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     post(e instanceof CaptureFormatError
@@ -67,7 +71,7 @@ function run(d: FeedWorkerData): void {
  * the full decoder. Frame numbers, and the capture problems (collected once the file is read to
  * its end, as openFrames does), are openFrames' own.
  */
-function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void): string[] {
+function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void, damage: Damage): string[] {
   const r = CaptureReader.open(path, { comments: false });
   try {
     const decoder = new FrameDecoder({ verifyChecksums: false });
@@ -76,7 +80,9 @@ function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWr
       if (!r.next()) return r.issues.map((i) => i.message);
       if (n > limit) return [];
       if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
-        pkt.load(decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
+        const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null);
+        if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = n;
+        pkt.load(f);
       }
       writer.add(pkt);
       added();
@@ -87,12 +93,13 @@ function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWr
 }
 
 /** Several files, merged by time exactly as the one-thread pass merges them. */
-function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void): string[] {
+function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void, damage: Damage): string[] {
   const source = openFrames(paths, { comments: false, verifyChecksums: false });
   try {
     let n = 0;
     for (const f of source) {
       if (n++ >= limit) return [];
+      if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = f.n;
       writer.add(pkt.load(f));
       added();
     }

@@ -10,7 +10,7 @@
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';
-import { openFrames, takeFrames } from '../decode/index.js';
+import { isDamaged, openFrames, takeFrames, type FramePredicate, type SourcedFrame } from '../decode/index.js';
 import { Engine } from './engine.js';
 import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
@@ -24,6 +24,8 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly limit?: number;
   /** 'auto' (default): a worker for inputs of PARALLEL_MIN_BYTES or more; 'never'; 'always' (when the worker script exists). */
   readonly threads?: Threads;
+  /** A capture filter: only the frames it keeps are analyzed (on this thread), with their own numbers. */
+  readonly filter?: FramePredicate | null;
 }
 
 export interface FilePassResult {
@@ -32,6 +34,9 @@ export interface FilePassResult {
   readonly problems: readonly string[];
   /** Whether a worker thread did the reading. */
   readonly parallel: boolean;
+  /** Frames whose bytes are damaged (decode/isDamaged), and the first of them (0 when none). */
+  readonly damagedFrames: number;
+  readonly firstDamaged: number;
 }
 
 /** The worker posts a chunk every few ms; this long with nothing means it is gone. */
@@ -42,7 +47,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   const limit = opts.limit ?? Infinity;
   const threads = opts.threads ?? 'auto';
   const early = takeEarlyFeed(paths, limit);
-  if (threads === 'never' || (early === null && !wantWorker(paths, threads))) {
+  if (threads === 'never' || (opts.filter ?? null) !== null || (early === null && !wantWorker(paths, threads))) {
     stopFeed(early);
     return analyzeInThread(paths, limit, opts);
   }
@@ -56,11 +61,12 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   return analyzeWithWorker(early ?? startFeed(paths, limit), opts);
 }
 
-function analyzeInThread(paths: readonly string[], limit: number, opts: AnalyzeOptions): FilePassResult {
-  const source = openFrames(paths, { comments: false, verifyChecksums: false });
+function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
+  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null });
   try {
-    const summary = analyzeFrames(takeFrames(source, limit), opts);
-    return { summary, problems: source.issues.map((i) => i.message), parallel: false };
+    const damage = new DamageCount(takeFrames(source, limit));
+    const summary = analyzeFrames(damage, opts);
+    return { summary, problems: source.issues.map((i) => i.message), parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   } finally {
     source.close();
   }
@@ -93,7 +99,7 @@ function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassRes
       } else if (m.kind === 'end') {
         finished = true;
         engine.end();
-        return { summary: summarize(engine, opts), problems: m.problems, parallel: true };
+        return { summary: summarize(engine, opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
       } else {
         finished = true;
         throw rebuildError(m);
@@ -121,4 +127,34 @@ function rebuildError(m: Extract<FeedMessage, { kind: 'error' }>): Error {
   const err = new Error(m.message) as NodeJS.ErrnoException;
   if (m.code !== null) err.code = m.code;
   return err;
+}
+
+/** Counts damaged frames on their way to the model, without a generator between (see OneFile). */
+class DamageCount implements IterableIterator<SourcedFrame> {
+  count = 0;
+  first = 0;
+  private inner: Iterator<SourcedFrame> | null = null;
+  private readonly frames: Iterable<SourcedFrame>;
+
+  constructor(frames: Iterable<SourcedFrame>) {
+    this.frames = frames;
+  }
+
+  next(): IteratorResult<SourcedFrame> {
+    this.inner ??= this.frames[Symbol.iterator]();
+    const r = this.inner.next();
+    if (r.done !== true && r.value.issues.length > 0 && isDamaged(r.value)) {
+      if (this.count++ === 0) this.first = r.value.n;
+    }
+    return r;
+  }
+
+  return(): IteratorResult<SourcedFrame> {
+    this.inner?.return?.();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): IterableIterator<SourcedFrame> {
+    return this;
+  }
 }

@@ -133,7 +133,7 @@ export class Packet {
           if (l.type === 'ipv4') {
             this.v6 = false; this.proto = l.proto; this.ttl = l.ttl; this.ipId = l.id; this.ipLen = l.totalLength; this.df = l.df;
           } else {
-            this.v6 = true; this.proto = l.nextHeader; this.ttl = l.hopLimit; this.ipId = 0; this.ipLen = l.payloadLength + 40; this.df = true;
+            this.v6 = true; this.proto = l.protocol; this.ttl = l.hopLimit; this.ipId = 0; this.ipLen = l.payloadLength + 40; this.df = true;
           }
           break;
         }

@@ -58,6 +58,8 @@ export interface ServiceState {
   readonly rs: RsState[];
   readonly decisions: Decision[];
   newConns: number;
+  /** Connections another host claiming the VIP took (Flow.bypass): not the director's. */
+  bypassed: number;
   /** A reply from the VIP (or a real server) to a client was seen. */
   answered: boolean;
   conns: number;
@@ -110,6 +112,8 @@ export interface Flow {
   readonly keys: FlowKey[];
   /** Direction of each key: false = client side, true = server side (NAT/FULLNAT). */
   rstFromServer: boolean;
+  /** Answered by another host that claims the VIP in ARP: the director never saw this connection. */
+  bypass: boolean;
 }
 
 export interface FlowRef {
@@ -128,7 +132,7 @@ export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port:
     dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
-    rs: [], decisions: [], newConns: 0, answered: false,
+    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
     conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
     lips: new Set(), insideOf: null,
   };

@@ -52,11 +52,13 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const evidenced = all.filter(hasEvidence);
   const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
   const served = directServers(engine);
-  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns > 0 && served.has(s.vip)));
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns + s.bypassed > 0 && served.has(s.vip)));
   if (evidenced.length === 0) {
     // Nothing shows a director at work: report destinations clients tried and that never answered
     // (a capture of the client side only), with the method honestly unknown.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && !s.answered) chosen.push(s);
+    // A NAT director's outside answers like one server: say so rather than find nothing. Several
+    // TCP connections to one address, so that a client's everyday traffic is not called a cluster.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 3)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -72,6 +74,16 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
 
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
+
+  // At the gateway, one MAC answering every connection for the VIP is one DR real server or a
+  // router in front of TUN real servers: without the director's forward the two look the same.
+  const oneReplier = new Map<ServiceState, { mac: string; ip: string | null }>();
+  for (const s of chosen) {
+    const r = s.rs[0];
+    if (s.drSplit < 2 || s.dr + s.tun + s.drAtRs > 0 || s.rs.length !== 1 || r === undefined || r.mac === null) continue;
+    oneReplier.set(s, { mac: r.mac, ip: r.ip });
+    r.ip = null;
+  }
 
   // ---- names
   const names = new Map<string, string>();
@@ -146,10 +158,16 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const one = oneServer.has(s) ? s.rs[0] ?? null : null;
-    const method = oneServer.has(s) ? 'unknown' : methodOf(s);
+    const replier = oneReplier.get(s);
+    const method = oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
-    const ownShare = s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0;
+    // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
+    const own = engine.captureHost.mac;
+    const only = s.rs.length === 1 ? s.rs[0]! : null;
+    const ownShare = s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+      || oneReplier.has(s)
+      || only !== null && own !== null && (only.mac === own || only.ip !== null && engine.ipMac.get(only.ip) === own);
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, addF);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
@@ -163,7 +181,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
       vip: one?.ip ?? s.vip, port: one?.port ?? s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
       director: { ip: one !== null ? null : dirIp, mac: s.directorMac },
-      scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null ? [] : realServers,
+      scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null || replier !== undefined ? [] : realServers,
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
     };
     services.push({ report, state: s });
@@ -220,6 +238,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   };
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
+    rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,
@@ -286,15 +305,18 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
     out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
   }
   if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
-  if (s.drSplit > 0) out.push(`${s.drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
+  if (s.drSplit > 0 && method === 'unknown') out.push(`all ${s.drSplit} connections are answered from the VIP by one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
+  else if (s.drSplit > 0) out.push(`${s.drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
   if (s.drAtRs > 0) out.push(`${s.drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
   if (s.natInside > 0 && method === 'nat') {
     const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;
     out.push(`${s.natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
   }
-  if (s.natInside > 0 && method === 'unknown') {
+  if (s.bypassed > 0 && method === 'unknown') {
+    out.push(`${s.bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (method === 'unknown' && (s.natInside > 0 || s.answered && s.drSplit === 0)) {
     out.push('every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
-  } else if (method === 'unknown') {
+  } else if (method === 'unknown' && s.drSplit === 0) {
     out.push('only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
   }
   return out;
@@ -320,7 +342,8 @@ function arpFindings(
       if (frames.length > 0) claimers.set(pair.sha, frames);
       const rip = rsMacs.get(pair.sha);
       const who = rip !== undefined && rip !== pair.sha ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
-      const arpParams = { vip, rip: rip ?? '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
+      // A real server known only by its MAC has no RIP to give: '' (the catalog names it by MAC).
+      const arpParams = { vip, rip: rip !== undefined && rip !== pair.sha ? rip : '', mac: pair.sha, name: rip !== undefined ? names.get(rip) ?? null : null };
       if (rip !== undefined && pair.replies.length > 0) {
         addF('rs-answers-arp-for-vip', 'error', `${vip}|${pair.sha}`,
           `real server ${who} answers ARP for the VIP ${vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, pair.replies, arpParams);

@@ -51,6 +51,8 @@ export interface FlowFacts {
   /** Connections active/inactive on the chosen real server right after this frame. */
   readonly rsActive: number;
   readonly rsInactive: number;
+  /** Another host claiming the VIP took this connection: the director never saw it. */
+  readonly bypass: boolean;
 }
 
 export interface FrameFacts {
@@ -84,6 +86,8 @@ export interface Knowledge {
   /** RS MAC → RIP. */
   readonly rsMacs: ReadonlyMap<string, string>;
   readonly rsIps: ReadonlySet<string>;
+  /** MACs of real servers whose RIP never shows (they answered for the VIP themselves). */
+  readonly rsOnlyMacs: ReadonlySet<string>;
   /** MACs of NAT directors seen only from their inside (the client's packets arrive from them already rewritten). */
   readonly insideMacs: ReadonlySet<string>;
   readonly clients: ReadonlySet<string>;

@@ -7,7 +7,7 @@ import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import { tcpOptionLength } from '../wire/tcp.js';
-import type { DecodedFrame, LayerRecord, TcpOption } from '../wire/records.js';
+import type { DecodedFrame, LayerRecord, NdpOption, TcpOption } from '../wire/records.js';
 
 export interface DetailField {
   readonly name: string;
@@ -34,7 +34,9 @@ export function frameDetail(frame: DecodedFrame): DetailLayer[] {
     const l = layers[i]!;
     const next = layers[i + 1];
     const end = next?.offset ?? frame.caplen;
-    out.push({ ...describe(l), start: l.offset, end: Math.max(l.offset, Math.min(end, frame.caplen)) });
+    // An offloaded checksum is said as such here as on the one-line form, not as "incorrect".
+    const offloaded = frame.issues.some((x) => x.code === 'checksum-offloaded' && x.layer === l.type && x.offset >= l.offset && x.offset < end);
+    out.push({ ...describe(l, offloaded), start: l.offset, end: Math.max(l.offset, Math.min(end, frame.caplen)) });
   }
   if (frame.issues.length > 0) {
     out.push({
@@ -49,11 +51,9 @@ function hex(v: number, width = 4): string {
   return `0x${v.toString(16).padStart(width, '0')}`;
 }
 
-function verdict(ok: boolean | null): string {
-  return ok === null ? 'unverified' : ok ? 'correct' : 'incorrect';
-}
-
-function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
+function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: DetailField[] } {
+  const verdict = (ok: boolean | null): string =>
+    ok === null ? 'unverified' : ok ? 'correct' : offloaded ? 'offloaded: the NIC fills it in after capture' : 'incorrect';
   const o = l.offset;
   switch (l.type) {
     case 'eth':
@@ -109,7 +109,29 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
       return { title: 'ICMP', fields };
     }
     case 'ipv6':
-      return { title: 'IPv6', fields: [f('plen', l.payloadLength, o + 4, 2), f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16)] };
+      return {
+        title: l.inner ? 'IPv6 (inner, tunnelled)' : 'IPv6',
+        fields: [
+          f('tc', hex(l.trafficClass, 2), o, 2), f('fl', hex(l.flowLabel, 5), o + 1, 3), f('plen', l.payloadLength, o + 4, 2),
+          f('nh', `${ipProtoName(l.nextHeader)} (${l.nextHeader})`, o + 6, 1), f('hlim', l.hopLimit, o + 7, 1), f('src', l.src, o + 8, 16), f('dst', l.dst, o + 24, 16),
+          ...l.extensions.map((e) => f('ext', `${IPV6_EXTENSION_NAMES[e.type] ?? `header ${e.type}`} (${e.length} bytes)${e.fragOffset !== undefined ? ` offset ${e.fragOffset}${e.moreFragments ? ' MF' : ''} id ${e.fragId ?? 0}` : ''}`, e.offset, e.length)),
+        ],
+      };
+    case 'icmpv6': {
+      const fields = [f('type', l.icmpType, o, 1), f('code', l.code, o + 1, 1), f('chksum', `${hex(l.checksum)} [${verdict(l.checksumOk)}]`, o + 2, 2)];
+      if (l.mtu !== null) fields.push(f('mtu', l.mtu, o + 4, 4));
+      if (l.pointer !== null) fields.push(f('pointer', l.pointer, o + 4, 4));
+      if (l.echoId !== null) fields.push(f('id', l.echoId, o + 4, 2), f('seq', l.echoSeq ?? 0, o + 6, 2));
+      if (l.naFlags !== null) fields.push(f('flags', l.naFlags || 'none', o + 4, 1));
+      if (l.curHopLimit !== null) fields.push(f('curhlim', l.curHopLimit, o + 4, 1), f('flags', l.raFlags || 'none', o + 5, 1), f('lifetime', l.routerLifetime ?? 0, o + 6, 2));
+      if (l.target !== null) fields.push(f('target', l.target, o + 8, 16));
+      for (const opt of l.options) fields.push(f('option', ndpOption(opt), o, 0));
+      if (l.quoted !== null) {
+        const q = l.quoted;
+        fields.push(f('quoted', `${q.src}${q.srcPort === null ? '' : `.${q.srcPort}`} > ${q.dst}${q.dstPort === null ? '' : `.${q.dstPort}`} ${ipProtoName(q.proto)}`, o + 8, 40));
+      }
+      return { title: 'ICMPv6', fields };
+    }
     case 'gre':
       return {
         title: 'GRE',
@@ -156,6 +178,19 @@ function describe(l: LayerRecord): { title: string; fields: DetailField[] } {
             o, 0)),
         ],
       };
+  }
+}
+
+const IPV6_EXTENSION_NAMES: Readonly<Record<number, string>> = {
+  0: 'hop-by-hop options', 43: 'routing', 44: 'fragment', 51: 'AH', 60: 'destination options', 135: 'mobility', 139: 'HIP', 140: 'shim6',
+};
+
+function ndpOption(opt: NdpOption): string {
+  switch (opt.kind) {
+    case 'source-lla': case 'target-lla': return `${opt.kind} ${opt.mac}`;
+    case 'prefix': return `prefix ${opt.prefix}/${opt.prefixLength}`;
+    case 'mtu': return `mtu ${opt.mtu}`;
+    case 'other': return `type ${opt.code} (${opt.length} bytes)`;
   }
 }
 

@@ -5,7 +5,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { sllPacketTypeName } from '../wire/sll.js';
-import type { ArpRecord, DecodedFrame, IcmpRecord, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
+import type { ArpRecord, DecodedFrame, IcmpRecord, Icmpv6Record, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
 export interface FrameLineOptions {
   /** tcpdump -v: show the IPv4 header fields (tos, ttl, id, offset, flags, proto, length). */
@@ -89,7 +89,9 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
           out += `IP6 ${l.src} > ${l.dst}: `;
           continue;
         }
-        return `${out}IP6 ${l.src} > ${l.dst}: ${ipProtoName(l.nextHeader)}, length ${l.payloadLength}`;
+        if (next?.type === 'icmpv6') return `${out}IP6 ${l.src} > ${l.dst}: ${formatIcmpv6(next)}`;
+        if (next?.type === 'vrrp') return `${out}IP6 ${l.src} > ${l.dst}: ${formatVrrp(next)}`;
+        return `${out}IP6 ${l.src} > ${l.dst}: ${ipProtoName(l.protocol)}, length ${l.payloadLength}`;
       }
       case 'gue':
         out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
@@ -110,6 +112,29 @@ function formatVrrp(r: VrrpRecord): string {
   const auth = r.authType === null ? '' : `, authtype ${r.authType === 0 ? 'none' : r.authType === 1 ? 'simple' : r.authType === 2 ? 'ah' : r.authType}`;
   const intvl = r.version === 2 ? `${r.advertInterval}s` : `${r.advertInterval}cs`;
   return `VRRPv${r.version}, ${r.msgType === 1 ? 'Advertisement' : `type ${r.msgType}`}, vrid ${r.vrid}, prio ${r.priority}${auth}, intvl ${intvl}, addrs: ${r.addresses.join(' ')}`;
+}
+
+/** tcpdump's ICMP6 words for the messages lvscope reads. */
+function formatIcmpv6(r: Icmpv6Record): string {
+  const q = r.quoted;
+  const about = q === null ? '' : ` for ${q.src}${q.srcPort === null ? '' : `.${q.srcPort}`} > ${q.dst}${q.dstPort === null ? '' : `.${q.dstPort}`}`;
+  switch (r.icmpType) {
+    case 1: return `ICMP6, destination unreachable, code ${r.code}${about}`;
+    case 2: return `ICMP6, packet too big, mtu ${r.mtu ?? 0}${about}`;
+    case 3: return `ICMP6, time exceeded${about}`;
+    case 4: return `ICMP6, parameter problem, pointer ${r.pointer ?? 0}${about}`;
+    case 128: return `ICMP6, echo request, id ${r.echoId ?? 0}, seq ${r.echoSeq ?? 0}`;
+    case 129: return `ICMP6, echo reply, id ${r.echoId ?? 0}, seq ${r.echoSeq ?? 0}`;
+    case 133: return 'ICMP6, router solicitation';
+    case 134: return `ICMP6, router advertisement, lifetime ${r.routerLifetime ?? 0}s`;
+    case 135: return `ICMP6, neighbor solicitation, who has ${r.target ?? '?'}`;
+    case 136: {
+      const lla = r.options.find((o) => o.kind === 'target-lla');
+      return `ICMP6, neighbor advertisement, tgt is ${r.target ?? '?'}${lla !== undefined && lla.kind === 'target-lla' ? ` at ${lla.mac}` : ''}${r.naFlags ? ` [${r.naFlags}]` : ''}`;
+    }
+    case 137: return `ICMP6, redirect, ${r.target ?? '?'}`;
+    default: return `ICMP6, type ${r.icmpType}, code ${r.code}`;
+  }
 }
 
 function formatSync(r: IpvsSyncRecord): string {
@@ -139,16 +164,16 @@ function tcpdumpFlags(bits: number): string {
   return s === '' ? 'none' : s;
 }
 
+/** Built by concatenation, not an array join: this runs once per TCP frame. */
 function formatTcp(t: TcpRecord): string {
-  const parts = [`Flags [${tcpdumpFlags(t.flagBits)}]`];
+  let s = `Flags [${tcpdumpFlags(t.flagBits)}]`;
   const syn = (t.flagBits & 0x02) !== 0;
-  if (t.payloadLength > 0) parts.push(`seq ${t.seq}:${(t.seq + t.payloadLength) >>> 0}`);
-  else if (syn || (t.flagBits & 0x05) !== 0 || (t.flagBits & 0x10) === 0) parts.push(`seq ${t.seq}`);
-  if (t.flagBits & 0x10) parts.push(`ack ${t.ack}`);
-  parts.push(`win ${t.window}`);
-  if (t.options.length > 0) parts.push(`options [${t.options.map(formatTcpOption).join(',')}]`);
-  parts.push(`length ${t.payloadLength}`);
-  return parts.join(', ');
+  if (t.payloadLength > 0) s += `, seq ${t.seq}:${(t.seq + t.payloadLength) >>> 0}`;
+  else if (syn || (t.flagBits & 0x05) !== 0 || (t.flagBits & 0x10) === 0) s += `, seq ${t.seq}`;
+  if (t.flagBits & 0x10) s += `, ack ${t.ack}`;
+  s += `, win ${t.window}`;
+  if (t.options.length > 0) s += `, options [${t.options.map(formatTcpOption).join(',')}]`;
+  return `${s}, length ${t.payloadLength}`;
 }
 
 function formatTcpOption(o: TcpOption): string {

@@ -1,27 +1,37 @@
 /**
- * The frames to replay. Like tcpreplay -K, a capture is read into memory before the first send,
- * so disk reads never land between two timed sends; rewriting is applied once at load time. A
- * capture larger than the preload bound is streamed instead (read, copied, rewritten per frame).
+ * The frames to replay, through a bounded window: one arena of at most `preloadBytes` holds
+ * copies of the next frames (rewritten once, as they are copied), and is refilled from the file
+ * as frames are sent, so memory stays flat whatever the file's size. A capture that fits in the
+ * window is read once and replayed from memory on every loop, like tcpreplay -K. The replayer
+ * calls prefetch() when it has time to spare before a due frame, so disk reads rarely land
+ * between two timed sends.
  */
 import { CaptureReader, type CaptureIssue } from '../capture/index.js';
 import type { Rewriter } from './rewrite.js';
 
-export const DEFAULT_PRELOAD_BYTES = 1024 * 1024 * 1024;
-const ARENA_CHUNK = 16 * 1024 * 1024;
+/** The window: small enough that the whole process stays under 64 MB. */
+export const DEFAULT_PRELOAD_BYTES = 2 * 1024 * 1024;
+/** The reader's read size: one read costs tens of µs, not milliseconds. */
+const READ_CHUNK = 256 * 1024;
+/** How much next() reads at once when the window ran dry (the replayer prefetches otherwise). */
+const REFILL_BYTES = 512 * 1024;
 
 /** A cursor over the frames of one pass; `rewind()` starts the next loop. */
 export interface ReplayFrames {
   /** Advances; false at the end of the pass. */
   next(): boolean;
-  /** The current frame: send data[0 .. data.length). */
+  /** The current frame: send data[0 .. data.length). Valid until the next call of next(). */
   data: Buffer;
   /** Nanoseconds since the first frame of the file (negative if timestamps go backwards). */
   tsNs: number;
   rewind(): void;
   close(): void;
+  /** Reads ahead up to about `bytes` while there is time; never drops the current frame. */
+  prefetch?(bytes: number): void;
   /** Frames in one pass; null while streaming an unknown length. */
   readonly count: number | null;
   readonly linkType: number;
+  /** The whole capture is in memory (loops do not read the file again). */
   readonly preloaded: boolean;
   /** Damage found in the capture (each names file, frame and offset). */
   readonly issues: readonly CaptureIssue[];
@@ -34,104 +44,63 @@ export interface LoadOptions {
 
 /** Opens a capture for replay. Throws CaptureFormatError when it is not a readable capture. */
 export function loadFrames(path: string, opts: LoadOptions = {}): ReplayFrames {
-  const bound = opts.preloadBytes ?? DEFAULT_PRELOAD_BYTES;
-  const reader = CaptureReader.open(path);
-  const frames: Buffer[] = [];
-  const ts: number[] = [];
-  let linkType = -1;
-  let sec0 = 0;
-  let nsec0 = 0;
-  let arena = Buffer.allocUnsafe(0);
-  let used = 0;
-  let total = 0;
-  try {
-    while (reader.next()) {
-      const caplen = reader.caplen;
-      if (frames.length === 0) {
-        sec0 = reader.tsSec;
-        nsec0 = reader.tsNsec;
-        linkType = reader.linkType;
-      }
-      total += caplen;
-      if (total > bound) {
-        reader.close();
-        return new StreamedFrames(path, opts.rewriter ?? null, linkType);
-      }
-      if (used + caplen > arena.length) {
-        arena = Buffer.allocUnsafe(Math.max(ARENA_CHUNK, caplen));
-        used = 0;
-      }
-      const data = arena.subarray(used, used + caplen);
-      data.set(reader.buf.subarray(reader.offset, reader.offset + caplen));
-      used += caplen;
-      opts.rewriter?.apply(data, 0, caplen, reader.len, reader.linkType);
-      frames.push(data);
-      ts.push((reader.tsSec - sec0) * 1e9 + (reader.tsNsec - nsec0));
-    }
-  } finally {
-    reader.close();
-  }
-  return new PreloadedFrames(frames, Float64Array.from(ts), linkType, reader.issues);
+  return new WindowedFrames(path, opts.rewriter ?? null, Math.max(1, opts.preloadBytes ?? DEFAULT_PRELOAD_BYTES));
 }
 
-class PreloadedFrames implements ReplayFrames {
+/**
+ * A ring of frame copies in one arena. Slots (offset, length, time) form a queue; the frame handed
+ * out by next() stays queued until the following next(), so a prefetch between a frame's
+ * next() and its send cannot overwrite it.
+ */
+class WindowedFrames implements ReplayFrames {
   data: Buffer = Buffer.alloc(0);
   tsNs = 0;
-  readonly preloaded = true;
-  private i = -1;
-  private readonly frames: readonly Buffer[];
+  linkType = -1;
+  private arena: Buffer;
+  private readonly slots: number;
+  private readonly off: Int32Array;
+  private readonly len: Int32Array;
   private readonly ts: Float64Array;
-  readonly linkType: number;
-  readonly issues: readonly CaptureIssue[];
-
-  constructor(frames: readonly Buffer[], ts: Float64Array, linkType: number, issues: readonly CaptureIssue[]) {
-    this.frames = frames;
-    this.ts = ts;
-    this.linkType = linkType;
-    this.issues = issues;
-  }
-
-  get count(): number {
-    return this.frames.length;
-  }
-
-  next(): boolean {
-    const i = ++this.i;
-    if (i >= this.frames.length) {
-      this.i = this.frames.length;
-      return false;
-    }
-    this.data = this.frames[i]!;
-    this.tsNs = this.ts[i]!;
-    return true;
-  }
-
-  rewind(): void {
-    this.i = -1;
-  }
-
-  close(): void {}
-}
-
-class StreamedFrames implements ReplayFrames {
-  data: Buffer = Buffer.alloc(0);
-  tsNs = 0;
-  readonly preloaded = false;
-  readonly count = null;
-  readonly linkType: number;
+  /** Queue of filled slots: head (oldest) and how many. */
+  private head = 0;
+  private queued = 0;
+  /** The slot handed out by next() and not yet released; -1 when none. */
+  private current = -1;
+  /** Next free byte of the arena. */
+  private wpos = 0;
+  /** The whole file is in the arena (found at open): loops replay it without reading. */
+  private complete = false;
+  private pos = 0;
   private reader: CaptureReader;
-  private readonly path: string;
-  private readonly rewriter: Rewriter | null;
-  private readonly scratch = Buffer.allocUnsafe(262144);
+  /** The reader's current frame has not been stored yet (no room when it was read). */
+  private held = false;
+  private eof = false;
   private sec0 = 0;
   private nsec0 = 0;
   private first = true;
+  private readonly path: string;
+  private readonly rewriter: Rewriter | null;
 
-  constructor(path: string, rewriter: Rewriter | null, linkType: number) {
+  constructor(path: string, rewriter: Rewriter | null, bound: number) {
     this.path = path;
     this.rewriter = rewriter;
-    this.linkType = linkType;
-    this.reader = CaptureReader.open(path);
+    this.arena = Buffer.allocUnsafe(bound);
+    this.slots = Math.max(1024, Math.floor(bound / 96));
+    this.off = new Int32Array(this.slots);
+    this.len = new Int32Array(this.slots);
+    this.ts = new Float64Array(this.slots);
+    this.reader = CaptureReader.open(path, { chunkSize: READ_CHUNK });
+    this.fill(bound);
+    this.complete = this.eof && !this.held;
+    if (this.complete) this.reader.close();
+  }
+
+  get count(): number | null {
+    return this.complete ? this.queued : null;
+  }
+
+  get preloaded(): boolean {
+    return this.complete;
   }
 
   get issues(): readonly CaptureIssue[] {
@@ -139,29 +108,106 @@ class StreamedFrames implements ReplayFrames {
   }
 
   next(): boolean {
-    const r = this.reader;
-    if (!r.next()) return false;
-    if (this.first) {
-      this.first = false;
-      this.sec0 = r.tsSec;
-      this.nsec0 = r.tsNsec;
+    if (this.complete) {
+      if (this.pos >= this.queued) return false;
+      this.take(this.pos++);
+      return true;
     }
-    const caplen = r.caplen;
-    const out = caplen <= this.scratch.length ? this.scratch.subarray(0, caplen) : Buffer.allocUnsafe(caplen);
-    out.set(r.buf.subarray(r.offset, r.offset + caplen));
-    this.rewriter?.apply(out, 0, caplen, r.len, r.linkType);
-    this.data = out;
-    this.tsNs = (r.tsSec - this.sec0) * 1e9 + (r.tsNsec - this.nsec0);
+    if (this.current >= 0) {
+      // release the frame handed out last time
+      this.head = (this.head + 1) % this.slots;
+      this.queued--;
+      this.current = -1;
+    }
+    if (this.queued === 0) {
+      if (this.eof && !this.held) return false;
+      this.fill(REFILL_BYTES);
+      if (this.queued === 0) return false;
+    }
+    this.current = this.head;
+    this.take(this.head);
     return true;
   }
 
+  prefetch(bytes: number): void {
+    if (!this.complete && !(this.eof && !this.held)) this.fill(bytes);
+  }
+
   rewind(): void {
+    if (this.complete) {
+      this.pos = 0;
+      return;
+    }
     this.reader.close();
-    this.reader = CaptureReader.open(this.path);
+    this.reader = CaptureReader.open(this.path, { chunkSize: READ_CHUNK });
+    this.head = 0;
+    this.queued = 0;
+    this.current = -1;
+    this.wpos = 0;
+    this.held = false;
+    this.eof = false;
     this.first = true;
+    this.fill(REFILL_BYTES);
   }
 
   close(): void {
     this.reader.close();
+  }
+
+  private take(slot: number): void {
+    const o = this.off[slot]!;
+    this.data = this.arena.subarray(o, o + this.len[slot]!);
+    this.tsNs = this.ts[slot]!;
+  }
+
+  /** Copies frames from the file into free arena space, about `budget` bytes or until full. */
+  private fill(budget: number): void {
+    const r = this.reader;
+    let copied = 0;
+    while (copied < budget && this.queued < this.slots) {
+      if (!this.held) {
+        if (!r.next()) {
+          this.eof = true;
+          return;
+        }
+        this.held = true;
+        if (this.first) {
+          this.first = false;
+          this.sec0 = r.tsSec;
+          this.nsec0 = r.tsNsec;
+          this.linkType = r.linkType;
+        }
+      }
+      const caplen = r.caplen;
+      const at = this.room(caplen);
+      if (at < 0) return;
+      const dst = this.arena.subarray(at, at + caplen);
+      dst.set(r.buf.subarray(r.offset, r.offset + caplen));
+      this.rewriter?.apply(dst, 0, caplen, r.len, r.linkType);
+      const slot = (this.head + this.queued) % this.slots;
+      this.off[slot] = at;
+      this.len[slot] = caplen;
+      this.ts[slot] = (r.tsSec - this.sec0) * 1e9 + (r.tsNsec - this.nsec0);
+      this.queued++;
+      this.wpos = at + caplen;
+      this.held = false;
+      copied += caplen;
+    }
+  }
+
+  /** Where `n` contiguous free bytes start, or -1 when the queued frames leave no such room. */
+  private room(n: number): number {
+    if (this.queued === 0) {
+      // Empty: start over at 0; a frame bigger than the arena gets a bigger arena.
+      if (n > this.arena.length) this.arena = Buffer.allocUnsafe(n);
+      return 0;
+    }
+    const start = this.off[this.head]!;
+    if (this.wpos > start) {
+      if (this.arena.length - this.wpos >= n) return this.wpos;
+      return n <= start ? 0 : -1;
+    }
+    // Wrapped: free space runs from wpos to the oldest frame.
+    return start - this.wpos >= n ? this.wpos : -1;
   }
 }

@@ -56,6 +56,11 @@ const TIMER_HANDOVER_NS = 10_000_000;
 const MAX_HANDOVER_NS = 30_000_000;
 /** The futex sleep ends this long before the due time; a spin covers the rest. */
 const SPIN_NS = 150_000;
+/** With this much time before a due frame, read ahead a little (one read costs well under this). */
+const PREFETCH_SLACK_NS = 1_000_000;
+const PREFETCH_SMALL = 64 * 1024;
+/** Before an event-loop sleep (at least 10 ms of slack), read ahead more. */
+const PREFETCH_LARGE = 1024 * 1024;
 
 /** The schedule: offset (ns from the replay start) of the next frame. */
 class Schedule {
@@ -135,9 +140,13 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
       }
       if (timed) {
         let now = nowNs();
-        const ahead = due - now;
+        let ahead = due - now;
         if (ahead > handoverNs) return ahead - handoverNs;
         if (now - lastYield > YIELD_EVERY_NS && ahead > YIELD_SLACK_NS) return 0;
+        if (ahead > PREFETCH_SLACK_NS && frames.prefetch !== undefined) {
+          frames.prefetch(PREFETCH_SMALL);
+          ahead = due - nowNs();
+        }
         if (ahead > SPIN_NS) sleepSyncNs(ahead - SPIN_NS);
         now = spinUntil(due);
         lateness.add(now - due);
@@ -194,7 +203,8 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
       opts.onProgress(counters.packets, now - start);
     }
     if (wait >= 1_000_000) {
-      const ms = Math.floor(wait / 1_000_000);
+      frames.prefetch?.(PREFETCH_LARGE);
+      const ms = Math.max(0, Math.floor((wait - (nowNs() - now)) / 1_000_000));
       const before = nowNs();
       await sleepMs(ms);
       const late = nowNs() - before - ms * 1_000_000;

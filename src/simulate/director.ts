@@ -13,7 +13,7 @@ import { parseRules } from '../ipvs/ipvsadm/index.js';
 import { serviceFromSpec } from '../ipvs/ipvsadm/model.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
 import type { VirtualService } from '../ipvs/service.js';
-import { seededRandom } from '../ipvs/schedulers/index.js';
+import { seededRandomU32 } from '../ipvs/schedulers/index.js';
 import type { TcpOption } from '../wire/records.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 import { IndexedConnectionTable } from './indexed-table.js';
@@ -121,7 +121,7 @@ export class DirectorGlue {
     this.ipvs = new Director({ table: this.table });
     let i = 0;
     for (const spec of this.specs) {
-      this.ipvs.attach(serviceFromSpec(spec, { random: seededRandom(opts.seed + i++), createdAt: 0 }));
+      this.ipvs.attach(serviceFromSpec(spec, { randomU32: seededRandomU32(opts.seed + i++), createdAt: 0 }));
     }
     this.marks = (opts.fwmarks ?? []).map((m) => ({
       dst: parseIpv4(m.dst), ports: new Set(m.ports), proto: m.proto === 'udp' ? PROTO_UDP : PROTO_TCP, mark: m.mark,

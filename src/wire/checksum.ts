@@ -150,10 +150,14 @@ export function pseudoHeaderSum(buf: Uint8Array, srcOff: number, dstOff: number,
   return sum;
 }
 
-/** Sum of the IPv6 pseudo-header (RFC 8200 §8.1) of the IPv6 header at ip6Off: addresses, length, next header. */
-export function pseudoHeaderSum6(buf: Uint8Array, ip6Off: number, proto: number, length: number): number {
+/**
+ * Sum of the IPv6 pseudo-header (RFC 8200 §8.1) of the IPv6 header at ip6Off: addresses, length,
+ * next header. With a routing header the destination is the final one (`dstOff`).
+ */
+export function pseudoHeaderSum6(buf: Uint8Array, ip6Off: number, proto: number, length: number, dstOff = ip6Off + 24): number {
   let sum = 0;
-  for (let i = ip6Off + 8; i < ip6Off + 40; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  for (let i = ip6Off + 8; i < ip6Off + 24; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  for (let i = dstOff; i < dstOff + 16; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
   return sum + (length >>> 16) + (length & 0xffff) + proto;
 }
 

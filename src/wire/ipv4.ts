@@ -18,6 +18,7 @@ export const IP_PROTO = {
   GRE: 47,
   ESP: 50,
   AH: 51,
+  ICMPV6: 58,
   OSPF: 89,
   IPIP_OLD: 94,
   VRRP: 112,

@@ -169,13 +169,74 @@ export interface IcmpRecord {
   readonly offset: number;
 }
 
+export interface Ipv6Extension {
+  /** The extension's protocol number: 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 destination options... */
+  readonly type: number;
+  readonly offset: number;
+  readonly length: number;
+  /** Fragment header only: offset in bytes, M flag, identification. */
+  readonly fragOffset?: number;
+  readonly moreFragments?: boolean;
+  readonly fragId?: number;
+}
+
 export interface Ipv6Record {
   readonly type: 'ipv6';
   readonly src: string;
   readonly dst: string;
+  /** The fixed header's next header field (may name an extension header). */
   readonly nextHeader: number;
   readonly hopLimit: number;
   readonly payloadLength: number;
+  readonly trafficClass: number;
+  readonly flowLabel: number;
+  /** The upper-layer protocol after the extension headers (TCP, UDP, ICMPv6 58, 4, 41...). */
+  readonly protocol: number;
+  readonly extensions: readonly Ipv6Extension[];
+  /** True for an IPv6 header carried inside another IP header (sit, ip6ip6, GUE, GRE). */
+  readonly inner: boolean;
+  readonly offset: number;
+}
+
+/** An NDP option (RFC 4861 §4.6) as decoded: link-layer addresses, prefix information, MTU. */
+export type NdpOption =
+  | { readonly kind: 'source-lla' | 'target-lla'; readonly mac: string }
+  | { readonly kind: 'prefix'; readonly prefix: string; readonly prefixLength: number; readonly onLink: boolean; readonly autonomous: boolean; readonly validLifetime: number; readonly preferredLifetime: number }
+  | { readonly kind: 'mtu'; readonly mtu: number }
+  | { readonly kind: 'other'; readonly code: number; readonly length: number };
+
+/** The start of the packet an ICMPv6 error quotes. */
+export interface Icmpv6Quote {
+  readonly src: string;
+  readonly dst: string;
+  /** Upper-layer protocol after the quoted packet's extension headers. */
+  readonly proto: number;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+}
+
+export interface Icmpv6Record {
+  readonly type: 'icmpv6';
+  readonly icmpType: number;
+  readonly code: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean | null;
+  /** Packet Too Big (type 2): the next-hop MTU. */
+  readonly mtu: number | null;
+  /** Parameter Problem (type 4): the offending octet's offset. */
+  readonly pointer: number | null;
+  readonly echoId: number | null;
+  readonly echoSeq: number | null;
+  /** NS / NA / redirect: the target address. */
+  readonly target: string | null;
+  /** NA flags R, S, O as letters ("SO"), else null. */
+  readonly naFlags: string | null;
+  /** RA: router lifetime in seconds, cur hop limit, M and O flags as letters. */
+  readonly routerLifetime: number | null;
+  readonly curHopLimit: number | null;
+  readonly raFlags: string | null;
+  readonly options: readonly NdpOption[];
+  readonly quoted: Icmpv6Quote | null;
   readonly offset: number;
 }
 
@@ -299,6 +360,7 @@ export type LayerRecord =
   | UdpRecord
   | IcmpRecord
   | Ipv6Record
+  | Icmpv6Record
   | GreRecord
   | GueRecord
   | VrrpRecord

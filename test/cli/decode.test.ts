@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { fakeIO } from '../helpers/io.js';
-import { CAPTURES } from '../helpers/paths.js';
+import { CAPTURES, thirdparty } from '../helpers/paths.js';
 
 const seedPath = join(CAPTURES, 'seed-dr-kernel.pcap');
 
@@ -17,6 +17,18 @@ async function run(args: string[], opts: Parameters<typeof fakeIO>[0] = {}) {
 }
 
 describe('lvscope decode', () => {
+  test('--gue-port decodes GUE whose inner header is damaged; without it the frame stays UDP', async () => {
+    const gue = thirdparty('tcpdump', 'gue.pcap');
+    const plain = await run(['decode', '-r', gue, '-c', '9', '-q']);
+    expect(plain.out.trimEnd().split('\n')[8]).toMatch(/6080: UDP, length 132$/);
+    const byPort = await run(['decode', '-r', gue, '-c', '9', '-q', '--gue-port', '6080']);
+    expect(byPort.out.trimEnd().split('\n')[8]).toContain('6080: GUE, proto IPIP (4): IP 10.11.12.13.9 > 14.15.16.17.8000: UDP');
+    expect(byPort.code).toBe(1);
+    const bad = await run(['decode', '-r', gue, '--gue-port', '70000']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--gue-port needs a UDP port');
+  });
+
   test('text lines in tcpdump -n -e style', async () => {
     const { code, out } = await run(['decode', '-r', seedPath, '-c', '3']);
     expect(code).toBe(0);

@@ -119,14 +119,14 @@ export function ourFields(f: DecodedFrame): Fields {
       case 'tcp': tcpFields(m, l); break;
       case 'udp': push(m, 'udp.srcport', l.srcPort); push(m, 'udp.dstport', l.dstPort); break;
       case 'gre': push(m, 'gre.proto', l.protocol); break;
-      case 'icmp': if (l.quoted !== null) quotes.push(l); break;
+      case 'icmp': case 'icmpv6': if (l.quoted !== null) quotes.push(l); break;
     }
   }
   // tshark decodes the header an ICMP error quotes as one more ip (and tcp/udp) occurrence.
   for (const l of quotes) {
-    if (l.type !== 'icmp' || l.quoted === null) continue;
+    if ((l.type !== 'icmp' && l.type !== 'icmpv6') || l.quoted === null) continue;
     const q = l.quoted;
-    push(m, 'ip.src', q.src); push(m, 'ip.dst', q.dst); push(m, 'ip.proto', q.proto);
+    if (l.type === 'icmpv6') { push(m, 'ipv6.src', q.src); push(m, 'ipv6.dst', q.dst); } else { push(m, 'ip.src', q.src); push(m, 'ip.dst', q.dst); push(m, 'ip.proto', q.proto); }
     if (q.srcPort !== null && q.dstPort !== null) {
       const p = q.proto === 6 ? 'tcp' : 'udp';
       push(m, `${p}.srcport`, q.srcPort); push(m, `${p}.dstport`, q.dstPort);
@@ -204,7 +204,7 @@ const DECODED_ETHERTYPES = new Set([0x0800, 0x0806, 0x86dd]);
 function beyondExplained(frame: DecodedFrame, row: Record<string, string>): boolean {
   if (frame.issues.some((i) => STOPPING_CODES.has(i.code))) return true;
   const protocols = row['frame.protocols'] ?? '';
-  if (/(^|:)mpls(:|$)/.test(protocols) || protocols.includes('icmp:ip')) return true;
+  if (/(^|:)mpls(:|$)/.test(protocols) || protocols.includes('icmp:ip') || protocols.includes('icmpv6:ipv6')) return true;
   let ethertype: number | null = null;
   for (const l of frame.layers) {
     if (l.type === 'eth' || l.type === 'vlan') ethertype = l.ethertype;

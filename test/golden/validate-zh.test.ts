@@ -38,7 +38,7 @@ async function synth(scenario: string): Promise<string> {
 describe('validate --lang zh on synthesized faults', () => {
   it('text: no-real-server, tun-mtu, vip-primary', async () => {
     let out = '';
-    for (const [scenario, exit] of [['no-real-server', 2], ['tun-mtu', 1], ['vip-primary', 1]] as const) {
+    for (const [scenario, exit] of [['no-real-server', 3], ['tun-mtu', 1], ['vip-primary', 1]] as const) {
       const { code, stdout, stderr } = await runCommand(validateCommand, [await synth(scenario), '--lang', 'zh']);
       expect(stderr).toBe('');
       expect(code).toBe(exit);

@@ -13,3 +13,8 @@ export const CAPTURES = join(REPO_ROOT, 'captures');
 export function conformance(...parts: string[]): string {
   return join(CONFORMANCE, ...parts);
 }
+
+/** Public captures for tunnels, IPv6 and other balancers (provenance in its README.md). */
+export function thirdparty(...parts: string[]): string {
+  return join(FIXTURES, 'thirdparty', ...parts);
+}

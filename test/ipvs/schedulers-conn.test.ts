@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { connOverhead, createDestination, createScheduler, type Destination } from '../../src/ipvs/index.js';
-import { TwosScheduler } from '../../src/ipvs/schedulers/twos.js';
+import { getRandomU32Below, TwosScheduler } from '../../src/ipvs/schedulers/twos.js';
+import { seededRandomU32 } from '../../src/ipvs/schedulers/index.js';
+
+function seqOf(...values: number[]): () => number {
+  let i = 0;
+  return () => values[i++ % values.length] as number;
+}
+
+/** __get_random_u32_below transcribed with 64-bit integers. */
+function kernelBelow(ceil: number, u32: () => number): number {
+  const c = BigInt(ceil);
+  let mult = c * BigInt(u32());
+  if ((mult & 0xffffffffn) < c) {
+    const bound = ((1n << 32n) - c) % c;
+    while ((mult & 0xffffffffn) < bound) mult = c * BigInt(u32());
+  }
+  return Number(mult >> 32n);
+}
 
 const ctx = { saddr: '10.0.0.5', daddr: '10.0.0.100', now: 0 };
 
@@ -10,15 +27,13 @@ function d(addr: string, weight: number, activeConns = 0, inactConns = 0): Desti
 
 describe('connection overhead (ip_vs_dest_conn_overhead)', () => {
   it.each([
-    // active, inactive, classic = a*256+i, newest = a*256 + (a+i)
-    [0, 0, 0, 0],
-    [1, 0, 256, 257],
-    [0, 300, 300, 300],
-    [3, 7, 775, 778],
-  ])('active %i inactive %i -> %i (classic), %i (totalconns)', (a, i, classic, newest) => {
-    const x = d('X', 1, a, i);
-    expect(connOverhead(x)).toBe(classic);
-    expect(connOverhead(x, 'totalconns')).toBe(newest);
+    // active, inactive, (active << 8) + inactive: the one formula every kernel has
+    [0, 0, 0],
+    [1, 0, 256],
+    [0, 300, 300],
+    [3, 7, 775],
+  ])('active %i inactive %i -> %i', (a, i, want) => {
+    expect(connOverhead(d('X', 1, a, i))).toBe(want);
   });
 });
 
@@ -47,10 +62,8 @@ describe('lc / wlc', () => {
     for (const [dests, want] of cases) expect(createScheduler('wlc', dests).schedule(ctx)?.addr).toBe(want);
   });
 
-  it('wlc: the totalconns overhead of the newest kernels breaks the tie differently', () => {
-    const mk = (): Destination[] => [d('A', 1, 1, 0), d('B', 1, 0, 256)];
-    expect(createScheduler('wlc', mk()).schedule(ctx)?.addr).toBe('A'); // 256 vs 256 -> earlier
-    expect(createScheduler('wlc', mk(), { overhead: 'totalconns' }).schedule(ctx)?.addr).toBe('B'); // 257 vs 256
+  it('wlc: active*256 equals 256 inactive, and the tie keeps the earlier dest', () => {
+    expect(createScheduler('wlc', [d('A', 1, 1, 0), d('B', 1, 0, 256)]).schedule(ctx)?.addr).toBe('A');
   });
 });
 
@@ -114,11 +127,40 @@ describe('twos', () => {
     expect(equal.pickWith(0, 2)?.addr).toBe('A'); // 1*0 > 1*0 false -> choice1
   });
 
-  it('draws floor(random * total) from the given generator', () => {
-    const seq = [0.0, 0.99, 0.5, 0.2];
+  it('draws each choice with get_random_u32_below(total): (u32 * total) >> 32', () => {
+    // total = 7. 0x40000000 * 7 >> 32 = 1, which the walk gives to A (draw 0 and 1: bias);
+    // 0xc0000000 * 7 >> 32 = 5 (C)
+    const seq = [0x40000000, 0xc0000000];
     let i = 0;
-    const s = createScheduler('twos', [d('A', 1, 1, 0), d('B', 2), d('C', 3)], { random: () => seq[i++ % seq.length] as number });
-    // draws (0, 6) -> A vs C -> C; draws (3, 1) -> B vs A -> B (0 overhead beats 256)
-    expect([s.schedule(ctx)?.addr, s.schedule(ctx)?.addr]).toEqual(['C', 'B']);
+    const s = createScheduler('twos', [d('A', 1, 1, 0), d('B', 2), d('C', 3)], { randomU32: () => seq[i++] as number });
+    // choice1 A (overhead 256), choice2 C (overhead 0): 1*0 < 3*256 -> C
+    expect(s.schedule(ctx)?.addr).toBe('C');
+    expect(i).toBe(2);
+  });
+
+  it('rejects a draw whose low product half is below 2^32 mod total and draws again', () => {
+    // total 7: 2^32 mod 7 = 4. u32 0 gives the product 0, whose low half 0 < 4: rejected.
+    // The redraw 0xffffffff gives 6 (C). A floor(random * 7) model would have taken 0 (A).
+    const seq = [0, 0xffffffff, 0x40000000];
+    let i = 0;
+    const s = createScheduler('twos', [d('A', 1), d('B', 2), d('C', 3)], { randomU32: () => seq[i++] as number });
+    // r1 = 6 -> C, r2 = 1 -> A; both idle -> choice1 C stays
+    expect(s.schedule(ctx)?.addr).toBe('C');
+    expect(i).toBe(3);
+    expect(getRandomU32Below(7, seqOf(0, 0xffffffff))).toBe(6);
+  });
+
+  it('getRandomU32Below equals the kernel arithmetic done in 64 bits', () => {
+    const ceilings = [1, 2, 3, 5, 7, 10, 255, 256, 1000, 65537, 0x7fffffff, 0x80000001, 0xfffffffe, 0xffffffff];
+    for (const ceil of ceilings) {
+      // two copies of one seeded stream, so a rejected draw is followed by the same redraws
+      for (let seed = 1; seed <= 200; seed++) {
+        expect(getRandomU32Below(ceil, seededRandomU32(seed))).toBe(kernelBelow(ceil, seededRandomU32(seed)));
+      }
+      // edge draws
+      for (const r of [0, 1, ceil - 1, 0x80000000, 0xffffffff]) {
+        expect(getRandomU32Below(ceil, seqOf(r >>> 0, 12345, 0xffffffff))).toBe(kernelBelow(ceil, seqOf(r >>> 0, 12345, 0xffffffff)));
+      }
+    }
   });
 });

@@ -100,6 +100,32 @@ describe('wrr (ip_vs_wrr.c)', () => {
     expect(picks(s, 6)).toEqual(['A', 'A', 'B', 'A', 'A', 'B']);
   });
 
+  it('all overloaded after a full walk: the cursor goes back to the list head (err_over)', () => {
+    const [a, b, c] = [['A', 2], ['B', 1], ['C', 2]].map(([n, w]) => createDestination({ addr: n as string, port: 80, weight: w as number }));
+    const s = new WeightedRoundRobinScheduler([a!, b!, c!]);
+    expect(s.schedule(ctx)?.addr).toBe('A');
+    for (const x of [a!, b!, c!]) x.flags.overloaded = true;
+    // From A: B, C fail at cw 2; cw 1 is the last pass, A B C fail; cw wraps -> err_over on the head.
+    expect(s.schedule(ctx)).toBeNull();
+    expect(s.state).toMatchObject({ cl: null, cw: 2 });
+    for (const x of [a!, b!, c!]) x.flags.overloaded = false;
+    // From the head at cw 2: A. (Keeping the old cursor A would have given C.)
+    expect(s.schedule(ctx)?.addr).toBe('A');
+  });
+
+  it('all overloaded, stopped at the old cursor: the cursor stays there', () => {
+    const [a, b] = [['A', 1], ['B', 1]].map(([n, w]) => createDestination({ addr: n as string, port: 80, weight: w as number }));
+    const s = new WeightedRoundRobinScheduler([a!, b!]);
+    expect(s.schedule(ctx)?.addr).toBe('A');
+    a!.flags.overloaded = true;
+    b!.flags.overloaded = true;
+    expect(s.schedule(ctx)).toBeNull();
+    expect(s.state.cl?.addr).toBe('A');
+    a!.flags.overloaded = false;
+    b!.flags.overloaded = false;
+    expect(s.schedule(ctx)?.addr).toBe('B');
+  });
+
   it('never picks weight 0, fails with all overloaded, and with no weights at all', () => {
     const dests = [
       createDestination({ addr: 'A', port: 80, weight: 2 }),

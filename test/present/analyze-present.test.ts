@@ -99,7 +99,7 @@ describe('lvscope analyze / validate', () => {
     await expect(runCommand(analyzeCommand, [])).rejects.toBeInstanceOf(UsageError);
   });
 
-  it('an unreadable file: clear message naming it; analyze 2, validate 3', async () => {
+  it('an unreadable file: clear message naming it, without Node error names; 2 for analyze and validate alike', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
     const bad = join(dir, 'not-a-capture.pcap');
     writeFileSync(bad, 'hello, this is not a pcap file at all');
@@ -107,13 +107,19 @@ describe('lvscope analyze / validate', () => {
     expect(a.code).toBe(2);
     expect(a.stderr).toContain(bad);
     const v = await runCommand(validateCommand, [bad]);
-    expect(v.code).toBe(3);
+    expect(v.code).toBe(2);
     expect(v.stderr).toContain(bad);
     const missing = await runCommand(validateCommand, [join(dir, 'missing.pcap')]);
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing.pcap: offset 0: cannot open: no such file');
+    expect(missing.stderr).not.toMatch(/ENOENT|EISDIR/);
+    const directory = await runCommand(analyzeCommand, [dir]);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toContain('is a directory');
+    expect(directory.stderr).not.toMatch(/EISDIR|illegal operation/);
   });
 
-  it('validate: 0 on the clean seed capture, 3 on an empty one', async () => {
+  it('validate: 0 on the clean seed capture, 2 (unusable input) on an empty one', async () => {
     const clean = await runCommand(validateCommand, [SEED]);
     expect(clean).toMatchObject({ code: 0, stdout: 'No findings.\n' });
     const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
@@ -121,7 +127,7 @@ describe('lvscope analyze / validate', () => {
     const sink = memorySink();
     new PcapWriter(sink, { linkType: 1 }).close();
     writeFileSync(empty, sink.bytes());
-    expect((await runCommand(validateCommand, [empty])).code).toBe(3);
+    expect((await runCommand(validateCommand, [empty])).code).toBe(2);
   });
 
   it('a capture cut short: both say where, naming the file once; analyze 1, validate checks what was read and says 1', async () => {
@@ -140,7 +146,7 @@ describe('lvscope analyze / validate', () => {
     expect((await runCommand(validateCommand, [cut, '-q'])).stderr).toBe('');
   });
 
-  it('validate: 1 with warnings, 2 with errors (--rules)', async () => {
+  it('validate: 1 with warnings, 3 with errors (--rules), distinct from 2 for usage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
     const nat = join(dir, 'nat.rules');
     writeFileSync(nat, '-A -t 192.168.23.100:80 -s rr\n-a -t 192.168.23.100:80 -r 192.168.23.80:80 -m -w 1\n-a -t 192.168.23.100:80 -r 192.168.23.81:80 -m -w 1\n');
@@ -150,8 +156,9 @@ describe('lvscope analyze / validate', () => {
     const port = join(dir, 'port.rules');
     writeFileSync(port, '-A -t 192.168.23.100:80 -s rr\n-a -t 192.168.23.100:80 -r 192.168.23.80:8080 -g -w 1\n-a -t 192.168.23.100:80 -r 192.168.23.81:80 -g -w 1\n');
     const e = await runCommand(validateCommand, [SEED, '--rules', port, '--format', 'json']);
-    expect(e.code).toBe(2);
+    expect(e.code).toBe(3);
     expect(JSON.parse(e.stdout).findings[0].code).toBe('dr-port-mapping');
+    await expect(runCommand(validateCommand, [SEED, '--format', 'ndjson'])).rejects.toBeInstanceOf(UsageError);
   });
 
   it('validate on the glb capture (method unknown) is clean', async () => {

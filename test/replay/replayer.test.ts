@@ -170,22 +170,45 @@ describe('frames and clock', () => {
     expect(n).toBe(179);
   });
 
-  it('streams a capture larger than the preload bound, with the same frames', () => {
+  it('streams a capture larger than the window, with the same frames, however prefetch interleaves', () => {
     const pre = loadFrames(TEST_PCAP);
     const streamed = loadFrames(TEST_PCAP, { preloadBytes: 1000 });
     expect(streamed.preloaded).toBe(false);
+    expect(streamed.count).toBeNull();
     let n = 0;
     while (pre.next()) {
       expect(streamed.next()).toBe(true);
+      // a read-ahead between next() and the send must not overwrite the current frame
+      streamed.prefetch?.(n % 3 === 0 ? 100_000 : 700);
       expect(streamed.data.equals(pre.data)).toBe(true);
       expect(streamed.tsNs).toBe(pre.tsNs);
       n++;
     }
     expect(streamed.next()).toBe(false);
     streamed.rewind();
-    expect(streamed.next()).toBe(true);
+    pre.rewind();
+    for (let k = 0; k < 179; k++) {
+      expect(streamed.next() && pre.next()).toBe(true);
+      expect(streamed.data.equals(pre.data)).toBe(true);
+    }
     streamed.close();
     expect(n).toBe(179);
+  });
+
+  it('a window of a few frames still yields every frame in order (ring wrap, arena growth)', () => {
+    const pre = loadFrames(TEST_PCAP);
+    for (const bound of [1, 200, 3000]) {
+      const w = loadFrames(TEST_PCAP, { preloadBytes: bound });
+      pre.rewind();
+      let n = 0;
+      while (w.next()) {
+        expect(pre.next()).toBe(true);
+        expect([n, w.data.equals(pre.data), w.tsNs]).toEqual([n, true, pre.tsNs]);
+        n++;
+      }
+      expect(n).toBe(179);
+      w.close();
+    }
   });
 
   it('spinUntil never returns before the due time, near or far', () => {

@@ -113,3 +113,10 @@ describe('analyze -w', () => {
     });
   });
 });
+
+describe('validate', () => {
+  it('refuses -w, pointing at analyze', async () => {
+    const { validateCommand } = await import('../../src/cli/commands/validate.js');
+    await expect(runCommand(validateCommand, [SEED, '-w', join(dir, 'v.pcapng')])).rejects.toThrow(/analyze FILE -w/);
+  });
+});

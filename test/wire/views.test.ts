@@ -316,7 +316,11 @@ describe('IcmpView, UdpView, Ipv6View, GreView', () => {
     const v6 = hex('6000 0000', '0014 06 40', '20010db8000000000000000000000001', 'fe800000000000000000000000000002');
     const v = new Ipv6View().reset(v6, 0, v6.length);
     expect(v.check()).toBeNull();
-    expect(v.toRecord(0)).toEqual({ type: 'ipv6', src: '2001:db8::1', dst: 'fe80::2', nextHeader: 6, hopLimit: 64, payloadLength: 20, offset: 0 });
+    v.walk(v6.length);
+    expect(v.toRecord(0, false)).toEqual({
+      type: 'ipv6', src: '2001:db8::1', dst: 'fe80::2', nextHeader: 6, hopLimit: 64, payloadLength: 20, trafficClass: 0, flowLabel: 0,
+      protocol: 6, extensions: [], inner: false, offset: 0,
+    });
     expect(new Ipv6View().reset(v6, 0, 39).check()).toEqual(['truncated', 'IPv6 header needs 40 bytes, 39 captured']);
   });
 

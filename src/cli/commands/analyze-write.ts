@@ -13,7 +13,7 @@ import { frameProgress } from '../progress.js';
 import { captureError, clusterSections, explained, type AnalyzeArgs } from './analyze.js';
 
 /** Writes a.write; returns 0, or 2 (after saying why) when it cannot. */
-export function writeExplained(a: AnalyzeArgs, summary: Summary, io: CommandIO): number {
+export function writeExplained(a: AnalyzeArgs, summary: Summary, io: CommandIO, paths: readonly string[] = a.files): number {
   const out = a.write!;
   const head = a.lang === 'zh'
     ? `lvscope analyze ${a.files.map((f) => basename(f)).join(' ')}：每帧的注释是 lvscope 的说明`
@@ -30,8 +30,8 @@ export function writeExplained(a: AnalyzeArgs, summary: Summary, io: CommandIO):
   const progress = frameProgress(io, a.quiet, `writing ${out}`, Math.min(summary.report.capture.frames, a.limit));
   let raw;
   try {
-    raw = openRawFrames(a.files);
-    for (const e of explained(a, summary)) {
+    raw = openRawFrames(paths);
+    for (const e of explained(a, summary, paths)) {
       const frame = e.frame as SourcedFrame;
       const bytes = raw.bytes(frame.file, frame.fileFrame);
       // The same files read the same way: a frame the first reader gave, the second gives too.

@@ -6,8 +6,9 @@
  * second explains each frame with everything the capture reveals, streaming.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { CaptureFormatError } from '../../capture/index.js';
+import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
 import { openFrames, takeFrames } from '../../decode/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
@@ -17,22 +18,30 @@ import { renderSummary } from '../../present/analyze-summary.js';
 import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
 import { renderFindings } from '../../present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
-import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { capturesAndFilter, compileFilterArg } from '../args.js';
+import { damageSummary, withInputs } from '../inputs.js';
+import type { CaptureInputs } from '../../capture/index.js';
+import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
 import { ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
 import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
 
-const HELP = `Usage: lvscope analyze FILE… [options]
+const HELP = `Usage: lvscope analyze [options] FILE… [FILTER]
 
 Explain an LVS (IPVS) capture frame by frame: who sends what to whom and why. Works out the
 hosts and their roles, the forwarding method (DR, NAT, TUN, FULLNAT) with its evidence, the
 connections as IPVS tracks them, the scheduler, persistence, and prints the cluster as
 ipvsadm -Ln / -Lnc / --stats would show it, then the findings.
 
+FILE is a pcap or pcapng capture, gzip-compressed or not, or - for standard input. FILTER is
+a capture filter in tcpdump's syntax (lvscope help filter): only the frames it keeps are
+analyzed, and they keep their frame numbers in the capture.
+
 Options:
-  -r, --read FILE      capture to read (repeatable; files are merged by timestamp)
+  -r, --read FILE      capture to read (repeatable; files are merged by timestamp); - for stdin
       --vip IP[:PORT]  the VIP, when the capture cannot show it (repeatable)
       --name IP=NAME   name a host in explanations, e.g. 192.168.23.80=WEB1 (repeatable)
       --rules FILE     the deployment's ipvsadm -S -n rules or an ipvsadm -Ln listing, to compare
@@ -46,7 +55,8 @@ Options:
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
-Exit status: 0 analyzed, 1 analyzed but the capture had problems, 2 usage error or unreadable file.
+Exit status: 0 analyzed; 1 analyzed, but the capture had problems (damaged frames or file: one
+line each on stderr); 2 usage error or unreadable input.
 
 Captures of 8 MB and more are read and decoded on a second thread while the model runs (same
 report); LVSCOPE_THREADS=1 keeps everything on one thread.
@@ -59,7 +69,9 @@ Examples:
   lvscope analyze captures/seed-dr-kernel.pcap
   lvscope analyze -r director-eth0.pcap -r director-eth1.pcap --lang zh
   lvscope analyze firewall.pcap --format json | jq .services
-  lvscope analyze captures/seed-dr-kernel.pcap -w seed-explained.pcapng --lang zh`;
+  lvscope analyze captures/seed-dr-kernel.pcap -w seed-explained.pcapng --lang zh
+  lvscope analyze -r director.pcap.gz 'host 192.168.23.100 and tcp port 80'
+  tcpdump -i eth0 -c 200 -w - | lvscope analyze -`;
 
 export interface AnalyzeArgs {
   readonly files: readonly string[];
@@ -72,25 +84,33 @@ export interface AnalyzeArgs {
   readonly lang: Lang;
   readonly limit: number;
   readonly quiet: boolean;
+  /** The capture filter after the options (tcpdump syntax), compiled; null for none. */
+  readonly filter: FramePredicate | null;
   /** -w: the explained pcapng to write, and whether it may replace a file. */
   readonly write: string | null;
   readonly force: boolean;
 }
 
-/** Flags shared by analyze and validate. */
-export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean; readonly default?: string };
+
+/**
+ * Flags shared by analyze, validate and report. A command with options of its own passes its
+ * whole option table (analyze's flags it keeps, plus its own) and reads its own from `values`.
+ */
+export function parseAnalyzeArgs(args: readonly string[], options: Readonly<Record<string, OptionSpec>> = ANALYZE_OPTIONS): AnalyzeArgs & { readonly values: Readonly<Record<string, unknown>> } {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: options as typeof ANALYZE_OPTIONS });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const v = parsed.values;
-  const files = [...(v.read ?? []), ...parsed.positionals];
-  if (files.length === 0) throw new UsageError('no capture given: lvscope analyze FILE… (or -r FILE)');
-  const format = v.format;
+  const { files, filter: expression } = capturesAndFilter(v.read, parsed.positionals);
+  if (files.length === 0) throw new UsageError(`no capture given: lvscope analyze FILE… [FILTER] (or -r FILE)${expression !== '' ? `; '${parsed.positionals[0]}' is not a file` : ''}`);
+  const filter = compileFilterArg(expression);
+  const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json' && format !== 'ndjson') throw new UsageError(`--format must be text, json or ndjson, not ${format}`);
-  const lang = v.lang;
+  const lang = v.lang ?? 'en';
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
   const limit = frameLimit(v.count);
   if (limit === null) throw new UsageError(`-c needs a whole number, not ${v.count}`);
@@ -109,23 +129,33 @@ export function parseAnalyzeArgs(args: readonly string[]): AnalyzeArgs {
     try {
       text = readFileSync(v.rules, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read --rules ${v.rules}: ${(e as Error).message}`);
+      throw new UsageError(`cannot read --rules ${v.rules}: ${systemErrorWords(e)}`);
     }
     rulesText = text;
     const listing = /IP Virtual Server|^\s*->/m.test(text);
     const parsedRules = listing ? parseList(text) : parseRules(text);
     rules = parsedRules.services;
     for (const e of parsedRules.errors) rulesErrors.push(`${v.rules}:${e.line}: ${e.message}`);
+    if (rules.length === 0 && parsedRules.errors.length === 0) {
+      // Nothing read as a rule: say which line is not one, rather than compare against no rules at all.
+      const lines = text.split(/\r?\n/);
+      const bad = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      throw new UsageError(bad < 0
+        ? `--rules ${v.rules}: no rules in it (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`
+        : `--rules ${v.rules}:${bad + 1}: not an ipvsadm rule: ${JSON.stringify(lines[bad]!.trim().slice(0, 60))} (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`);
+    }
   }
-  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, write: v.write ?? null, force: v.force === true };
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true, values: v };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
-  const m = /^\[?([0-9a-fA-F:.]+?)\]?(?::(\d+))?$/.exec(text);
-  if (m === null || (!m[1]!.includes('.') && !m[1]!.includes(':'))) throw new UsageError(`--vip needs IP or IP:PORT, not ${text}`);
-  // An IPv6 VIP without brackets has no port.
-  if (!text.startsWith('[') && m[1]!.includes(':') && m[2] !== undefined) return { ip: `${m[1]}:${m[2]}`, port: null };
-  return { ip: m[1]!, port: m[2] === undefined ? null : Number(m[2]) };
+  // [v6]:port, v4:port, or a bare address; an IPv6 address without brackets has no port.
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? (isIP(text) === 6 ? [text, text, undefined] : /^([^:]+)(?::(\d+))?$/.exec(text));
+  const ip = m?.[1];
+  if (m === null || ip === undefined || isIP(ip) === 0) throw new UsageError(`--vip needs an IPv4 or IPv6 address, with :PORT if you like (192.168.23.100:80, [fc00::100]:80), not ${text}`);
+  const port = m[2] === undefined ? null : Number(m[2]);
+  if (port !== null && (port < 1 || port > 65535)) throw new UsageError(`--vip ${text}: the port must be 1 to 65535`);
+  return { ip, port };
 }
 
 /**
@@ -133,16 +163,35 @@ function parseVip(text: string): { ip: string; port: number | null } {
  * read on a second thread. LVSCOPE_THREADS=1 keeps it on one. Throws CaptureFormatError when a
  * file cannot be read.
  */
-export function runModel(a: AnalyzeArgs): { summary: Summary; problems: readonly string[] } {
-  const { summary, problems } = analyzeFiles(a.files, {
+export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): ModelRun {
+  const { summary, problems, damagedFrames, firstDamaged } = analyzeFiles(paths, {
     files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads: threadsFromEnv(process.env),
+    filter: a.filter,
   });
-  return { summary, problems };
+  return { summary, problems, damagedFrames, firstDamaged };
+}
+
+export interface ModelRun {
+  readonly summary: Summary;
+  readonly problems: readonly string[];
+  readonly damagedFrames: number;
+  readonly firstDamaged: number;
+}
+
+/**
+ * The capture problems as the user should read them: the reader's and the gzip stream's, with the
+ * names given on the command line, then one line for damaged frames (exit status 1 either way).
+ */
+export function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
+  const lines = [...inputs.problems, ...run.problems.map((p) => inputs.describe(p))];
+  const damage = damageSummary(run.damagedFrames, run.firstDamaged);
+  if (damage !== null) lines.push(damage);
+  return lines;
 }
 
 /** Pass 2: every frame explained, streaming. */
-export function* explained(a: AnalyzeArgs, summary: Summary): Generator<ExplainedFrame> {
-  const source = openFrames(a.files);
+export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly string[] = a.files): Generator<ExplainedFrame> {
+  const source = openFrames(paths, { filter: a.filter });
   try {
     yield* explainFrames(takeFrames(source, a.limit), summary, a.lang, { vips: a.vips });
   } finally {
@@ -153,7 +202,9 @@ export function* explained(a: AnalyzeArgs, summary: Summary): Generator<Explaine
 export function captureError(e: unknown): string | null {
   if (e instanceof CaptureFormatError) return e.message;
   const err = e as NodeJS.ErrnoException;
-  if (err !== null && typeof err === 'object' && typeof err.code === 'string' && typeof err.message === 'string') return err.message;
+  if (err !== null && typeof err === 'object' && typeof err.code === 'string' && typeof err.message === 'string') {
+    return `${typeof err.path === 'string' ? `${err.path}: ` : ''}${systemErrorWords(err)}`;
+  }
   return null;
 }
 
@@ -163,14 +214,14 @@ const HEADINGS = {
 } as const;
 
 /** The whole text report, as one string per section (the table streams in chunks). */
-export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, width: number): Generator<string> {
+export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, width: number, paths: readonly string[] = a.files): Generator<string> {
   const style = makeStyle(colour);
   const h = HEADINGS[a.lang];
   yield `${style.bold(h.walk)}\n`;
   let chunk: ExplainedFrame[] = [];
   let t0 = Number.NaN;
   const lastFrame = summary.report.capture.frames;
-  for (const e of explained(a, summary)) {
+  for (const e of explained(a, summary, paths)) {
     if (Number.isNaN(t0)) t0 = e.facts.t;
     chunk.push(e);
     if (chunk.length >= TABLE_CHUNK) { yield renderTableChunk(chunk, { lang: a.lang, style, width, t0, lastFrame, lastSeconds: summary.endTime - t0 }); chunk = []; }
@@ -200,52 +251,56 @@ export const analyzeCommand: Command = {
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
-    if (a.format !== 'json' && a.files.includes('-')) throw new UsageError('text and ndjson output read the capture twice; give a file, not standard input (or use --format json)');
-    if (a.write !== null && a.files.includes('-')) throw new UsageError('-w reads the capture twice; give a file, not standard input');
     if (a.write !== null && a.write !== '-' && !a.force && existsSync(a.write)) {
       io.stderr.write(`lvscope analyze: ${a.write} exists; refusing to overwrite it (use --force)\n`);
-      return 2;
+      return EXIT.USAGE;
     }
     for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
-    let summary: Summary;
-    let problems: readonly string[];
-    try {
-      ({ summary, problems } = runModel(a));
-    } catch (e) {
-      const msg = captureError(e);
-      if (msg === null) throw e;
-      io.stderr.write(`lvscope analyze: ${msg}\n`);
-      return 2;
-    }
-    if (a.write !== null) {
-      // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
-      const status = writeExplained(a, summary, io);
-      if (status !== 0) return status;
-      if (problems.length > 0 && !a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
-      return problems.length > 0 ? 1 : 0;
-    }
-    const out = lineWriterFor(io.stdout);
-    if (a.format === 'json') {
-      for (const part of jsonLines(publishReport(localizeReport(summary, a.lang)))) {
-        if (out.broken) break;
-        out.line(part);
+    // Text, ndjson and -w read the capture twice, and big files go to a reading thread: standard input is spooled.
+    return withInputs(a.files, { seekable: true }, (inputs) => {
+      let run: ModelRun;
+      try {
+        run = runModel(a, inputs.paths);
+      } catch (e) {
+        const msg = captureError(e);
+        if (msg === null) throw e;
+        io.stderr.write(`lvscope analyze: ${inputs.describe(msg)}\n`);
+        return EXIT.USAGE;
       }
-    } else if (a.format === 'ndjson') {
-      for (const e of explained(a, summary)) {
-        if (out.broken) break;
-        out.line(ndjsonLine(e));
+      const { summary } = run;
+      const problems = problemLines(run, inputs);
+      const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };
+      if (a.write !== null) {
+        // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
+        const status = writeExplained(a, summary, io, inputs.paths);
+        if (status !== EXIT.OK) return status;
+        report();
+        return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
       }
-    } else {
-      const colour = useColour(io.stdout, io.env);
-      const width = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' ? Math.max(80, io.stdout.columns) : 140;
-      for (const part of textReport(a, summary, colour, width)) {
-        if (out.broken) break;
-        // A table chunk is ~100 KB: a regex replace here would cost as much as drawing it.
-        out.line(part.endsWith('\n') ? part.slice(0, -1) : part);
+      const out = lineWriterFor(io.stdout);
+      if (a.format === 'json') {
+        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang)))) {
+          if (out.broken) break;
+          out.line(part);
+        }
+      } else if (a.format === 'ndjson') {
+        for (const e of explained(a, summary, inputs.paths)) {
+          if (out.broken) break;
+          out.line(ndjsonLine(e));
+        }
+      } else {
+        const colour = useColour(io.stdout, io.env);
+        const width = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' ? Math.max(80, io.stdout.columns) : 140;
+        for (const part of textReport(a, summary, colour, width, inputs.paths)) {
+          if (out.broken) break;
+          // A table chunk is ~100 KB: a regex replace here would cost as much as drawing it.
+          out.line(part.endsWith('\n') ? part.slice(0, -1) : part);
+        }
       }
-    }
-    out.flush();
-    if (problems.length > 0 && !a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`);
-    return problems.length > 0 ? 1 : 0;
+      out.flush();
+      if (out.broken) return EXIT.OK;
+      report();
+      return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
+    });
   },
 };

@@ -2,6 +2,7 @@
  * `lvscope live -i IFACE`: watch an interface, one decoded line per frame with the LVS model's
  * explanation under it, optionally saving what was captured.
  */
+import { plural } from '../../present/words.js';
 import { UsageError, type Command, type CommandIO } from '../command.js';
 import { parseCommandArgs } from '../args.js';
 import { lineWriterFor } from '../output.js';
@@ -85,7 +86,7 @@ export const liveCommand: Command = {
         { line: (t) => out.line(t), flush: () => out.flush(), stderr: io.stderr },
       );
       io.stderr.write(
-        `${result.frames} frame(s) captured${result.truncated > 0 ? `, ${result.truncated} cut at 65535 bytes` : ''}` +
+        `${plural(result.frames, 'frame')} captured${result.truncated > 0 ? `, ${result.truncated} cut at 65535 bytes` : ''}` +
           `${v.write !== undefined ? `, saved to ${v.write}${/\.pcap$/i.test(v.write) ? ' (timestamps taken on arrival in Node.js, not by the kernel)' : ''}` : ''}\n`,
       );
       return 0;

@@ -3,7 +3,7 @@
  * per packet), optionally with the truth file `lvscope analyze` is graded against.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { fileSink } from '../../capture/index.js';
+import { fileSink, OutputClosedError } from '../../capture/index.js';
 import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
   synthesize, type CapturePoint, type Scenario,
@@ -40,7 +40,9 @@ Options:
                          \`ip fou add port N gue\`)
       --tun-csum         GUE with a UDP checksum, GRE with the C bit (default: none, as ipvsadm)
       --capture-at P     firewall | director | director-any | real-server | client
-      --fault F          apply a fault (repeatable): ${FAULTS.join(', ')}
+      --fault F          apply a fault (repeatable): ${FAULTS.join(', ')};
+                         each is also accepted by the finding code it shows (e.g.
+                         dr-reply-via-director for dr-via-director, no-real-server for no-rs)
       --fast             bulk captures (large --requests): after the first connections, write
                          each new connection as a stamped copy of one the full simulation
                          finished (new client address and port, ISNs, IP IDs, timestamps;
@@ -61,6 +63,13 @@ Examples:
   lvscope synth --method tun --real-servers 3 --fault tun-mtu -w tun.pcapng
   lvscope synth --method tun --tun-type gue --tun-port 6080 -w tun-gue.pcapng
   lvscope synth --scenario dr --real-servers 8 --clients 50 --requests 100000 --fast --format pcap -w bulk.pcap`;
+
+/** The finding code a fault shows, accepted as its name too (the README and findings say these). */
+const FAULT_BY_FINDING: Readonly<Record<string, string>> = {
+  'dr-reply-via-director': 'dr-via-director', 'rs-answers-arp-for-vip': 'rs-arp', 'rs-announces-vip': 'rs-announce',
+  'vip-primary-on-director': 'vip-primary', 'nat-reply-bypasses-director': 'nat-gateway', 'rs-not-responding': 'rs-down',
+  'quiesced-server-used': 'weight-0', 'no-real-server': 'no-rs',
+};
 
 const CAPTURE_POINTS: readonly CapturePoint[] = ['firewall', 'director', 'director-any', 'real-server', 'client'];
 const METHODS = ['dr', 'nat', 'tun', 'fullnat'] as const;
@@ -135,7 +144,8 @@ export const synthCommand: Command = {
     const tunPort = intOption(v['tun-port'], 'tun-port', 1);
     if (tunPort !== undefined && tunPort > 65535) throw new UsageError(`--tun-port needs a port number, got ${tunPort}`);
     if (tunPort !== undefined && tunType !== 'gue') throw new UsageError('--tun-port applies to --tun-type gue');
-    for (const f of v.fault ?? []) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
+    const faults = (v.fault ?? []).map((f) => FAULT_BY_FINDING[f] ?? f);
+    for (const f of faults) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
 
     const force = v.force === true;
     for (const path of [out, v.truth]) {
@@ -165,7 +175,7 @@ export const synthCommand: Command = {
       } else {
         throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
       }
-      for (const f of v.fault ?? []) if (isFaultName(f)) sc = applyFault(sc, f);
+      for (const f of faults) if (isFaultName(f)) sc = applyFault(sc, f);
       if (weights !== undefined) checkWeights(sc, weights);
     } catch (err) {
       if (err instanceof ScenarioError) {
@@ -193,6 +203,7 @@ export const synthCommand: Command = {
         onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
       });
     } catch (err) {
+      if (err instanceof OutputClosedError) throw err; // `| head`: not a failure (main.ts: 0)
       sink.close();
       io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
       return 2;

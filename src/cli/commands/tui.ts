@@ -3,6 +3,7 @@
  * this module only for `tui`), so other commands never pay for them.
  */
 import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { withInputs } from '../inputs.js';
 import { parseCommandArgs } from '../args.js';
 
 const HELP = `Usage: lvscope tui FILE [FILE…] [options]
@@ -53,7 +54,7 @@ export const tuiCommand: Command = {
     });
     const files = parsed.positionals;
     if (files.length === 0) throw new UsageError('no capture given: lvscope tui FILE');
-    if (files.includes('-')) throw new UsageError('the TUI re-reads frames on demand; give a file, not standard input');
+    if (files.includes('-')) throw new UsageError('the TUI reads your keys from standard input, so it cannot read a capture there too; write it to a file first (tcpdump -w F, then lvscope tui F)');
     const lang = parsed.values.lang;
     if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
     const names = parseNames(parsed.values.name ?? []);
@@ -63,22 +64,25 @@ export const tuiCommand: Command = {
     const [{ createElement }, { render }, { App }, { CaptureSession }, { modelPort }] = await Promise.all([
       import('react'), import('ink'), import('../../tui/App.js'), import('../../tui/data/session.js'), import('../../tui/data/model-binding.js'),
     ]);
-    io.stdout.write(ENTER_ALTERNATE_SCREEN);
-    const session = CaptureSession.open(files, { port: modelPort(names.size > 0 ? { names } : {}) });
-    try {
-      const app = render(createElement(App, { session, colour: useColour(io.stdout, io.env), initial: { lang } }), {
-        stdout: io.stdout as NodeJS.WriteStream,
-        stdin,
-        stderr: io.stderr as NodeJS.WriteStream,
-        exitOnCtrlC: true,
-        patchConsole: false,
-      });
-      void session.start();
-      await app.waitUntilExit();
-    } finally {
-      session.close();
-      io.stdout.write(LEAVE_ALTERNATE_SCREEN);
-    }
-    return 0;
+    // A gzip-compressed capture is decompressed to a temporary file first (the TUI re-reads frames on demand).
+    return withInputs(files, { seekable: true }, async (inputs) => {
+      io.stdout.write(ENTER_ALTERNATE_SCREEN);
+      const session = CaptureSession.open(inputs.paths, { port: modelPort(names.size > 0 ? { names } : {}) });
+      try {
+        const app = render(createElement(App, { session, colour: useColour(io.stdout, io.env), initial: { lang } }), {
+          stdout: io.stdout as NodeJS.WriteStream,
+          stdin,
+          stderr: io.stderr as NodeJS.WriteStream,
+          exitOnCtrlC: true,
+          patchConsole: false,
+        });
+        void session.start();
+        await app.waitUntilExit();
+      } finally {
+        session.close();
+        io.stdout.write(LEAVE_ALTERNATE_SCREEN);
+      }
+      return 0;
+    });
   },
 };

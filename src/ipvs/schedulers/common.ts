@@ -1,4 +1,4 @@
-import { connOverhead, type Destination, type OverheadFormula } from '../destination.js';
+import type { Destination } from '../destination.js';
 
 /**
  * The wlc selection loop shared by wlc, lblc and lblcr (`__ip_vs_lblc_schedule` is a copy):
@@ -47,10 +47,6 @@ export abstract class DestListScheduler {
   update(next: readonly Destination[]): void {
     this.dests = next.slice();
   }
-}
-
-export function overheadFn(formula: OverheadFormula = 'classic'): (d: Destination) => number {
-  return (d) => connOverhead(d, formula);
 }
 
 /**

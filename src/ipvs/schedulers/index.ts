@@ -34,17 +34,17 @@ export function isSchedulerName(name: string): name is SchedulerName {
 }
 
 /**
- * mulberry32: a small seeded PRNG returning [0, 1), so twos runs are reproducible.
- * (The kernel uses get_random_u32; no seed can reproduce a real director's draws.)
+ * mulberry32: a small seeded PRNG of u32 values, so twos runs are reproducible. It stands in for
+ * the kernel's get_random_u32(); no seed can reproduce a real director's draws.
  */
-export function seededRandom(seed: number): () => number {
+export function seededRandomU32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
 }
 
@@ -57,21 +57,20 @@ export function createScheduler(
   dests: readonly Destination[],
   opts: SchedulerOptions = {},
 ): Scheduler {
-  const overhead = opts.overhead;
   switch (name) {
     case 'rr': return new RoundRobinScheduler(dests);
     case 'wrr': return new WeightedRoundRobinScheduler(dests);
-    case 'lc': return new LeastConnectionScheduler(dests, overhead);
-    case 'wlc': return new WeightedLeastConnectionScheduler(dests, overhead);
+    case 'lc': return new LeastConnectionScheduler(dests);
+    case 'wlc': return new WeightedLeastConnectionScheduler(dests);
     case 'sed': return new ShortestExpectedDelayScheduler(dests);
     case 'nq': return new NeverQueueScheduler(dests);
     case 'fo': return new WeightedFailoverScheduler(dests);
     case 'ovf': return new WeightedOverflowScheduler(dests);
-    case 'twos': return new TwosScheduler(dests, opts.random ?? seededRandom(1), overhead);
+    case 'twos': return new TwosScheduler(dests, opts.randomU32 ?? seededRandomU32(1));
     case 'sh': return new SourceHashScheduler(dests, opts.flags);
     case 'dh': return new DestinationHashScheduler(dests);
-    case 'lblc': return new LblcScheduler(dests, { overhead, expiration: opts.expiration, createdAt: opts.createdAt });
-    case 'lblcr': return new LblcrScheduler(dests, { overhead, expiration: opts.expiration, createdAt: opts.createdAt });
+    case 'lblc': return new LblcScheduler(dests, { expiration: opts.expiration, createdAt: opts.createdAt });
+    case 'lblcr': return new LblcrScheduler(dests, { expiration: opts.expiration, createdAt: opts.createdAt });
     case 'mh': return new MaglevHashScheduler(dests, opts.flags);
   }
 }

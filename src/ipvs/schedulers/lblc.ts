@@ -1,7 +1,7 @@
 import { foldAddress } from '../address.js';
-import type { Destination, OverheadFormula } from '../destination.js';
+import { connOverhead, type Destination } from '../destination.js';
 import { hash32 } from '../hash.js';
-import { lblcOverloaded, overheadFn, weightedLeast } from './common.js';
+import { lblcOverloaded, weightedLeast } from './common.js';
 import { DEFAULT_EXPIRATION, LBLC_TAB_BITS, LocalityTable } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
@@ -24,15 +24,13 @@ export class LblcScheduler implements Scheduler {
   readonly name = 'lblc' as const;
   lastError: string | null = null;
   private dests: Destination[];
-  private readonly overhead: (d: Destination) => number;
   readonly table: LocalityTable<LblcEntry>;
 
   constructor(
     dests: readonly Destination[],
-    opts: { overhead?: OverheadFormula; expiration?: number; createdAt?: number } = {},
+    opts: { expiration?: number; createdAt?: number } = {},
   ) {
     this.dests = dests.slice();
-    this.overhead = overheadFn(opts.overhead);
     this.table = new LocalityTable<LblcEntry>(lblcHashKey, opts.expiration ?? DEFAULT_EXPIRATION, opts.createdAt ?? 0);
   }
 
@@ -45,6 +43,12 @@ export class LblcScheduler implements Scheduler {
   /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
   tick(now: number): void {
     this.table.runTimers(now);
+  }
+
+  /** An entry holds a reference to its dest (ip_vs_lblc_new: ip_vs_dest_hold). */
+  holds(dest: Destination, now: number): boolean {
+    this.table.runTimers(now);
+    return this.table.some((en) => en.dest === dest);
   }
 
   /** The cached dest for a destination address, if any (for explanations). */
@@ -64,7 +68,7 @@ export class LblcScheduler implements Scheduler {
         return d;
       }
     }
-    const dest = weightedLeast(this.dests, this.overhead);
+    const dest = weightedLeast(this.dests, connOverhead);
     if (dest === null) {
       this.lastError = 'no destination available';
       return null;

@@ -1,5 +1,5 @@
-import type { Destination, OverheadFormula } from '../destination.js';
-import { lblcOverloaded, overheadFn, weightedLeast } from './common.js';
+import { connOverhead, type Destination } from '../destination.js';
+import { lblcOverloaded, weightedLeast } from './common.js';
 import { lblcHashKey } from './lblc.js';
 import { DEFAULT_EXPIRATION, LocalityTable } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
@@ -22,16 +22,14 @@ export class LblcrScheduler implements Scheduler {
   readonly name = 'lblcr' as const;
   lastError: string | null = null;
   private dests: Destination[];
-  private readonly overhead: (d: Destination) => number;
   private readonly expiration: number;
   readonly table: LocalityTable<LblcrEntry>;
 
   constructor(
     dests: readonly Destination[],
-    opts: { overhead?: OverheadFormula; expiration?: number; createdAt?: number } = {},
+    opts: { expiration?: number; createdAt?: number } = {},
   ) {
     this.dests = dests.slice();
-    this.overhead = overheadFn(opts.overhead);
     this.expiration = opts.expiration ?? DEFAULT_EXPIRATION;
     this.table = new LocalityTable<LblcrEntry>(lblcHashKey, this.expiration, opts.createdAt ?? 0);
   }
@@ -43,6 +41,12 @@ export class LblcrScheduler implements Scheduler {
   /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
   tick(now: number): void {
     this.table.runTimers(now);
+  }
+
+  /** Each set member holds a reference to its dest (ip_vs_dest_set_insert: ip_vs_dest_hold). */
+  holds(dest: Destination, now: number): boolean {
+    this.table.runTimers(now);
+    return this.table.some((en) => en.set.includes(dest));
   }
 
   /** The cached set for a destination address, newest member first. */
@@ -68,7 +72,7 @@ export class LblcrScheduler implements Scheduler {
         this.lastError = null;
         return dest;
       }
-      const picked = weightedLeast(this.dests, this.overhead);
+      const picked = weightedLeast(this.dests, connOverhead);
       if (picked === null) {
         this.lastError = 'no destination available';
         return null;
@@ -80,7 +84,7 @@ export class LblcrScheduler implements Scheduler {
       this.lastError = null;
       return picked;
     }
-    const picked = weightedLeast(this.dests, this.overhead);
+    const picked = weightedLeast(this.dests, connOverhead);
     if (picked === null) {
       this.lastError = 'no destination available';
       return null;
@@ -103,11 +107,11 @@ export class LblcrScheduler implements Scheduler {
       }
     }
     if (least === null) return null;
-    let loh = this.overhead(least);
+    let loh = connOverhead(least);
     for (i++; i < set.length; i++) {
       const d = set[i] as Destination;
       if (d.flags.overloaded) continue;
-      const doh = this.overhead(d);
+      const doh = connOverhead(d);
       if (loh * d.weight > doh * least.weight && d.flags.available) {
         least = d;
         loh = doh;
@@ -128,10 +132,10 @@ export class LblcrScheduler implements Scheduler {
       }
     }
     if (most === null) return null;
-    let moh = this.overhead(most);
+    let moh = connOverhead(most);
     for (i++; i < set.length; i++) {
       const d = set[i] as Destination;
-      const doh = this.overhead(d);
+      const doh = connOverhead(d);
       if (moh * d.weight < doh * most.weight && d.weight > 0) {
         most = d;
         moh = doh;

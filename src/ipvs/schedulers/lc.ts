@@ -1,5 +1,5 @@
-import type { Destination, OverheadFormula } from '../destination.js';
-import { DestListScheduler, overheadFn } from './common.js';
+import { connOverhead, type Destination } from '../destination.js';
+import { DestListScheduler } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -9,19 +9,12 @@ import type { ScheduleContext, Scheduler } from './types.js';
  */
 export class LeastConnectionScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'lc' as const;
-  private readonly overhead: (d: Destination) => number;
-
-  constructor(dests: readonly Destination[], formula?: OverheadFormula) {
-    super(dests);
-    this.overhead = overheadFn(formula);
-  }
-
   schedule(_ctx: ScheduleContext): Destination | null {
     let least: Destination | null = null;
     let loh = 0;
     for (const d of this.dests) {
       if (d.flags.overloaded || d.weight === 0) continue;
-      const doh = this.overhead(d);
+      const doh = connOverhead(d);
       if (least === null || doh < loh) {
         least = d;
         loh = doh;

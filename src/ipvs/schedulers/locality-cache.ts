@@ -67,6 +67,12 @@ export class LocalityTable<E extends CacheEntry> {
     if (i >= 0) bucket!.splice(i, 1);
   }
 
+  /** Whether any entry satisfies `pred` (the trash asks whether a dest is still referred to). */
+  some(pred: (en: E) => boolean): boolean {
+    for (const b of this.buckets) if (b !== undefined && b.some(pred)) return true;
+    return false;
+  }
+
   size(): number {
     let n = 0;
     for (const b of this.buckets) n += b?.length ?? 0;

@@ -1,6 +1,43 @@
-import type { Destination, OverheadFormula } from '../destination.js';
-import { DestListScheduler, overheadFn } from './common.js';
+import { connOverhead, type Destination } from '../destination.js';
+import { DestListScheduler } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
+
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * __get_random_u32_below (drivers/char/random.c, 6.2+): Lemire's multiply-and-shift. The
+ * 64-bit product ceil * rand is split; while its low half is below 2^32 mod ceil the draw is
+ * rejected and redrawn, so every result in [0, ceil) is exactly equally likely. `u32` is
+ * get_random_u32(); ceil 0 returns the raw draw, as the kernel does.
+ */
+export function getRandomU32Below(ceil: number, u32: () => number): number {
+  let rand = u32() >>> 0;
+  if (ceil === 0) return rand;
+  // ceil and rand are below 2^32: their product is below 2^64 and not exact in a double,
+  // so it is split into 16-bit halves of ceil.
+  let low = mulLow32(ceil, rand);
+  if (low < ceil) {
+    const bound = TWO_32 % ceil;
+    while (low < bound) {
+      rand = u32() >>> 0;
+      low = mulLow32(ceil, rand);
+    }
+  }
+  return mulHigh32(ceil, rand);
+}
+
+function mulLow32(a: number, b: number): number {
+  return Math.imul(a, b) >>> 0;
+}
+
+function mulHigh32(a: number, b: number): number {
+  const aHi = Math.floor(a / 65536);
+  const aLo = a % 65536;
+  // a*b = aHi*b*2^16 + aLo*b; each partial product is below 2^48, exact in a double.
+  const lo = aLo * b;
+  const hi = aHi * b + Math.floor(lo / 65536);
+  return Math.floor(hi / 65536);
+}
 
 /**
  * ip_vs_twos.c (power of two choices). total = sum of eligible weights + 1; two draws in
@@ -10,13 +47,11 @@ import type { ScheduleContext, Scheduler } from './types.js';
  */
 export class TwosScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'twos' as const;
-  private readonly overhead: (d: Destination) => number;
-  private readonly random: () => number;
+  private readonly randomU32: () => number;
 
-  constructor(dests: readonly Destination[], random: () => number, formula?: OverheadFormula) {
+  constructor(dests: readonly Destination[], randomU32: () => number) {
     super(dests);
-    this.random = random;
-    this.overhead = overheadFn(formula);
+    this.randomU32 = randomU32;
   }
 
   /** Exposed so a model can evaluate both draws itself: the pick for given draws r1, r2 in [0, total). */
@@ -38,12 +73,12 @@ export class TwosScheduler extends DestListScheduler implements Scheduler {
       if (rweight1 <= 0 && weight1 === -1) {
         choice1 = d;
         weight1 = w;
-        overhead1 = this.overhead(d);
+        overhead1 = connOverhead(d);
       }
       if (rweight2 <= 0 && weight2 === -1) {
         choice2 = d;
         weight2 = w;
-        overhead2 = this.overhead(d);
+        overhead2 = connOverhead(d);
       }
       if (weight1 !== -1 && weight2 !== -1) break;
     }
@@ -64,8 +99,8 @@ export class TwosScheduler extends DestListScheduler implements Scheduler {
       this.lastError = 'no destination available';
       return null;
     }
-    const r1 = Math.floor(this.random() * total);
-    const r2 = Math.floor(this.random() * total);
+    const r1 = getRandomU32Below(total, this.randomU32);
+    const r2 = getRandomU32Below(total, this.randomU32);
     this.lastError = null;
     return this.pickWith(r1, r2);
   }

@@ -1,5 +1,5 @@
 import type { SchedulerName } from '../report.js';
-import type { Destination, OverheadFormula } from '../destination.js';
+import type { Destination } from '../destination.js';
 
 /** What a scheduler may read from the packet that opened the connection (`struct ip_vs_iphdr`). */
 export interface ScheduleContext {
@@ -30,10 +30,8 @@ export interface SchedulerFlags {
 
 export interface SchedulerOptions {
   readonly flags?: SchedulerFlags;
-  /** Uniform in [0, 1); twos draws `floor(random() * n)`, which equals the kernel's prandom_u32_max(n) for random() = u32 / 2^32. */
-  readonly random?: () => number;
-  /** ip_vs_dest_conn_overhead variant; default 'classic' (6.x). */
-  readonly overhead?: OverheadFormula;
+  /** get_random_u32(): uniform integers in [0, 2^32). twos draws from it through get_random_u32_below. */
+  readonly randomU32?: () => number;
   /** lblc_expiration / lblcr_expiration sysctl, seconds; default 86400. */
   readonly expiration?: number;
   /** When the service got this scheduler (seconds): the lblc/lblcr GC timer is armed from here. */
@@ -52,6 +50,11 @@ export interface Scheduler {
    * order, newest-added first. Also call it after editing a weight in place.
    */
   update(dests: readonly Destination[]): void;
+  /**
+   * Whether a cache of the scheduler (lblc/lblcr entries) still refers to `dest` at `now`: such a
+   * reference keeps a deleted dest in the kernel's trash. Absent for schedulers without one.
+   */
+  holds?(dest: Destination, now: number): boolean;
   /** Why the last schedule() returned null, in the kernel's log words; null after a success. */
   readonly lastError: string | null;
 }

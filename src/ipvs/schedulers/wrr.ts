@@ -59,13 +59,18 @@ export class WeightedRoundRobinScheduler implements Scheduler {
           this.lastError = null;
           return d;
         }
+        // err_over at `stop` (the old cursor): `mark->cl = dest` leaves it where it was.
         if (idx === stop) return this.overloaded();
       }
       idx = -1;
       this.cw -= this.di;
       if (this.cw <= 0) {
         this.cw = this.mw;
-        if (lastPass || last === -1) return this.overloaded();
+        // err_over after a full walk: `mark->cl = dest`, and the walk ended on the list head.
+        if (lastPass || last === -1) {
+          this.cl = -1;
+          return this.overloaded();
+        }
         restarted = true;
       }
       lastPass = this.cw <= this.di;

@@ -8,6 +8,7 @@ import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../.
 import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
 import type { FrameFacts } from '../../model/types.js';
 import { frameDetail } from '../../present/frame-detail.js';
+import { hopSentence } from '../../present/hop.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
 import { formatTimeOfDay } from '../../present/time.js';
 import { Analysis } from './analysis.js';
@@ -195,25 +196,8 @@ export class CaptureSession {
   }
 
   private hopOf(facts: FrameFacts, lang: Lang): string | null {
-    const flow = facts.flow;
-    if (flow === null || facts.srcRole !== 'director' || (facts.step !== 'director-forward' && facts.step !== 'tunnel')) return null;
-    const rs = flow.rsIp === null ? '?' : this.analysis.nameOf(flow.rsIp);
-    const zh = lang === 'zh';
-    switch (flow.method) {
-      case 'dr': return zh
-        ? `Director 这一跳：目的 MAC → ${facts.dstMac}（${rs}），源 MAC → ${facts.srcMac}（Director），IP 地址和端口不变`
-        : `director's hop: dst MAC → ${facts.dstMac} (${rs}'s), src MAC → ${facts.srcMac} (the director's); IP addresses and ports unchanged`;
-      case 'nat': return zh
-        ? `Director 这一跳：目的 IP ${flow.vip} → ${flow.rsIp ?? '?'}（${rs}）`
-        : `director's hop: dst IP ${flow.vip} → ${flow.rsIp ?? '?'} (${rs})`;
-      case 'tun': return zh
-        ? `Director 这一跳：加上外层 IP 头 ${facts.outer?.src ?? '?'} → ${facts.outer?.dst ?? '?'}（${rs}），内层不变`
-        : `director's hop: new outer IP header ${facts.outer?.src ?? '?'} → ${facts.outer?.dst ?? '?'} (${rs}); inner packet unchanged`;
-      case 'fullnat': return zh
-        ? `Director 这一跳：源 IP → ${facts.src}，目的 IP → ${facts.dst}（${rs}）`
-        : `director's hop: src IP → ${facts.src}, dst IP → ${facts.dst} (${rs})`;
-      default: return null;
-    }
+    const rsIp = facts.flow?.rsIp ?? null;
+    return hopSentence(facts, rsIp === null ? '?' : this.analysis.nameOf(rsIp), lang);
   }
 
   /** The 1-based connection of frame n, 0 for none. */
