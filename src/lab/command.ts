@@ -265,8 +265,12 @@ async function captureInMicroVm(p: Parsed, args: readonly string[], io: CommandI
   const timeoutS = int(p.values['vm-timeout'], '--vm-timeout') ?? 300 + 2 * requests;
   const r = await captureInVm(guestArgs(args.slice(1)), out, p.values.truth, {
     env: io.env, progress, timeoutMs: timeoutS * 1000,
-    // The guest's lvscope prints its own "lab: …" progress on the console.
-    onLine: (l) => progress(l.replace(/^lab: /, '')),
+    // The guest's lvscope prints its progress ("lab: …") and its errors ("lvscope lab: …") on
+    // the console; errors reach stderr even when progress is off.
+    onLine: (l) => {
+      if (l.startsWith('lvscope lab:') || l.startsWith('lvscope:')) io.stderr.write(`${l}\n`);
+      else progress(l.replace(/^lab: /, ''));
+    },
     ...(p.values['kernel-deb'] ? { kernelDeb: p.values['kernel-deb'] } : {}),
   });
   io.stdout.write(r.stdout);
