@@ -3,6 +3,7 @@
  * own IPVS: this host's when it has IPVS, otherwise a distribution kernel booted in a microVM.
  * The nftables emulation runs only when asked for (--emulate).
  */
+import { release } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { SchedulerName } from '../ipvs/report.js';
 import { downLab, guardTeardown, runLab, upLab, writeTruth, type LabState, type RunResult } from './cluster.js';
@@ -13,11 +14,10 @@ import {
   GUE_PORT, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
   type CapturePoint, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
 } from './plan.js';
-import { backendOf } from './truth.js';
-import { release } from 'node:os';
-import { captureInVm } from './vm/backend.js';
 import { describeDirector } from './rules.js';
 import { findState, listStates, removeState, saveState, stateDir } from './state.js';
+import { backendOf } from './truth.js';
+import { captureInVm } from './vm/backend.js';
 
 export const LAB_HELP = `Usage:
   lvscope lab capture dr|nat|tun -w OUT.pcap [options]   build, capture, tear down
