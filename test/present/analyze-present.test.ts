@@ -24,9 +24,9 @@ describe('reconstructed ipvsadm views of the seed capture', () => {
       'IP Virtual Server version 1.2.1 (size=4096)\n'
       + 'Prot LocalAddress:Port Scheduler Flags\n'
       + '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n'
-      + 'TCP  192.168.23.100:80 rr\n'
-      + '  -> 192.168.23.80:80             Route   1      0          2         \n'
-      + '  -> 192.168.23.81:80             Route   1      0          2         \n');
+      + 'TCP  192.168.23.100:80 rr?\n'
+      + '  -> 192.168.23.80:80             Route   ~1     0          2         \n'
+      + '  -> 192.168.23.81:80             Route   ~1     0          2         \n');
   });
 
   it('-Lnc at the last frame: four FIN_WAIT entries', () => {
