@@ -671,7 +671,8 @@ export class Engine {
                 { kind: 'refused', rs: who, virtual: ipPort(flow.vip, flow.vport), port: flow.vport });
             }
           }
-          const toDirector = p.dstMac !== '' && this.isDirectorMac(p.dstMac);
+          // Inside a NAT director the replies go to it (its MAC known only from the service).
+          const toDirector = p.dstMac !== '' && (this.isDirectorMac(p.dstMac) || p.dstMac === flow.svc.insideOf);
           if (ref.server) {
             // On the director's `any` capture a frame to another host's MAC (overheard on a shared
             // LAN) is one the director never receives.

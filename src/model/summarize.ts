@@ -163,11 +163,11 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
-    const own = engine.captureHost.mac;
+    const own = engine.captureHost.candidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
     const ownShare = s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
-      || only !== null && own !== null && (only.mac === own || only.ip !== null && engine.ipMac.get(only.ip) === own);
+      || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, addF);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];

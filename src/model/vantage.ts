@@ -31,6 +31,15 @@ export class CaptureHostTracker {
     if (this.b !== '' && this.b !== srcMac && this.b !== dstMac) this.b = '';
   }
 
+  /**
+   * The MACs that were in every unicast frame: the capturing host's, plus its one peer when it
+   * talked to a single host only (then either may be the capture point).
+   */
+  get candidates(): string[] {
+    if (this.unicast < MIN_UNICAST) return [];
+    return [this.a, this.b].filter((m) => m !== '');
+  }
+
   /** The capturing host's MAC, or null on a flooding LAN, a cooked capture or too few frames. */
   get mac(): string | null {
     if (this.unicast < MIN_UNICAST) return null;

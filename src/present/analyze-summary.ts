@@ -33,7 +33,8 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
   }
   if (r.services.length === 0) return `${out}  ${w.noServices}\n`;
   for (const { report: s, state } of summary.services) {
-    out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip}:${s.port}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
+    // '?' is a VIP the capture never shows (inside a NAT director): its port is unknown too.
+    out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip === '?' ? '?:?' : `${s.vip}:${s.port}`}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
     out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}\n`;
     for (const e of methodEvidenceText(state, s.method, lang)) out += `      ${w.evidence}: ${e}\n`;
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}\n`;

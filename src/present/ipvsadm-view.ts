@@ -65,5 +65,7 @@ export function renderIpvsadmConns(summary: Summary): string {
 function splitIpPort(s: string): [string, number] {
   const i = s.lastIndexOf(':');
   const host = s.slice(0, i).replace(/^\[|\]$/g, '');
-  return [host, Number(s.slice(i + 1))];
+  // "?:?": a VIP the capture never shows (inside a NAT director).
+  const port = Number(s.slice(i + 1));
+  return [host, Number.isNaN(port) ? 0 : port];
 }

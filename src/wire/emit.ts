@@ -163,6 +163,23 @@ export interface GueSpec {
   readonly remcsumOffset?: number | null;
 }
 
+/** A VRRP advertisement (keepalived); IPv4 addresses only (v3 over IPv6 is not emitted). */
+export interface VrrpSpec {
+  readonly type: 'vrrp';
+  /** 2 (default) or 3. */
+  readonly version?: number;
+  readonly vrid: number;
+  readonly priority: number;
+  /** v2 only: 0 none (default), 1 simple password (authData), 2 AH. */
+  readonly authType?: number;
+  /** Seconds for v2, centiseconds for v3; default 1 s. */
+  readonly advertInterval?: number;
+  readonly addresses: readonly Ipv4Value[];
+  /** v2 simple password, up to 8 characters. */
+  readonly authData?: string;
+  readonly checksum?: number;
+}
+
 export interface PayloadSpec {
   readonly type: 'payload';
   readonly bytes?: Uint8Array;
@@ -170,7 +187,7 @@ export interface PayloadSpec {
   readonly length?: number;
 }
 
-export type LayerSpec = EthSpec | VlanSpec | Sll2Spec | ArpSpec | Ipv4Spec | TcpSpec | UdpSpec | IcmpSpec | GreSpec | GueSpec | PayloadSpec;
+export type LayerSpec = EthSpec | VlanSpec | Sll2Spec | ArpSpec | Ipv4Spec | TcpSpec | UdpSpec | IcmpSpec | GreSpec | GueSpec | VrrpSpec | PayloadSpec;
 
 export const ETHERNET_MIN_FRAME = 60;
 /** Largest frame emitted; IPv4 cannot describe more than 65535 bytes plus link headers. */
@@ -261,6 +278,7 @@ function ipProtoFor(next: LayerSpec | undefined): number {
     case 'icmp': return IP_PROTO.ICMP;
     case 'ipv4': return IP_PROTO.IPIP;
     case 'gre': return IP_PROTO.GRE;
+    case 'vrrp': return IP_PROTO.VRRP;
     default: return 0;
   }
 }
@@ -430,6 +448,31 @@ export function emitFrame(specs: readonly LayerSpec[], out: Uint8Array = scratch
         if (rem) { putU16(b, at, s.remcsumStart!); putU16(b, at + 2, s.remcsumOffset ?? 0); at += 4; }
         break;
       }
+      case 'vrrp': {
+        const v = s.version ?? 2;
+        const n = s.addresses.length;
+        if (at + 8 + 4 * n + 8 > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
+        b[at] = (v << 4) | 1;
+        b[at + 1] = s.vrid;
+        b[at + 2] = s.priority;
+        b[at + 3] = n;
+        if (v === 2) {
+          b[at + 4] = s.authType ?? 0;
+          b[at + 5] = s.advertInterval ?? 1;
+        } else {
+          putU16(b, at + 4, (s.advertInterval ?? 100) & 0x0fff);
+        }
+        putU16(b, at + 6, 0);
+        for (let i = 0; i < n; i++) putIp(b, at + 8 + 4 * i, s.addresses[i]!, 'vrrp.addresses');
+        at += 8 + 4 * n;
+        if (v === 2) {
+          b.fill(0, at, at + 8);
+          const pw = s.authData ?? '';
+          for (let i = 0; i < Math.min(8, pw.length); i++) b[at + i] = pw.charCodeAt(i) & 0xff;
+          at += 8;
+        }
+        break;
+      }
       case 'payload': {
         if (s.bytes !== undefined) {
           if (at + s.bytes.length > b.length) throw new EmitError(`frame does not fit the ${b.length}-byte buffer`);
@@ -489,6 +532,14 @@ export function emitFrame(specs: readonly LayerSpec[], out: Uint8Array = scratch
       case 'gre':
         if (s.checksumPresent === true) putU16(b, st + 4, finish(sum16(b, st, end - st)));
         break;
+      case 'vrrp': {
+        if (s.checksum !== undefined) { putU16(b, st + 6, s.checksum); break; }
+        // v2 sums the message alone; v3 adds the IPv4 pseudo-header (RFC 5798 §5.2.8).
+        const ip = (s.version ?? 2) === 3 ? enclosingIpv4(specs, i) : -1;
+        const initial = ip < 0 ? 0 : pseudoHeaderSum(b, starts[ip]! + 12, starts[ip]! + 16, IP_PROTO.VRRP, end - st);
+        putU16(b, st + 6, finish(sum16(b, st, end - st, initial)));
+        break;
+      }
       default:
         break;
     }

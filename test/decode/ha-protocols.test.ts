@@ -73,6 +73,30 @@ describe('VRRP', () => {
   });
 });
 
+describe('VRRP emitted (for keepalived scenarios)', () => {
+  const advert = (version: 2 | 3, priority: number): Uint8Array => buildFrame([
+    { type: 'eth', src: '00:00:5e:00:01:33', dst: '01:00:5e:00:00:12' }, { type: 'ipv4', src: '192.168.23.99', dst: '224.0.0.18', ttl: 255 },
+    { type: 'vrrp', version, vrid: 51, priority, advertInterval: version === 2 ? 1 : 100, addresses: ['192.168.23.100'], ...(version === 2 ? { authType: 1, authData: 'lvs' } : {}) },
+  ]);
+
+  it('v2 and v3 adverts decode back with right checksums (v3 over the pseudo-header)', () => {
+    const d = new FrameDecoder();
+    const v2 = d.decodeBytes(advert(2, 100)).layers.find((l): l is VrrpRecord => l.type === 'vrrp')!;
+    expect(v2).toMatchObject({ version: 2, vrid: 51, priority: 100, authType: 1, intervalMs: 1000, addresses: ['192.168.23.100'], checksumOk: true });
+    const v3 = d.decodeBytes(advert(3, 0)).layers.find((l): l is VrrpRecord => l.type === 'vrrp')!;
+    expect(v3).toMatchObject({ version: 3, priority: 0, authType: null, advertInterval: 100, intervalMs: 1000, checksumOk: true });
+  });
+
+  it.skipIf(!haveTshark())('tshark finds the emitted checksums good', () => {
+    const path = join(dir, 'vrrp-emitted.pcap');
+    const w = new PcapWriter(fileSink(path, { overwrite: true }), { linkType: 1 });
+    w.writePacket(advert(2, 100), 1_700_000_000, 0);
+    w.writePacket(advert(3, 0), 1_700_000_001, 0);
+    w.close();
+    expect(tshark(path, ['vrrp.version', 'vrrp.prio', 'vrrp.checksum.status', 'vrrp.auth_string'])).toEqual([['2', '100', '1', 'lvs'], ['3', '0', '1', '']]);
+  });
+});
+
 /** Each frame's bytes of a little-endian classic pcap. */
 function rawFrames(path: string): Uint8Array[] {
   const b = readFileSync(path);

@@ -1,6 +1,8 @@
 /**
  * Golden files of `lvscope analyze` on the seed's DR capture: the walkthrough in English and
- * Chinese (plain text, as piped) and the JSON report. Regenerate with `npm run test:golden:update`.
+ * Chinese (plain text, as piped) and the JSON report; and on two real-kernel capture points where
+ * the director's hop is not in the capture (the gateway of a DR cluster on a switched LAN, the
+ * inside of a NAT director). Regenerate with `npm run test:golden:update`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,4 +33,13 @@ describe('analyze golden files (seed-dr-kernel.pcap)', () => {
   it('Chinese walkthrough', async () => { await golden('seed-dr-kernel.analyze.zh.txt', [SEED, '--lang', 'zh']); });
   it('JSON report', async () => { await golden('seed-dr-kernel.analyze.json', ['--format', 'json', SEED]); });
   it('ndjson per frame', async () => { await golden('seed-dr-kernel.analyze.ndjson', ['--format', 'ndjson', SEED]); });
+});
+
+describe('analyze golden files (real-kernel capture points, test/fixtures/kernel)', () => {
+  const GW = 'test/fixtures/kernel/dr-rr/fw-eth1.pcap';
+  const INSIDE = 'test/fixtures/kernel/nat-rr-8080/dir-eth1.pcap';
+  it('DR at the gateway, English', async () => { await golden('kernel-dr-gateway.analyze.en.txt', [GW]); });
+  it('DR at the gateway, Chinese', async () => { await golden('kernel-dr-gateway.analyze.zh.txt', [GW, '--lang', 'zh']); });
+  it('NAT inside the director, English', async () => { await golden('kernel-nat-inside.analyze.en.txt', [INSIDE]); });
+  it('NAT inside the director, Chinese', async () => { await golden('kernel-nat-inside.analyze.zh.txt', [INSIDE, '--lang', 'zh']); });
 });

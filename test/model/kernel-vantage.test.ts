@@ -1,0 +1,109 @@
+/**
+ * Every capture point of the real-kernel fixtures (test/fixtures/kernel: the kernel's own IPVS in
+ * the lab's microVM, switched LAN) graded against what the kernel said (truth.json's `lab`): method,
+ * VIP where the view shows it, real servers, each connection's real server (the kernel's -Lnc
+ * destination), and the scheduler or an honest "ambiguous" whose tied candidates include the
+ * kernel's. What a view cannot show is checked as said, not guessed.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { openFrames } from '../../src/decode/index.js';
+import { analyzeFrames, type Summary } from '../../src/model/index.js';
+
+const DIR = 'test/fixtures/kernel';
+
+interface Lab {
+  readonly method: string; readonly scheduler: string; readonly vip: string; readonly vport: number;
+  readonly realServers: readonly { readonly ip: string; readonly port: number }[];
+  readonly requests: readonly { readonly client: string; readonly realServer: string }[];
+}
+
+const lab = (scenario: string): Lab => (JSON.parse(readFileSync(`${DIR}/${scenario}/truth.json`, 'utf8')) as { lab: Lab }).lab;
+
+function analyze(scenario: string, files: readonly string[], vip?: { ip: string; port: number }): Summary {
+  const paths = files.map((f) => `${DIR}/${scenario}/${f}`);
+  return analyzeFrames(openFrames(paths), { files: paths, ...(vip ? { vips: [vip] } : {}) });
+}
+
+interface Expect {
+  readonly method: string;
+  /** The VIP:port the report must give ('?' where the view never shows it). */
+  readonly vip: 'truth' | '?';
+  /** Real servers the view shows (all: every one of the truth's). */
+  readonly rs: 'all' | readonly string[];
+  /** Connections whose real server the view shows, each as the kernel chose. */
+  readonly conns: 'all' | number;
+  /** 'decided-or-tied': the kernel's scheduler, or tied candidates including it; 'unknown'. */
+  readonly scheduler: 'decided-or-tied' | 'unknown';
+}
+
+const CASES: readonly [string, readonly string[], Expect][] = [
+  ['dr-rr', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // The gateway on a switched LAN: the director's forward never passes; replies name the servers.
+  ['dr-rr', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // A real server sees only its own connections: no scheduler can be told.
+  ['dr-rr', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.80:80'], conns: 2, scheduler: 'unknown' }],
+  ['dr-rr', ['fw-eth1.pcap', 'rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['nat-rr-8080', ['dir-any.pcap'], { method: 'nat', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // The director's inside: the VIP never shows.
+  ['nat-rr-8080', ['dir-eth1.pcap'], { method: 'nat', vip: '?', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // Both arms merged: every connection paired across the two files.
+  ['nat-rr-8080', ['dir-eth0.pcap', 'dir-eth1.pcap'], { method: 'nat', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['tun-ipip-rr', ['dir-eth0.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['tun-ipip-rr', ['rtr-eth0.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['tun-ipip-rr', ['rtr-eth1.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['tun-ipip-rr', ['rs1-eth0.pcap'], { method: 'tun', vip: 'truth', rs: ['10.23.0.10:80'], conns: 2, scheduler: 'unknown' }],
+];
+
+describe.each(CASES)('%s %j', (scenario, files, want) => {
+  const truth = lab(scenario);
+  const s = analyze(scenario, files);
+  const svc = s.report.services[0]!;
+
+  it(`method ${want.method}, VIP ${want.vip}`, () => {
+    expect(s.report.services).toHaveLength(1);
+    expect(svc.method).toBe(want.method);
+    if (want.vip === 'truth') expect([svc.vip, svc.port]).toEqual([truth.vip, truth.vport]);
+    else expect(svc.vip).toBe('?');
+  });
+
+  it('real servers, and each connection\'s as the kernel chose', () => {
+    const rs = svc.realServers.map((r) => `${r.ip}:${r.port}`).sort();
+    expect(rs).toEqual(want.rs === 'all' ? truth.realServers.map((r) => `${r.ip}:${r.port}`).sort() : want.rs);
+    const kernel = new Map(truth.requests.map((r) => [r.client, r.realServer]));
+    const shown = s.report.connections.filter((c) => c.realServer !== null);
+    expect(shown).toHaveLength(want.conns === 'all' ? truth.requests.length : want.conns);
+    for (const c of shown) expect([c.client, c.realServer]).toEqual([c.client, kernel.get(c.client)]);
+  });
+
+  it(`scheduler: ${want.scheduler}`, () => {
+    const sc = svc.scheduler;
+    if (want.scheduler === 'unknown') { expect(sc.name).toBe('unknown'); return; }
+    const top = sc.candidates[0]?.score ?? 0;
+    const tied = sc.candidates.filter((c) => c.score >= top - 1e-9).map((c) => c.name);
+    if (sc.name === 'ambiguous') expect(tied).toContain(truth.scheduler);
+    else expect(sc.name).toBe(truth.scheduler);
+  });
+});
+
+describe('the NAT director\'s inside, with the VIP named by --vip', () => {
+  it('reports the service on the VIP given', () => {
+    const t = lab('nat-rr-8080');
+    const svc = analyze('nat-rr-8080', ['dir-eth1.pcap'], { ip: t.vip, port: t.vport }).report.services[0]!;
+    expect([svc.vip, svc.port, svc.method]).toEqual([t.vip, t.vport, 'nat']);
+  });
+});
+
+describe('views that cannot tell, and say so', () => {
+  it('the NAT director\'s outside alone looks like one server', () => {
+    const svc = analyze('nat-rr-8080', ['dir-eth0.pcap']).report.services[0]!;
+    expect(svc.method).toBe('unknown');
+    expect(svc.realServers).toEqual([]);
+    expect(svc.methodEvidence!.join(' ')).toContain('looks like one server');
+  });
+  it('a client names no real server and no method', () => {
+    const s = analyze('dr-rr', ['c0-eth0.pcap']);
+    for (const svc of s.report.services) expect([svc.method, svc.realServers.length]).toEqual(['unknown', 0]);
+    expect(s.report.hosts.find((h) => h.ip === '172.16.0.100')?.role).not.toBe('gateway');
+  });
+});
