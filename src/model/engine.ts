@@ -234,12 +234,13 @@ export class Engine {
     if (key !== null) f.keys.push(key);
   }
 
-  private createFlow(p: Packet): Flow {
+  /** A new connection entry; `client` is the TOA's address when the client's own packet is not in the capture (FULLNAT inside). */
+  private createFlow(p: Packet, inside: ServiceState | null = null, cip = p.src, cport = p.sport): Flow {
     const proto = protoName(p.proto);
-    const svc = this.knownInside(p) ?? this.service(proto, p.dst, p.dport, p.n);
+    const svc = inside ?? this.knownInside(p) ?? this.service(proto, p.dst, p.dport, p.n);
     const f: Flow = {
       index: ++this.flowCount,
-      proto, cip: p.src, cport: p.sport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
+      proto, cip, cport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
       reqSrcMac: p.srcMac, reqDstMac: p.dstMac, pathSeen: false,
       rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
@@ -250,7 +251,7 @@ export class Engine {
     };
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
-    this.addKey(f, false, p.proto, p.src, p.sport, p.dst, p.dport);
+    this.addKey(f, inside !== null, p.proto, p.src, p.sport, p.dst, p.dport);
     this.live.add(f);
     this.timers.rearm(f);
     return f;
@@ -651,9 +652,18 @@ export class Engine {
         } else if (segment === 'syn' && flow.state !== 'NONE' && !ref.server) {
           flow.synRetries++;
         }
-        this.transition(flow, false, p.flags, p.t);
-        this.countIn(flow, p);
-        step = clientStep(flow, p, segment, newConn);
+        if (ref.server && flow.svc.fullnat > 0) {
+          // FULLNAT: every LIP→RIP frame is the director's forward, whatever its flags; counted
+          // only where the client's own packet is not in the capture.
+          if (flow.svc.insideOf !== null) { this.transition(flow, false, p.flags, p.t); this.countIn(flow, p); }
+          flow.lastN = p.n;
+          flow.lastT = p.t;
+          step = 'director-forward';
+        } else {
+          this.transition(flow, false, p.flags, p.t);
+          this.countIn(flow, p);
+          step = clientStep(flow, p, segment, newConn);
+        }
       } else {
         ref = this.flows.get(p.proto, dstId, p.dport, srcId, p.sport);
         if (ref !== undefined) {
@@ -822,6 +832,12 @@ export class Engine {
     // Find the client's flow: any live flow from TOA addr:port.
     for (const f of this.live) {
       if (f.cip === p.toaAddr && f.cport === p.toaPort && f.proto === 'tcp') { flow = f; break; }
+    }
+    if (flow === null && p.isSyn && p.srcMac !== '') {
+      // Inside a FULLNAT director: the client's own packet is not in the capture, the TOA names it.
+      flow = this.createFlow(p, this.insideService('tcp', p.srcMac, p.n), p.toaAddr, p.toaPort);
+      this.transition(flow, false, p.flags, p.t);
+      this.countIn(flow, p);
     }
     if (flow !== null) {
       const svc = flow.svc;

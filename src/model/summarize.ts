@@ -69,7 +69,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
 
   // Seen from inside a NAT director with one server only: from here the director is a router in
   // front of one server, and that server may as well be the VIP. --vip, or a second server, decides.
-  const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2));
+  const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0));
   for (const s of oneServer) s.directorMac = null;
 
   // Resolve real-server addresses learnt only by MAC.

@@ -150,3 +150,29 @@ describe('the capture host itself', () => {
     expect(s.report.hosts.filter((h) => h.ip === client.ip).map((h) => h.role)).not.toContain('gateway');
   });
 });
+
+describe('FULLNAT inside the director (only LIP → RIP shows; the TOA names the client)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvscope-vantage-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'fullnat-inside.pcapng');
+  const truth = synthesize(preset('fullnat', { requests: 6 }), fileSink(path, { overwrite: true }), { seed: 3, fileName: path, captureAt: 'director' }).truth;
+  const frames = [...openFrames([path])];
+  const s = analyzeFrames(frames, { files: [path] });
+
+  it('finds FULLNAT, every real server, and each client\'s real server from the TOA', () => {
+    const svc = s.report.services[0]!;
+    expect([svc.method, svc.vip]).toEqual(['fullnat', '?']);
+    const key = (c: unknown): string => (typeof c === 'string' ? c : `${(c as { ip: string }).ip}:${(c as { port: number }).port}`);
+    const want = new Map(truth.connections.map((c) => [key(c.client), c.realServer === null ? null : key(c.realServer)]));
+    expect(s.report.connections).toHaveLength(truth.connections.length);
+    for (const c of s.report.connections) expect(key(c.realServer)).toBe(want.get(key(c.client)));
+  });
+
+  it('explains every frame from the local address to a real server as the director\'s forward, whatever its flags', () => {
+    const lip = s.report.services[0]!.director.ip;
+    const ex = [...explainFrames(frames, s, 'en')].map((e) => e.explanation);
+    const fromLip = ex.filter((_, i) => frames[i]!.layers.some((l) => l.type === 'ipv4' && (l as { src: string }).src === lip));
+    expect(fromLip.length).toBeGreaterThan(6);
+    expect(fromLip.every((e) => e.step === 'director-forward')).toBe(true);
+  });
+});
