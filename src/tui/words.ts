@@ -46,7 +46,7 @@ const EN: Words = {
   roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other', broadcast: 'broadcast' },
   listHead: { no: 'No.', time: 'Time', seconds: 'Seconds', from: 'From', to: 'To', summary: 'Summary' },
   noFrames: 'The capture has no frames.',
-  noMatch: (f) => `No frame matches '${f}'.`,
+  noMatch: (f) => `No frame matches '${f}'.${looksLikeDisplayFilter(f) ? ' The filter takes words, all of which must match: an address (192.168.23.80 or a prefix, ip:port), a host name (WEB1), a role (client, director, rs), a connection (#3) or a finding code; tshark fields (ip.addr==…) are not understood.' : ''}`,
   noSelection: 'No frame selected.',
   frameOf: (n, total) => `frame ${n}/${total}`,
   frameShown: (n, shown, total) => `frame ${n}, ${shown} of ${total} shown`,
@@ -93,7 +93,7 @@ const ZH: Words = {
   roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他', broadcast: '广播' },
   listHead: { no: '序号', time: '时间', seconds: '秒', from: '从', to: '到', summary: '摘要' },
   noFrames: '抓包文件里没有帧。',
-  noMatch: (f) => `没有与“${f}”匹配的帧。`,
+  noMatch: (f) => `没有与“${f}”匹配的帧。${looksLikeDisplayFilter(f) ? '过滤条件是若干个词，须全部匹配：地址（192.168.23.80、前缀或 ip:port）、主机名（WEB1）、角色（client、director、rs）、连接（#3）或问题代码；不支持 tshark 字段（ip.addr==…）。' : ''}`,
   noSelection: '未选中任何帧。',
   frameOf: (n, total) => `帧 ${n}/${total}`,
   frameShown: (n, shown, total) => `帧 ${n}，显示 ${shown}/${total}`,
@@ -153,4 +153,9 @@ export function padEndCols(s: string, width: number): string {
 
 export function padStartCols(s: string, width: number): string {
   return ' '.repeat(Math.max(0, width - displayWidth(s))) + s;
+}
+
+/** tshark habits (`ip.addr==…`, `tcp.port == 80`, `&&`) in a filter that takes words: worth a hint. */
+function looksLikeDisplayFilter(f: string): boolean {
+  return /==|!=|&&|\|\||\b[a-z]+\.[a-z]+\b/.test(f);
 }

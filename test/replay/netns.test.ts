@@ -214,7 +214,7 @@ process.exitCode = code;
     const timeout = setTimeout(() => child.kill('SIGINT'), 20_000);
     const code = await exited;
     clearTimeout(timeout);
-    expect(stderr).toContain('86 frame(s) captured');
+    expect(stderr).toContain('86 frames captured');
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     const frameLines = lines.filter((l) => /^\s*\d+ \d\d:\d\d:\d\d\.\d{9} /.test(l));

@@ -4,6 +4,7 @@
  * so that it boots while this thread loads the model and the presentation code.
  */
 import { parseArgs } from 'node:util';
+import { capturesAndFilter } from '../args.js';
 import { startEarly, threadsFromEnv } from '../../model/packet-feed-start.js';
 
 export const ANALYZE_OPTIONS = {
@@ -29,7 +30,9 @@ export function frameLimit(count: string | undefined): number | null {
 export function filesAndLimit(args: readonly string[]): { files: string[]; limit: number } | null {
   try {
     const parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
-    const files = [...(parsed.values.read ?? []), ...parsed.positionals];
+    const { files, filter } = capturesAndFilter(parsed.values.read, parsed.positionals);
+    // A filtered pass runs on this thread (model/packet-feed.ts): no worker to start.
+    if (filter !== '') return null;
     const limit = frameLimit(parsed.values.count);
     return limit === null ? null : { files, limit };
   } catch {
@@ -40,6 +43,7 @@ export function filesAndLimit(args: readonly string[]): { files: string[]; limit
 /** Starts the model pass's reading worker for these arguments, when the pass will want one. */
 export function startEarlyPass(args: readonly string[], env: NodeJS.ProcessEnv): void {
   const a = filesAndLimit(args);
-  if (a === null || a.files.includes('-')) return;
+  // Standard input and compressed files are spooled first (capture/input.ts): the worker would read the wrong bytes.
+  if (a === null || a.files.some((f) => f === '-' || /\.(gz|zst|lz4|bz2|xz)$/i.test(f))) return;
   startEarly(a.files, a.limit, threadsFromEnv(env));
 }
