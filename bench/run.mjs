@@ -11,10 +11,13 @@
  *      (/usr/bin/time), on 1M and 3M frames: memory must not grow with the file.
  *   4. `lvscope decode --format ndjson` vs `tshark -T json`: tshark is timed on the first 100k
  *      frames (`-c`) and scaled, which flatters it (no long-run slowdown counted).
+ *   4b. Text decode against tcpdump on both capture shapes (gen-small.mjs: 1M frames of 42-250
+ *      bytes in four flows; gen-capture.mjs: large frames, many flows), interleaved runs.
  *   5. Hooks: bench/replay.mjs when present and root; synthesizePackets from dist/simulate.
  *
  * Environment: BENCH_FRAMES (default 1000000), BENCH_BIG_FRAMES (default 3000000, 0 skips),
- * BENCH_TSHARK_FRAMES (default 100000), BENCH_NO_APPEND=1 to leave RESULTS.md alone.
+ * BENCH_TSHARK_FRAMES (default 100000), BENCH_NO_APPEND=1 to leave RESULTS.md alone,
+ * BENCH_SUBS=0 to skip the other stages' benchmarks, BENCH_DECODE_RUNS (default 3).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
@@ -113,6 +116,34 @@ const decNo = childDecode(file, 'nocheck');
 rows.push(['decode into records (checksums verified), best of 3', `${fmt(dec.framesPerSec / 1e6)} M frames/s`, `${fmt(dec.mbPerSec, 0)} MB/s`, mb(dec.maxRssMb), dec.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
 rows.push(['decode into records (--no-checksum), best of 3', `${fmt(decNo.framesPerSec / 1e6)} M frames/s`, `${fmt(decNo.mbPerSec, 0)} MB/s`, mb(decNo.maxRssMb), decNo.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
 
+// Text decode against tcpdump on both capture shapes, interleaved runs, median (min-max).
+function smallCapture(frames) {
+  const f = join(out, `small-${frames}.pcap`);
+  if (!existsSync(f) || statSync(f).size < frames * 42) {
+    const r = execFileSync(process.execPath, [join(here, 'gen-small.mjs'), f, String(frames)], { encoding: 'utf8' });
+    console.error(`generated ${r.trim()}`);
+  }
+  return f;
+}
+const DECODE_RUNS = Number(process.env.BENCH_DECODE_RUNS ?? 3);
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+const spread = (xs, f) => `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+const shapeRows = [];
+if (have('tcpdump')) {
+  for (const [shape, f] of [['small frames, few flows', smallCapture(FRAMES)], ['large frames, many flows', file]]) {
+    console.error(`bench: decode text vs tcpdump, ${shape}…`);
+    const lvT = [], tdT = [], lvM = [], tdM = [];
+    for (let r = 0; r < DECODE_RUNS; r++) {
+      const a = timed([...lvscope, '-q', '-r', f]);
+      const b = timed(['tcpdump', '-n', '-r', f]);
+      lvT.push(a.wall); tdT.push(b.wall); lvM.push(a.rssMb ?? 0); tdM.push(b.rssMb ?? 0);
+    }
+    const ratio = median(tdT) / median(lvT);
+    shapeRows.push([shape, `${fmt(statSync(f).size / 1e6, 0)} MB`, spread(lvT, (x) => `${fmt(x)} s`), spread(tdT, (x) => `${fmt(x)} s`),
+      `${fmt(median(lvM), 0)} / ${fmt(median(tdM), 0)} MB`, `${fmt(ratio)}× (target ≥ 1: ${ratio >= 1 ? 'met' : 'NOT met'})`]);
+  }
+} else notes.push('tcpdump not installed: the two-shape decode comparison was skipped');
+
 console.error('bench: lvscope decode vs tcpdump…');
 const lv = timed([...lvscope, '-q', '-r', file]);
 rows.push([`lvscope decode -r F > /dev/null (${FRAMES / 1e6}M)`, `${fmt(FRAMES / lv.wall / 1e6)} M frames/s`, `${fmt(lv.wall)} s`, mb(lv.rssMb), `exit ${lv.status}`]);
@@ -154,12 +185,15 @@ function subBench(name, args = [], env = {}) {
   if (r.status === 0 && out !== '') sections.push(out);
   else notes.push(`bench/${name} failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`);
 }
-subBench('synth.mjs');
-subBench('analyze.mjs');
-if (typeof process.getuid === 'function' && process.getuid() === 0) subBench('replay.mjs');
-else notes.push('bench/replay.mjs skipped: needs root (it creates its own network namespace)');
-// The TUI's background analysis of 1M frames is long; BENCH_TUI=0 skips it.
-if (process.env.BENCH_TUI !== '0') subBench('tui.mjs');
+// BENCH_SUBS=0 runs the decode figures alone (the machine is shared: do not rerun everything).
+if (process.env.BENCH_SUBS !== '0') {
+  subBench('synth.mjs');
+  subBench('analyze.mjs');
+  if (typeof process.getuid === 'function' && process.getuid() === 0) subBench('replay.mjs');
+  else notes.push('bench/replay.mjs skipped: needs root (it creates its own network namespace)');
+  // The TUI's background analysis of 1M frames is long; BENCH_TUI=0 skips it.
+  if (process.env.BENCH_TUI !== '0') subBench('tui.mjs');
+}
 
 // --- report ---------------------------------------------------------------------------------
 const cpuModel = (() => {
@@ -169,6 +203,11 @@ const load = (() => { try { return readFileSync('/proc/loadavg', 'utf8').split('
 const header = `## ${new Date().toISOString()}\n\nMachine: ${cpus().length} CPUs (nproc), ${cpuModel}; Node ${process.version}; load average at the end ${load}.\n` +
   `Capture: ${FRAMES} frames, ${fmt(sizeMb, 0)} MB (bench/gen-capture.mjs: Ethernet/IPv4/TCP LVS-DR flows and ARP, 60–1514 bytes).\n`;
 const table = ['| what | rate | time / throughput | peak RSS | note |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const text = `${header}\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${sections.map((x) => `\n${x.replace(/^## /gm, '### ')}\n`).join('')}`;
+const shapeTable = shapeRows.length === 0 ? '' : [
+  '', `Decode text, \`lvscope decode -q -r F\` vs \`tcpdump -n -r F\`, both to /dev/null, ${DECODE_RUNS} interleaved runs, median (min–max); the machine may be shared, so the ratio of the same run is the figure to read:`, '',
+  '| shape | file | lvscope | tcpdump | peak RSS lvscope / tcpdump | tcpdump time / lvscope time |', '|---|---|---|---|---|---|',
+  ...shapeRows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+const text = `${header}\n${table}\n${shapeTable}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${sections.map((x) => `\n${x.replace(/^## /gm, '### ')}\n`).join('')}`;
 console.log(text);
 if (process.env.BENCH_NO_APPEND !== '1') appendFileSync(join(here, 'RESULTS.md'), `\n${text}`);

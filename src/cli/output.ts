@@ -9,6 +9,9 @@ export class LineWriter {
   private parts: string[] = [];
   private size = 0;
   private closed = false;
+  /** fd output: lines are encoded straight into this buffer (no join, no second copy). */
+  private bytes: Buffer | null = null;
+  private used = 0;
 
   private readonly target: { fd: number } | { stream: NodeJS.WritableStream };
   private readonly limit: number;
@@ -17,6 +20,7 @@ export class LineWriter {
   constructor(target: { fd: number } | { stream: NodeJS.WritableStream }, limit = 1 << 16) {
     this.target = target;
     this.limit = limit;
+    if ('fd' in target) this.bytes = Buffer.allocUnsafe(limit);
   }
 
   get broken(): boolean {
@@ -25,25 +29,39 @@ export class LineWriter {
 
   line(text: string): void {
     if (this.closed) return;
+    if (this.bytes !== null) {
+      // UTF-8 needs at most 3 bytes per UTF-16 unit; a line that might not fit goes after a flush.
+      if (this.used + text.length * 3 + 1 > this.bytes.length) {
+        this.flush();
+        if (text.length * 3 + 1 > this.bytes.length) this.bytes = Buffer.allocUnsafe(text.length * 3 + 1);
+      }
+      this.used += this.bytes.write(text, this.used);
+      this.bytes[this.used++] = 0x0a;
+      return;
+    }
     this.parts.push(text);
     this.size += text.length + 1;
     if (this.size >= this.limit) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0 || this.closed) return;
-    const text = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
+    if (this.closed) return;
     if ('stream' in this.target) {
+      if (this.parts.length === 0) return;
+      const text = this.parts.join('\n') + '\n';
+      this.parts = [];
+      this.size = 0;
       this.target.stream.write(text);
       return;
     }
-    const bytes = Buffer.from(text);
+    const bytes = this.bytes;
+    if (bytes === null || this.used === 0) return;
+    const end = this.used;
+    this.used = 0;
     let off = 0;
-    while (off < bytes.length) {
+    while (off < end) {
       try {
-        off += writeSync(this.target.fd, bytes, off, bytes.length - off);
+        off += writeSync(this.target.fd, bytes, off, end - off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') continue;

@@ -136,6 +136,22 @@ export class Director {
   }
 
   /**
+   * `ipvsadm -d` as the kernel runs it: the service unlinks the dest and parks it in the trash;
+   * with expire_nodest_conn=1 the delayed work queued then (ip_vs_enqueue_expire_nodest_conns,
+   * one jiffy later) deletes every entry whose dest is not AVAILABLE, and each template left
+   * controlling nothing (ip_vs_expire_nodest_conn_flush), so they stop holding the dest.
+   */
+  delDest(svc: VirtualService, addr: string, port: number, now: number): Destination {
+    const dest = svc.delDest(addr, port, now);
+    if (this.sysctls.expireNodestConn) {
+      const gone = (c: Connection): boolean => c.dest !== null && !c.dest.flags.available;
+      for (const c of this.table.entries()) if (!c.template && gone(c)) this.table.expireNow(c, now);
+      for (const c of this.table.entries()) if (c.template && c.nControl === 0 && gone(c)) this.table.expireNow(c, now);
+    }
+    return dest;
+  }
+
+  /**
    * ip_vs_service_find: fwmark services first (when the packet carries a mark), then the exact
    * <proto, VIP, port>, then a TCP FTP service on port 21 for FTP-data or unprivileged ports, then
    * the port-zero service.

@@ -100,9 +100,11 @@ export interface RunResult {
 }
 
 /** The plan as seen from another capture point (same lab, same names). */
-export function withCapturePoint(plan: LabPlan, captureAt: CapturePoint): LabPlan {
-  if (captureAt === plan.options.captureAt && plan.options.alsoCapture.length === 0) return plan;
-  const opts: LabOptions = { ...plan.options, captureAt, alsoCapture: [] };
+export function withCapturePoint(plan: LabPlan, points: CapturePoint): LabPlan {
+  if (points === plan.options.captureAt && plan.options.alsoCapture.length === 0) return plan;
+  // A comma-separated list, as --capture-at takes it.
+  const [captureAt = plan.options.captureAt, ...alsoCapture] = points.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const opts: LabOptions = { ...plan.options, captureAt, alsoCapture };
   if (plan.method === 'nat' && captureAt === 'firewall') {
     throw new LabConfigError('a NAT lab has no firewall: use --capture-at director, any or rs1');
   }

@@ -3,6 +3,7 @@
  * own IPVS: this host's when it has IPVS, otherwise a distribution kernel booted in a microVM.
  * The nftables emulation runs only when asked for (--emulate).
  */
+import { release } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { SchedulerName } from '../ipvs/report.js';
 import { downLab, guardTeardown, runLab, upLab, writeTruth, type LabState, type RunResult } from './cluster.js';
@@ -13,11 +14,10 @@ import {
   GUE_PORT, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
   type CapturePoint, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
 } from './plan.js';
-import { backendOf } from './truth.js';
-import { release } from 'node:os';
-import { captureInVm } from './vm/backend.js';
 import { describeDirector } from './rules.js';
 import { findState, listStates, removeState, saveState, stateDir } from './state.js';
+import { backendOf } from './truth.js';
+import { captureInVm } from './vm/backend.js';
 
 export const LAB_HELP = `Usage:
   lvscope lab capture dr|nat|tun -w OUT.pcap [options]   build, capture, tear down
@@ -265,8 +265,12 @@ async function captureInMicroVm(p: Parsed, args: readonly string[], io: CommandI
   const timeoutS = int(p.values['vm-timeout'], '--vm-timeout') ?? 300 + 2 * requests;
   const r = await captureInVm(guestArgs(args.slice(1)), out, p.values.truth, {
     env: io.env, progress, timeoutMs: timeoutS * 1000,
-    // The guest's lvscope prints its own "lab: …" progress on the console.
-    onLine: (l) => progress(l.replace(/^lab: /, '')),
+    // The guest's lvscope prints its progress ("lab: …") and its errors ("lvscope lab: …") on
+    // the console; errors reach stderr even when progress is off.
+    onLine: (l) => {
+      if (l.startsWith('lvscope lab:') || l.startsWith('lvscope:')) io.stderr.write(`${l}\n`);
+      else progress(l.replace(/^lab: /, ''));
+    },
     ...(p.values['kernel-deb'] ? { kernelDeb: p.values['kernel-deb'] } : {}),
   });
   io.stdout.write(r.stdout);

@@ -1,9 +1,12 @@
 /**
  * Ground truth for a lab capture, in the ClusterReport schema: what the lab built (hosts, MACs,
  * service, scheduler), which real server answered each request (from the HTTP answers, not from
- * the packets), and the findings its misconfiguration must produce. Frame numbers and IPVS
- * connection states are read from the capture, because they depend on where it was taken.
+ * the packets), and the findings its misconfiguration must produce. Frame numbers are read from
+ * the capture, because they depend on where it was taken. On a real IPVS kernel each connection's
+ * real server and state are the kernel's own (`ipvsadm -Lnc`), and the `lab` block carries the
+ * kernel's tables; only the emulation's states are replayed through src/ipvs.
  */
+import { release } from 'node:os';
 import type {
   ClusterReport, ConnectionReport, FindingReport, HostReport, RealServerReport, SchedulerCandidate,
 } from '../ipvs/report.js';
@@ -16,7 +19,6 @@ import type { LabClient, LabPlan, LabRealServer, Segment } from './plan.js';
 import { describeDirector, type DirectorKind } from './rules.js';
 import { labService } from './schedule.js';
 import type { KernelConnection, KernelTruth } from './kernel-truth.js';
-import { release } from 'node:os';
 
 /** Where the director ran: the host's own IPVS, the kernel in lvscope's microVM, or the nftables emulation. */
 export type LabBackend = 'host-ipvs' | 'microvm' | 'emulation';

@@ -1,5 +1,6 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
 import { confidenceWord, methodEvidenceText, schedulerWord } from '../annotate/index.js';
+import { schedulerLabel } from './guess.js';
 import type { Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 import { padEndCols } from './analyze-wrap.js';
@@ -39,8 +40,11 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}\n`;
     const sc = s.scheduler;
     const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name).join(', ');
-    const conf = lang === 'zh' ? `（${confidenceWord(lang)} ${sc.confidence}）` : ` (${confidenceWord(lang)} ${sc.confidence})`;
-    out += `    ${w.scheduler}: ${style.bold(schedulerWord(sc, lang))}${conf}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
+    // The label every view prints (rr?, as -Ln and the TUI do), then the verdict in words.
+    const label = schedulerLabel(sc);
+    const words = [...(label === sc.name ? [] : [schedulerWord(sc, lang)]), `${confidenceWord(lang)} ${sc.confidence}`].join(lang === 'zh' ? '，' : ', ');
+    const verdict = lang === 'zh' ? `（${words}）` : ` (${words})`;
+    out += `    ${w.scheduler}: ${style.bold(label)}${verdict}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
     out += `    ${w.persistence}: ${s.persistence === null ? w.none : `${w.atLeast} ${s.persistence.timeoutAtLeast}s`}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {

@@ -164,16 +164,16 @@ function tcpdumpFlags(bits: number): string {
   return s === '' ? 'none' : s;
 }
 
+/** Built by concatenation, not an array join: this runs once per TCP frame. */
 function formatTcp(t: TcpRecord): string {
-  const parts = [`Flags [${tcpdumpFlags(t.flagBits)}]`];
+  let s = `Flags [${tcpdumpFlags(t.flagBits)}]`;
   const syn = (t.flagBits & 0x02) !== 0;
-  if (t.payloadLength > 0) parts.push(`seq ${t.seq}:${(t.seq + t.payloadLength) >>> 0}`);
-  else if (syn || (t.flagBits & 0x05) !== 0 || (t.flagBits & 0x10) === 0) parts.push(`seq ${t.seq}`);
-  if (t.flagBits & 0x10) parts.push(`ack ${t.ack}`);
-  parts.push(`win ${t.window}`);
-  if (t.options.length > 0) parts.push(`options [${t.options.map(formatTcpOption).join(',')}]`);
-  parts.push(`length ${t.payloadLength}`);
-  return parts.join(', ');
+  if (t.payloadLength > 0) s += `, seq ${t.seq}:${(t.seq + t.payloadLength) >>> 0}`;
+  else if (syn || (t.flagBits & 0x05) !== 0 || (t.flagBits & 0x10) === 0) s += `, seq ${t.seq}`;
+  if (t.flagBits & 0x10) s += `, ack ${t.ack}`;
+  s += `, win ${t.window}`;
+  if (t.options.length > 0) s += `, options [${t.options.map(formatTcpOption).join(',')}]`;
+  return `${s}, length ${t.payloadLength}`;
 }
 
 function formatTcpOption(o: TcpOption): string {

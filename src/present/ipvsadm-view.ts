@@ -8,6 +8,7 @@ import type { ForwardMethod } from '../ipvs/destination.js';
 import { formatConns, formatList, formatStats, type DestSpec, type ServiceSpec } from '../ipvs/ipvsadm/index.js';
 import type { ForwardingMethod } from '../ipvs/report.js';
 import type { Summary } from '../model/index.js';
+import { markWeights, schedulerLabel } from './guess.js';
 
 const FORWARD: Readonly<Record<ForwardingMethod, ForwardMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
 
@@ -16,8 +17,8 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
   return summary.services.map(({ report: r, state: s }) => {
     const sched = r.scheduler;
     const top = sched.candidates[0];
-    // Only what was inferred: an undecided scheduler is '?', as in the cluster section.
-    const name = sched.name === 'ambiguous' || sched.name === 'unknown' ? '?' : sched.name;
+    // A guess is printed as one (present/guess.ts): `rr?` when several schedulers fit, `?` when none can be told.
+    const name = schedulerLabel(sched);
     const dests: DestSpec[] = r.realServers.map((rs) => {
       const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
       return {
@@ -37,8 +38,10 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
 }
 
 export function renderIpvsadmList(summary: Summary): string {
-  return formatList(inferredSpecs(summary));
+  return markWeights(formatList(inferredSpecs(summary)));
 }
+
+
 
 export function renderIpvsadmStats(summary: Summary): string {
   return formatStats(inferredSpecs(summary));

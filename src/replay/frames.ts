@@ -10,11 +10,11 @@ import { CaptureReader, type CaptureIssue } from '../capture/index.js';
 import type { Rewriter } from './rewrite.js';
 
 /** The window: small enough that the whole process stays under 64 MB. */
-export const DEFAULT_PRELOAD_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_PRELOAD_BYTES = 2 * 1024 * 1024;
 /** The reader's read size: one read costs tens of µs, not milliseconds. */
 const READ_CHUNK = 256 * 1024;
 /** How much next() reads at once when the window ran dry (the replayer prefetches otherwise). */
-const REFILL_BYTES = 1024 * 1024;
+const REFILL_BYTES = 512 * 1024;
 
 /** A cursor over the frames of one pass; `rewind()` starts the next loop. */
 export interface ReplayFrames {

@@ -5,7 +5,7 @@
  * so an NA for a VIP says who answers for it.
  */
 import { formatIpv6At, formatMacAt } from './address.js';
-import { isIpv6Extension } from './ipv6.js';
+import { ipv6ExtensionLength, isIpv6Extension } from './ipv6.js';
 import type { Icmpv6Quote, Icmpv6Record, NdpOption } from './records.js';
 
 export const ICMPV6_TYPE = {
@@ -46,7 +46,7 @@ export class Icmpv6View {
     let at = q + 40;
     for (let n = 0; isIpv6Extension(nh) && n < 16; n++) {
       if (at + 8 > end) return { src: formatIpv6At(b, q + 8), dst: formatIpv6At(b, q + 24), proto: nh, srcPort: null, dstPort: null };
-      const len = nh === 44 ? 8 : nh === 51 ? (b[at + 1]! + 2) * 4 : (b[at + 1]! + 1) * 8;
+      const len = ipv6ExtensionLength(b, at, nh);
       nh = b[at]!;
       at += len;
     }

@@ -21,6 +21,11 @@ export function isIpv6Extension(nh: number): boolean {
   return nh === HOP_BY_HOP || nh === ROUTING || nh === FRAGMENT || nh === AH || nh === DEST_OPTS || nh === MOBILITY || nh === HIP || nh === SHIM6;
 }
 
+/** Bytes of the extension header `nh` at `at` (fragment: fixed 8; AH: 4-byte units + 2; others: 8-byte units + 1). */
+export function ipv6ExtensionLength(buf: Uint8Array, at: number, nh: number): number {
+  return nh === FRAGMENT ? 8 : nh === AH ? (buf[at + 1]! + 2) * 4 : (buf[at + 1]! + 1) * 8;
+}
+
 const NO_EXTENSIONS: readonly Ipv6Extension[] = Object.freeze([]);
 /** More than this many extension headers is reported, not walked (a crafted packet could chain hundreds). */
 const MAX_EXTENSIONS = 16;
@@ -68,7 +73,7 @@ export class Ipv6View {
     for (let n = 0; isIpv6Extension(nh); n++) {
       if (n >= MAX_EXTENSIONS) { this.walkProblem = `more than ${MAX_EXTENSIONS} extension headers`; break; }
       if (at + 8 > end) { this.walkProblem = `extension header ${nh} needs 8 bytes, ${Math.max(0, end - at)} captured`; break; }
-      const len = nh === FRAGMENT ? 8 : nh === AH ? (b[at + 1]! + 2) * 4 : (b[at + 1]! + 1) * 8;
+      const len = ipv6ExtensionLength(b, at, nh);
       if (at + len > end) { this.walkProblem = `extension header ${nh} of ${len} bytes, ${end - at} captured`; break; }
       const ext: Ipv6Extension = nh === FRAGMENT
         ? { type: nh, offset: at, length: len, fragOffset: (((b[at + 2]! << 8) | b[at + 3]!) & 0xfff8), moreFragments: (b[at + 3]! & 1) !== 0, fragId: ((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0 }

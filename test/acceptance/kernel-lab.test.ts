@@ -8,7 +8,7 @@
  *   side read its clock).
  * Skipped, with the reason, only where neither host IPVS nor the microVM can run.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,20 +65,13 @@ async function runAll(): Promise<void> {
     for (const s of SCENARIOS) {
       for (const ext of ['pcap', 'truth.json']) {
         const from = join(run.outDir, `${s.name}.${ext}`);
-        if (existsSync(from)) rmSync(join(dir, `${s.name}.${ext}`), { force: true });
-        if (existsSync(from)) writeCopy(from, join(dir, `${s.name}.${ext}`));
+        if (existsSync(from)) cpSync(from, join(dir, `${s.name}.${ext}`));
       }
     }
     if (run.boot.status !== 0) throw new Error(`the microVM's job failed (${run.boot.status}): ${run.boot.console.slice(-10).join('\n')}`);
   } finally {
     rmSync(run.outDir, { recursive: true, force: true });
   }
-}
-
-function writeCopy(from: string, to: string): void {
-  const data = readFileSync(from);
-  // Written by the guest as root through 9p; a plain copy keeps the test's temp dir self-contained.
-  writeFileSync(to, data);
 }
 
 function truthOf(s: Scenario): LabTruthFile {

@@ -117,3 +117,31 @@ describe('the dest trash (ip_vs_trash_get_dest, __ip_vs_del_dest)', () => {
     expect(svc.addDest({ addr: A, port: 80 }, 850)).toBe(a);
   });
 });
+
+describe('expire_nodest_conn=1 on -d (ip_vs_expire_nodest_conn_flush)', () => {
+  it('deletes the removed server\'s entries and templates at once, so the trash can free it', () => {
+    const dir = new Director({ sysctls: { expireNodestConn: true } });
+    const svc = dir.addService({ protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', persistence: 360 });
+    svc.addDest({ addr: B, port: 80 });
+    svc.addDest({ addr: A, port: 80 });
+    expect(open(dir, '172.16.0.1', 40000, 0).dest?.addr).toBe(A);
+    expect(open(dir, '172.16.0.2', 40000, 0).dest?.addr).toBe(B);
+    const a = svc.findDest(A, 80)!;
+    dir.delDest(svc, A, 80, 1);
+    expect(dir.table.entries().map((c) => c.daddr)).toEqual([B, B]);
+    expect([a.activeConns, a.inactConns, a.persistConns]).toEqual([0, 0, 0]);
+    // unreferenced from t=1: timer runs at 61 (idle), 121, 181 (freed)
+    dir.expire(181);
+    expect(dir.trash.dests).toEqual([]);
+    expect(svc.addDest({ addr: A, port: 80 }, 181)).not.toBe(a);
+  });
+
+  it('with the default 0 the entries stay and keep the dest in the trash', () => {
+    const { dir, svc } = lab('wlc');
+    open(dir, '172.16.0.1', 40000, 0);
+    dir.delDest(svc, A, 80, 1);
+    expect(dir.table.entries().length).toBe(1);
+    dir.expire(300);
+    expect(dir.trash.dests.map((d) => d.addr)).toEqual([A]);
+  });
+});

@@ -4,7 +4,7 @@
  * guest that hangs or dies is reported. A stand-in script plays QEMU.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { parseIpvsadmLnc } from '../../src/lab/kernel-truth.js';
 import { shQuote } from '../../src/lab/vm/backend.js';
 import { cpioNewc } from '../../src/lab/vm/cpio.js';
 import { GUEST_OUT, initScript, INITRAMFS_MODULES, JOB_SCRIPT, JOB_STATUS, MARK, SHARE } from '../../src/lab/vm/initramfs.js';
-import { cachedKernel, imagePackage, type GuestKernel } from '../../src/lab/vm/kernel.js';
+import { cachedKernel, imagePackage, pruneModules, type GuestKernel } from '../../src/lab/vm/kernel.js';
 import { bootGuest, consoleLine, qemuArgs } from '../../src/lab/vm/qemu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-vm-test-'));
@@ -183,6 +183,20 @@ describe('kernel cache and guest arguments', () => {
   it('finds the versioned image package behind linux-image-amd64', () => {
     expect(imagePackage('linux-image-amd64\n  Depends: linux-image-6.1.0-57-amd64\n')).toBe('linux-image-6.1.0-57-amd64');
     expect(imagePackage('linux-image-amd64\n  Depends: <linux-image-6.1.0-57-amd64>\n')).toBeNull();
+  });
+
+  it('keeps only the modules a lab can need', () => {
+    const mods = join(dir, 'prune', 'lib', 'modules', '6.1.0-x');
+    const files = ['net/netfilter/ipvs/ip_vs.ko', 'fs/9p/9p.ko', 'fs/ext4/ext4.ko', 'drivers/net/veth.ko', 'drivers/net/ethernet/intel/e1000.ko',
+      'drivers/virtio/virtio.ko', 'drivers/gpu/drm/drm.ko', 'sound/core/snd.ko', 'lib/libcrc32c.ko'];
+    for (const f of files) {
+      mkdirSync(join(mods, 'kernel', f, '..'), { recursive: true });
+      writeFileSync(join(mods, 'kernel', f), '');
+    }
+    pruneModules(mods);
+    expect(files.filter((f) => existsSync(join(mods, 'kernel', f)))).toEqual([
+      'net/netfilter/ipvs/ip_vs.ko', 'fs/9p/9p.ko', 'drivers/net/veth.ko', 'drivers/virtio/virtio.ko', 'lib/libcrc32c.ko',
+    ]);
   });
 
   it('ignores a cache entry that is incomplete or damaged', () => {

@@ -19,16 +19,14 @@ const GLB = `${CONFORMANCE}/glb-director/1k_pkts.pcap`;
 const seed = analyzeFrames(openFrames([SEED]), { files: [SEED] });
 
 describe('reconstructed ipvsadm views of the seed capture', () => {
-  // Four connections from one client cannot tell rr from wrr, lc or wlc: the scheduler column is
-  // '?' as the cluster section says "ambiguous" (one answer everywhere).
   it('-Ln, character-exact, with trailing spaces', () => {
     expect(renderIpvsadmList(seed)).toBe(
       'IP Virtual Server version 1.2.1 (size=4096)\n'
       + 'Prot LocalAddress:Port Scheduler Flags\n'
       + '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n'
-      + 'TCP  192.168.23.100:80 ?\n'
-      + '  -> 192.168.23.80:80             Route   1      0          2         \n'
-      + '  -> 192.168.23.81:80             Route   1      0          2         \n');
+      + 'TCP  192.168.23.100:80 rr?\n'
+      + '  -> 192.168.23.80:80             Route   ~1     0          2         \n'
+      + '  -> 192.168.23.81:80             Route   ~1     0          2         \n');
   });
 
   it('-Lnc at the last frame: four FIN_WAIT entries', () => {

@@ -8,7 +8,7 @@ describe('lvscope tui: arguments', () => {
   test('needs a file, a known language, IP=NAME, and a terminal', async () => {
     const io = fakeIO({ tty: true });
     await expect(tuiCommand.run([], io)).rejects.toThrow(UsageError);
-    await expect(tuiCommand.run(['-'], io)).rejects.toThrow(/not standard input/);
+    await expect(tuiCommand.run(['-'], io)).rejects.toThrow(/reads your keys from standard input/);
     await expect(tuiCommand.run([SEED, '--lang', 'fr'], io)).rejects.toThrow(/--lang must be en or zh, not fr/);
     await expect(tuiCommand.run([SEED, '--name', 'WEB1'], io)).rejects.toThrow(/--name needs IP=NAME/);
     // fakeIO's stdin is a pipe, not a terminal.

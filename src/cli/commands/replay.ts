@@ -15,7 +15,7 @@ Send the frames of a capture (pcap or pcapng) out of a network interface through
 as tcpreplay does: with the capture's own timing, scaled, at a fixed rate or as fast as
 possible, optionally rewriting MACs and addresses first (tcprewrite's options).
 
-The capture is read through a 4 MB window, refilled ahead of the sends while there is time,
+The capture is read through a 2 MB window, refilled ahead of the sends while there is time,
 so memory stays flat for any file size and reading rarely disturbs the timing; a capture that
 fits in the window is read once and looped from memory. Each frame's due time is measured from the replay start on the
 monotonic clock; lvscope sleeps until 150 µs before it and spins for the rest, so errors do

@@ -51,6 +51,31 @@ export function imagePackage(dependsOutput: string): string | null {
   return m ? (m[1] as string) : null;
 }
 
+/**
+ * Module folders (under lib/modules/VERSION/kernel) a lab can need: networking, its libraries
+ * and crypto, the virtio/9p/overlay stack, and the plain network devices (veth, dummy, tun).
+ * The rest of a distribution kernel's tree (GPU, sound, wireless, Ethernet NICs: about 300 MB)
+ * is not kept in the cache.
+ */
+export const KEPT_MODULE_DIRS: readonly string[] = [
+  'net', 'lib', 'crypto', 'arch', 'mm', 'virt', 'fs/9p', 'fs/netfs', 'fs/fscache', 'fs/overlayfs', 'drivers/virtio', 'drivers/net',
+];
+
+/** Deletes what KEPT_MODULE_DIRS does not keep; of drivers/net only its top-level modules stay. */
+export function pruneModules(moduleDir: string): void {
+  const base = join(moduleDir, 'kernel');
+  const keep = (rel: string): boolean => KEPT_MODULE_DIRS.some((k) => k === rel || k.startsWith(`${rel}/`) || rel.startsWith(`${k}/`));
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(base, rel), { withFileTypes: true })) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory() && rel === 'drivers/net') rmSync(join(base, r), { recursive: true, force: true });
+      else if (!keep(r)) rmSync(join(base, r), { recursive: true, force: true });
+      else if (e.isDirectory() && (!KEPT_MODULE_DIRS.includes(r) || r === 'drivers/net')) walk(r);
+    }
+  };
+  walk('');
+}
+
 /** Why a module tree cannot serve the lab, or null. */
 export function missingModules(moduleDir: string): string | null {
   const missing = [...INITRAMFS_MODULES, ...LAB_MODULES].filter((m) => !existsSync(join(moduleDir, 'kernel', m)));
@@ -116,6 +141,7 @@ export function installKernelDeb(root: string, deb: string, progress: (m: string
     const moduleTmp = join(modulesBase, version);
     const missing = missingModules(moduleTmp);
     if (missing) throw new LabError(`kernel ${version} cannot run the lab: ${missing}`);
+    pruneModules(moduleTmp);
     progress(`depmod ${version}`);
     sh('depmod', ['-b', moduleTmp.slice(0, -`lib/modules/${version}`.length) || '/', version]);
     const final = join(kdir, version);

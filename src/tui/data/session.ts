@@ -3,6 +3,7 @@
  * background analysis, and answers the components in view records (types.ts). Components never
  * see a DecodedFrame or a FrameFacts; they subscribe and read slices (Gatsby's "store drives a TUI").
  */
+import { markWeights, schedulerLabel } from '../../present/guess.js';
 import { formatList, type DestSpec, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../../ipvs/tcp-states.js';
 import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
@@ -251,7 +252,7 @@ export class CaptureSession {
       }
     }
     const services = (a.report?.services ?? []).map((s) => serviceSpec(s, counts));
-    const ipvsadm = services.length === 0 ? [] : formatList(services).replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
+    const ipvsadm = services.length === 0 ? [] : markWeights(formatList(services)).replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
     return { ipvsadm, conns };
   }
 
@@ -263,10 +264,8 @@ export class CaptureSession {
   status(): StatusView {
     const services = this.analysis.report?.services ?? [];
     const methods = [...new Set(services.map((s) => s.method.toUpperCase()))];
-    // An undecided scheduler shows its best candidates: "rr|wrr?".
-    const schedulers = [...new Set(services.map((s) => (s.scheduler.name === 'ambiguous' || s.scheduler.name === 'unknown') && s.scheduler.candidates.length > 0
-      ? `${s.scheduler.candidates.slice(0, 2).map((c) => c.name).join('|')}?`
-      : s.scheduler.name))];
+    // As the cluster pane and the reconstructed -Ln print it (present/guess.ts): "rr?" for a guess.
+    const schedulers = [...new Set(services.map((s) => schedulerLabel(s.scheduler)))];
     return {
       files: this.index.paths,
       frames: this.index.count,
@@ -350,7 +349,7 @@ function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: num
     port: s.port,
     fwmark: s.fwmark ?? 0,
     ipv6: s.vip.includes(':'),
-    scheduler: s.scheduler.name === 'ambiguous' || s.scheduler.name === 'unknown' ? '?' : s.scheduler.name,
+    scheduler: schedulerLabel(s.scheduler),
     persistence: s.persistence === null ? null : s.persistence.timeoutAtLeast,
     netmask: '255.255.255.255',
     schedFlags: {},
