@@ -119,6 +119,9 @@ export function captureFiles(plan: LabPlan, out: string): string[] {
   return plan.captures.map((c) => join(out, `${c.label}.pcap`));
 }
 
+/** The IPVS estimator's period (ip_vs_est.c), and a margin. */
+const STATS_TICK_MS = 2600;
+
 /** Reads the director kernel's connection table (nothing without real IPVS). */
 function snapshot(state: LabState, started: number, after: string, into: KernelSnapshot[]): void {
   if (state.kind !== 'ipvs') return;
@@ -202,6 +205,9 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
     await Promise.all(channels.map((c) => c.close()));
     for (const h of handles) summaries.push(await h.stop());
   }
+  // `ipvsadm --stats` shows counters the kernel folds in from its per-CPU copies only on its
+  // 2-second rate-estimator tick: read them before that and the last connections are missing.
+  if (state.kind === 'ipvs') await sleep(STATS_TICK_MS);
   snapshot(state, started, 'end', snapshots);
   const kernel = kernelTables(state, snapshots);
   const captures: CaptureResult[] = plan.captures.map((spec, k) => {
