@@ -71,7 +71,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
   const drSplit = s.drSplit ?? 0;
   const drAtRs = s.drAtRs ?? 0;
   const natInside = s.natInside ?? 0;
-  if (drSplit > 0 && method === 'unknown') {
+  if (drSplit > 0 && method === 'tun') {
+    const mac = s.rs?.[0]?.mac ?? '?';
+    out.push(zh
+      ? `全部 ${drSplit} 个连接都经由同一个不是 Director 的 MAC（${mac}）以 VIP 为源地址回应，且 TTL 比常见的初始值少 1：这个 MAC 是一台路由器，Real Server 在它后面，DR 无法到达那里；Director 是用隧道转发给它们的（TUN）。隧道本身和 Real Server 的地址都不经过这个抓包点`
+      : `all ${drSplit} connections are answered from the VIP through one other MAC (${mac}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);
+  } else if (drSplit > 0 && method === 'unknown') {
     const mac = s.rs?.[0]?.mac ?? '?';
     out.push(zh
       ? `全部 ${drSplit} 个连接都由同一个不是 Director 的 MAC（${mac}）以 VIP 为源地址回应：可能是唯一一台 DR Real Server，也可能是 TUN Real Server 前面的路由器。这个抓包里没有 Director 的转发，无法区分`

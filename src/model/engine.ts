@@ -289,7 +289,12 @@ export class Engine {
     if (path === 'dr-gateway' || path === 'dr-real-server') {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
-      if (path === 'dr-gateway') svc.drSplit++; else svc.drAtRs++;
+      if (path === 'dr-gateway') {
+        svc.drSplit++;
+        if (routedTtl(p.ttl)) svc.routedReplies++;
+      } else {
+        svc.drAtRs++;
+      }
       this.evidence(svc, p.n);
       this.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
       this.bind(f, this.rsByMac(svc, p.srcMac, f.vport, p.n));
@@ -910,6 +915,15 @@ export class Engine {
     for (const f of [...this.live]) this.finishFlow(f, false);
     this.timers.clear();
   }
+}
+
+/**
+ * A TTL one below the initial TTL hosts use (Linux 64, Windows 128, network gear 255): the packet
+ * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
+ * initial TTL.
+ */
+function routedTtl(ttl: number): boolean {
+  return ttl === 63 || ttl === 127 || ttl === 254;
 }
 
 export function methodOf(s: ServiceState): ForwardingMethod {

@@ -47,6 +47,11 @@ export interface ServiceState {
   fullnat: number;
   /** Seen at a switched gateway: replies from the VIP came from another MAC than the one the client's packets went to (DR). */
   drSplit: number;
+  /**
+   * Of those replies, how many arrived with a TTL one below a usual initial TTL (63, 127, 254):
+   * the MAC they came from forwarded them, so it is a router, not the real server.
+   */
+  routedReplies: number;
   /** Seen on a DR real server: client→VIP frames arrived from the director, the replies left towards another MAC (the gateway). */
   drAtRs: number;
   /** Seen inside a NAT director (or on a real server): client→RIP frames from one MAC, answered back to it. */
@@ -129,7 +134,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, drAtRs: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, routedReplies: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,

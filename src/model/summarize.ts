@@ -159,7 +159,9 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) {
     const one = oneServer.has(s) ? s.rs[0] ?? null : null;
     const replier = oneReplier.get(s);
-    const method = oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
+    // Replies that crossed a router come from real servers beyond it, which DR cannot reach: TUN.
+    const routed = replier !== undefined && s.routedReplies === s.drSplit;
+    const method = routed ? 'tun' : oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
@@ -305,7 +307,8 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
     out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
   }
   if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
-  if (s.drSplit > 0 && method === 'unknown') out.push(`all ${s.drSplit} connections are answered from the VIP by one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
+  if (s.drSplit > 0 && method === 'tun') out.push(`all ${s.drSplit} connections are answered from the VIP through one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);
+  else if (s.drSplit > 0 && method === 'unknown') out.push(`all ${s.drSplit} connections are answered from the VIP by one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
   else if (s.drSplit > 0) out.push(`${s.drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
   if (s.drAtRs > 0) out.push(`${s.drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
   if (s.natInside > 0 && method === 'nat') {

@@ -47,6 +47,9 @@ export function renderIpvsadmStats(summary: Summary): string {
   return formatStats(inferredSpecs(summary));
 }
 
+/** Stands for a port the capture never shows; printed as `?`. */
+const UNKNOWN_PORT = -1;
+
 /** `ipvsadm -Lnc` at the capture's last frame. */
 export function renderIpvsadmConns(summary: Summary): string {
   const conns = summary.liveAtEnd.map((c) => {
@@ -55,11 +58,12 @@ export function renderIpvsadmConns(summary: Summary): string {
     // Only the fields the -Lnc formatter reads; the model keeps no kernel Connection objects.
     return {
       protocol: c.proto, caddr, cport, vaddr, vport,
-      daddr: c.rs?.ip ?? '0.0.0.0', dport: c.rs?.port ?? 0,
+      // A real server the capture cannot show is '?', never an address the kernel would not list.
+      daddr: c.rs?.ip ?? '?', dport: c.rs?.port ?? UNKNOWN_PORT,
       state: c.state, expires: c.expiresAt ?? summary.endTime,
     } as unknown as Connection;
   });
-  return formatConns(conns, summary.endTime);
+  return formatConns(conns, summary.endTime).replaceAll(`?:${UNKNOWN_PORT}\n`, '?:?\n');
 }
 
 function splitIpPort(s: string): [string, number] {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import { renderIpvsadmConns } from '../../src/present/ipvsadm-view.js';
 
 const DIR = 'test/fixtures/kernel';
 
@@ -52,6 +53,9 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['tun-ipip-rr', ['dir-eth0.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   ['tun-ipip-rr', ['rtr-eth0.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   ['tun-ipip-rr', ['rtr-eth1.pcap'], { method: 'tun', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // The gateway of a TUN cluster: the replies come from the router's MAC with TTL 63, so the real
+  // servers sit beyond a router (no DR); which server took a connection does not show here.
+  ['tun-ipip-gateway', ['fw-eth1.pcap'], { method: 'tun', vip: 'truth', rs: [], conns: 0, scheduler: 'unknown' }],
   ['tun-ipip-rr', ['rs1-eth0.pcap'], { method: 'tun', vip: 'truth', rs: ['10.23.0.10:80'], conns: 2, scheduler: 'unknown' }],
 ];
 
@@ -100,6 +104,13 @@ describe('views that cannot tell, and say so', () => {
     expect(svc.method).toBe('unknown');
     expect(svc.realServers).toEqual([]);
     expect(svc.methodEvidence!.join(' ')).toContain('looks like one server');
+  });
+  it('the TUN gateway names the router, not a real server, and lists no destination it cannot see', () => {
+    const s = analyze('tun-ipip-gateway', ['fw-eth1.pcap']);
+    expect(s.report.services[0]!.methodEvidence!.join(' ')).toContain('that MAC is a router');
+    const lnc = renderIpvsadmConns(s);
+    expect(lnc).not.toContain('0.0.0.0');
+    expect(lnc.trim().split('\n').slice(2).every((row) => row.endsWith(' ?:80'))).toBe(true);
   });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);
