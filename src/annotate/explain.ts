@@ -74,6 +74,16 @@ export class Explainer {
         return zh ? `${who} 要把客户端的请求发往 VIP ${a.tpa}，所以广播 ARP 请求：谁拥有 ${a.tpa}？`
           : `${who} must deliver the client's request to VIP ${a.tpa}, so it broadcasts ARP: who has ${a.tpa}?`;
       }
+      const router = L.routerOf(f.srcMac);
+      if (router !== undefined) {
+        return zh ? `${router} 要把它后面 Real Server 的回应交给网关，所以广播 ARP 请求：谁拥有 ${a.tpa}？`
+          : `${router} must pass a reply from the real servers behind it on to ${L.ip(a.tpa)}, so it asks by ARP: who has ${a.tpa}?`;
+      }
+      const next = this.routerIp(a.tpa);
+      if (f.srcRole === 'director' && next !== null) {
+        return zh ? `Director 要把封装后的报文发往隧道另一端（路由器后面的 Real Server），先解析下一跳（${next}）的 MAC：谁拥有 ${a.tpa}？`
+          : `the director resolves its next hop, ${next}, towards the tunnel's far end (the real servers behind it): who has ${a.tpa}?`;
+      }
       if (f.srcRole === 'director' && k?.rsIps.has(a.tpa)) {
         const rs = L.ip(a.tpa);
         const src = isVip(a.spa) ? (zh ? `（发送方地址竟是 VIP ${a.spa}）` : ` (its sender address is the VIP ${a.spa}, not the DIP)`) : '';
@@ -93,6 +103,8 @@ export class Explainer {
       return zh ? `${who} 也回应了 VIP ${a.spa} 的 ARP（MAC ${shortMac(a.sha)}）：只有 Director 应当回应，Real Server 需设置 arp_ignore=1`
         : `${who} answers ARP for VIP ${a.spa} too (MAC ${shortMac(a.sha)}): only the director should; set arp_ignore=1 on the real server`;
     }
+    const router = L.routerOf(f.srcMac);
+    if (router !== undefined) return zh ? `${router} 回应：${a.spa} 在 ${shortMac(a.sha)}` : `${router} answers: ${a.spa} is at ${shortMac(a.sha)}`;
     if (f.srcRole === 'gateway') return zh ? `网关回应：${a.spa} 在 ${shortMac(a.sha)}` : `the gateway answers: ${a.spa} is at ${shortMac(a.sha)}`;
     return zh ? `${who} 回应：${a.spa} 在 ${shortMac(a.sha)}` : `${who} answers: ${a.spa} is at ${shortMac(a.sha)}`;
   }
@@ -110,6 +122,11 @@ export class Explainer {
     const cip = fl.client;
     const dr = fl.method === 'dr';
     if (fl.bypass) return this.bypass(f, fl, from);
+    const router = this.L.routerOf(f.srcMac);
+    if (router !== undefined && fl.method === 'tun') {
+      const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
+      return zh ? `${router} 转发来自它后面的 Real Server 的${this.replyWords(f, fl)}${tail}` : `${router} forwards ${this.replyWords(f, fl)} from beyond it${tail}`;
+    }
     switch (f.step) {
       case 'handshake-1': {
         const cands = fl.schedulerCandidates;
@@ -166,6 +183,33 @@ export class Explainer {
       default:
         return zh ? `连接 ${cip} → ${fl.virtual} 的报文` : `a packet of ${cip} → ${fl.virtual}`;
     }
+  }
+
+  /** What a router in front of TUN real servers passes on: the reply's segment, in words. */
+  private replyWords(f: FrameFacts, fl: FlowFacts): string {
+    const zh = this.zh;
+    switch (f.step) {
+      case 'handshake-2': return zh ? ' SYN-ACK（第二次握手）' : 'a real server\'s SYN-ACK (handshake 2/3)';
+      case 'reply': return zh ? `响应数据（${fl.payload} 字节）` : `a real server's response (${fl.payload} bytes)`;
+      case 'reply-ack': return zh ? ' ACK' : 'a real server\'s ACK';
+      case 'server-fin': return zh ? ' FIN（关闭连接）' : 'a real server\'s FIN';
+      case 'server-rst': return zh ? ' RST' : 'a real server\'s RST';
+      default: return zh ? '报文' : 'a real server\'s packet';
+    }
+  }
+
+  /** Why the real server stays unnamed at the gateway of a TUN cluster. */
+  private routedTail(): string {
+    return this.zh ? '；是路由器后面的 Real Server 直接回应了客户端（TUN）：Director 的隧道不经过这个抓包点，所以看不出是哪台 Real Server'
+      : '; the real server behind it answered the client directly (TUN): the director\'s tunnel does not pass this capture point, so which real server cannot show';
+  }
+
+  /** "the router 192.168.23.254" when ip is a router in front of TUN real servers, else null. */
+  private routerIp(ip: string): string | null {
+    const k = this.ctx.knowledge;
+    if (k === null) return null;
+    for (const [mac, rip] of k.routerMacs) if (rip === ip) return this.L.routerOf(mac) ?? null;
+    return null;
   }
 
   /** A connection another host took by answering ARP for the VIP: IPVS never sees it. */

@@ -58,6 +58,8 @@ export class Labels {
       return zh ? 'Real Server' : 'a real server';
     }
     if (role === 'gateway') {
+      const router = this.routerOf(mac);
+      if (router !== undefined) return router;
       const gw = this.gatewayIpOf(mac) ?? (k?.gatewayIps.has(ip) ? ip : null);
       if (gw !== null) return k?.names.get(gw) ?? (zh ? `网关 ${gw}` : `the gateway ${gw}`);
       return zh ? '网关' : 'the gateway';
@@ -66,9 +68,21 @@ export class Labels {
     return ip !== '' ? this.ip(ip) : mac;
   }
 
+  /** "the router 192.168.23.254" for a router in front of TUN real servers; undefined for any other MAC. */
+  routerOf(mac: string): string | undefined {
+    const k = this.k;
+    if (k === null || mac === '' || !k.routerMacs.has(mac)) return undefined;
+    const ip = k.routerMacs.get(mac) ?? null;
+    const name = ip !== null ? k.names.get(ip) : undefined;
+    if (name !== undefined) return name;
+    const zh = this.lang === 'zh';
+    return ip !== null ? (zh ? `路由器 ${ip}` : `the router ${ip}`) : (zh ? `路由器（${shortMac(mac)}）` : `the router at ${shortMac(mac)}`);
+  }
+
   /** A host in a few letters (the walkthrough table's From → To): WEB1, or the role word. */
   short(mac: string, ip: string, role: FrameRole): string {
     const k = this.k;
+    if (k !== null && k.routerMacs.has(mac)) return this.lang === 'zh' ? '路由器' : 'router';
     if (k !== null && role === 'real-server') {
       const rip = k.rsMacs.get(mac) ?? (k.rsIps.has(ip) ? ip : undefined);
       const name = rip !== undefined ? k.names.get(rip) : undefined;

@@ -84,6 +84,11 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     oneReplier.set(s, { mac: r.mac, ip: r.ip });
     r.ip = null;
   }
+  // Replies that crossed a router come from real servers beyond it, which DR cannot reach: TUN, and
+  // that one MAC is the router in front of them, not a real server (MAC → its own address).
+  const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
+  const routers = new Map<string, string | null>();
+  for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
 
   // ---- names
   const names = new Map<string, string>();
@@ -121,13 +126,19 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
   const gatewayIps = new Set<string>();
   for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
+  // A router in front of TUN real servers is a gateway of theirs: named a router, never a real server.
+  const routerIps = new Set<string>();
+  for (const [mac, ip] of routers) {
+    gatewayMacs.add(mac);
+    if (ip !== null) { gatewayIps.add(ip); routerIps.add(ip); }
+  }
 
   const hosts: HostReport[] = [];
   const seen = new Set<string>();
   const add = (ip: string, role: HostRole, mac: string | null): void => {
     if (seen.has(ip)) return;
     seen.add(ip);
-    hosts.push({ ip, mac, role, name: names.get(ip) ?? null });
+    hosts.push({ ip, mac, role, name: names.get(ip) ?? (routerIps.has(ip) ? 'router' : null) });
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
   for (const ip of [...directorIps].sort(compareIp)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
@@ -147,7 +158,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   // Real servers known only by MAC (their RIP never shows), and hosts that answer clients of the VIP
   // directly while the director also claims it, count as real servers for the ARP findings.
   const rsMacsArp = new Map<string, string>(rsMacs);
-  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && !rsMacsArp.has(r.mac)) rsMacsArp.set(r.mac, r.ip ?? r.mac);
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && !rsMacsArp.has(r.mac) && !routers.has(r.mac)) rsMacsArp.set(r.mac, r.ip ?? r.mac);
   for (const [vip, macs] of served) {
     if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
   }
@@ -159,9 +170,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) {
     const one = oneServer.has(s) ? s.rs[0] ?? null : null;
     const replier = oneReplier.get(s);
-    // Replies that crossed a router come from real servers beyond it, which DR cannot reach: TUN.
-    const routed = replier !== undefined && s.routedReplies === s.drSplit;
-    const method = routed ? 'tun' : oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
+    const method = routed(s) ? 'tun' : oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
@@ -241,6 +250,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
     rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
+    routerMacs: routers,
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,

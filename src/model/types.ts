@@ -88,6 +88,8 @@ export interface Knowledge {
   readonly rsIps: ReadonlySet<string>;
   /** MACs of real servers whose RIP never shows (they answered for the VIP themselves). */
   readonly rsOnlyMacs: ReadonlySet<string>;
+  /** Router in front of TUN real servers, seen at the gateway (MAC → its address, null if unseen): replies from beyond it. */
+  readonly routerMacs: ReadonlyMap<string, string | null>;
   /** MACs of NAT directors seen only from their inside (the client's packets arrive from them already rewritten). */
   readonly insideMacs: ReadonlySet<string>;
   readonly clients: ReadonlySet<string>;

@@ -2,7 +2,7 @@
  * Golden files of `lvscope analyze` on the seed's DR capture: the walkthrough in English and
  * Chinese (plain text, as piped) and the JSON report; and on two real-kernel capture points where
  * the director's hop is not in the capture (the gateway of a DR cluster on a switched LAN, the
- * inside of a NAT director). Regenerate with `npm run test:golden:update`.
+ * inside of a NAT director, the gateway of a TUN cluster whose real servers sit behind a router). Regenerate with `npm run test:golden:update`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -42,4 +42,7 @@ describe('analyze golden files (real-kernel capture points, test/fixtures/kernel
   it('DR at the gateway, Chinese', async () => { await golden('kernel-dr-gateway.analyze.zh.txt', [GW, '--lang', 'zh']); });
   it('NAT inside the director, English', async () => { await golden('kernel-nat-inside.analyze.en.txt', [INSIDE]); });
   it('NAT inside the director, Chinese', async () => { await golden('kernel-nat-inside.analyze.zh.txt', [INSIDE, '--lang', 'zh']); });
+  const TUN_GW = 'test/fixtures/kernel/tun-ipip-gateway/fw-eth1.pcap';
+  it('TUN at the gateway, English', async () => { await golden('kernel-tun-gateway.analyze.en.txt', [TUN_GW]); });
+  it('TUN at the gateway, Chinese', async () => { await golden('kernel-tun-gateway.analyze.zh.txt', [TUN_GW, '--lang', 'zh']); });
 });

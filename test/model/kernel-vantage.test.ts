@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import { analyzeFrames, type Summary } from '../../src/model/index.js';
 import { renderIpvsadmConns } from '../../src/present/ipvsadm-view.js';
+import { explainFrames } from '../../src/annotate/index.js';
 
 const DIR = 'test/fixtures/kernel';
 
@@ -111,6 +112,28 @@ describe('views that cannot tell, and say so', () => {
     const lnc = renderIpvsadmConns(s);
     expect(lnc).not.toContain('0.0.0.0');
     expect(lnc.trim().split('\n').slice(2).every((row) => row.endsWith(' ?:80'))).toBe(true);
+  });
+  it('the TUN gateway\'s frames name the router as the hosts table does, in English and Chinese', () => {
+    const path = `${DIR}/tun-ipip-gateway/fw-eth1.pcap`;
+    const s = analyze('tun-ipip-gateway', ['fw-eth1.pcap']);
+    const router = s.report.hosts.find((h) => h.ip === '192.168.23.254');
+    expect([router?.role, router?.name]).toEqual(['gateway', 'router']);
+    expect(s.report.hosts.some((h) => h.role === 'real-server')).toBe(false);
+    const text = (lang: 'en' | 'zh'): Map<number, string> => {
+      const out = new Map<number, string>();
+      for (const e of explainFrames(openFrames([path]), s, lang)) out.set(e.facts.n, e.explanation.text);
+      return out;
+    };
+    const en = text('en');
+    const all = [...en.values()].join('\n');
+    expect(all).not.toMatch(/real server at|straight to the gateway|asks ARP for its gateway/);
+    expect(en.get(4)).toMatch(/^the director resolves its next hop, the router 192\.168\.23\.254, towards the tunnel's far end/);
+    expect(en.get(5)).toMatch(/^the router 192\.168\.23\.254 must pass a reply/);
+    expect(en.get(7)).toMatch(/^the router 192\.168\.23\.254 forwards a real server's SYN-ACK .*from beyond it; .*\(TUN\): the director's tunnel does not pass this capture point/);
+    const zh = text('zh');
+    expect(zh.get(4)).toContain('下一跳（路由器 192.168.23.254）');
+    expect(zh.get(7)).toMatch(/^路由器 192\.168\.23\.254 转发.*SYN-ACK.*（TUN）/);
+    expect([...zh.values()].join('\n')).not.toContain('Real Server（…');
   });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);

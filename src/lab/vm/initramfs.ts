@@ -67,9 +67,10 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
-mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
 mkdir -p /newroot/run/netns
+# /tmp stays the host's, through the overlay (writes land in the tmpfs upper): a checkout that
+# lives under /tmp (CI clones there) must be visible to the chroot to run lvscope.
 # The kernel loads modules on demand (rtnl-link-veth, nft_nat, ip_vs_wlc…) with the modprobe at
 # this path, run outside the chroot: point it into the chroot, where modprobe and the modules are.
 echo /bin/modprobe-chroot > /proc/sys/kernel/modprobe
