@@ -288,7 +288,11 @@ export class Engine {
     if (p.sport !== f.vport || svc.tun + svc.fullnat + svc.nat + svc.natReply > 0) return;
     const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
     // With hops in the capture (another capture point merged in) a flow without one can still be DR.
-    if (path === 'dr-gateway' || path === 'dr-real-server') {
+    // A DR real server keeps the VIP on lo and never answers ARP for it: a host that answers ARP
+    // for the address it is reached on is that address's owner (a NAT real server whose replies
+    // leave by another gateway, or a plain server), not a DR real server.
+    const ownsAddress = path === 'dr-real-server' && this.ipMac.get(svc.vip) === p.srcMac;
+    if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
       if (path === 'dr-gateway') {

@@ -60,7 +60,8 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
 
   const wide = columns >= WIDE;
   const body = Math.max(4, rows - 2);
-  const explHeight = Math.min(7, Math.max(3, body - 6));
+  // Small terminals still get two lines of explanation: it is what the frame list is for.
+  const explHeight = Math.min(7, Math.max(body >= 8 ? 4 : 3, body - 6));
   const listHeight = body - explHeight;
   const leftWidth = wide ? Math.floor(columns * 0.5) : columns;
   const rightWidth = columns - leftWidth - 1;
@@ -80,7 +81,7 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
 
   const w = WORDS[ui.lang];
   const explanation = (width: number) => (
-    <Explanation n={current} hop={detail?.hop ?? null} text={detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? w.noFrames : w.noMatch(ui.filter)) : '')} lang={ui.lang} width={width} height={explHeight} colour={colour} />
+    <Explanation n={current} hop={detail?.hop ?? null} text={frames.error !== undefined ? w.badFilter(frames.error) : detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? w.noFrames : w.noMatch(ui.filter)) : '')} lang={ui.lang} width={width} height={explHeight} colour={colour} />
   );
   const list = (width: number) => (
     <FrameList rows={shown} selected={current} lang={ui.lang} width={width} height={listHeight} colour={colour} wide={wide} />
@@ -122,7 +123,7 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <TabBar panes={PANES} active={ui.pane} filter={ui.filter} prompt={ui.prompt} lang={ui.lang} colour={colour} />
+      <TabBar panes={PANES} active={ui.pane} filter={ui.filter} prompt={ui.prompt} lang={ui.lang} colour={colour} width={columns} />
       {main}
       <StatusLine status={session.status()} selected={current} shown={frames.count} filter={ui.filter} lang={ui.lang} width={columns} colour={colour} />
     </Box>

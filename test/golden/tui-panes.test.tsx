@@ -1,5 +1,5 @@
 /**
- * Every pane of the TUI at 80×24 and 160×48 on the DR walkthrough (frame 6 selected), against
+ * Every pane of the TUI at 80×24, 160×48, 60×20 and 40×12 on the DR walkthrough (frame 6 selected), against
  * golden frames in test/golden/tui/. LVSCOPE_UPDATE_GOLDEN=1 rewrites them.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ const zhFindings = seedSession(withFindings([
   { code: 'vip-arp-flapping', severity: 'warning', message: '2 different MACs claim the VIP', frames: [2], params: { vip: '192.168.23.100', macs: ['00:0c:29:06:13:ea', '02:aa:00:00:01:02'] } },
 ]));
 
-describe.each([[80, 24], [160, 48]] as const)('at %i×%i', (columns, rows) => {
+describe.each([[80, 24], [160, 48], [60, 20], [40, 12]] as const)('at %i×%i', (columns, rows) => {
   test.each(['frames', 'ladder', 'detail', 'cluster'] as const)('%s pane', async (pane: Pane) => {
     const t = await renderTui(session, { columns, rows, initial: { selected: 6, pane, hex: pane === 'detail' } });
     if (pane === 'detail') await t.press(KEYS.down);

@@ -154,6 +154,12 @@ describe('views that cannot tell, and say so', () => {
       }
     }
   });
+  it('a NAT real server whose replies leave by another router is not taken for a DR real server', () => {
+    // It answers ARP for the address it is reached on, which a DR real server never does for the VIP.
+    const paths = ['test/fixtures/kernel-misconfig/nat-gateway/rs1-eth0.pcap'];
+    const s = analyzeFrames(openFrames(paths), { files: paths });
+    for (const svc of s.report.services) expect(svc.method).not.toBe('dr');
+  });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);
     for (const svc of s.report.services) expect([svc.method, svc.realServers.length]).toEqual(['unknown', 0]);
