@@ -82,6 +82,8 @@ export class Engine {
   readonly ipMac = new Map<string, string>();
   readonly macIps = new Map<string, Set<string>>();
   readonly arpPairs = new Map<string, ArpPair>();
+  /** MAC → the addresses it asked ARP for (a director's own next hops: its real servers, its gateway). */
+  readonly arpAsked = new Map<string, string[]>();
   /** IP → how many MACs used it as their ARP sender address. */
   private readonly arpClaims = new Map<string, number>();
   /** MAC → the first source address of a frame it sent outside any connection (a real server's RIP). */
@@ -516,6 +518,11 @@ export class Engine {
       }
       const list = gratuitous ? pair.announces : p.arpOp === 2 ? pair.replies : pair.requests;
       if (list.length < MAX_FINDING_FRAMES) list.push(p.n);
+      if (!gratuitous && p.arpOp === 1) {
+        let asked = this.arpAsked.get(p.sha);
+        if (asked === undefined) { asked = []; this.arpAsked.set(p.sha, asked); }
+        if (asked.length < MAX_FINDING_FRAMES && !asked.includes(p.tpa)) asked.push(p.tpa);
+      }
     }
     if (!want) return null;
     const step: Step = gratuitous ? 'arp-announce' : p.arpOp === 2 ? 'arp-reply' : 'arp-request';
@@ -637,7 +644,8 @@ export class Engine {
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
       this.upstream(prev.srcMac);
-      if (p.dstMac !== '' && flow !== null) {
+      if (p.dstMac === '') svc.drNoMac++;
+      else if (flow !== null) {
         const rs = this.rsByMac(svc, p.dstMac, p.dport, p.n);
         this.bind(flow, rs);
       }
