@@ -29,6 +29,7 @@ export interface MethodCounts {
   /** From one vantage point without the director's hop (model/vantage.ts). */
   readonly drSplit?: number;
   readonly drAtRs?: number;
+  readonly drNoMac?: number;
   readonly natInside?: number;
   readonly bypassed?: number;
   readonly answered?: boolean;
@@ -67,6 +68,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
       : `${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
+  }
+  const drNoMac = s.drNoMac ?? 0;
+  if (drNoMac > 0) {
+    out.push(zh
+      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。列出的 Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
+      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. The real servers listed are the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
   }
   const drSplit = s.drSplit ?? 0;
   const drAtRs = s.drAtRs ?? 0;

@@ -42,7 +42,9 @@ export class Explainer {
 
   /** Short names of sender and receiver for the walkthrough table: WEB1 where known, else the role word. */
   ends(f: FrameFacts): { readonly from: string; readonly to: string } {
-    return { from: this.L.short(f.srcMac, f.src, f.srcRole), to: this.L.short(f.dstMac, f.dst, f.dstRole) };
+    // A DR forward in a cooked capture has no destination MAC: a real server, which one unknown.
+    const to = f.step === 'director-forward' && f.dstMac === '' && f.flow?.method === 'dr' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
+    return { from: this.L.short(f.srcMac, f.src, f.srcRole), to };
   }
 
   private text(f: FrameFacts): string {
@@ -252,6 +254,11 @@ export class Explainer {
       const pick = seg === 'syn' ? (zh ? `用 ${by}选中 ${rs}，` : `picked ${rs}${by} and `) : '';
       return zh ? `Director ${pick}把${what}的目标地址 ${vip}${fl.vip === '?' ? '' : ' '}改成 ${fl.realServer ?? rs}（NAT）后转发${ttl}${wire}`
         : `the director ${pick}rewrote the ${what}'s destination ${vip} to ${fl.realServer ?? rs} (NAT) and forwards it${ttl}${wire}`;
+    }
+    if (f.dstMac === '') {
+      // A cooked capture (tcpdump -i any) keeps only the sender's link address.
+      return zh ? `Director 把${what}转发给某台 Real Server（只改目标 MAC${ttl}）；这个抓包（tcpdump -i any，Linux cooked）不记录目标 MAC，所以看不出是哪台 Real Server，在 Director 的局域网接口上抓包即可确定`
+        : `the director forwards the ${what} to a real server (only the destination MAC rewritten${ttl}); this capture (tcpdump -i any, Linux cooked) keeps no destination MAC, so which real server cannot show: a capture on the director's LAN interface would decide`;
     }
     if (seg === 'syn') {
       return zh ? `Director 用 ${by}挑选出 ${rs}，只把目标 MAC 改成 ${rs} 的（${shortMac(f.dstMac)}）${ttl}，IP 头其余不变${wire}`

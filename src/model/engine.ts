@@ -82,6 +82,8 @@ export class Engine {
   readonly ipMac = new Map<string, string>();
   readonly macIps = new Map<string, Set<string>>();
   readonly arpPairs = new Map<string, ArpPair>();
+  /** MAC → the addresses it asked ARP for (a director's own next hops: its real servers, its gateway). */
+  readonly arpAsked = new Map<string, string[]>();
   /** IP → how many MACs used it as their ARP sender address. */
   private readonly arpClaims = new Map<string, number>();
   /** MAC → the first source address of a frame it sent outside any connection (a real server's RIP). */
@@ -288,7 +290,11 @@ export class Engine {
     if (p.sport !== f.vport || svc.tun + svc.fullnat + svc.nat + svc.natReply > 0) return;
     const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
     // With hops in the capture (another capture point merged in) a flow without one can still be DR.
-    if (path === 'dr-gateway' || path === 'dr-real-server') {
+    // A DR real server keeps the VIP on lo and never answers ARP for it: a host that answers ARP
+    // for the address it is reached on is that address's owner (a NAT real server whose replies
+    // leave by another gateway, or a plain server), not a DR real server.
+    const ownsAddress = path === 'dr-real-server' && this.ipMac.get(svc.vip) === p.srcMac;
+    if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
       if (path === 'dr-gateway') {
@@ -512,6 +518,11 @@ export class Engine {
       }
       const list = gratuitous ? pair.announces : p.arpOp === 2 ? pair.replies : pair.requests;
       if (list.length < MAX_FINDING_FRAMES) list.push(p.n);
+      if (!gratuitous && p.arpOp === 1) {
+        let asked = this.arpAsked.get(p.sha);
+        if (asked === undefined) { asked = []; this.arpAsked.set(p.sha, asked); }
+        if (asked.length < MAX_FINDING_FRAMES && !asked.includes(p.tpa)) asked.push(p.tpa);
+      }
     }
     if (!want) return null;
     const step: Step = gratuitous ? 'arp-announce' : p.arpOp === 2 ? 'arp-reply' : 'arp-request';
@@ -633,7 +644,8 @@ export class Engine {
       this.evidence(svc, p.n);
       this.learnDirector(svc, p.srcMac);
       this.upstream(prev.srcMac);
-      if (p.dstMac !== '' && flow !== null) {
+      if (p.dstMac === '') svc.drNoMac++;
+      else if (flow !== null) {
         const rs = this.rsByMac(svc, p.dstMac, p.dport, p.n);
         this.bind(flow, rs);
       }

@@ -52,6 +52,11 @@ export interface ServiceState {
    * the MAC they came from forwarded them, so it is a router, not the real server.
    */
   routedReplies: number;
+  /**
+   * DR forwards captured without a destination MAC (a Linux cooked capture, tcpdump -i any): the
+   * forward shows, which real server it went to does not.
+   */
+  drNoMac: number;
   /** Seen on a DR real server: client→VIP frames arrived from the director, the replies left towards another MAC (the gateway). */
   drAtRs: number;
   /** Seen inside a NAT director (or on a real server): client→RIP frames from one MAC, answered back to it. */
@@ -134,7 +139,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, routedReplies: 0, drAtRs: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, fullnat: 0, drSplit: 0, routedReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,

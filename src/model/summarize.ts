@@ -11,7 +11,7 @@ import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
 import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.js';
 import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
 import { compareIp, ipPort, type TunnelKind } from './packet.js';
-import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
+import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
 
 const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
 import type { Knowledge } from './types.js';
@@ -74,6 +74,22 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
 
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
+
+  // A cooked capture (tcpdump -i any) keeps no destination MAC: the director's DR forward shows,
+  // the real server it went to does not. The director's own ARP still names its real servers (the
+  // addresses it resolved that are neither its own, the VIP nor its upstream gateway): listed, with
+  // no connection assigned to them.
+  const blind = new Set<ServiceState>();
+  for (const s of chosen) {
+    if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
+    blind.add(s);
+    const own = engine.macIps.get(s.directorMac);
+    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
+      const mac = engine.ipMac.get(ip);
+      if (mac === undefined || vips.has(ip) || own?.has(ip) === true || directorMacOf(chosen, mac) || (engine.upstreamMacs.get(mac) ?? 0) > 0) continue;
+      s.rs.push(newRs(ip, s.port, mac, s.firstN));
+    }
+  }
 
   // At the gateway, one MAC answering every connection for the VIP is one DR real server or a
   // router in front of TUN real servers: without the director's forward the two look the same.
@@ -176,7 +192,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHost.candidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, addF);
@@ -287,6 +303,10 @@ function directServers(engine: Engine): Map<string, Map<string, number[]>> {
   return out;
 }
 
+function directorMacOf(services: readonly ServiceState[], mac: string): boolean {
+  return services.some((s) => s.directorMac === mac);
+}
+
 function rsIdent(r: RsState): string {
   return r.ip ?? r.mac ?? '?';
 }
@@ -320,6 +340,7 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
   if (s.drSplit > 0 && method === 'tun') out.push(`all ${s.drSplit} connections are answered from the VIP through one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);
   else if (s.drSplit > 0 && method === 'unknown') out.push(`all ${s.drSplit} connections are answered from the VIP by one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
   else if (s.drSplit > 0) out.push(`${s.drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
+  if (s.drNoMac > 0) out.push(`${s.drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. The real servers listed are the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
   if (s.drAtRs > 0) out.push(`${s.drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
   if (s.natInside > 0 && method === 'nat') {
     const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;

@@ -81,7 +81,7 @@ function Browser({ colour, initial, size }: Omit<AppProps, 'session'>) {
 
   const w = WORDS[ui.lang];
   const explanation = (width: number) => (
-    <Explanation n={current} hop={detail?.hop ?? null} text={detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? w.noFrames : w.noMatch(ui.filter)) : '')} lang={ui.lang} width={width} height={explHeight} colour={colour} />
+    <Explanation n={current} hop={detail?.hop ?? null} text={frames.error !== undefined ? w.badFilter(frames.error) : detail?.explanation ?? (frames.count === 0 ? (ui.filter === '' ? w.noFrames : w.noMatch(ui.filter)) : '')} lang={ui.lang} width={width} height={explHeight} colour={colour} />
   );
   const list = (width: number) => (
     <FrameList rows={shown} selected={current} lang={ui.lang} width={width} height={listHeight} colour={colour} wide={wide} />

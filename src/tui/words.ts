@@ -5,6 +5,7 @@
  */
 import type { Pane } from './hooks/use-ui-state.js';
 import type { ActorKind, Lang } from './data/types.js';
+import type { FilterError } from './data/display-filter.js';
 
 export interface Words {
   readonly panes: Readonly<Record<Pane, string>>;
@@ -14,6 +15,8 @@ export interface Words {
   readonly listHead: { readonly no: string; readonly time: string; readonly seconds: string; readonly from: string; readonly to: string; readonly summary: string };
   readonly noFrames: string;
   noMatch(filter: string): string;
+  /** A display filter that does not parse: where, and what was expected. */
+  badFilter(error: FilterError): string;
   readonly noSelection: string;
   frameOf(selected: number, total: number): string;
   frameShown(selected: number, shown: number, total: number): string;
@@ -46,7 +49,16 @@ const EN: Words = {
   roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other', broadcast: 'broadcast' },
   listHead: { no: 'No.', time: 'Time', seconds: 'Seconds', from: 'From', to: 'To', summary: 'Summary' },
   noFrames: 'The capture has no frames.',
-  noMatch: (f) => `No frame matches '${f}'.${looksLikeDisplayFilter(f) ? ' The filter takes words, all of which must match: an address (192.168.23.80 or a prefix, ip:port), a host name (WEB1), a role (client, director, rs), a connection (#3) or a finding code; tshark fields (ip.addr==…) are not understood.' : ''}`,
+  noMatch: (f) => `No frame matches '${f}'.`,
+  badFilter: (e) => `Filter syntax error at column ${e.at + 1}${e.token === '' ? ' (end)' : ` ('${e.token}')`}: ${({
+    'unknown-field': 'unknown field; known: ip.addr ip.src ip.dst eth.addr eth.src eth.dst tcp.port udp.port tcp.srcport tcp.dstport tcp.flags.syn/ack/fin/reset frame.number',
+    'expected-value': 'a value is missing after the operator',
+    'expected-operand': 'a field, protocol or word is missing',
+    'expected-close': "a ')' is missing",
+    unexpected: 'not expected here (combine with and, or, not)',
+    'bad-value': 'a number is expected',
+    'bad-op': 'addresses take only == and !=',
+  } as const)[e.code]}.`,
   noSelection: 'No frame selected.',
   frameOf: (n, total) => `frame ${n}/${total}`,
   frameShown: (n, shown, total) => `frame ${n}, ${shown} of ${total} shown`,
@@ -76,6 +88,7 @@ const EN: Words = {
     ['Tab  S-Tab', 'next / previous pane: Frames, Ladder, Detail, Cluster'],
     ['/', 'filter: host (WEB1, 192.168.23.80), role (director, rs),'],
     ['', '  connection (#2), finding code; words combine; Esc clears'],
+    ['', '  or tshark: ip.addr==…, tcp.port==80, arp, and/or/not, ( )'],
     ['f', 'follow the selected frame\'s connection (again: stop)'],
     ['n p', 'next / previous frame of that connection'],
     ['x', 'hex dump on/off (Detail), selected field highlighted'],
@@ -93,7 +106,16 @@ const ZH: Words = {
   roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他', broadcast: '广播' },
   listHead: { no: '序号', time: '时间', seconds: '秒', from: '从', to: '到', summary: '摘要' },
   noFrames: '抓包文件里没有帧。',
-  noMatch: (f) => `没有与“${f}”匹配的帧。${looksLikeDisplayFilter(f) ? '过滤条件是若干个词，须全部匹配：地址（192.168.23.80、前缀或 ip:port）、主机名（WEB1）、角色（client、director、rs）、连接（#3）或问题代码；不支持 tshark 字段（ip.addr==…）。' : ''}`,
+  noMatch: (f) => `没有与“${f}”匹配的帧。`,
+  badFilter: (e) => `过滤条件语法错误，第 ${e.at + 1} 列${e.token === '' ? '（结尾）' : `（“${e.token}”）`}：${({
+    'unknown-field': '未知字段；可用：ip.addr ip.src ip.dst eth.addr eth.src eth.dst tcp.port udp.port tcp.srcport tcp.dstport tcp.flags.syn/ack/fin/reset frame.number',
+    'expected-value': '运算符后缺少值',
+    'expected-operand': '缺少字段、协议名或过滤词',
+    'expected-close': '缺少“)”',
+    unexpected: '此处不应出现（请用 and、or、not 组合）',
+    'bad-value': '这里需要一个数字',
+    'bad-op': '地址只能用 == 和 !=',
+  } as const)[e.code]}。`,
   noSelection: '未选中任何帧。',
   frameOf: (n, total) => `帧 ${n}/${total}`,
   frameShown: (n, shown, total) => `帧 ${n}，显示 ${shown}/${total}`,
@@ -123,6 +145,7 @@ const ZH: Words = {
     ['Tab  S-Tab', '下一个 / 上一个窗格：帧列表、时序图、详情、集群'],
     ['/', '过滤：主机（WEB1、192.168.23.80）、角色（director、rs）、'],
     ['', '  连接（#2）、问题代码；多个词同时生效；Esc 清除'],
+    ['', '  或 tshark 写法：ip.addr==…、tcp.port==80、arp、and/or/not、( )'],
     ['f', '跟踪所选帧所在的连接（再按一次取消）'],
     ['n p', '该连接的下一帧 / 上一帧'],
     ['x', '十六进制显示开/关（详情），高亮所选字段'],
@@ -153,9 +176,4 @@ export function padEndCols(s: string, width: number): string {
 
 export function padStartCols(s: string, width: number): string {
   return ' '.repeat(Math.max(0, width - displayWidth(s))) + s;
-}
-
-/** tshark habits (`ip.addr==…`, `tcp.port == 80`, `&&`) in a filter that takes words: worth a hint. */
-function looksLikeDisplayFilter(f: string): boolean {
-  return /==|!=|&&|\|\||\b[a-z]+\.[a-z]+\b/.test(f);
 }

@@ -135,6 +135,31 @@ describe('views that cannot tell, and say so', () => {
     expect(zh.get(7)).toMatch(/^路由器 192\.168\.23\.254 转发.*SYN-ACK.*（TUN）/);
     expect([...zh.values()].join('\n')).not.toContain('Real Server（…');
   });
+  it('the director\'s tcpdump -i any of DR: real servers from its ARP, no connection assigned, and says why', () => {
+    const t = lab('dr-any');
+    const s = analyze('dr-any', ['dir-any.pcap']);
+    const svc = s.report.services[0]!;
+    expect([svc.method, svc.vip, svc.port]).toEqual(['dr', t.vip, t.vport]);
+    expect(svc.realServers.map((r) => `${r.ip}:${r.port}`).sort()).toEqual(t.realServers.map((r) => `${r.ip}:${r.port}`).sort());
+    expect(s.report.connections).toHaveLength(t.requests.length);
+    expect(s.report.connections.every((c) => c.realServer === null)).toBe(true);
+    expect(svc.scheduler.name).toBe('unknown');
+    expect(svc.methodEvidence!.join(' ')).toMatch(/without a destination MAC .*cannot show.*director's LAN interface would decide/);
+    for (const lang of ['en', 'zh'] as const) {
+      const forwards = [...explainFrames(openFrames([`${DIR}/dr-any/dir-any.pcap`]), s, lang)].filter((e) => e.facts.step === 'director-forward');
+      expect(forwards.length).toBeGreaterThan(0);
+      for (const e of forwards) {
+        expect(e.explanation.text).toContain(lang === 'en' ? 'keeps no destination MAC, so which real server cannot show' : '不记录目标 MAC，所以看不出是哪台 Real Server');
+        expect(e.ends!.to).toBe(lang === 'en' ? 'real server' : 'Real Server');
+      }
+    }
+  });
+  it('a NAT real server whose replies leave by another router is not taken for a DR real server', () => {
+    // It answers ARP for the address it is reached on, which a DR real server never does for the VIP.
+    const paths = ['test/fixtures/kernel-misconfig/nat-gateway/rs1-eth0.pcap'];
+    const s = analyzeFrames(openFrames(paths), { files: paths });
+    for (const svc of s.report.services) expect(svc.method).not.toBe('dr');
+  });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);
     for (const svc of s.report.services) expect([svc.method, svc.realServers.length]).toEqual(['unknown', 0]);

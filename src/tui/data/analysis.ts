@@ -22,6 +22,9 @@ const WARM = 1024;
 const BATCH = 4096;
 const WINDOW_CACHE = 8;
 
+/** Bits of `Analysis.protos`. */
+export const PROTO = { eth: 1, arp: 2, ip: 4, ipv6: 8, tcp: 16, udp: 32, icmp: 64 } as const;
+
 export type Phase = 'learning' | 'explaining' | 'done' | 'failed';
 
 export interface ConnInfo {
@@ -73,6 +76,17 @@ export class Analysis {
   readonly dstActor: Int16Array;
   readonly srcHost: Uint32Array;
   readonly dstHost: Uint32Array;
+  /** Protocol fields for the display filter (PROTO bits, addresses as ids into `addrs`). */
+  readonly protos: Uint8Array;
+  readonly ethSrc: Uint32Array;
+  readonly ethDst: Uint32Array;
+  readonly ipSrc: Uint32Array;
+  readonly ipDst: Uint32Array;
+  readonly sport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly tcpFlags: Uint16Array;
+  readonly addrs: string[] = [''];
+  private readonly addrIds = new Map<string, number>();
   readonly conns: ConnInfo[] = [];
   readonly stateNames: string[] = [''];
   private readonly stateIds = new Map<string, number>();
@@ -98,6 +112,14 @@ export class Analysis {
     this.dstActor = new Int16Array(n).fill(-1);
     this.srcHost = new Uint32Array(n);
     this.dstHost = new Uint32Array(n);
+    this.protos = new Uint8Array(n);
+    this.ethSrc = new Uint32Array(n);
+    this.ethDst = new Uint32Array(n);
+    this.ipSrc = new Uint32Array(n);
+    this.ipDst = new Uint32Array(n);
+    this.sport = new Uint16Array(n);
+    this.dport = new Uint16Array(n);
+    this.tcpFlags = new Uint16Array(n);
     this.kept = n <= KEEP_ALL ? new Array<FrameFacts | undefined>(n) : null;
   }
 
@@ -171,6 +193,7 @@ export class Analysis {
           engine.observe(f, false);
           this.learned = ++k;
         } else {
+          this.recordFields(k, f);
           const facts = engine.observe(f, true);
           if (facts !== null) this.record(k, facts);
           if (this.kept !== null && facts !== null) this.kept[k] = facts;
@@ -223,6 +246,46 @@ export class Analysis {
       c.realServer = flow.realServer;
       c.rsName = flow.rsIp === null ? null : this.knowledge?.names.get(flow.rsIp) ?? null;
     }
+  }
+
+  /** The outermost header of each kind, as tshark's fields see a frame (no objects kept). */
+  private recordFields(k: number, f: DecodedFrame): void {
+    let bits = 0;
+    for (const l of f.layers) {
+      switch (l.type) {
+        case 'eth':
+          bits |= PROTO.eth;
+          this.ethSrc[k] = this.intern(this.addrs, this.addrIds, l.src);
+          this.ethDst[k] = this.intern(this.addrs, this.addrIds, l.dst);
+          break;
+        case 'arp': bits |= PROTO.arp; break;
+        case 'ipv4':
+        case 'ipv6':
+          if ((bits & (PROTO.ip | PROTO.ipv6)) === 0) {
+            this.ipSrc[k] = this.intern(this.addrs, this.addrIds, l.src);
+            this.ipDst[k] = this.intern(this.addrs, this.addrIds, l.dst);
+          }
+          bits |= l.type === 'ipv4' ? PROTO.ip : PROTO.ipv6;
+          break;
+        case 'tcp':
+        case 'udp':
+          if ((bits & (PROTO.tcp | PROTO.udp)) === 0) {
+            this.sport[k] = l.srcPort;
+            this.dport[k] = l.dstPort;
+            if (l.type === 'tcp') this.tcpFlags[k] = l.flagBits;
+          }
+          bits |= l.type === 'tcp' ? PROTO.tcp : PROTO.udp;
+          break;
+        case 'icmp': bits |= PROTO.icmp; break;
+        default: break;
+      }
+    }
+    this.protos[k] = bits;
+  }
+
+  /** Id of an address in `addrs` (0 when no frame carries it). */
+  addrId(a: string): number {
+    return this.addrIds.get(a) ?? 0;
   }
 
   /** Column of the sender or receiver of a frame. */

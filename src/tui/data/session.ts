@@ -12,7 +12,8 @@ import { frameDetail } from '../../present/frame-detail.js';
 import { hopSentence } from '../../present/hop.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
 import { formatTimeOfDay } from '../../present/time.js';
-import { Analysis } from './analysis.js';
+import { Analysis, PROTO } from './analysis.js';
+import { addressTest, compare, looksLikeDisplayFilter, numberValue, parseDisplayFilter, type FilterExpr } from './display-filter.js';
 import { buildFrameIndex, type FrameIndex } from './frame-index.js';
 import { FrameStore } from './frame-store.js';
 import type { ModelPort } from './model-port.js';
@@ -279,12 +280,20 @@ export class CaptureSession {
   /**
    * Frames matching every word of `text`: a connection (#3, c3, conn:3), a finding code, a role
    * (client, gateway, director, rs), a host name (WEB1) or an address (prefix, or ip:port).
+   * Text in tshark's display-filter syntax (display-filter.ts) is parsed as such instead.
    */
   filter(text: string): FrameSet {
     const words = text.trim().split(/\s+/).filter((w) => w !== '');
     if (words.length === 0) return ALL_FRAMES(this.count);
     const a = this.analysis;
-    const preds = words.map((w) => this.predicate(w.toLowerCase()));
+    let preds: ((k: number) => boolean)[];
+    if (looksLikeDisplayFilter(text)) {
+      const parsed = parseDisplayFilter(text);
+      if (!parsed.ok) return { all: false, count: 0, at: () => 0, indexOf: () => 0, error: parsed.error };
+      preds = [this.compile(parsed.expr)];
+    } else {
+      preds = words.map((w) => this.predicate(w.toLowerCase()));
+    }
     const limit = a.explained;
     let hits = new Uint32Array(1024);
     let count = 0;
@@ -306,6 +315,48 @@ export class CaptureSession {
         return lo;
       },
     };
+  }
+
+  private compile(e: FilterExpr): (k: number) => boolean {
+    const a = this.analysis;
+    switch (e.kind) {
+      case 'and': { const x = this.compile(e.a), y = this.compile(e.b); return (k) => x(k) && y(k); }
+      case 'or': { const x = this.compile(e.a), y = this.compile(e.b); return (k) => x(k) || y(k); }
+      case 'not': { const x = this.compile(e.a); return (k) => !x(k); }
+      case 'word': return this.predicate(e.word);
+      case 'proto': { const bit = PROTO[e.proto]; return (k) => (a.protos[k]! & bit) !== 0; }
+      case 'has': {
+        const bit = e.field.startsWith('frame.') ? 0 : e.field.startsWith('eth.') ? PROTO.eth : e.field.startsWith('ip.') ? PROTO.ip | PROTO.ipv6 : e.field.startsWith('udp.') ? PROTO.udp : PROTO.tcp;
+        return bit === 0 ? () => true : (k) => (a.protos[k]! & bit) !== 0;
+      }
+      case 'cmp': return this.compileCompare(e.field, e.op, e.value);
+    }
+  }
+
+  private compileCompare(field: Extract<FilterExpr, { kind: 'cmp' }>['field'], op: Extract<FilterExpr, { kind: 'cmp' }>['op'], value: string): (k: number) => boolean {
+    const a = this.analysis;
+    const [layer, name] = field.startsWith('tcp.flags.') ? ['tcp.flags', field.slice(10)] : [field.slice(0, field.indexOf('.')), field.slice(field.indexOf('.') + 1)];
+    if (layer === 'ip' || layer === 'eth') {
+      // Address ids that pass the test, found once; tshark's `!=` means "no such address".
+      const test = addressTest(value);
+      const ids = new Set<number>();
+      a.addrs.forEach((s, i) => { if (i > 0 && test(s)) ids.add(i); });
+      const [src, dst] = layer === 'ip' ? [a.ipSrc, a.ipDst] : [a.ethSrc, a.ethDst];
+      const one = name === 'src' ? (k: number) => ids.has(src[k]!) : name === 'dst' ? (k: number) => ids.has(dst[k]!) : (k: number) => ids.has(src[k]!) || ids.has(dst[k]!);
+      return op === '!=' ? (k) => !one(k) : one;
+    }
+    const v = numberValue(value);
+    if (layer === 'frame') return (k) => compare(k + 1, op, v);
+    if (layer === 'tcp.flags') {
+      const bit = ({ fin: 1, syn: 2, reset: 4, push: 8, ack: 16, urg: 32 } as const)[name as 'syn'];
+      return (k) => (a.protos[k]! & PROTO.tcp) !== 0 && compare((a.tcpFlags[k]! & bit) !== 0 ? 1 : 0, op, v);
+    }
+    const bit = layer === 'tcp' ? PROTO.tcp : PROTO.udp;
+    const on = (k: number): boolean => (a.protos[k]! & bit) !== 0;
+    if (name === 'srcport') return (k) => on(k) && compare(a.sport[k]!, op, v);
+    if (name === 'dstport') return (k) => on(k) && compare(a.dport[k]!, op, v);
+    if (op === '!=') return (k) => on(k) && a.sport[k] !== v && a.dport[k] !== v;
+    return (k) => on(k) && (compare(a.sport[k]!, op, v) || compare(a.dport[k]!, op, v));
   }
 
   private predicate(w: string): (k: number) => boolean {

@@ -1,3 +1,4 @@
+import type { FilterError } from './display-filter.js';
 /**
  * What the TUI's components see: plain, readonly view records. Nothing here knows about the model,
  * the decoder or the file; `CaptureSession` builds these from them.
@@ -97,6 +98,8 @@ export interface FilterSpec {
 /** Frames that pass a filter, in order; `all` when no filter is set. */
 export interface FrameSet {
   readonly all: boolean;
+  /** Set when the filter is display-filter syntax that does not parse (nothing is shown). */
+  readonly error?: FilterError;
   readonly count: number;
   /** The k-th visible frame's number (k 0-based). */
   at(k: number): number;
