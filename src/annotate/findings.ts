@@ -6,8 +6,7 @@
  *
  * A finding without params (a truth file, an older report) keeps the message it came with.
  */
-import type { FindingCode, FindingParamsByCode, FindingReport } from '../ipvs/report.js';
-import type { SilentSyn } from '../ipvs/report.js';
+import type { FindingCode, FindingParamsByCode, FindingReport, SilentSyn } from '../ipvs/report.js';
 import { silentSynMessage } from '../model/silent-syns.js';
 import type { Lang } from './labels.js';
 
