@@ -6,7 +6,8 @@
  *
  * A finding without params (a truth file, an older report) keeps the message it came with.
  */
-import type { FindingCode, FindingParamsByCode, FindingReport } from '../ipvs/report.js';
+import type { FindingCode, FindingParamsByCode, FindingReport, SilentSyn } from '../ipvs/report.js';
+import { silentSynMessage } from '../model/silent-syns.js';
 import type { Lang } from './labels.js';
 
 type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
@@ -19,6 +20,22 @@ const rsWho = (p: RsArp): string => (macOnly(p) ? p.mac : `${p.name ?? p.rip} ($
 const rsWhoZh = (p: RsArp): string => (macOnly(p) ? `${p.mac} ` : `${p.name ?? p.rip}（${p.mac}）`);
 const UP = (s: string): string => s.toUpperCase();
 const FORWARD_ZH = { dr: 'DR（-g）', tun: 'TUN（-i）' } as const;
+
+const CAUSE_ZH: { readonly [M in SilentSyn['method']]: string } = {
+  dr: 'Real Server 的 lo 上没有配置 VIP（它会丢弃发给不属于自己地址的报文）、它的防火墙丢弃了 SYN，或者服务器宕机',
+  tun: 'Real Server 丢弃了解封装后的 SYN（隧道设备或上联网卡的 rp_filter、隧道设备没有启用、VIP 没有配在隧道设备上）、它的防火墙，或者服务器宕机',
+  nat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机（应答绕过 Director 发出时，在能看到它的抓包点会报告 nat-reply-bypasses-director）',
+  fullnat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机',
+  unknown: 'Real Server 的防火墙、服务器宕机；DR 模式下 lo 上没有 VIP；TUN 模式下 rp_filter 丢弃了解封装后的 SYN；NAT 模式下它的默认路由绕过了 Director',
+};
+
+function silentSynZh(rs: string, s: SilentSyn): string {
+  const what = s.rsKnown
+    ? `Director 转发给 Real Server ${rs} 的 ${s.connections} 个连接始终没有回应：没有 SYN-ACK，客户端重传了 ${s.retransmits} 次 SYN`
+    : `发往 ${rs} 的 SYN 始终没有回应（${s.connections} 个连接，客户端重传了 ${s.retransmits} 次 SYN）；从这个抓包点看不到它们被转发给了哪台 Real Server`;
+  const all = s.all ? '；抓包中没有任何连接得到回应' : '';
+  return `${what}${all}。可能的原因：${CAUSE_ZH[s.method]}。在 Real Server 上抓包可以区分：SYN 到达而没有任何报文发出，说明是 Real Server 自己丢弃了它；端口没有监听时会回 RST`;
+}
 
 export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
   'rs-answers-arp-for-vip': {
@@ -66,8 +83,8 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
     zh: (p) => `Director 对发往 ${p.virtual} 的连接回应了 ICMP 端口不可达：没有可用的 Real Server（权重全为 0、已过载或根本没有配置）`,
   },
   'rs-not-responding': {
-    en: (p) => `real server ${p.rs} did not answer connections the director sent it`,
-    zh: (p) => `Director 转发给 Real Server ${p.rs} 的连接没有得到回应`,
+    en: (p) => (p.silent === undefined ? `real server ${p.rs} did not answer connections the director sent it` : silentSynMessage(p.rs, p.silent)),
+    zh: (p) => (p.silent === undefined ? `Director 转发给 Real Server ${p.rs} 的连接没有得到回应` : silentSynZh(p.rs, p.silent)),
   },
   'tun-mtu': {
     en: (p) => `ICMP fragmentation needed (next-hop MTU ${p.mtu ?? '?'}): tunnelled packets are ${p.exact ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`,

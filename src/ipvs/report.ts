@@ -92,6 +92,16 @@ export interface ConnectionReport {
   readonly state: string;
 }
 
+/** Unanswered, retransmitted SYNs (rs-not-responding): how many, and whether anything answered at all. */
+export interface SilentSyn {
+  readonly rsKnown: boolean;
+  readonly method: ForwardingMethod;
+  readonly connections: number;
+  readonly retransmits: number;
+  /** No SYN in the whole capture was answered: every connection failed. */
+  readonly all: boolean;
+}
+
 /**
  * What each finding's message is made from, by code. The model fills these in; the message
  * catalog (src/annotate/findings.ts) writes the sentence in English or Chinese from the code and
@@ -112,7 +122,11 @@ export interface FindingParamsByCode {
     | { kind: 'rules'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number }
     | { kind: 'rules-text'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number };
   'no-real-server': { virtual: string };
-  'rs-not-responding': { rs: string };
+  /**
+   * `silent`: the SYNs were never answered and the client retransmitted them; `rs` is then the
+   * address the client connected to when `rsKnown` is false (no forward seen from here).
+   */
+  'rs-not-responding': { rs: string; silent?: SilentSyn };
   /** `exact`: the ICMP quotes the tunnel packet itself, so the overhead is exactly 20 bytes. */
   'tun-mtu': { mtu: number | null; exact: boolean };
   'icmp-redirect-from-director': { to: string; gateway: string | null };

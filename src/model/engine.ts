@@ -19,6 +19,7 @@ import { FinishedFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
+import { SilentSyns, silentSynMessage } from './silent-syns.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import {
   hasEvidence, hasHopEvidence, newRs, newService, serviceKey, UNKNOWN_VIP,
@@ -72,6 +73,7 @@ export class Engine {
   /** Address → small integer, for the numeric keys of the flow table and the packet memory. */
   private readonly addrs = new AddressIds();
   private readonly live = new Set<Flow>();
+  private readonly silentSyns = new SilentSyns();
   private readonly timers = new ExpiryQueue((f) => this.live.has(f));
   readonly done: DoneFlow[] = [];
   readonly services = new Map<string, ServiceState>();
@@ -410,10 +412,40 @@ export class Engine {
     for (const k of f.keys) this.flows.remove(k);
     this.live.delete(f);
     this.done.push(new FinishedFlow(f, expired ? null : f.expires));
-    if (f.rs !== null && f.forwardN > 0 && !f.synAckSeen && f.proto === 'tcp' && f.svc.answered) {
+    if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    // The client's ACK means the server answered even where its SYN-ACK took another way (DR, switched LAN).
+    if (f.rs !== null && f.forwardN > 0 && !f.synAckSeen && !f.clientAcked && f.proto === 'tcp' && f.svc.answered) {
       const rsName = f.rs.ip ?? f.rs.mac ?? '?';
       this.addFinding('rs-not-responding', 'warning', rsName,
         `real server ${rsName} did not answer connections the director sent it`, f.forwardN, { rs: rsName });
+    }
+  }
+
+  /**
+   * SYNs retransmitted and never answered. Every connection failing is an error; some is a warning.
+   * Where the reply was seen going the wrong way its own finding says so, and this one stays quiet.
+   */
+  private flowToSilentSyns(f: Flow): void {
+    this.silentSyns.flowSeen(f.cip, f.cport, f.rs === null ? null : f.rs.ip ?? f.rs.mac ?? '?', methodOf(f.svc), f.clientAcked);
+  }
+
+  private reportSilentSyns(): void {
+    // A finding that already shows why the SYNs went unanswered (the reply seen going the wrong way,
+    // the director refusing, the VIP as its primary address) says it better; this one would only repeat it.
+    for (const f of this.findings.values()) if (SILENT_EXPLAINED_BY.has(f.code)) return;
+    // ARP requests sent from a VIP are found later (summarize: vip-primary-on-director, rs-announces-vip)
+    // and show where the replies went.
+    const vips = new Set<string>();
+    for (const sv of this.services.values()) vips.add(sv.vip);
+    for (const pair of this.arpPairs.values()) if (pair.requests.length > 0 && vips.has(pair.spa)) return;
+    const all = this.silentSyns.noneAnswered;
+    for (const s of this.silentSyns.silent()) {
+      const params = { rsKnown: s.rsKnown, method: s.method, connections: s.connections, retransmits: s.retransmits, all };
+      const message = silentSynMessage(s.rs, params);
+      // A flow that expired earlier may have reported this server already, with less to say: say it here.
+      const earlier = this.findings.get(`rs-not-responding|${s.rs}`);
+      if (earlier !== undefined) Object.assign(earlier, { message, params: { rs: s.rs, silent: params } });
+      for (const n of s.frames) this.addFinding('rs-not-responding', all ? 'error' : 'warning', s.rs, message, n, { rs: s.rs, silent: params });
     }
   }
 
@@ -440,6 +472,7 @@ export class Engine {
       case 'arp': return this.onArp(p, wantFacts);
       case 'ip':
         if (p.icmpType >= 0) { this.learnSource(p); return this.onIcmp(p, wantFacts); }
+        if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
         if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
         this.learnSource(p);
         return wantFacts ? this.plain(p, 'other') : null;
@@ -924,6 +957,9 @@ export class Engine {
 
   /** End of input: flows still alive stay in the table with their timers. */
   end(): void {
+    // Silent real servers first: a flow finishing below would report the same server with less to say.
+    for (const f of this.live) if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    this.reportSilentSyns();
     for (const f of [...this.live]) this.finishFlow(f, false);
     this.timers.clear();
   }
@@ -934,6 +970,10 @@ export class Engine {
  * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
  * initial TTL.
  */
+const SILENT_EXPLAINED_BY: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'dr-reply-via-director', 'nat-reply-bypasses-director', 'no-real-server',
+]);
+
 function routedTtl(ttl: number): boolean {
   return ttl === 63 || ttl === 127 || ttl === 254;
 }

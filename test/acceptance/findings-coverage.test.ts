@@ -12,7 +12,7 @@
  *   nat-reply-bypasses-director               nat-gateway preset (router LAN + director any); test/model/findings.test.ts
  *   dr-port-mapping                           dr capture + rules `-r RIP:8080 -g`; down-server preset (RST); test/model
  *   no-real-server                            no-real-server preset; test/model/findings.test.ts
- *   rs-not-responding                         down-server preset; test/model/findings.test.ts
+ *   rs-not-responding                         down-server preset; test/model/findings.test.ts; test/model/silent-rs.test.ts (unanswered SYN retransmissions, real kernel)
  *   tun-mtu                                   tun-mtu preset; test/model/findings.test.ts
  *   icmp-redirect-from-director               ONLY test/model/findings.test.ts (hand-built): neither synth nor the lab emit redirects
  *   quiesced-server-used                      dr capture + rules giving WEB2 weight 0; test/model/findings.test.ts

@@ -1,0 +1,127 @@
+/**
+ * Unanswered SYN retransmissions: the client sent a SYN, got neither SYN-ACK nor RST, and sent the
+ * same SYN again (same client ip:port, same ISN, after its retransmission timer: 1 s, then 3 s…).
+ * This holds whether or not the service answered anything else, and from any capture point that
+ * sees the client's side; a reply seen anywhere in the capture (SYN-ACK or RST to that client
+ * ip:port) means the server did answer, so a reply lost on its way back is reported by the rules
+ * that see the way it took (dr-reply-via-director, nat-reply-bypasses-director), not here.
+ */
+import type { ForwardingMethod, SilentSyn as SilentSynParams } from '../ipvs/report.js';
+import { ACK, RST, SYN, type Packet } from './packet.js';
+
+/** A copy of the same SYN within this gap is another hop's copy of it (the director's forward), not a retransmission. */
+const RETRANSMIT_GAP = 0.2;
+/** Enough to explain a capture, bounded for a SYN flood. */
+const MAX_TRACKED = 100_000;
+const MAX_FRAMES = 8;
+
+interface SynTry {
+  readonly client: string;
+  readonly virtual: string;
+  isn: number;
+  lastT: number;
+  /** Frames of the first SYN and of each retransmission. */
+  frames: number[];
+  retransmits: number;
+  answered: boolean;
+  /** The real server the director sent it to and the service's method, when the engine knows them. */
+  rs: string | null;
+  method: ForwardingMethod;
+}
+
+export interface SilentRs {
+  /** The real server (RIP or MAC), or the address the client connected to when no forward was seen. */
+  readonly rs: string;
+  readonly rsKnown: boolean;
+  readonly method: ForwardingMethod;
+  readonly connections: number;
+  readonly retransmits: number;
+  readonly frames: readonly number[];
+}
+
+export class SilentSyns {
+  private readonly tries = new Map<string, SynTry>();
+  private answeredAny = false;
+
+  /** Every TCP packet (the inner one of a tunnel). */
+  observe(p: Packet): void {
+    const f = p.flags;
+    if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p);
+    else if ((f & SYN) !== 0 || (f & RST) !== 0) {
+      // A SYN-ACK or RST going to the client answers its SYN, from whichever server or hop.
+      const t = this.tries.get(`${p.dst}|${p.dport}`);
+      if (t !== undefined && !t.answered) { t.answered = true; this.answeredAny = true; }
+      else if ((f & SYN) !== 0) this.answeredAny = true;
+    }
+  }
+
+  private syn(p: Packet): void {
+    const key = `${p.src}|${p.sport}`;
+    const t = this.tries.get(key);
+    if (t === undefined || t.isn !== p.seq) {
+      if (t === undefined && this.tries.size >= MAX_TRACKED) return;
+      const fresh: SynTry = {
+        client: key, virtual: `${p.dst}:${p.dport}`, isn: p.seq, lastT: p.t, frames: [p.n],
+        retransmits: 0, answered: false, rs: null, method: 'unknown',
+      };
+      this.tries.set(key, fresh);
+      return;
+    }
+    if (p.t - t.lastT >= RETRANSMIT_GAP) {
+      t.retransmits++;
+      if (t.frames.length < MAX_FRAMES) t.frames.push(p.n);
+    }
+    t.lastT = p.t;
+  }
+
+  /**
+   * The engine's view of a connection when it ends: the real server it was sent to, and whether the
+   * client went on with the handshake (its ACK answers the SYN even where the SYN-ACK is not seen).
+   */
+  flowSeen(cip: string, cport: number, rs: string | null, method: ForwardingMethod, clientAcked: boolean): void {
+    const t = this.tries.get(`${cip}|${cport}`);
+    if (t === undefined) return;
+    if (rs !== null) { t.rs = rs; t.method = method; }
+    if (clientAcked && !t.answered) { t.answered = true; this.answeredAny = true; }
+  }
+
+  /** True when no SYN in the capture was answered at all: every connection failed. */
+  get noneAnswered(): boolean {
+    return !this.answeredAny;
+  }
+
+  /** Unanswered, retransmitted SYNs, one entry per real server (or per address connected to). */
+  silent(): SilentRs[] {
+    const by = new Map<string, { rs: string; rsKnown: boolean; method: ForwardingMethod; connections: number; retransmits: number; frames: number[] }>();
+    for (const t of this.tries.values()) {
+      if (t.answered || t.retransmits === 0) continue;
+      const rs = t.rs ?? t.virtual;
+      let g = by.get(rs);
+      if (g === undefined) {
+        g = { rs, rsKnown: t.rs !== null, method: t.method, connections: 0, retransmits: 0, frames: [] };
+        by.set(rs, g);
+      }
+      g.connections++;
+      g.retransmits += t.retransmits;
+      for (const n of t.frames) if (g.frames.length < MAX_FRAMES) g.frames.push(n);
+    }
+    return [...by.values()];
+  }
+}
+
+const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
+  dr: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
+  tun: 'the real server dropping the decapsulated SYN (rp_filter on its tunnel device or uplink, no tunnel device up, the VIP not on it), a firewall on it, or the server down',
+  nat: 'a firewall on the real server dropping the SYN, or the server down (a reply sent past the director would show as nat-reply-bypasses-director where the capture sees it)',
+  fullnat: 'a firewall on the real server dropping the SYN, or the server down',
+  unknown: 'a firewall on the real server, the server down, for DR the VIP missing on its lo, for TUN rp_filter dropping the decapsulated SYN, for NAT its default route bypassing the director',
+};
+
+/** The finding's English sentence; the message catalog renders the same words from the same params. */
+export function silentSynMessage(rs: string, s: SilentSynParams): string {
+  const what = s.rsKnown
+    ? `real server ${rs} never answered ${s.connections} connection(s) the director sent it: no SYN-ACK, the client retransmitted the SYN ${s.retransmits} time(s)`
+    : `SYNs to ${rs} were never answered (${s.connections} connection(s), the client retransmitted the SYN ${s.retransmits} time(s)); the real server they went to is not visible from this capture point`;
+  const all = s.all ? '; no connection in the capture was answered at all' : '';
+  return `${what}${all}. Likely causes: ${CAUSE_EN[s.method]}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
+}
