@@ -14,7 +14,7 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/^(\S+) forwards (\S+) → (\S+) after DNAT to (\S+) \(TTL (\d+)→(\d+)\)$/, '$1 做 DNAT 后转发 $2 → $3（目的改为 $4，TTL $5→$6）'],
   [/^(\S+) routes (\S+) → (\S+) on \(TTL (\d+)→(\d+)\)$/, '$1 路由转发 $2 → $3（TTL $4→$5）'],
   [new RegExp(String.raw`^${H} asks who has ${A} \(tell ${A}\)`), '$1 询问谁有 $2（告诉 $3）'],
-  [new RegExp(String.raw`^${H} answers: ${A} is at ${A}`), '$1 应答：$2 在 $3'],
+  [new RegExp(String.raw`^${H} answers: ${A} is at ${A}`), '$1 应答：$2 的 MAC 是 $3'],
   [/ — a real server must not answer for the VIP \(arp_ignore should be (\d+)\)/, '——Real Server 不应应答 VIP 的 ARP（arp_ignore 应为 $1）'],
   [/: a real server using the VIP as its ARP sender address poisons neighbour caches \(arp_announce should be (\d+)\)/, '：Real Server 用 VIP 作 ARP 发送方地址，会污染邻居缓存（arp_announce 应为 $1）'],
   [/: the VIP is the director's primary address, so its ARP requests carry the VIP, and real servers holding the VIP ignore them/, '：VIP 是 Director 的主地址，它的 ARP 请求以 VIP 为发送方，持有 VIP 的 Real Server 会忽略这些请求'],
