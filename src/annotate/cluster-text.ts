@@ -33,7 +33,7 @@ export interface MethodCounts {
   readonly natInside?: number;
   readonly bypassed?: number;
   readonly answered?: boolean;
-  readonly rs?: readonly { readonly mac: string | null }[];
+  readonly rs?: readonly { readonly mac: string | null; readonly conns?: number }[];
   /** The service's VIP ('?' when the capture never shows it). */
   readonly vip?: string;
   readonly tunnelKinds: ReadonlySet<TunnelKind>;
@@ -69,7 +69,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
       : `${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
   }
-  const drNoMac = s.drNoMac ?? 0;
+  // Only while no connection's real server shows (another capture merged in may show them).
+  const drNoMac = (s.rs ?? []).every((r) => (r.conns ?? 0) === 0) ? s.drNoMac ?? 0 : 0;
   if (drNoMac > 0) {
     out.push(zh
       ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。列出的 Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`

@@ -12,6 +12,7 @@ import { BROADCAST_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { buildWorld, type BuiltWorld } from './build.js';
 import { FAST_WARM, FastPath, TemplateStore, type Arrival } from './fast.js';
 import { MS, SEC, type Host, type Iface } from './net.js';
+import { noteIn } from './notes-zh.js';
 import { clonePacket, frameSpecs, packetSpecs, type Flow, type Frame, type Packet } from './packet.js';
 import type { CapturePoint, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
@@ -23,6 +24,8 @@ export interface SynthOptions {
   readonly format?: 'pcapng' | 'pcap';
   /** Per-packet comments (pcapng only); default true. */
   readonly comments?: boolean;
+  /** Language of the packet comments (default en). */
+  readonly lang?: 'en' | 'zh';
   readonly captureAt?: CapturePoint;
   /** Stop once this many frames are captured. */
   readonly maxFrames?: number;
@@ -141,6 +144,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   const target = resolveCapture(sc, b, at);
   const format = opts.format ?? 'pcapng';
   const comments = format === 'pcapng' && opts.comments !== false;
+  const lang = opts.lang ?? 'en';
   const startMs = Date.parse(sc.start ?? DEFAULT_START);
   if (Number.isNaN(startMs)) throw new ScenarioError(`start ${JSON.stringify(sc.start)} is not an ISO 8601 time`);
   const startSec = Math.floor(startMs / 1000);
@@ -178,7 +182,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   const batch = glue !== null && pcap !== null ? new PcapBatch(sink) : null;
   const stamper = glue !== null && fastRun!.stamp ? new Stamper({
     glue, startSec, startNs, pcap: batch, comments, maxFrames, count, onProgress: opts.onProgress,
-    writeNg: pcapng === null ? null : (data, sec, nsec, note) => pcapng!.writePacket(ifIndex, data, sec, nsec, note !== null ? { comment: note } : undefined),
+    writeNg: pcapng === null ? null : (data, sec, nsec, note) => pcapng!.writePacket(ifIndex, data, sec, nsec, note !== null ? { comment: noteIn(note, lang) } : undefined),
   }) : null;
   const fast = glue === null ? null : new FastPath(b, glue, linkType, target.ifaces.some((i) => i.host.role === 'client'), fastRun!.store,
     stamper === null ? null : { stamper, seed, flows, flowConn });
@@ -217,7 +221,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
     const sec = startSec + Math.floor(t / SEC);
     const nsec = t % SEC;
     const data = out.subarray(0, len);
-    if (pcapng !== null) pcapng.writePacket(ifIndex, data, sec, nsec, comments ? { comment: frame.note } : undefined);
+    if (pcapng !== null) pcapng.writePacket(ifIndex, data, sec, nsec, comments ? { comment: noteIn(frame.note, lang) } : undefined);
     else if (batch !== null) batch.write(data, sec, nsec);
     else pcap!.writePacket(data, sec, nsec);
     const p = frame.ip;

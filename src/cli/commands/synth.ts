@@ -52,6 +52,7 @@ Options:
                          not byte-identical to a run without --fast
       --list-scenarios   list the presets and exit
       --force            overwrite existing output files
+      --lang L           en (default) | zh: language of the packet comments
   -q, --quiet          no progress and no summary
   -h, --help           this help
 
@@ -104,7 +105,7 @@ export const synthCommand: Command = {
       weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
       requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
       'tun-type': { type: 'string' }, 'tun-port': { type: 'string' }, 'tun-csum': { type: 'boolean' },
-      fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' },
+      fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' }, lang: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
     }, false);
     const v = parsed.values;
@@ -121,6 +122,8 @@ export const synthCommand: Command = {
     if (out === undefined) throw new UsageError('-w OUT is required');
     const format = v.format ?? (/\.pcap$/i.test(out) ? 'pcap' : 'pcapng');
     if (format !== 'pcap' && format !== 'pcapng') throw new UsageError(`--format must be pcap or pcapng, got ${JSON.stringify(format)}`);
+    const lang = v.lang ?? 'en';
+    if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got ${JSON.stringify(lang)}`);
     const method = v.method;
     if (method !== undefined && !(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
     const captureAt = v['capture-at'];
@@ -196,7 +199,7 @@ export const synthCommand: Command = {
     let result;
     try {
       result = synthesize(sc, sink, {
-        seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true,
+        seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true, lang,
         adjustRules: adjustRules({
           scheduler: v.scheduler, weights, persistence, tunType, tunPort, ...(v['tun-csum'] === true ? { tunCsum: true } : {}),
         }),

@@ -19,7 +19,7 @@ Options:
   -h, --help           this help
 
 Keys: ↑↓ PgUp PgDn Home End move; Tab switches pane; / filters (host, role, #connection,
-finding code); f follows the selected connection, n/p step through it; x hex; l English/中文;
+finding code, or tshark's ip.addr==X, tcp.port==80, arp, and/or/not); f follows the selected connection, n/p step through it; x hex; l English/中文;
 ? help; q quits.
 
 Files are merged by timestamp. Standard input cannot be browsed (frames are re-read on demand).
