@@ -421,14 +421,14 @@ export class Engine {
     }
   }
 
-  /**
-   * SYNs retransmitted and never answered. Every connection failing is an error; some is a warning.
-   * Where the reply was seen going the wrong way its own finding says so, and this one stays quiet.
-   */
   private flowToSilentSyns(f: Flow): void {
     this.silentSyns.flowSeen(f.cip, f.cport, f.rs === null ? null : f.rs.ip ?? f.rs.mac ?? '?', methodOf(f.svc), f.clientAcked);
   }
 
+  /**
+   * SYNs retransmitted and never answered. Every connection failing is an error; some is a warning.
+   * Where the reply was seen going the wrong way its own finding says so, and this one stays quiet.
+   */
   private reportSilentSyns(): void {
     // A finding that already shows why the SYNs went unanswered (the reply seen going the wrong way,
     // the director refusing, the VIP as its primary address) says it better; this one would only repeat it.

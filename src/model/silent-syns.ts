@@ -23,6 +23,8 @@ interface SynTry {
   /** Frames of the first SYN and of each retransmission. */
   frames: number[];
   retransmits: number;
+  /** Every copy seen, the director's forwards included. */
+  copies: number;
   answered: boolean;
   /** The real server the director sent it to and the service's method, when the engine knows them. */
   rs: string | null;
@@ -38,6 +40,17 @@ export interface SilentRs {
   readonly retransmits: number;
   readonly frames: readonly number[];
 }
+
+/**
+ * A client's SYN retransmissions back off (1 s, 3 s, 7 s…; net.ipv4.tcp_syn_retries 6 by default),
+ * each seen at most a few times (the client's copy, the director's forward, a gateway's). The same
+ * SYN sent hundreds of times at a steady rate comes from a packet generator, not from a client.
+ */
+function backoffLike(t: SynTry): boolean {
+  return t.retransmits <= MAX_SYN_RETRIES && t.copies <= COPIES_PER_SEND * (t.retransmits + 1);
+}
+const MAX_SYN_RETRIES = 15;
+const COPIES_PER_SEND = 4;
 
 export class SilentSyns {
   private readonly tries = new Map<string, SynTry>();
@@ -62,11 +75,12 @@ export class SilentSyns {
       if (t === undefined && this.tries.size >= MAX_TRACKED) return;
       const fresh: SynTry = {
         client: key, virtual: `${p.dst}:${p.dport}`, isn: p.seq, lastT: p.t, frames: [p.n],
-        retransmits: 0, answered: false, rs: null, method: 'unknown',
+        retransmits: 0, copies: 1, answered: false, rs: null, method: 'unknown',
       };
       this.tries.set(key, fresh);
       return;
     }
+    t.copies++;
     if (p.t - t.lastT >= RETRANSMIT_GAP) {
       t.retransmits++;
       if (t.frames.length < MAX_FRAMES) t.frames.push(p.n);
@@ -94,7 +108,7 @@ export class SilentSyns {
   silent(): SilentRs[] {
     const by = new Map<string, { rs: string; rsKnown: boolean; method: ForwardingMethod; connections: number; retransmits: number; frames: number[] }>();
     for (const t of this.tries.values()) {
-      if (t.answered || t.retransmits === 0) continue;
+      if (t.answered || t.retransmits === 0 || !backoffLike(t)) continue;
       const rs = t.rs ?? t.virtual;
       let g = by.get(rs);
       if (g === undefined) {
