@@ -171,6 +171,21 @@ export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): Mo
   return { summary, problems, damagedFrames, firstDamaged };
 }
 
+/**
+ * `runModel`, or, when a capture cannot be read, that said once through `say` as the command's
+ * own message; the caller then exits with EXIT.USAGE. Anything else is a bug and is thrown.
+ */
+export function runModelOrSay(a: AnalyzeArgs, inputs: CaptureInputs, command: string, say: (line: string) => void): ModelRun | null {
+  try {
+    return runModel(a, inputs.paths);
+  } catch (e) {
+    const msg = captureError(e);
+    if (msg === null) throw e;
+    say(`lvscope ${command}: ${inputs.describe(msg)}`);
+    return null;
+  }
+}
+
 export interface ModelRun {
   readonly summary: Summary;
   readonly problems: readonly string[];
@@ -258,15 +273,8 @@ export const analyzeCommand: Command = {
     for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
     // Text, ndjson and -w read the capture twice, and big files go to a reading thread: standard input is spooled.
     return withInputs(a.files, { seekable: true }, (inputs) => {
-      let run: ModelRun;
-      try {
-        run = runModel(a, inputs.paths);
-      } catch (e) {
-        const msg = captureError(e);
-        if (msg === null) throw e;
-        io.stderr.write(`lvscope analyze: ${inputs.describe(msg)}\n`);
-        return EXIT.USAGE;
-      }
+      const run = runModelOrSay(a, inputs, 'analyze', (line) => io.stderr.write(`${line}\n`));
+      if (run === null) return EXIT.USAGE;
       const { summary } = run;
       const problems = problemLines(run, inputs);
       const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };

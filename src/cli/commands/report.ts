@@ -11,7 +11,7 @@ import { EXIT, showProgress, UsageError, type Command, type CommandIO } from '..
 import { withInputs } from '../inputs.js';
 import { frameProgress } from '../progress.js';
 import { ANALYZE_OPTIONS } from './analyze-options.js';
-import { captureError, parseAnalyzeArgs, problemLines, runModel, type ModelRun } from './analyze.js';
+import { captureError, parseAnalyzeArgs, problemLines, runModelOrSay } from './analyze.js';
 
 export const DEFAULT_MAX_FRAMES = 5000;
 
@@ -70,15 +70,8 @@ export const reportCommand: Command = {
     for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
     // Two passes and a lockstep reader for the bytes: standard input and gzip are spooled to a file.
     return withInputs(a.files, { seekable: true }, (inputs) => {
-      let run: ModelRun;
-      try {
-        run = runModel(a, inputs.paths);
-      } catch (e) {
-        const msg = captureError(e);
-        if (msg === null) throw e;
-        io.stderr.write(`lvscope report: ${inputs.describe(msg)}\n`);
-        return EXIT.USAGE;
-      }
+      const run = runModelOrSay(a, inputs, 'report', (line) => io.stderr.write(`${line}\n`));
+      if (run === null) return EXIT.USAGE;
       const { summary } = run;
       const problems = problemLines(run, inputs);
       const shown = Math.min(summary.report.capture.frames, a.limit, maxFrames);

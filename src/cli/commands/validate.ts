@@ -8,7 +8,7 @@ import { renderFindings } from '../../present/findings-text.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { withInputs } from '../inputs.js';
-import { captureError, parseAnalyzeArgs, problemLines, runModel, type ModelRun } from './analyze.js';
+import { parseAnalyzeArgs, problemLines, runModelOrSay } from './analyze.js';
 
 const HELP = `Usage: lvscope validate [options] FILE… [FILTER]
 
@@ -51,15 +51,8 @@ export const validateCommand: Command = {
     const say = (line: string): void => { if (!a.quiet) io.stderr.write(`${line}\n`); };
     for (const e of a.rulesErrors) say(`lvscope: ${e}`);
     return withInputs(a.files, { seekable: true }, (inputs) => {
-      let run: ModelRun;
-      try {
-        run = runModel(a, inputs.paths);
-      } catch (e) {
-        const msg = captureError(e);
-        if (msg === null) throw e;
-        say(`lvscope validate: ${inputs.describe(msg)}`);
-        return EXIT.USAGE;
-      }
+      const run = runModelOrSay(a, inputs, 'validate', say);
+      if (run === null) return EXIT.USAGE;
       const { summary } = run;
       if (summary.report.capture.frames === 0) {
         say(`lvscope validate: no frames in ${a.files.join(', ')}${a.filter !== null ? ' (none kept by the filter)' : ''}`);
