@@ -66,10 +66,23 @@ Options:
                             IPVS, else microvm)
       --kernel-deb FILE     the microVM boots this linux-image .deb instead of downloading
       --vm-timeout SECONDS  kill the microVM after this long (default 300 + 2 per request)
+      --udp                 a UDP service instead of HTTP: DNS on port 53 (each real server
+                            answers an A query with its own address; one query per request)
+      --one-packet          one-packet scheduling (ipvsadm -o; UDP): every datagram scheduled
+      --same-port           every request from one client port (a resolver's fixed port, or
+                            a TCP port reused at once)
+      --timeouts T,F,U      ipvsadm --set T F U: TCP established, TCP FIN_WAIT, UDP timeouts in
+                            seconds (short ones make expiry visible in seconds)
+      --idle SECONDS        each connection: one request, SECONDS of silence, a second request
+      --quiesce rsN:A       set rsN's weight to 0 (ipvsadm -e … -w 0) after request A
       --misconfig KIND      rs-arp (a DR real server answers ARP for the VIP), nat-gateway
                             (a NAT real server's default route bypasses the director),
                             dr-reply-via-director, vip-primary (the VIP is the director's
-                            primary address)
+                            primary address); on rs1: rs-down (nothing listens), rs-firewall
+                            (its firewall drops the service's packets), rs-reject (its
+                            firewall rejects them: ICMP port unreachable), dr-vip-missing
+                            (no VIP on its lo), tun-rp-filter (rp_filter=1 drops the
+                            decapsulated packets)
       --preset NAME         seed-dr: the DR walkthrough of seed 000 (client 172.16.0.100,
                             firewall 172.16.23.80 → VIP 192.168.23.100, DIP 192.168.23.99,
                             WEB1 .80, WEB2 .81, rr, 4 requests, capture at the firewall);
@@ -86,6 +99,8 @@ Examples:
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
   lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap
+  lvscope lab capture dr --udp --requests 6 -w dns.pcap
+  lvscope lab capture dr --idle 8 --timeouts 5,5,5 --requests 1 -w idle.pcap
   lvscope lab up dr && lvscope lab run -w one.pcap && lvscope lab down`;
 
 function oneOf<T extends string>(list: readonly T[], value: string | undefined, flag: string): T | undefined {
@@ -122,6 +137,12 @@ function parse(args: readonly string[]) {
       hold: { type: 'boolean' },
       flap: { type: 'string' },
       fwmark: { type: 'string' },
+      udp: { type: 'boolean' },
+      'one-packet': { type: 'boolean' },
+      'same-port': { type: 'boolean' },
+      timeouts: { type: 'string' },
+      idle: { type: 'string' },
+      quiesce: { type: 'string' },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
       'kernel-deb': { type: 'string' },
@@ -168,6 +189,20 @@ function labOptions(p: Parsed, method: string | undefined): LabOptions {
     if (!m) throw new UsageError(`--flap needs rsN:A-B, e.g. rs1:2-4 (got ${p.values.flap})`);
     set('flap', { rs: Number(m[1]), after: Number(m[2]), back: Number(m[3]) });
   }
+  set('udp', p.values.udp);
+  set('onePacket', p.values['one-packet']);
+  set('samePort', p.values['same-port']);
+  set('idle', int(p.values.idle, '--idle'));
+  if (p.values.timeouts !== undefined) {
+    const m = /^(\d+),(\d+),(\d+)$/.exec(p.values.timeouts);
+    if (!m) throw new UsageError(`--timeouts needs TCP,TCPFIN,UDP seconds, e.g. 5,10,5 (got ${p.values.timeouts})`);
+    set('timeouts', { tcp: Number(m[1]), tcpfin: Number(m[2]), udp: Number(m[3]) });
+  }
+  if (p.values.quiesce !== undefined) {
+    const m = /^rs(\d+):(\d+)$/.exec(p.values.quiesce);
+    if (!m) throw new UsageError(`--quiesce needs rsN:A, e.g. rs1:2 (got ${p.values.quiesce})`);
+    set('quiesce', { rs: Number(m[1]), after: Number(m[2]) });
+  }
   set('misconfig', oneOf<Misconfig>(MISCONFIGS, p.values.misconfig, '--misconfig'));
   set('preset', oneOf<Preset>(PRESETS, p.values.preset, '--preset'));
   try {
@@ -187,6 +222,11 @@ function summaryLines(state: LabState): string[] {
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
+    o.udp ? `UDP DNS service${o.onePacket ? ' (one-packet scheduling)' : ''}` : '',
+    o.samePort ? 'one client port' : '',
+    o.timeouts !== null ? `timeouts ${o.timeouts.tcp} ${o.timeouts.tcpfin} ${o.timeouts.udp}` : '',
+    o.idle !== null ? `${o.idle} s idle before a second request` : '',
+    o.quiesce ? `rs${o.quiesce.rs} weight 0 after request ${o.quiesce.after}` : '',
     `${o.lan === 'hub' ? 'hub' : 'switched'} LAN`,
   ].filter((x) => x !== '').join(', ');
   const backend = backendOf(state.kind, process.env);
