@@ -58,7 +58,7 @@ export async function upLab(plan: LabPlan, detached: boolean, progress: Progress
     // --misconfig rs-down: nothing listens on the misconfigured real server.
     const up = plan.realServers.filter((rs) => !(rs.misconfigured && plan.options.misconfig === 'rs-down'));
     const servers = await Promise.all(up.map((rs) =>
-      startProgram(rs.ns, plan.options.udp ? DNS_SERVER_JS : SERVER_JS, [String(rs.port), rs.name, rs.ip], detached,
+      startProgram(rs.ns, plan.options.udp ? DNS_SERVER_JS : SERVER_JS, [String(rs.port), rs.name, rs.ip, plan.method === 'nat' ? '0.0.0.0' : plan.vip], detached,
         `${plan.options.udp ? 'DNS' : 'web'} server ${rs.name} in ${rs.ns}`)));
     return { plan, kind, serverPids: servers.map((s) => s.pid ?? -1), createdAt: new Date().toISOString() };
   } catch (e) {

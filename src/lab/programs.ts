@@ -21,12 +21,14 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 /**
- * argv: port, name, ip. A DNS server for the UDP lab: every A query is answered with the real
+ * argv: port, name, ip, bind. A DNS server for the UDP lab: every A query is answered with the real
  * server's own address (TTL 0), so the answer names the server that got it. Prints "ready".
+ * A DR/TUN real server binds the VIP: a UDP socket on 0.0.0.0 answers from the address the route
+ * picks (the RIP), which the client does not expect.
  */
 export const DNS_SERVER_JS = String.raw`
 const dgram = require('node:dgram');
-const [port, name, ip] = process.argv.slice(1);
+const [port, name, ip, bind] = process.argv.slice(1);
 const sock = dgram.createSocket('udp4');
 sock.on('message', (q, from) => {
   if (q.length < 12) return;
@@ -37,7 +39,7 @@ sock.on('message', (q, from) => {
   const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, ...ip.split('.').map(Number)]);
   sock.send(Buffer.concat([head, question, answer]), from.port, from.address);
 });
-sock.bind(Number(port), '0.0.0.0', () => process.stdout.write('ready\n'));
+sock.bind(Number(port), bind, () => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
