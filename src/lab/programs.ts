@@ -86,12 +86,15 @@ function holdOpen(host, port, timeoutMs, localPort, finish) {
   s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: String(e && e.message) }); });
 }
 let queryId = 0x4c56;
-// One DNS query (A lvs.lab) from localPort; the answer's address names the real server.
+// One DNS query (A lvs.lab) from localPort, repeated each second until answered; the answer's
+// address names the real server.
 function udpQuery(host, port, timeoutMs, localPort, finish) {
   const sock = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
   const id = queryId++ & 0xffff;
   const q = Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 108, 118, 115, 3, 108, 97, 98, 0, 0, 1, 0, 1]);
-  const end = (r) => { clearTimeout(timer); try { sock.close(); } catch {} finish(r); };
+  // Like a resolver (resolv.conf "options timeout:1"): the same query again every second.
+  let again = null;
+  const end = (r) => { clearTimeout(timer); clearInterval(again); try { sock.close(); } catch {} finish(r); };
   const timer = setTimeout(() => end({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }), Number(timeoutMs));
   sock.on('message', (a) => {
     if (a.length < q.length + 16 || a[0] !== q[0] || a[1] !== q[1]) return;
@@ -99,7 +102,10 @@ function udpQuery(host, port, timeoutMs, localPort, finish) {
     end({ ok: true, status: 0, body: 'DNS ' + ip + ':' + port + '\n' });
   });
   sock.on('error', (e) => end({ ok: false, error: String(e && e.message) }));
-  sock.bind(localPort, () => sock.send(q, Number(port), host));
+  sock.bind(localPort, () => {
+    sock.send(q, Number(port), host);
+    again = setInterval(() => sock.send(q, Number(port), host), 1000);
+  });
 }
 // One request, idleMs of silence on the open connection, then a second request on it: the second
 // answer (or the reset that meets it) is the result.

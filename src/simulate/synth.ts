@@ -58,6 +58,7 @@ const SEVERITY: Readonly<Record<string, FindingSeverity>> = {
   'rs-answers-arp-for-vip': 'error', 'vip-arp-flapping': 'error', 'rs-announces-vip': 'warning',
   'vip-primary-on-director': 'error', 'dr-reply-via-director': 'warning', 'nat-reply-bypasses-director': 'error',
   'no-real-server': 'error', 'rs-not-responding': 'error', 'tun-mtu': 'warning', 'quiesced-server-used': 'info',
+  'port-reuse-syn-dropped': 'warning',
 };
 
 const MESSAGES: Readonly<Record<string, string>> = {
@@ -70,6 +71,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   'rs-not-responding': 'a real server refuses connections (RST): its service is down',
   'tun-mtu': 'tunnelled packets exceed the path MTU: the director sends ICMP fragmentation needed',
   'quiesced-server-used': 'a weight-0 (quiesced) real server still receives connections through a persistence template',
+  'port-reuse-syn-dropped': 'a SYN reusing the client port of an entry in TIME_WAIT is dropped (conn_reuse_mode=1 with conntrack=1, kernels before 5.9): the client retransmits it after 1 s',
 };
 
 interface CaptureTarget {
@@ -323,7 +325,8 @@ function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () =
     const pub = `${ta}:${svc.port}`;
     let arrival: Arrival | null = null;
     let lport: number | undefined;
-    if (fast !== null && !long) {
+    if (w.reusePort !== undefined) lport = w.reusePort;
+    else if (fast !== null && !long) {
       arrival = { client, stack, src: rt.src, iface: rt.iface, port: svc.port, virtual: dnatTo.get(pub) ?? pub };
       const d = fast.decide(arrival);
       if (d === 'stamped') return;
