@@ -8,6 +8,7 @@
  */
 import type { FindingCode, FindingParamsByCode, FindingReport, SilentSyn } from '../ipvs/report.js';
 import { silentSynMessage } from '../model/silent-syns.js';
+import { idleExpiryMessage, portReuseMessage, rsRejectsMessage, staleEntryMessage } from '../model/fault-watch.js';
 import type { Lang } from './labels.js';
 
 type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
@@ -20,6 +21,7 @@ const rsWho = (p: RsArp): string => (macOnly(p) ? p.mac : `${p.name ?? p.rip} ($
 const rsWhoZh = (p: RsArp): string => (macOnly(p) ? `${p.mac} ` : `${p.name ?? p.rip}（${p.mac}）`);
 const UP = (s: string): string => s.toUpperCase();
 const FORWARD_ZH = { dr: 'DR（-g）', tun: 'TUN（-i）' } as const;
+const REJECT_ZH: Readonly<Record<number, string>> = { 3: '端口不可达', 9: '网络被管理性禁止', 10: '主机被管理性禁止', 13: '通信被管理性禁止' };
 
 const CAUSE_ZH: { readonly [M in SilentSyn['method']]: string } = {
   dr: 'Real Server 的 lo 上没有配置 VIP（它会丢弃发给不属于自己地址的报文）、它的防火墙丢弃了 SYN，或者服务器宕机',
@@ -115,6 +117,39 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
         case 'scheduler': return `规则中 ${p.virtual} 的调度算法是 ${p.rules}，但抓包中的调度结果更符合 ${p.seen}`;
       }
     },
+  },
+  'rs-rejects': {
+    en: rsRejectsMessage,
+    zh: (p) => `Real Server ${p.rs} 对发往 ${p.virtual} 的 ${UP(p.protocol)} 报文回应了 ICMP ${REJECT_ZH[p.code] ?? `不可达（代码 ${p.code}）`}：Director 已经把报文转发给了它（Director 自己回应"没有可用的 Real Server"时源 MAC 是 Director 的）；` +
+      (p.protocol === 'udp' && p.code === 3
+        ? `它的 UDP 端口 ${p.virtual.slice(p.virtual.lastIndexOf(':') + 1)} 上没有服务在监听（服务已停止，或绑定在别的地址上），或者它的防火墙拒绝了这些报文`
+        : '它的防火墙规则（iptables/nftables REJECT）拒绝了这些报文；TCP 端口没有监听时回的是 RST') +
+      '。只要它还在规则里且权重大于 0，Director 就会继续把新连接调度给它：请修复这台服务器，或者让健康检查（keepalived）把它摘除',
+  },
+  'stale-entry': {
+    en: staleEntryMessage,
+    zh: (p) => `客户端 ${p.client} 发往 ${p.virtual} 的数据报在 Real Server ${p.rs} 应答过之后，有 ${p.seconds} 秒（${p.lost} 个数据报）没有得到任何应答` +
+      (p.after !== null ? `；之后由 ${p.after} 应答：旧的连接条目过期后，这个流被重新调度了` : p.othersAnswered ? '，而同一时间服务对其他客户端是有应答的' : '') +
+      '。IPVS 会把匹配同一个连接条目（同一个客户端 IP 和端口）的所有报文都发给这个条目对应的 Real Server：如果这台服务器已被删除，Director 会默默丢弃这些报文' +
+      '（net.ipv4.vs.expire_nodest_conn=0，默认值），直到条目过期，即 UDP 超时（默认 300 秒，可用 ipvsadm --set 修改），从最后一个被转发的报文开始计时；' +
+      '如果服务器已经宕机却仍在规则里，或者权重被设为 0 但服务已停，只要客户端一直在发，报文就一直发给它。' +
+      '可以设置 net.ipv4.vs.expire_nodest_conn=1（第一个这样的报文会让条目立即过期，下一个报文重新调度），缩短 UDP 超时，或者把宕机的服务器删除而不只是把权重设为 0；ipvsadm -Lnc 可以看到这个条目',
+  },
+  'idle-entry-expired': {
+    en: idleExpiryMessage,
+    zh: (p) => `连接 ${p.client} → ${p.virtual} 空闲了 ${p.idle} 秒；客户端随后发出的报文收到了来自${p.by === 'director' ? ' Director ' : '另一台主机（不是之前应答的那台：可能是 Director，或者被重新调度到的 Real Server）'}的 RST：` +
+      'IPVS 已经让这个连接的 ESTABLISHED 条目过期了（默认 900 秒，从最后一个报文开始计时；可用 ipvsadm --set TCP TCPFIN UDP 修改，ipvsadm -Lnc 可以看到倒计时）。' +
+      '找不到条目、又不是 SYN 的报文会交给 Director 自己的协议栈，而 VIP 是 Director 的本地地址，于是它回 RST' +
+      '（net.ipv4.vs.sloppy_tcp=1 时会被重新调度，发给一台对这个连接一无所知的服务器）。' +
+      '可以让 TCP keepalive 的间隔短于这个超时（客户端或服务器上的 net.ipv4.tcp_keepalive_time），或者调大 ESTABLISHED 超时',
+  },
+  'port-reuse-syn-dropped': {
+    en: portReuseMessage,
+    zh: (p) => `客户端 ${p.client} 在上一个连接结束 ${p.reuseAfter} 秒后用同一个端口向 ${p.virtual} 发起了新连接：第一个 SYN 没有得到应答，` +
+      `${p.gap} 秒后重传的同一个 SYN 才得到应答。IPVS 仍然保留着旧连接的条目（TIME_WAIT 持续 120 秒）；` +
+      '在 net.ipv4.vs.conn_reuse_mode=1 且 net.ipv4.vs.conntrack=1（kube-proxy 就是这样设置的）时，5.9 之前的内核会让旧条目过期，但丢弃碰到它的那个 SYN，' +
+      '所以每次这样复用端口都要多等一个重传超时（1 秒）。5.9 及以后的内核会立即调度这个 SYN；在旧内核上可以设 conn_reuse_mode=0 避免丢包' +
+      '（此时 SYN 会沿用旧条目发给原来的 Real Server），或者减少客户端的端口复用（扩大 net.ipv4.ip_local_port_range）',
   },
   'persistence-broken': {
     en: (p) => p.kind === 'switched'

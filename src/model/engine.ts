@@ -20,6 +20,7 @@ import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 import { SilentSyns, silentSynMessage } from './silent-syns.js';
+import { FaultWatch, isRejectCode, rsRejectsMessage } from './fault-watch.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import {
   hasEvidence, hasHopEvidence, newRs, newService, serviceKey, UNKNOWN_VIP,
@@ -74,6 +75,7 @@ export class Engine {
   private readonly addrs = new AddressIds();
   private readonly live = new Set<Flow>();
   private readonly silentSyns = new SilentSyns();
+  private readonly faults = new FaultWatch((mac) => this.isDirectorMac(mac));
   private readonly timers = new ExpiryQueue((f) => this.live.has(f));
   readonly done: DoneFlow[] = [];
   readonly services = new Map<string, ServiceState>();
@@ -473,7 +475,7 @@ export class Engine {
       case 'ip':
         if (p.icmpType >= 0) { this.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) { this.faults.observe(p); return this.onL4(p, wantFacts); }
         this.learnSource(p);
         return wantFacts ? this.plain(p, 'other') : null;
       case 'ipv6-other': return wantFacts ? this.plain(p, 'ipv6') : null;
@@ -545,7 +547,9 @@ export class Engine {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
-    if (p.icmpType === 3 && p.icmpCode === 3) {
+    if (p.icmpType === 3 && isRejectCode(p.icmpCode) && q !== null && this.rsRejects(p, q)) {
+      step = p.icmpCode === 3 ? 'icmp-port-unreachable' : 'icmp';
+    } else if (p.icmpType === 3 && p.icmpCode === 3) {
       step = 'icmp-port-unreachable';
       if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
         // The director answers for the VIP when the scheduler found no destination.
@@ -583,6 +587,22 @@ export class Engine {
       icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway }, outer: null,
       summary: `ICMP type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
     };
+  }
+
+  /**
+   * ICMP unreachable about a packet to a VIP, sent by a MAC that is neither the director's nor the
+   * one the VIP resolves to: a real server refusing what the director forwarded it.
+   */
+  private rsRejects(p: Packet, q: NonNullable<Packet['icmpQuote']>): boolean {
+    if (p.srcMac === '' || q.dstPort === null || (q.proto !== PROTO_TCP && q.proto !== PROTO_UDP) || this.isDirectorMac(p.srcMac)) return false;
+    const protocol = protoName(q.proto);
+    if (!this.isVip(q.dst) && !this.serviceVip(q.dst) && !this.services.has(serviceKey(protocol, q.dst, q.dstPort))) return false;
+    const owner = this.ipMac.get(q.dst);
+    if (this.directorMacs.size === 0 && (owner === undefined || owner === p.srcMac)) return false;
+    const rs = this.ripOfMac(p.srcMac) ?? p.srcMac;
+    const params = { rs, virtual: ipPort(q.dst, q.dstPort), protocol, code: p.icmpCode };
+    this.addFinding('rs-rejects', 'error', `${rs}|${params.virtual}`, rsRejectsMessage(params), p.n, params);
+    return true;
   }
 
   private tunnelSeen(): boolean {
@@ -724,7 +744,12 @@ export class Engine {
           if (segment === 'synack') flow.synAckSeen = true;
           if ((p.flags & RST) !== 0) {
             flow.rstFromServer = true;
-            if (!flow.synAckSeen && (flow.svc.dr > 0 || flow.svc.tun > 0)) {
+            // A RST for the VIP from a MAC that does not own it is a DR/TUN real server's, even
+            // where no director hop is seen; one after the handshake (the director's own, for an
+            // expired entry) refuses no SYN.
+            const owner = this.ipMac.get(flow.vip);
+            const fromRs = p.srcMac !== '' && !this.isDirectorMac(p.srcMac) && owner !== undefined && owner !== p.srcMac;
+            if (!flow.synAckSeen && !flow.clientAcked && (flow.svc.dr > 0 || flow.svc.tun > 0 || fromRs)) {
               const who = flow.rs?.ip ?? p.srcMac;
               this.addFinding('dr-port-mapping', 'warning', `${flow.svc.key}|${who}`,
                 `real server ${who} refuses connections to ${ipPort(flow.vip, flow.vport)} (RST to the SYN): nothing listens on port ${flow.vport} there. DR and TUN cannot map ports; the service must listen on the VIP's port`, p.n,
@@ -960,6 +985,8 @@ export class Engine {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
     for (const f of this.live) if (f.proto === 'tcp') this.flowToSilentSyns(f);
     this.reportSilentSyns();
+    this.faults.report((code, severity, subject, message, frame, params) => this.addFinding(code, severity, subject, message, frame, params),
+      (id) => (MAC_RE.test(id) ? this.ripOfMac(id) ?? id : id));
     for (const f of [...this.live]) this.finishFlow(f, false);
     this.timers.clear();
   }
@@ -970,6 +997,8 @@ export class Engine {
  * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
  * initial TTL.
  */
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
 const SILENT_EXPLAINED_BY: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dr-reply-via-director', 'nat-reply-bypasses-director', 'no-real-server',
 ]);
