@@ -18,6 +18,7 @@ import {
 import { FinishedFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
+import { noteOuterSource } from './outer-sources.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 import { SilentSyns, silentSynMessage } from './silent-syns.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
@@ -885,6 +886,7 @@ export class Engine {
       flow = this.createFlow(p);
       newConn = true;
     }
+    noteOuterSource(svc, p.outerSrc, p.srcMac, newConn);
     this.bind(flow, this.rsByAddr(svc, p.outerDst, p.dport, null, p.n));
     if (!second) {
       this.transition(flow, false, p.flags, p.t);

@@ -11,6 +11,7 @@ import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
 import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.js';
 import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
 import { serviceClaims } from './claims.js';
+import { perFlowOuterSources } from './outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from './packet.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
 
@@ -133,6 +134,8 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
   for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
   for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  // One balancer whose outer sources vary per flow is not one director per source.
+  const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
   for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
@@ -162,7 +165,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     hosts.push({ ip, mac, role, name: names.get(ip) ?? (routerIps.has(ip) ? 'router' : null) });
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
-  for (const ip of [...directorIps].sort(compareIp)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
   for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
@@ -208,11 +211,12 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
     const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
-    const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
+    const varying = [...new Set([...s.outerSources.keys()].flatMap((ip) => perFlow.get(ip) ?? []))].sort(compareIp);
+    const dirIp = varying.length > 0 ? null : s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
       vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
-      director: { ip: dirIp, mac: s.directorMac },
+      director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
       ...serviceClaims(s, {
         method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
@@ -456,7 +460,9 @@ function inferService(s: ServiceState, addF: AddFinding): { scheduler: Scheduler
     l.push(d);
     byClient.set(d.saddr, l);
   }
-  const multi = [...byClient.values()].filter((l) => l.length > 1);
+  // Only a client seen at two different times says anything about persistence: connections in
+  // the same instant (a capture whose timestamps are all equal) would be pinned by any template.
+  const multi = [...byClient.values()].filter(timeSeparated);
   const pinned = multi.filter((l) => l.every((d) => d.chosen === l[0]!.chosen));
   const topPlain = plain.candidates[0]?.score ?? 0;
   if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && topPlain < 1) {
@@ -477,6 +483,11 @@ function inferService(s: ServiceState, addF: AddFinding): { scheduler: Scheduler
     }
   }
   return { scheduler: plain, persistence: null };
+}
+
+/** Several decisions for one client, not all at one instant: the only evidence persistence has. */
+function timeSeparated(l: readonly { t: number }[]): boolean {
+  return l.length > 1 && l.some((d) => d.t !== l[0]!.t);
 }
 
 /**
@@ -510,7 +521,7 @@ function vipPersistence(services: { report: ServiceReportX; state: ServiceState 
     });
     const byClient = new Map<string, ObservedDecision[]>();
     for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
-    const multi = [...byClient.values()].filter((l) => l.length > 1);
+    const multi = [...byClient.values()].filter(timeSeparated);
     const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
     if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
     const plain = inferScheduler({ servers: ips, decisions: obs });
@@ -614,7 +625,8 @@ function compareRules(rules: readonly ServiceSpec[], services: readonly { report
       for (const c of conns) {
         if (c.svc !== svc.state || c.rs === null) continue;
         const prev = last.get(c.cip);
-        if (prev !== undefined && prev.rs !== c.rs && c.firstT - prev.lastT < timeout) {
+        // Two connections in one instant cannot be ordered against the timeout.
+        if (prev !== undefined && prev.rs !== c.rs && c.firstT !== prev.firstT && c.firstT - prev.lastT < timeout) {
           addF('persistence-broken', 'warning', `${name}|${c.cip}`,
             `client ${c.cip} moved from ${prev.rs?.ip} to ${c.rs.ip} within the persistence timeout (${timeout} s) of ${name}`, [c.firstN],
             { kind: 'timeout', client: c.cip, from: prev.rs?.ip ?? '?', to: c.rs.ip ?? '?', timeout, virtual: name });
