@@ -8,7 +8,7 @@ import { analyzeFrames } from '../../src/model/index.js';
 import type { FrameScript } from '../helpers/frames.js';
 import { idleConnection, portReuse, rsReject, staleUdp } from '../helpers/fault-frames.js';
 
-function findings(s: FrameScript): FindingReport[] {
+function findings(s: FrameScript): readonly FindingReport[] {
   return analyzeFrames(s.frames, { files: ['built'], rules: null, rulesText: null }).report.findings;
 }
 const codes = (s: FrameScript): FindingCode[] => [...new Set(findings(s).map((f) => f.code))].sort();
