@@ -8,7 +8,7 @@
  */
 import type { FindingCode, FindingParamsByCode, FindingReport, SilentSyn } from '../ipvs/report.js';
 import { silentSynMessage } from '../model/silent-syns.js';
-import { idleExpiryMessage, portReuseMessage, rsRejectsMessage, staleEntryMessage } from '../model/fault-watch.js';
+import { idleExpiryMessage, portReuseMessage, quiescedMessage, rsRejectsMessage, staleEntryMessage } from '../model/fault-watch.js';
 import type { Lang } from './labels.js';
 
 type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
@@ -97,8 +97,10 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
     zh: (p) => `Director 发出了 ICMP 重定向（发给 ${p.to}，网关 ${p.gateway ?? '?'}）：单臂部署的 Director 应设置 net.ipv4.conf.*.send_redirects=0`,
   },
   'quiesced-server-used': {
-    en: (p) => `real server ${p.rs} has weight 0 (quiesced) in the rules but received new connections${p.persistent ? ' (persistence templates still point at it)' : ''}`,
-    zh: (p) => `Real Server ${p.rs} 在规则中的权重为 0（已停止调度），却仍收到了新连接${p.persistent ? '（持久连接模板仍指向它）' : ''}`,
+    en: quiescedMessage,
+    zh: (p) => `Real Server ${p.rs} 在规则中的权重为 0（已停止调度），却仍收到了新连接${p.persistent
+      ? '（持久连接模板仍指向它：net.ipv4.vs.expire_quiescent_template=0（默认值）时，指向权重为 0 的服务器的模板在过期前一直有效，持有模板的客户端的新连接仍发给它；设为 1 后，这些客户端的下一个连接会被重新调度）'
+      : ''}`,
   },
   'rules-mismatch': {
     en: (p) => {

@@ -89,6 +89,13 @@ export function rsRejectsMessage(p: FindingParamsByCode['rs-rejects']): string {
     'The director keeps scheduling new connections to it while it is in the rules with a weight above 0: fix the server, or let a health check (keepalived) take it out';
 }
 
+/** quiesced-server-used: with persistence, the template keeps the weight-0 server valid (expire_quiescent_template). */
+export function quiescedMessage(p: FindingParamsByCode['quiesced-server-used']): string {
+  return `real server ${p.rs} has weight 0 (quiesced) in the rules but received new connections${p.persistent
+    ? ' (persistence templates still point at it: with net.ipv4.vs.expire_quiescent_template=0, the default, a template to a weight-0 server stays valid until it expires, so its clients\' new connections keep going there; 1 moves them at their next connection)'
+    : ''}`;
+}
+
 /** ICMP codes a host's own stack or firewall sends for a packet it refuses. */
 export function isRejectCode(code: number): boolean {
   return UNREACHABLE[code] !== undefined;

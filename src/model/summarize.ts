@@ -12,6 +12,7 @@ import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.
 import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
 import { serviceClaims } from './claims.js';
 import { perFlowOuterSources } from './outer-sources.js';
+import { quiescedMessage } from './fault-watch.js';
 import { compareIp, ipPort, type TunnelKind } from './packet.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
 
@@ -607,7 +608,7 @@ function compareRules(rules: readonly ServiceSpec[], services: readonly { report
       } else if (dest.weight === 0 && rs.connections > 0) {
         const frames = svc.state.decisions.filter((d) => d.chosen?.ip === rs.ip).map((d) => d.n).slice(0, 20);
         addF('quiesced-server-used', 'warning', `${name}|${rs.ip}`,
-          `real server ${rs.ip} has weight 0 (quiesced) in the rules but received new connections${rule.persistence !== null ? ' (persistence templates still point at it)' : ''}`, frames,
+          quiescedMessage({ rs: rs.ip, virtual: '', persistent: rule.persistence !== null }), frames,
           { rs: rs.ip, virtual: name, persistent: rule.persistence !== null });
       }
     }

@@ -91,7 +91,7 @@ const TERMS = new Set([
   // Settings, commands and state names an operator types or reads as they are.
   'net.ipv4.vs.expire_nodest_conn', 'net.ipv4.vs.sloppy_tcp', 'net.ipv4.vs.conn_reuse_mode', 'net.ipv4.vs.conntrack',
   'conn_reuse_mode', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.ip_local_port_range', 'set', 'Lnc', 'TCPFIN',
-  'ESTABLISHED', 'TIME_WAIT', 'keepalive', 'keepalived', 'kube-proxy', 'iptables', 'nftables', 'REJECT', 'IPVS',
+  'ESTABLISHED', 'TIME_WAIT', 'net.ipv4.vs.expire_quiescent_template', 'keepalive', 'keepalived', 'kube-proxy', 'iptables', 'nftables', 'REJECT', 'IPVS',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */
