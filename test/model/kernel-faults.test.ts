@@ -69,6 +69,22 @@ describe('a real server silent or refusing while the other answers (DR, rs1 misc
   });
 });
 
+describe('a UDP flow black-holed by its entry (WEB1 removed, expire_nodest_conn=0, UDP timeout 10 s)', () => {
+  it('stale-entry: how long, how many datagrams, the server before and after', () => {
+    const f = only(fixture('udp-stale-removed', 'fw-eth1.pcap'), 'stale-entry');
+    expect(f.severity).toBe('error');
+    expect(f.params).toMatchObject({ virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81' });
+    const p = f.params as { seconds: number; lost: number };
+    expect(p.seconds).toBeGreaterThanOrEqual(8);
+    expect(p.lost).toBeGreaterThanOrEqual(6);
+    expect(codes(fixture('udp-stale-removed', 'fw-eth1.pcap'))).toEqual(['stale-entry']);
+  });
+
+  it('the same resolver with no server removed: nothing (dns-same-port)', () => {
+    expect(codes(fixture('dns-same-port', 'fw-eth1.pcap'))).toEqual([]);
+  });
+});
+
 describe('an idle connection whose entry expired (ipvsadm --set 3 3 3, 6 s idle)', () => {
   it('the next request meets the director\'s RST, from the firewall and from the director', () => {
     for (const file of ['fw-eth1.pcap', 'dir-eth0.pcap']) {
@@ -147,6 +163,7 @@ describe('validate on the kernel captures: names the code, exits non-zero', () =
     ['rs-firewall/fw-eth1.pcap', /^warning rs-not-responding/m, 1],
     ['tun-rp-filter/rs1-eth0.pcap', /^error rs-not-responding: real server 10\.23\.0\.10/m, 3],
     ['rs-down/fw-eth1.pcap', /^warning dr-port-mapping: real server 192\.168\.23\.80 refuses/m, 1],
+    ['udp-stale-removed/fw-eth1.pcap', /^error stale-entry: client 172\.16\.0\.100:\d+'s datagrams to 192\.168\.23\.100:53 went unanswered for 8/m, 3],
   ];
   it.skipIf(!built).each(cases)('%s', (file, line, status) => {
     const r = spawnSync(BIN, ['validate', fixture(file)], { encoding: 'utf8' });
