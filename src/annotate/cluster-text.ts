@@ -124,6 +124,14 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
   return out;
 }
 
+/** A balancer that picks its tunnel's outer source per flow (model/outer-sources.ts), said once. */
+export function outerSourcesText(sources: readonly string[], lang: Lang): string {
+  const shown = sources.slice(0, 4).join(', ') + (sources.length > 4 ? ', …' : '');
+  return lang === 'zh'
+    ? `一台负载均衡器，隧道外层源地址按连接变化（${sources.length} 个：${shown}），不是 ${sources.length} 台 Director`
+    : `one balancer whose outer sources vary per flow (${sources.length}: ${shown}), not ${sources.length} directors`;
+}
+
 const SCHEDULER_VERDICT = {
   en: { ambiguous: 'ambiguous', unknown: 'unknown', confidence: 'confidence' },
   zh: { ambiguous: '无法确定', unknown: '未知', confidence: '置信度' },

@@ -74,7 +74,11 @@ export interface ServiceReport {
   readonly method: ForwardingMethod;
   /** Why the method is what it is, or why it is unknown. */
   readonly methodEvidence?: readonly string[];
-  readonly director: { readonly ip: string | null; readonly mac: string | null };
+  /**
+   * outerSources: a balancer that picks the tunnel's outer source per flow (one balancer, not a
+   * director per source); ip is null then.
+   */
+  readonly director: { readonly ip: string | null; readonly mac: string | null; readonly outerSources?: readonly string[] };
   readonly scheduler: SchedulerReport;
   readonly persistence: null | { readonly timeoutAtLeast: number };
   readonly realServers: readonly RealServerReport[];

@@ -22,6 +22,7 @@ import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, server
 import { HopDetector } from './hops.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
+import { noteOuterSource } from './outer-sources.js';
 import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName } from './packet.js';
 import type { ModelParts } from './parts.js';
 import { readReplyPath } from './reply-path.js';
@@ -340,6 +341,7 @@ export class Engine implements ModelParts {
       flow = this.createFlow(p);
       newConn = true;
     }
+    noteOuterSource(svc, p.outerSrc, p.srcMac, newConn);
     this.entries.bind(flow, this.services.rsByAddr(svc, p.outerDst, p.dport, null, p.n));
     if (!second) {
       this.entries.transition(flow, false, p.flags, p.t);

@@ -10,7 +10,7 @@ export { methodOf, TUNNEL_NAMES } from './method-evidence.js';
 export { tcpFlagWords } from './frame-facts.js';
 export type { EngineSnapshot } from './snapshot.js';
 export { summarize, type Summary, type SummarizeOptions, type ServiceReportX } from './summary/summarize.js';
-export { inferScheduler, type InferenceInput, type ObservedDecision } from './infer-scheduler.js';
+export { inferScheduler, SCHEDULER_BAR, type InferenceInput, type ObservedDecision } from './infer-scheduler.js';
 export { analyzeFrames, type AnalyzeOptions } from './pass.js';
 export { analyzeFiles, type FileAnalyzeOptions, type FilePassResult } from './packet-feed.js';
 export { PARALLEL_MIN_BYTES, startEarly, threadsFromEnv, type Threads } from './packet-feed-start.js';

@@ -7,11 +7,11 @@ import type { FindingAcc } from './finding-book.js';
 import type { ArpPair } from './neighbours.js';
 import type { RsState, ServiceState } from './state.js';
 
-/** `T` with every property, array, Set and Map inside it read-only. */
+/** `T` with every property, array, Set and Map inside it read-only (Map first: a Map also looks like a ReadonlySet). */
 export type DeepReadonly<T> =
   T extends (...args: never[]) => unknown ? T
-    : T extends ReadonlySet<infer U> ? ReadonlySet<DeepReadonly<U>>
-      : T extends ReadonlyMap<infer K, infer V> ? ReadonlyMap<K, DeepReadonly<V>>
+    : T extends ReadonlyMap<infer K, infer V> ? ReadonlyMap<K, DeepReadonly<V>>
+      : T extends ReadonlySet<infer U> ? ReadonlySet<DeepReadonly<U>>
         : T extends readonly (infer U)[] ? readonly DeepReadonly<U>[]
           : T extends object ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
             : T;

@@ -79,6 +79,9 @@ export interface ServiceState {
   outBytes: number;
   /** Local addresses a FULLNAT director used. */
   readonly lips: Set<string>;
+  /** Tunnel outer sources, with the connections each started, and the MACs they came from (model/outer-sources.ts). */
+  readonly outerSources: Map<string, number>;
+  readonly outerMacs: Set<string>;
   /** The director's MAC, for a service seen only from inside a NAT director (its VIP unknown). */
   insideOf: string | null;
 }
@@ -144,7 +147,7 @@ export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port:
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
     conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
-    lips: new Set(), insideOf: null,
+    lips: new Set(), insideOf: null, outerSources: new Map(), outerMacs: new Set(),
   };
 }
 

@@ -1,5 +1,5 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
-import { confidenceWord, methodEvidenceText, schedulerWord } from '../annotate/index.js';
+import { confidenceWord, methodEvidenceText, outerSourcesText, schedulerWord } from '../annotate/index.js';
 import { schedulerLabel } from './guess.js';
 import type { Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
@@ -37,7 +37,8 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip === '?' ? '?:?' : `${s.vip}:${s.port}`}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
     out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}\n`;
     for (const e of methodEvidenceText(state, s.method, lang)) out += `      ${w.evidence}: ${e}\n`;
-    out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}\n`;
+    const varying = s.director.outerSources;
+    out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}${varying !== undefined ? `${lang === 'zh' ? '，' : ' — '}${outerSourcesText(varying, lang)}` : ''}\n`;
     const sc = s.scheduler;
     const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name).join(', ');
     // The label every view prints (rr?, as -Ln and the TUI do), then the verdict in words.

@@ -68,7 +68,8 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
       for (const c of conns) {
         if (c.svc !== svc.state || c.rs === null) continue;
         const prev = last.get(c.cip);
-        if (prev !== undefined && prev.rs !== c.rs && c.firstT - prev.lastT < timeout) {
+        // Two connections in one instant cannot be ordered against the timeout.
+        if (prev !== undefined && prev.rs !== c.rs && c.firstT !== prev.firstT && c.firstT - prev.lastT < timeout) {
           movedWithinTimeout(book, name, prev, c, c.rs, timeout);
         }
         last.set(c.cip, c);

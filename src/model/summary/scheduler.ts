@@ -39,7 +39,9 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
     l.push(d);
     byClient.set(d.saddr, l);
   }
-  const multi = [...byClient.values()].filter((l) => l.length > 1);
+  // Only a client seen at two different times says anything about persistence: connections in
+  // the same instant (a capture whose timestamps are all equal) would be pinned by any template.
+  const multi = [...byClient.values()].filter(timeSeparated);
   const pinned = multi.filter((l) => l.every((d) => d.chosen === l[0]!.chosen));
   const topPlain = plain.candidates[0]?.score ?? 0;
   if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && topPlain < 1) {
@@ -58,6 +60,11 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
     }
   }
   return { scheduler: plain, persistence: null };
+}
+
+/** Several decisions for one client, not all at one instant: the only evidence persistence has. */
+function timeSeparated(l: readonly { t: number }[]): boolean {
+  return l.length > 1 && l.some((d) => d.t !== l[0]!.t);
 }
 
 /**
@@ -91,7 +98,7 @@ export function vipPersistence(services: { report: ServiceReportX; state: Servic
     });
     const byClient = new Map<string, ObservedDecision[]>();
     for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
-    const multi = [...byClient.values()].filter((l) => l.length > 1);
+    const multi = [...byClient.values()].filter(timeSeparated);
     const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
     if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
     const plain = inferScheduler({ servers: ips, decisions: obs });

@@ -13,6 +13,7 @@ import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
+import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
@@ -137,6 +138,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
   for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
   for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  // One balancer whose outer sources vary per flow is not one director per source.
+  const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
   for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
@@ -171,7 +174,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     hosts.push({ ip, mac, role, name: names.get(ip) ?? (routerIps.has(ip) ? 'router' : null) });
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
-  for (const ip of [...directorIps].sort(compareIp)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
   for (const s of chosen) if (s.vip !== UNKNOWN_VIP && !oneServer.has(s)) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
@@ -211,11 +214,12 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
     const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
-    const dirIp = s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
+    const varying = [...new Set([...s.outerSources.keys()].flatMap((ip) => perFlow.get(ip) ?? []))].sort(compareIp);
+    const dirIp = varying.length > 0 ? null : s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
       vip: one?.ip ?? s.vip, port: one?.port ?? s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
-      director: { ip: one !== null ? null : dirIp, mac: s.directorMac },
+      director: { ip: one !== null ? null : dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
       scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null || replier !== undefined ? [] : realServers,
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
     };

@@ -31,6 +31,7 @@ export function workingCopy(services: Iterable<ServiceView>): WorkingCopy {
     svcOf.set(s, {
       ...s,
       tunnelKinds: new Set(s.tunnelKinds), evidenceFrames: [...s.evidenceFrames], lips: new Set(s.lips),
+      outerSources: new Map(s.outerSources), outerMacs: new Set(s.outerMacs),
       rs: s.rs.map(rsCopy), decisions,
     });
   }
