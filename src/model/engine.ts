@@ -315,7 +315,7 @@ export class Engine implements ModelParts {
       if (toDirector) {
         entries.transition(flow, true, p.flags, p.t);
         entries.countOut(flow, p);
-        drReplyViaDirector(this.book, flow, p);
+        if (flow.svc.dr > 0 || flow.svc.tun > 0) drReplyViaDirector(this.book, flow, p);
       } else if (p.dstMac !== '' && !roles.isDirectorMac(p.srcMac)) {
         roles.upstream(p.dstMac);
       }

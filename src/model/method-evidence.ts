@@ -35,6 +35,7 @@ export function methodEvidence(s: ServiceState, method: ForwardingMethod): strin
   if (s.natInside > 0 && method === 'nat') {
     const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;
     out.push(`${s.natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
+    if (s.rs.length === 1) out.push(ONE_SERVER_EN);
   }
   if (s.bypassed > 0 && method === 'unknown') {
     out.push(`${s.bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
@@ -45,6 +46,8 @@ export function methodEvidence(s: ServiceState, method: ForwardingMethod): strin
   }
   return out;
 }
+
+const ONE_SERVER_EN = 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here; a capture on the director\'s outside (where the VIP shows) or of a second real server would decide';
 
 export const TUNNEL_NAMES: Readonly<Record<TunnelKind, string>> = {
   ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)', sit: 'IPv6-in-IPv4 (protocol 41)', ip6ip6: 'IPv6-in-IPv6',

@@ -6,7 +6,8 @@
 import type { Packet } from './packet.js';
 import type { ModelParts } from './parts.js';
 import { hasHopEvidence, type Flow } from './state.js';
-import { replyPath } from './vantage.js';
+import { drReplyViaDirector, natReplyBypassesDirector } from './rules/replies.js';
+import { replyPath, serverAddressing } from './vantage.js';
 
 export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   f.pathSeen = true;
@@ -25,12 +26,30 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   // for the address it is reached on is that address's owner (a NAT real server whose replies
   // leave by another gateway, or a plain server), not a DR real server.
   const ownsAddress = path === 'dr-real-server' && m.neighbours.ipMac.get(svc.vip) === p.srcMac;
+  const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
+  if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
+    // A DR real server whose replies go back to the director (its default route), not the gateway.
+    svc.drAtRs++;
+    m.services.evidence(svc, p.n);
+    m.roles.learnDirector(svc, f.reqSrcMac);
+    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+    drReplyViaDirector(m.book, f, p);
+    return;
+  }
+  if (ownsAddress && !hasHopEvidence(svc) && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
+    // Reached on its own address from beyond the host in front, answered through another: a NAT
+    // real server whose replies bypass its director (or a plain server with a second gateway).
+    joinInside(m, f, p);
+    natReplyBypassesDirector(m.book, f, p);
+    return;
+  }
   if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
     // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
     // forward passes elsewhere on a switched LAN).
     if (path === 'dr-gateway') {
       svc.drSplit++;
       if (routedTtl(p.ttl)) svc.routedReplies++;
+      else if (p.ttl === 64 || p.ttl === 128 || p.ttl === 255) svc.hostReplies++;
     } else {
       svc.drAtRs++;
     }

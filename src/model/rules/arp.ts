@@ -74,3 +74,25 @@ export function arpFindings(
     vipArpFlapping(book, vip, claimers);
   }
 }
+
+/**
+ * vip-primary-on-director, seen where no service shows (a real server's own capture of a director
+ * whose VIP is its primary address): a host asks ARP again and again from an address the gateway
+ * itself resolves (the address the clients are sent to), and nobody answers. Real servers holding
+ * the VIP on lo drop ARP requests whose sender address is their own VIP (a martian source), so the
+ * director never learns their MACs and the clients get "no route to host".
+ */
+export function unansweredFromDestination(
+  book: FindingBook, arpPairs: Iterable<Pair>, arpAsked: ReadonlyMap<string, readonly string[]>,
+  ipMac: ReadonlyMap<string, string>, vips: ReadonlySet<string>,
+): void {
+  for (const pair of arpPairs) {
+    if (vips.has(pair.spa) || pair.requests.length < 3) continue;
+    const resolvedByOthers = [...arpAsked].some(([mac, asked]) => mac !== pair.sha && asked.includes(pair.spa));
+    if (!resolvedByOthers) continue;
+    const targets = arpAsked.get(pair.sha) ?? [];
+    // Answered targets show in the capture's ARP (ipMac); none of these ever was.
+    if (targets.length === 0 || targets.some((ip) => ipMac.has(ip))) continue;
+    vipPrimaryOnDirector(book, pair.spa, pair);
+  }
+}

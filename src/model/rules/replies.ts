@@ -22,9 +22,11 @@ export function natReplyBypassesDirector(book: FindingBook, flow: Flow, p: Packe
     `real server ${p.src} sends NAT replies to ${p.dstMac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
 }
 
-/** dr-reply-via-director: a DR/TUN real server routes its replies through the director. */
+/**
+ * dr-reply-via-director: a DR/TUN real server routes its replies through the director (seen as the
+ * reply reaching the director's MAC, or on the real server's own capture).
+ */
 export function drReplyViaDirector(book: FindingBook, flow: Flow, p: Packet): void {
-  if (flow.svc.dr === 0 && flow.svc.tun === 0) return;
   book.add('dr-reply-via-director', 'warning', p.srcMac || p.src,
     `real server ${flow.rs?.ip ?? p.srcMac} sends its replies for ${flow.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n, { rs: flow.rs?.ip ?? p.srcMac, vip: flow.vip });
 }

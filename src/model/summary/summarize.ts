@@ -13,9 +13,10 @@ import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
+import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
-import { arpFindings } from '../rules/arp.js';
+import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
@@ -77,10 +78,11 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   chosen.sort((a, b) => a.firstN - b.firstN);
   const vips = new Set(chosen.map((s) => s.vip));
 
-  // Seen from inside a NAT director with one server only: from here the director is a router in
-  // front of one server, and that server may as well be the VIP. --vip, or a second server, decides.
+  // One real server seen from inside (its own capture): clients from beyond one front host,
+  // addressed to the server's own address and answered back through it. Most likely a NAT real
+  // server behind its director (the front host); a plain router in front of one server looks the
+  // same. Reported as NAT with the VIP unknown, never the RIP as the VIP; the claims say how sure.
   const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0));
-  for (const s of oneServer) s.directorMac = null;
 
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
@@ -107,6 +109,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const s of chosen) {
     const r = s.rs[0];
     if (s.drSplit < 2 || s.dr + s.tun + s.drAtRs > 0 || s.rs.length !== 1 || r === undefined || r.mac === null) continue;
+    // Every reply with a host's initial TTL: sent by that host itself, not forwarded by a router
+    // (which takes one off): one DR real server, the only one that answered here.
+    if (s.hostReplies === s.drSplit) continue;
     oneReplier.set(s, { mac: r.mac, ip: r.ip });
     r.ip = null;
   }
@@ -119,7 +124,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // ---- names
   const names = new Map<string, string>();
   const rsIps = new Set<string>();
-  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
 
@@ -141,7 +146,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // One balancer whose outer sources vary per flow is not one director per source.
   const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
-  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
   const conns: DoneFlow[] = [];
   for (const d of engine.done) {
@@ -175,7 +180,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
   for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
-  for (const s of chosen) if (s.vip !== UNKNOWN_VIP && !oneServer.has(s)) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
@@ -190,20 +195,20 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
   }
   arpFindings(book, engine.arpPairs.values(), vips, directorMacs, rsMacsArp, names);
+  unansweredFromDestination(book, engine.arpPairs.values(), engine.arpAsked, engine.ipMac, vips);
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
-    const one = oneServer.has(s) ? s.rs[0] ?? null : null;
     const replier = oneReplier.get(s);
-    const method = routed(s) ? 'tun' : oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
+    const method = routed(s) ? 'tun' : replier !== undefined ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = blind.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
@@ -217,19 +222,23 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const varying = [...new Set([...s.outerSources.keys()].flatMap((ip) => perFlow.get(ip) ?? []))].sort(compareIp);
     const dirIp = varying.length > 0 ? null : s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
-      vip: one?.ip ?? s.vip, port: one?.port ?? s.port, protocol: s.proto, fwmark: null, method,
+      vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
-      director: { ip: one !== null ? null : dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
-      scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null || replier !== undefined ? [] : realServers,
+      director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
+      scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
+      ...serviceClaims(s, {
+        method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
+      }),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
     };
     services.push({ report, state: s });
     // One answer everywhere: frames name a scheduler only when the cluster section does.
-    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous' && one === null;
+    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous';
     knowledgeServices.set(s.key, {
       method, scheduler: decided ? scheduler.name : null,
       // The tied best, as the cluster section lists them.
-      candidates: decided || one !== null ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
+      candidates: decided ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
     });
   }
   vipPersistence(services);
@@ -263,7 +272,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
   for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
   const connections: ConnectionReport[] = conns.map((c) => ({
-    protocol: c.proto, client: c.client, virtual: oneServer.has(c.svc) && c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : c.virtual,
+    protocol: c.proto, client: c.client, virtual: c.virtual,
     realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
     firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
   }));
@@ -279,7 +288,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
     rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
     routerMacs: routers,
-    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
+    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,
   };
