@@ -11,7 +11,9 @@ import { PROTO_TCP, PROTO_UDP, type Packet } from './packet.js';
 import { PortReuses } from './port-reuse.js';
 import { StaleEntries } from './stale-entry.js';
 
-export type AddFinding = <C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frame: number | null, params: FindingParamsByCode[C]) => void;
+interface Book {
+  add<C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frame: number | null, params: FindingParamsByCode[C]): void;
+}
 
 export class FaultWatch {
   private readonly stale = new StaleEntries();
@@ -29,21 +31,21 @@ export class FaultWatch {
   }
 
   /** `rsName`: a real server's name for a MAC or address seen on the wire (its RIP where known). */
-  report(add: AddFinding, rsName: (id: string) => string): void {
+  report(book: Book, rsName: (id: string) => string): void {
     for (const e of this.stale.episodesFound()) {
       const params: StaleEntry = {
         client: e.client, virtual: e.virtual, rs: rsName(e.rsId), after: e.afterId === null ? null : rsName(e.afterId),
         lost: e.lost, seconds: e.seconds, othersAnswered: e.othersAnswered,
       };
-      for (const n of e.frames) add('stale-entry', 'error', `${e.client}>${e.virtual}`, staleEntryMessage(params), n, params);
+      for (const n of e.frames) book.add('stale-entry', 'error', `${e.client}>${e.virtual}`, staleEntryMessage(params), n, params);
     }
     for (const e of this.idle.episodes()) {
       const { frames, ...params } = e;
-      for (const n of frames) add('idle-entry-expired', 'warning', `${e.client}>${e.virtual}`, idleExpiryMessage(params), n, params);
+      for (const n of frames) book.add('idle-entry-expired', 'warning', `${e.client}>${e.virtual}`, idleExpiryMessage(params), n, params);
     }
     for (const e of this.reuse.episodes()) {
       const { frames, ...params } = e;
-      for (const n of frames) add('port-reuse-syn-dropped', 'warning', `${e.client}>${e.virtual}|${frames[1]}`, portReuseMessage(params), n, params);
+      for (const n of frames) book.add('port-reuse-syn-dropped', 'warning', `${e.client}>${e.virtual}|${frames[1]}`, portReuseMessage(params), n, params);
     }
   }
 }
