@@ -26,6 +26,7 @@ import {
   type Flow, type FlowRef, type RsState, type ServiceState,
 } from './state.js';
 import { CaptureHostTracker, replyPath } from './vantage.js';
+import { HaTracker } from './ha/tracker.js';
 import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
@@ -108,10 +109,14 @@ export class Engine {
   private capturedOnDirector = false;
   private nextSweep = 0;
   private readonly k: Knowledge | null;
+  /** The director pair (keepalived/VRRP, sync daemon, health checks): src/model/ha. */
+  readonly ha: HaTracker;
+  private pairOwn = false;
   private readonly hintVips: readonly { ip: string; port: number | null }[];
 
   constructor(hints: ModelHints = {}) {
     this.k = hints.knowledge ?? null;
+    this.ha = new HaTracker(this.k?.pair ?? null);
     this.hintVips = hints.vips ?? [];
     if (this.k !== null) {
       for (const m of this.k.directorMacs) this.directorMacs.add(m);
@@ -463,6 +468,14 @@ export class Engine {
 
   /** The same for a frame already pulled out into a Packet (e.g. decoded on another thread). */
   observePacket(p: Packet, wantFacts: boolean): FrameFacts | null {
+    const ha = this.ha.observe(p);
+    // A health check or a sync message is the directors' own traffic, not a client's connection.
+    this.pairOwn = ha !== null && (ha.kind === 'check' || ha.kind === 'sync');
+    const facts = this.observeFrame(p, wantFacts);
+    return ha !== null && facts !== null ? { ...facts, ha } : facts;
+  }
+
+  private observeFrame(p: Packet, wantFacts: boolean): FrameFacts | null {
     this.frames++;
     if (Number.isNaN(this.firstT)) this.firstT = p.t;
     this.lastT = p.t;
@@ -471,6 +484,7 @@ export class Engine {
     switch (p.kind) {
       case 'arp': return this.onArp(p, wantFacts);
       case 'ip':
+        if (this.pairOwn) { this.learnSource(p); return wantFacts ? this.plain(p, 'other') : null; }
         if (p.icmpType >= 0) { this.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
         if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
@@ -962,6 +976,7 @@ export class Engine {
     this.reportSilentSyns();
     for (const f of [...this.live]) this.finishFlow(f, false);
     this.timers.clear();
+    this.ha.end();
   }
 }
 

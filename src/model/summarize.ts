@@ -15,6 +15,23 @@ import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from
 
 const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
 import type { Knowledge } from './types.js';
+import { directorNames, pairReport, routerMacsOf } from './ha/report.js';
+import type { DirectorPairReport } from '../ipvs/director-pair.js';
+
+/**
+ * The director pair's section and findings; the routers get display names. Gratuitous ARPs of a
+ * pair's routers for their VIP are takeovers, not vip-arp-flapping (unless they split-brained).
+ */
+function summarizePair(engine: Engine, names: Map<string, string>, findings: Map<string, FindingAcc>, addF: AddFinding): DirectorPairReport | null {
+  if (!engine.ha.active) return null;
+  directorNames(engine.ha, names);
+  const pair = pairReport(engine.ha, names, addF);
+  const routers = routerMacsOf(pair);
+  for (const [key, f] of findings) {
+    if (f.code === 'vip-arp-flapping' && (f.params as { macs: readonly string[] }).macs.every((m) => routers.has(m))) findings.delete(key);
+  }
+  return pair;
+}
 
 /** ServiceReport plus the optional fields lvscope adds. */
 export interface ServiceReportX extends ServiceReport {
@@ -124,10 +141,14 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   // ---- roles
   const directorMacs = new Set<string>();
   for (const s of chosen) if (s.directorMac !== null) directorMacs.add(s.directorMac);
+  // Both of a VRRP pair's routers are directors, the one that never forwarded in this capture too.
+  for (const r of engine.ha.vrrp.routers.values()) directorMacs.add(r.mac);
   const directorIps = new Set<string>();
   for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
   for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
   for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  for (const r of engine.ha.vrrp.routers.values()) directorIps.add(r.ip);
+  for (const c of engine.ha.health.series.values()) directorIps.add(c.dip);
   const rsMacs = new Map<string, string>();
   for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
@@ -179,6 +200,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
   }
   arpFindings(engine, vips, directorMacs, rsMacsArp, names, addF);
+  const pair = summarizePair(engine, names, findings, addF);
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
@@ -262,6 +284,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     services: services.map((s) => s.report),
     connections,
     findings: findingList,
+    ...(pair !== null ? { directorPair: pair } : {}),
   };
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
@@ -269,7 +292,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     routerMacs: routers,
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
-    connRs,
+    connRs, pair,
   };
   return {
     report, knowledge, services,
@@ -319,7 +342,8 @@ function macOfRs(services: readonly ServiceState[], ip: string): string | null {
 function ripOfMac(engine: Engine, mac: string, vips: ReadonlySet<string>): string | null {
   const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
   const sent = engine.macSrcIp.get(mac);
-  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null);
+  // A director's health checks show a real server's RIP and MAC even with warm ARP caches.
+  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null) ?? engine.ha.health.rsMacs.get(mac) ?? null;
 }
 
 function firstDip(engine: Engine, mac: string | null, vips: ReadonlySet<string>): string | null {

@@ -9,7 +9,8 @@ import {
 } from '../../src/annotate/index.js';
 import { parseRules } from '../../src/ipvs/ipvsadm/index.js';
 import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import { analyzeFiles, analyzeFrames, type Summary } from '../../src/model/index.js';
+import { haCapture } from '../helpers/ha-synth.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
@@ -191,6 +192,10 @@ const RULES = (rs1: string, rs2: string | null, extra = ''): string =>
 function modelFindings(): { summaries: Summary[]; findings: FindingReport[] } {
   const summaries: Summary[] = [];
   const add = (s: Summary): void => { summaries.push(s); };
+  for (const p of ['ha-failover-nosync', 'ha-no-garp', 'ha-split-brain', 'ha-health-flap', 'ha-health-ignored']) {
+    const { path } = haCapture(p);
+    add(analyzeFiles([path], { files: [path], threads: 'never' }).summary);
+  }
   { const s = cleanDr(); s.arpReply(RS1.mac, DR.vip, DR.gwMac, DR.gwIp); s.garp(RS2.mac, DR.vip); add(run(s)); }
   { const s = cleanDr(); s.arpRequest(DR.dirMac, DR.vip, RS1.ip); add(run(s)); }
   { const s = cleanDr(); drConnection(s, { cport: 40005, rs: RS1, replyViaDirector: true }); add(run(s)); }

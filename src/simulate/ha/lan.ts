@@ -60,6 +60,18 @@ export class Lan {
     ], note);
   }
 
+  /** A director resolves a real server's MAC (its neighbour cache is cold after boot). */
+  arpExchange(t: number, asker: Station, target: Station): void {
+    this.add(t, [
+      { type: 'eth', src: asker.mac, dst: BROADCAST },
+      { type: 'arp', op: 1, sha: asker.mac, spa: asker.ip, tha: '00:00:00:00:00:00', tpa: target.ip },
+    ], { en: `${asker.name} asks who has ${target.ip} (tell ${asker.ip})`, zh: `${asker.name} 询问谁有 ${target.ip}（告诉 ${asker.ip}）` });
+    this.add(t + 0.0001, [
+      { type: 'eth', src: target.mac, dst: asker.mac },
+      { type: 'arp', op: 2, sha: target.mac, spa: target.ip, tha: asker.mac, tpa: asker.ip },
+    ], { en: `${target.name} answers: ${target.ip} is at ${target.mac}`, zh: `${target.name} 应答：${target.ip} 的 MAC 是 ${target.mac}` });
+  }
+
   /** One IPVS sync message (v1) from the master's DIP to the sync group. */
   sync(t: number, r: Station, syncId: number, conns: readonly SyncConnSpec[], note: Note): void {
     const payload = encodeIpvsSync(1, syncId, conns);

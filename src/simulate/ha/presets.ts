@@ -16,6 +16,7 @@ import { Lan, syncEntry, type Station } from './lan.js';
 export const HA_PRESET_SUMMARIES: Readonly<Record<string, string>> = {
   'ha-failover-sync': 'keepalived pair: the master (DIR1) dies; DIR2 takes over after 3.6 s; the sync daemon had announced the open connections, so they continue on DIR2',
   'ha-failover-nosync': 'keepalived pair without the sync daemon: the master dies; DIR2 takes over and resets the open connections (RST from the VIP)',
+  'ha-no-garp': 'keepalived pair whose new master sends no gratuitous ARP: the gateway keeps sending to the dead master\'s MAC, and the clients retransmit into silence',
   'ha-preempt': 'keepalived pair: DIR1 stops gracefully (priority-0 advert), DIR2 takes over at once; DIR1 comes back and preempts with its higher priority',
   'ha-health-check': 'keepalived TCP_CHECK every 3 s from both directors; WEB2\'s httpd stops, the check fails, and new connections go to WEB1 only',
   'ha-health-flap': 'keepalived TCP_CHECK: WEB2 fails, comes back and fails again (health-check flapping)',
@@ -133,22 +134,24 @@ const fwd = (dir: Station): Delivery => ({ kind: 'forward', dir });
 const dead = (dir: Station): Delivery => ({ kind: 'dead', mac: dir.mac, dir });
 
 /** DIR1 crashes after its advert at 4.1 s; DIR2 takes over; sync decides the open connections' fate. */
-function failover(sync: boolean): HaScript {
-  const name = sync ? 'ha-failover-sync' : 'ha-failover-nosync';
+function failover(sync: boolean, garp = true): HaScript {
+  const name = !garp ? 'ha-no-garp' : sync ? 'ha-failover-sync' : 'ha-failover-nosync';
   const s = new Script();
   const last1 = s.adverts(DIR1, 0.1, 4.5);
   s.mark('last-advert', last1);
   const take = last1 + masterDown(100);
   s.mark('first-advert', take);
   s.adverts(DIR2, take, take + 5);
-  s.garps(take, DIR2);
+  if (garp) s.garps(take, DIR2);
 
+  s.lan.arpExchange(0.2, DIR1, WEB1);
+  s.lan.arpExchange(0.25, DIR1, WEB2);
   const a = s.conn(0, WEB1);
   const b = s.conn(1, WEB2);
   a.request(a.open(0.3, fwd(DIR1)) + 0.001, fwd(DIR1));
   b.request(b.open(1.3, fwd(DIR1)) + 0.001, fwd(DIR1));
   a.request(2.3, fwd(DIR1));
-  if (sync) {
+  if (sync || !garp) {
     s.lan.sync(1.2, DIR1, 0, [syncEntry(a.cip, a.cport, VIP, 80, WEB1.ip)], {
       en: `IPVS sync: DIR1 tells the backup about connection ${a.client} → WEB1`, zh: `IPVS 同步：DIR1 把连接 ${a.client} → WEB1 告诉备机`,
     });
@@ -159,6 +162,23 @@ function failover(sync: boolean): HaScript {
   // DIR1 is gone at 4.5 s; the gateway keeps its ARP entry until DIR2's gratuitous ARP.
   a.request(5.0, dead(DIR1), false);
   for (const dt of [0.2, 0.6, 1.4]) a.retransmit(5.0 + dt, dead(DIR1), false);
+  if (!garp) {
+    // The gateway's ARP entry still names DIR1: nothing reaches DIR2.
+    for (const dt of [3.2, 6.4]) a.retransmit(5.0 + dt, dead(DIR1), false);
+    b.request(9.5, dead(DIR1), false);
+    b.retransmit(9.7, dead(DIR1), false);
+    b.retransmit(10.1, dead(DIR1), false);
+    return s.done(name, {
+      findings: ['ha-failover-gap', 'ha-no-gratuitous-arp'],
+      masters: [{ name: 'DIR1', priority: 150 }, { name: 'DIR2', priority: 100 }],
+      failovers: [{
+        reason: 'silent', from: 'DIR1', to: 'DIR2', lastAdvert: 'last-advert', firstAdvert: 'first-advert',
+        gapMs: Math.round((take - 4.1) * 1000),
+        connections: [{ client: a.client, synced: true, outcome: 'retransmit-silence' }, { client: b.client, synced: true, outcome: 'retransmit-silence' }],
+      }],
+      synced: [a.client, b.client], healthChecked: [], removed: [], flapping: [], splitBrain: false,
+    }, 2);
+  }
   const after = sync ? fwd(DIR2) : ({ kind: 'reset', dir: DIR2 } as const);
   const tA = a.retransmit(8.2, after, true);
   if (!a.closed) a.close(tA + 0.5, fwd(DIR2));
@@ -201,6 +221,7 @@ function preempt(): HaScript {
   s.adverts(DIR1, back, back + 3);
   s.garps(back, DIR1);
 
+  s.lan.arpExchange(0.2, DIR1, WEB1);
   const a = s.conn(0, WEB1);
   a.request(a.open(0.4, fwd(DIR1)) + 0.001, fwd(DIR1));
   s.lan.sync(1.5, DIR1, 0, [syncEntry(a.cip, a.cport, VIP, 80, WEB1.ip)], {
@@ -216,8 +237,8 @@ function preempt(): HaScript {
     findings: [],
     masters: [{ name: 'DIR1', priority: 150 }, { name: 'DIR2', priority: 100 }, { name: 'DIR1', priority: 150 }],
     failovers: [
-      { reason: 'resigned', from: 'DIR1', to: 'DIR2', lastAdvert: 'resign', firstAdvert: 'take', gapMs: Math.round(skew(100) * 1000), connections: [{ client: a.client, synced: true, outcome: 'idle' }] },
-      { reason: 'preempted', from: 'DIR2', to: 'DIR1', lastAdvert: 'last2', firstAdvert: 'back', gapMs: 0, connections: [{ client: a.client, synced: true, outcome: 'idle' }] },
+      { reason: 'resigned', from: 'DIR1', to: 'DIR2', lastAdvert: 'resign', firstAdvert: 'take', gapMs: Math.round(skew(100) * 1000), connections: [{ client: a.client, synced: true, outcome: 'continued' }] },
+      { reason: 'preempted', from: 'DIR2', to: 'DIR1', lastAdvert: 'last2', firstAdvert: 'back', gapMs: 0, connections: [{ client: a.client, synced: true, outcome: 'continued' }] },
     ],
     synced: [a.client], healthChecked: [], removed: [], flapping: [], splitBrain: false,
   }, 1);
@@ -282,6 +303,8 @@ function splitBrain(): HaScript {
   s.adverts(DIR1, 0.1, 8);
   s.adverts(DIR2, 0.6, 8);
   s.garps(0.6, DIR2);
+  s.lan.arpExchange(1.0, DIR2, WEB1);
+  s.lan.arpExchange(1.1, DIR2, WEB2);
   const a = s.conn(0, WEB1);
   a.whole(2.0, fwd(DIR2));
   const b = s.conn(1, WEB2);
@@ -296,6 +319,7 @@ export function haPreset(name: string): HaScript {
   switch (name) {
     case 'ha-failover-sync': return failover(true);
     case 'ha-failover-nosync': return failover(false);
+    case 'ha-no-garp': return failover(true, false);
     case 'ha-preempt': return preempt();
     case 'ha-health-check': return health('check');
     case 'ha-health-flap': return health('flap');
