@@ -18,6 +18,7 @@ import {
 import { FinishedFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
+import { noteOuterSource } from './outer-sources.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 import { SilentSyns, silentSynMessage } from './silent-syns.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
@@ -25,7 +26,7 @@ import {
   hasEvidence, hasHopEvidence, newRs, newService, serviceKey, UNKNOWN_VIP,
   type Flow, type FlowRef, type RsState, type ServiceState,
 } from './state.js';
-import { CaptureHostTracker, replyPath } from './vantage.js';
+import { CaptureHostTracker, replyPath, serverAddressing } from './vantage.js';
 import { HaTracker } from './ha/tracker.js';
 import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
 
@@ -299,12 +300,33 @@ export class Engine {
     // for the address it is reached on is that address's owner (a NAT real server whose replies
     // leave by another gateway, or a plain server), not a DR real server.
     const ownsAddress = path === 'dr-real-server' && this.ipMac.get(svc.vip) === p.srcMac;
+    const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, this.macIps, this.arpAsked) : null;
+    if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
+      // A DR real server whose replies go back to the director (its default route), not the gateway.
+      svc.drAtRs++;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, f.reqSrcMac);
+      const rs = this.rsByMac(svc, p.srcMac, f.vport, p.n);
+      this.bind(f, rs);
+      this.addFinding('dr-reply-via-director', 'warning', p.srcMac,
+        `real server ${rs.ip ?? p.srcMac} sends its replies for ${svc.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n, { rs: rs.ip ?? p.srcMac, vip: svc.vip });
+      return;
+    }
+    if (ownsAddress && !hasHopEvidence(svc) && this.ipMac.get(f.cip) !== f.reqSrcMac && !this.serviceVip(svc.vip) && !this.hintVips.some((v) => v.ip === svc.vip)) {
+      // Reached on its own address from beyond the host in front, answered through another: a NAT
+      // real server whose replies bypass its director (or a plain server with a second gateway).
+      this.joinInside(f, p);
+      this.addFinding('nat-reply-bypasses-director', 'error', p.src,
+        `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
+      return;
+    }
     if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
       if (path === 'dr-gateway') {
         svc.drSplit++;
         if (routedTtl(p.ttl)) svc.routedReplies++;
+        else if (p.ttl === 64 || p.ttl === 128 || p.ttl === 255) svc.hostReplies++;
       } else {
         svc.drAtRs++;
       }
@@ -878,6 +900,7 @@ export class Engine {
       flow = this.createFlow(p);
       newConn = true;
     }
+    noteOuterSource(svc, p.outerSrc, p.srcMac, newConn);
     this.bind(flow, this.rsByAddr(svc, p.outerDst, p.dport, null, p.n));
     if (!second) {
       this.transition(flow, false, p.flags, p.t);
