@@ -75,6 +75,12 @@ export interface FailoverReport {
    * forwarded client packet) to the new master's first (advert or gratuitous ARP).
    */
   readonly gapMs: number;
+  /**
+   * False when the new master's first advert seen came later than any backup waits (3 × interval
+   * + skew): this capture point missed the takeover itself (it was cut off), so the gap and the
+   * gratuitous ARPs are not known from here.
+   */
+  readonly takeoverSeen: boolean;
   /** The first client packet for the VIP delivered to the new master's MAC; null when none showed. */
   readonly trafficMovedFrame: number | null;
   readonly connections: readonly FailoverConnection[];

@@ -26,13 +26,36 @@ import type { DirectorPairReport } from '../ipvs/director-pair.js';
  */
 function summarizePair(engine: Engine, names: Map<string, string>, findings: Map<string, FindingAcc>, addF: AddFinding): DirectorPairReport | null {
   if (!engine.ha.active) return null;
-  directorNames(engine.ha, names);
   const pair = pairReport(engine.ha, names, addF);
   const routers = routerMacsOf(pair);
   for (const [key, f] of findings) {
     if (f.code === 'vip-arp-flapping' && (f.params as { macs: readonly string[] }).macs.every((m) => routers.has(m))) findings.delete(key);
+    // A router whose own stack answered from the VIP (the RSTs of a failover without sync) asked ARP
+    // from the VIP for that reply: the RST's source, not a primary VIP.
+    // (Its RSTs may not pass this capture point: any router's reset seen is enough.)
+    if (f.code === 'vip-primary-on-director' && engine.ha.resetMacs.size > 0 && routers.has(key.slice(key.lastIndexOf('|') + 1))) findings.delete(key);
   }
   return pair;
+}
+
+/**
+ * Health checks a director sent before the first VRRP advert told the model what they were look
+ * like a service of their own (the DIP as client, a real server as its "VIP"): not a service.
+ */
+function withoutHealthChecks(engine: Engine, chosen: ServiceState[]): ServiceState[] {
+  if (!engine.ha.active) return chosen;
+  const checkers = new Set([...engine.ha.health.series.values()].map((c) => c.dip));
+  if (checkers.size === 0) return chosen;
+  const clientsOf = new Map<ServiceState, Set<string>>();
+  for (const d of engine.done) {
+    let c = clientsOf.get(d.svc);
+    if (c === undefined) { c = new Set(); clientsOf.set(d.svc, c); }
+    c.add(d.cip);
+  }
+  return chosen.filter((s) => {
+    const c = clientsOf.get(s);
+    return c === undefined || ![...c].every((ip) => checkers.has(ip));
+  });
 }
 
 /** ServiceReport plus the optional fields lvscope adds. */
@@ -83,6 +106,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const rips = new Set<string>();
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rips.add(r.ip);
   chosen = chosen.filter((s) => !rips.has(s.vip) || hasEvidence(s) && s.dr + s.tun > 0);
+  chosen = withoutHealthChecks(engine, chosen);
   chosen.sort((a, b) => a.firstN - b.firstN);
   const vips = new Set(chosen.map((s) => s.vip));
 
@@ -135,6 +159,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
+  if (engine.ha.active) directorNames(engine.ha, names);
 
   // Nothing forwarded (every server down, or the director's own ARP unanswered): the director is
   // the one host that claims the VIP in ARP and does not answer the clients itself.

@@ -88,16 +88,24 @@ export class FailoverConns {
     return true;
   }
 
-  /** A segment from the VIP to a client: a RST from a director is the takeover breaking it. */
+  /** A segment from the VIP to a client: a RST from a director is the takeover breaking it; a real server's answer is the connection living on. */
   fromVip(n: number, vip: string, vport: number, cip: string, cport: number, flags: number, fromRouter: boolean): boolean {
     const key = `${ipPort(cip, cport)}|${ipPort(vip, vport)}`;
     const c = this.conns.get(key);
     if (c !== undefined && (flags & (FIN | RST)) !== 0) c.closed = true;
     const fc = this.current?.conns.get(key);
-    if (fc === undefined || (flags & RST) === 0 || !fromRouter) return false;
-    fc.outcome = 'reset';
-    this.push(fc, n);
-    return true;
+    if (fc === undefined) return false;
+    if ((flags & RST) !== 0 && fromRouter) {
+      fc.outcome = 'reset';
+      this.push(fc, n);
+      return true;
+    }
+    // The real server still answers it (its replies pass where the director's copies may not).
+    if (!fromRouter && (flags & RST) === 0 && fc.outcome !== 'reset' && fc.outcome !== 'continued') {
+      fc.outcome = 'continued';
+      this.push(fc, n);
+    }
+    return false;
   }
 
   /** The master changed at t: the connections open now are the ones to follow. */

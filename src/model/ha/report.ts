@@ -78,8 +78,10 @@ export function pairReport(ha: HaTracker, names: ReadonlyMap<string, string>, ad
     }));
     const garps = ha.garps.get(i) ?? [];
     const from = nameOf(tk.old.ip, tk.old.mac), to = nameOf(tk.neu.ip, tk.neu.mac);
-    if (gapMs > FAILOVER_GAP_MS) add('ha-failover-gap', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, [tk.lastAdvertN, tk.firstAdvertN], { vrid: tk.vrid, from, to, gapMs, thresholdMs: FAILOVER_GAP_MS });
-    if (garps.length === 0 && ha.lastT - tk.firstAdvertT >= 1) {
+    // No backup waits longer than its master_down_interval (under 3 × interval + 1 s).
+    const seen = tk.reason !== 'silent' || gapMs <= (3 * (tk.neu.intervalMs || 1000) + 1500);
+    if (seen && gapMs > FAILOVER_GAP_MS) add('ha-failover-gap', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, [tk.lastAdvertN, tk.firstAdvertN], { vrid: tk.vrid, from, to, gapMs, thresholdMs: FAILOVER_GAP_MS });
+    if (seen && garps.length === 0 && ha.lastT - tk.firstAdvertT >= 1) {
       add('ha-no-gratuitous-arp', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, [tk.firstAdvertN], { vrid: tk.vrid, to, vips: [...tk.neu.vips] });
     }
     const lost = connections.filter((c) => !c.synced && (c.outcome === 'reset' || c.outcome === 'retransmit-silence'));
@@ -92,7 +94,7 @@ export function pairReport(ha: HaTracker, names: ReadonlyMap<string, string>, ad
     return {
       vrid: tk.vrid, reason: tk.reason, oldMaster: dir(tk.old.ip, tk.old.mac), newMaster: dir(tk.neu.ip, tk.neu.mac),
       lastAdvertFrame: tk.lastAdvertN, lastAdvertTime: time(tk.lastAdvertT), firstAdvertFrame: tk.firstAdvertN, firstAdvertTime: time(tk.firstAdvertT),
-      garpFrames: garps, gapMs, trafficMovedFrame: w?.trafficMovedN ?? null, connections,
+      garpFrames: garps, gapMs, takeoverSeen: seen, trafficMovedFrame: w?.trafficMovedN ?? null, connections,
     };
   });
 

@@ -26,7 +26,9 @@ export class HaTracker {
   readonly conns = new FailoverConns();
   readonly owners: OwnerSpan[] = [];
   private readonly owner = new Map<string, string>();
-  /** Router MAC → time of the last frame it sent (for the gap of a takeover). */
+  /** Routers whose own TCP stack sent RSTs from the VIP (connections it had no entry for). */
+  readonly resetMacs = new Set<string>();
+  /** Router MAC → time of its last advert or frame for the VIP (for the gap of a takeover). */
   readonly lastSent = new Map<string, number>();
   /** Takeover index → gratuitous ARP frames of the new master. */
   readonly garps = new Map<number, number[]>();
@@ -63,7 +65,6 @@ export class HaTracker {
     const rec = p.ha;
     if (rec === null && !this.active) return null;
     this.lastT = p.t;
-    if (this.routerMacs.has(p.srcMac)) this.lastSent.set(p.srcMac, p.t);
     if (rec !== null && rec.type === 'vrrp' && p.kind === 'ip' && p.proto === PROTO_VRRP) return this.advert(p, rec);
     if (rec !== null && rec.type === 'ipvs-sync') return this.syncMessage(p, rec);
     if (p.kind === 'arp') return this.arp(p);
@@ -145,7 +146,8 @@ export class HaTracker {
 
   private toVip(p: Packet): HaFrameFacts | null {
     if (this.routerMacs.has(p.srcMac)) {
-      // A director's copy to a real server.
+      // A director's copy to a real server: it is answering for the VIP.
+      this.lastSent.set(p.srcMac, p.t);
       if (p.proto === PROTO_TCP && (p.flags & (SYN | ACK)) === SYN) {
         const rip = this.health.rsMacs.get(p.dstMac);
         if (rip !== undefined) this.health.newConnection(rip, p.n, p.t);
@@ -188,6 +190,8 @@ export class HaTracker {
   private fromVip(p: Packet): HaFrameFacts | null {
     if (p.proto !== PROTO_TCP) return null;
     const fromRouter = this.routerMacs.has(p.srcMac);
+    if (fromRouter) this.lastSent.set(p.srcMac, p.t);
+    if (fromRouter && (p.flags & RST) !== 0) this.resetMacs.add(p.srcMac);
     if (this.conns.fromVip(p.n, p.src, p.sport, p.dst, p.dport, p.flags, fromRouter)) {
       const client = `${p.dst}:${p.dport}`, virtual = `${p.src}:${p.sport}`;
       return { kind: 'failover-conn', what: 'reset', client, virtual, synced: this.sync.syncedBefore(PROTO_TCP, client, virtual, p.t), router: this.ref(p.srcMac) };
