@@ -195,7 +195,12 @@ export interface FindingReport {
 }
 
 export interface ClusterReport {
-  readonly capture: { readonly files: readonly string[]; readonly frames: number };
+  readonly capture: {
+    readonly files: readonly string[];
+    readonly frames: number;
+    /** Merged files whose clocks differed: seconds taken off each one's times (measured from packets seen in both). */
+    readonly clockOffsets?: readonly { readonly file: string; readonly seconds: number; readonly pairs: number }[];
+  };
   readonly hosts: readonly HostReport[];
   readonly services: readonly ServiceReport[];
   /** In order of first frame. */

@@ -17,7 +17,7 @@ import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packe
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { analyzeFrames, type AnalyzeOptions } from './pass.js';
-import { summarize, type Summary } from './summarize.js';
+import { summarize, type Summary } from './summary/summarize.js';
 
 export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */
@@ -26,6 +26,8 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly threads?: Threads;
   /** A capture filter: only the frames it keeps are analyzed (on this thread), with their own numbers. */
   readonly filter?: FramePredicate | null;
+  /** Seconds to take off each file's timestamps (decode/clock-offset.ts); read on this thread. */
+  readonly shift?: readonly number[];
 }
 
 export interface FilePassResult {
@@ -47,7 +49,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   const limit = opts.limit ?? Infinity;
   const threads = opts.threads ?? 'auto';
   const early = takeEarlyFeed(paths, limit);
-  if (threads === 'never' || (opts.filter ?? null) !== null || (early === null && !wantWorker(paths, threads))) {
+  if (threads === 'never' || (opts.filter ?? null) !== null || (opts.shift ?? []).some((x) => x !== 0) || (early === null && !wantWorker(paths, threads))) {
     stopFeed(early);
     return analyzeInThread(paths, limit, opts);
   }
@@ -62,7 +64,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
-  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null });
+  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [] });
   try {
     const damage = new DamageCount(takeFrames(source, limit));
     const summary = analyzeFrames(damage, opts);
@@ -99,7 +101,7 @@ function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassRes
       } else if (m.kind === 'end') {
         finished = true;
         engine.end();
-        return { summary: summarize(engine, opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
+        return { summary: summarize(engine.snapshot(), opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
       } else {
         finished = true;
         throw rebuildError(m);
