@@ -5,12 +5,12 @@ import type { Style } from './analyze-style.js';
 const W = {
   en: {
     title: 'Director pair', vrid: 'VRRP VRID', every: 'adverts every', priority: 'priority', master: 'master at frames',
-    reason: { silent: 'fell silent', resigned: 'resigned (priority 0)', preempted: 'preempted' },
+    reason: { silent: 'fell silent', resigned: 'resigned (priority 0)', preempted: 'was preempted' },
     failover: 'failover at frame', last: 'last advert frame', gap: 'nobody answered for', garp: 'gratuitous ARP frames', noGarp: 'no gratuitous ARP seen',
     moved: 'client traffic moved at frame', unseen: 'the takeover itself is not in this capture (this capture point was cut off)',
     synced: 'synced', notSynced: 'not synced',
     outcome: { continued: 'continued', reset: 'reset by the new master', 'retransmit-silence': 'retransmitted into silence', idle: 'no packets after' },
-    sync: 'sync daemon', messages: 'messages', conns: 'connections', checks: 'health checks', checkEvery: 'every', times: 'checks', failed: 'failed', flapping: 'flapping',
+    sync: 'sync daemon', messages: 'message(s)', conns: 'connection(s)', checks: 'health checks', checkEvery: 'every', times: 'checks', failed: 'failed', flapping: 'flapping',
     removed: 'taken out by its health checks', failedAt: 'first failed check frame', lastNew: 'last new connection frame', elsewhere: 'new connections went elsewhere after', stillUsed: 'still got new connections',
     split: 'split brain', both: 'advertised as master at once',
   },
