@@ -3,8 +3,12 @@
  * the model reconstructed at each decision, through every kernel scheduler (src/ipvs), searching
  * list orders and weights, and rank them by the share of decisions each reproduces.
  *
- * Honesty rules: when several schedulers reproduce the capture equally well the answer is
- * 'ambiguous' (candidates still ranked, simplest explanation first); too little data is 'unknown'.
+ * Honesty rules (the evidence bar, SCHEDULER_BAR): a scheduler is named only when it alone
+ * reproduces at least 90% of at least 4 observed decisions. When several reproduce that well, or
+ * the best one does from fewer decisions, the answer is 'ambiguous'; when none reproduces 90%, or
+ * fewer than 2 decisions were seen, it is 'unknown'. Candidates stay ranked either way (simplest
+ * explanation first). twos draws at random, so no replay reproduces it: it is a candidate, never
+ * a claim.
  */
 import { createDestination, type Destination } from '../ipvs/destination.js';
 import { gcd } from '../ipvs/hash.js';
@@ -33,6 +37,9 @@ export interface InferenceInput {
   readonly ports?: readonly number[];
   readonly decisions: readonly ObservedDecision[];
 }
+
+/** The evidence a named scheduler needs: its share of the decisions it reproduces, and how many. */
+export const SCHEDULER_BAR = { share: 0.9, decisions: 4 } as const;
 
 /** Simplest explanation first: used to order ties. */
 const OCCAM: readonly SchedulerName[] = ['rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'sh', 'dh', 'mh', 'lblc', 'lblcr', 'twos'];
@@ -82,10 +89,12 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
   const tied = results.filter((r) => Math.abs(r.score - top.score) < 1e-9).length;
   const sample = 1 - Math.pow(0.5, ds.length);
   // One real server seen is not too little data: every scheduler that sends all to one server ties.
-  if (ds.length < 2 || top.score < 0.5) {
+  if (ds.length < 2 || top.score < SCHEDULER_BAR.share) {
     return { name: 'unknown', confidence: round(top.score * sample * 0.5), candidates };
   }
-  if (tied > 1) return { name: 'ambiguous', confidence: round((top.score * sample) / tied), candidates };
+  if (tied > 1 || top.name === 'twos' || ds.length < SCHEDULER_BAR.decisions) {
+    return { name: 'ambiguous', confidence: round((top.score * sample) / tied), candidates };
+  }
   return { name: top.name, confidence: round(top.score * sample), candidates };
 }
 

@@ -2,13 +2,14 @@
  * How every view prints what the model could only guess: one scheduler label and one weight form,
  * so the cluster text, the reconstructed ipvsadm -Ln, the TUI's status line and cluster pane say
  * the same thing. A guess is marked as one: `rr?` for the best of several schedulers that fit,
- * `?` when none can be told, `~5` for a weight inferred from the decisions (a capture never shows
+ * `?` when none reproduces the decisions well enough to be a candidate worth printing (unknown), `~5` for a weight inferred from the decisions (a capture never shows
  * weights; only the rules do).
  */
 import type { SchedulerReport } from '../ipvs/report.js';
 
 export function schedulerLabel(s: SchedulerReport): string {
-  if (s.name !== 'ambiguous' && s.name !== 'unknown') return s.name;
+  if (s.name === 'unknown') return '?';
+  if (s.name !== 'ambiguous') return s.name;
   const best = s.candidates[0];
   return best === undefined ? '?' : `${best.name}?`;
 }
