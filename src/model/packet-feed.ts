@@ -69,7 +69,7 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
     const damage = { count: 0, first: 0 };
     const problems = readPackets(paths[0]!, limit, new Packet(), (p) => { engine.observePacket(p, false); }, damage);
     engine.end();
-    return { summary: summarize(engine, opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
+    return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   }
   const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null });
   try {
