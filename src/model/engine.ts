@@ -18,6 +18,7 @@ import {
 import { FinishedFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { AddressIds, FlowTable } from './flow-table.js';
+import { quotedReply, type QuotedReply } from './icmp-relay.js';
 import { noteOuterSource } from './outer-sources.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 import { SilentSyns, silentSynMessage } from './silent-syns.js';
@@ -546,7 +547,14 @@ export class Engine {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
-    if (p.icmpType === 3 && p.icmpCode === 3) {
+    const reply = quotedReply(p, (ip) => this.isVip(ip) || this.serviceVip(ip));
+    let relayedTo: string | null = null;
+    if (reply !== null) {
+      step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
+      if (p.tunnel !== null) relayedTo = this.relayIcmp(p, reply);
+    } else if (p.isIcmp6) {
+      // ICMPv6 types are not ICMP's: none of the IPv4 cases below applies.
+    } else if (p.icmpType === 3 && p.icmpCode === 3) {
       step = 'icmp-port-unreachable';
       if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
         // The director answers for the VIP when the scheduler found no destination.
@@ -578,12 +586,29 @@ export class Engine {
       }
     }
     if (!want) return null;
+    // A tunnelled error is between the tunnel's ends, as a tunnelled client packet is.
+    const src = p.tunnel !== null ? p.outerSrc : p.src;
+    const dst = p.tunnel !== null ? p.outerDst : p.dst;
     return {
-      n: p.n, t: p.t, srcRole: this.role(p.srcMac, p.src), dstRole: this.role(p.dstMac, p.dst),
-      src: p.src, dst: p.dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null,
-      icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway }, outer: null,
-      summary: `ICMP type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
+      n: p.n, t: p.t, srcRole: this.role(p.srcMac, src), dstRole: this.role(p.dstMac, dst),
+      src, dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null,
+      icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway, v6: p.isIcmp6, relayedTo },
+      outer: p.tunnel !== null ? { src: p.outerSrc, dst: p.outerDst, kind: p.tunnel } : null,
+      summary: `${p.isIcmp6 ? 'ICMPv6' : 'ICMP'} type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
     };
+  }
+
+  /** The director passes an ICMP error about a reply on to the connection's real server, in the tunnel (model/icmp-relay.ts). */
+  private relayIcmp(p: Packet, reply: QuotedReply): string {
+    const svc = this.service(reply.proto, reply.vip, reply.vport, p.n);
+    svc.tunIcmp++;
+    if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
+    this.evidence(svc, p.n);
+    this.learnDirector(svc, p.srcMac);
+    if (svc.directorIp === null) svc.directorIp = p.outerSrc;
+    this.directorIps.add(p.outerSrc);
+    this.rsByAddr(svc, p.outerDst, reply.vport, null, p.n);
+    return p.outerDst;
   }
 
   private tunnelSeen(): boolean {
@@ -983,10 +1008,11 @@ function routedTtl(ttl: number): boolean {
 export function methodOf(s: ServiceState): ForwardingMethod {
   const nat = s.nat + s.natReply + s.natInside;
   const dr = s.dr + s.drSplit + s.drAtRs;
-  const best = Math.max(dr, nat, s.tun, s.fullnat);
+  const tun = s.tun + s.tunIcmp;
+  const best = Math.max(dr, nat, tun, s.fullnat);
   if (best === 0) return 'unknown';
   if (s.fullnat === best) return 'fullnat';
-  if (s.tun === best) return 'tun';
+  if (tun === best) return 'tun';
   if (dr === best) return 'dr';
   return 'nat';
 }

@@ -340,6 +340,10 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
     const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_NAMES[k]).join(', ');
     out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
   }
+  if (s.tunIcmp > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_NAMES[k]).join(', ');
+    out.push(`${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
+  }
   if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
   if (s.drSplit > 0 && method === 'tun') out.push(`all ${s.drSplit} connections are answered from the VIP through one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);
   else if (s.drSplit > 0 && method === 'unknown') out.push(`all ${s.drSplit} connections are answered from the VIP by one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
