@@ -31,7 +31,8 @@ export function quotedReply(p: Packet, isServiceAddr: (ip: string) => boolean): 
   const q: IcmpQuote | null = p.icmpQuote;
   if (q === null || q.srcPort === null || q.dstPort === null || !isIcmpError(p)) return null;
   if (q.proto !== PROTO_TCP && q.proto !== PROTO_UDP) return null;
-  // Sent to the VIP it quotes, or already wrapped by the balancer: either way about the VIP's reply.
-  if (!isServiceAddr(q.src) && p.dst !== q.src) return null;
+  // An error goes to the quoted packet's source: here a VIP (known as one, or the error is
+  // already in the balancer's tunnel, on its way to the real server behind that VIP).
+  if (!isServiceAddr(q.src) && p.tunnel === null) return null;
   return { proto: q.proto === PROTO_UDP ? 'udp' : 'tcp', vip: q.src, vport: q.srcPort, client: q.dst, cport: q.dstPort };
 }
