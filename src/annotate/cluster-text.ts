@@ -3,7 +3,7 @@
  * the scheduler verdict, tunnel names, and the report with every sentence in one language.
  * As with findings, the English must read as the model's own (a test holds them together).
  */
-import type { ClusterReport, ForwardingMethod, SchedulerReport } from '../ipvs/report.js';
+import type { ClusterReport, ForwardingMethod, SchedulerReport, UnseenFact } from '../ipvs/report.js';
 import type { Summary, TunnelKind } from '../model/index.js';
 import { localizeFindings } from './findings.js';
 import type { Lang } from './labels.js';
@@ -113,6 +113,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${natInside} 个来自 Director 另一侧客户端的连接从 Director 的 MAC 到达，目标是 Real Server 自己的地址（RIP:端口），响应也发回给它：这是 NAT 模式 Director 的内侧；${vip}`
       : `${natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
+    if (s.rs?.length === 1) {
+      out.push(zh
+        ? '只看到一台 Real Server（这很可能是它自己的抓包）：前面那台主机很可能是它的 NAT Director（置信度 0.6），但从这里看，一台普通路由器挡在一台服务器前面也是同样的样子；在 Director 外侧（能看到 VIP 的地方）或另一台 Real Server 上抓包即可确定'
+        : 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here; a capture on the director\'s outside (where the VIP shows) or of a second real server would decide');
+    }
   }
   const bypassed = s.bypassed ?? 0;
   if (bypassed > 0 && method === 'unknown') {
@@ -169,4 +174,28 @@ export function localizeReport(summary: Summary, lang: Lang): ClusterReport {
     }),
     findings: localizeFindings(r.findings, lang),
   };
+}
+
+const UNSEEN_WORDS: Readonly<Record<Lang, Readonly<Record<UnseenFact, string>>>> = {
+  en: {
+    vip: 'the VIP never appears in this capture',
+    'director-hop': "the director's forward does not pass this capture point",
+    'other-real-servers': "only this host's share of the connections shows: the other real servers and the scheduler cannot",
+    'connection-real-server': 'which real server took each connection does not show',
+    'real-servers': "the real servers' addresses do not show",
+    method: 'nothing here shows the forwarding method',
+  },
+  zh: {
+    vip: 'VIP 从未出现在这个抓包中',
+    'director-hop': 'Director 的转发不经过这个抓包点',
+    'other-real-servers': '只看得到本机分到的连接：其他 Real Server 和调度算法都看不出',
+    'connection-real-server': '看不出每个连接去了哪台 Real Server',
+    'real-servers': '看不到 Real Server 的地址',
+    method: '这里看不出转发模式',
+  },
+};
+
+/** What a capture point cannot show about a service, in words. */
+export function unseenText(facts: readonly UnseenFact[], lang: Lang): string[] {
+  return facts.map((f) => UNSEEN_WORDS[lang][f]);
 }

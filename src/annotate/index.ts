@@ -11,7 +11,7 @@ export { Explainer, type Explanation, type ExplainContext } from './explain.js';
 export { Labels, ROLE_WORDS, shortMac, type Lang } from './labels.js';
 export { FINDING_CATALOG, findingText, localizeFindings } from './findings.js';
 export {
-  confidenceWord, localizeReport, methodEvidenceText, outerSourcesText, schedulerWord, TUNNEL_WORDS, type MethodCounts,
+  confidenceWord, localizeReport, methodEvidenceText, outerSourcesText, schedulerWord, TUNNEL_WORDS, unseenText, type MethodCounts,
 } from './cluster-text.js';
 
 export interface ExplainedFrame {

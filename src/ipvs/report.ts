@@ -82,7 +82,29 @@ export interface ServiceReport {
   readonly scheduler: SchedulerReport;
   readonly persistence: null | { readonly timeoutAtLeast: number };
   readonly realServers: readonly RealServerReport[];
+  /** How sure each claim is, 0..1 (1: the director's own hop shows it; 0: not claimed). */
+  readonly claims?: ServiceClaims;
+  /** What this capture point cannot show about the service. */
+  readonly unseen?: readonly UnseenFact[];
 }
+
+export interface ServiceClaims {
+  readonly method: number;
+  readonly vip: number;
+  readonly director: number;
+  /** That the real servers listed are all the service has. */
+  readonly realServers: number;
+}
+
+/**
+ * - vip: the VIP never appears in the capture;
+ * - director-hop: the director's forward (or rewrite, or tunnel) does not pass this capture point;
+ * - other-real-servers: only this host's share of the connections shows;
+ * - connection-real-server: which real server took each connection does not show (no destination MAC);
+ * - real-servers: no real server's address shows;
+ * - method: nothing shows the forwarding method.
+ */
+export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'method';
 
 export interface ConnectionReport {
   readonly protocol: 'tcp' | 'udp';

@@ -27,7 +27,7 @@ import {
   hasEvidence, hasHopEvidence, newRs, newService, serviceKey, UNKNOWN_VIP,
   type Flow, type FlowRef, type RsState, type ServiceState,
 } from './state.js';
-import { CaptureHostTracker, replyPath } from './vantage.js';
+import { CaptureHostTracker, replyPath, serverAddressing } from './vantage.js';
 import type { FlowFacts, FrameFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
@@ -296,12 +296,33 @@ export class Engine {
     // for the address it is reached on is that address's owner (a NAT real server whose replies
     // leave by another gateway, or a plain server), not a DR real server.
     const ownsAddress = path === 'dr-real-server' && this.ipMac.get(svc.vip) === p.srcMac;
+    const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, this.macIps, this.arpAsked) : null;
+    if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
+      // A DR real server whose replies go back to the director (its default route), not the gateway.
+      svc.drAtRs++;
+      this.evidence(svc, p.n);
+      this.learnDirector(svc, f.reqSrcMac);
+      const rs = this.rsByMac(svc, p.srcMac, f.vport, p.n);
+      this.bind(f, rs);
+      this.addFinding('dr-reply-via-director', 'warning', p.srcMac,
+        `real server ${rs.ip ?? p.srcMac} sends its replies for ${svc.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n, { rs: rs.ip ?? p.srcMac, vip: svc.vip });
+      return;
+    }
+    if (ownsAddress && !hasHopEvidence(svc) && this.ipMac.get(f.cip) !== f.reqSrcMac && !this.serviceVip(svc.vip) && !this.hintVips.some((v) => v.ip === svc.vip)) {
+      // Reached on its own address from beyond the host in front, answered through another: a NAT
+      // real server whose replies bypass its director (or a plain server with a second gateway).
+      this.joinInside(f, p);
+      this.addFinding('nat-reply-bypasses-director', 'error', p.src,
+        `real server ${p.src} sends NAT replies to ${p.dstMac} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
+      return;
+    }
     if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
       // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
       // forward passes elsewhere on a switched LAN).
       if (path === 'dr-gateway') {
         svc.drSplit++;
         if (routedTtl(p.ttl)) svc.routedReplies++;
+        else if (p.ttl === 64 || p.ttl === 128 || p.ttl === 255) svc.hostReplies++;
       } else {
         svc.drAtRs++;
       }

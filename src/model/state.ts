@@ -54,6 +54,8 @@ export interface ServiceState {
    * the MAC they came from forwarded them, so it is a router, not the real server.
    */
   routedReplies: number;
+  /** And how many kept a usual initial TTL (64, 128, 255): sent by the host itself, not forwarded. */
+  hostReplies: number;
   /**
    * DR forwards captured without a destination MAC (a Linux cooked capture, tcpdump -i any): the
    * forward shows, which real server it went to does not.
@@ -144,7 +146,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, fullnat: 0, drSplit: 0, routedReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,

@@ -10,6 +10,7 @@ import type {
 import type { ServiceSpec } from '../ipvs/ipvsadm/index.js';
 import { methodOf, type DoneFlow, type Engine, type FindingAcc } from './engine.js';
 import { inferScheduler, type ObservedDecision } from './infer-scheduler.js';
+import { serviceClaims } from './claims.js';
 import { perFlowOuterSources } from './outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from './packet.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from './state.js';
@@ -68,10 +69,11 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   chosen.sort((a, b) => a.firstN - b.firstN);
   const vips = new Set(chosen.map((s) => s.vip));
 
-  // Seen from inside a NAT director with one server only: from here the director is a router in
-  // front of one server, and that server may as well be the VIP. --vip, or a second server, decides.
+  // One real server seen from inside (its own capture): clients from beyond one front host,
+  // addressed to the server's own address and answered back through it. Most likely a NAT real
+  // server behind its director (the front host); a plain router in front of one server looks the
+  // same. Reported as NAT with the VIP unknown, never the RIP as the VIP; the claims say how sure.
   const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0));
-  for (const s of oneServer) s.directorMac = null;
 
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
@@ -98,6 +100,9 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   for (const s of chosen) {
     const r = s.rs[0];
     if (s.drSplit < 2 || s.dr + s.tun + s.drAtRs > 0 || s.rs.length !== 1 || r === undefined || r.mac === null) continue;
+    // Every reply with a host's initial TTL: sent by that host itself, not forwarded by a router
+    // (which takes one off): one DR real server, the only one that answered here.
+    if (s.hostReplies === s.drSplit) continue;
     oneReplier.set(s, { mac: r.mac, ip: r.ip });
     r.ip = null;
   }
@@ -110,7 +115,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   // ---- names
   const names = new Map<string, string>();
   const rsIps = new Set<string>();
-  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
 
@@ -132,7 +137,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   // One balancer whose outer sources vary per flow is not one director per source.
   const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
-  for (const s of chosen) if (!oneServer.has(s)) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
   const clients = new Set<string>();
   const conns = engine.done.filter((d) => chosen.includes(d.svc)).sort((a, b) => a.index - b.index);
   for (const c of conns) clients.add(c.cip);
@@ -161,7 +166,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
   for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
-  for (const s of chosen) if (s.vip !== UNKNOWN_VIP && !oneServer.has(s)) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
@@ -182,20 +187,20 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
   }
   arpFindings(engine, vips, directorMacs, rsMacsArp, names, addF);
+  unansweredFromDestination(engine, vips, addF);
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
-    const one = oneServer.has(s) ? s.rs[0] ?? null : null;
     const replier = oneReplier.get(s);
-    const method = routed(s) ? 'tun' : oneServer.has(s) || replier !== undefined ? 'unknown' : methodOf(s);
+    const method = routed(s) ? 'tun' : replier !== undefined ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHost.candidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = blind.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, addF);
@@ -209,19 +214,23 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     const varying = [...new Set([...s.outerSources.keys()].flatMap((ip) => perFlow.get(ip) ?? []))].sort(compareIp);
     const dirIp = varying.length > 0 ? null : s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
     const report: ServiceReportX = {
-      vip: one?.ip ?? s.vip, port: one?.port ?? s.port, protocol: s.proto, fwmark: null, method,
+      vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
       methodEvidence: methodEvidence(s, method),
-      director: { ip: one !== null ? null : dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
-      scheduler: one !== null ? UNKNOWN_SCHEDULER : scheduler, persistence: one !== null ? null : persistence, realServers: one !== null || replier !== undefined ? [] : realServers,
+      director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
+      scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
+      ...serviceClaims(s, {
+        method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
+      }),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
     };
     services.push({ report, state: s });
     // One answer everywhere: frames name a scheduler only when the cluster section does.
-    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous' && one === null;
+    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous';
     knowledgeServices.set(s.key, {
       method, scheduler: decided ? scheduler.name : null,
       // The tied best, as the cluster section lists them.
-      candidates: decided || one !== null ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
+      candidates: decided ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
     });
   }
   vipPersistence(services);
@@ -255,7 +264,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
   const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
   for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
   const connections: ConnectionReport[] = conns.map((c) => ({
-    protocol: c.proto, client: c.client, virtual: oneServer.has(c.svc) && c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : c.virtual,
+    protocol: c.proto, client: c.client, virtual: c.virtual,
     realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
     firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
   }));
@@ -271,7 +280,7 @@ export function summarize(engine: Engine, opts: SummarizeOptions): Summary {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
     rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
     routerMacs: routers,
-    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null && !oneServer.has(s)).map((s) => s.insideOf!)),
+    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
     connRs,
   };
@@ -353,6 +362,7 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
   if (s.natInside > 0 && method === 'nat') {
     const vip = s.vip === UNKNOWN_VIP ? 'the VIP never appears in this capture (name it with --vip)' : `the VIP ${s.vip} is the one given with --vip`;
     out.push(`${s.natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
+    if (s.rs.length === 1) out.push(ONE_SERVER_EN);
   }
   if (s.bypassed > 0 && method === 'unknown') {
     out.push(`${s.bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
@@ -363,6 +373,8 @@ function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
   }
   return out;
 }
+
+const ONE_SERVER_EN = 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here; a capture on the director\'s outside (where the VIP shows) or of a second real server would decide';
 
 export const TUNNEL_NAMES: Readonly<Record<TunnelKind, string>> = {
   ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)', sit: 'IPv6-in-IPv4 (protocol 41)', ip6ip6: 'IPv6-in-IPv6',
@@ -404,6 +416,26 @@ function arpFindings(
       addF('vip-arp-flapping', 'warning', vip,
         `${claimers.size} different MACs claim the VIP ${vip} in ARP (${[...claimers.keys()].join(', ')}): the gateway's ARP entry flips between them`, frames, { vip, macs: [...claimers.keys()] });
     }
+  }
+}
+
+/**
+ * Seen where no service shows (a real server's own capture of a director whose VIP is its primary
+ * address): a host asks ARP again and again from an address the gateway itself resolves (the
+ * address the clients are sent to), and nobody answers. Real servers holding the VIP on lo drop
+ * ARP requests whose sender address is their own VIP (a martian source), so the director never
+ * learns their MACs and the clients get "no route to host".
+ */
+function unansweredFromDestination(engine: Engine, vips: ReadonlySet<string>, addF: AddFinding): void {
+  for (const pair of engine.arpPairs.values()) {
+    if (vips.has(pair.spa) || pair.requests.length < 3) continue;
+    const resolvedByOthers = [...engine.arpAsked].some(([mac, asked]) => mac !== pair.sha && asked.includes(pair.spa));
+    if (!resolvedByOthers) continue;
+    const targets = engine.arpAsked.get(pair.sha) ?? [];
+    // Answered targets show in the capture's ARP (ipMac); none of these ever was.
+    if (targets.length === 0 || targets.some((ip) => engine.ipMac.has(ip))) continue;
+    addF('vip-primary-on-director', 'warning', `${pair.spa}|${pair.sha}`,
+      `the director uses the VIP ${pair.spa} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`, pair.requests, { vip: pair.spa });
   }
 }
 

@@ -72,3 +72,27 @@ export function replyPath(reqSrcMac: string, reqDstMac: string, repSrcMac: strin
   if (sameServer && sameFront) return 'symmetric';
   return null;
 }
+
+/**
+ * A real server's own capture, where the reply path alone cannot tell DR from NAT: the ARP in the
+ * capture can. A NAT real server is reached on its own address, which it claims in ARP; a DR real
+ * server is reached on the VIP, which sits on its loopback and which it never claims, while the
+ * host in front resolved the server's other address (its RIP) before sending it frames for the VIP.
+ * - 'dr-via-front': reached on an address it does not claim, after the front host resolved one it
+ *   does: DR, and its replies go back to the director instead of the gateway;
+ * - 'own-address': reached on the address it claims itself (NAT inside, or a plain server);
+ * - null: the ARP does not say.
+ */
+export type ServerAddressing = 'dr-via-front' | 'own-address' | null;
+
+export function serverAddressing(
+  reached: string, serverMac: string, frontMac: string,
+  macIps: ReadonlyMap<string, ReadonlySet<string>>, arpAsked: ReadonlyMap<string, readonly string[]>,
+): ServerAddressing {
+  const own = macIps.get(serverMac);
+  if (own === undefined || own.size === 0) return null;
+  if (own.has(reached)) return 'own-address';
+  const asked = arpAsked.get(frontMac) ?? [];
+  for (const ip of own) if (asked.includes(ip)) return 'dr-via-front';
+  return null;
+}

@@ -1,5 +1,5 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
-import { confidenceWord, methodEvidenceText, outerSourcesText, schedulerWord } from '../annotate/index.js';
+import { confidenceWord, methodEvidenceText, outerSourcesText, schedulerWord, unseenText } from '../annotate/index.js';
 import { schedulerLabel } from './guess.js';
 import type { Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
@@ -9,14 +9,14 @@ const W = {
   en: {
     cluster: 'Cluster', hosts: 'Hosts', service: 'Virtual service', method: 'method', director: 'director',
     scheduler: 'scheduler', candidates: 'candidates', persistence: 'persistence', none: 'none', atLeast: 'timeout at least',
-    rs: 'real servers', conns: 'connections', evidence: 'evidence', noServices: 'No LVS virtual service found in the capture.',
+    rs: 'real servers', conns: 'connections', evidence: 'evidence', unseen: 'not visible here', noServices: 'No LVS virtual service found in the capture.',
     unknownMethod: 'UNKNOWN',
     roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other' },
   },
   zh: {
     cluster: '集群', hosts: '主机', service: '虚拟服务', method: '转发模式', director: 'Director',
     scheduler: '调度算法', candidates: '候选', persistence: '持久连接', none: '无', atLeast: '超时至少',
-    rs: 'Real Server', conns: '连接数', evidence: '依据', noServices: '抓包中没有发现 LVS 虚拟服务。',
+    rs: 'Real Server', conns: '连接数', evidence: '依据', unseen: '此处看不到', noServices: '抓包中没有发现 LVS 虚拟服务。',
     unknownMethod: '未知',
     roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他' },
   },
@@ -35,8 +35,12 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
   for (const { report: s, state } of summary.services) {
     // '?' is a VIP the capture never shows (inside a NAT director): its port is unknown too.
     out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip === '?' ? '?:?' : `${s.vip}:${s.port}`}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
-    out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}\n`;
+    // A method claimed from one vantage point's reply path only says how sure it is.
+    const sure = s.claims?.method ?? 1;
+    const methodSure = s.method !== 'unknown' && sure < 1 ? (lang === 'zh' ? `（${confidenceWord(lang)} ${sure}）` : ` (${confidenceWord(lang)} ${sure})`) : '';
+    out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}${methodSure}\n`;
     for (const e of methodEvidenceText(state, s.method, lang)) out += `      ${w.evidence}: ${e}\n`;
+    for (const e of unseenText(s.unseen ?? [], lang)) out += `      ${w.unseen}: ${e}\n`;
     const varying = s.director.outerSources;
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}${varying !== undefined ? `${lang === 'zh' ? '，' : ' — '}${outerSourcesText(varying, lang)}` : ''}\n`;
     const sc = s.scheduler;

@@ -38,13 +38,19 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
 }
 
 export function renderIpvsadmList(summary: Summary): string {
-  return markWeights(formatList(inferredSpecs(summary)));
+  return unknownVipPort(markWeights(formatList(inferredSpecs(summary))));
 }
 
-
-
 export function renderIpvsadmStats(summary: Summary): string {
-  return formatStats(inferredSpecs(summary));
+  return unknownVipPort(formatStats(inferredSpecs(summary)));
+}
+
+/**
+ * A VIP the capture never shows ('?', inside a NAT director) has no port either: `?:?`, not the
+ * `?:0` of a port-0 (all ports) service, which would be a claim. Same width, so columns hold.
+ */
+function unknownVipPort(text: string): string {
+  return text.replaceAll(' ?:0 ', ' ?:? ');
 }
 
 /** Stands for a port the capture never shows; printed as `?`. */
@@ -63,7 +69,7 @@ export function renderIpvsadmConns(summary: Summary): string {
       state: c.state, expires: c.expiresAt ?? summary.endTime,
     } as unknown as Connection;
   });
-  return formatConns(conns, summary.endTime).replaceAll(`?:${UNKNOWN_PORT}\n`, '?:?\n');
+  return unknownVipPort(formatConns(conns, summary.endTime).replaceAll(`?:${UNKNOWN_PORT}\n`, '?:?\n'));
 }
 
 function splitIpPort(s: string): [string, number] {

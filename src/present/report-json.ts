@@ -31,6 +31,12 @@ export function splitEndpoint(text: string): Endpoint {
   return { ip: text.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(text.slice(i + 1)) };
 }
 
+/** A virtual service's "ip:port"; a VIP the capture never shows ('?') has no port either. */
+export function splitVirtual(text: string): Endpoint | { readonly ip: '?'; readonly port: null } {
+  const e = splitEndpoint(text);
+  return e.ip === '?' ? { ip: '?', port: null } : e;
+}
+
 export function publishScheduler(s: SchedulerReport): PublishedScheduler {
   const status = s.name === 'ambiguous' || s.name === 'unknown' ? s.name : 'inferred';
   return {
@@ -50,7 +56,7 @@ function publishConnection(c: ConnectionReport): object {
   return {
     protocol: c.protocol,
     client: splitEndpoint(c.client),
-    virtual: splitEndpoint(c.virtual),
+    virtual: splitVirtual(c.virtual),
     realServer: c.realServer === null ? null : splitEndpoint(c.realServer),
     firstFrame: c.firstFrame, lastFrame: c.lastFrame, state: c.state,
   };
@@ -77,7 +83,7 @@ export function ndjsonLine(e: ExplainedFrame): string {
     ...(fl !== null
       ? {
         connection: fl.connIndex, state: fl.state,
-        client: splitEndpoint(fl.client), virtual: splitEndpoint(fl.virtual),
+        client: splitEndpoint(fl.client), virtual: splitVirtual(fl.virtual),
         realServer: fl.realServer === null ? null : splitEndpoint(fl.realServer),
       }
       : {}),

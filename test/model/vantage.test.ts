@@ -129,12 +129,16 @@ describe('one server behind one front MAC (a real server of a NAT cluster, or it
   synthesize(preset('nat', { requests: 6 }), fileSink(path, { overwrite: true }), { seed: 3, fileName: path, captureAt: 'real-server' });
   const s = analyzeFrames(openFrames([path]), { files: [path] });
 
-  it('says honestly that from here the cluster looks like one server, with no method, scheduler or real servers claimed', () => {
+  it('says NAT with the VIP unknown (never the RIP as the VIP), how sure, and that a plain router in front looks the same', () => {
     const svc = s.report.services[0]!;
-    expect(svc.method).toBe('unknown');
+    expect([svc.method, svc.vip]).toEqual(['nat', '?']);
     expect(svc.scheduler.name).toBe('unknown');
-    expect(svc.realServers).toEqual([]);
-    expect(svc.methodEvidence!.join(' ')).toContain('looks like one server');
+    expect(svc.realServers).toHaveLength(1);
+    expect(svc.realServers[0]!.ip).not.toBe(svc.vip);
+    expect(svc.claims).toEqual({ method: 0.6, vip: 0, director: 0.6, realServers: 0.3 });
+    expect(svc.unseen).toEqual(['vip', 'other-real-servers']);
+    expect(svc.methodEvidence!.join(' ')).toContain('a plain router in front of one server looks the same');
+    expect(s.report.connections.every((c) => c.virtual.startsWith('?:'))).toBe(true);
   });
 });
 
