@@ -8,6 +8,8 @@
  */
 import type { IcmpQuote } from '../wire/records.js';
 import { PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type Packet } from './packet.js';
+import type { Roles } from './roles.js';
+import type { Services } from './services.js';
 
 export interface QuotedReply {
   readonly proto: 'tcp' | 'udp';
@@ -35,4 +37,20 @@ export function quotedReply(p: Packet, isServiceAddr: (ip: string) => boolean): 
   // already in the balancer's tunnel, on its way to the real server behind that VIP).
   if (!isServiceAddr(q.src) && p.tunnel === null) return null;
   return { proto: q.proto === PROTO_UDP ? 'udp' : 'tcp', vip: q.src, vport: q.srcPort, client: q.dst, cport: q.dstPort };
+}
+
+/**
+ * The director passing an error about a reply on to the connection's real server, in its tunnel:
+ * evidence of TUN for the VIP's service and of that real server. Returns the real server's address.
+ */
+export function relayInTunnel(services: Services, roles: Roles, p: Packet, reply: QuotedReply): string {
+  const svc = services.service(reply.proto, reply.vip, reply.vport, p.n);
+  svc.tunIcmp++;
+  if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
+  services.evidence(svc, p.n);
+  roles.learnDirector(svc, p.srcMac);
+  if (svc.directorIp === null) svc.directorIp = p.outerSrc;
+  roles.directorIps.add(p.outerSrc);
+  services.rsByAddr(svc, p.outerDst, reply.vport, null, p.n);
+  return p.outerDst;
 }

@@ -17,7 +17,7 @@ import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packe
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { analyzeFrames, type AnalyzeOptions } from './pass.js';
-import { summarize, type Summary } from './summarize.js';
+import { summarize, type Summary } from './summary/summarize.js';
 
 export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */
@@ -99,7 +99,7 @@ function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassRes
       } else if (m.kind === 'end') {
         finished = true;
         engine.end();
-        return { summary: summarize(engine, opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
+        return { summary: summarize(engine.snapshot(), opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
       } else {
         finished = true;
         throw rebuildError(m);

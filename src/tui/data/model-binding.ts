@@ -32,7 +32,7 @@ class BoundEngine implements EnginePort {
 
   finish(files: readonly string[]): PassResult {
     this.engine.end();
-    const s = summarize(this.engine, this.names === undefined ? { files } : { files, names: this.names });
+    const s = summarize(this.engine.snapshot(), this.names === undefined ? { files } : { files, names: this.names });
     this.shared.findingFrames = s.findingFrames;
     this.shared.explainers.clear();
     return { knowledge: s.knowledge, report: s.report };
