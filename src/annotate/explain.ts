@@ -5,6 +5,7 @@
 import type { FindingCode } from '../ipvs/report.js';
 import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
 import { TUNNEL_WORDS } from './cluster-text.js';
+import { explainHa } from './explain-ha.js';
 import { Labels, shortMac, type Lang } from './labels.js';
 
 export interface Explanation {
@@ -48,6 +49,11 @@ export class Explainer {
   }
 
   private text(f: FrameFacts): string {
+    if (f.ha !== undefined) return explainHa(f.ha, { lang: this.ctx.lang, knowledge: this.ctx.knowledge, base: () => this.plainText(f) });
+    return this.plainText(f);
+  }
+
+  private plainText(f: FrameFacts): string {
     if (f.arp !== null) return this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
