@@ -20,6 +20,7 @@ import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
 import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
 import { HopDetector } from './hops.js';
+import { quotedReply, relayInTunnel } from './icmp-relay.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
@@ -177,7 +178,14 @@ export class Engine implements ModelParts {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
-    if (p.icmpType === 3 && p.icmpCode === 3) {
+    const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
+    let relayedTo: string | null = null;
+    if (reply !== null) {
+      step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
+      if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
+    } else if (p.isIcmp6) {
+      // ICMPv6 types are not ICMP's: none of the IPv4 cases below applies.
+    } else if (p.icmpType === 3 && p.icmpCode === 3) {
       step = 'icmp-port-unreachable';
       if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
         // The director answers for the VIP when the scheduler found no destination.
@@ -198,7 +206,7 @@ export class Engine implements ModelParts {
       step = 'icmp-redirect';
       if (fromDirector || roles.isDirectorMac(p.srcMac)) redirectFromDirector(this.book, p);
     }
-    return want ? icmpFacts(roles, p, step, quoted) : null;
+    return want ? icmpFacts(roles, p, step, quoted, relayedTo) : null;
   }
 
   // ---------------------------------------------------------------- TCP / UDP

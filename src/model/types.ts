@@ -18,6 +18,8 @@ export type Step =
   | 'director-forward' | 'tunnel'
   | 'reply' | 'reply-ack' | 'server-fin' | 'server-rst' | 'director-reply'
   | 'icmp-port-unreachable' | 'icmp-frag-needed' | 'icmp-redirect' | 'icmp'
+  /** An ICMP error about a reply from the VIP, addressed to the VIP; and the director passing it on in its tunnel (model/icmp-relay.ts). */
+  | 'icmp-for-vip' | 'icmp-relayed'
   | 'ipv6' | 'other';
 
 /** Which TCP segment a flow frame carries (after the handshake steps). */
@@ -70,7 +72,13 @@ export interface FrameFacts {
   readonly step: Step;
   readonly arp: null | { readonly op: number; readonly spa: string; readonly tpa: string; readonly sha: string; readonly gratuitous: boolean };
   readonly flow: FlowFacts | null;
-  readonly icmp: null | { readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null };
+  readonly icmp: null | {
+    readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null;
+    /** ICMPv6 (types numbered apart from ICMP's). */
+    readonly v6?: boolean;
+    /** The real server an ICMP error was passed on to, in the director's tunnel. */
+    readonly relayedTo?: string | null;
+  };
   /** For tunnels: the outer header. */
   readonly outer: null | { readonly src: string; readonly dst: string; readonly kind: TunnelKind };
   /** Protocol words for a plain label ("TCP 10.0.0.1:22 → 10.0.0.2:51000"). */
