@@ -15,12 +15,16 @@ import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, plan
 import { CLIENT_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
 import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
+import { HaRun, startHa } from './ha-run.js';
+import type { KeepalivedHandle } from './keepalived.js';
 
 export interface LabState {
   readonly plan: LabPlan;
   readonly kind: DirectorKind;
   readonly serverPids: readonly number[];
   readonly createdAt: string;
+  /** An HA lab's keepalived daemons (lab capture only: they live as long as this process). */
+  readonly keepalived?: readonly KeepalivedHandle[];
 }
 
 export type Progress = (message: string) => void;
@@ -31,6 +35,7 @@ export type Progress = (message: string) => void;
  */
 export function chooseDirector(plan: LabPlan, emulate: boolean): DirectorKind {
   if (emulate) {
+    if (plan.ha) throw new LabError('an HA lab needs the kernel\'s IPVS: keepalived programs it (no --emulate)');
     const problem = emulationProblem(plan);
     if (problem) throw new LabError(problem);
     return 'emulation';
@@ -42,6 +47,7 @@ export function chooseDirector(plan: LabPlan, emulate: boolean): DirectorKind {
 /** Builds the cluster. On any failure everything already created is deleted again. */
 export async function upLab(plan: LabPlan, detached: boolean, progress: Progress = () => {}, emulate = false): Promise<LabState> {
   const kind = chooseDirector(plan, emulate);
+  if (plan.ha && detached) throw new LabError('an HA lab runs keepalived for one run: use lab capture --ha (not lab up)');
   const steps = setupSteps(plan, kind);
   try {
     progress(`creating ${plan.namespaces.length} namespaces`);
@@ -57,7 +63,8 @@ export async function upLab(plan: LabPlan, detached: boolean, progress: Progress
     progress('starting web servers');
     const servers = await Promise.all(plan.realServers.map((rs) =>
       startProgram(rs.ns, SERVER_JS, [String(rs.port), rs.name, rs.ip], detached, `web server ${rs.name} in ${rs.ns}`)));
-    return { plan, kind, serverPids: servers.map((s) => s.pid ?? -1), createdAt: new Date().toISOString() };
+    const keepalived = plan.ha ? await startHa(plan, progress) : undefined;
+    return { plan, kind, serverPids: servers.map((s) => s.pid ?? -1), createdAt: new Date().toISOString(), ...(keepalived ? { keepalived } : {}) };
   } catch (e) {
     teardown(plan.namespaces);
     throw e;
@@ -156,10 +163,15 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const flap = plan.options.flap;
   const dir = plan.director.ns;
   const started = Date.now();
+  let ha: HaRun | null = null;
   try {
     for (const [k, c] of plan.captures.entries()) {
       progress(`capturing on ${c.iface} in ${c.ns}`);
       handles.push(await startCapture(c.ns, c.iface, files[k] as string));
+    }
+    if (plan.ha && state.keepalived) {
+      ha = new HaRun(plan, state.keepalived, state.serverPids, progress, timeoutMs);
+      await ha.start();
     }
     channels.push(...plan.clients.map((c) => startChannel(c.ns, CLIENT_JS)));
     for (let k = 0; k < opts.requests; k++) {
@@ -194,6 +206,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
         nsRun(dir, 'sh', ['-ec', ipvsadmAddDest(plan, rs)]);
         snapshot(state, started, `${rs.name} added back`, snapshots);
       }
+      if (ha) await ha.afterRequest(k + 1, channels);
     }
     if (hold !== '') {
       snapshot(state, started, 'every connection held open', snapshots);
@@ -210,6 +223,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   if (state.kind === 'ipvs') await sleep(STATS_TICK_MS);
   snapshot(state, started, 'end', snapshots);
   const kernel = kernelTables(state, snapshots);
+  const haTruth = ha ? await ha.finish() : null;
   const captures: CaptureResult[] = plan.captures.map((spec, k) => {
     const file = files[k] as string;
     const summary = summaries[k] ?? '';
@@ -219,8 +233,9 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
     };
   });
   const frames = readLabCapture(files[0] as string);
-  const commands = state.kind === 'ipvs' ? ipvsadmLines(plan) : [];
-  const truth = buildLabTruth(plan, state.kind, results, frames, files[0] as string, kernel, captures, commands);
+  // keepalived, not ipvsadm, programs an HA lab's IPVS (its configuration is in the truth's ha block).
+  const commands = state.kind === 'ipvs' && !plan.ha ? ipvsadmLines(plan) : [];
+  const truth = buildLabTruth(plan, state.kind, results, frames, files[0] as string, kernel, captures, commands, haTruth);
   return {
     results, frames: frames.length, tcpdumpSummary: summaries[0] ?? '',
     dropped: captures.reduce((a, c) => a + c.dropped, 0), captures, truth, plan,

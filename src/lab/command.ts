@@ -11,8 +11,8 @@ import { LabCaptureError } from './frames.js';
 import { hasIpvs, LabError, labUnavailable } from './host.js';
 import { labProgress, LabUsageError as UsageError, type LabIO as CommandIO } from './io.js';
 import {
-  GUE_PORT, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
-  type CapturePoint, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
+  GUE_PORT, HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
+  type CapturePoint, type HealthCheck, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
 } from './plan.js';
 import { describeDirector } from './rules.js';
 import { findState, listStates, removeState, saveState, stateDir } from './state.js';
@@ -61,6 +61,16 @@ Options:
       --hold                keep every connection open until the last request is answered
                             (so lc, wlc, sed and nq pick differently from rr)
       --flap rsN:A-B        take rsN out (ipvsadm -d) after request A, add it back after B
+      --ha                  two directors (dir, dir2) running keepalived 2: VRRP (VRID 51,
+                            advert 1 s, dir priority 150 MASTER, dir2 100 BACKUP) for the VIP,
+                            the virtual server and a health check per real server (DR only)
+      --ha-failover A-B     pull dir's LAN cable (its switch port down) after request A, plug it
+                            back in after request B (dir preempts); with --hold every held
+                            connection sends one more GET after each switch (implies --ha)
+      --sync on|off         keepalived's lvs_sync_daemon: the master's IPVS sync daemon
+                            multicasts its connections to the backup's (UDP 8848, 224.0.0.81)
+      --rs-fail rsN:A       rsN's web server dies after request A; the health checks remove it
+      --health-check KIND   tcp (TCP_CHECK, default) or http (HTTP_GET / expecting 200)
       --emulate             the nftables emulation instead of the kernel's IPVS
       --backend B           host-ipvs or microvm (default: host-ipvs when the kernel has
                             IPVS, else microvm)
@@ -86,6 +96,8 @@ Examples:
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
   lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap
+  lvscope lab capture dr --ha-failover 2-4 --sync on --hold --requests 6 \\
+      --capture-at fw:eth1,dir:eth0,dir2:eth0 -w failover/ --truth failover.json
   lvscope lab up dr && lvscope lab run -w one.pcap && lvscope lab down`;
 
 function oneOf<T extends string>(list: readonly T[], value: string | undefined, flag: string): T | undefined {
@@ -121,6 +133,11 @@ function parse(args: readonly string[]) {
       persistent: { type: 'string' },
       hold: { type: 'boolean' },
       flap: { type: 'string' },
+      ha: { type: 'boolean' },
+      'ha-failover': { type: 'string' },
+      sync: { type: 'string' },
+      'rs-fail': { type: 'string' },
+      'health-check': { type: 'string' },
       fwmark: { type: 'string' },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
@@ -168,6 +185,23 @@ function labOptions(p: Parsed, method: string | undefined): LabOptions {
     if (!m) throw new UsageError(`--flap needs rsN:A-B, e.g. rs1:2-4 (got ${p.values.flap})`);
     set('flap', { rs: Number(m[1]), after: Number(m[2]), back: Number(m[3]) });
   }
+  set('ha', p.values.ha);
+  if (p.values['ha-failover'] !== undefined) {
+    const m = /^(\d+)-(\d+)$/.exec(p.values['ha-failover']);
+    if (!m) throw new UsageError(`--ha-failover needs A-B, e.g. 2-4 (got ${p.values['ha-failover']})`);
+    set('haFailover', { after: Number(m[1]), back: Number(m[2]) });
+  }
+  const sync = oneOf(['on', 'off'] as const, p.values.sync, '--sync');
+  if (sync !== undefined) {
+    set('sync', sync === 'on');
+    set('ha', true);
+  }
+  if (p.values['rs-fail'] !== undefined) {
+    const m = /^rs(\d+):(\d+)$/.exec(p.values['rs-fail']);
+    if (!m) throw new UsageError(`--rs-fail needs rsN:A, e.g. rs1:3 (got ${p.values['rs-fail']})`);
+    set('rsFail', { rs: Number(m[1]), after: Number(m[2]) });
+  }
+  set('healthCheck', oneOf<HealthCheck>(HEALTH_CHECKS, p.values['health-check'], '--health-check'));
   set('misconfig', oneOf<Misconfig>(MISCONFIGS, p.values.misconfig, '--misconfig'));
   set('preset', oneOf<Preset>(PRESETS, p.values.preset, '--preset'));
   try {
@@ -187,6 +221,9 @@ function summaryLines(state: LabState): string[] {
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
+    o.ha ? `keepalived on dir and dir2 (${o.healthCheck === 'http' ? 'HTTP_GET' : 'TCP_CHECK'}${o.sync ? ', sync daemon' : ', no sync daemon'})` : '',
+    o.haFailover ? `dir's LAN cable out after request ${o.haFailover.after}, back after ${o.haFailover.back}` : '',
+    o.rsFail ? `rs${o.rsFail.rs}'s web server dies after request ${o.rsFail.after}` : '',
     `${o.lan === 'hub' ? 'hub' : 'switched'} LAN`,
   ].filter((x) => x !== '').join(', ');
   const backend = backendOf(state.kind, process.env);
@@ -209,6 +246,11 @@ function resultLines(r: RunResult, out: string, truth: string | undefined): stri
   if (k) lines.push(`kernel connections (ipvsadm -Lnc): ${k.connections.filter((c) => !c.template).length}${k.connections.some((c) => c.template) ? ` and ${k.connections.filter((c) => c.template).length} persistence templates` : ''}`);
   const failed = r.results.filter((x) => x.error !== null);
   if (failed.length > 0) lines.push(`failed: ${failed.map((x) => `${x.client.ip}:${x.localPort} ${x.error}`).join('; ')}`);
+  const ha = r.truth.lab.ha;
+  if (ha) {
+    for (const e of ha.events) lines.push(`ha: ${(e.atMs / 1000).toFixed(2)} s ${e.event}`);
+    lines.push(`masters (keepalived): ${ha.masters.map((m) => `${m.director} ${(m.fromMs / 1000).toFixed(2)}–${m.toMs === null ? 'end' : `${(m.toMs / 1000).toFixed(2)}`} s`).join(', ') || 'none'}`);
+  }
   for (const f of r.truth.findings) lines.push(`expected finding: ${f.code} (frames ${f.frames.slice(0, 8).join(', ') || 'none in this capture'})`);
   if (truth) lines.push(`truth: ${truth}`);
   return lines;
@@ -262,7 +304,9 @@ export function guestArgs(args: readonly string[]): string[] {
 
 async function captureInMicroVm(p: Parsed, args: readonly string[], io: CommandIO, progress: (m: string) => void, out: string): Promise<number> {
   const requests = int(p.values.requests, '--requests') ?? 4;
-  const timeoutS = int(p.values['vm-timeout'], '--vm-timeout') ?? 300 + 2 * requests;
+  // keepalived's start, a failover and a failback each wait for VRRP timers in the guest.
+  const ha = p.values.ha || p.values['ha-failover'] !== undefined || p.values.sync !== undefined || p.values['rs-fail'] !== undefined;
+  const timeoutS = int(p.values['vm-timeout'], '--vm-timeout') ?? 300 + 2 * requests + (ha ? 240 : 0);
   const r = await captureInVm(guestArgs(args.slice(1)), out, p.values.truth, {
     env: io.env, progress, timeoutMs: timeoutS * 1000,
     // The guest's lvscope prints its progress ("lab: …") and its errors ("lvscope lab: …") on

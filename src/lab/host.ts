@@ -3,7 +3,7 @@
  * namespaces. Nothing here creates an interface in the host's namespace: veth pairs are created
  * straight into lab namespaces, and every capture runs inside one.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -83,6 +83,19 @@ export function hasIpvs(): boolean {
 /** `cmd args` inside `ns`: its stdout. */
 export function nsRun(ns: string, cmd: string, args: readonly string[]): string {
   return run('ip', ['netns', 'exec', ns, cmd, ...args]);
+}
+
+/**
+ * `cmd args` inside `ns`, without blocking the event loop: for polls that run while other
+ * programs' output is being timed line by line (an HA lab's keepalived logs).
+ */
+export function nsRunAsync(ns: string, cmd: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8' }, (e, stdout, stderr) => {
+      if (e) reject(new LabError(`${cmd} ${args.slice(0, 4).join(' ')}…: ${stderr.trim() !== '' ? stderr.trim() : e.message}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 export function ipBatch(lines: readonly string[]): void {

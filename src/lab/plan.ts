@@ -68,6 +68,39 @@ export interface LabOptions {
   readonly flap: { readonly rs: number; readonly after: number; readonly back: number } | null;
   /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
   readonly fwmark: number | null;
+  /** Two directors running keepalived (VRRP for the VIP, IPVS and health checks); DR only. */
+  readonly ha: boolean;
+  /** Cut the master's LAN cable after request `after`, plug it back in after request `back`. */
+  readonly haFailover: { readonly after: number; readonly back: number } | null;
+  /** keepalived's lvs_sync_daemon: the master's IPVS sync daemon feeds the backup's. */
+  readonly sync: boolean;
+  /** A real server's web service dies after request `after`, so health checks remove it. */
+  readonly rsFail: { readonly rs: number; readonly after: number } | null;
+  /** keepalived's checker: TCP_CHECK (connect) or HTTP_GET (GET / expecting 200). */
+  readonly healthCheck: HealthCheck;
+}
+
+export const HEALTH_CHECKS = ['tcp', 'http'] as const;
+export type HealthCheck = (typeof HEALTH_CHECKS)[number];
+
+/** One director of an HA pair: its VRRP priority, and the switch port its LAN cable plugs into. */
+export interface HaDirector {
+  readonly key: string;
+  readonly ns: string;
+  readonly name: string;
+  readonly dip: string;
+  readonly mac: string;
+  readonly lanIf: string;
+  readonly bridgePort: string;
+  readonly priority: number;
+}
+
+/** The director pair: VRRP router id and advert interval, the sync daemon's id, both directors (master first). */
+export interface HaPlan {
+  readonly vrid: number;
+  readonly advertIntervalS: number;
+  readonly syncId: number;
+  readonly directors: readonly HaDirector[];
 }
 
 /** lan: the director's LAN; wan: clients and the public side; rsnet: TUN real servers behind the router. */
@@ -133,6 +166,8 @@ export interface LabPlan {
     readonly vipIf: string;
     readonly vipMac: string;
   };
+  /** The director pair (the first is `director`); null for a lab with one director and no keepalived. */
+  readonly ha: HaPlan | null;
   /** The LAN's router, default gateway of DR/TUN real servers; null for NAT. */
   readonly gateway: { readonly ns: string; readonly ip: string; readonly mac: string; readonly insideIf: string } | null;
   readonly realServers: readonly LabRealServer[];
@@ -210,6 +245,11 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     hold: given.hold ?? false,
     flap: given.flap ?? null,
     fwmark: given.fwmark ?? null,
+    ha: given.ha === true || given.haFailover != null || given.sync === true || given.rsFail != null,
+    haFailover: given.haFailover ?? null,
+    sync: given.sync ?? false,
+    rsFail: given.rsFail ?? null,
+    healthCheck: given.healthCheck ?? 'tcp',
   };
   if (!Number.isInteger(opts.realServers) || opts.realServers < 1 || opts.realServers > MAX_REAL_SERVERS) {
     throw new LabConfigError(`--real-servers must be 1..${MAX_REAL_SERVERS}`);
@@ -247,6 +287,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
       throw new LabConfigError(`--flap rsN:A-B needs 1 <= A < B <= --requests (got ${f.after}-${f.back})`);
     }
   }
+  if (opts.ha) haProblems(opts);
   const m = opts.misconfig;
   if (m === 'rs-arp' && opts.method === 'nat') throw new LabConfigError('--misconfig rs-arp is a DR/TUN mistake (NAT real servers have no VIP)');
   if (m === 'nat-gateway' && opts.method !== 'nat') throw new LabConfigError('--misconfig nat-gateway needs a NAT lab');
@@ -254,6 +295,29 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (m === 'vip-primary' && opts.method === 'nat') throw new LabConfigError('--misconfig vip-primary is about a DR/TUN director (VIP and DIP on one interface)');
   return opts;
 }
+
+/** What an HA lab (keepalived on two directors) cannot combine with; throws LabConfigError. */
+function haProblems(opts: LabOptions): void {
+  if (opts.method !== 'dr') throw new LabConfigError('--ha (keepalived on two directors) is built for DR labs');
+  if (opts.misconfig !== null || opts.preset !== null || opts.flap !== null || opts.fwmark !== null) {
+    throw new LabConfigError('--ha does not combine with --misconfig, --preset, --flap or --fwmark');
+  }
+  const f = opts.haFailover;
+  if (f !== null && !(f.after >= 1 && f.back > f.after && f.back <= opts.requests)) {
+    throw new LabConfigError(`--ha-failover A-B needs 1 <= A < B <= --requests (got ${f.after}-${f.back})`);
+  }
+  const r = opts.rsFail;
+  if (r !== null) {
+    if (r.rs < 1 || r.rs > opts.realServers) throw new LabConfigError(`--rs-fail: no real server rs${r.rs} in this lab`);
+    if (opts.realServers < 2) throw new LabConfigError('--rs-fail needs at least 2 real servers (one must stay to answer)');
+    if (!(r.after >= 1 && r.after < opts.requests)) throw new LabConfigError(`--rs-fail rsN:A needs 1 <= A < --requests (got ${r.after})`);
+  }
+}
+
+/** The HA pair: dir (priority 150, the master while it is up) and dir2 (priority 100). */
+export const HA_VRID = 51;
+export const DIR2_DIP = '192.168.23.98';
+export const DIR2_MAC = '02:aa:00:00:00:62';
 
 /** Builds the plan for a lab whose names start with `id` (e.g. "lv3f2a"). */
 export function planLab(opts: LabOptions, id: string): LabPlan {
@@ -303,13 +367,27 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
     });
     // With --misconfig vip-primary the VIP (with the LAN's mask) is added first and becomes the
     // primary address; the DIP turns secondary, and the director's own ARP requests carry the VIP.
-    const addrs = opts.misconfig === 'vip-primary' ? [`${vip}/24`, `${dip}/24`] : [`${dip}/24`, `${vip}/32`];
+    // In an HA lab keepalived adds the VIP on whichever director is master.
+    const addrs = opts.misconfig === 'vip-primary' ? [`${vip}/24`, `${dip}/24`] : opts.ha ? [`${dip}/24`] : [`${dip}/24`, `${vip}/32`];
     director = { ns: dirNs, dip, mac: dirMac, lanIf: 'eth0', vipIf: 'eth0', vipMac: dirMac };
     hosts.push({
       key: 'dir', ns: dirNs, role: 'director', name: 'director',
       ifaces: [{ name: 'eth0', mac: dirMac, addrs, segment: 'lan', bridgePort: 'p-dir' }],
     });
+    if (opts.ha) {
+      hosts.push({
+        key: 'dir2', ns: ns('dir2'), role: 'director', name: 'director2',
+        ifaces: [{ name: 'eth0', mac: DIR2_MAC, addrs: [`${DIR2_DIP}/24`], segment: 'lan', bridgePort: 'p-dir2' }],
+      });
+    }
   }
+  const ha: HaPlan | null = opts.ha ? {
+    vrid: HA_VRID, advertIntervalS: 1, syncId: HA_VRID,
+    directors: [
+      { key: 'dir', ns: dirNs, name: 'director', dip, mac: dirMac, lanIf: 'eth0', bridgePort: 'p-dir', priority: 150 },
+      { key: 'dir2', ns: ns('dir2'), name: 'director2', dip: DIR2_DIP, mac: DIR2_MAC, lanIf: 'eth0', bridgePort: 'p-dir2', priority: 100 },
+    ],
+  } : null;
 
   const weights = opts.weights ?? new Array<number>(opts.realServers).fill(1);
   const realServers: LabRealServer[] = [];
@@ -361,7 +439,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   return {
     id, options: opts, method: opts.method, scheduler: opts.scheduler, vip, vport,
     publicIp: nat ? vip : '172.16.23.80', publicPort: vport,
-    director, gateway, realServers, addOrder, clients, hosts, switchNs,
+    director, ha, gateway, realServers, addOrder, clients, hosts, switchNs,
     namespaces: [switchNs, ...hosts.map((h) => h.ns)],
     capture, captures,
   };

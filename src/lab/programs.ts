@@ -22,7 +22,8 @@ process.on('SIGTERM', () => process.exit(0));
 
 /**
  * Reads lines "host port timeoutMs localPort [hold]" from stdin; with hold the connection stays
- * open after its answer, until a line "release" closes every held one (answer {"ok":true,"released":N}).
+ * open after its answer, until a line "release" closes every held one (answer {"ok":true,"released":N});
+ * a line "poke TIMEOUT_MS" sends one more GET on every held connection.
  * For each request, for each, one GET / and one JSON line on stdout:
  * {"ok":true,"localPort":N,"status":200,"body":"WEB1 192.168.23.80:80\n"} or {"ok":false,...}.
  */
@@ -62,11 +63,49 @@ function holdOpen(host, port, timeoutMs, localPort, finish) {
   });
   s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: String(e && e.message) }); });
 }
+// One more GET on every held connection (after a failover: does it still reach its real
+// server?). Answers {"ok":true,"poked":[{localPort,ok,status,body}|{localPort,ok:false,error}]};
+// a connection that fails is closed and no longer held.
+function poke(timeoutMs) {
+  const list = held.slice();
+  const out = [];
+  let open = list.length;
+  const done = () => { process.stdout.write(JSON.stringify({ ok: true, localPort: null, poked: out }) + '\n'); busy = false; next(); };
+  if (open === 0) return done();
+  for (const s of list) {
+    const r = { localPort: s.localPort, ok: false };
+    out.push(r);
+    let buf = '';
+    let settled = false;
+    const settle = (fields) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      Object.assign(r, fields);
+      if (!fields.ok) { const i = held.indexOf(s); if (i >= 0) held.splice(i, 1); s.destroy(); }
+      if (--open === 0) done();
+    };
+    const timer = setTimeout(() => settle({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }), Number(timeoutMs));
+    s.removeAllListeners('data');
+    s.on('data', (d) => {
+      buf += d;
+      const head = buf.indexOf('\r\n\r\n');
+      if (head < 0) return;
+      const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
+      if (buf.length - head - 4 < len) return;
+      settle({ ok: true, status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len) });
+    });
+    s.on('error', (e) => settle({ ok: false, error: String(e && e.message) }));
+    s.on('close', () => settle({ ok: false, error: 'connection closed' }));
+    s.write('GET / HTTP/1.1\r\nHost: lvscope-lab\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n');
+  }
+}
 function next() {
   if (busy || queue.length === 0) return;
   busy = true;
   const line = queue.shift();
   if (line === 'release') return release();
+  if (line.startsWith('poke ')) return poke(line.split(' ')[1]);
   const [host, port, timeoutMs, lport, mode] = line.split(' ');
   const localPort = Number(lport);
   let done = false;
@@ -95,6 +134,8 @@ rl.on('close', () => { const wait = () => (busy || queue.length) ? setTimeout(wa
 export interface ClientAnswer {
   readonly ok: boolean;
   readonly localPort: number | null;
+  /** The answer to `poke`: one more GET on each held connection. */
+  readonly poked?: readonly { readonly localPort: number; readonly ok: boolean; readonly body?: string; readonly error?: string }[];
   readonly status?: number;
   readonly body?: string;
   readonly error?: string;

@@ -204,7 +204,8 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
   if (kind === 'ipvs') {
     parts.push(`modprobe -q ip_vs_${plan.scheduler} 2>/dev/null || true`, ipBatch(lines));
     if (plan.options.fwmark !== null) parts.push(nftScript(fwmarkRules(plan, plan.options.fwmark)));
-    parts.push(ipvsadmLines(plan).join('\n'));
+    // In an HA lab keepalived's checker process programs IPVS on both directors.
+    if (!plan.ha) parts.push(ipvsadmLines(plan).join('\n'));
     return parts.join('\n');
   }
   if (plan.method === 'nat') {

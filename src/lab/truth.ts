@@ -19,6 +19,7 @@ import type { LabClient, LabPlan, LabRealServer, Segment } from './plan.js';
 import { describeDirector, type DirectorKind } from './rules.js';
 import { labService } from './schedule.js';
 import type { KernelConnection, KernelTruth } from './kernel-truth.js';
+import type { HaTruth } from './ha-run.js';
 
 /** Where the director ran: the host's own IPVS, the kernel in lvscope's microVM, or the nftables emulation. */
 export type LabBackend = 'host-ipvs' | 'microvm' | 'emulation';
@@ -69,20 +70,32 @@ export interface LabTruth {
   }[];
   readonly ipvsadmCommands: readonly string[];
   readonly captures: readonly LabTruthCapture[];
-  /** The kernel's own tables; null for the emulation. */
+  /** The kernel's own tables (the first director's); null for the emulation. */
   readonly kernelTables: KernelTruth | null;
+  /**
+   * An HA lab (keepalived on two directors): both kernels' tables at each step, keepalived's log
+   * and who was master when, the failover's and health checks' events; absent otherwise.
+   */
+  readonly ha?: HaTruth;
 }
 
 /** A truth file: the first capture's ClusterReport (analyze --format json schema), plus the lab block. */
 export type LabTruthFile = ClusterReport & { readonly lab: LabTruth };
 
-/** The kernel's entry for a client connection (the last reading that had it). */
-function kernelEntry(kernel: KernelTruth, client: string): KernelConnection | null {
-  const atEnd = kernel.connections.find((c) => c.client === client && !c.template);
-  if (atEnd) return atEnd;
-  for (let i = kernel.snapshots.length - 1; i >= 0; i--) {
-    const c = kernel.snapshots[i]?.connections.find((x) => x.client === client && !x.template);
-    if (c) return c;
+type KernelReadings = Pick<KernelTruth, 'connections' | 'snapshots'>;
+
+/**
+ * The kernel's entry for a client connection (the last reading that had it), in the first
+ * kernel that has it: the director's, then in an HA lab its partner's.
+ */
+function kernelEntry(kernels: readonly KernelReadings[], client: string): KernelConnection | null {
+  for (const kernel of kernels) {
+    const atEnd = kernel.connections.find((c) => c.client === client && !c.template);
+    if (atEnd) return atEnd;
+    for (let i = kernel.snapshots.length - 1; i >= 0; i--) {
+      const c = kernel.snapshots[i]?.connections.find((x) => x.client === client && !x.template);
+      if (c) return c;
+    }
   }
   return null;
 }
@@ -91,11 +104,13 @@ export function buildLabTruth(
   plan: LabPlan, kind: DirectorKind, results: readonly RequestResult[], frames: readonly LabFrame[], file: string,
   kernel: KernelTruth | null, captures: readonly { spec: { label: string; hostKey: string; ns: string; iface: string }; file: string; frames: number; tcpdumpSummary: string }[],
   ipvsadmCommands: readonly string[] = [],
+  ha: HaTruth | null = null,
 ): LabTruthFile {
   const base = buildTruth(plan, kind, results, frames, file);
+  const kernels: KernelReadings[] = kernel === null ? [] : [kernel, ...(ha?.directors.slice(1) ?? [])];
   // On a real IPVS kernel each connection's real server and state are the kernel's own.
   const connections = kernel === null ? base.connections : base.connections.map((c) => {
-    const k = kernelEntry(kernel, c.client);
+    const k = kernelEntry(kernels, c.client);
     return k ? { ...c, realServer: k.realServer, state: k.state as ConnectionReport['state'] } : c;
   });
   const lab: LabTruth = {
@@ -115,7 +130,7 @@ export function buildLabTruth(
     realServers: plan.realServers.map((r) => ({ key: r.key, name: r.name, ip: r.ip, port: r.port, mac: r.mac, weight: r.weight })),
     requests: results.map((r) => {
       const client = `${r.client.ip}:${r.localPort}`;
-      const k = kernel ? kernelEntry(kernel, client) : null;
+      const k = kernel ? kernelEntry(kernels, client) : null;
       return {
         client,
         realServer: k ? k.realServer : r.answeredBy ? `${r.answeredBy.ip}:${r.answeredBy.port}` : null,
@@ -129,6 +144,7 @@ export function buildLabTruth(
       file: c.file.slice(c.file.lastIndexOf('/') + 1), frames: c.frames, tcpdump: c.tcpdumpSummary,
     })),
     kernelTables: kernel,
+    ...(ha ? { ha } : {}),
   };
   return { ...base, connections, lab };
 }
