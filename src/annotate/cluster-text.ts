@@ -25,6 +25,7 @@ export interface MethodCounts {
   readonly nat: number;
   readonly natReply: number;
   readonly tun: number;
+  readonly tunIcmp?: number;
   readonly fullnat: number;
   /** From one vantage point without the director's hop (model/vantage.ts). */
   readonly drSplit?: number;
@@ -63,6 +64,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${s.tun} 个客户端报文被 Director 封装后发往 Real Server（${kinds}），内层的客户端→VIP 报文保持不变（TUN）`
       : `${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
+  }
+  if ((s.tunIcmp ?? 0) > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
+    out.push(zh
+      ? `${s.tunIcmp} 个发给 VIP、针对连接回应的 ICMP 差错被 Director 封装后转交给 Real Server（${kinds}）（TUN）`
+      : `${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
   }
   if (s.fullnat > 0) {
     out.push(zh

@@ -5,6 +5,7 @@
 import type { FindingCode } from '../ipvs/report.js';
 import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
 import { TUNNEL_WORDS } from './cluster-text.js';
+import { explainHa } from './explain-ha.js';
 import { Labels, shortMac, type Lang } from './labels.js';
 
 export interface Explanation {
@@ -48,6 +49,11 @@ export class Explainer {
   }
 
   private text(f: FrameFacts): string {
+    if (f.ha !== undefined) return explainHa(f.ha, { lang: this.ctx.lang, knowledge: this.ctx.knowledge, base: () => this.plainText(f) });
+    return this.plainText(f);
+  }
+
+  private plainText(f: FrameFacts): string {
     if (f.arp !== null) return this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
@@ -284,9 +290,36 @@ export class Explainer {
         return zh ? `${who} 回应 ICMP 需要分片，下一跳 MTU ${i.mtu ?? '?'}${q}：隧道封装让报文变大了` : `${who} sends ICMP fragmentation needed, next-hop MTU ${i.mtu ?? '?'}${q}: encapsulation made the packet too big`;
       case 'icmp-redirect':
         return zh ? `${who} 发出 ICMP 重定向（网关 ${i.gateway ?? '?'}）：单臂 Director 应关闭 send_redirects` : `${who} sends an ICMP redirect (gateway ${i.gateway ?? '?'}): a one-armed director should have send_redirects off`;
+      case 'icmp-for-vip': {
+        // The error names the VIP because the reply it quotes came from the VIP.
+        const what = this.icmpError(i);
+        return zh ? `${this.L.ip(f.src)} 发来${what}${q}，目的地是 VIP：那个回应是 Real Server 以 VIP 为源地址直接发出的，所以差错报文回到 Director；IPVS 按引用的报文头找到这个连接，把差错转交给它的 Real Server`
+          : `${this.L.ip(f.src)} sends ${what}${q} to the VIP: the reply it is about left the real server with the VIP as its source, so the error comes back to the director, which finds the connection from the quoted header and passes the error on to its real server`;
+      }
+      case 'icmp-relayed': {
+        const rs = i.relayedTo !== null && i.relayedTo !== undefined ? this.L.ip(i.relayedTo) : (zh ? 'Real Server' : 'the real server');
+        const tunnel = f.outer !== null ? TUNNEL_WORDS[this.ctx.lang][f.outer.kind] : '';
+        const outer = f.outer !== null ? (zh ? `，外层 ${f.outer.src} → ${f.outer.dst}` : `, outer ${f.outer.src} → ${f.outer.dst}`) : '';
+        const what = this.icmpError(i);
+        return zh ? `Director 把发给 VIP 的${what}${q}用 ${tunnel} 封装后转交给 ${rs}${outer}：差错说的是这个连接的回应，由该 Real Server 处理（IPVS 的 ip_vs_in_icmp 对隧道连接就是这样转发的）`
+          : `the director passes the ${what}${q} that was sent to the VIP on to ${rs} in ${tunnel}${outer}: the error is about that connection's reply, which the real server sent, so it is the real server's to act on (IPVS forwards errors for a tunnelled connection this way, ip_vs_in_icmp)`;
+      }
       default:
+        if (i.v6 === true) return zh ? `ICMPv6 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMPv6 type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
         return zh ? `ICMP 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMP type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
     }
+  }
+
+  /** "ICMP fragmentation needed (next-hop MTU 1280)", "ICMPv6 Packet Too Big (MTU 1280)", or the type and code. */
+  private icmpError(i: NonNullable<FrameFacts['icmp']>): string {
+    const zh = this.zh;
+    const mtu = i.mtu !== null ? (zh ? `（MTU ${i.mtu}）` : ` (MTU ${i.mtu})`) : '';
+    if (i.v6 === true) {
+      if (i.type === 2) return zh ? `ICMPv6 报文过大${mtu}` : `ICMPv6 Packet Too Big${mtu}`;
+      return zh ? `ICMPv6 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMPv6 error (type ${i.type} code ${i.code})`;
+    }
+    if (i.type === 3 && i.code === 4) return zh ? `ICMP 需要分片${mtu}` : `ICMP fragmentation needed${mtu}`;
+    return zh ? `ICMP 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMP error (type ${i.type} code ${i.code})`;
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { FindingCode, FindingParamsByCode, FindingReport, SilentSyn } from '../ipvs/report.js';
 import { silentSynMessage } from '../model/silent-syns.js';
+import { HA_FINDING_EN } from '../model/ha/messages.js';
 import type { Lang } from './labels.js';
 
 type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
@@ -123,6 +124,30 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: Entry<C> } = {
     zh: (p) => p.kind === 'switched'
       ? `客户端 ${p.client} 换了 Real Server，而其他客户端都固定在原来的服务器上：${p.virtual} 的持久连接没有保持住（模板已过期，或原服务器被停止调度/删除）`
       : `客户端 ${p.client} 在 ${p.virtual} 的持久连接超时（${p.timeout} 秒）内从 ${p.from} 换到了 ${p.to}`,
+  },
+  'ha-split-brain': {
+    en: HA_FINDING_EN['ha-split-brain'],
+    zh: (p) => `脑裂：${p.routers.join(' 和 ')} 同时以 VRRP Master 身份为 VRID ${p.vrid} 发送通告，持续 ${p.seconds.toFixed(1)} 秒；两台都持有 VIP，客户端到哪台 Director 取决于网关的 ARP 缓存。它们收不到对方的通告（防火墙丢弃了 112 号协议、不在同一个 VLAN，或 virtual_router_id/认证配置不一致）`,
+  },
+  'ha-failover-gap': {
+    en: HA_FINDING_EN['ha-failover-gap'],
+    zh: (p) => `VRID ${p.vrid} 从 ${p.from} 切换到 ${p.to}：有 ${p.gapMs} 毫秒没有任何主机应答 VIP（超过 ${p.thresholdMs} 毫秒）；备机在 Master 最后一次通告之后 3 × advert_int 加上偏移时间才接管，keepalived 正常停止时（发送优先级 0 的通告）备机会立即接管`,
+  },
+  'ha-conns-lost-no-sync': {
+    en: HA_FINDING_EN['ha-conns-lost-no-sync'],
+    zh: (p) => `切换到 ${p.to} 时仍打开的 ${p.lost} 个连接断开了（${p.clients.join('、')}）：${p.to} 上没有它们的 IPVS 连接记录，于是由它自己的 TCP 协议栈回了 RST，或者客户端的重传石沉大海；${p.synced === 0 ? '抓包中没有看到同步报文；请运行 IPVS 连接同步守护进程（keepalived 的 lvs_sync_daemon，或 ipvsadm --start-daemon master/backup）' : `有 ${p.synced} 个连接同步过，这几个没有`}`,
+  },
+  'ha-no-gratuitous-arp': {
+    en: HA_FINDING_EN['ha-no-gratuitous-arp'],
+    zh: (p) => `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
+  },
+  'rs-failed-health-check-still-used': {
+    en: HA_FINDING_EN['rs-failed-health-check-still-used'],
+    zh: (p) => `Real Server ${p.rs} 没有通过 ${p.director} 的健康检查，Director 之后却仍给它分配了 ${p.connections} 个新连接：健康检查程序没有管理这张 IPVS 表，或者检查的地址、端口不对`,
+  },
+  'health-check-flapping': {
+    en: HA_FINDING_EN['health-check-flapping'],
+    zh: (p) => `Real Server ${p.rs} 状态反复变化：${p.director} 的健康检查失败了 ${p.failures} 次，中间又有成功，于是它被反复移除、加回；被移除的服务器上已有的连接由 IPVS 保留到结束（expire_nodest_conn=0），但移除期间不会再分配新连接`,
   },
 };
 

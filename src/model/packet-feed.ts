@@ -16,6 +16,7 @@ import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
+import { readPackets } from './read-packets.js';
 import { analyzeFrames, type AnalyzeOptions } from './pass.js';
 import { summarize, type Summary } from './summary/summarize.js';
 
@@ -64,6 +65,14 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
+  if (paths.length === 1 && (opts.filter ?? null) === null && !(opts.shift ?? []).some((x) => x !== 0)) {
+    // The worker's reading path, on this thread: most frames never become a DecodedFrame.
+    const engine = new Engine({ vips: opts.vips, names: opts.names });
+    const damage = { count: 0, first: 0 };
+    const problems = readPackets(paths[0]!, limit, new Packet(), (p) => { engine.observePacket(p, false); }, damage);
+    engine.end();
+    return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
+  }
   const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [] });
   try {
     const damage = new DamageCount(takeFrames(source, limit));

@@ -3,7 +3,7 @@
  * One Packet object is reused for every frame (the hot path allocates nothing here); callers copy
  * what they keep.
  */
-import type { DecodedFrame, IcmpQuote, LayerRecord } from '../wire/records.js';
+import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
@@ -11,6 +11,11 @@ export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_IPV6 = 41;
 export const PROTO_GRE = 47;
+export const PROTO_ICMPV6 = 58;
+
+/** ICMPv6 neighbour solicitation and advertisement: IPv6's ARP. */
+export const NDP_NS = 135;
+export const NDP_NA = 136;
 
 /** TCP flag bits as in TcpRecord.flagBits. */
 export const FIN = 0x01;
@@ -78,6 +83,9 @@ export class Packet {
   icmpGateway: string | null = null;
   icmpQuote: IcmpQuote | null = null;
 
+  /** A director pair's own traffic (rare): a VRRP advert or an IPVS sync message. */
+  ha: VrrpRecord | IpvsSyncRecord | null = null;
+
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
     this.kind = 'other';
@@ -104,6 +112,7 @@ export class Packet {
     this.icmpMtu = null;
     this.icmpGateway = null;
     this.icmpQuote = null;
+    this.ha = null;
 
     let ipCount = 0;
     let sawGre = false;
@@ -151,12 +160,24 @@ export class Packet {
           if (ipCount === 0) break;
           this.sport = l.srcPort; this.dport = l.dstPort; this.payload = l.payloadLength;
           break;
+        case 'vrrp': case 'ipvs-sync': this.ha = l; break;
         case 'icmp':
           this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpGateway = l.gateway; this.icmpQuote = l.quoted;
           break;
+        case 'icmpv6':
+          this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpQuote = l.quoted;
+          if (l.icmpType === NDP_NS || l.icmpType === NDP_NA) {
+            // What ARP carries, in ARP's fields: who asks or answers, for which address, at which MAC.
+            this.spa = this.src; this.tpa = l.target ?? '';
+            for (let k = 0; k < l.options.length; k++) {
+              const o = l.options[k]!;
+              if (o.kind === 'source-lla' || o.kind === 'target-lla') this.sha = o.mac;
+            }
+          }
+          break;
       }
     }
-    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.tunnel === null) this.kind = 'ipv6-other';
+    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null) this.kind = 'ipv6-other';
     return this;
   }
 
@@ -165,6 +186,7 @@ export class Packet {
   /** TCP or UDP with ports: something IPVS can schedule. */
   get isL4(): boolean { return this.kind === 'ip' && (this.proto === PROTO_TCP || this.proto === PROTO_UDP); }
   get isIcmp(): boolean { return this.kind === 'ip' && this.icmpType >= 0; }
+  get isIcmp6(): boolean { return this.kind === 'ip' && this.icmpType >= 0 && this.proto === PROTO_ICMPV6; }
   /** A TCP SYN without ACK: what makes IPVS schedule. */
   get isSyn(): boolean { return this.isTcp && (this.flags & (SYN | ACK | RST)) === SYN; }
   get isSynAck(): boolean { return this.isTcp && (this.flags & (SYN | ACK)) === (SYN | ACK); }
