@@ -244,8 +244,9 @@ export class Explainer {
     const sched = fl.scheduler;
     const ttl = fl.ttlBefore !== null ? (zh ? `，TTL ${fl.ttlBefore}→${fl.ttl}` : `, TTL ${fl.ttlBefore}→${fl.ttl}`) : '';
     const seg = fl.segment;
-    // Only where both copies are in the capture does Wireshark see the forward as a repeat.
-    const wire = fl.ttlBefore === null ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
+    // Only where both copies are in the capture does Wireshark see the forward as a repeat; a NAT
+    // copy has another destination, so Wireshark counts it in another stream and flags nothing.
+    const wire = fl.ttlBefore === null || fl.method === 'nat' ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
       ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
       : seg === 'ack'
         ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')
