@@ -26,6 +26,8 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly threads?: Threads;
   /** A capture filter: only the frames it keeps are analyzed (on this thread), with their own numbers. */
   readonly filter?: FramePredicate | null;
+  /** UDP ports decoded as GUE whatever their payload (on this thread: the reader's fast path knows GUE by payload only). */
+  readonly guePorts?: readonly number[];
 }
 
 export interface FilePassResult {
@@ -47,7 +49,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   const limit = opts.limit ?? Infinity;
   const threads = opts.threads ?? 'auto';
   const early = takeEarlyFeed(paths, limit);
-  if (threads === 'never' || (opts.filter ?? null) !== null || (early === null && !wantWorker(paths, threads))) {
+  if (threads === 'never' || (opts.filter ?? null) !== null || (opts.guePorts ?? []).length > 0 || (early === null && !wantWorker(paths, threads))) {
     stopFeed(early);
     return analyzeInThread(paths, limit, opts);
   }
@@ -62,7 +64,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
-  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null });
+  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, guePorts: opts.guePorts ?? [] });
   try {
     const damage = new DamageCount(takeFrames(source, limit));
     const summary = analyzeFrames(damage, opts);
