@@ -57,7 +57,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   if (end - ip < 20) return false;
   const verIhl = buf[ip]!;
   const ihl = (verIhl & 0x0f) * 4;
-  if (verIhl >>> 4 !== 4 || ihl < 20) return false;
+  // IPv4 options (a DSR balancer's service address among them) are the full decoder's to read.
+  if (verIhl >>> 4 !== 4 || ihl !== 20) return false;
   const total = (buf[ip + 2]! << 8) | buf[ip + 3]!;
   if (total < ihl || total > end - ip) return false;
   const flagsOffset = (buf[ip + 6]! << 8) | buf[ip + 7]!;
@@ -115,6 +116,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.icmpMtu = null;
   p.icmpGateway = null;
   p.icmpQuote = null;
+  p.dsrVip = '';
+  p.dsrPort = 0;
   return true;
 }
 
