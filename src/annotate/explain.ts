@@ -5,6 +5,7 @@
 import type { FindingCode } from '../ipvs/report.js';
 import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
 import { TUNNEL_WORDS } from './cluster-text.js';
+import { explainHa } from './explain-ha.js';
 import { Labels, shortMac, type Lang } from './labels.js';
 
 export interface Explanation {
@@ -42,12 +43,23 @@ export class Explainer {
 
   /** Short names of sender and receiver for the walkthrough table: WEB1 where known, else the role word. */
   ends(f: FrameFacts): { readonly from: string; readonly to: string } {
+    // A pair's multicast: the director by name, to the VRRP or sync group.
+    if (f.ha !== undefined && (f.ha.kind === 'advert' || f.ha.kind === 'sync')) {
+      const from = this.ctx.knowledge?.names.get(f.src) ?? this.L.short(f.srcMac, f.src, f.srcRole);
+      const group = f.ha.kind === 'advert' ? (this.zh ? 'VRRP 组播' : 'VRRP group') : (this.zh ? '同步组播' : 'sync group');
+      return { from, to: f.dst.startsWith('224.') || f.dst.startsWith('ff') ? group : this.L.short(f.dstMac, f.dst, f.dstRole) };
+    }
     // A DR forward in a cooked capture has no destination MAC: a real server, which one unknown.
     const to = f.step === 'director-forward' && f.dstMac === '' && f.flow?.method === 'dr' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
     return { from: this.L.short(f.srcMac, f.src, f.srcRole), to };
   }
 
   private text(f: FrameFacts): string {
+    if (f.ha !== undefined) return explainHa(f.ha, { lang: this.ctx.lang, knowledge: this.ctx.knowledge, base: () => this.plainText(f) });
+    return this.plainText(f);
+  }
+
+  private plainText(f: FrameFacts): string {
     if (f.arp !== null) return this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
@@ -236,8 +248,9 @@ export class Explainer {
     const sched = fl.scheduler;
     const ttl = fl.ttlBefore !== null ? (zh ? `，TTL ${fl.ttlBefore}→${fl.ttl}` : `, TTL ${fl.ttlBefore}→${fl.ttl}`) : '';
     const seg = fl.segment;
-    // Only where both copies are in the capture does Wireshark see the forward as a repeat.
-    const wire = fl.ttlBefore === null ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
+    // Only where both copies are in the capture does Wireshark see the forward as a repeat; a NAT
+    // copy has another destination, so Wireshark counts it in another stream and flags nothing.
+    const wire = fl.ttlBefore === null || fl.method === 'nat' ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
       ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
       : seg === 'ack'
         ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')

@@ -37,6 +37,7 @@ import { SilentSyns } from './silent-syns.js';
 import { hasEvidence, serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
+import { HaTracker } from './ha/tracker.js';
 import type { FrameFacts, ModelHints, Segment, Step } from './types.js';
 
 export class Engine implements ModelParts {
@@ -57,9 +58,14 @@ export class Engine implements ModelParts {
   /** A cooked (`any`) capture showed the director sending its own copies: the capture is on the director. */
   private capturedOnDirector = false;
   private nextSweep = 0;
+  /** The director pair (keepalived/VRRP, sync daemon, health checks): src/model/ha. */
+  readonly ha: HaTracker;
+  /** This frame is the pair's own traffic (a health check, a sync message), not a client's connection. */
+  private pairOwn = false;
 
   constructor(hints: ModelHints = {}) {
     const k = hints.knowledge ?? null;
+    this.ha = new HaTracker(k?.pair ?? null);
     this.roles = new Roles(k, hints.vips ?? [], this.neighbours);
     this.entries = new ConnectionEntries(k);
     this.services = new Services(this.entries.addrs, this.roles);
@@ -75,6 +81,7 @@ export class Engine implements ModelParts {
       ipMac: n.ipMac, macIps: n.macIps, arpPairs: n.arpPairs, arpAsked: n.arpAsked, macSrcIp: n.macSrcIp,
       upstreamMacs: this.roles.upstreamMacs, directServed: this.directServed,
       captureHostCandidates: this.captureHost.candidates,
+      ha: this.ha,
     };
   }
 
@@ -86,6 +93,13 @@ export class Engine implements ModelParts {
 
   /** The same for a frame already pulled out into a Packet (e.g. decoded on another thread). */
   observePacket(p: Packet, wantFacts: boolean): FrameFacts | null {
+    const ha = this.ha.observe(p);
+    this.pairOwn = ha !== null && (ha.kind === 'check' || ha.kind === 'sync');
+    const facts = this.observeFrame(p, wantFacts);
+    return ha !== null && facts !== null ? { ...facts, ha } : facts;
+  }
+
+  private observeFrame(p: Packet, wantFacts: boolean): FrameFacts | null {
     this.frames++;
     this.lastT = p.t;
     if (p.t >= this.nextSweep) this.sweep(p.t);
@@ -95,6 +109,7 @@ export class Engine implements ModelParts {
         this.neighbours.learnArp(p);
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
+        if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
         if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
@@ -112,6 +127,7 @@ export class Engine implements ModelParts {
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     for (const f of [...this.entries.live]) this.finishFlow(f, false);
     this.entries.clearTimers();
+    this.ha.end();
   }
 
   // ---------------------------------------------------------------- connection entries

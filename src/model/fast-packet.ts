@@ -10,6 +10,7 @@
  */
 import { formatIpv4At, formatMacAt } from '../wire/address.js';
 import { gueInnerOffset } from '../wire/gue.js';
+import { IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
 import { Packet, PROTO_TCP, PROTO_UDP } from './packet.js';
 
 const LINKTYPE_ETHERNET = 1;
@@ -81,6 +82,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl);
   } else if (proto === PROTO_UDP) {
     if (ipEnd - l4 < 8) return false;
+    // IPVS sync messages carry records the model reads (the director pair): decoded in full.
+    if (((buf[l4 + 2]! << 8) | buf[l4 + 3]!) === IPVS_SYNC_PORT) return false;
     // A GUE tunnel (recognised by its payload, as the decoder does) has an inner packet.
     const ulen = (buf[l4 + 4]! << 8) | buf[l4 + 5]!;
     if (ulen > 8 && ulen <= ipEnd - l4 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
@@ -96,6 +99,7 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.dport = (buf[l4 + 2]! << 8) | buf[l4 + 3]!;
 
   p.kind = 'ip';
+  p.ha = null;
   p.n = n;
   p.t = tsSec + tsNsec / 1e9;
   p.vlan = -1;

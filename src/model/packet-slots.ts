@@ -7,7 +7,7 @@
  *
  * The round trip is exact: `reader.load(p, i)` gives every field `Packet.load` gave the writer.
  */
-import type { IcmpQuote } from '../wire/records.js';
+import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from './packet.js';
 
 export const SLOTS = 37;
@@ -75,6 +75,8 @@ export interface PacketChunk {
   readonly fresh: string[];
   /** [frame index within the chunk, quote] for frames that quote a header in ICMP. */
   readonly quotes: [number, IcmpQuote][];
+  /** [frame index within the chunk, record] for VRRP adverts and IPVS sync messages. */
+  readonly ha: [number, VrrpRecord | IpvsSyncRecord][];
 }
 
 /** Slots of the writer's string-id memo (a power of two). */
@@ -93,6 +95,7 @@ export class PacketChunkWriter {
   private spare: { ints: Int32Array; times: Float64Array }[] = [];
   private fresh: string[] = [];
   private quotes: [number, IcmpQuote][] = [];
+  private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
   count = 0;
 
   constructor(capacity: number) {
@@ -181,6 +184,7 @@ export class PacketChunkWriter {
       a[o + ICMP_GATEWAY] = p.icmpGateway === null ? -1 : this.id(p.icmpGateway);
       if (p.icmpQuote !== null) this.quotes.push([i, p.icmpQuote]);
     }
+    if (p.ha !== null) this.ha.push([i, p.ha]);
     a[o + BITS] = bits;
   }
 
@@ -193,12 +197,14 @@ export class PacketChunkWriter {
       times: count === this.capacity ? this.times : this.times.slice(0, count),
       fresh: this.fresh,
       quotes: this.quotes,
+      ha: this.ha,
     };
     const reuse = this.spare.pop();
     this.ints = reuse?.ints ?? new Int32Array(this.capacity * SLOTS);
     this.times = reuse?.times ?? new Float64Array(this.capacity);
     this.fresh = [];
     this.quotes = [];
+    this.ha = [];
     this.count = 0;
     return chunk;
   }
@@ -215,6 +221,8 @@ export class PacketChunkReader {
   private times: Float64Array = new Float64Array(0);
   private quotes: [number, IcmpQuote][] = [];
   private nextQuote = 0;
+  private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
+  private nextHa = 0;
 
   /** Start reading a chunk; chunks must come in the order the writer took them. */
   begin(chunk: PacketChunk): void {
@@ -223,6 +231,8 @@ export class PacketChunkReader {
     this.times = chunk.times;
     this.quotes = chunk.quotes;
     this.nextQuote = 0;
+    this.ha = chunk.ha;
+    this.nextHa = 0;
   }
 
   /** Re-point p at frame i of the current chunk (frames in increasing order). Returns p. */
@@ -236,6 +246,8 @@ export class PacketChunkReader {
     p.srcMac = s[a[o + SRC_MAC]!]!;
     p.dstMac = s[a[o + DST_MAC]!]!;
     p.pktType = a[o + PKT_TYPE]!;
+    const h = this.ha;
+    p.ha = this.nextHa < h.length && h[this.nextHa]![0] === i ? h[this.nextHa++]![1] : null;
     p.vlan = a[o + VLAN]!;
     p.src = s[a[o + SRC]!]!;
     p.dst = s[a[o + DST]!]!;

@@ -4,7 +4,7 @@
  * what they keep.
  */
 import { dsrServiceOption } from '../wire/dsr-option.js';
-import type { DecodedFrame, IcmpQuote, LayerRecord } from '../wire/records.js';
+import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
@@ -87,6 +87,9 @@ export class Packet {
   icmpGateway: string | null = null;
   icmpQuote: IcmpQuote | null = null;
 
+  /** A director pair's own traffic (rare): a VRRP advert or an IPVS sync message. */
+  ha: VrrpRecord | IpvsSyncRecord | null = null;
+
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
     this.kind = 'other';
@@ -115,6 +118,7 @@ export class Packet {
     this.icmpMtu = null;
     this.icmpGateway = null;
     this.icmpQuote = null;
+    this.ha = null;
 
     let ipCount = 0;
     let sawGre = false;
@@ -166,6 +170,7 @@ export class Packet {
           if (ipCount === 0) break;
           this.sport = l.srcPort; this.dport = l.dstPort; this.payload = l.payloadLength;
           break;
+        case 'vrrp': case 'ipvs-sync': this.ha = l; break;
         case 'icmp':
           this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpGateway = l.gateway; this.icmpQuote = l.quoted;
           break;

@@ -5,6 +5,8 @@
  */
 import type { FindingCode, ForwardingMethod, HostRole } from '../ipvs/report.js';
 import type { TunnelKind } from './packet.js';
+import type { DirectorPairReport } from '../ipvs/director-pair.js';
+import type { HaFrameFacts } from './ha/facts.js';
 
 /** Role of a frame's sender or receiver; 'broadcast' for ARP requests, 'unknown' without evidence. */
 export type FrameRole = HostRole | 'broadcast' | 'unknown';
@@ -84,6 +86,8 @@ export interface FrameFacts {
   /** Protocol words for a plain label ("TCP 10.0.0.1:22 → 10.0.0.2:51000"). */
   readonly summary: string;
   readonly findings: readonly FindingCode[];
+  /** A director pair's part in this frame (VRRP, sync, gratuitous ARP, health check, a takeover's effect). */
+  readonly ha?: HaFrameFacts;
 }
 
 /** What pass 1 learned; pass 2 starts from it. */
@@ -111,6 +115,8 @@ export interface Knowledge {
   readonly services: ReadonlyMap<string, { readonly method: ForwardingMethod; readonly scheduler: string | null; readonly candidates: readonly string[] }>;
   /** Connection index (order of first frame, all flows) → the real server it went to. */
   readonly connRs: ReadonlyMap<number, { readonly ip: string | null; readonly mac: string | null; readonly port: number }>;
+  /** The director pair, when the capture shows VRRP or sync messages. */
+  readonly pair?: DirectorPairReport | null;
 }
 
 export interface ModelHints {

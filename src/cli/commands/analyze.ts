@@ -28,6 +28,7 @@ import { ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
 import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
+import { clockCheck, clockNotices } from '../clock-check.js';
 
 const HELP = `Usage: lvscope analyze [options] FILE… [FILTER]
 
@@ -169,11 +170,18 @@ function parseVip(text: string): { ip: string; port: number | null } {
  * file cannot be read.
  */
 export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): ModelRun {
-  const { summary, problems, damagedFrames, firstDamaged } = analyzeFiles(paths, {
+  const clock = clockCheck(paths);
+  const run = analyzeFiles(paths, {
     files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads: threadsFromEnv(process.env),
-    filter: a.filter, guePorts: a.guePorts,
+    filter: a.filter, shift: clock.shift, guePorts: a.guePorts,
   });
-  return { summary, problems, damagedFrames, firstDamaged };
+  const { problems, damagedFrames, firstDamaged } = run;
+  let summary = run.summary;
+  if (clock.offsets.length > 0) {
+    const clockOffsets = clock.offsets.map((o) => ({ file: a.files[o.file] ?? paths[o.file]!, seconds: Number(o.seconds.toFixed(9)), pairs: o.pairs }));
+    summary = { ...summary, report: { ...summary.report, capture: { ...summary.report.capture, clockOffsets } } };
+  }
+  return { summary, problems, damagedFrames, firstDamaged, notices: clockNotices(clock, a.files.length === paths.length ? a.files : paths) };
 }
 
 /**
@@ -196,6 +204,8 @@ export interface ModelRun {
   readonly problems: readonly string[];
   readonly damagedFrames: number;
   readonly firstDamaged: number;
+  /** Said on stderr without changing the exit status: merged files' clocks corrected. */
+  readonly notices: readonly string[];
 }
 
 /**
@@ -211,7 +221,7 @@ export function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
 
 /** Pass 2: every frame explained, streaming. */
 export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly string[] = a.files): Generator<ExplainedFrame> {
-  const source = openFrames(paths, { filter: a.filter, guePorts: a.guePorts });
+  const source = openFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift, guePorts: a.guePorts });
   try {
     yield* explainFrames(takeFrames(source, a.limit), summary, a.lang, { vips: a.vips });
   } finally {
@@ -282,6 +292,7 @@ export const analyzeCommand: Command = {
       if (run === null) return EXIT.USAGE;
       const { summary } = run;
       const problems = problemLines(run, inputs);
+      if (!a.quiet) for (const n of run.notices) io.stderr.write(`lvscope: ${n}\n`);
       const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };
       if (a.write !== null) {
         // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
