@@ -86,7 +86,9 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     if (((buf[l4 + 2]! << 8) | buf[l4 + 3]!) === IPVS_SYNC_PORT) return false;
     // A GUE tunnel (recognised by its payload, as the decoder does) has an inner packet.
     const ulen = (buf[l4 + 4]! << 8) | buf[l4 + 5]!;
-    if (ulen > 8 && ulen <= ipEnd - l4 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
+    // A length that does not fit is damage the full decoder reports (and the pass counts).
+    if (ulen < 8 || ulen > ipEnd - l4) return false;
+    if (ulen > 8 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
     p.flags = p.seq = p.ack = 0;
     p.payload = Math.max(0, ((buf[l4 + 4]! << 8) | buf[l4 + 5]!) - 8);
     p.toaAddr = '';
