@@ -16,10 +16,12 @@ import type { DecodedFrame } from '../wire/records.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import { ConnectionEntries } from './connections.js';
 import { drForward, natForward, natReply } from './director-hops.js';
+import { dsrOptionForward } from './dsr-option.js';
 import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
 import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
 import { HopDetector } from './hops.js';
+import { quotedReply, relayInTunnel } from './icmp-relay.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
@@ -28,7 +30,8 @@ import type { ModelParts } from './parts.js';
 import { readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
 import { noRealServer, redirectFromDirector, rsRejects, tunnelMtu } from './rules/icmp.js';
-import { FaultWatch, isRejectCode } from './fault-watch.js';
+import { isRejectCode } from '../ipvs/finding-catalog.js';
+import { FaultWatch } from './fault-watch.js';
 import { drReplyViaDirector, natReplyBypassesDirector, refusedByRealServer, unansweredForward } from './rules/replies.js';
 import { silentRealServers } from './rules/silent-rs.js';
 import { Services } from './services.js';
@@ -36,6 +39,7 @@ import { SilentSyns } from './silent-syns.js';
 import { hasEvidence, serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
+import { HaTracker } from './ha/tracker.js';
 import type { FrameFacts, ModelHints, Segment, Step } from './types.js';
 
 export class Engine implements ModelParts {
@@ -57,9 +61,14 @@ export class Engine implements ModelParts {
   /** A cooked (`any`) capture showed the director sending its own copies: the capture is on the director. */
   private capturedOnDirector = false;
   private nextSweep = 0;
+  /** The director pair (keepalived/VRRP, sync daemon, health checks): src/model/ha. */
+  readonly ha: HaTracker;
+  /** This frame is the pair's own traffic (a health check, a sync message), not a client's connection. */
+  private pairOwn = false;
 
   constructor(hints: ModelHints = {}) {
     const k = hints.knowledge ?? null;
+    this.ha = new HaTracker(k?.pair ?? null);
     this.roles = new Roles(k, hints.vips ?? [], this.neighbours);
     this.entries = new ConnectionEntries(k);
     this.services = new Services(this.entries.addrs, this.roles);
@@ -76,6 +85,7 @@ export class Engine implements ModelParts {
       ipMac: n.ipMac, macIps: n.macIps, arpPairs: n.arpPairs, arpAsked: n.arpAsked, macSrcIp: n.macSrcIp,
       upstreamMacs: this.roles.upstreamMacs, directServed: this.directServed,
       captureHostCandidates: this.captureHost.candidates,
+      ha: this.ha,
     };
   }
 
@@ -87,6 +97,13 @@ export class Engine implements ModelParts {
 
   /** The same for a frame already pulled out into a Packet (e.g. decoded on another thread). */
   observePacket(p: Packet, wantFacts: boolean): FrameFacts | null {
+    const ha = this.ha.observe(p);
+    this.pairOwn = ha !== null && (ha.kind === 'check' || ha.kind === 'sync');
+    const facts = this.observeFrame(p, wantFacts);
+    return ha !== null && facts !== null ? { ...facts, ha } : facts;
+  }
+
+  private observeFrame(p: Packet, wantFacts: boolean): FrameFacts | null {
     this.frames++;
     this.lastT = p.t;
     if (p.t >= this.nextSweep) this.sweep(p.t);
@@ -96,6 +113,7 @@ export class Engine implements ModelParts {
         this.neighbours.learnArp(p);
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
+        if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
         if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) { this.faults.observe(p); return this.onL4(p, wantFacts); }
@@ -114,6 +132,7 @@ export class Engine implements ModelParts {
     this.faults.report(this.book, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id));
     for (const f of [...this.entries.live]) this.finishFlow(f, false);
     this.entries.clearTimers();
+    this.ha.end();
   }
 
   // ---------------------------------------------------------------- connection entries
@@ -165,7 +184,14 @@ export class Engine implements ModelParts {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
-    if (p.icmpType === 3 && isRejectCode(p.icmpCode) && q !== null && this.fromRealServer(p, q)) {
+    const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
+    let relayedTo: string | null = null;
+    if (reply !== null) {
+      step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
+      if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
+    } else if (p.isIcmp6) {
+      // ICMPv6 types are not ICMP's: none of the IPv4 cases below applies.
+    } else if (p.icmpType === 3 && isRejectCode(p.icmpCode) && q !== null && this.fromRealServer(p, q)) {
       step = p.icmpCode === 3 ? 'icmp-port-unreachable' : 'icmp';
       rsRejects(this.book, p, q, this.roles.ripOfMac(p.srcMac) ?? p.srcMac);
     } else if (p.icmpType === 3 && p.icmpCode === 3) {
@@ -189,7 +215,7 @@ export class Engine implements ModelParts {
       step = 'icmp-redirect';
       if (fromDirector || roles.isDirectorMac(p.srcMac)) redirectFromDirector(this.book, p);
     }
-    return want ? icmpFacts(roles, p, step, quoted) : null;
+    return want ? icmpFacts(roles, p, step, quoted, relayedTo) : null;
   }
 
   /**
@@ -209,6 +235,11 @@ export class Engine implements ModelParts {
   private onL4(p: Packet, want: boolean): FrameFacts | null {
     if (p.tunnel !== null) return this.onTunnel(p, want);
     if (p.toaAddr !== '') return this.onToa(p, want);
+    if (p.dsrVip !== '') {
+      const seg = segmentOf(p);
+      const { flow, newConn } = dsrOptionForward(this, p, seg);
+      return want ? l4Facts(this.roles, p, flow, 'director-forward', seg, newConn, null) : null;
+    }
     const roles = this.roles;
     const entries = this.entries;
 

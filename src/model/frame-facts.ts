@@ -41,6 +41,7 @@ export function l4Facts(
       ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
       rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
       bypass: flow.bypass,
+      ...(flow.svc.dsrOpt > 0 ? { serviceInOption: true } : {}),
     };
   }
   const proto = p.proto === PROTO_TCP ? 'TCP' : 'UDP';
@@ -89,12 +90,16 @@ export function arpFacts(roles: Roles, p: Packet): FrameFacts {
   };
 }
 
-export function icmpFacts(roles: Roles, p: Packet, step: Step, quoted: string | null): FrameFacts {
+export function icmpFacts(roles: Roles, p: Packet, step: Step, quoted: string | null, relayedTo: string | null = null): FrameFacts {
+  // A tunnelled error is between the tunnel's ends, as a tunnelled client packet is.
+  const src = p.tunnel !== null ? p.outerSrc : p.src;
+  const dst = p.tunnel !== null ? p.outerDst : p.dst;
   return {
-    n: p.n, t: p.t, srcRole: roles.role(p.srcMac, p.src), dstRole: roles.role(p.dstMac, p.dst),
-    src: p.src, dst: p.dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null,
-    icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway }, outer: null,
-    summary: `ICMP type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
+    n: p.n, t: p.t, srcRole: roles.role(p.srcMac, src), dstRole: roles.role(p.dstMac, dst),
+    src, dst, srcMac: p.srcMac, dstMac: p.dstMac, step, arp: null, flow: null,
+    icmp: { type: p.icmpType, code: p.icmpCode, quoted, mtu: p.icmpMtu, gateway: p.icmpGateway, v6: p.isIcmp6, relayedTo },
+    outer: p.tunnel !== null ? { src: p.outerSrc, dst: p.outerDst, kind: p.tunnel } : null,
+    summary: `${p.isIcmp6 ? 'ICMPv6' : 'ICMP'} type ${p.icmpType} code ${p.icmpCode} ${p.src} → ${p.dst}`, findings: [],
   };
 }
 

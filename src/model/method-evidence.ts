@@ -8,11 +8,12 @@ import { UNKNOWN_VIP, type ServiceState } from './state.js';
 
 export function methodOf(s: ServiceState): ForwardingMethod {
   const nat = s.nat + s.natReply + s.natInside;
-  const dr = s.dr + s.drSplit + s.drAtRs;
-  const best = Math.max(dr, nat, s.tun, s.fullnat);
+  const dr = s.dr + s.dsrOpt + s.drSplit + s.drAtRs;
+  const tun = s.tun + s.tunIcmp;
+  const best = Math.max(dr, nat, tun, s.fullnat);
   if (best === 0) return 'unknown';
   if (s.fullnat === best) return 'fullnat';
-  if (s.tun === best) return 'tun';
+  if (tun === best) return 'tun';
   if (dr === best) return 'dr';
   return 'nat';
 }
@@ -20,11 +21,16 @@ export function methodOf(s: ServiceState): ForwardingMethod {
 export function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
   const out: string[] = [];
   if (s.dr > 0) out.push(`${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
+  if (s.dsrOpt > 0) out.push(`${s.dsrOpt} client packets sent by the balancer to a real server's own address and port with the service address ${s.vip}:${s.port} in an IPv4 option (type 0x9a): direct server return, the real server answering the client from the VIP (DR, the destination rewritten)`);
   if (s.nat > 0) out.push(`${s.nat} client packets rewritten by the director from the VIP to a real server's address (NAT)`);
   if (s.natReply > 0) out.push(`${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
   if (s.tun > 0) {
     const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_NAMES[k]).join(', ');
     out.push(`${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
+  }
+  if (s.tunIcmp > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_NAMES[k]).join(', ');
+    out.push(`${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
   }
   if (s.fullnat > 0) out.push(`${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
   if (s.drSplit > 0 && method === 'tun') out.push(`all ${s.drSplit} connections are answered from the VIP through one other MAC (${s.rs[0]?.mac ?? '?'}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);

@@ -6,6 +6,7 @@ import type { DoneFlow } from './done-flow.js';
 import type { FindingAcc } from './finding-book.js';
 import type { ArpPair } from './neighbours.js';
 import type { RsState, ServiceState } from './state.js';
+import type { HaTracker } from './ha/tracker.js';
 
 /** `T` with every property, array, Set and Map inside it read-only (Map first: a Map also looks like a ReadonlySet). */
 export type DeepReadonly<T> =
@@ -36,4 +37,6 @@ export interface EngineSnapshot {
   readonly directServed: ReadonlyMap<string, { readonly vip: string; readonly mac: string; readonly frames: readonly number[] }>;
   /** MACs that could be the host the capture was taken on (in every unicast frame). */
   readonly captureHostCandidates: readonly string[];
+  /** The director pair; summarize only reads it. */
+  readonly ha: HaTracker;
 }

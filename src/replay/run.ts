@@ -4,11 +4,13 @@
  */
 import { CaptureFormatError } from '../capture/index.js';
 import { loadCap, openInterface, type CapHandle } from './cap.js';
-import { ReplayError } from './errors.js';
+import { CAP_MISSING_HINT, ReplayError, SENDER_MISSING_HINT } from './errors.js';
 import { loadFrames, type ReplayFrames } from './frames.js';
+import { loadLibc, openPacketSocket } from './packet-socket.js';
 import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
 import { Rewriter, type RewriteOptions } from './rewrite.js';
 import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
+import { plural } from '../present/words.js';
 
 export interface ReplayConfig {
   readonly iface: string;
@@ -22,6 +24,8 @@ export interface ReplayConfig {
   /** Progress bar on stderr (the CLI decides: a TTY and not --quiet). */
   readonly progress: boolean;
   readonly preloadBytes?: number;
+  /** 'auto': a packet socket through koffi when installed, else libpcap; 'cap': libpcap. */
+  readonly sender?: 'auto' | 'cap';
 }
 
 export interface ReplayIO {
@@ -41,7 +45,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     }
     throw err;
   }
-  let handle: CapHandle | null = null;
+  let handle: { close(): void } | null = null;
   try {
     if (frames.issues.length > 0) {
       io.stderr.write(`warning: ${frames.issues.length} damaged record(s) in ${cfg.file}, e.g. ${frames.issues[0]!.message}; replaying the readable frames\n`);
@@ -53,17 +57,14 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     if (cfg.dryRun) {
       sender = { send(): void {} };
     } else {
-      const cap = loadCap();
-      // A filter nothing matches: cap would otherwise copy every frame we send back to us.
-      const opened = openInterface(cap, cfg.iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
-      handle = opened.handle;
-      if (frames.linkType >= 0 && opened.linkType !== frames.linkType) {
+      const opened = openSender(cfg.iface, cfg.sender ?? 'auto');
+      handle = opened;
+      sender = opened;
+      if (frames.linkType >= 0 && opened.linkType >= 0 && opened.linkType !== frames.linkType) {
         io.stderr.write(
           `warning: ${cfg.file} has link type ${frames.linkType} but ${cfg.iface} is ${opened.linkName}; frames are sent as they are\n`,
         );
       }
-      const h = handle;
-      sender = { send: (frame, length) => h.send(frame, length) };
     }
 
     let stopping = false;
@@ -99,11 +100,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     text += formatTcpreplayStats(c, result.elapsedNs, cfg.dryRun ? `${cfg.iface} (dry run, nothing sent)` : cfg.iface);
     text += formatTiming(result.lateness);
     if (!cfg.quiet) {
-      if (c.tooBig > 0) text += `${c.tooBig} frame(s) were larger than ${cfg.iface} accepts and were not sent\n`;
-      if (rewriter.active) {
-        const r = rewriter.counts;
-        text += `Rewritten: ${r.framesChanged} frame(s) changed, ${r.addressesMapped} address(es) mapped, ${r.checksumsFixed} checksum(s) fixed\n`;
-      }
+      text += replayNotes(c.tooBig, cfg.iface, rewriter.active ? rewriter.counts : null);
     }
     io.stdout.write(text);
     const code = result.interrupted ? 130 : c.failed > 0 ? 1 : 0;
@@ -112,6 +109,17 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     frames.close();
     handle?.close();
   }
+}
+
+/** A packet socket through koffi (sendmmsg at top speed) when koffi is installed, else libpcap through cap. */
+function openSender(iface: string, which: 'auto' | 'cap'): FrameSender & { linkType: number; linkName: string; close(): void } {
+  const libc = which === 'cap' ? null : loadLibc();
+  if (libc !== null) return openPacketSocket(libc, iface);
+  const cap = loadCap('lvscope replay', which === 'auto' ? SENDER_MISSING_HINT : CAP_MISSING_HINT);
+  // A filter nothing matches: cap would otherwise copy every frame we send back to us.
+  const opened = openInterface(cap, iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
+  const h: CapHandle = opened.handle;
+  return { send: (frame, length) => h.send(frame, length), close: () => h.close(), linkType: opened.linkType, linkName: opened.linkName };
 }
 
 function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent: number, total: number | null, ns: number): void {
@@ -125,4 +133,17 @@ function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent
   const done = Math.min(width, Math.round((sent / total) * width));
   const pct = Math.min(100, Math.floor((sent / total) * 100));
   stderr.write(`\r\x1b[K[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(pct).padStart(3)}%${tail}`);
+}
+
+/** What replay adds under tcpreplay's statistics: frames too big to send, what the rewrite changed. */
+export function replayNotes(
+  tooBig: number, iface: string,
+  rewritten: { readonly framesChanged: number; readonly addressesMapped: number; readonly checksumsFixed: number } | null,
+): string {
+  let text = '';
+  if (tooBig > 0) text += `${plural(tooBig, 'frame')} ${tooBig === 1 ? 'was' : 'were'} larger than ${iface} accepts and ${tooBig === 1 ? 'was' : 'were'} not sent\n`;
+  if (rewritten !== null) {
+    text += `Rewritten: ${plural(rewritten.framesChanged, 'frame')} changed, ${plural(rewritten.addressesMapped, 'address', 'addresses')} mapped, ${plural(rewritten.checksumsFixed, 'checksum')} fixed\n`;
+  }
+  return text;
 }

@@ -3,7 +3,7 @@
  * --format json and ndjson, decode --format ndjson and synth --truth, over every bundled capture
  * and every synth preset, checked with Ajv.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { decodeCommand } from '../../src/cli/commands/decode.js';
 import { synthCommand } from '../../src/cli/commands/synth.js';
+import { listHaPresets } from '../../src/simulate/ha/index.js';
 import { listPresets } from '../../src/simulate/index.js';
 import { runCommand } from '../helpers/run-command.js';
 import { CAPTURES, REPO_ROOT } from '../helpers/paths.js';
@@ -73,6 +74,33 @@ describe.skipIf(ajvClass === null)('JSON Schemas (Ajv, draft 2020-12; skipped wh
       report(JSON.parse(readFileSync(truth, 'utf8')), `${p} truth`);
       await checkCapture(out);
     }
+  });
+
+  it('hold for every director-pair preset, whose report has a directorPair section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schema-ha-'));
+    for (const p of listHaPresets()) {
+      const out = join(dir, `${p}.pcapng`), truth = join(dir, `${p}.truth.json`);
+      const s = await runCommand(synthCommand, ['--scenario', p, '-w', out, '--truth', truth, '-q']);
+      expect(s.code, p).toBe(0);
+      report(JSON.parse(readFileSync(truth, 'utf8')), `${p} truth`);
+      await checkCapture(out);
+      const doc = JSON.parse((await runCommand(analyzeCommand, ['--format', 'json', out])).stdout);
+      expect(doc.directorPair?.routers.length, p).toBeGreaterThan(0);
+    }
+  });
+
+  it('hold for every lab truth file committed (lab --truth writes analyze\'s schema, the lab block beside it)', () => {
+    const roots = readdirSync(join(REPO_ROOT, 'test', 'fixtures')).filter((d) => d.startsWith('kernel'));
+    let n = 0;
+    for (const r of roots) {
+      for (const d of readdirSync(join(REPO_ROOT, 'test', 'fixtures', r))) {
+        const file = join(REPO_ROOT, 'test', 'fixtures', r, d, 'truth.json');
+        if (!existsSync(file)) continue;
+        report(JSON.parse(readFileSync(file, 'utf8')), file);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(5);
   });
 
   it('reject what they should: a float time, an "ip:port" client, a scheduler name beside status ambiguous', async () => {

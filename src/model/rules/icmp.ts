@@ -1,34 +1,30 @@
 /**
- * Finding rules about ICMP the director sends: each takes the frame, what it quotes, and whether
+ * Finding rules about ICMP the director (or a real server refusing) sends: each takes the frame, what it quotes, and whether
  * the engine already knows the sender as the director.
  */
 import type { FindingBook } from '../finding-book.js';
-import { rsRejectsMessage } from '../fault-watch.js';
 import { ipPort, PROTO_UDP, type Packet } from '../packet.js';
 
 type Quote = NonNullable<Packet['icmpQuote']>;
 
 /** no-real-server: the director answered a connection to a virtual service with port unreachable. */
 export function noRealServer(book: FindingBook, p: Packet, virtual: string): void {
-  book.add('no-real-server', 'error', virtual,
-    `the director answered connections to ${virtual} with ICMP port unreachable: no real server was available (all weights 0, overloaded or none configured)`, p.n, { virtual });
+  book.add('no-real-server', virtual, p.n, { virtual });
 }
 
 /** rs-rejects: a real server answers what the director forwarded with ICMP unreachable (its firewall, or no UDP listener). */
 export function rsRejects(book: FindingBook, p: Packet, q: Quote, rs: string): void {
   if (q.dstPort === null) return;
   const params = { rs, virtual: ipPort(q.dst, q.dstPort), protocol: q.proto === PROTO_UDP ? 'udp' as const : 'tcp' as const, code: p.icmpCode };
-  book.add('rs-rejects', 'error', `${rs}|${params.virtual}`, rsRejectsMessage(params), p.n, params);
+  book.add('rs-rejects', `${rs}|${params.virtual}`, p.n, params);
 }
 
 /** tun-mtu: fragmentation needed for a tunnelled packet (exactly) or for one to the VIP (at least). */
 export function tunnelMtu(book: FindingBook, p: Packet, q: Quote | null, tunnelQuoted: boolean): void {
-  book.add('tun-mtu', 'warning', q === null ? p.src : q.dst,
-    `ICMP fragmentation needed (next-hop MTU ${p.icmpMtu ?? '?'}): tunnelled packets are ${tunnelQuoted ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`, p.n, { mtu: p.icmpMtu, exact: tunnelQuoted });
+  book.add('tun-mtu', q === null ? p.src : q.dst, p.n, { mtu: p.icmpMtu, exact: tunnelQuoted });
 }
 
 /** icmp-redirect-from-director: a one-armed director tells hosts to bypass it. */
 export function redirectFromDirector(book: FindingBook, p: Packet): void {
-  book.add('icmp-redirect-from-director', 'warning', p.src,
-    `the director sends ICMP redirects (to ${p.dst}, gateway ${p.icmpGateway ?? '?'}): on a one-armed director set net.ipv4.conf.*.send_redirects=0`, p.n, { to: p.dst, gateway: p.icmpGateway });
+  book.add('icmp-redirect-from-director', p.src, p.n, { to: p.dst, gateway: p.icmpGateway });
 }

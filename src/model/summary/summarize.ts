@@ -22,6 +22,8 @@ import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
+import { directorNames } from '../ha/report.js';
+import { pairDirectors, summarizePair, withoutHealthChecks } from './pair.js';
 import { CopiedFlow, workingCopy } from './working-copy.js';
 
 const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
@@ -75,6 +77,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const rips = new Set<string>();
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rips.add(r.ip);
   chosen = chosen.filter((s) => !rips.has(s.vip) || hasEvidence(s) && s.dr + s.tun > 0);
+  chosen = withoutHealthChecks(engine, chosen);
   chosen.sort((a, b) => a.firstN - b.firstN);
   const vips = new Set(chosen.map((s) => s.vip));
 
@@ -127,6 +130,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
+  if (engine.ha.active) directorNames(engine.ha, names);
 
   // Nothing forwarded (every server down, or the director's own ARP unanswered): the director is
   // the one host that claims the VIP in ARP and does not answer the clients itself.
@@ -139,10 +143,18 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // ---- roles
   const directorMacs = new Set<string>();
   for (const s of chosen) if (s.directorMac !== null) directorMacs.add(s.directorMac);
+  // A two-armed NAT director (its two sides merged): the VIP's own MAC is its other arm, whose
+  // frames the explaining pass must remember to pair the rewritten copies with.
+  for (const s of chosen) {
+    const arm = engine.ipMac.get(s.vip);
+    if (arm !== undefined && s.nat + s.natReply > 0) directorMacs.add(arm);
+  }
+  pairDirectors(engine, directorMacs, null);
   const directorIps = new Set<string>();
   for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
   for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
   for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  pairDirectors(engine, null, directorIps);
   // One balancer whose outer sources vary per flow is not one director per source.
   const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
@@ -196,6 +208,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   }
   arpFindings(book, engine.arpPairs.values(), vips, directorMacs, rsMacsArp, names);
   unansweredFromDestination(book, engine.arpPairs.values(), engine.arpAsked, engine.ipMac, vips);
+  const pair = summarizePair(engine, names, book);
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
@@ -283,6 +296,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     services: services.map((s) => s.report),
     connections,
     findings: findingList,
+    ...(pair !== null ? { directorPair: pair } : {}),
   };
   const knowledge: Knowledge = {
     vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
@@ -290,7 +304,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     routerMacs: routers,
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
-    connRs,
+    connRs, pair,
   };
   return {
     report, knowledge, services,
@@ -336,7 +350,8 @@ function macOfRs(services: readonly ServiceState[], ip: string): string | null {
 function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>): string | null {
   const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
   const sent = engine.macSrcIp.get(mac);
-  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null);
+  // A director's health checks show a real server's RIP and MAC even with warm ARP caches.
+  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null) ?? engine.ha.health.rsMacs.get(mac) ?? null;
 }
 
 function firstDip(engine: EngineSnapshot, mac: string | null, vips: ReadonlySet<string>): string | null {
