@@ -6,9 +6,9 @@
  * scheduled afresh, maybe to another real server, which has no such connection and resets it.
  *
  * On the wire: an established connection, a silence, the client's next segment, and a RST back
- * from a host other than the one that answered before (another MAC or another TTL): the director,
- * or a newly chosen server. A RST from the same server is that server's own doing (its idle
- * timeout, a restart) and is not reported.
+ * from the director the connection's packets were sent to, unlike what answered before (another MAC
+ * or another TTL). A RST from the same server is that server's own doing (its idle timeout, a
+ * restart); one from another director is a failover that lost the entry; neither is reported.
  */
 import type { IdleExpiry } from '../ipvs/report.js';
 import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
@@ -36,6 +36,8 @@ interface Conn {
   idle: number;
   /** The last frame before the silence. */
   beforeN: number;
+  /** Where the client's SYN was sent (its first copy): the director holding the entry. */
+  readonly entryMac: string;
 }
 
 export interface IdleEpisode extends IdleExpiry {
@@ -62,7 +64,7 @@ export class IdleExpiries {
     if ((f & (SYN | ACK)) === SYN && this.conns.size < MAX_CONNS) {
       const c: Conn = {
         client: `${p.src}:${p.sport}`, virtual: `${p.dst}:${p.dport}`, established: false, closed: false,
-        lastT: p.t, lastN: p.n, serverMac: '', serverTtl: 0, wakeN: 0, wakeT: 0, idle: 0, beforeN: 0,
+        lastT: p.t, lastN: p.n, serverMac: '', serverTtl: 0, wakeN: 0, wakeT: 0, idle: 0, beforeN: 0, entryMac: p.dstMac,
       };
       this.conns.set(`${c.client}>${c.virtual}`, c);
     }
@@ -90,7 +92,10 @@ export class IdleExpiries {
     if ((f & RST) !== 0 && c.wakeN !== 0 && p.t - c.wakeT <= RST_WITHIN) {
       const director = this.isDirectorMac(p.srcMac);
       const other = c.serverMac !== '' && (p.srcMac !== c.serverMac || p.ttl !== c.serverTtl);
-      if ((director || other) && this.found.length < MAX_EPISODES) {
+      // The director that held the entry answers: another one (a failover without the sync
+      // daemon) lost the entry rather than let it expire, and says so in its own finding.
+      const sameDirector = c.entryMac === '' || p.srcMac === c.entryMac;
+      if ((director || other) && sameDirector && this.found.length < MAX_EPISODES) {
         this.found.push({
           client: c.client, virtual: c.virtual, idle: Math.round(c.idle * 10) / 10, by: director ? 'director' : 'other',
           frames: [c.beforeN, c.wakeN, p.n],
