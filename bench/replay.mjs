@@ -4,10 +4,11 @@
  * (both ends inside it, no addresses, deleted at the end). Needs root, tcpdump and tcpreplay, and
  * a build (`npm run build`: it runs dist/cli/commands/replay.js).
  *
- * 1. --topspeed on two capture shapes (1M small frames of 42-250 bytes in 4 flows; the decode
- *    benchmark's 1M large frames in ~70k connections): packets/s each sender reports, wall time
- *    and peak RSS, for lvscope, tcpreplay and tcpreplay -K, in interleaved runs.
- * 2. 1x timing: a 10,000-frame capture at ~1,000 pps (gaps 0.5-1.5 ms); tcpdump on the other veth
+ * 1. --topspeed on two capture shapes (gen-small.mjs: 1M small frames of 42-250 bytes in 4 flows;
+ *    gen-capture.mjs: 1M large frames in ~70k connections): packets/s each sender reports, wall
+ *    time and peak RSS, for lvscope (packet socket, and through libpcap as before), tcpreplay and
+ *    tcpreplay -K, in interleaved runs (BENCH_REPLAY_RUNS, default 5).
+ * 2. 1x timing (BENCH_REPLAY_PACED_RUNS interleaved runs, default 3, each sender once per run): a 10,000-frame capture at ~1,000 pps (gaps 0.5-1.5 ms); tcpdump on the other veth
  *    end stamps arrivals in nanoseconds; per-gap error |rx gap - file gap| (median, p99) and the
  *    last packet's lateness (rx span - file span).
  *
@@ -128,8 +129,11 @@ process.exitCode = await mod.replayCommand.run(process.argv.slice(2), { stdout: 
 
 const senders = {
   lvscope: (file, extra) => ['node', [runner, '-i', 'va', '-r', file, '-q', ...extra]],
+  'lvscope (cap)': (file, extra) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', 'node', runner, '-i', 'va', '-r', file, '-q', ...extra]],
   tcpreplay: (file, extra) => ['tcpreplay', ['-i', 'va', '-K', ...extra, file]],
 };
+const PACED_NAMES = ['tcpreplay', 'lvscope', 'lvscope (cap)'];
+const PACED_RUNS = Number(process.env.BENCH_REPLAY_PACED_RUNS ?? (quick ? 1 : 3));
 
 function ratedPps(stdout) {
   const m = /Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps/.exec(stdout);
@@ -171,65 +175,36 @@ const us = (ns) => `${(ns / 1000).toFixed(1)} µs`;
 
 // ------------------------------------------------------------------ 1. topspeed, two shapes
 
-/** Streams a classic nanosecond pcap: gen(i) returns frame i (or null at the end). */
-function writePcapStream(path, count, gen) {
-  const fd = openSync(path, 'w');
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt32LE(0xa1b23c4d, 0);
-  hdr.writeUInt16LE(2, 4);
-  hdr.writeUInt16LE(4, 6);
-  hdr.writeUInt32LE(262144, 16);
-  hdr.writeUInt32LE(1, 20);
-  writeSync(fd, hdr);
-  const buf = Buffer.alloc(4 << 20);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const d = gen(i);
-    if (at + 16 + d.length > buf.length) {
-      writeSync(fd, buf, 0, at);
-      at = 0;
-    }
-    const tsNs = i * 10_000;
-    buf.writeUInt32LE(1_700_000_000 + Math.floor(tsNs / 1e9), at);
-    buf.writeUInt32LE(tsNs % 1e9, at + 4);
-    buf.writeUInt32LE(d.length, at + 8);
-    buf.writeUInt32LE(d.length, at + 12);
-    d.copy(buf, at + 16);
-    at += 16 + d.length;
+// Both shapes come from the decode benchmark's generators, so every stage measures the same files
+// (bench/out/, reused when already there): gen-small.mjs (1M frames of 42-250 bytes, 4 flows) and
+// gen-capture.mjs (60-1514 bytes, ~70k connections).
+function benchCapture(script, name) {
+  const file = join(ROOT, 'bench/out', `${name}-${TOP_FRAMES}.pcap`);
+  if (!existsSync(file)) {
+    log(`generating ${file}…`);
+    mkdirSync(dirname(file), { recursive: true });
+    execFileSync(process.execPath, [join(ROOT, 'bench', script), file, String(TOP_FRAMES)], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  writeSync(fd, buf, 0, at);
-  closeSync(fd);
+  return file;
 }
-
-// Small frames, few flows: 1M frames of 42-250 bytes (ARP-sized to small UDP/TCP), 4 flows.
-log(`generating ${TOP_FRAMES} small frames (42-250 bytes, 4 flows)…`);
-const smallFile = join(work, 'small.pcap');
-{
-  const proto = [frame(0, 250)];
-  writePcapStream(smallFile, TOP_FRAMES, (i) => {
-    const len = 42 + ((i * 7919) % 209);
-    const d = proto[0].subarray(0, len);
-    d[33] = i & 3; // the flow: the last octet of the destination address
-    d.writeUInt16BE(len - 14, 16);
-    return d;
-  });
-}
-// Large frames, many flows: the decode benchmark's capture (gen-capture.mjs: 60-1514 bytes, ~70k connections).
-const largeFile = process.env.BENCH_REPLAY_LARGE ?? join(ROOT, 'bench/out', `bench-${TOP_FRAMES}.pcap`);
-if (!existsSync(largeFile)) {
-  log(`generating ${largeFile}…`);
-  mkdirSync(dirname(largeFile), { recursive: true });
-  execFileSync(process.execPath, [join(ROOT, 'bench/gen-capture.mjs'), largeFile, String(TOP_FRAMES)], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const smallFile = process.env.BENCH_REPLAY_SMALL ?? benchCapture('gen-small.mjs', 'small');
+const largeFile = process.env.BENCH_REPLAY_LARGE ?? benchCapture('gen-capture.mjs', 'bench');
 const SHAPES = [
   ['small frames, few flows', smallFile],
   ['large frames, many flows', largeFile],
 ];
-const TOP_NAMES = ['tcpreplay', 'lvscope', 'tcpreplay -K'];
+const TOP_NAMES = ['tcpreplay', 'lvscope', 'lvscope (cap)', 'tcpreplay -K'];
+const TOP_LABEL = {
+  tcpreplay: 'tcpreplay --topspeed',
+  lvscope: 'lvscope replay --topspeed (packet socket, sendmmsg)',
+  'lvscope (cap)': 'lvscope replay --topspeed, LVSCOPE_REPLAY_SENDER=cap (libpcap, one send per frame: the sender before)',
+  'tcpreplay -K': 'tcpreplay -K --topspeed',
+};
 const topArgs = {
   tcpreplay: (f) => ['tcpreplay', ['-i', 'va', '--topspeed', f]],
   'tcpreplay -K': (f) => ['tcpreplay', ['-i', 'va', '-K', '--topspeed', f]],
   lvscope: (f) => ['node', [runner, '-i', 'va', '-r', f, '-q', '--topspeed']],
+  'lvscope (cap)': (f) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', 'node', runner, '-i', 'va', '-r', f, '-q', '--topspeed']],
 };
 /** One run inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
 function topRun(name, file) {
@@ -240,7 +215,8 @@ function topRun(name, file) {
   const rss = Number(/__TIME__ (\d+)/.exec(r.stderr ?? '')?.[1] ?? Number.NaN) / 1024;
   return { pps: ratedPps(r.stdout ?? ''), wall, rss };
 }
-const RUNS = quick ? 2 : 3;
+const RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? (quick ? 2 : 5));
+const loadBefore = loadavg();
 const top = {};
 for (const [shape, file] of SHAPES) {
   top[shape] = Object.fromEntries(TOP_NAMES.map((n) => [n, []]));
@@ -269,37 +245,44 @@ const fileTimes = [];
   writePcap(pacedFile, frames);
 }
 const fileGaps = fileTimes.slice(1).map((x, i) => x - fileTimes[i]);
-const paced = {};
-for (const name of ['tcpreplay', 'lvscope']) {
-  const rx = join(work, `rx-${name}.pcap`);
-  let stdout = '';
-  await withTcpdump(rx, () => {
-    const [cmd, args] = senders[name](pacedFile, []);
-    stdout = inNs(cmd, args, { timeout: 300_000 });
-  });
-  const t = readTimes(rx);
-  if (t.length !== PACED_FRAMES) log(`warning: ${name}: received ${t.length} of ${PACED_FRAMES} frames`);
-  const n = Math.min(t.length, PACED_FRAMES);
-  const errs = [];
-  for (let i = 1; i < n; i++) errs.push(Math.abs(t[i] - t[i - 1] - fileGaps[i - 1]));
-  errs.sort((a, b) => a - b);
-  const lastLate = t[n - 1] - fileTimes[n - 1];
-  const timing = /^Timing: .*$/m.exec(stdout)?.[0] ?? '';
-  paced[name] = { received: t.length, median: quantile(errs, 0.5), p99: quantile(errs, 0.99), max: errs[errs.length - 1], lastLate, timing };
-  log(`1x ${name}: median ${us(paced[name].median)}, p99 ${us(paced[name].p99)}, last ${us(lastLate)}`);
+const paced = Object.fromEntries(PACED_NAMES.map((n) => [n, []]));
+// Interleaved like the top-speed runs: a burst of load then lands on every sender alike.
+for (let run = 0; run < PACED_RUNS; run++) {
+  for (const name of PACED_NAMES) {
+    const rx = join(work, `rx-${run}.pcap`);
+    let stdout = '';
+    await withTcpdump(rx, () => {
+      const [cmd, args] = senders[name](pacedFile, []);
+      stdout = inNs(cmd, args, { timeout: 300_000 });
+    });
+    const t = readTimes(rx);
+    if (t.length !== PACED_FRAMES) log(`warning: ${name}: received ${t.length} of ${PACED_FRAMES} frames`);
+    const n = Math.min(t.length, PACED_FRAMES);
+    const errs = [];
+    for (let i = 1; i < n; i++) errs.push(Math.abs(t[i] - t[i - 1] - fileGaps[i - 1]));
+    errs.sort((a, b) => a - b);
+    const lastLate = t[n - 1] - fileTimes[n - 1];
+    const timing = /^Timing: .*$/m.exec(stdout)?.[0] ?? '';
+    const r = { received: t.length, median: quantile(errs, 0.5), p99: quantile(errs, 0.99), max: errs[errs.length - 1], lastLate, timing };
+    paced[name].push(r);
+    log(`1x ${name}: median ${us(r.median)}, p99 ${us(r.p99)}, last ${us(lastLate)}`);
+  }
 }
 
 // ------------------------------------------------------------------ report
 
-const best = (xs) => Math.max(...xs.filter((x) => Number.isFinite(x)));
 const median = (xs) => quantile(xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b), 0.5);
-const L = paced.lvscope;
-const T = paced.tcpreplay;
+/** Each figure's median over the runs, with min and max. */
+const pacedCell = (name, k, f = us) => {
+  const xs = paced[name].map((r) => r[k]);
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+};
+const pacedMed = (name, k) => median(paced[name].map((r) => r[k]));
 const ok = (cond) => (cond ? 'met' : '**missed**');
 const lines = [
   `## Replay (bench/replay.mjs)`,
   '',
-  `Veth pair inside a fresh network namespace; ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ` +
+  `Veth pair inside a fresh network namespace; ${cpus().length} CPUs, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before the top-speed runs and ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ` +
     `tcpreplay ${tcpreplayVersion()}; the machine may be shared, so compare the ratios of senders measured in the same run; receive times for the 1x run from tcpdump --time-stamp-precision=nano on the peer.`,
   '',
   ...SHAPES.flatMap(([shape, file]) => {
@@ -315,21 +298,22 @@ const lines = [
       '',
       '| Sender | pps as the sender reports | wall s (with loading) | peak RSS MB |',
       '|---|---|---|---|',
-      ...TOP_NAMES.map((name) => `| ${name === 'lvscope' ? 'lvscope replay --topspeed' : `${name} --topspeed`} | ${cell(name, 'pps', pps)} | ${cell(name, 'wall', sec)} | ${cell(name, 'rss', mb)} |`),
+      ...TOP_NAMES.map((name) => `| ${TOP_LABEL[name]} | ${cell(name, 'pps', pps)} | ${cell(name, 'wall', sec)} | ${cell(name, 'rss', mb)} |`),
       '',
-      `lvscope / tcpreplay without -K (median pps): ${ratio.toFixed(2)}x (target ≥ 1x: ${ok(ratio >= 1)}); lvscope / tcpreplay -K: ${(med('lvscope', 'pps') / med('tcpreplay -K', 'pps')).toFixed(2)}x; lvscope peak RSS ${mb(med('lvscope', 'rss'))} MB (target < 64 MB: ${ok(med('lvscope', 'rss') < 64)}).`,
+      `lvscope / tcpreplay without -K (median pps): ${ratio.toFixed(2)}x (target ≥ 1x: ${ok(ratio >= 1)}); lvscope / tcpreplay -K: ${(med('lvscope', 'pps') / med('tcpreplay -K', 'pps')).toFixed(2)}x; ` +
+        `lvscope through libpcap (the sender before) / tcpreplay: ${(med('lvscope (cap)', 'pps') / med('tcpreplay', 'pps')).toFixed(2)}x; ` +
+        `lvscope peak RSS ${mb(Math.max(...t.lvscope.map((x) => x.rss)))} MB at most (target < 64 MB: ${ok(Math.max(...t.lvscope.map((x) => x.rss)) < 64)}).`,
       '',
     ];
   }),
-  `### 1x timing, ${PACED_FRAMES.toLocaleString('en')} frames at ~1,000 pps (gaps 0.5-1.5 ms)`,
+  `### 1x timing, ${PACED_FRAMES.toLocaleString('en')} frames at ~1,000 pps (gaps 0.5-1.5 ms), ${PACED_RUNS} interleaved runs: median (min–max)`,
   '',
   '| Sender | Received | Gap error median | p99 | max | Last packet late by |',
   '|---|---|---|---|---|---|',
-  `| tcpreplay (default timer) | ${T.received} | ${us(T.median)} | ${us(T.p99)} | ${us(T.max)} | ${us(T.lastLate)} |`,
-  `| lvscope replay | ${L.received} | ${us(L.median)} | ${us(L.p99)} | ${us(L.max)} | ${us(L.lastLate)} |`,
+  ...PACED_NAMES.map((name) => `| ${name === 'tcpreplay' ? 'tcpreplay (default timer)' : name === 'lvscope' ? 'lvscope replay (packet socket)' : 'lvscope replay, LVSCOPE_REPLAY_SENDER=cap'} | ${pacedCell(name, 'received', String)} | ${pacedCell(name, 'median')} | ${pacedCell(name, 'p99')} | ${pacedCell(name, 'max')} | ${pacedCell(name, 'lastLate')} |`),
   '',
-  `Targets for lvscope: median ≤ 20 µs (${ok(L.median <= 20_000)}), p99 ≤ 200 µs (${ok(L.p99 <= 200_000)}), last packet within 1 ms (${ok(Math.abs(L.lastLate) <= 1_000_000)}).`,
-  L.timing !== '' ? `lvscope's own figures (send lateness against the schedule): ${L.timing.replace(/^Timing: /, '')}` : '',
+  `Targets for lvscope (medians of the runs): median ≤ 20 µs (${ok(pacedMed('lvscope', 'median') <= 20_000)}), p99 ≤ 200 µs (${ok(pacedMed('lvscope', 'p99') <= 200_000)}), last packet within 1 ms (${ok(Math.abs(pacedMed('lvscope', 'lastLate')) <= 1_000_000)}).`,
+  ...paced.lvscope.map((r, i) => (r.timing !== '' ? `lvscope run ${i + 1}, its own figures (send lateness against the schedule): ${r.timing.replace(/^Timing: /, '')}` : '')),
   '',
 ];
 process.stdout.write(lines.join('\n'));

@@ -17,7 +17,8 @@
  *
  * Environment: BENCH_FRAMES (default 1000000), BENCH_BIG_FRAMES (default 3000000, 0 skips),
  * BENCH_TSHARK_FRAMES (default 100000), BENCH_NO_APPEND=1 to leave RESULTS.md alone,
- * BENCH_SUBS=0 to skip the other stages' benchmarks, BENCH_DECODE_RUNS (default 3).
+ * BENCH_SUBS=0 to skip the other stages' benchmarks, BENCH_DECODE_RUNS (default 3), BENCH_SHAPES_ONLY=1
+ * for the two-shape text decode comparison alone (printed, not appended).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
@@ -88,13 +89,14 @@ function capture(frames) {
 function timed(argv) {
   const devnull = openSync('/dev/null', 'w');
   const useTime = existsSync('/usr/bin/time');
-  const full = useTime ? ['/usr/bin/time', '-f', '__TIME__ %e %M', ...argv] : argv;
+  const full = useTime ? ['/usr/bin/time', '-f', '__TIME__ %e %M %U %S', ...argv] : argv;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(devnull);
-  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  return { wall, rssMb: m ? Number(m[2]) / 1024 : null, status: r.status };
+  const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  // CPU seconds (user + system): on a shared machine they move less with the load than wall time.
+  return { wall, rssMb: m ? Number(m[2]) / 1024 : null, cpu: m ? Number(m[3]) + Number(m[4]) : null, status: r.status };
 }
 
 function childDecode(file, mode) {
@@ -110,11 +112,13 @@ const mb = (n) => (n === null ? 'n/a' : `${fmt(n, 0)} MB`);
 
 const file = capture(FRAMES);
 const sizeMb = statSync(file).size / 1e6;
-console.error(`bench: ${FRAMES} frames, ${fmt(sizeMb, 0)} MB: decoding into records…`);
-const dec = childDecode(file, 'check');
-const decNo = childDecode(file, 'nocheck');
-rows.push(['decode into records (checksums verified), best of 3', `${fmt(dec.framesPerSec / 1e6)} M frames/s`, `${fmt(dec.mbPerSec, 0)} MB/s`, mb(dec.maxRssMb), dec.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
-rows.push(['decode into records (--no-checksum), best of 3', `${fmt(decNo.framesPerSec / 1e6)} M frames/s`, `${fmt(decNo.mbPerSec, 0)} MB/s`, mb(decNo.maxRssMb), decNo.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
+if (process.env.BENCH_SHAPES_ONLY !== '1') {
+  console.error(`bench: ${FRAMES} frames, ${fmt(sizeMb, 0)} MB: decoding into records…`);
+  const dec = childDecode(file, 'check');
+  const decNo = childDecode(file, 'nocheck');
+  rows.push(['decode into records (checksums verified), best of 3', `${fmt(dec.framesPerSec / 1e6)} M frames/s`, `${fmt(dec.mbPerSec, 0)} MB/s`, mb(dec.maxRssMb), dec.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
+  rows.push(['decode into records (--no-checksum), best of 3', `${fmt(decNo.framesPerSec / 1e6)} M frames/s`, `${fmt(decNo.mbPerSec, 0)} MB/s`, mb(decNo.maxRssMb), decNo.framesPerSec >= 3e6 ? 'target ≥ 3 M/s: met' : 'target ≥ 3 M/s: NOT met']);
+}
 
 // Text decode against tcpdump on both capture shapes, interleaved runs, median (min-max).
 function smallCapture(frames) {
@@ -132,17 +136,28 @@ const shapeRows = [];
 if (have('tcpdump')) {
   for (const [shape, f] of [['small frames, few flows', smallCapture(FRAMES)], ['large frames, many flows', file]]) {
     console.error(`bench: decode text vs tcpdump, ${shape}…`);
-    const lvT = [], tdT = [], lvM = [], tdM = [];
+    const lvT = [], tdT = [], lvM = [], tdM = [], lvC = [], tdC = [];
     for (let r = 0; r < DECODE_RUNS; r++) {
       const a = timed([...lvscope, '-q', '-r', f]);
       const b = timed(['tcpdump', '-n', '-r', f]);
-      lvT.push(a.wall); tdT.push(b.wall); lvM.push(a.rssMb ?? 0); tdM.push(b.rssMb ?? 0);
+      lvT.push(a.wall); tdT.push(b.wall); lvM.push(a.rssMb ?? 0); tdM.push(b.rssMb ?? 0); lvC.push(a.cpu ?? NaN); tdC.push(b.cpu ?? NaN);
     }
     const ratio = median(tdT) / median(lvT);
+    const cpuRatio = median(tdC) / median(lvC);
     shapeRows.push([shape, `${fmt(statSync(f).size / 1e6, 0)} MB`, spread(lvT, (x) => `${fmt(x)} s`), spread(tdT, (x) => `${fmt(x)} s`),
-      `${fmt(median(lvM), 0)} / ${fmt(median(tdM), 0)} MB`, `${fmt(ratio)}× (target ≥ 1: ${ratio >= 1 ? 'met' : 'NOT met'})`]);
+      `${fmt(median(lvC))} / ${fmt(median(tdC))} s`,
+      `${fmt(median(lvM), 0)} / ${fmt(median(tdM), 0)} MB`, `${fmt(ratio)}× (target ≥ 1: ${ratio >= 1 ? 'met' : 'NOT met'}); CPU time ${fmt(cpuRatio)}×`]);
   }
 } else notes.push('tcpdump not installed: the two-shape decode comparison was skipped');
+
+// BENCH_SHAPES_ONLY=1: the two-shape comparison alone (a busy machine: the rest takes minutes).
+if (process.env.BENCH_SHAPES_ONLY === '1') {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`## decode text vs tcpdump: ${new Date().toISOString()} (bench/run.mjs, BENCH_SHAPES_ONLY=1)\n\nMachine: ${cpus().length} CPUs (nproc); Node ${process.version}; load average at the end ${load}.\n`);
+  console.log(['| shape | file | lvscope wall | tcpdump wall | CPU (user+sys) lvscope / tcpdump | peak RSS lvscope / tcpdump | tcpdump time / lvscope time (wall, medians) |', '|---|---|---|---|---|---|---|',
+    ...shapeRows.map((r) => `| ${r.join(' | ')} |`)].join('\n'));
+  process.exit(0);
+}
 
 console.error('bench: lvscope decode vs tcpdump…');
 const lv = timed([...lvscope, '-q', '-r', file]);
@@ -205,7 +220,7 @@ const header = `## ${new Date().toISOString()}\n\nMachine: ${cpus().length} CPUs
 const table = ['| what | rate | time / throughput | peak RSS | note |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const shapeTable = shapeRows.length === 0 ? '' : [
   '', `Decode text, \`lvscope decode -q -r F\` vs \`tcpdump -n -r F\`, both to /dev/null, ${DECODE_RUNS} interleaved runs, median (min–max); the machine may be shared, so the ratio of the same run is the figure to read:`, '',
-  '| shape | file | lvscope | tcpdump | peak RSS lvscope / tcpdump | tcpdump time / lvscope time |', '|---|---|---|---|---|---|',
+  '| shape | file | lvscope wall | tcpdump wall | CPU (user+sys) lvscope / tcpdump | peak RSS lvscope / tcpdump | tcpdump time / lvscope time (wall, medians) |', '|---|---|---|---|---|---|---|',
   ...shapeRows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
 const text = `${header}\n${table}\n${shapeTable}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${sections.map((x) => `\n${x.replace(/^## /gm, '### ')}\n`).join('')}`;

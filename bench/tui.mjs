@@ -10,11 +10,12 @@
  * Environment: BENCH_TUI_FRAMES (default 1000000), BENCH_NO_APPEND=1 to leave RESULTS.md alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventEmitter } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -23,6 +24,7 @@ const dist = join(root, 'dist');
 if (process.argv[2] === '--child') {
   const t0 = performance.now();
   const file = process.argv[3];
+  const mode = process.argv[4] ?? 'worker';
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
   const [{ createElement }, { render }, { App }, { CaptureSession }, { modelPort }] = await Promise.all([
@@ -45,7 +47,9 @@ if (process.argv[2] === '--child') {
     stdout.on('frame', (s) => { if (/frame 1\/\d+/.test(s) && / 1 /.test(s)) resolve(performance.now()); });
   });
   const tOpen = performance.now();
-  const session = CaptureSession.open([file], { port: modelPort() });
+  // 'thread' runs the first pass on the UI thread too (the TUI before the learning worker).
+  const port = mode === 'thread' ? { ...modelPort(), learn: undefined } : modelPort();
+  const session = CaptureSession.open([file], { port });
   const tIndexed = performance.now();
   const app = render(createElement(App, { session, colour: false, size: { columns: 120, rows: 40 } }), {
     stdout, stdin, stderr: new Out(), debug: true, exitOnCtrlC: false, patchConsole: false,
@@ -53,9 +57,23 @@ if (process.argv[2] === '--child') {
   const tFirst = await firstScreen;
   const rssFirst = process.memoryUsage().rss;
   const heapFirst = process.memoryUsage().heapUsed;
+  // How long the UI thread was blocked at a time, per phase: what a key press waits for at worst.
+  const stalls = { learning: monitorEventLoopDelay({ resolution: 5 }), explaining: monitorEventLoopDelay({ resolution: 5 }) };
+  stalls.learning.enable();
+  let tLearned = null;
+  session.analysis.onChange(() => {
+    if (tLearned === null && session.analysis.phase !== 'learning') {
+      tLearned = performance.now();
+      stalls.learning.disable();
+      stalls.explaining.enable();
+    }
+  });
   const tStart = performance.now();
   await session.start();
   const tDone = performance.now();
+  stalls.learning.disable();
+  stalls.explaining.disable();
+  const ms = (h) => ({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
   // End: jump to the last frame and wait for it on screen.
   const last = session.count;
   const tEnd0 = performance.now();
@@ -74,6 +92,10 @@ if (process.argv[2] === '--child') {
     rssFirstMiB: rssFirst / 2 ** 20,
     heapFirstMiB: heapFirst / 2 ** 20,
     analysisMs: tDone - tStart,
+    learnMs: (tLearned ?? tDone) - tStart,
+    learnStall: ms(stalls.learning),
+    explainStall: ms(stalls.explaining),
+    mode,
     peakMiB: peak / 2 ** 20,
     endMs: tEnd - tEnd0,
   }));
@@ -90,28 +112,49 @@ mkdirSync(out, { recursive: true });
 const capture = join(out, `bench-${frames}.pcap`);
 if (!existsSync(capture)) execFileSync(process.execPath, [join(here, 'gen-capture.mjs'), capture, String(frames)], { stdio: 'inherit' });
 
-const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', capture], { encoding: 'utf8', maxBuffer: 1 << 24 });
-if (child.status !== 0) {
-  console.error(child.stderr);
-  process.exit(1);
+// Interleaved: the first pass on its worker thread (now), and on the UI thread (before).
+const RUNS = Number(process.env.BENCH_TUI_RUNS ?? 2);
+const runs = { worker: [], thread: [] };
+for (let i = 0; i < RUNS; i++) {
+  for (const mode of ['worker', 'thread']) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', capture, mode], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) {
+      console.error(child.stderr);
+      process.exit(1);
+    }
+    runs[mode].push(JSON.parse(child.stdout));
+    console.error(`tui ${mode}: ${child.stdout}`);
+  }
 }
-const r = JSON.parse(child.stdout);
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const cell = (mode, get, f) => {
+  const xs = runs[mode].map(get);
+  return `${f(med(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+};
 const f1 = (x) => x.toFixed(0);
+const sec = (x) => (x / 1000).toFixed(1);
+const row = (label, get, f) => `| ${label} | ${cell('worker', get, f)} | ${cell('thread', get, f)} |`;
+const load = (() => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); } catch { return 'n/a'; } })();
+const r = runs.worker[0];
 const section = `
 ## TUI: ${new Date().toISOString().slice(0, 10)}, ${r.frames.toLocaleString('en')} frames (bench/tui.mjs)
 
-Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}. \`lvscope tui\` rendered into an in-memory
-120×40 terminal, in a child process; capture \`bench/out/bench-${frames}.pcap\` (bench/gen-capture.mjs, LVS-DR).
+Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average at the end ${load}. \`lvscope tui\` rendered into an in-memory
+120×40 terminal, in a child process; capture \`bench/out/bench-${frames}.pcap\` (bench/gen-capture.mjs, LVS-DR). ${RUNS} interleaved runs
+each way, median (min–max): the first model pass on its own worker thread (now), and on the UI thread (as before).
 
-| measure | value |
-|---|---|
-| time to first screen (process start → frame list drawn) | ${f1(r.firstScreenMs)} ms |
-| of which: loading modules (React, ink, lvscope) | ${f1(r.importMs)} ms |
-| of which: indexing frame offsets (one pass, nothing decoded) | ${f1(r.indexMs)} ms |
-| RSS at first screen | ${f1(r.rssFirstMiB)} MiB (JS heap ${f1(r.heapFirstMiB)} MiB) |
-| background analysis, both model passes (UI stays live) | ${(r.analysisMs / 1000).toFixed(1)} s |
-| peak RSS, through the whole analysis | ${f1(r.peakMiB)} MiB |
-| End (jump to the last frame) drawn, after the analysis | ${f1(r.endMs)} ms |
+| measure | pass 1 on a worker | pass 1 on the UI thread |
+|---|---|---|
+${row('time to first screen (process start → frame list drawn)', (x) => x.firstScreenMs, (x) => `${f1(x)} ms`)}
+${row('of which: loading modules (React, ink, lvscope)', (x) => x.importMs, (x) => `${f1(x)} ms`)}
+${row('of which: indexing frame offsets (one pass, nothing decoded)', (x) => x.indexMs, (x) => `${f1(x)} ms`)}
+${row('RSS at first screen', (x) => x.rssFirstMiB, (x) => `${f1(x)} MiB`)}
+${row('pass 1 (learning the cluster)', (x) => x.learnMs, (x) => `${sec(x)} s`)}
+${row('longest UI-thread stall during pass 1', (x) => x.learnStall.max, (x) => `${f1(x)} ms`)}
+${row('background analysis, both model passes', (x) => x.analysisMs, (x) => `${sec(x)} s`)}
+${row('longest UI-thread stall during pass 2 (explaining, on the UI thread in both)', (x) => x.explainStall.max, (x) => `${f1(x)} ms`)}
+${row('peak RSS, through the whole analysis', (x) => x.peakMiB, (x) => `${f1(x)} MiB`)}
+${row('End (jump to the last frame) drawn, after the analysis', (x) => x.endMs, (x) => `${f1(x)} ms`)}
 `;
 console.log(section);
 if (process.env.BENCH_NO_APPEND !== '1') appendFileSync(join(here, 'RESULTS.md'), section);

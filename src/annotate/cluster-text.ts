@@ -25,6 +25,9 @@ export interface MethodCounts {
   readonly nat: number;
   readonly natReply: number;
   readonly tun: number;
+  readonly tunIcmp?: number;
+  readonly dsrOpt?: number;
+  readonly port?: number;
   readonly fullnat: number;
   /** From one vantage point without the director's hop (model/vantage.ts). */
   readonly drSplit?: number;
@@ -48,6 +51,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.dr} 个客户端报文出现了两次：先发往 Director 的 MAC，再由 Director 发往某台 Real Server 的 MAC，IP 头除 TTL 减 1 外没有变化（DR）`
       : `${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
   }
+  if ((s.dsrOpt ?? 0) > 0) {
+    out.push(zh
+      ? `${s.dsrOpt} 个客户端报文被负载均衡器发往 Real Server 自己的地址和端口，服务地址 ${s.vip ?? '?'}:${s.port ?? '?'} 放在 IPv4 选项（类型 0x9a）里：直接服务器返回，Real Server 以 VIP 为源地址直接回应客户端（DR，目标地址被改写）`
+      : `${s.dsrOpt} client packets sent by the balancer to a real server's own address and port with the service address ${s.vip ?? '?'}:${s.port ?? '?'} in an IPv4 option (type 0x9a): direct server return, the real server answering the client from the VIP (DR, the destination rewritten)`);
+  }
   if (s.nat > 0) {
     out.push(zh
       ? `${s.nat} 个客户端报文被 Director 把目标地址从 VIP 改成了 Real Server 的地址（NAT）`
@@ -63,6 +71,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${s.tun} 个客户端报文被 Director 封装后发往 Real Server（${kinds}），内层的客户端→VIP 报文保持不变（TUN）`
       : `${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
+  }
+  if ((s.tunIcmp ?? 0) > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
+    out.push(zh
+      ? `${s.tunIcmp} 个发给 VIP、针对连接回应的 ICMP 差错被 Director 封装后转交给 Real Server（${kinds}）（TUN）`
+      : `${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
   }
   if (s.fullnat > 0) {
     out.push(zh

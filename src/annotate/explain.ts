@@ -5,6 +5,7 @@
 import type { FindingCode } from '../ipvs/report.js';
 import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
 import { TUNNEL_WORDS } from './cluster-text.js';
+import { explainHa } from './explain-ha.js';
 import { Labels, shortMac, type Lang } from './labels.js';
 
 export interface Explanation {
@@ -42,12 +43,23 @@ export class Explainer {
 
   /** Short names of sender and receiver for the walkthrough table: WEB1 where known, else the role word. */
   ends(f: FrameFacts): { readonly from: string; readonly to: string } {
+    // A pair's multicast: the director by name, to the VRRP or sync group.
+    if (f.ha !== undefined && (f.ha.kind === 'advert' || f.ha.kind === 'sync')) {
+      const from = this.ctx.knowledge?.names.get(f.src) ?? this.L.short(f.srcMac, f.src, f.srcRole);
+      const group = f.ha.kind === 'advert' ? (this.zh ? 'VRRP 组播' : 'VRRP group') : (this.zh ? '同步组播' : 'sync group');
+      return { from, to: f.dst.startsWith('224.') || f.dst.startsWith('ff') ? group : this.L.short(f.dstMac, f.dst, f.dstRole) };
+    }
     // A DR forward in a cooked capture has no destination MAC: a real server, which one unknown.
     const to = f.step === 'director-forward' && f.dstMac === '' && f.flow?.method === 'dr' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
     return { from: this.L.short(f.srcMac, f.src, f.srcRole), to };
   }
 
   private text(f: FrameFacts): string {
+    if (f.ha !== undefined) return explainHa(f.ha, { lang: this.ctx.lang, knowledge: this.ctx.knowledge, base: () => this.plainText(f) });
+    return this.plainText(f);
+  }
+
+  private plainText(f: FrameFacts): string {
     if (f.arp !== null) return this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
@@ -124,6 +136,10 @@ export class Explainer {
     const cip = fl.client;
     const dr = fl.method === 'dr';
     if (fl.bypass) return this.bypass(f, fl, from);
+    if (fl.serviceInOption === true) {
+      const dsr = this.serviceInOption(f, fl, rs);
+      if (dsr !== null) return dsr;
+    }
     const router = this.L.routerOf(f.srcMac);
     if (router !== undefined && fl.method === 'tun') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
@@ -232,8 +248,9 @@ export class Explainer {
     const sched = fl.scheduler;
     const ttl = fl.ttlBefore !== null ? (zh ? `，TTL ${fl.ttlBefore}→${fl.ttl}` : `, TTL ${fl.ttlBefore}→${fl.ttl}`) : '';
     const seg = fl.segment;
-    // Only where both copies are in the capture does Wireshark see the forward as a repeat.
-    const wire = fl.ttlBefore === null ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
+    // Only where both copies are in the capture does Wireshark see the forward as a repeat; a NAT
+    // copy has another destination, so Wireshark counts it in another stream and flags nothing.
+    const wire = fl.ttlBefore === null || fl.method === 'nat' ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
       ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
       : seg === 'ack'
         ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')
@@ -283,9 +300,54 @@ export class Explainer {
         return zh ? `${who} 回应 ICMP 需要分片，下一跳 MTU ${i.mtu ?? '?'}${q}：隧道封装让报文变大了` : `${who} sends ICMP fragmentation needed, next-hop MTU ${i.mtu ?? '?'}${q}: encapsulation made the packet too big`;
       case 'icmp-redirect':
         return zh ? `${who} 发出 ICMP 重定向（网关 ${i.gateway ?? '?'}）：单臂 Director 应关闭 send_redirects` : `${who} sends an ICMP redirect (gateway ${i.gateway ?? '?'}): a one-armed director should have send_redirects off`;
+      case 'icmp-for-vip': {
+        // The error names the VIP because the reply it quotes came from the VIP.
+        const what = this.icmpError(i);
+        return zh ? `${this.L.ip(f.src)} 发来${what}${q}，目的地是 VIP：那个回应是 Real Server 以 VIP 为源地址直接发出的，所以差错报文回到 Director；IPVS 按引用的报文头找到这个连接，把差错转交给它的 Real Server`
+          : `${this.L.ip(f.src)} sends ${what}${q} to the VIP: the reply it is about left the real server with the VIP as its source, so the error comes back to the director, which finds the connection from the quoted header and passes the error on to its real server`;
+      }
+      case 'icmp-relayed': {
+        const rs = i.relayedTo !== null && i.relayedTo !== undefined ? this.L.ip(i.relayedTo) : (zh ? 'Real Server' : 'the real server');
+        const tunnel = f.outer !== null ? TUNNEL_WORDS[this.ctx.lang][f.outer.kind] : '';
+        const outer = f.outer !== null ? (zh ? `，外层 ${f.outer.src} → ${f.outer.dst}` : `, outer ${f.outer.src} → ${f.outer.dst}`) : '';
+        const what = this.icmpError(i);
+        return zh ? `Director 把发给 VIP 的${what}${q}用 ${tunnel} 封装后转交给 ${rs}${outer}：差错说的是这个连接的回应，由该 Real Server 处理（IPVS 的 ip_vs_in_icmp 对隧道连接就是这样转发的）`
+          : `the director passes the ${what}${q} that was sent to the VIP on to ${rs} in ${tunnel}${outer}: the error is about that connection's reply, which the real server sent, so it is the real server's to act on (IPVS forwards errors for a tunnelled connection this way, ip_vs_in_icmp)`;
+      }
       default:
+        if (i.v6 === true) return zh ? `ICMPv6 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMPv6 type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
         return zh ? `ICMP 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMP type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
     }
+  }
+
+  /**
+   * A DSR balancer carrying VIP:port in an IPv4 option (model/dsr-option.ts): its forward to the
+   * real server's own address, and the real server's replies straight to the client from the VIP.
+   */
+  private serviceInOption(f: FrameFacts, fl: FlowFacts, rs: string): string | null {
+    const zh = this.zh;
+    const what = SEG_WORDS[this.ctx.lang][fl.segment];
+    if (f.step === 'director-forward') {
+      return zh ? `负载均衡器把客户端的${what}（${fl.client} → VIP ${fl.virtual}）转发给 ${rs}（${fl.realServer ?? f.dst}）：目标地址和端口改成 Real Server 自己的，客户端源地址不变，服务地址 ${fl.virtual} 放在 IPv4 选项（类型 0x9a）里，Real Server 据此以 VIP 为源地址直接回应（DSR）`
+        : `the balancer forwards the client's ${what} (${fl.client} → VIP ${fl.virtual}) to ${rs} at its own address and port (${fl.realServer ?? f.dst}), the client's source kept and the service address ${fl.virtual} carried in an IPv4 option (type 0x9a), from which the real server answers the client directly (DSR)`;
+    }
+    if (f.src === fl.vip && f.dst === fl.clientIp) {
+      return zh ? `${rs} 以 VIP ${fl.virtual} 为源地址（取自负载均衡器的 IPv4 选项）直接把${what}发给客户端 ${fl.client}，不经过负载均衡器（DSR）`
+        : `${rs} sends its ${what} to the client ${fl.client} directly, from VIP ${fl.virtual} (the address the balancer's IPv4 option gave it), not through the balancer (DSR)`;
+    }
+    return null;
+  }
+
+  /** "ICMP fragmentation needed (next-hop MTU 1280)", "ICMPv6 Packet Too Big (MTU 1280)", or the type and code. */
+  private icmpError(i: NonNullable<FrameFacts['icmp']>): string {
+    const zh = this.zh;
+    const mtu = i.mtu !== null ? (zh ? `（MTU ${i.mtu}）` : ` (MTU ${i.mtu})`) : '';
+    if (i.v6 === true) {
+      if (i.type === 2) return zh ? `ICMPv6 报文过大${mtu}` : `ICMPv6 Packet Too Big${mtu}`;
+      return zh ? `ICMPv6 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMPv6 error (type ${i.type} code ${i.code})`;
+    }
+    if (i.type === 3 && i.code === 4) return zh ? `ICMP 需要分片${mtu}` : `ICMP fragmentation needed${mtu}`;
+    return zh ? `ICMP 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMP error (type ${i.type} code ${i.code})`;
   }
 }
 

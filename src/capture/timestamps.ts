@@ -95,3 +95,9 @@ export function timeToTicks(sec: number, nsec: number, resolution: number, out: 
   out.lo = low - carry * TWO32;
   out.hi = (y - yLow) / 65536 + carry;
 }
+
+/** "1700000000.123456789": a published time, always nine fractional digits (the model's reports use it too). */
+export function formatEpochNs(sec: number, nsec: number): string {
+  const f = String(nsec);
+  return `${sec}.${'000000000'.slice(f.length)}${f}`;
+}

@@ -29,6 +29,11 @@ export interface FrameSourceOptions extends DecodeOptions {
    * the frames it keeps keep their numbers in the capture (as tshark numbers them, not 1.. again).
    */
   readonly filter?: FramePredicate | null;
+  /**
+   * Seconds to take off each file's timestamps before merging (by index into the paths; missing
+   * or 0: none): files whose clocks differ, measured by measureClockOffsets.
+   */
+  readonly shift?: readonly number[];
 }
 
 /** Problems that mean the frame's bytes are damaged (cut short, malformed headers); a checksum is a fact about the packet, not damage. */
@@ -43,6 +48,7 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
   const readers = paths.map((p) => CaptureReader.open(p, { comments }));
   const decoder = new FrameDecoder(options);
   const filter = options.filter ?? null;
+  const shiftNs = paths.map((_, i) => Math.round((options.shift?.[i] ?? 0) * 1e9));
   const issues: (CaptureIssue & { file: string })[] = [];
   const seen = readers.map(() => 0);
   const collect = (i: number): void => {
@@ -58,7 +64,10 @@ export function openFrames(paths: readonly string[], options: FrameSourceOptions
       if (!r.next()) { collect(i); return null; }
       kept[i] = filter === null || filter(r.buf, r.offset, r.caplen, r.len, r.linkType);
       const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, 0, r.tsSec, r.tsNsec, r.len, r.iface, r.comment);
-      return { ...f, file: i, fileFrame: r.n };
+      if (shiftNs[i] === 0) return { ...f, file: i, fileFrame: r.n };
+      const ns = r.tsNsec - shiftNs[i]!;
+      const sec = r.tsSec + Math.floor(ns / 1e9);
+      return { ...f, tsSec: sec, tsNsec: ns - Math.floor(ns / 1e9) * 1e9, file: i, fileFrame: r.n };
     }
     for (;;) {
       let best = -1;

@@ -6,6 +6,8 @@
  * truth without importing the inference engine, and the model can be graded against it.
  */
 
+import type { DirectorPairReport } from './director-pair.js';
+
 export type ForwardingMethod = 'dr' | 'nat' | 'tun' | 'fullnat' | 'unknown';
 
 export type SchedulerName =
@@ -31,7 +33,13 @@ export type FindingCode =
   | 'icmp-redirect-from-director'
   | 'quiesced-server-used'
   | 'rules-mismatch'
-  | 'persistence-broken';
+  | 'persistence-broken'
+  | 'ha-split-brain'
+  | 'ha-failover-gap'
+  | 'ha-conns-lost-no-sync'
+  | 'ha-no-gratuitous-arp'
+  | 'rs-failed-health-check-still-used'
+  | 'health-check-flapping';
 
 export interface HostReport {
   readonly ip: string;
@@ -165,6 +173,13 @@ export interface FindingParamsByCode {
   'persistence-broken':
     | { kind: 'switched'; client: string; virtual: string }
     | { kind: 'timeout'; client: string; from: string; to: string; timeout: number; virtual: string };
+  /** Director pair (src/model/ha): `routers` are display names or MACs. */
+  'ha-split-brain': { vrid: number; routers: readonly string[]; seconds: number };
+  'ha-failover-gap': { vrid: number; from: string; to: string; gapMs: number; thresholdMs: number };
+  'ha-conns-lost-no-sync': { vrid: number; to: string; lost: number; clients: readonly string[]; synced: number };
+  'ha-no-gratuitous-arp': { vrid: number; to: string; vips: readonly string[] };
+  'rs-failed-health-check-still-used': { rs: string; director: string; connections: number };
+  'health-check-flapping': { rs: string; director: string; failures: number };
 }
 
 export type FindingParams = FindingParamsByCode[FindingCode];
@@ -180,10 +195,17 @@ export interface FindingReport {
 }
 
 export interface ClusterReport {
-  readonly capture: { readonly files: readonly string[]; readonly frames: number };
+  readonly capture: {
+    readonly files: readonly string[];
+    readonly frames: number;
+    /** Merged files whose clocks differed: seconds taken off each one's times (measured from packets seen in both). */
+    readonly clockOffsets?: readonly { readonly file: string; readonly seconds: number; readonly pairs: number }[];
+  };
   readonly hosts: readonly HostReport[];
   readonly services: readonly ServiceReport[];
   /** In order of first frame. */
   readonly connections: readonly ConnectionReport[];
   readonly findings: readonly FindingReport[];
+  /** keepalived/VRRP director pair, sync daemon and health checks, when the capture shows any. */
+  readonly directorPair?: DirectorPairReport;
 }

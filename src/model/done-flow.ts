@@ -4,9 +4,25 @@
  * protocol, VIP and port are the service's.
  */
 import type { TcpState } from '../ipvs/tcp-states.js';
-import type { DoneFlow } from './engine.js';
 import { ipPort } from './packet.js';
 import type { Flow, RsState, ServiceState } from './state.js';
+
+export interface DoneFlow {
+  readonly index: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly client: string;
+  readonly cip: string;
+  readonly virtual: string;
+  readonly svc: ServiceState;
+  readonly rs: RsState | null;
+  readonly firstN: number;
+  readonly lastN: number;
+  readonly firstT: number;
+  readonly lastT: number;
+  readonly state: string;
+  /** Seconds left on the entry's timer at the end of the capture; null once expired. */
+  readonly expiresAt: number | null;
+}
 
 const VIRTUAL_TEXT = new WeakMap<ServiceState, string>();
 

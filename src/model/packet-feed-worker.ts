@@ -8,17 +8,14 @@
  * are posted and not yet consumed, so a slow model never makes the reader buffer the whole capture.
  */
 import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CaptureFormatError, CaptureReader } from '../capture/index.js';
-import { FrameDecoder, isDamaged, openFrames } from '../decode/index.js';
-import { loadCommonFrame } from './fast-packet.js';
+import { CaptureFormatError } from '../capture/index.js';
+import { isDamaged, openFrames } from '../decode/index.js';
 import { Packet } from './packet.js';
+import { readPackets, type Damage } from './read-packets.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
 
 const FIRST_CHUNK_FRAMES = 512;
-
-/** Damaged frames seen (decode/isDamaged), and the first one's number. */
-interface Damage { count: number; first: number }
 
 function run(d: FeedWorkerData): void {
   const { port, control } = d;
@@ -53,7 +50,9 @@ function run(d: FeedWorkerData): void {
   };
   const damage = { count: 0, first: 0 };
   try {
-    const problems = d.paths.length === 1 ? readOne(d.paths[0]!, d.limit, pkt, writer, add, damage) : readMerged(d.paths, d.limit, pkt, writer, add, damage);
+    const problems = d.paths.length === 1
+      ? readPackets(d.paths[0]!, d.limit, pkt, (p) => { writer.add(p); add(); }, damage)
+      : readMerged(d.paths, d.limit, pkt, writer, add, damage);
     if (writer.count > 0) send(writer.take());
     post({ kind: 'end', problems, damagedFrames: damage.count, firstDamaged: damage.first });
   } catch (e) {
@@ -63,32 +62,6 @@ function run(d: FeedWorkerData): void {
       : { kind: 'error', format: false, file: '', offset: 0, message: err?.message ?? String(e), code: typeof err?.code === 'string' ? err.code : null });
   } finally {
     port.close();
-  }
-}
-
-/**
- * One file: the common frames go straight from bytes to Packet (fast-packet.ts), the rest through
- * the full decoder. Frame numbers, and the capture problems (collected once the file is read to
- * its end, as openFrames does), are openFrames' own.
- */
-function readOne(path: string, limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void, damage: Damage): string[] {
-  const r = CaptureReader.open(path, { comments: false });
-  try {
-    const decoder = new FrameDecoder({ verifyChecksums: false });
-    for (let n = 1; ; n++) {
-      // Like openFrames under a limit: the frame after the last one is read before stopping.
-      if (!r.next()) return r.issues.map((i) => i.message);
-      if (n > limit) return [];
-      if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
-        const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null);
-        if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = n;
-        pkt.load(f);
-      }
-      writer.add(pkt);
-      added();
-    }
-  } finally {
-    r.close();
   }
 }
 

@@ -16,8 +16,9 @@ import { Packet } from './packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
+import { readPackets } from './read-packets.js';
 import { analyzeFrames, type AnalyzeOptions } from './pass.js';
-import { summarize, type Summary } from './summarize.js';
+import { summarize, type Summary } from './summary/summarize.js';
 
 export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */
@@ -26,6 +27,10 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly threads?: Threads;
   /** A capture filter: only the frames it keeps are analyzed (on this thread), with their own numbers. */
   readonly filter?: FramePredicate | null;
+  /** Seconds to take off each file's timestamps (decode/clock-offset.ts); read on this thread. */
+  readonly shift?: readonly number[];
+  /** UDP ports decoded as GUE whatever their payload (on this thread: the reader's fast path knows GUE by payload only). */
+  readonly guePorts?: readonly number[];
 }
 
 export interface FilePassResult {
@@ -47,7 +52,8 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   const limit = opts.limit ?? Infinity;
   const threads = opts.threads ?? 'auto';
   const early = takeEarlyFeed(paths, limit);
-  if (threads === 'never' || (opts.filter ?? null) !== null || (early === null && !wantWorker(paths, threads))) {
+  if (threads === 'never' || (opts.filter ?? null) !== null || (opts.shift ?? []).some((x) => x !== 0) || (opts.guePorts ?? []).length > 0
+    || (early === null && !wantWorker(paths, threads))) {
     stopFeed(early);
     return analyzeInThread(paths, limit, opts);
   }
@@ -62,7 +68,15 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
-  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null });
+  if (paths.length === 1 && (opts.filter ?? null) === null && !(opts.shift ?? []).some((x) => x !== 0) && (opts.guePorts ?? []).length === 0) {
+    // The worker's reading path, on this thread: most frames never become a DecodedFrame.
+    const engine = new Engine({ vips: opts.vips, names: opts.names });
+    const damage = { count: 0, first: 0 };
+    const problems = readPackets(paths[0]!, limit, new Packet(), (p) => { engine.observePacket(p, false); }, damage);
+    engine.end();
+    return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
+  }
+  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [], guePorts: opts.guePorts ?? [] });
   try {
     const damage = new DamageCount(takeFrames(source, limit));
     const summary = analyzeFrames(damage, opts);
@@ -99,7 +113,7 @@ function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassRes
       } else if (m.kind === 'end') {
         finished = true;
         engine.end();
-        return { summary: summarize(engine, opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
+        return { summary: summarize(engine.snapshot(), opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
       } else {
         finished = true;
         throw rebuildError(m);

@@ -7,10 +7,10 @@
  *
  * The round trip is exact: `reader.load(p, i)` gives every field `Packet.load` gave the writer.
  */
-import type { IcmpQuote } from '../wire/records.js';
+import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from './packet.js';
 
-export const SLOTS = 35;
+export const SLOTS = 37;
 
 // Slot positions within a frame's SLOTS.
 const N = 0;
@@ -48,6 +48,8 @@ const ICMP_TYPE = 31;
 const ICMP_CODE = 32;
 const ICMP_MTU = 33;
 const ICMP_GATEWAY = 34;
+const DSR_VIP = 35;
+const DSR_PORT = 36;
 
 // BITS
 const DF = 1;
@@ -59,6 +61,7 @@ const HAS_ARP = 16;
 const HAS_TUNNEL = 32;
 const HAS_TOA = 64;
 const HAS_ICMP = 128;
+const HAS_DSR = 256;
 
 const KINDS: readonly PacketKind[] = ['other', 'arp', 'ip', 'ipv6-other'];
 const TUNNELS: readonly (TunnelKind | null)[] = [null, 'ipip', 'ip4ip6', 'gre', 'sit', 'ip6ip6', 'gue'];
@@ -72,6 +75,8 @@ export interface PacketChunk {
   readonly fresh: string[];
   /** [frame index within the chunk, quote] for frames that quote a header in ICMP. */
   readonly quotes: [number, IcmpQuote][];
+  /** [frame index within the chunk, record] for VRRP adverts and IPVS sync messages. */
+  readonly ha: [number, VrrpRecord | IpvsSyncRecord][];
 }
 
 /** Slots of the writer's string-id memo (a power of two). */
@@ -90,6 +95,7 @@ export class PacketChunkWriter {
   private spare: { ints: Int32Array; times: Float64Array }[] = [];
   private fresh: string[] = [];
   private quotes: [number, IcmpQuote][] = [];
+  private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
   count = 0;
 
   constructor(capacity: number) {
@@ -160,6 +166,11 @@ export class PacketChunkWriter {
       a[o + OUTER_TTL] = p.outerTtl;
       a[o + OUTER_LEN] = p.outerLen;
     }
+    if (p.dsrVip !== '') {
+      bits |= HAS_DSR;
+      a[o + DSR_VIP] = this.id(p.dsrVip);
+      a[o + DSR_PORT] = p.dsrPort;
+    }
     if (p.toaAddr !== '' || p.toaPort !== 0) {
       bits |= HAS_TOA;
       a[o + TOA_ADDR] = this.id(p.toaAddr);
@@ -173,6 +184,7 @@ export class PacketChunkWriter {
       a[o + ICMP_GATEWAY] = p.icmpGateway === null ? -1 : this.id(p.icmpGateway);
       if (p.icmpQuote !== null) this.quotes.push([i, p.icmpQuote]);
     }
+    if (p.ha !== null) this.ha.push([i, p.ha]);
     a[o + BITS] = bits;
   }
 
@@ -185,12 +197,14 @@ export class PacketChunkWriter {
       times: count === this.capacity ? this.times : this.times.slice(0, count),
       fresh: this.fresh,
       quotes: this.quotes,
+      ha: this.ha,
     };
     const reuse = this.spare.pop();
     this.ints = reuse?.ints ?? new Int32Array(this.capacity * SLOTS);
     this.times = reuse?.times ?? new Float64Array(this.capacity);
     this.fresh = [];
     this.quotes = [];
+    this.ha = [];
     this.count = 0;
     return chunk;
   }
@@ -207,6 +221,8 @@ export class PacketChunkReader {
   private times: Float64Array = new Float64Array(0);
   private quotes: [number, IcmpQuote][] = [];
   private nextQuote = 0;
+  private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
+  private nextHa = 0;
 
   /** Start reading a chunk; chunks must come in the order the writer took them. */
   begin(chunk: PacketChunk): void {
@@ -215,6 +231,8 @@ export class PacketChunkReader {
     this.times = chunk.times;
     this.quotes = chunk.quotes;
     this.nextQuote = 0;
+    this.ha = chunk.ha;
+    this.nextHa = 0;
   }
 
   /** Re-point p at frame i of the current chunk (frames in increasing order). Returns p. */
@@ -228,6 +246,8 @@ export class PacketChunkReader {
     p.srcMac = s[a[o + SRC_MAC]!]!;
     p.dstMac = s[a[o + DST_MAC]!]!;
     p.pktType = a[o + PKT_TYPE]!;
+    const h = this.ha;
+    p.ha = this.nextHa < h.length && h[this.nextHa]![0] === i ? h[this.nextHa++]![1] : null;
     p.vlan = a[o + VLAN]!;
     p.src = s[a[o + SRC]!]!;
     p.dst = s[a[o + DST]!]!;
@@ -265,6 +285,13 @@ export class PacketChunkReader {
       p.tunnel = null;
       p.outerSrc = p.outerDst = '';
       p.outerTtl = p.outerLen = 0;
+    }
+    if ((bits & HAS_DSR) !== 0) {
+      p.dsrVip = s[a[o + DSR_VIP]!]!;
+      p.dsrPort = a[o + DSR_PORT]!;
+    } else {
+      p.dsrVip = '';
+      p.dsrPort = 0;
     }
     if ((bits & HAS_TOA) !== 0) {
       p.toaAddr = s[a[o + TOA_ADDR]!]!;

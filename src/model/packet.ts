@@ -3,7 +3,8 @@
  * One Packet object is reused for every frame (the hot path allocates nothing here); callers copy
  * what they keep.
  */
-import type { DecodedFrame, IcmpQuote, LayerRecord } from '../wire/records.js';
+import { dsrServiceOption } from '../wire/dsr-option.js';
+import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
@@ -11,6 +12,11 @@ export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_IPV6 = 41;
 export const PROTO_GRE = 47;
+export const PROTO_ICMPV6 = 58;
+
+/** ICMPv6 neighbour solicitation and advertisement: IPv6's ARP. */
+export const NDP_NS = 135;
+export const NDP_NA = 136;
 
 /** TCP flag bits as in TcpRecord.flagBits. */
 export const FIN = 0x01;
@@ -70,6 +76,9 @@ export class Packet {
   toaAddr = '';
   toaPort = 0;
   hasTimestamp = false;
+  /** The service address a DSR balancer put in an IPv4 option of the first header (wire/dsr-option.ts), else ''. */
+  dsrVip = '';
+  dsrPort = 0;
 
   // ICMP
   icmpType = -1;
@@ -77,6 +86,9 @@ export class Packet {
   icmpMtu: number | null = null;
   icmpGateway: string | null = null;
   icmpQuote: IcmpQuote | null = null;
+
+  /** A director pair's own traffic (rare): a VRRP advert or an IPVS sync message. */
+  ha: VrrpRecord | IpvsSyncRecord | null = null;
 
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
@@ -100,10 +112,13 @@ export class Packet {
     this.toaAddr = '';
     this.toaPort = 0;
     this.hasTimestamp = false;
+    this.dsrVip = '';
+    this.dsrPort = 0;
     this.icmpType = this.icmpCode = -1;
     this.icmpMtu = null;
     this.icmpGateway = null;
     this.icmpQuote = null;
+    this.ha = null;
 
     let ipCount = 0;
     let sawGre = false;
@@ -132,6 +147,10 @@ export class Packet {
           this.src = l.src; this.dst = l.dst;
           if (l.type === 'ipv4') {
             this.v6 = false; this.proto = l.proto; this.ttl = l.ttl; this.ipId = l.id; this.ipLen = l.totalLength; this.df = l.df;
+            if (ipCount === 1 && l.options !== '') {
+              const dsr = dsrServiceOption(l.options);
+              if (dsr !== null) { this.dsrVip = dsr.addr; this.dsrPort = dsr.port; }
+            }
           } else {
             this.v6 = true; this.proto = l.protocol; this.ttl = l.hopLimit; this.ipId = 0; this.ipLen = l.payloadLength + 40; this.df = true;
           }
@@ -151,12 +170,24 @@ export class Packet {
           if (ipCount === 0) break;
           this.sport = l.srcPort; this.dport = l.dstPort; this.payload = l.payloadLength;
           break;
+        case 'vrrp': case 'ipvs-sync': this.ha = l; break;
         case 'icmp':
           this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpGateway = l.gateway; this.icmpQuote = l.quoted;
           break;
+        case 'icmpv6':
+          this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpQuote = l.quoted;
+          if (l.icmpType === NDP_NS || l.icmpType === NDP_NA) {
+            // What ARP carries, in ARP's fields: who asks or answers, for which address, at which MAC.
+            this.spa = this.src; this.tpa = l.target ?? '';
+            for (let k = 0; k < l.options.length; k++) {
+              const o = l.options[k]!;
+              if (o.kind === 'source-lla' || o.kind === 'target-lla') this.sha = o.mac;
+            }
+          }
+          break;
       }
     }
-    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.tunnel === null) this.kind = 'ipv6-other';
+    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null) this.kind = 'ipv6-other';
     return this;
   }
 
@@ -165,6 +196,7 @@ export class Packet {
   /** TCP or UDP with ports: something IPVS can schedule. */
   get isL4(): boolean { return this.kind === 'ip' && (this.proto === PROTO_TCP || this.proto === PROTO_UDP); }
   get isIcmp(): boolean { return this.kind === 'ip' && this.icmpType >= 0; }
+  get isIcmp6(): boolean { return this.kind === 'ip' && this.icmpType >= 0 && this.proto === PROTO_ICMPV6; }
   /** A TCP SYN without ACK: what makes IPVS schedule. */
   get isSyn(): boolean { return this.isTcp && (this.flags & (SYN | ACK | RST)) === SYN; }
   get isSynAck(): boolean { return this.isTcp && (this.flags & (SYN | ACK)) === (SYN | ACK); }

@@ -1,7 +1,7 @@
 /** Pass 1 over decoded frames on this thread: the cluster as the capture shows it (the JSON report). */
 import type { DecodedFrame } from '../wire/records.js';
 import { Engine } from './engine.js';
-import { summarize, type Summary, type SummarizeOptions } from './summarize.js';
+import { summarize, type Summary, type SummarizeOptions } from './summary/summarize.js';
 import type { ModelHints } from './types.js';
 
 export interface AnalyzeOptions extends SummarizeOptions, Omit<ModelHints, 'knowledge'> {}
@@ -10,5 +10,5 @@ export function analyzeFrames(frames: Iterable<DecodedFrame>, opts: AnalyzeOptio
   const engine = new Engine({ vips: opts.vips, names: opts.names });
   for (const f of frames) engine.observe(f, false);
   engine.end();
-  return summarize(engine, opts);
+  return summarize(engine.snapshot(), opts);
 }

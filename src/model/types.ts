@@ -5,6 +5,8 @@
  */
 import type { FindingCode, ForwardingMethod, HostRole } from '../ipvs/report.js';
 import type { TunnelKind } from './packet.js';
+import type { DirectorPairReport } from '../ipvs/director-pair.js';
+import type { HaFrameFacts } from './ha/facts.js';
 
 /** Role of a frame's sender or receiver; 'broadcast' for ARP requests, 'unknown' without evidence. */
 export type FrameRole = HostRole | 'broadcast' | 'unknown';
@@ -16,6 +18,8 @@ export type Step =
   | 'director-forward' | 'tunnel'
   | 'reply' | 'reply-ack' | 'server-fin' | 'server-rst' | 'director-reply'
   | 'icmp-port-unreachable' | 'icmp-frag-needed' | 'icmp-redirect' | 'icmp'
+  /** An ICMP error about a reply from the VIP, addressed to the VIP; and the director passing it on in its tunnel (model/icmp-relay.ts). */
+  | 'icmp-for-vip' | 'icmp-relayed'
   | 'ipv6' | 'other';
 
 /** Which TCP segment a flow frame carries (after the handshake steps). */
@@ -53,6 +57,8 @@ export interface FlowFacts {
   readonly rsInactive: number;
   /** Another host claiming the VIP took this connection: the director never saw it. */
   readonly bypass: boolean;
+  /** The balancer carries this service's address in an IPv4 option to the real server (model/dsr-option.ts). */
+  readonly serviceInOption?: boolean;
 }
 
 export interface FrameFacts {
@@ -68,12 +74,20 @@ export interface FrameFacts {
   readonly step: Step;
   readonly arp: null | { readonly op: number; readonly spa: string; readonly tpa: string; readonly sha: string; readonly gratuitous: boolean };
   readonly flow: FlowFacts | null;
-  readonly icmp: null | { readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null };
+  readonly icmp: null | {
+    readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null;
+    /** ICMPv6 (types numbered apart from ICMP's). */
+    readonly v6?: boolean;
+    /** The real server an ICMP error was passed on to, in the director's tunnel. */
+    readonly relayedTo?: string | null;
+  };
   /** For tunnels: the outer header. */
   readonly outer: null | { readonly src: string; readonly dst: string; readonly kind: TunnelKind };
   /** Protocol words for a plain label ("TCP 10.0.0.1:22 → 10.0.0.2:51000"). */
   readonly summary: string;
   readonly findings: readonly FindingCode[];
+  /** A director pair's part in this frame (VRRP, sync, gratuitous ARP, health check, a takeover's effect). */
+  readonly ha?: HaFrameFacts;
 }
 
 /** What pass 1 learned; pass 2 starts from it. */
@@ -101,6 +115,8 @@ export interface Knowledge {
   readonly services: ReadonlyMap<string, { readonly method: ForwardingMethod; readonly scheduler: string | null; readonly candidates: readonly string[] }>;
   /** Connection index (order of first frame, all flows) → the real server it went to. */
   readonly connRs: ReadonlyMap<number, { readonly ip: string | null; readonly mac: string | null; readonly port: number }>;
+  /** The director pair, when the capture shows VRRP or sync messages. */
+  readonly pair?: DirectorPairReport | null;
 }
 
 export interface ModelHints {

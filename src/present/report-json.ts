@@ -70,6 +70,7 @@ export function publishReport(r: ClusterReport): object {
     services: r.services.map(publishService),
     connections: r.connections.map(publishConnection),
     findings: r.findings,
+    ...(r.directorPair !== undefined ? { directorPair: r.directorPair } : {}),
   };
 }
 

@@ -1,12 +1,10 @@
 /** Timestamp text. Times are UTC so output does not depend on the machine's zone (goldens, CI). */
 
-const NS_PAD = '000000000';
+import { formatEpochNs } from '../capture/timestamps.js';
 
-/** "1700000000.123456789": the ndjson `ts`, always nine fractional digits. */
-export function formatEpochNs(sec: number, nsec: number): string {
-  const f = String(nsec);
-  return `${sec}.${NS_PAD.slice(f.length)}${f}`;
-}
+export { formatEpochNs };
+
+const NS_PAD = '000000000';
 
 // Consecutive frames mostly share their second: its "HH:MM:SS." is built once.
 let lastSec = Number.NaN;

@@ -34,7 +34,7 @@ export interface CapModule {
 let cached: CapModule | null = null;
 
 /** Loads cap, or throws ReplayError (exit 2) naming the packages to install. */
-export function loadCap(command = 'lvscope replay'): CapModule {
+export function loadCap(command = 'lvscope replay', hint = CAP_MISSING_HINT): CapModule {
   if (cached !== null) return cached;
   let mod: CapModule;
   try {
@@ -42,7 +42,7 @@ export function loadCap(command = 'lvscope replay'): CapModule {
     if (typeof mod.Cap !== 'function') throw new Error("module 'cap' has no Cap export");
   } catch (err) {
     const detail = (err as Error).message.split('\n')[0] ?? '';
-    throw new ReplayError(`${CAP_MISSING_HINT.replace('lvscope replay', command)}\n(${detail})`, 2, { cause: err });
+    throw new ReplayError(`${hint.replace('lvscope replay', command)}\n(${detail})`, 2, { cause: err });
   }
   cached = mod;
   return mod;

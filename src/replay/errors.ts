@@ -14,3 +14,6 @@ export class ReplayError extends Error {
 
 export const CAP_MISSING_HINT =
   "lvscope replay needs the optional 'cap' package and libpcap: apt-get install -y libpcap-dev && npm install cap";
+
+export const SENDER_MISSING_HINT =
+  "lvscope replay needs the optional 'koffi' package (npm install koffi), or 'cap' with libpcap: apt-get install -y libpcap-dev && npm install cap";

@@ -16,6 +16,20 @@ const READ_CHUNK = 256 * 1024;
 /** How much next() reads at once when the window ran dry (the replayer prefetches otherwise). */
 const REFILL_BYTES = 512 * 1024;
 
+/**
+ * Several frames handed out at once (top speed): frame i of a batch is
+ * arena[off[i] .. off[i] + len[i]). Valid until the next call of next() or nextBatch().
+ */
+export interface FrameBatch {
+  arena: Buffer;
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+}
+
+export function newFrameBatch(size: number): FrameBatch {
+  return { arena: Buffer.alloc(0), off: new Int32Array(size), len: new Int32Array(size) };
+}
+
 /** A cursor over the frames of one pass; `rewind()` starts the next loop. */
 export interface ReplayFrames {
   /** Advances; false at the end of the pass. */
@@ -24,6 +38,11 @@ export interface ReplayFrames {
   data: Buffer;
   /** Nanoseconds since the first frame of the file (negative if timestamps go backwards). */
   tsNs: number;
+  /**
+   * Takes up to `max` next frames (at most batch.off.length) into `batch` without copying them;
+   * 0 at the end of the pass. tsNs is not kept per frame: only top speed asks for batches.
+   */
+  nextBatch?(batch: FrameBatch, max: number): number;
   rewind(): void;
   close(): void;
   /** Reads ahead up to about `bytes` while there is time; never drops the current frame. */
@@ -64,8 +83,8 @@ class WindowedFrames implements ReplayFrames {
   /** Queue of filled slots: head (oldest) and how many. */
   private head = 0;
   private queued = 0;
-  /** The slot handed out by next() and not yet released; -1 when none. */
-  private current = -1;
+  /** Slots handed out by next() or nextBatch() and not yet released (they stay at the queue's head). */
+  private handedOut = 0;
   /** Next free byte of the arena. */
   private wpos = 0;
   /** The whole file is in the arena (found at open): loops replay it without reading. */
@@ -113,19 +132,47 @@ class WindowedFrames implements ReplayFrames {
       this.take(this.pos++);
       return true;
     }
-    if (this.current >= 0) {
-      // release the frame handed out last time
-      this.head = (this.head + 1) % this.slots;
-      this.queued--;
-      this.current = -1;
+    if (!this.refilled()) return false;
+    this.handedOut = 1;
+    this.take(this.head);
+    return true;
+  }
+
+  nextBatch(batch: FrameBatch, max: number): number {
+    const want = Math.min(max, batch.off.length);
+    let k: number;
+    let first: number;
+    if (this.complete) {
+      k = Math.min(want, this.queued - this.pos);
+      first = this.pos;
+      this.pos += k;
+    } else {
+      if (!this.refilled()) return 0;
+      k = Math.min(want, this.queued);
+      first = this.head;
+      this.handedOut = k;
+    }
+    batch.arena = this.arena;
+    for (let j = 0; j < k; j++) {
+      const slot = (first + j) % this.slots;
+      batch.off[j] = this.off[slot]!;
+      batch.len[j] = this.len[slot]!;
+    }
+    return k;
+  }
+
+  /** Releases what was handed out last time; false when no frame is left in this pass. */
+  private refilled(): boolean {
+    if (this.handedOut > 0) {
+      this.head = (this.head + this.handedOut) % this.slots;
+      this.queued -= this.handedOut;
+      this.handedOut = 0;
     }
     if (this.queued === 0) {
       if (this.eof && !this.held) return false;
       this.fill(REFILL_BYTES);
       if (this.queued === 0) return false;
     }
-    this.current = this.head;
-    this.take(this.head);
     return true;
   }
 
@@ -142,7 +189,7 @@ class WindowedFrames implements ReplayFrames {
     this.reader = CaptureReader.open(this.path, { chunkSize: READ_CHUNK });
     this.head = 0;
     this.queued = 0;
-    this.current = -1;
+    this.handedOut = 0;
     this.wpos = 0;
     this.held = false;
     this.eof = false;

@@ -7,7 +7,7 @@
  * to sleep, and at least every 50 ms so Ctrl-C and the progress bar are served.
  */
 import { nextTick, nowNs, sleepMs, sleepSyncNs, spinUntil } from './clock.js';
-import type { ReplayFrames } from './frames.js';
+import { newFrameBatch, type FrameBatch, type ReplayFrames } from './frames.js';
 import { LatenessLog, newCounters, type SendCounters } from './stats.js';
 
 /** How frames are paced; tcpreplay's --multiplier / --pps / --mbps / --topspeed. */
@@ -17,9 +17,14 @@ export type Pacing =
   | { readonly kind: 'mbps'; readonly mbps: number }
   | { readonly kind: 'topspeed' };
 
-/** Where frames go: cap's send(), or nothing for --dry-run. Throws on a failed send. */
+/** Where frames go: a packet socket, cap's send(), or nothing for --dry-run. Throws on a failed send. */
 export interface FrameSender {
   send(frame: Buffer, length: number): void;
+  /**
+   * Sends batch frames from, from + 1, … (up to count) in one call; returns how many went (≥ 1).
+   * Throws, as send() does, when frame `from` itself was refused.
+   */
+  sendMany?(batch: FrameBatch, from: number, count: number): number;
 }
 
 export interface ReplayOptions {
@@ -61,6 +66,8 @@ const PREFETCH_SLACK_NS = 1_000_000;
 const PREFETCH_SMALL = 64 * 1024;
 /** Before an event-loop sleep (at least 10 ms of slack), read ahead more. */
 const PREFETCH_LARGE = 1024 * 1024;
+/** Frames taken at once at top speed when the sender can send several in one call. */
+const TOP_BATCH = 64;
 
 /** The schedule: offset (ns from the replay start) of the next frame. */
 class Schedule {
@@ -118,20 +125,26 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
   let lastProgress = start;
   let untimed = 0;
 
+  /** At the end of a pass: false when the replay is done, else the next pass starts. */
+  const nextPass = (): boolean => {
+    loopsDone++;
+    if (frameInLoop === 0 || (opts.loops > 0 && loopsDone >= opts.loops)) {
+      exhausted = true;
+      return false;
+    }
+    frames.rewind();
+    schedule.newLoop();
+    frameInLoop = 0;
+    return true;
+  };
+
   /** Sends what is due now; returns ns to sleep before the next frame (0 = just yield), or -1 when done. */
   const batch = (): number => {
     for (;;) {
       if (!pending) {
         if (opts.limit > 0 && counters.packets >= opts.limit) return -1;
         if (!frames.next()) {
-          loopsDone++;
-          if (frameInLoop === 0 || (opts.loops > 0 && loopsDone >= opts.loops)) {
-            exhausted = true;
-            return -1;
-          }
-          frames.rewind();
-          schedule.newLoop();
-          frameInLoop = 0;
+          if (!nextPass()) return -1;
           continue;
         }
         frameInLoop++;
@@ -162,6 +175,25 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
     }
   };
 
+  /** A send refused: true to try the same frame again, false when it is counted as failed. */
+  const refused = (err: unknown, attempt: number, n: number, length: number): boolean => {
+    const msg = (err as Error).message ?? '';
+    if (attempt < MAX_RETRIES && /No buffer space/i.test(msg)) {
+      counters.retriedEnobufs++;
+      return true;
+    }
+    if (attempt < MAX_RETRIES && /temporarily unavailable|EAGAIN/i.test(msg)) {
+      counters.retriedEagain++;
+      return true;
+    }
+    counters.failed++;
+    if (/too long|EMSGSIZE/i.test(msg)) {
+      counters.tooBig++;
+      if (counters.tooBig === 1) opts.onTooBig?.(n, length, msg);
+    }
+    return false;
+  };
+
   const sendOne = (data: Buffer, n: number): void => {
     counters.packets++;
     for (let attempt = 0; ; attempt++) {
@@ -171,22 +203,46 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
         counters.bytes += data.length;
         return;
       } catch (err) {
-        const msg = (err as Error).message ?? '';
-        if (attempt < MAX_RETRIES && /No buffer space/i.test(msg)) {
-          counters.retriedEnobufs++;
-          continue;
-        }
-        if (attempt < MAX_RETRIES && /temporarily unavailable|EAGAIN/i.test(msg)) {
-          counters.retriedEagain++;
-          continue;
-        }
-        counters.failed++;
-        if (/too long|EMSGSIZE/i.test(msg)) {
-          counters.tooBig++;
-          if (counters.tooBig === 1) opts.onTooBig?.(n, data.length, msg);
-        }
-        return;
+        if (!refused(err, attempt, n, data.length)) return;
       }
+    }
+  };
+
+  // Top speed with a sender that takes several frames per call: the frames are taken from the
+  // window in batches, without a Buffer per frame, and leave in one system call per batch.
+  const many = !timed && frames.nextBatch !== undefined && sender.sendMany !== undefined ? newFrameBatch(TOP_BATCH) : null;
+
+  /** Sends batches until done (-1) or it is time to serve the event loop (0). */
+  const topBatches = (fb: FrameBatch): number => {
+    for (;;) {
+      const max = opts.limit > 0 ? Math.min(TOP_BATCH, opts.limit - counters.packets) : TOP_BATCH;
+      if (max <= 0) return -1;
+      const k = frames.nextBatch!(fb, max);
+      if (k === 0) {
+        if (!nextPass()) return -1;
+        continue;
+      }
+      const first = frameInLoop + 1;
+      frameInLoop += k;
+      counters.packets += k;
+      let i = 0;
+      let attempt = 0;
+      while (i < k) {
+        let sent: number;
+        try {
+          sent = sender.sendMany!(fb, i, k - i);
+        } catch (err) {
+          if (refused(err, attempt++, first + i, fb.len[i]!)) continue;
+          i++;
+          attempt = 0;
+          continue;
+        }
+        for (let j = i; j < i + sent; j++) counters.bytes += fb.len[j]!;
+        counters.successful += sent;
+        i += sent;
+        attempt = 0;
+      }
+      if ((++untimed & 0x3) === 0 && nowNs() - lastYield > YIELD_EVERY_NS) return 0;
     }
   };
 
@@ -195,7 +251,7 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
       interrupted = true;
       break;
     }
-    const wait = batch();
+    const wait = many !== null ? topBatches(many) : batch();
     if (wait < 0) break;
     const now = nowNs();
     if (opts.onProgress !== undefined && now - lastProgress >= PROGRESS_EVERY_NS) {

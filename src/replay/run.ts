@@ -4,8 +4,9 @@
  */
 import { CaptureFormatError } from '../capture/index.js';
 import { loadCap, openInterface, type CapHandle } from './cap.js';
-import { ReplayError } from './errors.js';
+import { CAP_MISSING_HINT, ReplayError, SENDER_MISSING_HINT } from './errors.js';
 import { loadFrames, type ReplayFrames } from './frames.js';
+import { loadLibc, openPacketSocket } from './packet-socket.js';
 import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
 import { Rewriter, type RewriteOptions } from './rewrite.js';
 import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
@@ -22,6 +23,8 @@ export interface ReplayConfig {
   /** Progress bar on stderr (the CLI decides: a TTY and not --quiet). */
   readonly progress: boolean;
   readonly preloadBytes?: number;
+  /** 'auto': a packet socket through koffi when installed, else libpcap; 'cap': libpcap. */
+  readonly sender?: 'auto' | 'cap';
 }
 
 export interface ReplayIO {
@@ -41,7 +44,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     }
     throw err;
   }
-  let handle: CapHandle | null = null;
+  let handle: { close(): void } | null = null;
   try {
     if (frames.issues.length > 0) {
       io.stderr.write(`warning: ${frames.issues.length} damaged record(s) in ${cfg.file}, e.g. ${frames.issues[0]!.message}; replaying the readable frames\n`);
@@ -53,17 +56,14 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     if (cfg.dryRun) {
       sender = { send(): void {} };
     } else {
-      const cap = loadCap();
-      // A filter nothing matches: cap would otherwise copy every frame we send back to us.
-      const opened = openInterface(cap, cfg.iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
-      handle = opened.handle;
-      if (frames.linkType >= 0 && opened.linkType !== frames.linkType) {
+      const opened = openSender(cfg.iface, cfg.sender ?? 'auto');
+      handle = opened;
+      sender = opened;
+      if (frames.linkType >= 0 && opened.linkType >= 0 && opened.linkType !== frames.linkType) {
         io.stderr.write(
           `warning: ${cfg.file} has link type ${frames.linkType} but ${cfg.iface} is ${opened.linkName}; frames are sent as they are\n`,
         );
       }
-      const h = handle;
-      sender = { send: (frame, length) => h.send(frame, length) };
     }
 
     let stopping = false;
@@ -112,6 +112,17 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     frames.close();
     handle?.close();
   }
+}
+
+/** A packet socket through koffi (sendmmsg at top speed) when koffi is installed, else libpcap through cap. */
+function openSender(iface: string, which: 'auto' | 'cap'): FrameSender & { linkType: number; linkName: string; close(): void } {
+  const libc = which === 'cap' ? null : loadLibc();
+  if (libc !== null) return openPacketSocket(libc, iface);
+  const cap = loadCap('lvscope replay', which === 'auto' ? SENDER_MISSING_HINT : CAP_MISSING_HINT);
+  // A filter nothing matches: cap would otherwise copy every frame we send back to us.
+  const opened = openInterface(cap, iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
+  const h: CapHandle = opened.handle;
+  return { send: (frame, length) => h.send(frame, length), close: () => h.close(), linkType: opened.linkType, linkName: opened.linkName };
 }
 
 function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent: number, total: number | null, ns: number): void {

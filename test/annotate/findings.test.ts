@@ -9,7 +9,8 @@ import {
 } from '../../src/annotate/index.js';
 import { parseRules } from '../../src/ipvs/ipvsadm/index.js';
 import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import { analyzeFiles, analyzeFrames, type Summary } from '../../src/model/index.js';
+import { haCapture } from '../helpers/ha-synth.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
@@ -55,6 +56,15 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
     { kind: 'switched', client: '172.16.1.19', virtual: '192.168.23.100:80' },
     { kind: 'timeout', client: '172.16.0.100', from: '192.168.23.80', to: '192.168.23.81', timeout: 360, virtual: '192.168.23.100:80' },
   ],
+  'ha-split-brain': [{ vrid: 51, routers: ['DIR1', 'DIR2'], seconds: 7.4 }],
+  'ha-failover-gap': [{ vrid: 51, from: 'DIR1', to: 'DIR2', gapMs: 3609, thresholdMs: 2000 }],
+  'ha-conns-lost-no-sync': [
+    { vrid: 51, to: 'DIR2', lost: 2, clients: ['172.16.0.100:40000', '172.16.0.101:40001'], synced: 0 },
+    { vrid: 51, to: 'DIR2', lost: 1, clients: ['172.16.0.100:40000'], synced: 3 },
+  ],
+  'ha-no-gratuitous-arp': [{ vrid: 51, to: 'DIR2', vips: ['192.168.23.100'] }],
+  'rs-failed-health-check-still-used': [{ rs: 'WEB2', director: 'DIR1', connections: 4 }],
+  'health-check-flapping': [{ rs: 'WEB2', director: 'DIR1', failures: 2 }],
 };
 
 const CODES = Object.keys(SAMPLES) as FindingCode[];
@@ -73,6 +83,8 @@ const TERMS = new Set([
   'Real', 'Server', 'Director', 'VIP', 'DIP', 'RIP', 'CIP', 'ARP', 'MAC', 'ICMP', 'MTU', 'MSS', 'DR', 'NAT', 'TUN', 'FULLNAT',
   'TCP', 'UDP', 'SYN', 'RST', 'TTL', 'TOA', 'IP', 'IPIP', 'GRE', 'GUE', 'lo', 'arp_ignore', 'arp_announce',
   'net.ipv4.conf.*.send_redirects', 'ipvsadm', 'g', 'i', 'rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq',
+  'IPVS', 'VRRP', 'VRID', 'VLAN', 'Master', 'keepalived', 'advert_int', 'lvs_sync_daemon', 'start-daemon', 'master', 'backup',
+  'virtual_router_id', 'garp_master_delay', 'vrrp_garp_master_repeat', 'virtual_ipaddress', 'expire_nodest_conn',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */
@@ -81,7 +93,8 @@ function englishLeft(text: string): string[] {
     .replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g, ' ') // MACs
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, ' ') // IPv4 and ip:port
     .replace(/IPv4-in-IPv6|IPv6-in-IPv4|IPv6-in-IPv6/g, ' ')
-    .replace(/\bWEB\d+\b/g, ' ');
+    .replace(/\bWEB\d+\b/g, ' ')
+    .replace(/\bDIR\d+\b/g, ' ');
   return (stripped.match(/[A-Za-z][A-Za-z0-9_.*-]*/g) ?? [])
     .map((w) => w.replace(/[.=]+$/, ''))
     .filter((w) => !TERMS.has(w));
@@ -92,7 +105,7 @@ describe('the catalog, every code and kind', () => {
 
   it('covers every finding code with en and zh', () => {
     expect(Object.keys(FINDING_CATALOG).sort()).toEqual([...CODES].sort());
-    expect(CODES).toHaveLength(14);
+    expect(CODES).toHaveLength(20);
   });
 
   it.each(all.map((f) => [`${f.code} ${JSON.stringify(f.params)}`, f] as const))('%s: Chinese, and nothing English left', (_, f) => {
@@ -179,6 +192,10 @@ const RULES = (rs1: string, rs2: string | null, extra = ''): string =>
 function modelFindings(): { summaries: Summary[]; findings: FindingReport[] } {
   const summaries: Summary[] = [];
   const add = (s: Summary): void => { summaries.push(s); };
+  for (const p of ['ha-failover-nosync', 'ha-no-garp', 'ha-split-brain', 'ha-health-flap', 'ha-health-ignored']) {
+    const { path } = haCapture(p);
+    add(analyzeFiles([path], { files: [path], threads: 'never' }).summary);
+  }
   { const s = cleanDr(); s.arpReply(RS1.mac, DR.vip, DR.gwMac, DR.gwIp); s.garp(RS2.mac, DR.vip); add(run(s)); }
   { const s = cleanDr(); s.arpRequest(DR.dirMac, DR.vip, RS1.ip); add(run(s)); }
   { const s = cleanDr(); drConnection(s, { cport: 40005, rs: RS1, replyViaDirector: true }); add(run(s)); }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { decodeCommand } from '../../src/cli/commands/decode.js';
 import { synthCommand } from '../../src/cli/commands/synth.js';
+import { listHaPresets } from '../../src/simulate/ha/index.js';
 import { listPresets } from '../../src/simulate/index.js';
 import { runCommand } from '../helpers/run-command.js';
 import { CAPTURES, REPO_ROOT } from '../helpers/paths.js';
@@ -72,6 +73,19 @@ describe.skipIf(ajvClass === null)('JSON Schemas (Ajv, draft 2020-12; skipped wh
       expect(s.code, p).toBe(0);
       report(JSON.parse(readFileSync(truth, 'utf8')), `${p} truth`);
       await checkCapture(out);
+    }
+  });
+
+  it('hold for every director-pair preset, whose report has a directorPair section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schema-ha-'));
+    for (const p of listHaPresets()) {
+      const out = join(dir, `${p}.pcapng`), truth = join(dir, `${p}.truth.json`);
+      const s = await runCommand(synthCommand, ['--scenario', p, '-w', out, '--truth', truth, '-q']);
+      expect(s.code, p).toBe(0);
+      report(JSON.parse(readFileSync(truth, 'utf8')), `${p} truth`);
+      await checkCapture(out);
+      const doc = JSON.parse((await runCommand(analyzeCommand, ['--format', 'json', out])).stdout);
+      expect(doc.directorPair?.routers.length, p).toBeGreaterThan(0);
     }
   });
 

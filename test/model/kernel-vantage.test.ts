@@ -58,6 +58,15 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   // servers sit beyond a router (no DR); which server took a connection does not show here.
   ['tun-ipip-gateway', ['fw-eth1.pcap'], { method: 'tun', vip: 'truth', rs: [], conns: 0, scheduler: 'unknown' }],
   ['tun-ipip-rr', ['rs1-eth0.pcap'], { method: 'tun', vip: 'truth', rs: ['10.23.0.10:80'], conns: 2, scheduler: 'unknown' }],
+  // One NAT real server's own NIC: NAT with the VIP unknown, never its own RIP as the VIP.
+  ['nat-rr-8080', ['rs1-eth0.pcap'], { method: 'nat', vip: '?', rs: ['192.168.23.80:8080'], conns: 2, scheduler: 'unknown' }],
+  // The director and one real server merged: every connection on the director, that server's own.
+  ['dr-rr', ['dir-eth0.pcap', 'rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // The NAT director's outside and every real server's own NIC, merged: each client connection
+  // paired across files by client address, port and timing: VIP:80 → RIP:8080, the rr sequence.
+  ['nat-rr-3rs-8080', ['dir-eth0.pcap', 'rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // Every real server, no director: the whole sequence, the VIP still unseen.
+  ['nat-rr-3rs-8080', ['rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: '?', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
 ];
 
 describe.each(CASES)('%s %j', (scenario, files, want) => {

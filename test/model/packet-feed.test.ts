@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader, fileSink } from '../../src/capture/index.js';
-import { FrameDecoder, openFrames } from '../../src/decode/index.js';
+import { FrameDecoder, openFrames, takeFrames } from '../../src/decode/index.js';
+import { analyzeFrames } from '../../src/model/pass.js';
 import { loadCommonFrame } from '../../src/model/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/model/packet-slots.js';
@@ -179,6 +180,8 @@ type AnalyzeFiles = typeof import('../../src/model/packet-feed.js').analyzeFiles
 describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' : ` (skipped: ${skip})`}`, () => {
   const load = async (): Promise<AnalyzeFiles> => ((await import(DIST_FEED)) as { analyzeFiles: AnalyzeFiles }).analyzeFiles;
 
+  // One thread reads a single file as the worker does (read-packets.ts); both must give the
+  // report of the plain pass: analyzeFrames over openFrames.
   const both = async (files: string[], limit?: number) => {
     const analyzeFiles = await load();
     const opts = { files, limit };
@@ -186,6 +189,14 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
     const two = analyzeFiles(files, { ...opts, threads: 'always' });
     expect(one.parallel).toBe(false);
     expect(two.parallel).toBe(true);
+    const source = openFrames(files, { comments: false, verifyChecksums: false });
+    try {
+      const plain = analyzeFrames(takeFrames(source, limit ?? Infinity), opts);
+      expect(JSON.stringify(one.summary.report), files.join(' ')).toBe(JSON.stringify(plain.report));
+      if (limit === undefined) expect(one.problems).toEqual(source.issues.map((i) => i.message));
+    } finally {
+      source.close();
+    }
     return { one, two };
   };
 

@@ -8,7 +8,7 @@ import { replayCommand } from '../../src/cli/commands/replay.js';
 import { liveCommand } from '../../src/cli/commands/live.js';
 import { nowNs, spinUntil, wallTimeOf } from '../../src/replay/clock.js';
 import type { ReplayFrames } from '../../src/replay/frames.js';
-import { loadFrames } from '../../src/replay/frames.js';
+import { loadFrames, newFrameBatch, type FrameBatch } from '../../src/replay/frames.js';
 import { replay, type FrameSender, type Pacing } from '../../src/replay/replayer.js';
 import { formatTcpreplayStats, LatenessLog, newCounters } from '../../src/replay/stats.js';
 import { runCommand } from '../helpers/run-command.js';
@@ -161,7 +161,118 @@ describe('pacing against absolute time', () => {
   });
 });
 
+/** A sender that takes batches: it records each frame's bytes and may accept only part of a call. */
+function batchRecorder(opts: { perCall?: number; refuse?: (frame: Buffer, calls: number) => string | null } = {}) {
+  const sent: Buffer[] = [];
+  const calls: number[] = [];
+  let n = 0;
+  const sender: FrameSender = {
+    send() {
+      throw new Error('top speed with a batch sender must not send frame by frame');
+    },
+    sendMany(b: FrameBatch, from: number, count: number) {
+      n++;
+      calls.push(count);
+      const take = Math.min(count, opts.perCall ?? count);
+      for (let j = 0; j < take; j++) {
+        const frame = b.arena.subarray(b.off[from + j]!, b.off[from + j]! + b.len[from + j]!);
+        const why = opts.refuse?.(frame, n) ?? null;
+        if (why !== null) {
+          if (j === 0) throw new Error(why);
+          return j;
+        }
+        sent.push(Buffer.from(frame));
+      }
+      return take;
+    },
+  };
+  return { sender, sent, calls };
+}
+
+describe('top speed in batches', () => {
+  it('sends every frame in order, across loops, whatever part of a batch each call accepts', async () => {
+    const want = [] as Buffer[];
+    const pre = loadFrames(TEST_PCAP);
+    while (pre.next()) want.push(Buffer.from(pre.data));
+    for (const [perCall, preloadBytes] of [[64, undefined], [5, undefined], [1, 3000], [64, 20_000]] as const) {
+      const rec = batchRecorder({ perCall });
+      const frames = loadFrames(TEST_PCAP, { preloadBytes });
+      const result = await replay(frames, rec.sender, { pacing: { kind: 'topspeed' }, loops: 2, limit: 0 });
+      expect(rec.sent.length).toBe(2 * want.length);
+      const bad = rec.sent.findIndex((f, i) => !f.equals(want[i % want.length]!));
+      expect([perCall, preloadBytes, bad]).toEqual([perCall, preloadBytes, -1]);
+      expect(result.counters).toMatchObject({ packets: 358, successful: 358, failed: 0, bytes: 2 * 69000 });
+      expect(Math.max(...rec.calls)).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it('stops at --limit in the middle of a batch', async () => {
+    const rec = batchRecorder();
+    const result = await replay(loadFrames(TEST_PCAP), rec.sender, { pacing: { kind: 'topspeed' }, loops: 0, limit: 200 });
+    expect(rec.sent.length).toBe(200);
+    expect(result.counters.packets).toBe(200);
+    expect(rec.calls).toEqual([64, 64, 51, 21]);
+  });
+
+  it('retries ENOBUFS on the same frame, counts a refused frame once, and numbers it in the file', async () => {
+    let tooBig: number | null = null;
+    const rec = batchRecorder({
+      refuse: (frame, calls) => (frame[0] === 1 ? 'sendmmsg: Message too long' : frame[0] === 2 && calls < 5 ? 'sendmmsg: No buffer space available' : null),
+    });
+    const result = await replay(syntheticFramesWithBatches(6), rec.sender, {
+      pacing: { kind: 'topspeed' }, loops: 1, limit: 0, onTooBig: (n) => (tooBig = n),
+    });
+    expect(rec.sent.map((f) => f[0])).toEqual([0, 2, 3, 4, 5]);
+    expect(result.counters).toMatchObject({ packets: 6, successful: 5, failed: 1, tooBig: 1, retriedEnobufs: 2, bytes: 250 });
+    expect(tooBig).toBe(2);
+  });
+});
+
+/** Six 50-byte frames whose first byte is their index, in a batch-capable window. */
+function syntheticFramesWithBatches(n: number): ReplayFrames {
+  const arena = Buffer.alloc(50 * n);
+  for (let k = 0; k < n; k++) arena.fill(k, 50 * k, 50 * (k + 1));
+  let pos = 0;
+  return {
+    ...syntheticFrames(n, 0, 50),
+    nextBatch(b: FrameBatch, max: number) {
+      const k = Math.min(max, b.off.length, n - pos);
+      b.arena = arena;
+      for (let j = 0; j < k; j++) {
+        b.off[j] = 50 * (pos + j);
+        b.len[j] = 50;
+      }
+      pos += k;
+      return k;
+    },
+  };
+}
+
 describe('frames and clock', () => {
+  it('hands out batches with the same frames as next(), through windows of any size', () => {
+    const pre = loadFrames(TEST_PCAP);
+    const want: Buffer[] = [];
+    while (pre.next()) want.push(Buffer.from(pre.data));
+    for (const bound of [1, 200, 3000, undefined]) {
+      for (const size of [1, 7, 64]) {
+        const w = loadFrames(TEST_PCAP, { preloadBytes: bound });
+        const b = newFrameBatch(size);
+        const got: Buffer[] = [];
+        for (let pass = 0; pass < 2; pass++) {
+          for (let k = w.nextBatch!(b, 64); k > 0; k = w.nextBatch!(b, 64)) {
+            expect(k).toBeLessThanOrEqual(size);
+            for (let j = 0; j < k; j++) got.push(Buffer.from(b.arena.subarray(b.off[j]!, b.off[j]! + b.len[j]!)));
+          }
+          w.rewind();
+        }
+        w.close();
+        const bad = got.findIndex((f, i) => !f.equals(want[i % want.length]!));
+        expect([bound, size, got.length, bad]).toEqual([bound, size, 2 * want.length, -1]);
+      }
+    }
+  });
+
+
   it('preloads test.pcap with timestamps relative to the first frame', () => {
     const f = loadFrames(TEST_PCAP);
     expect(f.preloaded).toBe(true);

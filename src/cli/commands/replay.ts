@@ -11,8 +11,7 @@ import { runReplay } from '../../replay/run.js';
 
 const HELP = `Usage: lvscope replay -i IFACE -r FILE [options]
 
-Send the frames of a capture (pcap or pcapng) out of a network interface through libpcap,
-as tcpreplay does: with the capture's own timing, scaled, at a fixed rate or as fast as
+Send the frames of a capture (pcap or pcapng) out of a network interface, as tcpreplay does: with the capture's own timing, scaled, at a fixed rate or as fast as
 possible, optionally rewriting MACs and addresses first (tcprewrite's options).
 
 The capture is read through a 2 MB window, refilled ahead of the sends while there is time,
@@ -22,9 +21,13 @@ monotonic clock; lvscope sleeps until 150 µs before it and spins for the rest, 
 not add up over a long file. The end of the run prints tcpreplay's statistics and lvscope's
 timing figures (how late sends were, median and p99, and the last packet's drift).
 
+Frames leave through a Linux packet socket, reached through the optional 'koffi' package; at
+--topspeed up to 64 frames go out in one system call (sendmmsg). Without koffi, or with
+LVSCOPE_REPLAY_SENDER=cap in the environment, they go through libpcap with the optional 'cap'
+package (apt-get install -y libpcap-dev && npm install cap), one call per frame.
+
 There is no default interface: sending frames is never done by accident. Needs root or
-CAP_NET_RAW, and the optional 'cap' package with libpcap
-(apt-get install -y libpcap-dev && npm install cap).
+CAP_NET_RAW.
 
 Options:
   -i, --intf1 IFACE         interface to send on (required)
@@ -52,7 +55,7 @@ Ctrl-C stops cleanly and prints the statistics so far (exit status 130). A frame
 the interface's MTU is counted as failed and the replay goes on.
 
 Exit status: 0 every frame sent; 1 some frames failed; 2 usage error, unreadable capture, or
-the interface could not be used (missing, down, permission, no libpcap).
+the interface could not be used (missing, down, permission, neither koffi nor cap installed).
 
 Examples:
   ip netns exec lab lvscope replay -i veth0 -r captures/seed-dr-kernel.pcap
@@ -134,6 +137,7 @@ export const replayCommand: Command = {
           dryRun: v['dry-run'] === true,
           quiet,
           progress: showProgress(io, quiet),
+          sender: io.env.LVSCOPE_REPLAY_SENDER === 'cap' ? 'cap' : 'auto',
         },
         io,
       );

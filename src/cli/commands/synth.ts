@@ -8,6 +8,7 @@ import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
   synthesize, type CapturePoint, type Scenario,
 } from '../../simulate/index.js';
+import { HA_PRESET_SUMMARIES, isHaPreset, listHaPresets, synthesizeHa } from '../../simulate/ha/index.js';
 import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
 import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
 import { parseCommandArgs } from '../args.js';
@@ -114,8 +115,9 @@ export const synthCommand: Command = {
       return 0;
     }
     if (v['list-scenarios'] === true) {
-      const w = Math.max(...listPresets().map((n) => n.length));
+      const w = Math.max(...[...listPresets(), ...listHaPresets()].map((n) => n.length));
       for (const n of listPresets()) io.stdout.write(`${n.padEnd(w)}  ${PRESET_SUMMARIES[n]}\n`);
+      for (const n of listHaPresets()) io.stdout.write(`${n.padEnd(w)}  ${HA_PRESET_SUMMARIES[n]}\n`);
       return 0;
     }
     const out = v.write;
@@ -156,6 +158,30 @@ export const synthCommand: Command = {
         io.stderr.write(`lvscope synth: ${path} exists; refusing to overwrite it (use --force)\n`);
         return 2;
       }
+    }
+
+    if (v.scenario !== undefined && isHaPreset(v.scenario)) {
+      const other = ['method', 'scheduler', 'weights', 'real-servers', 'clients', 'requests', 'persistence', 'capture-at', 'tun-type', 'tun-port', 'fault', 'fast', 'seed'] as const;
+      const given = other.filter((o) => v[o] !== undefined);
+      if (given.length > 0) throw new UsageError(`--${given[0]} does not apply to the director-pair preset ${v.scenario} (a fixed keepalived timeline)`);
+      let sink;
+      try {
+        sink = fileSink(out, { overwrite: force });
+      } catch (err) {
+        io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+        return 2;
+      }
+      const r = synthesizeHa(v.scenario, sink, { format, lang, fileName: out });
+      if (v.truth !== undefined) {
+        try {
+          writeFileSync(v.truth, `${JSON.stringify(publishReport(r.truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+        } catch (err) {
+          io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
+          return 2;
+        }
+      }
+      if (v.quiet !== true) io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(r.frames, 'frame')}, ${r.seconds.toFixed(3)} s (scenario ${v.scenario})\n`);
+      return 0;
     }
 
     let sc: Scenario;

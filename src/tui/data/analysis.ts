@@ -13,7 +13,7 @@ import type { FrameFacts, FrameRole, Knowledge } from '../../model/types.js';
 import type { DecodedFrame } from '../../wire/records.js';
 import type { FrameIndex } from './frame-index.js';
 import type { FrameStore } from './frame-store.js';
-import type { EnginePort, ModelPort } from './model-port.js';
+import type { EnginePort, LearningPass, ModelPort, PassResult } from './model-port.js';
 import type { Actor, ActorKind } from './types.js';
 
 export const KEEP_ALL = 200_000;
@@ -95,6 +95,7 @@ export class Analysis {
   private kept: (FrameFacts | undefined)[] | null;
   private readonly windows = new Map<number, (FrameFacts | null)[]>();
   private stopped = false;
+  private learning: LearningPass | null = null;
   private readonly listeners = new Set<() => void>();
 
   private readonly index: FrameIndex;
@@ -144,9 +145,29 @@ export class Analysis {
     while (!it.next().done) { /* run to the end */ }
   }
 
-  /** Both passes, yielding to the event loop between batches so keys and resizes stay live. */
+  /**
+   * Both passes, yielding to the event loop between batches so keys and resizes stay live. The
+   * first pass runs on a worker thread where the port can (the real model, a built tree); this
+   * thread then only explains. If that thread fails, the pass runs here after all.
+   */
   async run(): Promise<void> {
-    const it = this.passes();
+    let it: Generator<void> | null = null;
+    const pass = this.port.learn?.(this.index.paths, (frames) => this.learnedSoFar(frames)) ?? null;
+    if (pass !== null) {
+      this.learning = pass;
+      try {
+        const result = await pass.result;
+        if (this.stopped) return;
+        this.learned = this.index.count;
+        this.learnedFrom(result);
+        it = this.guarded(this.explain());
+      } catch {
+        if (this.stopped) return;
+      } finally {
+        this.learning = null;
+      }
+    }
+    it ??= this.passes();
     let last = Date.now();
     for (;;) {
       const r = it.next();
@@ -159,24 +180,49 @@ export class Analysis {
 
   stop(): void {
     this.stopped = true;
+    this.learning?.cancel();
   }
 
-  private *passes(): Generator<void> {
+  private lastEmit = 0;
+
+  private learnedSoFar(frames: number): void {
+    this.learned = Math.min(frames, this.index.count);
+    const now = Date.now();
+    if (now - this.lastEmit > 250) { this.lastEmit = now; this.emit(); }
+  }
+
+  private passes(): Generator<void> {
+    return this.guarded(this.both());
+  }
+
+  private *both(): Generator<void> {
+    const first = this.port.engine(null);
+    yield* this.feed(first, false);
+    this.learnedFrom(first.finish(this.index.paths));
+    yield* this.explain();
+  }
+
+  private learnedFrom(result: PassResult): void {
+    this.knowledge = result.knowledge;
+    this.report = result.report;
+    this.resetActors();
+    this.windows.clear();
+    this.phase = 'explaining';
+    this.emit();
+  }
+
+  private *explain(): Generator<void> {
+    const second = this.port.engine(this.knowledge);
+    yield* this.feed(second, true);
+    const final = second.finish(this.index.paths);
+    this.report = final.report;
+    this.phase = 'done';
+  }
+
+  /** A failure in either pass leaves the analysis 'failed' with its message; the browser goes on. */
+  private *guarded(inner: Generator<void>): Generator<void> {
     try {
-      const first = this.port.engine(null);
-      yield* this.feed(first, false);
-      const result = first.finish(this.index.paths);
-      this.knowledge = result.knowledge;
-      this.report = result.report;
-      this.resetActors();
-      this.windows.clear();
-      this.phase = 'explaining';
-      this.emit();
-      const second = this.port.engine(this.knowledge);
-      yield* this.feed(second, true);
-      const final = second.finish(this.index.paths);
-      this.report = final.report;
-      this.phase = 'done';
+      yield* inner;
     } catch (e) {
       this.phase = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
@@ -213,7 +259,7 @@ export class Analysis {
     for (const h of r.hosts) {
       if (h.role === 'client') this.actors.index('client', 'client', 'client');
       else if (h.role === 'gateway') this.actors.index('gateway', 'gateway', 'gateway');
-      else if (h.role === 'director') this.actors.index('director', 'director', 'director');
+      else if (h.role === 'director') { if (this.knowledge?.pair == null || this.knowledge.pair.routers.some((r) => r.ip === h.ip)) this.directorActor('', h.ip); }
       else if (h.role === 'real-server') this.actors.index(`rs:${h.ip}`, 'real-server', h.name ?? h.ip);
     }
   }
@@ -293,7 +339,7 @@ export class Analysis {
     switch (role) {
       case 'client': return this.actors.index('client', 'client', 'client');
       case 'gateway': return this.actors.index('gateway', 'gateway', 'gateway');
-      case 'director': return this.actors.index('director', 'director', 'director');
+      case 'director': return this.directorActor(mac, ip);
       case 'real-server': {
         const rip = this.ripOf(mac, ip, facts);
         return this.actors.index(`rs:${rip}`, 'real-server', this.nameOf(rip));
@@ -301,6 +347,13 @@ export class Analysis {
       case 'broadcast': return -1;
       default: return this.actors.index('other', 'other', 'other');
     }
+  }
+
+  /** The director's column; a director pair's routers each get their own, named (DIR1, DIR2). */
+  private directorActor(mac: string, ip: string): number {
+    const routers = this.knowledge?.pair?.routers;
+    const r = routers?.find((x) => x.mac === mac) ?? routers?.find((x) => x.ip === ip);
+    return r === undefined ? this.actors.index('director', 'director', 'director') : this.actors.index(`dir:${r.ip}`, 'director', r.name);
   }
 
   ripOf(mac: string, ip: string, facts: FrameFacts): string {

@@ -5,8 +5,12 @@ import { Explainer, findingText } from '../../annotate/index.js';
 import type { FindingCode } from '../../ipvs/report.js';
 import { Engine, summarize, type FrameFacts, type Knowledge } from '../../model/index.js';
 import type { DecodedFrame } from '../../wire/records.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { fallbackExplain } from './fallback-explain.js';
-import type { EnginePort, ModelPort, PassResult } from './model-port.js';
+import type { LearnMessage, LearnWorkerData } from './learn-protocol.js';
+import type { EnginePort, LearningPass, ModelPort, PassResult } from './model-port.js';
 import type { Lang } from './types.js';
 
 interface Shared {
@@ -32,11 +36,40 @@ class BoundEngine implements EnginePort {
 
   finish(files: readonly string[]): PassResult {
     this.engine.end();
-    const s = summarize(this.engine, this.names === undefined ? { files } : { files, names: this.names });
+    const s = summarize(this.engine.snapshot(), this.names === undefined ? { files } : { files, names: this.names });
     this.shared.findingFrames = s.findingFrames;
     this.shared.explainers.clear();
     return { knowledge: s.knowledge, report: s.report };
   }
+}
+
+const LEARN_WORKER = new URL('./learn-worker.js', import.meta.url);
+
+/**
+ * Pass 1 on a worker thread (learn-worker.ts). Null where the built worker script is missing (a
+ * test run straight from the TypeScript sources): the caller then runs the pass itself.
+ */
+function learnOnWorker(paths: readonly string[], names: ReadonlyMap<string, string> | undefined, shared: Shared, onProgress: (frames: number) => void): LearningPass | null {
+  if (!existsSync(fileURLToPath(LEARN_WORKER))) return null;
+  const data: LearnWorkerData = { paths: [...paths], names: names === undefined ? null : [...names] };
+  const worker = new Worker(LEARN_WORKER, { workerData: data });
+  worker.unref();
+  let settled = false;
+  const result = new Promise<PassResult>((resolve, reject) => {
+    worker.on('message', (m: LearnMessage) => {
+      if (m.kind === 'progress') { onProgress(m.frames); return; }
+      settled = true;
+      void worker.terminate();
+      if (m.kind === 'error') { reject(new Error(m.message)); return; }
+      onProgress(m.frames);
+      shared.findingFrames = m.findingFrames;
+      shared.explainers.clear();
+      resolve({ knowledge: m.knowledge, report: m.report });
+    });
+    worker.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`the learning thread stopped (exit ${code})`)); } });
+  });
+  return { result, cancel: () => { settled = true; void worker.terminate(); } };
 }
 
 export interface BindingOptions {
@@ -55,6 +88,7 @@ export function modelPort(options: BindingOptions = {}): ModelPort {
   };
   return {
     engine: (knowledge) => new BoundEngine(knowledge, options.names, shared),
+    learn: (paths, onProgress) => learnOnWorker(paths, options.names, shared, onProgress),
     explain: (facts: FrameFacts, lang: Lang, knowledge: Knowledge | null) => {
       try {
         return explainerFor(lang, knowledge).explain(facts).text;

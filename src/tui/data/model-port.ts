@@ -19,8 +19,19 @@ export interface EnginePort {
   finish(files: readonly string[]): PassResult;
 }
 
+/** The first pass running off this thread: its result, and a way to stop it. */
+export interface LearningPass {
+  readonly result: Promise<PassResult>;
+  cancel(): void;
+}
+
 export interface ModelPort {
   engine(knowledge: Knowledge | null): EnginePort;
+  /**
+   * The first pass over whole files on another thread; null when that is not possible here (the
+   * caller then runs engine(null) over the frames itself). onProgress gets frames read so far.
+   */
+  learn?(paths: readonly string[], onProgress: (frames: number) => void): LearningPass | null;
   /** The walkthrough sentence for a frame, in English or Chinese. */
   explain(facts: FrameFacts, lang: Lang, knowledge: Knowledge | null): string;
   /** A finding's message in English or Chinese (the report's own message when it has no params). */

@@ -1,0 +1,159 @@
+/**
+ * The IPVS connection entries as the director would hold them (`ip_vs_conn` in the kernel): the
+ * table they are found in by either side's tuple, their state and timer (set_tcp_state), the
+ * real server they are bound to with its active/inactive counters, and the scheduling decision
+ * each new entry records for the scheduler inference.
+ */
+import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
+import { FinishedFlow, type DoneFlow } from './done-flow.js';
+import { ExpiryQueue } from './expiry.js';
+import { AddressIds, FlowTable } from './flow-table.js';
+import { protoName, type Packet } from './packet.js';
+import type { Flow, FlowRef, RsState, ServiceState } from './state.js';
+import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
+import type { Knowledge } from './types.js';
+
+/** Scheduling decisions kept per service for inference; later ones only update counters. */
+export const MAX_DECISIONS = 2000;
+
+export class ConnectionEntries {
+  /** Address → small integer, for the numeric keys of the table and the packet memory. */
+  readonly addrs = new AddressIds();
+  private readonly table = new FlowTable();
+  readonly live = new Set<Flow>();
+  private readonly timers = new ExpiryQueue((f) => this.live.has(f));
+  readonly done: DoneFlow[] = [];
+  private count = 0;
+
+  private readonly k: Knowledge | null;
+
+  constructor(k: Knowledge | null) {
+    this.k = k;
+  }
+
+  lookup(proto: number, a: string, ap: number, b: string, bp: number): FlowRef | undefined {
+    return this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+  }
+
+  /** The same by address ids. */
+  get(proto: number, a: number, ap: number, b: number, bp: number): FlowRef | undefined {
+    return this.table.get(proto, a, ap, b, bp);
+  }
+
+  /** Indexes f under proto a:ap → b:bp too, unless another flow holds that tuple. */
+  addKey(f: Flow, server: boolean, proto: number, a: string, ap: number, b: string, bp: number): void {
+    const key = this.table.add(f, server, proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+    if (key !== null) f.keys.push(key);
+  }
+
+  /**
+   * A new entry for service `svc`; `serverSide` when the packet is the director's forward (the
+   * client's own packet is not in the capture, `cip` is the TOA's address: FULLNAT inside).
+   */
+  create(p: Packet, svc: ServiceState, serverSide: boolean, cip = p.src, cport = p.sport): Flow {
+    const proto = protoName(p.proto);
+    const f: Flow = {
+      index: ++this.count,
+      proto, cip, cport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
+      reqSrcMac: p.srcMac, reqDstMac: p.dstMac, pathSeen: false,
+      rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
+      firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
+      clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
+      decision: null, keys: [], rstFromServer: false,
+      // Pass 2: sent to a real server that answers for the VIP itself.
+      bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
+    };
+    svc.newConns++;
+    f.decision = this.decisionOf(f, p.n, p.t);
+    this.addKey(f, serverSide, p.proto, p.src, p.sport, p.dst, p.dport);
+    this.live.add(f);
+    this.timers.rearm(f);
+    return f;
+  }
+
+  /** The scheduler's decision for a new entry, with the counters it saw (null once enough are kept). */
+  decisionOf(f: Flow, n: number, t: number): Flow['decision'] {
+    const svc = f.svc;
+    if (svc.decisions.length >= MAX_DECISIONS) return null;
+    return {
+      n, t, saddr: f.cip, sport: f.cport, daddr: f.vip, dport: f.vport, proto: f.proto,
+      snap: svc.rs.map((rs) => ({ rs, a: rs.active, i: rs.inactive })),
+      chosen: null,
+    };
+  }
+
+  /** The director's choice became visible: the entry's destination. */
+  bind(f: Flow, rs: RsState): void {
+    if (f.rs !== null) return;
+    f.rs = rs;
+    rs.conns++;
+    f.svc.conns++;
+    if (f.inactive) rs.inactive++; else rs.active++;
+    rs.inPkts += f.inPkts;
+    rs.inBytes += f.inBytes;
+    if (f.decision !== null) {
+      f.decision.chosen = rs;
+      f.svc.decisions.push(f.decision);
+    }
+  }
+
+  /** The director processed a packet of this entry (set_tcp_state, timer re-armed). */
+  transition(f: Flow, output: boolean, flags: number, t: number): void {
+    if (f.proto === 'udp') {
+      f.state = 'UDP';
+      f.expires = t + UDP_TIMEOUT;
+      this.timers.rearm(f);
+      return;
+    }
+    if (output) f.noOutput = false;
+    const step = tcpStep(f.state as TcpState, output ? SET_OUTPUT : f.noOutput ? SET_INPUT_ONLY : SET_INPUT, flags);
+    const next = step.next;
+    const active = step.active;
+    if (active === f.inactive) {
+      // Activity changed: move the connection between the counters.
+      if (f.rs !== null) {
+        if (active) { f.rs.inactive--; f.rs.active++; } else { f.rs.active--; f.rs.inactive++; }
+      }
+      f.inactive = !active;
+    }
+    f.state = next;
+    f.expires = t + step.timeout;
+    this.timers.rearm(f);
+  }
+
+  countIn(f: Flow, p: Packet): void {
+    f.lastN = p.n;
+    f.lastT = p.t;
+    if (f.bypass) return;
+    f.inPkts++;
+    f.inBytes += p.ipLen;
+    f.svc.inPkts++;
+    f.svc.inBytes += p.ipLen;
+    if (f.rs !== null) { f.rs.inPkts++; f.rs.inBytes += p.ipLen; }
+  }
+
+  countOut(f: Flow, p: Packet): void {
+    f.svc.outPkts++;
+    f.svc.outBytes += p.ipLen;
+    if (f.rs !== null) { f.rs.outPkts++; f.rs.outBytes += p.ipLen; }
+  }
+
+  /** The entry leaves the table: expired (its timer ran out) or still alive at the end of the capture. */
+  finish(f: Flow, expired: boolean): void {
+    if (expired && f.rs !== null) {
+      if (f.inactive) f.rs.inactive--; else f.rs.active--;
+    }
+    for (const k of f.keys) this.table.remove(k);
+    this.live.delete(f);
+    this.done.push(new FinishedFlow(f, expired ? null : f.expires));
+  }
+
+  /** Live entries whose timer ran out by `t`, in creation order. */
+  due(t: number): Flow[] {
+    return this.timers.due(t);
+  }
+
+  clearTimers(): void {
+    this.timers.clear();
+  }
+}

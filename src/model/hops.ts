@@ -1,0 +1,70 @@
+/**
+ * Which two frames are the same packet before and after the director: the director's copy of a
+ * packet seen a moment ago is how DR (MACs and TTL changed) and NAT (addresses rewritten, either
+ * way) show themselves. Only the director emits such copies, so once its MAC is known only its
+ * frames are looked up, and only frames sent to it remembered.
+ */
+import type { Packet } from './packet.js';
+import { RecentPackets, type SeenPacket } from './recent.js';
+
+/** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
+export type Hop = 'dr' | 'nat' | 'nat-reply';
+
+export class HopDetector {
+  private readonly recent = new RecentPackets();
+  /** The earlier copy of the packet the last `detect` found a hop for (reused: read it before the next call). */
+  prev: SeenPacket | undefined;
+
+  private readonly directorMacs: ReadonlySet<string>;
+  /** VIP:port → CIP:port of a tracked connection: a real server's reply, not a client's packet. */
+  private readonly isReplyOfFlow: (p: Packet) => boolean;
+
+  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet) => boolean) {
+    this.directorMacs = directorMacs;
+    this.isReplyOfFlow = isReplyOfFlow;
+  }
+
+  /**
+   * The hop `p` is the second copy of, or null (then `p` is remembered when it may go to the
+   * director). `srcId`/`dstId` are the packet's address ids.
+   */
+  detect(p: Packet, srcId: number, dstId: number): Hop | null {
+    const known = this.directorMacs.size > 0 && p.srcMac !== '' && p.dstMac !== '';
+    const fromDirector = !known || this.directorMacs.has(p.srcMac);
+    const toDirector = !known || this.directorMacs.has(p.dstMac);
+    // The packet-memory keys: (src, sport) and (dst, dport), each with (proto, IP ID, seq).
+    let hop: Hop | null = null;
+    let prev: SeenPacket | undefined;
+    if (fromDirector) {
+      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
+      // A forward keeps the client's source (DR and NAT alike); a packet remembered by its
+      // destination that matches this one's source is a reply, not an earlier copy of it.
+      if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
+        if (prev.dst === p.dst && prev.dport === p.dport) {
+          // A DR/TUN real server's reply routed through the director is a hop too, but not a forward.
+          if (p.ttl < prev.ttl && !this.isReplyOfFlow(p)) hop = 'dr';
+        } else if (p.ttl <= prev.ttl) hop = 'nat';
+      }
+      if (hop === null) {
+        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, p.seq);
+        // A NAT reply's copy goes to the same client: only its source was rewritten.
+        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
+          && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
+      }
+    }
+    if (hop === null) {
+      prev = undefined;
+      if (toDirector) {
+        this.recent.set(srcId, p.sport, p.proto, p.ipId, p.seq, p, p.t);
+        this.recent.set(dstId, p.dport, p.proto, p.ipId, p.seq, p, p.t);
+      }
+    }
+    this.prev = prev;
+    return hop;
+  }
+
+  /** A tunnelled packet's inner copy seen before the director encapsulated it. */
+  before(p: Packet, srcId: number): SeenPacket | undefined {
+    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
+  }
+}

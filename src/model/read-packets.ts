@@ -1,0 +1,35 @@
+/**
+ * One capture file straight into Packets, for a model pass (pass 1 on one thread, or the reading
+ * worker of a two-thread pass): the common frames go from bytes to Packet (fast-packet.ts), the
+ * rest through the full decoder. Frame numbers, and the capture problems (collected once the file
+ * is read to its end, as openFrames does), are openFrames' own; the Packets are those
+ * Packet.load makes of openFrames' frames (test/model/packet-feed.test.ts holds them equal).
+ */
+import { CaptureReader } from '../capture/index.js';
+import { FrameDecoder, isDamaged } from '../decode/index.js';
+import { loadCommonFrame } from './fast-packet.js';
+import type { Packet } from './packet.js';
+
+/** Damaged frames seen (decode/isDamaged), and the first one's number. */
+export interface Damage { count: number; first: number }
+
+/** Calls each(pkt) for every frame (pkt is reused); returns the capture problems. */
+export function readPackets(path: string, limit: number, pkt: Packet, each: (p: Packet) => void, damage: Damage): string[] {
+  const r = CaptureReader.open(path, { comments: false });
+  try {
+    const decoder = new FrameDecoder({ verifyChecksums: false });
+    for (let n = 1; ; n++) {
+      // Like openFrames under a limit: the frame after the last one is read before stopping.
+      if (!r.next()) return r.issues.map((i) => i.message);
+      if (n > limit) return [];
+      if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
+        const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null);
+        if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = n;
+        pkt.load(f);
+      }
+      each(pkt);
+    }
+  } finally {
+    r.close();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * One vantage point: the first reply of a connection whose director hop the capture does not
+ * show. Its MACs say where the capture was taken (vantage.ts), and so the method and the real
+ * server; or that the connection bypassed the director; or that this is a NAT director's inside.
+ */
+import type { Packet } from './packet.js';
+import type { ModelParts } from './parts.js';
+import { hasHopEvidence, type Flow } from './state.js';
+import { drReplyViaDirector, natReplyBypassesDirector } from './rules/replies.js';
+import { replyPath, serverAddressing } from './vantage.js';
+
+export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
+  f.pathSeen = true;
+  if (f.rs !== null || f.forwardN !== 0 || f.bypass || p.src !== f.svc.vip && f.svc.insideOf === null) return;
+  const svc = f.svc;
+  if (svc.insideOf !== null) {
+    svc.natInside++;
+    m.entries.bind(f, m.services.rsByAddr(svc, p.src, p.sport, p.srcMac || null, p.n));
+    return;
+  }
+  // A service already seen tunnelled or rewritten is not DR: its replies come via any router.
+  if (p.sport !== f.vport || svc.tun + svc.fullnat + svc.nat + svc.natReply > 0) return;
+  const path = replyPath(f.reqSrcMac, f.reqDstMac, p.srcMac, p.dstMac);
+  // With hops in the capture (another capture point merged in) a flow without one can still be DR.
+  // A DR real server keeps the VIP on lo and never answers ARP for it: a host that answers ARP
+  // for the address it is reached on is that address's owner (a NAT real server whose replies
+  // leave by another gateway, or a plain server), not a DR real server.
+  const ownsAddress = path === 'dr-real-server' && m.neighbours.ipMac.get(svc.vip) === p.srcMac;
+  const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
+  if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
+    // A DR real server whose replies go back to the director (its default route), not the gateway.
+    svc.drAtRs++;
+    m.services.evidence(svc, p.n);
+    m.roles.learnDirector(svc, f.reqSrcMac);
+    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+    drReplyViaDirector(m.book, f, p);
+    return;
+  }
+  if (ownsAddress && !hasHopEvidence(svc) && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
+    // Reached on its own address from beyond the host in front, answered through another: a NAT
+    // real server whose replies bypass its director (or a plain server with a second gateway).
+    joinInside(m, f, p);
+    natReplyBypassesDirector(m.book, f, p);
+    return;
+  }
+  if ((path === 'dr-gateway' || path === 'dr-real-server') && !ownsAddress) {
+    // Several MACs answer for the VIP, none of them the one it was sent to: DR (the director's
+    // forward passes elsewhere on a switched LAN).
+    if (path === 'dr-gateway') {
+      svc.drSplit++;
+      if (routedTtl(p.ttl)) svc.routedReplies++;
+      else if (p.ttl === 64 || p.ttl === 128 || p.ttl === 255) svc.hostReplies++;
+    } else {
+      svc.drAtRs++;
+    }
+    m.services.evidence(svc, p.n);
+    m.roles.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
+    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+  } else if (hasHopEvidence(svc)) {
+    return;
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) >= 2 && !m.roles.isDirectorMac(f.reqDstMac)) {
+    // Several MACs claim the VIP and this one answered the client itself: the connection
+    // bypassed the director (a real server answering ARP for the VIP). IPVS holds no entry.
+    f.bypass = true;
+    svc.bypassed++;
+    svc.newConns--;
+    svc.inPkts -= f.inPkts;
+    svc.inBytes -= f.inBytes;
+    f.decision = null;
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac
+    && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
+    // Clients from beyond the host in front, answered back through it: a NAT director's inside
+    // (or a router in front of one server); summarize tells which by the number of servers.
+    joinInside(m, f, p);
+  }
+}
+
+/** The flow moves from the service it was addressed to onto the inside service of the host in front. */
+function joinInside(m: ModelParts, f: Flow, p: Packet): void {
+  const old = f.svc;
+  const inside = m.services.insideService(f.proto, f.reqSrcMac, p.n);
+  old.newConns--;
+  old.inPkts -= f.inPkts;
+  old.inBytes -= f.inBytes;
+  inside.newConns++;
+  inside.inPkts += f.inPkts;
+  inside.inBytes += f.inBytes;
+  inside.answered = true;
+  f.svc = inside;
+  f.vip = inside.vip;
+  f.vport = inside.port;
+  if (f.decision !== null) f.decision = m.entries.decisionOf(f, f.firstN, f.firstT);
+  inside.natInside++;
+  m.services.evidence(inside, p.n);
+  m.entries.bind(f, m.services.rsByAddr(inside, p.src, p.sport, p.srcMac || null, p.n));
+}
+
+/**
+ * A TTL one below the initial TTL hosts use (Linux 64, Windows 128, network gear 255): the packet
+ * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
+ * initial TTL.
+ */
+function routedTtl(ttl: number): boolean {
+  return ttl === 63 || ttl === 127 || ttl === 254;
+}

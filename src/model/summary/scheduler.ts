@@ -1,0 +1,148 @@
+/**
+ * Which scheduler and persistence explain the director's decisions: per service, across the ports
+ * of one VIP (persistence with port 0 or a firewall mark), and services grouped by a firewall mark.
+ */
+import type { SchedulerReport } from '../../ipvs/report.js';
+import type { DoneFlow } from '../done-flow.js';
+import type { FindingBook } from '../finding-book.js';
+import { inferScheduler, type ObservedDecision } from '../infer-scheduler.js';
+import { clientSwitched } from '../rules/persistence.js';
+import type { RsState, ServiceState } from '../state.js';
+import type { ServiceReportX } from './summarize.js';
+
+export function rsIdent(r: RsState): string {
+  return r.ip ?? r.mac ?? '?';
+}
+
+/** Scheduler and persistence for one service. */
+export function inferService(s: ServiceState, book: FindingBook): { scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number } } {
+  const servers = s.rs.map(rsIdent);
+  const index = new Map<RsState, number>(s.rs.map((r, i) => [r, i]));
+  const decisions: ObservedDecision[] = [];
+  for (const d of s.decisions) {
+    if (d.chosen === null) continue;
+    const active = Array(servers.length).fill(0) as number[];
+    const inactive = Array(servers.length).fill(0) as number[];
+    for (const x of d.snap) {
+      const i = index.get(x.rs);
+      if (i !== undefined) { active[i] = x.a; inactive[i] = x.i; }
+    }
+    decisions.push({ t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: d.dport, proto: d.proto, chosen: index.get(d.chosen)!, active, inactive });
+  }
+  const ports = s.rs.map((r) => r.port);
+  const plain = inferScheduler({ servers, ports, decisions });
+
+  // Persistence: every client with several connections kept one real server.
+  const byClient = new Map<string, ObservedDecision[]>();
+  for (const d of decisions) {
+    const l = byClient.get(d.saddr) ?? [];
+    l.push(d);
+    byClient.set(d.saddr, l);
+  }
+  // Only a client seen at two different times says anything about persistence: connections in
+  // the same instant (a capture whose timestamps are all equal) would be pinned by any template.
+  const multi = [...byClient.values()].filter(timeSeparated);
+  const pinned = multi.filter((l) => l.every((d) => d.chosen === l[0]!.chosen));
+  const topPlain = plain.candidates[0]?.score ?? 0;
+  if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && topPlain < 1) {
+    const firsts = [...byClient.values()].map((l) => l[0]!).sort((a, b) => a.t - b.t);
+    const persistent = inferScheduler({ servers, ports, decisions: firsts });
+    if ((persistent.candidates[0]?.score ?? 0) >= topPlain) {
+      let gap = 0;
+      for (const l of pinned) for (let i = 1; i < l.length; i++) gap = Math.max(gap, l[i]!.t - l[i - 1]!.t);
+      for (const l of multi) {
+        if (pinned.includes(l)) continue;
+        const sw = l.findIndex((d) => d.chosen !== l[0]!.chosen);
+        const d = s.decisions.find((x) => x.saddr === l[sw]!.saddr && x.t === l[sw]!.t);
+        clientSwitched(book, s, l[0]!.saddr, d ? d.n : null);
+      }
+      return { scheduler: persistent, persistence: { timeoutAtLeast: Math.max(1, Math.floor(gap)) } };
+    }
+  }
+  return { scheduler: plain, persistence: null };
+}
+
+/** Several decisions for one client, not all at one instant: the only evidence persistence has. */
+function timeSeparated(l: readonly { t: number }[]): boolean {
+  return l.length > 1 && l.some((d) => d.t !== l[0]!.t);
+}
+
+/**
+ * Persistence across ports (a port-0 or firewall-mark service with -p): one VIP, several ports,
+ * and every client with several connections kept one real server whatever the port. Each port's
+ * own decisions are too few to tell; together they are not. Source hashing pins clients too: when
+ * sh (or dh, mh) with equal weights explains all the decisions, that simpler answer stands.
+ */
+export function vipPersistence(services: { report: ServiceReportX; state: ServiceState }[]): void {
+  const byVip = new Map<string, { report: ServiceReportX; state: ServiceState }[]>();
+  for (const s of services) {
+    if (s.report.persistence !== null) continue;
+    const l = byVip.get(s.report.vip) ?? [];
+    l.push(s);
+    byVip.set(s.report.vip, l);
+  }
+  for (const group of byVip.values()) {
+    if (group.length < 2) continue;
+    const ips: string[] = [];
+    for (const g of group) for (const r of g.state.rs) if (!ips.includes(rsIdent(r))) ips.push(rsIdent(r));
+    const all = group.flatMap((g) => g.state.decisions).filter((d) => d.chosen !== null).sort((a, b) => a.t - b.t);
+    const obs: ObservedDecision[] = all.map((d) => {
+      const active = Array(ips.length).fill(0) as number[];
+      const inactive = Array(ips.length).fill(0) as number[];
+      for (const x of d.snap) {
+        const i = ips.indexOf(rsIdent(x.rs));
+        active[i]! += x.a;
+        inactive[i]! += x.i;
+      }
+      return { t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: 0, proto: d.proto, chosen: ips.indexOf(rsIdent(d.chosen!)), active, inactive };
+    });
+    const byClient = new Map<string, ObservedDecision[]>();
+    for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
+    const multi = [...byClient.values()].filter(timeSeparated);
+    const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
+    if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
+    const plain = inferScheduler({ servers: ips, decisions: obs });
+    const hashed = plain.candidates.some((c) => c.score === 1 && (c.name === 'sh' || c.name === 'dh' || c.name === 'mh')
+      && new Set(Object.values(c.weights ?? {})).size <= 1);
+    // One scheduler serves the whole group: its decisions together say more than each port's.
+    const firsts = [...byClient.values()].map((l) => l[0]!);
+    const scheduler = hashed ? plain : inferScheduler({ servers: ips, decisions: firsts });
+    let gap = 0;
+    for (const l of multi) for (let i = 1; i < l.length; i++) gap = Math.max(gap, l[i]!.t - l[i - 1]!.t);
+    const persistence = hashed ? null : { timeoutAtLeast: Math.max(1, Math.floor(gap)) };
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      if (group.includes(s)) services[i] = { ...s, report: { ...s.report, scheduler, persistence } };
+    }
+  }
+}
+
+/** Services on one VIP whose clients share a real server across ports (80 and 443): a fwmark group. */
+export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[]): void {
+  const byVip = new Map<string, { report: ServiceReportX; state: ServiceState }[]>();
+  for (const s of services) {
+    const l = byVip.get(s.report.vip) ?? [];
+    l.push(s);
+    byVip.set(s.report.vip, l);
+  }
+  let mark = 0;
+  for (const group of byVip.values()) {
+    if (group.length < 2 || group.some((g) => g.report.persistence === null)) continue;
+    // Same client, different ports, same server every time.
+    const perClient = new Map<string, Set<string>>();
+    for (const c of conns) {
+      if (!group.some((g) => g.state === c.svc) || c.rs === null) continue;
+      const set = perClient.get(c.cip) ?? new Set();
+      set.add(c.rs.ip ?? '');
+      perClient.set(c.cip, set);
+    }
+    const ports = (cip: string): number => new Set(conns.filter((c) => c.cip === cip && group.some((g) => g.state === c.svc)).map((c) => c.svc.port)).size;
+    const shared = [...perClient.entries()].filter(([cip]) => ports(cip) > 1);
+    if (shared.length > 0 && shared.every(([, set]) => set.size === 1)) {
+      mark++;
+      for (let i = 0; i < group.length; i++) group[i] = { ...group[i]!, report: { ...group[i]!.report, fwmark: mark } };
+    }
+  }
+  const flat = [...byVip.values()].flat();
+  for (let i = 0; i < services.length; i++) services[i] = flat.find((f) => f.state === services[i]!.state) ?? services[i]!;
+}

@@ -1,0 +1,360 @@
+/**
+ * From what the engine knows at the end of a pass (its snapshot, only read) to the ClusterReport
+ * (the `analyze --format json` document) and the Knowledge a second, explaining pass starts from:
+ * hosts and roles, services with method and evidence, scheduler and persistence inference,
+ * connections, findings. What it resolves (addresses known only by MAC, a director nothing was
+ * forwarded for) it resolves on its own copy (working-copy.ts).
+ */
+import type {
+  ClusterReport, ConnectionReport, FindingCode, FindingReport, FindingSeverity, ForwardingMethod,
+  HostReport, HostRole, RealServerReport, SchedulerReport, ServiceReport,
+} from '../../ipvs/report.js';
+import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
+import type { DoneFlow } from '../done-flow.js';
+import { FindingBook, type FindingAcc } from '../finding-book.js';
+import { methodEvidence, methodOf } from '../method-evidence.js';
+import { serviceClaims } from '../claims.js';
+import { perFlowOuterSources } from '../outer-sources.js';
+import { compareIp, ipPort, type TunnelKind } from '../packet.js';
+import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
+import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
+import type { EngineSnapshot } from '../snapshot.js';
+import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
+import type { Knowledge } from '../types.js';
+import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
+import { directorNames } from '../ha/report.js';
+import { pairDirectors, summarizePair, withoutHealthChecks } from './pair.js';
+import { CopiedFlow, workingCopy } from './working-copy.js';
+
+const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
+
+/** ServiceReport plus the optional fields lvscope adds. */
+export interface ServiceReportX extends ServiceReport {
+  /** Tunnel encapsulations seen for a 'tun' service: ipip, gre, gue, sit (IPv6 in IPv4), ip6ip6. */
+  readonly tunnel?: readonly TunnelKind[];
+}
+
+export interface Summary {
+  readonly report: ClusterReport;
+  readonly knowledge: Knowledge;
+  /** Reported services with their state (the summary's copy), for the ipvsadm views. */
+  readonly services: readonly { readonly report: ServiceReportX; readonly state: ServiceState }[];
+  /** Connection entries alive at the end of the capture (for ipvsadm -Lnc). */
+  readonly liveAtEnd: readonly DoneFlow[];
+  readonly endTime: number;
+  /** Frame number → finding codes that cite it. */
+  readonly findingFrames: ReadonlyMap<number, readonly FindingCode[]>;
+}
+
+export interface SummarizeOptions {
+  readonly files: readonly string[];
+  readonly names?: ReadonlyMap<string, string>;
+  readonly vips?: readonly { readonly ip: string; readonly port: number | null }[];
+  readonly rules?: readonly ServiceSpec[] | null;
+  /** The rules text as written: ipvsadm silently drops a DR/TUN port mapping, so look at the words. */
+  readonly rulesText?: string | null;
+  readonly lang?: 'en' | 'zh';
+}
+
+const SEVERITY_ORDER: Readonly<Record<FindingSeverity, number>> = { error: 0, warning: 1, info: 2 };
+
+export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summary {
+  const hintVips = opts.vips ?? [];
+  const copy = workingCopy(engine.services.values());
+  const all = [...copy.services.values()];
+  const evidenced = all.filter(hasEvidence);
+  const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
+  const served = directServers(engine);
+  let chosen = all.filter((s) => hasEvidence(s) || (hinted(s) && s.newConns > 0) || (s.newConns + s.bypassed > 0 && served.has(s.vip)));
+  if (evidenced.length === 0) {
+    // Nothing shows a director at work: report destinations clients tried and that never answered
+    // (a capture of the client side only), with the method honestly unknown.
+    // A NAT director's outside answers like one server: say so rather than find nothing. Several
+    // TCP connections to one address, so that a client's everyday traffic is not called a cluster.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 3)) chosen.push(s);
+  }
+  // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
+  const rips = new Set<string>();
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rips.add(r.ip);
+  chosen = chosen.filter((s) => !rips.has(s.vip) || hasEvidence(s) && s.dr + s.tun > 0);
+  chosen = withoutHealthChecks(engine, chosen);
+  chosen.sort((a, b) => a.firstN - b.firstN);
+  const vips = new Set(chosen.map((s) => s.vip));
+
+  // One real server seen from inside (its own capture): clients from beyond one front host,
+  // addressed to the server's own address and answered back through it. Most likely a NAT real
+  // server behind its director (the front host); a plain router in front of one server looks the
+  // same. Reported as NAT with the VIP unknown, never the RIP as the VIP; the claims say how sure.
+  const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0));
+
+  // Resolve real-server addresses learnt only by MAC.
+  for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
+
+  // A cooked capture (tcpdump -i any) keeps no destination MAC: the director's DR forward shows,
+  // the real server it went to does not. The director's own ARP still names its real servers (the
+  // addresses it resolved that are neither its own, the VIP nor its upstream gateway): listed, with
+  // no connection assigned to them.
+  const blind = new Set<ServiceState>();
+  for (const s of chosen) {
+    if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
+    blind.add(s);
+    const own = engine.macIps.get(s.directorMac);
+    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
+      const mac = engine.ipMac.get(ip);
+      if (mac === undefined || vips.has(ip) || own?.has(ip) === true || directorMacOf(chosen, mac) || (engine.upstreamMacs.get(mac) ?? 0) > 0) continue;
+      s.rs.push(newRs(ip, s.port, mac, s.firstN));
+    }
+  }
+
+  // At the gateway, one MAC answering every connection for the VIP is one DR real server or a
+  // router in front of TUN real servers: without the director's forward the two look the same.
+  const oneReplier = new Map<ServiceState, { mac: string; ip: string | null }>();
+  for (const s of chosen) {
+    const r = s.rs[0];
+    if (s.drSplit < 2 || s.dr + s.tun + s.drAtRs > 0 || s.rs.length !== 1 || r === undefined || r.mac === null) continue;
+    // Every reply with a host's initial TTL: sent by that host itself, not forwarded by a router
+    // (which takes one off): one DR real server, the only one that answered here.
+    if (s.hostReplies === s.drSplit) continue;
+    oneReplier.set(s, { mac: r.mac, ip: r.ip });
+    r.ip = null;
+  }
+  // Replies that crossed a router come from real servers beyond it, which DR cannot reach: TUN, and
+  // that one MAC is the router in front of them, not a real server (MAC → its own address).
+  const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
+  const routers = new Map<string, string | null>();
+  for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
+
+  // ---- names
+  const names = new Map<string, string>();
+  const rsIps = new Set<string>();
+  for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
+  for (const [ip, name] of opts.names ?? []) names.set(ip, name);
+  if (engine.ha.active) directorNames(engine.ha, names);
+
+  // Nothing forwarded (every server down, or the director's own ARP unanswered): the director is
+  // the one host that claims the VIP in ARP and does not answer the clients itself.
+  for (const s of chosen) {
+    if (s.directorMac !== null) continue;
+    const own = vipClaimers(engine, s.vip).filter((m) => !(served.get(s.vip)?.has(m) ?? false));
+    if (own.length === 1) s.directorMac = own[0]!;
+  }
+
+  // ---- roles
+  const directorMacs = new Set<string>();
+  for (const s of chosen) if (s.directorMac !== null) directorMacs.add(s.directorMac);
+  // A two-armed NAT director (its two sides merged): the VIP's own MAC is its other arm, whose
+  // frames the explaining pass must remember to pair the rewritten copies with.
+  for (const s of chosen) {
+    const arm = engine.ipMac.get(s.vip);
+    if (arm !== undefined && s.nat + s.natReply > 0) directorMacs.add(arm);
+  }
+  pairDirectors(engine, directorMacs, null);
+  const directorIps = new Set<string>();
+  for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);
+  for (const s of chosen) if (s.directorIp !== null) directorIps.add(s.directorIp);
+  for (const s of chosen) for (const l of s.lips) directorIps.add(l);
+  pairDirectors(engine, null, directorIps);
+  // One balancer whose outer sources vary per flow is not one director per source.
+  const perFlow = perFlowOuterSources(chosen);
+  const rsMacs = new Map<string, string>();
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
+  const clients = new Set<string>();
+  const conns: DoneFlow[] = [];
+  for (const d of engine.done) {
+    const svc = copy.services.get(d.svc);
+    if (svc !== undefined && chosen.includes(svc)) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
+  }
+  conns.sort((a, b) => a.index - b.index);
+  for (const c of conns) clients.add(c.cip);
+  // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
+  const clientMacs = new Set<string>();
+  const anyClients = new Set<string>(clients);
+  for (const d of engine.done) anyClients.add(d.cip);
+  for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
+  const gatewayMacs = new Set<string>();
+  for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
+  const gatewayIps = new Set<string>();
+  for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
+  // A router in front of TUN real servers is a gateway of theirs: named a router, never a real server.
+  const routerIps = new Set<string>();
+  for (const [mac, ip] of routers) {
+    gatewayMacs.add(mac);
+    if (ip !== null) { gatewayIps.add(ip); routerIps.add(ip); }
+  }
+
+  const hosts: HostReport[] = [];
+  const seen = new Set<string>();
+  const add = (ip: string, role: HostRole, mac: string | null): void => {
+    if (seen.has(ip)) return;
+    seen.add(ip);
+    hosts.push({ ip, mac, role, name: names.get(ip) ?? (routerIps.has(ip) ? 'router' : null) });
+  };
+  for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
+  for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
+  for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
+
+  // ---- findings
+  const book = new FindingBook([...engine.findings].map(([key, f]): [string, FindingAcc] => [key, { ...f, frames: [...f.frames] } as FindingAcc]));
+  // Real servers known only by MAC (their RIP never shows), and hosts that answer clients of the VIP
+  // directly while the director also claims it, count as real servers for the ARP findings.
+  const rsMacsArp = new Map<string, string>(rsMacs);
+  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && !rsMacsArp.has(r.mac) && !routers.has(r.mac)) rsMacsArp.set(r.mac, r.ip ?? r.mac);
+  for (const [vip, macs] of served) {
+    if (vips.has(vip)) for (const m of macs.keys()) if (!directorMacs.has(m) && !rsMacsArp.has(m)) rsMacsArp.set(m, ripOfMac(engine, m, vips) ?? m);
+  }
+  arpFindings(book, engine.arpPairs.values(), vips, directorMacs, rsMacsArp, names);
+  unansweredFromDestination(book, engine.arpPairs.values(), engine.arpAsked, engine.ipMac, vips);
+  const pair = summarizePair(engine, names, book);
+
+  // ---- services
+  const services: { report: ServiceReportX; state: ServiceState }[] = [];
+  const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
+  for (const s of chosen) {
+    const replier = oneReplier.get(s);
+    const method = routed(s) ? 'tun' : replier !== undefined ? 'unknown' : methodOf(s);
+    const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
+    // On one real server only its own share of the decisions shows: no scheduler can be told.
+    // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
+    const own = engine.captureHostCandidates;
+    const only = s.rs.length === 1 ? s.rs[0]! : null;
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+      || oneReplier.has(s)
+      || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
+    const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
+    const realServers: RealServerReport[] = rsSorted.map((r) => {
+      const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
+      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
+      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
+    });
+    // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
+    const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
+    const varying = [...new Set([...s.outerSources.keys()].flatMap((ip) => perFlow.get(ip) ?? []))].sort(compareIp);
+    const dirIp = varying.length > 0 ? null : s.directorIp ?? firstDip(engine, s.directorMac, vips) ?? (vipPrimary ? s.vip : null);
+    const report: ServiceReportX = {
+      vip: s.vip, port: s.port, protocol: s.proto, fwmark: null, method,
+      methodEvidence: methodEvidence(s, method),
+      director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
+      scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
+      ...serviceClaims(s, {
+        method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
+      }),
+      ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
+    };
+    services.push({ report, state: s });
+    // One answer everywhere: frames name a scheduler only when the cluster section does.
+    const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous';
+    knowledgeServices.set(s.key, {
+      method, scheduler: decided ? scheduler.name : null,
+      // The tied best, as the cluster section lists them.
+      candidates: decided ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
+    });
+  }
+  vipPersistence(services);
+  fwmarkGroups(services, conns);
+  if (opts.rules) compareRules(opts.rules, services, conns, book);
+  if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
+
+  const findingList: FindingReport[] = [...book.findings.values()]
+    .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.frames[0] ?? 0) - (b.frames[0] ?? 0) || (a.code < b.code ? -1 : 1));
+  const findingFrames = new Map<number, FindingCode[]>();
+  for (const f of findingList) for (const n of f.frames) {
+    const l = findingFrames.get(n) ?? [];
+    if (!l.includes(f.code)) l.push(f.code);
+    findingFrames.set(n, l);
+  }
+
+  // One text and one snapshot per real server, shared by its (possibly millions of) connections.
+  const rsText = new Map<RsState, string>();
+  const rsSnap = new Map<RsState, { ip: string | null; mac: string | null; port: number }>();
+  const rsTextOf = (rs: RsState & { ip: string }): string => {
+    let t = rsText.get(rs);
+    if (t === undefined) { t = ipPort(rs.ip, rs.port); rsText.set(rs, t); }
+    return t;
+  };
+  const rsSnapOf = (rs: RsState): { ip: string | null; mac: string | null; port: number } => {
+    let s = rsSnap.get(rs);
+    if (s === undefined) { s = { ip: rs.ip, mac: rs.mac, port: rs.port }; rsSnap.set(rs, s); }
+    return s;
+  };
+  const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
+  for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+  const connections: ConnectionReport[] = conns.map((c) => ({
+    protocol: c.proto, client: c.client, virtual: c.virtual,
+    realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
+    firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
+  }));
+
+  const report: ClusterReport = {
+    capture: { files: [...opts.files], frames: engine.frames },
+    hosts,
+    services: services.map((s) => s.report),
+    connections,
+    findings: findingList,
+    ...(pair !== null ? { directorPair: pair } : {}),
+  };
+  const knowledge: Knowledge = {
+    vips, directorMacs, directorIps, gatewayMacs, gatewayIps, rsMacs, rsIps, clients,
+    rsOnlyMacs: new Set([...rsMacsArp.keys()].filter((m) => !rsMacs.has(m) && !directorMacs.has(m))),
+    routerMacs: routers,
+    insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
+    ipMac: engine.ipMac, names, services: knowledgeServices,
+    connRs, pair,
+  };
+  return {
+    report, knowledge, services,
+    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT),
+    endTime: engine.lastT, findingFrames,
+  };
+}
+
+/** MACs that claim an IP in ARP (replies and announcements). */
+function vipClaimers(engine: EngineSnapshot, vip: string): string[] {
+  const out: string[] = [];
+  for (const pair of engine.arpPairs.values()) {
+    if (pair.spa === vip && pair.replies.length + pair.announces.length + pair.requests.length > 0 && !out.includes(pair.sha)) out.push(pair.sha);
+  }
+  return out;
+}
+
+/**
+ * VIP → MACs that answered its clients directly (SYN-ACK from the VIP, no director hop) although
+ * another MAC claims the VIP too: a real server holding the VIP that took the director's place.
+ */
+function directServers(engine: EngineSnapshot): Map<string, Map<string, readonly number[]>> {
+  const out = new Map<string, Map<string, readonly number[]>>();
+  for (const d of engine.directServed.values()) {
+    const claimers = vipClaimers(engine, d.vip);
+    if (claimers.length < 2 || !claimers.includes(d.mac)) continue;
+    const m = out.get(d.vip) ?? new Map<string, readonly number[]>();
+    m.set(d.mac, d.frames);
+    out.set(d.vip, m);
+  }
+  return out;
+}
+
+function directorMacOf(services: readonly ServiceState[], mac: string): boolean {
+  return services.some((s) => s.directorMac === mac);
+}
+
+function macOfRs(services: readonly ServiceState[], ip: string): string | null {
+  for (const s of services) for (const r of s.rs) if (r.ip === ip && r.mac !== null) return r.mac;
+  return null;
+}
+
+function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>): string | null {
+  const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
+  const sent = engine.macSrcIp.get(mac);
+  // A director's health checks show a real server's RIP and MAC even with warm ARP caches.
+  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null) ?? engine.ha.health.rsMacs.get(mac) ?? null;
+}
+
+function firstDip(engine: EngineSnapshot, mac: string | null, vips: ReadonlySet<string>): string | null {
+  if (mac === null) return null;
+  return ripOfMac(engine, mac, vips);
+}

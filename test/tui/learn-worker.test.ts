@@ -1,0 +1,61 @@
+/**
+ * The TUI's first pass on a worker thread (learn-worker.ts) must be invisible: the analysis a
+ * session ends with is the one it gets running both passes on its own thread. The worker runs the
+ * built script (dist/), as the CLI does; without a build these cases skip and say so.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PcapngWriter, fileSink, readAllPackets } from '../../src/capture/index.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { SEED } from './fixtures.js';
+
+const DIST = join(REPO_ROOT, 'dist/tui/data');
+const skip = existsSync(join(DIST, 'learn-worker.js')) ? null : 'no build (run npm run build): the worker runs dist/tui/data/learn-worker.js';
+const tmp = mkdtempSync(join(tmpdir(), 'lvscope-tui-learn-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type SessionModule = typeof import('../../src/tui/data/session.js');
+type BindingModule = typeof import('../../src/tui/data/model-binding.js');
+type Session = ReturnType<SessionModule['CaptureSession']['open']>;
+
+/** What a finished analysis shows: the report, the knowledge, and every per-frame column. */
+function shown(s: Session) {
+  const a = s.analysis;
+  return JSON.stringify({
+    phase: a.phase, error: a.error, learned: a.learned, explained: a.explained, report: a.report,
+    knowledge: a.knowledge === null ? null : Object.fromEntries(Object.entries(a.knowledge).map(([k, v]) => [k, v instanceof Map ? [...v] : v instanceof Set ? [...v] : v])),
+    columns: [a.conn, a.state, a.srcActor, a.dstActor, a.srcHost, a.dstHost, a.protos, a.ipSrc, a.ipDst, a.sport, a.dport].map((c) => [...c]),
+    actors: a.actors.list, conns: a.conns, hosts: a.hosts, addrs: a.addrs, facts: Array.from({ length: s.count }, (_, k) => a.facts(k + 1)),
+  });
+}
+
+describe.skipIf(skip !== null)(`the TUI's first pass on a worker thread${skip === null ? '' : ` (skipped: ${skip})`}`, () => {
+  it('ends with the analysis of both passes on one thread: one file, and two merged', async () => {
+    const { CaptureSession } = (await import(join(DIST, 'session.js'))) as SessionModule;
+    const { modelPort } = (await import(join(DIST, 'model-binding.js'))) as BindingModule;
+    const { packets } = readAllPackets(SEED);
+    const halves = [join(tmp, 'a.pcapng'), join(tmp, 'b.pcapng')];
+    halves.forEach((path, keep) => {
+      const w = new PcapngWriter(fileSink(path));
+      const iface = w.addInterface({ linkType: 1 });
+      for (const p of packets.filter((x) => x.n % 2 === keep)) w.writePacket(iface, p.data, p.tsSec, p.tsNsec, { origLen: p.len });
+      w.close();
+    });
+    for (const paths of [[SEED], halves]) {
+      const port = modelPort();
+      let onWorker = 0;
+      const counted = { ...port, learn: (ps: readonly string[], progress: (n: number) => void) => { const pass = port.learn!(ps, progress); if (pass !== null) onWorker++; return pass; } };
+      const background = CaptureSession.open(paths, { port: counted });
+      await background.start();
+      expect(onWorker).toBe(1);
+      const here = CaptureSession.open(paths, { port: { ...modelPort(), learn: undefined } });
+      here.analyseNow();
+      expect(background.analysis.phase).toBe('done');
+      expect(shown(background)).toBe(shown(here));
+      background.close();
+      here.close();
+    }
+  });
+});
