@@ -334,8 +334,9 @@ async function capture(p: Parsed, args: readonly string[], io: CommandIO, progre
   requireLab();
   const plan = planLab(opts, randomLabId());
   const unguard = guardTeardown(plan.namespaces);
+  let state: LabState | null = null;
   try {
-    const state = await upLab(plan, false, progress, backend === 'emulation');
+    state = await upLab(plan, false, progress, backend === 'emulation');
     for (const l of summaryLines(state)) io.stdout.write(`${l}\n`);
     const result = await runLab(state, { out, requests: opts.requests }, progress);
     if (p.values.truth) writeTruth(p.values.truth, result.truth);
@@ -344,6 +345,8 @@ async function capture(p: Parsed, args: readonly string[], io: CommandIO, progre
     io.stdout.write(`torn down: ${n} namespaces\n`);
     return exitStatus(io, result);
   } finally {
+    // A run that failed half-way leaves keepalived's temporary directory behind otherwise.
+    await Promise.all((state?.keepalived ?? []).map((h) => h.stop()));
     downLab(plan);
     unguard();
   }
