@@ -43,6 +43,12 @@ export class Explainer {
 
   /** Short names of sender and receiver for the walkthrough table: WEB1 where known, else the role word. */
   ends(f: FrameFacts): { readonly from: string; readonly to: string } {
+    // A pair's multicast: the director by name, to the VRRP or sync group.
+    if (f.ha !== undefined && (f.ha.kind === 'advert' || f.ha.kind === 'sync')) {
+      const from = this.ctx.knowledge?.names.get(f.src) ?? this.L.short(f.srcMac, f.src, f.srcRole);
+      const group = f.ha.kind === 'advert' ? (this.zh ? 'VRRP 组播' : 'VRRP group') : (this.zh ? '同步组播' : 'sync group');
+      return { from, to: f.dst.startsWith('224.') || f.dst.startsWith('ff') ? group : this.L.short(f.dstMac, f.dst, f.dstRole) };
+    }
     // A DR forward in a cooked capture has no destination MAC: a real server, which one unknown.
     const to = f.step === 'director-forward' && f.dstMac === '' && f.flow?.method === 'dr' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
     return { from: this.L.short(f.srcMac, f.src, f.srcRole), to };

@@ -126,8 +126,9 @@ export class HaTracker {
 
   private arp(p: Packet): HaFrameFacts | null {
     if (!this.vips.has(p.spa) || p.sha === '') return null;
-    const gratuitous = p.spa === p.tpa || p.arpOp === 2;
-    if (!gratuitous) return null;
+    // An ARP reply for the VIP shows its owner too, but only a gratuitous ARP announces it.
+    if (p.arpOp === 2 && p.spa !== p.tpa) { this.setOwner(p.spa, p.sha, p.n, p.t, 'traffic'); return null; }
+    if (p.spa !== p.tpa) return null;
     this.setOwner(p.spa, p.sha, p.n, p.t, 'garp');
     const took = this.tookOver.get(p.sha);
     const takeover = took !== undefined && p.t - took.t <= GARP_WINDOW && p.t >= took.t - 0.5;
