@@ -8,7 +8,7 @@ import type { ServiceState } from './state.js';
 
 export function methodOf(s: ServiceState): ForwardingMethod {
   const nat = s.nat + s.natReply + s.natInside;
-  const dr = s.dr + s.drSplit + s.drAtRs;
+  const dr = s.dr + s.dsrOpt + s.drSplit + s.drAtRs;
   const tun = s.tun + s.tunIcmp;
   const best = Math.max(dr, nat, tun, s.fullnat);
   if (best === 0) return 'unknown';
