@@ -25,7 +25,8 @@
  *      (default 3) interleaved rounds of two threads, one thread and tshark: median (min–max).
  *
  * Environment: BENCH_ANALYZE_SHAPES=0 skips 4, BENCH_ANALYZE_SHAPES_ONLY=1 runs only 4 (printed),
- * BENCH_ANALYZE_TSHARK_ROUNDS (default 1) rounds of 4 that include tshark; BENCH_ANALYZE_BIG=0 skips the ≥ 1 GB capture; BENCH_TSHARK_BIG=1 also runs tshark
+ * BENCH_ANALYZE_TSHARK_ROUNDS (default 1) rounds of 4 that include tshark, stopped after
+ * BENCH_ANALYZE_TSHARK_TIMEOUT seconds (default 300); BENCH_ANALYZE_BIG=0 skips the ≥ 1 GB capture; BENCH_TSHARK_BIG=1 also runs tshark
  * on it (minutes, several GB of RSS); BENCH_NO_APPEND=1 leaves RESULTS.md alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -126,11 +127,11 @@ async function capture(name, drConns, natConns) {
 }
 
 /** Runs argv with stdout to a file; wall seconds (process start to exit) and peak RSS in MB. */
-function timed(argv, stdoutFile = '/dev/null', env = process.env) {
+function timed(argv, stdoutFile = '/dev/null', env = process.env, timeoutMs = 0) {
   const fd = openSync(stdoutFile, 'w');
   const full = ['/usr/bin/time', '-f', '__TIME__ %e %M %U %S', ...argv];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env });
+  const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env, ...(timeoutMs > 0 ? { timeout: timeoutMs, killSignal: 'SIGKILL' } : {}) });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(fd);
   const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
@@ -152,6 +153,8 @@ const notes = [];
 const shapeRows = [];
 const SHAPE_RUNS = Number(process.env.BENCH_ANALYZE_RUNS ?? 3);
 const TSHARK_ROUNDS = Number(process.env.BENCH_ANALYZE_TSHARK_ROUNDS ?? 1);
+const TSHARK_TIMEOUT_S = Number(process.env.BENCH_ANALYZE_TSHARK_TIMEOUT ?? 300);
+const notesShapes = [];
 const shapeFile = (script, name) => {
   const f = join(out, `${name}-1000000.pcap`);
   if (!existsSync(f)) execFileSync(process.execPath, [join(here, script), f, '1000000'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -165,7 +168,11 @@ if (process.env.BENCH_ANALYZE_SHAPES !== '0') {
       runs.two.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f]));
       runs.one.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
       // tshark takes minutes on a busy machine: once per shape unless asked (BENCH_ANALYZE_TSHARK_ROUNDS).
-      if (i < TSHARK_ROUNDS) runs.tshark.push(timed(['tshark', '-n', '-r', f, '-q', '-z', 'conv,tcp']));
+      if (i < TSHARK_ROUNDS) {
+        const t = timed(['tshark', '-n', '-r', f, '-q', '-z', 'conv,tcp'], '/dev/null', process.env, TSHARK_TIMEOUT_S * 1000);
+        if (t.status === 0) runs.tshark.push(t);
+        else notesShapes.push(`${shape}: tshark -z conv,tcp did not finish within ${TSHARK_TIMEOUT_S} s (stopped; lvscope two threads took ${fmt(runs.two[i].wall)} s in the same round)`);
+      }
     }
     const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const spreadOf = (rs, get, f) => { const xs = rs.map(get); return `${f(med(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`; };
@@ -184,7 +191,8 @@ if (process.env.BENCH_ANALYZE_SHAPES !== '0') {
 }
 
 const shapeTable = shapeRows.length === 0 ? '' : ['', `Both capture shapes (1M frames each), ${SHAPE_RUNS} interleaved rounds (tshark in the first ${TSHARK_ROUNDS}), median (min–max); wall time is process start to exit, CPU is user + system of the whole process:`, '',
-  '| shape | what | wall | frames/s | CPU | peak RSS | note |', '|---|---|---|---|---|---|---|', ...shapeRows.map((r) => `| ${r.join(' | ')} |`), ''].join('\n');
+  '| shape | what | wall | frames/s | CPU | peak RSS | note |', '|---|---|---|---|---|---|---|', ...shapeRows.map((r) => `| ${r.join(' | ')} |`), '',
+  ...notesShapes.map((n) => `- ${n}`), ''].join('\n');
 // BENCH_ANALYZE_SHAPES_ONLY=1: this table alone (the synthesized capture's runs take minutes more).
 if (process.env.BENCH_ANALYZE_SHAPES_ONLY === '1') {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
