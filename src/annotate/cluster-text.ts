@@ -26,6 +26,8 @@ export interface MethodCounts {
   readonly natReply: number;
   readonly tun: number;
   readonly tunIcmp?: number;
+  readonly dsrOpt?: number;
+  readonly port?: number;
   readonly fullnat: number;
   /** From one vantage point without the director's hop (model/vantage.ts). */
   readonly drSplit?: number;
@@ -48,6 +50,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${s.dr} 个客户端报文出现了两次：先发往 Director 的 MAC，再由 Director 发往某台 Real Server 的 MAC，IP 头除 TTL 减 1 外没有变化（DR）`
       : `${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
+  }
+  if ((s.dsrOpt ?? 0) > 0) {
+    out.push(zh
+      ? `${s.dsrOpt} 个客户端报文被负载均衡器发往 Real Server 自己的地址和端口，服务地址 ${s.vip ?? '?'}:${s.port ?? '?'} 放在 IPv4 选项（类型 0x9a）里：直接服务器返回，Real Server 以 VIP 为源地址直接回应客户端（DR，目标地址被改写）`
+      : `${s.dsrOpt} client packets sent by the balancer to a real server's own address and port with the service address ${s.vip ?? '?'}:${s.port ?? '?'} in an IPv4 option (type 0x9a): direct server return, the real server answering the client from the VIP (DR, the destination rewritten)`);
   }
   if (s.nat > 0) {
     out.push(zh

@@ -14,6 +14,7 @@ import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth }
 import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
 import { CLIENT_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
 import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
+import { publishReport } from '../ipvs/report-json.js';
 import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
 import { HaRun, startHa } from './ha-run.js';
 import type { KeepalivedHandle } from './keepalived.js';
@@ -242,8 +243,9 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   };
 }
 
+/** The truth as `analyze --format json` writes a report (its schema), with the `lab` block beside it. */
 export function writeTruth(path: string, truth: LabTruthFile): void {
-  writeFileSync(path, `${JSON.stringify(truth, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify({ ...publishReport(truth), lab: truth.lab }, null, 2)}\n`);
 }
 
 function sleep(ms: number): Promise<void> {

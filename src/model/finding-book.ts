@@ -2,6 +2,7 @@
  * The findings raised so far, one per code and subject, each with the frames that show it (a few
  * dozen at most: a finding cites examples, not every frame).
  */
+import { findingMessage, findingSeverity } from '../ipvs/finding-catalog.js';
 import type { FindingCode, FindingParams, FindingParamsByCode, FindingSeverity } from '../ipvs/report.js';
 
 /** Frames kept per finding (and per ARP pair): enough to show, bounded for long captures. */
@@ -22,27 +23,29 @@ export class FindingBook {
     this.findings = new Map(from);
   }
 
-  /** `params` carry what `message` says, for the message catalog (src/annotate/findings.ts). */
-  add<C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frame: number | null, params: FindingParamsByCode[C]): void {
+  /** One finding per code and subject; severity and message are the catalog's (src/ipvs/finding-catalog.ts) for `params`. */
+  add<C extends FindingCode>(code: C, subject: string, frame: number | null, params: FindingParamsByCode[C]): void {
     const key = `${code}|${subject}`;
     let f = this.findings.get(key);
     if (f === undefined) {
-      f = { code, severity, message, frames: [], params };
+      f = { code, severity: findingSeverity(code, params), message: findingMessage(code, params), frames: [], params };
       this.findings.set(key, f);
     }
     if (frame !== null && f.frames.length < MAX_FINDING_FRAMES && !f.frames.includes(frame)) f.frames.push(frame);
   }
 
   /** The same with several frames (the report's rules, which look back over the whole capture). */
-  addFrames<C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frames: readonly number[], params: FindingParamsByCode[C]): void {
+  addFrames<C extends FindingCode>(code: C, subject: string, frames: readonly number[], params: FindingParamsByCode[C]): void {
     const key = `${code}|${subject}`;
-    const f = this.findings.get(key) ?? { code, severity, message, frames: [], params };
+    const f = this.findings.get(key) ?? { code, severity: findingSeverity(code, params), message: findingMessage(code, params), frames: [], params };
     for (const n of frames) if (!f.frames.includes(n) && f.frames.length < MAX_FINDING_FRAMES) f.frames.push(n);
     this.findings.set(key, f);
   }
 
-  get(code: FindingCode, subject: string): FindingAcc | undefined {
-    return this.findings.get(`${code}|${subject}`);
+  /** A finding already raised takes new params (and their message); its severity and frames stay. */
+  restate<C extends FindingCode>(code: C, subject: string, params: FindingParamsByCode[C]): void {
+    const f = this.findings.get(`${code}|${subject}`);
+    if (f !== undefined) Object.assign(f, { message: findingMessage(code, params), params });
   }
 
   has(codes: ReadonlySet<FindingCode>): boolean {

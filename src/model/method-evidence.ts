@@ -8,7 +8,7 @@ import { UNKNOWN_VIP, type ServiceState } from './state.js';
 
 export function methodOf(s: ServiceState): ForwardingMethod {
   const nat = s.nat + s.natReply + s.natInside;
-  const dr = s.dr + s.drSplit + s.drAtRs;
+  const dr = s.dr + s.dsrOpt + s.drSplit + s.drAtRs;
   const tun = s.tun + s.tunIcmp;
   const best = Math.max(dr, nat, tun, s.fullnat);
   if (best === 0) return 'unknown';
@@ -21,6 +21,7 @@ export function methodOf(s: ServiceState): ForwardingMethod {
 export function methodEvidence(s: ServiceState, method: ForwardingMethod): string[] {
   const out: string[] = [];
   if (s.dr > 0) out.push(`${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
+  if (s.dsrOpt > 0) out.push(`${s.dsrOpt} client packets sent by the balancer to a real server's own address and port with the service address ${s.vip}:${s.port} in an IPv4 option (type 0x9a): direct server return, the real server answering the client from the VIP (DR, the destination rewritten)`);
   if (s.nat > 0) out.push(`${s.nat} client packets rewritten by the director from the VIP to a real server's address (NAT)`);
   if (s.natReply > 0) out.push(`${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
   if (s.tun > 0) {

@@ -6,7 +6,7 @@
  * ip:port) means the server did answer, so a reply lost on its way back is reported by the rules
  * that see the way it took (dr-reply-via-director, nat-reply-bypasses-director), not here.
  */
-import type { ForwardingMethod, SilentSyn as SilentSynParams } from '../ipvs/report.js';
+import type { ForwardingMethod } from '../ipvs/report.js';
 import { ACK, RST, SYN, type Packet } from './packet.js';
 
 /** A copy of the same SYN within this gap is another hop's copy of it (the director's forward), not a retransmission. */
@@ -140,19 +140,3 @@ export class SilentSyns {
   }
 }
 
-const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
-  dr: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
-  tun: 'the real server dropping the decapsulated SYN (rp_filter on its tunnel device or uplink, no tunnel device up, the VIP not on it), a firewall on it, or the server down',
-  nat: 'a firewall on the real server dropping the SYN, or the server down (a reply sent past the director would show as nat-reply-bypasses-director where the capture sees it)',
-  fullnat: 'a firewall on the real server dropping the SYN, or the server down',
-  unknown: 'a firewall on the real server, the server down, for DR the VIP missing on its lo, for TUN rp_filter dropping the decapsulated SYN, for NAT its default route bypassing the director',
-};
-
-/** The finding's English sentence; the message catalog renders the same words from the same params. */
-export function silentSynMessage(rs: string, s: SilentSynParams): string {
-  const what = s.rsKnown
-    ? `real server ${rs} never answered ${s.connections} connection(s) the director sent it: no SYN-ACK, the client retransmitted the SYN ${s.retransmits} time(s)`
-    : `SYNs to ${rs} were never answered (${s.connections} connection(s), the client retransmitted the SYN ${s.retransmits} time(s)); the real server they went to is not visible from this capture point`;
-  const all = s.all ? '; no connection in the capture was answered at all' : '';
-  return `${what}${all}. Likely causes: ${CAUSE_EN[s.method]}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
-}

@@ -4,6 +4,7 @@ import { schedulerLabel } from './guess.js';
 import type { Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 import { padEndCols } from './analyze-wrap.js';
+import { renderDirectorPair } from './director-pair-text.js';
 
 const W = {
   en: {
@@ -22,6 +23,10 @@ const W = {
   },
 } as const;
 
+function hostNames(hosts: Summary['report']['hosts']): Map<string, string> {
+  return new Map(hosts.filter((h) => h.name !== null).map((h) => [h.ip, h.name!]));
+}
+
 export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh'): string {
   const w = W[lang];
   const r = summary.report;
@@ -31,7 +36,7 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     if (h.role === 'other') continue;
     out += `    ${padEndCols(w.roles[h.role], 12)} ${h.ip.padEnd(16)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
   }
-  if (r.services.length === 0) return `${out}  ${w.noServices}\n`;
+  if (r.services.length === 0) return `${out}  ${w.noServices}\n${renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang)}`;
   for (const { report: s, state } of summary.services) {
     // '?' is a VIP the capture never shows (inside a NAT director): its port is unknown too.
     out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip === '?' ? '?:?' : `${s.vip}:${s.port}`}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
@@ -57,5 +62,5 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
       out += `      ${`${rs.ip}:${rs.port}`.padEnd(22)} ${(rs.mac ?? '-').padEnd(18)} ${(name ?? '').padEnd(6)} ${w.conns} ${rs.connections}\n`;
     }
   }
-  return out;
+  return out + renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang);
 }

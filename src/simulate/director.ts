@@ -22,6 +22,7 @@ import {
   F_ACK, F_FIN, F_RST, F_SYN, PROTO_GRE, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, ipPort, newPacket, type Packet,
 } from './packet.js';
 import type { FwmarkDef } from './scenario.js';
+import type { FindingCode } from '../ipvs/report.js';
 
 const METHOD_TEXT = {
   dr: 'DR rewrites only the destination MAC',
@@ -294,7 +295,7 @@ export class DirectorGlue {
   private transmit(pkt: Packet, conn: Connection, dest: Destination, why: string, first: boolean, quiesced: boolean): void {
     const rip = parseIpv4(dest.addr);
     const name = this.rsName(rip);
-    const findings = quiesced ? ['quiesced-server-used'] : null;
+    const findings: FindingCode[] | null = quiesced ? ['quiesced-server-used'] : null;
     const ttlText = `TTL ${pkt.ttl}→${pkt.ttl - 1}`;
     const lead = first ? `director → ${name} ${why}` : `director → ${name} (${why}, ${conn.state})`;
     const rt = this.host.route(rip);
@@ -349,7 +350,7 @@ export class DirectorGlue {
     }
   }
 
-  private fullnatRequest(pkt: Packet, conn: Connection, _dest: Destination, rip: number, lead: string, findings: string[] | null, rt: NonNullable<ReturnType<Host['route']>>): void {
+  private fullnatRequest(pkt: Packet, conn: Connection, _dest: Destination, rip: number, lead: string, findings: FindingCode[] | null, rt: NonNullable<ReturnType<Host['route']>>): void {
     let fs = this.fullnatByConn.get(conn.id);
     if (fs === undefined) {
       if (this.laddrs.length === 0) throw new Error(`director ${this.host.name}: FULLNAT service without a local address pool (laddrs)`);

@@ -11,6 +11,7 @@ import {
   PROTO_GRE, PROTO_ICMP, PROTO_IPIP, PROTO_TCP, PROTO_UDP, ipLength, newPacket, type ArpMessage, type Frame, type Packet,
 } from './packet.js';
 import { Prng } from './prng.js';
+import type { FindingCode } from '../ipvs/report.js';
 
 export const US = 1_000;
 export const MS = 1_000_000;
@@ -105,7 +106,7 @@ export interface RouteResult {
 }
 
 interface Pending {
-  packets: Array<{ pkt: Packet; note: string; findings: readonly string[] | null }>;
+  packets: Array<{ pkt: Packet; note: string; findings: readonly FindingCode[] | null }>;
   tries: number;
 }
 
@@ -203,7 +204,7 @@ export class Host {
    * Route and send an IP packet (originated or forwarded). Resolves the next hop with ARP first;
    * packets wait in the neighbour queue meanwhile, as Linux's arp_queue does.
    */
-  sendIp(pkt: Packet, note: string, findings: readonly string[] | null = null, rt: RouteResult | null = this.route(pkt.dst)): void {
+  sendIp(pkt: Packet, note: string, findings: readonly FindingCode[] | null = null, rt: RouteResult | null = this.route(pkt.dst)): void {
     if (rt === null) return;
     if (pkt.src === 0) pkt.src = rt.src;
     const mac = this.arpCache.get(rt.nextHop);
@@ -247,7 +248,7 @@ export class Host {
   }
 
   /** ARP sender addresses that are evidence of a misconfiguration (the VIP announced by a real server). */
-  readonly arpSenderFindings = new Map<number, { code: string; why: string }>();
+  readonly arpSenderFindings = new Map<number, { code: FindingCode; why: string }>();
 
   /** Called when ARP gave up on a next hop, with the packets that were waiting. */
   onUnresolved: ((nextHop: number, dropped: Packet[]) => void) | null = null;
@@ -334,7 +335,7 @@ export class Host {
   }
 
   /** ip_forward: TTL check and decrement, the forward hook, then routing. */
-  forwardIp(pkt: Packet, inIface: Iface, note: string | null, findings: readonly string[] | null = null): void {
+  forwardIp(pkt: Packet, inIface: Iface, note: string | null, findings: readonly FindingCode[] | null = null): void {
     if (pkt.ttl <= 1) {
       this.sendIcmpError(pkt, 11, 0, 0, `${this.name}: TTL exceeded`);
       return;
@@ -354,7 +355,7 @@ export class Host {
   }
 
   /** icmp_send: an error about `orig` back to its source, quoting as much as fits 576 bytes. */
-  sendIcmpError(orig: Packet, type: number, code: number, mtu: number, note: string, findings: readonly string[] | null = null, src = 0): void {
+  sendIcmpError(orig: Packet, type: number, code: number, mtu: number, note: string, findings: readonly FindingCode[] | null = null, src = 0): void {
     const p = newPacket(src, orig.src, PROTO_ICMP);
     p.icmpType = type;
     p.icmpCode = code;

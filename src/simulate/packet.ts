@@ -6,6 +6,7 @@ import type { LayerSpec } from '../wire/emit.js';
 import type { TcpOption } from '../wire/records.js';
 import { formatIpv4 } from '../wire/address.js';
 import { tcpOptionsLength } from '../wire/tcp.js';
+import type { FindingCode } from '../ipvs/report.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_IPIP = 4;
@@ -114,7 +115,7 @@ export interface Frame {
   /** The explanation written as the packet comment. */
   readonly note: string;
   /** Finding codes this frame is evidence of. */
-  readonly findings: readonly string[] | null;
+  readonly findings: readonly FindingCode[] | null;
 }
 
 /** IP-layer specs of a packet (and its inner packet), appended to `out`. */

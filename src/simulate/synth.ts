@@ -4,7 +4,8 @@
  * own knowledge, never from the capture.
  */
 import { PcapWriter, PcapngWriter, type ByteSink } from '../capture/index.js';
-import type { ClusterReport, ConnectionReport, FindingCode, FindingReport, FindingSeverity, ForwardingMethod, HostReport, HostRole, SchedulerName, ServiceReport } from '../ipvs/report.js';
+import { FINDING_CATALOG } from '../ipvs/finding-catalog.js';
+import type { ClusterReport, ConnectionReport, FindingCode, FindingReport, ForwardingMethod, HostReport, HostRole, SchedulerName, ServiceReport } from '../ipvs/report.js';
 import type { Connection } from '../ipvs/connection-table.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
 import { emitFrame, MAX_FRAME, type LayerSpec } from '../wire/emit.js';
@@ -53,24 +54,6 @@ export interface SynthResult {
 }
 
 const DEFAULT_START = '2015-08-16T10:00:00Z';
-
-const SEVERITY: Readonly<Record<string, FindingSeverity>> = {
-  'rs-answers-arp-for-vip': 'error', 'vip-arp-flapping': 'error', 'rs-announces-vip': 'warning',
-  'vip-primary-on-director': 'error', 'dr-reply-via-director': 'warning', 'nat-reply-bypasses-director': 'error',
-  'no-real-server': 'error', 'rs-not-responding': 'error', 'tun-mtu': 'warning', 'quiesced-server-used': 'info',
-};
-
-const MESSAGES: Readonly<Record<string, string>> = {
-  'rs-answers-arp-for-vip': 'a real server answers ARP requests for the VIP (arp_ignore is not 1)',
-  'rs-announces-vip': 'a real server uses the VIP as the sender address of its ARP requests (arp_announce is not 2)',
-  'vip-primary-on-director': 'the VIP is the director\'s primary address: its ARP requests carry the VIP and real servers ignore them',
-  'dr-reply-via-director': 'replies of DR/TUN connections pass through the director (real server gateway is the director)',
-  'nat-reply-bypasses-director': 'NAT replies leave the real server through another gateway, so they are never rewritten to the VIP',
-  'no-real-server': 'the director answers ICMP port unreachable: no real server is available',
-  'rs-not-responding': 'a real server refuses connections (RST): its service is down',
-  'tun-mtu': 'tunnelled packets exceed the path MTU: the director sends ICMP fragmentation needed',
-  'quiesced-server-used': 'a weight-0 (quiesced) real server still receives connections through a persistence template',
-};
 
 interface CaptureTarget {
   readonly ifaces: readonly Iface[];
@@ -187,7 +170,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   const fast = glue === null ? null : new FastPath(b, glue, linkType, target.ifaces.some((i) => i.host.role === 'client'), fastRun!.store,
     stamper === null ? null : { stamper, seed, flows, flowConn });
   const recordings = fast?.recordings ?? new Map<Flow, Recording>();
-  const findings = new Map<string, number[]>();
+  const findings = new Map<FindingCode, number[]>();
   const natRips = new Set<string>();
   const directorMacs = new Set<string>(b.directorHost?.ifaces.map((i) => i.mac) ?? []);
   if (b.director !== null) {
@@ -280,7 +263,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   };
 }
 
-function addFinding(map: Map<string, number[]>, code: string, frame: number): void {
+function addFinding(map: Map<FindingCode, number[]>, code: FindingCode, frame: number): void {
   let list = map.get(code);
   if (list === undefined) map.set(code, (list = []));
   if (list.length < 100) list.push(frame);
@@ -384,7 +367,7 @@ const ROLE: Readonly<Record<string, HostRole>> = {
   client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real-server', router: 'other',
 };
 
-function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], findings: Map<string, number[]>, frames: number, file: string): ClusterReport {
+function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], findings: ReadonlyMap<FindingCode, number[]>, frames: number, file: string): ClusterReport {
   const hosts: HostReport[] = [];
   for (const h of b.hosts.values()) {
     for (const a of h.addrs) {
@@ -434,7 +417,7 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
     .map((f) => ({ protocol: f.protocol, client: f.client, virtual: f.virtual, realServer: f.realServer, firstFrame: f.firstFrame, lastFrame: f.lastFrame, state: f.state }));
   const list: FindingReport[] = [...findings.entries()]
     .sort((x, y) => (x[1][0] ?? 0) - (y[1][0] ?? 0))
-    .map(([code, fr]) => ({ code: code as FindingCode, severity: SEVERITY[code] ?? 'warning', message: MESSAGES[code] ?? code, frames: fr }));
+    .map(([code, fr]) => ({ code, severity: FINDING_CATALOG[code].severity, message: FINDING_CATALOG[code].about, frames: fr }));
   void sc;
   return { capture: { files: [file], frames }, hosts, services, connections, findings: list };
 }

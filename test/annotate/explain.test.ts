@@ -85,7 +85,8 @@ describe('other methods and plain frames', () => {
     const sum = analyzeFrames(s.frames, { files: [] });
     const ex = [...explainFrames(s.frames, sum, 'en')].map((e) => e.explanation);
     // One connection cannot show a scheduler, so none is named.
-    expect(ex[1]!.text).toBe('the director picked WEB1 (scheduler undecided) and rewrote the SYN\'s destination VIP 10.0.0.100:80 to 192.168.1.11:8080 (NAT) and forwards it, TTL 60→59. Wireshark calls this a retransmission; it is the director\'s hop');
+    // The rewritten copy is another TCP stream to Wireshark (another destination): it flags nothing.
+    expect(ex[1]!.text).toBe('the director picked WEB1 (scheduler undecided) and rewrote the SYN\'s destination VIP 10.0.0.100:80 to 192.168.1.11:8080 (NAT) and forwards it, TTL 60→59');
     expect(ex[3]!).toMatchObject({ step: 'director-reply', srcRole: 'director' });
     expect(ex[3]!.text).toBe('the director rewrites WEB1\'s reply to come from VIP 10.0.0.100:80 and sends it on to the client 203.0.113.5:50001');
   });

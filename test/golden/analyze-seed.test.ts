@@ -2,7 +2,9 @@
  * Golden files of `lvscope analyze` on the seed's DR capture: the walkthrough in English and
  * Chinese (plain text, as piped) and the JSON report; and on two real-kernel capture points where
  * the director's hop is not in the capture (the gateway of a DR cluster on a switched LAN, the
- * inside of a NAT director, the gateway of a TUN cluster whose real servers sit behind a router). Regenerate with `npm run test:golden:update`.
+ * inside of a NAT director, the gateway of a TUN cluster whose real servers sit behind a router, one
+ * real server's own NIC of a NAT and of a DR cluster, a NAT director's outside merged with its real
+ * servers' captures). Regenerate with `npm run test:golden:update`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,4 +47,13 @@ describe('analyze golden files (real-kernel capture points, test/fixtures/kernel
   const TUN_GW = 'test/fixtures/kernel/tun-ipip-gateway/fw-eth1.pcap';
   it('TUN at the gateway, English', async () => { await golden('kernel-tun-gateway.analyze.en.txt', [TUN_GW]); });
   it('TUN at the gateway, Chinese', async () => { await golden('kernel-tun-gateway.analyze.zh.txt', [TUN_GW, '--lang', 'zh']); });
+  const NAT_RS = 'test/fixtures/kernel/nat-rr-8080/rs1-eth0.pcap';
+  it('NAT on one real server, English', async () => { await golden('kernel-nat-real-server.analyze.en.txt', [NAT_RS]); });
+  it('NAT on one real server, Chinese', async () => { await golden('kernel-nat-real-server.analyze.zh.txt', [NAT_RS, '--lang', 'zh']); });
+  const DR_RS = 'test/fixtures/kernel/dr-rr/rs1-eth0.pcap';
+  it('DR on one real server, English', async () => { await golden('kernel-dr-real-server.analyze.en.txt', [DR_RS]); });
+  it('DR on one real server, Chinese', async () => { await golden('kernel-dr-real-server.analyze.zh.txt', [DR_RS, '--lang', 'zh']); });
+  const MERGED = ['dir-eth0', 'rs1-eth0', 'rs2-eth0', 'rs3-eth0'].map((f) => `test/fixtures/kernel/nat-rr-3rs-8080/${f}.pcap`);
+  it('NAT director\'s outside and its three real servers merged, English', async () => { await golden('kernel-nat-merged.analyze.en.txt', MERGED); });
+  it('NAT director\'s outside and its three real servers merged, Chinese', async () => { await golden('kernel-nat-merged.analyze.zh.txt', [...MERGED, '--lang', 'zh']); });
 });

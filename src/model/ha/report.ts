@@ -5,18 +5,18 @@
 import type {
   DirectorPairReport, FailoverConnection, HealthCheckReport, PairDirector, RealServerRemoval, SyncedConnection,
 } from '../../ipvs/director-pair.js';
-import type { FindingCode, FindingParamsByCode, FindingSeverity } from '../../ipvs/report.js';
+import type { FindingCode, FindingParamsByCode } from '../../ipvs/report.js';
 import { formatEpochNs } from '../../capture/timestamps.js';
 import { compareIp } from '../packet.js';
 import { HealthTrack } from './health-track.js';
 import { syncStateName } from './sync-track.js';
-import { HA_FINDING_EN, type HaFindingCode } from './messages.js';
 import type { HaTracker } from './tracker.js';
 
 /** A failover in which nobody answered for the VIP longer than this is worth a warning. */
 export const FAILOVER_GAP_MS = 1000;
 
-export type AddHaFinding = <C extends FindingCode>(code: C, severity: FindingSeverity, subject: string, message: string, frames: readonly number[], params: FindingParamsByCode[C]) => void;
+/** Raises a finding; its severity and words are the catalog's (src/ipvs/finding-catalog.ts). */
+export type AddHaFinding = <C extends FindingCode>(code: C, subject: string, frames: readonly number[], params: FindingParamsByCode[C]) => void;
 
 /** Frame times reach the model as float seconds: exact to the microsecond, so written to it. */
 const time = (t: number): string => {
@@ -53,9 +53,6 @@ export function pairReport(ha: HaTracker, names: ReadonlyMap<string, string>, ad
   const v = ha.vrrp;
   const nameOf = (ip: string, mac: string): string => names.get(ip) ?? mac;
   const dir = (ip: string, mac: string): PairDirector => ({ name: nameOf(ip, mac), mac, ip });
-  const add = <C extends HaFindingCode>(code: C, severity: FindingSeverity, subject: string, frames: readonly number[], params: FindingParamsByCode[C]): void => {
-    addF(code, severity, subject, (HA_FINDING_EN[code] as (p: FindingParamsByCode[C]) => string)(params), frames, params);
-  };
 
   const routers = [...v.routers.values()].sort((a, b) => a.firstN - b.firstN).map((r) => ({
     ...dir(r.ip, r.mac), vrid: r.vrid, version: r.version, priority: r.priority, intervalMs: r.intervalMs,
@@ -80,13 +77,13 @@ export function pairReport(ha: HaTracker, names: ReadonlyMap<string, string>, ad
     const from = nameOf(tk.old.ip, tk.old.mac), to = nameOf(tk.neu.ip, tk.neu.mac);
     // No backup waits longer than its master_down_interval (under 3 × interval + 1 s).
     const seen = tk.reason !== 'silent' || gapMs <= (3 * (tk.neu.intervalMs || 1000) + 1500);
-    if (seen && gapMs > FAILOVER_GAP_MS) add('ha-failover-gap', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, [tk.lastAdvertN, tk.firstAdvertN], { vrid: tk.vrid, from, to, gapMs, thresholdMs: FAILOVER_GAP_MS });
+    if (seen && gapMs > FAILOVER_GAP_MS) addF('ha-failover-gap', `${tk.vrid}|${tk.firstAdvertN}`, [tk.lastAdvertN, tk.firstAdvertN], { vrid: tk.vrid, from, to, gapMs, thresholdMs: FAILOVER_GAP_MS });
     if (seen && garps.length === 0 && ha.lastT - tk.firstAdvertT >= 1) {
-      add('ha-no-gratuitous-arp', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, [tk.firstAdvertN], { vrid: tk.vrid, to, vips: [...tk.neu.vips] });
+      addF('ha-no-gratuitous-arp', `${tk.vrid}|${tk.firstAdvertN}`, [tk.firstAdvertN], { vrid: tk.vrid, to, vips: [...tk.neu.vips] });
     }
     const lost = connections.filter((c) => !c.synced && (c.outcome === 'reset' || c.outcome === 'retransmit-silence'));
     if (lost.length > 0) {
-      add('ha-conns-lost-no-sync', 'warning', `${tk.vrid}|${tk.firstAdvertN}`, lost.flatMap((c) => c.frames).sort((a, b) => a - b), {
+      addF('ha-conns-lost-no-sync', `${tk.vrid}|${tk.firstAdvertN}`, lost.flatMap((c) => c.frames).sort((a, b) => a - b), {
         vrid: tk.vrid, to, lost: lost.length, clients: lost.slice(0, 8).map((c) => `${c.client.ip}:${c.client.port}`),
         synced: connections.filter((c) => c.synced).length,
       });
@@ -159,19 +156,19 @@ export function pairReport(ha: HaTracker, names: ReadonlyMap<string, string>, ad
       realServer: h.rip, name: rsName, failedFrame: firstFail[2], lastNewConnectionFrame: last?.[1] ?? null,
       usedAfterFailure: usedAfter.length > 0, sentElsewhere: elsewhere,
     });
-    if (usedAfter.length > 0) add('rs-failed-health-check-still-used', 'warning', h.rip, [firstFail[2], ...usedAfter], { rs: who, director: failDir, connections: usedAfter.length });
+    if (usedAfter.length > 0) addF('rs-failed-health-check-still-used', h.rip, [firstFail[2], ...usedAfter], { rs: who, director: failDir, connections: usedAfter.length });
     let flips = 0;
     for (let i = 1; i < h.results.length; i++) if (h.results[i - 1]![1] && !h.results[i]![1]) flips++;
     if (flips >= 2) {
       const fails = h.results.filter((r) => !r[1]);
-      add('health-check-flapping', 'warning', h.rip, fails.map((r) => r[2]), { rs: who, director: failDir, failures: fails.length });
+      addF('health-check-flapping', h.rip, fails.map((r) => r[2]), { rs: who, director: failDir, failures: fails.length });
     }
   }
 
   const splitBrain = v.splitBrain.map((b) => ({ vrid: b.vrid, macs: b.macs, frames: b.frames }));
   for (const b of v.splitBrain) {
     const routersNamed = b.macs.map((m) => routerName(m) ?? m).sort();
-    add('ha-split-brain', 'error', String(b.vrid), b.frames, { vrid: b.vrid, routers: routersNamed, seconds: Math.round(b.seconds * 10) / 10 });
+    addF('ha-split-brain', String(b.vrid), b.frames, { vrid: b.vrid, routers: routersNamed, seconds: Math.round(b.seconds * 10) / 10 });
   }
   return { routers, masters, failovers, vipOwners, sync, healthChecks, removals, splitBrain };
 }

@@ -8,45 +8,39 @@ import type { DeepReadonly } from '../snapshot.js';
 
 type Pair = DeepReadonly<ArpPair>;
 
-/** How a real server claiming the VIP is named: "WEB1 (rip) (mac)", "rip (mac)" or its MAC. */
+/** A real server claiming the VIP in ARP. */
 export interface ArpClaimer {
   readonly vip: string;
   readonly pair: Pair;
   /** The real server's RIP, or '' when only its MAC is known (the catalog names it by MAC). */
   readonly rip: string;
-  readonly who: string;
+  /** Its display name (WEB1), when it has one. */
   readonly name: string | null;
 }
 
 /** rs-answers-arp-for-vip: clients' packets may go to the real server instead of the director. */
 export function rsAnswersArpForVip(book: FindingBook, c: ArpClaimer): void {
   if (c.pair.replies.length === 0) return;
-  book.addFrames('rs-answers-arp-for-vip', 'error', `${c.vip}|${c.pair.sha}`,
-    `real server ${c.who} answers ARP for the VIP ${c.vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`, c.pair.replies,
-    { vip: c.vip, rip: c.rip, mac: c.pair.sha, name: c.name });
+  book.addFrames('rs-answers-arp-for-vip', `${c.vip}|${c.pair.sha}`, c.pair.replies, { vip: c.vip, rip: c.rip, mac: c.pair.sha, name: c.name });
 }
 
 /** rs-announces-vip: the real server's own ARP carries the VIP as sender. */
 export function rsAnnouncesVip(book: FindingBook, c: ArpClaimer): void {
   if (c.pair.announces.length === 0 && c.pair.requests.length === 0) return;
-  book.addFrames('rs-announces-vip', 'warning', `${c.vip}|${c.pair.sha}`,
-    `real server ${c.who} sends ARP with the VIP ${c.vip} as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2`, [...c.pair.announces, ...c.pair.requests],
-    { vip: c.vip, rip: c.rip, mac: c.pair.sha, name: c.name });
+  book.addFrames('rs-announces-vip', `${c.vip}|${c.pair.sha}`, [...c.pair.announces, ...c.pair.requests], { vip: c.vip, rip: c.rip, mac: c.pair.sha, name: c.name });
 }
 
 /** vip-primary-on-director: the director asks ARP from the VIP. */
 export function vipPrimaryOnDirector(book: FindingBook, vip: string, pair: Pair): void {
   if (pair.requests.length === 0) return;
-  book.addFrames('vip-primary-on-director', 'warning', `${vip}|${pair.sha}`,
-    `the director uses the VIP ${vip} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`, pair.requests, { vip });
+  book.addFrames('vip-primary-on-director', `${vip}|${pair.sha}`, pair.requests, { vip });
 }
 
 /** vip-arp-flapping: several MACs claim the VIP (MAC → the frames of its claims). */
 export function vipArpFlapping(book: FindingBook, vip: string, claimers: ReadonlyMap<string, readonly number[]>): void {
   if (claimers.size < 2) return;
   const frames = [...claimers.values()].flat().sort((a, b) => a - b);
-  book.addFrames('vip-arp-flapping', 'warning', vip,
-    `${claimers.size} different MACs claim the VIP ${vip} in ARP (${[...claimers.keys()].join(', ')}): the gateway's ARP entry flips between them`, frames, { vip, macs: [...claimers.keys()] });
+  book.addFrames('vip-arp-flapping', vip, frames, { vip, macs: [...claimers.keys()] });
 }
 
 /** Every ARP rule, for each VIP; `rsMacs` maps a real server's MAC to its RIP (or to the MAC itself). */
@@ -63,9 +57,7 @@ export function arpFindings(
       if (frames.length > 0) claimers.set(pair.sha, frames);
       const rip = rsMacs.get(pair.sha);
       if (rip !== undefined) {
-        const known = rip !== pair.sha;
-        const who = known ? `${names.get(rip) ?? rip} (${pair.sha})` : pair.sha;
-        const c: ArpClaimer = { vip, pair, rip: known ? rip : '', who, name: names.get(rip) ?? null };
+        const c: ArpClaimer = { vip, pair, rip: rip !== pair.sha ? rip : '', name: names.get(rip) ?? null };
         rsAnswersArpForVip(book, c);
         rsAnnouncesVip(book, c);
       }

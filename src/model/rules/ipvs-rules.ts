@@ -25,41 +25,33 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
     const name = ipPort(r.vip, r.port);
     const first = svc.state.evidenceFrames.slice(0, 1);
     if (rule === undefined) {
-      book.addFrames('rules-mismatch', 'warning', `${name}|missing`, `the capture shows a virtual service ${r.protocol.toUpperCase()} ${name} that the rules do not define`, first.length ? first : [svc.state.firstN],
-        { kind: 'missing-service', protocol: r.protocol, virtual: name });
+      book.addFrames('rules-mismatch', `${name}|missing`, first.length ? first : [svc.state.firstN], { kind: 'missing-service', protocol: r.protocol, virtual: name });
       continue;
     }
     for (const d of rule.dests) {
       if ((d.forward === 'dr' || d.forward === 'tun') && rule.port !== 0 && d.port !== rule.port) {
-        book.addFrames('dr-port-mapping', 'error', `${name}|${d.addr}:${d.port}`,
-          `${d.forward === 'dr' ? 'DR' : 'TUN'} real server ${ipPort(d.addr, d.port)} has a different port than the service ${name}: DR and TUN cannot map ports; the packet still arrives for port ${r.port}`, first,
-          { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
+        book.addFrames('dr-port-mapping', `${name}|${d.addr}:${d.port}`, first, { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
       }
     }
     const ruleMethod = rule.dests[0] ? FORWARD_OF[rule.dests[0].forward] : undefined;
     if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
-      book.addFrames('rules-mismatch', 'warning', `${name}|method`, `the rules forward ${name} by ${ruleMethod.toUpperCase()}, the capture shows ${r.method.toUpperCase()}`, first,
-        { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
+      book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
     }
     for (const rs of r.realServers) {
       const dest = rule.dests.find((d) => d.addr === rs.ip);
       if (dest === undefined) {
         const frame = svc.state.rs.find((x) => x.ip === rs.ip)?.firstN;
-        book.addFrames('rules-mismatch', 'warning', `${name}|${rs.ip}`, `real server ${rs.ip} receives connections for ${name} but is not in the rules`, frame !== undefined ? [frame] : first,
-          { kind: 'unknown-rs', rs: rs.ip, virtual: name });
+        book.addFrames('rules-mismatch', `${name}|${rs.ip}`, frame !== undefined ? [frame] : first, { kind: 'unknown-rs', rs: rs.ip, virtual: name });
       } else if (dest.weight === 0 && rs.connections > 0) {
         const frames = svc.state.decisions.filter((d) => d.chosen?.ip === rs.ip).map((d) => d.n).slice(0, 20);
-        book.addFrames('quiesced-server-used', 'warning', `${name}|${rs.ip}`,
-          `real server ${rs.ip} has weight 0 (quiesced) in the rules but received new connections${rule.persistence !== null ? ' (persistence templates still point at it)' : ''}`, frames,
-          { rs: rs.ip, virtual: name, persistent: rule.persistence !== null });
+        book.addFrames('quiesced-server-used', `${name}|${rs.ip}`, frames, { rs: rs.ip, virtual: name, persistent: rule.persistence !== null });
       }
     }
     const sched = r.scheduler;
     if (sched.name !== 'unknown' && sched.name !== 'ambiguous' && sched.name !== rule.scheduler) {
       const ruleScore = sched.candidates.find((c) => c.name === rule.scheduler)?.score ?? 0;
       if (ruleScore < (sched.candidates[0]?.score ?? 0)) {
-        book.addFrames('rules-mismatch', 'warning', `${name}|scheduler`, `the rules schedule ${name} with ${rule.scheduler}, but the decisions in the capture fit ${sched.name} better`, first,
-          { kind: 'scheduler', virtual: name, rules: rule.scheduler, seen: sched.name });
+        book.addFrames('rules-mismatch', `${name}|scheduler`, first, { kind: 'scheduler', virtual: name, rules: rule.scheduler, seen: sched.name });
       }
     }
     if (rule.persistence !== null) {
@@ -87,10 +79,7 @@ export function writtenPortMappings(text: string, services: readonly { report: S
     if ((forward === 'dr' || forward === 'tun') && m[2] !== m[4]) {
       const svc = services.find((s) => s.report.vip === m[1] && String(s.report.port) === m[2]);
       const name = `${m[1]}:${m[2]}`;
-      book.addFrames('dr-port-mapping', 'error', `${name}|${m[3]}:${m[4]}`,
-        `the rules map ${name} to ${m[3]}:${m[4]} with ${forward === 'dr' ? 'DR (-g)' : 'TUN (-i)'}, which cannot change ports: ipvsadm uses port ${m[2]} and the real server must listen there`,
-        svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : [],
-        { kind: 'rules-text', forward, rs: `${m[3]}:${m[4]}`, virtual: name, port: Number(m[2]) });
+      book.addFrames('dr-port-mapping', `${name}|${m[3]}:${m[4]}`, svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : [], { kind: 'rules-text', forward, rs: `${m[3]}:${m[4]}`, virtual: name, port: Number(m[2]) });
     }
   }
 }

@@ -10,16 +10,13 @@ import type { Flow } from '../state.js';
 export function refusedByRealServer(book: FindingBook, flow: Flow, p: Packet): void {
   if (flow.synAckSeen || (flow.svc.dr === 0 && flow.svc.tun === 0)) return;
   const who = flow.rs?.ip ?? p.srcMac;
-  book.add('dr-port-mapping', 'warning', `${flow.svc.key}|${who}`,
-    `real server ${who} refuses connections to ${ipPort(flow.vip, flow.vport)} (RST to the SYN): nothing listens on port ${flow.vport} there. DR and TUN cannot map ports; the service must listen on the VIP's port`, p.n,
-    { kind: 'refused', rs: who, virtual: ipPort(flow.vip, flow.vport), port: flow.vport });
+  book.add('dr-port-mapping', `${flow.svc.key}|${who}`, p.n, { kind: 'refused', rs: who, virtual: ipPort(flow.vip, flow.vport), port: flow.vport });
 }
 
 /** nat-reply-bypasses-director: a NAT real server's reply goes to another gateway than the director. */
 export function natReplyBypassesDirector(book: FindingBook, flow: Flow, p: Packet): void {
   // A cooked header has no destination MAC: '' says the next hop is unknown.
-  book.add('nat-reply-bypasses-director', 'error', flow.rs?.ip ?? p.src,
-    `real server ${p.src} sends NAT replies to ${p.dstMac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`, p.n, { rs: p.src, mac: p.dstMac });
+  book.add('nat-reply-bypasses-director', flow.rs?.ip ?? p.src, p.n, { rs: p.src, mac: p.dstMac });
 }
 
 /**
@@ -27,15 +24,14 @@ export function natReplyBypassesDirector(book: FindingBook, flow: Flow, p: Packe
  * reply reaching the director's MAC, or on the real server's own capture).
  */
 export function drReplyViaDirector(book: FindingBook, flow: Flow, p: Packet): void {
-  book.add('dr-reply-via-director', 'warning', p.srcMac || p.src,
-    `real server ${flow.rs?.ip ?? p.srcMac} sends its replies for ${flow.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`, p.n, { rs: flow.rs?.ip ?? p.srcMac, vip: flow.vip });
+  book.add('dr-reply-via-director', p.srcMac || p.src, p.n, { rs: flow.rs?.ip ?? p.srcMac, vip: flow.vip });
 }
 
 /** rs-not-responding: an entry ended with the director's SYN forwarded and nothing back. */
 export function unansweredForward(book: FindingBook, f: Flow): void {
-  // The client's ACK means the server answered even where its SYN-ACK took another way (DR, switched LAN).
-  if (f.rs === null || f.forwardN === 0 || f.synAckSeen || f.clientAcked || f.proto !== 'tcp' || !f.svc.answered) return;
+  // The client's ACK means the server answered even where its SYN-ACK took another way (DR, switched LAN);
+  // a RST is an answer too (refused, a finding of its own).
+  if (f.rs === null || f.forwardN === 0 || f.synAckSeen || f.clientAcked || f.rstFromServer || f.proto !== 'tcp' || !f.svc.answered) return;
   const rsName = f.rs.ip ?? f.rs.mac ?? '?';
-  book.add('rs-not-responding', 'warning', rsName,
-    `real server ${rsName} did not answer connections the director sent it`, f.forwardN, { rs: rsName });
+  book.add('rs-not-responding', rsName, f.forwardN, { rs: rsName });
 }

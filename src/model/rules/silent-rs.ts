@@ -6,7 +6,7 @@
 import type { FindingCode } from '../../ipvs/report.js';
 import type { FindingBook } from '../finding-book.js';
 import type { ArpPair } from '../neighbours.js';
-import { silentSynMessage, type SilentSyns } from '../silent-syns.js';
+import type { SilentSyns } from '../silent-syns.js';
 import type { ServiceState } from '../state.js';
 
 /**
@@ -29,10 +29,8 @@ export function silentRealServers(
   const all = silentSyns.noneAnswered;
   for (const s of silentSyns.silent()) {
     const params = { rsKnown: s.rsKnown, method: s.method, connections: s.connections, retransmits: s.retransmits, all };
-    const message = silentSynMessage(s.rs, params);
     // A flow that expired earlier may have reported this server already, with less to say: say it here.
-    const earlier = book.get('rs-not-responding', s.rs);
-    if (earlier !== undefined) Object.assign(earlier, { message, params: { rs: s.rs, silent: params } });
-    for (const n of s.frames) book.add('rs-not-responding', all ? 'error' : 'warning', s.rs, message, n, { rs: s.rs, silent: params });
+    book.restate('rs-not-responding', s.rs, { rs: s.rs, silent: params });
+    for (const n of s.frames) book.add('rs-not-responding', s.rs, n, { rs: s.rs, silent: params });
   }
 }

@@ -22,7 +22,7 @@ export function pairDirectors(engine: EngineSnapshot, macs: Set<string> | null, 
  */
 export function summarizePair(engine: EngineSnapshot, names: ReadonlyMap<string, string>, book: FindingBook): DirectorPairReport | null {
   if (!engine.ha.active) return null;
-  const pair = pairReport(engine.ha, names, (code, severity, subject, message, frames, params) => book.addFrames(code, severity, subject, message, frames, params));
+  const pair = pairReport(engine.ha, names, (code, subject, frames, params) => book.addFrames(code, subject, frames, params));
   const routers = routerMacsOf(pair);
   for (const [key, f] of book.findings) {
     if (f.code === 'vip-arp-flapping' && (f.params as { macs: readonly string[] }).macs.every((m) => routers.has(m))) book.findings.delete(key);

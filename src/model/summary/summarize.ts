@@ -143,6 +143,12 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // ---- roles
   const directorMacs = new Set<string>();
   for (const s of chosen) if (s.directorMac !== null) directorMacs.add(s.directorMac);
+  // A two-armed NAT director (its two sides merged): the VIP's own MAC is its other arm, whose
+  // frames the explaining pass must remember to pair the rewritten copies with.
+  for (const s of chosen) {
+    const arm = engine.ipMac.get(s.vip);
+    if (arm !== undefined && s.nat + s.natReply > 0) directorMacs.add(arm);
+  }
   pairDirectors(engine, directorMacs, null);
   const directorIps = new Set<string>();
   for (const m of directorMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip)) directorIps.add(ip);

@@ -31,6 +31,8 @@ export function ladderGeometry(actors: number, width: number): LadderGeometry {
 
 /** An actor's heading in `lang`: the role's word for client, gateway and director, else its name. */
 export function actorLabel(a: Actor, lang: Lang): string {
+  // A director pair's routers are named: two columns both called "director" would say nothing.
+  if (a.key.startsWith('dir:')) return a.label;
   return a.kind === 'client' || a.kind === 'gateway' || a.kind === 'director' ? WORDS[lang].roles[a.kind] : a.label;
 }
 

@@ -7,6 +7,7 @@ import { markWeights, schedulerLabel } from '../../present/guess.js';
 import { formatList, type DestSpec, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../../ipvs/tcp-states.js';
 import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
+import type { DirectorPairReport } from '../../ipvs/director-pair.js';
 import type { FrameFacts } from '../../model/types.js';
 import { frameDetail } from '../../present/frame-detail.js';
 import { hopSentence } from '../../present/hop.js';
@@ -18,7 +19,7 @@ import { buildFrameIndex, type FrameIndex } from './frame-index.js';
 import { FrameStore } from './frame-store.js';
 import type { ModelPort } from './model-port.js';
 import type {
-  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, RoleWord, StatusView,
+  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, RoleWord, StatusView, MasterAt,
 } from './types.js';
 
 export interface SessionOptions {
@@ -164,12 +165,16 @@ export class CaptureSession {
 
   private endKind(actor: number, role: string): RoleWord | null {
     if (role === 'broadcast') return 'broadcast';
-    const kind = this.analysis.actors.list[actor]?.kind;
+    const a = this.analysis.actors.list[actor];
+    if (a?.key.startsWith('dir:') === true) return null;
+    const kind = a?.kind;
     return kind === 'client' || kind === 'gateway' || kind === 'director' ? kind : null;
   }
 
   /** What the director's copy changed, for the ladder's mark on the director's hop. */
   private rewriteOf(facts: FrameFacts): string | null {
+    // The ladder marks a director pair's takeover on the new master's first advert.
+    if (facts.ha?.kind === 'advert' && facts.ha.event === 'takeover') return facts.ha.reason === 'preempted' ? 'PREEMPT' : 'TAKEOVER';
     const flow = facts.flow;
     if (flow === null || facts.srcRole !== 'director') return null;
     if (facts.step === 'director-forward' || facts.step === 'tunnel') {
@@ -254,7 +259,8 @@ export class CaptureSession {
     }
     const services = (a.report?.services ?? []).map((s) => serviceSpec(s, counts));
     const ipvsadm = services.length === 0 ? [] : markWeights(formatList(services)).replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
-    return { ipvsadm, conns };
+    const pair = a.report?.directorPair;
+    return pair === undefined ? { ipvsadm, conns } : { ipvsadm, conns, masters: mastersAt(pair, n) };
   }
 
   /** The findings, each message in `lang` (the model's own words when the catalog has none). */
@@ -411,4 +417,23 @@ function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: num
       return { addr: r.ip, port: r.port, forward: FORWARD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
     }),
   };
+}
+
+/** Who was master of each VRID just after frame n. */
+export function mastersAt(pair: DirectorPairReport, n: number): MasterAt[] {
+  const out: MasterAt[] = [];
+  for (const vrid of [...new Set(pair.masters.map((m) => m.vrid))]) {
+    const spans = pair.masters.filter((m) => m.vrid === vrid && m.fromFrame <= n).sort((x, y) => x.fromFrame - y.fromFrame);
+    const cur = spans.filter((m) => m.toFrame === null || m.toFrame >= n);
+    const latest = cur[cur.length - 1];
+    if (latest !== undefined) {
+      const before = spans.filter((m) => m !== latest && m.fromFrame < latest.fromFrame).pop();
+      // Two current masters is split brain: name both.
+      out.push({ vrid, name: cur.map((m) => m.name).join(' + '), since: latest.fromFrame, previous: before?.name ?? null });
+    } else {
+      const last = spans[spans.length - 1];
+      if (last !== undefined) out.push({ vrid, name: null, since: last.toFrame ?? last.fromFrame, previous: last.name });
+    }
+  }
+  return out;
 }

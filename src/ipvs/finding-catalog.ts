@@ -1,0 +1,234 @@
+/**
+ * The finding catalog: every finding code once, with its severity, what it means in general, and
+ * its sentence in English and Chinese written from the params the model records
+ * (FindingParamsByCode). The model takes severity and English message from here, `annotate` the
+ * sentence in the reader's language, the simulator's truth the severity and the general meaning;
+ * the TUI reads findings through `annotate`. Adding a code: its params in report.ts, one entry
+ * here (the compiler refuses a code without one), one rule in src/model/rules/.
+ *
+ * It lives beside report.ts, below both the model and the simulator, so that neither has its
+ * own words for a finding.
+ */
+import type { FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, SilentSyn } from './report.js';
+
+const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
+  dr: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
+  tun: 'the real server dropping the decapsulated SYN (rp_filter on its tunnel device or uplink, no tunnel device up, the VIP not on it), a firewall on it, or the server down',
+  nat: 'a firewall on the real server dropping the SYN, or the server down (a reply sent past the director would show as nat-reply-bypasses-director where the capture sees it)',
+  fullnat: 'a firewall on the real server dropping the SYN, or the server down',
+  unknown: 'a firewall on the real server, the server down, for DR the VIP missing on its lo, for TUN rp_filter dropping the decapsulated SYN, for NAT its default route bypassing the director',
+};
+
+/** rs-not-responding's English sentence for retransmitted, unanswered SYNs. */
+function silentSynEn(rs: string, s: SilentSyn): string {
+  const what = s.rsKnown
+    ? `real server ${rs} never answered ${s.connections} connection(s) the director sent it: no SYN-ACK, the client retransmitted the SYN ${s.retransmits} time(s)`
+    : `SYNs to ${rs} were never answered (${s.connections} connection(s), the client retransmitted the SYN ${s.retransmits} time(s)); the real server they went to is not visible from this capture point`;
+  const all = s.all ? '; no connection in the capture was answered at all' : '';
+  return `${what}${all}. Likely causes: ${CAUSE_EN[s.method]}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
+}
+
+type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
+export type Lang = 'en' | 'zh';
+
+export interface FindingEntry<C extends FindingCode> {
+  /** The code's weight: what a truth file (no params) carries, and the model's unless `severityOf` says otherwise. */
+  readonly severity: FindingSeverity;
+  /** Where one code covers cases of different weight, the weight of this one. */
+  readonly severityOf?: (p: FindingParamsByCode[C]) => FindingSeverity;
+  /** What the code means, without the capture's particulars (the simulator's truth files). */
+  readonly about: string;
+  readonly en: Render<C>;
+  readonly zh: Render<C>;
+}
+
+type RsArp = { rip: string; name: string | null; mac: string };
+/** A real server known only by its MAC (the RIP never showed) is named by the MAC alone. */
+const macOnly = (p: RsArp): boolean => p.rip === '' || p.rip === p.mac;
+const rsWho = (p: RsArp): string => (macOnly(p) ? p.mac : `${p.name ?? p.rip} (${p.mac})`);
+const rsWhoZh = (p: RsArp): string => (macOnly(p) ? `${p.mac} ` : `${p.name ?? p.rip}（${p.mac}）`);
+const UP = (s: string): string => s.toUpperCase();
+const FORWARD_ZH = { dr: 'DR（-g）', tun: 'TUN（-i）' } as const;
+
+const CAUSE_ZH: { readonly [M in SilentSyn['method']]: string } = {
+  dr: 'Real Server 的 lo 上没有配置 VIP（它会丢弃发给不属于自己地址的报文）、它的防火墙丢弃了 SYN，或者服务器宕机',
+  tun: 'Real Server 丢弃了解封装后的 SYN（隧道设备或上联网卡的 rp_filter、隧道设备没有启用、VIP 没有配在隧道设备上）、它的防火墙，或者服务器宕机',
+  nat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机（应答绕过 Director 发出时，在能看到它的抓包点会报告 nat-reply-bypasses-director）',
+  fullnat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机',
+  unknown: 'Real Server 的防火墙、服务器宕机；DR 模式下 lo 上没有 VIP；TUN 模式下 rp_filter 丢弃了解封装后的 SYN；NAT 模式下它的默认路由绕过了 Director',
+};
+
+function silentSynZh(rs: string, s: SilentSyn): string {
+  const what = s.rsKnown
+    ? `Director 转发给 Real Server ${rs} 的 ${s.connections} 个连接始终没有回应：没有 SYN-ACK，客户端重传了 ${s.retransmits} 次 SYN`
+    : `发往 ${rs} 的 SYN 始终没有回应（${s.connections} 个连接，客户端重传了 ${s.retransmits} 次 SYN）；从这个抓包点看不到它们被转发给了哪台 Real Server`;
+  const all = s.all ? '；抓包中没有任何连接得到回应' : '';
+  return `${what}${all}。可能的原因：${CAUSE_ZH[s.method]}。在 Real Server 上抓包可以区分：SYN 到达而没有任何报文发出，说明是 Real Server 自己丢弃了它；端口没有监听时会回 RST`;
+}
+
+export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } = {
+  'rs-answers-arp-for-vip': {
+    severity: 'error',
+    about: 'a real server answers ARP requests for the VIP (arp_ignore is not 1)',
+    en: (p) => `real server ${rsWho(p)} answers ARP for the VIP ${p.vip}: clients' packets may bypass the director; set arp_ignore=1 and arp_announce=2 on the real server and keep the VIP on lo`,
+    zh: (p) => `Real Server ${rsWhoZh(p)}回应了对 VIP ${p.vip} 的 ARP 请求：客户端的报文可能绕过 Director 直接发给它；请在这台 Real Server 上设置 arp_ignore=1 和 arp_announce=2，并把 VIP 配置在 lo 上`,
+  },
+  'rs-announces-vip': {
+    severity: 'warning',
+    about: 'a real server uses the VIP as the sender address of its ARP requests (arp_announce is not 2)',
+    en: (p) => `real server ${rsWho(p)} sends ARP with the VIP ${p.vip} as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2`,
+    zh: (p) => `Real Server ${rsWhoZh(p)}发出的 ARP 以 VIP ${p.vip} 作为发送方地址，让局域网以为 VIP 在它那里；请设置 arp_announce=2`,
+  },
+  'vip-arp-flapping': {
+    severity: 'warning',
+    about: 'several MACs claim the VIP in ARP, so the gateway\'s ARP entry for it flips between them',
+    en: (p) => `${p.macs.length} different MACs claim the VIP ${p.vip} in ARP (${p.macs.join(', ')}): the gateway's ARP entry flips between them`,
+    zh: (p) => `有 ${p.macs.length} 个不同的 MAC 在 ARP 中声称拥有 VIP ${p.vip}（${p.macs.join('、')}）：网关的 ARP 缓存会在它们之间来回切换`,
+  },
+  'vip-primary-on-director': {
+    severity: 'warning',
+    about: 'the VIP is the director\'s primary address: its ARP requests carry the VIP and real servers ignore them',
+    en: (p) => `the director uses the VIP ${p.vip} as the source of its own ARP requests: the VIP is its primary address; real servers answering to the VIP will reply to themselves. Make the DIP primary and add the VIP as a secondary /32`,
+    zh: (p) => `Director 用 VIP ${p.vip} 作为自己 ARP 请求的源地址，说明 VIP 是它的主地址；Real Server 回应这个 VIP 时会把应答发给自己。应以 DIP 为主地址，把 VIP 作为 /32 的辅助地址添加`,
+  },
+  'dr-reply-via-director': {
+    severity: 'warning',
+    about: 'replies of DR/TUN connections pass through the director (real server gateway is the director)',
+    en: (p) => `real server ${p.rs} sends its replies for ${p.vip} to the director's MAC: in DR the replies should go straight to the gateway (check the real server's default route)`,
+    zh: (p) => `Real Server ${p.rs} 把 ${p.vip} 的响应发到了 Director 的 MAC 上：DR 模式下响应应直接发给网关（请检查这台 Real Server 的默认路由）`,
+  },
+  'nat-reply-bypasses-director': {
+    severity: 'error',
+    about: 'NAT replies leave the real server through another gateway, so they are never rewritten to the VIP',
+    en: (p) => `real server ${p.rs} sends NAT replies to ${p.mac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`,
+    zh: (p) => `Real Server ${p.rs} 把 NAT 响应发给了 ${p.mac || '另一个网关'}，没有经过 Director：客户端收到的响应源地址是 RIP 而不是 VIP，会把它丢弃；请把 Director 设为这台 Real Server 的默认网关`,
+  },
+  'dr-port-mapping': {
+    severity: 'error',
+    severityOf: (p) => (p.kind === 'refused' ? 'warning' : 'error'),
+    about: 'a DR or TUN real server is expected on another port than the service\'s: these methods cannot map ports',
+    en: (p) => {
+      switch (p.kind) {
+        case 'refused': return `real server ${p.rs} refuses connections to ${p.virtual} (RST to the SYN): nothing listens on port ${p.port} there. DR and TUN cannot map ports; the service must listen on the VIP's port`;
+        case 'rules': return `${UP(p.forward)} real server ${p.rs} has a different port than the service ${p.virtual}: DR and TUN cannot map ports; the packet still arrives for port ${p.port}`;
+        case 'rules-text': return `the rules map ${p.virtual} to ${p.rs} with ${p.forward === 'dr' ? 'DR (-g)' : 'TUN (-i)'}, which cannot change ports: ipvsadm uses port ${p.port} and the real server must listen there`;
+      }
+    },
+    zh: (p) => {
+      switch (p.kind) {
+        case 'refused': return `Real Server ${p.rs} 拒绝了到 ${p.virtual} 的连接（对 SYN 回了 RST）：它的 ${p.port} 端口上没有服务在监听。DR 和 TUN 模式不能做端口映射，服务必须监听 VIP 的端口`;
+        case 'rules': return `${UP(p.forward)} 模式的 Real Server ${p.rs} 与虚拟服务 ${p.virtual} 的端口不同：DR 和 TUN 模式不能做端口映射，报文到达时目标端口仍是 ${p.port}`;
+        case 'rules-text': return `规则用 ${FORWARD_ZH[p.forward]} 把 ${p.virtual} 映射到 ${p.rs}，但这种模式不能改端口：ipvsadm 实际使用端口 ${p.port}，Real Server 必须在这个端口上监听`;
+      }
+    },
+  },
+  'no-real-server': {
+    severity: 'error',
+    about: 'the director answers ICMP port unreachable: no real server is available',
+    en: (p) => `the director answered connections to ${p.virtual} with ICMP port unreachable: no real server was available (all weights 0, overloaded or none configured)`,
+    zh: (p) => `Director 对发往 ${p.virtual} 的连接回应了 ICMP 端口不可达：没有可用的 Real Server（权重全为 0、已过载或根本没有配置）`,
+  },
+  'rs-not-responding': {
+    severity: 'warning',
+    severityOf: (p) => (p.silent?.all === true ? 'error' : 'warning'),
+    about: 'a real server does not answer the connections the director sends it',
+    en: (p) => (p.silent === undefined ? `real server ${p.rs} did not answer connections the director sent it` : silentSynEn(p.rs, p.silent)),
+    zh: (p) => (p.silent === undefined ? `Director 转发给 Real Server ${p.rs} 的连接没有得到回应` : silentSynZh(p.rs, p.silent)),
+  },
+  'tun-mtu': {
+    severity: 'warning',
+    about: 'tunnelled packets exceed the path MTU: the director sends ICMP fragmentation needed',
+    en: (p) => `ICMP fragmentation needed (next-hop MTU ${p.mtu ?? '?'}): tunnelled packets are ${p.exact ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`,
+    zh: (p) => `收到 ICMP 需要分片（下一跳 MTU ${p.mtu ?? '?'}）：隧道封装后的报文比客户端发出的${p.exact ? '大 20 字节' : '至少大 20 字节'}；请调低路径上或 Real Server 的 MTU/MSS`,
+  },
+  'icmp-redirect-from-director': {
+    severity: 'warning',
+    about: 'the director sends ICMP redirects (send_redirects is on, on a one-armed director)',
+    en: (p) => `the director sends ICMP redirects (to ${p.to}, gateway ${p.gateway ?? '?'}): on a one-armed director set net.ipv4.conf.*.send_redirects=0`,
+    zh: (p) => `Director 发出了 ICMP 重定向（发给 ${p.to}，网关 ${p.gateway ?? '?'}）：单臂部署的 Director 应设置 net.ipv4.conf.*.send_redirects=0`,
+  },
+  'quiesced-server-used': {
+    severity: 'warning',
+    about: 'a weight-0 (quiesced) real server still receives connections through a persistence template',
+    en: (p) => `real server ${p.rs} has weight 0 (quiesced) in the rules but received new connections${p.persistent ? ' (persistence templates still point at it)' : ''}`,
+    zh: (p) => `Real Server ${p.rs} 在规则中的权重为 0（已停止调度），却仍收到了新连接${p.persistent ? '（持久连接模板仍指向它）' : ''}`,
+  },
+  'rules-mismatch': {
+    severity: 'warning',
+    about: 'the capture and the ipvsadm rules disagree (a service, method, real server or scheduler)',
+    en: (p) => {
+      switch (p.kind) {
+        case 'missing-service': return `the capture shows a virtual service ${UP(p.protocol)} ${p.virtual} that the rules do not define`;
+        case 'method': return `the rules forward ${p.virtual} by ${UP(p.rules)}, the capture shows ${UP(p.seen)}`;
+        case 'unknown-rs': return `real server ${p.rs} receives connections for ${p.virtual} but is not in the rules`;
+        case 'scheduler': return `the rules schedule ${p.virtual} with ${p.rules}, but the decisions in the capture fit ${p.seen} better`;
+      }
+    },
+    zh: (p) => {
+      switch (p.kind) {
+        case 'missing-service': return `抓包中出现了规则里没有定义的虚拟服务 ${UP(p.protocol)} ${p.virtual}`;
+        case 'method': return `规则中 ${p.virtual} 的转发模式是 ${UP(p.rules)}，抓包显示的却是 ${UP(p.seen)}`;
+        case 'unknown-rs': return `Real Server ${p.rs} 收到了 ${p.virtual} 的连接，但规则里没有它`;
+        case 'scheduler': return `规则中 ${p.virtual} 的调度算法是 ${p.rules}，但抓包中的调度结果更符合 ${p.seen}`;
+      }
+    },
+  },
+  'persistence-broken': {
+    severity: 'warning',
+    about: 'a client moved to another real server where persistence should have kept it',
+    en: (p) => p.kind === 'switched'
+      ? `client ${p.client} switched real server while other clients stay pinned: persistence for ${p.virtual} did not hold (template expired, or a quiesced/removed server)`
+      : `client ${p.client} moved from ${p.from} to ${p.to} within the persistence timeout (${p.timeout} s) of ${p.virtual}`,
+    zh: (p) => p.kind === 'switched'
+      ? `客户端 ${p.client} 换了 Real Server，而其他客户端都固定在原来的服务器上：${p.virtual} 的持久连接没有保持住（模板已过期，或原服务器被停止调度/删除）`
+      : `客户端 ${p.client} 在 ${p.virtual} 的持久连接超时（${p.timeout} 秒）内从 ${p.from} 换到了 ${p.to}`,
+  },
+  'ha-split-brain': {
+    severity: 'error',
+    about: 'both directors of a VRRP pair act as master at once (split brain)',
+    en: (p) => `split brain: ${p.routers.join(' and ')} both advertised as VRRP master for VRID ${p.vrid} for ${p.seconds.toFixed(1)} s; each holds the VIP, so the gateway's ARP entry decides which director gets the clients. They do not hear each other's adverts (a firewall dropping protocol 112, different VLANs, or a virtual_router_id/auth mismatch)`,
+    zh: (p) => `脑裂：${p.routers.join(' 和 ')} 同时以 VRRP Master 身份为 VRID ${p.vrid} 发送通告，持续 ${p.seconds.toFixed(1)} 秒；两台都持有 VIP，客户端到哪台 Director 取决于网关的 ARP 缓存。它们收不到对方的通告（防火墙丢弃了 112 号协议、不在同一个 VLAN，或 virtual_router_id/认证配置不一致）`,
+  },
+  'ha-failover-gap': {
+    severity: 'warning',
+    about: 'nobody answered for the VIP for too long while the pair failed over',
+    en: (p) => `failover of VRID ${p.vrid} from ${p.from} to ${p.to}: nobody answered for the VIP for ${p.gapMs} ms (over ${p.thresholdMs} ms); a backup takes over 3 × advert_int + skew after the master's last advert, a stopping keepalived (priority 0 advert) lets it take over at once`,
+    zh: (p) => `VRID ${p.vrid} 从 ${p.from} 切换到 ${p.to}：有 ${p.gapMs} 毫秒没有任何主机应答 VIP（超过 ${p.thresholdMs} 毫秒）；备机在 Master 最后一次通告之后 3 × advert_int 加上偏移时间才接管，keepalived 正常停止时（发送优先级 0 的通告）备机会立即接管`,
+  },
+  'ha-conns-lost-no-sync': {
+    severity: 'warning',
+    about: 'connections open at a failover broke because the new master had no synced entry for them',
+    en: (p) => `${p.lost} connection${p.lost === 1 ? '' : 's'} open at the failover to ${p.to} broke (${p.clients.join(', ')}): ${p.to} had no IPVS entry for them, so its own TCP stack reset them or they retransmitted into silence; ${p.synced === 0 ? 'no sync message was seen; run the IPVS sync daemon (keepalived lvs_sync_daemon, or ipvsadm --start-daemon master/backup)' : `${p.synced} connection${p.synced === 1 ? ' was' : 's were'} synced, these were not`}`,
+    zh: (p) => `切换到 ${p.to} 时仍打开的 ${p.lost} 个连接断开了（${p.clients.join('、')}）：${p.to} 上没有它们的 IPVS 连接记录，于是由它自己的 TCP 协议栈回了 RST，或者客户端的重传石沉大海；${p.synced === 0 ? '抓包中没有看到同步报文；请运行 IPVS 连接同步守护进程（keepalived 的 lvs_sync_daemon，或 ipvsadm --start-daemon master/backup）' : `有 ${p.synced} 个连接同步过，这几个没有`}`,
+  },
+  'ha-no-gratuitous-arp': {
+    severity: 'warning',
+    about: 'the new master sent no gratuitous ARP for the VIPs after taking over',
+    en: (p) => `${p.to} took over VRID ${p.vrid} but sent no gratuitous ARP for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its ARP entry expires (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`,
+    zh: (p) => `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
+  },
+  'rs-failed-health-check-still-used': {
+    severity: 'warning',
+    about: 'a real server that fails its health checks still receives new connections',
+    en: (p) => `real server ${p.rs} fails the health checks from ${p.director}, yet the director sent it ${p.connections} new connection${p.connections === 1 ? '' : 's'} afterwards: the checker does not manage this IPVS table, or checks the wrong address or port`,
+    zh: (p) => `Real Server ${p.rs} 没有通过 ${p.director} 的健康检查，Director 之后却仍给它分配了 ${p.connections} 个新连接：健康检查程序没有管理这张 IPVS 表，或者检查的地址、端口不对`,
+  },
+  'health-check-flapping': {
+    severity: 'warning',
+    about: 'a real server\'s health checks keep failing and passing, so it is removed and added back',
+    en: (p) => `real server ${p.rs} flaps: ${p.director}'s health checks failed ${p.failures} times with passes in between, so it is removed and added back; IPVS keeps the connections of a removed server until they end (expire_nodest_conn=0) but sends it no new ones while it is out`,
+    zh: (p) => `Real Server ${p.rs} 状态反复变化：${p.director} 的健康检查失败了 ${p.failures} 次，中间又有成功，于是它被反复移除、加回；被移除的服务器上已有的连接由 IPVS 保留到结束（expire_nodest_conn=0），但移除期间不会再分配新连接`,
+  },
+};
+
+/** The severity of a finding with these params. */
+export function findingSeverity<C extends FindingCode>(code: C, params: FindingParamsByCode[C]): FindingSeverity {
+  const entry: FindingEntry<C> = FINDING_CATALOG[code];
+  return entry.severityOf?.(params) ?? entry.severity;
+}
+
+/** The finding's sentence in `lang` (English is the report's `message`). */
+export function findingMessage<C extends FindingCode>(code: C, params: FindingParamsByCode[C], lang: Lang = 'en'): string {
+  const entry: FindingEntry<C> = FINDING_CATALOG[code];
+  return entry[lang](params);
+}
