@@ -136,6 +136,10 @@ export class Explainer {
     const cip = fl.client;
     const dr = fl.method === 'dr';
     if (fl.bypass) return this.bypass(f, fl, from);
+    if (fl.serviceInOption === true) {
+      const dsr = this.serviceInOption(f, fl, rs);
+      if (dsr !== null) return dsr;
+    }
     const router = this.L.routerOf(f.srcMac);
     if (router !== undefined && fl.method === 'tun') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
@@ -314,6 +318,24 @@ export class Explainer {
         if (i.v6 === true) return zh ? `ICMPv6 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMPv6 type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
         return zh ? `ICMP 类型 ${i.type} 代码 ${i.code}，${f.src} → ${f.dst}` : `ICMP type ${i.type} code ${i.code}, ${f.src} → ${f.dst}`;
     }
+  }
+
+  /**
+   * A DSR balancer carrying VIP:port in an IPv4 option (model/dsr-option.ts): its forward to the
+   * real server's own address, and the real server's replies straight to the client from the VIP.
+   */
+  private serviceInOption(f: FrameFacts, fl: FlowFacts, rs: string): string | null {
+    const zh = this.zh;
+    const what = SEG_WORDS[this.ctx.lang][fl.segment];
+    if (f.step === 'director-forward') {
+      return zh ? `负载均衡器把客户端的${what}（${fl.client} → VIP ${fl.virtual}）转发给 ${rs}（${fl.realServer ?? f.dst}）：目标地址和端口改成 Real Server 自己的，客户端源地址不变，服务地址 ${fl.virtual} 放在 IPv4 选项（类型 0x9a）里，Real Server 据此以 VIP 为源地址直接回应（DSR）`
+        : `the balancer forwards the client's ${what} (${fl.client} → VIP ${fl.virtual}) to ${rs} at its own address and port (${fl.realServer ?? f.dst}), the client's source kept and the service address ${fl.virtual} carried in an IPv4 option (type 0x9a), from which the real server answers the client directly (DSR)`;
+    }
+    if (f.src === fl.vip && f.dst === fl.clientIp) {
+      return zh ? `${rs} 以 VIP ${fl.virtual} 为源地址（取自负载均衡器的 IPv4 选项）直接把${what}发给客户端 ${fl.client}，不经过负载均衡器（DSR）`
+        : `${rs} sends its ${what} to the client ${fl.client} directly, from VIP ${fl.virtual} (the address the balancer's IPv4 option gave it), not through the balancer (DSR)`;
+    }
+    return null;
   }
 
   /** "ICMP fragmentation needed (next-hop MTU 1280)", "ICMPv6 Packet Too Big (MTU 1280)", or the type and code. */

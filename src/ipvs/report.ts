@@ -10,6 +10,9 @@ import type { DirectorPairReport } from './director-pair.js';
 
 export type ForwardingMethod = 'dr' | 'nat' | 'tun' | 'fullnat' | 'unknown';
 
+/** The encapsulation of a tunnelled (TUN) packet: IPIP, GRE, GUE, IPv6 in IPv4 (sit), and their IPv6 outer forms. */
+export type TunnelKind = 'ipip' | 'ip4ip6' | 'gre' | 'sit' | 'ip6ip6' | 'gue';
+
 export type SchedulerName =
   | 'rr' | 'wrr' | 'lc' | 'wlc' | 'sed' | 'nq' | 'fo' | 'ovf' | 'twos'
   | 'sh' | 'dh' | 'lblc' | 'lblcr' | 'mh';

@@ -69,7 +69,8 @@ Options:
                             connection sends one more GET after each switch (implies --ha)
       --sync on|off         keepalived's lvs_sync_daemon: the master's IPVS sync daemon
                             multicasts its connections to the backup's (UDP 8848, 224.0.0.81)
-      --rs-fail rsN:A       rsN's web server dies after request A; the health checks remove it
+      --rs-fail rsN:A[-B]   rsN's web server dies after request A; the health checks remove it;
+                            with B it starts again after request B and they add it back
       --health-check KIND   tcp (TCP_CHECK, default) or http (HTTP_GET / expecting 200)
       --emulate             the nftables emulation instead of the kernel's IPVS
       --backend B           host-ipvs or microvm (default: host-ipvs when the kernel has
@@ -197,9 +198,9 @@ function labOptions(p: Parsed, method: string | undefined): LabOptions {
     set('ha', true);
   }
   if (p.values['rs-fail'] !== undefined) {
-    const m = /^rs(\d+):(\d+)$/.exec(p.values['rs-fail']);
-    if (!m) throw new UsageError(`--rs-fail needs rsN:A, e.g. rs1:3 (got ${p.values['rs-fail']})`);
-    set('rsFail', { rs: Number(m[1]), after: Number(m[2]) });
+    const m = /^rs(\d+):(\d+)(?:-(\d+))?$/.exec(p.values['rs-fail']);
+    if (!m) throw new UsageError(`--rs-fail needs rsN:A or rsN:A-B, e.g. rs1:3 (got ${p.values['rs-fail']})`);
+    set('rsFail', { rs: Number(m[1]), after: Number(m[2]), back: m[3] === undefined ? null : Number(m[3]) });
   }
   set('healthCheck', oneOf<HealthCheck>(HEALTH_CHECKS, p.values['health-check'], '--health-check'));
   set('misconfig', oneOf<Misconfig>(MISCONFIGS, p.values.misconfig, '--misconfig'));
@@ -223,7 +224,7 @@ function summaryLines(state: LabState): string[] {
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
     o.ha ? `keepalived on dir and dir2 (${o.healthCheck === 'http' ? 'HTTP_GET' : 'TCP_CHECK'}${o.sync ? ', sync daemon' : ', no sync daemon'})` : '',
     o.haFailover ? `dir's LAN cable out after request ${o.haFailover.after}, back after ${o.haFailover.back}` : '',
-    o.rsFail ? `rs${o.rsFail.rs}'s web server dies after request ${o.rsFail.after}` : '',
+    o.rsFail ? `rs${o.rsFail.rs}'s web server dies after request ${o.rsFail.after}${o.rsFail.back !== null ? `, starts again after ${o.rsFail.back}` : ''}` : '',
     `${o.lan === 'hub' ? 'hub' : 'switched'} LAN`,
   ].filter((x) => x !== '').join(', ');
   const backend = backendOf(state.kind, process.env);
@@ -333,8 +334,9 @@ async function capture(p: Parsed, args: readonly string[], io: CommandIO, progre
   requireLab();
   const plan = planLab(opts, randomLabId());
   const unguard = guardTeardown(plan.namespaces);
+  let state: LabState | null = null;
   try {
-    const state = await upLab(plan, false, progress, backend === 'emulation');
+    state = await upLab(plan, false, progress, backend === 'emulation');
     for (const l of summaryLines(state)) io.stdout.write(`${l}\n`);
     const result = await runLab(state, { out, requests: opts.requests }, progress);
     if (p.values.truth) writeTruth(p.values.truth, result.truth);
@@ -343,6 +345,8 @@ async function capture(p: Parsed, args: readonly string[], io: CommandIO, progre
     io.stdout.write(`torn down: ${n} namespaces\n`);
     return exitStatus(io, result);
   } finally {
+    // A run that failed half-way leaves keepalived's temporary directory behind otherwise.
+    await Promise.all((state?.keepalived ?? []).map((h) => h.stop()));
     downLab(plan);
     unguard();
   }

@@ -74,8 +74,11 @@ export interface LabOptions {
   readonly haFailover: { readonly after: number; readonly back: number } | null;
   /** keepalived's lvs_sync_daemon: the master's IPVS sync daemon feeds the backup's. */
   readonly sync: boolean;
-  /** A real server's web service dies after request `after`, so health checks remove it. */
-  readonly rsFail: { readonly rs: number; readonly after: number } | null;
+  /**
+   * A real server's web service dies after request `after`, so health checks remove it; with
+   * `back` it starts again after that request, and the health checks add it back.
+   */
+  readonly rsFail: { readonly rs: number; readonly after: number; readonly back: number | null } | null;
   /** keepalived's checker: TCP_CHECK (connect) or HTTP_GET (GET / expecting 200). */
   readonly healthCheck: HealthCheck;
 }
@@ -311,6 +314,9 @@ function haProblems(opts: LabOptions): void {
     if (r.rs < 1 || r.rs > opts.realServers) throw new LabConfigError(`--rs-fail: no real server rs${r.rs} in this lab`);
     if (opts.realServers < 2) throw new LabConfigError('--rs-fail needs at least 2 real servers (one must stay to answer)');
     if (!(r.after >= 1 && r.after < opts.requests)) throw new LabConfigError(`--rs-fail rsN:A needs 1 <= A < --requests (got ${r.after})`);
+    if (r.back !== null && !(r.back > r.after && r.back <= opts.requests)) {
+      throw new LabConfigError(`--rs-fail rsN:A-B needs A < B <= --requests (got ${r.after}-${r.back})`);
+    }
   }
 }
 

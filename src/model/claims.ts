@@ -23,7 +23,7 @@ export interface ClaimInputs {
 
 /** The director's own hop in the capture: forwarded copies, rewrites, tunnels, TOA. */
 function hopSeen(s: ServiceState): boolean {
-  return s.dr + s.nat + s.natReply + s.tun + s.fullnat > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
 }
 
 export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: ServiceClaims; unseen: UnseenFact[] } {

@@ -16,6 +16,7 @@ import type { DecodedFrame } from '../wire/records.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import { ConnectionEntries } from './connections.js';
 import { drForward, natForward, natReply } from './director-hops.js';
+import { dsrOptionForward } from './dsr-option.js';
 import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
 import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
@@ -214,6 +215,11 @@ export class Engine implements ModelParts {
   private onL4(p: Packet, want: boolean): FrameFacts | null {
     if (p.tunnel !== null) return this.onTunnel(p, want);
     if (p.toaAddr !== '') return this.onToa(p, want);
+    if (p.dsrVip !== '') {
+      const seg = segmentOf(p);
+      const { flow, newConn } = dsrOptionForward(this, p, seg);
+      return want ? l4Facts(this.roles, p, flow, 'director-forward', seg, newConn, null) : null;
+    }
     const roles = this.roles;
     const entries = this.entries;
 

@@ -58,7 +58,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   if (end - ip < 20) return false;
   const verIhl = buf[ip]!;
   const ihl = (verIhl & 0x0f) * 4;
-  if (verIhl >>> 4 !== 4 || ihl < 20) return false;
+  // IPv4 options (a DSR balancer's service address among them) are the full decoder's to read.
+  if (verIhl >>> 4 !== 4 || ihl !== 20) return false;
   const total = (buf[ip + 2]! << 8) | buf[ip + 3]!;
   if (total < ihl || total > end - ip) return false;
   const flagsOffset = (buf[ip + 6]! << 8) | buf[ip + 7]!;
@@ -85,7 +86,9 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     if (((buf[l4 + 2]! << 8) | buf[l4 + 3]!) === IPVS_SYNC_PORT) return false;
     // A GUE tunnel (recognised by its payload, as the decoder does) has an inner packet.
     const ulen = (buf[l4 + 4]! << 8) | buf[l4 + 5]!;
-    if (ulen > 8 && ulen <= ipEnd - l4 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
+    // A length that does not fit is damage the full decoder reports (and the pass counts).
+    if (ulen < 8 || ulen > ipEnd - l4) return false;
+    if (ulen > 8 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
     p.flags = p.seq = p.ack = 0;
     p.payload = Math.max(0, ((buf[l4 + 4]! << 8) | buf[l4 + 5]!) - 8);
     p.toaAddr = '';
@@ -119,6 +122,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.icmpMtu = null;
   p.icmpGateway = null;
   p.icmpQuote = null;
+  p.dsrVip = '';
+  p.dsrPort = 0;
   return true;
 }
 

@@ -41,6 +41,7 @@ export function l4Facts(
       ttlBefore, ttl: p.ttl, tunnel: p.tunnel,
       rsActive: rs?.active ?? 0, rsInactive: rs?.inactive ?? 0,
       bypass: flow.bypass,
+      ...(flow.svc.dsrOpt > 0 ? { serviceInOption: true } : {}),
     };
   }
   const proto = p.proto === PROTO_TCP ? 'TCP' : 'UDP';

@@ -37,7 +37,9 @@ export class HopDetector {
     let prev: SeenPacket | undefined;
     if (fromDirector) {
       prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
-      if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac) {
+      // A forward keeps the client's source (DR and NAT alike); a packet remembered by its
+      // destination that matches this one's source is a reply, not an earlier copy of it.
+      if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
         if (prev.dst === p.dst && prev.dport === p.dport) {
           // A DR/TUN real server's reply routed through the director is a hop too, but not a forward.
           if (p.ttl < prev.ttl && !this.isReplyOfFlow(p)) hop = 'dr';
@@ -45,7 +47,8 @@ export class HopDetector {
       }
       if (hop === null) {
         prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, p.seq);
-        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac
+        // A NAT reply's copy goes to the same client: only its source was rewritten.
+        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
       }
     }

@@ -29,6 +29,8 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly filter?: FramePredicate | null;
   /** Seconds to take off each file's timestamps (decode/clock-offset.ts); read on this thread. */
   readonly shift?: readonly number[];
+  /** UDP ports decoded as GUE whatever their payload (on this thread: the reader's fast path knows GUE by payload only). */
+  readonly guePorts?: readonly number[];
 }
 
 export interface FilePassResult {
@@ -50,7 +52,8 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
   const limit = opts.limit ?? Infinity;
   const threads = opts.threads ?? 'auto';
   const early = takeEarlyFeed(paths, limit);
-  if (threads === 'never' || (opts.filter ?? null) !== null || (opts.shift ?? []).some((x) => x !== 0) || (early === null && !wantWorker(paths, threads))) {
+  if (threads === 'never' || (opts.filter ?? null) !== null || (opts.shift ?? []).some((x) => x !== 0) || (opts.guePorts ?? []).length > 0
+    || (early === null && !wantWorker(paths, threads))) {
     stopFeed(early);
     return analyzeInThread(paths, limit, opts);
   }
@@ -65,7 +68,7 @@ export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions)
 }
 
 function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnalyzeOptions): FilePassResult {
-  if (paths.length === 1 && (opts.filter ?? null) === null && !(opts.shift ?? []).some((x) => x !== 0)) {
+  if (paths.length === 1 && (opts.filter ?? null) === null && !(opts.shift ?? []).some((x) => x !== 0) && (opts.guePorts ?? []).length === 0) {
     // The worker's reading path, on this thread: most frames never become a DecodedFrame.
     const engine = new Engine({ vips: opts.vips, names: opts.names });
     const damage = { count: 0, first: 0 };
@@ -73,7 +76,7 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
     engine.end();
     return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   }
-  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [] });
+  const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [], guePorts: opts.guePorts ?? [] });
   try {
     const damage = new DamageCount(takeFrames(source, limit));
     const summary = analyzeFrames(damage, opts);

@@ -10,7 +10,7 @@
 import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from './packet.js';
 
-export const SLOTS = 35;
+export const SLOTS = 37;
 
 // Slot positions within a frame's SLOTS.
 const N = 0;
@@ -48,6 +48,8 @@ const ICMP_TYPE = 31;
 const ICMP_CODE = 32;
 const ICMP_MTU = 33;
 const ICMP_GATEWAY = 34;
+const DSR_VIP = 35;
+const DSR_PORT = 36;
 
 // BITS
 const DF = 1;
@@ -59,6 +61,7 @@ const HAS_ARP = 16;
 const HAS_TUNNEL = 32;
 const HAS_TOA = 64;
 const HAS_ICMP = 128;
+const HAS_DSR = 256;
 
 const KINDS: readonly PacketKind[] = ['other', 'arp', 'ip', 'ipv6-other'];
 const TUNNELS: readonly (TunnelKind | null)[] = [null, 'ipip', 'ip4ip6', 'gre', 'sit', 'ip6ip6', 'gue'];
@@ -162,6 +165,11 @@ export class PacketChunkWriter {
       a[o + OUTER_DST] = this.id(p.outerDst);
       a[o + OUTER_TTL] = p.outerTtl;
       a[o + OUTER_LEN] = p.outerLen;
+    }
+    if (p.dsrVip !== '') {
+      bits |= HAS_DSR;
+      a[o + DSR_VIP] = this.id(p.dsrVip);
+      a[o + DSR_PORT] = p.dsrPort;
     }
     if (p.toaAddr !== '' || p.toaPort !== 0) {
       bits |= HAS_TOA;
@@ -277,6 +285,13 @@ export class PacketChunkReader {
       p.tunnel = null;
       p.outerSrc = p.outerDst = '';
       p.outerTtl = p.outerLen = 0;
+    }
+    if ((bits & HAS_DSR) !== 0) {
+      p.dsrVip = s[a[o + DSR_VIP]!]!;
+      p.dsrPort = a[o + DSR_PORT]!;
+    } else {
+      p.dsrVip = '';
+      p.dsrPort = 0;
     }
     if ((bits & HAS_TOA) !== 0) {
       p.toaAddr = s[a[o + TOA_ADDR]!]!;

@@ -3,6 +3,7 @@
  * One Packet object is reused for every frame (the hot path allocates nothing here); callers copy
  * what they keep.
  */
+import { dsrServiceOption } from '../wire/dsr-option.js';
 import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
 export const PROTO_ICMP = 1;
@@ -24,7 +25,8 @@ export const RST = 0x04;
 export const PSH = 0x08;
 export const ACK = 0x10;
 
-export type TunnelKind = 'ipip' | 'ip4ip6' | 'gre' | 'sit' | 'ip6ip6' | 'gue';
+export type { TunnelKind } from '../ipvs/report.js';
+import type { TunnelKind } from '../ipvs/report.js';
 
 export type PacketKind = 'arp' | 'ip' | 'ipv6-other' | 'other';
 
@@ -75,6 +77,9 @@ export class Packet {
   toaAddr = '';
   toaPort = 0;
   hasTimestamp = false;
+  /** The service address a DSR balancer put in an IPv4 option of the first header (wire/dsr-option.ts), else ''. */
+  dsrVip = '';
+  dsrPort = 0;
 
   // ICMP
   icmpType = -1;
@@ -108,6 +113,8 @@ export class Packet {
     this.toaAddr = '';
     this.toaPort = 0;
     this.hasTimestamp = false;
+    this.dsrVip = '';
+    this.dsrPort = 0;
     this.icmpType = this.icmpCode = -1;
     this.icmpMtu = null;
     this.icmpGateway = null;
@@ -141,6 +148,10 @@ export class Packet {
           this.src = l.src; this.dst = l.dst;
           if (l.type === 'ipv4') {
             this.v6 = false; this.proto = l.proto; this.ttl = l.ttl; this.ipId = l.id; this.ipLen = l.totalLength; this.df = l.df;
+            if (ipCount === 1 && l.options !== '') {
+              const dsr = dsrServiceOption(l.options);
+              if (dsr !== null) { this.dsrVip = dsr.addr; this.dsrPort = dsr.port; }
+            }
           } else {
             this.v6 = true; this.proto = l.protocol; this.ttl = l.hopLimit; this.ipId = 0; this.ipLen = l.payloadLength + 40; this.df = true;
           }

@@ -46,6 +46,8 @@ export interface ServiceState {
   tun: number;
   /** ICMP errors about the service's replies that the director passed on in its tunnel (model/icmp-relay.ts). */
   tunIcmp: number;
+  /** Client packets a DSR balancer sent to a real server with VIP:port in an IPv4 option (model/dsr-option.ts). */
+  dsrOpt: number;
   fullnat: number;
   /** Seen at a switched gateway: replies from the VIP came from another MAC than the one the client's packets went to (DR). */
   drSplit: number;
@@ -146,7 +148,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
@@ -167,10 +169,10 @@ export function flowKey(proto: number, a: string, ap: number, b: string, bp: num
 }
 
 export function hasEvidence(s: ServiceState): boolean {
-  return s.dr + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.natInside > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.natInside > 0;
 }
 
 /** Evidence from a director hop seen in the capture (both copies of a packet, a tunnel, TOA). */
 export function hasHopEvidence(s: ServiceState): boolean {
-  return s.dr + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
 }

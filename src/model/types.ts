@@ -57,6 +57,8 @@ export interface FlowFacts {
   readonly rsInactive: number;
   /** Another host claiming the VIP took this connection: the director never saw it. */
   readonly bypass: boolean;
+  /** The balancer carries this service's address in an IPv4 option to the real server (model/dsr-option.ts). */
+  readonly serviceInOption?: boolean;
 }
 
 export interface FrameFacts {

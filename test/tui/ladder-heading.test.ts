@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ladderGeometry, ladderHeading } from '../../src/tui/components/Ladder.js';
 import type { Actor } from '../../src/tui/data/types.js';
 
-const actor = (kind: Actor['kind'], label: string): Actor => ({ kind, label } as unknown as Actor);
+const actor = (kind: Actor['kind'], label: string): Actor => ({ key: `${kind}:${label}`, kind, label } as unknown as Actor);
 const ACTORS = [actor('client', '172.16.0.100'), actor('gateway', '192.168.23.1'), actor('director', '192.168.23.99'), actor('real-server', 'WEB1'), actor('other', '192.168.23.254')];
 
 describe('ladder headings', () => {

@@ -18,7 +18,17 @@ export const ANALYZE_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   write: { type: 'string', short: 'w' },
   force: { type: 'boolean' },
+  'gue-port': { type: 'string', multiple: true },
 } as const;
+
+/** --gue-port N… (and decode's --sync-port): UDP ports, each 1-65535. */
+export function udpPorts(list: readonly string[] | undefined, name: string, fail: (message: string) => Error): number[] {
+  return (list ?? []).map((x) => {
+    const n = Number(x);
+    if (!/^\d+$/.test(x) || n < 1 || n > 65535) throw fail(`--${name} needs a UDP port (1-65535), not ${x}`);
+    return n;
+  });
+}
 
 /** -c N as a frame limit (Infinity without it); null when N is not a whole number. */
 export function frameLimit(count: string | undefined): number | null {
@@ -31,8 +41,8 @@ export function filesAndLimit(args: readonly string[]): { files: string[]; limit
   try {
     const parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
     const { files, filter } = capturesAndFilter(parsed.values.read, parsed.positionals);
-    // A filtered pass runs on this thread (model/packet-feed.ts): no worker to start.
-    if (filter !== '') return null;
+    // A filtered pass, or one with GUE ports, runs on this thread (model/packet-feed.ts): no worker to start.
+    if (filter !== '' || (parsed.values['gue-port'] ?? []).length > 0) return null;
     const limit = frameLimit(parsed.values.count);
     return limit === null ? null : { files, limit };
   } catch {

@@ -25,7 +25,7 @@ import type { CaptureInputs } from '../../capture/index.js';
 import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
 import { ndjsonLine, publishReport } from '../../present/report-json.js';
-import { ANALYZE_OPTIONS, frameLimit } from './analyze-options.js';
+import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
 import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
 import { clockCheck, clockNotices } from '../clock-check.js';
@@ -53,6 +53,8 @@ Options:
                        explanation as its packet comment, the cluster, ipvsadm views and findings
                        in the section comment (open it in Wireshark); refuses to overwrite OUT
       --force          replace OUT if it exists
+      --gue-port N     UDP port carrying GUE (IPVS --tun-port; repeatable): decoded as GUE even
+                       when damaged (elsewhere GUE is recognised by a well-formed inner packet)
   -q, --quiet          no capture-problem summary on stderr
   -h, --help           this help
 
@@ -90,6 +92,8 @@ export interface AnalyzeArgs {
   /** -w: the explained pcapng to write, and whether it may replace a file. */
   readonly write: string | null;
   readonly force: boolean;
+  /** --gue-port: UDP ports decoded as GUE even where the payload alone would not say so. */
+  readonly guePorts: readonly number[];
 }
 
 type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean; readonly default?: string };
@@ -146,7 +150,8 @@ export function parseAnalyzeArgs(args: readonly string[], options: Readonly<Reco
         : `--rules ${v.rules}:${bad + 1}: not an ipvsadm rule: ${JSON.stringify(lines[bad]!.trim().slice(0, 60))} (expected ipvsadm -S -n output, like -A -t 192.168.23.100:80 -s rr, or an ipvsadm -Ln listing)`);
     }
   }
-  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true, values: v };
+  const guePorts = udpPorts(v['gue-port'], 'gue-port', (m) => new UsageError(m));
+  return { files, vips, names, rules, rulesText, rulesErrors, format, lang, limit, quiet: v.quiet === true, filter, write: v.write ?? null, force: v.force === true, guePorts, values: v };
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
@@ -168,7 +173,7 @@ export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): Mo
   const clock = clockCheck(paths);
   const run = analyzeFiles(paths, {
     files: a.files, vips: a.vips, names: a.names, rules: a.rules, rulesText: a.rulesText, lang: a.lang, limit: a.limit, threads: threadsFromEnv(process.env),
-    filter: a.filter, shift: clock.shift,
+    filter: a.filter, shift: clock.shift, guePorts: a.guePorts,
   });
   const { problems, damagedFrames, firstDamaged } = run;
   let summary = run.summary;
@@ -216,7 +221,7 @@ export function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
 
 /** Pass 2: every frame explained, streaming. */
 export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly string[] = a.files): Generator<ExplainedFrame> {
-  const source = openFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift });
+  const source = openFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift, guePorts: a.guePorts });
   try {
     yield* explainFrames(takeFrames(source, a.limit), summary, a.lang, { vips: a.vips });
   } finally {

@@ -10,6 +10,7 @@ import { formatHexdump } from '../../present/hexdump.js';
 import { frameToJson } from '../../present/frame-json.js';
 import { formatEpochNs, formatTimeOfDay } from '../../present/time.js';
 import { plural } from '../../present/words.js';
+import { udpPorts } from './analyze-options.js';
 import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { capturesAndFilter, compileFilterArg, parseCommandArgs } from '../args.js';
 import { damageSummary, withInputs } from '../inputs.js';
@@ -143,11 +144,7 @@ export const decodeCommand: Command = {
       io.stderr.write(`lvscope decode: ${write} exists; refusing to overwrite it (use --force)\n`);
       return EXIT.USAGE;
     }
-    const ports = (list: readonly string[] | undefined, name: string): number[] => (list ?? []).map((x) => {
-      const n = Number(x);
-      if (!/^\d+$/.test(x) || n < 1 || n > 65535) throw new UsageError(`--${name} needs a UDP port (1-65535), not ${x}`);
-      return n;
-    });
+    const ports = (list: readonly string[] | undefined, name: string): number[] => udpPorts(list, name, (m) => new UsageError(m));
     const guePorts = ports(v['gue-port'], 'gue-port');
     const syncPorts = ports(v['sync-port'], 'sync-port');
     const detail = v.detail === true;

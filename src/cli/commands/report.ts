@@ -39,6 +39,7 @@ Options:
       --name IP=NAME   name a host, e.g. 192.168.23.80=WEB1 (repeatable)
       --rules FILE     the deployment's ipvsadm -S -n rules or ipvsadm -Ln listing, to compare
   -c, --count N        analyze only the first N frames
+      --gue-port N     UDP port carrying GUE (IPVS --tun-port; repeatable), as for analyze
   -q, --quiet          no progress and no capture-problem summary on stderr
   -h, --help           this help
 
@@ -77,7 +78,7 @@ export const reportCommand: Command = {
       const shown = Math.min(summary.report.capture.frames, a.limit, maxFrames);
       const progress = frameProgress(io, a.quiet, 'explaining', shown);
       let html: string;
-      const source = openFrames(inputs.paths, { filter: a.filter });
+      const source = openFrames(inputs.paths, { filter: a.filter, guePorts: a.guePorts });
       const raw = openRawFrames(inputs.paths);
       try {
         const data = buildReportData(takeFrames(source, a.limit), summary, {

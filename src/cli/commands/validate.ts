@@ -27,6 +27,8 @@ Options:
       --format F       text (default) | json: {"findings": [...]}, one object per finding
       --lang L         en (default) | zh: the language of the messages, in text and JSON alike
   -c, --count N        look only at the first N frames
+      --gue-port N     UDP port carrying GUE (IPVS --tun-port; repeatable): read as GUE even when
+                       damaged (elsewhere GUE is recognised by a well-formed inner packet)
   -q, --quiet          no output, only the exit status
   -h, --help           this help
 

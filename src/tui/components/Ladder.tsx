@@ -34,6 +34,8 @@ export function ladderGeometry(actors: number, width: number): LadderGeometry {
  * where `room` cells cannot hold it), else its name.
  */
 export function actorLabel(a: Actor, lang: Lang, room = Infinity): string {
+  // A director pair's routers are named: two columns both called "director" would say nothing.
+  if (a.key.startsWith('dir:')) return a.label;
   if (a.kind !== 'client' && a.kind !== 'gateway' && a.kind !== 'director') return a.label;
   const word = WORDS[lang].roles[a.kind];
   return cellsOf(word) <= room ? word : WORDS[lang].rolesShort[a.kind];

@@ -259,7 +259,7 @@ export class Analysis {
     for (const h of r.hosts) {
       if (h.role === 'client') this.actors.index('client', 'client', 'client');
       else if (h.role === 'gateway') this.actors.index('gateway', 'gateway', 'gateway');
-      else if (h.role === 'director') this.actors.index('director', 'director', 'director');
+      else if (h.role === 'director') { if (this.knowledge?.pair == null || this.knowledge.pair.routers.some((r) => r.ip === h.ip)) this.directorActor('', h.ip); }
       else if (h.role === 'real-server') this.actors.index(`rs:${h.ip}`, 'real-server', h.name ?? h.ip);
     }
   }
@@ -339,7 +339,7 @@ export class Analysis {
     switch (role) {
       case 'client': return this.actors.index('client', 'client', 'client');
       case 'gateway': return this.actors.index('gateway', 'gateway', 'gateway');
-      case 'director': return this.actors.index('director', 'director', 'director');
+      case 'director': return this.directorActor(mac, ip);
       case 'real-server': {
         const rip = this.ripOf(mac, ip, facts);
         return this.actors.index(`rs:${rip}`, 'real-server', this.nameOf(rip));
@@ -347,6 +347,13 @@ export class Analysis {
       case 'broadcast': return -1;
       default: return this.actors.index('other', 'other', 'other');
     }
+  }
+
+  /** The director's column; a director pair's routers each get their own, named (DIR1, DIR2). */
+  private directorActor(mac: string, ip: string): number {
+    const routers = this.knowledge?.pair?.routers;
+    const r = routers?.find((x) => x.mac === mac) ?? routers?.find((x) => x.ip === ip);
+    return r === undefined ? this.actors.index('director', 'director', 'director') : this.actors.index(`dir:${r.ip}`, 'director', r.name);
   }
 
   ripOf(mac: string, ip: string, facts: FrameFacts): string {
