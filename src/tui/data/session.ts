@@ -4,13 +4,14 @@
  * see a DecodedFrame or a FrameFacts; they subscribe and read slices (Gatsby's "store drives a TUI").
  */
 import { markWeights, schedulerLabel } from '../../present/guess.js';
-import { formatList, type DestSpec, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
+import { formatList, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../../ipvs/tcp-states.js';
-import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
+import { FORWARD_OF_METHOD } from '../../ipvs/methods.js';
+import type { FindingCode, ServiceReport } from '../../ipvs/report.js';
 import type { DirectorPairReport } from '../../ipvs/director-pair.js';
 import type { FrameFacts } from '../../model/types.js';
 import { frameDetail } from '../../present/frame-detail.js';
-import { hopSentence } from '../../present/hop.js';
+import { hopSentence, rewriteMark } from '../../present/hop.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
 import { formatTimeOfDay } from '../../present/time.js';
 import { Analysis, PROTO } from './analysis.js';
@@ -176,19 +177,9 @@ export class CaptureSession {
     // The ladder marks a director pair's takeover on the new master's first advert.
     if (facts.ha?.kind === 'advert' && facts.ha.event === 'takeover') return facts.ha.reason === 'preempted' ? 'PREEMPT' : 'TAKEOVER';
     const flow = facts.flow;
-    if (flow === null || facts.srcRole !== 'director') return null;
-    if (facts.step === 'director-forward' || facts.step === 'tunnel') {
-      const rs = flow.rsIp === null ? flow.rsMac ?? '?' : this.analysis.nameOf(flow.rsIp);
-      switch (flow.method) {
-        case 'dr': return `dMAC→${rs}`;
-        case 'nat': return `dIP→${flow.rsIp ?? rs}`;
-        case 'tun': return `+IPIP→${rs}`;
-        case 'fullnat': return `sIP+dIP→${rs}`;
-        default: return `→${rs}`;
-      }
-    }
-    if (facts.step === 'director-reply') return flow.method === 'fullnat' ? 'sIP+dIP→client' : 'sIP→VIP';
-    return null;
+    if (flow === null) return null;
+    const rs = flow.rsIp === null ? flow.rsMac ?? '?' : this.analysis.nameOf(flow.rsIp);
+    return rewriteMark(facts, rs, 'en', true);
   }
 
   detail(n: number, lang: Lang): FrameDetailView | null {
@@ -396,7 +387,6 @@ export class CaptureSession {
   }
 }
 
-const FORWARD: Record<ForwardingMethod, DestSpec['forward']> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
 
 function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: number; inactive: number }>): ServiceSpec {
   const virtual = `${s.vip}:${s.port}`;
@@ -414,7 +404,7 @@ function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: num
     pe: null,
     dests: s.realServers.map((r) => {
       const cnt = counts.get(`${s.protocol}|${virtual}|${r.ip}:${r.port}`);
-      return { addr: r.ip, port: r.port, forward: FORWARD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
+      return { addr: r.ip, port: r.port, forward: FORWARD_OF_METHOD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
     }),
   };
 }
