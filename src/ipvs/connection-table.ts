@@ -6,6 +6,7 @@
  * reference after a packet, so every packet restarts the countdown (§2.1 of the reference).
  */
 import { bindConnection, unbindConnection, type Destination, type ForwardMethod } from './destination.js';
+import { FORWARD_REWRITES } from './methods.js';
 import {
   isActiveTcpState, nextTcpState, NEW_CONN_TIMEOUT, TCP_TIMEOUTS, UDP_STATE, UDP_TIMEOUT,
   type TcpFlags, type TcpState, type TcpTableSet,
@@ -148,7 +149,7 @@ export class ConnectionTable {
       fwmark: p.fwmark ?? 0,
       state: template ? 'NONE' : p.protocol === 'udp' ? UDP_STATE : 'NONE',
       inactive: true,
-      noOutput: forward !== 'nat' && forward !== 'fullnat',
+      noOutput: !FORWARD_REWRITES[forward],
       onePacket: p.onePacket === true,
       control: null,
       nControl: 0,
@@ -193,7 +194,7 @@ export class ConnectionTable {
   findOut(protocol: ConnProtocol, saddr: string, sport: number, daddr: string, dport: number): Connection | null {
     for (const c of this.conns.values()) {
       if (c.template || c.protocol !== protocol || c.caddr !== daddr || c.cport !== dport) continue;
-      const nat = c.forward === 'nat' || c.forward === 'fullnat';
+      const nat = FORWARD_REWRITES[c.forward];
       if (nat ? c.daddr === saddr && c.dport === sport : c.vaddr === saddr && c.vport === sport) return c;
     }
     return null;

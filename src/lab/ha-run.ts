@@ -7,11 +7,11 @@
  * capture's timestamps use).
  */
 import { IPVS_SYNC_GROUP, IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
-import { LabError, nsRunAsync, type LineChannel } from './host.js';
+import { LabError, nsRunAsync, startProgram, type LineChannel } from './host.js';
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelConnection, type KernelSnapshot } from './kernel-truth.js';
 import { startKeepalived, vrrpStateOf, type KeepalivedHandle } from './keepalived.js';
 import type { HaDirector, HealthCheck, LabPlan, LabRealServer } from './plan.js';
-import type { ClientAnswer } from './programs.js';
+import { SERVER_JS, type ClientAnswer } from './programs.js';
 
 export interface HaDirectorTruth {
   readonly key: string;
@@ -47,7 +47,8 @@ export interface HaTruth {
   readonly healthCheck: HealthCheck;
   /** lan-cable: the master's switch port goes down (its link loses carrier), then up again. */
   readonly failover: { readonly after: number; readonly back: number; readonly how: 'lan-cable' } | null;
-  readonly rsFail: { readonly rs: string; readonly realServer: string; readonly after: number } | null;
+  /** back: absent in truth files written before --rs-fail took A-B. */
+  readonly rsFail: { readonly rs: string; readonly realServer: string; readonly after: number; readonly back?: number | null } | null;
   readonly directors: readonly HaDirectorTruth[];
   /** keepalived's view: every VRRP state change in its log, in time order. */
   readonly vrrpStates: readonly { readonly atMs: number; readonly director: string; readonly state: 'MASTER' | 'BACKUP' | 'FAULT' }[];
@@ -178,6 +179,7 @@ export class HaRun {
   async afterRequest(k: number, channels: readonly LineChannel[]): Promise<void> {
     const o = this.plan.options;
     if (o.rsFail && k === o.rsFail.after) await this.failRealServer(o.rsFail.rs);
+    if (o.rsFail && k === o.rsFail.back) await this.restoreRealServer(o.rsFail.rs);
     if (o.haFailover && k === o.haFailover.after) await this.failover(channels);
     if (o.haFailover && k === o.haFailover.back) await this.failback(channels);
   }
@@ -193,6 +195,19 @@ export class HaRun {
       this.event(gone ? `${d.key}'s kernel no longer lists ${rs.name} (keepalived's health check removed it)` : `${d.key}'s kernel still lists ${rs.name} after 30 s`, d.key);
     }
     await this.snapshot(`${rs.name} removed by health checks`);
+  }
+
+  private async restoreRealServer(n: number): Promise<void> {
+    const rs = this.plan.realServers[n - 1];
+    if (!rs) return;
+    // Killed with the lab's namespaces at teardown, as the first one would have been.
+    await startProgram(rs.ns, SERVER_JS, [String(rs.port), rs.name, rs.ip], false, `web server ${rs.name} in ${rs.ns}`);
+    this.event(`${rs.name}'s web server started again`);
+    for (const d of this.directors) {
+      const back = await until(() => lists(d, rs), 30_000, 250);
+      this.event(back ? `${d.key}'s kernel lists ${rs.name} again (keepalived's health check added it back)` : `${d.key}'s kernel still lacks ${rs.name} after 30 s`, d.key);
+    }
+    await this.snapshot(`${rs.name} added back by health checks`);
   }
 
   private async failover(channels: readonly LineChannel[]): Promise<void> {
@@ -287,7 +302,7 @@ export class HaRun {
       sync: o.sync, syncId: ha.syncId, syncPort: IPVS_SYNC_PORT, syncGroup: IPVS_SYNC_GROUP,
       healthCheck: o.healthCheck,
       failover: o.haFailover ? { ...o.haFailover, how: 'lan-cable' } : null,
-      rsFail: o.rsFail && failed ? { rs: failed.key, realServer: `${failed.ip}:${failed.port}`, after: o.rsFail.after } : null,
+      rsFail: o.rsFail && failed ? { rs: failed.key, realServer: `${failed.ip}:${failed.port}`, after: o.rsFail.after, back: o.rsFail.back } : null,
       directors, vrrpStates, masters: mastersOf(vrrpStates), events: this.events, pokes: this.pokes,
     };
   }

@@ -6,7 +6,7 @@ export { Engine } from './engine.js';
 export { MAX_DECISIONS } from './connections.js';
 export type { DoneFlow } from './done-flow.js';
 export type { FindingAcc } from './finding-book.js';
-export { methodOf, TUNNEL_NAMES } from './method-evidence.js';
+export { methodOf } from './method-evidence.js';
 export { tcpFlagWords } from './frame-facts.js';
 export type { EngineSnapshot } from './snapshot.js';
 export { summarize, type Summary, type SummarizeOptions, type ServiceReportX } from './summary/summarize.js';

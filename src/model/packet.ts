@@ -25,7 +25,8 @@ export const RST = 0x04;
 export const PSH = 0x08;
 export const ACK = 0x10;
 
-export type TunnelKind = 'ipip' | 'ip4ip6' | 'gre' | 'sit' | 'ip6ip6' | 'gue';
+export type { TunnelKind } from '../ipvs/report.js';
+import type { TunnelKind } from '../ipvs/report.js';
 
 export type PacketKind = 'arp' | 'ip' | 'ipv6-other' | 'other';
 

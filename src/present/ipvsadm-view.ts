@@ -4,13 +4,11 @@
  * `--stats`. Formatting is src/ipvs/ipvsadm's, character-exact; this file only maps the model.
  */
 import type { Connection } from '../ipvs/connection-table.js';
-import type { ForwardMethod } from '../ipvs/destination.js';
+import { FORWARD_OF_METHOD } from '../ipvs/methods.js';
 import { formatConns, formatList, formatStats, type DestSpec, type ServiceSpec } from '../ipvs/ipvsadm/index.js';
-import type { ForwardingMethod } from '../ipvs/report.js';
 import type { Summary } from '../model/index.js';
 import { markWeights, schedulerLabel } from './guess.js';
 
-const FORWARD: Readonly<Record<ForwardingMethod, ForwardMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
 
 /** The reconstructed rules and counters, one ServiceSpec per inferred service. */
 export function inferredSpecs(summary: Summary): ServiceSpec[] {
@@ -22,7 +20,7 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
     const dests: DestSpec[] = r.realServers.map((rs) => {
       const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
       return {
-        addr: rs.ip, port: rs.port, forward: FORWARD[r.method],
+        addr: rs.ip, port: rs.port, forward: FORWARD_OF_METHOD[r.method],
         weight: rs.weight ?? top?.weights?.[rs.ip] ?? 1,
         activeConns: rs.activeAtEnd, inactConns: rs.inactiveAtEnd, persistConns: 0,
         stats: { conns: st?.conns ?? rs.connections, inPkts: st?.inPkts ?? 0, outPkts: st?.outPkts ?? 0, inBytes: st?.inBytes ?? 0, outBytes: st?.outBytes ?? 0 },

@@ -5,74 +5,11 @@
  * an endpoint is always `{ip, port}`, a time is always a decimal string with nine fractional digits,
  * and the scheduler is `{name, status, candidates}` with `name` null unless one was inferred.
  */
-import type { ClusterReport, ConnectionReport, SchedulerReport, ServiceReport } from '../ipvs/report.js';
+import { splitEndpoint, splitVirtual } from '../ipvs/report-json.js';
 import type { ExplainedFrame } from '../annotate/index.js';
 import { formatEpochNs } from './time.js';
 
-export interface Endpoint {
-  readonly ip: string;
-  readonly port: number;
-}
-
-export interface PublishedScheduler {
-  /** The scheduler, when the capture's decisions single one out; null otherwise. */
-  readonly name: string | null;
-  readonly status: 'inferred' | 'ambiguous' | 'unknown';
-  /** Schedulers that fit the decisions, best first. */
-  readonly candidates: readonly string[];
-  readonly confidence: number;
-  /** How well each candidate fits (1 = every decision), with the weights it needed. */
-  readonly scores: readonly { readonly name: string; readonly score: number; readonly weights?: Readonly<Record<string, number>> }[];
-}
-
-/** "ip:port" or "[v6]:port" (as the model and ipvsadm write them) as {ip, port}. */
-export function splitEndpoint(text: string): Endpoint {
-  const i = text.lastIndexOf(':');
-  return { ip: text.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(text.slice(i + 1)) };
-}
-
-/** A virtual service's "ip:port"; a VIP the capture never shows ('?') has no port either. */
-export function splitVirtual(text: string): Endpoint | { readonly ip: '?'; readonly port: null } {
-  const e = splitEndpoint(text);
-  return e.ip === '?' ? { ip: '?', port: null } : e;
-}
-
-export function publishScheduler(s: SchedulerReport): PublishedScheduler {
-  const status = s.name === 'ambiguous' || s.name === 'unknown' ? s.name : 'inferred';
-  return {
-    name: status === 'inferred' ? s.name : null,
-    status,
-    candidates: s.candidates.map((c) => c.name),
-    confidence: s.confidence,
-    scores: s.candidates,
-  };
-}
-
-function publishService(s: ServiceReport): object {
-  return { ...s, scheduler: publishScheduler(s.scheduler) };
-}
-
-function publishConnection(c: ConnectionReport): object {
-  return {
-    protocol: c.protocol,
-    client: splitEndpoint(c.client),
-    virtual: splitVirtual(c.virtual),
-    realServer: c.realServer === null ? null : splitEndpoint(c.realServer),
-    firstFrame: c.firstFrame, lastFrame: c.lastFrame, state: c.state,
-  };
-}
-
-/** The `analyze --format json` document (schema/analyze-report.schema.json). */
-export function publishReport(r: ClusterReport): object {
-  return {
-    capture: r.capture,
-    hosts: r.hosts,
-    services: r.services.map(publishService),
-    connections: r.connections.map(publishConnection),
-    findings: r.findings,
-    ...(r.directorPair !== undefined ? { directorPair: r.directorPair } : {}),
-  };
-}
+export { publishReport, publishScheduler, splitEndpoint, splitVirtual, type Endpoint, type PublishedScheduler } from '../ipvs/report-json.js';
 
 /** One `analyze --format ndjson` line (schema/analyze-frame.schema.json). */
 export function ndjsonLine(e: ExplainedFrame): string {

@@ -10,6 +10,7 @@ import { loadLibc, openPacketSocket } from './packet-socket.js';
 import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
 import { Rewriter, type RewriteOptions } from './rewrite.js';
 import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
+import { plural } from '../present/words.js';
 
 export interface ReplayConfig {
   readonly iface: string;
@@ -99,11 +100,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     text += formatTcpreplayStats(c, result.elapsedNs, cfg.dryRun ? `${cfg.iface} (dry run, nothing sent)` : cfg.iface);
     text += formatTiming(result.lateness);
     if (!cfg.quiet) {
-      if (c.tooBig > 0) text += `${c.tooBig} frame(s) were larger than ${cfg.iface} accepts and were not sent\n`;
-      if (rewriter.active) {
-        const r = rewriter.counts;
-        text += `Rewritten: ${r.framesChanged} frame(s) changed, ${r.addressesMapped} address(es) mapped, ${r.checksumsFixed} checksum(s) fixed\n`;
-      }
+      text += replayNotes(c.tooBig, cfg.iface, rewriter.active ? rewriter.counts : null);
     }
     io.stdout.write(text);
     const code = result.interrupted ? 130 : c.failed > 0 ? 1 : 0;
@@ -136,4 +133,17 @@ function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent
   const done = Math.min(width, Math.round((sent / total) * width));
   const pct = Math.min(100, Math.floor((sent / total) * 100));
   stderr.write(`\r\x1b[K[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(pct).padStart(3)}%${tail}`);
+}
+
+/** What replay adds under tcpreplay's statistics: frames too big to send, what the rewrite changed. */
+export function replayNotes(
+  tooBig: number, iface: string,
+  rewritten: { readonly framesChanged: number; readonly addressesMapped: number; readonly checksumsFixed: number } | null,
+): string {
+  let text = '';
+  if (tooBig > 0) text += `${plural(tooBig, 'frame')} ${tooBig === 1 ? 'was' : 'were'} larger than ${iface} accepts and ${tooBig === 1 ? 'was' : 'were'} not sent\n`;
+  if (rewritten !== null) {
+    text += `Rewritten: ${plural(rewritten.framesChanged, 'frame')} changed, ${plural(rewritten.addressesMapped, 'address', 'addresses')} mapped, ${plural(rewritten.checksumsFixed, 'checksum')} fixed\n`;
+  }
+  return text;
 }

@@ -7,6 +7,7 @@
 import { ConnectionTable, TEMPLATE_RECHECK, type Connection, type ConnProtocol, type Direction, type ExpiredEntry, type NewConnectionParams, type Transition } from '../ipvs/connection-table.js';
 import type { TcpFlags } from '../ipvs/tcp-states.js';
 import { MinHeap } from './heap.js';
+import { FORWARD_REWRITES } from '../ipvs/methods.js';
 
 interface Timer {
   readonly at: number;
@@ -34,7 +35,7 @@ export class IndexedConnectionTable extends ConnectionTable {
     if (c.template) this.byTemplate.set(tplKey(c.protocol, c.caddr, c.vaddr, c.vport), c);
     else if (!c.onePacket) {
       inner(this.byIn, c.caddr).set(this.key(c.protocol, c.vaddr, c.vport, c.cport), c);
-      const nat = c.forward === 'nat' || c.forward === 'fullnat';
+      const nat = FORWARD_REWRITES[c.forward];
       inner(this.byOut, c.caddr).set(nat ? this.key(c.protocol, c.daddr, c.dport, c.cport) : this.key(c.protocol, c.vaddr, c.vport, c.cport), c);
     }
     this.arm(c);
@@ -125,7 +126,7 @@ export class IndexedConnectionTable extends ConnectionTable {
     const k = this.key(c.protocol, c.vaddr, c.vport, c.cport);
     if (ins !== undefined && ins.get(k) === c) ins.delete(k);
     const outs = this.byOut.get(c.caddr);
-    const nat = c.forward === 'nat' || c.forward === 'fullnat';
+    const nat = FORWARD_REWRITES[c.forward];
     const o = nat ? this.key(c.protocol, c.daddr, c.dport, c.cport) : this.key(c.protocol, c.vaddr, c.vport, c.cport);
     if (outs !== undefined && outs.get(o) === c) outs.delete(o);
   }

@@ -8,7 +8,8 @@
  *   side read its clock).
  * Skipped, with the reason, only where neither host IPVS nor the microVM can run.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readLabTruth } from '../helpers/lab-truth.js';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +76,7 @@ async function runAll(): Promise<void> {
 }
 
 function truthOf(s: Scenario): LabTruthFile {
-  return JSON.parse(readFileSync(join(dir, `${s.name}.truth.json`), 'utf8')) as LabTruthFile;
+  return readLabTruth(join(dir, `${s.name}.truth.json`));
 }
 
 

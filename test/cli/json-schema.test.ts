@@ -3,7 +3,7 @@
  * --format json and ndjson, decode --format ndjson and synth --truth, over every bundled capture
  * and every synth preset, checked with Ajv.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -87,6 +87,20 @@ describe.skipIf(ajvClass === null)('JSON Schemas (Ajv, draft 2020-12; skipped wh
       const doc = JSON.parse((await runCommand(analyzeCommand, ['--format', 'json', out])).stdout);
       expect(doc.directorPair?.routers.length, p).toBeGreaterThan(0);
     }
+  });
+
+  it('hold for every lab truth file committed (lab --truth writes analyze\'s schema, the lab block beside it)', () => {
+    const roots = readdirSync(join(REPO_ROOT, 'test', 'fixtures')).filter((d) => d.startsWith('kernel'));
+    let n = 0;
+    for (const r of roots) {
+      for (const d of readdirSync(join(REPO_ROOT, 'test', 'fixtures', r))) {
+        const file = join(REPO_ROOT, 'test', 'fixtures', r, d, 'truth.json');
+        if (!existsSync(file)) continue;
+        report(JSON.parse(readFileSync(file, 'utf8')), file);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(5);
   });
 
   it('reject what they should: a float time, an "ip:port" client, a scheduler name beside status ambiguous', async () => {

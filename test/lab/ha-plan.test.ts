@@ -28,7 +28,7 @@ describe('HA lab options', () => {
   it('a failover, sync or a dying real server each imply --ha', () => {
     expect(resolveOptions({ method: 'dr', requests: 6, haFailover: { after: 2, back: 4 } }).ha).toBe(true);
     expect(resolveOptions({ method: 'dr', sync: true }).ha).toBe(true);
-    expect(resolveOptions({ method: 'dr', requests: 6, rsFail: { rs: 1, after: 2 } }).ha).toBe(true);
+    expect(resolveOptions({ method: 'dr', requests: 6, rsFail: { rs: 1, after: 2, back: null } }).ha).toBe(true);
     expect(resolveOptions({ method: 'dr' }).ha).toBe(false);
   });
 
@@ -37,8 +37,9 @@ describe('HA lab options', () => {
     expect(() => resolveOptions({ method: 'dr', ha: true, misconfig: 'rs-arp' })).toThrow(LabConfigError);
     expect(() => resolveOptions({ method: 'dr', requests: 4, haFailover: { after: 3, back: 3 } })).toThrow(/1 <= A < B <= --requests/);
     expect(() => resolveOptions({ method: 'dr', requests: 4, haFailover: { after: 2, back: 5 } })).toThrow(/--requests/);
-    expect(() => resolveOptions({ method: 'dr', requests: 4, rsFail: { rs: 3, after: 1 } })).toThrow(/no real server rs3/);
-    expect(() => resolveOptions({ method: 'dr', requests: 4, realServers: 1, rsFail: { rs: 1, after: 1 } })).toThrow(/at least 2/);
+    expect(() => resolveOptions({ method: 'dr', requests: 4, rsFail: { rs: 3, after: 1, back: null } })).toThrow(/no real server rs3/);
+    expect(() => resolveOptions({ method: 'dr', requests: 4, realServers: 1, rsFail: { rs: 1, after: 1, back: null } })).toThrow(/at least 2/);
+    expect(() => resolveOptions({ method: 'dr', requests: 4, rsFail: { rs: 1, after: 2, back: 2 } })).toThrow(/A < B <= --requests/);
   });
 });
 

@@ -248,42 +248,61 @@ describe('failover-sync-off: without sync the new master resets every held conne
   });
 });
 
-describe('rs-fail: a real server whose web server dies is removed by the health checks', () => {
-  const s = load('rs-fail');
-  const dir = director(s, 'dir');
-  const failed = s.ha.rsFail!;
-  const [rip, rport] = failed.realServer.split(':') as [string, string];
-  const killed = eventAt(s, /web server killed/);
-  const local = frames(s, 'dir-eth0.pcap');
-
-  it("before the kill dir's TCP_CHECKs to the real server complete; after it they meet RSTs", () => {
+for (const name of ['rs-fail', 'rs-flap-http'] as const) {
+  describe(`${name}: a real server whose web server dies is removed by the health checks`, () => {
+    const s = load(name);
+    const dir = director(s, 'dir');
+    const failed = s.ha.rsFail!;
+    const [rip, rport] = failed.realServer.split(':') as [string, string];
+    const killed = eventAt(s, /web server killed/);
+    const restarted = failed.back ? eventAt(s, /web server started again/) : Infinity;
+    const local = frames(s, 'dir-eth0.pcap');
     const checks = local.filter((f) => f.ip?.src === dir.dip && f.ip.dst === rip && f.tcp?.dstPort === Number(rport) && (f.tcp.flagBits & TCP.SYN_ACK_RST) === TCP.SYN);
-    expect(checks.filter((f) => f.t < killed).length).toBeGreaterThan(0);
-    expect(checks.filter((f) => f.t > killed).length).toBeGreaterThan(0);
     const answers = local.filter((f) => f.ip?.src === rip && f.ip.dst === dir.dip && f.tcp?.srcPort === Number(rport));
-    expect(answers.some((f) => f.t < killed && (f.tcp!.flagBits & TCP.SYN_ACK) === TCP.SYN_ACK)).toBe(true);
-    const refused = answers.filter((f) => f.t > killed && (f.tcp!.flagBits & TCP.RST) !== 0);
-    expect(refused.length).toBeGreaterThan(0);
-    // keepalived removes it after retry 1: the removal is logged after the first refusal.
-    const removed = dir.keepalivedLog.find((l) => l.line.includes(`Removing service [${rip}]:tcp:${rport}`))!;
-    expect(removed).toBeDefined();
-    expect(removed.atMs).toBeGreaterThan(refused[0]!.t - 1000);
-  });
+    const refused = answers.filter((f) => f.t > killed && f.t < restarted && (f.tcp!.flagBits & TCP.RST) !== 0);
 
-  it('the kernel lists it no more, and every request after the kill went to the other real server', () => {
-    const after = snapshot(s, 'dir', `${s.truth.lab.realServers.find((r) => r.key === failed.rs)!.name} removed by health checks`);
-    expect(after.atMs).toBeGreaterThan(killed);
-    expect(dir.ipvsadmLn).not.toContain(` ${failed.realServer} `);
-    const later = s.truth.lab.requests.slice(failed.after);
-    expect(later.length).toBeGreaterThan(0);
-    for (const r of later) expect(r.answeredBy).not.toBe(failed.realServer);
-    for (const r of s.truth.lab.requests) expect(r.error).toBeNull();
+    it(`before the kill dir's ${s.ha.healthCheck === 'http' ? 'HTTP_GET' : 'TCP_CHECK'}s to the real server complete; after it they meet RSTs`, () => {
+      expect(checks.filter((f) => f.t < killed).length).toBeGreaterThan(0);
+      expect(checks.filter((f) => f.t > killed && f.t < restarted).length).toBeGreaterThan(0);
+      expect(answers.some((f) => f.t < killed && (f.tcp!.flagBits & TCP.SYN_ACK) === TCP.SYN_ACK)).toBe(true);
+      // HTTP_GET sends a request and reads the answer; TCP_CHECK only connects.
+      const talked = (f: Frame): boolean => f.t < killed && (f.tcp?.payloadLength ?? 0) > 0;
+      expect(local.some((f) => talked(f) && f.ip?.src === dir.dip && f.ip.dst === rip)).toBe(s.ha.healthCheck === 'http');
+      expect(answers.some(talked)).toBe(s.ha.healthCheck === 'http');
+      expect(refused.length).toBeGreaterThan(0);
+      // keepalived removes it after one retry (delay_before_retry 1 s): its log says so within a
+      // few seconds of the first refusal on the wire.
+      const removed = dir.keepalivedLog.find((l) => l.atMs > killed && l.line.includes(`Removing service [${rip}]:tcp:${rport}`))!;
+      expect(removed).toBeDefined();
+      expect(removed.atMs - refused[0]!.t).toBeGreaterThan(0);
+      expect(removed.atMs - refused[0]!.t).toBeLessThan(5000);
+    });
+
+    it('the kernel lists it no more, and every request after the kill went to the other real server', () => {
+      const name = s.truth.lab.realServers.find((r) => r.key === failed.rs)!.name;
+      expect(snapshot(s, 'dir', `${name} removed by health checks`).atMs).toBeGreaterThan(killed);
+      if (!failed.back) expect(dir.ipvsadmLn).not.toContain(` ${failed.realServer} `);
+      const out = s.truth.lab.requests.slice(failed.after, failed.back ?? undefined);
+      expect(out.length).toBeGreaterThan(0);
+      for (const r of out) expect(r.answeredBy).not.toBe(failed.realServer);
+      for (const r of s.truth.lab.requests) expect(r.error).toBeNull();
+    });
+
+    if (failed.back) {
+      it('started again, it passes the checks, keepalived adds it back and new connections reach it again', () => {
+        expect(answers.some((f) => f.t > restarted && (f.tcp!.flagBits & TCP.SYN_ACK) === TCP.SYN_ACK)).toBe(true);
+        const added = dir.keepalivedLog.find((l) => l.atMs > restarted && l.line.includes(`Adding service [${rip}]:tcp:${rport}`));
+        expect(added).toBeDefined();
+        expect(dir.ipvsadmLn).toContain(` ${failed.realServer} `);
+        expect(s.truth.lab.requests.slice(failed.back!).map((r) => r.answeredBy)).toContain(failed.realServer);
+      });
+    }
   });
-});
+}
 
 describe('kernel-ha fixtures', () => {
   it('each folder has its truth and every capture the truth names', () => {
-    for (const name of [...FAILOVERS, 'rs-fail']) {
+    for (const name of [...FAILOVERS, 'rs-fail', 'rs-flap-http']) {
       const s = load(name);
       expect(s.truth.lab.backend).not.toBe('emulation');
       for (const c of s.truth.lab.captures) expect(existsSync(join(s.dir, c.file)), `${name}/${c.file}`).toBe(true);

@@ -5,12 +5,13 @@
  * the truth file is checked against it. Skipped without root or `ip netns`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/command.js';
 import type { ClusterReport } from '../../src/ipvs/report.js';
+import { readLabTruth } from '../helpers/lab-truth.js';
 import { labCommand } from '../../src/cli/commands/lab.js';
 import { labUnavailable, listNetns } from '../../src/lab/host.js';
 
@@ -51,7 +52,7 @@ async function lab(name: string, args: readonly string[]): Promise<Ran> {
   const code = await labCommand.run(['capture', ...args, '--emulate', '--lan', 'hub', '-w', pcap, '--truth', truthPath, '--quiet'], io);
   const id = /^lab (lv[0-9a-f]{4}):/m.exec(out)?.[1] ?? '';
   if (code !== 0) throw new Error(`lab ${args.join(' ')} exited ${code}\n${out}\n${err}`);
-  return { code, out, id, pcap, truth: JSON.parse(readFileSync(truthPath, 'utf8')) as ClusterReport };
+  return { code, out, id, pcap, truth: readLabTruth(truthPath) };
 }
 
 /** Rows of tshark fields, tab-separated. */

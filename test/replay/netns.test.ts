@@ -132,7 +132,7 @@ process.exitCode = code;
     const r = await capture(out, () => lvscope('replay', ['-i', 'va', '-r', TEST_PCAP, '-t', '--srcipmap', map, '--dstipmap', map]));
     expect(r.status).toBe(0);
     sameFrames(frames(out), frames(PNAT));
-    expect(r.stdout).toContain('Rewritten: 43 frame(s) changed');
+    expect(r.stdout).toContain('Rewritten: 43 frames changed');
   });
 
   it('keeps the file timing at 1x: 100 frames 5 ms apart arrive 5 ms apart', async () => {

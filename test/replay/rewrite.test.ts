@@ -231,3 +231,14 @@ function fixUdp(frame: Uint8Array, ip: number): void {
 function udpVerifies(frame: Uint8Array, ip: number): boolean {
   return udpSum(frame, ip) === 0xffff;
 }
+
+describe('what replay says under the statistics', () => {
+  it('counts frames, addresses and checksums in the singular and the plural', async () => {
+    const { replayNotes } = await import('../../src/replay/run.js');
+    expect(replayNotes(1, 'veth0', { framesChanged: 1, addressesMapped: 1, checksumsFixed: 1 }))
+      .toBe('1 frame was larger than veth0 accepts and was not sent\nRewritten: 1 frame changed, 1 address mapped, 1 checksum fixed\n');
+    expect(replayNotes(3, 'veth0', { framesChanged: 43, addressesMapped: 2, checksumsFixed: 0 }))
+      .toBe('3 frames were larger than veth0 accepts and were not sent\nRewritten: 43 frames changed, 2 addresses mapped, 0 checksums fixed\n');
+    expect(replayNotes(0, 'veth0', null)).toBe('');
+  });
+});

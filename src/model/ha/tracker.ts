@@ -6,7 +6,7 @@
  * a capture without either costs one comparison per frame.
  */
 import type { DirectorPairReport } from '../../ipvs/director-pair.js';
-import { ACK, FIN, PROTO_TCP, PROTO_UDP, RST, SYN, type Packet } from '../packet.js';
+import { ACK, PROTO_TCP, PROTO_UDP, RST, SYN, type Packet } from '../packet.js';
 import type { HaFrameFacts, HaRouterRef } from './facts.js';
 import { FailoverConns } from './failover-conns.js';
 import { HealthTrack } from './health-track.js';
@@ -15,7 +15,7 @@ import { VrrpTrack } from './vrrp-track.js';
 
 const PROTO_VRRP = 112;
 /** Gratuitous ARPs this long after a takeover belong to it. */
-export const GARP_WINDOW = 5;
+const GARP_WINDOW = 5;
 
 export interface OwnerSpan { readonly vip: string; readonly mac: string; readonly n: number; readonly t: number; readonly via: 'garp' | 'traffic' }
 
@@ -30,6 +30,8 @@ export class HaTracker {
   readonly resetMacs = new Set<string>();
   /** Router MAC → time of its last advert or frame for the VIP (for the gap of a takeover). */
   readonly lastSent = new Map<string, number>();
+  /** Takeover index → its gap in ms (nobody answering for the VIP). */
+  readonly gaps = new Map<number, number>();
   /** Takeover index → gratuitous ARP frames of the new master. */
   readonly garps = new Map<number, number[]>();
   /** Router MAC → time of its latest takeover. */
@@ -102,8 +104,6 @@ export class HaTracker {
       router: { ip: p.src, mac: p.srcMac }, old, reason: takeover?.reason ?? null, gapMs,
     };
   }
-
-  readonly gaps = new Map<number, number>();
 
   /** The old master's last frame before now (its adverts and forwarded packets). */
   private lastSentBefore(mac: string, t: number): number {
@@ -213,7 +213,6 @@ export class HaTracker {
     const e = this.health.toDirector(p.n, p.dst, p.src, p.sport, p.dport, p.flags, p.srcMac);
     if (e === null) return null;
     const step = (p.flags & RST) !== 0 ? 'refused' : (p.flags & (SYN | ACK)) === (SYN | ACK) ? 'passed' : p.payload > 0 ? 'data' : 'other';
-    void FIN;
     return { kind: 'check', dip: p.dst, rip: p.src, port: p.sport, step, intervalMs: HealthTrack.intervalMs(e.s), http: e.s.http };
   }
 

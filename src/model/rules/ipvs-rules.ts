@@ -5,7 +5,7 @@
  * persistence-broken within the rules' timeout.
  */
 import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
-import type { ForwardingMethod } from '../../ipvs/report.js';
+import { METHOD_OF_FORWARD } from '../../ipvs/methods.js';
 import type { DoneFlow } from '../done-flow.js';
 import type { FindingBook } from '../finding-book.js';
 import { ipPort } from '../packet.js';
@@ -13,7 +13,6 @@ import type { ServiceState } from '../state.js';
 import type { ServiceReportX } from '../summary/summarize.js';
 import { movedWithinTimeout } from './persistence.js';
 
-const FORWARD_OF: Readonly<Record<string, ForwardingMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', local: 'dr' };
 
 export function compareRules(rules: readonly ServiceSpec[], services: readonly { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[], book: FindingBook): void {
   for (const svc of services) {
@@ -33,7 +32,7 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
         book.addFrames('dr-port-mapping', `${name}|${d.addr}:${d.port}`, first, { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
       }
     }
-    const ruleMethod = rule.dests[0] ? FORWARD_OF[rule.dests[0].forward] : undefined;
+    const ruleMethod = rule.dests[0] ? METHOD_OF_FORWARD[rule.dests[0].forward] : undefined;
     if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
       book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
     }

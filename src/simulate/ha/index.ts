@@ -1,6 +1,7 @@
 /** Writes a director-pair preset (presets.ts) as a capture, with each frame's note as its comment. */
 import { PcapngWriter, PcapWriter, type ByteSink } from '../../capture/index.js';
 import type { ClusterReport, HostReport } from '../../ipvs/report.js';
+import { FINDING_CATALOG } from '../../ipvs/finding-catalog.js';
 import { haPreset, type HaExpectation } from './presets.js';
 
 export { HA_PRESET_SUMMARIES, isHaPreset, listHaPresets, type HaExpectation } from './presets.js';
@@ -64,7 +65,8 @@ export function synthesizeHa(name: string, sink: ByteSink, opts: HaSynthOptions 
       realServers: sc.stations.filter((s) => s.role === 'real-server').map((s) => ({ ip: s.ip, port: 80, mac: s.mac, connections: 0, activeAtEnd: 0, inactiveAtEnd: 0 })),
     }],
     connections: [],
-    findings: sc.expect.findings.map((code) => ({ code, severity: 'warning' as const, message: code, frames: [] })),
+    // As the other presets' truth: the catalog's weight and general meaning (no params: no particulars).
+    findings: sc.expect.findings.map((code) => ({ code, severity: FINDING_CATALOG[code].severity, message: FINDING_CATALOG[code].about, frames: [] })),
   };
   const last = frames[frames.length - 1];
   return { frames: frames.length, truth, seconds: last?.t ?? 0, stamped: 0, expect: sc.expect, marks };

@@ -92,9 +92,8 @@ class Script {
     const prio = PRIO.get(d)!;
     let last = from;
     for (let t = from; t < until; t += 1) {
-      const first = t === from;
       this.lan.advert(t, d, VRID, prio, [VIP], {
-        en: `VRRP advert: ${d.name} is master for VRID ${VRID}, priority ${prio}, every 1 s${first ? '' : ''}`,
+        en: `VRRP advert: ${d.name} is master for VRID ${VRID}, priority ${prio}, every 1 s`,
         zh: `VRRP 通告：${d.name} 是 VRID ${VRID} 的 Master，优先级 ${prio}，每 1 秒一次`,
       });
       last = t;
@@ -207,7 +206,7 @@ function failover(sync: boolean, garp = true): HaScript {
 /** DIR1 stops gracefully, DIR2 takes over, DIR1 returns and preempts; sync keeps the connection. */
 function preempt(): HaScript {
   const s = new Script();
-  const last1 = s.adverts(DIR1, 0.1, 3.2);
+  s.adverts(DIR1, 0.1, 3.2);
   s.resign(3.5, DIR1);
   s.mark('resign', 3.5);
   const take = 3.5 + skew(100);
@@ -232,7 +231,6 @@ function preempt(): HaScript {
     en: `IPVS sync: DIR2, now master, tells the backup about connection ${a.client} → WEB1`, zh: `IPVS 同步：现在是 Master 的 DIR2 把连接 ${a.client} → WEB1 告诉备机`,
   });
   a.close(a.request(back + 1, fwd(DIR1)) + 0.01, fwd(DIR1));
-  void last1;
   return s.done('ha-preempt', {
     findings: [],
     masters: [{ name: 'DIR1', priority: 150 }, { name: 'DIR2', priority: 100 }, { name: 'DIR1', priority: 150 }],

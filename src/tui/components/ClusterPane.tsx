@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ClusterView, FindingView, Lang } from '../data/types.js';
+import type { ClusterView, FindingView, Lang, MasterAt } from '../data/types.js';
 import { tint } from '../palette.js';
 import { padEndCols, WORDS } from '../words.js';
 
@@ -20,13 +20,24 @@ export function connLine(c: ClusterView['conns'][number]): string {
   return `${c.protocol.padEnd(3)} ${c.expire.padEnd(6)} ${c.state.padEnd(11)} ${c.client.padEnd(18)} ${c.virtual.padEnd(18)} ${c.realServer}`;
 }
 
+/** Who was master of a VRID at the selected frame, or that nobody was. */
+export function masterLine(m: MasterAt, lang: Lang): string {
+  if (m.name === null) {
+    return lang === 'zh' ? `VRID ${m.vrid}：没有 Master（${m.previous ?? '?'} 在帧 ${m.since} 之后停止通告）` : `VRID ${m.vrid}: no master (${m.previous ?? '?'} fell silent after frame ${m.since})`;
+  }
+  const was = m.previous !== null ? (lang === 'zh' ? `，接替 ${m.previous}` : `, after ${m.previous}`) : '';
+  return lang === 'zh' ? `VRID ${m.vrid} 的 Master：${m.name}（自帧 ${m.since}${was}）` : `VRID ${m.vrid} master: ${m.name} (since frame ${m.since}${was})`;
+}
+
 /** `ipvsadm -Ln` and `-Lnc` as the director held them after the selected frame, then the findings. */
 export function ClusterPane({ n, cluster, findings, finding, lang, width, height, colour }: ClusterPaneProps) {
   const w = WORDS[lang];
   const [pro, expire, state, source, virtual, destination] = w.connHead;
   const findingLines = Math.min(findings.length, Math.max(1, Math.floor(height / 3)));
   const top = height - 2 - (findingLines + 1);
-  const head: { text: string; bold: boolean }[] = [{ text: w.listAt(n), bold: true }];
+  const head: { text: string; bold: boolean }[] = [];
+  for (const m of cluster.masters ?? []) head.push({ text: masterLine(m, lang), bold: true });
+  head.push({ text: w.listAt(n), bold: true });
   if (cluster.ipvsadm.length === 0) head.push({ text: w.noService, bold: false });
   for (const l of cluster.ipvsadm.slice(1)) head.push({ text: l, bold: false });
   head.push({ text: w.entries(cluster.conns.length), bold: true });

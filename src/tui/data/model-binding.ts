@@ -8,7 +8,6 @@ import type { DecodedFrame } from '../../wire/records.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { fallbackExplain } from './fallback-explain.js';
 import type { LearnMessage, LearnWorkerData } from './learn-protocol.js';
 import type { EnginePort, LearningPass, ModelPort, PassResult } from './model-port.js';
 import type { Lang } from './types.js';
@@ -93,8 +92,9 @@ export function modelPort(options: BindingOptions = {}): ModelPort {
       try {
         return explainerFor(lang, knowledge).explain(facts).text;
       } catch {
-        // The annotator must never take the browser down; a plainer sentence will do.
-        return fallbackExplain(facts, lang, knowledge);
+        // The annotator must never take the browser down: the frame's protocol label will do
+        // (a second explainer here would only say the same things less well).
+        return facts.summary;
       }
     },
     findingText,

@@ -4,12 +4,14 @@
  * see a DecodedFrame or a FrameFacts; they subscribe and read slices (Gatsby's "store drives a TUI").
  */
 import { markWeights, schedulerLabel } from '../../present/guess.js';
-import { formatList, type DestSpec, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
+import { formatList, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import { isActiveTcpState, TCP_TIMEOUTS, UDP_TIMEOUT, type TcpState } from '../../ipvs/tcp-states.js';
-import type { FindingCode, ForwardingMethod, ServiceReport } from '../../ipvs/report.js';
+import { FORWARD_OF_METHOD } from '../../ipvs/methods.js';
+import type { FindingCode, ServiceReport } from '../../ipvs/report.js';
+import type { DirectorPairReport } from '../../ipvs/director-pair.js';
 import type { FrameFacts } from '../../model/types.js';
 import { frameDetail } from '../../present/frame-detail.js';
-import { hopSentence } from '../../present/hop.js';
+import { hopSentence, rewriteMark } from '../../present/hop.js';
 import { formatFrameLine } from '../../present/frame-summary.js';
 import { formatTimeOfDay } from '../../present/time.js';
 import { Analysis, PROTO } from './analysis.js';
@@ -18,7 +20,7 @@ import { buildFrameIndex, type FrameIndex } from './frame-index.js';
 import { FrameStore } from './frame-store.js';
 import type { ModelPort } from './model-port.js';
 import type {
-  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, RoleWord, StatusView,
+  Actor, ClusterView, ConnRow, FindingView, FrameDetailView, FrameRow, FrameSet, Lang, RoleWord, StatusView, MasterAt,
 } from './types.js';
 
 export interface SessionOptions {
@@ -164,26 +166,20 @@ export class CaptureSession {
 
   private endKind(actor: number, role: string): RoleWord | null {
     if (role === 'broadcast') return 'broadcast';
-    const kind = this.analysis.actors.list[actor]?.kind;
+    const a = this.analysis.actors.list[actor];
+    if (a?.key.startsWith('dir:') === true) return null;
+    const kind = a?.kind;
     return kind === 'client' || kind === 'gateway' || kind === 'director' ? kind : null;
   }
 
   /** What the director's copy changed, for the ladder's mark on the director's hop. */
   private rewriteOf(facts: FrameFacts): string | null {
+    // The ladder marks a director pair's takeover on the new master's first advert.
+    if (facts.ha?.kind === 'advert' && facts.ha.event === 'takeover') return facts.ha.reason === 'preempted' ? 'PREEMPT' : 'TAKEOVER';
     const flow = facts.flow;
-    if (flow === null || facts.srcRole !== 'director') return null;
-    if (facts.step === 'director-forward' || facts.step === 'tunnel') {
-      const rs = flow.rsIp === null ? flow.rsMac ?? '?' : this.analysis.nameOf(flow.rsIp);
-      switch (flow.method) {
-        case 'dr': return `dMAC→${rs}`;
-        case 'nat': return `dIP→${flow.rsIp ?? rs}`;
-        case 'tun': return `+IPIP→${rs}`;
-        case 'fullnat': return `sIP+dIP→${rs}`;
-        default: return `→${rs}`;
-      }
-    }
-    if (facts.step === 'director-reply') return flow.method === 'fullnat' ? 'sIP+dIP→client' : 'sIP→VIP';
-    return null;
+    if (flow === null) return null;
+    const rs = flow.rsIp === null ? flow.rsMac ?? '?' : this.analysis.nameOf(flow.rsIp);
+    return rewriteMark(facts, rs, 'en', true);
   }
 
   detail(n: number, lang: Lang): FrameDetailView | null {
@@ -254,7 +250,8 @@ export class CaptureSession {
     }
     const services = (a.report?.services ?? []).map((s) => serviceSpec(s, counts));
     const ipvsadm = services.length === 0 ? [] : markWeights(formatList(services)).replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
-    return { ipvsadm, conns };
+    const pair = a.report?.directorPair;
+    return pair === undefined ? { ipvsadm, conns } : { ipvsadm, conns, masters: mastersAt(pair, n) };
   }
 
   /** The findings, each message in `lang` (the model's own words when the catalog has none). */
@@ -390,7 +387,6 @@ export class CaptureSession {
   }
 }
 
-const FORWARD: Record<ForwardingMethod, DestSpec['forward']> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
 
 function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: number; inactive: number }>): ServiceSpec {
   const virtual = `${s.vip}:${s.port}`;
@@ -408,7 +404,26 @@ function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: num
     pe: null,
     dests: s.realServers.map((r) => {
       const cnt = counts.get(`${s.protocol}|${virtual}|${r.ip}:${r.port}`);
-      return { addr: r.ip, port: r.port, forward: FORWARD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
+      return { addr: r.ip, port: r.port, forward: FORWARD_OF_METHOD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
     }),
   };
+}
+
+/** Who was master of each VRID just after frame n. */
+export function mastersAt(pair: DirectorPairReport, n: number): MasterAt[] {
+  const out: MasterAt[] = [];
+  for (const vrid of [...new Set(pair.masters.map((m) => m.vrid))]) {
+    const spans = pair.masters.filter((m) => m.vrid === vrid && m.fromFrame <= n).sort((x, y) => x.fromFrame - y.fromFrame);
+    const cur = spans.filter((m) => m.toFrame === null || m.toFrame >= n);
+    const latest = cur[cur.length - 1];
+    if (latest !== undefined) {
+      const before = spans.filter((m) => m !== latest && m.fromFrame < latest.fromFrame).pop();
+      // Two current masters is split brain: name both.
+      out.push({ vrid, name: cur.map((m) => m.name).join(' + '), since: latest.fromFrame, previous: before?.name ?? null });
+    } else {
+      const last = spans[spans.length - 1];
+      if (last !== undefined) out.push({ vrid, name: null, since: last.toFrame ?? last.fromFrame, previous: last.name });
+    }
+  }
+  return out;
 }

@@ -70,6 +70,18 @@ export interface ClusterView {
   readonly ipvsadm: readonly string[];
   /** The connection table (`ipvsadm -Lnc`) as of the selected frame, live entries only. */
   readonly conns: readonly ConnRow[];
+  /** A director pair: each VRID's master as of the selected frame (null: none was answering). */
+  readonly masters?: readonly MasterAt[];
+}
+
+export interface MasterAt {
+  readonly vrid: number;
+  /** The master's name, or null between a master's last advert and the next one's first. */
+  readonly name: string | null;
+  /** Frame of its first advert as master (or of the last master's last advert when null). */
+  readonly since: number;
+  /** The master before it (the one that fell silent, when name is null). */
+  readonly previous: string | null;
 }
 
 export interface FindingView {

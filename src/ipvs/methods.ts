@@ -1,0 +1,159 @@
+/**
+ * The forwarding methods' table, written once for every stage: how a method the capture shows
+ * maps to the kernel's forward flag (ipvsadm's Forward column) and back, the tunnel names, and
+ * why a service's method is what it is (one sentence per kind of evidence, in English and
+ * Chinese; the report's `methodEvidence` is the English). Every table is a Record over the
+ * method (or tunnel) type, so the compiler names each place a new method must be described.
+ * The director's hop in words (it reads a frame's facts) is present/hop.ts.
+ */
+import type { ForwardMethod } from './destination.js';
+import type { ForwardingMethod, TunnelKind } from './report.js';
+
+export type Lang = 'en' | 'zh';
+
+/** The kernel's forward flag ipvsadm prints for a destination of a method the capture shows ('unknown' prints as Route). */
+export const FORWARD_OF_METHOD: Readonly<Record<ForwardingMethod, ForwardMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
+
+/** The method a rule's forward flag means on the wire ('local' is a real server on the director itself: delivered as DR). */
+export const METHOD_OF_FORWARD: Readonly<Record<ForwardMethod, ForwardingMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', local: 'dr' };
+
+/**
+ * The director rewrites addresses (NAT, FULLNAT): the replies must pass it, an entry's output is
+ * its to see (no IP_VS_CONN_F_NOOUTPUT), and the real server may listen on another port.
+ */
+export const FORWARD_REWRITES: Readonly<Record<ForwardMethod, boolean>> = { dr: false, nat: true, tun: false, local: false, fullnat: true };
+
+export const TUNNEL_WORDS: Readonly<Record<Lang, Readonly<Record<TunnelKind, string>>>> = {
+  en: {
+    ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)',
+    sit: 'IPv6-in-IPv4 (protocol 41)', ip6ip6: 'IPv6-in-IPv6',
+  },
+  zh: {
+    ipip: 'IPIP（IP 协议号 4）', ip4ip6: 'IPv4-in-IPv6（下一报头 4）', gre: 'GRE（IP 协议号 47）', gue: 'GUE（UDP 封装）',
+    sit: 'IPv6-in-IPv4（协议号 41）', ip6ip6: 'IPv6-in-IPv6',
+  },
+};
+
+/** The counters the method is inferred from (a service's engine state, or its copy in a summary). */
+export interface MethodCounts {
+  readonly dr: number;
+  readonly nat: number;
+  readonly natReply: number;
+  readonly tun: number;
+  readonly tunIcmp?: number;
+  readonly dsrOpt?: number;
+  readonly port?: number;
+  readonly fullnat: number;
+  /** From one vantage point without the director's hop (model/vantage.ts). */
+  readonly drSplit?: number;
+  readonly drAtRs?: number;
+  readonly drNoMac?: number;
+  readonly natInside?: number;
+  readonly bypassed?: number;
+  readonly answered?: boolean;
+  readonly rs?: readonly { readonly mac: string | null; readonly conns?: number }[];
+  /** The service's VIP ('?' when the capture never shows it). */
+  readonly vip?: string;
+  readonly tunnelKinds: ReadonlySet<TunnelKind>;
+}
+
+/** Why the method is what it is (or unknown), one sentence per kind of evidence. */
+export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, lang: Lang): string[] {
+  const zh = lang === 'zh';
+  const out: string[] = [];
+  if (s.dr > 0) {
+    out.push(zh
+      ? `${s.dr} 个客户端报文出现了两次：先发往 Director 的 MAC，再由 Director 发往某台 Real Server 的 MAC，IP 头除 TTL 减 1 外没有变化（DR）`
+      : `${s.dr} client packets seen twice: to the director's MAC, then from the director to a real server's MAC with the IP header unchanged except TTL−1 (DR)`);
+  }
+  if ((s.dsrOpt ?? 0) > 0) {
+    out.push(zh
+      ? `${s.dsrOpt} 个客户端报文被负载均衡器发往 Real Server 自己的地址和端口，服务地址 ${s.vip ?? '?'}:${s.port ?? '?'} 放在 IPv4 选项（类型 0x9a）里：直接服务器返回，Real Server 以 VIP 为源地址直接回应客户端（DR，目标地址被改写）`
+      : `${s.dsrOpt} client packets sent by the balancer to a real server's own address and port with the service address ${s.vip ?? '?'}:${s.port ?? '?'} in an IPv4 option (type 0x9a): direct server return, the real server answering the client from the VIP (DR, the destination rewritten)`);
+  }
+  if (s.nat > 0) {
+    out.push(zh
+      ? `${s.nat} 个客户端报文被 Director 把目标地址从 VIP 改成了 Real Server 的地址（NAT）`
+      : `${s.nat} client packets rewritten by the director from the VIP to a real server's address (NAT)`);
+  }
+  if (s.natReply > 0) {
+    out.push(zh
+      ? `${s.natReply} 个响应被 Director 把源地址从 Real Server 的地址改回了 VIP（NAT）`
+      : `${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
+  }
+  if (s.tun > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
+    out.push(zh
+      ? `${s.tun} 个客户端报文被 Director 封装后发往 Real Server（${kinds}），内层的客户端→VIP 报文保持不变（TUN）`
+      : `${s.tun} client packets encapsulated from the director to a real server (${kinds}) with the client→VIP packet inside unchanged (TUN)`);
+  }
+  if ((s.tunIcmp ?? 0) > 0) {
+    const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
+    out.push(zh
+      ? `${s.tunIcmp} 个发给 VIP、针对连接回应的 ICMP 差错被 Director 封装后转交给 Real Server（${kinds}）（TUN）`
+      : `${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
+  }
+  if (s.fullnat > 0) {
+    out.push(zh
+      ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
+      : `${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
+  }
+  // Only while no connection's real server shows (another capture merged in may show them).
+  const drNoMac = (s.rs ?? []).every((r) => (r.conns ?? 0) === 0) ? s.drNoMac ?? 0 : 0;
+  if (drNoMac > 0) {
+    out.push(zh
+      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。列出的 Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
+      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. The real servers listed are the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
+  }
+  const drSplit = s.drSplit ?? 0;
+  const drAtRs = s.drAtRs ?? 0;
+  const natInside = s.natInside ?? 0;
+  if (drSplit > 0 && method === 'tun') {
+    const mac = s.rs?.[0]?.mac ?? '?';
+    out.push(zh
+      ? `全部 ${drSplit} 个连接都经由同一个不是 Director 的 MAC（${mac}）以 VIP 为源地址回应，且 TTL 比常见的初始值少 1：这个 MAC 是一台路由器，Real Server 在它后面，DR 无法到达那里；Director 是用隧道转发给它们的（TUN）。隧道本身和 Real Server 的地址都不经过这个抓包点`
+      : `all ${drSplit} connections are answered from the VIP through one other MAC (${mac}) than the director's, with a TTL one below the usual initial one: that MAC is a router, so the real servers sit beyond it, where DR cannot reach; the director tunnels to them (TUN). The tunnel and the real servers' addresses do not pass this capture point`);
+  } else if (drSplit > 0 && method === 'unknown') {
+    const mac = s.rs?.[0]?.mac ?? '?';
+    out.push(zh
+      ? `全部 ${drSplit} 个连接都由同一个不是 Director 的 MAC（${mac}）以 VIP 为源地址回应：可能是唯一一台 DR Real Server，也可能是 TUN Real Server 前面的路由器。这个抓包里没有 Director 的转发，无法区分`
+      : `all ${drSplit} connections are answered from the VIP by one other MAC (${mac}) than the director's: a single DR real server, or a router in front of TUN real servers. The director's forward is not in this capture, so which cannot be told`);
+  } else if (drSplit > 0) {
+    out.push(zh
+      ? `${drSplit} 个连接的响应以 VIP 为源地址，却来自另一个 MAC，而不是客户端报文发往的那个（Director 的）：Real Server 直接回应（DR）。Director 转发给它们的那一跳不经过这个抓包点（交换式局域网）；每个连接的 Real Server 由其响应的源 MAC 得出`
+      : `${drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
+  }
+  if (drAtRs > 0) {
+    out.push(zh
+      ? `${drAtRs} 个发往 VIP 的连接从 Director 的 MAC 到达，本机以 VIP 为源地址回应，却发往另一个 MAC（网关）：这是一台 DR 模式的 Real Server（VIP 配在 lo 上，它不回应 VIP 的 ARP）`
+      : `${drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
+  }
+  if (natInside > 0 && method === 'nat') {
+    const vip = s.vip === undefined || s.vip === '?'
+      ? (zh ? 'VIP 从未出现在这个抓包中（可用 --vip 指定）' : 'the VIP never appears in this capture (name it with --vip)')
+      : (zh ? `VIP ${s.vip} 由 --vip 指定` : `the VIP ${s.vip} is the one given with --vip`);
+    out.push(zh
+      ? `${natInside} 个来自 Director 另一侧客户端的连接从 Director 的 MAC 到达，目标是 Real Server 自己的地址（RIP:端口），响应也发回给它：这是 NAT 模式 Director 的内侧；${vip}`
+      : `${natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
+    if (s.rs?.length === 1) {
+      out.push(zh
+        ? '只看到一台 Real Server（这很可能是它自己的抓包）：前面那台主机很可能是它的 NAT Director（置信度 0.6），但从这里看，一台普通路由器挡在一台服务器前面也是同样的样子；在 Director 外侧（能看到 VIP 的地方）或另一台 Real Server 上抓包即可确定'
+        : 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here; a capture on the director\'s outside (where the VIP shows) or of a second real server would decide');
+    }
+  }
+  const bypassed = s.bypassed ?? 0;
+  if (bypassed > 0 && method === 'unknown') {
+    out.push(zh
+      ? `${bypassed} 个连接由另一台也在 ARP 中声称拥有 VIP 的主机直接回应，从未到达 Director，所以看不出 Director 的转发模式`
+      : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
+  } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0)) {
+    out.push(zh
+      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
+      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
+  } else if (method === 'unknown' && drSplit === 0) {
+    out.push(zh
+      ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'
+      : 'only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
+  }
+  return out;
+}
