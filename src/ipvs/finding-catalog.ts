@@ -9,7 +9,9 @@
  * It lives beside report.ts, below both the model and the simulator, so that neither has its
  * own words for a finding.
  */
-import type { FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, SilentSyn } from './report.js';
+import type {
+  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry,
+} from './report.js';
 
 const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
   dr: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
@@ -27,6 +29,60 @@ function silentSynEn(rs: string, s: SilentSyn): string {
   const all = s.all ? '; no connection in the capture was answered at all' : '';
   return `${what}${all}. Likely causes: ${CAUSE_EN[s.method]}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
 }
+
+// The failures operators meet (stale entries, idle expiry, port reuse, a real server rejecting).
+const UNREACHABLE: Readonly<Record<number, string>> = {
+  3: 'port unreachable', 9: 'network administratively prohibited', 10: 'host administratively prohibited', 13: 'communication administratively prohibited',
+};
+
+export function isRejectCode(code: number): boolean {
+  return UNREACHABLE[code] !== undefined;
+}
+
+function staleEntryEn(p: StaleEntry): string {
+  const then = p.after !== null
+    ? `; then ${p.after} answered: the flow was scheduled anew once its old connection entry expired`
+    : p.othersAnswered ? ', while the service answered other clients' : '';
+  return `client ${p.client}'s datagrams to ${p.virtual} went unanswered for ${p.seconds} s (${p.lost} datagrams) after real server ${p.rs} had answered them${then}. ` +
+    'IPVS sends every packet of a connection entry (the same client ip:port) to that entry\'s real server: if the server was removed, the director drops them silently ' +
+    '(net.ipv4.vs.expire_nodest_conn=0, the default) until the entry expires, the UDP timeout (300 s by default, ipvsadm --set) counted from the last packet forwarded; ' +
+    'if it is dead but still listed, or quiesced (weight 0) while down, they keep going to it for as long as the client keeps sending. ' +
+    'Set net.ipv4.vs.expire_nodest_conn=1 (the first such packet expires the entry and the next is scheduled again), shorten the UDP timeout, or remove a dead server rather than quiesce it; ipvsadm -Lnc shows the entry';
+}
+
+function idleExpiryEn(p: IdleExpiry): string {
+  const who = p.by === 'director' ? 'the director' : 'another host than the one that answered before (the director, or a real server it was newly sent to)';
+  return `connection ${p.client} → ${p.virtual} was idle for ${p.idle} s; the client's next segment was answered with a RST from ${who}: ` +
+    'IPVS had expired the connection\'s ESTABLISHED entry (900 s by default, counted from its last packet; ipvsadm --set TCP TCPFIN UDP changes it, ipvsadm -Lnc shows it counting down). ' +
+    'A segment that is not a SYN and finds no entry goes to the director\'s own stack, which owns the VIP and resets it ' +
+    '(with net.ipv4.vs.sloppy_tcp=1 it is scheduled again, to a server that knows nothing of it). ' +
+    'Keep such connections alive with TCP keepalives shorter than the timeout (net.ipv4.tcp_keepalive_time on the client or the server), or raise the established timeout';
+}
+
+function portReuseEn(p: PortReuse): string {
+  return `client ${p.client} reused its port for a new connection to ${p.virtual} ${p.reuseAfter} s after the previous one on it: the first SYN went unanswered, ` +
+    `and only the same SYN sent again ${p.gap} s later was answered. IPVS still held the old connection's entry (TIME_WAIT lasts 120 s); ` +
+    'with net.ipv4.vs.conn_reuse_mode=1 and net.ipv4.vs.conntrack=1 (as kube-proxy sets them) kernels before 5.9 expire that entry but drop the SYN that found it, ' +
+    'so each such reuse costs one retransmission timeout (1 s). Kernels 5.9 and later schedule the SYN at once; on older ones conn_reuse_mode=0 avoids the drop ' +
+    '(the SYN then follows the old entry to the old real server), or let clients reuse ports less (a wider net.ipv4.ip_local_port_range)';
+}
+
+function rsRejectsEn(p: FindingParamsByCode['rs-rejects']): string {
+  const why = p.protocol === 'udp' && p.code === 3
+    ? `nothing listens on UDP port ${p.virtual.slice(p.virtual.lastIndexOf(':') + 1)} there (the service is down, or bound to another address), or a firewall rule on it rejects the datagrams`
+    : 'a firewall rule on it (iptables/nftables REJECT) refuses them; a closed TCP port would answer with RST instead';
+  return `real server ${p.rs} answers ${p.protocol.toUpperCase()} packets for ${p.virtual} with ICMP ${UNREACHABLE[p.code] ?? `unreachable code ${p.code}`}: ` +
+    `the director forwarded them (its own "no real server" answer comes from its MAC); ${why}. ` +
+    'The director keeps scheduling new connections to it while it is in the rules with a weight above 0: fix the server, or let a health check (keepalived) take it out';
+}
+
+function quiescedEn(p: FindingParamsByCode['quiesced-server-used']): string {
+  return `real server ${p.rs} has weight 0 (quiesced) in the rules but received new connections${p.persistent
+    ? ' (persistence templates still point at it: with net.ipv4.vs.expire_quiescent_template=0, the default, a template to a weight-0 server stays valid until it expires, so its clients\' new connections keep going there; 1 moves them at their next connection)'
+    : ''}`;
+}
+
+const REJECT_ZH: Readonly<Record<number, string>> = { 3: '端口不可达', 9: '网络被管理性禁止', 10: '主机被管理性禁止', 13: '通信被管理性禁止' };
 
 type Render<C extends FindingCode> = (p: FindingParamsByCode[C]) => string;
 export type Lang = 'en' | 'zh';
@@ -150,8 +206,10 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   'quiesced-server-used': {
     severity: 'warning',
     about: 'a weight-0 (quiesced) real server still receives connections through a persistence template',
-    en: (p) => `real server ${p.rs} has weight 0 (quiesced) in the rules but received new connections${p.persistent ? ' (persistence templates still point at it)' : ''}`,
-    zh: (p) => `Real Server ${p.rs} 在规则中的权重为 0（已停止调度），却仍收到了新连接${p.persistent ? '（持久连接模板仍指向它）' : ''}`,
+    en: quiescedEn,
+    zh: (p) => `Real Server ${p.rs} 在规则中的权重为 0（已停止调度），却仍收到了新连接${p.persistent
+      ? '（持久连接模板仍指向它：net.ipv4.vs.expire_quiescent_template=0（默认值）时，指向权重为 0 的服务器的模板在过期前一直有效，持有模板的客户端的新连接仍发给它；设为 1 后，这些客户端的下一个连接会被重新调度）'
+      : ''}`,
   },
   'rules-mismatch': {
     severity: 'warning',
@@ -182,6 +240,47 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
     zh: (p) => p.kind === 'switched'
       ? `客户端 ${p.client} 换了 Real Server，而其他客户端都固定在原来的服务器上：${p.virtual} 的持久连接没有保持住（模板已过期，或原服务器被停止调度/删除）`
       : `客户端 ${p.client} 在 ${p.virtual} 的持久连接超时（${p.timeout} 秒）内从 ${p.from} 换到了 ${p.to}`,
+  },
+  'rs-rejects': {
+    severity: 'error',
+    about: 'a real server answers packets the director forwarded with ICMP unreachable (a REJECT rule, or no UDP listener)',
+    en: rsRejectsEn,
+    zh: (p) => `Real Server ${p.rs} 对发往 ${p.virtual} 的 ${UP(p.protocol)} 报文回应了 ICMP ${REJECT_ZH[p.code] ?? `不可达（代码 ${p.code}）`}：Director 已经把报文转发给了它（Director 自己回应"没有可用的 Real Server"时源 MAC 是 Director 的）；` +
+      (p.protocol === 'udp' && p.code === 3
+        ? `它的 UDP 端口 ${p.virtual.slice(p.virtual.lastIndexOf(':') + 1)} 上没有服务在监听（服务已停止，或绑定在别的地址上），或者它的防火墙拒绝了这些报文`
+        : '它的防火墙规则（iptables/nftables REJECT）拒绝了这些报文；TCP 端口没有监听时回的是 RST') +
+      '。只要它还在规则里且权重大于 0，Director 就会继续把新连接调度给它：请修复这台服务器，或者让健康检查（keepalived）把它摘除',
+  },
+  'stale-entry': {
+    severity: 'error',
+    about: 'a flow keeps following its IPVS connection entry to a real server that no longer answers (expire_nodest_conn, the UDP timeout)',
+    en: staleEntryEn,
+    zh: (p) => `客户端 ${p.client} 发往 ${p.virtual} 的数据报在 Real Server ${p.rs} 应答过之后，有 ${p.seconds} 秒（${p.lost} 个数据报）没有得到任何应答` +
+      (p.after !== null ? `；之后由 ${p.after} 应答：旧的连接条目过期后，这个流被重新调度了` : p.othersAnswered ? '，而同一时间服务对其他客户端是有应答的' : '') +
+      '。IPVS 会把匹配同一个连接条目（同一个客户端 IP 和端口）的所有报文都发给这个条目对应的 Real Server：如果这台服务器已被删除，Director 会默默丢弃这些报文' +
+      '（net.ipv4.vs.expire_nodest_conn=0，默认值），直到条目过期，即 UDP 超时（默认 300 秒，可用 ipvsadm --set 修改），从最后一个被转发的报文开始计时；' +
+      '如果服务器已经宕机却仍在规则里，或者权重被设为 0 但服务已停，只要客户端一直在发，报文就一直发给它。' +
+      '可以设置 net.ipv4.vs.expire_nodest_conn=1（第一个这样的报文会让条目立即过期，下一个报文重新调度），缩短 UDP 超时，或者把宕机的服务器删除而不只是把权重设为 0；ipvsadm -Lnc 可以看到这个条目',
+  },
+  'idle-entry-expired': {
+    severity: 'warning',
+    about: 'the IPVS entry of an idle connection expired: its next segment is reset by the director (the ESTABLISHED timeout)',
+    en: idleExpiryEn,
+    zh: (p) => `连接 ${p.client} → ${p.virtual} 空闲了 ${p.idle} 秒；客户端随后发出的报文收到了来自${p.by === 'director' ? ' Director ' : '另一台主机（不是之前应答的那台：可能是 Director，或者被重新调度到的 Real Server）'}的 RST：` +
+      'IPVS 已经让这个连接的 ESTABLISHED 条目过期了（默认 900 秒，从最后一个报文开始计时；可用 ipvsadm --set TCP TCPFIN UDP 修改，ipvsadm -Lnc 可以看到倒计时）。' +
+      '找不到条目、又不是 SYN 的报文会交给 Director 自己的协议栈，而 VIP 是 Director 的本地地址，于是它回 RST' +
+      '（net.ipv4.vs.sloppy_tcp=1 时会被重新调度，发给一台对这个连接一无所知的服务器）。' +
+      '可以让 TCP keepalive 的间隔短于这个超时（客户端或服务器上的 net.ipv4.tcp_keepalive_time），或者调大 ESTABLISHED 超时',
+  },
+  'port-reuse-syn-dropped': {
+    severity: 'warning',
+    about: 'a SYN reusing the client port of an entry in TIME_WAIT is dropped (conn_reuse_mode=1 with conntrack=1, kernels before 5.9): the client retransmits it after 1 s',
+    en: portReuseEn,
+    zh: (p) => `客户端 ${p.client} 在上一个连接结束 ${p.reuseAfter} 秒后用同一个端口向 ${p.virtual} 发起了新连接：第一个 SYN 没有得到应答，` +
+      `${p.gap} 秒后重传的同一个 SYN 才得到应答。IPVS 仍然保留着旧连接的条目（TIME_WAIT 持续 120 秒）；` +
+      '在 net.ipv4.vs.conn_reuse_mode=1 且 net.ipv4.vs.conntrack=1（kube-proxy 就是这样设置的）时，5.9 之前的内核会让旧条目过期，但丢弃碰到它的那个 SYN，' +
+      '所以每次这样复用端口都要多等一个重传超时（1 秒）。5.9 及以后的内核会立即调度这个 SYN；在旧内核上可以设 conn_reuse_mode=0 避免丢包' +
+      '（此时 SYN 会沿用旧条目发给原来的 Real Server），或者减少客户端的端口复用（扩大 net.ipv4.ip_local_port_range）',
   },
   'ha-split-brain': {
     severity: 'error',

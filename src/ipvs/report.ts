@@ -37,6 +37,10 @@ export type FindingCode =
   | 'quiesced-server-used'
   | 'rules-mismatch'
   | 'persistence-broken'
+  | 'rs-rejects'
+  | 'stale-entry'
+  | 'idle-entry-expired'
+  | 'port-reuse-syn-dropped'
   | 'ha-split-brain'
   | 'ha-failover-gap'
   | 'ha-conns-lost-no-sync'
@@ -139,6 +143,42 @@ export interface SilentSyn {
   readonly all: boolean;
 }
 
+/** A flow black-holed by its connection entry (stale-entry). */
+export interface StaleEntry {
+  readonly client: string;
+  readonly virtual: string;
+  /** The real server that answered before the silence (RIP, else MAC). */
+  readonly rs: string;
+  /** The real server that answered after it (the entry expired, the flow was scheduled again); null if none did. */
+  readonly after: string | null;
+  /** Datagrams sent in the silence. */
+  readonly lost: number;
+  /** How long the silence lasted, seconds. */
+  readonly seconds: number;
+  /** Other flows of the service were answered meanwhile (the service itself was up). */
+  readonly othersAnswered: boolean;
+}
+
+/** An idle connection whose entry expired (idle-entry-expired). */
+export interface IdleExpiry {
+  readonly client: string;
+  readonly virtual: string;
+  /** Seconds of silence before the segment that met the reset. */
+  readonly idle: number;
+  /** The reset came from the director's MAC, or from another host than the one that answered before. */
+  readonly by: 'director' | 'other';
+}
+
+/** A reused client port whose first SYN went unanswered (port-reuse-syn-dropped). */
+export interface PortReuse {
+  readonly client: string;
+  readonly virtual: string;
+  /** Seconds between the first SYN and its retransmission. */
+  readonly gap: number;
+  /** Seconds since the previous connection on the port was last seen. */
+  readonly reuseAfter: number;
+}
+
 /**
  * What each finding's message is made from, by code. The model fills these in; the message
  * catalog (src/annotate/findings.ts) writes the sentence in English or Chinese from the code and
@@ -173,6 +213,11 @@ export interface FindingParamsByCode {
     | { kind: 'method'; virtual: string; rules: ForwardingMethod; seen: ForwardingMethod }
     | { kind: 'unknown-rs'; rs: string; virtual: string }
     | { kind: 'scheduler'; virtual: string; rules: string; seen: string };
+  /** `rs`: RIP or MAC of the real server that sent the ICMP; `code`: the ICMP unreachable code. */
+  'rs-rejects': { rs: string; virtual: string; protocol: 'tcp' | 'udp'; code: number };
+  'stale-entry': StaleEntry;
+  'idle-entry-expired': IdleExpiry;
+  'port-reuse-syn-dropped': PortReuse;
   'persistence-broken':
     | { kind: 'switched'; client: string; virtual: string }
     | { kind: 'timeout'; client: string; from: string; to: string; timeout: number; virtual: string };

@@ -12,8 +12,8 @@ import {
 } from './host.js';
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
 import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
-import { CLIENT_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
-import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
+import { CLIENT_JS, DNS_SERVER_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
+import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmQuiesce, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { publishReport } from '../ipvs/report-json.js';
 import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
 import { HaRun, startHa } from './ha-run.js';
@@ -61,9 +61,12 @@ export async function upLab(plan: LabPlan, detached: boolean, progress: Progress
       progress(`configuring ${s.ns}`);
       nsScript(s.ns, s.script);
     }
-    progress('starting web servers');
-    const servers = await Promise.all(plan.realServers.map((rs) =>
-      startProgram(rs.ns, SERVER_JS, [String(rs.port), rs.name, rs.ip], detached, `web server ${rs.name} in ${rs.ns}`)));
+    progress(plan.options.udp ? 'starting DNS servers' : 'starting web servers');
+    // --misconfig rs-down: nothing listens on the misconfigured real server.
+    const up = plan.realServers.filter((rs) => !(rs.misconfigured && plan.options.misconfig === 'rs-down'));
+    const servers = await Promise.all(up.map((rs) =>
+      startProgram(rs.ns, plan.options.udp ? DNS_SERVER_JS : SERVER_JS, [String(rs.port), rs.name, rs.ip, plan.method === 'nat' ? '0.0.0.0' : plan.vip], detached,
+        `${plan.options.udp ? 'DNS' : 'web'} server ${rs.name} in ${rs.ns}`)));
     const keepalived = plan.ha ? await startHa(plan, progress) : undefined;
     return { plan, kind, serverPids: servers.map((s) => s.pid ?? -1), createdAt: new Date().toISOString(), ...(keepalived ? { keepalived } : {}) };
   } catch (e) {
@@ -152,7 +155,7 @@ function kernelTables(state: LabState, snapshots: readonly KernelSnapshot[]): Ke
 
 export async function runLab(state: LabState, opts: RunOptions, progress: Progress = () => {}): Promise<RunResult> {
   const plan = opts.captureAt ? withCapturePoint(state.plan, opts.captureAt) : state.plan;
-  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig ? 1500 : 3000) * patience();
+  const timeoutMs = opts.timeoutMs ?? (plan.options.misconfig || plan.options.flap ? 1500 : 3000) * patience();
   const firstPort = opts.firstPort ?? 32768 + Math.floor(Math.random() * 20000);
   const files = captureFiles(plan, opts.out);
   const handles: CaptureHandle[] = [];
@@ -160,7 +163,8 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const results: RequestResult[] = [];
   const snapshots: KernelSnapshot[] = [];
   const summaries: string[] = [];
-  const hold = plan.options.hold ? ' hold' : '';
+  const o = plan.options;
+  const mode = o.hold ? ' hold' : o.udp ? ' udp' : o.idle !== null ? ` idle:${o.idle * 1000}` : '';
   const flap = plan.options.flap;
   const dir = plan.director.ns;
   const started = Date.now();
@@ -179,9 +183,9 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       const client = plan.clients[k % plan.clients.length];
       const channel = channels[k % channels.length];
       if (!client || !channel) break;
-      const localPort = firstPort + k;
+      const localPort = plan.options.samePort ? firstPort : firstPort + k;
       progress(`request ${k + 1}/${opts.requests} from ${client.ip}:${localPort}`);
-      const line = await channel.request(`${plan.publicIp} ${plan.publicPort} ${timeoutMs} ${localPort}${hold}`);
+      const line = await channel.request(`${plan.publicIp} ${plan.publicPort} ${timeoutMs} ${localPort}${mode}`);
       let answer: ClientAnswer;
       try {
         answer = JSON.parse(line) as ClientAnswer;
@@ -207,9 +211,15 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
         nsRun(dir, 'sh', ['-ec', ipvsadmAddDest(plan, rs)]);
         snapshot(state, started, `${rs.name} added back`, snapshots);
       }
+      const quiet = o.quiesce !== null && k + 1 === o.quiesce.after ? plan.realServers[o.quiesce.rs - 1] : undefined;
+      if (quiet && state.kind === 'ipvs') {
+        progress(`quiescing ${quiet.name} (weight 0)`);
+        nsRun(dir, 'sh', ['-ec', ipvsadmQuiesce(plan, quiet)]);
+        snapshot(state, started, `${quiet.name} quiesced`, snapshots);
+      }
       if (ha) await ha.afterRequest(k + 1, channels);
     }
-    if (hold !== '') {
+    if (o.hold) {
       snapshot(state, started, 'every connection held open', snapshots);
       progress('closing the held connections');
       await Promise.all(channels.map((c) => c.request('release')));

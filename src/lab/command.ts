@@ -77,10 +77,23 @@ Options:
                             IPVS, else microvm)
       --kernel-deb FILE     the microVM boots this linux-image .deb instead of downloading
       --vm-timeout SECONDS  kill the microVM after this long (default 300 + 2 per request)
+      --udp                 a UDP service instead of HTTP: DNS on port 53 (each real server
+                            answers an A query with its own address; one query per request)
+      --one-packet          one-packet scheduling (ipvsadm -o; UDP): every datagram scheduled
+      --same-port           every request from one client port (a resolver's fixed port, or
+                            a TCP port reused at once)
+      --timeouts T,F,U      ipvsadm --set T F U: TCP established, TCP FIN_WAIT, UDP timeouts in
+                            seconds (short ones make expiry visible in seconds)
+      --idle SECONDS        each connection: one request, SECONDS of silence, a second request
+      --quiesce rsN:A       set rsN's weight to 0 (ipvsadm -e … -w 0) after request A
       --misconfig KIND      rs-arp (a DR real server answers ARP for the VIP), nat-gateway
                             (a NAT real server's default route bypasses the director),
                             dr-reply-via-director, vip-primary (the VIP is the director's
-                            primary address)
+                            primary address); on rs1: rs-down (nothing listens), rs-firewall
+                            (its firewall drops the service's packets), rs-reject (its
+                            firewall rejects them: ICMP port unreachable), dr-vip-missing
+                            (no VIP on its lo), tun-rp-filter (rp_filter=1 drops the
+                            decapsulated packets)
       --preset NAME         seed-dr: the DR walkthrough of seed 000 (client 172.16.0.100,
                             firewall 172.16.23.80 → VIP 192.168.23.100, DIP 192.168.23.99,
                             WEB1 .80, WEB2 .81, rr, 4 requests, capture at the firewall);
@@ -97,6 +110,8 @@ Examples:
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
   lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap
+  lvscope lab capture dr --udp --requests 6 -w dns.pcap
+  lvscope lab capture dr --idle 8 --timeouts 5,5,5 --requests 1 -w idle.pcap
   lvscope lab capture dr --ha-failover 2-4 --sync on --hold --requests 6 \\
       --capture-at fw:eth1,dir:eth0,dir2:eth0 -w failover/ --truth failover.json
   lvscope lab up dr && lvscope lab run -w one.pcap && lvscope lab down`;
@@ -140,6 +155,12 @@ function parse(args: readonly string[]) {
       'rs-fail': { type: 'string' },
       'health-check': { type: 'string' },
       fwmark: { type: 'string' },
+      udp: { type: 'boolean' },
+      'one-packet': { type: 'boolean' },
+      'same-port': { type: 'boolean' },
+      timeouts: { type: 'string' },
+      idle: { type: 'string' },
+      quiesce: { type: 'string' },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
       'kernel-deb': { type: 'string' },
@@ -186,6 +207,20 @@ function labOptions(p: Parsed, method: string | undefined): LabOptions {
     if (!m) throw new UsageError(`--flap needs rsN:A-B, e.g. rs1:2-4 (got ${p.values.flap})`);
     set('flap', { rs: Number(m[1]), after: Number(m[2]), back: Number(m[3]) });
   }
+  set('udp', p.values.udp);
+  set('onePacket', p.values['one-packet']);
+  set('samePort', p.values['same-port']);
+  set('idle', int(p.values.idle, '--idle'));
+  if (p.values.timeouts !== undefined) {
+    const m = /^(\d+),(\d+),(\d+)$/.exec(p.values.timeouts);
+    if (!m) throw new UsageError(`--timeouts needs TCP,TCPFIN,UDP seconds, e.g. 5,10,5 (got ${p.values.timeouts})`);
+    set('timeouts', { tcp: Number(m[1]), tcpfin: Number(m[2]), udp: Number(m[3]) });
+  }
+  if (p.values.quiesce !== undefined) {
+    const m = /^rs(\d+):(\d+)$/.exec(p.values.quiesce);
+    if (!m) throw new UsageError(`--quiesce needs rsN:A, e.g. rs1:2 (got ${p.values.quiesce})`);
+    set('quiesce', { rs: Number(m[1]), after: Number(m[2]) });
+  }
   set('ha', p.values.ha);
   if (p.values['ha-failover'] !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(p.values['ha-failover']);
@@ -222,6 +257,11 @@ function summaryLines(state: LabState): string[] {
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
+    o.udp ? `UDP DNS service${o.onePacket ? ' (one-packet scheduling)' : ''}` : '',
+    o.samePort ? 'one client port' : '',
+    o.timeouts !== null ? `timeouts ${o.timeouts.tcp} ${o.timeouts.tcpfin} ${o.timeouts.udp}` : '',
+    o.idle !== null ? `${o.idle} s idle before a second request` : '',
+    o.quiesce ? `rs${o.quiesce.rs} weight 0 after request ${o.quiesce.after}` : '',
     o.ha ? `keepalived on dir and dir2 (${o.healthCheck === 'http' ? 'HTTP_GET' : 'TCP_CHECK'}${o.sync ? ', sync daemon' : ', no sync daemon'})` : '',
     o.haFailover ? `dir's LAN cable out after request ${o.haFailover.after}, back after ${o.haFailover.back}` : '',
     o.rsFail ? `rs${o.rsFail.rs}'s web server dies after request ${o.rsFail.after}${o.rsFail.back !== null ? `, starts again after ${o.rsFail.back}` : ''}` : '',

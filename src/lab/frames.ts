@@ -18,6 +18,8 @@ export interface LabTcp {
   readonly dport: number;
   /** FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10 */
   readonly flags: number;
+  /** A UDP datagram (the lab's --udp service): ports only, flags 0. */
+  readonly udp?: true;
 }
 
 export interface LabFrame {
@@ -115,6 +117,9 @@ export function summarise(n: number, linkType: number, b: Uint8Array): LabFrame 
       if (cur.ip.proto === 6 && b.length >= cur.payload + 14) {
         const p = cur.payload;
         tcp = { sport: ((b[p] ?? 0) << 8) | (b[p + 1] ?? 0), dport: ((b[p + 2] ?? 0) << 8) | (b[p + 3] ?? 0), flags: b[p + 13] ?? 0 };
+      } else if (cur.ip.proto === 17 && b.length >= cur.payload + 8) {
+        const p = cur.payload;
+        tcp = { sport: ((b[p] ?? 0) << 8) | (b[p + 1] ?? 0), dport: ((b[p + 2] ?? 0) << 8) | (b[p + 3] ?? 0), flags: 0, udp: true };
       }
     }
   }

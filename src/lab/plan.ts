@@ -11,7 +11,10 @@ import type { HostRole, SchedulerName } from '../ipvs/report.js';
 export const LAB_METHODS = ['dr', 'nat', 'tun'] as const;
 export type LabMethod = (typeof LAB_METHODS)[number];
 
-export const MISCONFIGS = ['rs-arp', 'nat-gateway', 'dr-reply-via-director', 'vip-primary'] as const;
+export const MISCONFIGS = [
+  'rs-arp', 'nat-gateway', 'dr-reply-via-director', 'vip-primary',
+  'rs-down', 'rs-firewall', 'rs-reject', 'dr-vip-missing', 'tun-rp-filter',
+] as const;
 export type Misconfig = (typeof MISCONFIGS)[number];
 
 /** The named capture points; `--capture-at` also takes HOST[:IFACE] (see resolveCapturePoint) and `all`. */
@@ -27,6 +30,8 @@ export const TUN_TYPES = ['ipip', 'gue', 'gre'] as const;
 export type TunType = (typeof TUN_TYPES)[number];
 /** The UDP port GUE runs on (ipvsadm --tun-port, `ip fou add port … gue` on the real servers). */
 export const GUE_PORT = 6080;
+/** The UDP service (--udp): DNS. */
+export const DNS_PORT = 53;
 
 export const PRESETS = ['seed-dr', 'seed-nat'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -68,6 +73,18 @@ export interface LabOptions {
   readonly flap: { readonly rs: number; readonly after: number; readonly back: number } | null;
   /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
   readonly fwmark: number | null;
+  /** A UDP service (DNS on port 53: each real server answers with its own address) instead of HTTP. */
+  readonly udp: boolean;
+  /** ipvsadm -o: one-packet scheduling (UDP only). */
+  readonly onePacket: boolean;
+  /** Every request from one client port (a resolver's fixed port; TCP: the port reused at once). */
+  readonly samePort: boolean;
+  /** ipvsadm --set TCP TCPFIN UDP (seconds); null = the kernel's defaults (900 120 300). */
+  readonly timeouts: { readonly tcp: number; readonly tcpfin: number; readonly udp: number } | null;
+  /** Each connection answers one request, idles this many seconds, then sends a second one. */
+  readonly idle: number | null;
+  /** Set rsN's weight to 0 (ipvsadm -e … -w 0) after request `after`. */
+  readonly quiesce: { readonly rs: number; readonly after: number } | null;
   /** Two directors running keepalived (VRRP for the VIP, IPVS and health checks); DR only. */
   readonly ha: boolean;
   /** Cut the master's LAN cable after request `after`, plug it back in after request `back`. */
@@ -248,6 +265,12 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     hold: given.hold ?? false,
     flap: given.flap ?? null,
     fwmark: given.fwmark ?? null,
+    udp: given.udp ?? false,
+    onePacket: given.onePacket ?? false,
+    samePort: given.samePort ?? false,
+    timeouts: given.timeouts ?? null,
+    idle: given.idle ?? null,
+    quiesce: given.quiesce ?? null,
     ha: given.ha === true || given.haFailover != null || given.sync === true || given.rsFail != null,
     haFailover: given.haFailover ?? null,
     sync: given.sync ?? false,
@@ -290,8 +313,20 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
       throw new LabConfigError(`--flap rsN:A-B needs 1 <= A < B <= --requests (got ${f.after}-${f.back})`);
     }
   }
+  if (opts.quiesce !== null && (opts.quiesce.rs < 1 || opts.quiesce.rs > opts.realServers || opts.quiesce.after < 1 || opts.quiesce.after > opts.requests)) {
+    throw new LabConfigError(`--quiesce rsN:A needs a real server of this lab and 1 <= A <= --requests`);
+  }
+  if (opts.onePacket && !opts.udp) throw new LabConfigError('--one-packet needs --udp (ipvsadm -o is for UDP services)');
+  if (opts.udp && (opts.fwmark !== null || opts.hold || opts.idle !== null)) throw new LabConfigError('--udp does not combine with --fwmark, --hold or --idle');
+  if (opts.idle !== null && (!Number.isInteger(opts.idle) || opts.idle < 1 || opts.idle > 600)) throw new LabConfigError('--idle needs 1..600 seconds');
+  if (opts.idle !== null && opts.hold) throw new LabConfigError('--idle and --hold exclude each other');
+  if (opts.timeouts !== null && [opts.timeouts.tcp, opts.timeouts.tcpfin, opts.timeouts.udp].some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new LabConfigError('--timeouts needs TCP,TCPFIN,UDP in whole seconds (0 keeps a value)');
+  }
   if (opts.ha) haProblems(opts);
   const m = opts.misconfig;
+  if (m === 'dr-vip-missing' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-vip-missing needs a DR lab');
+  if (m === 'tun-rp-filter' && opts.method !== 'tun') throw new LabConfigError('--misconfig tun-rp-filter needs a TUN lab');
   if (m === 'rs-arp' && opts.method === 'nat') throw new LabConfigError('--misconfig rs-arp is a DR/TUN mistake (NAT real servers have no VIP)');
   if (m === 'nat-gateway' && opts.method !== 'nat') throw new LabConfigError('--misconfig nat-gateway needs a NAT lab');
   if (m === 'dr-reply-via-director' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-reply-via-director needs a DR lab');
@@ -345,7 +380,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   }
 
   const vip = nat ? '172.16.23.80' : `${LAN}.100`;
-  const vport = 80;
+  const vport = opts.udp ? DNS_PORT : 80;
   const dip = nat ? `${LAN}.1` : `${LAN}.99`;
   const dirMac = opts.preset === 'seed-dr' ? '00:0c:29:06:13:ea' : '02:aa:00:00:00:63';
   const dirNs = ns('dir');
@@ -401,7 +436,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   for (let i = 1; i <= opts.realServers; i++) {
     // TUN real servers sit in another subnet, behind a router, as IPIP lets them.
     const ip = tun ? `${RS_NET}.${9 + i}` : `${LAN}.${79 + i}`;
-    const port = nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
+    const port = opts.udp ? DNS_PORT : nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
     const rs: LabRealServer = {
       key: `rs${i}`, name: `WEB${i}`, ns: ns(`rs${i}`), ip, port, mac: rsMac(i), weight: weights[i - 1] ?? 1,
       misconfigured: i === 1 && opts.misconfig !== null && opts.misconfig !== 'vip-primary',

@@ -21,7 +21,30 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 /**
- * Reads lines "host port timeoutMs localPort [hold]" from stdin; with hold the connection stays
+ * argv: port, name, ip, bind. A DNS server for the UDP lab: every A query is answered with the real
+ * server's own address (TTL 0), so the answer names the server that got it. Prints "ready".
+ * A DR/TUN real server binds the VIP: a UDP socket on 0.0.0.0 answers from the address the route
+ * picks (the RIP), which the client does not expect.
+ */
+export const DNS_SERVER_JS = String.raw`
+const dgram = require('node:dgram');
+const [port, name, ip, bind] = process.argv.slice(1);
+const sock = dgram.createSocket('udp4');
+sock.on('message', (q, from) => {
+  if (q.length < 12) return;
+  let end = 12;
+  while (end < q.length && q[end] !== 0) end += q[end] + 1;
+  const question = q.subarray(12, end + 5);
+  const head = Buffer.from([q[0], q[1], 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0]);
+  const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, ...ip.split('.').map(Number)]);
+  sock.send(Buffer.concat([head, question, answer]), from.port, from.address);
+});
+sock.bind(Number(port), bind, () => process.stdout.write('ready\n'));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/**
+ * Reads lines "host port timeoutMs localPort [hold|udp|idle:MS]" from stdin; with hold the connection stays
  * open after its answer, until a line "release" closes every held one (answer {"ok":true,"released":N});
  * a line "poke TIMEOUT_MS" sends one more GET on every held connection.
  * For each request, for each, one GET / and one JSON line on stdout:
@@ -62,6 +85,52 @@ function holdOpen(host, port, timeoutMs, localPort, finish) {
     finish({ ok: true, status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len) });
   });
   s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: String(e && e.message) }); });
+}
+let queryId = 0x4c56;
+// One DNS query (A lvs.lab) from localPort, repeated each second until answered; the answer's
+// address names the real server.
+function udpQuery(host, port, timeoutMs, localPort, finish) {
+  const sock = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+  const id = queryId++ & 0xffff;
+  const q = Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 108, 118, 115, 3, 108, 97, 98, 0, 0, 1, 0, 1]);
+  // Like a resolver (resolv.conf "options timeout:1"): the same query again every second.
+  let again = null;
+  const end = (r) => { clearTimeout(timer); clearInterval(again); try { sock.close(); } catch {} finish(r); };
+  const timer = setTimeout(() => end({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }), Number(timeoutMs));
+  sock.on('message', (a) => {
+    if (a.length < q.length + 16 || a[0] !== q[0] || a[1] !== q[1]) return;
+    const ip = [...a.subarray(a.length - 4)].join('.');
+    end({ ok: true, status: 0, body: 'DNS ' + ip + ':' + port + '\n' });
+  });
+  sock.on('error', (e) => end({ ok: false, error: String(e && e.message) }));
+  sock.bind(localPort, () => {
+    sock.send(q, Number(port), host);
+    again = setInterval(() => sock.send(q, Number(port), host), 1000);
+  });
+}
+// One request, idleMs of silence on the open connection, then a second request on it: the second
+// answer (or the reset that meets it) is the result.
+function idleTwice(host, port, timeoutMs, localPort, idleMs, finish) {
+  const s = net.connect({ host, port: Number(port), localPort });
+  let buf = '';
+  let answers = 0;
+  let timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }); }, Number(timeoutMs));
+  const get = () => s.write('GET / HTTP/1.1\r\nHost: ' + host + '\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n');
+  s.setEncoding('utf8');
+  s.on('connect', get);
+  s.on('data', (d) => {
+    buf += d;
+    const head = buf.indexOf('\r\n\r\n');
+    if (head < 0) return;
+    const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
+    if (buf.length - head - 4 < len) return;
+    const body = buf.slice(head + 4, head + 4 + len);
+    buf = buf.slice(head + 4 + len);
+    clearTimeout(timer);
+    if (++answers === 2) { s.end(); return finish({ ok: true, status: 200, body }); }
+    setTimeout(() => { timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'no answer after the idle time' }); }, Number(timeoutMs)); get(); }, idleMs);
+  });
+  s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: (answers === 1 ? 'after ' + idleMs + ' ms idle: ' : '') + String(e && e.message) }); });
 }
 // One more GET on every held connection (after a failover: does it still reach its real
 // server?). Answers {"ok":true,"poked":[{localPort,ok,status,body}|{localPort,ok:false,error}]};
@@ -111,6 +180,8 @@ function next() {
   let done = false;
   const finish = (r) => { if (done) return; done = true; r.localPort = localPort; process.stdout.write(JSON.stringify(r) + '\n'); busy = false; next(); };
   if (mode === 'hold') return holdOpen(host, port, timeoutMs, localPort, finish);
+  if (mode === 'udp') return udpQuery(host, port, timeoutMs, localPort, finish);
+  if (mode && mode.startsWith('idle:')) return idleTwice(host, port, timeoutMs, localPort, Number(mode.slice(5)), finish);
   const req = http.request({ host, port: Number(port), path: '/', method: 'GET', agent: false,
     localPort, headers: { 'Connection': 'close', 'User-Agent': 'lvscope-lab' } }, (res) => {
     let body = '';

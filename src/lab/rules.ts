@@ -50,6 +50,7 @@ export function describeDirector(kind: DirectorKind, plan: LabPlan): string {
 
 /** Why the emulation cannot run this plan, or null. */
 export function emulationProblem(plan: LabPlan): string | null {
+  if (plan.options.udp) return 'the nftables emulation builds TCP services only: --udp needs the kernel\'s IPVS';
   if (!EMULATED_SCHEDULERS.includes(plan.scheduler)) {
     return `this kernel has no IPVS, and the nftables emulation reproduces only ${EMULATED_SCHEDULERS.join(', ')} ` +
       `exactly (not ${plan.scheduler})`;
@@ -131,7 +132,7 @@ function firewallScript(plan: LabPlan, h: LabHost): string {
     'table ip lvscope_fw {',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
-    `    ip daddr ${plan.publicIp} tcp dport ${plan.publicPort} dnat ip to ${plan.vip}`,
+    `    ip daddr ${plan.publicIp} ${l4(plan)} dport ${plan.publicPort} dnat ip to ${plan.vip}`,
     '  }',
     '}',
   ].join('\n');
@@ -149,16 +150,37 @@ function routerScript(plan: LabPlan, h: LabHost): string {
   return [sysctl(settings), ipBatch(lines)].join('\n');
 }
 
+/** "tcp" or "udp": the lab's service protocol, as nftables and ipvsadm name it. */
+function l4(plan: LabPlan): 'tcp' | 'udp' {
+  return plan.options.udp ? 'udp' : 'tcp';
+}
+
+/** --misconfig rs-firewall / rs-reject: the real server's own firewall drops or rejects the service's packets. */
+function rsFirewall(plan: LabPlan, rs: LabPlan['realServers'][number]): string | null {
+  const m = plan.options.misconfig;
+  if (!rs.misconfigured || (m !== 'rs-firewall' && m !== 'rs-reject')) return null;
+  // nftables' plain `reject` answers with ICMP port unreachable, as iptables' REJECT does by default.
+  return nftScript([
+    'table ip lvscope_rs {',
+    '  chain input {',
+    '    type filter hook input priority filter; policy accept;',
+    `    ${l4(plan)} dport ${rs.port} ${m === 'rs-firewall' ? 'drop' : 'reject'}`,
+    '  }',
+    '}',
+  ].join('\n'));
+}
+
 function realServerScript(plan: LabPlan, h: LabHost): string {
   const rs = plan.realServers.find((r) => r.key === h.key);
   if (!rs) throw new Error(`no real server ${h.key}`);
   const settings = [...IPV6_OFF];
   const lines = ifaceLines(h);
   const arpQuiet = !(rs.misconfigured && plan.options.misconfig === 'rs-arp');
+  const firewall = rsFirewall(plan, rs);
   if (plan.method === 'nat') {
     const gw = rs.misconfigured && plan.options.misconfig === 'nat-gateway' ? '192.168.23.254' : plan.director.dip;
     lines.push(`route add default via ${gw}`);
-    return [sysctl(settings), ipBatch(lines)].join('\n');
+    return [sysctl(settings), ipBatch(lines), ...(firewall !== null ? [firewall] : [])].join('\n');
   }
   // DR/TUN: the ARP sysctls first (all and the interface), then the VIP, as the tutorials do.
   if (arpQuiet) {
@@ -177,12 +199,19 @@ function realServerScript(plan: LabPlan, h: LabHost): string {
     if (plan.options.tunType === 'gue') parts.push(`modprobe fou 2>/dev/null || true`, `ip fou add port ${GUE_PORT} gue`);
     lines.push(`addr add ${plan.vip}/32 dev ${dev}`, `link set ${dev} up`);
     parts.push(sysctl(['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']));
-  } else {
+  } else if (!(rs.misconfigured && plan.options.misconfig === 'dr-vip-missing')) {
     lines.push(`addr add ${plan.vip}/32 dev lo`);
   }
   if (gw !== undefined) lines.push(`route add default via ${gw}`);
   parts.push(ipBatch(lines));
-  if (plan.method === 'tun') parts.push(sysctl([`net.ipv4.conf.${dev}.rp_filter=0`]));
+  if (plan.method === 'tun') {
+    // --misconfig tun-rp-filter: strict reverse-path filtering drops the decapsulated CIP → VIP
+    // packet (the way back to the CIP is eth0, not the tunnel device); the effective value is the
+    // larger of `all` and the device's.
+    const rp = rs.misconfigured && plan.options.misconfig === 'tun-rp-filter' ? 1 : 0;
+    parts.push(sysctl([`net.ipv4.conf.${dev}.rp_filter=${rp}`, ...(rp === 1 ? ['net.ipv4.conf.all.rp_filter=1'] : [])]));
+  }
+  if (firewall !== null) parts.push(firewall);
   return parts.join('\n');
 }
 
@@ -232,13 +261,15 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
 /** `ipvsadm` commands for a kernel with IPVS; real servers in the plan's add order. */
 /** How ipvsadm names the lab's service: -t VIP:PORT, or -f MARK for a firewall-mark service. */
 export function ipvsadmService(plan: LabPlan): string {
-  return plan.options.fwmark !== null ? `-f ${plan.options.fwmark}` : `-t ${plan.vip}:${plan.vport}`;
+  return plan.options.fwmark !== null ? `-f ${plan.options.fwmark}` : `${plan.options.udp ? '-u' : '-t'} ${plan.vip}:${plan.vport}`;
 }
 
 export function ipvsadmLines(plan: LabPlan): string[] {
   const svc = ipvsadmService(plan);
   const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}` : '';
-  const out = ['ipvsadm -C', `ipvsadm -A ${svc} -s ${plan.scheduler}${p}`];
+  const o = plan.options.onePacket ? ' -o' : '';
+  const t = plan.options.timeouts;
+  const out = ['ipvsadm -C', ...(t !== null ? [`ipvsadm --set ${t.tcp} ${t.tcpfin} ${t.udp}`] : []), `ipvsadm -A ${svc} -s ${plan.scheduler}${p}${o}`];
   for (const i of plan.addOrder) {
     const rs = plan.realServers[i];
     if (rs) out.push(ipvsadmAddDest(plan, rs));
@@ -252,6 +283,11 @@ export function ipvsadmAddDest(plan: LabPlan, rs: LabPlan['realServers'][number]
   const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun'
     ? `-i${t === 'ipip' ? '' : ` --tun-type ${t}${t === 'gue' ? ` --tun-port ${GUE_PORT}` : ''}`}` : '-g';
   return `ipvsadm -a ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`;
+}
+
+/** `ipvsadm -e … -w 0` for one real server: quiesced, kept in the table for the connections it holds. */
+export function ipvsadmQuiesce(plan: LabPlan, rs: LabPlan['realServers'][number]): string {
+  return ipvsadmAddDest(plan, rs).replace(/^ipvsadm -a /, 'ipvsadm -e ').replace(/ -w \d+$/, ' -w 0');
 }
 
 /** A firewall-mark service's mark: set on client packets to VIP:port before IPVS sees them. */

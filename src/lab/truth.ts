@@ -160,7 +160,7 @@ export interface RequestResult {
 interface ConnView {
   readonly report: ConnectionReport;
   readonly rs: LabRealServer | null;
-  readonly state: TcpState;
+  readonly state: TcpState | 'UDP';
 }
 
 /** What the director's IPVS would hold: the lab's service, and one connection table for the run. */
@@ -195,7 +195,7 @@ export function buildTruth(
 
   const realServers: RealServerReport[] = plan.realServers.map((rs) => {
     const mine = views.filter((v) => v.rs === rs && v.report.firstFrame > 0);
-    const active = mine.filter((v) => isActiveTcpState(v.state)).length;
+    const active = mine.filter((v) => v.state !== 'UDP' && isActiveTcpState(v.state)).length;
     return {
       ip: rs.ip, port: rs.port, mac: rs.mac, weight: rs.weight,
       connections: mine.length, activeAtEnd: active, inactiveAtEnd: mine.length - active,
@@ -209,7 +209,7 @@ export function buildTruth(
     capture: { files: [file], frames: frames.length },
     hosts,
     services: [{
-      vip: plan.vip, port: plan.vport, protocol: 'tcp', fwmark: plan.options.fwmark, method: plan.method,
+      vip: plan.vip, port: plan.vport, protocol: plan.options.udp ? 'udp' : 'tcp', fwmark: plan.options.fwmark, method: plan.method,
       methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`],
       director: { ip: plan.director.dip, mac: plan.director.mac },
       scheduler: { name: plan.scheduler, confidence: 1, candidates: [candidate] },
@@ -230,6 +230,16 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
     return (ip.src === cip && f.tcp.sport === cport) || (ip.dst === cip && f.tcp.dport === cport);
   });
   const rs = r.answeredBy ?? pickedFromFrames(plan, mine);
+  if (plan.options.udp) {
+    // A UDP entry has one state; with one client port every request shares it.
+    return {
+      rs, state: 'UDP',
+      report: {
+        protocol: 'udp', client: `${cip}:${cport}`, virtual: `${plan.vip}:${plan.vport}`,
+        realServer: rs ? `${rs.ip}:${rs.port}` : null, firstFrame: mine[0]?.n ?? 0, lastFrame: mine[mine.length - 1]?.n ?? 0, state: 'UDP',
+      },
+    };
+  }
   const dest = rs ? replay.service.findDest(rs.ip, rs.port) : null;
   const d = plan.director;
   const toDirector = (f: LabFrame): boolean =>

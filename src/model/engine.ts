@@ -29,7 +29,9 @@ import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName } from '
 import type { ModelParts } from './parts.js';
 import { readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
-import { noRealServer, redirectFromDirector, tunnelMtu } from './rules/icmp.js';
+import { noRealServer, redirectFromDirector, rsRejects, tunnelMtu } from './rules/icmp.js';
+import { isRejectCode } from '../ipvs/finding-catalog.js';
+import { FaultWatch } from './fault-watch.js';
 import { drReplyViaDirector, natReplyBypassesDirector, refusedByRealServer, unansweredForward } from './rules/replies.js';
 import { silentRealServers } from './rules/silent-rs.js';
 import { Services } from './services.js';
@@ -49,6 +51,7 @@ export class Engine implements ModelParts {
   readonly book = new FindingBook();
   private readonly hops: HopDetector;
   private readonly silentSyns = new SilentSyns();
+  private readonly faults: FaultWatch;
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
   /** SYN-ACKs from the VIP sent by a MAC that got the client's SYN with no director hop seen ("vip|mac"). */
@@ -70,6 +73,7 @@ export class Engine implements ModelParts {
     this.entries = new ConnectionEntries(k);
     this.services = new Services(this.entries.addrs, this.roles);
     this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p));
+    this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
   }
 
   /** What the engine knows, for `summarize` (which only reads it). */
@@ -112,7 +116,7 @@ export class Engine implements ModelParts {
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) { this.faults.observe(p); return this.onL4(p, wantFacts); }
         this.neighbours.learnSource(p);
         return wantFacts ? plainFacts(this.roles, p, 'other') : null;
       case 'ipv6-other': return wantFacts ? plainFacts(this.roles, p, 'ipv6') : null;
@@ -125,6 +129,7 @@ export class Engine implements ModelParts {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
     for (const f of this.entries.live) if (f.proto === 'tcp') this.flowToSilentSyns(f);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
+    this.faults.report(this.book, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id));
     for (const f of [...this.entries.live]) this.finishFlow(f, false);
     this.entries.clearTimers();
     this.ha.end();
@@ -186,6 +191,9 @@ export class Engine implements ModelParts {
       if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
     } else if (p.isIcmp6) {
       // ICMPv6 types are not ICMP's: none of the IPv4 cases below applies.
+    } else if (p.icmpType === 3 && isRejectCode(p.icmpCode) && q !== null && this.fromRealServer(p, q)) {
+      step = p.icmpCode === 3 ? 'icmp-port-unreachable' : 'icmp';
+      rsRejects(this.book, p, q, this.roles.ripOfMac(p.srcMac) ?? p.srcMac);
     } else if (p.icmpType === 3 && p.icmpCode === 3) {
       step = 'icmp-port-unreachable';
       if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
@@ -208,6 +216,18 @@ export class Engine implements ModelParts {
       if (fromDirector || roles.isDirectorMac(p.srcMac)) redirectFromDirector(this.book, p);
     }
     return want ? icmpFacts(roles, p, step, quoted, relayedTo) : null;
+  }
+
+  /**
+   * ICMP unreachable about a packet to a VIP, sent by a MAC that is neither the director's nor the
+   * one the VIP resolves to: a real server refusing what the director forwarded it.
+   */
+  private fromRealServer(p: Packet, q: NonNullable<Packet['icmpQuote']>): boolean {
+    const roles = this.roles;
+    if (p.srcMac === '' || q.dstPort === null || (q.proto !== PROTO_TCP && q.proto !== PROTO_UDP) || roles.isDirectorMac(p.srcMac)) return false;
+    if (!roles.isVip(q.dst) && !roles.serviceVip(q.dst) && !this.services.byKey.has(serviceKey(protoName(q.proto), q.dst, q.dstPort))) return false;
+    const owner = this.neighbours.ipMac.get(q.dst);
+    return roles.directorMacs.size > 0 || (owner !== undefined && owner !== p.srcMac);
   }
 
   // ---------------------------------------------------------------- TCP / UDP
@@ -316,7 +336,9 @@ export class Engine implements ModelParts {
     if (segment === 'synack') flow.synAckSeen = true;
     if ((p.flags & RST) !== 0) {
       flow.rstFromServer = true;
-      refusedByRealServer(this.book, flow, p);
+      // A RST for the VIP from a MAC that does not own it is a DR/TUN real server's, even where no director hop shows.
+      const owner = this.neighbours.ipMac.get(flow.vip);
+      refusedByRealServer(this.book, flow, p, p.srcMac !== '' && !roles.isDirectorMac(p.srcMac) && owner !== undefined && owner !== p.srcMac);
     }
     // Inside a NAT director the replies go to it (its MAC known only from the service).
     const toDirector = p.dstMac !== '' && (roles.isDirectorMac(p.dstMac) || p.dstMac === flow.svc.insideOf);
@@ -417,3 +439,5 @@ export class Engine implements ModelParts {
 }
 
 export type { DoneFlow };
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;

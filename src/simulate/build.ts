@@ -120,7 +120,7 @@ export function buildWorld(sc: Scenario, opts: BuildOptions): BuiltWorld {
     if (director !== null) throw new ScenarioError(`only one director is simulated (${directorHost!.name} and ${d.name} both have ipvs rules)`);
     directorHost = hosts.get(d.name)!;
     director = new DirectorGlue(directorHost, {
-      rules: d.ipvs, fwmarks: d.fwmarks, laddrs: d.laddrs, names, seed: opts.seed, adjust: opts.adjustRules,
+      rules: d.ipvs, fwmarks: d.fwmarks, laddrs: d.laddrs, sysctls: d.ipvsSysctls, names, seed: opts.seed, adjust: opts.adjustRules,
     });
     for (const a of d.laddrs ?? []) {
       const c = parseCidr(a);

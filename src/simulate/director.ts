@@ -6,7 +6,7 @@
  */
 import { Director } from '../ipvs/director.js';
 import type { Connection } from '../ipvs/connection-table.js';
-import type { InboundResult, OutboundResult } from '../ipvs/director.js';
+import type { DirectorSysctls, InboundResult, OutboundResult } from '../ipvs/director.js';
 import type { TcpFlags } from '../ipvs/tcp-states.js';
 import type { Destination } from '../ipvs/destination.js';
 import { parseRules } from '../ipvs/ipvsadm/index.js';
@@ -75,6 +75,7 @@ export interface DirectorOptions {
   readonly rules: string;
   readonly fwmarks?: readonly FwmarkDef[];
   readonly laddrs?: readonly string[];
+  readonly sysctls?: Partial<DirectorSysctls>;
   /** Names of real servers by RIP, for notes. */
   readonly names: ReadonlyMap<number, string>;
   readonly seed: number;
@@ -119,7 +120,7 @@ export class DirectorGlue {
     }
     this.specs = opts.adjust ? opts.adjust(parsed.services) : parsed.services;
     this.table = new IndexedConnectionTable();
-    this.ipvs = new Director({ table: this.table });
+    this.ipvs = new Director({ table: this.table, ...(opts.sysctls !== undefined ? { sysctls: opts.sysctls } : {}) });
     let i = 0;
     for (const spec of this.specs) {
       this.ipvs.attach(serviceFromSpec(spec, { randomU32: seededRandomU32(opts.seed + i++), createdAt: 0 }));

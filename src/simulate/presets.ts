@@ -32,6 +32,7 @@ export const PRESET_SUMMARIES: Readonly<Record<string, string>> = {
   'nat-gateway': 'misconfiguration: NAT real server whose gateway is not the DIP',
   'dr-via-director': 'misconfiguration: DR real servers route their replies through the director',
   'tun-mtu': 'TUN MTU trouble: full-size requests plus the IPIP header exceed the MTU (ICMP frag-needed)',
+  'port-reuse': 'NAT, one client port reused while IPVS holds it in TIME_WAIT, conntrack=1: the first SYN of each reuse is dropped (kernels before 5.9)',
 };
 
 export function listPresets(): string[] {
@@ -264,7 +265,7 @@ function seed002(name: string, o: PresetOptions, rulesFor: (rips: string[]) => s
 }
 
 /** A named fault applied to a base scenario (also `--fault NAME` on the command line). */
-export const FAULTS = ['rs-arp', 'rs-announce', 'vip-primary', 'nat-gateway', 'dr-via-director', 'tun-mtu', 'rs-down', 'weight-0', 'no-rs'] as const;
+export const FAULTS = ['rs-arp', 'rs-announce', 'vip-primary', 'nat-gateway', 'dr-via-director', 'tun-mtu', 'rs-down', 'weight-0', 'no-rs', 'port-reuse'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export function isFaultName(s: string): s is FaultName {
@@ -381,6 +382,20 @@ export function applyFault(sc: Scenario, fault: FaultName): Scenario {
       const rip = lastRs(sc).ifaces[0]!.addrs[0]!.split('/')[0]!;
       return rulesEdit(sc, (l) => (l.includes(`-r ${rip}:`) ? l.replace(/-w \d+/, '-w 0') : l));
     }
+    case 'port-reuse': {
+      // conn_reuse_mode=1 acts on TIME_WAIT/CLOSE entries, which only NAT reaches (a DR/TUN
+      // director never sees the server's FIN).
+      if (director === undefined || !/ -m(\s|$)/m.test(director.ipvs ?? '')) {
+        throw new ScenarioError(`${sc.name}: the port-reuse fault needs a NAT service (-m): DR and TUN entries never reach TIME_WAIT`);
+      }
+      // The server closes (no TIME_WAIT on the client), the client opens its next connection from
+      // the same port while IPVS still holds the old entry in TIME_WAIT (120 s).
+      return {
+        ...mapHost(sc, director.name, (h) => ({ ...h, ipvsSysctls: { ...h.ipvsSysctls, conntrack: true } })),
+        workload: { ...sc.workload, reusePort: 40000, close: 'server', keepAliveMs: 100, intervalMs: Math.max(sc.workload.intervalMs ?? 0, 2500) },
+        faults: [...faults, 'port-reuse-syn-dropped'],
+      };
+    }
     case 'no-rs':
       return { ...rulesEdit(sc, (l) => l.replace(/-w \d+/, '-w 0')), faults: [...faults, 'no-real-server'] };
   }
@@ -413,6 +428,7 @@ export function preset(name: string, o: PresetOptions = {}): Scenario {
     case 'nat-gateway': return { ...applyFault(natBase('nat-gateway', o), 'nat-gateway'), name: 'nat-gateway' };
     case 'dr-via-director': return { ...applyFault(drBase('dr-via-director', o, false), 'dr-via-director'), name: 'dr-via-director' };
     case 'tun-mtu': return { ...applyFault(tunBase('tun-mtu', o), 'tun-mtu'), name: 'tun-mtu' };
+    case 'port-reuse': return { ...applyFault(natBase('port-reuse', { requests: 4, ...o }), 'port-reuse'), name: 'port-reuse' };
     default:
       throw new ScenarioError(`unknown scenario ${JSON.stringify(name)}; --list-scenarios shows the presets`);
   }

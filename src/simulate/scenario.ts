@@ -86,6 +86,13 @@ export interface HostDef {
   readonly fwmarks?: readonly FwmarkDef[];
   /** Director (FULLNAT): the local address pool (ipvsadm -P ... -z LIP). */
   readonly laddrs?: readonly string[];
+  /** Director: /proc/sys/net/ipv4/vs settings other than the defaults (conntrack, conn_reuse_mode, …). */
+  readonly ipvsSysctls?: {
+    readonly conntrack?: boolean;
+    readonly connReuseMode?: number;
+    readonly expireNodestConn?: boolean;
+    readonly expireQuiescentTemplate?: boolean;
+  };
   /** Neighbour entries already cached when the capture starts: IPs whose MAC this host knows. */
   readonly arpWarm?: readonly string[];
   /** Microseconds this host takes to answer an ARP request (default 30). */
@@ -109,6 +116,8 @@ export interface WorkloadDef {
   readonly arrivals?: 'fixed' | 'poisson';
   /** Requests per connection (keep-alive). Default 1. */
   readonly requestsPerConnection?: number;
+  /** Every connection from this one client port (a client reusing its source port at once). */
+  readonly reusePort?: number;
   /** Client think time between requests on one connection, ms. Default 200. */
   readonly thinkMs?: number;
   /** Body bytes of each request (0 = GET). */

@@ -306,7 +306,8 @@ function scheduleWorkload(sc: Scenario, b: BuiltWorld, flows: Flow[], stop: () =
     const pub = `${ta}:${svc.port}`;
     let arrival: Arrival | null = null;
     let lport: number | undefined;
-    if (fast !== null && !long) {
+    if (w.reusePort !== undefined) lport = w.reusePort;
+    else if (fast !== null && !long) {
       arrival = { client, stack, src: rt.src, iface: rt.iface, port: svc.port, virtual: dnatTo.get(pub) ?? pub };
       const d = fast.decide(arrival);
       if (d === 'stamped') return;

@@ -18,6 +18,9 @@
  *   quiesced-server-used                      dr capture + rules giving WEB2 weight 0; test/model/findings.test.ts
  *   rules-mismatch                            nat capture + rules saying -g; test/model/findings.test.ts
  *   persistence-broken                        dr capture (one client, rr) + rules with -p 360; test/model/findings.test.ts
+ *   port-reuse-syn-dropped                    port-reuse preset (NAT, conntrack=1); test/model/faults.test.ts, test/model/kernel-faults.test.ts
+ *   rs-rejects, stale-entry, idle-entry-expired  ONLY real-kernel lab captures (test/model/kernel-faults.test.ts) and
+ *                                             hand-built ones (test/model/faults.test.ts): the simulator has no UDP service or idle expiry
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +72,7 @@ describe('each finding code from a capture made to show it', () => {
     // mapping); the capture cannot tell which, so both are said.
     { name: 'down-server', codes: ['dr-port-mapping', 'rs-not-responding'], run: () => analyze(preset('down-server')) },
     { name: 'tun-mtu', codes: ['tun-mtu'], run: () => analyze(preset('tun-mtu')) },
+    { name: 'port-reuse', codes: ['port-reuse-syn-dropped'], run: () => analyze(preset('port-reuse')) },
     {
       name: 'dr-port-mapping from rules', codes: ['dr-port-mapping'],
       run: () => analyze(preset('dr'), { rules: rulesOf(preset('dr')).replace('-r 192.168.23.81:80 -g', '-r 192.168.23.81:8080 -g') }),

@@ -14,6 +14,7 @@ import { haCapture } from '../helpers/ha-synth.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
+import { idleConnection, portReuse, rsReject, staleUdp } from '../helpers/fault-frames.js';
 
 const [RS1, RS2] = [DR.rs[0], DR.rs[1]];
 
@@ -52,6 +53,20 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
     { kind: 'unknown-rs', rs: '192.168.23.81', virtual: '192.168.23.100:80' },
     { kind: 'scheduler', virtual: '192.168.23.100:80', rules: 'wlc', seen: 'rr' },
   ],
+  'rs-rejects': [
+    { rs: '192.168.23.80', virtual: '192.168.23.100:80', protocol: 'tcp', code: 3 },
+    { rs: '02:aa:00:00:01:01', virtual: '192.168.23.100:53', protocol: 'udp', code: 3 },
+    { rs: '192.168.23.80', virtual: '192.168.23.100:80', protocol: 'tcp', code: 13 },
+  ],
+  'stale-entry': [
+    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81', lost: 4, seconds: 4.1, othersAnswered: false },
+    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: null, lost: 9, seconds: 8, othersAnswered: true },
+  ],
+  'idle-entry-expired': [
+    { client: '172.16.0.100:40000', virtual: '192.168.23.100:80', idle: 6, by: 'director' },
+    { client: '172.16.0.100:40000', virtual: '192.168.23.100:80', idle: 960.5, by: 'other' },
+  ],
+  'port-reuse-syn-dropped': [{ client: '172.16.0.100:40000', virtual: '172.16.23.80:80', gap: 1.001, reuseAfter: 2.4 }],
   'persistence-broken': [
     { kind: 'switched', client: '172.16.1.19', virtual: '192.168.23.100:80' },
     { kind: 'timeout', client: '172.16.0.100', from: '192.168.23.80', to: '192.168.23.81', timeout: 360, virtual: '192.168.23.100:80' },
@@ -83,6 +98,10 @@ const TERMS = new Set([
   'Real', 'Server', 'Director', 'VIP', 'DIP', 'RIP', 'CIP', 'ARP', 'MAC', 'ICMP', 'MTU', 'MSS', 'DR', 'NAT', 'TUN', 'FULLNAT',
   'TCP', 'UDP', 'SYN', 'RST', 'TTL', 'TOA', 'IP', 'IPIP', 'GRE', 'GUE', 'lo', 'arp_ignore', 'arp_announce',
   'net.ipv4.conf.*.send_redirects', 'ipvsadm', 'g', 'i', 'rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq',
+  // Settings, commands and state names an operator types or reads as they are.
+  'net.ipv4.vs.expire_nodest_conn', 'net.ipv4.vs.sloppy_tcp', 'net.ipv4.vs.conn_reuse_mode', 'net.ipv4.vs.conntrack',
+  'conn_reuse_mode', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.ip_local_port_range', 'set', 'Lnc', 'TCPFIN',
+  'ESTABLISHED', 'TIME_WAIT', 'net.ipv4.vs.expire_quiescent_template', 'keepalive', 'keepalived', 'kube-proxy', 'iptables', 'nftables', 'REJECT', 'IPVS',
   'IPVS', 'VRRP', 'VRID', 'VLAN', 'Master', 'keepalived', 'advert_int', 'lvs_sync_daemon', 'start-daemon', 'master', 'backup',
   'virtual_router_id', 'garp_master_delay', 'vrrp_garp_master_repeat', 'virtual_ipaddress', 'expire_nodest_conn',
 ]);
@@ -105,7 +124,7 @@ describe('the catalog, every code and kind', () => {
 
   it('covers every finding code with en and zh', () => {
     expect(Object.keys(FINDING_CATALOG).sort()).toEqual([...CODES].sort());
-    expect(CODES).toHaveLength(20);
+    expect(CODES).toHaveLength(24);
   });
 
   it.each(all.map((f) => [`${f.code} ${JSON.stringify(f.params)}`, f] as const))('%s: Chinese, and nothing English left', (_, f) => {
@@ -239,6 +258,7 @@ function modelFindings(): { summaries: Summary[]; findings: FindingReport[] } {
     clients.forEach((c, i) => drConnection(s, { client: c, cport: 42000 + i, rs: i === 9 ? rs(i + 1) : rs(i) }));
     add(run(s));
   }
+  for (const s of [staleUdp(true), idleConnection(true), portReuse(true), rsReject(true)]) add(run(s));
   return { summaries, findings: summaries.flatMap((s) => s.report.findings) };
 }
 

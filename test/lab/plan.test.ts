@@ -5,7 +5,7 @@ import { serviceFromSpec } from '../../src/ipvs/ipvsadm/model.js';
 import type { LabFrame } from '../../src/lab/frames.js';
 import { planLab, resolveOptions, LabConfigError, type LabOptions, type LabPlan } from '../../src/lab/plan.js';
 import { schedulePeriod, shPicks } from '../../src/lab/schedule.js';
-import { ipvsadmLines, markRules, natRules, setupSteps } from '../../src/lab/rules.js';
+import { ipvsadmLines, ipvsadmQuiesce, markRules, natRules, setupSteps } from '../../src/lab/rules.js';
 import { buildTruth } from '../../src/lab/truth.js';
 import { parseAnswer } from '../../src/lab/programs.js';
 import { labCommand } from '../../src/cli/commands/lab.js';
@@ -274,6 +274,36 @@ describe('real-kernel lab topology', () => {
     expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 2, back: 5 } })).toThrow(/--flap/);
     expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 3, after: 1, back: 2 } })).toThrow(/no real server rs3/);
     expect(plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 1, back: 3 } }).options.flap).toEqual({ rs: 1, after: 1, back: 3 });
+  });
+
+  it('the failure labs: a real server down, behind a firewall, without the VIP, with rp_filter', () => {
+    const fw = plan({ method: 'dr', misconfig: 'rs-firewall' });
+    expect(script(fw, 'lv00bb-rs1')).toContain('tcp dport 80 drop');
+    expect(script(fw, 'lv00bb-rs2')).not.toContain('lvscope_rs');
+    expect(script(plan({ method: 'dr', misconfig: 'rs-reject', udp: true }), 'lv00bb-rs1')).toContain('udp dport 53 reject');
+    const lo = plan({ method: 'dr', misconfig: 'dr-vip-missing' });
+    expect(script(lo, 'lv00bb-rs1')).not.toContain('addr add 192.168.23.100/32 dev lo');
+    expect(script(lo, 'lv00bb-rs2')).toContain('addr add 192.168.23.100/32 dev lo');
+    const rp = plan({ method: 'tun', misconfig: 'tun-rp-filter' });
+    expect(script(rp, 'lv00bb-rs1')).toContain('net.ipv4.conf.tunl0.rp_filter=1 net.ipv4.conf.all.rp_filter=1');
+    expect(script(rp, 'lv00bb-rs2')).toContain('net.ipv4.conf.tunl0.rp_filter=0');
+    expect(() => plan({ method: 'nat', misconfig: 'dr-vip-missing' })).toThrow(/needs a DR lab/);
+    expect(() => plan({ method: 'dr', misconfig: 'tun-rp-filter' })).toThrow(/needs a TUN lab/);
+  });
+
+  it('UDP (DNS), one-packet scheduling, timeouts and quiescing reach ipvsadm', () => {
+    const dns = plan({ method: 'dr', udp: true, onePacket: true, timeouts: { tcp: 0, tcpfin: 0, udp: 4 } });
+    expect(dns.vport).toBe(53);
+    expect(ipvsadmLines(dns)).toEqual([
+      'ipvsadm -C', 'ipvsadm --set 0 0 4', 'ipvsadm -A -u 192.168.23.100:53 -s rr -o',
+      'ipvsadm -a -u 192.168.23.100:53 -r 192.168.23.81:53 -g -w 1', 'ipvsadm -a -u 192.168.23.100:53 -r 192.168.23.80:53 -g -w 1',
+    ]);
+    expect(script(dns, 'lv00bb-fw')).toContain('ip daddr 172.16.23.80 udp dport 53 dnat ip to 192.168.23.100');
+    const p = plan({ method: 'dr', requests: 4, quiesce: { rs: 1, after: 2 } });
+    expect(ipvsadmQuiesce(p, p.realServers[0]!)).toBe('ipvsadm -e -t 192.168.23.100:80 -r 192.168.23.80:80 -g -w 0');
+    expect(() => plan({ method: 'dr', onePacket: true })).toThrow(/--one-packet needs --udp/);
+    expect(() => plan({ method: 'dr', requests: 2, quiesce: { rs: 1, after: 3 } })).toThrow(/--quiesce/);
+    expect(() => plan({ method: 'dr', idle: 5, hold: true })).toThrow(/--idle and --hold/);
   });
 
   it('FULLNAT is refused with the reason', async () => {

@@ -70,7 +70,7 @@ Examples:
 const FAULT_BY_FINDING: Readonly<Record<string, string>> = {
   'dr-reply-via-director': 'dr-via-director', 'rs-answers-arp-for-vip': 'rs-arp', 'rs-announces-vip': 'rs-announce',
   'vip-primary-on-director': 'vip-primary', 'nat-reply-bypasses-director': 'nat-gateway', 'rs-not-responding': 'rs-down',
-  'quiesced-server-used': 'weight-0', 'no-real-server': 'no-rs',
+  'quiesced-server-used': 'weight-0', 'no-real-server': 'no-rs', 'port-reuse-syn-dropped': 'port-reuse',
 };
 
 const CAPTURE_POINTS: readonly CapturePoint[] = ['firewall', 'director', 'director-any', 'real-server', 'client'];

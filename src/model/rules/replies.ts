@@ -6,9 +6,14 @@ import type { FindingBook } from '../finding-book.js';
 import { ipPort, type Packet } from '../packet.js';
 import type { Flow } from '../state.js';
 
-/** dr-port-mapping: a DR/TUN real server refuses the SYN with RST, so nothing listens on the VIP's port there. */
-export function refusedByRealServer(book: FindingBook, flow: Flow, p: Packet): void {
-  if (flow.synAckSeen || (flow.svc.dr === 0 && flow.svc.tun === 0)) return;
+/**
+ * dr-port-mapping: a DR/TUN real server refuses the SYN with RST, so nothing listens on the VIP's
+ * port there. `fromRs`: the RST came from a MAC that does not own the VIP (a DR real server's, where
+ * no director hop is seen). A RST after the handshake (the director's own, for an expired entry)
+ * refuses no SYN.
+ */
+export function refusedByRealServer(book: FindingBook, flow: Flow, p: Packet, fromRs: boolean): void {
+  if (flow.synAckSeen || flow.clientAcked || (flow.svc.dr === 0 && flow.svc.tun === 0 && !fromRs)) return;
   const who = flow.rs?.ip ?? p.srcMac;
   book.add('dr-port-mapping', `${flow.svc.key}|${who}`, p.n, { kind: 'refused', rs: who, virtual: ipPort(flow.vip, flow.vport), port: flow.vport });
 }
