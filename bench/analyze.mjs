@@ -127,11 +127,11 @@ async function capture(name, drConns, natConns) {
 }
 
 /** Runs argv with stdout to a file; wall seconds (process start to exit) and peak RSS in MB. */
-function timed(argv, stdoutFile = '/dev/null', env = process.env, timeoutMs = 0) {
+function timed(argv, stdoutFile = '/dev/null', env = process.env) {
   const fd = openSync(stdoutFile, 'w');
   const full = ['/usr/bin/time', '-f', '__TIME__ %e %M %U %S', ...argv];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env, ...(timeoutMs > 0 ? { timeout: timeoutMs, killSignal: 'SIGKILL' } : {}) });
+  const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(fd);
   const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
@@ -169,7 +169,8 @@ if (process.env.BENCH_ANALYZE_SHAPES !== '0') {
       runs.one.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
       // tshark takes minutes on a busy machine: once per shape unless asked (BENCH_ANALYZE_TSHARK_ROUNDS).
       if (i < TSHARK_ROUNDS) {
-        const t = timed(['tshark', '-n', '-r', f, '-q', '-z', 'conv,tcp'], '/dev/null', process.env, TSHARK_TIMEOUT_S * 1000);
+        // timeout(1) inside /usr/bin/time: a timeout on the spawn would stop only /usr/bin/time.
+        const t = timed(['timeout', '-s', 'KILL', String(TSHARK_TIMEOUT_S), 'tshark', '-n', '-r', f, '-q', '-z', 'conv,tcp']);
         if (t.status === 0) runs.tshark.push(t);
         else notesShapes.push(`${shape}: tshark -z conv,tcp did not finish within ${TSHARK_TIMEOUT_S} s (stopped; lvscope two threads took ${fmt(runs.two[i].wall)} s in the same round)`);
       }
