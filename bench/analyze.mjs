@@ -21,7 +21,12 @@
  *      thread (LVSCOPE_THREADS=1); and tshark.
  *   3. The big capture: lvscope analyze peak RSS against the 1M one (target ≤ 300 MB).
  *
- * Environment: BENCH_ANALYZE_BIG=0 skips the ≥ 1 GB capture; BENCH_TSHARK_BIG=1 also runs tshark
+ *   4. Both shapes of the decode benchmark (gen-small.mjs, gen-capture.mjs), BENCH_ANALYZE_RUNS
+ *      (default 3) interleaved rounds of two threads, one thread and tshark: median (min–max).
+ *
+ * Environment: BENCH_ANALYZE_SHAPES=0 skips 4, BENCH_ANALYZE_SHAPES_ONLY=1 runs only 4 (printed),
+ * BENCH_ANALYZE_TSHARK_ROUNDS (default 1) rounds of 4 that include tshark, stopped after
+ * BENCH_ANALYZE_TSHARK_TIMEOUT seconds (default 300); BENCH_ANALYZE_BIG=0 skips the ≥ 1 GB capture; BENCH_TSHARK_BIG=1 also runs tshark
  * on it (minutes, several GB of RSS); BENCH_NO_APPEND=1 leaves RESULTS.md alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -124,13 +129,13 @@ async function capture(name, drConns, natConns) {
 /** Runs argv with stdout to a file; wall seconds (process start to exit) and peak RSS in MB. */
 function timed(argv, stdoutFile = '/dev/null', env = process.env) {
   const fd = openSync(stdoutFile, 'w');
-  const full = ['/usr/bin/time', '-f', '__TIME__ %e %M', ...argv];
+  const full = ['/usr/bin/time', '-f', '__TIME__ %e %M %U %S', ...argv];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(fd);
-  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  return { wall, rssMb: m ? Number(m[2]) / 1024 : null, status: r.status };
+  const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, rssMb: m ? Number(m[2]) / 1024 : null, cpu: m ? Number(m[3]) + Number(m[4]) : null, status: r.status };
 }
 
 function child(what, file) {
@@ -142,6 +147,59 @@ const mb = (n) => (n === null || n === undefined ? 'n/a' : `${fmt(n, 0)} MB`);
 const mfps = (n) => `${fmt(n / 1e6)} M frames/s`;
 const rows = [];
 const notes = [];
+
+// Both capture shapes of the decode benchmark (bench/out/, generated when missing), interleaved runs:
+// lvscope on two threads, on one (LVSCOPE_THREADS=1), and tshark, each once per round.
+const shapeRows = [];
+const SHAPE_RUNS = Number(process.env.BENCH_ANALYZE_RUNS ?? 3);
+const TSHARK_ROUNDS = Number(process.env.BENCH_ANALYZE_TSHARK_ROUNDS ?? 1);
+const TSHARK_TIMEOUT_S = Number(process.env.BENCH_ANALYZE_TSHARK_TIMEOUT ?? 300);
+const notesShapes = [];
+const shapeFile = (script, name) => {
+  const f = join(out, `${name}-1000000.pcap`);
+  if (!existsSync(f)) execFileSync(process.execPath, [join(here, script), f, '1000000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return f;
+};
+if (process.env.BENCH_ANALYZE_SHAPES !== '0') {
+  for (const [shape, f] of [['small frames, few flows', shapeFile('gen-small.mjs', 'small')], ['large frames, many flows', shapeFile('gen-capture.mjs', 'bench')]]) {
+    console.error(`bench: analyze, ${shape}…`);
+    const runs = { two: [], one: [], tshark: [] };
+    for (let i = 0; i < SHAPE_RUNS; i++) {
+      runs.two.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f]));
+      runs.one.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
+      // tshark takes minutes on a busy machine: once per shape unless asked (BENCH_ANALYZE_TSHARK_ROUNDS).
+      if (i < TSHARK_ROUNDS) {
+        // timeout(1) inside /usr/bin/time: a timeout on the spawn would stop only /usr/bin/time.
+        const t = timed(['timeout', '-s', 'KILL', String(TSHARK_TIMEOUT_S), 'tshark', '-n', '-r', f, '-q', '-z', 'conv,tcp']);
+        if (t.status === 0) runs.tshark.push(t);
+        else notesShapes.push(`${shape}: tshark -z conv,tcp did not finish within ${TSHARK_TIMEOUT_S} s (stopped; lvscope two threads took ${fmt(runs.two[i].wall)} s in the same round)`);
+      }
+    }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const spreadOf = (rs, get, f) => { const xs = rs.map(get); return `${f(med(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`; };
+    const rate = (w) => `${fmt(1e6 / w / 1e6)} M/s`;
+    for (const [label, key] of [['lvscope analyze, two threads', 'two'], ['lvscope analyze, LVSCOPE_THREADS=1', 'one'], ['tshark -q -z conv,tcp', 'tshark']]) {
+      const rs = runs[key];
+      if (rs.length === 0) continue;
+      const target = key === 'two' ? 1e6 : key === 'one' ? 0.8e6 : null;
+      const mfpsMed = 1e6 / med(rs.map((r) => r.wall));
+      shapeRows.push([shape, label, spreadOf(rs, (r) => r.wall, (x) => `${fmt(x)} s`), spreadOf(rs, (r) => r.wall, rate),
+        spreadOf(rs, (r) => r.cpu ?? NaN, (x) => `${fmt(x)} s`), spreadOf(rs, (r) => r.rssMb ?? NaN, (x) => `${fmt(x, 0)} MB`),
+        target === null ? `lvscope two threads is ${fmt(med(rs.map((r) => r.wall)) / med(runs.two.map((r) => r.wall)), 1)}× faster (medians)`
+          : `target ≥ ${fmt(target / 1e6, 1)} M frames/s (median): ${mfpsMed >= target ? 'met' : 'NOT met'}; exit ${rs.map((r) => r.status).join(',')}`]);
+    }
+  }
+}
+
+const shapeTable = shapeRows.length === 0 ? '' : ['', `Both capture shapes (1M frames each), ${SHAPE_RUNS} interleaved rounds (tshark in the first ${TSHARK_ROUNDS}), median (min–max); wall time is process start to exit, CPU is user + system of the whole process:`, '',
+  '| shape | what | wall | frames/s | CPU | peak RSS | note |', '|---|---|---|---|---|---|---|', ...shapeRows.map((r) => `| ${r.join(' | ')} |`), '',
+  ...notesShapes.map((n) => `- ${n}`), ''].join('\n');
+// BENCH_ANALYZE_SHAPES_ONLY=1: this table alone (the synthesized capture's runs take minutes more).
+if (process.env.BENCH_ANALYZE_SHAPES_ONLY === '1') {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`## analyze on both shapes: ${new Date().toISOString()} (bench/analyze.mjs, BENCH_ANALYZE_SHAPES_ONLY=1)\n\nMachine: ${cpus().length} CPUs (nproc); Node ${process.version}; load average at the end ${load}.\n${shapeTable}`);
+  process.exit(0);
+}
 
 const file = await capture('analyze-1m', 24_000, 18_000);
 const sizeMb = statSync(file).size / 1e6;
@@ -197,7 +255,7 @@ const header = `## analyze: ${new Date().toISOString()} (bench/analyze.mjs)\n\n`
   `Machine: ${cpus().length} CPUs (nproc), ${cpuModel}; Node ${process.version}; load average at the end ${load}.\n` +
   `Capture: ${FRAMES} frames, ${fmt(sizeMb, 0)} MB pcapng (lvscope synth --fast: LVS-DR on the firewall, then LVS-NAT on the director's any interface; ${rep.connections.length} connections, ${rep.hosts.length} hosts).\n`;
 const table = ['| what | rate | time | peak RSS | note |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const text = `${header}\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+const text = `${header}\n${table}\n${shapeTable}${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
 console.log(text);
 rmSync(jsonOut);
 if (process.env.BENCH_NO_APPEND !== '1') appendFileSync(join(here, 'RESULTS.md'), `\n${text}`);

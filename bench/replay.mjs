@@ -13,7 +13,7 @@
  *    last packet's lateness (rx span - file span).
  *
  * Writes a markdown section to stdout (appended to bench/RESULTS.md); progress goes to stderr.
- * Options: --quick (fewer frames, for a smoke run).
+ * Options: --quick (fewer frames, for a smoke run); BENCH_REPLAY_TOP=0 runs only the 1x timing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
@@ -218,7 +218,9 @@ function topRun(name, file) {
 const RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? (quick ? 2 : 5));
 const loadBefore = loadavg();
 const top = {};
-for (const [shape, file] of SHAPES) {
+// BENCH_REPLAY_TOP=0: only the 1x timing runs.
+const TOP_SHAPES = process.env.BENCH_REPLAY_TOP === '0' ? [] : SHAPES;
+for (const [shape, file] of TOP_SHAPES) {
   top[shape] = Object.fromEntries(TOP_NAMES.map((n) => [n, []]));
   // Interleaved runs, so a change in the machine's load hits every sender alike.
   for (let r = 0; r < RUNS; r++) {
@@ -285,7 +287,7 @@ const lines = [
   `Veth pair inside a fresh network namespace; ${cpus().length} CPUs, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before the top-speed runs and ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ` +
     `tcpreplay ${tcpreplayVersion()}; the machine may be shared, so compare the ratios of senders measured in the same run; receive times for the 1x run from tcpdump --time-stamp-precision=nano on the peer.`,
   '',
-  ...SHAPES.flatMap(([shape, file]) => {
+  ...TOP_SHAPES.flatMap(([shape, file]) => {
     const t = top[shape];
     const med = (name, k) => median(t[name].map((x) => x[k]));
     const cell = (name, k, f) => `${f(med(name, k))} (${f(Math.min(...t[name].map((x) => x[k])))}–${f(Math.max(...t[name].map((x) => x[k])))})`;

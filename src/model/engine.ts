@@ -113,6 +113,11 @@ export class Engine implements ModelParts {
         this.neighbours.learnArp(p);
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
+        // NDP (Packet keeps it in ARP's fields): IPv6's ARP, the same roles and findings.
+        if (p.arpOp !== 0 && p.isIcmp6) {
+          this.neighbours.learnArp(p);
+          return wantFacts ? arpFacts(this.roles, p) : null;
+        }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
         if (p.proto === PROTO_TCP) this.silentSyns.observe(p);

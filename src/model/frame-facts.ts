@@ -79,13 +79,16 @@ export function plainFacts(roles: Roles, p: Packet, step: Step): FrameFacts {
 
 export function arpFacts(roles: Roles, p: Packet): FrameFacts {
   const gratuitous = p.spa === p.tpa;
+  const ndp = p.isIcmp6;
   const step: Step = gratuitous ? 'arp-announce' : p.arpOp === 2 ? 'arp-reply' : 'arp-request';
-  const dstRole: FrameRole = p.dstMac === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : roles.role(p.dstMac, p.tpa);
+  // NDP asks the solicited-node multicast group (33:33:ff:…) where ARP broadcasts.
+  const dstRole: FrameRole = p.dstMac === 'ff:ff:ff:ff:ff:ff' || p.dstMac.startsWith('33:33:') ? 'broadcast' : roles.role(p.dstMac, p.tpa);
+  const name = ndp ? 'NDP' : 'ARP';
   return {
     n: p.n, t: p.t, srcRole: roles.role(p.srcMac || p.sha, p.spa), dstRole,
     src: p.spa, dst: p.tpa, srcMac: p.srcMac || p.sha, dstMac: p.dstMac,
-    step, arp: { op: p.arpOp, spa: p.spa, tpa: p.tpa, sha: p.sha, gratuitous }, flow: null, icmp: null, outer: null,
-    summary: step === 'arp-reply' ? `ARP ${p.spa} is at ${p.sha}` : gratuitous ? `ARP announce ${p.spa} is at ${p.sha}` : `ARP who has ${p.tpa}? tell ${p.spa}`,
+    step, arp: { op: p.arpOp, spa: p.spa, tpa: p.tpa, sha: p.sha, gratuitous, ...(ndp ? { ndp } : {}) }, flow: null, icmp: null, outer: null,
+    summary: step === 'arp-reply' ? `${name} ${p.spa} is at ${p.sha}` : gratuitous ? `${name} announce ${p.spa} is at ${p.sha}` : `${name} who has ${p.tpa}? tell ${p.spa}`,
     findings: [],
   };
 }

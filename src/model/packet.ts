@@ -177,13 +177,19 @@ export class Packet {
           break;
         case 'icmpv6':
           this.icmpType = l.icmpType; this.icmpCode = l.code; this.icmpMtu = l.mtu; this.icmpQuote = l.quoted;
-          if (l.icmpType === NDP_NS || l.icmpType === NDP_NA) {
-            // What ARP carries, in ARP's fields: who asks or answers, for which address, at which MAC.
-            this.spa = this.src; this.tpa = l.target ?? '';
+          if ((l.icmpType === NDP_NS || l.icmpType === NDP_NA) && this.tunnel === null) {
+            // IPv6's ARP, in ARP's fields: a solicitation asks who has the target (request), an
+            // advertisement says the target is at a MAC (reply).
+            const ns = l.icmpType === NDP_NS;
+            this.arpOp = ns ? 1 : 2;
+            this.spa = ns ? this.src : l.target ?? '';
+            this.tpa = ns ? l.target ?? '' : this.dst;
             for (let k = 0; k < l.options.length; k++) {
               const o = l.options[k]!;
               if (o.kind === 'source-lla' || o.kind === 'target-lla') this.sha = o.mac;
             }
+            // Without the link-layer option the answer comes from the frame's own source MAC.
+            if (this.sha === '') this.sha = this.srcMac;
           }
           break;
       }

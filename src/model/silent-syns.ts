@@ -16,8 +16,9 @@ const MAX_TRACKED = 100_000;
 const MAX_FRAMES = 8;
 
 interface SynTry {
-  readonly client: string;
-  readonly virtual: string;
+  /** The address the client connected to and its port; "vip:port" is built only for the report. */
+  readonly dst: string;
+  readonly dport: number;
   isn: number;
   lastT: number;
   /** Frames of the first SYN and of each retransmission. */
@@ -53,8 +54,22 @@ const MAX_SYN_RETRIES = 15;
 const COPIES_PER_SEND = 4;
 
 export class SilentSyns {
-  private readonly tries = new Map<string, SynTry>();
+  /** Keyed by client (address id, port) as one number: this runs on every SYN and every connection's end. */
+  private readonly tries = new Map<number, SynTry>();
+  /** Client address → a small id (addresses are cached strings: one probe). */
+  private readonly addrIds = new Map<string, number>();
   private answeredAny = false;
+
+  /** The key of a client ip:port; -1 when the address has no id yet (so no SYN of it is tracked). */
+  private key(ip: string, port: number, create: boolean): number {
+    let id = this.addrIds.get(ip);
+    if (id === undefined) {
+      if (!create) return -1;
+      id = this.addrIds.size;
+      this.addrIds.set(ip, id);
+    }
+    return id * 65536 + port;
+  }
 
   /** Every TCP packet (the inner one of a tunnel). */
   observe(p: Packet): void {
@@ -62,19 +77,20 @@ export class SilentSyns {
     if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p);
     else if ((f & SYN) !== 0 || (f & RST) !== 0) {
       // A SYN-ACK or RST going to the client answers its SYN, from whichever server or hop.
-      const t = this.tries.get(`${p.dst}|${p.dport}`);
+      const k = this.key(p.dst, p.dport, false);
+      const t = k < 0 ? undefined : this.tries.get(k);
       if (t !== undefined && !t.answered) { t.answered = true; this.answeredAny = true; }
       else if ((f & SYN) !== 0) this.answeredAny = true;
     }
   }
 
   private syn(p: Packet): void {
-    const key = `${p.src}|${p.sport}`;
+    const key = this.key(p.src, p.sport, true);
     const t = this.tries.get(key);
     if (t === undefined || t.isn !== p.seq) {
       if (t === undefined && this.tries.size >= MAX_TRACKED) return;
       const fresh: SynTry = {
-        client: key, virtual: `${p.dst}:${p.dport}`, isn: p.seq, lastT: p.t, frames: [p.n],
+        dst: p.dst, dport: p.dport, isn: p.seq, lastT: p.t, frames: [p.n],
         retransmits: 0, copies: 1, answered: false, rs: null, method: 'unknown',
       };
       this.tries.set(key, fresh);
@@ -93,7 +109,8 @@ export class SilentSyns {
    * client went on with the handshake (its ACK answers the SYN even where the SYN-ACK is not seen).
    */
   flowSeen(cip: string, cport: number, rs: string | null, method: ForwardingMethod, clientAcked: boolean): void {
-    const t = this.tries.get(`${cip}|${cport}`);
+    const k = this.key(cip, cport, false);
+    const t = k < 0 ? undefined : this.tries.get(k);
     if (t === undefined) return;
     if (rs !== null) { t.rs = rs; t.method = method; }
     if (clientAcked && !t.answered) { t.answered = true; this.answeredAny = true; }
@@ -109,7 +126,7 @@ export class SilentSyns {
     const by = new Map<string, { rs: string; rsKnown: boolean; method: ForwardingMethod; connections: number; retransmits: number; frames: number[] }>();
     for (const t of this.tries.values()) {
       if (t.answered || t.retransmits === 0 || !backoffLike(t)) continue;
-      const rs = t.rs ?? t.virtual;
+      const rs = t.rs ?? `${t.dst}:${t.dport}`;
       let g = by.get(rs);
       if (g === undefined) {
         g = { rs, rsKnown: t.rs !== null, method: t.method, connections: 0, retransmits: 0, frames: [] };

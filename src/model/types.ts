@@ -72,7 +72,7 @@ export interface FrameFacts {
   readonly srcMac: string;
   readonly dstMac: string;
   readonly step: Step;
-  readonly arp: null | { readonly op: number; readonly spa: string; readonly tpa: string; readonly sha: string; readonly gratuitous: boolean };
+  readonly arp: null | { readonly op: number; readonly spa: string; readonly tpa: string; readonly sha: string; readonly gratuitous: boolean; /** IPv6 neighbour discovery (solicitation/advertisement) in ARP's terms. */ readonly ndp?: boolean };
   readonly flow: FlowFacts | null;
   readonly icmp: null | {
     readonly type: number; readonly code: number; readonly quoted: string | null; readonly mtu: number | null; readonly gateway: string | null;

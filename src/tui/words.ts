@@ -12,6 +12,8 @@ export interface Words {
   readonly filterHint: string;
   filterOn(filter: string): string;
   readonly roles: Readonly<Record<ActorKind | 'broadcast', string>>;
+  /** The ladder's headings where a column is too narrow for the role's word (40 columns). */
+  readonly rolesShort: Readonly<Record<'client' | 'gateway' | 'director', string>>;
   readonly listHead: { readonly no: string; readonly time: string; readonly seconds: string; readonly from: string; readonly to: string; readonly summary: string };
   readonly noFrames: string;
   noMatch(filter: string): string;
@@ -47,6 +49,7 @@ const EN: Words = {
   filterHint: '  / filter',
   filterOn: (f) => `  filter: ${f}  (Esc clears)`,
   roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other', broadcast: 'broadcast' },
+  rolesShort: { client: 'cli', gateway: 'gw', director: 'dir' },
   listHead: { no: 'No.', time: 'Time', seconds: 'Seconds', from: 'From', to: 'To', summary: 'Summary' },
   noFrames: 'The capture has no frames.',
   noMatch: (f) => `No frame matches '${f}'.`,
@@ -104,6 +107,7 @@ const ZH: Words = {
   filterHint: '  / 过滤',
   filterOn: (f) => `  过滤：${f}（Esc 清除）`,
   roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他', broadcast: '广播' },
+  rolesShort: { client: '客户', gateway: '网关', director: 'Dir' },
   listHead: { no: '序号', time: '时间', seconds: '秒', from: '从', to: '到', summary: '摘要' },
   noFrames: '抓包文件里没有帧。',
   noMatch: (f) => `没有与“${f}”匹配的帧。`,

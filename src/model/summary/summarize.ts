@@ -174,6 +174,14 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
   const gatewayMacs = new Set<string>();
   for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
+  // Nothing forwarded (no real server, or the director's ARP unanswered), so no hop names the
+  // gateway: the host that resolves the VIP from an address of its own, not a client's, is the
+  // one delivering the clients' packets to it.
+  for (const [mac, asked] of engine.arpAsked) {
+    if (gatewayMacs.has(mac) || rsMacs.has(mac) || directorMacs.has(mac) || clientMacs.has(mac) || !asked.some((ip) => vips.has(ip))) continue;
+    const own = engine.macIps.get(mac);
+    if (own !== undefined && own.size > 0 && ![...own].some((ip) => clients.has(ip) || vips.has(ip))) gatewayMacs.add(mac);
+  }
   const gatewayIps = new Set<string>();
   for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
   // A router in front of TUN real servers is a gateway of theirs: named a router, never a real server.

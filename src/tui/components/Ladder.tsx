@@ -29,24 +29,40 @@ export function ladderGeometry(actors: number, width: number): LadderGeometry {
   return { column, centres, lineWidth: GUTTER + actors * column };
 }
 
-/** An actor's heading in `lang`: the role's word for client, gateway and director, else its name. */
-export function actorLabel(a: Actor, lang: Lang): string {
+/**
+ * An actor's heading in `lang`: the role's word for client, gateway and director (its short form
+ * where `room` cells cannot hold it), else its name.
+ */
+export function actorLabel(a: Actor, lang: Lang, room = Infinity): string {
   // A director pair's routers are named: two columns both called "director" would say nothing.
   if (a.key.startsWith('dir:')) return a.label;
-  return a.kind === 'client' || a.kind === 'gateway' || a.kind === 'director' ? WORDS[lang].roles[a.kind] : a.label;
+  if (a.kind !== 'client' && a.kind !== 'gateway' && a.kind !== 'director') return a.label;
+  const word = WORDS[lang].roles[a.kind];
+  return cellsOf(word) <= room ? word : WORDS[lang].rolesShort[a.kind];
+}
+
+function cellsOf(text: string): number {
+  let n = 0;
+  for (const ch of text) n += charWidth(ch.codePointAt(0)!);
+  return n;
 }
 
 /** Heading: each actor's name centred over its column (a wide character fills two cells). */
 export function ladderHeading(actors: readonly Actor[], g: LadderGeometry, lang: Lang = 'en'): string {
   const line = Array<string>(g.lineWidth).fill(' ');
   actors.forEach((a, i) => {
+    const room = g.column - 1;
+    const label = actorLabel(a, lang, room);
+    // A name still too long is cut with '…', so that a cut name never reads as another.
+    const fits = cellsOf(label) <= room;
     const cells: string[] = [];
-    for (const ch of actorLabel(a, lang)) {
+    for (const ch of label) {
       const w = charWidth(ch.codePointAt(0)!);
-      if (cells.length + w > g.column - 1) break;
+      if (cells.length + w > (fits ? room : room - 1)) break;
       cells.push(ch);
       if (w === 2) cells.push('');
     }
+    if (!fits) cells.push('…');
     const start = Math.max(GUTTER, g.centres[i]! - Math.floor(cells.length / 2));
     for (let k = 0; k < cells.length && start + k < line.length; k++) line[start + k] = cells[k]!;
   });
