@@ -75,10 +75,12 @@ const PRESET_NOTES: Readonly<Record<string, Omit<Case, 'name' | 'scenario'>>> = 
 
 describe('synth round trip: every preset', () => {
   const names = listPresets();
-  it('covers all 17 presets', () => {
-    expect(names).toHaveLength(17);
+  it('covers all 18 presets', () => {
+    expect(names).toHaveLength(18);
   });
-  for (const name of names) {
+  // port-reuse opens every connection from one client port: this comparison keys connections by
+  // client ip:port and cannot tell them apart; test/model/kernel-faults.test.ts checks that preset.
+  for (const name of names.filter((n) => n !== 'port-reuse')) {
     it(name, () => {
       const { truth, got, diffs } = roundTrip({ name, scenario: preset(name), ...PRESET_NOTES[name] });
       expect(diffs).toEqual([]);
