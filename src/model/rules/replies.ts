@@ -34,9 +34,8 @@ export function drReplyViaDirector(book: FindingBook, flow: Flow, p: Packet): vo
 
 /** rs-not-responding: an entry ended with the director's SYN forwarded and nothing back. */
 export function unansweredForward(book: FindingBook, f: Flow): void {
-  // The client's ACK means the server answered even where its SYN-ACK took another way (DR, switched LAN);
-  // a RST is an answer too (refused, a finding of its own).
-  if (f.rs === null || f.forwardN === 0 || f.synAckSeen || f.clientAcked || f.rstFromServer || f.proto !== 'tcp' || !f.svc.answered) return;
+  // The client's ACK means the server answered even where its SYN-ACK took another way (DR, switched LAN).
+  if (f.rs === null || f.forwardN === 0 || f.synAckSeen || f.clientAcked || f.proto !== 'tcp' || !f.svc.answered) return;
   const rsName = f.rs.ip ?? f.rs.mac ?? '?';
   book.add('rs-not-responding', rsName, f.forwardN, { rs: rsName });
 }
