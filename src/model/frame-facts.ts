@@ -64,8 +64,11 @@ export function plainFacts(roles: Roles, p: Packet, step: Step): FrameFacts {
   let summary: string;
   if (p.kind === 'ip' || p.kind === 'ipv6-other') {
     const proto = p.proto === PROTO_TCP ? 'TCP' : p.proto === PROTO_UDP ? 'UDP' : p.icmpType >= 0 ? 'ICMP' : `IP proto ${p.proto}`;
+    // A VRRP advert says what it is, as tcpdump and tshark do, not "IP proto 112".
+    const vrrp = p.ha !== null && p.ha.type === 'vrrp' ? p.ha : null;
     summary = p.proto === PROTO_TCP || p.proto === PROTO_UDP
       ? `${proto} ${ipPort(p.src, p.sport)} → ${ipPort(p.dst, p.dport)}`
+      : vrrp !== null ? `VRRPv${vrrp.version} advert VRID ${vrrp.vrid} prio ${vrrp.priority} ${src} → ${dst}`
       : `${proto} ${src} → ${dst}`;
   } else {
     summary = p.srcMac !== '' ? `${p.srcMac} → ${p.dstMac || '?'}` : 'non-IP frame';
