@@ -12,6 +12,7 @@
  */
 import type { IdleExpiry } from '../ipvs/report.js';
 import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
+import { TupleMap } from './tuple-map.js';
 
 /** Silence before a segment, in seconds, that counts as idle: above any RTT and delayed ACK. */
 const MIN_IDLE = 2;
@@ -45,7 +46,7 @@ export interface IdleEpisode extends IdleExpiry {
 }
 
 export class IdleExpiries {
-  private readonly conns = new Map<string, Conn>();
+  private readonly conns = new TupleMap<Conn>();
   private readonly found: IdleEpisode[] = [];
 
   private readonly isDirectorMac: (mac: string) => boolean;
@@ -54,19 +55,20 @@ export class IdleExpiries {
     this.isDirectorMac = isDirectorMac;
   }
 
-  observe(p: Packet): void {
+  /** `s`, `d`: the packet's source and destination as `AddressIds` numbers. */
+  observe(p: Packet, s: number, d: number): void {
     if (p.proto !== PROTO_TCP) return;
     const f = p.flags;
-    const fwd = this.conns.get(`${p.src}:${p.sport}>${p.dst}:${p.dport}`);
+    const fwd = this.conns.get(s, p.sport, d, p.dport);
     if (fwd !== undefined) { this.fromClient(fwd, p); return; }
-    const back = this.conns.get(`${p.dst}:${p.dport}>${p.src}:${p.sport}`);
+    const back = this.conns.get(d, p.dport, s, p.sport);
     if (back !== undefined) { this.fromServer(back, p); return; }
     if ((f & (SYN | ACK)) === SYN && this.conns.size < MAX_CONNS) {
       const c: Conn = {
         client: `${p.src}:${p.sport}`, virtual: `${p.dst}:${p.dport}`, established: false, closed: false,
         lastT: p.t, lastN: p.n, serverMac: '', serverTtl: 0, wakeN: 0, wakeT: 0, idle: 0, beforeN: 0, entryMac: p.dstMac,
       };
-      this.conns.set(`${c.client}>${c.virtual}`, c);
+      this.conns.set(s, p.sport, d, p.dport, c);
     }
   }
 

@@ -11,6 +11,7 @@
  */
 import type { PortReuse } from '../ipvs/report.js';
 import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
+import { TupleMap } from './tuple-map.js';
 
 /** IPVS's TIME_WAIT timeout: a reuse later than this finds no old entry. */
 const TIME_WAIT = 120;
@@ -45,24 +46,24 @@ export interface PortReuseEpisode extends PortReuse {
 }
 
 export class PortReuses {
-  private readonly ports = new Map<string, PortUse>();
+  private readonly ports = new TupleMap<PortUse>();
   private readonly found: PortReuseEpisode[] = [];
 
-  observe(p: Packet): void {
+  /** `s`, `d`: the packet's source and destination as `AddressIds` numbers. */
+  observe(p: Packet, s: number, d: number): void {
     if (p.proto !== PROTO_TCP) return;
     const f = p.flags;
-    const key = `${p.src}:${p.sport}>${p.dst}:${p.dport}`;
-    const u = this.ports.get(key);
-    if ((f & (SYN | ACK)) === SYN) { this.syn(key, u, p); return; }
+    const u = this.ports.get(s, p.sport, d, p.dport);
+    if ((f & (SYN | ACK)) === SYN) { this.syn(s, d, u, p); return; }
     if (u !== undefined) { this.fromClient(u, p); return; }
-    const back = this.ports.get(`${p.dst}:${p.dport}>${p.src}:${p.sport}`);
+    const back = this.ports.get(d, p.dport, s, p.sport);
     if (back !== undefined) this.fromServer(back, p, `${p.dst}:${p.dport}`, `${p.src}:${p.sport}`);
   }
 
-  private syn(key: string, u: PortUse | undefined, p: Packet): void {
+  private syn(s: number, d: number, u: PortUse | undefined, p: Packet): void {
     if (u === undefined) {
       if (this.ports.size >= MAX_PORTS) return;
-      this.ports.set(key, {
+      this.ports.set(s, p.sport, d, p.dport, {
         isn: p.seq, synN: p.n, synT: p.t, retransmitN: 0, retransmitT: 0, answered: false,
         closed: false, lastT: p.t, lastN: p.n, reuseOfN: 0, reuseAfter: 0,
       });
