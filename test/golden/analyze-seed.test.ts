@@ -6,54 +6,36 @@
  * real server's own NIC of a NAT and of a DR cluster, a NAT director's outside merged with its real
  * servers' captures). Regenerate with `npm run test:golden:update`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { analyzeCommand } from '../../src/cli/commands/analyze.js';
-import { runCommand } from '../helpers/run-command.js';
+import { describe, it } from 'vitest';
+import { analyzeGolden } from '../helpers/analyze-golden.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const SEED = 'captures/seed-dr-kernel.pcap';
-const UPDATE = process.env['LVSCOPE_UPDATE_GOLDEN'] === '1';
 
-async function golden(name: string, args: string[]): Promise<void> {
-  const { code, stdout, stderr } = await runCommand(analyzeCommand, args);
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  const file = join(HERE, 'data', name);
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) throw new Error(`golden file ${file} is missing: run npm run test:golden:update`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, stdout);
-  }
-  expect(stdout).toBe(readFileSync(file, 'utf8'));
-}
 
 describe('analyze golden files (seed-dr-kernel.pcap)', () => {
-  it('English walkthrough', async () => { await golden('seed-dr-kernel.analyze.en.txt', [SEED]); });
-  it('Chinese walkthrough', async () => { await golden('seed-dr-kernel.analyze.zh.txt', [SEED, '--lang', 'zh']); });
-  it('JSON report', async () => { await golden('seed-dr-kernel.analyze.json', ['--format', 'json', SEED]); });
-  it('ndjson per frame', async () => { await golden('seed-dr-kernel.analyze.ndjson', ['--format', 'ndjson', SEED]); });
+  it('English walkthrough', async () => { await analyzeGolden('seed-dr-kernel.analyze.en.txt', [SEED]); });
+  it('Chinese walkthrough', async () => { await analyzeGolden('seed-dr-kernel.analyze.zh.txt', [SEED, '--lang', 'zh']); });
+  it('JSON report', async () => { await analyzeGolden('seed-dr-kernel.analyze.json', ['--format', 'json', SEED]); });
+  it('ndjson per frame', async () => { await analyzeGolden('seed-dr-kernel.analyze.ndjson', ['--format', 'ndjson', SEED]); });
 });
 
 describe('analyze golden files (real-kernel capture points, test/fixtures/kernel)', () => {
   const GW = 'test/fixtures/kernel/dr-rr/fw-eth1.pcap';
   const INSIDE = 'test/fixtures/kernel/nat-rr-8080/dir-eth1.pcap';
-  it('DR at the gateway, English', async () => { await golden('kernel-dr-gateway.analyze.en.txt', [GW]); });
-  it('DR at the gateway, Chinese', async () => { await golden('kernel-dr-gateway.analyze.zh.txt', [GW, '--lang', 'zh']); });
-  it('NAT inside the director, English', async () => { await golden('kernel-nat-inside.analyze.en.txt', [INSIDE]); });
-  it('NAT inside the director, Chinese', async () => { await golden('kernel-nat-inside.analyze.zh.txt', [INSIDE, '--lang', 'zh']); });
+  it('DR at the gateway, English', async () => { await analyzeGolden('kernel-dr-gateway.analyze.en.txt', [GW]); });
+  it('DR at the gateway, Chinese', async () => { await analyzeGolden('kernel-dr-gateway.analyze.zh.txt', [GW, '--lang', 'zh']); });
+  it('NAT inside the director, English', async () => { await analyzeGolden('kernel-nat-inside.analyze.en.txt', [INSIDE]); });
+  it('NAT inside the director, Chinese', async () => { await analyzeGolden('kernel-nat-inside.analyze.zh.txt', [INSIDE, '--lang', 'zh']); });
   const TUN_GW = 'test/fixtures/kernel/tun-ipip-gateway/fw-eth1.pcap';
-  it('TUN at the gateway, English', async () => { await golden('kernel-tun-gateway.analyze.en.txt', [TUN_GW]); });
-  it('TUN at the gateway, Chinese', async () => { await golden('kernel-tun-gateway.analyze.zh.txt', [TUN_GW, '--lang', 'zh']); });
+  it('TUN at the gateway, English', async () => { await analyzeGolden('kernel-tun-gateway.analyze.en.txt', [TUN_GW]); });
+  it('TUN at the gateway, Chinese', async () => { await analyzeGolden('kernel-tun-gateway.analyze.zh.txt', [TUN_GW, '--lang', 'zh']); });
   const NAT_RS = 'test/fixtures/kernel/nat-rr-8080/rs1-eth0.pcap';
-  it('NAT on one real server, English', async () => { await golden('kernel-nat-real-server.analyze.en.txt', [NAT_RS]); });
-  it('NAT on one real server, Chinese', async () => { await golden('kernel-nat-real-server.analyze.zh.txt', [NAT_RS, '--lang', 'zh']); });
+  it('NAT on one real server, English', async () => { await analyzeGolden('kernel-nat-real-server.analyze.en.txt', [NAT_RS]); });
+  it('NAT on one real server, Chinese', async () => { await analyzeGolden('kernel-nat-real-server.analyze.zh.txt', [NAT_RS, '--lang', 'zh']); });
   const DR_RS = 'test/fixtures/kernel/dr-rr/rs1-eth0.pcap';
-  it('DR on one real server, English', async () => { await golden('kernel-dr-real-server.analyze.en.txt', [DR_RS]); });
-  it('DR on one real server, Chinese', async () => { await golden('kernel-dr-real-server.analyze.zh.txt', [DR_RS, '--lang', 'zh']); });
+  it('DR on one real server, English', async () => { await analyzeGolden('kernel-dr-real-server.analyze.en.txt', [DR_RS]); });
+  it('DR on one real server, Chinese', async () => { await analyzeGolden('kernel-dr-real-server.analyze.zh.txt', [DR_RS, '--lang', 'zh']); });
   const MERGED = ['dir-eth0', 'rs1-eth0', 'rs2-eth0', 'rs3-eth0'].map((f) => `test/fixtures/kernel/nat-rr-3rs-8080/${f}.pcap`);
-  it('NAT director\'s outside and its three real servers merged, English', async () => { await golden('kernel-nat-merged.analyze.en.txt', MERGED); });
-  it('NAT director\'s outside and its three real servers merged, Chinese', async () => { await golden('kernel-nat-merged.analyze.zh.txt', [...MERGED, '--lang', 'zh']); });
+  it('NAT director\'s outside and its three real servers merged, English', async () => { await analyzeGolden('kernel-nat-merged.analyze.en.txt', MERGED); });
+  it('NAT director\'s outside and its three real servers merged, Chinese', async () => { await analyzeGolden('kernel-nat-merged.analyze.zh.txt', [...MERGED, '--lang', 'zh']); });
 });
