@@ -67,6 +67,22 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['nat-rr-3rs-8080', ['dir-eth0.pcap', 'rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   // Every real server, no director: the whole sequence, the VIP still unseen.
   ['nat-rr-3rs-8080', ['rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: '?', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // wrr with unequal weights (1,3): the director, the gateway, and the heavier server's own NIC.
+  ['dr-wrr-1-3', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wrr-1-3', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wrr-1-3', ['rs2-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80'], conns: 6, scheduler: 'unknown' }],
+  // wlc with every connection held open until the last request: the active counts decide.
+  ['dr-wlc-hold', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wlc-hold', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wlc-hold', ['rs3-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.82:80'], conns: 4, scheduler: 'unknown' }],
+  // sh with four clients: the kernel hashed them onto two of the three servers; the third never
+  // shows in any capture point, so a view lists the two that took connections.
+  ['dr-sh-4clients', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-sh-4clients', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
+  // rr with persistence (300 s): every client stays on its first server.
+  ['dr-rr-persistent', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-rr-persistent', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-rr-persistent', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.80:80'], conns: 3, scheduler: 'unknown' }],
 ];
 
 describe.each(CASES)('%s %j', (scenario, files, want) => {
