@@ -11,9 +11,10 @@ import { LabCaptureError } from './frames.js';
 import { hasIpvs, LabError, labUnavailable } from './host.js';
 import { labProgress, LabUsageError as UsageError, type LabIO as CommandIO } from './io.js';
 import {
-  GUE_PORT, HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, planLab, PRESETS, randomLabId, resolveOptions, TUN_TYPES,
+  GUE_PORT, HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, PRESETS, resolveOptions, TUN_TYPES,
   type CapturePoint, type HealthCheck, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
-} from './plan.js';
+} from './options.js';
+import { planLab, randomLabId } from './plan.js';
 import { describeDirector } from './rules.js';
 import { findState, listStates, removeState, saveState, stateDir } from './state.js';
 import { backendOf } from './truth.js';
