@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyzeFiles } from '../../src/model/index.js';
+import { analyzeFiles } from '../../src/pipeline/index.js';
 import { openFrames } from '../../src/decode/index.js';
 import { explainFrames } from '../../src/annotate/index.js';
 import { renderSummary } from '../../src/present/analyze-summary.js';
