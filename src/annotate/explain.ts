@@ -61,7 +61,7 @@ export class Explainer {
 
   private plainText(f: FrameFacts): string {
     // NDP is IPv6's ARP: the same roles, the same sentences, under its own name.
-    if (f.arp !== null) return f.arp.ndp === true ? this.arp(f).replace(/\bARP\b/g, 'NDP').replace(/broadcasts NDP/g, 'multicasts NDP').replace(/广播 NDP/g, '组播 NDP') : this.arp(f);
+    if (f.arp !== null) return f.arp.ndp === true ? this.arp(f).replace(/by gratuitous ARP/g, 'by unsolicited neighbour advertisement').replace(/免费 ARP/g, '主动邻居通告').replace(/\bARP\b/g, 'NDP').replace(/broadcasts NDP/g, 'multicasts NDP').replace(/广播 NDP/g, '组播 NDP') : this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
     if (f.step === 'ipv6') return this.zh ? `IPv6 报文，与 LVS 无关：${f.summary}` : `IPv6 traffic, not part of the LVS service: ${f.summary}`;

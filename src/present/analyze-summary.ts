@@ -1,7 +1,7 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
 import { confidenceWord, methodEvidenceText, outerSourcesText, schedulerWord, unseenText } from '../annotate/index.js';
 import { schedulerLabel } from './guess.js';
-import type { Summary } from '../model/index.js';
+import { ipPort, type Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 import { padEndCols } from './analyze-wrap.js';
 import { renderDirectorPair } from './director-pair-text.js';
@@ -32,14 +32,17 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
   const r = summary.report;
   let out = `${style.bold(w.cluster)}\n`;
   out += `  ${w.hosts}:\n`;
+  // IPv6 addresses are longer than the column IPv4 needs: widen it rather than push the MACs out of line.
+  let ipWidth = 16;
+  for (const h of r.hosts) if (h.role !== 'other' && h.ip.length + 1 > ipWidth) ipWidth = h.ip.length + 1;
   for (const h of r.hosts) {
     if (h.role === 'other') continue;
-    out += `    ${padEndCols(w.roles[h.role], 12)} ${h.ip.padEnd(16)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
+    out += `    ${padEndCols(w.roles[h.role], 12)} ${h.ip.padEnd(ipWidth)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
   }
   if (r.services.length === 0) return `${out}  ${w.noServices}\n${renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang)}`;
   for (const { report: s, state } of summary.services) {
     // '?' is a VIP the capture never shows (inside a NAT director): its port is unknown too.
-    out += `  ${w.service} ${s.protocol.toUpperCase()} ${s.vip === '?' ? '?:?' : `${s.vip}:${s.port}`}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
+    out += `  ${w.service} ${s.protocol.toUpperCase()} ${ipPort(s.vip, s.port)}${s.fwmark !== null ? ` (fwmark ${s.fwmark})` : ''}\n`;
     // A method claimed from one vantage point's reply path only says how sure it is.
     const sure = s.claims?.method ?? 1;
     const methodSure = s.method !== 'unknown' && sure < 1 ? (lang === 'zh' ? `（${confidenceWord(lang)} ${sure}）` : ` (${confidenceWord(lang)} ${sure})`) : '';
@@ -60,7 +63,7 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;
-      out += `      ${`${rs.ip}:${rs.port}`.padEnd(22)} ${(rs.mac ?? '-').padEnd(18)} ${(name ?? '').padEnd(6)} ${w.conns} ${rs.connections}\n`;
+      out += `      ${ipPort(rs.ip, rs.port).padEnd(22)} ${(rs.mac ?? '-').padEnd(18)} ${(name ?? '').padEnd(6)} ${w.conns} ${rs.connections}\n`;
     }
   }
   return out + renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang);

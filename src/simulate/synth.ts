@@ -18,7 +18,8 @@ import { clonePacket, frameSpecs, packetSpecs, type Flow, type Frame, type Packe
 import type { CapturePoint, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, PcapBatch, Stamper, type Recording } from './stamp.js';
-import { httpClient, probeClient, sshClient, uploadClient, type TcpApp } from './tcp.js';
+import { httpClient, probeClient, sshClient, uploadClient } from './tcp-apps.js';
+import type { TcpApp } from './tcp.js';
 
 export interface SynthOptions {
   readonly seed?: number;

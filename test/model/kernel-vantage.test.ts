@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmConns, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 import { explainFrames } from '../../src/annotate/index.js';
 
