@@ -9,14 +9,14 @@ import { renderDirectorPair } from './director-pair-text.js';
 const W = {
   en: {
     cluster: 'Cluster', hosts: 'Hosts', service: 'Virtual service', method: 'method', director: 'director',
-    scheduler: 'scheduler', candidates: 'candidates', persistence: 'persistence', none: 'none', atLeast: 'timeout at least',
+    scheduler: 'scheduler', candidates: 'candidates', persistence: 'persistence', none: 'none', persistUnseen: '? (cannot show here)', atLeast: 'timeout at least',
     rs: 'real servers', conns: 'connections', evidence: 'evidence', unseen: 'not visible here', noServices: 'No LVS virtual service found in the capture.',
     unknownMethod: 'UNKNOWN',
     roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other' },
   },
   zh: {
     cluster: '集群', hosts: '主机', service: '虚拟服务', method: '转发模式', director: 'Director',
-    scheduler: '调度算法', candidates: '候选', persistence: '持久连接', none: '无', atLeast: '超时至少',
+    scheduler: '调度算法', candidates: '候选', persistence: '持久连接', none: '无', persistUnseen: '?（这里看不出）', atLeast: '超时至少',
     rs: 'Real Server', conns: '连接数', evidence: '依据', unseen: '此处看不到', noServices: '抓包中没有发现 LVS 虚拟服务。',
     unknownMethod: '未知',
     roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他' },
@@ -58,7 +58,8 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     const words = [...(label === sc.name ? [] : [schedulerWord(sc, lang)]), `${confidenceWord(lang)} ${sc.confidence}`].join(lang === 'zh' ? '，' : ', ');
     const verdict = lang === 'zh' ? `（${words}）` : ` (${words})`;
     out += `    ${w.scheduler}: ${style.bold(label)}${verdict}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
-    out += `    ${w.persistence}: ${s.persistence === null ? w.none : `${w.atLeast} ${s.persistence.timeoutAtLeast}s`}\n`;
+    // Where no scheduler can be told (one server's share, one side), neither can persistence.
+    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s` : s.scheduler.name === 'unknown' ? w.persistUnseen : w.none}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;
