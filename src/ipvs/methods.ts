@@ -161,8 +161,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
   } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0)) {
     out.push(zh
-      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
-      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
+      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，Director 就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP，Real Server 在它后面，看不到），也可能是在集群前面做 DNAT 的防火墙，或是 Director 或路由器后面的一台 Real Server（NAT 内侧）；在 Director 的另一侧（Real Server 那一侧）或某台 Real Server 上抓包，看到第二台 Real Server，或用 --vip 指定 VIP，才能确定'
+      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the director looks like one server. It may be a NAT director\'s outside (the address is the VIP, its real servers unseen behind it), a firewall\'s DNAT in front of a cluster, or one real server behind a director or router (NAT inside); a capture on the director\'s other side (its real servers\' side) or on a real server, a second real server, or --vip would decide');
   } else if (method === 'unknown' && drSplit === 0) {
     out.push(zh
       ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'
