@@ -23,6 +23,19 @@ export const METHOD_OF_FORWARD: Readonly<Record<ForwardMethod, ForwardingMethod>
  */
 export const FORWARD_REWRITES: Readonly<Record<ForwardMethod, boolean>> = { dr: false, nat: true, tun: false, local: false, fullnat: true };
 
+/** The real server answers the client itself, from the VIP (DR, TUN): its replies do not pass the director. */
+export const REPLIES_BYPASS_DIRECTOR: Readonly<Record<ForwardingMethod, boolean>> = { dr: true, nat: false, tun: true, fullnat: false, unknown: false };
+
+/**
+ * What the director's copy of a client's packet differs in, as a capture beside the director
+ * shows it: only the destination MAC (DR), the destination address (NAT), both addresses and a
+ * TOA option (FULLNAT), an outer header around it (TUN); nothing is known of an 'unknown' method.
+ */
+export type ForwardChange = 'mac' | 'destination' | 'both-addresses' | 'outer-header' | 'unknown';
+export const FORWARD_CHANGE: Readonly<Record<ForwardingMethod, ForwardChange>> = {
+  dr: 'mac', nat: 'destination', tun: 'outer-header', fullnat: 'both-addresses', unknown: 'unknown',
+};
+
 export const TUNNEL_WORDS: Readonly<Record<Lang, Readonly<Record<TunnelKind, string>>>> = {
   en: {
     ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)',
