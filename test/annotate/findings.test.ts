@@ -9,7 +9,8 @@ import {
 } from '../../src/annotate/index.js';
 import { parseRules } from '../../src/ipvs/ipvsadm/index.js';
 import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFiles, analyzeFrames, type Summary } from '../../src/model/index.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFiles, analyzeFrames } from '../../src/pipeline/index.js';
 import { haCapture } from '../helpers/ha-synth.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';

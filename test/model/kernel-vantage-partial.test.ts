@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explainFrames } from '../../src/annotate/index.js';
 import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { measureClockOffsets, openFrames } from '../../src/decode/index.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmConns, renderIpvsadmList } from '../../src/present/ipvsadm-view.js';
 import { runCommand } from '../helpers/run-command.js';
 
