@@ -27,6 +27,15 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   // leave by another gateway, or a plain server), not a DR real server.
   const ownsAddress = path === 'dr-real-server' && m.neighbours.ipMac.get(svc.vip) === p.srcMac;
   const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
+  if (addressing === 'dr-via-front' && !hasHopEvidence(svc) && !vipOnLink(m, svc.vip)) {
+    // Nothing on this link resolves or claims the VIP: the host in front may be a router that
+    // delivers a tunnel this server decapsulates before the capture point (XDP or tc, as Katran's
+    // real servers do), which looks exactly like DR through the director. Neither is claimed.
+    svc.drOrDecap++;
+    m.services.evidence(svc, p.n);
+    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+    return;
+  }
   if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
     // A DR real server whose replies go back to the director (its default route), not the gateway.
     svc.drAtRs++;
@@ -102,6 +111,16 @@ function joinInside(m: ModelParts, f: Flow, p: Packet): void {
  */
 function routedTtl(ttl: number): boolean {
   return ttl === 63 || ttl === 127 || ttl === 254;
+}
+
+/**
+ * The VIP lives on this link: some host asked ARP (or NDP) for it, or claimed it. DR needs the
+ * director and its real servers on one link with the VIP; a tunnel's far end does not.
+ */
+function vipOnLink(m: ModelParts, vip: string): boolean {
+  if (m.neighbours.ipMac.has(vip)) return true;
+  for (const asked of m.neighbours.arpAsked.values()) if (asked.includes(vip)) return true;
+  return false;
 }
 
 /** How long after a connection's first SYN the director's ARP still answers for it (it asks at once). */

@@ -240,7 +240,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
