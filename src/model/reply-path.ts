@@ -133,3 +133,29 @@ function vipOnLink(m: ModelParts, vip: string): boolean {
   for (const asked of m.neighbours.arpAsked.values()) if (asked.includes(vip)) return true;
   return false;
 }
+
+/** How long after a connection's first SYN the director's ARP still answers for it (it asks at once). */
+const NEXT_HOP_WINDOW = 0.5;
+
+/**
+ * The director resolving a next hop right after a new connection's SYN reached it, before any
+ * forward: on a LAN with its real servers, the real server the scheduler picked. Only the host that
+ * claims the VIP in ARP is the director here (a real server asks for its gateway), and never for an
+ * address of the host in front or the client.
+ */
+export function nextHopAsked(m: ModelParts, f: Flow, p: Packet): boolean {
+  if (f.rs !== null || f.forwardN !== 0 || p.spa === p.tpa || p.sha !== f.reqDstMac || p.t - f.firstT > NEXT_HOP_WINDOW) return false;
+  const n = m.neighbours;
+  return n.ipMac.get(f.vip) === p.sha && p.tpa !== f.vip && p.tpa !== f.cip && n.macIps.get(f.reqSrcMac)?.has(p.tpa) !== true;
+}
+
+/**
+ * At the entry's end, with no forward and no reply ever naming its real server: the next hop the
+ * director asked for is that server. Its ARP went unanswered (a director asking from the VIP, which
+ * the real servers drop), so the forward never shows, but the scheduler's choice does. Where a
+ * forward or a reply shows (a TUN director's next hop is the router in front), that decides instead.
+ */
+export function bindNextHop(m: ModelParts, f: Flow, hop: string): void {
+  if (f.rs !== null || f.forwardN !== 0) return;
+  m.entries.bind(f, m.services.rsByAddr(f.svc, hop, f.vport, null, f.firstN));
+}

@@ -18,6 +18,7 @@ import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
+import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
@@ -278,6 +279,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   fwmarkGroups(services, conns);
   if (opts.rules) compareRules(opts.rules, services, conns, book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
+  synFloods(book, conns);
 
   const findingList: FindingReport[] = [...book.findings.values()]
     .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
