@@ -211,6 +211,11 @@ export class Engine implements ModelParts {
     }
     const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
     let relayedTo: string | null = null;
+    // Explaining: an error in a tunnel the first pass found no director's (it carried replies).
+    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(roles, p, 'other');
+    }
     if (reply !== null) {
       step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
       if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
