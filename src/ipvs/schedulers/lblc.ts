@@ -1,5 +1,5 @@
-import { connOverhead, type Destination } from '../destination.js';
-import { lblcOverloaded, weightedLeast } from './common.js';
+import type { Destination } from '../destination.js';
+import { lblcOverloaded } from './common.js';
 import { DEFAULT_EXPIRATION, LocalityScheduler } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
@@ -48,17 +48,13 @@ export class LblcScheduler extends LocalityScheduler<LblcEntry> implements Sched
         return d;
       }
     }
-    const dest = weightedLeast(this.dests, connOverhead);
-    if (dest === null) {
-      this.lastError = 'no destination available';
-      return null;
-    }
+    const dest = this.wlcPick();
+    if (dest === null) return null;
     // ip_vs_lblc_new: keep an entry that already points at dest, else replace it.
     if (en === null || en.dest !== dest) {
       if (en !== null) this.table.unlink(en);
       this.table.add({ addr: ctx.daddr, lastuse: now, dest });
     }
-    this.lastError = null;
     return dest;
   }
 }

@@ -1,5 +1,5 @@
 import { connOverhead, type Destination } from '../destination.js';
-import { lblcOverloaded, weightedLeast } from './common.js';
+import { lblcOverloaded } from './common.js';
 import { DEFAULT_EXPIRATION, LocalityScheduler } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
@@ -58,25 +58,17 @@ export class LblcrScheduler extends LocalityScheduler<LblcrEntry> implements Sch
         this.lastError = null;
         return dest;
       }
-      const picked = weightedLeast(this.dests, connOverhead);
-      if (picked === null) {
-        this.lastError = 'no destination available';
-        return null;
-      }
+      const picked = this.wlcPick();
+      if (picked === null) return null;
       if (!en.set.includes(picked)) {
         en.set.unshift(picked);
         en.lastmod = now;
       }
-      this.lastError = null;
       return picked;
     }
-    const picked = weightedLeast(this.dests, connOverhead);
-    if (picked === null) {
-      this.lastError = 'no destination available';
-      return null;
-    }
+    const picked = this.wlcPick();
+    if (picked === null) return null;
     this.table.add({ addr: ctx.daddr, lastuse: now, set: [picked], lastmod: now });
-    this.lastError = null;
     return picked;
   }
 

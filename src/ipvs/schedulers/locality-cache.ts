@@ -7,8 +7,9 @@
  */
 
 import { foldAddress } from '../address.js';
-import type { Destination } from '../destination.js';
+import { connOverhead, type Destination } from '../destination.js';
 import { hash32 } from '../hash.js';
+import { weightedLeast } from './common.js';
 
 export const CHECK_EXPIRE_INTERVAL = 60;
 export const COUNT_FOR_FULL_EXPIRATION = 30;
@@ -61,6 +62,13 @@ export abstract class LocalityScheduler<E extends CacheEntry> {
   }
 
   protected abstract entryHolds(en: E, dest: Destination): boolean;
+
+  /** Both fall back to wlc over the whole service; null, said in lastError, when no dest can take it. */
+  protected wlcPick(): Destination | null {
+    const dest = weightedLeast(this.dests, connOverhead);
+    this.lastError = dest === null ? 'no destination available' : null;
+    return dest;
+  }
 }
 
 export class LocalityTable<E extends CacheEntry> {
