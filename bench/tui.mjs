@@ -48,7 +48,7 @@ if (process.argv[2] === '--child') {
   });
   const tOpen = performance.now();
   // 'thread' runs the first pass on the UI thread too (the TUI before the learning worker).
-  const port = mode === 'thread' ? { ...modelPort(), learn: undefined } : modelPort();
+  const port = mode === 'thread' ? { ...modelPort(), learn: undefined, analyze: undefined } : modelPort();
   const session = CaptureSession.open([file], { port });
   const tIndexed = performance.now();
   const app = render(createElement(App, { session, colour: false, size: { columns: 120, rows: 40 } }), {
