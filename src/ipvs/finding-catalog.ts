@@ -303,8 +303,13 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   'ha-no-gratuitous-arp': {
     severity: 'warning',
     about: 'the new master sent no gratuitous ARP for the VIPs after taking over',
-    en: (p) => `${p.to} took over VRID ${p.vrid} but sent no gratuitous ARP for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its ARP entry expires (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`,
-    zh: (p) => `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
+    // An IPv6 VIP is announced by unsolicited neighbour advertisements, IPv6's gratuitous ARP.
+    en: (p) => p.vips.some((v) => v.includes(':'))
+      ? `${p.to} took over VRID ${p.vrid} but sent no unsolicited neighbour advertisement (IPv6's gratuitous ARP) for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its neighbour entry goes stale (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`
+      : `${p.to} took over VRID ${p.vrid} but sent no gratuitous ARP for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its ARP entry expires (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`,
+    zh: (p) => p.vips.some((v) => v.includes(':'))
+      ? `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送主动邻居通告（IPv6 的免费 ARP）：网关会一直把报文发到旧 Master 的 MAC 上，直到它的邻居表项失效（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`
+      : `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
   },
   'rs-failed-health-check-still-used': {
     severity: 'warning',

@@ -23,6 +23,19 @@ export const METHOD_OF_FORWARD: Readonly<Record<ForwardMethod, ForwardingMethod>
  */
 export const FORWARD_REWRITES: Readonly<Record<ForwardMethod, boolean>> = { dr: false, nat: true, tun: false, local: false, fullnat: true };
 
+/** The real server answers the client itself, from the VIP (DR, TUN): its replies do not pass the director. */
+export const REPLIES_BYPASS_DIRECTOR: Readonly<Record<ForwardingMethod, boolean>> = { dr: true, nat: false, tun: true, fullnat: false, unknown: false };
+
+/**
+ * What the director's copy of a client's packet differs in, as a capture beside the director
+ * shows it: only the destination MAC (DR), the destination address (NAT), both addresses and a
+ * TOA option (FULLNAT), an outer header around it (TUN); nothing is known of an 'unknown' method.
+ */
+export type ForwardChange = 'mac' | 'destination' | 'both-addresses' | 'outer-header' | 'unknown';
+export const FORWARD_CHANGE: Readonly<Record<ForwardingMethod, ForwardChange>> = {
+  dr: 'mac', nat: 'destination', tun: 'outer-header', fullnat: 'both-addresses', unknown: 'unknown',
+};
+
 export const TUNNEL_WORDS: Readonly<Record<Lang, Readonly<Record<TunnelKind, string>>>> = {
   en: {
     ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)',
@@ -148,8 +161,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
   } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0)) {
     out.push(zh
-      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
-      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
+      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，Director 就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP，Real Server 在它后面，看不到），也可能是在集群前面做 DNAT 的防火墙，或是 Director 或路由器后面的一台 Real Server（NAT 内侧）；在 Director 的另一侧（Real Server 那一侧）或某台 Real Server 上抓包，看到第二台 Real Server，或用 --vip 指定 VIP，才能确定'
+      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the director looks like one server. It may be a NAT director\'s outside (the address is the VIP, its real servers unseen behind it), a firewall\'s DNAT in front of a cluster, or one real server behind a director or router (NAT inside); a capture on the director\'s other side (its real servers\' side) or on a real server, a second real server, or --vip would decide');
   } else if (method === 'unknown' && drSplit === 0) {
     out.push(zh
       ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'

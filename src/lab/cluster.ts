@@ -11,7 +11,8 @@ import {
   type CaptureHandle, type LineChannel,
 } from './host.js';
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
-import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
+import { LabConfigError, type CapturePoint, type LabOptions } from './options.js';
+import { type CaptureSpec, type LabPlan, planLab } from './plan.js';
 import { CLIENT_JS, DNS_SERVER_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
 import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmQuiesce, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { publishReport } from '../ipvs/report-json.js';

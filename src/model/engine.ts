@@ -386,7 +386,10 @@ export class Engine implements ModelParts {
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
     this.services.evidence(svc, p.n);
-    this.roles.learnDirector(svc, p.srcMac);
+    // The outer source is the director's address: a sender MAC that claims only other addresses in
+    // ARP is a router in front of this real server (its capture), not the director.
+    const own = this.neighbours.macIps.get(p.srcMac);
+    if (own === undefined || own.size === 0 || own.has(p.outerSrc)) this.roles.learnDirector(svc, p.srcMac);
     if (svc.directorIp === null) svc.directorIp = p.outerSrc;
     this.roles.directorIps.add(p.outerSrc);
     const prev = this.hops.before(p, this.entries.addrs.id(p.src));

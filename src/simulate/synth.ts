@@ -8,6 +8,7 @@ import { FINDING_CATALOG } from '../ipvs/finding-catalog.js';
 import type { ClusterReport, ConnectionReport, FindingCode, FindingReport, ForwardingMethod, HostReport, HostRole, SchedulerName, ServiceReport } from '../ipvs/report.js';
 import type { Connection } from '../ipvs/connection-table.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
+import { LINKTYPE } from '../decode/link-types.js';
 import { emitFrame, MAX_FRAME, type LayerSpec } from '../wire/emit.js';
 import { BROADCAST_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { buildWorld, type BuiltWorld } from './build.js';
@@ -17,8 +18,11 @@ import { noteIn } from './notes-zh.js';
 import { clonePacket, frameSpecs, packetSpecs, type Flow, type Frame, type Packet } from './packet.js';
 import type { CapturePoint, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, PcapBatch, Stamper, type Recording } from './stamp.js';
-import { httpClient, probeClient, sshClient, uploadClient, type TcpApp } from './tcp.js';
+import { PcapBatch } from './pcap-batch.js';
+import { Stamper } from './stamp.js';
+import type { Recording } from './stamp-template.js';
+import { httpClient, probeClient, sshClient, uploadClient } from './tcp-apps.js';
+import type { TcpApp } from './tcp.js';
 
 export interface SynthOptions {
   readonly seed?: number;
@@ -132,7 +136,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   if (Number.isNaN(startMs)) throw new ScenarioError(`start ${JSON.stringify(sc.start)} is not an ISO 8601 time`);
   const startSec = Math.floor(startMs / 1000);
   const startNs = (startMs % 1000) * MS;
-  const linkType = target.sll2 ? LINKTYPE_LINUX_SLL2 : LINKTYPE_ETHERNET;
+  const linkType = target.sll2 ? LINKTYPE.LINUX_SLL2 : LINKTYPE.ETHERNET;
 
   let pcapng: PcapngWriter | null = null;
   let pcap: PcapWriter | null = null;
