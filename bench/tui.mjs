@@ -73,6 +73,16 @@ if (process.argv[2] === '--child') {
       stalls.explaining.enable();
     }
   });
+  // Time this thread spends taking in the analysis worker's batches (copying columns, tables; the
+  // change notice that follows included), where the build has that worker.
+  const an = session.analysis;
+  let batchMs = 0;
+  let batches = 0;
+  let batchMaxMs = 0;
+  if (typeof an.takeBatch === 'function') {
+    const take = an.takeBatch.bind(an);
+    an.takeBatch = (b) => { const t = performance.now(); take(b); const d = performance.now() - t; batchMs += d; batchMaxMs = Math.max(batchMaxMs, d); batches++; };
+  }
   const tStart = performance.now();
   await session.start();
   const tDone = performance.now();
@@ -105,6 +115,9 @@ if (process.argv[2] === '--child') {
     learnBusy: busy(eluStart, eluLearned)?.utilization ?? null,
     explainBusy: busy(eluLearned, eluEnd)?.utilization ?? null,
     explainBusyMs: busy(eluLearned, eluEnd)?.active ?? null,
+    batches,
+    batchMs,
+    batchMaxMs,
     mode,
     peakMiB: peak / 2 ** 20,
     endMs: tEnd - tEnd0,
