@@ -24,6 +24,12 @@ export interface ExplainContext {
   readonly findingFrames?: ReadonlyMap<number, readonly FindingCode[]>;
 }
 
+/** The client's segment, in words, for unwrappedAtServer. */
+const UNWRAPPED_WHAT = {
+  en: { 'handshake-1': 'SYN (handshake 1/3)', 'handshake-3': 'handshake ACK (3/3)', request: (n: number) => `request (${n} bytes)`, ack: 'ACK', fin: 'FIN', rst: 'RST', datagram: 'UDP datagram' },
+  zh: { 'handshake-1': 'SYN（第一次握手）', 'handshake-3': '第三次握手（ACK）', request: (n: number) => `请求（${n} 字节）`, ack: 'ACK', fin: 'FIN', rst: 'RST', datagram: 'UDP 数据报' },
+} as const;
+
 export class Explainer {
   private readonly L: Labels;
   private readonly zh: boolean;
@@ -113,7 +119,7 @@ export class Explainer {
     }
     // reply
     if (isVip(a.spa)) {
-      if (f.srcRole === 'director' && this.frontOnly(a.spa)) {
+      if (f.srcRole === 'director' && f.dstRole === 'client' && this.frontOnly(a.spa)) {
         return zh ? `${a.spa} 回应：它在 ${shortMac(a.sha)}（客户端发往这个服务的报文都交给这个 MAC）` : `${a.spa} answers: it is at ${shortMac(a.sha)}, the MAC the clients' packets for the service go to`;
       }
       if (f.srcRole === 'director') {
@@ -146,11 +152,18 @@ export class Explainer {
       const dsr = this.serviceInOption(f, fl, rs);
       if (dsr !== null) return dsr;
     }
-    if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' : f.dstRole === 'director')) return this.frontView(f, fl);
+    // Client and service address face to face, nothing else of the cluster in between.
+    if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' && f.dstRole === 'client' : f.dstRole === 'director' && f.srcRole === 'client')) return this.frontView(f, fl);
     const router = this.L.routerOf(f.srcMac);
     if (router !== undefined && FORWARD_CHANGE[fl.method] === 'outer-header') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
       return zh ? `${router} 转发来自它后面的 Real Server 的${this.replyWords(f, fl)}${tail}` : `${router} forwards ${this.replyWords(f, fl)} from beyond it${tail}`;
+    }
+    // Client→VIP frames delivered straight to a real server while the method is unknown (DR, or a
+    // tunnel the server decapsulated before the capture point): no director is in this frame.
+    if (fl.method === 'unknown' && f.dstRole === 'real-server' && f.dst === fl.vip) {
+      const plain = this.unwrappedAtServer(f, fl, from, rs, state);
+      if (plain !== null) return plain;
     }
     switch (f.step) {
       case 'handshake-1': {
@@ -199,6 +212,7 @@ export class Explainer {
           return zh ? `${from} 把第二次握手的回应（SYN-ACK）直接发给${f.dstRole === 'director' ? ' Director（本应直接发给网关）' : '网关'}，源地址是 VIP ${fl.vip}`
             : `${from} sends the SYN-ACK (handshake 2/3) straight to ${f.dstRole === 'director' ? 'the director (it should go to the gateway)' : 'the gateway'} with source VIP ${fl.vip}`;
         }
+        if (f.src === fl.vip) return zh ? `${from} 发出 SYN-ACK（第二次握手），源地址是 VIP ${fl.vip}` : `${from} sends the SYN-ACK (handshake 2/3) with source VIP ${fl.vip}`;
         return zh ? `${from} 发出 SYN-ACK（第二次握手），源地址是它自己的地址，经 Director 返回客户端` : `${from} sends the SYN-ACK (handshake 2/3) from its own address, back through the director`;
       case 'reply':
         return zh ? `${from} 发回响应数据（${fl.payload} 字节）${direct ? '，直接给网关，源地址是 VIP' : ''}` : `${from} sends ${fl.payload} bytes of response${direct ? ' straight to the gateway, source VIP' : ''}`;
@@ -267,6 +281,17 @@ export class Explainer {
       any = true;
     }
     return any;
+  }
+
+  /** A client→VIP frame reaching a real server with no tunnel header, when the capture cannot tell DR from a decapsulated tunnel. */
+  private unwrappedAtServer(f: FrameFacts, fl: FlowFacts, from: string, rs: string, state: string): string | null {
+    const zh = this.zh;
+    const what = UNWRAPPED_WHAT[zh ? 'zh' : 'en'][f.step as keyof typeof UNWRAPPED_WHAT['en']];
+    if (what === undefined) return null;
+    const n = f.step === 'request' ? fl.payload : 0;
+    const w = typeof what === 'function' ? what(n) : what;
+    return zh ? `${from} 把客户端的${w}（CIP ${fl.client} → VIP ${fl.virtual}）交给 ${rs}，没有隧道头：可能是 Director 的 DR 转发，也可能是 ${rs} 在抓包点之前解封装的隧道内层报文（XDP）；这个抓包分辨不出${state}`
+      : `${from} delivers the client's ${w} (CIP ${fl.client} → VIP ${fl.virtual}) to ${rs} with no tunnel header: the director's DR forward, or the inner packet of a tunnel ${rs} decapsulated before the capture point (XDP); this capture cannot tell which${state}`;
   }
 
   /** What a router in front of TUN real servers passes on: the reply's segment, in words. */

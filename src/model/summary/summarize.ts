@@ -18,6 +18,7 @@ import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
+import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
@@ -240,7 +241,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
@@ -277,6 +278,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   fwmarkGroups(services, conns);
   if (opts.rules) compareRules(opts.rules, services, conns, book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
+  synFloods(book, conns);
 
   const findingList: FindingReport[] = [...book.findings.values()]
     .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
