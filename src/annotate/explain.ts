@@ -119,7 +119,7 @@ export class Explainer {
     }
     // reply
     if (isVip(a.spa)) {
-      if (f.srcRole === 'director' && this.frontOnly(a.spa)) {
+      if (f.srcRole === 'director' && f.dstRole === 'client' && this.frontOnly(a.spa)) {
         return zh ? `${a.spa} 回应：它在 ${shortMac(a.sha)}（客户端发往这个服务的报文都交给这个 MAC）` : `${a.spa} answers: it is at ${shortMac(a.sha)}, the MAC the clients' packets for the service go to`;
       }
       if (f.srcRole === 'director') {
@@ -152,7 +152,8 @@ export class Explainer {
       const dsr = this.serviceInOption(f, fl, rs);
       if (dsr !== null) return dsr;
     }
-    if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' : f.dstRole === 'director')) return this.frontView(f, fl);
+    // Client and service address face to face, nothing else of the cluster in between.
+    if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' && f.dstRole === 'client' : f.dstRole === 'director' && f.srcRole === 'client')) return this.frontView(f, fl);
     const router = this.L.routerOf(f.srcMac);
     if (router !== undefined && FORWARD_CHANGE[fl.method] === 'outer-header') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';

@@ -170,6 +170,10 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，Director 就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP，Real Server 在它后面，看不到），也可能是在集群前面做 DNAT 的防火墙，或是 Director 或路由器后面的一台 Real Server（NAT 内侧）；在 Director 的另一侧（Real Server 那一侧）或某台 Real Server 上抓包，看到第二台 Real Server，或用 --vip 指定 VIP，才能确定'
       : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the director looks like one server. It may be a NAT director\'s outside (the address is the VIP, its real servers unseen behind it), a firewall\'s DNAT in front of a cluster, or one real server behind a director or router (NAT inside); a capture on the director\'s other side (its real servers\' side) or on a real server, a second real server, or --vip would decide');
+  } else if (method === 'unknown' && s.answered !== true && (s.rs?.some((r) => (r.conns ?? 0) > 0) ?? false)) {
+    out.push(zh
+      ? '没有任何报文被 Director 转发出去：每个连接的 SYN 到达后，Director 立即用 ARP 询问它选中的 Real Server（即列出的这些），却没有得到回应，所以报文发不出去，看不出转发模式；它的 ARP 请求为什么没人回应，见问题列表'
+      : 'nothing left the director: right after each connection\'s SYN it asked ARP for the real server it picked (those listed), and no answer came, so no forward shows and the method cannot; why its ARP went unanswered is in the findings');
   } else if (method === 'unknown' && drSplit === 0 && (s.drOrDecap ?? 0) === 0) {
     out.push(zh
       ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'

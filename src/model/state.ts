@@ -110,6 +110,8 @@ export interface Flow {
   /** MACs of the first client frame and of the first reply ('' when the capture has none). */
   readonly reqSrcMac: string;
   readonly reqDstMac: string;
+  /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
+  readonly reqTtl: number;
   /** The first reply was looked at for what it says about the vantage point. */
   pathSeen: boolean;
   rs: RsState | null;
