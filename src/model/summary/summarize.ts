@@ -73,7 +73,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // A NAT director's outside answers like one server: say so rather than find nothing. Several
     // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
     // connection of a client's everyday traffic is not called a cluster.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
+    // Connections carried both ways in a tunnel between two sites are no service's at all.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && s.tunReplies === 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
