@@ -10,7 +10,7 @@
  * own words for a finding.
  */
 import type {
-  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry,
+  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry, SynFlood,
 } from './report.js';
 
 const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
@@ -65,6 +65,64 @@ function portReuseEn(p: PortReuse): string {
     'with net.ipv4.vs.conn_reuse_mode=1 and net.ipv4.vs.conntrack=1 (as kube-proxy sets them) kernels before 5.9 expire that entry but drop the SYN that found it, ' +
     'so each such reuse costs one retransmission timeout (1 s). Kernels 5.9 and later schedule the SYN at once; on older ones conn_reuse_mode=0 avoids the drop ' +
     '(the SYN then follows the old entry to the old real server), or let clients reuse ports less (a wider net.ipv4.ip_local_port_range)';
+}
+
+/** Half-open entries the director held at once before syn-flood is reported: far above a busy service's handshakes in flight. */
+export const SYN_FLOOD_MIN_ENTRIES = 100;
+
+/** The sources in words: one address, or how many between the first and the last seen. */
+const floodSources = (p: SynFlood): string => (p.sources === 1 ? p.firstSource : `${p.sources} addresses (${p.firstSource} … ${p.lastSource})`);
+
+function synFloodEn(p: SynFlood): string {
+  const answered = p.synAcked > 0 ? `; the real servers answered ${p.synAcked} of them with SYN-ACKs that nobody acknowledged` : '';
+  const ok = p.completed > 0 ? ` (${p.completed} other connection(s) completed meanwhile)` : '';
+  return `${p.halfOpen} connections to ${p.virtual} from ${floodSources(p)} never completed the handshake, ${p.rate} SYNs/s over ${p.seconds} s, ` +
+    `none sent again${answered}${ok}: a SYN flood (one SYN per source that never retransmits is the mark of spoofed sources). ` +
+    `The director keeps each as a SYN_RECV entry for 60 s, up to ${p.peak} at once here: ipvsadm -Lnc lists them, ActiveConn counts them (kernels 4.8 and later), ` +
+    'so lc and wlc steer new clients by them, and every SYN is forwarded to a real server. ' +
+    'IPVS\'s defences, in /proc/sys/net/ipv4/vs/ and all 0 (off) by default, act only while the director\'s free memory is below amemthresh (1024 pages, 4 MB): ' +
+    'drop_entry drops random SYN_RECV entries (a 32nd of the table each second), drop_packet drops 1 in amemthresh/(amemthresh − free pages) new connections ' +
+    '(3: always 1 in am_droprate, 10), secure_tcp switches to a stricter state table (in NAT an entry becomes ESTABLISHED, 15 min, only once the real server\'s replies have passed, not on a spoofed ACK); ' +
+    '1 turns one on while memory is low, 3 always. The capture cannot show these settings or the director\'s memory. ' +
+    'Filter the flood before the director (rate limits, SYNPROXY); SYN cookies (net.ipv4.tcp_syncookies=1) keep the real servers\' listen queues open';
+}
+
+type TunMtu = FindingParamsByCode['tun-mtu'];
+/** The MSS that fits a next-hop MTU: less the IPv4 and TCP headers. */
+const mssFor = (p: TunMtu): string => (p.mtu === null ? '' : ` ${p.mtu - 40}`);
+
+function tunMtuEn(p: TunMtu): string {
+  const mtu = p.mtu ?? '?';
+  const fix = `advertise a smaller MSS from the real servers (their SYN-ACKs set the size clients send: ip route … advmss${mssFor(p)}, or an iptables TCPMSS rule), ` +
+    'or raise the MTU between the director and the real servers by the tunnel header';
+  if (p.exact) {
+    return `ICMP fragmentation needed (next-hop MTU ${mtu}) about a tunnel packet to ${p.to ?? 'a real server'}: a router between the director and the real server refused it. ` +
+      `The tunnel packet is the client's plus 20 bytes of IPIP header, so full-size client segments do not fit that path; ${fix}`;
+  }
+  const who = `packets to ${p.to ?? 'the VIP'}${p.client !== null ? `, the first from client ${p.client}` : ''}`;
+  return `ICMP fragmentation needed (next-hop MTU ${mtu}) from the VIP: the director refused to tunnel ${who}. ` +
+    'With the tunnel header (IPIP 20 bytes; GUE and GRE more) each exceeds the MTU towards the real server and DF is set (Linux TCP sets it on every segment), ' +
+    'so IPVS (ip_vs_xmit.c, ensure_mtu_is_adequate) drops each and answers with the route\'s MTU less the tunnel header. ' +
+    `The client sends smaller segments once it has this ICMP (its route cache keeps MTU ${mtu} for 10 minutes), after a retransmission; ` +
+    'behind a firewall that drops ICMP it stalls on every full-size segment (a PMTU black hole). ' +
+    `To avoid it, ${fix}, or set net.ipv4.vs.pmtu_disc=0 (the director then fragments the tunnel packets and the real servers reassemble them)`;
+}
+
+function tunMtuZh(p: TunMtu): string {
+  const mtu = p.mtu ?? '?';
+  const fix = `让 Real Server 通告更小的 MSS（客户端按它们 SYN-ACK 中的 MSS 决定报文大小：ip route … advmss${mssFor(p)}，或 iptables 的 TCPMSS 规则），` +
+    '或者把 Director 与 Real Server 之间的 MTU 调大，至少多出隧道头的长度';
+  if (p.exact) {
+    return `收到关于发往 ${p.to ?? 'Real Server'} 的隧道报文的 ICMP 需要分片（下一跳 MTU ${mtu}）：Director 与 Real Server 之间的某台路由器拒绝了它。` +
+      `隧道报文是客户端的报文再加 20 字节的 IPIP 头，所以满长度的客户端报文在这条路径上放不下；可以${fix}`;
+  }
+  const who = `发往 ${p.to ?? 'VIP'} 的报文${p.client !== null ? `（第一个来自客户端 ${p.client}）` : ''}`;
+  return `VIP 发出了 ICMP 需要分片（下一跳 MTU ${mtu}）：Director 拒绝用隧道转发${who}。` +
+    '加上隧道头（IPIP 20 字节，GUE 和 GRE 更多）之后每个报文都超过了通往 Real Server 的 MTU，而且设置了 DF（Linux 的 TCP 每个报文都会设置），' +
+    '所以 IPVS（ip_vs_xmit.c 的 ensure_mtu_is_adequate）把它们丢弃，并回应路由 MTU 减去隧道头后的值。' +
+    `客户端收到这个 ICMP 后会改发更小的报文（路由缓存把 MTU ${mtu} 保留 10 分钟），代价是一次重传；` +
+    '如果它前面的防火墙丢弃 ICMP，每个满长度的报文都会卡住（PMTU 黑洞）。' +
+    `要避免这种情况，可以${fix}，或者设置 net.ipv4.vs.pmtu_disc=0（Director 会对隧道报文分片，由 Real Server 重组）`;
 }
 
 function rsRejectsEn(p: FindingParamsByCode['rs-rejects']): string {
@@ -194,8 +252,8 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   'tun-mtu': {
     severity: 'warning',
     about: 'tunnelled packets exceed the path MTU: the director sends ICMP fragmentation needed',
-    en: (p) => `ICMP fragmentation needed (next-hop MTU ${p.mtu ?? '?'}): tunnelled packets are ${p.exact ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`,
-    zh: (p) => `收到 ICMP 需要分片（下一跳 MTU ${p.mtu ?? '?'}）：隧道封装后的报文比客户端发出的${p.exact ? '大 20 字节' : '至少大 20 字节'}；请调低路径上或 Real Server 的 MTU/MSS`,
+    en: tunMtuEn,
+    zh: tunMtuZh,
   },
   'icmp-redirect-from-director': {
     severity: 'warning',
@@ -281,6 +339,23 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
       '在 net.ipv4.vs.conn_reuse_mode=1 且 net.ipv4.vs.conntrack=1（kube-proxy 就是这样设置的）时，5.9 之前的内核会让旧条目过期，但丢弃碰到它的那个 SYN，' +
       '所以每次这样复用端口都要多等一个重传超时（1 秒）。5.9 及以后的内核会立即调度这个 SYN；在旧内核上可以设 conn_reuse_mode=0 避免丢包' +
       '（此时 SYN 会沿用旧条目发给原来的 Real Server），或者减少客户端的端口复用（扩大 net.ipv4.ip_local_port_range）',
+  },
+  'syn-flood': {
+    severity: 'warning',
+    about: 'many connections never complete the handshake (a SYN flood): the director holds a SYN_RECV entry for each, 60 s',
+    en: synFloodEn,
+    zh: (p) => `${p.halfOpen} 个发往 ${p.virtual} 的连接始终没有完成三次握手，来自${p.sources === 1 ? ` ${p.firstSource}` : ` ${p.sources} 个地址（${p.firstSource} … ${p.lastSource}）`}，` +
+      `${p.seconds} 秒内每秒 ${p.rate} 个 SYN，没有一个被重传` +
+      (p.synAcked > 0 ? `；Real Server 对其中 ${p.synAcked} 个回了 SYN-ACK，却没有任何一方确认` : '') +
+      (p.completed > 0 ? `（同一时间另有 ${p.completed} 个连接正常建立）` : '') +
+      '：这是 SYN 洪水攻击（每个源地址只发一个 SYN 且从不重传，说明源地址是伪造的）。' +
+      `Director 为每个这样的连接保留一个 SYN_RECV 状态的条目 60 秒，这里最多同时有 ${p.peak} 个：ipvsadm -Lnc 能列出它们，ActiveConn 也计入它们（4.8 及以后的内核），` +
+      '所以 lc、wlc 会按它们分配新客户端，而且每个 SYN 都被转发给了 Real Server。' +
+      'IPVS 的防御开关在 /proc/sys/net/ipv4/vs/ 下，默认全为 0（关闭），只有在 Director 的空闲内存低于 amemthresh（1024 页，4 MB）时才起作用：' +
+      'drop_entry 随机丢弃 SYN_RECV 条目（每秒检查连接表的 1/32），drop_packet 按 amemthresh/(amemthresh − 空闲页数) 的比例丢弃新连接中的一个' +
+      '（设为 3 时固定为 am_droprate，即 10 个丢 1 个），secure_tcp 改用更严格的状态表（NAT 模式下只有 Real Server 的应答经过之后，条目才会进入 15 分钟的 ESTABLISHED 状态，伪造的 ACK 不再能做到）；' +
+      '设为 1 表示内存不足时自动开启，3 表示始终开启。抓包看不到这些设置，也看不到 Director 的内存。' +
+      '应在 Director 之前过滤这类流量（限速、SYNPROXY）；Real Server 上的 SYN cookies（net.ipv4.tcp_syncookies=1）能让监听队列不被占满',
   },
   'ha-split-brain': {
     severity: 'error',

@@ -54,6 +54,8 @@ export interface MethodCounts {
   readonly natReply: number;
   readonly tun: number;
   readonly tunIcmp?: number;
+  /** Replies carried back in the tunnel: a site-to-site tunnel, not IPVS's TUN. */
+  readonly tunReplies?: number;
   readonly dsrOpt?: number;
   readonly port?: number;
   readonly fullnat: number;
@@ -95,7 +97,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.natReply} 个响应被 Director 把源地址从 Real Server 的地址改回了 VIP（NAT）`
       : `${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
   }
-  if (s.tun > 0) {
+  if ((s.tunReplies ?? 0) > 0) {
+    out.push(zh
+      ? `${s.tunReplies} 个回应也经隧道传回：这是两地之间的隧道（VPN、路由器之间的 GRE），不是 IPVS 的 TUN（TUN 模式下 Real Server 直接回应客户端，回应不进隧道）`
+      : `${s.tunReplies} replies travel back inside the tunnel too: a tunnel between two sites (a VPN, GRE between routers), not IPVS's TUN, whose real servers answer the client directly, outside any tunnel`);
+  } else if (s.tun > 0) {
     const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
     out.push(zh
       ? `${s.tun} 个客户端报文被 Director 封装后发往 Real Server（${kinds}），内层的客户端→VIP 报文保持不变（TUN）`

@@ -55,6 +55,8 @@ export function parse(args: readonly string[]) {
       timeouts: { type: 'string' },
       idle: { type: 'string' },
       quiesce: { type: 'string' },
+      'syn-flood': { type: 'string' },
+      post: { type: 'string' },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
       'kernel-deb': { type: 'string' },
@@ -115,6 +117,8 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
     if (!m) throw new UsageError(`--quiesce needs rsN:A, e.g. rs1:2 (got ${p.values.quiesce})`);
     set('quiesce', { rs: Number(m[1]), after: Number(m[2]) });
   }
+  set('synFlood', int(p.values['syn-flood'], '--syn-flood'));
+  set('post', int(p.values.post, '--post'));
   set('ha', p.values.ha);
   if (p.values['ha-failover'] !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(p.values['ha-failover']);

@@ -3,6 +3,7 @@
  * combinations make sense. Pure: a bad combination is a LabConfigError, which the command turns
  * into a usage error.
  */
+import { SYN_FLOOD_MIN_ENTRIES } from '../ipvs/finding-catalog.js';
 import type { SchedulerName } from '../ipvs/report.js';
 
 export const LAB_METHODS = ['dr', 'nat', 'tun'] as const;
@@ -41,6 +42,8 @@ export const EMULATED_SCHEDULERS: readonly SchedulerName[] = ['rr', 'wrr', 'sh']
 
 export const MAX_REAL_SERVERS = 16;
 export const MAX_CLIENTS = 8;
+/** A flood big enough to show table pressure; its made-up sources (lab/syn-flood.ts) run out past 2000. */
+export const MAX_FLOOD_SYNS = 2000;
 
 /** A bad combination of options; the command turns it into a usage error. */
 export class LabConfigError extends Error {
@@ -80,6 +83,10 @@ export interface LabOptions {
   readonly timeouts: { readonly tcp: number; readonly tcpfin: number; readonly udp: number } | null;
   /** Each connection answers one request, idles this many seconds, then sends a second one. */
   readonly idle: number | null;
+  /** Each request is an upload of this many bytes (HTTP POST, full-size segments with DF) instead of a GET. */
+  readonly post: number | null;
+  /** Before the requests: this many SYNs from made-up sources that never complete (lab/syn-flood.ts). */
+  readonly synFlood: number | null;
   /** Set rsN's weight to 0 (ipvsadm -e … -w 0) after request `after`. */
   readonly quiesce: { readonly rs: number; readonly after: number } | null;
   /** Two directors running keepalived (VRRP for the VIP, IPVS and health checks); DR only. */
@@ -142,6 +149,8 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     timeouts: given.timeouts ?? null,
     idle: given.idle ?? null,
     quiesce: given.quiesce ?? null,
+    synFlood: given.synFlood ?? null,
+    post: given.post ?? null,
     ha: given.ha === true || given.haFailover != null || given.sync === true || given.rsFail != null,
     haFailover: given.haFailover ?? null,
     sync: given.sync ?? false,
@@ -194,6 +203,12 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.timeouts !== null && [opts.timeouts.tcp, opts.timeouts.tcpfin, opts.timeouts.udp].some((x) => !Number.isInteger(x) || x < 0)) {
     throw new LabConfigError('--timeouts needs TCP,TCPFIN,UDP in whole seconds (0 keeps a value)');
   }
+  if (opts.synFlood !== null && (!Number.isInteger(opts.synFlood) || opts.synFlood < 1 || opts.synFlood > MAX_FLOOD_SYNS)) {
+    throw new LabConfigError(`--syn-flood needs 1..${MAX_FLOOD_SYNS} SYNs (syn-flood is reported from ${SYN_FLOOD_MIN_ENTRIES} entries held at once)`);
+  }
+  if (opts.post !== null && (!Number.isInteger(opts.post) || opts.post < 1 || opts.post > 10_000_000)) throw new LabConfigError('--post needs 1..10000000 bytes');
+  if (opts.post !== null && (opts.udp || opts.hold || opts.idle !== null)) throw new LabConfigError('--post does not combine with --udp, --hold or --idle');
+  if (opts.synFlood !== null && (opts.udp || opts.ha)) throw new LabConfigError('--syn-flood is for a TCP service on one director (no --udp, no --ha)');
   if (opts.ha) haProblems(opts);
   const m = opts.misconfig;
   if (m === 'dr-vip-missing' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-vip-missing needs a DR lab');

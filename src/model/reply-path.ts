@@ -45,7 +45,7 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     drReplyViaDirector(m.book, f, p);
     return;
   }
-  if (ownsAddress && !hasHopEvidence(svc) && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
+  if (ownsAddress && !hasHopEvidence(svc) && fromBeyond(m, f) && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
     // Reached on its own address from beyond the host in front, answered through another: a NAT
     // real server whose replies bypass its director (or a plain server with a second gateway).
     joinInside(m, f, p);
@@ -76,7 +76,7 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     svc.inPkts -= f.inPkts;
     svc.inBytes -= f.inBytes;
     f.decision = null;
-  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f)
     && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
     // Clients from beyond the host in front, answered back through it: a NAT director's inside
     // (or a router in front of one server); summarize tells which by the number of servers.
@@ -109,6 +109,17 @@ function joinInside(m: ModelParts, f: Flow, p: Packet): void {
  * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
  * initial TTL.
  */
+/**
+ * The client's frames came from beyond the host in front (a director's inside, or a router): not
+ * the client's own MAC (when ARP shows it), not a loopback (one MAC both ways), and not sent with
+ * an initial TTL, which only a host on this link does: a client's own capture of an ordinary
+ * connection looks otherwise the same, its gateway in the director's place.
+ */
+function fromBeyond(m: ModelParts, f: Flow): boolean {
+  if (m.neighbours.ipMac.get(f.cip) === f.reqSrcMac || f.reqSrcMac === f.reqDstMac) return false;
+  return !(f.reqTtl === 64 || f.reqTtl === 128 || f.reqTtl === 255);
+}
+
 function routedTtl(ttl: number): boolean {
   return ttl === 63 || ttl === 127 || ttl === 254;
 }

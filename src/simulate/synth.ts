@@ -5,6 +5,7 @@
  */
 import { PcapWriter, PcapngWriter, type ByteSink } from '../capture/index.js';
 import { FINDING_CATALOG } from '../ipvs/finding-catalog.js';
+import { METHOD_OF_FORWARD } from '../ipvs/methods.js';
 import type { ClusterReport, ConnectionReport, FindingCode, FindingReport, ForwardingMethod, HostReport, HostRole, SchedulerName, ServiceReport } from '../ipvs/report.js';
 import type { Connection } from '../ipvs/connection-table.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
@@ -396,7 +397,7 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
   if (glue !== null) {
     for (const svc of glue.ipvs.services) {
       const first = svc.dests[0];
-      const method: ForwardingMethod = first === undefined ? 'unknown' : first.forward === 'local' ? 'dr' : first.forward;
+      const method: ForwardingMethod = first === undefined ? 'unknown' : METHOD_OF_FORWARD[first.forward];
       const rt = first !== undefined ? b.directorHost!.route(parseIpv4(first.addr)) : null;
       const mark = svc.fwmark !== 0 ? glue.opts.fwmarks?.find((m) => m.mark === svc.fwmark) : undefined;
       const vip = mark?.dst ?? svc.vip;

@@ -18,6 +18,7 @@ import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
+import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
@@ -72,7 +73,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // A NAT director's outside answers like one server: say so rather than find nothing. Several
     // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
     // connection of a client's everyday traffic is not called a cluster.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
+    // Connections carried both ways in a tunnel between two sites are no service's at all.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && s.tunReplies === 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -288,6 +290,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   fwmarkGroups(services, conns);
   if (opts.rules) compareRules(opts.rules, services, conns, book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
+  synFloods(book, conns);
 
   const findingList: FindingReport[] = [...book.findings.values()]
     .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
