@@ -334,7 +334,9 @@ export class Engine implements ModelParts {
           step = serverStep(p, segment);
         } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
           this.neighbours.learnSource(p);
-          if (p.proto === PROTO_UDP && this.isKnownServerSide(p)) {
+          // From a well-known port to an ephemeral one: a server answering a flow that began
+          // before the capture did (clients send from ephemeral ports; NFS's reserved ones go to 2049).
+          if (p.proto === PROTO_UDP && (this.isKnownServerSide(p) || p.sport < 1024 && p.dport >= 32768) || toGroup(p)) {
             step = 'other';
           } else {
             flow = this.createFlow(p);
@@ -494,3 +496,14 @@ export class Engine implements ModelParts {
 export type { DoneFlow };
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * Sent to a broadcast or multicast address (the destination MAC's group bit, or a cooked capture's
+ * packet type): IPVS schedules only packets addressed to the host (ip_vs_in: PACKET_HOST).
+ */
+function toGroup(p: Packet): boolean {
+  if (p.pktType === SLL_PACKET_TYPE.BROADCAST || p.pktType === SLL_PACKET_TYPE.MULTICAST) return true;
+  if (p.dstMac.length < 2) return false;
+  const c = p.dstMac.charCodeAt(1);
+  return ((c <= 57 ? c - 48 : (c | 32) - 87) & 1) === 1;
+}
