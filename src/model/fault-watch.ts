@@ -7,7 +7,6 @@
  */
 import type { StaleEntry } from '../ipvs/report.js';
 import type { FindingBook } from './finding-book.js';
-import { AddressIds } from './flow-table.js';
 import { IdleExpiries } from './idle-expiry.js';
 import { PROTO_TCP, PROTO_UDP, type Packet } from './packet.js';
 import { PortReuses } from './port-reuse.js';
@@ -18,17 +17,14 @@ export class FaultWatch {
   private readonly stale = new StaleEntries();
   private readonly idle: IdleExpiries;
   private readonly reuse = new PortReuses();
-  private readonly addrs = new AddressIds();
 
   constructor(isDirectorMac: (mac: string) => boolean) {
     this.idle = new IdleExpiries(isDirectorMac);
   }
 
-  /** Every TCP or UDP packet (the inner one of a tunnel). */
-  observe(p: Packet): void {
+  /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
+  observe(p: Packet, s: number, d: number): void {
     if (p.proto === PROTO_TCP) {
-      const s = this.addrs.id(p.src);
-      const d = this.addrs.id(p.dst);
       this.idle.observe(p, s, d);
       this.reuse.observe(p, s, d);
     }
