@@ -72,7 +72,7 @@ export class RecentPackets {
 
   /** The entry under the key, as a view valid until the second `get` after this one. */
   get(addr: number, port: number, proto: number, ipId: number, seq: number): SeenPacket | undefined {
-    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + seq, hash5(addr, port, proto, ipId, seq));
+    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + (seq | 0), hash5(addr, port, proto, ipId, seq));
     if (i === NONE) return undefined;
     const v = this.views[this.nextView]!;
     this.nextView ^= 1;
@@ -81,10 +81,14 @@ export class RecentPackets {
     return v;
   }
 
-  /** Remembers p's fields under the key (in place when the key is there already: it keeps its age rank). */
-  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet, now: number): void {
+  /**
+   * Remembers p's fields under the key (in place when the key is there already: it keeps its age
+   * rank); p.t is the time now. The seq may be given as a signed 32-bit value (`p.seq | 0`, which
+   * a caller passes without boxing a double) or unsigned: the key is the same.
+   */
+  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet): void {
     const k1 = (addr * 256 + proto) * 65536 + port;
-    const k2 = ipId * 0x100000000 + seq;
+    const k2 = ipId * 0x100000000 + (seq | 0);
     const h = hash5(addr, port, proto, ipId, seq);
     let i = this.find(k1, k2, h);
     if (i === NONE) {
@@ -102,7 +106,7 @@ export class RecentPackets {
     this.srcs[i] = p.src; this.dsts[i] = p.dst; this.sports[i] = p.sport; this.dports[i] = p.dport; this.ttls[i] = p.ttl;
     // A key seen again keeps its old place in the eviction order; it is then evicted a little early,
     // which only costs a missed pair for packets repeated seconds apart (retransmissions).
-    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(now);
+    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(p.t);
   }
 
   private find(k1: number, k2: number, h: number): number {
