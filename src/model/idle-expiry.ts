@@ -11,14 +11,14 @@
  * restart); one from another director is a failover that lost the entry; neither is reported.
  */
 import type { IdleExpiry } from '../ipvs/report.js';
-import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
-import { TupleIndex, grownF64, grownI32, grownStrings, grownU8 } from './tuple-map.js';
+import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
+import { grownF64, grownI32, grownStrings, grownU8 } from './tuple-map.js';
 
 /** Silence before a segment, in seconds, that counts as idle: above any RTT and delayed ACK. */
 const MIN_IDLE = 2;
 /** How soon the reset must follow the segment. */
 const RST_WITHIN = 2;
-const MAX_CONNS = 50_000;
+export const MAX_IDLE_CONNS = 50_000;
 const MAX_EPISODES = 20;
 const FIRST = 512;
 
@@ -28,12 +28,16 @@ export interface IdleEpisode extends IdleExpiry {
 
 /**
  * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), one slot of the
- * arrays below: nothing is allocated per packet or per connection but the arrays' growth.
+ * arrays below, the slot of the tuple in the fault watchers' shared TupleIndex (fault-watch.ts
+ * finds it once for every watcher): nothing is allocated per packet or per connection but the
+ * arrays' growth.
  */
 export class IdleExpiries {
-  private readonly conns = new TupleIndex();
   private readonly found: IdleEpisode[] = [];
+  private count = 0;
   private cap = FIRST;
+  /** This watcher follows the slot's conversation (the shared index holds other watchers' too). */
+  private mine = new Uint8Array(FIRST);
   /** The client's and the virtual address and port, for the report. */
   private client: string[] = new Array<string>(FIRST).fill('');
   private clientPort = new Int32Array(FIRST);
@@ -61,23 +65,26 @@ export class IdleExpiries {
     this.isDirectorMac = isDirectorMac;
   }
 
-  /** `s`, `d`: the packet's source and destination as `AddressIds` numbers. */
-  observe(p: Packet, s: number, d: number): void {
-    if (p.proto !== PROTO_TCP) return;
-    const f = p.flags;
-    const fwd = this.conns.find(s, p.sport, d, p.dport);
-    if (fwd >= 0) { this.fromClient(fwd, p); return; }
-    const back = this.conns.find(d, p.dport, s, p.sport);
-    if (back >= 0) { this.fromServer(back, p); return; }
-    if ((f & (SYN | ACK)) === SYN && this.conns.size < MAX_CONNS) {
-      const c = this.conns.add(s, p.sport, d, p.dport);
-      if (c >= this.cap) this.grow();
-      this.client[c] = p.src; this.clientPort[c] = p.sport; this.virtual[c] = p.dst; this.virtualPort[c] = p.dport;
-      this.lastT[c] = p.t; this.lastN[c] = p.n; this.entryMac[c] = p.dstMac;
-    }
+  /** Connections followed. */
+  get size(): number {
+    return this.count;
   }
 
-  private fromClient(c: number, p: Packet): void {
+  has(slot: number): boolean {
+    return slot >= 0 && slot < this.cap && this.mine[slot] !== 0;
+  }
+
+  /** The client's SYN of a connection not followed yet (check `size` first): follow it in `c`. */
+  start(c: number, p: Packet): void {
+    while (c >= this.cap) this.grow();
+    this.mine[c] = 1;
+    this.count++;
+    this.client[c] = p.src; this.clientPort[c] = p.sport; this.virtual[c] = p.dst; this.virtualPort[c] = p.dport;
+    this.lastT[c] = p.t; this.lastN[c] = p.n; this.entryMac[c] = p.dstMac;
+  }
+
+  /** A packet of followed connection `c` from its client. */
+  fromClient(c: number, p: Packet): void {
     const f = p.flags;
     if ((f & SYN) !== 0) {
       // A new connection on the same port starts over.
@@ -94,7 +101,8 @@ export class IdleExpiries {
     this.lastN[c] = p.n;
   }
 
-  private fromServer(c: number, p: Packet): void {
+  /** A packet back to the client of followed connection `c`. */
+  fromServer(c: number, p: Packet): void {
     const f = p.flags;
     if ((f & RST) !== 0 && this.wakeN[c] !== 0 && p.t - this.wakeT[c]! <= RST_WITHIN) {
       const director = this.isDirectorMac(p.srcMac);
@@ -125,6 +133,7 @@ export class IdleExpiries {
 
   private grow(): void {
     this.cap *= 2;
+    this.mine = grownU8(this.mine);
     this.client = grownStrings(this.client); this.clientPort = grownI32(this.clientPort);
     this.virtual = grownStrings(this.virtual); this.virtualPort = grownI32(this.virtualPort);
     this.established = grownU8(this.established); this.closed = grownU8(this.closed);

@@ -10,8 +10,8 @@
  * after the client's initial retransmission timeout (1 s); that one answered.
  */
 import type { PortReuse } from '../ipvs/report.js';
-import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
-import { TupleIndex, grownF64, grownU8 } from './tuple-map.js';
+import { FIN, RST, SYN, type Packet } from './packet.js';
+import { grownF64, grownU8 } from './tuple-map.js';
 
 /** IPVS's TIME_WAIT timeout: a reuse later than this finds no old entry. */
 const TIME_WAIT = 120;
@@ -20,7 +20,7 @@ const RTO_MIN = 0.8;
 const RTO_MAX = 1.6;
 /** Copies of one SYN (the director's forward) are this close. */
 const COPY_GAP = 0.2;
-const MAX_PORTS = 50_000;
+export const MAX_REUSE_PORTS = 50_000;
 const MAX_EPISODES = 50;
 const FIRST = 512;
 
@@ -28,11 +28,16 @@ export interface PortReuseEpisode extends PortReuse {
   readonly frames: readonly number[];
 }
 
-/** Per client ip:port → vip:port, one slot of the arrays below (nothing allocated per packet). */
+/**
+ * Per client ip:port → vip:port, one slot of the arrays below, the slot of the tuple in the fault
+ * watchers' shared TupleIndex (fault-watch.ts): nothing allocated per packet.
+ */
 export class PortReuses {
-  private readonly ports = new TupleIndex();
   private readonly found: PortReuseEpisode[] = [];
+  private count = 0;
   private cap = FIRST;
+  /** This watcher follows the slot's port (the shared index holds other watchers' too). */
+  private mine = new Uint8Array(FIRST);
   /** ISN of the current connection's SYN. */
   private isn = new Float64Array(FIRST);
   /** The current SYN's first frame and time, and whether anything answered it yet. */
@@ -49,25 +54,25 @@ export class PortReuses {
   private reuseOfN = new Float64Array(FIRST);
   private reuseAfter = new Float64Array(FIRST);
 
-  /** `s`, `d`: the packet's source and destination as `AddressIds` numbers. */
-  observe(p: Packet, s: number, d: number): void {
-    if (p.proto !== PROTO_TCP) return;
-    const f = p.flags;
-    const u = this.ports.find(s, p.sport, d, p.dport);
-    if ((f & (SYN | ACK)) === SYN) { this.syn(s, d, u, p); return; }
-    if (u >= 0) { this.fromClient(u, p); return; }
-    const back = this.ports.find(d, p.dport, s, p.sport);
-    if (back >= 0) this.fromServer(back, p);
+  /** Ports followed. */
+  get size(): number {
+    return this.count;
   }
 
-  private syn(s: number, d: number, u: number, p: Packet): void {
-    if (u < 0) {
-      if (this.ports.size >= MAX_PORTS) return;
-      u = this.ports.add(s, p.sport, d, p.dport);
-      if (u >= this.cap) this.grow();
-      this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.lastT[u] = p.t; this.lastN[u] = p.n;
-      return;
-    }
+  has(slot: number): boolean {
+    return slot >= 0 && slot < this.cap && this.mine[slot] !== 0;
+  }
+
+  /** The first SYN from a client port not followed yet (check `size` first): follow it in `u`. */
+  start(u: number, p: Packet): void {
+    while (u >= this.cap) this.grow();
+    this.mine[u] = 1;
+    this.count++;
+    this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.lastT[u] = p.t; this.lastN[u] = p.n;
+  }
+
+  /** Another SYN from followed port `u`. */
+  syn(u: number, p: Packet): void {
     if (this.isn[u] === p.seq) {
       // The same SYN: a copy (another hop) or the client's retransmission.
       if (this.answered[u] === 0 && this.retransmitN[u] === 0 && p.t - this.synT[u]! >= COPY_GAP) { this.retransmitN[u] = p.n; this.retransmitT[u] = p.t; }
@@ -81,14 +86,15 @@ export class PortReuses {
     this.answered[u] = 0; this.closed[u] = 0; this.lastT[u] = p.t; this.lastN[u] = p.n;
   }
 
-  private fromClient(u: number, p: Packet): void {
+  /** Another packet from followed port `u`. */
+  fromClient(u: number, p: Packet): void {
     if ((p.flags & (FIN | RST)) !== 0) this.closed[u] = 1;
     this.lastT[u] = p.t;
     this.lastN[u] = p.n;
   }
 
   /** A packet back to the client (its destination is the client's ip:port, its source the virtual one). */
-  private fromServer(u: number, p: Packet): void {
+  fromServer(u: number, p: Packet): void {
     const f = p.flags;
     if ((f & (FIN | RST)) !== 0) this.closed[u] = 1;
     if (this.answered[u] === 0 && (f & (SYN | RST)) !== 0) {
@@ -112,6 +118,7 @@ export class PortReuses {
 
   private grow(): void {
     this.cap *= 2;
+    this.mine = grownU8(this.mine);
     this.isn = grownF64(this.isn); this.synN = grownF64(this.synN); this.synT = grownF64(this.synT);
     this.retransmitN = grownF64(this.retransmitN); this.retransmitT = grownF64(this.retransmitT);
     this.answered = grownU8(this.answered); this.closed = grownU8(this.closed);
