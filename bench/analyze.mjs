@@ -44,7 +44,7 @@ const lvscopeBin = join(root, 'bin/lvscope');
 if (process.argv[2] === '--child') {
   const [, , , what, file] = process.argv;
   const { openFrames } = await import(pathToFileURL(join(dist, 'decode/index.js')).href);
-  const { analyzeFrames } = await import(pathToFileURL(join(dist, 'model/index.js')).href);
+  const { analyzeFrames } = await import(pathToFileURL(join(dist, 'pipeline/index.js')).href);
   const passes = [];
   let frames = 0;
   let report = null;

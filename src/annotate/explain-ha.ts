@@ -69,6 +69,15 @@ export function explainHa(h: HaFrameFacts, w: HaWords): string {
     }
     case 'garp': {
       const who = router(h.router);
+      if (h.vip.includes(':')) {
+        // IPv6: an unsolicited neighbour advertisement does what a gratuitous ARP does.
+        if (h.takeover) {
+          return zh ? `新的 Master ${who} 用主动邻居通告（IPv6 的免费 ARP）宣告 VIP ${h.vip} 在它的 MAC 上：网关更新邻居表，从此把客户端的报文发给 ${who}`
+            : `${who}, the new master, announces by unsolicited neighbour advertisement (IPv6's gratuitous ARP) that VIP ${h.vip} is at its MAC: the gateway updates its neighbour entry and sends the clients' packets to ${who} from now on`;
+        }
+        return zh ? `${who} 用主动邻居通告宣告 VIP ${h.vip} 在它的 MAC 上（它是这个 VIP 的 VRRP Master）`
+          : `${who} announces by unsolicited neighbour advertisement that VIP ${h.vip} is at its MAC (it is the VRRP master for it)`;
+      }
       if (h.takeover) {
         return zh ? `新的 Master ${who} 用免费 ARP 宣告 VIP ${h.vip} 在它的 MAC 上：网关更新 ARP 缓存，从此把客户端的报文发给 ${who}`
           : `${who}, the new master, announces by gratuitous ARP that VIP ${h.vip} is at its MAC: the gateway updates its ARP entry and sends the clients' packets to ${who} from now on`;

@@ -2,6 +2,7 @@
  * Per-frame explanations in the style of the classic DR packet-capture walkthrough: who sends
  * what to whom, and why. English and Chinese are written side by side so neither lags behind.
  */
+import { FORWARD_CHANGE, FORWARD_OF_METHOD, FORWARD_REWRITES, REPLIES_BYPASS_DIRECTOR } from '../ipvs/methods.js';
 import type { FindingCode } from '../ipvs/report.js';
 import { type FlowFacts, type FrameFacts, type FrameRole, type Knowledge, type Step } from '../model/index.js';
 import { TUNNEL_WORDS } from './cluster-text.js';
@@ -22,6 +23,12 @@ export interface ExplainContext {
   /** Frame number → finding codes citing it. */
   readonly findingFrames?: ReadonlyMap<number, readonly FindingCode[]>;
 }
+
+/** The client's segment, in words, for unwrappedAtServer. */
+const UNWRAPPED_WHAT = {
+  en: { 'handshake-1': 'SYN (handshake 1/3)', 'handshake-3': 'handshake ACK (3/3)', request: (n: number) => `request (${n} bytes)`, ack: 'ACK', fin: 'FIN', rst: 'RST', datagram: 'UDP datagram' },
+  zh: { 'handshake-1': 'SYN（第一次握手）', 'handshake-3': '第三次握手（ACK）', request: (n: number) => `请求（${n} 字节）`, ack: 'ACK', fin: 'FIN', rst: 'RST', datagram: 'UDP 数据报' },
+} as const;
 
 export class Explainer {
   private readonly L: Labels;
@@ -50,7 +57,7 @@ export class Explainer {
       return { from, to: f.dst.startsWith('224.') || f.dst.startsWith('ff') ? group : this.L.short(f.dstMac, f.dst, f.dstRole) };
     }
     // A DR forward in a cooked capture has no destination MAC: a real server, which one unknown.
-    const to = f.step === 'director-forward' && f.dstMac === '' && f.flow?.method === 'dr' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
+    const to = f.step === 'director-forward' && f.dstMac === '' && f.flow != null && FORWARD_CHANGE[f.flow.method] === 'mac' ? this.L.role('real-server') : this.L.short(f.dstMac, f.dst, f.dstRole);
     return { from: this.L.short(f.srcMac, f.src, f.srcRole), to };
   }
 
@@ -61,7 +68,7 @@ export class Explainer {
 
   private plainText(f: FrameFacts): string {
     // NDP is IPv6's ARP: the same roles, the same sentences, under its own name.
-    if (f.arp !== null) return f.arp.ndp === true ? this.arp(f).replace(/\bARP\b/g, 'NDP').replace(/broadcasts NDP/g, 'multicasts NDP').replace(/广播 NDP/g, '组播 NDP') : this.arp(f);
+    if (f.arp !== null) return f.arp.ndp === true ? this.arp(f).replace(/by gratuitous ARP/g, 'by unsolicited neighbour advertisement').replace(/免费 ARP/g, '主动邻居通告').replace(/\bARP\b/g, 'NDP').replace(/broadcasts NDP/g, 'multicasts NDP').replace(/广播 NDP/g, '组播 NDP') : this.arp(f);
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
     if (f.step === 'ipv6') return this.zh ? `IPv6 报文，与 LVS 无关：${f.summary}` : `IPv6 traffic, not part of the LVS service: ${f.summary}`;
@@ -112,6 +119,9 @@ export class Explainer {
     }
     // reply
     if (isVip(a.spa)) {
+      if (f.srcRole === 'director' && f.dstRole === 'client' && this.frontOnly(a.spa)) {
+        return zh ? `${a.spa} 回应：它在 ${shortMac(a.sha)}（客户端发往这个服务的报文都交给这个 MAC）` : `${a.spa} answers: it is at ${shortMac(a.sha)}, the MAC the clients' packets for the service go to`;
+      }
       if (f.srcRole === 'director') {
         return zh ? `Director 回应 ARP：VIP ${a.spa} 在它的 MAC（${shortMac(a.sha)}）上` : `the director answers: VIP ${a.spa} is at its MAC (${shortMac(a.sha)})`;
       }
@@ -135,16 +145,25 @@ export class Explainer {
     const state = fl.protocol === 'tcp' ? (zh ? `（IPVS 状态 ${fl.state}）` : ` (IPVS state ${fl.state})`) : '';
     const viaGw = f.srcRole === 'gateway';
     const cip = fl.client;
-    const dr = fl.method === 'dr';
+    // The real server's replies go straight to the gateway from the VIP (DR, TUN), not back through the director.
+    const direct = REPLIES_BYPASS_DIRECTOR[fl.method];
     if (fl.bypass) return this.bypass(f, fl, from);
     if (fl.serviceInOption === true) {
       const dsr = this.serviceInOption(f, fl, rs);
       if (dsr !== null) return dsr;
     }
+    // Client and service address face to face, nothing else of the cluster in between.
+    if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' && f.dstRole === 'client' : f.dstRole === 'director' && f.srcRole === 'client')) return this.frontView(f, fl);
     const router = this.L.routerOf(f.srcMac);
-    if (router !== undefined && fl.method === 'tun') {
+    if (router !== undefined && FORWARD_CHANGE[fl.method] === 'outer-header') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
       return zh ? `${router} 转发来自它后面的 Real Server 的${this.replyWords(f, fl)}${tail}` : `${router} forwards ${this.replyWords(f, fl)} from beyond it${tail}`;
+    }
+    // Client→VIP frames delivered straight to a real server while the method is unknown (DR, or a
+    // tunnel the server decapsulated before the capture point): no director is in this frame.
+    if (fl.method === 'unknown' && f.dstRole === 'real-server' && f.dst === fl.vip) {
+      const plain = this.unwrappedAtServer(f, fl, from, rs, state);
+      if (plain !== null) return plain;
     }
     switch (f.step) {
       case 'handshake-1': {
@@ -180,21 +199,27 @@ export class Explainer {
       case 'director-forward': return this.forward(f, fl, rs);
       case 'tunnel': {
         const kind = f.outer !== null ? TUNNEL_WORDS[this.ctx.lang][f.outer.kind] : 'IPIP';
+        if (f.srcRole !== 'director') {
+          // A real server's own capture behind a router: the router hands over the director's tunnel.
+          return zh ? `${from} 转交 Director 的 ${kind} 报文：外层 ${f.outer?.src} → ${rs}（${f.outer?.dst}），里面是客户端的原始报文（${cip} → VIP ${fl.virtual}，内层不变）${fl.newConnection ? `；新连接，Director 选中了 ${rs}` : ''}`
+            : `${from} delivers the director's ${kind} packet, outer ${f.outer?.src} → ${rs} (${f.outer?.dst}), with the client's packet (${cip} → VIP ${fl.virtual}) unchanged inside${fl.newConnection ? `; a new connection, the director sent it to ${rs}` : ''}`;
+        }
         return zh ? `Director 把客户端的报文（${cip} → VIP ${fl.virtual}，内层不变）封装进 ${kind}，外层 ${f.outer?.src} → ${rs}（${f.outer?.dst}）${fl.newConnection ? `；新连接，选中 ${rs}` : ''}`
           : `the director wraps the client's packet (${cip} → VIP ${fl.virtual}, unchanged inside) in ${kind}, outer ${f.outer?.src} → ${rs} (${f.outer?.dst})${fl.newConnection ? `; a new connection, sent to ${rs}` : ''}`;
       }
       case 'handshake-2':
-        if (dr || fl.method === 'tun') {
+        if (direct) {
           return zh ? `${from} 把第二次握手的回应（SYN-ACK）直接发给${f.dstRole === 'director' ? ' Director（本应直接发给网关）' : '网关'}，源地址是 VIP ${fl.vip}`
             : `${from} sends the SYN-ACK (handshake 2/3) straight to ${f.dstRole === 'director' ? 'the director (it should go to the gateway)' : 'the gateway'} with source VIP ${fl.vip}`;
         }
+        if (f.src === fl.vip) return zh ? `${from} 发出 SYN-ACK（第二次握手），源地址是 VIP ${fl.vip}` : `${from} sends the SYN-ACK (handshake 2/3) with source VIP ${fl.vip}`;
         return zh ? `${from} 发出 SYN-ACK（第二次握手），源地址是它自己的地址，经 Director 返回客户端` : `${from} sends the SYN-ACK (handshake 2/3) from its own address, back through the director`;
       case 'reply':
-        return zh ? `${from} 发回响应数据（${fl.payload} 字节）${dr ? '，直接给网关，源地址是 VIP' : ''}` : `${from} sends ${fl.payload} bytes of response${dr ? ' straight to the gateway, source VIP' : ''}`;
+        return zh ? `${from} 发回响应数据（${fl.payload} 字节）${direct ? '，直接给网关，源地址是 VIP' : ''}` : `${from} sends ${fl.payload} bytes of response${direct ? ' straight to the gateway, source VIP' : ''}`;
       case 'reply-ack':
-        return zh ? `${from} 确认收到${dr ? '，直接发给网关' : ''}` : `${from} acknowledges${dr ? ', straight to the gateway' : ''}`;
+        return zh ? `${from} 确认收到${direct ? '，直接发给网关' : ''}` : `${from} acknowledges${direct ? ', straight to the gateway' : ''}`;
       case 'server-fin':
-        return zh ? `${from} 关闭连接（FIN）${dr ? '，直接发给网关，Director 看不到' : ''}` : `${from} closes its side (FIN)${dr ? ', straight to the gateway: the director never sees it' : ''}`;
+        return zh ? `${from} 关闭连接（FIN）${direct ? '，直接发给网关，Director 看不到' : ''}` : `${from} closes its side (FIN)${direct ? ', straight to the gateway: the director never sees it' : ''}`;
       case 'server-rst':
         return zh ? `${from} 拒绝/重置连接（RST）` : `${from} refuses or resets the connection (RST)`;
       case 'director-reply':
@@ -202,6 +227,71 @@ export class Explainer {
       default:
         return zh ? `连接 ${cip} → ${fl.virtual} 的报文` : `a packet of ${cip} → ${fl.virtual}`;
     }
+  }
+
+  /**
+   * A connection seen only between the client and the address it connects to (a client's own
+   * capture, the firewall's outside, a NAT director's outside alone): the service answers like one
+   * server, and nothing here shows whether a director, which method or which real server is behind
+   * it. The address is named as it is, never "the director" or "the VIP".
+   */
+  private frontView(f: FrameFacts, fl: FlowFacts): string {
+    const zh = this.zh;
+    const addr = fl.vip;
+    const cip = fl.client;
+    switch (f.step) {
+      case 'handshake-1':
+        return zh ? `客户端 ${cip} 向服务地址 ${fl.virtual} 发起新连接（SYN，第一次握手）` : `the client ${cip} opens a new connection to the service at ${fl.virtual} (SYN, handshake 1/3)`;
+      case 'handshake-2':
+        return zh ? `${addr} 回应 SYN-ACK（第二次握手），源地址和源 MAC 正是客户端发往的那个：从这一侧看，这个服务就像一台服务器。NAT Director（把 Real Server 的回应源地址改回 VIP）或在集群前面做 DNAT 的防火墙看起来都一样，所以这里看不出转发方式，也看不出是哪台 Real Server：在 Director 的另一侧或 Real Server 上抓包即可确定`
+          : `${addr} answers with the SYN-ACK (handshake 2/3) from the address and MAC the client sent to: from this side the service looks like one server. A NAT director (rewriting its real servers' replies back to the VIP) or a DNAT firewall in front of a cluster looks the same, so neither the method nor the real server shows here: a capture on the director's other side or on a real server would decide`;
+      case 'handshake-3':
+        return zh ? `客户端把第三次握手（ACK）发给 ${addr}` : `the client sends the handshake's ACK (3/3) to ${addr}`;
+      case 'request':
+        return zh ? `客户端把请求数据（${fl.payload} 字节）发给 ${addr}` : `the client sends its request (${fl.payload} bytes) to ${addr}`;
+      case 'ack':
+        return zh ? `客户端的 ACK 发给 ${addr}` : `the client's ACK goes to ${addr}`;
+      case 'fin':
+        return zh ? `客户端关闭连接（FIN），发给 ${addr}` : `the client closes (FIN), to ${addr}`;
+      case 'rst':
+        return zh ? `客户端重置连接（RST）` : `the client resets the connection (RST)`;
+      case 'reply':
+        return zh ? `${addr} 发回响应数据（${fl.payload} 字节）` : `${addr} sends ${fl.payload} bytes of response`;
+      case 'reply-ack':
+        return zh ? `${addr} 确认收到` : `${addr} acknowledges`;
+      case 'server-fin':
+        return zh ? `${addr} 关闭连接（FIN）` : `${addr} closes its side (FIN)`;
+      case 'server-rst':
+        return zh ? `${addr} 拒绝/重置连接（RST）` : `${addr} refuses or resets the connection (RST)`;
+      case 'datagram':
+        return zh ? `客户端 ${cip} 发往服务地址 ${fl.virtual} 的 UDP 数据报` : `a UDP datagram from ${cip} to the service at ${fl.virtual}`;
+      default:
+        return zh ? `连接 ${cip} → ${fl.virtual} 的报文` : `a packet of ${cip} → ${fl.virtual}`;
+    }
+  }
+
+  /** Every service on this address has an unknown method: only its front shows (see frontView). */
+  private frontOnly(ip: string): boolean {
+    const k = this.ctx.knowledge;
+    if (k === null) return false;
+    let any = false;
+    for (const [key, svc] of k.services) {
+      if (key.split('|')[1] !== ip) continue;
+      if (svc.method !== 'unknown') return false;
+      any = true;
+    }
+    return any;
+  }
+
+  /** A client→VIP frame reaching a real server with no tunnel header, when the capture cannot tell DR from a decapsulated tunnel. */
+  private unwrappedAtServer(f: FrameFacts, fl: FlowFacts, from: string, rs: string, state: string): string | null {
+    const zh = this.zh;
+    const what = UNWRAPPED_WHAT[zh ? 'zh' : 'en'][f.step as keyof typeof UNWRAPPED_WHAT['en']];
+    if (what === undefined) return null;
+    const n = f.step === 'request' ? fl.payload : 0;
+    const w = typeof what === 'function' ? what(n) : what;
+    return zh ? `${from} 把客户端的${w}（CIP ${fl.client} → VIP ${fl.virtual}）交给 ${rs}，没有隧道头：可能是 Director 的 DR 转发，也可能是 ${rs} 在抓包点之前解封装的隧道内层报文（XDP）；这个抓包分辨不出${state}`
+      : `${from} delivers the client's ${w} (CIP ${fl.client} → VIP ${fl.virtual}) to ${rs} with no tunnel header: the director's DR forward, or the inner packet of a tunnel ${rs} decapsulated before the capture point (XDP); this capture cannot tell which${state}`;
   }
 
   /** What a router in front of TUN real servers passes on: the reply's segment, in words. */
@@ -251,7 +341,7 @@ export class Explainer {
     const seg = fl.segment;
     // Only where both copies are in the capture does Wireshark see the forward as a repeat; a NAT
     // copy has another destination, so Wireshark counts it in another stream and flags nothing.
-    const wire = fl.ttlBefore === null || fl.method === 'nat' ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
+    const wire = fl.ttlBefore === null || FORWARD_REWRITES[FORWARD_OF_METHOD[fl.method]] ? '' : seg === 'syn' || seg === 'data' || seg === 'fin'
       ? (zh ? '。Wireshark 把它标成重传（Retransmission），其实是 Director 转发的这一跳' : '. Wireshark calls this a retransmission; it is the director\'s hop')
       : seg === 'ack'
         ? (zh ? '。Wireshark 把它标成重复 ACK（Dup ACK），其实是 Director 转发的这一跳' : '. Wireshark calls this a duplicate ACK; it is the director\'s hop')
@@ -263,16 +353,19 @@ export class Explainer {
       : cands.length > 0 && cands.length <= MAX_NAMED_CANDIDATES ? (zh ? `${orList(cands, 'zh')}（尚无定论）` : ` by ${orList(cands, 'en')} (undecided)`)
       : cands.length > 0 ? (zh ? '调度算法（尚无定论）' : ' (scheduler undecided)')
       : (zh ? '调度算法 ' : '');
-    if (fl.method === 'fullnat') {
+    const change = FORWARD_CHANGE[fl.method];
+    if (change === 'both-addresses') {
       return zh ? `Director 把${what}的源地址改成它的本地地址 ${f.src}，目标改成 ${rs}，并在 TCP 选项 254（TOA）里带上客户端 ${fl.client}`
         : `the director rewrites the ${what}'s source to its local address ${f.src} and destination to ${rs}, carrying the client ${fl.client} in TCP option 254 (TOA)`;
     }
-    if (fl.method === 'nat') {
+    if (change === 'destination') {
       const vip = fl.vip === '?' ? (zh ? 'VIP ?（本抓包中看不到）' : 'VIP ? (not in this capture)') : `VIP ${fl.virtual}`;
       const pick = seg === 'syn' ? (zh ? `用 ${by}选中 ${rs}，` : `picked ${rs}${by} and `) : '';
       return zh ? `Director ${pick}把${what}的目标地址 ${vip}${fl.vip === '?' ? '' : ' '}改成 ${fl.realServer ?? rs}（NAT）后转发${ttl}${wire}`
         : `the director ${pick}rewrote the ${what}'s destination ${vip} to ${fl.realServer ?? rs} (NAT) and forwards it${ttl}${wire}`;
     }
+    // 'mac' from here on; a TUN copy is the 'tunnel' step, and a copy of an 'unknown' method is
+    // what the hop detection saw: the same IP header to another MAC.
     if (f.dstMac === '') {
       // A cooked capture (tcpdump -i any) keeps only the sender's link address.
       return zh ? `Director 把${what}转发给某台 Real Server（只改目标 MAC${ttl}）；这个抓包（tcpdump -i any，Linux cooked）不记录目标 MAC，所以看不出是哪台 Real Server，在 Director 的局域网接口上抓包即可确定`

@@ -1,4 +1,5 @@
 /** Value types shared by the capture readers and their users. */
+import type { FrameHeader } from '../wire/records.js';
 
 export type CaptureIssueCode =
   | 'truncated-record'
@@ -46,16 +47,7 @@ export interface CaptureInfo {
   readonly versionMinor: number;
 }
 
-export interface CapturedPacket {
-  /** 1-based frame number, as tshark and Wireshark count. */
-  readonly n: number;
-  readonly tsSec: number;
-  readonly tsNsec: number;
-  readonly caplen: number;
-  /** Original length on the wire. */
-  readonly len: number;
-  readonly iface: number;
-  readonly linkType: number;
+export interface CapturedPacket extends FrameHeader {
   /** A copy, safe to keep. */
   readonly data: Uint8Array;
   readonly comment: string | null;

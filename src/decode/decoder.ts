@@ -4,15 +4,13 @@
  *
  * Never throws on bad bytes: every problem becomes a typed DecodeIssue on the frame, and the
  * layers decoded before it are kept. The hot path allocates only the records themselves.
+ * The link, IP, TCP/UDP and ICMP layers are here; the tunnels and the protocols over IP that lead
+ * elsewhere (GRE, GUE, IPVS sync, VRRP) in tunnel-layers.ts; the per-frame state in frame-walk.ts.
  */
-import { fold16, sum16, sum16Pair, pseudoHeaderSum, pseudoHeaderSum6 } from '../wire/checksum.js';
+import { fold16, sum16, sum16Pair } from '../wire/checksum.js';
 import { exactCopy } from '../wire/exact-copy.js';
 import { ArpView, ARP_FIXED_LEN } from '../wire/arp.js';
 import { EthernetView, ETHERNET_HEADER_LEN, ETHERTYPE, VlanView, VLAN_TAG_LEN, isVlanTpid, ethertypeName } from '../wire/ethernet.js';
-import { GreView } from '../wire/gre.js';
-import { GueView, gueInnerOffset } from '../wire/gue.js';
-import { IPVS_SYNC_PORT, decodeIpvsSync } from '../wire/ipvs-sync.js';
-import { VrrpView } from '../wire/vrrp.js';
 import { IcmpView } from '../wire/icmp.js';
 import { Icmpv6View } from '../wire/icmpv6.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
@@ -20,26 +18,16 @@ import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { SllView, Sll2View, SLL_HEADER_LEN, SLL2_HEADER_LEN } from '../wire/sll.js';
 import { TcpView } from '../wire/tcp.js';
 import { UdpView, UDP_HEADER_LEN } from '../wire/udp.js';
-import type { DecodeIssue, DecodeIssueCode, DecodedFrame, LayerRecord, LayerType } from '../wire/records.js';
+import type { DecodeIssue, DecodedFrame } from '../wire/records.js';
+import { MAX_TUNNEL_DEPTH, hex4, type DecodeOptions } from './frame-walk.js';
 import { LINKTYPE, linkTypeName } from './link-types.js';
+import { TunnelLayers } from './tunnel-layers.js';
 
-export interface DecodeOptions {
-  /** Verify IPv4, TCP, UDP and ICMP checksums (default true). Off, every checksumOk is null. */
-  readonly verifyChecksums?: boolean;
-  /**
-   * UDP destination ports carrying GUE (IPVS `--tun-port`, `ip fou add port N gue`): decoded as
-   * GUE even when the payload is damaged. On other ports GUE is recognised by its payload.
-   */
-  readonly guePorts?: readonly number[];
-  /** UDP destination ports of the IPVS sync daemon besides 8848 (its --mcast-port). */
-  readonly syncPorts?: readonly number[];
-}
+export type { DecodeOptions } from './frame-walk.js';
 
 const NO_ISSUES: readonly DecodeIssue[] = Object.freeze([]);
-/** Tunnels inside tunnels beyond this are reported, not followed (a crafted frame could nest 700). */
-const MAX_TUNNEL_DEPTH = 8;
 
-export class FrameDecoder {
+export class FrameDecoder extends TunnelLayers {
   private readonly eth = new EthernetView();
   private readonly vlan = new VlanView();
   private readonly sll = new SllView();
@@ -50,33 +38,8 @@ export class FrameDecoder {
   private readonly tcp = new TcpView();
   private readonly udp = new UdpView();
   private readonly icmp = new IcmpView();
-  private readonly gre = new GreView();
-  private readonly gue = new GueView();
-  private readonly vrrp = new VrrpView();
   private readonly icmpv6 = new Icmpv6View();
-  private readonly verify: boolean;
-  private readonly guePorts: ReadonlySet<number>;
-  private readonly syncPorts: ReadonlySet<number>;
-
-  // Per-frame state, reset by decode(); fields rather than locals so helpers need no closures.
-  private buf: Uint8Array = new Uint8Array(0);
-  /** Where the frame starts in buf; record offsets are relative to it. */
-  private base = 0;
-  private end = 0;
-  /** Where the frame ended on the wire (end + the bytes the snapshot length cut off), bounded by enclosing headers. */
-  private wireEnd = 0;
-  private snapCut = false;
-  /**
-   * Layers of the current frame, reused across frames: the frame gets an exact-size copy, so a
-   * frame kept by later stages holds three slots rather than the seventeen a pushed array grows to.
-   */
-  private readonly layers: LayerRecord[] = [];
-  private layerCount = 0;
-  private issues: DecodeIssue[] | null = null;
   private tcpAt = 0;
-  /** The last IPv6 header walked and its final destination (a routing header's last hop) for pseudo-headers. */
-  private v6At = -1;
-  private v6FinalDst = 0;
   /**
    * The big-endian sum of the TCP segment at segmentAt (segmentLen bytes), summed by ipv4Layer
    * together with the IPv4 header; -1 when none is waiting for tcpLayer.
@@ -90,9 +53,7 @@ export class FrameDecoder {
   };
 
   constructor(options: DecodeOptions = {}) {
-    this.verify = options.verifyChecksums !== false;
-    this.guePorts = new Set(options.guePorts ?? []);
-    this.syncPorts = new Set([IPVS_SYNC_PORT, ...(options.syncPorts ?? [])]);
+    super(options);
   }
 
   /**
@@ -133,23 +94,6 @@ export class FrameDecoder {
   /** Convenience for tests and small tools: a whole frame in its own array. */
   decodeBytes(bytes: Uint8Array, linkType: number = LINKTYPE.ETHERNET, n = 1): DecodedFrame {
     return this.decode(bytes, 0, bytes.length, linkType, n, 0, 0, bytes.length, 0, null);
-  }
-
-  private add(rec: LayerRecord): void {
-    this.layers[this.layerCount++] = rec;
-  }
-
-  private issue(layer: LayerType | 'frame', code: DecodeIssueCode, at: number, message: string): void {
-    (this.issues ??= []).push({ layer, code, offset: at, message });
-  }
-
-  /** Frame-relative offset of an absolute position. */
-  private rel(at: number): number {
-    return at - this.base;
-  }
-
-  private cutMessage(what: string, need: number, have: number): string {
-    return `${what}: needs ${need} bytes, ${have} captured${this.snapCut ? ' (frame cut at the snapshot length)' : ''}`;
   }
 
   private ethernet(at: number): void {
@@ -237,7 +181,7 @@ export class FrameDecoder {
     this.add(v.toRecord(this.rel(at)));
   }
 
-  private ipv4Layer(at: number, depth: number): void {
+  protected ipv4Layer(at: number, depth: number): void {
     const v = this.ipv4.reset(this.buf, at, this.end - at);
     const bad = v.check();
     if (bad !== null) {
@@ -317,22 +261,7 @@ export class FrameDecoder {
     }
   }
 
-  /** Decode an encapsulated header bounded by the outer packet's end, then restore the bound. */
-  private withEnd(end: number, f: () => void, wireEnd: number = end): void {
-    const saved = this.end;
-    const savedWire = this.wireEnd;
-    this.end = Math.min(end, saved);
-    this.wireEnd = Math.max(this.end, Math.min(wireEnd, savedWire));
-    f();
-    this.end = saved;
-    this.wireEnd = savedWire;
-  }
-
-  private ipv4InnerLayer(at: number, end: number, depth: number, wireEnd: number = end): void {
-    this.withEnd(end, () => this.ipv4Layer(at, depth), wireEnd);
-  }
-
-  private ipv6Layer(at: number, depth: number): void {
+  protected ipv6Layer(at: number, depth: number): void {
     const v = this.ipv6.reset(this.buf, at, this.end - at);
     const bad = v.check();
     if (bad !== null) {
@@ -371,12 +300,6 @@ export class FrameDecoder {
     }
   }
 
-  /** Pseudo-header sum for the IPv4 or IPv6 header at ipAt (RFC 793/768, RFC 8200 §8.1). */
-  private pseudo(ipAt: number, proto: number, length: number): number {
-    if (this.buf[ipAt]! >>> 4 !== 6) return pseudoHeaderSum(this.buf, ipAt + 12, ipAt + 16, proto, length);
-    return pseudoHeaderSum6(this.buf, ipAt, proto, length, ipAt === this.v6At ? this.v6FinalDst : ipAt + 24);
-  }
-
   private icmpv6Layer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
     const v = this.icmpv6.reset(this.buf, at, ipEnd - at);
     const bad = v.check();
@@ -388,23 +311,6 @@ export class FrameDecoder {
     const checksumOk = this.verify && complete ? sum16(this.buf, at, len, this.pseudo(ipAt, IP_PROTO.ICMPV6, len)) === 0xffff : null;
     this.add(v.toRecord(this.rel(at), checksumOk));
     if (checksumOk === false) this.issue('icmpv6', 'bad-checksum', this.rel(at) + 2, `ICMPv6 checksum 0x${hex4(v.checksum)} is wrong`);
-  }
-
-  private greLayer(at: number, end: number, depth: number, complete: boolean): void {
-    const v = this.gre.reset(this.buf, at, Math.min(end, this.end) - at);
-    const bad = v.check();
-    if (bad !== null) {
-      this.issue('gre', 'truncated', this.rel(at), bad);
-      return;
-    }
-    // RFC 2784: the checksum covers the GRE header and the payload.
-    const checksumOk = v.checksumPresent && this.verify && complete ? sum16(this.buf, at, end - at) === 0xffff : null;
-    this.add(v.toRecord(this.rel(at), checksumOk));
-    if (checksumOk === false) this.issue('gre', 'bad-checksum', this.rel(at) + 4, `GRE checksum 0x${hex4(v.checksum)} is wrong`);
-    if (depth >= MAX_TUNNEL_DEPTH) return;
-    const inner = at + v.headerLen;
-    if (v.protocol === ETHERTYPE.IPV4) this.ipv4InnerLayer(inner, end, depth + 1);
-    else if (v.protocol === ETHERTYPE.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
   }
 
   /**
@@ -454,77 +360,6 @@ export class FrameDecoder {
     if (ulen > UDP_HEADER_LEN && at + ulen <= ipEnd && depth < MAX_TUNNEL_DEPTH) this.udpPayload(at + UDP_HEADER_LEN, at + ulen, v.dstPort, depth);
   }
 
-  /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, GUE (by port or by payload). */
-  private udpPayload(at: number, end: number, dstPort: number, depth: number): void {
-    if (this.syncPorts.has(dstPort)) { this.syncLayer(at, end); return; }
-    const byPort = this.guePorts.has(dstPort);
-    const captured = Math.min(end, this.end) - at;
-    if (!byPort && gueInnerOffset(this.buf, at, end - at, captured, true) < 0) return;
-    this.gueLayer(at, end, depth, byPort);
-  }
-
-  private syncLayer(at: number, end: number): void {
-    const captured = Math.min(end, this.end) - at;
-    const { record, problem } = decodeIpvsSync(this.buf, at, captured, this.rel(at));
-    this.add(record);
-    if (record.size !== end - at) {
-      this.issue('ipvs-sync', 'bad-length', this.rel(at) + 2, `IPVS sync message size ${record.size}, the datagram carries ${end - at} bytes (a backup drops it)`);
-    }
-    if (problem !== null) this.issue('ipvs-sync', captured < end - at ? 'truncated' : 'malformed', this.rel(at) + problem.at, problem.message);
-  }
-
-  /** `ipAt` is the enclosing IPv4 or IPv6 header: VRRPv3's checksum covers its pseudo-header. */
-  private vrrpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean): void {
-    const v = this.vrrp.reset(this.buf, at, ipEnd - at);
-    const ipv6 = this.buf[ipAt]! >>> 4 === 6;
-    const bad = v.check(ipv6);
-    if (bad !== null) {
-      this.issue('vrrp', bad[0], this.rel(at), bad[1]);
-      return;
-    }
-    let checksumOk: boolean | null = null;
-    if (this.verify && complete) {
-      const len = ipEnd - at;
-      const initial = v.version === 2 ? 0 : this.pseudo(ipAt, IP_PROTO.VRRP, len);
-      checksumOk = sum16(this.buf, at, len, initial) === 0xffff;
-    }
-    this.add(v.toRecord(this.rel(at), ipv6, checksumOk));
-    if (checksumOk === false) this.issue('vrrp', 'bad-checksum', this.rel(at) + 6, `VRRP checksum 0x${hex4(v.checksum)} is wrong`);
-  }
-
-  private gueLayer(at: number, end: number, depth: number, byPort: boolean): void {
-    const v = this.gue.reset(this.buf, at, Math.min(end, this.end) - at);
-    const bad = v.check();
-    if (bad !== null) {
-      this.issue('gue', bad[0], this.rel(at), bad[1]);
-      return;
-    }
-    this.add(v.toRecord(this.rel(at), byPort));
-    if (v.control) return;
-    const inner = at + v.headerLen;
-    if (v.protocol === IP_PROTO.IPIP) this.ipv4InnerLayer(inner, end, depth + 1);
-    else if (v.protocol === IP_PROTO.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
-  }
-
-
-  /**
-   * A wrong TCP/UDP checksum that equals the bare pseudo-header sum is checksum offload
-   * (CHECKSUM_PARTIAL): the capture saw the segment before the NIC finished it. Saying "bad
-   * checksum" there would send the user chasing corruption that does not exist.
-   */
-  private transportChecksumIssue(layer: 'tcp' | 'udp', fieldAt: number, value: number, ipAt: number, proto: number, length: number): void {
-    const partial = this.pseudo(ipAt, proto, length);
-    let folded = partial;
-    while (folded > 0xffff) folded = (folded & 0xffff) + (folded >>> 16);
-    const name = layer.toUpperCase();
-    if (value === folded) {
-      this.issue(layer, 'checksum-offloaded', this.rel(fieldAt),
-        `${name} checksum 0x${hex4(value)} is only the pseudo-header sum: checksum offload on the capturing host, not corruption`);
-    } else {
-      this.issue(layer, 'bad-checksum', this.rel(fieldAt), `${name} checksum 0x${hex4(value)} is wrong`);
-    }
-  }
-
   private icmpLayer(at: number, ipEnd: number, complete: boolean): void {
     const v = this.icmp.reset(this.buf, at, ipEnd - at);
     const bad = v.check();
@@ -536,8 +371,4 @@ export class FrameDecoder {
     this.add(v.toRecord(this.rel(at), checksumOk));
     if (checksumOk === false) this.issue('icmp', 'bad-checksum', this.rel(at) + 2, `ICMP checksum 0x${hex4(v.checksum)} is wrong`);
   }
-}
-
-function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
 }

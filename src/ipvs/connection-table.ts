@@ -12,6 +12,7 @@ import {
   type TcpFlags, type TcpState, type TcpTableSet,
 } from './tcp-states.js';
 import { nextSctpState, SCTP_TIMEOUTS, type SctpState } from './sctp-states.js';
+import type { IpvsConnEnds } from '../wire/records.js';
 
 /** Protocol as /proc/net/ip_vs_conn names it; 'ip' is a fwmark persistence template (IPPROTO_IP). */
 export type ConnProtocol = 'tcp' | 'udp' | 'sctp' | 'ip';
@@ -70,14 +71,8 @@ export interface ConnectionTableOptions {
   readonly udpTimeout?: number;
 }
 
-export interface NewConnectionParams {
+export interface NewConnectionParams extends IpvsConnEnds {
   readonly protocol: ConnProtocol;
-  readonly caddr: string;
-  readonly cport: number;
-  readonly vaddr: string;
-  readonly vport: number;
-  readonly daddr: string;
-  readonly dport: number;
   readonly dest: Destination;
   readonly template?: boolean;
   readonly fwmark?: number;

@@ -43,7 +43,8 @@ export const DEFAULT_SYSCTLS: DirectorSysctls = {
   cacheBypass: false,
 };
 
-export interface InboundPacket {
+/** What IPVS reads of a packet in either direction (the skb's addresses, ports, flags, length) and when it came. */
+export interface IpvsPacket {
   readonly protocol: ServiceProtocol;
   readonly saddr: string;
   readonly sport: number;
@@ -52,11 +53,14 @@ export interface InboundPacket {
   readonly tcpFlags?: TcpFlags;
   /** SCTP: the chunk type the state machine acts on (sctpStateChunk of the first two chunks). */
   readonly sctpChunk?: number;
-  /** skb->mark set by iptables/nft in mangle PREROUTING. */
-  readonly fwmark?: number;
   /** IP packet length, for the --stats byte counters. */
   readonly bytes?: number;
   readonly now: number;
+}
+
+export interface InboundPacket extends IpvsPacket {
+  /** skb->mark set by iptables/nft in mangle PREROUTING. */
+  readonly fwmark?: number;
 }
 
 export type InboundVerdict =
@@ -87,18 +91,7 @@ export interface InboundResult {
   readonly reason: string;
 }
 
-export interface OutboundPacket {
-  readonly protocol: ServiceProtocol;
-  readonly saddr: string;
-  readonly sport: number;
-  readonly daddr: string;
-  readonly dport: number;
-  readonly tcpFlags?: TcpFlags;
-  /** SCTP: as in InboundPacket. */
-  readonly sctpChunk?: number;
-  readonly bytes?: number;
-  readonly now: number;
-}
+export type OutboundPacket = IpvsPacket;
 
 export interface OutboundResult {
   /** 'reply' = matched an entry (NAT: rewritten to VIP:vport); 'accept' = not IPVS traffic. */

@@ -10,7 +10,7 @@
  * own words for a finding.
  */
 import type {
-  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry,
+  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry, SynFlood,
 } from './report.js';
 
 const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
@@ -65,6 +65,26 @@ function portReuseEn(p: PortReuse): string {
     'with net.ipv4.vs.conn_reuse_mode=1 and net.ipv4.vs.conntrack=1 (as kube-proxy sets them) kernels before 5.9 expire that entry but drop the SYN that found it, ' +
     'so each such reuse costs one retransmission timeout (1 s). Kernels 5.9 and later schedule the SYN at once; on older ones conn_reuse_mode=0 avoids the drop ' +
     '(the SYN then follows the old entry to the old real server), or let clients reuse ports less (a wider net.ipv4.ip_local_port_range)';
+}
+
+/** Half-open entries the director held at once before syn-flood is reported: far above a busy service's handshakes in flight. */
+export const SYN_FLOOD_MIN_ENTRIES = 100;
+
+/** The sources in words: one address, or how many between the first and the last seen. */
+const floodSources = (p: SynFlood): string => (p.sources === 1 ? p.firstSource : `${p.sources} addresses (${p.firstSource} … ${p.lastSource})`);
+
+function synFloodEn(p: SynFlood): string {
+  const answered = p.synAcked > 0 ? `; the real servers answered ${p.synAcked} of them with SYN-ACKs that nobody acknowledged` : '';
+  const ok = p.completed > 0 ? ` (${p.completed} other connection(s) completed meanwhile)` : '';
+  return `${p.halfOpen} connections to ${p.virtual} from ${floodSources(p)} never completed the handshake, ${p.rate} SYNs/s over ${p.seconds} s, ` +
+    `none sent again${answered}${ok}: a SYN flood (one SYN per source that never retransmits is the mark of spoofed sources). ` +
+    `The director keeps each as a SYN_RECV entry for 60 s, up to ${p.peak} at once here: ipvsadm -Lnc lists them, ActiveConn counts them (kernels 4.8 and later), ` +
+    'so lc and wlc steer new clients by them, and every SYN is forwarded to a real server. ' +
+    'IPVS\'s defences, in /proc/sys/net/ipv4/vs/ and all 0 (off) by default, act only while the director\'s free memory is below amemthresh (1024 pages, 4 MB): ' +
+    'drop_entry drops random SYN_RECV entries (a 32nd of the table each second), drop_packet drops 1 in amemthresh/(amemthresh − free pages) new connections ' +
+    '(3: always 1 in am_droprate, 10), secure_tcp switches to a stricter state table (in NAT an entry becomes ESTABLISHED, 15 min, only once the real server\'s replies have passed, not on a spoofed ACK); ' +
+    '1 turns one on while memory is low, 3 always. The capture cannot show these settings or the director\'s memory. ' +
+    'Filter the flood before the director (rate limits, SYNPROXY); SYN cookies (net.ipv4.tcp_syncookies=1) keep the real servers\' listen queues open';
 }
 
 function rsRejectsEn(p: FindingParamsByCode['rs-rejects']): string {
@@ -282,6 +302,23 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
       '所以每次这样复用端口都要多等一个重传超时（1 秒）。5.9 及以后的内核会立即调度这个 SYN；在旧内核上可以设 conn_reuse_mode=0 避免丢包' +
       '（此时 SYN 会沿用旧条目发给原来的 Real Server），或者减少客户端的端口复用（扩大 net.ipv4.ip_local_port_range）',
   },
+  'syn-flood': {
+    severity: 'warning',
+    about: 'many connections never complete the handshake (a SYN flood): the director holds a SYN_RECV entry for each, 60 s',
+    en: synFloodEn,
+    zh: (p) => `${p.halfOpen} 个发往 ${p.virtual} 的连接始终没有完成三次握手，来自${p.sources === 1 ? ` ${p.firstSource}` : ` ${p.sources} 个地址（${p.firstSource} … ${p.lastSource}）`}，` +
+      `${p.seconds} 秒内每秒 ${p.rate} 个 SYN，没有一个被重传` +
+      (p.synAcked > 0 ? `；Real Server 对其中 ${p.synAcked} 个回了 SYN-ACK，却没有任何一方确认` : '') +
+      (p.completed > 0 ? `（同一时间另有 ${p.completed} 个连接正常建立）` : '') +
+      '：这是 SYN 洪水攻击（每个源地址只发一个 SYN 且从不重传，说明源地址是伪造的）。' +
+      `Director 为每个这样的连接保留一个 SYN_RECV 状态的条目 60 秒，这里最多同时有 ${p.peak} 个：ipvsadm -Lnc 能列出它们，ActiveConn 也计入它们（4.8 及以后的内核），` +
+      '所以 lc、wlc 会按它们分配新客户端，而且每个 SYN 都被转发给了 Real Server。' +
+      'IPVS 的防御开关在 /proc/sys/net/ipv4/vs/ 下，默认全为 0（关闭），只有在 Director 的空闲内存低于 amemthresh（1024 页，4 MB）时才起作用：' +
+      'drop_entry 随机丢弃 SYN_RECV 条目（每秒检查连接表的 1/32），drop_packet 按 amemthresh/(amemthresh − 空闲页数) 的比例丢弃新连接中的一个' +
+      '（设为 3 时固定为 am_droprate，即 10 个丢 1 个），secure_tcp 改用更严格的状态表（NAT 模式下只有 Real Server 的应答经过之后，条目才会进入 15 分钟的 ESTABLISHED 状态，伪造的 ACK 不再能做到）；' +
+      '设为 1 表示内存不足时自动开启，3 表示始终开启。抓包看不到这些设置，也看不到 Director 的内存。' +
+      '应在 Director 之前过滤这类流量（限速、SYNPROXY）；Real Server 上的 SYN cookies（net.ipv4.tcp_syncookies=1）能让监听队列不被占满',
+  },
   'ha-split-brain': {
     severity: 'error',
     about: 'both directors of a VRRP pair act as master at once (split brain)',
@@ -303,8 +340,13 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   'ha-no-gratuitous-arp': {
     severity: 'warning',
     about: 'the new master sent no gratuitous ARP for the VIPs after taking over',
-    en: (p) => `${p.to} took over VRID ${p.vrid} but sent no gratuitous ARP for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its ARP entry expires (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`,
-    zh: (p) => `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
+    // An IPv6 VIP is announced by unsolicited neighbour advertisements, IPv6's gratuitous ARP.
+    en: (p) => p.vips.some((v) => v.includes(':'))
+      ? `${p.to} took over VRID ${p.vrid} but sent no unsolicited neighbour advertisement (IPv6's gratuitous ARP) for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its neighbour entry goes stale (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`
+      : `${p.to} took over VRID ${p.vrid} but sent no gratuitous ARP for ${p.vips.join(', ')}: the gateway keeps sending to the old master's MAC until its ARP entry expires (check garp_master_delay/vrrp_garp_master_repeat, or that the VIPs are in virtual_ipaddress)`,
+    zh: (p) => p.vips.some((v) => v.includes(':'))
+      ? `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送主动邻居通告（IPv6 的免费 ARP）：网关会一直把报文发到旧 Master 的 MAC 上，直到它的邻居表项失效（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`
+      : `${p.to} 接管了 VRID ${p.vrid}，却没有为 ${p.vips.join('、')} 发送免费 ARP：网关会一直把报文发到旧 Master 的 MAC 上，直到它的 ARP 缓存过期（请检查 garp_master_delay/vrrp_garp_master_repeat，以及 VIP 是否写在 virtual_ipaddress 中）`,
   },
   'rs-failed-health-check-still-used': {
     severity: 'warning',

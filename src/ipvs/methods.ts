@@ -23,6 +23,19 @@ export const METHOD_OF_FORWARD: Readonly<Record<ForwardMethod, ForwardingMethod>
  */
 export const FORWARD_REWRITES: Readonly<Record<ForwardMethod, boolean>> = { dr: false, nat: true, tun: false, local: false, fullnat: true };
 
+/** The real server answers the client itself, from the VIP (DR, TUN): its replies do not pass the director. */
+export const REPLIES_BYPASS_DIRECTOR: Readonly<Record<ForwardingMethod, boolean>> = { dr: true, nat: false, tun: true, fullnat: false, unknown: false };
+
+/**
+ * What the director's copy of a client's packet differs in, as a capture beside the director
+ * shows it: only the destination MAC (DR), the destination address (NAT), both addresses and a
+ * TOA option (FULLNAT), an outer header around it (TUN); nothing is known of an 'unknown' method.
+ */
+export type ForwardChange = 'mac' | 'destination' | 'both-addresses' | 'outer-header' | 'unknown';
+export const FORWARD_CHANGE: Readonly<Record<ForwardingMethod, ForwardChange>> = {
+  dr: 'mac', nat: 'destination', tun: 'outer-header', fullnat: 'both-addresses', unknown: 'unknown',
+};
+
 export const TUNNEL_WORDS: Readonly<Record<Lang, Readonly<Record<TunnelKind, string>>>> = {
   en: {
     ipip: 'IPIP (IP protocol 4)', ip4ip6: 'IPv4-in-IPv6 (next header 4)', gre: 'GRE (IP protocol 47)', gue: 'GUE (UDP)',
@@ -47,6 +60,7 @@ export interface MethodCounts {
   /** From one vantage point without the director's hop (model/vantage.ts). */
   readonly drSplit?: number;
   readonly drAtRs?: number;
+  readonly drOrDecap?: number;
   readonly drNoMac?: number;
   readonly natInside?: number;
   readonly bypassed?: number;
@@ -128,6 +142,12 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${drAtRs} 个发往 VIP 的连接从 Director 的 MAC 到达，本机以 VIP 为源地址回应，却发往另一个 MAC（网关）：这是一台 DR 模式的 Real Server（VIP 配在 lo 上，它不回应 VIP 的 ARP）`
       : `${drAtRs} connections to the VIP arrived from the director's MAC and were answered with the VIP as source towards another MAC (the gateway): a DR real server (the VIP sits on its loopback, so it does not answer ARP for it)`);
   }
+  const drOrDecap = s.drOrDecap ?? 0;
+  if (drOrDecap > 0 && method === 'unknown') {
+    out.push(zh
+      ? `${drOrDecap} 个发往 VIP 的连接没有隧道头，从本机回应所发往的同一台主机到达（它用 ARP 解析过本机的 RIP），本机以 VIP 为源地址回应：可能是 DR（Director 兼作本机网关），也可能是隧道（IPIP/GUE）在抓包点之前就被本机解封装（XDP 或 tc 解封装，如 Katran 的 Real Server），两者在这里看起来一样。本链路上没有任何主机解析或宣告 VIP；若有（VIP 在这条链路上），就是 DR；在 Director 或路由器上抓包也能确定`
+      : `${drOrDecap} connections to the VIP arrived without a tunnel header from the host this server's replies go back to (which resolved its RIP), and were answered from the VIP: DR with the director as this server's gateway, or a tunnel (IPIP/GUE) decapsulated on this server before the capture point (an XDP or tc decapsulator, as Katran's real servers run); the two look the same here. Nothing on this link resolves or claims the VIP; an ARP or NDP exchange for it here (the VIP on this link) would mean DR, and a capture at the director or the router would decide`);
+  }
   if (natInside > 0 && method === 'nat') {
     const vip = s.vip === undefined || s.vip === '?'
       ? (zh ? 'VIP 从未出现在这个抓包中（可用 --vip 指定）' : 'the VIP never appears in this capture (name it with --vip)')
@@ -146,11 +166,15 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${bypassed} 个连接由另一台也在 ARP 中声称拥有 VIP 的主机直接回应，从未到达 Director，所以看不出 Director 的转发模式`
       : `${bypassed} connections were answered by another host that also claims the VIP in ARP: they never reached the director, so its forwarding method cannot show`);
-  } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0)) {
+  } else if (method === 'unknown' && (natInside > 0 || s.answered === true && drSplit === 0 && (s.drOrDecap ?? 0) === 0)) {
     out.push(zh
-      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，集群就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP），也可能是 Director 或路由器后面的一台 Real Server（NAT 内侧）；再看到一台 Real Server、另一侧的抓包或 --vip 才能确定'
-      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the cluster looks like one server. It may be a NAT director\'s outside (the address is the VIP) or one real server behind a director or router (NAT inside); a second real server, a capture of the other side or --vip would decide');
-  } else if (method === 'unknown' && drSplit === 0) {
+      ? '每个连接都由目标主机自己回应，并经同一个前端 MAC 返回：从这一侧看，Director 就像一台服务器。这可能是 NAT Director 的外侧（目标地址就是 VIP，Real Server 在它后面，看不到），也可能是在集群前面做 DNAT 的防火墙，或是 Director 或路由器后面的一台 Real Server（NAT 内侧）；在 Director 的另一侧（Real Server 那一侧）或某台 Real Server 上抓包，看到第二台 Real Server，或用 --vip 指定 VIP，才能确定'
+      : 'every connection is answered by the host it was sent to, back through the same front MAC: from this side the director looks like one server. It may be a NAT director\'s outside (the address is the VIP, its real servers unseen behind it), a firewall\'s DNAT in front of a cluster, or one real server behind a director or router (NAT inside); a capture on the director\'s other side (its real servers\' side) or on a real server, a second real server, or --vip would decide');
+  } else if (method === 'unknown' && s.answered !== true && (s.rs?.some((r) => (r.conns ?? 0) > 0) ?? false)) {
+    out.push(zh
+      ? '没有任何报文被 Director 转发出去：每个连接的 SYN 到达后，Director 立即用 ARP 询问它选中的 Real Server（即列出的这些），却没有得到回应，所以报文发不出去，看不出转发模式；它的 ARP 请求为什么没人回应，见问题列表'
+      : 'nothing left the director: right after each connection\'s SYN it asked ARP for the real server it picked (those listed), and no answer came, so no forward shows and the method cannot; why its ARP went unanswered is in the findings');
+  } else if (method === 'unknown' && drSplit === 0 && (s.drOrDecap ?? 0) === 0) {
     out.push(zh
       ? '抓包里只有客户端→VIP 的报文：没有转发后的副本、隧道报文或改写过的响应，无法判断转发模式；请在能看到 Director 发出报文的位置抓包'
       : 'only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');

@@ -41,6 +41,7 @@ export type FindingCode =
   | 'stale-entry'
   | 'idle-entry-expired'
   | 'port-reuse-syn-dropped'
+  | 'syn-flood'
   | 'ha-split-brain'
   | 'ha-failover-gap'
   | 'ha-conns-lost-no-sync'
@@ -159,6 +160,26 @@ export interface StaleEntry {
   readonly othersAnswered: boolean;
 }
 
+/** Half-open connections piling up in the director's table (syn-flood). */
+export interface SynFlood {
+  readonly virtual: string;
+  /** Connections whose client never completed the handshake nor sent its SYN again. */
+  readonly halfOpen: number;
+  /** The most of them held at once: each SYN_RECV entry lives 60 s from its last packet. */
+  readonly peak: number;
+  /** Distinct client addresses among them, and the first and last in the capture's order. */
+  readonly sources: number;
+  readonly firstSource: string;
+  readonly lastSource: string;
+  /** From the first of their SYNs to the last, seconds, and SYNs per second over that span. */
+  readonly seconds: number;
+  readonly rate: number;
+  /** Of them, answered by a real server's SYN-ACK in the capture (that nobody acknowledged). */
+  readonly synAcked: number;
+  /** Connections of the service that did complete. */
+  readonly completed: number;
+}
+
 /** An idle connection whose entry expired (idle-entry-expired). */
 export interface IdleExpiry {
   readonly client: string;
@@ -218,6 +239,7 @@ export interface FindingParamsByCode {
   'stale-entry': StaleEntry;
   'idle-entry-expired': IdleExpiry;
   'port-reuse-syn-dropped': PortReuse;
+  'syn-flood': SynFlood;
   'persistence-broken':
     | { kind: 'switched'; client: string; virtual: string }
     | { kind: 'timeout'; client: string; from: string; to: string; timeout: number; virtual: string };

@@ -10,13 +10,15 @@ import {
   canIpip, hasIpvs, ipBatch, LabError, nsRun, patience, nsScript, startCapture, startChannel, startProgram, teardown,
   type CaptureHandle, type LineChannel,
 } from './host.js';
-import { IPVSADM_READS, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
-import { LabConfigError, type CapturePoint, type CaptureSpec, type LabPlan, planLab, type LabOptions } from './plan.js';
+import { DEFENCE_READ, IPVSADM_READS, parseDefences, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
+import { LabConfigError, type CapturePoint, type LabOptions } from './options.js';
+import { type CaptureSpec, type LabPlan, planLab } from './plan.js';
 import { CLIENT_JS, DNS_SERVER_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
 import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmQuiesce, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { publishReport } from '../ipvs/report-json.js';
 import { buildLabTruth, type LabTruthFile, type RequestResult } from './truth.js';
 import { HaRun, startHa } from './ha-run.js';
+import { sendSynFlood, type SynFloodTruth } from './syn-flood.js';
 import type { KeepalivedHandle } from './keepalived.js';
 
 export interface LabState {
@@ -150,6 +152,7 @@ function kernelTables(state: LabState, snapshots: readonly KernelSnapshot[]): Ke
     ipvsadmLnc,
     connections: parseIpvsadmLnc(ipvsadmLnc),
     snapshots,
+    defences: parseDefences(nsRun(state.plan.director.ns, 'sh', DEFENCE_READ)),
   };
 }
 
@@ -169,6 +172,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const dir = plan.director.ns;
   const started = Date.now();
   let ha: HaRun | null = null;
+  let flood: SynFloodTruth | null = null;
   try {
     for (const [k, c] of plan.captures.entries()) {
       progress(`capturing on ${c.iface} in ${c.ns}`);
@@ -179,6 +183,10 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       await ha.start();
     }
     channels.push(...plan.clients.map((c) => startChannel(c.ns, CLIENT_JS)));
+    if (o.synFlood !== null) {
+      flood = sendSynFlood(plan, o.synFlood, progress);
+      snapshot(state, started, 'after the SYN flood', snapshots);
+    }
     for (let k = 0; k < opts.requests; k++) {
       const client = plan.clients[k % plan.clients.length];
       const channel = channels[k % channels.length];
@@ -246,7 +254,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const frames = readLabCapture(files[0] as string);
   // keepalived, not ipvsadm, programs an HA lab's IPVS (its configuration is in the truth's ha block).
   const commands = state.kind === 'ipvs' && !plan.ha ? ipvsadmLines(plan) : [];
-  const truth = buildLabTruth(plan, state.kind, results, frames, files[0] as string, kernel, captures, commands, haTruth);
+  const truth = buildLabTruth(plan, state.kind, results, frames, files[0] as string, kernel, captures, commands, haTruth, flood);
   return {
     results, frames: frames.length, tcpdumpSummary: summaries[0] ?? '',
     dropped: captures.reduce((a, c) => a + c.dropped, 0), captures, truth, plan,

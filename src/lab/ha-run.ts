@@ -10,7 +10,8 @@ import { IPVS_SYNC_GROUP, IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
 import { LabError, nsRunAsync, startProgram, type LineChannel } from './host.js';
 import { IPVSADM_READS, parseIpvsadmLnc, type KernelConnection, type KernelSnapshot } from './kernel-truth.js';
 import { startKeepalived, vrrpStateOf, type KeepalivedHandle } from './keepalived.js';
-import type { HaDirector, HealthCheck, LabPlan, LabRealServer } from './plan.js';
+import type { HealthCheck } from './options.js';
+import type { HaDirector, LabPlan, LabRealServer } from './plan.js';
 import { SERVER_JS, type ClientAnswer } from './programs.js';
 
 export interface HaDirectorTruth {

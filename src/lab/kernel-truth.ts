@@ -33,6 +33,44 @@ export interface KernelTruth {
   readonly connections: readonly KernelConnection[];
   /** Every reading of the connection table during the run, in order. */
   readonly snapshots: readonly KernelSnapshot[];
+  /** The drop defences' settings and the memory they compare with, at the end. */
+  readonly defences: IpvsDefences;
+}
+
+/**
+ * /proc/sys/net/ipv4/vs: amemthresh (pages) and am_droprate, and the modes of drop_entry,
+ * drop_packet and secure_tcp (0 off, 1 on when memory runs low, 2 on now because it did, 3 always);
+ * `availablePages` is what ip_vs_ctl.c update_defense_level compares with amemthresh (free + buffer
+ * pages, as /proc/meminfo's MemFree + Buffers).
+ */
+export interface IpvsDefences {
+  readonly amemthresh: number;
+  readonly amDroprate: number;
+  readonly dropEntry: number;
+  readonly dropPacket: number;
+  readonly secureTcp: number;
+  readonly availablePages: number;
+}
+
+/** Reads the defences in the director's namespace (the sysctls are per network namespace). */
+export const DEFENCE_READ = [
+  '-c',
+  'cd /proc/sys/net/ipv4/vs && grep -H . amemthresh am_droprate drop_entry drop_packet secure_tcp && grep -E "^(MemFree|Buffers):" /proc/meminfo',
+] as const;
+
+/** `DEFENCE_READ`'s output ("drop_entry:0", "MemFree:  123456 kB") → IpvsDefences (missing values: -1). */
+export function parseDefences(text: string): IpvsDefences {
+  const v = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z_]+):\s*(\d+)/.exec(line.trim());
+    if (m) v.set(m[1] as string, Number(m[2]));
+  }
+  const get = (k: string): number => v.get(k) ?? -1;
+  const kb = (v.get('MemFree') ?? 0) + (v.get('Buffers') ?? 0);
+  return {
+    amemthresh: get('amemthresh'), amDroprate: get('am_droprate'), dropEntry: get('drop_entry'),
+    dropPacket: get('drop_packet'), secureTcp: get('secure_tcp'), availablePages: v.has('MemFree') ? Math.floor(kb / 4) : -1,
+  };
 }
 
 function seconds(mmss: string): number {

@@ -68,21 +68,32 @@ function release() {
     s.end();
   }
 }
+// GET / on a connection that stays open for more.
+function keepAliveGet(host) {
+  return 'GET / HTTP/1.1\r\nHost: ' + host + '\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n';
+}
+// The first whole HTTP answer in buf (its length from Content-Length) and what follows it, or
+// null while it is still arriving.
+function httpAnswer(buf) {
+  const head = buf.indexOf('\r\n\r\n');
+  if (head < 0) return null;
+  const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
+  if (buf.length - head - 4 < len) return null;
+  return { status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len), rest: buf.slice(head + 4 + len) };
+}
 function holdOpen(host, port, timeoutMs, localPort, finish) {
   const s = net.connect({ host, port: Number(port), localPort });
   let buf = '';
   const timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }); }, Number(timeoutMs));
   s.setEncoding('utf8');
-  s.on('connect', () => s.write('GET / HTTP/1.1\r\nHost: ' + host + '\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n'));
+  s.on('connect', () => s.write(keepAliveGet(host)));
   s.on('data', (d) => {
     buf += d;
-    const head = buf.indexOf('\r\n\r\n');
-    if (head < 0) return;
-    const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
-    if (buf.length - head - 4 < len) return;
+    const a = httpAnswer(buf);
+    if (a === null) return;
     clearTimeout(timer);
     held.push(s);
-    finish({ ok: true, status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len) });
+    finish({ ok: true, status: a.status, body: a.body });
   });
   s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: String(e && e.message) }); });
 }
@@ -115,19 +126,16 @@ function idleTwice(host, port, timeoutMs, localPort, idleMs, finish) {
   let buf = '';
   let answers = 0;
   let timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'timeout after ' + timeoutMs + ' ms' }); }, Number(timeoutMs));
-  const get = () => s.write('GET / HTTP/1.1\r\nHost: ' + host + '\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n');
+  const get = () => s.write(keepAliveGet(host));
   s.setEncoding('utf8');
   s.on('connect', get);
   s.on('data', (d) => {
     buf += d;
-    const head = buf.indexOf('\r\n\r\n');
-    if (head < 0) return;
-    const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
-    if (buf.length - head - 4 < len) return;
-    const body = buf.slice(head + 4, head + 4 + len);
-    buf = buf.slice(head + 4 + len);
+    const a = httpAnswer(buf);
+    if (a === null) return;
+    buf = a.rest;
     clearTimeout(timer);
-    if (++answers === 2) { s.end(); return finish({ ok: true, status: 200, body }); }
+    if (++answers === 2) { s.end(); return finish({ ok: true, status: 200, body: a.body }); }
     setTimeout(() => { timer = setTimeout(() => { s.destroy(); finish({ ok: false, error: 'no answer after the idle time' }); }, Number(timeoutMs)); get(); }, idleMs);
   });
   s.on('error', (e) => { clearTimeout(timer); finish({ ok: false, error: (answers === 1 ? 'after ' + idleMs + ' ms idle: ' : '') + String(e && e.message) }); });
@@ -158,15 +166,12 @@ function poke(timeoutMs) {
     s.removeAllListeners('data');
     s.on('data', (d) => {
       buf += d;
-      const head = buf.indexOf('\r\n\r\n');
-      if (head < 0) return;
-      const len = Number((/content-length:\s*(\d+)/i.exec(buf.slice(0, head)) || [])[1] || 0);
-      if (buf.length - head - 4 < len) return;
-      settle({ ok: true, status: Number(buf.split(' ')[1]), body: buf.slice(head + 4, head + 4 + len) });
+      const a = httpAnswer(buf);
+      if (a !== null) settle({ ok: true, status: a.status, body: a.body });
     });
     s.on('error', (e) => settle({ ok: false, error: String(e && e.message) }));
     s.on('close', () => settle({ ok: false, error: 'connection closed' }));
-    s.write('GET / HTTP/1.1\r\nHost: lvscope-lab\r\nUser-Agent: lvscope-lab\r\nConnection: keep-alive\r\n\r\n');
+    s.write(keepAliveGet('lvscope-lab'));
   }
 }
 function next() {

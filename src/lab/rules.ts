@@ -12,7 +12,8 @@
  *   address for ARP and ping but not for marked packets.
  * - NAT: nftables DNAT with port mapping, real server chosen per connection.
  */
-import { EMULATED_SCHEDULERS, GUE_PORT, RS_NET, ROUTER_LAN_IP, type LabHost, type LabPlan, type Segment } from './plan.js';
+import { EMULATED_SCHEDULERS, GUE_PORT } from './options.js';
+import { RS_NET, ROUTER_LAN_IP, type LabHost, type LabPlan, type Segment } from './plan.js';
 import { schedulePeriod, shPicks } from './schedule.js';
 
 export type DirectorKind = 'ipvs' | 'emulation';

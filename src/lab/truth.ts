@@ -20,6 +20,8 @@ import { describeDirector, type DirectorKind } from './rules.js';
 import { labService } from './schedule.js';
 import type { KernelConnection, KernelTruth } from './kernel-truth.js';
 import type { HaTruth } from './ha-run.js';
+import { FLOOD_ROUTE, inFloodRoute, type SynFloodTruth } from './syn-flood.js';
+import { SYN_FLOOD_MIN_ENTRIES } from '../ipvs/finding-catalog.js';
 
 /** Where the director ran: the host's own IPVS, the kernel in lvscope's microVM, or the nftables emulation. */
 export type LabBackend = 'host-ipvs' | 'microvm' | 'emulation';
@@ -77,6 +79,8 @@ export interface LabTruth {
    * and who was master when, the failover's and health checks' events; absent otherwise.
    */
   readonly ha?: HaTruth;
+  /** `--syn-flood`: what was sent (the kernel's SYN_RECV entries are in kernelTables). */
+  readonly synFlood?: SynFloodTruth;
 }
 
 /** A truth file: the first capture's ClusterReport (analyze --format json schema), plus the lab block. */
@@ -105,6 +109,7 @@ export function buildLabTruth(
   kernel: KernelTruth | null, captures: readonly { spec: { label: string; hostKey: string; ns: string; iface: string }; file: string; frames: number; tcpdumpSummary: string }[],
   ipvsadmCommands: readonly string[] = [],
   ha: HaTruth | null = null,
+  synFlood: SynFloodTruth | null = null,
 ): LabTruthFile {
   const base = buildTruth(plan, kind, results, frames, file);
   const kernels: KernelReadings[] = kernel === null ? [] : [kernel, ...(ha?.directors.slice(1) ?? [])];
@@ -145,6 +150,7 @@ export function buildLabTruth(
     })),
     kernelTables: kernel,
     ...(ha ? { ha } : {}),
+    ...(synFlood ? { synFlood } : {}),
   };
   return { ...base, connections, lab };
 }
@@ -309,6 +315,14 @@ function findingsFor(plan: LabPlan, frames: readonly LabFrame[]): FindingReport[
   const bad = plan.realServers.find((r) => r.misconfigured);
   const out: FindingReport[] = [];
   const nums = (pred: (f: LabFrame) => boolean): number[] => frames.filter(pred).map((f) => f.n);
+  const flood = plan.options.synFlood;
+  if (flood !== null && flood >= SYN_FLOOD_MIN_ENTRIES) {
+    out.push({
+      code: 'syn-flood', severity: 'warning',
+      message: `${flood} SYNs from made-up sources (${FLOOD_ROUTE}) that never complete the handshake: the director holds a SYN_RECV entry for each`,
+      frames: nums((f) => f.tcp !== null && f.tcp.flags === TCP_FLAG.SYN && f.ip !== null && inFloodRoute(f.ip.src)).slice(0, 8),
+    });
+  }
   if (m === 'rs-arp' && bad) {
     out.push({
       code: 'rs-answers-arp-for-vip', severity: 'error',

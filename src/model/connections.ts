@@ -55,7 +55,7 @@ export class ConnectionEntries {
     const f: Flow = {
       index: ++this.count,
       proto, cip, cport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
-      reqSrcMac: p.srcMac, reqDstMac: p.dstMac, pathSeen: false,
+      reqSrcMac: p.srcMac, reqDstMac: p.dstMac, reqTtl: p.ttl, pathSeen: false,
       rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,

@@ -22,7 +22,16 @@ export interface DoneFlow {
   readonly state: string;
   /** Seconds left on the entry's timer at the end of the capture; null once expired. */
   readonly expiresAt: number | null;
+  /** What the handshake showed, HANDSHAKE_* bits: one small number, as one is kept per connection. */
+  readonly handshake: number;
 }
+
+/** The client acknowledged the SYN-ACK (the handshake completed). */
+export const HANDSHAKE_CLIENT_ACKED = 1;
+/** A SYN-ACK to the client was seen. */
+export const HANDSHAKE_SYN_ACKED = 2;
+/** The client sent its SYN again. */
+export const HANDSHAKE_SYN_RETRIED = 4;
 
 const VIRTUAL_TEXT = new WeakMap<ServiceState, string>();
 
@@ -38,6 +47,7 @@ export class FinishedFlow implements DoneFlow {
   readonly lastT: number;
   readonly state: TcpState | 'UDP';
   readonly expiresAt: number | null;
+  readonly handshake: number;
   /** Protocol, VIP and port when they are not the service's (never, as flows are made today). */
   private readonly own: { readonly proto: 'tcp' | 'udp'; readonly vip: string; readonly vport: number } | null;
 
@@ -46,6 +56,7 @@ export class FinishedFlow implements DoneFlow {
     this.svc = f.svc; this.rs = f.rs; this.firstN = f.firstN; this.lastN = f.lastN; this.firstT = f.firstT; this.lastT = f.lastT;
     // A connection that bypassed the director never had an IPVS entry.
     this.state = f.bypass ? 'NONE' : f.state; this.expiresAt = f.bypass ? null : expiresAt;
+    this.handshake = (f.clientAcked ? HANDSHAKE_CLIENT_ACKED : 0) | (f.synAckSeen ? HANDSHAKE_SYN_ACKED : 0) | (f.synRetries > 0 ? HANDSHAKE_SYN_RETRIED : 0);
     const s = f.svc;
     this.own = f.proto === s.proto && f.vip === s.vip && f.vport === s.port ? null : { proto: f.proto, vip: f.vip, vport: f.vport };
   }

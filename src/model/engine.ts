@@ -27,7 +27,7 @@ import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
 import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName } from './packet.js';
 import type { ModelParts } from './parts.js';
-import { readReplyPath } from './reply-path.js';
+import { bindNextHop, nextHopAsked, readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
 import { noRealServer, redirectFromDirector, rsRejects, tunnelMtu } from './rules/icmp.js';
 import { isRejectCode } from '../ipvs/finding-catalog.js';
@@ -65,6 +65,10 @@ export class Engine implements ModelParts {
   readonly ha: HaTracker;
   /** This frame is the pair's own traffic (a health check, a sync message), not a client's connection. */
   private pairOwn = false;
+  /** The newest connection entry: the director's ARP right after its SYN names its real server (reply-path.ts). */
+  private lastNew: Flow | null = null;
+  /** Entries whose SYN the director answered with an ARP for a next hop: the address it asked for. */
+  private readonly nextHops = new Map<Flow, string>();
 
   constructor(hints: ModelHints = {}) {
     const k = hints.knowledge ?? null;
@@ -112,6 +116,7 @@ export class Engine implements ModelParts {
     switch (p.kind) {
       case 'arp':
         this.neighbours.learnArp(p);
+        if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) this.nextHops.set(this.lastNew, p.tpa);
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
         // NDP (Packet keeps it in ARP's fields): IPv6's ARP, the same roles and findings.
@@ -152,10 +157,16 @@ export class Engine implements ModelParts {
   /** A new connection entry; `client` is the TOA's address when the client's own packet is not in the capture (FULLNAT inside). */
   private createFlow(p: Packet, inside: ServiceState | null = null, cip = p.src, cport = p.sport): Flow {
     const svc = inside ?? this.services.knownInside(p) ?? this.services.service(protoName(p.proto), p.dst, p.dport, p.n);
-    return this.entries.create(p, svc, inside !== null, cip, cport);
+    const f = this.entries.create(p, svc, inside !== null, cip, cport);
+    this.lastNew = f;
+    return f;
   }
 
   private finishFlow(f: Flow, expired: boolean): void {
+    if (this.nextHops.size > 0) {
+      const hop = this.nextHops.get(f);
+      if (hop !== undefined) { this.nextHops.delete(f); bindNextHop(this, f, hop); }
+    }
     this.entries.finish(f, expired);
     if (f.proto === 'tcp') this.flowToSilentSyns(f);
     unansweredForward(this.book, f);
@@ -391,7 +402,10 @@ export class Engine implements ModelParts {
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
     this.services.evidence(svc, p.n);
-    this.roles.learnDirector(svc, p.srcMac);
+    // The outer source is the director's address: a sender MAC that claims only other addresses in
+    // ARP is a router in front of this real server (its capture), not the director.
+    const own = this.neighbours.macIps.get(p.srcMac);
+    if (own === undefined || own.size === 0 || own.has(p.outerSrc)) this.roles.learnDirector(svc, p.srcMac);
     if (svc.directorIp === null) svc.directorIp = p.outerSrc;
     this.roles.directorIps.add(p.outerSrc);
     const prev = this.hops.before(p, srcId);

@@ -183,7 +183,9 @@ export class Packet {
             const ns = l.icmpType === NDP_NS;
             this.arpOp = ns ? 1 : 2;
             this.spa = ns ? this.src : l.target ?? '';
-            this.tpa = ns ? l.target ?? '' : this.dst;
+            // An unsolicited advertisement (S clear, RFC 4861 7.2.6) is IPv6's gratuitous ARP: a
+            // new VRRP master's announcement of the VIP. ARP's sign of one is target = sender.
+            this.tpa = ns ? l.target ?? '' : l.naFlags !== null && l.naFlags.indexOf('S') < 0 ? this.spa : this.dst;
             for (let k = 0; k < l.options.length; k++) {
               const o = l.options[k]!;
               if (o.kind === 'source-lla' || o.kind === 'target-lla') this.sha = o.mac;
@@ -194,7 +196,7 @@ export class Packet {
           break;
       }
     }
-    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null) this.kind = 'ipv6-other';
+    if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null && this.ha === null) this.kind = 'ipv6-other';
     return this;
   }
 

@@ -27,6 +27,15 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   // leave by another gateway, or a plain server), not a DR real server.
   const ownsAddress = path === 'dr-real-server' && m.neighbours.ipMac.get(svc.vip) === p.srcMac;
   const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
+  if (addressing === 'dr-via-front' && !hasHopEvidence(svc) && !vipOnLink(m, svc.vip)) {
+    // Nothing on this link resolves or claims the VIP: the host in front may be a router that
+    // delivers a tunnel this server decapsulates before the capture point (XDP or tc, as Katran's
+    // real servers do), which looks exactly like DR through the director. Neither is claimed.
+    svc.drOrDecap++;
+    m.services.evidence(svc, p.n);
+    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+    return;
+  }
   if (addressing === 'dr-via-front' && !hasHopEvidence(svc)) {
     // A DR real server whose replies go back to the director (its default route), not the gateway.
     svc.drAtRs++;
@@ -36,7 +45,7 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     drReplyViaDirector(m.book, f, p);
     return;
   }
-  if (ownsAddress && !hasHopEvidence(svc) && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
+  if (ownsAddress && !hasHopEvidence(svc) && fromBeyond(m, f) && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
     // Reached on its own address from beyond the host in front, answered through another: a NAT
     // real server whose replies bypass its director (or a plain server with a second gateway).
     joinInside(m, f, p);
@@ -67,7 +76,7 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     svc.inPkts -= f.inPkts;
     svc.inBytes -= f.inBytes;
     f.decision = null;
-  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f)
     && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
     // Clients from beyond the host in front, answered back through it: a NAT director's inside
     // (or a router in front of one server); summarize tells which by the number of servers.
@@ -100,6 +109,53 @@ function joinInside(m: ModelParts, f: Flow, p: Packet): void {
  * crossed one router before this capture point. A reply straight from a host on this LAN keeps its
  * initial TTL.
  */
+/**
+ * The client's frames came from beyond the host in front (a director's inside, or a router): not
+ * the client's own MAC (when ARP shows it), not a loopback (one MAC both ways), and not sent with
+ * an initial TTL, which only a host on this link does: a client's own capture of an ordinary
+ * connection looks otherwise the same, its gateway in the director's place.
+ */
+function fromBeyond(m: ModelParts, f: Flow): boolean {
+  if (m.neighbours.ipMac.get(f.cip) === f.reqSrcMac || f.reqSrcMac === f.reqDstMac) return false;
+  return !(f.reqTtl === 64 || f.reqTtl === 128 || f.reqTtl === 255);
+}
+
 function routedTtl(ttl: number): boolean {
   return ttl === 63 || ttl === 127 || ttl === 254;
+}
+
+/**
+ * The VIP lives on this link: some host asked ARP (or NDP) for it, or claimed it. DR needs the
+ * director and its real servers on one link with the VIP; a tunnel's far end does not.
+ */
+function vipOnLink(m: ModelParts, vip: string): boolean {
+  if (m.neighbours.ipMac.has(vip)) return true;
+  for (const asked of m.neighbours.arpAsked.values()) if (asked.includes(vip)) return true;
+  return false;
+}
+
+/** How long after a connection's first SYN the director's ARP still answers for it (it asks at once). */
+const NEXT_HOP_WINDOW = 0.5;
+
+/**
+ * The director resolving a next hop right after a new connection's SYN reached it, before any
+ * forward: on a LAN with its real servers, the real server the scheduler picked. Only the host that
+ * claims the VIP in ARP is the director here (a real server asks for its gateway), and never for an
+ * address of the host in front or the client.
+ */
+export function nextHopAsked(m: ModelParts, f: Flow, p: Packet): boolean {
+  if (f.rs !== null || f.forwardN !== 0 || p.spa === p.tpa || p.sha !== f.reqDstMac || p.t - f.firstT > NEXT_HOP_WINDOW) return false;
+  const n = m.neighbours;
+  return n.ipMac.get(f.vip) === p.sha && p.tpa !== f.vip && p.tpa !== f.cip && n.macIps.get(f.reqSrcMac)?.has(p.tpa) !== true;
+}
+
+/**
+ * At the entry's end, with no forward and no reply ever naming its real server: the next hop the
+ * director asked for is that server. Its ARP went unanswered (a director asking from the VIP, which
+ * the real servers drop), so the forward never shows, but the scheduler's choice does. Where a
+ * forward or a reply shows (a TUN director's next hop is the router in front), that decides instead.
+ */
+export function bindNextHop(m: ModelParts, f: Flow, hop: string): void {
+  if (f.rs !== null || f.forwardN !== 0) return;
+  m.entries.bind(f, m.services.rsByAddr(f.svc, hop, f.vport, null, f.firstN));
 }

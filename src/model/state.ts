@@ -65,6 +65,12 @@ export interface ServiceState {
   drNoMac: number;
   /** Seen on a DR real server: client→VIP frames arrived from the director, the replies left towards another MAC (the gateway). */
   drAtRs: number;
+  /**
+   * Seen on a real server: client→VIP frames from the host its replies go back to, which resolved
+   * its RIP, with nothing on the link resolving the VIP: DR through the director, or a tunnel
+   * decapsulated on the server before the capture point (XDP); the capture cannot tell which.
+   */
+  drOrDecap: number;
   /** Seen inside a NAT director (or on a real server): client→RIP frames from one MAC, answered back to it. */
   natInside: number;
   readonly tunnelKinds: Set<TunnelKind>;
@@ -104,6 +110,8 @@ export interface Flow {
   /** MACs of the first client frame and of the first reply ('' when the capture has none). */
   readonly reqSrcMac: string;
   readonly reqDstMac: string;
+  /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
+  readonly reqTtl: number;
   /** The first reply was looked at for what it says about the vantage point. */
   pathSeen: boolean;
   rs: RsState | null;
@@ -148,7 +156,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
@@ -169,7 +177,7 @@ export function flowKey(proto: number, a: string, ap: number, b: string, bp: num
 }
 
 export function hasEvidence(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.natInside > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.drOrDecap + s.natInside > 0;
 }
 
 /** Evidence from a director hop seen in the capture (both copies of a packet, a tunnel, TOA). */

@@ -1,12 +1,13 @@
 /** The "Director pair" part of the cluster summary: who was master when, failovers, sync, health checks. */
 import type { DirectorPairReport, FailoverReport } from '../ipvs/director-pair.js';
+import { ipPort } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 
 const W = {
   en: {
     title: 'Director pair', vrid: 'VRRP VRID', every: 'adverts every', priority: 'priority', master: 'master at frames',
     reason: { silent: 'fell silent', resigned: 'resigned (priority 0)', preempted: 'was preempted' },
-    failover: 'failover at frame', last: 'last advert frame', gap: 'nobody answered for', garp: 'gratuitous ARP frames', noGarp: 'no gratuitous ARP seen',
+    failover: 'failover at frame', last: 'last advert frame', gap: 'nobody answered for', garp: 'gratuitous ARP frames', noGarp: 'no gratuitous ARP seen', garp6: 'unsolicited neighbour advertisement frames', noGarp6: 'no unsolicited neighbour advertisement seen',
     moved: 'client traffic moved at frame', unseen: 'the takeover itself is not in this capture (this capture point was cut off)',
     synced: 'synced', notSynced: 'not synced',
     outcome: { continued: 'continued', reset: 'reset by the new master', 'retransmit-silence': 'retransmitted into silence', idle: 'no packets after' },
@@ -17,7 +18,7 @@ const W = {
   zh: {
     title: 'Director 主备', vrid: 'VRRP VRID', every: '通告间隔', priority: '优先级', master: '担任 Master 的帧',
     reason: { silent: '停止通告', resigned: '主动放弃（优先级 0）', preempted: '被抢占' },
-    failover: '切换发生在帧', last: '最后一次通告帧', gap: '无人应答', garp: '免费 ARP 帧', noGarp: '没有看到免费 ARP',
+    failover: '切换发生在帧', last: '最后一次通告帧', gap: '无人应答', garp: '免费 ARP 帧', noGarp: '没有看到免费 ARP', garp6: '主动邻居通告帧', noGarp6: '没有看到主动邻居通告',
     moved: '客户端流量转移于帧', unseen: '接管本身不在这个抓包里（这个抓包点当时断开了）',
     synced: '已同步', notSynced: '未同步',
     outcome: { continued: '继续', reset: '被新 Master 重置', 'retransmit-silence': '重传无人应答', idle: '之后没有报文' },
@@ -43,13 +44,15 @@ function failoverLines(f: FailoverReport, lang: 'en' | 'zh'): string[] {
   ];
   if (f.takeoverSeen) {
     if (f.reason !== 'preempted') head.push(`${w.gap} ${f.gapMs} ms`);
-    head.push(f.garpFrames.length > 0 ? `${w.garp} ${ranges(f.garpFrames)}` : w.noGarp);
+    // VRRPv3 over IPv6 (its adverts come from link-local addresses): IPv6's gratuitous ARP is the unsolicited NA.
+    const v6 = f.newMaster.ip.includes(':');
+    head.push(f.garpFrames.length > 0 ? `${v6 ? w.garp6 : w.garp} ${ranges(f.garpFrames)}` : v6 ? w.noGarp6 : w.noGarp);
   } else head.push(w.unseen);
   if (f.trafficMovedFrame !== null) head.push(`${w.moved} ${f.trafficMovedFrame}`);
   const out = [`    ${head.join(sep)}`];
   for (const c of f.connections) {
     const frames = c.frames.length > 0 ? ` (${c.frames.join(', ')})` : '';
-    out.push(`      ${`${c.client.ip}:${c.client.port}`.padEnd(22)} → ${c.virtual.ip}:${c.virtual.port}  ${c.synced ? w.synced : w.notSynced}${sep}${w.outcome[c.outcome]}${frames}`);
+    out.push(`      ${ipPort(c.client.ip, c.client.port).padEnd(22)} → ${ipPort(c.virtual.ip, c.virtual.port)}  ${c.synced ? w.synced : w.notSynced}${sep}${w.outcome[c.outcome]}${frames}`);
   }
   return out;
 }
@@ -77,7 +80,7 @@ export function renderDirectorPair(p: DirectorPairReport | undefined, names: Rea
   for (const h of p.healthChecks) {
     const failed = h.failed > 0 ? `${sep}${h.failed} ${w.failed} (${h.failedFrames[0]}…)` : '';
     const rs = names.get(h.realServer.ip) ?? h.realServer.ip;
-    lines.push(`    ${w.checks}: ${h.directorName ?? h.director} → ${rs}:${h.realServer.port} ${h.kind.toUpperCase()}${sep}${w.checkEvery} ${secs(h.intervalMs)} s${sep}${h.checks} ${w.times}${failed}${h.flapping ? `${sep}${w.flapping}` : ''}`);
+    lines.push(`    ${w.checks}: ${h.directorName ?? h.director} → ${h.realServer.ip.includes(':') ? `[${rs}]` : rs}:${h.realServer.port} ${h.kind.toUpperCase()}${sep}${w.checkEvery} ${secs(h.intervalMs)} s${sep}${h.checks} ${w.times}${failed}${h.flapping ? `${sep}${w.flapping}` : ''}`);
   }
   for (const r of p.removals) {
     const after = r.usedAfterFailure ? w.stillUsed : `${r.sentElsewhere} ${w.elsewhere}`;

@@ -26,11 +26,15 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
         stats: { conns: st?.conns ?? rs.connections, inPkts: st?.inPkts ?? 0, outPkts: st?.outPkts ?? 0, inBytes: st?.inBytes ?? 0, outBytes: st?.outBytes ?? 0 },
       };
     });
+    // Where no connection's real server can show (the method unknown, a cooked capture), the
+    // director's new entries are still every new connection it received.
+    const unbound = r.method === 'unknown' || (r.unseen?.includes('connection-real-server') ?? false);
+    const conns = unbound ? Math.max(s.conns, s.newConns) : s.conns;
     return {
       protocol: r.protocol, vip: r.vip, port: r.port, fwmark: 0, ipv6: r.vip.includes(':'),
       scheduler: name, persistence: r.persistence === null ? null : r.persistence.timeoutAtLeast,
       netmask: '255.255.255.255', schedFlags: {}, onePacket: false, pe: null, dests,
-      stats: { conns: s.conns, inPkts: s.inPkts, outPkts: s.outPkts, inBytes: s.inBytes, outBytes: s.outBytes },
+      stats: { conns, inPkts: s.inPkts, outPkts: s.outPkts, inBytes: s.inBytes, outBytes: s.outBytes },
     };
   });
 }

@@ -9,7 +9,8 @@ import { Host, MS, Segment, US, World, parseCidr, type Iface } from './net.js';
 import { PROTO_TCP, type Packet } from './packet.js';
 import type { HostDef, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
-import { TcpStack, httpServer, quietServer, sshServer } from './tcp.js';
+import { httpServer, quietServer, sshServer } from './tcp-apps.js';
+import { TcpStack } from './tcp.js';
 
 export interface BuiltWorld {
   readonly world: World;

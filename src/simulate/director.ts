@@ -348,6 +348,11 @@ export class DirectorGlue {
       case 'fullnat':
         this.fullnatRequest(pkt, conn, dest, rip, lead, findings, rt);
         return;
+      default: {
+        // A forwarding method added to ForwardMethod needs its path here: the compiler says so.
+        const unhandled: never = conn.forward;
+        throw new Error(`director ${this.host.name}: no path for forwarding method ${String(unhandled)}`);
+      }
     }
   }
 

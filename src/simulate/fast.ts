@@ -14,7 +14,8 @@ import { DirectorGlue } from './director.js';
 import type { Host, Iface } from './net.js';
 import type { Flow } from './packet.js';
 import { Prng } from './prng.js';
-import { makeTemplate, type Recording, type Stamper, type Template } from './stamp.js';
+import { makeTemplate, type Recording, type Template } from './stamp-template.js';
+import type { Stamper } from './stamp.js';
 import type { TcpStack } from './tcp.js';
 
 /** Templates kept per key, and how many a key needs before its connections are stamped. */

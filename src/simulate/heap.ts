@@ -1,6 +1,6 @@
 /**
- * A binary min-heap over an ordering the caller gives, shared by the event queue and the
- * connection table's expiry timers.
+ * A binary min-heap over an ordering the caller gives, shared by the event queue, the
+ * connection table's expiry timers and the stamped connections (stamp.ts).
  */
 export class MinHeap<T> {
   private readonly items: T[] = [];
@@ -36,19 +36,31 @@ export class MinHeap<T> {
     const top = a[0];
     const last = a.pop();
     if (top === undefined || last === undefined || a.length === 0) return top;
-    let i = 0;
+    this.sinkFromTop(last);
+    return top;
+  }
+
+  /** The top element's key grew (a later time): moves it down to its place without a pop and a push. */
+  topMovedLater(): void {
+    const top = this.items[0];
+    if (top !== undefined) this.sinkFromTop(top);
+  }
+
+  /** Places `e` at the root and sinks it to its place. */
+  private sinkFromTop(e: T): void {
+    const a = this.items;
     const n = a.length;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && this.before(a[r]!, a[l]!) ? r : l;
-      if (!this.before(a[c]!, last)) break;
+      if (!this.before(a[c]!, e)) break;
       a[i] = a[c]!;
       i = c;
     }
-    a[i] = last;
-    return top;
+    a[i] = e;
   }
 }
 

@@ -5,9 +5,11 @@
  */
 import { PcapWriter, PcapngWriter, type ByteSink } from '../capture/index.js';
 import { FINDING_CATALOG } from '../ipvs/finding-catalog.js';
+import { METHOD_OF_FORWARD } from '../ipvs/methods.js';
 import type { ClusterReport, ConnectionReport, FindingCode, FindingReport, ForwardingMethod, HostReport, HostRole, SchedulerName, ServiceReport } from '../ipvs/report.js';
 import type { Connection } from '../ipvs/connection-table.js';
 import type { ServiceSpec } from '../ipvs/ipvsadm/model.js';
+import { LINKTYPE } from '../decode/link-types.js';
 import { emitFrame, MAX_FRAME, type LayerSpec } from '../wire/emit.js';
 import { BROADCAST_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { buildWorld, type BuiltWorld } from './build.js';
@@ -17,8 +19,11 @@ import { noteIn } from './notes-zh.js';
 import { clonePacket, frameSpecs, packetSpecs, type Flow, type Frame, type Packet } from './packet.js';
 import type { CapturePoint, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, PcapBatch, Stamper, type Recording } from './stamp.js';
-import { httpClient, probeClient, sshClient, uploadClient, type TcpApp } from './tcp.js';
+import { PcapBatch } from './pcap-batch.js';
+import { Stamper } from './stamp.js';
+import type { Recording } from './stamp-template.js';
+import { httpClient, probeClient, sshClient, uploadClient } from './tcp-apps.js';
+import type { TcpApp } from './tcp.js';
 
 export interface SynthOptions {
   readonly seed?: number;
@@ -132,7 +137,7 @@ function run(sc: Scenario, sink: ByteSink, opts: SynthOptions, fastRun: { store:
   if (Number.isNaN(startMs)) throw new ScenarioError(`start ${JSON.stringify(sc.start)} is not an ISO 8601 time`);
   const startSec = Math.floor(startMs / 1000);
   const startNs = (startMs % 1000) * MS;
-  const linkType = target.sll2 ? LINKTYPE_LINUX_SLL2 : LINKTYPE_ETHERNET;
+  const linkType = target.sll2 ? LINKTYPE.LINUX_SLL2 : LINKTYPE.ETHERNET;
 
   let pcapng: PcapngWriter | null = null;
   let pcap: PcapWriter | null = null;
@@ -392,7 +397,7 @@ function buildTruth(sc: Scenario, b: BuiltWorld, flows: readonly Flow[], finding
   if (glue !== null) {
     for (const svc of glue.ipvs.services) {
       const first = svc.dests[0];
-      const method: ForwardingMethod = first === undefined ? 'unknown' : first.forward === 'local' ? 'dr' : first.forward;
+      const method: ForwardingMethod = first === undefined ? 'unknown' : METHOD_OF_FORWARD[first.forward];
       const rt = first !== undefined ? b.directorHost!.route(parseIpv4(first.addr)) : null;
       const mark = svc.fwmark !== 0 ? glue.opts.fwmarks?.find((m) => m.mark === svc.fwmark) : undefined;
       const vip = mark?.dst ?? svc.vip;

@@ -12,7 +12,7 @@
  * differs from the datagram's length, which is also what tells a sync message from other UDP.
  */
 import { formatIpv4At, formatIpv6At, hexOf } from './address.js';
-import type { IpvsSyncConn, IpvsSyncRecord, IpvsSyncSeq } from './records.js';
+import type { IpvsConnEnds, IpvsSyncConn, IpvsSyncRecord, IpvsSyncSeq } from './records.js';
 
 export const IPVS_SYNC_PORT = 8848;
 export const IPVS_SYNC_GROUP = '224.0.0.81';
@@ -137,16 +137,10 @@ function v1Conn(b: Uint8Array, p: number, end: number): IpvsSyncConn | null {
 }
 
 /** A connection to put in a sync message (the fields ip_vs_sync_conn copies). */
-export interface SyncConnSpec {
+export interface SyncConnSpec extends IpvsConnEnds {
   readonly protocol: number;
   readonly flags: number;
   readonly state: number;
-  readonly caddr: string;
-  readonly cport: number;
-  readonly vaddr: string;
-  readonly vport: number;
-  readonly daddr: string;
-  readonly dport: number;
   readonly fwmark?: number;
   /** Seconds (v1 only). */
   readonly timeout?: number;

@@ -301,6 +301,16 @@ export interface VrrpRecord {
   readonly offset: number;
 }
 
+/** An IPVS connection's three ends, as struct ip_vs_conn names them: client, virtual service, destination (the real server). */
+export interface IpvsConnEnds {
+  readonly caddr: string;
+  readonly cport: number;
+  readonly vaddr: string;
+  readonly vport: number;
+  readonly daddr: string;
+  readonly dport: number;
+}
+
 export interface IpvsSyncSeq {
   readonly initSeq: number;
   readonly delta: number;
@@ -308,7 +318,7 @@ export interface IpvsSyncSeq {
 }
 
 /** One connection in an IPVS sync message. */
-export interface IpvsSyncConn {
+export interface IpvsSyncConn extends IpvsConnEnds {
   /** IP protocol (6 TCP, 17 UDP, 132 SCTP). */
   readonly protocol: number;
   readonly ipv6: boolean;
@@ -320,12 +330,6 @@ export interface IpvsSyncConn {
   readonly template: boolean;
   /** IPVS state number (TCP: 1 ESTABLISHED ... as in ip_vs_proto_tcp.c). */
   readonly state: number;
-  readonly caddr: string;
-  readonly cport: number;
-  readonly vaddr: string;
-  readonly vport: number;
-  readonly daddr: string;
-  readonly dport: number;
   /** v1 only (null in v0 messages). */
   readonly fwmark: number | null;
   /** Seconds; v1 only. */
@@ -391,7 +395,8 @@ export interface DecodeIssue {
   readonly message: string;
 }
 
-export interface DecodedFrame {
+/** What a capture records of every frame besides its bytes (a pcap record header, a pcapng packet block). */
+export interface FrameHeader {
   /** 1-based frame number, as Wireshark and tcpdump count. */
   readonly n: number;
   /** Seconds since the epoch. */
@@ -399,10 +404,14 @@ export interface DecodedFrame {
   /** Nanoseconds within the second (0..999,999,999), whatever the file's resolution. */
   readonly tsNsec: number;
   readonly caplen: number;
+  /** Original length on the wire. */
   readonly len: number;
   /** pcapng interface id; 0 for classic pcap. */
   readonly iface: number;
   readonly linkType: number;
+}
+
+export interface DecodedFrame extends FrameHeader {
   readonly layers: readonly LayerRecord[];
   readonly issues: readonly DecodeIssue[];
   /** pcapng opt_comment of the packet, when there is one. */

@@ -14,7 +14,8 @@ import { parseAnalyzeArgs, runModel } from '../../src/cli/commands/analyze.js';
 import type { ClusterReport, FindingCode } from '../../src/ipvs/report.js';
 import { downLab, guardTeardown, runLab, upLab, type LabState } from '../../src/lab/cluster.js';
 import { hasIpvs, labUnavailable } from '../../src/lab/host.js';
-import { planLab, randomLabId, resolveOptions, type CapturePoint, type LabOptions } from '../../src/lab/plan.js';
+import { resolveOptions, type CapturePoint, type LabOptions } from '../../src/lab/options.js';
+import { planLab, randomLabId } from '../../src/lab/plan.js';
 import { addressesSeen, compareReports, type CompareOptions } from './compare.js';
 
 // The kernel is the judge: this suite needs the host's own IPVS (never the nftables emulation).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFrames, type ExplainedFrame } from '../../src/annotate/index.js';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { wrapText } from '../../src/present/analyze-wrap.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
 

@@ -9,7 +9,8 @@ import {
 } from '../../src/annotate/index.js';
 import { parseRules } from '../../src/ipvs/ipvsadm/index.js';
 import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFiles, analyzeFrames, type Summary } from '../../src/model/index.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFiles, analyzeFrames } from '../../src/pipeline/index.js';
 import { haCapture } from '../helpers/ha-synth.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
@@ -67,6 +68,10 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
     { client: '172.16.0.100:40000', virtual: '192.168.23.100:80', idle: 960.5, by: 'other' },
   ],
   'port-reuse-syn-dropped': [{ client: '172.16.0.100:40000', virtual: '172.16.23.80:80', gap: 1.001, reuseAfter: 2.4 }],
+  'syn-flood': [
+    { virtual: '192.168.23.100:80', halfOpen: 200, peak: 200, sources: 200, firstSource: '172.16.200.1', lastSource: '172.16.200.200', seconds: 5, rate: 40, synAcked: 200, completed: 4 },
+    { virtual: '192.168.23.100:80', halfOpen: 5000, peak: 3000, sources: 1, firstSource: '198.51.100.7', lastSource: '198.51.100.7', seconds: 2.5, rate: 2000, synAcked: 0, completed: 0 },
+  ],
   'persistence-broken': [
     { kind: 'switched', client: '172.16.1.19', virtual: '192.168.23.100:80' },
     { kind: 'timeout', client: '172.16.0.100', from: '192.168.23.80', to: '192.168.23.81', timeout: 360, virtual: '192.168.23.100:80' },
@@ -104,6 +109,8 @@ const TERMS = new Set([
   'ESTABLISHED', 'TIME_WAIT', 'net.ipv4.vs.expire_quiescent_template', 'keepalive', 'keepalived', 'kube-proxy', 'iptables', 'nftables', 'REJECT', 'IPVS',
   'IPVS', 'VRRP', 'VRID', 'VLAN', 'Master', 'keepalived', 'advert_int', 'lvs_sync_daemon', 'start-daemon', 'master', 'backup',
   'virtual_router_id', 'garp_master_delay', 'vrrp_garp_master_repeat', 'virtual_ipaddress', 'expire_nodest_conn',
+  'SYN-ACK', 'ACK', 'SYN_RECV', 'ActiveConn', 'amemthresh', 'am_droprate', 'drop_entry', 'drop_packet', 'secure_tcp', 'MB',
+  'SYNPROXY', 'cookies', 'net.ipv4.tcp_syncookies',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */
@@ -113,7 +120,8 @@ function englishLeft(text: string): string[] {
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, ' ') // IPv4 and ip:port
     .replace(/IPv4-in-IPv6|IPv6-in-IPv4|IPv6-in-IPv6/g, ' ')
     .replace(/\bWEB\d+\b/g, ' ')
-    .replace(/\bDIR\d+\b/g, ' ');
+    .replace(/\bDIR\d+\b/g, ' ')
+    .replace(/\/proc\/sys\/[\w./]+/g, ' ');
   return (stripped.match(/[A-Za-z][A-Za-z0-9_.*-]*/g) ?? [])
     .map((w) => w.replace(/[.=]+$/, ''))
     .filter((w) => !TERMS.has(w));
@@ -124,7 +132,7 @@ describe('the catalog, every code and kind', () => {
 
   it('covers every finding code with en and zh', () => {
     expect(Object.keys(FINDING_CATALOG).sort()).toEqual([...CODES].sort());
-    expect(CODES).toHaveLength(24);
+    expect(CODES).toHaveLength(25);
   });
 
   it.each(all.map((f) => [`${f.code} ${JSON.stringify(f.params)}`, f] as const))('%s: Chinese, and nothing English left', (_, f) => {
@@ -259,6 +267,12 @@ function modelFindings(): { summaries: Summary[]; findings: FindingReport[] } {
     add(run(s));
   }
   for (const s of [staleUdp(true), idleConnection(true), portReuse(true), rsReject(true)]) add(run(s));
+  {
+    // A SYN flood: 120 made-up sources, one SYN each, never completed.
+    const s = cleanDr();
+    for (let i = 0; i < 120; i++) drConnection(s, { client: `172.16.200.${i + 1}`, cport: 20000 + i, rs: i % 2 === 0 ? RS1 : RS2, answer: false });
+    add(run(s));
+  }
   return { summaries, findings: summaries.flatMap((s) => s.report.findings) };
 }
 

@@ -11,7 +11,7 @@ import { fileSink } from '../../src/capture/index.js';
 import { openFrames } from '../../src/decode/index.js';
 import { FINDING_CATALOG, findingMessage, findingSeverity } from '../../src/ipvs/finding-catalog.js';
 import type { FindingCode, FindingParamsByCode } from '../../src/ipvs/report.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { preset, synthesize } from '../../src/simulate/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvscope-catalog-'));

@@ -20,8 +20,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ipvs: ['wire'],
   model: [...BELOW_MODEL],
   pipeline: [...BELOW_MODEL, 'model'],
-  annotate: [...BELOW_MODEL, 'model'],
-  present: [...BELOW_MODEL, 'model', 'annotate'],
+  annotate: [...BELOW_MODEL, 'model', 'pipeline'],
+  present: [...BELOW_MODEL, 'model', 'pipeline', 'annotate'],
   // The simulator is an independent check of the inference: it never sees the model.
   simulate: [...BELOW_MODEL],
   lab: [...BELOW_MODEL],

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileSink } from '../../src/capture/index.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import { FrameDecoder, openFrames } from '../../src/decode/index.js';
-import { loadCommonFrame } from '../../src/model/fast-packet.js';
+import { loadCommonFrame } from '../../src/pipeline/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { adjustRules, preset, synthesize } from '../../src/simulate/index.js';
 import { buildFrame, type LayerSpec } from '../../src/wire/emit.js';

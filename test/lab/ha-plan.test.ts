@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mastersOf } from '../../src/lab/ha-run.js';
 import { keepalivedConf, vrrpStateOf } from '../../src/lab/keepalived.js';
-import { LabConfigError, planLab, resolveOptions, type LabOptions } from '../../src/lab/plan.js';
+import { LabConfigError, resolveOptions, type LabOptions } from '../../src/lab/options.js';
+import { planLab } from '../../src/lab/plan.js';
 import { setupSteps } from '../../src/lab/rules.js';
 
 const plan = (o: Partial<LabOptions>) => planLab(resolveOptions({ method: 'dr', requests: 6, ...o }), 'lv0a0a');

@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames, type ServiceReportX } from '../../src/model/index.js';
+import type { ServiceReportX } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { CONFORMANCE } from '../helpers/paths.js';
 
 const YANET = `${CONFORMANCE}/yanet`;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFrames } from '../../src/annotate/index.js';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { Packet } from '../../src/model/packet.js';
 import { dsrServiceOption } from '../../src/wire/dsr-option.js';
 import { thirdparty } from '../helpers/paths.js';

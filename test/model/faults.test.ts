@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FindingCode, FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import type { FrameScript } from '../helpers/frames.js';
 import { idleConnection, portReuse, rsReject, staleUdp } from '../helpers/fault-frames.js';
 

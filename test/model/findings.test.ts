@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRules } from '../../src/ipvs/ipvsadm/index.js';
 import type { FindingCode } from '../../src/ipvs/report.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
 
 function run(s: FrameScript, rulesText?: string) {

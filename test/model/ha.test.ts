@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DirectorPairReport } from '../../src/ipvs/director-pair.js';
 import type { ClusterReport } from '../../src/ipvs/report.js';
-import { analyzeFiles } from '../../src/model/index.js';
+import { analyzeFiles } from '../../src/pipeline/index.js';
 import { listHaPresets } from '../../src/simulate/ha/index.js';
 import { haCapture } from '../helpers/ha-synth.js';
 

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explainFrames } from '../../src/annotate/index.js';
 import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { measureClockOffsets, openFrames } from '../../src/decode/index.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmConns, renderIpvsadmList } from '../../src/present/ipvsadm-view.js';
 import { runCommand } from '../helpers/run-command.js';
 
@@ -70,6 +71,19 @@ describe('misconfigurations, seen on the real server\'s own NIC', () => {
     expect(s.report.services[0]!.vip).toBe('?');
     const f = s.report.findings.find((x) => x.code === 'nat-reply-bypasses-director');
     expect(f?.params).toEqual({ rs: '192.168.23.80', mac: '02:aa:00:00:00:fd' });
+  });
+
+  it('the VIP as the director\'s primary address, at the gateway: each connection\'s real server from the director\'s ARP right after its SYN, the method unknown', () => {
+    const dir = 'test/fixtures/kernel-misconfig/vip-primary';
+    const t = (JSON.parse(readFileSync(`${dir}/truth.json`, 'utf8')) as { lab: { requests: { client: string; realServer: string }[] } }).lab;
+    const s = analyze([`${dir}/fw-eth1.pcap`]);
+    const svc = s.report.services[0]!;
+    expect([svc.vip, svc.method, svc.realServers.map((r) => r.ip)]).toEqual(['192.168.23.100', 'unknown', ['192.168.23.80', '192.168.23.81']]);
+    // The kernel's -Lnc destinations, though no forward ever left the director.
+    expect(s.report.connections.map((c) => [c.client, c.realServer]))
+      .toEqual(t.requests.map((r) => [r.client, r.realServer]));
+    expect(svc.methodEvidence!.join(' ')).toContain('right after each connection\'s SYN it asked ARP for the real server it picked');
+    expect(codes(s)).toContain('vip-primary-on-director');
   });
 
   it('the VIP as the director\'s primary address: its unanswered ARP from the VIP, though no client packet shows', () => {

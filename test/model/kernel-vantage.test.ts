@@ -8,14 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames, type Summary } from '../../src/model/index.js';
-import { renderIpvsadmConns } from '../../src/present/ipvsadm-view.js';
+import type { Summary } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
+import { renderIpvsadmConns, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 import { explainFrames } from '../../src/annotate/index.js';
 
 const DIR = 'test/fixtures/kernel';
 
 interface Lab {
-  readonly method: string; readonly scheduler: string; readonly vip: string; readonly vport: number;
+  readonly method: string; readonly scheduler: string; readonly vip: string; readonly vport: number; readonly publicIp: string;
   readonly realServers: readonly { readonly ip: string; readonly port: number }[];
   readonly requests: readonly { readonly client: string; readonly realServer: string }[];
 }
@@ -67,6 +68,22 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['nat-rr-3rs-8080', ['dir-eth0.pcap', 'rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   // Every real server, no director: the whole sequence, the VIP still unseen.
   ['nat-rr-3rs-8080', ['rs1-eth0.pcap', 'rs2-eth0.pcap', 'rs3-eth0.pcap'], { method: 'nat', vip: '?', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  // wrr with unequal weights (1,3): the director, the gateway, and the heavier server's own NIC.
+  ['dr-wrr-1-3', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wrr-1-3', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wrr-1-3', ['rs2-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80'], conns: 6, scheduler: 'unknown' }],
+  // wlc with every connection held open until the last request: the active counts decide.
+  ['dr-wlc-hold', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wlc-hold', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-wlc-hold', ['rs3-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.82:80'], conns: 4, scheduler: 'unknown' }],
+  // sh with four clients: the kernel hashed them onto two of the three servers; the third never
+  // shows in any capture point, so a view lists the two that took connections.
+  ['dr-sh-4clients', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-sh-4clients', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
+  // rr with persistence (300 s): every client stays on its first server.
+  ['dr-rr-persistent', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-rr-persistent', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
+  ['dr-rr-persistent', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.80:80'], conns: 3, scheduler: 'unknown' }],
 ];
 
 describe.each(CASES)('%s %j', (scenario, files, want) => {
@@ -168,6 +185,43 @@ describe('views that cannot tell, and say so', () => {
     const paths = ['test/fixtures/kernel-misconfig/nat-gateway/rs1-eth0.pcap'];
     const s = analyzeFrames(openFrames(paths), { files: paths });
     for (const svc of s.report.services) expect(svc.method).not.toBe('dr');
+  });
+  it('a client of a sh cluster with two connections names the service it talks to, its link\'s other clients as clients', () => {
+    const t = lab('dr-sh-4clients');
+    const s = analyze('dr-sh-4clients', ['c1-eth0.pcap']);
+    const svc = s.report.services[0]!;
+    expect([svc.vip, svc.port, svc.method, svc.realServers.length]).toEqual([t.publicIp, 80, 'unknown', 0]);
+    const roles = new Map(s.report.hosts.map((h) => [h.ip, h.role]));
+    for (const ip of ['172.16.0.100', '172.16.0.101', '172.16.0.102', '172.16.0.103']) expect(roles.get(ip)).toBe('client');
+    expect(s.report.hosts.some((h) => h.role === 'gateway')).toBe(false);
+  });
+  it('a client\'s frames name the address it connects to, never a director, a VIP or an IPVS state, in English and Chinese', () => {
+    const path = `${DIR}/dr-rr/c0-eth0.pcap`;
+    const s = analyze('dr-rr', ['c0-eth0.pcap']);
+    for (const lang of ['en', 'zh'] as const) {
+      const texts = [...explainFrames(openFrames([path]), s, lang)].map((e) => e.explanation.text);
+      const all = texts.join('\n');
+      expect(all).not.toMatch(lang === 'en' ? /^the director|VIP 172|IPVS state/m : /^Director|VIP 172|IPVS 状态/m);
+      const synAck = texts.find((x) => x.includes('SYN-ACK'))!;
+      expect(synAck).toContain(lang === 'en' ? 'from this side the service looks like one server' : '从这一侧看，这个服务就像一台服务器');
+      expect(synAck).toContain(lang === 'en' ? 'a capture on the director\'s other side or on a real server would decide' : '在 Director 的另一侧或 Real Server 上抓包即可确定');
+    }
+  });
+  it('the NAT director\'s outside alone says the director looks like one server, and what would decide, in both languages', () => {
+    const svc = analyze('nat-rr-8080', ['dir-eth0.pcap']).report.services[0]!;
+    expect(svc.methodEvidence!.join(' ')).toMatch(/from this side the director looks like one server.*a capture on the director's other side \(its real servers' side\)/);
+  });
+  it('one TUN real server behind a router: the router is its gateway, not the director; --stats counts no reply (it never passes the director)', () => {
+    const s = analyze('tun-ipip-rr', ['rs1-eth0.pcap']);
+    const role = (ip: string) => s.report.hosts.find((h) => h.ip === ip);
+    expect([role('10.23.0.1')?.role, role('192.168.23.100')?.mac]).toEqual(['gateway', null]);
+    expect(s.report.services[0]!.director).toEqual({ ip: '192.168.23.99', mac: null });
+    const stats = renderIpvsadmStats(s).trim().split('\n').slice(3).map((l) => l.trim().split(/\s+/));
+    // Its own share: two connections, every client packet in, nothing out.
+    expect(stats.map((r) => [r[2], r[4], r[6]])).toEqual([['2', '0', '0'], ['2', '0', '0']]);
+    const en = [...explainFrames(openFrames([`${DIR}/tun-ipip-rr/rs1-eth0.pcap`]), s, 'en')].map((e) => e.explanation.text);
+    expect(en.find((x) => x.includes('IPIP'))).toMatch(/^the gateway 10\.23\.0\.1 delivers the director's IPIP/);
+    expect(en.join('\n')).not.toMatch(/the director sends|the director wraps/);
   });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);

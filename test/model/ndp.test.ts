@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainFrames } from '../../src/annotate/index.js';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { thirdparty } from '../helpers/paths.js';
 
 function run(path: string) {

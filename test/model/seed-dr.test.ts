@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 
 const SEED = 'captures/seed-dr-kernel.pcap';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnalyzeArgs, runModel } from '../../src/cli/commands/analyze.js';
 import type { FindingReport } from '../../src/ipvs/report.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { FINDING_CATALOG } from '../../src/annotate/findings.js';
 import { DR, FrameScript, drArp, drConnection } from '../helpers/frames.js';
 

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explainFrames } from '../../src/annotate/index.js';
 import { fileSink } from '../../src/capture/index.js';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { preset, synthesize } from '../../src/simulate/index.js';
 import type { DecodedFrame } from '../../src/wire/records.js';
 

@@ -7,7 +7,7 @@ import { validateCommand } from '../../src/cli/commands/validate.js';
 import { UsageError } from '../../src/cli/command.js';
 import { PcapWriter, memorySink } from '../../src/capture/index.js';
 import { openFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/index.js';
+import { analyzeFrames } from '../../src/pipeline/index.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';

@@ -1,11 +1,11 @@
 /**
  * The flags analyze and validate share, and the one thing done with them before the commands'
- * modules load: starting the capture-reading worker of the model pass (model/packet-feed-start),
+ * modules load: starting the capture-reading worker of the model pass (pipeline/packet-feed-start),
  * so that it boots while this thread loads the model and the presentation code.
  */
 import { parseArgs } from 'node:util';
 import { capturesAndFilter } from '../args.js';
-import { startEarly, threadsFromEnv } from '../../model/packet-feed-start.js';
+import { startEarly, threadsFromEnv } from '../../pipeline/packet-feed-start.js';
 
 export const ANALYZE_OPTIONS = {
   read: { type: 'string', short: 'r', multiple: true },
@@ -41,7 +41,7 @@ export function filesAndLimit(args: readonly string[]): { files: string[]; limit
   try {
     const parsed = parseArgs({ args: [...args], allowPositionals: true, options: ANALYZE_OPTIONS });
     const { files, filter } = capturesAndFilter(parsed.values.read, parsed.positionals);
-    // A filtered pass, or one with GUE ports, runs on this thread (model/packet-feed.ts): no worker to start.
+    // A filtered pass, or one with GUE ports, runs on this thread (pipeline/packet-feed.ts): no worker to start.
     if (filter !== '' || (parsed.values['gue-port'] ?? []).length > 0) return null;
     const limit = frameLimit(parsed.values.count);
     return limit === null ? null : { files, limit };

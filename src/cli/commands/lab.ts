@@ -2,7 +2,8 @@
  * `lvscope lab`: the CLI's wrapper around the lab (src/lab/command.ts), which knows nothing of
  * the CLI; its usage errors become the CLI's.
  */
-import { LAB_HELP, runLabCommand } from '../../lab/command.js';
+import { runLabCommand } from '../../lab/command.js';
+import { LAB_HELP } from '../../lab/help.js';
 import { LabUsageError } from '../../lab/io.js';
 import { UsageError, type Command } from '../command.js';
 

@@ -3,7 +3,8 @@
  * per packet), optionally with the truth file `lvscope analyze` is graded against.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { fileSink, OutputClosedError } from '../../capture/index.js';
+import { fileSink, OutputClosedError, type ByteSink } from '../../capture/index.js';
+import type { ClusterReport } from '../../ipvs/report.js';
 import {
   FAULTS, PRESET_SUMMARIES, ScenarioError, adjustRules, applyFault, isFaultName, listPresets, loadScenarioFile, preset,
   synthesize, type CapturePoint, type Scenario,
@@ -83,6 +84,27 @@ function intOption(v: string | undefined, name: string, min = 0): number | undef
 }
 
 /** --weights gives one weight per real server, in rule order: a count that differs is a mistake, not a hint. */
+/** The capture's output, or null (said on stderr) when it cannot be opened. */
+function openSink(io: CommandIO, out: string, force: boolean): ByteSink | null {
+  try {
+    return fileSink(out, { overwrite: force });
+  } catch (err) {
+    io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+/** The truth file beside the capture; false (said on stderr) when it cannot be written. */
+function writeTruth(io: CommandIO, path: string, truth: ClusterReport, force: boolean): boolean {
+  try {
+    writeFileSync(path, `${JSON.stringify(publishReport(truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+    return true;
+  } catch (err) {
+    io.stderr.write(`lvscope synth: ${path}: cannot write the truth file: ${(err as Error).message}\n`);
+    return false;
+  }
+}
+
 function checkWeights(sc: Scenario, weights: readonly number[]): void {
   for (const h of sc.hosts) {
     if (h.ipvs === undefined) continue;
@@ -164,22 +186,10 @@ export const synthCommand: Command = {
       const other = ['method', 'scheduler', 'weights', 'real-servers', 'clients', 'requests', 'persistence', 'capture-at', 'tun-type', 'tun-port', 'fault', 'fast', 'seed'] as const;
       const given = other.filter((o) => v[o] !== undefined);
       if (given.length > 0) throw new UsageError(`--${given[0]} does not apply to the director-pair preset ${v.scenario} (a fixed keepalived timeline)`);
-      let sink;
-      try {
-        sink = fileSink(out, { overwrite: force });
-      } catch (err) {
-        io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
-        return 2;
-      }
+      const sink = openSink(io, out, force);
+      if (sink === null) return 2;
       const r = synthesizeHa(v.scenario, sink, { format, lang, fileName: out });
-      if (v.truth !== undefined) {
-        try {
-          writeFileSync(v.truth, `${JSON.stringify(publishReport(r.truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
-        } catch (err) {
-          io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
-          return 2;
-        }
-      }
+      if (v.truth !== undefined && !writeTruth(io, v.truth, r.truth, force)) return 2;
       if (v.quiet !== true) io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(r.frames, 'frame')}, ${r.seconds.toFixed(3)} s (scenario ${v.scenario})\n`);
       return 0;
     }
@@ -215,13 +225,8 @@ export const synthCommand: Command = {
     }
 
     const progress = showProgress(io, v.quiet === true);
-    let sink;
-    try {
-      sink = fileSink(out, { overwrite: force });
-    } catch (err) {
-      io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
-      return 2;
-    }
+    const sink = openSink(io, out, force);
+    if (sink === null) return 2;
     let result;
     try {
       result = synthesize(sc, sink, {
@@ -238,14 +243,7 @@ export const synthCommand: Command = {
       return 2;
     }
     if (progress) io.stderr.write('\r');
-    if (v.truth !== undefined) {
-      try {
-        writeFileSync(v.truth, `${JSON.stringify(publishReport(result.truth), null, 2)}\n`, { flag: force ? 'w' : 'wx' });
-      } catch (err) {
-        io.stderr.write(`lvscope synth: ${v.truth}: cannot write the truth file: ${(err as Error).message}\n`);
-        return 2;
-      }
-    }
+    if (v.truth !== undefined && !writeTruth(io, v.truth, result.truth, force)) return 2;
     if (v.quiet !== true) {
       const conns = result.truth.connections.length;
       const stamped = result.stamped > 0 ? `, ${result.stamped} stamped` : '';

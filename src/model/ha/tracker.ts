@@ -69,7 +69,8 @@ export class HaTracker {
     this.lastT = p.t;
     if (rec !== null && rec.type === 'vrrp' && p.kind === 'ip' && p.proto === PROTO_VRRP) return this.advert(p, rec);
     if (rec !== null && rec.type === 'ipvs-sync') return this.syncMessage(p, rec);
-    if (p.kind === 'arp') return this.arp(p);
+    // NDP sits in ARP's fields (Packet): an unsolicited advertisement is a gratuitous ARP.
+    if (p.kind === 'arp' || p.arpOp !== 0 && p.isIcmp6) return this.arp(p);
     if (p.kind !== 'ip' || p.tunnel !== null || (p.proto !== PROTO_TCP && p.proto !== PROTO_UDP)) return null;
     if (this.vips.has(p.dst)) return this.toVip(p);
     if (this.vips.has(p.src)) return this.fromVip(p);

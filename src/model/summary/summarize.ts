@@ -18,6 +18,7 @@ import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
+import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
@@ -70,8 +71,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // Nothing shows a director at work: report destinations clients tried and that never answered
     // (a capture of the client side only), with the method honestly unknown.
     // A NAT director's outside answers like one server: say so rather than find nothing. Several
-    // TCP connections to one address, so that a client's everyday traffic is not called a cluster.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 3)) chosen.push(s);
+    // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
+    // connection of a client's everyday traffic is not called a cluster.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -158,7 +160,11 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // One balancer whose outer sources vary per flow is not one director per source.
   const perFlow = perFlowOuterSources(chosen);
   const rsMacs = new Map<string, string>();
-  for (const s of chosen) for (const r of s.rs) if (r.mac !== null && r.ip !== null) rsMacs.set(r.mac, r.ip);
+  // A tunnelled real server is learnt by address; its MAC, where its own ARP shows it, names its frames.
+  for (const s of chosen) for (const r of s.rs) {
+    const mac = r.mac ?? (r.ip !== null && s.tun > 0 ? engine.ipMac.get(r.ip) ?? null : null);
+    if (mac !== null && r.ip !== null) rsMacs.set(mac, r.ip);
+  }
   const clients = new Set<string>();
   const conns: DoneFlow[] = [];
   for (const d of engine.done) {
@@ -173,14 +179,20 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const d of engine.done) anyClients.add(d.cip);
   for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
   const gatewayMacs = new Set<string>();
+  const peerClients = new Set<string>();
   for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
   // Nothing forwarded (no real server, or the director's ARP unanswered), so no hop names the
   // gateway: the host that resolves the VIP from an address of its own, not a client's, is the
   // one delivering the clients' packets to it.
+  // A host that resolves the VIP on the clients' own link (a client's capture: the others on its
+  // segment asking too) is another client, not the gateway.
+  const onClientLink = clientLink(engine, clients, vips);
   for (const [mac, asked] of engine.arpAsked) {
     if (gatewayMacs.has(mac) || rsMacs.has(mac) || directorMacs.has(mac) || clientMacs.has(mac) || !asked.some((ip) => vips.has(ip))) continue;
     const own = engine.macIps.get(mac);
-    if (own !== undefined && own.size > 0 && ![...own].some((ip) => clients.has(ip) || vips.has(ip))) gatewayMacs.add(mac);
+    if (own === undefined || own.size === 0 || [...own].some((ip) => clients.has(ip) || vips.has(ip))) continue;
+    if ([...own].some((ip) => onClientLink(ip))) { for (const ip of own) peerClients.add(ip); continue; }
+    gatewayMacs.add(mac);
   }
   const gatewayIps = new Set<string>();
   for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
@@ -202,7 +214,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
   for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
-  for (const ip of [...clients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
+  for (const ip of [...clients, ...peerClients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
 
   // ---- findings
@@ -229,7 +241,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
     const only = s.rs.length === 1 ? s.rs[0]! : null;
-    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
+    const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
@@ -266,6 +278,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   fwmarkGroups(services, conns);
   if (opts.rules) compareRules(opts.rules, services, conns, book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
+  synFloods(book, conns);
 
   const findingList: FindingReport[] = [...book.findings.values()]
     .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
@@ -344,6 +357,24 @@ function directServers(engine: EngineSnapshot): Map<string, Map<string, readonly
     out.set(d.vip, m);
   }
   return out;
+}
+
+/**
+ * Whether an address sits on the link of a client that itself resolved a VIP by ARP (so the client
+ * and the VIP's front share that link): the same /24 as such a client.
+ */
+function clientLink(engine: EngineSnapshot, clients: ReadonlySet<string>, vips: ReadonlySet<string>): (ip: string) => boolean {
+  const nets = new Set<string>();
+  for (const ip of clients) {
+    const mac = engine.ipMac.get(ip);
+    if (mac !== undefined && (engine.arpAsked.get(mac) ?? []).some((a) => vips.has(a))) nets.add(net24(ip));
+  }
+  return (ip) => nets.size > 0 && nets.has(net24(ip));
+}
+
+function net24(ip: string): string {
+  const i = ip.lastIndexOf('.');
+  return i < 0 ? ip : ip.slice(0, i);
 }
 
 function directorMacOf(services: readonly ServiceState[], mac: string): boolean {

@@ -61,4 +61,5 @@ export class CopiedFlow implements DoneFlow {
   get lastT(): number { return this.base.lastT; }
   get state(): string { return this.base.state; }
   get expiresAt(): number | null { return this.base.expiresAt; }
+  get handshake(): number { return this.base.handshake; }
 }

@@ -7,7 +7,7 @@ import { Explainer, localizeFindings, schedulerWord, type Lang } from '../../ann
 import type { SourcedFrame } from '../../decode/index.js';
 import { isActiveTcpState, TCP_STATES, TCP_TIMEOUTS, UDP_TIMEOUT } from '../../ipvs/tcp-states.js';
 import type { FindingSeverity, ForwardingMethod, HostRole, SchedulerReport } from '../../ipvs/report.js';
-import { Engine, type Knowledge, type Summary } from '../../model/index.js';
+import { Engine, ipPort, type Knowledge, type Summary } from '../../model/index.js';
 import { makeStyle } from '../analyze-style.js';
 import { renderSummary } from '../analyze-summary.js';
 import { frameDetail } from '../frame-detail.js';
@@ -167,10 +167,10 @@ export function buildReportData(frames: Iterable<SourcedFrame>, summary: Summary
     conns,
     services: specs.map((s, i) => ({
       protocol: s.protocol === 'udp' ? 'UDP' : 'TCP',
-      virtual: `${s.vip}:${s.port}`,
+      virtual: ipPort(s.vip, s.port),
       scheduler: schedulerText(summary.services[i]?.report.scheduler),
       method: summary.services[i]?.report.method ?? 'unknown',
-      dests: s.dests.map((d) => ({ rs: `${d.addr}:${d.port}`, forward: FORWARD_WORD[d.forward] ?? d.forward, weight: d.weight, name: k.names.get(d.addr) ?? null })),
+      dests: s.dests.map((d) => ({ rs: ipPort(d.addr, d.port), forward: FORWARD_WORD[d.forward] ?? d.forward, weight: d.weight, name: k.names.get(d.addr) ?? null })),
     })),
     timeouts: { ...TCP_TIMEOUTS, UDP: UDP_TIMEOUT },
     active: TCP_STATES.filter((s) => isActiveTcpState(s)),

@@ -3,13 +3,17 @@ import type { FrameRow, Lang } from '../data/types.js';
 import { connColour, tint } from '../palette.js';
 import { padEndCols, padStartCols, WORDS } from '../words.js';
 
-export interface FrameListProps {
+/** What every pane over the frame rows is given: the rows, the selected one, the reader's language and its box. */
+export interface FramePaneProps {
   readonly rows: readonly FrameRow[];
   readonly selected: number;
   readonly lang: Lang;
   readonly width: number;
   readonly height: number;
   readonly colour: boolean;
+}
+
+export interface FrameListProps extends FramePaneProps {
   /** Time of day when there is room, seconds since the first frame when narrow. */
   readonly wide: boolean;
 }

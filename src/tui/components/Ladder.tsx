@@ -2,16 +2,10 @@ import { Box, Text } from 'ink';
 import type { Actor, FrameRow, Lang } from '../data/types.js';
 import { connColour, tint } from '../palette.js';
 import { charWidth, WORDS } from '../words.js';
-import { endLabel } from './FrameList.js';
+import { endLabel, type FramePaneProps } from './FrameList.js';
 
-export interface LadderProps {
+export interface LadderProps extends FramePaneProps {
   readonly actors: readonly Actor[];
-  readonly rows: readonly FrameRow[];
-  readonly selected: number;
-  readonly lang: Lang;
-  readonly width: number;
-  readonly height: number;
-  readonly colour: boolean;
 }
 
 const GUTTER = 8;

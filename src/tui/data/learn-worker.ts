@@ -9,7 +9,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openFrames } from '../../decode/index.js';
 import { Engine, summarize } from '../../model/index.js';
 import { Packet } from '../../model/packet.js';
-import { readPackets } from '../../model/read-packets.js';
+import { readPackets } from '../../pipeline/read-packets.js';
 import type { LearnMessage, LearnWorkerData } from './learn-protocol.js';
 
 function run(d: LearnWorkerData): void {

@@ -10,7 +10,7 @@
 import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError } from '../capture/index.js';
 import { isDamaged, openFrames } from '../decode/index.js';
-import { Packet } from './packet.js';
+import { Packet } from '../model/packet.js';
 import { readPackets, type Damage } from './read-packets.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';

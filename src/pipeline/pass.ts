@@ -1,8 +1,8 @@
 /** Pass 1 over decoded frames on this thread: the cluster as the capture shows it (the JSON report). */
 import type { DecodedFrame } from '../wire/records.js';
-import { Engine } from './engine.js';
-import { summarize, type Summary, type SummarizeOptions } from './summary/summarize.js';
-import type { ModelHints } from './types.js';
+import { Engine } from '../model/engine.js';
+import { summarize, type Summary, type SummarizeOptions } from '../model/summary/summarize.js';
+import type { ModelHints } from '../model/types.js';
 
 export interface AnalyzeOptions extends SummarizeOptions, Omit<ModelHints, 'knowledge'> {}
 

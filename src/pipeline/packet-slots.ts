@@ -8,7 +8,7 @@
  * The round trip is exact: `reader.load(p, i)` gives every field `Packet.load` gave the writer.
  */
 import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
-import type { Packet, PacketKind, TunnelKind } from './packet.js';
+import type { Packet, PacketKind, TunnelKind } from '../model/packet.js';
 
 export const SLOTS = 37;
 

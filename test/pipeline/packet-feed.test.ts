@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader, fileSink } from '../../src/capture/index.js';
 import { FrameDecoder, openFrames, takeFrames } from '../../src/decode/index.js';
-import { analyzeFrames } from '../../src/model/pass.js';
-import { loadCommonFrame } from '../../src/model/fast-packet.js';
+import { analyzeFrames } from '../../src/pipeline/pass.js';
+import { loadCommonFrame } from '../../src/pipeline/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
-import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/model/packet-slots.js';
+import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/pipeline/packet-slots.js';
 import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
 import { listConformanceCaptures } from '../decode/reference.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -171,11 +171,11 @@ describe('the common-frame path gives the full decoder\'s Packet wherever it ans
   });
 });
 
-const DIST_FEED = join(REPO_ROOT, 'dist/model/packet-feed.js');
-const DIST_WORKER = join(REPO_ROOT, 'dist/model/packet-feed-worker.js');
-const skip = existsSync(DIST_FEED) && existsSync(DIST_WORKER) ? null : 'no build (run npm run build): the worker runs dist/model/packet-feed-worker.js';
+const DIST_FEED = join(REPO_ROOT, 'dist/pipeline/packet-feed.js');
+const DIST_WORKER = join(REPO_ROOT, 'dist/pipeline/packet-feed-worker.js');
+const skip = existsSync(DIST_FEED) && existsSync(DIST_WORKER) ? null : 'no build (run npm run build): the worker runs dist/pipeline/packet-feed-worker.js';
 
-type AnalyzeFiles = typeof import('../../src/model/packet-feed.js').analyzeFiles;
+type AnalyzeFiles = typeof import('../../src/pipeline/packet-feed.js').analyzeFiles;
 
 describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' : ` (skipped: ${skip})`}`, () => {
   const load = async (): Promise<AnalyzeFiles> => ((await import(DIST_FEED)) as { analyzeFiles: AnalyzeFiles }).analyzeFiles;
@@ -219,7 +219,7 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
   });
 
   it('adopts a worker the CLI started early for the same files and limit, and stops one for other files', async () => {
-    const start = (await import(join(REPO_ROOT, 'dist/model/packet-feed-start.js'))) as typeof import('../../src/model/packet-feed-start.js');
+    const start = (await import(join(REPO_ROOT, 'dist/pipeline/packet-feed-start.js'))) as typeof import('../../src/pipeline/packet-feed-start.js');
     const analyzeFiles = await load();
     const path = synthPreset('seed-dr');
     const one = analyzeFiles([path], { files: [path], threads: 'never' });

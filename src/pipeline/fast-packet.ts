@@ -6,12 +6,12 @@
  * Anything else (ARP, VLAN tags, IPv6, ICMP, tunnels (GUE included), fragments, a truncated or inconsistent
  * header) returns false, and the caller decodes the frame in full (FrameDecoder, Packet.load).
  * Where it returns true, the Packet is exactly what that full path gives; the corpus test in
- * test/model/packet-feed.test.ts holds it to that, field by field.
+ * test/pipeline/packet-feed.test.ts holds it to that, field by field.
  */
 import { formatIpv4At, formatMacAt } from '../wire/address.js';
 import { gueInnerOffset } from '../wire/gue.js';
 import { IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
-import { Packet, PROTO_TCP, PROTO_UDP } from './packet.js';
+import { Packet, PROTO_TCP, PROTO_UDP } from '../model/packet.js';
 
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL = 113;

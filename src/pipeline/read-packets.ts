@@ -3,12 +3,12 @@
  * worker of a two-thread pass): the common frames go from bytes to Packet (fast-packet.ts), the
  * rest through the full decoder. Frame numbers, and the capture problems (collected once the file
  * is read to its end, as openFrames does), are openFrames' own; the Packets are those
- * Packet.load makes of openFrames' frames (test/model/packet-feed.test.ts holds them equal).
+ * Packet.load makes of openFrames' frames (test/pipeline/packet-feed.test.ts holds them equal).
  */
 import { CaptureReader } from '../capture/index.js';
 import { FrameDecoder, isDamaged } from '../decode/index.js';
 import { loadCommonFrame } from './fast-packet.js';
-import type { Packet } from './packet.js';
+import type { Packet } from '../model/packet.js';
 
 /** Damaged frames seen (decode/isDamaged), and the first one's number. */
 export interface Damage { count: number; first: number }

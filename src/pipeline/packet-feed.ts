@@ -11,14 +11,14 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { CaptureFormatError, CaptureReader } from '../capture/index.js';
 import { isDamaged, openFrames, takeFrames, type FramePredicate, type SourcedFrame } from '../decode/index.js';
-import { Engine } from './engine.js';
-import { Packet } from './packet.js';
+import { Engine } from '../model/engine.js';
+import { Packet } from '../model/packet.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { readPackets } from './read-packets.js';
 import { analyzeFrames, type AnalyzeOptions } from './pass.js';
-import { summarize, type Summary } from './summary/summarize.js';
+import { summarize, type Summary } from '../model/summary/summarize.js';
 
 export interface FileAnalyzeOptions extends AnalyzeOptions {
   /** Only the first `limit` frames (default: all). */

@@ -1,0 +1,41 @@
+/**
+ * Client-side captures from public sources (tcpdump's and PcapPlusPlus's test captures, see
+ * test/fixtures/conformance): a host on the link opening ordinary connections through its
+ * gateway. Its frames leave with an initial TTL (64, 128), so they did not come from beyond a
+ * director: nothing here is a NAT director's inside, the client is no director and the server no
+ * real server. The same shape with a decremented TTL (a server's own capture behind a router) may
+ * be a NAT inside, and says both.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../../src/pipeline/index.js';
+import { conformance } from '../helpers/paths.js';
+
+const analyze = (path: string) => analyzeFiles([path], { files: [path], threads: 'never' }).summary.report;
+
+describe('a client\'s own capture of an ordinary connection', () => {
+  it.each([
+    ['tcpdump', 'ssh.pcap', '202.108.87.165'],
+    ['tcpdump', 'whois.pcap', '10.0.2.15'],
+    ['tcpdump', 'dns_tcp.pcap', '192.168.1.11'],
+    ['tcpdump', 'accecn_handshake.pcap', '31.133.146.248'],
+    ['pcapplusplus', 'one_tcp_stream_fin_rst_close_packet.pcap', '192.168.221.130'],
+  ])('%s/%s: no NAT service invented, the client %s no director', (dir, file, client) => {
+    const r = analyze(conformance(dir, file));
+    expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
+    expect(r.hosts.filter((h) => h.role === 'director' || h.role === 'real-server').map((h) => h.ip)).not.toContain(client);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('loopback (one MAC both ways) is nobody\'s inside', () => {
+    const r = analyze(conformance('tcpdump', 'print-flags.pcap'));
+    expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
+  });
+
+  it('a server\'s capture behind a router (its client\'s TTL one below 64) may still be a NAT inside, said with its doubt', () => {
+    const r = analyze(conformance('tcpdump', 'mptcp-fclose.pcap'));
+    const svc = r.services[0]!;
+    expect([svc.vip, svc.method]).toEqual(['?', 'nat']);
+    expect(svc.claims?.method).toBeLessThan(1);
+    expect(svc.methodEvidence!.join(' ')).toMatch(/a plain router in front of one server looks the same/);
+  });
+});
