@@ -53,7 +53,7 @@ function publishService(s: ServiceReport): object {
   return { ...s, scheduler: publishScheduler(s.scheduler) };
 }
 
-function publishConnection(c: ConnectionReport): object {
+export function publishConnection(c: ConnectionReport): object {
   return {
     protocol: c.protocol,
     client: splitEndpoint(c.client),
@@ -63,13 +63,18 @@ function publishConnection(c: ConnectionReport): object {
   };
 }
 
-/** The `analyze --format json` document (schema/analyze-report.schema.json). */
-export function publishReport(r: ClusterReport): object {
+/**
+ * The `analyze --format json` document (schema/analyze-report.schema.json). `deferConnections`:
+ * the connections stay as the report has them, for a writer that publishes them a chunk at a
+ * time (publishConnection, see cli/json-lines.ts), so that a capture's hundreds of thousands of
+ * them are never all built twice over and held at once.
+ */
+export function publishReport(r: ClusterReport, deferConnections = false): object {
   return {
     capture: r.capture,
     hosts: r.hosts,
     services: r.services.map(publishService),
-    connections: r.connections.map(publishConnection),
+    connections: deferConnections ? r.connections : r.connections.map(publishConnection),
     findings: r.findings,
     ...(r.directorPair !== undefined ? { directorPair: r.directorPair } : {}),
   };
