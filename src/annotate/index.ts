@@ -1,9 +1,10 @@
 /**
- * Per-frame explanations. `explainFrames` runs the model's second pass (seeded with what the first
- * pass learned) and yields one explanation per frame, streaming.
+ * Per-frame explanations. `explainFrames` puts words to the model's second pass (the pipeline's
+ * `factsPass`, seeded with what the first pass learned): one explanation per frame, streaming.
  */
 import type { DecodedFrame } from '../wire/records.js';
-import { Engine, type FrameFacts, type Summary } from '../model/index.js';
+import type { FrameFacts, Summary } from '../model/index.js';
+import { factsPass } from '../pipeline/index.js';
 import { Explainer, type Explanation } from './explain.js';
 import type { Lang } from './labels.js';
 
@@ -27,10 +28,8 @@ export function* explainFrames(
   frames: Iterable<DecodedFrame>, summary: Summary, lang: Lang,
   hints: { vips?: readonly { ip: string; port: number | null }[] } = {},
 ): Generator<ExplainedFrame> {
-  const engine = new Engine({ knowledge: summary.knowledge, vips: hints.vips });
   const explainer = new Explainer({ knowledge: summary.knowledge, lang, findingFrames: summary.findingFrames });
-  for (const frame of frames) {
-    const facts = engine.observe(frame, true)!;
+  for (const { frame, facts } of factsPass(frames, summary.knowledge, hints)) {
     yield { frame, facts, explanation: explainer.explain(facts), ends: explainer.ends(facts) };
   }
 }

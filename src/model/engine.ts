@@ -21,7 +21,7 @@ import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
 import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
 import { HopDetector } from './hops.js';
-import { quotedReply, relayInTunnel } from './icmp-relay.js';
+import { isIcmpError, quotedReply, relayInTunnel } from './icmp-relay.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
@@ -207,8 +207,22 @@ export class Engine implements ModelParts {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
+    if (p.tunnel !== null && q !== null && q.srcPort !== null && q.dstPort !== null && isIcmpError(p)) {
+      // An error about a client's own packet, carried back to it in the tunnel: the far side's
+      // answer travelling the tunnel, which IPVS's TUN never does (a site-to-site tunnel).
+      const fwd = this.entries.lookup(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
+      if (fwd !== undefined && !fwd.server) {
+        fwd.flow.svc.tunReplies++;
+        return want ? plainFacts(roles, p, 'other') : null;
+      }
+    }
     const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
     let relayedTo: string | null = null;
+    // Explaining: an error in a tunnel the first pass found no director's (it carried replies).
+    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(roles, p, 'other');
+    }
     if (reply !== null) {
       step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
       if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
@@ -325,7 +339,9 @@ export class Engine implements ModelParts {
           step = serverStep(p, segment);
         } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
           this.neighbours.learnSource(p);
-          if (p.proto === PROTO_UDP && this.isKnownServerSide(p)) {
+          // From a well-known port to an ephemeral one: a server answering a flow that began
+          // before the capture did (clients send from ephemeral ports; NFS's reserved ones go to 2049).
+          if (p.proto === PROTO_UDP && (this.isKnownServerSide(p) || p.sport < 1024 && p.dport >= 32768) || toGroup(p)) {
             step = 'other';
           } else {
             flow = this.createFlow(p);
@@ -398,6 +414,21 @@ export class Engine implements ModelParts {
   }
 
   private onTunnel(p: Packet, want: boolean, srcId: number): FrameFacts | null {
+    if (this.isReplyOfFlow(p)) {
+      // A reply carried back in a tunnel: not IPVS's TUN (its real servers answer directly) but a
+      // tunnel between two sites; the tunnel's forwards of that connection were no director's.
+      const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport)!.flow;
+      back.svc.tunReplies++;
+      this.neighbours.learnSource(p);
+      return want ? plainFacts(this.roles, p, 'other') : null;
+    }
+    // Explaining (the second pass): a tunnel the first pass found carrying replies too, its
+    // forwards included, is no director's; only this pass builds the key.
+    const k = this.roles.k;
+    if (want && k !== null && !k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(this.roles, p, 'other');
+    }
     const svc = this.services.service(protoName(p.proto), p.dst, p.dport, p.n);
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
@@ -465,3 +496,14 @@ export class Engine implements ModelParts {
 export type { DoneFlow };
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * Sent to a broadcast or multicast address (the destination MAC's group bit, or a cooked capture's
+ * packet type): IPVS schedules only packets addressed to the host (ip_vs_in: PACKET_HOST).
+ */
+function toGroup(p: Packet): boolean {
+  if (p.pktType === SLL_PACKET_TYPE.BROADCAST || p.pktType === SLL_PACKET_TYPE.MULTICAST) return true;
+  if (p.dstMac.length < 2) return false;
+  const c = p.dstMac.charCodeAt(1);
+  return ((c <= 57 ? c - 48 : (c | 32) - 87) & 1) === 1;
+}

@@ -44,6 +44,12 @@ export interface ServiceState {
   nat: number;
   natReply: number;
   tun: number;
+  /**
+   * Replies carried back inside the tunnel: IPVS's TUN never does that (a real server answers the
+   * client directly), so the tunnel is one between two sites (a VPN, GRE between routers), and
+   * none of `tun` is a director's forward.
+   */
+  tunReplies: number;
   /** ICMP errors about the service's replies that the director passed on in its tunnel (model/icmp-relay.ts). */
   tunIcmp: number;
   /** Client packets a DSR balancer sent to a real server with VIP:port in an IPv4 option (model/dsr-option.ts). */
@@ -156,7 +162,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
@@ -177,10 +183,15 @@ export function flowKey(proto: number, a: string, ap: number, b: string, bp: num
 }
 
 export function hasEvidence(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.drOrDecap + s.natInside > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + tunEvidence(s) + s.fullnat + s.drSplit + s.drAtRs + s.drOrDecap + s.natInside > 0;
+}
+
+/** Tunnelled forwards that are a director's: none once the tunnel carried replies too (a site-to-site tunnel). */
+export function tunEvidence(s: ServiceState): number {
+  return s.tunReplies > 0 ? 0 : s.tun + s.tunIcmp;
 }
 
 /** Evidence from a director hop seen in the capture (both copies of a packet, a tunnel, TOA). */
 export function hasHopEvidence(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + tunEvidence(s) + s.fullnat > 0;
 }

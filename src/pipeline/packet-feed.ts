@@ -31,6 +31,8 @@ export interface FileAnalyzeOptions extends AnalyzeOptions {
   readonly shift?: readonly number[];
   /** UDP ports decoded as GUE whatever their payload (on this thread: the reader's fast path knows GUE by payload only). */
   readonly guePorts?: readonly number[];
+  /** Told the frames through the model so far, every PROGRESS_FRAMES frames or so. */
+  readonly onProgress?: (frames: number) => void;
 }
 
 export interface FilePassResult {
@@ -43,6 +45,8 @@ export interface FilePassResult {
   readonly damagedFrames: number;
   readonly firstDamaged: number;
 }
+
+const PROGRESS_FRAMES = 4096;
 
 /** The worker posts a chunk every few ms; this long with nothing means it is gone. */
 const SILENCE_LIMIT_MS = 60_000;
@@ -72,13 +76,18 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
     // The worker's reading path, on this thread: most frames never become a DecodedFrame.
     const engine = new Engine({ vips: opts.vips, names: opts.names });
     const damage = { count: 0, first: 0 };
-    const problems = readPackets(paths[0]!, limit, new Packet(), (p) => { engine.observePacket(p, false); }, damage);
+    const onProgress = opts.onProgress;
+    let frames = 0;
+    const each = onProgress === undefined
+      ? (p: Packet): void => { engine.observePacket(p, false); }
+      : (p: Packet): void => { engine.observePacket(p, false); if (++frames % PROGRESS_FRAMES === 0) onProgress(frames); };
+    const problems = readPackets(paths[0]!, limit, new Packet(), each, damage);
     engine.end();
     return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   }
   const source = openFrames(paths, { comments: false, verifyChecksums: false, filter: opts.filter ?? null, shift: opts.shift ?? [], guePorts: opts.guePorts ?? [] });
   try {
-    const damage = new DamageCount(takeFrames(source, limit));
+    const damage = new DamageCount(takeFrames(source, limit), opts.onProgress ?? null);
     const summary = analyzeFrames(damage, opts);
     return { summary, problems: source.issues.map((i) => i.message), parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   } finally {
@@ -86,12 +95,13 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
   }
 }
 
-function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassResult {
+function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions): FilePassResult {
   const { worker, port, control } = feed;
   const engine = new Engine({ vips: opts.vips, names: opts.names });
   const reader = new PacketChunkReader();
   const pkt = new Packet();
   let received = 0;
+  let frames = 0;
   let finished = false;
   try {
     for (;;) {
@@ -110,6 +120,8 @@ function analyzeWithWorker(feed: StartedFeed, opts: AnalyzeOptions): FilePassRes
         port.postMessage(back, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
         Atomics.add(control, CONSUMED, 1);
         Atomics.notify(control, CONSUMED);
+        frames += chunk.count;
+        opts.onProgress?.(frames);
       } else if (m.kind === 'end') {
         finished = true;
         engine.end();
@@ -147,11 +159,14 @@ function rebuildError(m: Extract<FeedMessage, { kind: 'error' }>): Error {
 class DamageCount implements IterableIterator<SourcedFrame> {
   count = 0;
   first = 0;
+  private seen = 0;
   private inner: Iterator<SourcedFrame> | null = null;
   private readonly frames: Iterable<SourcedFrame>;
+  private readonly onProgress: ((frames: number) => void) | null;
 
-  constructor(frames: Iterable<SourcedFrame>) {
+  constructor(frames: Iterable<SourcedFrame>, onProgress: ((frames: number) => void) | null) {
     this.frames = frames;
+    this.onProgress = onProgress;
   }
 
   next(): IteratorResult<SourcedFrame> {
@@ -160,6 +175,7 @@ class DamageCount implements IterableIterator<SourcedFrame> {
     if (r.done !== true && r.value.issues.length > 0 && isDamaged(r.value)) {
       if (this.count++ === 0) this.first = r.value.n;
     }
+    if (this.onProgress !== null && r.done !== true && ++this.seen % PROGRESS_FRAMES === 0) this.onProgress(this.seen);
     return r;
   }
 

@@ -9,11 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
-import { openFrames, takeFrames } from '../../decode/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { Summary } from '../../model/index.js';
-import { analyzeFiles, threadsFromEnv } from '../../pipeline/index.js';
+import { analyzeFiles, readFrames, threadsFromEnv } from '../../pipeline/index.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { renderSummary } from '../../present/analyze-summary.js';
 import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
@@ -222,12 +221,7 @@ export function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
 
 /** Pass 2: every frame explained, streaming. */
 export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly string[] = a.files): Generator<ExplainedFrame> {
-  const source = openFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift, guePorts: a.guePorts });
-  try {
-    yield* explainFrames(takeFrames(source, a.limit), summary, a.lang, { vips: a.vips });
-  } finally {
-    source.close();
-  }
+  yield* explainFrames(readFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift, guePorts: a.guePorts, limit: a.limit }), summary, a.lang, { vips: a.vips });
 }
 
 export function captureError(e: unknown): string | null {

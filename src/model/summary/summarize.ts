@@ -73,7 +73,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // A NAT director's outside answers like one server: say so rather than find nothing. Several
     // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
     // connection of a client's everyday traffic is not called a cluster.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
+    // Connections carried both ways in a tunnel between two sites are no service's at all.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && s.tunReplies === 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -125,6 +126,17 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
   const routers = new Map<string, string | null>();
   for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
+  // A TUN director whose real servers are not on its link resolves a next hop towards the tunnel's
+  // far end: the host it asks ARP for that is neither its upstream gateway, the VIP nor a real
+  // server is the router in front of them.
+  for (const s of chosen) {
+    if (s.tun === 0 || s.directorMac === null || s.rs.some((r) => r.ip !== null && engine.ipMac.has(r.ip))) continue;
+    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
+      const mac = engine.ipMac.get(ip);
+      if (mac === undefined || mac === s.directorMac || vips.has(ip) || (engine.upstreamMacs.get(mac) ?? 0) > 0 || s.rs.some((r) => r.ip === ip)) continue;
+      if (!routers.has(mac)) routers.set(mac, ip);
+    }
+  }
 
   // ---- names
   const names = new Map<string, string>();

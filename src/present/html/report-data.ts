@@ -7,7 +7,8 @@ import { Explainer, localizeFindings, schedulerWord, type Lang } from '../../ann
 import type { SourcedFrame } from '../../decode/index.js';
 import { isActiveTcpState, TCP_STATES, TCP_TIMEOUTS, UDP_TIMEOUT } from '../../ipvs/tcp-states.js';
 import type { FindingSeverity, ForwardingMethod, HostRole, SchedulerReport } from '../../ipvs/report.js';
-import { Engine, ipPort, type Knowledge, type Summary } from '../../model/index.js';
+import { ipPort, type Knowledge, type Summary } from '../../model/index.js';
+import { factsPass } from '../../pipeline/index.js';
 import { makeStyle } from '../analyze-style.js';
 import { renderSummary } from '../analyze-summary.js';
 import { frameDetail } from '../frame-detail.js';
@@ -117,16 +118,14 @@ interface Ends {
 
 export function buildReportData(frames: Iterable<SourcedFrame>, summary: Summary, opts: ReportOptions): ReportData {
   const k = summary.knowledge;
-  const engine = new Engine({ knowledge: k, vips: opts.vips });
   const en = new Explainer({ knowledge: k, lang: 'en', findingFrames: summary.findingFrames });
   const zh = new Explainer({ knowledge: k, lang: 'zh', findingFrames: summary.findingFrames });
   const rows: Omit<ReportFrame, 'a' | 'b'>[] = [];
   const ends: Ends[] = [];
   const conns: ReportConn[] = [];
   let t0 = Number.NaN;
-  for (const frame of frames) {
+  for (const { frame, facts } of factsPass(frames, k, { vips: opts.vips })) {
     if (rows.length >= opts.maxFrames) break;
-    const facts = engine.observe(frame, true)!;
     const t = frame.tsSec + frame.tsNsec / 1e9;
     if (Number.isNaN(t0)) t0 = t;
     const flow = facts.flow;

@@ -8,8 +8,8 @@ import type { DecodedFrame } from '../../wire/records.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LearnMessage, LearnWorkerData } from './learn-protocol.js';
-import type { EnginePort, LearningPass, ModelPort, PassResult } from './model-port.js';
+import type { AnalysisMessage, AnalysisWorkerData, PassOutcome } from './analysis-protocol.js';
+import type { BackgroundAnalysis, BackgroundHandlers, EnginePort, ModelPort, PassResult } from './model-port.js';
 import type { Lang } from './types.js';
 
 interface Shared {
@@ -42,33 +42,38 @@ class BoundEngine implements EnginePort {
   }
 }
 
-const LEARN_WORKER = new URL('./learn-worker.js', import.meta.url);
+const ANALYSIS_WORKER = new URL('./analysis-worker.js', import.meta.url);
 
 /**
- * Pass 1 on a worker thread (learn-worker.ts). Null where the built worker script is missing (a
- * test run straight from the TypeScript sources): the caller then runs the pass itself.
+ * Both passes on a worker thread (analysis-worker.ts). Null where the built worker script is
+ * missing (a test run straight from the TypeScript sources): the caller then runs them itself.
  */
-function learnOnWorker(paths: readonly string[], names: ReadonlyMap<string, string> | undefined, shared: Shared, onProgress: (frames: number) => void): LearningPass | null {
-  if (!existsSync(fileURLToPath(LEARN_WORKER))) return null;
-  const data: LearnWorkerData = { paths: [...paths], names: names === undefined ? null : [...names] };
-  const worker = new Worker(LEARN_WORKER, { workerData: data });
+function analyzeOnWorker(paths: readonly string[], keepFacts: boolean, names: ReadonlyMap<string, string> | undefined, shared: Shared, on: BackgroundHandlers): BackgroundAnalysis | null {
+  if (!existsSync(fileURLToPath(ANALYSIS_WORKER))) return null;
+  const data: AnalysisWorkerData = { paths: [...paths], names: names === undefined ? null : [...names], keepFacts };
+  const worker = new Worker(ANALYSIS_WORKER, { workerData: data });
   worker.unref();
   let settled = false;
-  const result = new Promise<PassResult>((resolve, reject) => {
-    worker.on('message', (m: LearnMessage) => {
-      if (m.kind === 'progress') { onProgress(m.frames); return; }
-      settled = true;
-      void worker.terminate();
-      if (m.kind === 'error') { reject(new Error(m.message)); return; }
-      onProgress(m.frames);
-      shared.findingFrames = m.findingFrames;
-      shared.explainers.clear();
-      resolve({ knowledge: m.knowledge, report: m.report });
+  const took = (m: PassOutcome): PassResult => {
+    shared.findingFrames = m.findingFrames;
+    shared.explainers.clear();
+    return { knowledge: m.knowledge, report: m.report };
+  };
+  const done = new Promise<PassResult>((resolve, reject) => {
+    worker.on('message', (m: AnalysisMessage) => {
+      if (settled) return;
+      switch (m.kind) {
+        case 'progress': on.learning(m.frames); return;
+        case 'learned': on.learning(m.frames); on.learned(took(m)); return;
+        case 'batch': on.batch(m.batch); return;
+        case 'done': settled = true; void worker.terminate(); resolve(took(m)); return;
+        case 'error': settled = true; void worker.terminate(); reject(new Error(m.message)); return;
+      }
     });
     worker.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
-    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`the learning thread stopped (exit ${code})`)); } });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`the analysis thread stopped (exit ${code})`)); } });
   });
-  return { result, cancel: () => { settled = true; void worker.terminate(); } };
+  return { done, cancel: () => { settled = true; void worker.terminate(); } };
 }
 
 export interface BindingOptions {
@@ -87,7 +92,7 @@ export function modelPort(options: BindingOptions = {}): ModelPort {
   };
   return {
     engine: (knowledge) => new BoundEngine(knowledge, options.names, shared),
-    learn: (paths, onProgress) => learnOnWorker(paths, options.names, shared, onProgress),
+    analyze: (paths, keepFacts, on) => analyzeOnWorker(paths, keepFacts, options.names, shared, on),
     explain: (facts: FrameFacts, lang: Lang, knowledge: Knowledge | null) => {
       try {
         return explainerFor(lang, knowledge).explain(facts).text;
