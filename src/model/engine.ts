@@ -14,6 +14,7 @@
  */
 import type { DecodedFrame } from '../wire/records.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
+import { toGroup } from './unscheduled.js';
 import { ConnectionEntries } from './connections.js';
 import { drForward, natForward, natReply } from './director-hops.js';
 import { dsrOptionForward } from './dsr-option.js';
@@ -219,10 +220,7 @@ export class Engine implements ModelParts {
     const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
     let relayedTo: string | null = null;
     // Explaining: an error in a tunnel the first pass found no director's (it carried replies).
-    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) {
-      this.neighbours.learnSource(p);
-      return plainFacts(roles, p, 'other');
-    }
+    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) return plainFacts(roles, p, 'other');
     if (reply !== null) {
       step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
       if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
@@ -427,13 +425,8 @@ export class Engine implements ModelParts {
       this.neighbours.learnSource(p);
       return want ? plainFacts(this.roles, p, 'other') : null;
     }
-    // Explaining (the second pass): a tunnel the first pass found carrying replies too, its
-    // forwards included, is no director's; only this pass builds the key.
-    const k = this.roles.k;
-    if (want && k !== null && !k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) {
-      this.neighbours.learnSource(p);
-      return plainFacts(this.roles, p, 'other');
-    }
+    // Explaining: a tunnel the first pass found carrying replies too is no director's (key built only here).
+    if (want && this.roles.k !== null && !this.roles.k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) return plainFacts(this.roles, p, 'other');
     const svc = this.services.service(protoName(p.proto), p.dst, p.dport, p.n);
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
@@ -501,14 +494,3 @@ export class Engine implements ModelParts {
 export type { DoneFlow };
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-
-/**
- * Sent to a broadcast or multicast address (the destination MAC's group bit, or a cooked capture's
- * packet type): IPVS schedules only packets addressed to the host (ip_vs_in: PACKET_HOST).
- */
-function toGroup(p: Packet): boolean {
-  if (p.pktType === SLL_PACKET_TYPE.BROADCAST || p.pktType === SLL_PACKET_TYPE.MULTICAST) return true;
-  if (p.dstMac.length < 2) return false;
-  const c = p.dstMac.charCodeAt(1);
-  return ((c <= 57 ? c - 48 : (c | 32) - 87) & 1) === 1;
-}
