@@ -438,10 +438,10 @@ export class Explainer {
     const mtu = i.mtu !== null ? (zh ? `（MTU ${i.mtu}）` : ` (MTU ${i.mtu})`) : '';
     if (i.v6 === true) {
       if (i.type === 2) return zh ? `ICMPv6 报文过大${mtu}` : `ICMPv6 Packet Too Big${mtu}`;
-      return zh ? `ICMPv6 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMPv6 error (type ${i.type} code ${i.code})`;
+      return zh ? `ICMPv6 差错（类型 ${i.type} 代码 ${i.code}）` : `ICMPv6 error (type ${i.type} code ${i.code})`;
     }
     if (i.type === 3 && i.code === 4) return zh ? `ICMP 需要分片${mtu}` : `ICMP fragmentation needed${mtu}`;
-    return zh ? `ICMP 差错（类型 ${i.type} 代码 ${i.code}）` : `an ICMP error (type ${i.type} code ${i.code})`;
+    return zh ? `ICMP 差错（类型 ${i.type} 代码 ${i.code}）` : `ICMP error (type ${i.type} code ${i.code})`;
   }
 }
 

@@ -87,6 +87,44 @@ function synFloodEn(p: SynFlood): string {
     'Filter the flood before the director (rate limits, SYNPROXY); SYN cookies (net.ipv4.tcp_syncookies=1) keep the real servers\' listen queues open';
 }
 
+type TunMtu = FindingParamsByCode['tun-mtu'];
+/** The MSS that fits a next-hop MTU: less the IPv4 and TCP headers. */
+const mssFor = (p: TunMtu): string => (p.mtu === null ? '' : ` ${p.mtu - 40}`);
+
+function tunMtuEn(p: TunMtu): string {
+  const mtu = p.mtu ?? '?';
+  const fix = `advertise a smaller MSS from the real servers (their SYN-ACKs set the size clients send: ip route … advmss${mssFor(p)}, or an iptables TCPMSS rule), ` +
+    'or raise the MTU between the director and the real servers by the tunnel header';
+  if (p.exact) {
+    return `ICMP fragmentation needed (next-hop MTU ${mtu}) about a tunnel packet to ${p.to ?? 'a real server'}: a router between the director and the real server refused it. ` +
+      `The tunnel packet is the client's plus 20 bytes of IPIP header, so full-size client segments do not fit that path; ${fix}`;
+  }
+  const who = `packets to ${p.to ?? 'the VIP'}${p.client !== null ? `, the first from client ${p.client}` : ''}`;
+  return `ICMP fragmentation needed (next-hop MTU ${mtu}) from the VIP: the director refused to tunnel ${who}. ` +
+    'With the tunnel header (IPIP 20 bytes; GUE and GRE more) each exceeds the MTU towards the real server and DF is set (Linux TCP sets it on every segment), ' +
+    'so IPVS (ip_vs_xmit.c, ensure_mtu_is_adequate) drops each and answers with the route\'s MTU less the tunnel header. ' +
+    `The client sends smaller segments once it has this ICMP (its route cache keeps MTU ${mtu} for 10 minutes), after a retransmission; ` +
+    'behind a firewall that drops ICMP it stalls on every full-size segment (a PMTU black hole). ' +
+    `To avoid it, ${fix}, or set net.ipv4.vs.pmtu_disc=0 (the director then fragments the tunnel packets and the real servers reassemble them)`;
+}
+
+function tunMtuZh(p: TunMtu): string {
+  const mtu = p.mtu ?? '?';
+  const fix = `让 Real Server 通告更小的 MSS（客户端按它们 SYN-ACK 中的 MSS 决定报文大小：ip route … advmss${mssFor(p)}，或 iptables 的 TCPMSS 规则），` +
+    '或者把 Director 与 Real Server 之间的 MTU 调大，至少多出隧道头的长度';
+  if (p.exact) {
+    return `收到关于发往 ${p.to ?? 'Real Server'} 的隧道报文的 ICMP 需要分片（下一跳 MTU ${mtu}）：Director 与 Real Server 之间的某台路由器拒绝了它。` +
+      `隧道报文是客户端的报文再加 20 字节的 IPIP 头，所以满长度的客户端报文在这条路径上放不下；可以${fix}`;
+  }
+  const who = `发往 ${p.to ?? 'VIP'} 的报文${p.client !== null ? `（第一个来自客户端 ${p.client}）` : ''}`;
+  return `VIP 发出了 ICMP 需要分片（下一跳 MTU ${mtu}）：Director 拒绝用隧道转发${who}。` +
+    '加上隧道头（IPIP 20 字节，GUE 和 GRE 更多）之后每个报文都超过了通往 Real Server 的 MTU，而且设置了 DF（Linux 的 TCP 每个报文都会设置），' +
+    '所以 IPVS（ip_vs_xmit.c 的 ensure_mtu_is_adequate）把它们丢弃，并回应路由 MTU 减去隧道头后的值。' +
+    `客户端收到这个 ICMP 后会改发更小的报文（路由缓存把 MTU ${mtu} 保留 10 分钟），代价是一次重传；` +
+    '如果它前面的防火墙丢弃 ICMP，每个满长度的报文都会卡住（PMTU 黑洞）。' +
+    `要避免这种情况，可以${fix}，或者设置 net.ipv4.vs.pmtu_disc=0（Director 会对隧道报文分片，由 Real Server 重组）`;
+}
+
 function rsRejectsEn(p: FindingParamsByCode['rs-rejects']): string {
   const why = p.protocol === 'udp' && p.code === 3
     ? `nothing listens on UDP port ${p.virtual.slice(p.virtual.lastIndexOf(':') + 1)} there (the service is down, or bound to another address), or a firewall rule on it rejects the datagrams`
@@ -214,8 +252,8 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   'tun-mtu': {
     severity: 'warning',
     about: 'tunnelled packets exceed the path MTU: the director sends ICMP fragmentation needed',
-    en: (p) => `ICMP fragmentation needed (next-hop MTU ${p.mtu ?? '?'}): tunnelled packets are ${p.exact ? 20 : 'at least 20'} bytes bigger than the client's; lower the MTU/MSS on the path or the real servers`,
-    zh: (p) => `收到 ICMP 需要分片（下一跳 MTU ${p.mtu ?? '?'}）：隧道封装后的报文比客户端发出的${p.exact ? '大 20 字节' : '至少大 20 字节'}；请调低路径上或 Real Server 的 MTU/MSS`,
+    en: tunMtuEn,
+    zh: tunMtuZh,
   },
   'icmp-redirect-from-director': {
     severity: 'warning',

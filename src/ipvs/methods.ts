@@ -54,6 +54,8 @@ export interface MethodCounts {
   readonly natReply: number;
   readonly tun: number;
   readonly tunIcmp?: number;
+  /** Replies carried back in the tunnel: a site-to-site tunnel, not IPVS's TUN. */
+  readonly tunReplies?: number;
   readonly dsrOpt?: number;
   readonly port?: number;
   readonly fullnat: number;
@@ -95,7 +97,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.natReply} 个响应被 Director 把源地址从 Real Server 的地址改回了 VIP（NAT）`
       : `${s.natReply} replies rewritten by the director from the real server's address back to the VIP (NAT)`);
   }
-  if (s.tun > 0) {
+  if ((s.tunReplies ?? 0) > 0) {
+    out.push(zh
+      ? `${s.tunReplies} 个回应也经隧道传回：这是两地之间的隧道（VPN、路由器之间的 GRE），不是 IPVS 的 TUN（TUN 模式下 Real Server 直接回应客户端，回应不进隧道）`
+      : `${s.tunReplies} replies travel back inside the tunnel too: a tunnel between two sites (a VPN, GRE between routers), not IPVS's TUN, whose real servers answer the client directly, outside any tunnel`);
+  } else if (s.tun > 0) {
     const kinds = [...s.tunnelKinds].sort().map((k) => TUNNEL_WORDS[lang][k]).join(zh ? '、' : ', ');
     out.push(zh
       ? `${s.tun} 个客户端报文被 Director 封装后发往 Real Server（${kinds}），内层的客户端→VIP 报文保持不变（TUN）`
@@ -157,8 +163,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       : `${natInside} connections from clients beyond the director arrive from its MAC addressed to the real servers' own addresses (RIP:port) and are answered back to it: the inside of a NAT director; ${vip}`);
     if (s.rs?.length === 1) {
       out.push(zh
-        ? '只看到一台 Real Server（这很可能是它自己的抓包）：前面那台主机很可能是它的 NAT Director（置信度 0.6），但从这里看，一台普通路由器挡在一台服务器前面也是同样的样子；在 Director 外侧（能看到 VIP 的地方）或另一台 Real Server 上抓包即可确定'
-        : 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here; a capture on the director\'s outside (where the VIP shows) or of a second real server would decide');
+        ? '只看到一台 Real Server（这很可能是它自己的抓包）：前面那台主机很可能是它的 NAT Director（置信度 0.6），但从这里看，一台普通路由器挡在一台服务器前面也是同样的样子，回应了 VIP 的 ARP 的 DR Real Server（客户端绕过 Director 直接找到它）也一样；在 Director 外侧（能看到 VIP 的地方）、网关或另一台 Real Server 上抓包即可确定'
+        : 'only one real server shows (this is likely its own capture): the host in front is most likely its NAT director (confidence 0.6), but a plain router in front of one server looks the same from here, and so does a DR real server that answers ARP for the VIP (the clients then reach it directly, bypassing the director); a capture on the director\'s outside (where the VIP shows), on the gateway or of a second real server would decide');
     }
   }
   const bypassed = s.bypassed ?? 0;

@@ -225,8 +225,13 @@ export interface FindingParamsByCode {
    * address the client connected to when `rsKnown` is false (no forward seen from here).
    */
   'rs-not-responding': { rs: string; silent?: SilentSyn };
-  /** `exact`: the ICMP quotes the tunnel packet itself, so the overhead is exactly 20 bytes. */
-  'tun-mtu': { mtu: number | null; exact: boolean };
+  /**
+   * `exact`: the ICMP quotes the tunnel packet itself (a router beyond the director refused it), so
+   * the overhead is exactly 20 bytes; otherwise it quotes the client's packet to the VIP, refused by
+   * the director. `client`: the quoted client ip:port (null for a tunnel packet); `to`: the quoted
+   * VIP:port, or the real server the tunnel packet went to.
+   */
+  'tun-mtu': { mtu: number | null; exact: boolean; client: string | null; to: string | null };
   'icmp-redirect-from-director': { to: string; gateway: string | null };
   'quiesced-server-used': { rs: string; virtual: string; persistent: boolean };
   'rules-mismatch':

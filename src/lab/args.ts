@@ -56,6 +56,7 @@ export function parse(args: readonly string[]) {
       idle: { type: 'string' },
       quiesce: { type: 'string' },
       'syn-flood': { type: 'string' },
+      post: { type: 'string' },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
       'kernel-deb': { type: 'string' },
@@ -117,6 +118,7 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
     set('quiesce', { rs: Number(m[1]), after: Number(m[2]) });
   }
   set('synFlood', int(p.values['syn-flood'], '--syn-flood'));
+  set('post', int(p.values.post, '--post'));
   set('ha', p.values.ha);
   if (p.values['ha-failover'] !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(p.values['ha-failover']);

@@ -167,7 +167,7 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const snapshots: KernelSnapshot[] = [];
   const summaries: string[] = [];
   const o = plan.options;
-  const mode = o.hold ? ' hold' : o.udp ? ' udp' : o.idle !== null ? ` idle:${o.idle * 1000}` : '';
+  const mode = o.hold ? ' hold' : o.udp ? ' udp' : o.idle !== null ? ` idle:${o.idle * 1000}` : o.post !== null ? ` post:${o.post}` : '';
   const flap = plan.options.flap;
   const dir = plan.director.ns;
   const started = Date.now();

@@ -32,6 +32,7 @@ function summaryLines(state: LabState): string[] {
     o.idle !== null ? `${o.idle} s idle before a second request` : '',
     o.quiesce ? `rs${o.quiesce.rs} weight 0 after request ${o.quiesce.after}` : '',
     o.synFlood !== null ? `a SYN flood of ${o.synFlood} before the requests` : '',
+    o.post !== null ? `each request uploads ${o.post} bytes` : '',
     o.ha ? `keepalived on dir and dir2 (${o.healthCheck === 'http' ? 'HTTP_GET' : 'TCP_CHECK'}${o.sync ? ', sync daemon' : ', no sync daemon'})` : '',
     o.haFailover ? `dir's LAN cable out after request ${o.haFailover.after}, back after ${o.haFailover.back}` : '',
     o.rsFail ? `rs${o.rsFail.rs}'s web server dies after request ${o.rsFail.after}${o.rsFail.back !== null ? `, starts again after ${o.rsFail.back}` : ''}` : '',

@@ -69,6 +69,9 @@ Options:
                             seconds (short ones make expiry visible in seconds)
       --idle SECONDS        each connection: one request, SECONDS of silence, a second request
       --quiesce rsN:A       set rsN's weight to 0 (ipvsadm -e … -w 0) after request A
+      --post BYTES          each request uploads BYTES (HTTP POST: full-size segments with DF,
+                            one frame each) instead of a GET: in TUN the director's IPIP
+                            header makes them 20 bytes too big for the LAN
       --syn-flood N         before the requests, N SYNs (${SYN_FLOOD_PPS}/s, tcpreplay in c0) from made-up
                             sources 172.16.200.1, .2, … that never complete the handshake: the
                             director holds N SYN_RECV entries; the truth records ipvsadm -Lnc
@@ -99,6 +102,7 @@ Examples:
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap
   lvscope lab capture dr --udp --requests 6 -w dns.pcap
   lvscope lab capture dr --idle 8 --timeouts 5,5,5 --requests 1 -w idle.pcap
+  lvscope lab capture tun --post 20000 --requests 2 --capture-at firewall,dir:eth0 -w mtu/
   lvscope lab capture dr --syn-flood 300 --requests 4 -w flood.pcap --truth flood.json
   lvscope lab capture dr --ha-failover 2-4 --sync on --hold --requests 6 \\
       --capture-at fw:eth1,dir:eth0,dir2:eth0 -w failover/ --truth failover.json

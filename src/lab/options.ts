@@ -83,6 +83,8 @@ export interface LabOptions {
   readonly timeouts: { readonly tcp: number; readonly tcpfin: number; readonly udp: number } | null;
   /** Each connection answers one request, idles this many seconds, then sends a second one. */
   readonly idle: number | null;
+  /** Each request is an upload of this many bytes (HTTP POST, full-size segments with DF) instead of a GET. */
+  readonly post: number | null;
   /** Before the requests: this many SYNs from made-up sources that never complete (lab/syn-flood.ts). */
   readonly synFlood: number | null;
   /** Set rsN's weight to 0 (ipvsadm -e … -w 0) after request `after`. */
@@ -148,6 +150,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     idle: given.idle ?? null,
     quiesce: given.quiesce ?? null,
     synFlood: given.synFlood ?? null,
+    post: given.post ?? null,
     ha: given.ha === true || given.haFailover != null || given.sync === true || given.rsFail != null,
     haFailover: given.haFailover ?? null,
     sync: given.sync ?? false,
@@ -203,6 +206,8 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.synFlood !== null && (!Number.isInteger(opts.synFlood) || opts.synFlood < 1 || opts.synFlood > MAX_FLOOD_SYNS)) {
     throw new LabConfigError(`--syn-flood needs 1..${MAX_FLOOD_SYNS} SYNs (syn-flood is reported from ${SYN_FLOOD_MIN_ENTRIES} entries held at once)`);
   }
+  if (opts.post !== null && (!Number.isInteger(opts.post) || opts.post < 1 || opts.post > 10_000_000)) throw new LabConfigError('--post needs 1..10000000 bytes');
+  if (opts.post !== null && (opts.udp || opts.hold || opts.idle !== null)) throw new LabConfigError('--post does not combine with --udp, --hold or --idle');
   if (opts.synFlood !== null && (opts.udp || opts.ha)) throw new LabConfigError('--syn-flood is for a TCP service on one director (no --udp, no --ha)');
   if (opts.ha) haProblems(opts);
   const m = opts.misconfig;

@@ -12,8 +12,12 @@ const server = http.createServer((req, res) => {
   const body = name + ' ' + ip + ':' + port + '\n';
   // A held connection (Connection: keep-alive) stays open until the client closes it.
   const keep = String(req.headers.connection).toLowerCase() === 'keep-alive';
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'Connection': keep ? 'keep-alive' : 'close', 'X-Real-Server': ip + ':' + port });
-  res.end(body);
+  // A POST's body is read to its end before the answer (an upload: --post).
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'Connection': keep ? 'keep-alive' : 'close', 'X-Real-Server': ip + ':' + port });
+    res.end(body);
+  });
 });
 server.keepAliveTimeout = 0;
 server.listen(Number(port), '0.0.0.0', () => process.stdout.write('ready\n'));
@@ -44,7 +48,7 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 /**
- * Reads lines "host port timeoutMs localPort [hold|udp|idle:MS]" from stdin; with hold the connection stays
+ * Reads lines "host port timeoutMs localPort [hold|udp|idle:MS|post:BYTES]" from stdin; with hold the connection stays
  * open after its answer, until a line "release" closes every held one (answer {"ok":true,"released":N});
  * a line "poke TIMEOUT_MS" sends one more GET on every held connection.
  * For each request, for each, one GET / and one JSON line on stdout:
@@ -187,8 +191,12 @@ function next() {
   if (mode === 'hold') return holdOpen(host, port, timeoutMs, localPort, finish);
   if (mode === 'udp') return udpQuery(host, port, timeoutMs, localPort, finish);
   if (mode && mode.startsWith('idle:')) return idleTwice(host, port, timeoutMs, localPort, Number(mode.slice(5)), finish);
-  const req = http.request({ host, port: Number(port), path: '/', method: 'GET', agent: false,
-    localPort, headers: { 'Connection': 'close', 'User-Agent': 'lvscope-lab' } }, (res) => {
+  // post:N: an upload of N bytes (full-size segments, DF set as Linux TCP sets it).
+  const upload = mode && mode.startsWith('post:') ? Buffer.alloc(Number(mode.slice(5)), 120) : null;
+  const headers = { 'Connection': 'close', 'User-Agent': 'lvscope-lab' };
+  if (upload) { headers['Content-Type'] = 'application/octet-stream'; headers['Content-Length'] = upload.length; }
+  const req = http.request({ host, port: Number(port), path: '/', method: upload ? 'POST' : 'GET', agent: false,
+    localPort, headers }, (res) => {
     let body = '';
     res.setEncoding('utf8');
     res.on('data', (d) => { body += d; });
@@ -201,7 +209,7 @@ function next() {
   const timer = setTimeout(() => { req.destroy(new Error('timeout after ' + timeoutMs + ' ms')); }, Number(timeoutMs));
   req.on('close', () => clearTimeout(timer));
   req.on('error', (e) => finish({ ok: false, error: String(e && e.message) }));
-  req.end();
+  req.end(upload ?? undefined);
 }
 rl.on('line', (l) => { if (l.trim() !== '') { queue.push(l.trim()); next(); } });
 rl.on('close', () => { const wait = () => (busy || queue.length) ? setTimeout(wait, 10) : (held.forEach((s) => s.destroy()), process.exit(0)); wait(); });

@@ -115,7 +115,9 @@ function ifaceLines(h: LabHost): string[] {
 function hostScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
   switch (h.role) {
     case 'client':
-      return [sysctl(IPV6_OFF), ipBatch(ifaceLines(h))].join('\n');
+      // An upload (--post) leaves as one frame per segment, as it arrives from a real network:
+      // over a veth the kernel would otherwise hand 64 KB GSO packets through the whole lab.
+      return [sysctl(IPV6_OFF), ipBatch([...ifaceLines(h), ...(plan.options.post !== null ? h.ifaces.map((i) => `link set dev ${i.name} gso_max_segs 1`) : [])])].join('\n');
     case 'gateway':
       return h.key === 'fw' ? firewallScript(plan, h) : routerScript(plan, h);
     case 'director':

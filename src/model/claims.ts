@@ -5,7 +5,7 @@
  * gives a partial answer rather than a confident wrong one.
  */
 import type { ForwardingMethod, ServiceClaims, UnseenFact } from '../ipvs/report.js';
-import { UNKNOWN_VIP, type ServiceState } from './state.js';
+import { tunEvidence, UNKNOWN_VIP, type ServiceState } from './state.js';
 
 export interface ClaimInputs {
   readonly method: ForwardingMethod;
@@ -23,7 +23,7 @@ export interface ClaimInputs {
 
 /** The director's own hop in the capture: forwarded copies, rewrites, tunnels, TOA. */
 function hopSeen(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + tunEvidence(s) + s.fullnat > 0;
 }
 
 export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: ServiceClaims; unseen: UnseenFact[] } {

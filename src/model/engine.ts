@@ -21,7 +21,7 @@ import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
 import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
 import { HopDetector } from './hops.js';
-import { quotedReply, relayInTunnel } from './icmp-relay.js';
+import { isIcmpError, quotedReply, relayInTunnel } from './icmp-relay.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
@@ -50,7 +50,7 @@ export class Engine implements ModelParts {
   readonly services: Services;
   readonly book = new FindingBook();
   private readonly hops: HopDetector;
-  private readonly silentSyns = new SilentSyns();
+  private readonly silentSyns: SilentSyns;
   private readonly faults: FaultWatch;
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
@@ -75,6 +75,7 @@ export class Engine implements ModelParts {
     this.ha = new HaTracker(k?.pair ?? null);
     this.roles = new Roles(k, hints.vips ?? [], this.neighbours);
     this.entries = new ConnectionEntries(k);
+    this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
     this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p));
     this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
@@ -125,8 +126,14 @@ export class Engine implements ModelParts {
         }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
-        if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) { this.faults.observe(p); return this.onL4(p, wantFacts); }
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
+          // The packet's address ids, once for every part that keys by them.
+          const srcId = this.entries.addrs.id(p.src);
+          const dstId = this.entries.addrs.id(p.dst);
+          if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
+          this.faults.observe(p, srcId, dstId);
+          return this.onL4(p, wantFacts, srcId, dstId);
+        }
         this.neighbours.learnSource(p);
         return wantFacts ? plainFacts(this.roles, p, 'other') : null;
       case 'ipv6-other': return wantFacts ? plainFacts(this.roles, p, 'ipv6') : null;
@@ -200,8 +207,22 @@ export class Engine implements ModelParts {
     let step: Step = 'icmp';
     let quoted: string | null = null;
     if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
+    if (p.tunnel !== null && q !== null && q.srcPort !== null && q.dstPort !== null && isIcmpError(p)) {
+      // An error about a client's own packet, carried back to it in the tunnel: the far side's
+      // answer travelling the tunnel, which IPVS's TUN never does (a site-to-site tunnel).
+      const fwd = this.entries.lookup(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
+      if (fwd !== undefined && !fwd.server) {
+        fwd.flow.svc.tunReplies++;
+        return want ? plainFacts(roles, p, 'other') : null;
+      }
+    }
     const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
     let relayedTo: string | null = null;
+    // Explaining: an error in a tunnel the first pass found no director's (it carried replies).
+    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(roles, p, 'other');
+    }
     if (reply !== null) {
       step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
       if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
@@ -248,8 +269,8 @@ export class Engine implements ModelParts {
 
   // ---------------------------------------------------------------- TCP / UDP
 
-  private onL4(p: Packet, want: boolean): FrameFacts | null {
-    if (p.tunnel !== null) return this.onTunnel(p, want);
+  private onL4(p: Packet, want: boolean, srcId: number, dstId: number): FrameFacts | null {
+    if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {
       const seg = segmentOf(p);
@@ -260,8 +281,6 @@ export class Engine implements ModelParts {
     const entries = this.entries;
 
     // 1. Is this the director's copy of a packet seen a moment ago?
-    const srcId = entries.addrs.id(p.src);
-    const dstId = entries.addrs.id(p.dst);
     const hop = this.hops.detect(p, srcId, dstId);
     const prev = this.hops.prev;
 
@@ -320,7 +339,9 @@ export class Engine implements ModelParts {
           step = serverStep(p, segment);
         } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
           this.neighbours.learnSource(p);
-          if (p.proto === PROTO_UDP && this.isKnownServerSide(p)) {
+          // From a well-known port to an ephemeral one: a server answering a flow that began
+          // before the capture did (clients send from ephemeral ports; NFS's reserved ones go to 2049).
+          if (p.proto === PROTO_UDP && (this.isKnownServerSide(p) || p.sport < 1024 && p.dport >= 32768) || toGroup(p)) {
             step = 'other';
           } else {
             flow = this.createFlow(p);
@@ -379,6 +400,11 @@ export class Engine implements ModelParts {
         if (d.frames.length < MAX_FINDING_FRAMES) d.frames.push(p.n);
         this.directServed.set(key, d);
       }
+      // A UDP reply from another real server than the flow's last: that datagram was scheduled afresh (-o).
+      if (flow.proto === 'udp' && flow.rs !== null && flow.rs.mac !== null && p.srcMac !== '' && p.srcMac !== flow.rs.mac
+        && !toDirector && !roles.isDirectorMac(p.srcMac)) {
+        this.entries.bind(flow, this.services.rsByMac(flow.svc, p.srcMac, flow.vport, p.n));
+      }
       // VIP → CIP straight from a real server (DR/TUN): IPVS does not see it, unless it goes via the director.
       if (toDirector) {
         entries.transition(flow, true, p.flags, p.t);
@@ -392,7 +418,22 @@ export class Engine implements ModelParts {
     flow.lastT = p.t;
   }
 
-  private onTunnel(p: Packet, want: boolean): FrameFacts | null {
+  private onTunnel(p: Packet, want: boolean, srcId: number): FrameFacts | null {
+    if (this.isReplyOfFlow(p)) {
+      // A reply carried back in a tunnel: not IPVS's TUN (its real servers answer directly) but a
+      // tunnel between two sites; the tunnel's forwards of that connection were no director's.
+      const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport)!.flow;
+      back.svc.tunReplies++;
+      this.neighbours.learnSource(p);
+      return want ? plainFacts(this.roles, p, 'other') : null;
+    }
+    // Explaining (the second pass): a tunnel the first pass found carrying replies too, its
+    // forwards included, is no director's; only this pass builds the key.
+    const k = this.roles.k;
+    if (want && k !== null && !k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(this.roles, p, 'other');
+    }
     const svc = this.services.service(protoName(p.proto), p.dst, p.dport, p.n);
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
@@ -403,7 +444,7 @@ export class Engine implements ModelParts {
     if (own === undefined || own.size === 0 || own.has(p.outerSrc)) this.roles.learnDirector(svc, p.srcMac);
     if (svc.directorIp === null) svc.directorIp = p.outerSrc;
     this.roles.directorIps.add(p.outerSrc);
-    const prev = this.hops.before(p, this.entries.addrs.id(p.src));
+    const prev = this.hops.before(p, srcId);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
     if (prev !== undefined) this.roles.upstream(prev.srcMac);
     let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
@@ -460,3 +501,14 @@ export class Engine implements ModelParts {
 export type { DoneFlow };
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * Sent to a broadcast or multicast address (the destination MAC's group bit, or a cooked capture's
+ * packet type): IPVS schedules only packets addressed to the host (ip_vs_in: PACKET_HOST).
+ */
+function toGroup(p: Packet): boolean {
+  if (p.pktType === SLL_PACKET_TYPE.BROADCAST || p.pktType === SLL_PACKET_TYPE.MULTICAST) return true;
+  if (p.dstMac.length < 2) return false;
+  const c = p.dstMac.charCodeAt(1);
+  return ((c <= 57 ? c - 48 : (c | 32) - 87) & 1) === 1;
+}

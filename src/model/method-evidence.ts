@@ -4,12 +4,12 @@
  */
 import { methodEvidenceText } from '../ipvs/methods.js';
 import type { ForwardingMethod } from '../ipvs/report.js';
-import type { ServiceState } from './state.js';
+import { tunEvidence, type ServiceState } from './state.js';
 
 export function methodOf(s: ServiceState): ForwardingMethod {
   const nat = s.nat + s.natReply + s.natInside;
   const dr = s.dr + s.dsrOpt + s.drSplit + s.drAtRs;
-  const tun = s.tun + s.tunIcmp;
+  const tun = tunEvidence(s);
   const best = Math.max(dr, nat, tun, s.fullnat);
   if (best === 0) return 'unknown';
   if (s.fullnat === best) return 'fullnat';

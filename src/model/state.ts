@@ -44,6 +44,12 @@ export interface ServiceState {
   nat: number;
   natReply: number;
   tun: number;
+  /**
+   * Replies carried back inside the tunnel: IPVS's TUN never does that (a real server answers the
+   * client directly), so the tunnel is one between two sites (a VPN, GRE between routers), and
+   * none of `tun` is a director's forward.
+   */
+  tunReplies: number;
   /** ICMP errors about the service's replies that the director passed on in its tunnel (model/icmp-relay.ts). */
   tunIcmp: number;
   /** Client packets a DSR balancer sent to a real server with VIP:port in an IPv4 option (model/dsr-option.ts). */
@@ -84,6 +90,12 @@ export interface ServiceState {
   bypassed: number;
   /** A reply from the VIP (or a real server) to a client was seen. */
   answered: boolean;
+  /**
+   * UDP datagrams that went to another real server than their flow's previous one while its entry
+   * should still have held it: each datagram scheduled on its own (one-packet scheduling, -o), or
+   * an entry that expired early (stale-entry tells those apart).
+   */
+  onePacket: number;
   conns: number;
   inPkts: number;
   inBytes: number;
@@ -134,6 +146,8 @@ export interface Flow {
   synRetries: number;
   inPkts: number;
   inBytes: number;
+  /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
+  lastInLen: number;
   decision: Decision | null;
   /** Keys under which this flow is indexed in the flow map. */
   readonly keys: FlowKey[];
@@ -156,10 +170,10 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
-    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
+    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false, onePacket: 0,
     conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
     lips: new Set(), insideOf: null, outerSources: new Map(), outerMacs: new Set(),
   };
@@ -177,10 +191,15 @@ export function flowKey(proto: number, a: string, ap: number, b: string, bp: num
 }
 
 export function hasEvidence(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat + s.drSplit + s.drAtRs + s.drOrDecap + s.natInside > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + tunEvidence(s) + s.fullnat + s.drSplit + s.drAtRs + s.drOrDecap + s.natInside > 0;
+}
+
+/** Tunnelled forwards that are a director's: none once the tunnel carried replies too (a site-to-site tunnel). */
+export function tunEvidence(s: ServiceState): number {
+  return s.tunReplies > 0 ? 0 : s.tun + s.tunIcmp;
 }
 
 /** Evidence from a director hop seen in the capture (both copies of a packet, a tunnel, TOA). */
 export function hasHopEvidence(s: ServiceState): boolean {
-  return s.dr + s.dsrOpt + s.nat + s.natReply + s.tun + s.tunIcmp + s.fullnat > 0;
+  return s.dr + s.dsrOpt + s.nat + s.natReply + tunEvidence(s) + s.fullnat > 0;
 }

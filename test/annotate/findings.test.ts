@@ -42,7 +42,11 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
   ],
   'no-real-server': [{ virtual: '192.168.23.100:80' }],
   'rs-not-responding': [{ rs: '192.168.23.81' }],
-  'tun-mtu': [{ mtu: 1480, exact: true }, { mtu: null, exact: false }],
+  'tun-mtu': [
+    { mtu: 1480, exact: true, client: null, to: '10.23.0.10' },
+    { mtu: null, exact: false, client: null, to: null },
+    { mtu: 1480, exact: false, client: '172.16.0.100:40000', to: '192.168.23.100:80' },
+  ],
   'icmp-redirect-from-director': [{ to: '192.168.23.1', gateway: '192.168.23.1' }, { to: '192.168.23.1', gateway: null }],
   'quiesced-server-used': [
     { rs: '192.168.23.81', virtual: '192.168.23.100:80', persistent: false },
@@ -110,7 +114,8 @@ const TERMS = new Set([
   'IPVS', 'VRRP', 'VRID', 'VLAN', 'Master', 'keepalived', 'advert_int', 'lvs_sync_daemon', 'start-daemon', 'master', 'backup',
   'virtual_router_id', 'garp_master_delay', 'vrrp_garp_master_repeat', 'virtual_ipaddress', 'expire_nodest_conn',
   'SYN-ACK', 'ACK', 'SYN_RECV', 'ActiveConn', 'amemthresh', 'am_droprate', 'drop_entry', 'drop_packet', 'secure_tcp', 'MB',
-  'SYNPROXY', 'cookies', 'net.ipv4.tcp_syncookies',
+  'SYNPROXY', 'cookies', 'net.ipv4.tcp_syncookies', 'ip_vs_xmit.c', 'ensure_mtu_is_adequate', 'route', 'advmss', 'TCPMSS',
+  'net.ipv4.vs.pmtu_disc', 'DF', 'PMTU', 'ip', 'Linux',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */
@@ -171,9 +176,11 @@ describe('the catalog, every code and kind', () => {
     expect(findingText(macOnly, 'en')).toBe('real server 02:aa:00:00:01:01 sends ARP with the VIP 192.168.23.100 as its sender address, teaching the LAN that the VIP lives there; set arp_announce=2');
     expect(findingText(macOnly, 'zh')).toMatch(/^Real Server 02:aa:00:00:01:01 发出的 ARP/);
     const mtu = all.filter((f) => f.code === 'tun-mtu');
-    expect(findingText(mtu[0]!, 'zh')).toBe('收到 ICMP 需要分片（下一跳 MTU 1480）：隧道封装后的报文比客户端发出的大 20 字节；请调低路径上或 Real Server 的 MTU/MSS');
+    expect(findingText(mtu[0]!, 'zh')).toMatch(/^收到关于发往 10\.23\.0\.10 的隧道报文的 ICMP 需要分片（下一跳 MTU 1480）：.*加 20 字节的 IPIP 头.*advmss 1440/);
     expect(findingText(mtu[1]!, 'zh')).toContain('下一跳 MTU ?）');
-    expect(findingText(mtu[1]!, 'zh')).toContain('至少大 20 字节');
+    expect(findingText(mtu[1]!, 'zh')).not.toContain('advmss ');
+    expect(findingText(mtu[2]!, 'en')).toMatch(/^ICMP fragmentation needed \(next-hop MTU 1480\) from the VIP: the director refused to tunnel packets to 192\.168\.23\.100:80, the first from client 172\.16\.0\.100:40000\..*ensure_mtu_is_adequate.*advmss 1440.*pmtu_disc=0/);
+    expect(findingText(mtu[2]!, 'zh')).toMatch(/^VIP 发出了 ICMP 需要分片（下一跳 MTU 1480）：Director 拒绝用隧道转发发往 192\.168\.23\.100:80 的报文（第一个来自客户端 172\.16\.0\.100:40000）。/);
   });
 
   it('localizeFindings changes only the message', () => {

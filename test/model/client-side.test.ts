@@ -39,3 +39,21 @@ describe('a client\'s own capture of an ordinary connection', () => {
     expect(svc.methodEvidence!.join(' ')).toMatch(/a plain router in front of one server looks the same/);
   });
 });
+
+describe('datagrams no director schedules', () => {
+  // Wireshark's many_interfaces: a laptop's capture that starts inside QUIC flows (the first
+  // datagram seen is Google's, from port 443 to the laptop's ephemeral port) and carries Dropbox's
+  // LAN-sync broadcasts (UDP 17500 to 255.255.255.255 and 192.168.1.255).
+  const r = analyze(conformance('wireshark', 'many_interfaces-1.pcapng'));
+
+  it('a datagram from a well-known port to an ephemeral one is a server answering, not a client', () => {
+    expect(r.services.filter((s) => s.port >= 32768)).toEqual([]);
+    expect(r.hosts.filter((h) => h.role === 'real-server')).toEqual([]);
+    expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
+  });
+
+  it('a broadcast is no virtual service (IPVS takes only packets addressed to the host)', () => {
+    expect(r.services.map((s) => s.vip)).not.toContain('255.255.255.255');
+    expect(r.services.map((s) => s.vip)).not.toContain('192.168.1.255');
+  });
+});

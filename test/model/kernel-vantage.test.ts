@@ -223,6 +223,18 @@ describe('views that cannot tell, and say so', () => {
     expect(en.find((x) => x.includes('IPIP'))).toMatch(/^the gateway 10\.23\.0\.1 delivers the director's IPIP/);
     expect(en.join('\n')).not.toMatch(/the director sends|the director wraps/);
   });
+  it('the TUN director names the router its tunnels go through, as the hosts table does, in English and Chinese', () => {
+    const s = analyze('tun-ipip-rr', ['dir-eth0.pcap']);
+    const router = s.report.hosts.find((h) => h.ip === '192.168.23.254');
+    expect([router?.role, router?.name]).toEqual(['gateway', 'router']);
+    for (const lang of ['en', 'zh'] as const) {
+      const ex = [...explainFrames(openFrames([`${DIR}/tun-ipip-rr/dir-eth0.pcap`]), s, lang)];
+      const asks = ex.find((e) => e.facts.arp?.tpa === '192.168.23.254')!;
+      expect(asks.explanation.text).toContain(lang === 'en' ? 'the router 192.168.23.254, towards the tunnel\'s far end' : '下一跳（路由器 192.168.23.254）');
+      const tunnel = ex.find((e) => e.facts.step === 'tunnel')!;
+      expect(tunnel.ends!.to).toBe(lang === 'en' ? 'router' : '路由器');
+    }
+  });
   it('a client names no real server and no method', () => {
     const s = analyze('dr-rr', ['c0-eth0.pcap']);
     for (const svc of s.report.services) expect([svc.method, svc.realServers.length]).toEqual(['unknown', 0]);

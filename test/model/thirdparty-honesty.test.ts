@@ -2,13 +2,14 @@
  * Issue 13's honesty points on public captures: a scheduler is named only above the evidence bar
  * (SCHEDULER_BAR), persistence only from time-separated evidence, the reconstructed ipvsadm -Ln
  * names no scheduler that was not inferred, and a balancer whose tunnel sources vary per flow is
- * one balancer, not a director per source.
+ * one balancer, not a director per source, and a tunnel carrying replies both ways is no TUN.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSink } from '../../src/capture/index.js';
+import { explainFrames } from '../../src/annotate/index.js';
 import { openFrames } from '../../src/decode/index.js';
 import { SCHEDULER_BAR } from '../../src/model/index.js';
 import { analyzeFrames } from '../../src/pipeline/index.js';
@@ -125,3 +126,29 @@ function flattenTimes(buf: Buffer): Buffer {
   }
   return out;
 }
+
+describe('a tunnel between two sites is not IPVS\'s TUN', () => {
+  // Zeek's gre-sample: NTP, SSH and DNS between two networks through one GRE tunnel, the answers
+  // (and an ICMP port unreachable) coming back inside the tunnel too. IPVS's real servers answer
+  // the client directly, never through the tunnel.
+  const path = thirdparty('zeek', 'gre-sample.pcap');
+
+  it('finds no virtual service, no director and no real server in it', () => {
+    const { report } = analyze([path]);
+    expect(report.services).toEqual([]);
+    expect(report.hosts.filter((h) => h.role === 'director' || h.role === 'real-server')).toEqual([]);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('the walkthrough wraps nothing in the director\'s name', () => {
+    const s = analyze([path]);
+    const text = [...explainFrames([...openFrames([path])], s, 'en')].map((e) => e.explanation.text);
+    expect(text.filter((t) => /director/.test(t))).toEqual([]);
+    expect(text[10]).toBe('not LVS traffic: TCP 66.59.111.190:40264 → 172.28.2.3:22');
+  });
+
+  it('one datagram each way in IPIP (Zeek\'s 4in4) is still read as a tunnel forward: nothing contradicts it', () => {
+    const { report } = analyze([conformance('zeek', 'traces', 'tunnels', '4in4.pcap')]);
+    expect(report.services.map((s) => s.method)).toEqual(['tun']);
+  });
+});

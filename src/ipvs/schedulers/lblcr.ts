@@ -1,7 +1,6 @@
 import { connOverhead, type Destination } from '../destination.js';
-import { lblcOverloaded, weightedLeast } from './common.js';
-import { lblcHashKey } from './lblc.js';
-import { DEFAULT_EXPIRATION, LocalityTable } from './locality-cache.js';
+import { lblcOverloaded } from './common.js';
+import { DEFAULT_EXPIRATION, LocalityScheduler } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 interface LblcrEntry {
@@ -18,35 +17,22 @@ interface LblcrEntry {
  * since its last change loses its most loaded member; a member overloaded by the lblc heuristic
  * makes wlc pick a new dest over the whole service, which joins the set.
  */
-export class LblcrScheduler implements Scheduler {
+export class LblcrScheduler extends LocalityScheduler<LblcrEntry> implements Scheduler {
   readonly name = 'lblcr' as const;
-  lastError: string | null = null;
-  private dests: Destination[];
   private readonly expiration: number;
-  readonly table: LocalityTable<LblcrEntry>;
 
   constructor(
     dests: readonly Destination[],
     opts: { expiration?: number; createdAt?: number } = {},
   ) {
-    this.dests = dests.slice();
-    this.expiration = opts.expiration ?? DEFAULT_EXPIRATION;
-    this.table = new LocalityTable<LblcrEntry>(lblcHashKey, this.expiration, opts.createdAt ?? 0);
-  }
-
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
-  }
-
-  /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
-  tick(now: number): void {
-    this.table.runTimers(now);
+    const expiration = opts.expiration ?? DEFAULT_EXPIRATION;
+    super(dests, expiration, opts.createdAt ?? 0);
+    this.expiration = expiration;
   }
 
   /** Each set member holds a reference to its dest (ip_vs_dest_set_insert: ip_vs_dest_hold). */
-  holds(dest: Destination, now: number): boolean {
-    this.table.runTimers(now);
-    return this.table.some((en) => en.set.includes(dest));
+  protected entryHolds(en: LblcrEntry, dest: Destination): boolean {
+    return en.set.includes(dest);
   }
 
   /** The cached set for a destination address, newest member first. */
@@ -72,25 +58,17 @@ export class LblcrScheduler implements Scheduler {
         this.lastError = null;
         return dest;
       }
-      const picked = weightedLeast(this.dests, connOverhead);
-      if (picked === null) {
-        this.lastError = 'no destination available';
-        return null;
-      }
+      const picked = this.wlcPick();
+      if (picked === null) return null;
       if (!en.set.includes(picked)) {
         en.set.unshift(picked);
         en.lastmod = now;
       }
-      this.lastError = null;
       return picked;
     }
-    const picked = weightedLeast(this.dests, connOverhead);
-    if (picked === null) {
-      this.lastError = 'no destination available';
-      return null;
-    }
+    const picked = this.wlcPick();
+    if (picked === null) return null;
     this.table.add({ addr: ctx.daddr, lastuse: now, set: [picked], lastmod: now });
-    this.lastError = null;
     return picked;
   }
 

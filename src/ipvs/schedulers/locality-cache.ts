@@ -6,6 +6,11 @@
  * Timers are run lazily: each schedule() first fires every timer due at or before `now`.
  */
 
+import { foldAddress } from '../address.js';
+import { connOverhead, type Destination } from '../destination.js';
+import { hash32 } from '../hash.js';
+import { weightedLeast } from './common.js';
+
 export const CHECK_EXPIRE_INTERVAL = 60;
 export const COUNT_FOR_FULL_EXPIRATION = 30;
 export const ENTRY_TIMEOUT = 6 * 60;
@@ -14,9 +19,56 @@ export const LBLC_TAB_BITS = 10;
 export const LBLC_TAB_SIZE = 1 << LBLC_TAB_BITS;
 export const LBLC_MAX_SIZE = LBLC_TAB_SIZE * 16;
 
+/** The bucket of a destination address (ip_vs_lblc_hashkey, which lblcr shares). */
+export function lblcHashKey(addr: string): number {
+  return hash32(foldAddress(addr), LBLC_TAB_BITS);
+}
+
 export interface CacheEntry {
   readonly addr: string;
   lastuse: number;
+}
+
+/**
+ * What lblc and lblcr share around their cache: the service's dests, the table and its GC timers,
+ * and the reference an entry holds on a dest. They differ in what an entry maps to (one dest, a
+ * set) and so in how they schedule.
+ */
+export abstract class LocalityScheduler<E extends CacheEntry> {
+  lastError: string | null = null;
+  protected dests: Destination[];
+  readonly table: LocalityTable<E>;
+
+  constructor(dests: readonly Destination[], expiration: number, createdAt: number) {
+    this.dests = dests.slice();
+    this.table = new LocalityTable<E>(lblcHashKey, expiration, createdAt);
+  }
+
+  // Entries keep pointing at deleted dests (the kernel holds a reference; AVAILABLE is cleared),
+  // so nothing is flushed here.
+  update(next: readonly Destination[]): void {
+    this.dests = next.slice();
+  }
+
+  /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
+  tick(now: number): void {
+    this.table.runTimers(now);
+  }
+
+  /** Whether a cache entry still holds a reference to `dest` (the kernel's ip_vs_dest_hold). */
+  holds(dest: Destination, now: number): boolean {
+    this.table.runTimers(now);
+    return this.table.some((en) => this.entryHolds(en, dest));
+  }
+
+  protected abstract entryHolds(en: E, dest: Destination): boolean;
+
+  /** Both fall back to wlc over the whole service; null, said in lastError, when no dest can take it. */
+  protected wlcPick(): Destination | null {
+    const dest = weightedLeast(this.dests, connOverhead);
+    this.lastError = dest === null ? 'no destination available' : null;
+    return dest;
+  }
 }
 
 export class LocalityTable<E extends CacheEntry> {

@@ -21,7 +21,14 @@ export function rsRejects(book: FindingBook, p: Packet, q: Quote, rs: string): v
 
 /** tun-mtu: fragmentation needed for a tunnelled packet (exactly) or for one to the VIP (at least). */
 export function tunnelMtu(book: FindingBook, p: Packet, q: Quote | null, tunnelQuoted: boolean): void {
-  book.add('tun-mtu', q === null ? p.src : q.dst, p.n, { mtu: p.icmpMtu, exact: tunnelQuoted });
+  // Only on frag-needed ICMP, which a capture holds few of.
+  let client: string | null = null;
+  let to: string | null = q === null ? null : q.dst;
+  if (q !== null && !tunnelQuoted && q.srcPort !== null && q.dstPort !== null) {
+    client = ipPort(q.src, q.srcPort);
+    to = ipPort(q.dst, q.dstPort);
+  }
+  book.add('tun-mtu', q === null ? p.src : q.dst, p.n, { mtu: p.icmpMtu, exact: tunnelQuoted, client, to });
 }
 
 /** icmp-redirect-from-director: a one-armed director tells hosts to bypass it. */

@@ -33,6 +33,8 @@ const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, can
 export interface ServiceReportX extends ServiceReport {
   /** Tunnel encapsulations seen for a 'tun' service: ipip, gre, gue, sit (IPv6 in IPv4), ip6ip6. */
   readonly tunnel?: readonly TunnelKind[];
+  /** One-packet scheduling (ipvsadm -o): a client port's datagrams went to different real servers, one after another. */
+  readonly onePacket?: boolean;
 }
 
 export interface Summary {
@@ -73,7 +75,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // A NAT director's outside answers like one server: say so rather than find nothing. Several
     // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
     // connection of a client's everyday traffic is not called a cluster.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
+    // Connections carried both ways in a tunnel between two sites are no service's at all.
+    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && s.tunReplies === 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -125,6 +128,17 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
   const routers = new Map<string, string | null>();
   for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
+  // A TUN director whose real servers are not on its link resolves a next hop towards the tunnel's
+  // far end: the host it asks ARP for that is neither its upstream gateway, the VIP nor a real
+  // server is the router in front of them.
+  for (const s of chosen) {
+    if (s.tun === 0 || s.directorMac === null || s.rs.some((r) => r.ip !== null && engine.ipMac.has(r.ip))) continue;
+    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
+      const mac = engine.ipMac.get(ip);
+      if (mac === undefined || mac === s.directorMac || vips.has(ip) || (engine.upstreamMacs.get(mac) ?? 0) > 0 || s.rs.some((r) => r.ip === ip)) continue;
+      if (!routers.has(mac)) routers.set(mac, ip);
+    }
+  }
 
   // ---- names
   const names = new Map<string, string>();
@@ -232,6 +246,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
+  const onePacket = new Set<ServiceState>();
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const replier = oneReplier.get(s);
@@ -245,9 +260,15 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
+    const ops = onePacketScheduled(s);
+    if (ops) onePacket.add(s);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
-      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
+      // With -o no entry outlives its datagram: the counters are back to 0 after each.
+      const base = {
+        ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
+        activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
+      };
       return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
@@ -264,6 +285,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
+      ...(ops ? { onePacket: true } : {}),
     };
     services.push({ report, state: s });
     // One answer everywhere: frames name a scheduler only when the cluster section does.
@@ -329,9 +351,17 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   };
   return {
     report, knowledge, services,
-    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT),
+    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)),
     endTime: engine.lastT, findingFrames,
   };
+}
+
+/**
+ * -o: a UDP flow moved between real servers more often than the service has flows (an entry that
+ * expires early, stale-entry's case, moves its flow once), so its datagrams are scheduled one by one.
+ */
+function onePacketScheduled(s: ServiceState): boolean {
+  return s.proto === 'udp' && s.onePacket >= 2 && s.onePacket > s.newConns;
 }
 
 /** MACs that claim an IP in ARP (replies and announcements). */
