@@ -50,7 +50,7 @@ export class Engine implements ModelParts {
   readonly services: Services;
   readonly book = new FindingBook();
   private readonly hops: HopDetector;
-  private readonly silentSyns = new SilentSyns();
+  private readonly silentSyns: SilentSyns;
   private readonly faults: FaultWatch;
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
@@ -75,6 +75,7 @@ export class Engine implements ModelParts {
     this.ha = new HaTracker(k?.pair ?? null);
     this.roles = new Roles(k, hints.vips ?? [], this.neighbours);
     this.entries = new ConnectionEntries(k);
+    this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
     this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p));
     this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
@@ -125,8 +126,14 @@ export class Engine implements ModelParts {
         }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
-        if (p.proto === PROTO_TCP) this.silentSyns.observe(p);
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) { this.faults.observe(p); return this.onL4(p, wantFacts); }
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
+          // The packet's address ids, once for every part that keys by them.
+          const srcId = this.entries.addrs.id(p.src);
+          const dstId = this.entries.addrs.id(p.dst);
+          if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
+          this.faults.observe(p, srcId, dstId);
+          return this.onL4(p, wantFacts, srcId, dstId);
+        }
         this.neighbours.learnSource(p);
         return wantFacts ? plainFacts(this.roles, p, 'other') : null;
       case 'ipv6-other': return wantFacts ? plainFacts(this.roles, p, 'ipv6') : null;
@@ -262,8 +269,8 @@ export class Engine implements ModelParts {
 
   // ---------------------------------------------------------------- TCP / UDP
 
-  private onL4(p: Packet, want: boolean): FrameFacts | null {
-    if (p.tunnel !== null) return this.onTunnel(p, want);
+  private onL4(p: Packet, want: boolean, srcId: number, dstId: number): FrameFacts | null {
+    if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {
       const seg = segmentOf(p);
@@ -274,8 +281,6 @@ export class Engine implements ModelParts {
     const entries = this.entries;
 
     // 1. Is this the director's copy of a packet seen a moment ago?
-    const srcId = entries.addrs.id(p.src);
-    const dstId = entries.addrs.id(p.dst);
     const hop = this.hops.detect(p, srcId, dstId);
     const prev = this.hops.prev;
 
@@ -413,7 +418,7 @@ export class Engine implements ModelParts {
     flow.lastT = p.t;
   }
 
-  private onTunnel(p: Packet, want: boolean): FrameFacts | null {
+  private onTunnel(p: Packet, want: boolean, srcId: number): FrameFacts | null {
     if (this.isReplyOfFlow(p)) {
       // A reply carried back in a tunnel: not IPVS's TUN (its real servers answer directly) but a
       // tunnel between two sites; the tunnel's forwards of that connection were no director's.
@@ -439,7 +444,7 @@ export class Engine implements ModelParts {
     if (own === undefined || own.size === 0 || own.has(p.outerSrc)) this.roles.learnDirector(svc, p.srcMac);
     if (svc.directorIp === null) svc.directorIp = p.outerSrc;
     this.roles.directorIps.add(p.outerSrc);
-    const prev = this.hops.before(p, this.entries.addrs.id(p.src));
+    const prev = this.hops.before(p, srcId);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
     if (prev !== undefined) this.roles.upstream(prev.srcMac);
     let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;

@@ -57,18 +57,40 @@ export class ExpiryQueue {
     this.flows.length = 0;
   }
 
-  /** Keeps only the entries that count, as a heap again; next compaction at twice what is left. */
+  /**
+   * Keeps only the entries that count, as a heap again (in place: no new arrays); next compaction
+   * at twice what is left. Which entries are due at a time does not depend on the heap's layout.
+   */
   private compact(): void {
-    const times: number[] = [];
-    const flows: Flow[] = [];
-    for (let i = 0; i < this.times.length; i++) {
-      const f = this.flows[i]!;
-      if (this.times[i] === f.timerAt && this.isLive(f)) { times.push(this.times[i]!); flows.push(f); }
+    const times = this.times;
+    const flows = this.flows;
+    let n = 0;
+    for (let i = 0; i < times.length; i++) {
+      const f = flows[i]!;
+      if (times[i] === f.timerAt && this.isLive(f)) { times[n] = times[i]!; flows[n] = f; n++; }
     }
-    this.times = [];
-    this.flows = [];
-    for (let i = 0; i < times.length; i++) this.push(times[i]!, flows[i]!);
-    this.compactAt = Math.max(4096, 2 * times.length);
+    times.length = n;
+    flows.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, times[i]!, flows[i]!);
+    this.compactAt = Math.max(4096, 2 * n);
+  }
+
+  /** Puts (at, f) at i or below it, the smaller child moving up each step. */
+  private siftDown(i: number, at: number, f: Flow): void {
+    const times = this.times;
+    const flows = this.flows;
+    const n = times.length;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && times[c + 1]! < times[c]!) c++;
+      if (times[c]! >= at) break;
+      times[i] = times[c]!;
+      flows[i] = flows[c]!;
+      i = c;
+    }
+    times[i] = at;
+    flows[i] = f;
   }
 
   private push(at: number, f: Flow): void {
@@ -89,23 +111,8 @@ export class ExpiryQueue {
   }
 
   private pop(): void {
-    const times = this.times;
-    const flows = this.flows;
-    const lastT = times.pop()!;
-    const lastF = flows.pop()!;
-    const n = times.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && times[c + 1]! < times[c]!) c++;
-      if (times[c]! >= lastT) break;
-      times[i] = times[c]!;
-      flows[i] = flows[c]!;
-      i = c;
-    }
-    times[i] = lastT;
-    flows[i] = lastF;
+    const lastT = this.times.pop()!;
+    const lastF = this.flows.pop()!;
+    if (this.times.length > 0) this.siftDown(0, lastT, lastF);
   }
 }

@@ -7,32 +7,61 @@
  */
 import type { StaleEntry } from '../ipvs/report.js';
 import type { FindingBook } from './finding-book.js';
-import { AddressIds } from './flow-table.js';
-import { IdleExpiries } from './idle-expiry.js';
-import { PROTO_TCP, PROTO_UDP, type Packet } from './packet.js';
-import { PortReuses } from './port-reuse.js';
+import { IdleExpiries, MAX_IDLE_CONNS } from './idle-expiry.js';
+import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
+import { MAX_REUSE_PORTS, PortReuses } from './port-reuse.js';
 import { StaleEntries } from './stale-entry.js';
+import { TupleIndex } from './tuple-map.js';
 
 
 export class FaultWatch {
   private readonly stale = new StaleEntries();
   private readonly idle: IdleExpiries;
   private readonly reuse = new PortReuses();
-  private readonly addrs = new AddressIds();
+  /**
+   * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot each:
+   * each packet's two tuples are looked up once here, for both watchers.
+   */
+  private readonly tcp = new TupleIndex();
 
   constructor(isDirectorMac: (mac: string) => boolean) {
     this.idle = new IdleExpiries(isDirectorMac);
   }
 
-  /** Every TCP or UDP packet (the inner one of a tunnel). */
-  observe(p: Packet): void {
-    if (p.proto === PROTO_TCP) {
-      const s = this.addrs.id(p.src);
-      const d = this.addrs.id(p.dst);
-      this.idle.observe(p, s, d);
-      this.reuse.observe(p, s, d);
-    }
+  /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
+  observe(p: Packet, s: number, d: number): void {
+    if (p.proto === PROTO_TCP) this.observeTcp(p, s, d);
     else if (p.proto === PROTO_UDP) this.stale.observe(p);
+  }
+
+  /**
+   * Each watcher's own rule, as if it kept its own map: a packet of a conversation it follows is
+   * the client's (its tuple) or the server's (the reverse tuple); a client's SYN starts one.
+   */
+  private observeTcp(p: Packet, s: number, d: number): void {
+    const idle = this.idle;
+    const reuse = this.reuse;
+    const syn = (p.flags & (SYN | ACK)) === SYN;
+    let fwd = this.tcp.find(s, p.sport, d, p.dport);
+    const idleFwd = idle.has(fwd);
+    const reuseFwd = reuse.has(fwd);
+    const back = !idleFwd || (!syn && !reuseFwd) ? this.tcp.find(d, p.dport, s, p.sport) : -1;
+
+    if (idleFwd) idle.fromClient(fwd, p);
+    else if (idle.has(back)) idle.fromServer(back, p);
+    else if (syn && idle.size < MAX_IDLE_CONNS) {
+      if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
+      idle.start(fwd, p);
+    }
+
+    if (syn) {
+      if (reuseFwd) reuse.syn(fwd, p);
+      else if (reuse.size < MAX_REUSE_PORTS) {
+        if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
+        reuse.start(fwd, p);
+      }
+    } else if (reuseFwd) reuse.fromClient(fwd, p);
+    else if (reuse.has(back)) reuse.fromServer(back, p);
   }
 
   /** `rsName`: a real server's name for a MAC or address seen on the wire (its RIP where known). */

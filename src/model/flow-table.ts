@@ -34,6 +34,11 @@ export class AddressIds {
     return id;
   }
 
+  /** The address's id, or -1 when it has none yet (gives it none). */
+  peek(ip: string): number {
+    return this.ids.get(ip) ?? -1;
+  }
+
   get size(): number {
     return this.ids.size;
   }

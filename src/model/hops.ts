@@ -33,10 +33,12 @@ export class HopDetector {
     const fromDirector = !known || this.directorMacs.has(p.srcMac);
     const toDirector = !known || this.directorMacs.has(p.dstMac);
     // The packet-memory keys: (src, sport) and (dst, dport), each with (proto, IP ID, seq).
+    // The seq as a signed 32-bit value: an unsigned one above 2^31 would be boxed at each call.
+    const seq = p.seq | 0;
     let hop: Hop | null = null;
     let prev: SeenPacket | undefined;
     if (fromDirector) {
-      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
+      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, seq);
       // A forward keeps the client's source (DR and NAT alike); a packet remembered by its
       // destination that matches this one's source is a reply, not an earlier copy of it.
       if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
@@ -46,7 +48,7 @@ export class HopDetector {
         } else if (p.ttl <= prev.ttl) hop = 'nat';
       }
       if (hop === null) {
-        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, p.seq);
+        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq);
         // A NAT reply's copy goes to the same client: only its source was rewritten.
         if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
@@ -55,8 +57,8 @@ export class HopDetector {
     if (hop === null) {
       prev = undefined;
       if (toDirector) {
-        this.recent.set(srcId, p.sport, p.proto, p.ipId, p.seq, p, p.t);
-        this.recent.set(dstId, p.dport, p.proto, p.ipId, p.seq, p, p.t);
+        this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p);
+        this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p);
       }
     }
     this.prev = prev;
@@ -65,6 +67,6 @@ export class HopDetector {
 
   /** A tunnelled packet's inner copy seen before the director encapsulated it. */
   before(p: Packet, srcId: number): SeenPacket | undefined {
-    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq);
+    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq | 0);
   }
 }

@@ -10,8 +10,8 @@
  * after the client's initial retransmission timeout (1 s); that one answered.
  */
 import type { PortReuse } from '../ipvs/report.js';
-import { ACK, FIN, PROTO_TCP, RST, SYN, type Packet } from './packet.js';
-import { TupleMap } from './tuple-map.js';
+import { FIN, RST, SYN, type Packet } from './packet.js';
+import { grownF64, grownU8 } from './tuple-map.js';
 
 /** IPVS's TIME_WAIT timeout: a reuse later than this finds no old entry. */
 const TIME_WAIT = 120;
@@ -20,91 +20,110 @@ const RTO_MIN = 0.8;
 const RTO_MAX = 1.6;
 /** Copies of one SYN (the director's forward) are this close. */
 const COPY_GAP = 0.2;
-const MAX_PORTS = 50_000;
+export const MAX_REUSE_PORTS = 50_000;
 const MAX_EPISODES = 50;
-
-interface PortUse {
-  /** ISN of the current connection's SYN. */
-  isn: number;
-  /** The current SYN's first frame and time, and whether anything answered it yet. */
-  synN: number;
-  synT: number;
-  retransmitN: number;
-  retransmitT: number;
-  answered: boolean;
-  /** The previous connection on this port: closed (FIN/RST seen), when it was last seen. */
-  closed: boolean;
-  lastT: number;
-  lastN: number;
-  /** The previous connection, when the current SYN is a reuse. */
-  reuseOfN: number;
-  reuseAfter: number;
-}
+const FIRST = 512;
 
 export interface PortReuseEpisode extends PortReuse {
   readonly frames: readonly number[];
 }
 
+/**
+ * Per client ip:port → vip:port, one slot of the arrays below, the slot of the tuple in the fault
+ * watchers' shared TupleIndex (fault-watch.ts): nothing allocated per packet.
+ */
 export class PortReuses {
-  private readonly ports = new TupleMap<PortUse>();
   private readonly found: PortReuseEpisode[] = [];
+  private count = 0;
+  private cap = FIRST;
+  /** This watcher follows the slot's port (the shared index holds other watchers' too). */
+  private mine = new Uint8Array(FIRST);
+  /** ISN of the current connection's SYN. */
+  private isn = new Float64Array(FIRST);
+  /** The current SYN's first frame and time, and whether anything answered it yet. */
+  private synN = new Float64Array(FIRST);
+  private synT = new Float64Array(FIRST);
+  private retransmitN = new Float64Array(FIRST);
+  private retransmitT = new Float64Array(FIRST);
+  private answered = new Uint8Array(FIRST);
+  /** The previous connection on this port: closed (FIN/RST seen), when it was last seen. */
+  private closed = new Uint8Array(FIRST);
+  private lastT = new Float64Array(FIRST);
+  private lastN = new Float64Array(FIRST);
+  /** The previous connection, when the current SYN is a reuse. */
+  private reuseOfN = new Float64Array(FIRST);
+  private reuseAfter = new Float64Array(FIRST);
 
-  /** `s`, `d`: the packet's source and destination as `AddressIds` numbers. */
-  observe(p: Packet, s: number, d: number): void {
-    if (p.proto !== PROTO_TCP) return;
-    const f = p.flags;
-    const u = this.ports.get(s, p.sport, d, p.dport);
-    if ((f & (SYN | ACK)) === SYN) { this.syn(s, d, u, p); return; }
-    if (u !== undefined) { this.fromClient(u, p); return; }
-    const back = this.ports.get(d, p.dport, s, p.sport);
-    if (back !== undefined) this.fromServer(back, p, `${p.dst}:${p.dport}`, `${p.src}:${p.sport}`);
+  /** Ports followed. */
+  get size(): number {
+    return this.count;
   }
 
-  private syn(s: number, d: number, u: PortUse | undefined, p: Packet): void {
-    if (u === undefined) {
-      if (this.ports.size >= MAX_PORTS) return;
-      this.ports.set(s, p.sport, d, p.dport, {
-        isn: p.seq, synN: p.n, synT: p.t, retransmitN: 0, retransmitT: 0, answered: false,
-        closed: false, lastT: p.t, lastN: p.n, reuseOfN: 0, reuseAfter: 0,
-      });
-      return;
-    }
-    if (u.isn === p.seq) {
+  has(slot: number): boolean {
+    return slot >= 0 && slot < this.cap && this.mine[slot] !== 0;
+  }
+
+  /** The first SYN from a client port not followed yet (check `size` first): follow it in `u`. */
+  start(u: number, p: Packet): void {
+    while (u >= this.cap) this.grow();
+    this.mine[u] = 1;
+    this.count++;
+    this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.lastT[u] = p.t; this.lastN[u] = p.n;
+  }
+
+  /** Another SYN from followed port `u`. */
+  syn(u: number, p: Packet): void {
+    if (this.isn[u] === p.seq) {
       // The same SYN: a copy (another hop) or the client's retransmission.
-      if (!u.answered && u.retransmitN === 0 && p.t - u.synT >= COPY_GAP) { u.retransmitN = p.n; u.retransmitT = p.t; }
+      if (this.answered[u] === 0 && this.retransmitN[u] === 0 && p.t - this.synT[u]! >= COPY_GAP) { this.retransmitN[u] = p.n; this.retransmitT[u] = p.t; }
       return;
     }
     // A new connection from the same port.
-    const reuse = u.closed && p.t - u.lastT <= TIME_WAIT;
-    u.reuseOfN = reuse ? u.lastN : 0;
-    u.reuseAfter = reuse ? p.t - u.lastT : 0;
-    u.isn = p.seq; u.synN = p.n; u.synT = p.t; u.retransmitN = 0; u.retransmitT = 0;
-    u.answered = false; u.closed = false; u.lastT = p.t; u.lastN = p.n;
+    const reuse = this.closed[u] !== 0 && p.t - this.lastT[u]! <= TIME_WAIT;
+    this.reuseOfN[u] = reuse ? this.lastN[u]! : 0;
+    this.reuseAfter[u] = reuse ? p.t - this.lastT[u]! : 0;
+    this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.retransmitN[u] = 0; this.retransmitT[u] = 0;
+    this.answered[u] = 0; this.closed[u] = 0; this.lastT[u] = p.t; this.lastN[u] = p.n;
   }
 
-  private fromClient(u: PortUse, p: Packet): void {
-    if ((p.flags & (FIN | RST)) !== 0) u.closed = true;
-    u.lastT = p.t;
-    u.lastN = p.n;
+  /** Another packet from followed port `u`. */
+  fromClient(u: number, p: Packet): void {
+    if ((p.flags & (FIN | RST)) !== 0) this.closed[u] = 1;
+    this.lastT[u] = p.t;
+    this.lastN[u] = p.n;
   }
 
-  private fromServer(u: PortUse, p: Packet, client: string, virtual: string): void {
+  /** A packet back to the client (its destination is the client's ip:port, its source the virtual one). */
+  fromServer(u: number, p: Packet): void {
     const f = p.flags;
-    if ((f & (FIN | RST)) !== 0) u.closed = true;
-    if (!u.answered && (f & (SYN | RST)) !== 0) {
-      u.answered = true;
-      const gap = u.retransmitT - u.synT;
+    if ((f & (FIN | RST)) !== 0) this.closed[u] = 1;
+    if (this.answered[u] === 0 && (f & (SYN | RST)) !== 0) {
+      this.answered[u] = 1;
+      const synT = this.synT[u]!;
+      const retransmitT = this.retransmitT[u]!;
+      const gap = retransmitT - synT;
       // Answered only after the retransmission, which came one initial RTO after the first SYN.
-      if (u.reuseOfN !== 0 && u.retransmitN !== 0 && p.t >= u.retransmitT && gap >= RTO_MIN && gap <= RTO_MAX
+      if (this.reuseOfN[u] !== 0 && this.retransmitN[u] !== 0 && p.t >= retransmitT && gap >= RTO_MIN && gap <= RTO_MAX
         && this.found.length < MAX_EPISODES) {
         this.found.push({
-          client, virtual, gap: Math.round(gap * 1000) / 1000, reuseAfter: Math.round(u.reuseAfter * 10) / 10,
-          frames: [u.reuseOfN, u.synN, u.retransmitN, p.n],
+          client: `${p.dst}:${p.dport}`, virtual: `${p.src}:${p.sport}`,
+          gap: Math.round(gap * 1000) / 1000, reuseAfter: Math.round(this.reuseAfter[u]! * 10) / 10,
+          frames: [this.reuseOfN[u]!, this.synN[u]!, this.retransmitN[u]!, p.n],
         });
       }
     }
-    u.lastT = p.t;
-    u.lastN = p.n;
+    this.lastT[u] = p.t;
+    this.lastN[u] = p.n;
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    this.mine = grownU8(this.mine);
+    this.isn = grownF64(this.isn); this.synN = grownF64(this.synN); this.synT = grownF64(this.synT);
+    this.retransmitN = grownF64(this.retransmitN); this.retransmitT = grownF64(this.retransmitT);
+    this.answered = grownU8(this.answered); this.closed = grownU8(this.closed);
+    this.lastT = grownF64(this.lastT); this.lastN = grownF64(this.lastN);
+    this.reuseOfN = grownF64(this.reuseOfN); this.reuseAfter = grownF64(this.reuseAfter);
   }
 
   episodes(): readonly PortReuseEpisode[] {

@@ -9,6 +9,12 @@
  * allocates once warm: entries live in a ring of parallel arrays in insertion order (eviction only
  * ever removes the oldest, so the ring is the eviction queue), chained per hash bucket. `get`
  * copies an entry into one of two reused view objects.
+ *
+ * Eviction only moves the ring's head: it unlinks nothing. Each entry has a serial number (its
+ * insertion count), and a chain, built by prepending, runs from newer to older, so a walk stops at
+ * the first entry that is gone: older than the head, not older than the one before it (its slot
+ * was reused by a later entry), or in another bucket (likewise). On a capture where every frame is
+ * new to the memory, unlinking the oldest entry on every insert was most of a frame's cost.
  */
 import { hash5 } from './flow-table.js';
 import type { Packet } from './packet.js';
@@ -51,11 +57,14 @@ export class RecentPackets {
   private capacity = FIRST_CAPACITY;
   private head = 0;
   private count = 0;
+  /** Entries ever inserted: the next one's serial; the head's is `inserted - count`. */
+  private inserted = 0;
   /** The key as two exact numbers, side by side: (address id, protocol, port), (IP ID, seq). */
   private keys = new Float64Array(2 * FIRST_CAPACITY);
-  /** Per entry: its hash, the next entry in its chain. */
+  /** Per entry: its hash, the next (older) entry in its chain. */
   private links = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
-  /** Bucket → first entry (NONE when empty); twice the capacity, so chains stay short. */
+  private serials = new Float64Array(FIRST_CAPACITY);
+  /** Bucket → newest entry (NONE when empty); twice the capacity, so chains stay short. */
   private buckets = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
   private ns = new Float64Array(FIRST_CAPACITY);
   private ts = new Float64Array(FIRST_CAPACITY);
@@ -72,7 +81,7 @@ export class RecentPackets {
 
   /** The entry under the key, as a view valid until the second `get` after this one. */
   get(addr: number, port: number, proto: number, ipId: number, seq: number): SeenPacket | undefined {
-    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + seq, hash5(addr, port, proto, ipId, seq));
+    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + (seq | 0), hash5(addr, port, proto, ipId, seq));
     if (i === NONE) return undefined;
     const v = this.views[this.nextView]!;
     this.nextView ^= 1;
@@ -81,10 +90,14 @@ export class RecentPackets {
     return v;
   }
 
-  /** Remembers p's fields under the key (in place when the key is there already: it keeps its age rank). */
-  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet, now: number): void {
+  /**
+   * Remembers p's fields under the key (in place when the key is there already: it keeps its age
+   * rank); p.t is the time now. The seq may be given as a signed 32-bit value (`p.seq | 0`, which
+   * a caller passes without boxing a double) or unsigned: the key is the same.
+   */
+  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet): void {
     const k1 = (addr * 256 + proto) * 65536 + port;
-    const k2 = ipId * 0x100000000 + seq;
+    const k2 = ipId * 0x100000000 + (seq | 0);
     const h = hash5(addr, port, proto, ipId, seq);
     let i = this.find(k1, k2, h);
     if (i === NONE) {
@@ -93,6 +106,7 @@ export class RecentPackets {
       this.count++;
       this.keys[2 * i] = k1;
       this.keys[2 * i + 1] = k2;
+      this.serials[i] = this.inserted++;
       const b = h & (this.buckets.length - 1);
       this.links[2 * i] = h;
       this.links[2 * i + 1] = this.buckets[b]!;
@@ -102,44 +116,35 @@ export class RecentPackets {
     this.srcs[i] = p.src; this.dsts[i] = p.dst; this.sports[i] = p.sport; this.dports[i] = p.dport; this.ttls[i] = p.ttl;
     // A key seen again keeps its old place in the eviction order; it is then evicted a little early,
     // which only costs a missed pair for packets repeated seconds apart (retransmissions).
-    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(now);
+    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(p.t);
   }
 
   private find(k1: number, k2: number, h: number): number {
     const keys = this.keys;
-    for (let i = this.buckets[h & (this.buckets.length - 1)]!; i !== NONE; i = this.links[2 * i + 1]!) {
+    const links = this.links;
+    const serials = this.serials;
+    const mask = this.buckets.length - 1;
+    const b = h & mask;
+    const oldest = this.inserted - this.count;
+    let newer = this.inserted;
+    for (let i = this.buckets[b]!; i !== NONE; i = links[2 * i + 1]!) {
+      const serial = serials[i]!;
+      if (serial < oldest || serial >= newer || (links[2 * i]! & mask) !== b) return NONE;
       if (keys[2 * i + 1] === k2 && keys[2 * i] === k1) return i;
+      newer = serial;
     }
     return NONE;
   }
 
   private evict(now: number): void {
+    const ts = this.ts;
+    const mask = this.capacity - 1;
     while (this.count > 0) {
       const i = this.head;
-      if (this.count <= MAX_ENTRIES && now - this.ts[i]! <= MAX_AGE) break;
-      this.unlink(i);
-      this.head = (i + 1) & (this.capacity - 1);
+      if (this.count <= MAX_ENTRIES && now - ts[i]! <= MAX_AGE) break;
+      this.head = (i + 1) & mask;
       this.count--;
     }
-  }
-
-  private unlink(i: number): void {
-    const links = this.links;
-    const b = links[2 * i]! & (this.buckets.length - 1);
-    let j = this.buckets[b]!;
-    if (j === i) {
-      this.buckets[b] = links[2 * i + 1]!;
-    } else {
-      while (j !== NONE) {
-        const next = links[2 * j + 1]!;
-        if (next === i) { links[2 * j + 1] = links[2 * i + 1]!; break; }
-        j = next;
-      }
-    }
-    links[2 * i + 1] = NONE;
-    this.keys[2 * i] = NONE;
-    // Let go of the strings (addresses of hosts long gone).
-    this.srcMacs[i] = this.dstMacs[i] = this.srcs[i] = this.dsts[i] = '';
   }
 
   /** Doubles the ring, oldest entry first again, and rebuilds the chains. */
@@ -162,6 +167,7 @@ export class RecentPackets {
     };
     this.keys = copy(this.keys, new Float64Array(2 * cap), 2);
     this.links = copy(this.links, new Int32Array(2 * cap), 2);
+    this.serials = copy(this.serials, new Float64Array(cap), 1);
     this.ns = copy(this.ns, new Float64Array(cap), 1);
     this.ts = copy(this.ts, new Float64Array(cap), 1);
     this.pktTypes = copy(this.pktTypes, new Int32Array(cap), 1);
@@ -172,6 +178,7 @@ export class RecentPackets {
     this.capacity = cap;
     this.head = 0;
     this.buckets = new Int32Array(2 * cap).fill(NONE);
+    // Oldest first, each prepended: every chain runs newer to older again.
     for (let k = 0; k < this.count; k++) {
       const b = this.links[2 * k]! & (this.buckets.length - 1);
       this.links[2 * k + 1] = this.buckets[b]!;

@@ -7,30 +7,16 @@
  * that see the way it took (dr-reply-via-director, nat-reply-bypasses-director), not here.
  */
 import type { ForwardingMethod } from '../ipvs/report.js';
+import type { AddressIds } from './flow-table.js';
 import { ACK, RST, SYN, type Packet } from './packet.js';
+import { TupleIndex, grownF64, grownI32, grownStrings, grownU8 } from './tuple-map.js';
 
 /** A copy of the same SYN within this gap is another hop's copy of it (the director's forward), not a retransmission. */
 const RETRANSMIT_GAP = 0.2;
 /** Enough to explain a capture, bounded for a SYN flood. */
 const MAX_TRACKED = 100_000;
 const MAX_FRAMES = 8;
-
-interface SynTry {
-  /** The address the client connected to and its port; "vip:port" is built only for the report. */
-  readonly dst: string;
-  readonly dport: number;
-  isn: number;
-  lastT: number;
-  /** Frames of the first SYN and of each retransmission. */
-  frames: number[];
-  retransmits: number;
-  /** Every copy seen, the director's forwards included. */
-  copies: number;
-  answered: boolean;
-  /** The real server the director sent it to and the service's method, when the engine knows them. */
-  rs: string | null;
-  method: ForwardingMethod;
-}
+const FIRST = 512;
 
 export interface SilentRs {
   /** The real server (RIP or MAC), or the address the client connected to when no forward was seen. */
@@ -47,61 +33,76 @@ export interface SilentRs {
  * each seen at most a few times (the client's copy, the director's forward, a gateway's). The same
  * SYN sent hundreds of times at a steady rate comes from a packet generator, not from a client.
  */
-function backoffLike(t: SynTry): boolean {
-  return t.retransmits <= MAX_SYN_RETRIES && t.copies <= COPIES_PER_SEND * (t.retransmits + 1);
+function backoffLike(retransmits: number, copies: number): boolean {
+  return retransmits <= MAX_SYN_RETRIES && copies <= COPIES_PER_SEND * (retransmits + 1);
 }
 const MAX_SYN_RETRIES = 15;
 const COPIES_PER_SEND = 4;
 
 export class SilentSyns {
-  /** Keyed by client (address id, port) as one number: this runs on every SYN and every connection's end. */
-  private readonly tries = new Map<number, SynTry>();
-  /** Client address → a small id (addresses are cached strings: one probe). */
-  private readonly addrIds = new Map<string, number>();
+  /**
+   * Per client (address id, port), one slot of the arrays below: this runs on every SYN and every
+   * connection's end, so a SYN allocates nothing but the arrays' growth.
+   */
+  private readonly tries = new TupleIndex();
+  private readonly addrs: AddressIds;
   private answeredAny = false;
+  private cap = FIRST;
+  /** The address the client connected to and its port; "vip:port" is built only for the report. */
+  private dst: string[] = new Array<string>(FIRST).fill('');
+  private dport = new Int32Array(FIRST);
+  private isn = new Float64Array(FIRST);
+  private lastT = new Float64Array(FIRST);
+  /** Frame of the first SYN; those of its retransmissions (few, and rare) in `later`. */
+  private firstN = new Float64Array(FIRST);
+  private readonly later = new Map<number, number[]>();
+  private retransmits = new Int32Array(FIRST);
+  /** Every copy seen, the director's forwards included. */
+  private copies = new Int32Array(FIRST);
+  private answered = new Uint8Array(FIRST);
+  /** The real server the director sent it to and the service's method, when the engine knows them. */
+  private rs: (string | null)[] = new Array<string | null>(FIRST).fill(null);
+  private method: ForwardingMethod[] = new Array<ForwardingMethod>(FIRST).fill('unknown');
 
-  /** The key of a client ip:port; -1 when the address has no id yet (so no SYN of it is tracked). */
-  private key(ip: string, port: number, create: boolean): number {
-    let id = this.addrIds.get(ip);
-    if (id === undefined) {
-      if (!create) return -1;
-      id = this.addrIds.size;
-      this.addrIds.set(ip, id);
-    }
-    return id * 65536 + port;
+  /** `addrs`: the engine's address ids, the same the packets' ids given to `observe` come from. */
+  constructor(addrs: AddressIds) {
+    this.addrs = addrs;
   }
 
-  /** Every TCP packet (the inner one of a tunnel). */
-  observe(p: Packet): void {
+  /** Every TCP packet (the inner one of a tunnel); `s`, `d`: its addresses' ids. */
+  observe(p: Packet, s: number, d: number): void {
     const f = p.flags;
-    if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p);
+    if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p, s);
     else if ((f & SYN) !== 0 || (f & RST) !== 0) {
       // A SYN-ACK or RST going to the client answers its SYN, from whichever server or hop.
-      const k = this.key(p.dst, p.dport, false);
-      const t = k < 0 ? undefined : this.tries.get(k);
-      if (t !== undefined && !t.answered) { t.answered = true; this.answeredAny = true; }
+      const t = this.tries.find(d, p.dport, 0, 0);
+      if (t >= 0 && this.answered[t] === 0) { this.answered[t] = 1; this.answeredAny = true; }
       else if ((f & SYN) !== 0) this.answeredAny = true;
     }
   }
 
-  private syn(p: Packet): void {
-    const key = this.key(p.src, p.sport, true);
-    const t = this.tries.get(key);
-    if (t === undefined || t.isn !== p.seq) {
-      if (t === undefined && this.tries.size >= MAX_TRACKED) return;
-      const fresh: SynTry = {
-        dst: p.dst, dport: p.dport, isn: p.seq, lastT: p.t, frames: [p.n],
-        retransmits: 0, copies: 1, answered: false, rs: null, method: 'unknown',
-      };
-      this.tries.set(key, fresh);
+  private syn(p: Packet, s: number): void {
+    let t = this.tries.find(s, p.sport, 0, 0);
+    if (t < 0 || this.isn[t] !== p.seq) {
+      if (t < 0) {
+        if (this.tries.size >= MAX_TRACKED) return;
+        t = this.tries.add(s, p.sport, 0, 0);
+        if (t >= this.cap) this.grow();
+      } else {
+        this.later.delete(t);
+      }
+      this.dst[t] = p.dst; this.dport[t] = p.dport; this.isn[t] = p.seq; this.lastT[t] = p.t; this.firstN[t] = p.n;
+      this.retransmits[t] = 0; this.copies[t] = 1; this.answered[t] = 0; this.rs[t] = null; this.method[t] = 'unknown';
       return;
     }
-    t.copies++;
-    if (p.t - t.lastT >= RETRANSMIT_GAP) {
-      t.retransmits++;
-      if (t.frames.length < MAX_FRAMES) t.frames.push(p.n);
+    this.copies[t] = this.copies[t]! + 1;
+    if (p.t - this.lastT[t]! >= RETRANSMIT_GAP) {
+      this.retransmits[t] = this.retransmits[t]! + 1;
+      let more = this.later.get(t);
+      if (more === undefined) { more = []; this.later.set(t, more); }
+      if (more.length < MAX_FRAMES - 1) more.push(p.n);
     }
-    t.lastT = p.t;
+    this.lastT[t] = p.t;
   }
 
   /**
@@ -109,11 +110,11 @@ export class SilentSyns {
    * client went on with the handshake (its ACK answers the SYN even where the SYN-ACK is not seen).
    */
   flowSeen(cip: string, cport: number, rs: string | null, method: ForwardingMethod, clientAcked: boolean): void {
-    const k = this.key(cip, cport, false);
-    const t = k < 0 ? undefined : this.tries.get(k);
-    if (t === undefined) return;
-    if (rs !== null) { t.rs = rs; t.method = method; }
-    if (clientAcked && !t.answered) { t.answered = true; this.answeredAny = true; }
+    const id = this.addrs.peek(cip);
+    const t = id < 0 ? -1 : this.tries.find(id, cport, 0, 0);
+    if (t < 0) return;
+    if (rs !== null) { this.rs[t] = rs; this.method[t] = method; }
+    if (clientAcked && this.answered[t] === 0) { this.answered[t] = 1; this.answeredAny = true; }
   }
 
   /** True when no SYN in the capture was answered at all: every connection failed. */
@@ -124,19 +125,34 @@ export class SilentSyns {
   /** Unanswered, retransmitted SYNs, one entry per real server (or per address connected to). */
   silent(): SilentRs[] {
     const by = new Map<string, { rs: string; rsKnown: boolean; method: ForwardingMethod; connections: number; retransmits: number; frames: number[] }>();
-    for (const t of this.tries.values()) {
-      if (t.answered || t.retransmits === 0 || !backoffLike(t)) continue;
-      const rs = t.rs ?? `${t.dst}:${t.dport}`;
+    for (let t = 0; t < this.tries.size; t++) {
+      const retransmits = this.retransmits[t]!;
+      if (this.answered[t] !== 0 || retransmits === 0 || !backoffLike(retransmits, this.copies[t]!)) continue;
+      const known = this.rs[t] ?? null;
+      const rs = known ?? `${this.dst[t]}:${this.dport[t]}`;
       let g = by.get(rs);
       if (g === undefined) {
-        g = { rs, rsKnown: t.rs !== null, method: t.method, connections: 0, retransmits: 0, frames: [] };
+        g = { rs, rsKnown: known !== null, method: this.method[t]!, connections: 0, retransmits: 0, frames: [] };
         by.set(rs, g);
       }
       g.connections++;
-      g.retransmits += t.retransmits;
-      for (const n of t.frames) if (g.frames.length < MAX_FRAMES) g.frames.push(n);
+      g.retransmits += retransmits;
+      if (g.frames.length < MAX_FRAMES) g.frames.push(this.firstN[t]!);
+      for (const n of this.later.get(t) ?? []) if (g.frames.length < MAX_FRAMES) g.frames.push(n);
     }
     return [...by.values()];
   }
-}
 
+  private grow(): void {
+    this.cap *= 2;
+    this.dst = grownStrings(this.dst); this.dport = grownI32(this.dport); this.isn = grownF64(this.isn);
+    this.lastT = grownF64(this.lastT); this.firstN = grownF64(this.firstN);
+    this.retransmits = grownI32(this.retransmits); this.copies = grownI32(this.copies); this.answered = grownU8(this.answered);
+    const rs = new Array<string | null>(this.cap).fill(null);
+    for (let i = 0; i < this.rs.length; i++) rs[i] = this.rs[i]!;
+    this.rs = rs;
+    const method = new Array<ForwardingMethod>(this.cap).fill('unknown');
+    for (let i = 0; i < this.method.length; i++) method[i] = this.method[i]!;
+    this.method = method;
+  }
+}

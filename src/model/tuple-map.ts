@@ -1,26 +1,93 @@
 /**
- * A map keyed by one direction of a conversation, a:ap → b:bp, with addresses as `AddressIds`
- * numbers: a lookup builds no string (per-packet `${src}:${sport}>${dst}:${dport}` keys were most of
- * the fault watchers' cost) and, while ids stay under 2^14, allocates nothing.
+ * One direction of a conversation, a:ap → b:bp (addresses as `AddressIds` numbers), to a dense
+ * slot number: 0, 1, 2… in the order tuples were first added. The fault watchers keep their
+ * per-conversation state in typed arrays indexed by slot, so neither a lookup nor a new
+ * conversation allocates an object (per-packet string keys, then a Map of Maps, were most of
+ * their cost). Tuples are never removed: each watcher bounds how many it keeps.
  */
-export class TupleMap<V> {
-  private readonly byFrom = new Map<number, Map<number, V>>();
+import { hash5 } from './flow-table.js';
+
+const NONE = -1;
+const FIRST_SLOTS = 1 << 9;
+
+export class TupleIndex {
+  /** Per slot: a, b, (ap << 16) | bp. */
+  private keys = new Int32Array(3 * FIRST_SLOTS);
+  /** Open addressing, linear probing: slot + 1, 0 when empty; at least twice the slots. */
+  private table = new Int32Array(2 * FIRST_SLOTS);
   private count = 0;
 
-  get(a: number, ap: number, b: number, bp: number): V | undefined {
-    return this.byFrom.get(a * 65536 + ap)?.get(b * 65536 + bp);
+  /** The tuple's slot, or -1. */
+  find(a: number, ap: number, b: number, bp: number): number {
+    const ports = (ap << 16) | bp;
+    const table = this.table;
+    const keys = this.keys;
+    const mask = table.length - 1;
+    for (let i = hash5(a, b, ports, 0, 0) & mask; ; i = (i + 1) & mask) {
+      const s = table[i]! - 1;
+      if (s === NONE) return NONE;
+      const k = 3 * s;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === ports) return s;
+    }
   }
 
-  set(a: number, ap: number, b: number, bp: number, value: V): void {
-    const from = a * 65536 + ap;
-    let to = this.byFrom.get(from);
-    if (to === undefined) { to = new Map(); this.byFrom.set(from, to); }
-    const key = b * 65536 + bp;
-    if (!to.has(key)) this.count++;
-    to.set(key, value);
+  /** A new slot for a tuple `find` did not find. */
+  add(a: number, ap: number, b: number, bp: number): number {
+    const s = this.count;
+    if (3 * (s + 1) > this.keys.length) this.grow();
+    const ports = (ap << 16) | bp;
+    const k = 3 * s;
+    this.keys[k] = a;
+    this.keys[k + 1] = b;
+    this.keys[k + 2] = ports;
+    this.count++;
+    this.place(s, hash5(a, b, ports, 0, 0));
+    return s;
   }
 
+  /** Slots in use (the next slot number). */
   get size(): number {
     return this.count;
   }
+
+  private place(s: number, h: number): void {
+    const table = this.table;
+    const mask = table.length - 1;
+    let i = h & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = s + 1;
+  }
+
+  private grow(): void {
+    const keys = new Int32Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.keys = keys;
+    this.table = new Int32Array(this.table.length * 2);
+    for (let s = 0; s < this.count; s++) this.place(s, hash5(keys[3 * s]!, keys[3 * s + 1]!, keys[3 * s + 2]!, 0, 0));
+  }
+}
+
+/** Typed arrays twice as long, the old values first (for slot-indexed state); the return type is inferred so it stays the plain-ArrayBuffer one `new` gives. */
+export function grownF64(a: Float64Array) {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+export function grownI32(a: Int32Array) {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+export function grownU8(a: Uint8Array) {
+  const b = new Uint8Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+export function grownStrings(a: string[]): string[] {
+  const b = new Array<string>(a.length * 2).fill('');
+  for (let i = 0; i < a.length; i++) b[i] = a[i]!;
+  return b;
 }

@@ -17,14 +17,14 @@ for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
 
 /** The IPv4 address at buf[off..off+4) as dotted text. */
 export function formatIpv4At(buf: Uint8Array, off: number): Ipv4Addr {
-  const v = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
-  return formatIpv4(v);
+  // As a signed 32-bit value: an unsigned one above 2^31 is a double, boxed when passed on.
+  return formatIpv4Int((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!);
 }
 
 /**
  * Small array caches (a probe or two, no hashing of a boxed key) before the Maps: the decoder
  * formats three to five addresses per frame, and a Map lookup each was a tenth of its time. Keys
- * are stored as doubles so -1 can mark an empty slot. Slots come from a multiplicative
+ * are stored as doubles so an impossible value (-1 for a MAC, NaN for IPv4) marks an empty slot. Slots come from a multiplicative
  * (Fibonacci) hash: clients of one /24 differ only in the low byte, and an XOR of shifted halves
  * sent whole /24s of different networks onto the same 256 slots. IPv4 addresses are many (every
  * client), so their cache is two-way: a pair of clients sharing a slot would otherwise evict
@@ -32,18 +32,23 @@ export function formatIpv4At(buf: Uint8Array, off: number): Ipv4Addr {
  */
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
-/** Way 0 of set k is slot 2k (the newer entry), way 1 is 2k + 1. */
-const ipv4SlotKey = new Float64Array(2 * SLOTS).fill(-1);
+/** Way 0 of set k is slot 2k (the newer entry), way 1 is 2k + 1; the key is the signed 32-bit value. */
+const ipv4SlotKey = new Float64Array(2 * SLOTS).fill(Number.NaN);
 const ipv4SlotText: string[] = new Array<string>(2 * SLOTS).fill('');
 const macSlotKey = new Float64Array(SLOTS).fill(-1);
 const macSlotText: string[] = new Array<string>(SLOTS).fill('');
 
 /** A 32-bit address value as dotted text. */
 export function formatIpv4(v: number): Ipv4Addr {
+  return formatIpv4Int(v | 0);
+}
+
+/** The same for the value as a signed 32-bit integer. */
+function formatIpv4Int(v: number): Ipv4Addr {
   const slot = (Math.imul(v, 0x9e3779b1) >>> (32 - SLOT_BITS)) << 1;
   if (ipv4SlotKey[slot] === v) return ipv4SlotText[slot]!;
   if (ipv4SlotKey[slot + 1] === v) return ipv4SlotText[slot + 1]!;
-  const text = formatIpv4Slow(v);
+  const text = formatIpv4Slow(v >>> 0);
   ipv4SlotKey[slot + 1] = ipv4SlotKey[slot]!;
   ipv4SlotText[slot + 1] = ipv4SlotText[slot]!;
   ipv4SlotKey[slot] = v;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLines } from '../../src/cli/json-lines.js';
+import type { ClusterReport } from '../../src/ipvs/report.js';
+import { publishConnection, publishReport } from '../../src/ipvs/report-json.js';
 
 const joined = (doc: object): string => [...jsonLines(doc)].join('\n');
 
@@ -29,4 +31,22 @@ describe('jsonLines', () => {
       expect(joined(doc)).toBe(JSON.stringify(doc, null, 2));
     }
   });
+
+  it('publishes a deferred array chunk by chunk exactly as the fully published document reads', () => {
+    const report = {
+      capture: { files: ['a.pcap'], frames: 3 },
+      hosts: [],
+      services: [],
+      connections: Array.from({ length: 700 }, (_, i) => ({
+        protocol: 'tcp' as const, client: `[2001:db8::${i}]:${40000 + i}`, virtual: '192.168.23.100:80',
+        realServer: i % 3 === 0 ? null : '192.168.23.85:80', firstFrame: i, lastFrame: i + 2, state: 'ESTABLISHED',
+      })),
+      findings: [],
+    } as unknown as ClusterReport;
+    const whole = JSON.stringify(publishReport(report), null, 2);
+    expect([...jsonLines(publishReport(report, true), { connections: publishConnection })].join('\n')).toBe(whole);
+    // Not deferred, the hook's absence leaves the elements as they are.
+    expect([...jsonLines(publishReport(report, true))].join('\n')).not.toBe(whole);
+  });
 });
+
