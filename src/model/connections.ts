@@ -58,7 +58,7 @@ export class ConnectionEntries {
       reqSrcMac: p.srcMac, reqDstMac: p.dstMac, reqTtl: p.ttl, pathSeen: false,
       rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
-      clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0,
+      clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0, lastInLen: 0,
       decision: null, keys: [], rstFromServer: false,
       // Pass 2: sent to a real server that answers for the VIP itself.
       bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
@@ -84,7 +84,11 @@ export class ConnectionEntries {
 
   /** The director's choice became visible: the entry's destination. */
   bind(f: Flow, rs: RsState): void {
-    if (f.rs !== null) return;
+    if (f.rs === rs) return;
+    if (f.rs !== null) {
+      if (f.proto === 'udp') this.rescheduled(f, f.rs, rs);
+      return;
+    }
     f.rs = rs;
     rs.conns++;
     f.svc.conns++;
@@ -94,6 +98,26 @@ export class ConnectionEntries {
     if (f.decision !== null) {
       f.decision.chosen = rs;
       f.svc.decisions.push(f.decision);
+    }
+  }
+
+  /**
+   * A UDP datagram of a live entry went to another real server: IPVS scheduled it afresh (with -o
+   * every datagram is its own connection, scheduled and freed at once). One more decision for the
+   * scheduler inference, and the entry follows it. Only on a change of server, never per packet.
+   */
+  private rescheduled(f: Flow, from: RsState, to: RsState): void {
+    f.svc.onePacket++;
+    if (f.inactive) { from.inactive--; to.inactive++; } else { from.active--; to.active++; }
+    // The datagram just counted (before its forward or reply showed where it went) is the new server's.
+    if (f.inPkts > 0) { from.inPkts--; from.inBytes -= f.lastInLen; to.inPkts++; to.inBytes += f.lastInLen; }
+    f.rs = to;
+    to.conns++;
+    f.svc.conns++;
+    const d = this.decisionOf(f, f.lastN, f.lastT);
+    if (d !== null) {
+      d.chosen = to;
+      f.svc.decisions.push(d);
     }
   }
 
@@ -127,6 +151,7 @@ export class ConnectionEntries {
     if (f.bypass) return;
     f.inPkts++;
     f.inBytes += p.ipLen;
+    f.lastInLen = p.ipLen;
     f.svc.inPkts++;
     f.svc.inBytes += p.ipLen;
     if (f.rs !== null) { f.rs.inPkts++; f.rs.inBytes += p.ipLen; }

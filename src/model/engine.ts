@@ -400,6 +400,11 @@ export class Engine implements ModelParts {
         if (d.frames.length < MAX_FINDING_FRAMES) d.frames.push(p.n);
         this.directServed.set(key, d);
       }
+      // A UDP reply from another real server than the flow's last: that datagram was scheduled afresh (-o).
+      if (flow.proto === 'udp' && flow.rs !== null && flow.rs.mac !== null && p.srcMac !== '' && p.srcMac !== flow.rs.mac
+        && !toDirector && !roles.isDirectorMac(p.srcMac)) {
+        this.entries.bind(flow, this.services.rsByMac(flow.svc, p.srcMac, flow.vport, p.n));
+      }
       // VIP → CIP straight from a real server (DR/TUN): IPVS does not see it, unless it goes via the director.
       if (toDirector) {
         entries.transition(flow, true, p.flags, p.t);

@@ -90,6 +90,12 @@ export interface ServiceState {
   bypassed: number;
   /** A reply from the VIP (or a real server) to a client was seen. */
   answered: boolean;
+  /**
+   * UDP datagrams that went to another real server than their flow's previous one while its entry
+   * should still have held it: each datagram scheduled on its own (one-packet scheduling, -o), or
+   * an entry that expired early (stale-entry tells those apart).
+   */
+  onePacket: number;
   conns: number;
   inPkts: number;
   inBytes: number;
@@ -140,6 +146,8 @@ export interface Flow {
   synRetries: number;
   inPkts: number;
   inBytes: number;
+  /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
+  lastInLen: number;
   decision: Decision | null;
   /** Keys under which this flow is indexed in the flow map. */
   readonly keys: FlowKey[];
@@ -165,7 +173,7 @@ export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port:
     dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
-    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false,
+    rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false, onePacket: 0,
     conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0,
     lips: new Set(), insideOf: null, outerSources: new Map(), outerMacs: new Set(),
   };

@@ -33,6 +33,8 @@ const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, can
 export interface ServiceReportX extends ServiceReport {
   /** Tunnel encapsulations seen for a 'tun' service: ipip, gre, gue, sit (IPv6 in IPv4), ip6ip6. */
   readonly tunnel?: readonly TunnelKind[];
+  /** One-packet scheduling (ipvsadm -o): a client port's datagrams went to different real servers, one after another. */
+  readonly onePacket?: boolean;
 }
 
 export interface Summary {
@@ -244,6 +246,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
 
   // ---- services
   const services: { report: ServiceReportX; state: ServiceState }[] = [];
+  const onePacket = new Set<ServiceState>();
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const replier = oneReplier.get(s);
@@ -257,9 +260,15 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
     const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
+    const ops = onePacketScheduled(s);
+    if (ops) onePacket.add(s);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
       const w = scheduler.candidates[0]?.weights?.[rsIdent(r)];
-      const base = { ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns, activeAtEnd: r.active, inactiveAtEnd: r.inactive };
+      // With -o no entry outlives its datagram: the counters are back to 0 after each.
+      const base = {
+        ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
+        activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
+      };
       return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
@@ -276,6 +285,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
+      ...(ops ? { onePacket: true } : {}),
     };
     services.push({ report, state: s });
     // One answer everywhere: frames name a scheduler only when the cluster section does.
@@ -341,9 +351,17 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   };
   return {
     report, knowledge, services,
-    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT),
+    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)),
     endTime: engine.lastT, findingFrames,
   };
+}
+
+/**
+ * -o: a UDP flow moved between real servers more often than the service has flows (an entry that
+ * expires early, stale-entry's case, moves its flow once), so its datagrams are scheduled one by one.
+ */
+function onePacketScheduled(s: ServiceState): boolean {
+  return s.proto === 'udp' && s.onePacket >= 2 && s.onePacket > s.newConns;
 }
 
 /** MACs that claim an IP in ARP (replies and announcements). */
