@@ -124,14 +124,7 @@ export class Engine implements ModelParts {
         }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
         if (p.icmpType >= 0) { this.neighbours.learnSource(p); return observeIcmp(this, p, wantFacts); }
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
-          // The packet's address ids, once for every part that keys by them.
-          const srcId = this.entries.addrs.id(p.src);
-          const dstId = this.entries.addrs.id(p.dst);
-          if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
-          this.faults.observe(p, srcId, dstId);
-          return this.onL4(p, wantFacts, srcId, dstId);
-        }
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
         this.neighbours.learnSource(p);
         return wantFacts ? plainFacts(this.roles, p, 'other') : null;
       case 'ipv6-other': return wantFacts ? plainFacts(this.roles, p, 'ipv6') : null;
@@ -197,7 +190,12 @@ export class Engine implements ModelParts {
 
   // ---------------------------------------------------------------- TCP / UDP
 
-  private onL4(p: Packet, want: boolean, srcId: number, dstId: number): FrameFacts | null {
+  private onL4(p: Packet, want: boolean): FrameFacts | null {
+    // The packet's address ids, once for every part that keys by them.
+    const srcId = this.entries.addrs.id(p.src);
+    const dstId = this.entries.addrs.id(p.dst);
+    if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
+    this.faults.observe(p, srcId, dstId);
     if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {
