@@ -114,7 +114,11 @@ export class Engine implements ModelParts {
     switch (p.kind) {
       case 'arp':
         this.neighbours.learnArp(p);
-        if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) this.nextHops.set(this.lastNew, p.tpa);
+        if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) {
+          // Two different next hops after one SYN: no telling which was the choice ('').
+          const before = this.nextHops.get(this.lastNew);
+          this.nextHops.set(this.lastNew, before === undefined || before === p.tpa ? p.tpa : '');
+        }
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
         // NDP (Packet keeps it in ARP's fields): IPv6's ARP, the same roles and findings.
