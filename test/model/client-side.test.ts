@@ -57,3 +57,11 @@ describe('datagrams no director schedules', () => {
     expect(r.services.map((s) => s.vip)).not.toContain('192.168.1.255');
   });
 });
+
+describe('an ARP-only LAN capture (tcpdump\'s arp-oobr: a router asking again and again for one host that is gone)', () => {
+  it('names no director and no VIP: vip-primary-on-director needs several real servers on the director\'s link', () => {
+    const r = analyze(conformance('tcpdump', 'arp-oobr.pcap'));
+    expect(r.findings.map((f) => f.code)).not.toContain('vip-primary-on-director');
+    expect(r.services).toEqual([]);
+  });
+});

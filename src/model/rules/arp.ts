@@ -85,6 +85,15 @@ export function unansweredFromDestination(
     const targets = arpAsked.get(pair.sha) ?? [];
     // Answered targets show in the capture's ARP (ipMac); none of these ever was.
     if (targets.length === 0 || targets.some((ip) => ipMac.has(ip))) continue;
+    // A director resolving its real servers asks for several, all on its own link; a router
+    // asking again and again for one host that is gone (or garbage off its link) is no director.
+    if (targets.length < 2 || !targets.every((ip) => sameLink(ip, pair.spa))) continue;
     vipPrimaryOnDirector(book, pair.spa, pair);
   }
+}
+
+/** IPv4 in one /24 (the lab's and the tutorials' LANs); NDP targets are on-link by construction. */
+function sameLink(a: string, b: string): boolean {
+  if (a.includes(':') || b.includes(':')) return true;
+  return a.slice(0, a.lastIndexOf('.')) === b.slice(0, b.lastIndexOf('.'));
 }
