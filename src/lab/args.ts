@@ -99,9 +99,9 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
   set('hold', p.values.hold);
   set('fwmark', int(p.values.fwmark, '--fwmark'));
   if (p.values.flap !== undefined) {
-    const m = /^rs(\d+):(\d+)-(\d+)$/.exec(p.values.flap);
-    if (!m) throw new UsageError(`--flap needs rsN:A-B, e.g. rs1:2-4 (got ${p.values.flap})`);
-    set('flap', { rs: Number(m[1]), after: Number(m[2]), back: Number(m[3]) });
+    const m = /^rs(\d+):(\d+)(?:-(\d+))?$/.exec(p.values.flap);
+    if (!m) throw new UsageError(`--flap needs rsN:A-B or rsN:A, e.g. rs1:2-4 (got ${p.values.flap})`);
+    set('flap', { rs: Number(m[1]), after: Number(m[2]), back: m[3] === undefined ? null : Number(m[3]) });
   }
   set('udp', p.values.udp);
   set('onePacket', p.values['one-packet']);

@@ -227,6 +227,12 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       }
       if (ha) await ha.afterRequest(k + 1, channels);
     }
+    if (o.hold && flap && state.kind === 'ipvs') {
+      // The held connections of a removed server: what does the director do with their next segment?
+      progress('one more GET on every held connection');
+      await Promise.all(channels.map((c) => c.request(`poke ${timeoutMs}`)));
+      snapshot(state, started, 'held connections poked', snapshots);
+    }
     if (o.hold) {
       snapshot(state, started, 'every connection held open', snapshots);
       progress('closing the held connections');

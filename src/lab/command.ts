@@ -25,7 +25,7 @@ function summaryLines(state: LabState): string[] {
     o.persistence !== null ? `persistent ${o.persistence} s` : '',
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
-    o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}, back after ${o.flap.back}` : '',
+    o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}${o.flap.back !== null ? `, back after ${o.flap.back}` : ' for good'}` : '',
     o.udp ? `UDP DNS service${o.onePacket ? ' (one-packet scheduling)' : ''}` : '',
     o.samePort ? 'one client port' : '',
     o.timeouts !== null ? `timeouts ${o.timeouts.tcp} ${o.timeouts.tcpfin} ${o.timeouts.udp}` : '',

@@ -43,7 +43,8 @@ Options:
       --fwmark MARK         a firewall-mark service (ipvsadm -f MARK; nftables marks VIP:80)
       --hold                keep every connection open until the last request is answered
                             (so lc, wlc, sed and nq pick differently from rr)
-      --flap rsN:A-B        take rsN out (ipvsadm -d) after request A, add it back after B
+      --flap rsN:A[-B]      take rsN out (ipvsadm -d) after request A, add it back after B (or
+                            never); with --hold every held connection then sends one more GET
       --ha                  two directors (dir, dir2) running keepalived 2: VRRP (VRID 51,
                             advert 1 s, dir priority 150 MASTER, dir2 100 BACKUP) for the VIP,
                             the virtual server and a health check per real server (DR only)

@@ -70,7 +70,7 @@ export interface LabOptions {
   /** Keep every connection open until all requests are done (lc, wlc, sed, nq then differ from rr). */
   readonly hold: boolean;
   /** Take a real server out (ipvsadm -d) after request `after` and add it back after request `back`. */
-  readonly flap: { readonly rs: number; readonly after: number; readonly back: number } | null;
+  readonly flap: { readonly rs: number; readonly after: number; readonly back: number | null } | null;
   /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
   readonly fwmark: number | null;
   /** A UDP service (DNS on port 53: each real server answers with its own address) instead of HTTP. */
@@ -189,8 +189,8 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.flap !== null) {
     const f = opts.flap;
     if (f.rs < 1 || f.rs > opts.realServers) throw new LabConfigError(`--flap: no real server rs${f.rs} in this lab`);
-    if (!(f.after >= 1 && f.back > f.after && f.back <= opts.requests)) {
-      throw new LabConfigError(`--flap rsN:A-B needs 1 <= A < B <= --requests (got ${f.after}-${f.back})`);
+    if (!(f.after >= 1 && f.after <= opts.requests && (f.back === null || f.back > f.after && f.back <= opts.requests))) {
+      throw new LabConfigError(`--flap rsN:A[-B] needs 1 <= A < B <= --requests (got ${f.after}-${f.back ?? ''})`);
     }
   }
   if (opts.quiesce !== null && (opts.quiesce.rs < 1 || opts.quiesce.rs > opts.realServers || opts.quiesce.after < 1 || opts.quiesce.after > opts.requests)) {

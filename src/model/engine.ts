@@ -3,7 +3,7 @@
  * forwarding method and the IPVS connection entries, as the director would hold them.
  *
  * The engine only conducts: each frame goes to the parts that learn from it (neighbours.ts,
- * roles.ts, services.ts, connections.ts, hops.ts, director-hops.ts, reply-path.ts) and to the
+ * roles.ts, services.ts, connections.ts, hops.ts, director-hops.ts, reply-path.ts, icmp-seen.ts) and to the
  * finding rules (rules/); frame-facts.ts says what the frame was.
  *
  * Memory is bounded by live flows, hosts and services, never by frames: frames are not kept, the
@@ -14,30 +14,27 @@
  */
 import type { DecodedFrame } from '../wire/records.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
-import { toGroup } from './unscheduled.js';
 import { ConnectionEntries } from './connections.js';
 import { drForward, natForward, natReply } from './director-hops.js';
 import { dsrOptionForward } from './dsr-option.js';
 import type { DoneFlow } from './done-flow.js';
 import { FindingBook, MAX_FINDING_FRAMES } from './finding-book.js';
-import { arpFacts, clientStep, icmpFacts, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
+import { arpFacts, clientStep, l4Facts, plainFacts, segmentOf, serverStep } from './frame-facts.js';
 import { HopDetector } from './hops.js';
-import { isIcmpError, quotedReply, relayInTunnel } from './icmp-relay.js';
 import { methodOf } from './method-evidence.js';
 import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
-import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, ipPort, protoName } from './packet.js';
+import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, protoName } from './packet.js';
 import type { ModelParts } from './parts.js';
 import { bindNextHop, nextHopAsked, readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
-import { noRealServer, redirectFromDirector, rsRejects, tunnelMtu } from './rules/icmp.js';
-import { isRejectCode } from '../ipvs/finding-catalog.js';
+import { observeIcmp } from './icmp-seen.js';
 import { FaultWatch } from './fault-watch.js';
 import { drReplyViaDirector, natReplyBypassesDirector, refusedByRealServer, unansweredForward } from './rules/replies.js';
 import { silentRealServers } from './rules/silent-rs.js';
 import { Services } from './services.js';
 import { SilentSyns } from './silent-syns.js';
-import { hasEvidence, serviceKey, type Flow, type ServiceState } from './state.js';
+import { serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
 import { HaTracker } from './ha/tracker.js';
@@ -117,7 +114,11 @@ export class Engine implements ModelParts {
     switch (p.kind) {
       case 'arp':
         this.neighbours.learnArp(p);
-        if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) this.nextHops.set(this.lastNew, p.tpa);
+        if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) {
+          // Two different next hops after one SYN: no telling which was the choice ('').
+          const before = this.nextHops.get(this.lastNew);
+          this.nextHops.set(this.lastNew, before === undefined || before === p.tpa ? p.tpa : '');
+        }
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
         // NDP (Packet keeps it in ARP's fields): IPv6's ARP, the same roles and findings.
@@ -126,15 +127,8 @@ export class Engine implements ModelParts {
           return wantFacts ? arpFacts(this.roles, p) : null;
         }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
-        if (p.icmpType >= 0) { this.neighbours.learnSource(p); return this.onIcmp(p, wantFacts); }
-        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
-          // The packet's address ids, once for every part that keys by them.
-          const srcId = this.entries.addrs.id(p.src);
-          const dstId = this.entries.addrs.id(p.dst);
-          if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
-          this.faults.observe(p, srcId, dstId);
-          return this.onL4(p, wantFacts, srcId, dstId);
-        }
+        if (p.icmpType >= 0) { this.neighbours.learnSource(p); return observeIcmp(this, p, wantFacts); }
+        if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return this.onL4(p, wantFacts);
         this.neighbours.learnSource(p);
         return wantFacts ? plainFacts(this.roles, p, 'other') : null;
       case 'ipv6-other': return wantFacts ? plainFacts(this.roles, p, 'ipv6') : null;
@@ -198,76 +192,14 @@ export class Engine implements ModelParts {
     return this.roles.isVip(p.src) || this.roles.serviceVip(p.src);
   }
 
-  // ---------------------------------------------------------------- ICMP
-
-  private onIcmp(p: Packet, want: boolean): FrameFacts | null {
-    const q = p.icmpQuote;
-    const roles = this.roles;
-    const fromDirector = roles.isDirectorMac(p.srcMac) || roles.isVip(p.src) || roles.directorIps.has(p.src)
-      || (q !== null && roles.isVip(q.dst) && p.src === q.dst);
-    let step: Step = 'icmp';
-    let quoted: string | null = null;
-    if (q !== null) quoted = q.srcPort !== null ? `${ipPort(q.src, q.srcPort)} → ${ipPort(q.dst, q.dstPort ?? 0)}` : `${q.src} → ${q.dst}`;
-    if (p.tunnel !== null && q !== null && q.srcPort !== null && q.dstPort !== null && isIcmpError(p)) {
-      // An error about a client's own packet, carried back to it in the tunnel: the far side's
-      // answer travelling the tunnel, which IPVS's TUN never does (a site-to-site tunnel).
-      const fwd = this.entries.lookup(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
-      if (fwd !== undefined && !fwd.server) {
-        fwd.flow.svc.tunReplies++;
-        return want ? plainFacts(roles, p, 'other') : null;
-      }
-    }
-    const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
-    let relayedTo: string | null = null;
-    // Explaining: an error in a tunnel the first pass found no director's (it carried replies).
-    if (reply !== null && p.tunnel !== null && want && roles.k !== null && !roles.k.services.has(serviceKey(reply.proto, reply.vip, reply.vport))) return plainFacts(roles, p, 'other');
-    if (reply !== null) {
-      step = p.tunnel !== null ? 'icmp-relayed' : 'icmp-for-vip';
-      if (p.tunnel !== null) relayedTo = relayInTunnel(this.services, roles, p, reply);
-    } else if (p.isIcmp6) {
-      // ICMPv6 types are not ICMP's: none of the IPv4 cases below applies.
-    } else if (p.icmpType === 3 && isRejectCode(p.icmpCode) && q !== null && this.fromRealServer(p, q)) {
-      step = p.icmpCode === 3 ? 'icmp-port-unreachable' : 'icmp';
-      rsRejects(this.book, p, q, this.roles.ripOfMac(p.srcMac) ?? p.srcMac);
-    } else if (p.icmpType === 3 && p.icmpCode === 3) {
-      step = 'icmp-port-unreachable';
-      if (q !== null && q.dstPort !== null && (q.proto === PROTO_TCP || q.proto === PROTO_UDP) && p.src === q.dst) {
-        // The director answers for the VIP when the scheduler found no destination.
-        const svc = this.services.byKey.get(serviceKey(protoName(q.proto), q.dst, q.dstPort));
-        // A host refuses a TCP port with a RST; ICMP port unreachable for TCP is IPVS finding no destination.
-        const tcpRefused = svc !== undefined && q.proto === PROTO_TCP && svc.newConns > 0;
-        if (fromDirector || (svc !== undefined && (roles.isVip(q.dst) || svc.rs.length > 0 || hasEvidence(svc) || tcpRefused))) {
-          if (tcpRefused && svc !== undefined) roles.learnDirector(svc, p.srcMac);
-          if (svc !== undefined || roles.isVip(q.dst)) noRealServer(this.book, p, ipPort(q.dst, q.dstPort));
-        }
-      }
-    } else if (p.icmpType === 3 && p.icmpCode === 4) {
-      step = 'icmp-frag-needed';
-      const tunnelQuoted = q !== null && (q.proto === 4 || q.proto === 41 || q.proto === 47);
-      const aboutVip = q !== null && (roles.isVip(q.dst) || roles.serviceVip(q.dst));
-      if (tunnelQuoted || (aboutVip && (fromDirector || this.services.tunnelSeen()))) tunnelMtu(this.book, p, q, tunnelQuoted);
-    } else if (p.icmpType === 5) {
-      step = 'icmp-redirect';
-      if (fromDirector || roles.isDirectorMac(p.srcMac)) redirectFromDirector(this.book, p);
-    }
-    return want ? icmpFacts(roles, p, step, quoted, relayedTo) : null;
-  }
-
-  /**
-   * ICMP unreachable about a packet to a VIP, sent by a MAC that is neither the director's nor the
-   * one the VIP resolves to: a real server refusing what the director forwarded it.
-   */
-  private fromRealServer(p: Packet, q: NonNullable<Packet['icmpQuote']>): boolean {
-    const roles = this.roles;
-    if (p.srcMac === '' || q.dstPort === null || (q.proto !== PROTO_TCP && q.proto !== PROTO_UDP) || roles.isDirectorMac(p.srcMac)) return false;
-    if (!roles.isVip(q.dst) && !roles.serviceVip(q.dst) && !this.services.byKey.has(serviceKey(protoName(q.proto), q.dst, q.dstPort))) return false;
-    const owner = this.neighbours.ipMac.get(q.dst);
-    return roles.directorMacs.size > 0 || (owner !== undefined && owner !== p.srcMac);
-  }
-
   // ---------------------------------------------------------------- TCP / UDP
 
-  private onL4(p: Packet, want: boolean, srcId: number, dstId: number): FrameFacts | null {
+  private onL4(p: Packet, want: boolean): FrameFacts | null {
+    // The packet's address ids, once for every part that keys by them.
+    const srcId = this.entries.addrs.id(p.src);
+    const dstId = this.entries.addrs.id(p.dst);
+    if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
+    this.faults.observe(p, srcId, dstId);
     if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {
@@ -425,8 +357,13 @@ export class Engine implements ModelParts {
       this.neighbours.learnSource(p);
       return want ? plainFacts(this.roles, p, 'other') : null;
     }
-    // Explaining: a tunnel the first pass found carrying replies too is no director's (key built only here).
-    if (want && this.roles.k !== null && !this.roles.k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) return plainFacts(this.roles, p, 'other');
+    // Explaining (the second pass): a tunnel the first pass found carrying replies too, its
+    // forwards included, is no director's; only this pass builds the key.
+    const k = this.roles.k;
+    if (want && k !== null && !k.services.has(serviceKey(protoName(p.proto), p.dst, p.dport))) {
+      this.neighbours.learnSource(p);
+      return plainFacts(this.roles, p, 'other');
+    }
     const svc = this.services.service(protoName(p.proto), p.dst, p.dport, p.n);
     svc.tun++;
     if (p.tunnel !== null) svc.tunnelKinds.add(p.tunnel);
@@ -494,3 +431,14 @@ export class Engine implements ModelParts {
 export type { DoneFlow };
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * Sent to a broadcast or multicast address (the destination MAC's group bit, or a cooked capture's
+ * packet type): IPVS schedules only packets addressed to the host (ip_vs_in: PACKET_HOST).
+ */
+function toGroup(p: Packet): boolean {
+  if (p.pktType === SLL_PACKET_TYPE.BROADCAST || p.pktType === SLL_PACKET_TYPE.MULTICAST) return true;
+  if (p.dstMac.length < 2) return false;
+  const c = p.dstMac.charCodeAt(1);
+  return ((c <= 57 ? c - 48 : (c | 32) - 87) & 1) === 1;
+}

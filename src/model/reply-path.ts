@@ -156,6 +156,6 @@ export function nextHopAsked(m: ModelParts, f: Flow, p: Packet): boolean {
  * forward or a reply shows (a TUN director's next hop is the router in front), that decides instead.
  */
 export function bindNextHop(m: ModelParts, f: Flow, hop: string): void {
-  if (f.rs !== null || f.forwardN !== 0) return;
+  if (f.rs !== null || f.forwardN !== 0 || hop === '') return;
   m.entries.bind(f, m.services.rsByAddr(f.svc, hop, f.vport, null, f.firstN));
 }

@@ -275,6 +275,9 @@ describe('real-kernel lab topology', () => {
     expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 2, back: 5 } })).toThrow(/--flap/);
     expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 3, after: 1, back: 2 } })).toThrow(/no real server rs3/);
     expect(plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 1, back: 3 } }).options.flap).toEqual({ rs: 1, after: 1, back: 3 });
+    // Out for good (no B): the held connections' next segments meet a removed server.
+    expect(plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 2, back: null } }).options.flap).toEqual({ rs: 1, after: 2, back: null });
+    expect(() => plan({ method: 'dr', requests: 4, flap: { rs: 1, after: 5, back: null } })).toThrow(/--flap/);
   });
 
   it('the failure labs: a real server down, behind a firewall, without the VIP, with rp_filter', () => {

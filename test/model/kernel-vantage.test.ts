@@ -78,10 +78,8 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['dr-wlc-hold', ['rs3-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.82:80'], conns: 4, scheduler: 'unknown' }],
   // sh with four clients: the kernel hashed them onto two of the three servers; the third never
   // shows in any capture point, so a view lists the two that took connections.
-  ['dr-sh-4clients', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
   ['dr-sh-4clients', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.81:80', '192.168.23.82:80'], conns: 'all', scheduler: 'decided-or-tied' }],
   // rr with persistence (300 s): every client stays on its first server.
-  ['dr-rr-persistent', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   ['dr-rr-persistent', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   ['dr-rr-persistent', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['192.168.23.80:80'], conns: 3, scheduler: 'unknown' }],
 ];

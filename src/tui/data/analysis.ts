@@ -137,21 +137,29 @@ export class Analysis implements Columns {
       learned: (result) => {
         if (this.stopped) return;
         this.learned = this.index.count;
-        this.learnedFrom(result);
+        // Taken with pass 2's first batch, in the same turn: the rows then redraw with that
+        // batch's facts rather than first running a window of the model here.
+        this.pendingLearned = result;
       },
-      batch: (b) => { if (!this.stopped) this.takeBatch(b); },
+      batch: (b) => {
+        if (this.stopped) return;
+        this.takeLearned();
+        this.takeBatch(b);
+      },
     }) ?? null;
     if (bg !== null) {
       this.background = bg;
       try {
         const final = await bg.done;
         if (this.stopped) return;
+        this.takeLearned();
         this.report = final.report;
         this.phase = 'done';
         this.emit();
         return;
       } catch {
         if (this.stopped) return;
+        this.takeLearned();
         if (this.phase === 'explaining') {
           this.factBatches = null;
           this.decodedBatches.clear();
@@ -178,6 +186,14 @@ export class Analysis implements Columns {
   }
 
   private lastEmit = 0;
+  private pendingLearned: PassResult | null = null;
+
+  private takeLearned(): void {
+    const r = this.pendingLearned;
+    if (r === null) return;
+    this.pendingLearned = null;
+    this.learnedFrom(r);
+  }
 
   private learnedSoFar(frames: number): void {
     this.learned = Math.min(frames, this.index.count);
