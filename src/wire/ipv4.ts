@@ -7,6 +7,7 @@
 import { formatIpv4At, hexOf } from './address.js';
 import { sum16 } from './checksum.js';
 import type { Ipv4Record } from './records.js';
+import { HeaderView } from './view.js';
 
 export const IP_PROTO = {
   ICMP: 1,
@@ -37,28 +38,18 @@ export function ipProtoName(p: number): string {
 const field = { VER_IHL: 0, TOS: 1, LENGTH: 2, IDENT: 4, FLG_OFF: 6, TTL: 8, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16 } as const;
 export const IPV4_HEADER_LEN = field.DST + 4;
 
-export class Ipv4View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  /** Bytes captured from the start of this header. */
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class Ipv4View extends HeaderView {
   /** Returns [issue code, message] or null. */
   check(): readonly ['truncated' | 'bad-version' | 'bad-header-length', string] | null {
     if (this.len < 1) return ['truncated', `IPv4 header needs ${IPV4_HEADER_LEN} bytes, 0 captured`];
     if (this.version !== 4) return ['bad-version', `IP version ${this.version}, expected 4`];
-    if (this.len < IPV4_HEADER_LEN) return ['truncated', `IPv4 header needs ${IPV4_HEADER_LEN} bytes, ${this.len} captured`];
+    const short = this.tooShort('IPv4 header', IPV4_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     if (this.headerLen < IPV4_HEADER_LEN) return ['bad-header-length', `IPv4 header length ${this.headerLen} < 20 (IHL ${this.headerLen >> 2})`];
     if (this.headerLen > this.len) return ['truncated', `IPv4 header length ${this.headerLen}, ${this.len} bytes captured`];
     return null;
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get version(): number { return this.buf[this.off]! >>> 4; }
   get headerLen(): number { return (this.buf[this.off]! & 0x0f) * 4; }
   get tos(): number { return this.buf[this.off + field.TOS]!; }

@@ -5,6 +5,7 @@
  */
 import { formatIpv6At } from './address.js';
 import type { Ipv6Extension, Ipv6Record } from './records.js';
+import { HeaderView } from './view.js';
 
 export const IPV6_HEADER_LEN = 40;
 
@@ -30,10 +31,7 @@ const NO_EXTENSIONS: readonly Ipv6Extension[] = Object.freeze([]);
 /** More than this many extension headers is reported, not walked (a crafted packet could chain hundreds). */
 const MAX_EXTENSIONS = 16;
 
-export class Ipv6View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+export class Ipv6View extends HeaderView {
   /** After walk(): where the upper-layer header starts, its protocol, and a problem if the walk stopped. */
   upperAt = 0;
   upperProto = 0;
@@ -44,19 +42,16 @@ export class Ipv6View {
   walkProblem: string | null = null;
   private exts: Ipv6Extension[] | null = null;
 
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
 
   check(): readonly ['truncated' | 'bad-version', string] | null {
     if (this.len < 1) return ['truncated', 'IPv6 header needs 40 bytes, 0 captured'];
     if (this.buf[this.off]! >>> 4 !== 6) return ['bad-version', `IP version ${this.buf[this.off]! >>> 4}, expected 6`];
-    if (this.len < IPV6_HEADER_LEN) return ['truncated', `IPv6 header needs 40 bytes, ${this.len} captured`];
+    const short = this.tooShort('IPv6 header', IPV6_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     return null;
   }
 
-  get payloadLen(): number { return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!; }
+  get payloadLen(): number { return this.u16(4); }
   get nextHeader(): number { return this.buf[this.off + 6]!; }
   get hopLimit(): number { return this.buf[this.off + 7]!; }
 

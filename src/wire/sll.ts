@@ -5,6 +5,7 @@
  */
 import { formatMacAt, hexOf } from './address.js';
 import type { Sll2Record, SllRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const SLL_HEADER_LEN = 16;
 export const SLL2_HEADER_LEN = 20;
@@ -32,21 +33,11 @@ function linkAddr(buf: Uint8Array, off: number, addrLen: number): string {
 const sllField = { PKTTYPE: 0, HATYPE: 2, HALEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
 const sll2Field = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKTTYPE: 10, HALEN: 11, ADDR: 12 } as const;
 
-export class SllView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class SllView extends HeaderView {
   check(): string | null {
-    return this.len < SLL_HEADER_LEN ? `SLL header needs ${SLL_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('SLL header', SLL_HEADER_LEN);
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get packetType(): number { return this.u16(sllField.PKTTYPE); }
   get hardwareType(): number { return this.u16(sllField.HATYPE); }
   get addrLen(): number { return this.u16(sllField.HALEN); }
@@ -60,26 +51,14 @@ export class SllView {
   }
 }
 
-export class Sll2View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class Sll2View extends HeaderView {
   check(): string | null {
-    return this.len < SLL2_HEADER_LEN ? `SLL2 header needs ${SLL2_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('SLL2 header', SLL2_HEADER_LEN);
   }
 
-  get protocol(): number { return (this.buf[this.off]! << 8) | this.buf[this.off + 1]!; }
-  get ifindex(): number {
-    const b = this.buf, o = this.off + sll2Field.IFINDEX;
-    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-  }
-  get hardwareType(): number { return (this.buf[this.off + sll2Field.HATYPE]! << 8) | this.buf[this.off + sll2Field.HATYPE + 1]!; }
+  get protocol(): number { return this.u16(sll2Field.PROTOCOL); }
+  get ifindex(): number { return this.u32(sll2Field.IFINDEX); }
+  get hardwareType(): number { return this.u16(sll2Field.HATYPE); }
   get packetType(): number { return this.buf[this.off + sll2Field.PKTTYPE]!; }
   get addrLen(): number { return this.buf[this.off + sll2Field.HALEN]!; }
 
