@@ -11,6 +11,9 @@
  * (not root, no CAP_SYS_NICE, RLIMIT_RTPRIO 0) the replay runs at the priority it has: no message,
  * the timing figures show the difference.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { nowNs, sleepSyncNs, spinUntil } from './clock.js';
 import type { Libc } from './libc.js';
 
 const SCHED_OTHER = 0;
@@ -50,4 +53,25 @@ export function raisePriority(libc: Libc | null): Priority {
       if (slackSet) libc.prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
     },
   };
+}
+
+/**
+ * Just before a paced replay's clock starts: a full garbage collection, and the spin and sleep
+ * run until compiled and calibrated. Without them the first second of a 1x replay carried the
+ * process's start-up: a scavenge of what loading left behind (7-41 ms on a busy host) and a
+ * mark-compact (7-18 ms) landed in the first frames, each making a run of sends late, and the first
+ * spins ran uncompiled. A gc() is not exposed without --expose-gc; the flag can be set at run
+ * time and then a new context has it. If that fails the replay starts as it would have.
+ */
+export function settleBeforePacing(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // no gc(): the first frames may meet a collection, nothing worse
+  }
+  for (let k = 0; k < 20; k++) {
+    sleepSyncNs(20_000);
+    spinUntil(nowNs() + 50_000);
+  }
 }

@@ -9,7 +9,7 @@ import { loadFrames, type ReplayFrames } from './frames.js';
 import { useFfiClock } from './clock.js';
 import { loadLibc } from './libc.js';
 import { openPacketSocket } from './packet-socket.js';
-import { raisePriority } from './realtime.js';
+import { raisePriority, settleBeforePacing } from './realtime.js';
 import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
 import { Rewriter, type RewriteOptions } from './rewrite.js';
 import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
@@ -82,6 +82,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     // Paced: this thread runs as SCHED_FIFO where allowed (see realtime.ts), and steps down if the
     // schedule is so dense that it would spin most of the time.
     const priority = cfg.pacing.kind === 'topspeed' ? null : raisePriority(libc);
+    if (priority !== null) settleBeforePacing();
     let result: ReplayResult;
     try {
       result = await replay(frames, sender, {

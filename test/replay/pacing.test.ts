@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nowNs, useFfiClock, WakeMargin } from '../../src/replay/clock.js';
 import { loadFrames, type ReplayFrames } from '../../src/replay/frames.js';
 import type { Libc } from '../../src/replay/libc.js';
-import { FIFO_PRIORITY, raisePriority } from '../../src/replay/realtime.js';
+import { FIFO_PRIORITY, raisePriority, settleBeforePacing } from '../../src/replay/realtime.js';
 import { replay, type FrameSender } from '../../src/replay/replayer.js';
 import { CONFORMANCE } from '../helpers/paths.js';
 
@@ -108,6 +108,12 @@ describe('real-time priority', () => {
 
   it('does nothing without koffi', () => {
     expect(raisePriority(null).raised).toBe(false);
+  });
+
+  it('settles the heap before the clock starts without leaving gc() in the program', () => {
+    const had = 'gc' in globalThis;
+    settleBeforePacing();
+    expect('gc' in globalThis).toBe(had);
   });
 });
 
