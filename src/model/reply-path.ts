@@ -78,10 +78,11 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     svc.inPkts -= f.inPkts;
     svc.inBytes -= f.inBytes;
     f.decision = null;
-  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f)
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f) && reachedOnLink(m, f, p)
     && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
-    // Clients from beyond the host in front, answered back through it: a NAT director's inside
-    // (or a router in front of one server); summarize tells which by the number of servers.
+    // Clients from beyond the host in front, answered back through it, on an address of this
+    // link: a NAT director's inside (or a router in front of one server); summarize tells which
+    // by the number of servers and by what else the host in front resolves.
     joinInside(m, f, p);
   }
 }
@@ -120,6 +121,18 @@ function joinInside(m: ModelParts, f: Flow, p: Packet): void {
 function fromBeyond(m: ModelParts, f: Flow): boolean {
   if (m.neighbours.ipMac.get(f.cip) === f.reqSrcMac || f.reqSrcMac === f.reqDstMac) return false;
   return !(f.reqTtl === 64 || f.reqTtl === 128 || f.reqTtl === 255);
+}
+
+/**
+ * The address the client's packets reached is on this link, as ARP (or NDP) shows: the server
+ * claims it, or the host in front resolved it. A NAT director sends to its real servers' own
+ * addresses on its inside link; a client's gateway sends to servers anywhere. A TTL below the
+ * initial one alone (a capture rewritten by tcprewrite, a host's capture behind a router) says
+ * only that the client is farther away, not that a director rewrote anything.
+ */
+function reachedOnLink(m: ModelParts, f: Flow, p: Packet): boolean {
+  const n = m.neighbours;
+  return n.ipMac.get(p.src) === p.srcMac || (n.arpAsked.get(f.reqSrcMac)?.includes(p.src) ?? false);
 }
 
 function routedTtl(ttl: number): boolean {
