@@ -41,7 +41,7 @@ export class HopDetector {
     let hop: Hop | null = null;
     let prev: SeenPacket | undefined;
     if (fromDirector) {
-      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, seq);
+      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, seq, p.srcKeySeen);
       // A forward keeps the client's source (DR and NAT alike); a packet remembered by its
       // destination that matches this one's source is a reply, not an earlier copy of it.
       if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
@@ -51,7 +51,7 @@ export class HopDetector {
         } else if (p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isReplyOfFlow(p)) hop = 'nat';
       }
       if (hop === null) {
-        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq);
+        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq, p.dstKeySeen);
         // A NAT reply's copy goes to the same client: only its source was rewritten. A client's
         // packet (a SYN, or one of a connection it opened) is no reply, and a reply (a SYN-ACK)
         // no forward: rewritten so, it is a source NAT (a masquerading router), whose rewrites run
@@ -64,8 +64,8 @@ export class HopDetector {
     if (hop === null) {
       prev = undefined;
       if (toDirector) {
-        this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p);
-        this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p);
+        this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p, p.srcKeySeen);
+        this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p, p.dstKeySeen);
       }
     }
     this.prev = prev;
@@ -74,6 +74,6 @@ export class HopDetector {
 
   /** A tunnelled packet's inner copy seen before the director encapsulated it. */
   before(p: Packet, srcId: number): SeenPacket | undefined {
-    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq | 0);
+    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq | 0, p.srcKeySeen);
   }
 }

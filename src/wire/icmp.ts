@@ -19,14 +19,17 @@ export function isIcmpError(type: number): boolean {
   return ERROR_TYPES.has(type);
 }
 
-export class IcmpView extends HeaderView {
-  check(): string | null {
-    return this.tooShort('ICMP header', ICMP_HEADER_LEN);
-  }
-
+/** The first 4 bytes ICMPv4 and ICMPv6 (RFC 4443 section 2.1) share: type, code, checksum. */
+export abstract class IcmpHeaderView extends HeaderView {
   get msgType(): number { return this.buf[this.off]!; }
   get code(): number { return this.buf[this.off + 1]!; }
   get checksum(): number { return this.u16(2); }
+}
+
+export class IcmpView extends IcmpHeaderView {
+  check(): string | null {
+    return this.tooShort('ICMP header', ICMP_HEADER_LEN);
+  }
 
   /** The quoted IPv4 header (and ports when 4+ bytes of its payload are there), or null. */
   quoted(): IcmpQuote | null {

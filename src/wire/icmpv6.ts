@@ -7,7 +7,7 @@
 import { formatIpv6At, formatMacAt } from './address.js';
 import { ipv6ExtensionLength, isIpv6Extension } from './ipv6.js';
 import type { Icmpv6Quote, Icmpv6Record, NdpOption } from './records.js';
-import { HeaderView } from './view.js';
+import { IcmpHeaderView } from './icmp.js';
 
 export const ICMPV6_TYPE = {
   DEST_UNREACH: 1, PACKET_TOO_BIG: 2, TIME_EXCEEDED: 3, PARAM_PROBLEM: 4, ECHO_REQUEST: 128, ECHO_REPLY: 129,
@@ -17,14 +17,10 @@ export const ICMPV6_TYPE = {
 export const ICMPV6_HEADER_LEN = 8;
 const NO_OPTIONS: readonly NdpOption[] = Object.freeze([]);
 
-export class Icmpv6View extends HeaderView {
+export class Icmpv6View extends IcmpHeaderView {
   check(): string | null {
     return this.tooShort('ICMPv6 header', ICMPV6_HEADER_LEN);
   }
-
-  get msgType(): number { return this.buf[this.off]!; }
-  get code(): number { return this.buf[this.off + 1]!; }
-  get checksum(): number { return this.u16(2); }
 
   /** The quoted IPv6 header, its extension headers walked, and ports when TCP/UDP follows. */
   quoted(): Icmpv6Quote | null {

@@ -9,21 +9,29 @@ import { sum16 } from './checksum.js';
 import type { Ipv4Record } from './records.js';
 import { HeaderView } from './view.js';
 
+/** IANA protocol numbers, which IPv6's Next Header shares (its extension headers among them). */
 export const IP_PROTO = {
+  HOPOPT: 0,
   ICMP: 1,
   IGMP: 2,
   IPIP: 4,
   TCP: 6,
   UDP: 17,
   IPV6: 41,
+  IPV6_ROUTE: 43,
+  IPV6_FRAG: 44,
   GRE: 47,
   ESP: 50,
   AH: 51,
   ICMPV6: 58,
+  IPV6_OPTS: 60,
   OSPF: 89,
   IPIP_OLD: 94,
   VRRP: 112,
   SCTP: 132,
+  MOBILITY: 135,
+  HIP: 139,
+  SHIM6: 140,
 } as const;
 
 const PROTO_NAMES: Readonly<Record<number, string>> = {

@@ -4,22 +4,16 @@
  * what the pseudo-header checksum and the transport decoders need.
  */
 import { formatIpv6At } from './address.js';
+import { IP_PROTO } from './ipv4.js';
 import type { Ipv6Extension, Ipv6Record } from './records.js';
 import { HeaderView } from './view.js';
 
 export const IPV6_HEADER_LEN = 40;
 
-const HOP_BY_HOP = 0;
-const ROUTING = 43;
-const FRAGMENT = 44;
-const AH = 51;
-const DEST_OPTS = 60;
-const MOBILITY = 135;
-const HIP = 139;
-const SHIM6 = 140;
+const { HOPOPT, IPV6_ROUTE: ROUTING, IPV6_FRAG: FRAGMENT, AH, IPV6_OPTS, MOBILITY, HIP, SHIM6 } = IP_PROTO;
 
 export function isIpv6Extension(nh: number): boolean {
-  return nh === HOP_BY_HOP || nh === ROUTING || nh === FRAGMENT || nh === AH || nh === DEST_OPTS || nh === MOBILITY || nh === HIP || nh === SHIM6;
+  return nh === HOPOPT || nh === ROUTING || nh === FRAGMENT || nh === AH || nh === IPV6_OPTS || nh === MOBILITY || nh === HIP || nh === SHIM6;
 }
 
 /** Bytes of the extension header `nh` at `at` (fragment: fixed 8; AH: 4-byte units + 2; others: 8-byte units + 1). */

@@ -10,13 +10,7 @@ import { HeaderView } from './view.js';
 export const SLL_HEADER_LEN = 16;
 export const SLL2_HEADER_LEN = 20;
 
-export const SLL_PACKET_TYPE = {
-  HOST: 0,
-  BROADCAST: 1,
-  MULTICAST: 2,
-  OTHERHOST: 3,
-  OUTGOING: 4,
-} as const;
+export const SLL_PACKET_TYPE = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4 } as const;
 
 const PKTTYPE_NAMES = ['In', 'B', 'M', 'P', 'Out'] as const;
 /** tcpdump's one-word direction for a cooked header's packet type. */
@@ -33,10 +27,29 @@ function linkAddr(buf: Uint8Array, off: number, addrLen: number): string {
 const sllField = { PKTTYPE: 0, HATYPE: 2, HALEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
 const sll2Field = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKTTYPE: 10, HALEN: 11, ADDR: 12 } as const;
 
-export class SllView extends HeaderView {
-  check(): string | null {
-    return this.tooShort('SLL header', SLL_HEADER_LEN);
+/** What both cooked headers give the decoder, at their own offsets: the protocol and the ARPHRD type. */
+abstract class CookedView extends HeaderView {
+  readonly layer: 'sll' | 'sll2';
+  /** The fixed length, and its name in a truncation message. */
+  readonly headerLen: number;
+  readonly what: string;
+  abstract get protocol(): number;
+  abstract get hardwareType(): number;
+
+  constructor(layer: 'sll' | 'sll2', headerLen: number, what: string) {
+    super();
+    this.layer = layer;
+    this.headerLen = headerLen;
+    this.what = what;
   }
+
+  check(): string | null {
+    return this.tooShort(this.what, this.headerLen);
+  }
+}
+
+export class SllView extends CookedView {
+  constructor() { super('sll', SLL_HEADER_LEN, 'SLL header'); }
 
   get packetType(): number { return this.u16(sllField.PKTTYPE); }
   get hardwareType(): number { return this.u16(sllField.HATYPE); }
@@ -51,10 +64,8 @@ export class SllView extends HeaderView {
   }
 }
 
-export class Sll2View extends HeaderView {
-  check(): string | null {
-    return this.tooShort('SLL2 header', SLL2_HEADER_LEN);
-  }
+export class Sll2View extends CookedView {
+  constructor() { super('sll2', SLL2_HEADER_LEN, 'SLL2 header'); }
 
   get protocol(): number { return this.u16(sll2Field.PROTOCOL); }
   get ifindex(): number { return this.u32(sll2Field.IFINDEX); }
