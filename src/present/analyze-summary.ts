@@ -45,14 +45,17 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     const varying = s.director.outerSources;
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}${varying !== undefined ? `${lang === 'zh' ? '，' : ' — '}${outerSourcesText(varying, lang)}` : ''}\n`;
     const sc = s.scheduler;
-    const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name).join(', ');
+    const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => (c.flags !== undefined ? `${c.name} (${c.flags.join(',')})` : c.name)).join(', ');
     // The label every view prints (rr?, as -Ln and the TUI do), then the verdict in words.
     const label = schedulerLabel(sc);
     const words = [...(label === sc.name ? [] : [schedulerWord(sc, lang)]), `${confidenceWord(lang)} ${sc.confidence}`].join(lang === 'zh' ? '，' : ', ');
     const verdict = lang === 'zh' ? `（${words}）` : ` (${words})`;
     out += `    ${w.scheduler}: ${style.bold(label)}${verdict}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
     // Where no scheduler can be told (one server's share, one side), neither can persistence.
-    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s` : s.scheduler.name === 'unknown' ? w.persistUnseen : w.none}\n`;
+    // Nor where a tied candidate is a hash that pins each client (sh, mh): it looks like persistence.
+    const pinningTie = sc.name === 'ambiguous' && sc.candidates.some((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9 && (c.name === 'sh' || c.name === 'mh') && c.flags === undefined);
+    const mask = s.persistence?.netmask !== undefined ? ` (${lang === 'zh' ? '网络' : 'per network'} ${s.persistence.netmask})` : '';
+    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s${mask}` : s.scheduler.name === 'unknown' || pinningTie ? w.persistUnseen : w.none}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;
