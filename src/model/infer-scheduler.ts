@@ -15,14 +15,18 @@ import { gcd } from '../ipvs/hash.js';
 import type { SchedulerCandidate, SchedulerName, SchedulerReport } from '../ipvs/report.js';
 import { ALL_SCHEDULERS, createScheduler, seededRandomU32 } from '../ipvs/schedulers/index.js';
 
-/** One decision as the inference needs it: who asked, who got it, and the counters before. */
-export interface ObservedDecision {
+/** The packet a scheduler decided on: when, and who asked what. */
+export interface ScheduledPacket {
   readonly t: number;
   readonly saddr: string;
   readonly sport: number;
   readonly daddr: string;
   readonly dport: number;
   readonly proto: 'tcp' | 'udp';
+}
+
+/** One decision as the inference needs it: who asked, who got it, and the counters before. */
+export interface ObservedDecision extends ScheduledPacket {
   /** Index into the server list. */
   readonly chosen: number;
   /** Active/inactive per server index, before the decision. */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nowNs, useFfiClock, WakeMargin } from '../../src/replay/clock.js';
 import { loadFrames, type ReplayFrames } from '../../src/replay/frames.js';
 import type { Libc } from '../../src/replay/libc.js';
-import { FIFO_PRIORITY, raisePriority, settleBeforePacing } from '../../src/replay/realtime.js';
+import { FIFO_PRIORITY, raisePriority, settleBeforePacing, type PriorityTools } from '../../src/replay/realtime.js';
 import { replay, type FrameSender } from '../../src/replay/replayer.js';
 import { CONFORMANCE } from '../helpers/paths.js';
 
@@ -106,8 +106,26 @@ describe('real-time priority', () => {
     expect(f.policy()).toBe(2);
   });
 
-  it('does nothing without koffi', () => {
-    expect(raisePriority(null).raised).toBe(false);
+  it('without koffi, uses chrt on the main thread and the slack in /proc, and puts both back', () => {
+    const calls: string[] = [];
+    let slack = 50_000;
+    const tools = (policy: number, chrtWorks: boolean): PriorityTools => ({
+      run: (cmd, args) => (calls.push(`${cmd} ${args.join(' ')}`), chrtWorks),
+      policy: () => policy,
+      slack: () => slack,
+      setSlack: (ns) => ((slack = ns), true),
+    });
+    const p = raisePriority(null, tools(0, true));
+    expect(p.raised).toBe(true);
+    expect(slack).toBe(1);
+    p.restore();
+    expect(calls).toEqual([`chrt --fifo --reset-on-fork --pid ${FIFO_PRIORITY} ${process.pid}`, `chrt --other --pid 0 ${process.pid}`]);
+    expect(slack).toBe(50_000);
+
+    calls.length = 0;
+    expect(raisePriority(null, tools(0, false)).raised).toBe(false); // no chrt, or not allowed
+    expect(raisePriority(null, tools(1, true)).raised).toBe(false); // already real-time: left alone
+    expect(calls).toEqual([`chrt --fifo --reset-on-fork --pid ${FIFO_PRIORITY} ${process.pid}`]);
   });
 
   it('settles the heap before the clock starts without leaving gc() in the program', () => {
