@@ -164,7 +164,8 @@ export class Engine implements ModelParts {
       if (hop !== undefined) { this.nextHops.delete(f); bindNextHop(this, f, hop); }
     }
     this.entries.finish(f, expired);
-    if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    // At the end (not expired) `end` has told the silent-SYN watcher already, and asked it.
+    if (expired && f.proto === 'tcp') this.flowToSilentSyns(f);
     unansweredForward(this.book, f);
   }
 
