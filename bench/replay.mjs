@@ -16,6 +16,7 @@
  * Options: --quick (fewer frames, for a smoke run); BENCH_REPLAY_TOP=0 runs only the 1x timing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -112,7 +113,8 @@ function cleanup() {
   rmSync(work, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+// A signal ends the process without 'exit' handlers unless handled: the namespace would stay.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) process.on(sig, () => process.exit(code));
 
 sh('ip', ['netns', 'add', NS]);
 inNs('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
@@ -133,6 +135,17 @@ const senders = {
   tcpreplay: (file, extra) => ['tcpreplay', ['-i', 'va', '-K', ...extra, file]],
 };
 const PACED_NAMES = ['tcpreplay', 'lvscope', 'lvscope (cap)'];
+// Without koffi beside the build, "lvscope" falls back to libpcap and both lvscope rows measure it.
+let koffiMissing = false;
+try {
+  createRequire(DIST_CMD).resolve('koffi');
+} catch {
+  koffiMissing = true;
+  log('warning: koffi is not installed beside the build: the "lvscope" rows use libpcap too (npm install)');
+}
+/** Runs that failed (the sender's exit status or tcpdump): reported, and the bench exits 1 at the end. */
+const failures = [];
+const failureText = (err) => `${err.message.split('\n')[0]}${err.stderr ? `: ${String(err.stderr).trim().split('\n').slice(-3).join(' / ')}` : ''}`;
 const PACED_RUNS = Number(process.env.BENCH_REPLAY_PACED_RUNS ?? (quick ? 1 : 3));
 
 function ratedPps(stdout) {
@@ -144,7 +157,10 @@ async function withTcpdump(file, fn) {
   const child = spawn('ip', ['netns', 'exec', NS, 'tcpdump', '-i', 'vb', '-w', file, '-U', '--immediate-mode', '-B', '131072', '-Z', 'root', '--time-stamp-precision=nano', '-s', '128'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`tcpdump did not start: ${err}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`tcpdump did not start within 30 s: ${err}`));
+    }, 30_000);
     child.stderr.on('data', (c) => {
       err += c;
       if (err.includes('listening on')) {
@@ -251,13 +267,21 @@ const paced = Object.fromEntries(PACED_NAMES.map((n) => [n, []]));
 // Interleaved like the top-speed runs: a burst of load then lands on every sender alike.
 for (let run = 0; run < PACED_RUNS; run++) {
   for (const name of PACED_NAMES) {
-    const rx = join(work, `rx-${run}.pcap`);
+    const rx = join(work, `rx-${run}-${PACED_NAMES.indexOf(name)}.pcap`);
     let stdout = '';
-    await withTcpdump(rx, () => {
-      const [cmd, args] = senders[name](pacedFile, []);
-      stdout = inNs(cmd, args, { timeout: 300_000 });
-    });
+    try {
+      await withTcpdump(rx, () => {
+        const [cmd, args] = senders[name](pacedFile, []);
+        stdout = inNs(cmd, args, { timeout: 300_000 });
+      });
+    } catch (err) {
+      // One failed run (a non-zero exit, a timeout, tcpdump not starting) must not lose the others.
+      failures.push(`${name}, round ${run + 1}: ${failureText(err)}`);
+      log(`1x ${name}: FAILED: ${failureText(err)}`);
+      continue;
+    }
     const t = readTimes(rx);
+    rmSync(rx, { force: true });
     if (t.length !== PACED_FRAMES) log(`warning: ${name}: received ${t.length} of ${PACED_FRAMES} frames`);
     const n = Math.min(t.length, PACED_FRAMES);
     const errs = [];
@@ -277,6 +301,7 @@ const median = (xs) => quantile(xs.filter((x) => Number.isFinite(x)).sort((a, b)
 /** Each figure's median over the runs, with min and max. */
 const pacedCell = (name, k, f = us) => {
   const xs = paced[name].map((r) => r[k]);
+  if (xs.length === 0) return 'no run';
   return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 };
 const pacedMed = (name, k) => median(paced[name].map((r) => r[k]));
@@ -312,10 +337,12 @@ const lines = [
   '',
   '| Sender | Received | Gap error median | p99 | max | Last packet late by |',
   '|---|---|---|---|---|---|',
-  ...PACED_NAMES.map((name) => `| ${name === 'tcpreplay' ? 'tcpreplay (default timer)' : name === 'lvscope' ? 'lvscope replay (packet socket)' : 'lvscope replay, LVSCOPE_REPLAY_SENDER=cap'} | ${pacedCell(name, 'received', String)} | ${pacedCell(name, 'median')} | ${pacedCell(name, 'p99')} | ${pacedCell(name, 'max')} | ${pacedCell(name, 'lastLate')} |`),
+  ...PACED_NAMES.map((name) => `| ${name === 'tcpreplay' ? 'tcpreplay (default timer)' : name === 'lvscope' ? (koffiMissing ? 'lvscope replay (koffi missing: libpcap)' : 'lvscope replay (packet socket)') : 'lvscope replay, LVSCOPE_REPLAY_SENDER=cap'} | ${pacedCell(name, 'received', String)} | ${pacedCell(name, 'median')} | ${pacedCell(name, 'p99')} | ${pacedCell(name, 'max')} | ${pacedCell(name, 'lastLate')} |`),
   '',
   `Targets for lvscope (medians of the runs): median ≤ 20 µs (${ok(pacedMed('lvscope', 'median') <= 20_000)}), p99 ≤ 200 µs (${ok(pacedMed('lvscope', 'p99') <= 200_000)}), last packet within 1 ms (${ok(Math.abs(pacedMed('lvscope', 'lastLate')) <= 1_000_000)}).`,
   ...paced.lvscope.map((r, i) => (r.timing !== '' ? `lvscope run ${i + 1}, its own figures (send lateness against the schedule): ${r.timing.replace(/^Timing: /, '')}` : '')),
+  ...(failures.length > 0 ? ['', `Failed runs (left out of the table): ${failures.join('; ')}.`] : []),
   '',
 ];
 process.stdout.write(lines.join('\n'));
+if (failures.length > 0) process.exitCode = 1;

@@ -154,6 +154,11 @@ export class Explainer {
     }
     // Client and service address face to face, nothing else of the cluster in between.
     if (fl.method === 'unknown' && (f.src === fl.vip ? f.srcRole === 'director' && f.dstRole === 'client' : f.dstRole === 'director' && f.srcRole === 'client')) return this.frontView(f, fl);
+    // One server reached on its own address through a host that shows no balancing: nobody in it is named a director.
+    if (fl.method === 'unknown' && fl.vip === '?') {
+      const plain = this.oneServerView(f, fl, from, rs);
+      if (plain !== null) return plain;
+    }
     const router = this.L.routerOf(f.srcMac);
     if (router !== undefined && FORWARD_CHANGE[fl.method] === 'outer-header') {
       const tail = f.step === 'handshake-2' ? this.routedTail() : f.step === 'server-fin' ? (zh ? '，Director 看不到' : ': the director never sees it') : '';
@@ -292,6 +297,38 @@ export class Explainer {
     const w = typeof what === 'function' ? what(n) : what;
     return zh ? `${from} 把客户端的${w}（CIP ${fl.client} → VIP ${fl.virtual}）交给 ${rs}，没有隧道头：可能是 Director 的 DR 转发，也可能是 ${rs} 在抓包点之前解封装的隧道内层报文（XDP）；这个抓包分辨不出${state}`
       : `${from} delivers the client's ${w} (CIP ${fl.client} → VIP ${fl.virtual}) to ${rs} with no tunnel header: the director's DR forward, or the inner packet of a tunnel ${rs} decapsulated before the capture point (XDP); this capture cannot tell which${state}`;
+  }
+
+  /**
+   * A connection to one server whose host in front resolves no other server (see methods.ts): a
+   * NAT director's inside, a router in front of a server, or a DR real server answering ARP for the
+   * VIP look the same, so the frames are told as they are, with no director in them.
+   */
+  private oneServerView(f: FrameFacts, fl: FlowFacts, from: string, rs: string): string | null {
+    const zh = this.zh;
+    const toServer = f.dstRole === 'real-server';
+    const what = UNWRAPPED_WHAT[zh ? 'zh' : 'en'][f.step as keyof typeof UNWRAPPED_WHAT['en']];
+    if (toServer && what !== undefined) {
+      const w = typeof what === 'function' ? what(fl.payload) : what;
+      const first = f.step === 'handshake-1' || f.step === 'datagram';
+      return zh ? `${from} 把客户端的${w}（${fl.client} → ${fl.realServer ?? f.dst}）交给 ${rs}${first ? '，目标是它自己的地址：看不出前面是 NAT Director、普通路由器，还是绕过了 Director 的网关' : ''}`
+        : `${from} delivers the client's ${w} (${fl.client} → ${fl.realServer ?? f.dst}) to ${rs}${first ? ' on its own address: whether a NAT director, a plain router or a gateway bypassing the director sent it cannot show here' : ''}`;
+    }
+    if (f.srcRole !== 'real-server') return null;
+    switch (f.step) {
+      case 'handshake-2':
+        return zh ? `${from} 从自己的地址回应 SYN-ACK（第二次握手），发回给前面那台主机` : `${from} answers with the SYN-ACK (handshake 2/3) from its own address, back to the host in front`;
+      case 'reply':
+        return zh ? `${from} 发回响应数据（${fl.payload} 字节）` : `${from} sends ${fl.payload} bytes of response`;
+      case 'reply-ack':
+        return zh ? `${from} 确认收到` : `${from} acknowledges`;
+      case 'server-fin':
+        return zh ? `${from} 关闭连接（FIN）` : `${from} closes its side (FIN)`;
+      case 'server-rst':
+        return zh ? `${from} 拒绝/重置连接（RST）` : `${from} refuses or resets the connection (RST)`;
+      default:
+        return null;
+    }
   }
 
   /** What a router in front of TUN real servers passes on: the reply's segment, in words. */

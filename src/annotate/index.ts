@@ -10,6 +10,7 @@ import type { Lang } from './labels.js';
 
 export { Explainer, type Explanation, type ExplainContext } from './explain.js';
 export { Labels, ROLE_WORDS, shortMac, type Lang } from './labels.js';
+export { byLang, type Both, type Words } from './words.js';
 export { FINDING_CATALOG, findingText, localizeFindings } from './findings.js';
 export {
   confidenceWord, localizeReport, methodEvidenceText, outerSourcesText, schedulerWord, TUNNEL_WORDS, unseenText, type MethodCounts,

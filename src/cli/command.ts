@@ -16,10 +16,8 @@ export interface CommandIO {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** What a command module exports; its name and one-line summary are the registry's (registry.ts), known before it loads. */
 export interface Command {
-  readonly name: string;
-  /** One line for `lvscope --help`. */
-  readonly summary: string;
   /** Full help text: usage, options, at least one example. Printed by `lvscope <command> --help`. */
   readonly help: string;
   run(args: readonly string[], io: CommandIO): Promise<number>;

@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
   try {
     return await command.run(args, io);
   } catch (e) {
-    return reportError(e, command.name, io);
+    return reportError(e, entry.name, io);
   }
 }
 

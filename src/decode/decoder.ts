@@ -15,7 +15,7 @@ import { IcmpView } from '../wire/icmp.js';
 import { Icmpv6View } from '../wire/icmpv6.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
-import { SllView, Sll2View, SLL_HEADER_LEN, SLL2_HEADER_LEN } from '../wire/sll.js';
+import { SllView, Sll2View } from '../wire/sll.js';
 import { TcpView } from '../wire/tcp.js';
 import { UdpView, UDP_HEADER_LEN } from '../wire/udp.js';
 import type { DecodeIssue, DecodedFrame } from '../wire/records.js';
@@ -141,26 +141,13 @@ export class FrameDecoder extends TunnelLayers {
   }
 
   private cooked(at: number, v2: boolean): void {
-    let protocol: number;
-    let hatype: number;
-    let next: number;
-    if (v2) {
-      const v = this.sll2.reset(this.buf, at, this.end - at);
-      if (v.check() !== null) {
-        this.issue('sll2', 'truncated', this.rel(at), this.cutMessage('SLL2 header', SLL2_HEADER_LEN, this.end - at));
-        return;
-      }
-      this.add(v.toRecord(this.rel(at)));
-      protocol = v.protocol; hatype = v.hardwareType; next = at + SLL2_HEADER_LEN;
-    } else {
-      const v = this.sll.reset(this.buf, at, this.end - at);
-      if (v.check() !== null) {
-        this.issue('sll', 'truncated', this.rel(at), this.cutMessage('SLL header', SLL_HEADER_LEN, this.end - at));
-        return;
-      }
-      this.add(v.toRecord(this.rel(at)));
-      protocol = v.protocol; hatype = v.hardwareType; next = at + SLL_HEADER_LEN;
+    const v = (v2 ? this.sll2 : this.sll).reset(this.buf, at, this.end - at);
+    if (v.check() !== null) {
+      this.issue(v.layer, 'truncated', this.rel(at), this.cutMessage(v.what, v.headerLen, this.end - at));
+      return;
     }
+    this.add(v.toRecord(this.rel(at)));
+    const protocol = v.protocol, hatype = v.hardwareType, next = at + v.headerLen;
     // The protocol field is an EtherType except for a few ARPHRD-specific pseudo-values (< 0x600).
     if (hatype === 778 /* ARPHRD_IPGRE */ && protocol === 0x0800) { this.ipv4Layer(next, 0); return; }
     if (protocol >= 0x0600) this.etherPayload(protocol, next, 0);

@@ -61,6 +61,8 @@ export interface SchedulerCandidate {
   readonly score: number;
   /** Weights by RIP, where the scheduler uses them and they were inferred or given. */
   readonly weights?: Readonly<Record<string, number>>;
+  /** Scheduler flags (ipvsadm -b) the decisions need, e.g. mh-port: the hash takes the client's port too. */
+  readonly flags?: readonly ('sh-port' | 'mh-port')[];
 }
 
 export interface SchedulerReport {
@@ -96,7 +98,8 @@ export interface ServiceReport {
    */
   readonly director: { readonly ip: string | null; readonly mac: string | null; readonly outerSources?: readonly string[] };
   readonly scheduler: SchedulerReport;
-  readonly persistence: null | { readonly timeoutAtLeast: number };
+  /** netmask: clients of one such network shared a server (ipvsadm -M); absent: one client each. */
+  readonly persistence: null | { readonly timeoutAtLeast: number; readonly netmask?: string };
   readonly realServers: readonly RealServerReport[];
   /** How sure each claim is, 0..1 (1: the director's own hop shows it; 0: not claimed). */
   readonly claims?: ServiceClaims;

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import type { SchedulerName } from '../ipvs/report.js';
 import { LabUsageError as UsageError } from './io.js';
 import {
-  HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, PRESETS, resolveOptions, TUN_TYPES,
-  type CapturePoint, type HealthCheck, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type TunType,
+  HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, PRESETS, resolveOptions, SCHED_FLAGS, TUN_TYPES,
+  type CapturePoint, type HealthCheck, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type SchedFlag, type TunType,
 } from './options.js';
 
 export function oneOf<T extends string>(list: readonly T[], value: string | undefined, flag: string): T | undefined {
@@ -41,6 +41,8 @@ export function parse(args: readonly string[]) {
       lan: { type: 'string' },
       'tun-type': { type: 'string' },
       persistent: { type: 'string' },
+      netmask: { type: 'string' },
+      'sched-flags': { type: 'string' },
       hold: { type: 'boolean' },
       flap: { type: 'string' },
       ha: { type: 'boolean' },
@@ -96,6 +98,10 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
   set('lan', oneOf<LanKind>(LAN_KINDS, p.values.lan, '--lan'));
   set('tunType', oneOf<TunType>(TUN_TYPES, p.values['tun-type'], '--tun-type'));
   set('persistence', int(p.values.persistent, '--persistent'));
+  set('netmask', p.values.netmask);
+  if (p.values['sched-flags'] !== undefined) {
+    set('schedFlags', p.values['sched-flags'].split(',').map((f) => oneOf<SchedFlag>(SCHED_FLAGS, f.trim(), '--sched-flags') as SchedFlag));
+  }
   set('hold', p.values.hold);
   set('fwmark', int(p.values.fwmark, '--fwmark'));
   if (p.values.flap !== undefined) {

@@ -22,7 +22,8 @@ function summaryLines(state: LabState): string[] {
   const o = p.options;
   const weights = o.weights ? ` weights ${o.weights.join(':')}` : '';
   const extras = [
-    o.persistence !== null ? `persistent ${o.persistence} s` : '',
+    o.persistence !== null ? `persistent ${o.persistence} s${o.netmask !== null ? ` per ${o.netmask} network` : ''}` : '',
+    o.schedFlags.length > 0 ? `scheduler flags ${o.schedFlags.join(',')}` : '',
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}${o.flap.back !== null ? `, back after ${o.flap.back}` : ' for good'}` : '',

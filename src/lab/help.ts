@@ -28,7 +28,8 @@ Options:
   -w, --write FILE|DIR      the capture to write (pcap, nanosecond timestamps); with several
                             capture points a directory with one POINT.pcap each
       --real-servers N      real servers, 1..16 (default 2)
-      --scheduler NAME      rr, wrr, sh, … (default rr; wrr when --weights is given)
+      --scheduler NAME      rr wrr lc wlc sed nq fo ovf sh dh lblc lblcr mh (twos needs Linux
+                            6.2+; the microVM's 6.1 lacks it) (default rr; wrr with --weights)
       --weights W1,W2,…     one weight per real server, rs1 first
       --clients N           client namespaces, 1..8 (default 1)
       --requests N          HTTP requests, one TCP connection each (default 4)
@@ -40,6 +41,10 @@ Options:
       --lan switch|hub      switch (default): the LAN bridge learns MACs; hub: it floods
       --tun-type TYPE       TUN encapsulation: ipip (default), gue (UDP ${GUE_PORT}) or gre
       --persistent SECONDS  persistence (ipvsadm -p)
+      --netmask MASK        persistence per client network (ipvsadm -M), e.g. 255.255.255.254
+                            puts clients .100 and .101 on one template (needs --persistent)
+      --sched-flags F1,F2   scheduler flags (ipvsadm -b): mh-port, mh-fallback (mh),
+                            sh-port, sh-fallback (sh)
       --fwmark MARK         a firewall-mark service (ipvsadm -f MARK; nftables marks VIP:80)
       --hold                keep every connection open until the last request is answered
                             (so lc, wlc, sed and nq pick differently from rr)
@@ -98,6 +103,8 @@ Examples:
   lvscope lab capture --preset seed-dr -w seed-dr.pcap --truth seed-dr.truth.json
   lvscope lab capture dr --real-servers 3 --scheduler wrr --weights 1,2,3 --requests 12 -w dr.pcap
   lvscope lab capture nat --capture-at any -w nat.pcap
+  lvscope lab capture dr --scheduler mh --sched-flags mh-port --clients 4 --requests 16 -w mh.pcap
+  lvscope lab capture dr --persistent 300 --netmask 255.255.255.254 --clients 4 --requests 16 -w pnet.pcap
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
   lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap

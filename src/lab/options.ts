@@ -67,6 +67,10 @@ export interface LabOptions {
   readonly tunType: TunType;
   /** ipvsadm -p SECONDS; null = no persistence. */
   readonly persistence: number | null;
+  /** ipvsadm -M NETMASK: clients in one such network share a persistence template; null = /32. */
+  readonly netmask: string | null;
+  /** ipvsadm -b FLAG,…: scheduler flags (mh-port, mh-fallback, sh-port, sh-fallback); empty = none. */
+  readonly schedFlags: readonly SchedFlag[];
   /** Keep every connection open until all requests are done (lc, wlc, sed, nq then differ from rr). */
   readonly hold: boolean;
   /** Take a real server out (ipvsadm -d) after request `after` and add it back after request `back`. */
@@ -104,6 +108,10 @@ export interface LabOptions {
   readonly healthCheck: HealthCheck;
 }
 
+/** The scheduler flags ipvsadm 1.31 takes with -b, and the scheduler each belongs to. */
+export const SCHED_FLAGS = ['mh-port', 'mh-fallback', 'sh-port', 'sh-fallback'] as const;
+export type SchedFlag = (typeof SCHED_FLAGS)[number];
+
 export const HEALTH_CHECKS = ['tcp', 'http'] as const;
 export type HealthCheck = (typeof HEALTH_CHECKS)[number];
 
@@ -140,6 +148,8 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     lan: given.lan ?? 'switch',
     tunType: given.tunType ?? 'ipip',
     persistence: given.persistence ?? null,
+    netmask: given.netmask ?? null,
+    schedFlags: given.schedFlags ?? [],
     hold: given.hold ?? false,
     flap: given.flap ?? null,
     fwmark: given.fwmark ?? null,
@@ -183,6 +193,11 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.persistence !== null && (!Number.isInteger(opts.persistence) || opts.persistence < 1 || opts.persistence > 86400 * 31)) {
     throw new LabConfigError('--persistent needs a timeout in seconds, 1..2678400');
   }
+  if (opts.netmask !== null && opts.persistence === null) throw new LabConfigError('--netmask groups clients for persistence: it needs --persistent');
+  if (opts.netmask !== null && !isNetmask(opts.netmask)) throw new LabConfigError(`--netmask needs a dotted IPv4 netmask such as 255.255.255.0 (got ${opts.netmask})`);
+  for (const f of opts.schedFlags) {
+    if (!f.startsWith(`${opts.scheduler}-`)) throw new LabConfigError(`--sched-flags ${f} is a flag of the ${f.split('-')[0]} scheduler, not ${opts.scheduler}`);
+  }
   if (opts.fwmark !== null && (!Number.isInteger(opts.fwmark) || opts.fwmark < 1 || opts.fwmark > 0xffffffff)) {
     throw new LabConfigError('--fwmark needs a mark 1..4294967295');
   }
@@ -218,6 +233,17 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (m === 'dr-reply-via-director' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-reply-via-director needs a DR lab');
   if (m === 'vip-primary' && opts.method === 'nat') throw new LabConfigError('--misconfig vip-primary is about a DR/TUN director (VIP and DIP on one interface)');
   return opts;
+}
+
+/** A contiguous dotted IPv4 netmask (ipvsadm -M refuses the rest). */
+function isNetmask(mask: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(mask);
+  if (!m) return false;
+  const octets = m.slice(1).map(Number);
+  if (octets.some((o) => o > 255)) return false;
+  const bits = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const inverted = ~bits >>> 0;
+  return (inverted & (inverted + 1)) === 0;
 }
 
 /** What an HA lab (keepalived on two directors) cannot combine with; throws LabConfigError. */

@@ -269,10 +269,11 @@ export function ipvsadmService(plan: LabPlan): string {
 
 export function ipvsadmLines(plan: LabPlan): string[] {
   const svc = ipvsadmService(plan);
-  const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}` : '';
+  const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}${plan.options.netmask !== null ? ` -M ${plan.options.netmask}` : ''}` : '';
+  const b = plan.options.schedFlags.length > 0 ? ` -b ${plan.options.schedFlags.join(',')}` : '';
   const o = plan.options.onePacket ? ' -o' : '';
   const t = plan.options.timeouts;
-  const out = ['ipvsadm -C', ...(t !== null ? [`ipvsadm --set ${t.tcp} ${t.tcpfin} ${t.udp}`] : []), `ipvsadm -A ${svc} -s ${plan.scheduler}${p}${o}`];
+  const out = ['ipvsadm -C', ...(t !== null ? [`ipvsadm --set ${t.tcp} ${t.tcpfin} ${t.udp}`] : []), `ipvsadm -A ${svc} -s ${plan.scheduler}${b}${p}${o}`];
   for (const i of plan.addOrder) {
     const rs = plan.realServers[i];
     if (rs) out.push(ipvsadmAddDest(plan, rs));

@@ -51,6 +51,10 @@ export interface LabTruth {
   readonly tunType: LabPlan['options']['tunType'] | null;
   readonly scheduler: string;
   readonly persistence: number | null;
+  /** ipvsadm -M: the netmask that groups clients for persistence (null = one client each). */
+  readonly netmask: string | null;
+  /** ipvsadm -b: scheduler flags (mh-port, mh-fallback, …). */
+  readonly schedFlags: readonly string[];
   /** The firewall mark of an `ipvsadm -f` service, or null. */
   readonly fwmark: number | null;
   readonly lan: LabPlan['options']['lan'];
@@ -126,6 +130,8 @@ export function buildLabTruth(
     tunType: plan.method === 'tun' ? plan.options.tunType : null,
     scheduler: plan.scheduler,
     persistence: plan.options.persistence,
+    netmask: plan.options.netmask,
+    schedFlags: plan.options.schedFlags,
     fwmark: plan.options.fwmark,
     lan: plan.options.lan,
     hold: plan.options.hold,

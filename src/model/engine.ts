@@ -116,15 +116,14 @@ export class Engine implements ModelParts {
       case 'arp':
         this.neighbours.learnArp(p);
         if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) {
-          // Two different next hops after one SYN: no telling which was the choice ('').
-          const before = this.nextHops.get(this.lastNew);
-          this.nextHops.set(this.lastNew, before === undefined || before === p.tpa ? p.tpa : '');
+          this.askedHop(this.lastNew, p.tpa);
         }
         return wantFacts ? arpFacts(this.roles, p) : null;
       case 'ip':
         // NDP (Packet keeps it in ARP's fields): IPv6's ARP, the same roles and findings.
         if (p.arpOp !== 0 && p.isIcmp6) {
           this.neighbours.learnArp(p);
+          if (this.lastNew !== null && p.arpOp === 1 && nextHopAsked(this, this.lastNew, p)) this.askedHop(this.lastNew, p.tpa);
           return wantFacts ? arpFacts(this.roles, p) : null;
         }
         if (this.pairOwn) { this.neighbours.learnSource(p); return wantFacts ? plainFacts(this.roles, p, 'other') : null; }
@@ -156,6 +155,12 @@ export class Engine implements ModelParts {
     const f = this.entries.create(p, svc, inside !== null, cip, cport);
     this.lastNew = f;
     return f;
+  }
+
+  /** The director resolved `hop` right after f's SYN; two different ones: no telling which ('') */
+  private askedHop(f: Flow, hop: string): void {
+    const before = this.nextHops.get(f);
+    this.nextHops.set(f, before === undefined || before === hop ? hop : '');
   }
 
   private finishFlow(f: Flow, expired: boolean): void {

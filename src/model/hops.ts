@@ -38,7 +38,7 @@ export class HopDetector {
     let hop: Hop | null = null;
     let prev: SeenPacket | undefined;
     if (fromDirector) {
-      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, seq);
+      prev = this.recent.get(srcId, p.sport, p.proto, p.ipId, seq, p.srcKeySeen);
       // A forward keeps the client's source (DR and NAT alike); a packet remembered by its
       // destination that matches this one's source is a reply, not an earlier copy of it.
       if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
@@ -48,7 +48,7 @@ export class HopDetector {
         } else if (p.ttl <= prev.ttl) hop = 'nat';
       }
       if (hop === null) {
-        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq);
+        prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq, p.dstKeySeen);
         // A NAT reply's copy goes to the same client: only its source was rewritten.
         if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
@@ -57,8 +57,8 @@ export class HopDetector {
     if (hop === null) {
       prev = undefined;
       if (toDirector) {
-        this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p);
-        this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p);
+        this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p, p.srcKeySeen);
+        this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p, p.dstKeySeen);
       }
     }
     this.prev = prev;
@@ -67,6 +67,6 @@ export class HopDetector {
 
   /** A tunnelled packet's inner copy seen before the director encapsulated it. */
   before(p: Packet, srcId: number): SeenPacket | undefined {
-    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq | 0);
+    return this.recent.get(srcId, p.sport, p.proto, p.ipId, p.seq | 0, p.srcKeySeen);
   }
 }

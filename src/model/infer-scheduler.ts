@@ -47,8 +47,14 @@ const WEIGHTED = new Set<SchedulerName>(['wrr', 'wlc', 'sed', 'nq', 'fo', 'ovf',
 /** Decisions replayed while searching orders and weights; the winner is then scored on all. */
 const SEARCH_LIMIT = 300;
 
-/** skip: picks made before the capture starts (wrr's place in its cycle; see wrrPhases). */
-interface Config { order: number[]; weights: number[]; skip?: number }
+/**
+ * skip: picks made before the capture starts (wrr's place in its cycle; see wrrPhases).
+ * port: the hash schedulers' port flag (sh-port, mh-port), which adds the client's port to the hash.
+ */
+interface Config { order: number[]; weights: number[]; skip?: number; port?: boolean }
+
+/** sh and mh hash the client address, or with their port flag address and port: both are tried. */
+const PORT_FLAG: Partial<Record<SchedulerName, 'sh-port' | 'mh-port'>> = { sh: 'sh-port', mh: 'mh-port' };
 
 export function inferScheduler(input: InferenceInput): SchedulerReport {
   const n = input.servers.length;
@@ -61,10 +67,12 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
   for (const name of ALL_SCHEDULERS) {
     let best: { score: number; cfg: Config } | null = null;
     const ws = WEIGHTED.has(name) ? weightSets : [weightSets[0]!];
-    outer: for (const weights of ws) {
+    // The plain hash first: with equal scores the flag is not claimed.
+    const ports = PORT_FLAG[name] !== undefined ? [false, true] : [false];
+    outer: for (const port of ports) for (const weights of ws) {
       for (const order of orders) {
         for (let skip = 0; skip < (name === 'wrr' ? wrrPhases(weights, search.length) : 1); skip++) {
-          const cfg = { order, weights, skip };
+          const cfg = { order, weights, skip, port };
           const s: number = name === 'twos' ? twosConsistency(search, weights) : replay(name, input, search, cfg, best?.score ?? -1);
           if (best === null || s > best.score) best = { score: s, cfg };
           if (s === 1) break outer;
@@ -77,7 +85,9 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
   }
   results.sort((a, b) => b.score - a.score || OCCAM.indexOf(a.name) - OCCAM.indexOf(b.name));
   const candidates: SchedulerCandidate[] = results.map((r) => {
-    const c: { name: SchedulerName; score: number; weights?: Record<string, number> } = { name: r.name, score: round(r.score) };
+    const c: { name: SchedulerName; score: number; weights?: Record<string, number>; flags?: ('sh-port' | 'mh-port')[] } = { name: r.name, score: round(r.score) };
+    const flag = PORT_FLAG[r.name];
+    if (r.cfg.port === true && flag !== undefined) c.flags = [flag];
     if (WEIGHTED.has(r.name)) {
       const w: Record<string, number> = {};
       input.servers.forEach((s, i) => { w[s] = r.cfg.weights[i] ?? 1; });
@@ -162,7 +172,8 @@ function replay(name: SchedulerName, input: InferenceInput, ds: readonly Observe
   const dests: Destination[] = cfg.order.map((i) => createDestination({ addr: input.servers[i]!, port: input.ports?.[i] ?? 0, weight: cfg.weights[i] ?? 1 }));
   const byServer: Destination[] = [];
   cfg.order.forEach((i, k) => { byServer[i] = dests[k]!; });
-  const sched = createScheduler(name, dests, { randomU32: seededRandomU32(1), createdAt: 0 });
+  const flag = cfg.port === true ? PORT_FLAG[name] : undefined;
+  const sched = createScheduler(name, dests, { randomU32: seededRandomU32(1), createdAt: 0, ...(flag !== undefined ? { flags: { [flag]: true } } : {}) });
   const t0 = ds[0]?.t ?? 0;
   const d0 = ds[0];
   // One context, refilled per decision (schedulers read it during the call and keep nothing of it).

@@ -91,6 +91,16 @@ export class Packet {
   /** A director pair's own traffic (rare): a VRRP advert or an IPVS sync message. */
   ha: VrrpRecord | IpvsSyncRecord | null = null;
 
+  /**
+   * Packet-memory keys (address, port, protocol, IP ID, seq; the source's and the destination's)
+   * as the reading thread of a two-thread pass saw them: for each, a frame number no earlier than
+   * the last frame before this one that carried that key (this frame's source key counts for the
+   * destination's), 0 when none did; -1 when not worked out (the memory then looks the key up).
+   * A key last carried before the memory's oldest entry cannot be in it (hops.ts, recent.ts).
+   */
+  srcKeySeen = -1;
+  dstKeySeen = -1;
+
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
     this.kind = 'other';
@@ -120,6 +130,7 @@ export class Packet {
     this.icmpGateway = null;
     this.icmpQuote = null;
     this.ha = null;
+    this.srcKeySeen = this.dstKeySeen = -1;
 
     let ipCount = 0;
     let sawGre = false;

@@ -64,6 +64,8 @@ export class RecentPackets {
   /** Per entry: its hash, the next (older) entry in its chain. */
   private links = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
   private serials = new Float64Array(FIRST_CAPACITY);
+  /** Per entry: the frame that inserted it (ns holds the latest one to set it). */
+  private firstNs = new Float64Array(FIRST_CAPACITY);
   /** Bucket → newest entry (NONE when empty); twice the capacity, so chains stay short. */
   private buckets = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
   private ns = new Float64Array(FIRST_CAPACITY);
@@ -79,9 +81,12 @@ export class RecentPackets {
   private readonly views = [new View(), new View()];
   private nextView = 0;
 
-  /** The entry under the key, as a view valid until the second `get` after this one. */
-  get(addr: number, port: number, proto: number, ipId: number, seq: number): SeenPacket | undefined {
-    const i = this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + (seq | 0), hash5(addr, port, proto, ipId, seq));
+  /**
+   * The entry under the key, as a view valid until the second `get` after this one. `seen`: the
+   * packet's Packet.srcKeySeen/dstKeySeen for this key (-1 when unknown).
+   */
+  get(addr: number, port: number, proto: number, ipId: number, seq: number, seen = -1): SeenPacket | undefined {
+    const i = this.absent(seen) ? NONE : this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + (seq | 0), hash5(addr, port, proto, ipId, seq));
     if (i === NONE) return undefined;
     const v = this.views[this.nextView]!;
     this.nextView ^= 1;
@@ -95,11 +100,11 @@ export class RecentPackets {
    * rank); p.t is the time now. The seq may be given as a signed 32-bit value (`p.seq | 0`, which
    * a caller passes without boxing a double) or unsigned: the key is the same.
    */
-  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet): void {
+  set(addr: number, port: number, proto: number, ipId: number, seq: number, p: Packet, seen = -1): void {
     const k1 = (addr * 256 + proto) * 65536 + port;
     const k2 = ipId * 0x100000000 + (seq | 0);
     const h = hash5(addr, port, proto, ipId, seq);
-    let i = this.find(k1, k2, h);
+    let i = this.absent(seen) ? NONE : this.find(k1, k2, h);
     if (i === NONE) {
       if (this.count === this.capacity) this.grow();
       i = (this.head + this.count) & (this.capacity - 1);
@@ -107,6 +112,7 @@ export class RecentPackets {
       this.keys[2 * i] = k1;
       this.keys[2 * i + 1] = k2;
       this.serials[i] = this.inserted++;
+      this.firstNs[i] = p.n;
       const b = h & (this.buckets.length - 1);
       this.links[2 * i] = h;
       this.links[2 * i + 1] = this.buckets[b]!;
@@ -117,6 +123,15 @@ export class RecentPackets {
     // A key seen again keeps its old place in the eviction order; it is then evicted a little early,
     // which only costs a missed pair for packets repeated seconds apart (retransmissions).
     if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(p.t);
+  }
+
+  /**
+   * A key last carried by frame `seen` or earlier is not here when the oldest entry came later:
+   * entries come in frame order, and each key's entry was inserted by a frame that carried it.
+   * Saves the lookup (random memory accesses) for the many packets new to the memory.
+   */
+  private absent(seen: number): boolean {
+    return seen >= 0 && (this.count === 0 || seen < this.firstNs[this.head]!);
   }
 
   private find(k1: number, k2: number, h: number): number {
@@ -168,6 +183,7 @@ export class RecentPackets {
     this.keys = copy(this.keys, new Float64Array(2 * cap), 2);
     this.links = copy(this.links, new Int32Array(2 * cap), 2);
     this.serials = copy(this.serials, new Float64Array(cap), 1);
+    this.firstNs = copy(this.firstNs, new Float64Array(cap), 1);
     this.ns = copy(this.ns, new Float64Array(cap), 1);
     this.ts = copy(this.ts, new Float64Array(cap), 1);
     this.pktTypes = copy(this.pktTypes, new Int32Array(cap), 1);

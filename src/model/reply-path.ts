@@ -26,7 +26,9 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   // for the address it is reached on is that address's owner (a NAT real server whose replies
   // leave by another gateway, or a plain server), not a DR real server.
   const ownsAddress = path === 'dr-real-server' && m.neighbours.ipMac.get(svc.vip) === p.srcMac;
-  const addressing = path === 'symmetric' ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
+  // A host in front that owns the client's address is the client itself (its capture, or its
+  // link): the server it resolved is its next hop, a router towards the VIP, not a real server.
+  const addressing = path === 'symmetric' && m.neighbours.ipMac.get(f.cip) !== f.reqSrcMac ? serverAddressing(p.src, p.srcMac, f.reqSrcMac, m.neighbours.macIps, m.neighbours.arpAsked) : null;
   if (addressing === 'dr-via-front' && !hasHopEvidence(svc) && !vipOnLink(m, svc.vip)) {
     // Nothing on this link resolves or claims the VIP: the host in front may be a router that
     // delivers a tunnel this server decapsulates before the capture point (XDP or tc, as Katran's
@@ -76,10 +78,11 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     svc.inPkts -= f.inPkts;
     svc.inBytes -= f.inBytes;
     f.decision = null;
-  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f)
+  } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) < 2 && fromBeyond(m, f) && reachedOnLink(m, f, p)
     && !m.roles.serviceVip(svc.vip) && !m.roles.isHintVip(svc.vip)) {
-    // Clients from beyond the host in front, answered back through it: a NAT director's inside
-    // (or a router in front of one server); summarize tells which by the number of servers.
+    // Clients from beyond the host in front, answered back through it, on an address of this
+    // link: a NAT director's inside (or a router in front of one server); summarize tells which
+    // by the number of servers and by what else the host in front resolves.
     joinInside(m, f, p);
   }
 }
@@ -120,6 +123,18 @@ function fromBeyond(m: ModelParts, f: Flow): boolean {
   return !(f.reqTtl === 64 || f.reqTtl === 128 || f.reqTtl === 255);
 }
 
+/**
+ * The address the client's packets reached is on this link, as ARP (or NDP) shows: the server
+ * claims it, or the host in front resolved it. A NAT director sends to its real servers' own
+ * addresses on its inside link; a client's gateway sends to servers anywhere. A TTL below the
+ * initial one alone (a capture rewritten by tcprewrite, a host's capture behind a router) says
+ * only that the client is farther away, not that a director rewrote anything.
+ */
+function reachedOnLink(m: ModelParts, f: Flow, p: Packet): boolean {
+  const n = m.neighbours;
+  return n.ipMac.get(p.src) === p.srcMac || (n.arpAsked.get(f.reqSrcMac)?.includes(p.src) ?? false);
+}
+
 function routedTtl(ttl: number): boolean {
   return ttl === 63 || ttl === 127 || ttl === 254;
 }
@@ -156,6 +171,14 @@ export function nextHopAsked(m: ModelParts, f: Flow, p: Packet): boolean {
  * forward or a reply shows (a TUN director's next hop is the router in front), that decides instead.
  */
 export function bindNextHop(m: ModelParts, f: Flow, hop: string): void {
-  if (f.rs !== null || f.forwardN !== 0 || hop === '') return;
+  if (hop === '') return;
+  const rs = f.rs;
+  if (rs !== null && rs.ip === null && rs.mac !== null && !f.svc.rs.some((r) => r.ip === hop && r.port === rs.port)) {
+    // Its replies named the server by MAC only (an IPv6 server's NDP shows only its link-local
+    // address); the address the director resolved for this connection is that server's RIP.
+    rs.ip = hop;
+    return;
+  }
+  if (f.rs !== null || f.forwardN !== 0) return;
   m.entries.bind(f, m.services.rsByAddr(f.svc, hop, f.vport, null, f.firstN));
 }

@@ -83,7 +83,8 @@ export class Roles {
   ripOfMac(mac: string): string | null {
     const ips = this.neighbours.macIps.get(mac);
     if (ips === undefined) return null;
-    for (const ip of ips) if (!this.isVip(ip) && !this.serviceVip(ip)) return ip;
+    // An IPv6 host's NDP comes from its link-local address, never a RIP an IPVS service names.
+    for (const ip of ips) if (!this.isVip(ip) && !this.serviceVip(ip) && !isLinkLocal(ip)) return ip;
     return null;
   }
 
@@ -102,4 +103,9 @@ export class Roles {
     if (mac === '' || this.directorMacs.has(mac)) return;
     this.upstreamMacs.set(mac, (this.upstreamMacs.get(mac) ?? 0) + 1);
   }
+}
+
+/** fe80::/10: an IPv6 interface's own-link address (NDP's usual source), never a service's RIP. */
+export function isLinkLocal(ip: string): boolean {
+  return /^fe[89ab]/i.test(ip);
 }

@@ -124,6 +124,7 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.icmpQuote = null;
   p.dsrVip = '';
   p.dsrPort = 0;
+  p.srcKeySeen = p.dstKeySeen = -1;
   return true;
 }
 

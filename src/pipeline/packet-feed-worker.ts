@@ -34,7 +34,7 @@ function run(d: FeedWorkerData): void {
     }
     post({ kind: 'chunk', chunk }, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
   };
-  const writer = new PacketChunkWriter(d.chunkFrames);
+  const writer = new PacketChunkWriter(d.chunkFrames, true);
   const pkt = new Packet();
   // The first chunk is a small one, so the model thread can start while this one warms up.
   let firstChunk = true;

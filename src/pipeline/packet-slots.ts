@@ -9,8 +9,9 @@
  */
 import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from '../model/packet.js';
+import { KeySightings } from './key-sightings.js';
 
-export const SLOTS = 37;
+export const SLOTS = 39;
 
 // Slot positions within a frame's SLOTS.
 const N = 0;
@@ -50,6 +51,8 @@ const ICMP_MTU = 33;
 const ICMP_GATEWAY = 34;
 const DSR_VIP = 35;
 const DSR_PORT = 36;
+const SRC_SEEN = 37;
+const DST_SEEN = 38;
 
 // BITS
 const DF = 1;
@@ -96,10 +99,14 @@ export class PacketChunkWriter {
   private fresh: string[] = [];
   private quotes: [number, IcmpQuote][] = [];
   private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
+  /** Set when the writer works out each packet's srcKeySeen/dstKeySeen (the reading thread's). */
+  private readonly sightings: KeySightings | null;
   count = 0;
 
-  constructor(capacity: number) {
+  /** `sightings`: work out Packet.srcKeySeen/dstKeySeen here rather than carry p's. */
+  constructor(capacity: number, sightings = false) {
     this.capacity = capacity;
+    this.sightings = sightings ? new KeySightings() : null;
     this.ints = new Int32Array(capacity * SLOTS);
     this.times = new Float64Array(capacity);
   }
@@ -137,8 +144,13 @@ export class PacketChunkWriter {
     a[o + DST_MAC] = this.id(p.dstMac);
     a[o + PKT_TYPE] = p.pktType;
     a[o + VLAN] = p.vlan;
-    a[o + SRC] = this.id(p.src);
-    a[o + DST] = this.id(p.dst);
+    const src = this.id(p.src);
+    const dst = this.id(p.dst);
+    a[o + SRC] = src;
+    a[o + DST] = dst;
+    this.sightings?.mark(p, src, dst);
+    a[o + SRC_SEEN] = p.srcKeySeen;
+    a[o + DST_SEEN] = p.dstKeySeen;
     a[o + PROTO] = p.proto;
     a[o + TTL] = p.ttl;
     a[o + IP_ID] = p.ipId;
@@ -261,6 +273,8 @@ export class PacketChunkReader {
     p.seq = a[o + SEQ]! >>> 0;
     p.ack = a[o + ACK]! >>> 0;
     p.payload = a[o + PAYLOAD]!;
+    p.srcKeySeen = a[o + SRC_SEEN]!;
+    p.dstKeySeen = a[o + DST_SEEN]!;
     const bits = a[o + BITS]!;
     p.df = (bits & DF) !== 0;
     p.v6 = (bits & V6) !== 0;

@@ -1,27 +1,20 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
-import { confidenceWord, methodEvidenceText, outerSourcesText, schedulerWord, unseenText } from '../annotate/index.js';
+import { byLang, confidenceWord, methodEvidenceText, outerSourcesText, ROLE_WORDS, schedulerWord, unseenText } from '../annotate/index.js';
 import { schedulerLabel } from './guess.js';
 import { ipPort, type Summary } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 import { padEndCols } from './analyze-wrap.js';
 import { renderDirectorPair } from './director-pair-text.js';
 
-const W = {
-  en: {
-    cluster: 'Cluster', hosts: 'Hosts', service: 'Virtual service', method: 'method', director: 'director',
-    scheduler: 'scheduler', candidates: 'candidates', persistence: 'persistence', none: 'none', persistUnseen: '? (cannot show here)', atLeast: 'timeout at least',
-    rs: 'real servers', conns: 'connections', evidence: 'evidence', unseen: 'not visible here', noServices: 'No LVS virtual service found in the capture.',
-    unknownMethod: 'UNKNOWN',
-    roles: { client: 'client', gateway: 'gateway', director: 'director', 'real-server': 'real server', other: 'other' },
-  },
-  zh: {
-    cluster: '集群', hosts: '主机', service: '虚拟服务', method: '转发模式', director: 'Director',
-    scheduler: '调度算法', candidates: '候选', persistence: '持久连接', none: '无', persistUnseen: '?（这里看不出）', atLeast: '超时至少',
-    rs: 'Real Server', conns: '连接数', evidence: '依据', unseen: '此处看不到', noServices: '抓包中没有发现 LVS 虚拟服务。',
-    unknownMethod: '未知',
-    roles: { client: '客户端', gateway: '网关', director: 'Director', 'real-server': 'Real Server', other: '其他' },
-  },
-} as const;
+const W = byLang({
+  cluster: { en: 'Cluster', zh: '集群' }, hosts: { en: 'Hosts', zh: '主机' }, service: { en: 'Virtual service', zh: '虚拟服务' },
+  method: { en: 'method', zh: '转发模式' }, director: { en: 'director', zh: 'Director' },
+  scheduler: { en: 'scheduler', zh: '调度算法' }, candidates: { en: 'candidates', zh: '候选' }, persistence: { en: 'persistence', zh: '持久连接' },
+  none: { en: 'none', zh: '无' }, persistUnseen: { en: '? (cannot show here)', zh: '?（这里看不出）' }, atLeast: { en: 'timeout at least', zh: '超时至少' },
+  rs: { en: 'real servers', zh: 'Real Server' }, conns: { en: 'connections', zh: '连接数' }, evidence: { en: 'evidence', zh: '依据' },
+  unseen: { en: 'not visible here', zh: '此处看不到' }, noServices: { en: 'No LVS virtual service found in the capture.', zh: '抓包中没有发现 LVS 虚拟服务。' },
+  unknownMethod: { en: 'UNKNOWN', zh: '未知' },
+});
 
 function hostNames(hosts: Summary['report']['hosts']): Map<string, string> {
   return new Map(hosts.filter((h) => h.name !== null).map((h) => [h.ip, h.name!]));
@@ -37,7 +30,7 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
   for (const h of r.hosts) if (h.role !== 'other' && h.ip.length + 1 > ipWidth) ipWidth = h.ip.length + 1;
   for (const h of r.hosts) {
     if (h.role === 'other') continue;
-    out += `    ${padEndCols(w.roles[h.role], 12)} ${h.ip.padEnd(ipWidth)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
+    out += `    ${padEndCols(ROLE_WORDS[lang][h.role], 12)} ${h.ip.padEnd(ipWidth)} ${(h.mac ?? '-').padEnd(18)}${h.name !== null ? ` ${h.name}` : ''}\n`;
   }
   if (r.services.length === 0) return `${out}  ${w.noServices}\n${renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang)}`;
   for (const { report: s, state } of summary.services) {
@@ -52,14 +45,17 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     const varying = s.director.outerSources;
     out += `    ${w.director}: ${s.director.ip ?? '?'} ${s.director.mac ?? ''}${varying !== undefined ? `${lang === 'zh' ? '，' : ' — '}${outerSourcesText(varying, lang)}` : ''}\n`;
     const sc = s.scheduler;
-    const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name).join(', ');
+    const cands = sc.candidates.filter((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9).map((c) => (c.flags !== undefined ? `${c.name} (${c.flags.join(',')})` : c.name)).join(', ');
     // The label every view prints (rr?, as -Ln and the TUI do), then the verdict in words.
     const label = schedulerLabel(sc);
     const words = [...(label === sc.name ? [] : [schedulerWord(sc, lang)]), `${confidenceWord(lang)} ${sc.confidence}`].join(lang === 'zh' ? '，' : ', ');
     const verdict = lang === 'zh' ? `（${words}）` : ` (${words})`;
     out += `    ${w.scheduler}: ${style.bold(label)}${verdict}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
     // Where no scheduler can be told (one server's share, one side), neither can persistence.
-    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s` : s.scheduler.name === 'unknown' ? w.persistUnseen : w.none}\n`;
+    // Nor where a tied candidate is a hash that pins each client (sh, mh): it looks like persistence.
+    const pinningTie = sc.name === 'ambiguous' && sc.candidates.some((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9 && (c.name === 'sh' || c.name === 'mh') && c.flags === undefined);
+    const mask = s.persistence?.netmask !== undefined ? ` (${lang === 'zh' ? '网络' : 'per network'} ${s.persistence.netmask})` : '';
+    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s${mask}` : s.scheduler.name === 'unknown' || pinningTie ? w.persistUnseen : w.none}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;

@@ -1,32 +1,28 @@
 /** The "Director pair" part of the cluster summary: who was master when, failovers, sync, health checks. */
 import type { DirectorPairReport, FailoverReport } from '../ipvs/director-pair.js';
+import { byLang } from '../annotate/index.js';
 import { ipPort } from '../model/index.js';
 import type { Style } from './analyze-style.js';
 
-const W = {
-  en: {
-    title: 'Director pair', vrid: 'VRRP VRID', every: 'adverts every', priority: 'priority', master: 'master at frames',
-    reason: { silent: 'fell silent', resigned: 'resigned (priority 0)', preempted: 'was preempted' },
-    failover: 'failover at frame', last: 'last advert frame', gap: 'nobody answered for', garp: 'gratuitous ARP frames', noGarp: 'no gratuitous ARP seen', garp6: 'unsolicited neighbour advertisement frames', noGarp6: 'no unsolicited neighbour advertisement seen',
-    moved: 'client traffic moved at frame', unseen: 'the takeover itself is not in this capture (this capture point was cut off)',
-    synced: 'synced', notSynced: 'not synced',
-    outcome: { continued: 'continued', reset: 'reset by the new master', 'retransmit-silence': 'retransmitted into silence', idle: 'no packets after' },
-    sync: 'sync daemon', messages: 'message(s)', conns: 'connection(s)', checks: 'health checks', checkEvery: 'every', times: 'checks', failed: 'failed', flapping: 'flapping',
-    removed: 'taken out by its health checks', failedAt: 'first failed check frame', lastNew: 'last new connection frame', elsewhere: 'new connections went elsewhere after', stillUsed: 'still got new connections',
-    split: 'split brain', both: 'advertised as master at once',
-  },
-  zh: {
-    title: 'Director 主备', vrid: 'VRRP VRID', every: '通告间隔', priority: '优先级', master: '担任 Master 的帧',
-    reason: { silent: '停止通告', resigned: '主动放弃（优先级 0）', preempted: '被抢占' },
-    failover: '切换发生在帧', last: '最后一次通告帧', gap: '无人应答', garp: '免费 ARP 帧', noGarp: '没有看到免费 ARP', garp6: '主动邻居通告帧', noGarp6: '没有看到主动邻居通告',
-    moved: '客户端流量转移于帧', unseen: '接管本身不在这个抓包里（这个抓包点当时断开了）',
-    synced: '已同步', notSynced: '未同步',
-    outcome: { continued: '继续', reset: '被新 Master 重置', 'retransmit-silence': '重传无人应答', idle: '之后没有报文' },
-    sync: '同步守护进程', messages: '条消息', conns: '个连接', checks: '健康检查', checkEvery: '每隔', times: '次检查', failed: '次失败', flapping: '反复变化',
-    removed: '被健康检查移除', failedAt: '第一次检查失败的帧', lastNew: '最后一个新连接的帧', elsewhere: '之后分给其他服务器的新连接', stillUsed: '之后仍收到新连接',
-    split: '脑裂', both: '同时以 Master 身份通告',
-  },
-} as const;
+const W = byLang({
+  title: { en: 'Director pair', zh: 'Director 主备' }, vrid: { en: 'VRRP VRID', zh: 'VRRP VRID' }, every: { en: 'adverts every', zh: '通告间隔' },
+  priority: { en: 'priority', zh: '优先级' }, master: { en: 'master at frames', zh: '担任 Master 的帧' },
+  reason: { silent: { en: 'fell silent', zh: '停止通告' }, resigned: { en: 'resigned (priority 0)', zh: '主动放弃（优先级 0）' }, preempted: { en: 'was preempted', zh: '被抢占' } },
+  failover: { en: 'failover at frame', zh: '切换发生在帧' }, last: { en: 'last advert frame', zh: '最后一次通告帧' }, gap: { en: 'nobody answered for', zh: '无人应答' },
+  garp: { en: 'gratuitous ARP frames', zh: '免费 ARP 帧' }, noGarp: { en: 'no gratuitous ARP seen', zh: '没有看到免费 ARP' }, garp6: { en: 'unsolicited neighbour advertisement frames', zh: '主动邻居通告帧' },
+  noGarp6: { en: 'no unsolicited neighbour advertisement seen', zh: '没有看到主动邻居通告' },
+  moved: { en: 'client traffic moved at frame', zh: '客户端流量转移于帧' },
+  unseen: { en: 'the takeover itself is not in this capture (this capture point was cut off)', zh: '接管本身不在这个抓包里（这个抓包点当时断开了）' },
+  synced: { en: 'synced', zh: '已同步' }, notSynced: { en: 'not synced', zh: '未同步' },
+  outcome: { continued: { en: 'continued', zh: '继续' }, reset: { en: 'reset by the new master', zh: '被新 Master 重置' }, 'retransmit-silence': { en: 'retransmitted into silence', zh: '重传无人应答' }, idle: { en: 'no packets after', zh: '之后没有报文' } },
+  sync: { en: 'sync daemon', zh: '同步守护进程' }, messages: { en: 'message(s)', zh: '条消息' }, conns: { en: 'connection(s)', zh: '个连接' },
+  checks: { en: 'health checks', zh: '健康检查' }, checkEvery: { en: 'every', zh: '每隔' }, times: { en: 'checks', zh: '次检查' },
+  failed: { en: 'failed', zh: '次失败' }, flapping: { en: 'flapping', zh: '反复变化' },
+  removed: { en: 'taken out by its health checks', zh: '被健康检查移除' }, failedAt: { en: 'first failed check frame', zh: '第一次检查失败的帧' },
+  lastNew: { en: 'last new connection frame', zh: '最后一个新连接的帧' }, elsewhere: { en: 'new connections went elsewhere after', zh: '之后分给其他服务器的新连接' },
+  stillUsed: { en: 'still got new connections', zh: '之后仍收到新连接' },
+  split: { en: 'split brain', zh: '脑裂' }, both: { en: 'advertised as master at once', zh: '同时以 Master 身份通告' },
+});
 
 const secs = (ms: number): string => (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 2);
 

@@ -33,7 +33,9 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
     return {
       protocol: r.protocol, vip: r.vip, port: r.port, fwmark: 0, ipv6: r.vip.includes(':'),
       scheduler: name, persistence: r.persistence === null ? null : r.persistence.timeoutAtLeast,
-      netmask: '255.255.255.255', schedFlags: {}, onePacket: r.onePacket === true, pe: null, dests,
+      netmask: r.persistence?.netmask ?? '255.255.255.255',
+      // A flag is printed only with the scheduler it belongs to, once that scheduler is told.
+      schedFlags: name === sched.name && top?.flags !== undefined ? Object.fromEntries(top.flags.map((f) => [f, true])) : {}, onePacket: r.onePacket === true, pe: null, dests,
       stats: { conns, inPkts: s.inPkts, outPkts: s.outPkts, inBytes: s.inBytes, outBytes: s.outBytes },
     };
   });

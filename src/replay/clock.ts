@@ -4,15 +4,45 @@
  * one wait never carries into the next.
  */
 const origin = process.hrtime.bigint();
+const originNs = Number(origin);
+
+/** clock_gettime through the FFI, when replay has loaded it (see useFfiClock). */
+let ffiClock: ((clockId: number, ts: Uint32Array) => number) | null = null;
+/** struct timespec on a 64-bit Linux: tv_sec (low, high words), tv_nsec (low, high). */
+const timespec = new Uint32Array(4);
+/** The clock process.hrtime reads (libuv's uv_hrtime), so both sources share one origin. */
+const CLOCK_MONOTONIC = 1;
 
 export function nowNs(): number {
+  if (ffiClock !== null) {
+    ffiClock(CLOCK_MONOTONIC, timespec);
+    return (timespec[1]! * 4294967296 + timespec[0]!) * 1e9 + timespec[2]! - originNs;
+  }
   return Number(process.hrtime.bigint() - origin);
+}
+
+/**
+ * Reads the clock through clock_gettime(2) from now on (null: back to process.hrtime). A BigInt
+ * per read is what a paced replay allocated most: its spins read the clock dozens of times a
+ * frame, and the scavenges that garbage started landed in the spins, just before a send.
+ */
+export function useFfiClock(clockGettime: ((clockId: number, ts: Uint32Array) => number) | null): void {
+  ffiClock = null;
+  if (clockGettime === null) return;
+  const a = nowNs();
+  if (clockGettime(CLOCK_MONOTONIC, timespec) !== 0) return;
+  const b = (timespec[1]! * 4294967296 + timespec[0]!) * 1e9 + timespec[2]! - originNs;
+  // The same clock or nothing: a schedule must never see time jump between the two sources.
+  if (Math.abs(b - a) < 1_000_000) ffiClock = clockGettime;
 }
 
 /** Clock reads closer than this to the due time are made back to back. */
 const TIGHT_NS = 4_000;
-/** Iterations of burn() per nanosecond, as last measured (starts low: an early burn is short, not late). */
-let burnPerNs = 0.05;
+/**
+ * Iterations of burn() per nanosecond, as last measured (starts low: an early burn is short, not
+ * late). In a typed array: a double in a module variable is a new heap number on every store.
+ */
+const burnPerNs = Float64Array.of(0.05);
 let burnSink = 0;
 
 /** An allocation-free busy loop; the sink keeps the JIT from removing it. */
@@ -25,24 +55,73 @@ function burn(iterations: number): void {
 /**
  * Busy-waits until nowNs() >= dueNs; returns the time it saw. Only for the last stretch.
  *
- * Every clock read allocates (hrtime.bigint() makes a BigInt), and a 150 µs spin of back-to-back
+ * A clock read through process.hrtime allocates (a BigInt), and a 150 µs spin of back-to-back
  * reads allocated enough to start a scavenge about every 40 packets at 1,000 pps: the GC pause
  * (50-600 µs) then landed inside the spin and made the send late. So the spin burns about half the
  * remaining time in a loop that allocates nothing, reads the clock, and repeats; only the last few
  * µs are read back to back. The burn rate is re-measured on every burn, and taking half the
  * remaining time leaves room for a rate that drops (a preempted burn is late either way).
  */
-export function spinUntil(dueNs: number): number {
-  let now = nowNs();
+export function spinUntil(dueNs: number, fromNs: number = nowNs()): number {
+  let now = fromNs;
   while (dueNs - now > TIGHT_NS) {
-    const iterations = Math.floor(((dueNs - now) / 2) * burnPerNs) + 16;
+    const iterations = Math.floor(((dueNs - now) / 2) * burnPerNs[0]!) + 16;
     burn(iterations);
     const after = nowNs();
-    if (after > now) burnPerNs = iterations / (after - now);
+    if (after > now) burnPerNs[0] = iterations / (after - now);
     now = after;
   }
   while (now < dueNs) now = nowNs();
   return now;
+}
+
+/** Wake-up delays are counted in buckets this wide, up to MAX_MARGIN_NS. */
+const WAKE_BUCKET_NS = 10_000;
+const MIN_MARGIN_NS = 100_000;
+const MAX_MARGIN_NS = 300_000;
+/** Spin this long past the slow wake-ups, so even those leave a few µs of spin before the send. */
+const MARGIN_PAD_NS = 30_000;
+/** The share of wake-ups the margin covers. */
+const WAKE_QUANTILE = 0.995;
+
+/**
+ * How long before a due time a paced replay's sleep ends (the rest is spun): the 99.5th
+ * percentile of the wake-up delays seen lately, plus a pad, between 100 and 300 µs. The delay is
+ * the machine's: on a quiet virtual machine a 0.5 ms futex sleep was seen ending 60 µs late at
+ * the median and 100 µs at the 90th percentile even as SCHED_FIFO, and 260-330 µs at the 99th on
+ * a busy one; a fixed 150 µs margin made 1-2 % of sends late. A margin that follows the delays
+ * spins only as long as this machine needs (every µs of it is CPU taken from the others); at
+ * most 300 µs, a third of a CPU at 1,000 pps.
+ */
+export class WakeMargin {
+  marginNs: number;
+  private readonly counts = new Uint32Array(MAX_MARGIN_NS / WAKE_BUCKET_NS + 1);
+  private seen = 0;
+
+  constructor(initialNs = 150_000) {
+    this.marginNs = initialNs;
+  }
+
+  /** A sleep meant to end at `meantNs` ended at `wokeNs`. */
+  add(meantNs: number, wokeNs: number): void {
+    const late = wokeNs - meantNs;
+    const b = late <= 0 ? 0 : Math.min(this.counts.length - 1, Math.floor(late / WAKE_BUCKET_NS));
+    this.counts[b]!++;
+    if ((++this.seen & 63) === 0) this.update();
+  }
+
+  private update(): void {
+    const c = this.counts;
+    let total = 0;
+    for (let b = 0; b < c.length; b++) total += c[b]!;
+    if (total < 200) return; // too few wake-ups for a 99.5th percentile yet
+    let above = 0;
+    let b = c.length - 1;
+    while (b > 0 && above + c[b]! <= total * (1 - WAKE_QUANTILE)) above += c[b--]!;
+    this.marginNs = Math.min(MAX_MARGIN_NS, Math.max(MIN_MARGIN_NS, (b + 1) * WAKE_BUCKET_NS + MARGIN_PAD_NS));
+    // Recent wake-ups count more: halve the counts every few thousand.
+    if (total > 4096) for (let k = 0; k < c.length; k++) c[k] = c[k]! >>> 1;
+  }
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));

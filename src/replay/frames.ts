@@ -36,6 +36,13 @@ export interface ReplayFrames {
   next(): boolean;
   /** The current frame: send data[0 .. data.length). Valid until the next call of next(). */
   data: Buffer;
+  /**
+   * The current frame without a Buffer of its own (a paced replay allocates nothing per frame):
+   * arena[frameOffset .. frameOffset + frameLength). Valid until the next call of next().
+   */
+  arena: Buffer;
+  frameOffset: number;
+  frameLength: number;
   /** Nanoseconds since the first frame of the file (negative if timestamps go backwards). */
   tsNs: number;
   /**
@@ -72,10 +79,11 @@ export function loadFrames(path: string, opts: LoadOptions = {}): ReplayFrames {
  * next() and its send cannot overwrite it.
  */
 class WindowedFrames implements ReplayFrames {
-  data: Buffer = Buffer.alloc(0);
   tsNs = 0;
   linkType = -1;
-  private arena: Buffer;
+  frameOffset = 0;
+  frameLength = 0;
+  arena: Buffer;
   private readonly slots: number;
   private readonly off: Int32Array;
   private readonly len: Int32Array;
@@ -116,6 +124,10 @@ class WindowedFrames implements ReplayFrames {
 
   get count(): number | null {
     return this.complete ? this.queued : null;
+  }
+
+  get data(): Buffer {
+    return this.arena.subarray(this.frameOffset, this.frameOffset + this.frameLength);
   }
 
   get preloaded(): boolean {
@@ -202,8 +214,8 @@ class WindowedFrames implements ReplayFrames {
   }
 
   private take(slot: number): void {
-    const o = this.off[slot]!;
-    this.data = this.arena.subarray(o, o + this.len[slot]!);
+    this.frameOffset = this.off[slot]!;
+    this.frameLength = this.len[slot]!;
     this.tsNs = this.ts[slot]!;
   }
 
@@ -228,9 +240,8 @@ class WindowedFrames implements ReplayFrames {
       const caplen = r.caplen;
       const at = this.room(caplen);
       if (at < 0) return;
-      const dst = this.arena.subarray(at, at + caplen);
-      dst.set(r.buf.subarray(r.offset, r.offset + caplen));
-      this.rewriter?.apply(dst, 0, caplen, r.len, r.linkType);
+      this.arena.set(r.buf.subarray(r.offset, r.offset + caplen), at);
+      this.rewriter?.apply(this.arena, at, caplen, r.len, r.linkType);
       const slot = (this.head + this.queued) % this.slots;
       this.off[slot] = at;
       this.len[slot] = caplen;

@@ -9,11 +9,11 @@
  * header included, exactly as pcap_sendpacket sends them. Without koffi, or on a system without
  * sendmmsg, replay falls back to `cap` (see run.ts).
  */
-import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { explainOpenError, hasNetRaw, interfaceState, noSuchInterface, type CapDevice } from './cap.js';
 import { ReplayError } from './errors.js';
 import type { FrameBatch } from './frames.js';
+import type { Libc } from './libc.js';
 import type { FrameSender } from './replayer.js';
 
 /** Frames per sendmmsg: past 64 the gain is under the noise, and the batch stays in L1. */
@@ -29,61 +29,6 @@ const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 /** struct mmsghdr on x86-64 and arm64: a 56-byte msghdr, msg_len, padding. */
 const MMSGHDR = 64;
 const IOVEC = 16;
-
-/** The few libc functions used, bound through koffi. */
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  bind(fd: number, addr: Buffer, len: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  if_nametoindex(name: string): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
-  sendmmsg(fd: number, msgs: Buffer, vlen: number, flags: number): number;
-  close(fd: number): number;
-  strerror(errnum: number): string;
-  errno(): number;
-  address(buf: Buffer): bigint;
-}
-
-let cached: Libc | null | undefined;
-
-/** libc through koffi, or null when koffi is not installed or this is not Linux. */
-export function loadLibc(): Libc | null {
-  if (cached !== undefined) return cached;
-  cached = null;
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as {
-      load(name: string): { func(decl: string): (...args: unknown[]) => unknown };
-      errno(): number;
-      address(v: unknown): bigint;
-    };
-    const lib = koffi.load('libc.so.6');
-    const f = (decl: string) => lib.func(decl);
-    const socket = f('int socket(int, int, int)');
-    const bind = f('int bind(int, void *, uint32_t)');
-    const setsockopt = f('int setsockopt(int, int, int, void *, uint32_t)');
-    const ifIndex = f('unsigned int if_nametoindex(const char *)');
-    const send = f('long send(int, void *, size_t, int)');
-    const sendmmsg = f('int sendmmsg(int, void *, unsigned int, int)');
-    const close = f('int close(int)');
-    const strerror = f('const char *strerror(int)');
-    cached = {
-      socket: (d, t, p) => socket(d, t, p) as number,
-      bind: (fd, a, l) => bind(fd, a, l) as number,
-      setsockopt: (fd, lv, n, v, l) => setsockopt(fd, lv, n, v, l) as number,
-      if_nametoindex: (n) => ifIndex(n) as number,
-      send: (fd, b, l, fl) => send(fd, b, l, fl) as number,
-      sendmmsg: (fd, m, n, fl) => sendmmsg(fd, m, n, fl) as number,
-      close: (fd) => close(fd) as number,
-      strerror: (e) => strerror(e) as string,
-      errno: () => koffi.errno(),
-      address: (b) => koffi.address(b),
-    };
-  } catch {
-    cached = null;
-  }
-  return cached;
-}
 
 /** The interface's link type as a LINKTYPE_ number, from its ARPHRD type in /sys; -1 when unknown. */
 function linkTypeOf(iface: string): { linkType: number; linkName: string } {
@@ -114,6 +59,7 @@ export interface PacketSocket extends FrameSender {
   readonly linkType: number;
   readonly linkName: string;
   sendMany(batch: FrameBatch, from: number, count: number): number;
+  sendAt(arena: Buffer, offset: number, length: number): void;
   close(): void;
 }
 
@@ -150,6 +96,7 @@ export function openPacketSocket(libc: Libc, iface: string): PacketSocket {
   for (let k = 0; k < 3; k++) {
     libc.send(-1, empty, 0, 0);
     libc.sendmmsg(-1, empty, 0, 0);
+    libc.sendAddr(-1, 0, 0, 0);
   }
   const mm = Buffer.alloc(MMSGHDR * SEND_BATCH);
   const iov = Buffer.alloc(IOVEC * SEND_BATCH);
@@ -171,6 +118,13 @@ export function openPacketSocket(libc: Libc, iface: string): PacketSocket {
     linkName,
     send(frame: Buffer, length: number): void {
       if (libc.send(fd, frame, length, 0) < 0) throw errnoError('send');
+    },
+    sendAt(from: Buffer, offset: number, length: number): void {
+      if (from !== arena) {
+        arena = from;
+        arenaAddr = Number(libc.address(from));
+      }
+      if (libc.sendAddr(fd, arenaAddr + offset, length, 0) < 0) throw errnoError('send');
     },
     sendMany(batch: FrameBatch, from: number, count: number): number {
       if (batch.arena !== arena) {

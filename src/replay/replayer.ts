@@ -1,12 +1,19 @@
 /**
- * The send loop. Every frame has an absolute due time, measured from the replay start on the
- * monotonic clock. Far-off frames are waited for with an event-loop timer (until ~10 ms before,
- * more when timers are seen waking late), the rest with a blocking futex sleep until 150 µs
- * before, and the last stretch by spinning; then it sends and records how late the send was. Nothing is accumulated per packet, so a long file cannot
- * drift. The inner loop is synchronous (no promise per packet); it hands back to the event loop
- * to sleep, and at least every 50 ms so Ctrl-C and the progress bar are served.
+ * The send loop. Every frame has an absolute due time, measured on the monotonic clock from the
+ * first frame's send. Far-off frames are waited for with an event-loop timer (until ~10 ms before,
+ * more when timers are seen waking late), the rest with a blocking futex sleep until 100-300 µs
+ * before (as far as this machine's wake-ups need, see WakeMargin), and the last stretch by
+ * spinning; then it sends and records how late the send was against the schedule. Nothing is
+ * accumulated per packet, so a long file cannot drift.
+ The inner loop is synchronous
+ * (no promise per packet); it hands back to the event loop to sleep, and at least every 50 ms so
+ * Ctrl-C and the progress bar are served.
+ *
+ * A paced loop allocates nothing per frame (no Buffer, BigInt or boxed number: its clock readings
+ * live in object fields, the frame is sent from the window's arena): a scavenge started by its own
+ * garbage would land in a spin, just before a send.
  */
-import { nextTick, nowNs, sleepMs, sleepSyncNs, spinUntil } from './clock.js';
+import { nextTick, nowNs, sleepMs, sleepSyncNs, spinUntil, WakeMargin } from './clock.js';
 import { newFrameBatch, type FrameBatch, type ReplayFrames } from './frames.js';
 import { LatenessLog, newCounters, type SendCounters } from './stats.js';
 
@@ -20,6 +27,8 @@ export type Pacing =
 /** Where frames go: a packet socket, cap's send(), or nothing for --dry-run. Throws on a failed send. */
 export interface FrameSender {
   send(frame: Buffer, length: number): void;
+  /** Sends arena[offset .. offset + length) without a Buffer of its own (paced replays use it). */
+  sendAt?(arena: Buffer, offset: number, length: number): void;
   /**
    * Sends batch frames from, from + 1, … (up to count) in one call; returns how many went (≥ 1).
    * Throws, as send() does, when frame `from` itself was refused.
@@ -39,11 +48,17 @@ export interface ReplayOptions {
   readonly onTooBig?: (frameNumber: number, length: number, message: string) => void;
   /** Polled between frames: true stops the replay cleanly (Ctrl-C). */
   readonly shouldStop?: () => boolean;
+  /**
+   * Called once if a paced schedule turns out dense: its gaps over a stretch of 50 ms or more are
+   * so short that the loop would spin more than half of the time. A real-time thread should step
+   * down then, or it would keep a CPU from everything else.
+   */
+  readonly onDense?: () => void;
 }
 
 export interface ReplayResult {
   readonly counters: SendCounters;
-  /** From just before the first send to just after the last. */
+  /** From just before the first send to just after the last; paced schedules count from the first send. */
   readonly elapsedNs: number;
   /** Send lateness against the schedule; empty for --topspeed. */
   readonly lateness: LatenessLog;
@@ -59,8 +74,6 @@ const MAX_RETRIES = 100_000;
 /** Frames due further off than this are waited for on the event loop (a timer). */
 const TIMER_HANDOVER_NS = 10_000_000;
 const MAX_HANDOVER_NS = 30_000_000;
-/** The futex sleep ends this long before the due time; a spin covers the rest. */
-const SPIN_NS = 150_000;
 /** With this much time before a due frame, read ahead a little (one read costs well under this). */
 const PREFETCH_SLACK_NS = 1_000_000;
 const PREFETCH_SMALL = 64 * 1024;
@@ -68,6 +81,9 @@ const PREFETCH_SMALL = 64 * 1024;
 const PREFETCH_LARGE = 1024 * 1024;
 /** Frames taken at once at top speed when the sender can send several in one call. */
 const TOP_BATCH = 64;
+/** A schedule that has the loop spin more than this share of a stretch (at least DENSE_WINDOW_NS) is dense. */
+const DENSE_SPIN_SHARE = 0.5;
+const DENSE_WINDOW_NS = 50_000_000;
 
 /** The schedule: offset (ns from the replay start) of the next frame. */
 class Schedule {
@@ -113,17 +129,36 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
   let interrupted = false;
   let frameInLoop = 0;
   let pending = false;
-  let due = 0;
+  let started = !timed;
   let exhausted = false;
-
-  const start = nowNs();
-  let lastYield = start;
-  // The event-loop timer hands over this long before a due time. It grows when timers wake late
-  // (a loaded machine: setTimeout(1) was seen taking 4-12 ms here) and decays back.
-  let handoverNs = TIMER_HANDOVER_NS;
-  let timerLate = 0;
-  let lastProgress = start;
+  let denseTold = false;
   let untimed = 0;
+  const wake = new WakeMargin();
+
+  const t0 = nowNs();
+  // Clock readings as fields of one object, where V8 updates a double in place (a closure
+  // variable would get a new heap number on every store).
+  const t = {
+    /** The schedule's origin: the replay start at top speed, the first frame's send when paced. */
+    start: t0,
+    due: t0,
+    lastYield: t0,
+    lastProgress: t0,
+    // The event-loop timer hands over this long before a due time. It grows when timers wake late
+    // (a loaded machine: setTimeout(1) was seen taking 4-12 ms here) and decays back.
+    handoverNs: TIMER_HANDOVER_NS,
+    timerLate: 0.5,
+    /** The previous frame's offset in the schedule. */
+    lastOffset: 0.5,
+    /**
+     * The dense-schedule check, since windowStart: the schedule's gaps, and the part of them a
+     * paced loop spins (each gap up to the wake margin). Measured on the schedule, not on what the
+     * loop did: a loop catching up after a stall sleeps little without the schedule being dense.
+     */
+    gaps: 0.5,
+    spun: 0.5,
+    windowStart: t0,
+  };
 
   /** At the end of a pass: false when the replay is done, else the next pass starts. */
   const nextPass = (): boolean => {
@@ -149,28 +184,47 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
         }
         frameInLoop++;
         pending = true;
-        due = start + schedule.offset(frames.tsNs, frames.data.length);
+        const offset = schedule.offset(frames.tsNs, frames.frameLength);
+        if (!started) {
+          // The first frame is due now: the time spent opening and loading is nobody's gap.
+          started = true;
+          t.start = nowNs() - offset;
+          t.lastOffset = offset;
+        }
+        t.due = t.start + offset;
+        const gap = offset - t.lastOffset;
+        t.lastOffset = offset;
+        if (gap > 0) {
+          t.gaps += gap;
+          t.spun += gap < wake.marginNs ? gap : wake.marginNs;
+        }
       }
       if (timed) {
         let now = nowNs();
-        let ahead = due - now;
-        if (ahead > handoverNs) return ahead - handoverNs;
-        if (now - lastYield > YIELD_EVERY_NS && ahead > YIELD_SLACK_NS) return 0;
+        let ahead = t.due - now;
+        if (ahead > t.handoverNs) return ahead - t.handoverNs;
+        if (now - t.lastYield > YIELD_EVERY_NS && ahead > YIELD_SLACK_NS) return 0;
         if (ahead > PREFETCH_SLACK_NS && frames.prefetch !== undefined) {
           frames.prefetch(PREFETCH_SMALL);
-          ahead = due - nowNs();
+          now = nowNs();
+          ahead = t.due - now;
         }
-        if (ahead > SPIN_NS) sleepSyncNs(ahead - SPIN_NS);
-        now = spinUntil(due);
-        lateness.add(now - due);
+        const margin = wake.marginNs;
+        if (ahead > margin) {
+          sleepSyncNs(ahead - margin);
+          now = nowNs();
+          wake.add(t.due - margin, now);
+        }
+        now = spinUntil(t.due, now);
+        lateness.add(now - t.due);
         pending = false;
-        sendOne(frames.data, frameInLoop);
-        if (now - lastYield > 4 * YIELD_EVERY_NS) return 0; // dense schedule: still serve signals
+        sendOne(frameInLoop);
+        if (now - t.lastYield > 4 * YIELD_EVERY_NS) return 0; // dense schedule: still serve signals
       } else {
         // Top speed: read the clock only every 256 frames, it costs more than a send's bookkeeping.
-        if ((++untimed & 0xff) === 0 && nowNs() - lastYield > YIELD_EVERY_NS) return 0;
+        if ((++untimed & 0xff) === 0 && nowNs() - t.lastYield > YIELD_EVERY_NS) return 0;
         pending = false;
-        sendOne(frames.data, frameInLoop);
+        sendOne(frameInLoop);
       }
     }
   };
@@ -194,16 +248,21 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
     return false;
   };
 
-  const sendOne = (data: Buffer, n: number): void => {
+  // Paced sends go from the arena (no Buffer per frame); top speed keeps send(), which a libpcap
+  // sender takes without copying.
+  const sendAt = timed && sender.sendAt !== undefined;
+  const sendOne = (n: number): void => {
     counters.packets++;
+    const length = frames.frameLength;
     for (let attempt = 0; ; attempt++) {
       try {
-        sender.send(data, data.length);
+        if (sendAt) sender.sendAt!(frames.arena, frames.frameOffset, length);
+        else sender.send(frames.data, length);
         counters.successful++;
-        counters.bytes += data.length;
+        counters.bytes += length;
         return;
       } catch (err) {
-        if (!refused(err, attempt, n, data.length)) return;
+        if (!refused(err, attempt, n, length)) return;
       }
     }
   };
@@ -242,7 +301,7 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
         i += sent;
         attempt = 0;
       }
-      if ((++untimed & 0x3) === 0 && nowNs() - lastYield > YIELD_EVERY_NS) return 0;
+      if ((++untimed & 0x3) === 0 && nowNs() - t.lastYield > YIELD_EVERY_NS) return 0;
     }
   };
 
@@ -254,9 +313,18 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
     const wait = many !== null ? topBatches(many) : batch();
     if (wait < 0) break;
     const now = nowNs();
-    if (opts.onProgress !== undefined && now - lastProgress >= PROGRESS_EVERY_NS) {
-      lastProgress = now;
-      opts.onProgress(counters.packets, now - start);
+    if (opts.onProgress !== undefined && now - t.lastProgress >= PROGRESS_EVERY_NS) {
+      t.lastProgress = now;
+      opts.onProgress(counters.packets, now - t.start);
+    }
+    if (timed && !denseTold && now - t.windowStart >= DENSE_WINDOW_NS) {
+      if (t.spun > t.gaps * DENSE_SPIN_SHARE && opts.onDense !== undefined) {
+        denseTold = true;
+        opts.onDense();
+      }
+      t.windowStart = now;
+      t.gaps = 0;
+      t.spun = 0;
     }
     if (wait >= 1_000_000) {
       frames.prefetch?.(PREFETCH_LARGE);
@@ -264,14 +332,14 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
       const before = nowNs();
       await sleepMs(ms);
       const late = nowNs() - before - ms * 1_000_000;
-      timerLate = Math.max(timerLate * 0.9, late);
-      handoverNs = Math.min(MAX_HANDOVER_NS, Math.max(TIMER_HANDOVER_NS, timerLate * 1.5));
+      t.timerLate = Math.max(t.timerLate * 0.9, late);
+      t.handoverNs = Math.min(MAX_HANDOVER_NS, Math.max(TIMER_HANDOVER_NS, t.timerLate * 1.5));
     } else {
       await nextTick();
     }
-    lastYield = nowNs();
+    t.lastYield = nowNs();
   }
   const end = nowNs();
   if (!exhausted && !interrupted && stop()) interrupted = true;
-  return { counters, elapsedNs: end - start, lateness, loopsDone, interrupted };
+  return { counters, elapsedNs: started ? end - t.start : 0, lateness, loopsDone, interrupted };
 }

@@ -6,7 +6,10 @@ import { CaptureFormatError } from '../capture/index.js';
 import { loadCap, openInterface, type CapHandle } from './cap.js';
 import { CAP_MISSING_HINT, ReplayError, SENDER_MISSING_HINT } from './errors.js';
 import { loadFrames, type ReplayFrames } from './frames.js';
-import { loadLibc, openPacketSocket } from './packet-socket.js';
+import { useFfiClock } from './clock.js';
+import { loadLibc } from './libc.js';
+import { openPacketSocket } from './packet-socket.js';
+import { raisePriority, settleBeforePacing } from './realtime.js';
 import { replay, type FrameSender, type Pacing, type ReplayResult } from './replayer.js';
 import { Rewriter, type RewriteOptions } from './rewrite.js';
 import { formatDuration, formatTcpreplayStats, formatTiming } from './stats.js';
@@ -55,7 +58,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     }
     let sender: FrameSender;
     if (cfg.dryRun) {
-      sender = { send(): void {} };
+      sender = { send(): void {}, sendAt(): void {} };
     } else {
       const opened = openSender(cfg.iface, cfg.sender ?? 'auto');
       handle = opened;
@@ -74,6 +77,12 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     process.on('SIGINT', onSigint);
     const total = frames.count !== null && cfg.loops > 0 ? frames.count * cfg.loops : null;
     const bound = cfg.limit > 0 ? (total === null ? cfg.limit : Math.min(total, cfg.limit)) : total;
+    const libc = loadLibc();
+    useFfiClock(libc === null ? null : libc.clock_gettime);
+    // Paced: this thread runs as SCHED_FIFO where allowed (see realtime.ts), and steps down if the
+    // schedule is so dense that it would spin most of the time.
+    const priority = cfg.pacing.kind === 'topspeed' ? null : raisePriority(libc);
+    if (priority !== null) settleBeforePacing();
     let result: ReplayResult;
     try {
       result = await replay(frames, sender, {
@@ -81,6 +90,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
         loops: cfg.loops,
         limit: cfg.limit,
         shouldStop: () => stopping || signal?.aborted === true,
+        onDense: () => priority?.restore(),
         onProgress: cfg.progress ? (sent, ns) => drawProgress(io.stderr, sent, bound, ns) : undefined,
         onTooBig: (n, length, msg) => {
           io.stderr.write(
@@ -90,6 +100,8 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
         },
       });
     } finally {
+      priority?.restore();
+      useFfiClock(null);
       process.off('SIGINT', onSigint);
       if (cfg.progress) io.stderr.write('\r\x1b[K');
     }
@@ -119,7 +131,23 @@ function openSender(iface: string, which: 'auto' | 'cap'): FrameSender & { linkT
   // A filter nothing matches: cap would otherwise copy every frame we send back to us.
   const opened = openInterface(cap, iface, 'less 1', Buffer.alloc(65536), 1024 * 1024);
   const h: CapHandle = opened.handle;
-  return { send: (frame, length) => h.send(frame, length), close: () => h.close(), linkType: opened.linkType, linkName: opened.linkName };
+  // Paced sends copy the frame into one buffer: cap takes no offset, and a Buffer per frame is
+  // garbage in the timing loop. A copy of a few hundred bytes costs less than a microsecond.
+  const scratch = Buffer.allocUnsafe(65536);
+  return {
+    send: (frame, length) => h.send(frame, length),
+    sendAt: (arena, offset, length) => {
+      if (length > scratch.length) {
+        h.send(arena.subarray(offset, offset + length), length);
+        return;
+      }
+      for (let i = 0; i < length; i++) scratch[i] = arena[offset + i]!;
+      h.send(scratch, length);
+    },
+    close: () => h.close(),
+    linkType: opened.linkType,
+    linkName: opened.linkName,
+  };
 }
 
 function drawProgress(stderr: NodeJS.WritableStream & { columns?: number }, sent: number, total: number | null, ns: number): void {

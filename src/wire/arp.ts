@@ -4,6 +4,7 @@
  */
 import { formatIpv4At, formatMacAt } from './address.js';
 import type { ArpRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const ARP_OP = { REQUEST: 1, REPLY: 2, RARP_REQUEST: 3, RARP_REPLY: 4 } as const;
 export const ARP_HTYPE_ETHERNET = 1;
@@ -15,24 +16,12 @@ export const ARP_FIXED_LEN = field.SHA;
 /** Ethernet/IPv4 ARP is 28 bytes. */
 export const ARP_ETHERNET_IPV4_LEN = ARP_FIXED_LEN + 2 * (6 + 4);
 
-export class ArpView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class ArpView extends HeaderView {
   check(): string | null {
-    if (this.len < ARP_FIXED_LEN) return `ARP header needs ${ARP_FIXED_LEN} bytes, ${this.len} captured`;
-    const need = ARP_FIXED_LEN + 2 * (this.hardwareLen + this.protocolLen);
-    if (this.len < need) return `ARP with hlen ${this.hardwareLen} plen ${this.protocolLen} needs ${need} bytes, ${this.len} captured`;
-    return null;
+    return this.tooShort('ARP header', ARP_FIXED_LEN) ??
+      this.tooShort(`ARP with hlen ${this.hardwareLen} plen ${this.protocolLen}`, ARP_FIXED_LEN + 2 * (this.hardwareLen + this.protocolLen));
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get hardwareType(): number { return this.u16(field.HTYPE); }
   get protocolType(): number { return this.u16(field.PTYPE); }
   get hardwareLen(): number { return this.buf[this.off + field.HLEN]!; }

@@ -1,12 +1,9 @@
 /**
  * Ethernet II and 802.1Q / 802.1ad tags.
- *
- * Contract (smoltcp's, restated): a view's getters may only be trusted after `check()` returned
- * null; `check()` returns the reason the bytes cannot hold this header. Views never allocate and
- * never throw; they are re-pointed with `reset()` so the decoder keeps one of each.
  */
 import { formatMacAt } from './address.js';
 import type { EthRecord, VlanRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const ETHERTYPE = {
   IPV4: 0x0800,
@@ -42,25 +39,14 @@ const field = {
 } as const;
 export const ETHERNET_HEADER_LEN = field.TYPE + 2;
 
-export class EthernetView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
-    return this;
-  }
-
+export class EthernetView extends HeaderView {
   check(): string | null {
-    return this.len < ETHERNET_HEADER_LEN ? `Ethernet header needs ${ETHERNET_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('Ethernet header', ETHERNET_HEADER_LEN);
   }
 
   get dstAddr(): string { return formatMacAt(this.buf, this.off + field.DST); }
   get srcAddr(): string { return formatMacAt(this.buf, this.off + field.SRC); }
-  get ethertype(): number { return (this.buf[this.off + field.TYPE]! << 8) | this.buf[this.off + field.TYPE + 1]!; }
+  get ethertype(): number { return this.u16(field.TYPE); }
 
   toRecord(frameOffset: number): EthRecord {
     return { type: 'eth', src: this.srcAddr, dst: this.dstAddr, ethertype: this.ethertype, offset: frameOffset };
@@ -70,30 +56,24 @@ export class EthernetView {
 /** An 802.1Q/802.1ad tag: the 4 bytes after the TPID are TCI + next EtherType; we view TCI..type. */
 export const VLAN_TAG_LEN = 4;
 
-export class VlanView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+export class VlanView extends HeaderView {
   /** The TPID that introduced this tag (read from the previous header). */
   tpid = ETHERTYPE.VLAN as number;
 
-  reset(buf: Uint8Array, off: number, len: number, tpid: number): this {
-    this.buf = buf;
-    this.off = off;
-    this.len = len;
+  override reset(buf: Uint8Array, off: number, len: number, tpid: number = ETHERTYPE.VLAN): this {
     this.tpid = tpid;
-    return this;
+    return super.reset(buf, off, len);
   }
 
   check(): string | null {
-    return this.len < VLAN_TAG_LEN ? `VLAN tag needs ${VLAN_TAG_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('VLAN tag', VLAN_TAG_LEN);
   }
 
-  get tci(): number { return (this.buf[this.off]! << 8) | this.buf[this.off + 1]!; }
+  get tci(): number { return this.u16(0); }
   get vlanId(): number { return this.tci & 0x0fff; }
   get priority(): number { return this.tci >>> 13; }
   get dropEligible(): boolean { return (this.tci & 0x1000) !== 0; }
-  get ethertype(): number { return (this.buf[this.off + 2]! << 8) | this.buf[this.off + 3]!; }
+  get ethertype(): number { return this.u16(2); }
 
   toRecord(frameOffset: number): VlanRecord {
     const tci = this.tci;

@@ -2,38 +2,27 @@
  * GRE (RFC 2784/2890): IPVS `--tun-type gre` (gre_build_header: protocol 0x0800 or 0x86DD, the C
  * bit and checksum only with --tun-csum, no key, no sequence) and other balancers' tunnels.
  */
-import { readU32 } from './tcp.js';
 import type { GreRecord } from './records.js';
+import { HeaderView, readU32 } from './view.js';
 
 export const GRE_BASE_LEN = 4;
 
-export class GreView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class GreView extends HeaderView {
   get checksumPresent(): boolean { return (this.buf[this.off]! & 0x80) !== 0; }
   get keyPresent(): boolean { return (this.buf[this.off]! & 0x20) !== 0; }
   get seqPresent(): boolean { return (this.buf[this.off]! & 0x10) !== 0; }
   get version(): number { return this.buf[this.off + 1]! & 0x07; }
-  get protocol(): number { return (this.buf[this.off + 2]! << 8) | this.buf[this.off + 3]!; }
+  get protocol(): number { return this.u16(2); }
   get headerLen(): number {
     return GRE_BASE_LEN + (this.checksumPresent ? 4 : 0) + (this.keyPresent ? 4 : 0) + (this.seqPresent ? 4 : 0);
   }
 
   check(): string | null {
-    if (this.len < GRE_BASE_LEN) return `GRE header needs ${GRE_BASE_LEN} bytes, ${this.len} captured`;
-    if (this.len < this.headerLen) return `GRE header with its optional fields needs ${this.headerLen} bytes, ${this.len} captured`;
-    return null;
+    return this.tooShort('GRE header', GRE_BASE_LEN) ?? this.tooShort('GRE header with its optional fields', this.headerLen);
   }
 
   /** The checksum field, present with the C bit. */
-  get checksum(): number { return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!; }
+  get checksum(): number { return this.u16(4); }
 
   /** `checksumOk` is the caller's verdict over the whole GRE packet (null when it cannot judge). */
   toRecord(frameOffset: number, checksumOk: boolean | null = null): GreRecord {

@@ -15,6 +15,7 @@
  */
 import { sum16 } from './checksum.js';
 import type { GueRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const GUE_BASE_LEN = 4;
 /** flags bit 0 (network order 0x0001): a 4-byte private flags field follows (GUE_FLAG_PRIV). */
@@ -61,16 +62,7 @@ function ipFills(buf: Uint8Array, at: number, len: number, captured: number, str
   return false;
 }
 
-export class GueView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class GueView extends HeaderView {
   get variant(): number { return this.buf[this.off]! >>> 6; }
   get control(): boolean { return this.variant === 0 && (this.buf[this.off]! & 0x20) !== 0; }
   /** Bytes before the encapsulated packet: 0 for variant 1, 4 + optional fields for variant 0. */
@@ -80,7 +72,7 @@ export class GueView {
     if (this.variant === 1) return this.buf[this.off]! >>> 4 === 6 ? 41 : 4;
     return this.buf[this.off + 1]!;
   }
-  get flags(): number { return this.variant === 1 ? 0 : (this.buf[this.off + 2]! << 8) | this.buf[this.off + 3]!; }
+  get flags(): number { return this.variant === 1 ? 0 : this.u16(2); }
 
   check(): readonly ['truncated' | 'bad-version', string] | null {
     if (this.len < 1) return ['truncated', 'GUE header needs 4 bytes, 0 captured'];
@@ -96,12 +88,11 @@ export class GueView {
     let privateFlags: number | null = null;
     let remcsumStart: number | null = null;
     let remcsumOffset: number | null = null;
-    const b = this.buf, o = this.off;
     if (v === 0 && (this.flags & GUE_FLAG_PRIV) !== 0 && hl >= GUE_BASE_LEN + 4) {
-      privateFlags = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
+      privateFlags = this.u32(4);
       if ((privateFlags & GUE_PFLAG_REMCSUM) !== 0 && hl >= GUE_BASE_LEN + 8) {
-        remcsumStart = (b[o + 8]! << 8) | b[o + 9]!;
-        remcsumOffset = (b[o + 10]! << 8) | b[o + 11]!;
+        remcsumStart = this.u16(8);
+        remcsumOffset = this.u16(10);
       }
     }
     return {

@@ -5,6 +5,7 @@
  */
 import { formatIpv4At } from './address.js';
 import type { IcmpQuote, IcmpRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const ICMP_TYPE = {
   ECHO_REPLY: 0, DEST_UNREACH: 3, SOURCE_QUENCH: 4, REDIRECT: 5, ECHO_REQUEST: 8, TIME_EXCEEDED: 11, PARAM_PROBLEM: 12,
@@ -18,24 +19,17 @@ export function isIcmpError(type: number): boolean {
   return ERROR_TYPES.has(type);
 }
 
-export class IcmpView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
-  check(): string | null {
-    return this.len < ICMP_HEADER_LEN ? `ICMP header needs ${ICMP_HEADER_LEN} bytes, ${this.len} captured` : null;
-  }
-
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
+/** The first 4 bytes ICMPv4 and ICMPv6 (RFC 4443 section 2.1) share: type, code, checksum. */
+export abstract class IcmpHeaderView extends HeaderView {
   get msgType(): number { return this.buf[this.off]!; }
   get code(): number { return this.buf[this.off + 1]!; }
   get checksum(): number { return this.u16(2); }
+}
+
+export class IcmpView extends IcmpHeaderView {
+  check(): string | null {
+    return this.tooShort('ICMP header', ICMP_HEADER_LEN);
+  }
 
   /** The quoted IPv4 header (and ports when 4+ bytes of its payload are there), or null. */
   quoted(): IcmpQuote | null {

@@ -7,6 +7,7 @@
 import { formatIpv6At, formatMacAt } from './address.js';
 import { ipv6ExtensionLength, isIpv6Extension } from './ipv6.js';
 import type { Icmpv6Quote, Icmpv6Record, NdpOption } from './records.js';
+import { IcmpHeaderView } from './icmp.js';
 
 export const ICMPV6_TYPE = {
   DEST_UNREACH: 1, PACKET_TOO_BIG: 2, TIME_EXCEEDED: 3, PARAM_PROBLEM: 4, ECHO_REQUEST: 128, ECHO_REPLY: 129,
@@ -16,25 +17,10 @@ export const ICMPV6_TYPE = {
 export const ICMPV6_HEADER_LEN = 8;
 const NO_OPTIONS: readonly NdpOption[] = Object.freeze([]);
 
-export class Icmpv6View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class Icmpv6View extends IcmpHeaderView {
   check(): string | null {
-    return this.len < ICMPV6_HEADER_LEN ? `ICMPv6 header needs ${ICMPV6_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('ICMPv6 header', ICMPV6_HEADER_LEN);
   }
-
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
-  private u32(at: number): number { return ((this.u16(at) << 16) | this.u16(at + 2)) >>> 0; }
-  get msgType(): number { return this.buf[this.off]!; }
-  get code(): number { return this.buf[this.off + 1]!; }
-  get checksum(): number { return this.u16(2); }
 
   /** The quoted IPv6 header, its extension headers walked, and ports when TCP/UDP follows. */
   quoted(): Icmpv6Quote | null {

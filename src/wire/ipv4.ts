@@ -7,22 +7,31 @@
 import { formatIpv4At, hexOf } from './address.js';
 import { sum16 } from './checksum.js';
 import type { Ipv4Record } from './records.js';
+import { HeaderView } from './view.js';
 
+/** IANA protocol numbers, which IPv6's Next Header shares (its extension headers among them). */
 export const IP_PROTO = {
+  HOPOPT: 0,
   ICMP: 1,
   IGMP: 2,
   IPIP: 4,
   TCP: 6,
   UDP: 17,
   IPV6: 41,
+  IPV6_ROUTE: 43,
+  IPV6_FRAG: 44,
   GRE: 47,
   ESP: 50,
   AH: 51,
   ICMPV6: 58,
+  IPV6_OPTS: 60,
   OSPF: 89,
   IPIP_OLD: 94,
   VRRP: 112,
   SCTP: 132,
+  MOBILITY: 135,
+  HIP: 139,
+  SHIM6: 140,
 } as const;
 
 const PROTO_NAMES: Readonly<Record<number, string>> = {
@@ -37,28 +46,18 @@ export function ipProtoName(p: number): string {
 const field = { VER_IHL: 0, TOS: 1, LENGTH: 2, IDENT: 4, FLG_OFF: 6, TTL: 8, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16 } as const;
 export const IPV4_HEADER_LEN = field.DST + 4;
 
-export class Ipv4View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  /** Bytes captured from the start of this header. */
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class Ipv4View extends HeaderView {
   /** Returns [issue code, message] or null. */
   check(): readonly ['truncated' | 'bad-version' | 'bad-header-length', string] | null {
     if (this.len < 1) return ['truncated', `IPv4 header needs ${IPV4_HEADER_LEN} bytes, 0 captured`];
     if (this.version !== 4) return ['bad-version', `IP version ${this.version}, expected 4`];
-    if (this.len < IPV4_HEADER_LEN) return ['truncated', `IPv4 header needs ${IPV4_HEADER_LEN} bytes, ${this.len} captured`];
+    const short = this.tooShort('IPv4 header', IPV4_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     if (this.headerLen < IPV4_HEADER_LEN) return ['bad-header-length', `IPv4 header length ${this.headerLen} < 20 (IHL ${this.headerLen >> 2})`];
     if (this.headerLen > this.len) return ['truncated', `IPv4 header length ${this.headerLen}, ${this.len} bytes captured`];
     return null;
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get version(): number { return this.buf[this.off]! >>> 4; }
   get headerLen(): number { return (this.buf[this.off]! & 0x0f) * 4; }
   get tos(): number { return this.buf[this.off + field.TOS]!; }

@@ -4,21 +4,16 @@
  * what the pseudo-header checksum and the transport decoders need.
  */
 import { formatIpv6At } from './address.js';
+import { IP_PROTO } from './ipv4.js';
 import type { Ipv6Extension, Ipv6Record } from './records.js';
+import { HeaderView } from './view.js';
 
 export const IPV6_HEADER_LEN = 40;
 
-const HOP_BY_HOP = 0;
-const ROUTING = 43;
-const FRAGMENT = 44;
-const AH = 51;
-const DEST_OPTS = 60;
-const MOBILITY = 135;
-const HIP = 139;
-const SHIM6 = 140;
+const { HOPOPT, IPV6_ROUTE: ROUTING, IPV6_FRAG: FRAGMENT, AH, IPV6_OPTS, MOBILITY, HIP, SHIM6 } = IP_PROTO;
 
 export function isIpv6Extension(nh: number): boolean {
-  return nh === HOP_BY_HOP || nh === ROUTING || nh === FRAGMENT || nh === AH || nh === DEST_OPTS || nh === MOBILITY || nh === HIP || nh === SHIM6;
+  return nh === HOPOPT || nh === ROUTING || nh === FRAGMENT || nh === AH || nh === IPV6_OPTS || nh === MOBILITY || nh === HIP || nh === SHIM6;
 }
 
 /** Bytes of the extension header `nh` at `at` (fragment: fixed 8; AH: 4-byte units + 2; others: 8-byte units + 1). */
@@ -30,10 +25,7 @@ const NO_EXTENSIONS: readonly Ipv6Extension[] = Object.freeze([]);
 /** More than this many extension headers is reported, not walked (a crafted packet could chain hundreds). */
 const MAX_EXTENSIONS = 16;
 
-export class Ipv6View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+export class Ipv6View extends HeaderView {
   /** After walk(): where the upper-layer header starts, its protocol, and a problem if the walk stopped. */
   upperAt = 0;
   upperProto = 0;
@@ -44,19 +36,16 @@ export class Ipv6View {
   walkProblem: string | null = null;
   private exts: Ipv6Extension[] | null = null;
 
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
 
   check(): readonly ['truncated' | 'bad-version', string] | null {
     if (this.len < 1) return ['truncated', 'IPv6 header needs 40 bytes, 0 captured'];
     if (this.buf[this.off]! >>> 4 !== 6) return ['bad-version', `IP version ${this.buf[this.off]! >>> 4}, expected 6`];
-    if (this.len < IPV6_HEADER_LEN) return ['truncated', `IPv6 header needs 40 bytes, ${this.len} captured`];
+    const short = this.tooShort('IPv6 header', IPV6_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     return null;
   }
 
-  get payloadLen(): number { return (this.buf[this.off + 4]! << 8) | this.buf[this.off + 5]!; }
+  get payloadLen(): number { return this.u16(4); }
   get nextHeader(): number { return this.buf[this.off + 6]!; }
   get hopLimit(): number { return this.buf[this.off + 7]!; }
 

@@ -5,17 +5,12 @@
  */
 import { formatMacAt, hexOf } from './address.js';
 import type { Sll2Record, SllRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const SLL_HEADER_LEN = 16;
 export const SLL2_HEADER_LEN = 20;
 
-export const SLL_PACKET_TYPE = {
-  HOST: 0,
-  BROADCAST: 1,
-  MULTICAST: 2,
-  OTHERHOST: 3,
-  OUTGOING: 4,
-} as const;
+export const SLL_PACKET_TYPE = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4 } as const;
 
 const PKTTYPE_NAMES = ['In', 'B', 'M', 'P', 'Out'] as const;
 /** tcpdump's one-word direction for a cooked header's packet type. */
@@ -32,21 +27,30 @@ function linkAddr(buf: Uint8Array, off: number, addrLen: number): string {
 const sllField = { PKTTYPE: 0, HATYPE: 2, HALEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
 const sll2Field = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKTTYPE: 10, HALEN: 11, ADDR: 12 } as const;
 
-export class SllView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+/** What both cooked headers give the decoder, at their own offsets: the protocol and the ARPHRD type. */
+abstract class CookedView extends HeaderView {
+  readonly layer: 'sll' | 'sll2';
+  /** The fixed length, and its name in a truncation message. */
+  readonly headerLen: number;
+  readonly what: string;
+  abstract get protocol(): number;
+  abstract get hardwareType(): number;
 
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
+  constructor(layer: 'sll' | 'sll2', headerLen: number, what: string) {
+    super();
+    this.layer = layer;
+    this.headerLen = headerLen;
+    this.what = what;
   }
 
   check(): string | null {
-    return this.len < SLL_HEADER_LEN ? `SLL header needs ${SLL_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort(this.what, this.headerLen);
   }
+}
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
+export class SllView extends CookedView {
+  constructor() { super('sll', SLL_HEADER_LEN, 'SLL header'); }
+
   get packetType(): number { return this.u16(sllField.PKTTYPE); }
   get hardwareType(): number { return this.u16(sllField.HATYPE); }
   get addrLen(): number { return this.u16(sllField.HALEN); }
@@ -60,26 +64,12 @@ export class SllView {
   }
 }
 
-export class Sll2View {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+export class Sll2View extends CookedView {
+  constructor() { super('sll2', SLL2_HEADER_LEN, 'SLL2 header'); }
 
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
-  check(): string | null {
-    return this.len < SLL2_HEADER_LEN ? `SLL2 header needs ${SLL2_HEADER_LEN} bytes, ${this.len} captured` : null;
-  }
-
-  get protocol(): number { return (this.buf[this.off]! << 8) | this.buf[this.off + 1]!; }
-  get ifindex(): number {
-    const b = this.buf, o = this.off + sll2Field.IFINDEX;
-    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-  }
-  get hardwareType(): number { return (this.buf[this.off + sll2Field.HATYPE]! << 8) | this.buf[this.off + sll2Field.HATYPE + 1]!; }
+  get protocol(): number { return this.u16(sll2Field.PROTOCOL); }
+  get ifindex(): number { return this.u32(sll2Field.IFINDEX); }
+  get hardwareType(): number { return this.u16(sll2Field.HATYPE); }
   get packetType(): number { return this.buf[this.off + sll2Field.PKTTYPE]!; }
   get addrLen(): number { return this.buf[this.off + sll2Field.HALEN]!; }
 

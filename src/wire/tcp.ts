@@ -6,6 +6,7 @@
 import { formatIpv4At, hexOf } from './address.js';
 import type { TcpOption, TcpRecord } from './records.js';
 import { exactCopy } from './exact-copy.js';
+import { HeaderView, readU32 } from './view.js';
 
 export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
 
@@ -60,40 +61,29 @@ export function tcpOptionsLength(options: readonly TcpOption[] | null | undefine
   return n;
 }
 
-export function readU32(buf: Uint8Array, off: number): number {
-  return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
-}
-
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
 const EOL: TcpOption = Object.freeze({ kind: 'eol' });
 const NOP: TcpOption = Object.freeze({ kind: 'nop' });
 const SACK_OK: TcpOption = Object.freeze({ kind: 'sackOk' });
 
-export class TcpView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
+export class TcpView extends HeaderView {
   /** Options of the current header, reused: options() returns an exact-size copy. */
   private readonly scratch: TcpOption[] = [];
 
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
 
   check(): readonly ['truncated' | 'bad-header-length', string] | null {
-    if (this.len < TCP_HEADER_LEN) return ['truncated', `TCP header needs ${TCP_HEADER_LEN} bytes, ${this.len} captured`];
+    const short = this.tooShort('TCP header', TCP_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     const hl = this.headerLen;
     if (hl < TCP_HEADER_LEN) return ['bad-header-length', `TCP data offset ${hl >> 2} (${hl} bytes) < 5`];
     if (hl > this.len) return ['truncated', `TCP header length ${hl}, ${this.len} bytes captured`];
     return null;
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get srcPort(): number { return this.u16(field.SRC_PORT); }
   get dstPort(): number { return this.u16(field.DST_PORT); }
-  get seqNumber(): number { return readU32(this.buf, this.off + field.SEQ); }
-  get ackNumber(): number { return readU32(this.buf, this.off + field.ACK); }
+  get seqNumber(): number { return this.u32(field.SEQ); }
+  get ackNumber(): number { return this.u32(field.ACK); }
   get headerLen(): number { return (this.buf[this.off + field.FLAGS]! >>> 4) * 4; }
   /** NS..FIN as 9 bits. */
   get flagBits(): number { return ((this.buf[this.off + field.FLAGS]! & 1) << 8) | this.buf[this.off + field.FLAGS + 1]!; }

@@ -1,23 +1,14 @@
 /** UDP (RFC 768): named with its basic fields so the model can mention it. */
 import type { UdpRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const UDP_HEADER_LEN = 8;
 
-export class UdpView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class UdpView extends HeaderView {
   check(): string | null {
-    return this.len < UDP_HEADER_LEN ? `UDP header needs ${UDP_HEADER_LEN} bytes, ${this.len} captured` : null;
+    return this.tooShort('UDP header', UDP_HEADER_LEN);
   }
 
-  private u16(at: number): number { return (this.buf[this.off + at]! << 8) | this.buf[this.off + at + 1]!; }
   get srcPort(): number { return this.u16(0); }
   get dstPort(): number { return this.u16(2); }
   get length(): number { return this.u16(4); }

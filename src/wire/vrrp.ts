@@ -6,28 +6,20 @@
  */
 import { formatIpv4At, formatIpv6At } from './address.js';
 import type { VrrpRecord } from './records.js';
+import { HeaderView } from './view.js';
 
 export const VRRP_HEADER_LEN = 8;
 /** v2 carries 8 bytes of authentication data after the addresses. */
 export const VRRP_V2_AUTH_LEN = 8;
 export const VRRP_ADVERTISEMENT = 1;
 
-export class VrrpView {
-  buf: Uint8Array = new Uint8Array(0);
-  off = 0;
-  len = 0;
-
-  reset(buf: Uint8Array, off: number, len: number): this {
-    this.buf = buf; this.off = off; this.len = len;
-    return this;
-  }
-
+export class VrrpView extends HeaderView {
   get version(): number { return this.buf[this.off]! >>> 4; }
   get msgType(): number { return this.buf[this.off]! & 0x0f; }
   get vrid(): number { return this.buf[this.off + 1]!; }
   get priority(): number { return this.buf[this.off + 2]!; }
   get count(): number { return this.buf[this.off + 3]!; }
-  get checksum(): number { return (this.buf[this.off + 6]! << 8) | this.buf[this.off + 7]!; }
+  get checksum(): number { return this.u16(6); }
 
   /** Bytes the message should have, given its version, count and address family. */
   expectedLen(ipv6: boolean): number {
@@ -35,7 +27,8 @@ export class VrrpView {
   }
 
   check(ipv6: boolean): readonly ['truncated' | 'bad-version', string] | null {
-    if (this.len < VRRP_HEADER_LEN) return ['truncated', `VRRP header needs ${VRRP_HEADER_LEN} bytes, ${this.len} captured`];
+    const short = this.tooShort('VRRP header', VRRP_HEADER_LEN);
+    if (short !== null) return ['truncated', short];
     const v = this.version;
     if (v !== 2 && v !== 3) return ['bad-version', `VRRP version ${v} (2 and 3 exist)`];
     const need = this.expectedLen(ipv6);

@@ -310,6 +310,16 @@ describe('real-kernel lab topology', () => {
     expect(() => plan({ method: 'dr', idle: 5, hold: true })).toThrow(/--idle and --hold/);
   });
 
+  it('scheduler flags (-b) and persistence per client network (-M) reach ipvsadm, and are checked', () => {
+    const mh = plan({ method: 'dr', scheduler: 'mh', schedFlags: ['mh-port', 'mh-fallback'] });
+    expect(ipvsadmLines(mh)[1]).toBe('ipvsadm -A -t 192.168.23.100:80 -s mh -b mh-port,mh-fallback');
+    const net = plan({ method: 'dr', persistence: 300, netmask: '255.255.255.254' });
+    expect(ipvsadmLines(net)[1]).toBe('ipvsadm -A -t 192.168.23.100:80 -s rr -p 300 -M 255.255.255.254');
+    expect(() => plan({ method: 'dr', scheduler: 'sh', schedFlags: ['mh-port'] })).toThrow(/flag of the mh scheduler, not sh/);
+    expect(() => plan({ method: 'dr', netmask: '255.255.255.0' })).toThrow(/--netmask .* needs --persistent/);
+    expect(() => plan({ method: 'dr', persistence: 60, netmask: '255.0.255.0' })).toThrow(/dotted IPv4 netmask/);
+  });
+
   it('FULLNAT is refused with the reason', async () => {
     const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {} };
     await expect(labCommand.run(['capture', 'fullnat', '-w', '/tmp/x.pcap'], io)).rejects.toThrow(/FULLNAT is not in mainline Linux/);

@@ -3,8 +3,8 @@
  * test/fixtures/conformance): a host on the link opening ordinary connections through its
  * gateway. Its frames leave with an initial TTL (64, 128), so they did not come from beyond a
  * director: nothing here is a NAT director's inside, the client is no director and the server no
- * real server. The same shape with a decremented TTL (a server's own capture behind a router) may
- * be a NAT inside, and says both.
+ * real server. A TTL rewritten lower (tcprewrite) changes nothing; a server's own capture behind a
+ * router that resolves no other server names no method and no director.
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/pipeline/index.js';
@@ -31,13 +31,33 @@ describe('a client\'s own capture of an ordinary connection', () => {
     expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
   });
 
-  it('a server\'s capture behind a router (its client\'s TTL one below 64) may still be a NAT inside, said with its doubt', () => {
+  it('a server\'s capture behind a router that resolves no other server: neither NAT nor a director is claimed, the readings are named', () => {
     const r = analyze(conformance('tcpdump', 'mptcp-fclose.pcap'));
     const svc = r.services[0]!;
-    expect([svc.vip, svc.method]).toEqual(['?', 'nat']);
-    expect(svc.claims?.method).toBeLessThan(1);
-    expect(svc.methodEvidence!.join(' ')).toMatch(/a plain router in front of one server looks the same/);
+    expect([svc.vip, svc.method, svc.director.mac, svc.claims?.method]).toEqual(['?', 'unknown', null, 0]);
+    expect(r.hosts.filter((h) => h.role === 'director')).toEqual([]);
+    expect(r.hosts.find((h) => h.ip === '10.2.1.1')?.role).toBe('gateway');
+    const text = svc.methodEvidence!.join(' ');
+    expect(text).toMatch(/a plain router in front of a server/);
+    expect(text).toMatch(/a DR real server that answers ARP for the VIP/);
   });
+
+  // tcpreplay's own test capture and its tcprewrite outputs with the TTL lowered by 1, 2 or 3: the
+  // client's frames then no longer carry an initial TTL, which alone once made its gateway a NAT
+  // director and the internet servers its real servers.
+  it.each(['test.rewrite_1ttl', 'test2.rewrite_1ttl', 'test2.rewrite_1ttl-hdrfix', 'test2.rewrite_2ttl', 'test2.rewrite_3ttl'])(
+    'tcpreplay/%s (the TTL rewritten lower): the same services and roles as the original capture',
+    (file) => {
+      const shape = (r: ReturnType<typeof analyze>) => ({
+        services: r.services.map((s) => [s.protocol, s.vip, s.port, s.method, s.director.mac]),
+        roles: r.hosts.filter((h) => h.role !== 'other').map((h) => [h.ip, h.role]),
+      });
+      const original = shape(analyze(conformance('tcpreplay', 'test.pcap')));
+      expect(original.services.every((s) => s[3] === 'unknown' && s[4] === null)).toBe(true);
+      expect(original.roles.filter((r) => r[1] !== 'client')).toEqual([]);
+      expect(shape(analyze(conformance('tcpreplay', file)))).toEqual(original);
+    },
+  );
 });
 
 describe('datagrams no director schedules', () => {
@@ -51,6 +71,14 @@ describe('datagrams no director schedules', () => {
     expect(r.hosts.filter((h) => h.role === 'real-server')).toEqual([]);
     expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
   });
+
+  it.each([['wireshark', 'dhcp.pcap'], ['wireshark', 'dhcp-nanosecond.pcapng'], ['tcpdump', 'LINKTYPE_IPV4.pcap']])(
+    '%s/%s: a one-shot exchange (a DHCP answer, one DNS query) is no virtual service, and names no client', (dir, file) => {
+      const r = analyze(conformance(dir, file));
+      expect(r.services).toEqual([]);
+      expect(r.hosts.filter((h) => h.role !== 'other')).toEqual([]);
+    },
+  );
 
   it('a broadcast is no virtual service (IPVS takes only packets addressed to the host)', () => {
     expect(r.services.map((s) => s.vip)).not.toContain('255.255.255.255');

@@ -94,6 +94,47 @@ describe('misconfigurations, seen on the real server\'s own NIC', () => {
   });
 });
 
+describe('a DR real server that answers ARP for the VIP (kernel-misconfig/rs-arp: the gateway took its answer, the director saw no client)', () => {
+  const dir = 'test/fixtures/kernel-misconfig/rs-arp';
+
+  it('on that server\'s own NIC: no method, no director and no VIP claimed; the three readings named, in English and Chinese', () => {
+    const s = analyze([`${dir}/rs1-eth0.pcap`]);
+    const svc = s.report.services[0]!;
+    expect([svc.vip, svc.method, svc.director, svc.claims?.method]).toEqual(['?', 'unknown', { ip: null, mac: null }, 0]);
+    // The host in front is the gateway that resolved the address, not a NAT director.
+    const role = (ip: string) => s.report.hosts.find((h) => h.ip === ip)?.role;
+    expect([role('192.168.23.1'), s.report.hosts.filter((h) => h.role === 'director')]).toEqual(['gateway', []]);
+    expect(svc.methodEvidence!.join(' ')).toMatch(/a DR real server that answers ARP for the VIP .*bypassing the director/);
+    const frames = [...openFrames([`${dir}/rs1-eth0.pcap`])];
+    for (const lang of ['en', 'zh'] as const) {
+      const text = [...explainFrames(frames, s, lang)].map((e) => e.explanation.text).join('\n');
+      expect(text).not.toMatch(/director (will )?picks?|Director 将?选中|to the director|back through the director|经 Director 返回/);
+    }
+    expect([...explainFrames(frames, s, 'en')][2]!.explanation.text)
+      .toMatch(/^the gateway 192\.168\.23\.1 delivers the client's SYN .* to WEB1 on its own address: whether a NAT director, a plain router or a gateway bypassing the director/);
+  });
+
+  it('with --vip naming the address: the host answering the clients on it is not made the director', () => {
+    const s = analyze([`${dir}/rs1-eth0.pcap`], { ip: '192.168.23.100', port: 80 });
+    const svc = s.report.services[0]!;
+    expect([svc.vip, svc.method, svc.director.mac]).toEqual(['192.168.23.100', 'unknown', null]);
+    expect(s.report.hosts.filter((h) => h.role === 'director')).toEqual([]);
+    expect(svc.methodEvidence!.join(' ')).toContain('a DR real server that answers ARP for the VIP');
+  });
+
+  it('at the gateway\'s LAN side: the real server answering ARP for the VIP, the director by the other MAC, no method', () => {
+    const s = analyze([`${dir}/fw-eth1.pcap`]);
+    const svc = s.report.services[0]!;
+    expect([svc.vip, svc.method, svc.director.mac]).toEqual(['192.168.23.100', 'unknown', '02:aa:00:00:00:63']);
+    expect(codes(s)).toEqual(['rs-answers-arp-for-vip', 'vip-arp-flapping']);
+  });
+
+  it('on the director: the gateway\'s ARP and the director\'s answer, then no client frame: no service is invented from two ARP frames', () => {
+    const s = analyze([`${dir}/dir-eth0.pcap`]);
+    expect([s.report.services, s.report.findings]).toEqual([[], []]);
+  });
+});
+
 describe('merged captures whose clocks differ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lvscope-clock-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

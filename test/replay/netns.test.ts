@@ -103,6 +103,14 @@ process.exitCode = code;
     expect(r.stdout).toMatch(/^Timing: send lateness median .*; last packet .* late \(drift\)$/m);
   });
 
+  it('paced through libpcap, each frame copied into one send buffer, still leaves byte for byte', async () => {
+    const out = join(work, 'paced-cap.pcap');
+    const env = { ...process.env, LVSCOPE_REPLAY_SENDER: 'cap' };
+    const r = await capture(out, () => lvscope('replay', ['-i', 'va', '-r', TEST_PCAP, '-x', '20', '-q'], { env }));
+    expect(r.status).toBe(0);
+    sameFrames(frames(out), frames(TEST_PCAP));
+  });
+
   // The packet socket sends top speed in sendmmsg batches; libpcap (cap) one frame per call.
   it.each([
     ['the packet socket (batches)', 'auto'],

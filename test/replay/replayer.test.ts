@@ -22,6 +22,9 @@ function syntheticFrames(n: number, gapNs: number, len = 60): ReplayFrames {
   const data = Array.from({ length: n }, (_, k) => Buffer.alloc(len, k & 0xff));
   return {
     data: Buffer.alloc(0),
+    arena: Buffer.alloc(0),
+    frameOffset: 0,
+    frameLength: 0,
     tsNs: 0,
     count: n,
     linkType: 1,
@@ -29,7 +32,8 @@ function syntheticFrames(n: number, gapNs: number, len = 60): ReplayFrames {
     issues: [],
     next() {
       if (++i >= n) return false;
-      this.data = data[i]!;
+      this.data = this.arena = data[i]!;
+      this.frameLength = len;
       this.tsNs = i * gapNs;
       return true;
     },

@@ -188,15 +188,29 @@ export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): Mo
  * `runModel`, or, when a capture cannot be read, that said once through `say` as the command's
  * own message; the caller then exits with EXIT.USAGE. Anything else is a bug and is thrown.
  */
-export function runModelOrSay(a: AnalyzeArgs, inputs: CaptureInputs, command: string, say: (line: string) => void): ModelRun | null {
-  try {
-    return runModel(a, inputs.paths);
-  } catch (e) {
-    const msg = captureError(e);
-    if (msg === null) throw e;
-    say(`lvscope ${command}: ${inputs.describe(msg)}`);
-    return null;
-  }
+/**
+ * What analyze, validate and report start with: the rules file's errors said, the captures opened
+ * (standard input spooled, as the passes read them twice and big files go to a reading thread),
+ * the model run, and `work` given the run, the inputs and the capture problems as the user should
+ * read them. A capture the model cannot read is said, with exit status 2.
+ */
+export function withModelRun(
+  a: AnalyzeArgs, command: string, say: (line: string) => void,
+  work: (run: ModelRun, inputs: CaptureInputs, problems: readonly string[]) => number | Promise<number>,
+): Promise<number> {
+  for (const e of a.rulesErrors) say(`lvscope: ${e}`);
+  return withInputs(a.files, { seekable: true }, (inputs) => {
+    let run: ModelRun;
+    try {
+      run = runModel(a, inputs.paths);
+    } catch (e) {
+      const msg = captureError(e);
+      if (msg === null) throw e;
+      say(`lvscope ${command}: ${inputs.describe(msg)}`);
+      return EXIT.USAGE;
+    }
+    return work(run, inputs, problemLines(run, inputs));
+  });
 }
 
 export interface ModelRun {
@@ -212,7 +226,7 @@ export interface ModelRun {
  * The capture problems as the user should read them: the reader's and the gzip stream's, with the
  * names given on the command line, then one line for damaged frames (exit status 1 either way).
  */
-export function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
+function problemLines(run: ModelRun, inputs: CaptureInputs): string[] {
   const lines = [...inputs.problems, ...run.problems.map((p) => inputs.describe(p))];
   const damage = damageSummary(run.damagedFrames, run.firstDamaged);
   if (damage !== null) lines.push(damage);
@@ -271,8 +285,6 @@ export function clusterSections(summary: Summary, style: ReturnType<typeof makeS
 }
 
 export const analyzeCommand: Command = {
-  name: 'analyze',
-  summary: 'explain an LVS capture frame by frame; infer method, scheduler, connections, findings',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
@@ -280,13 +292,8 @@ export const analyzeCommand: Command = {
       io.stderr.write(`lvscope analyze: ${a.write} exists; refusing to overwrite it (use --force)\n`);
       return EXIT.USAGE;
     }
-    for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
-    // Text, ndjson and -w read the capture twice, and big files go to a reading thread: standard input is spooled.
-    return withInputs(a.files, { seekable: true }, (inputs) => {
-      const run = runModelOrSay(a, inputs, 'analyze', (line) => io.stderr.write(`${line}\n`));
-      if (run === null) return EXIT.USAGE;
+    return withModelRun(a, 'analyze', (line) => io.stderr.write(`${line}\n`), (run, inputs, problems) => {
       const { summary } = run;
-      const problems = problemLines(run, inputs);
       if (!a.quiet) for (const n of run.notices) io.stderr.write(`lvscope: ${n}\n`);
       const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };
       if (a.write !== null) {

@@ -109,8 +109,6 @@ class TimeColumn {
 }
 
 export const decodeCommand: Command = {
-  name: 'decode',
-  summary: 'print every frame of a capture, decoded (text or ndjson)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const parsed = parseCommandArgs(args, {

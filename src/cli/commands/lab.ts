@@ -8,8 +8,6 @@ import { LabUsageError } from '../../lab/io.js';
 import { UsageError, type Command } from '../command.js';
 
 export const labCommand: Command = {
-  name: 'lab',
-  summary: 'build a real LVS cluster (the kernel\'s IPVS, on this host or in a microVM) and capture it',
   help: LAB_HELP,
   async run(args, io): Promise<number> {
     try {

@@ -49,8 +49,6 @@ function parseVip(text: string): { ip: string; port: number | null } {
 }
 
 export const liveCommand: Command = {
-  name: 'live',
-  summary: 'capture from an interface and explain each frame as it arrives (root)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const parsed = parseCommandArgs(args, {

@@ -3,7 +3,7 @@
  * original timing (or scaled, or at a fixed rate), with tcpreplay's and tcprewrite's options.
  */
 import { showProgress, UsageError, type Command, type CommandIO } from '../command.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, wholeNumber } from '../args.js';
 import { ReplayError } from '../../replay/errors.js';
 import type { Pacing } from '../../replay/replayer.js';
 import { parseCidrMap, parseMacOption, RewriteOptionError, type RewriteOptions } from '../../replay/rewrite.js';
@@ -69,15 +69,7 @@ function positiveNumber(text: string, option: string): number {
   return v;
 }
 
-function wholeNumber(text: string, option: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${option} needs a whole number (0 or more), not ${JSON.stringify(text)}`);
-  return v;
-}
-
 export const replayCommand: Command = {
-  name: 'replay',
-  summary: 'send a capture out of an interface with its timing, like tcpreplay (root)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const parsed = parseCommandArgs(args, {
@@ -131,8 +123,8 @@ export const replayCommand: Command = {
           iface: v.intf1,
           file: files[0]!,
           pacing,
-          loops: v.loop !== undefined ? wholeNumber(v.loop, '--loop') : 1,
-          limit: v.limit !== undefined ? wholeNumber(v.limit, '--limit') : 0,
+          loops: wholeNumber('--loop', v.loop) ?? 1,
+          limit: wholeNumber('--limit', v.limit) ?? 0,
           rewrite,
           dryRun: v['dry-run'] === true,
           quiet,

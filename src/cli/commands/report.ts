@@ -8,10 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { openFrames, openRawFrames, takeFrames, type SourcedFrame } from '../../decode/index.js';
 import { buildReportData, renderReportPage } from '../../present/html/index.js';
 import { EXIT, showProgress, UsageError, type Command, type CommandIO } from '../command.js';
-import { withInputs } from '../inputs.js';
 import { frameProgress } from '../progress.js';
 import { ANALYZE_OPTIONS } from './analyze-options.js';
-import { captureError, parseAnalyzeArgs, problemLines, runModelOrSay } from './analyze.js';
+import { captureError, parseAnalyzeArgs, withModelRun } from './analyze.js';
 
 export const DEFAULT_MAX_FRAMES = 5000;
 
@@ -58,8 +57,6 @@ const REPORT_OPTIONS = {
 } as const;
 
 export const reportCommand: Command = {
-  name: 'report',
-  summary: 'write the walkthrough as one self-contained HTML page (ladder, step-through, en/zh, handout)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args, REPORT_OPTIONS);
@@ -68,13 +65,9 @@ export const reportCommand: Command = {
     const maxText = a.values['max-frames'] as string | undefined;
     const maxFrames = maxText === undefined ? DEFAULT_MAX_FRAMES : Number(maxText);
     if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new UsageError(`--max-frames needs a whole number above 0, not ${maxText}`);
-    for (const e of a.rulesErrors) io.stderr.write(`lvscope: ${e}\n`);
     // Two passes and a lockstep reader for the bytes: standard input and gzip are spooled to a file.
-    return withInputs(a.files, { seekable: true }, (inputs) => {
-      const run = runModelOrSay(a, inputs, 'report', (line) => io.stderr.write(`${line}\n`));
-      if (run === null) return EXIT.USAGE;
+    return withModelRun(a, 'report', (line) => io.stderr.write(`${line}\n`), (run, inputs, problems) => {
       const { summary } = run;
-      const problems = problemLines(run, inputs);
       const shown = Math.min(summary.report.capture.frames, a.limit, maxFrames);
       const progress = frameProgress(io, a.quiet, 'explaining', shown);
       let html: string;

@@ -118,8 +118,6 @@ function checkWeights(sc: Scenario, weights: readonly number[]): void {
 }
 
 export const synthCommand: Command = {
-  name: 'synth',
-  summary: 'simulate an LVS cluster and write an explained teaching capture',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const parsed = parseCommandArgs(args, {

@@ -44,8 +44,6 @@ function parseNames(values: readonly string[]): Map<string, string> {
 }
 
 export const tuiCommand: Command = {
-  name: 'tui',
-  summary: 'browse a capture in the explain TUI (frames, ladder, detail, cluster)',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const parsed = parseCommandArgs(args, {

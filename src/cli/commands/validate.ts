@@ -7,8 +7,7 @@ import { localizeFindings } from '../../annotate/index.js';
 import { renderFindings } from '../../present/findings-text.js';
 import { makeStyle } from '../../present/analyze-style.js';
 import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
-import { withInputs } from '../inputs.js';
-import { parseAnalyzeArgs, problemLines, runModelOrSay } from './analyze.js';
+import { parseAnalyzeArgs, withModelRun } from './analyze.js';
 
 const HELP = `Usage: lvscope validate [options] FILE… [FILTER]
 
@@ -43,25 +42,19 @@ Examples:
   lvscope validate -r director.pcap --rules /etc/sysconfig/ipvsadm && echo clean`;
 
 export const validateCommand: Command = {
-  name: 'validate',
-  summary: 'check an LVS deployment from a capture (and its rules); exit status says how it went',
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
     const a = parseAnalyzeArgs(args);
     if (a.format === 'ndjson') throw new UsageError('validate prints text or json');
     if (a.write !== null) throw new UsageError('validate writes no capture: use lvscope analyze FILE -w OUT.pcapng');
     const say = (line: string): void => { if (!a.quiet) io.stderr.write(`${line}\n`); };
-    for (const e of a.rulesErrors) say(`lvscope: ${e}`);
-    return withInputs(a.files, { seekable: true }, (inputs) => {
-      const run = runModelOrSay(a, inputs, 'validate', say);
-      if (run === null) return EXIT.USAGE;
+    return withModelRun(a, 'validate', say, (run, _inputs, problems) => {
       const { summary } = run;
       if (summary.report.capture.frames === 0) {
         say(`lvscope validate: no frames in ${a.files.join(', ')}${a.filter !== null ? ' (none kept by the filter)' : ''}`);
         return EXIT.USAGE;
       }
       // A damaged capture is checked as far as it goes, and the user told where it stopped.
-      const problems = problemLines(run, inputs);
       for (const p of problems) say(`lvscope: ${p}`);
       const findings = summary.report.findings;
       if (!a.quiet) {

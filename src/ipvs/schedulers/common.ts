@@ -1,35 +1,39 @@
 import type { Destination } from '../destination.js';
 
 /**
- * The wlc selection loop shared by wlc, lblc and lblcr (`__ip_vs_lblc_schedule` is a copy):
+ * The walk the kernel's list schedulers share (ip_vs_lc, nq, fo, ovf, wlc, sed and lblcr's
+ * dest-set min/max): the dests in list order, those not `usable` skipped, the first usable one
+ * kept and replaced only when `better(d, best)`; `better` is strict, so a tie keeps the earlier dest.
+ */
+export function bestDest(
+  dests: readonly Destination[],
+  usable: (d: Destination) => boolean,
+  better: (d: Destination, best: Destination) => boolean,
+): Destination | null {
+  let best: Destination | null = null;
+  for (const d of dests) {
+    if (usable(d) && (best === null || better(d, best))) best = d;
+  }
+  return best;
+}
+
+/** Not OVERLOAD and weight > 0: what every list scheduler requires of a dest it may pick. */
+export function weighted(d: Destination): boolean {
+  return !d.flags.overloaded && d.weight > 0;
+}
+
+/**
+ * The wlc selection loop shared by wlc, sed, lblc and lblcr (`__ip_vs_lblc_schedule` is a copy):
  * first non-OVERLOAD dest with weight > 0, then any later non-OVERLOAD dest replaces it when
- * `loh * w(dest) > doh * w(least)` (strict, so ties keep the earlier dest in list order).
+ * `loh * w(dest) > doh * w(least)`. A later dest of weight 0 can never win that comparison, so
+ * requiring weight > 0 of every dest picks the same one.
  */
 export function weightedLeast(
   dests: readonly Destination[],
   overhead: (d: Destination) => number,
+  usable: (d: Destination) => boolean = weighted,
 ): Destination | null {
-  let i = 0;
-  let least: Destination | null = null;
-  for (; i < dests.length; i++) {
-    const d = dests[i] as Destination;
-    if (!d.flags.overloaded && d.weight > 0) {
-      least = d;
-      break;
-    }
-  }
-  if (least === null) return null;
-  let loh = overhead(least);
-  for (i++; i < dests.length; i++) {
-    const d = dests[i] as Destination;
-    if (d.flags.overloaded) continue;
-    const doh = overhead(d);
-    if (loh * d.weight > doh * least.weight) {
-      least = d;
-      loh = doh;
-    }
-  }
-  return least;
+  return bestDest(dests, usable, (d, least) => overhead(least) * d.weight > overhead(d) * least.weight);
 }
 
 /**
@@ -46,6 +50,12 @@ export abstract class DestListScheduler {
 
   update(next: readonly Destination[]): void {
     this.dests = next.slice();
+  }
+
+  /** The pick, with lastError saying why when there is none. */
+  protected picked(d: Destination | null): Destination | null {
+    this.lastError = d === null ? 'no destination available' : null;
+    return d;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Destination } from '../destination.js';
-import { DestListScheduler } from './common.js';
+import { bestDest, DestListScheduler, weighted } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /** ip_vs_fo.c: the non-OVERLOAD dest with the highest weight (> 0); ties to the first in list. */
@@ -7,15 +7,10 @@ export class WeightedFailoverScheduler extends DestListScheduler implements Sche
   readonly name = 'fo' as const;
 
   schedule(_ctx: ScheduleContext): Destination | null {
-    let hweight: Destination | null = null;
-    let hw = 0;
-    for (const d of this.dests) {
-      if (!d.flags.overloaded && d.weight > hw) {
-        hweight = d;
-        hw = d.weight;
-      }
-    }
-    this.lastError = hweight === null ? 'no destination available' : null;
-    return hweight;
+    return this.picked(bestDest(this.dests, weighted, heavier));
   }
+}
+
+export function heavier(d: Destination, best: Destination): boolean {
+  return d.weight > best.weight;
 }

@@ -38,15 +38,10 @@ export class LblcScheduler extends LocalityScheduler<LblcEntry> implements Sched
 
   schedule(ctx: ScheduleContext): Destination | null {
     const now = ctx.now ?? 0;
-    this.table.runTimers(now);
-    const en = this.table.get(ctx.daddr);
+    const en = this.lookup(ctx.daddr, now);
     if (en !== null) {
-      en.lastuse = now;
       const d = en.dest;
-      if (d.flags.available && d.weight > 0 && !lblcOverloaded(d, this.dests)) {
-        this.lastError = null;
-        return d;
-      }
+      if (d.flags.available && d.weight > 0 && !lblcOverloaded(d, this.dests)) return this.picked(d);
     }
     const dest = this.wlcPick();
     if (dest === null) return null;

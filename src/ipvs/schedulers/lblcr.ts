@@ -1,5 +1,5 @@
 import { connOverhead, type Destination } from '../destination.js';
-import { lblcOverloaded } from './common.js';
+import { bestDest, lblcOverloaded, weighted, weightedLeast } from './common.js';
 import { DEFAULT_EXPIRATION, LocalityScheduler } from './locality-cache.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
@@ -42,10 +42,8 @@ export class LblcrScheduler extends LocalityScheduler<LblcrEntry> implements Sch
 
   schedule(ctx: ScheduleContext): Destination | null {
     const now = ctx.now ?? 0;
-    this.table.runTimers(now);
-    const en = this.table.get(ctx.daddr);
+    const en = this.lookup(ctx.daddr, now);
     if (en !== null) {
-      en.lastuse = now;
       const dest = this.setMin(en.set);
       if (en.set.length > 1 && now > en.lastmod + this.expiration) {
         const m = this.setMax(en.set);
@@ -54,10 +52,7 @@ export class LblcrScheduler extends LocalityScheduler<LblcrEntry> implements Sch
           en.lastmod = now;
         }
       }
-      if (dest !== null && !lblcOverloaded(dest, this.dests)) {
-        this.lastError = null;
-        return dest;
-      }
+      if (dest !== null && !lblcOverloaded(dest, this.dests)) return this.picked(dest);
       const picked = this.wlcPick();
       if (picked === null) return null;
       if (!en.set.includes(picked)) {
@@ -72,53 +67,26 @@ export class LblcrScheduler extends LocalityScheduler<LblcrEntry> implements Sch
     return picked;
   }
 
-  /** ip_vs_dest_set_min: weighted least-loaded AVAILABLE member, first pick needs weight > 0. */
+  /** ip_vs_dest_set_min: the wlc loop over the set's AVAILABLE members. */
   private setMin(set: readonly Destination[]): Destination | null {
-    let i = 0;
-    let least: Destination | null = null;
-    for (; i < set.length; i++) {
-      const d = set[i] as Destination;
-      if (d.flags.overloaded) continue;
-      if (d.weight > 0 && d.flags.available) {
-        least = d;
-        break;
-      }
-    }
-    if (least === null) return null;
-    let loh = connOverhead(least);
-    for (i++; i < set.length; i++) {
-      const d = set[i] as Destination;
-      if (d.flags.overloaded) continue;
-      const doh = connOverhead(d);
-      if (loh * d.weight > doh * least.weight && d.flags.available) {
-        least = d;
-        loh = doh;
-      }
-    }
-    return least;
+    return weightedLeast(set, connOverhead, availableWeighted);
   }
 
   /** ip_vs_dest_set_max: weighted most-loaded member with weight > 0 (availability not checked). */
   private setMax(set: readonly Destination[]): Destination | null {
-    let i = 0;
-    let most: Destination | null = null;
-    for (; i < set.length; i++) {
-      const d = set[i] as Destination;
-      if (d.weight > 0) {
-        most = d;
-        break;
-      }
-    }
-    if (most === null) return null;
-    let moh = connOverhead(most);
-    for (i++; i < set.length; i++) {
-      const d = set[i] as Destination;
-      const doh = connOverhead(d);
-      if (moh * d.weight < doh * most.weight && d.weight > 0) {
-        most = d;
-        moh = doh;
-      }
-    }
-    return most;
+    return bestDest(set, hasWeight, moreLoaded);
   }
+}
+
+function availableWeighted(d: Destination): boolean {
+  return weighted(d) && d.flags.available;
+}
+
+function hasWeight(d: Destination): boolean {
+  return d.weight > 0;
+}
+
+/** `moh * w(dest) < doh * w(most)`, strict: a tie keeps the earlier member. */
+function moreLoaded(d: Destination, most: Destination): boolean {
+  return connOverhead(most) * d.weight < connOverhead(d) * most.weight;
 }

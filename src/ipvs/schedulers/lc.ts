@@ -1,5 +1,5 @@
 import { connOverhead, type Destination } from '../destination.js';
-import { DestListScheduler } from './common.js';
+import { bestDest, DestListScheduler, weighted } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -10,17 +10,10 @@ import type { ScheduleContext, Scheduler } from './types.js';
 export class LeastConnectionScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'lc' as const;
   schedule(_ctx: ScheduleContext): Destination | null {
-    let least: Destination | null = null;
-    let loh = 0;
-    for (const d of this.dests) {
-      if (d.flags.overloaded || d.weight === 0) continue;
-      const doh = connOverhead(d);
-      if (least === null || doh < loh) {
-        least = d;
-        loh = doh;
-      }
-    }
-    this.lastError = least === null ? 'no destination available' : null;
-    return least;
+    return this.picked(bestDest(this.dests, weighted, fewerConns));
   }
+}
+
+function fewerConns(d: Destination, least: Destination): boolean {
+  return connOverhead(d) < connOverhead(least);
 }

@@ -9,7 +9,7 @@
 import { foldAddress } from '../address.js';
 import { connOverhead, type Destination } from '../destination.js';
 import { hash32 } from '../hash.js';
-import { weightedLeast } from './common.js';
+import { DestListScheduler, weightedLeast } from './common.js';
 
 export const CHECK_EXPIRE_INTERVAL = 60;
 export const COUNT_FOR_FULL_EXPIRATION = 30;
@@ -32,22 +32,15 @@ export interface CacheEntry {
 /**
  * What lblc and lblcr share around their cache: the service's dests, the table and its GC timers,
  * and the reference an entry holds on a dest. They differ in what an entry maps to (one dest, a
- * set) and so in how they schedule.
+ * set) and so in how they schedule. Entries keep pointing at deleted dests (the kernel holds a
+ * reference; AVAILABLE is cleared), so update() flushes nothing.
  */
-export abstract class LocalityScheduler<E extends CacheEntry> {
-  lastError: string | null = null;
-  protected dests: Destination[];
+export abstract class LocalityScheduler<E extends CacheEntry> extends DestListScheduler {
   readonly table: LocalityTable<E>;
 
   constructor(dests: readonly Destination[], expiration: number, createdAt: number) {
-    this.dests = dests.slice();
+    super(dests);
     this.table = new LocalityTable<E>(lblcHashKey, expiration, createdAt);
-  }
-
-  // Entries keep pointing at deleted dests (the kernel holds a reference; AVAILABLE is cleared),
-  // so nothing is flushed here.
-  update(next: readonly Destination[]): void {
-    this.dests = next.slice();
   }
 
   /** Run the cache GC timers due by `now` without scheduling (schedule() does this itself). */
@@ -65,9 +58,15 @@ export abstract class LocalityScheduler<E extends CacheEntry> {
 
   /** Both fall back to wlc over the whole service; null, said in lastError, when no dest can take it. */
   protected wlcPick(): Destination | null {
-    const dest = weightedLeast(this.dests, connOverhead);
-    this.lastError = dest === null ? 'no destination available' : null;
-    return dest;
+    return this.picked(weightedLeast(this.dests, connOverhead));
+  }
+
+  /** After the GC timers due by `now`: the entry for the packet's destination address, marked used. */
+  protected lookup(daddr: string, now: number): E | null {
+    this.table.runTimers(now);
+    const en = this.table.get(daddr);
+    if (en !== null) en.lastuse = now;
+    return en;
   }
 }
 

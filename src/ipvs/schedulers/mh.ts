@@ -1,8 +1,8 @@
 import { foldAddress } from '../address.js';
-import { isUnavailable, type Destination } from '../destination.js';
+import type { Destination } from '../destination.js';
 import { fls, gcd, hsiphashU32, type HsiphashKey } from '../hash.js';
-import { hashPort } from './common.js';
-import type { ScheduleContext, Scheduler, SchedulerFlags } from './types.js';
+import { HashTableScheduler } from './hash-table.js';
+import type { Scheduler, SchedulerFlags } from './types.js';
 
 /** primes[CONFIG_IP_VS_MH_TAB_INDEX - 8]. */
 export const MH_PRIMES = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071] as const;
@@ -89,19 +89,12 @@ function tabIndexFor(size: number): number {
 }
 
 /** ip_vs_mh.c: Maglev hashing of the client address (and port with mh-port). */
-export class MaglevHashScheduler implements Scheduler {
+export class MaglevHashScheduler extends HashTableScheduler implements Scheduler {
   readonly name = 'mh' as const;
-  lastError: string | null = null;
-  readonly size: number;
-  private table: (Destination | null)[];
-  private readonly fallback: boolean;
-  private readonly usePort: boolean;
 
   constructor(dests: readonly Destination[], flags: SchedulerFlags = {}, tabIndex = MH_DEFAULT_TAB_INDEX) {
-    this.size = MH_PRIMES[tabIndex - 8] ?? 4093;
-    this.table = buildMhTable(dests, this.size);
-    this.fallback = flags['mh-fallback'] === true;
-    this.usePort = flags['mh-port'] === true;
+    const size = MH_PRIMES[tabIndex - 8] ?? 4093;
+    super(buildMhTable(dests, size), flags['mh-fallback'] === true, flags['mh-port'] === true);
   }
 
   // Weight edits to 0 keep lastWeight, so a quiesced dest keeps its slots (and fails lookup).
@@ -113,26 +106,7 @@ export class MaglevHashScheduler implements Scheduler {
     return this.table;
   }
 
-  schedule(ctx: ScheduleContext): Destination | null {
-    const addr = ctx.inverse ? ctx.daddr : ctx.saddr;
-    const port = this.usePort ? hashPort(ctx) : 0;
-    const ihash = mhHashKey(addr, port, MH_HASH1, 0) % this.size;
-    let dest = this.table[ihash] ?? null;
-    if (dest !== null && isUnavailable(dest)) {
-      dest = null;
-      if (this.fallback) {
-        for (let offset = 0; offset < this.size; offset++) {
-          const roffset = (offset + ihash) % this.size;
-          const d = this.table[mhHashKey(addr, port, MH_HASH1, roffset) % this.size] ?? null;
-          if (d === null) break;
-          if (!isUnavailable(d)) {
-            dest = d;
-            break;
-          }
-        }
-      }
-    }
-    this.lastError = dest === null ? 'no destination available' : null;
-    return dest;
+  protected bucket(addr: string, port: number, offset: number): number {
+    return mhHashKey(addr, port, MH_HASH1, offset) % this.size;
   }
 }

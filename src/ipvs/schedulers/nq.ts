@@ -1,6 +1,6 @@
 import type { Destination } from '../destination.js';
 import { sedOverhead } from './sed.js';
-import { DestListScheduler } from './common.js';
+import { bestDest, DestListScheduler, weighted } from './common.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -11,21 +11,12 @@ export class NeverQueueScheduler extends DestListScheduler implements Scheduler 
   readonly name = 'nq' as const;
 
   schedule(_ctx: ScheduleContext): Destination | null {
-    let least: Destination | null = null;
-    let loh = 0;
-    for (const d of this.dests) {
-      if (d.flags.overloaded || d.weight === 0) continue;
-      const doh = sedOverhead(d);
-      if (d.activeConns === 0) {
-        least = d;
-        break;
-      }
-      if (least === null || loh * d.weight > doh * least.weight) {
-        least = d;
-        loh = doh;
-      }
-    }
-    this.lastError = least === null ? 'no destination available' : null;
-    return least;
+    return this.picked(bestDest(this.dests, weighted, sooner));
   }
+}
+
+/** Nothing replaces an idle dest (the kernel stops its walk there); else SED's cross product. */
+function sooner(d: Destination, least: Destination): boolean {
+  if (least.activeConns === 0) return false;
+  return d.activeConns === 0 || sedOverhead(least) * d.weight > sedOverhead(d) * least.weight;
 }

@@ -1,5 +1,6 @@
 import type { Destination } from '../destination.js';
-import { DestListScheduler } from './common.js';
+import { bestDest, DestListScheduler, weighted } from './common.js';
+import { heavier } from './fo.js';
 import type { ScheduleContext, Scheduler } from './types.js';
 
 /**
@@ -11,13 +12,10 @@ export class WeightedOverflowScheduler extends DestListScheduler implements Sche
   readonly name = 'ovf' as const;
 
   schedule(_ctx: ScheduleContext): Destination | null {
-    let h: Destination | null = null;
-    for (const d of this.dests) {
-      const w = d.weight;
-      if (d.flags.overloaded || d.activeConns > w || w === 0) continue;
-      if (h === null || w > h.weight) h = d;
-    }
-    this.lastError = h === null ? 'no destination available' : null;
-    return h;
+    return this.picked(bestDest(this.dests, notOverflowing, heavier));
   }
+}
+
+function notOverflowing(d: Destination): boolean {
+  return weighted(d) && d.activeConns <= d.weight;
 }

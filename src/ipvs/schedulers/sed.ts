@@ -12,8 +12,6 @@ export class ShortestExpectedDelayScheduler extends DestListScheduler implements
   readonly name = 'sed' as const;
 
   schedule(_ctx: ScheduleContext): Destination | null {
-    const d = weightedLeast(this.dests, sedOverhead);
-    this.lastError = d === null ? 'no destination available' : null;
-    return d;
+    return this.picked(weightedLeast(this.dests, sedOverhead));
   }
 }

@@ -1,8 +1,8 @@
 import { foldAddress } from '../address.js';
-import { isUnavailable, type Destination } from '../destination.js';
+import type { Destination } from '../destination.js';
 import { hash32 } from '../hash.js';
-import { hashPort } from './common.js';
-import type { ScheduleContext, Scheduler, SchedulerFlags } from './types.js';
+import { HashTableScheduler } from './hash-table.js';
+import type { Scheduler, SchedulerFlags } from './types.js';
 
 /** IP_VS_SH_TAB_BITS (CONFIG_IP_VS_SH_TAB_BITS default 8): 256 buckets. */
 export const SH_TAB_BITS = 8;
@@ -34,17 +34,11 @@ export function shHashKey(addr: string, port: number, offset: number): number {
 }
 
 /** ip_vs_sh.c: source hashing over a weighted 256-bucket table. */
-export class SourceHashScheduler implements Scheduler {
+export class SourceHashScheduler extends HashTableScheduler implements Scheduler {
   readonly name = 'sh' as const;
-  lastError: string | null = null;
-  private table: (Destination | null)[];
-  private readonly fallback: boolean;
-  private readonly usePort: boolean;
 
   constructor(dests: readonly Destination[], flags: SchedulerFlags = {}) {
-    this.table = buildShTable(dests);
-    this.fallback = flags['sh-fallback'] === true;
-    this.usePort = flags['sh-port'] === true;
+    super(buildShTable(dests), flags['sh-fallback'] === true, flags['sh-port'] === true);
   }
 
   update(next: readonly Destination[]): void {
@@ -56,27 +50,8 @@ export class SourceHashScheduler implements Scheduler {
     return this.table;
   }
 
-  schedule(ctx: ScheduleContext): Destination | null {
-    const port = this.usePort ? hashPort(ctx) : 0;
-    const addr = ctx.inverse ? ctx.daddr : ctx.saddr;
-    const ihash = shHashKey(addr, port, 0);
-    let dest = this.table[ihash] ?? null;
-    if (dest !== null && isUnavailable(dest)) {
-      dest = null;
-      if (this.fallback) {
-        // Probes (2*ihash + offset) mod 256 consecutively; stops at an empty bucket.
-        for (let offset = 0; offset < SH_TAB_SIZE; offset++) {
-          const roffset = (offset + ihash) % SH_TAB_SIZE;
-          const d = this.table[shHashKey(addr, port, roffset)] ?? null;
-          if (d === null) break;
-          if (!isUnavailable(d)) {
-            dest = d;
-            break;
-          }
-        }
-      }
-    }
-    this.lastError = dest === null ? 'no destination available' : null;
-    return dest;
+  // The fallback probes (2*ihash + offset) mod 256 consecutively.
+  protected bucket(addr: string, port: number, offset: number): number {
+    return shHashKey(addr, port, offset);
   }
 }

@@ -6,8 +6,6 @@ import type { ScheduleContext, Scheduler } from './types.js';
 export class WeightedLeastConnectionScheduler extends DestListScheduler implements Scheduler {
   readonly name = 'wlc' as const;
   schedule(_ctx: ScheduleContext): Destination | null {
-    const d = weightedLeast(this.dests, connOverhead);
-    this.lastError = d === null ? 'no destination available' : null;
-    return d;
+    return this.picked(weightedLeast(this.dests, connOverhead));
   }
 }

@@ -15,7 +15,7 @@ export function rsIdent(r: RsState): string {
 }
 
 /** Scheduler and persistence for one service. */
-export function inferService(s: ServiceState, book: FindingBook): { scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number } } {
+export function inferService(s: ServiceState, book: FindingBook): { scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number; netmask?: string } } {
   const servers = s.rs.map(rsIdent);
   const index = new Map<RsState, number>(s.rs.map((r, i) => [r, i]));
   const decisions: ObservedDecision[] = [];
@@ -44,10 +44,15 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
   const multi = [...byClient.values()].filter(timeSeparated);
   const pinned = multi.filter((l) => l.every((d) => d.chosen === l[0]!.chosen));
   const topPlain = plain.candidates[0]?.score ?? 0;
-  if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && topPlain < 1) {
-    const firsts = [...byClient.values()].map((l) => l[0]!).sort((a, b) => a.t - b.t);
-    const persistent = inferScheduler({ servers, ports, decisions: firsts });
-    if ((persistent.candidates[0]?.score ?? 0) >= topPlain) {
+  // Only client-pinning hashes explain every decision: persistence pins clients as well, and a
+  // hash fitted to a few clients (weights searched) is no better evidence than it.
+  const hashOnly = topPlain === 1 && tiedOf(plain).every((c) => PINNING.has(c.name) && c.flags === undefined);
+  if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && (topPlain < 1 || hashOnly)) {
+    const { netmask, persistent } = persistentFirsts(decisions, servers, ports);
+    if (hashOnly && pinned.length === multi.length && unpinnedTop(persistent) === 1) {
+      return { scheduler: tieOf(plain, persistent), persistence: null };
+    }
+    if (!hashOnly && (persistent.candidates[0]?.score ?? 0) >= topPlain) {
       let gap = 0;
       for (const l of pinned) for (let i = 1; i < l.length; i++) gap = Math.max(gap, l[i]!.t - l[i - 1]!.t);
       for (const l of multi) {
@@ -56,10 +61,80 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
         const d = s.decisions.find((x) => x.saddr === l[sw]!.saddr && x.t === l[sw]!.t);
         clientSwitched(book, s, l[0]!.saddr, d ? d.n : null);
       }
-      return { scheduler: persistent, persistence: { timeoutAtLeast: Math.max(1, Math.floor(gap)) } };
+      const timeoutAtLeast = Math.max(1, Math.floor(gap));
+      return { scheduler: persistent, persistence: netmask !== null ? { timeoutAtLeast, netmask } : { timeoutAtLeast } };
     }
   }
   return { scheduler: plain, persistence: null };
+}
+
+/** Schedulers that send one client (sh, mh) or one destination (dh, lblc, lblcr) to one server. */
+const PINNING = new Set(['sh', 'mh', 'dh', 'lblc', 'lblcr']);
+
+/** The best score of a scheduler that does not pin clients by itself: what persistence adds. */
+function unpinnedTop(r: SchedulerReport): number {
+  return r.candidates.find((c) => !PINNING.has(c.name))?.score ?? 0;
+}
+
+function tiedOf(r: SchedulerReport): SchedulerReport['candidates'] {
+  const top = r.candidates[0]?.score ?? 0;
+  return r.candidates.filter((c) => c.score >= top - 1e-9);
+}
+
+/** Both explain every decision: a pinning hash, or another scheduler with persistence. */
+function tieOf(plain: SchedulerReport, persistent: SchedulerReport): SchedulerReport {
+  const tied = [...tiedOf(plain)];
+  const top = unpinnedTop(persistent);
+  for (const c of persistent.candidates) if (c.score >= top - 1e-9 && !PINNING.has(c.name) && !tied.some((t) => t.name === c.name)) tied.push(c);
+  const rest = plain.candidates.filter((c) => !tied.some((t) => t.name === c.name));
+  return { name: 'ambiguous', confidence: Math.round((plain.confidence / tied.length) * 1000) / 1000, candidates: [...tied, ...rest] };
+}
+
+/**
+ * Each persistence template's first connection: per client, or per client network when clients of
+ * one network (ipvsadm -M) shared a server. Networks from /32 down to /24 while every network
+ * with several connections kept one server; the one whose first connections a scheduler that
+ * does not pin clients by itself explains best (the narrowest on a tie). IPv4 only: an IPv6 -M groups by prefix the same way,
+ * but the lab has no IPv6 clients to group.
+ */
+function persistentFirsts(decisions: readonly ObservedDecision[], servers: readonly string[], ports: readonly number[]): {
+  firsts: ObservedDecision[]; netmask: string | null; persistent: SchedulerReport;
+} {
+  let best: { firsts: ObservedDecision[]; netmask: string | null; persistent: SchedulerReport } | null = null;
+  const v4 = decisions.every((d) => /^\d+\.\d+\.\d+\.\d+$/.test(d.saddr));
+  for (let prefix = 32; prefix >= (v4 ? 24 : 32); prefix--) {
+    const groups = new Map<number | string, ObservedDecision[]>();
+    for (const d of decisions) {
+      const key = v4 ? ipv4(d.saddr) >>> (32 - prefix) : d.saddr;
+      const l = groups.get(key) ?? [];
+      l.push(d);
+      groups.set(key, l);
+    }
+    if ([...groups.values()].some((l) => l.some((d) => d.chosen !== l[0]!.chosen))) break;
+    const shared = [...groups.values()].some((l) => new Set(l.map((d) => d.saddr)).size > 1);
+    if (prefix < 32 && !shared) continue;
+    const firsts = [...groups.values()].map((l) => l[0]!).sort((a, b) => a.t - b.t);
+    const persistent = inferScheduler({ servers, ports, decisions: firsts });
+    if (best === null || unpinnedTop(persistent) > unpinnedTop(best.persistent)) {
+      best = { firsts, netmask: prefix < 32 ? maskOf(prefix) : null, persistent };
+    }
+  }
+  if (best !== null) return best;
+  // Not even one client kept one server: the per-client firsts, as before.
+  const byClient = new Map<string, ObservedDecision>();
+  for (const d of decisions) if (!byClient.has(d.saddr)) byClient.set(d.saddr, d);
+  const firsts = [...byClient.values()].sort((a, b) => a.t - b.t);
+  return { firsts, netmask: null, persistent: inferScheduler({ servers, ports, decisions: firsts }) };
+}
+
+function ipv4(a: string): number {
+  const o = a.split('.');
+  return ((Number(o[0]) << 24) | (Number(o[1]) << 16) | (Number(o[2]) << 8) | Number(o[3])) >>> 0;
+}
+
+function maskOf(prefix: number): string {
+  const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [m >>> 24, (m >>> 16) & 255, (m >>> 8) & 255, m & 255].join('.');
 }
 
 /** Several decisions for one client, not all at one instant: the only evidence persistence has. */

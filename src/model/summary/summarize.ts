@@ -59,12 +59,17 @@ export interface SummarizeOptions {
   readonly lang?: 'en' | 'zh';
 }
 
+/** DHCP and DHCPv6, server and client: answered by broadcast or to a host without an address yet. */
+const DHCP_PORTS: ReadonlySet<number> = new Set([67, 68, 546, 547]);
+
 const SEVERITY_ORDER: Readonly<Record<FindingSeverity, number>> = { error: 0, warning: 1, info: 2 };
 
 export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summary {
   const hintVips = opts.vips ?? [];
   const copy = workingCopy(engine.services.values());
-  const all = [...copy.services.values()];
+  // Datagrams between a host and one server, with nothing showing balancing (see `undecided`
+  // below): a DNS or NTP exchange, no virtual service, and no evidence of one.
+  const all = [...copy.services.values()].filter((s) => s.proto === 'tcp' || !oneServerInside(s) || frontSpreads(engine, s));
   const evidenced = all.filter(hasEvidence);
   const hinted = (s: ServiceState): boolean => hintVips.some((v) => v.ip === s.vip && (v.port === null || v.port === s.port));
   const served = directServers(engine);
@@ -76,7 +81,13 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // TCP connections to one address (a client's capture of a sh cluster shows two), so that one
     // connection of a client's everyday traffic is not called a cluster.
     // Connections carried both ways in a tunnel between two sites are no service's at all.
-    for (const s of all) if (!chosen.includes(s) && s.newConns > 0 && s.tunReplies === 0 && (!s.answered || s.proto === 'tcp' && s.newConns >= 2)) chosen.push(s);
+    // Datagrams are one-shot exchanges (DNS, NTP, a DHCP answer) more often than a cluster's: one
+    // answered by the host they were sent to, a single one, or DHCP's, which no director balances,
+    // shows no service.
+    for (const s of all) {
+      if (chosen.includes(s) || s.newConns === 0 || s.tunReplies > 0) continue;
+      if (s.proto === 'tcp' ? !s.answered || s.newConns >= 2 : !s.answered && s.newConns >= 2 && !DHCP_PORTS.has(s.port)) chosen.push(s);
+    }
   }
   // A "VIP" that is itself a real server of another service is a NAT hop in front (a firewall's DNAT).
   const rips = new Set<string>();
@@ -90,7 +101,14 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // addressed to the server's own address and answered back through it. Most likely a NAT real
   // server behind its director (the front host); a plain router in front of one server looks the
   // same. Reported as NAT with the VIP unknown, never the RIP as the VIP; the claims say how sure.
-  const oneServer = new Set(chosen.filter((s) => s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0));
+  const oneServer = new Set(chosen.filter(oneServerInside));
+  // Unless the host in front also resolves other servers on this link (a NAT director's others),
+  // nothing shows balancing, and a NAT director in front of this one server, a plain router in
+  // front of a server and a DR real server that answers ARP for the VIP (the gateway then sends it
+  // the clients itself, bypassing the director) look the same: no method is claimed, nor the host
+  // in front as a director.
+  const undecided = new Set([...oneServer].filter((s) => !frontSpreads(engine, s)));
+  for (const s of undecided) s.directorMac = null;
 
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
@@ -151,8 +169,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // Nothing forwarded (every server down, or the director's own ARP unanswered): the director is
   // the one host that claims the VIP in ARP and does not answer the clients itself.
   for (const s of chosen) {
-    if (s.directorMac !== null) continue;
-    const own = vipClaimers(engine, s.vip).filter((m) => !(served.get(s.vip)?.has(m) ?? false));
+    // Answered by the host the clients sent to, with no forward and no bypass: no director shows.
+    if (s.directorMac !== null || s.answered && s.bypassed === 0 && !hasEvidence(s)) continue;
+    const own = vipClaimers(engine, s.vip).filter((m) => !(served.get(s.vip)?.has(m) ?? false) && !engine.directServed.has(`${s.vip}|${m}`));
     if (own.length === 1) s.directorMac = own[0]!;
   }
 
@@ -208,6 +227,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     if ([...own].some((ip) => onClientLink(ip))) { for (const ip of own) peerClients.add(ip); continue; }
     gatewayMacs.add(mac);
   }
+  // The host in front of one server that shows no balancing delivers its clients: a gateway, whatever else it is.
+  for (const s of undecided) if (s.insideOf !== null && !clientMacs.has(s.insideOf)) gatewayMacs.add(s.insideOf);
   const gatewayIps = new Set<string>();
   for (const m of gatewayMacs) for (const ip of engine.macIps.get(m) ?? []) if (!vips.has(ip) && !rsIps.has(ip)) gatewayIps.add(ip);
   // A router in front of TUN real servers is a gateway of theirs: named a router, never a real server.
@@ -226,7 +247,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   };
   for (const ip of [...gatewayIps].sort(compareIp)) add(ip, 'gateway', engine.ipMac.get(ip) ?? null);
   for (const ip of [...directorIps].sort(compareIp)) if (!perFlow.has(ip)) add(ip, 'director', engine.ipMac.get(ip) ?? null);
-  for (const s of chosen) if (s.vip !== UNKNOWN_VIP) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
+  // An address clients connect to is a director's only where a director shows; the host that
+  // answers them itself on it (a client's view of one server, a real server holding the VIP) is not.
+  for (const s of chosen) if (s.vip !== UNKNOWN_VIP && (s.directorMac !== null || hasEvidence(s))) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients, ...peerClients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
@@ -250,7 +273,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const replier = oneReplier.get(s);
-    const method = routed(s) ? 'tun' : replier !== undefined ? 'unknown' : methodOf(s);
+    const method = routed(s) ? 'tun' : replier !== undefined || undecided.has(s) ? 'unknown' : methodOf(s);
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
@@ -414,6 +437,21 @@ function clientLink(engine: EngineSnapshot, clients: ReadonlySet<string>, vips: 
 function net24(ip: string): string {
   const i = ip.lastIndexOf('.');
   return i < 0 ? ip : ip.slice(0, i);
+}
+
+function oneServerInside(s: ServiceState): boolean {
+  return s.insideOf !== null && s.vip === UNKNOWN_VIP && s.rs.length < 2 && s.fullnat === 0;
+}
+
+/** The host in front of an inside service's one server also resolved other addresses on this link. */
+function frontSpreads(engine: EngineSnapshot, s: ServiceState): boolean {
+  if (s.insideOf === null) return false;
+  const own = new Set<string>();
+  for (const r of s.rs) {
+    if (r.ip !== null) own.add(r.ip);
+    if (r.mac !== null) for (const ip of engine.macIps.get(r.mac) ?? []) own.add(ip);
+  }
+  return (engine.arpAsked.get(s.insideOf) ?? []).some((ip) => !own.has(ip));
 }
 
 function directorMacOf(services: readonly ServiceState[], mac: string): boolean {

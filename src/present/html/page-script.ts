@@ -7,37 +7,29 @@ export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('lvscope-data').textContent);
+  // Each phrase beside its translation: [English, Chinese], indexed by L().
   var T = {
-    en: {
-      first: 'First frame', prev: 'Previous', next: 'Next', last: 'Last frame', frameOf: 'Frame {0} of {1}',
-      keys: 'keys: \u2190 \u2192  j k  Home End', print: 'Print handout', packet: 'Packet', conns: 'Connections',
-      cluster: 'Cluster', findings: 'Findings', bytes: 'Bytes', shownOf: 'This page holds the first {0} frames of {1}; the cluster and the findings cover the whole capture.',
-      broadcast: 'broadcast', none: 'No connection entries yet.', noFindings: 'No findings.',
-      connCols: ['#', 'pro', 'state', 'expire', 'client', 'virtual', 'real server'],
-      asOf: 'as IPVS holds it just after frame {0}', rsCols: ['real server', 'forward', 'weight', 'ActiveConn', 'InActConn'],
-      summary: 'What lvscope worked out', endList: 'ipvsadm -Ln (reconstructed, end of capture)', frame: 'frame',
-      beyond: 'frame {0} (not in this page)', sev: { error: 'error', warning: 'warning', info: 'info' },
-      handout: 'Walkthrough', hCols: ['No.', 'Time', 'From \u2192 To', 'Explanation'], bytesOf: 'first {0} of {1} bytes',
-      finding: 'finding', langName: 'English', captured: '{0} bytes captured of {1}'
-    },
-    zh: {
-      first: '第一帧', prev: '上一帧', next: '下一帧', last: '最后一帧', frameOf: '第 {0} 帧，共 {1} 帧',
-      keys: '按键：\u2190 \u2192  j k  Home End', print: '打印讲义', packet: '报文', conns: '连接表',
-      cluster: '集群', findings: '问题', bytes: '字节', shownOf: '本页包含前 {0} 帧（共 {1} 帧）；集群和问题基于整个抓包。',
-      broadcast: '广播', none: '还没有连接条目。', noFindings: '没有发现问题。',
-      connCols: ['#', '协议', '状态', '剩余', '客户端', '虚拟服务', 'Real Server'],
-      asOf: '第 {0} 帧之后 IPVS 中的状态', rsCols: ['Real Server', '转发', '权重', '活动连接', '非活动连接'],
-      summary: 'lvscope 的推断', endList: 'ipvsadm -Ln（重建，抓包结束时）', frame: '帧',
-      beyond: '第 {0} 帧（不在本页）', sev: { error: '错误', warning: '警告', info: '提示' },
-      handout: '逐帧分析', hCols: ['编号', '时间', '发送 \u2192 接收', '说明'], bytesOf: '前 {0} 字节，共 {1} 字节',
-      finding: '问题', langName: '中文', captured: '抓到 {0} 字节，原长 {1} 字节'
-    }
+    first: ['First frame', '第一帧'], prev: ['Previous', '上一帧'], next: ['Next', '下一帧'], last: ['Last frame', '最后一帧'],
+    frameOf: ['Frame {0} of {1}', '第 {0} 帧，共 {1} 帧'], keys: ['keys: \u2190 \u2192  j k  Home End', '按键：\u2190 \u2192  j k  Home End'],
+    print: ['Print handout', '打印讲义'], packet: ['Packet', '报文'], conns: ['Connections', '连接表'],
+    cluster: ['Cluster', '集群'], findings: ['Findings', '问题'], bytes: ['Bytes', '字节'],
+    shownOf: ['This page holds the first {0} frames of {1}; the cluster and the findings cover the whole capture.', '本页包含前 {0} 帧（共 {1} 帧）；集群和问题基于整个抓包。'],
+    broadcast: ['broadcast', '广播'], none: ['No connection entries yet.', '还没有连接条目。'], noFindings: ['No findings.', '没有发现问题。'],
+    connCols: [['#', 'pro', 'state', 'expire', 'client', 'virtual', 'real server'], ['#', '协议', '状态', '剩余', '客户端', '虚拟服务', 'Real Server']],
+    asOf: ['as IPVS holds it just after frame {0}', '第 {0} 帧之后 IPVS 中的状态'],
+    rsCols: [['real server', 'forward', 'weight', 'ActiveConn', 'InActConn'], ['Real Server', '转发', '权重', '活动连接', '非活动连接']],
+    summary: ['What lvscope worked out', 'lvscope 的推断'], endList: ['ipvsadm -Ln (reconstructed, end of capture)', 'ipvsadm -Ln（重建，抓包结束时）'], frame: ['frame', '帧'],
+    beyond: ['frame {0} (not in this page)', '第 {0} 帧（不在本页）'],
+    sev: [{ error: 'error', warning: 'warning', info: 'info' }, { error: '错误', warning: '警告', info: '提示' }],
+    handout: ['Walkthrough', '逐帧分析'], hCols: [['No.', 'Time', 'From \u2192 To', 'Explanation'], ['编号', '时间', '发送 \u2192 接收', '说明']],
+    bytesOf: ['first {0} of {1} bytes', '前 {0} 字节，共 {1} 字节'],
+    finding: ['finding', '问题'], langName: ['English', '中文'], captured: ['{0} bytes captured of {1}', '抓到 {0} 字节，原长 {1} 字节']
   };
   var ROW = 40, GUTTER = 64, MAX_HEX = 4096;
   var frames = D.frames, cols = D.columns;
   var state = { i: 0, lang: D.lang === 'zh' ? 'zh' : 'en', tab: 'packet' };
   var L = function () { return state.lang === 'zh' ? 1 : 0; };
-  var t = function (k) { return T[state.lang][k]; };
+  var t = function (k) { return T[k][L()]; };
   function fmt(s) { var a = arguments; return s.replace(/\{(\d)\}/g, function (_, d) { return a[+d + 1]; }); }
   function num(n) { return Number(n).toLocaleString('en'); }
   function $(id) { return document.getElementById(id); }
