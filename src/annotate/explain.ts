@@ -260,14 +260,8 @@ export class Explainer {
         return zh ? `客户端关闭连接（FIN），发给 ${addr}` : `the client closes (FIN), to ${addr}`;
       case 'rst':
         return zh ? `客户端重置连接（RST）` : `the client resets the connection (RST)`;
-      case 'reply':
-        return zh ? `${addr} 发回响应数据（${fl.payload} 字节）` : `${addr} sends ${fl.payload} bytes of response`;
-      case 'reply-ack':
-        return zh ? `${addr} 确认收到` : `${addr} acknowledges`;
-      case 'server-fin':
-        return zh ? `${addr} 关闭连接（FIN）` : `${addr} closes its side (FIN)`;
-      case 'server-rst':
-        return zh ? `${addr} 拒绝/重置连接（RST）` : `${addr} refuses or resets the connection (RST)`;
+      case 'reply': case 'reply-ack': case 'server-fin': case 'server-rst':
+        return this.serverSends(f.step, addr, fl.payload);
       case 'datagram':
         return zh ? `客户端 ${cip} 发往服务地址 ${fl.virtual} 的 UDP 数据报` : `a UDP datagram from ${cip} to the service at ${fl.virtual}`;
       default:
@@ -318,16 +312,21 @@ export class Explainer {
     switch (f.step) {
       case 'handshake-2':
         return zh ? `${from} 从自己的地址回应 SYN-ACK（第二次握手），发回给前面那台主机` : `${from} answers with the SYN-ACK (handshake 2/3) from its own address, back to the host in front`;
-      case 'reply':
-        return zh ? `${from} 发回响应数据（${fl.payload} 字节）` : `${from} sends ${fl.payload} bytes of response`;
-      case 'reply-ack':
-        return zh ? `${from} 确认收到` : `${from} acknowledges`;
-      case 'server-fin':
-        return zh ? `${from} 关闭连接（FIN）` : `${from} closes its side (FIN)`;
-      case 'server-rst':
-        return zh ? `${from} 拒绝/重置连接（RST）` : `${from} refuses or resets the connection (RST)`;
+      case 'reply': case 'reply-ack': case 'server-fin': case 'server-rst':
+        return this.serverSends(f.step, from, fl.payload);
       default:
         return null;
+    }
+  }
+
+  /** A server's segment told plainly, `who` named as the capture shows it (no director assumed). */
+  private serverSends(step: 'reply' | 'reply-ack' | 'server-fin' | 'server-rst', who: string, payload: number): string {
+    const zh = this.zh;
+    switch (step) {
+      case 'reply': return zh ? `${who} 发回响应数据（${payload} 字节）` : `${who} sends ${payload} bytes of response`;
+      case 'reply-ack': return zh ? `${who} 确认收到` : `${who} acknowledges`;
+      case 'server-fin': return zh ? `${who} 关闭连接（FIN）` : `${who} closes its side (FIN)`;
+      case 'server-rst': return zh ? `${who} 拒绝/重置连接（RST）` : `${who} refuses or resets the connection (RST)`;
     }
   }
 

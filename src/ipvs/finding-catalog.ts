@@ -13,12 +13,28 @@ import type {
   FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry, SynFlood,
 } from './report.js';
 
-const CAUSE_EN: { readonly [M in ForwardingMethod]: string } = {
-  dr: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
-  tun: 'the real server dropping the decapsulated SYN (rp_filter on its tunnel device or uplink, no tunnel device up, the VIP not on it), a firewall on it, or the server down',
-  nat: 'a firewall on the real server dropping the SYN, or the server down (a reply sent past the director would show as nat-reply-bypasses-director where the capture sees it)',
-  fullnat: 'a firewall on the real server dropping the SYN, or the server down',
-  unknown: 'a firewall on the real server, the server down, for DR the VIP missing on its lo, for TUN rp_filter dropping the decapsulated SYN, for NAT its default route bypassing the director',
+/** Why a real server does not answer the SYNs the director sends it, by forwarding method: each cause beside its translation. */
+const CAUSE: { readonly [M in ForwardingMethod]: { readonly en: string; readonly zh: string } } = {
+  dr: {
+    en: 'the VIP missing on the real server\'s lo (it drops packets for an address it does not own), a firewall on it dropping the SYN, or the server down',
+    zh: 'Real Server 的 lo 上没有配置 VIP（它会丢弃发给不属于自己地址的报文）、它的防火墙丢弃了 SYN，或者服务器宕机',
+  },
+  tun: {
+    en: 'the real server dropping the decapsulated SYN (rp_filter on its tunnel device or uplink, no tunnel device up, the VIP not on it), a firewall on it, or the server down',
+    zh: 'Real Server 丢弃了解封装后的 SYN（隧道设备或上联网卡的 rp_filter、隧道设备没有启用、VIP 没有配在隧道设备上）、它的防火墙，或者服务器宕机',
+  },
+  nat: {
+    en: 'a firewall on the real server dropping the SYN, or the server down (a reply sent past the director would show as nat-reply-bypasses-director where the capture sees it)',
+    zh: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机（应答绕过 Director 发出时，在能看到它的抓包点会报告 nat-reply-bypasses-director）',
+  },
+  fullnat: {
+    en: 'a firewall on the real server dropping the SYN, or the server down',
+    zh: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机',
+  },
+  unknown: {
+    en: 'a firewall on the real server, the server down, for DR the VIP missing on its lo, for TUN rp_filter dropping the decapsulated SYN, for NAT its default route bypassing the director',
+    zh: 'Real Server 的防火墙、服务器宕机；DR 模式下 lo 上没有 VIP；TUN 模式下 rp_filter 丢弃了解封装后的 SYN；NAT 模式下它的默认路由绕过了 Director',
+  },
 };
 
 /** rs-not-responding's English sentence for retransmitted, unanswered SYNs. */
@@ -27,7 +43,7 @@ function silentSynEn(rs: string, s: SilentSyn): string {
     ? `real server ${rs} never answered ${s.connections} connection(s) the director sent it: no SYN-ACK, the client retransmitted the SYN ${s.retransmits} time(s)`
     : `SYNs to ${rs} were never answered (${s.connections} connection(s), the client retransmitted the SYN ${s.retransmits} time(s)); the real server they went to is not visible from this capture point`;
   const all = s.all ? '; no connection in the capture was answered at all' : '';
-  return `${what}${all}. Likely causes: ${CAUSE_EN[s.method]}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
+  return `${what}${all}. Likely causes: ${CAUSE[s.method].en}. A capture on the real server tells them apart: the SYN arriving with nothing leaving means the real server drops it; a closed port would answer with RST`;
 }
 
 // The failures operators meet (stale entries, idle expiry, port reuse, a real server rejecting).
@@ -164,20 +180,12 @@ const rsWhoZh = (p: RsArp): string => (macOnly(p) ? `${p.mac} ` : `${p.name ?? p
 const UP = (s: string): string => s.toUpperCase();
 const FORWARD_ZH = { dr: 'DR（-g）', tun: 'TUN（-i）' } as const;
 
-const CAUSE_ZH: { readonly [M in SilentSyn['method']]: string } = {
-  dr: 'Real Server 的 lo 上没有配置 VIP（它会丢弃发给不属于自己地址的报文）、它的防火墙丢弃了 SYN，或者服务器宕机',
-  tun: 'Real Server 丢弃了解封装后的 SYN（隧道设备或上联网卡的 rp_filter、隧道设备没有启用、VIP 没有配在隧道设备上）、它的防火墙，或者服务器宕机',
-  nat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机（应答绕过 Director 发出时，在能看到它的抓包点会报告 nat-reply-bypasses-director）',
-  fullnat: 'Real Server 的防火墙丢弃了 SYN，或者服务器宕机',
-  unknown: 'Real Server 的防火墙、服务器宕机；DR 模式下 lo 上没有 VIP；TUN 模式下 rp_filter 丢弃了解封装后的 SYN；NAT 模式下它的默认路由绕过了 Director',
-};
-
 function silentSynZh(rs: string, s: SilentSyn): string {
   const what = s.rsKnown
     ? `Director 转发给 Real Server ${rs} 的 ${s.connections} 个连接始终没有回应：没有 SYN-ACK，客户端重传了 ${s.retransmits} 次 SYN`
     : `发往 ${rs} 的 SYN 始终没有回应（${s.connections} 个连接，客户端重传了 ${s.retransmits} 次 SYN）；从这个抓包点看不到它们被转发给了哪台 Real Server`;
   const all = s.all ? '；抓包中没有任何连接得到回应' : '';
-  return `${what}${all}。可能的原因：${CAUSE_ZH[s.method]}。在 Real Server 上抓包可以区分：SYN 到达而没有任何报文发出，说明是 Real Server 自己丢弃了它；端口没有监听时会回 RST`;
+  return `${what}${all}。可能的原因：${CAUSE[s.method].zh}。在 Real Server 上抓包可以区分：SYN 到达而没有任何报文发出，说明是 Real Server 自己丢弃了它；端口没有监听时会回 RST`;
 }
 
 export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } = {

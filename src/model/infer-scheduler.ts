@@ -15,14 +15,18 @@ import { gcd } from '../ipvs/hash.js';
 import type { SchedulerCandidate, SchedulerName, SchedulerReport } from '../ipvs/report.js';
 import { ALL_SCHEDULERS, createScheduler, seededRandomU32 } from '../ipvs/schedulers/index.js';
 
-/** One decision as the inference needs it: who asked, who got it, and the counters before. */
-export interface ObservedDecision {
+/** The packet a scheduler decided on: when, and who asked what. */
+export interface ScheduledPacket {
   readonly t: number;
   readonly saddr: string;
   readonly sport: number;
   readonly daddr: string;
   readonly dport: number;
   readonly proto: 'tcp' | 'udp';
+}
+
+/** One decision as the inference needs it: who asked, who got it, and the counters before. */
+export interface ObservedDecision extends ScheduledPacket {
   /** Index into the server list. */
   readonly chosen: number;
   /** Active/inactive per server index, before the decision. */
@@ -69,7 +73,9 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
     const ws = WEIGHTED.has(name) ? weightSets : [weightSets[0]!];
     // The plain hash first: with equal scores the flag is not claimed.
     const ports = PORT_FLAG[name] !== undefined ? [false, true] : [false];
-    outer: for (const port of ports) for (const weights of ws) {
+    // With the port every connection is a fresh draw: fitted weights would explain any few
+    // decisions, so the port variant keeps the weights equal.
+    outer: for (const port of ports) for (const weights of port ? [weightSets[0]!] : ws) {
       for (const order of orders) {
         for (let skip = 0; skip < (name === 'wrr' ? wrrPhases(weights, search.length) : 1); skip++) {
           const cfg = { order, weights, skip, port };

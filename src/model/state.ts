@@ -4,6 +4,7 @@
  */
 import type { TcpState } from '../ipvs/tcp-states.js';
 import type { TunnelKind } from './packet.js';
+import type { ScheduledPacket } from './infer-scheduler.js';
 
 export interface RsState {
   /** RIP; null while only the MAC is known (DR without an ARP exchange in the capture). */
@@ -20,14 +21,8 @@ export interface RsState {
   firstN: number;
 }
 
-export interface Decision {
+export interface Decision extends ScheduledPacket {
   readonly n: number;
-  readonly t: number;
-  readonly saddr: string;
-  readonly sport: number;
-  readonly daddr: string;
-  readonly dport: number;
-  readonly proto: 'tcp' | 'udp';
   /** Counters of the service's real servers just before the scheduler ran. */
   readonly snap: readonly { readonly rs: RsState; readonly a: number; readonly i: number }[];
   chosen: RsState | null;

@@ -37,7 +37,7 @@ export interface ReplayFrames {
   /** The current frame: send data[0 .. data.length). Valid until the next call of next(). */
   data: Buffer;
   /**
-   * The current frame without a Buffer of its own (a paced replay allocates nothing per frame):
+   * The current frame without a Buffer of its own (a paced replay sends it from the arena):
    * arena[frameOffset .. frameOffset + frameLength). Valid until the next call of next().
    */
   arena: Buffer;

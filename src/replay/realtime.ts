@@ -7,12 +7,16 @@
  * rather than up to 50 µs later.
  *
  * Only the calling thread changes (Node's helper threads keep their priority), children do not
- * inherit it (SCHED_RESET_ON_FORK), and everything is put back afterwards. Without permission
+ * inherit it (SCHED_RESET_ON_FORK), and everything is put back afterwards. Without koffi the same
+ * is done with chrt(1) and /proc/self/timerslack_ns (the main thread's id is the pid). Without permission
  * (not root, no CAP_SYS_NICE, RLIMIT_RTPRIO 0) the replay runs at the priority it has: no message,
  * the timing figures show the difference.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 import { nowNs, sleepSyncNs, spinUntil } from './clock.js';
 import type { Libc } from './libc.js';
 
@@ -33,9 +37,58 @@ export interface Priority {
 
 const NONE: Priority = { raised: false, restore(): void {} };
 
-/** Raises the calling thread to SCHED_FIFO and a 1 ns timer slack where allowed. */
-export function raisePriority(libc: Libc | null): Priority {
-  if (libc === null) return NONE;
+/** What raising the priority without koffi needs; replaced in tests. */
+export interface PriorityTools {
+  /** Runs a command; false when it could not run or failed. */
+  run(cmd: string, args: readonly string[]): boolean;
+  /** The main thread's scheduling policy (from /proc/self/stat), or -1. */
+  policy(): number;
+  /** The main thread's timer slack in ns, or -1. */
+  slack(): number;
+  setSlack(ns: number): boolean;
+}
+
+const SYSTEM: PriorityTools = {
+  run(cmd, args) {
+    try {
+      execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  policy() {
+    try {
+      const stat = readFileSync('/proc/self/stat', 'utf8');
+      // Field 41 (policy), counted after the command name, which may hold spaces.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38] ?? -1);
+    } catch {
+      return -1;
+    }
+  },
+  slack() {
+    try {
+      return Number(readFileSync('/proc/self/timerslack_ns', 'utf8'));
+    } catch {
+      return -1;
+    }
+  },
+  setSlack(ns) {
+    try {
+      writeFileSync('/proc/self/timerslack_ns', String(ns));
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/**
+ * Raises the calling thread to SCHED_FIFO and a 1 ns timer slack where allowed: through libc when
+ * koffi is there, else (main thread only) through chrt and /proc.
+ */
+export function raisePriority(libc: Libc | null, tools: PriorityTools = SYSTEM): Priority {
+  if (libc === null) return process.platform === 'linux' ? raiseWithoutFfi(tools) : NONE;
   const slack = libc.prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
   const slackSet = slack > 0 && libc.prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0) === 0;
   // A thread already given a real-time policy (chrt) keeps it, and keeps it afterwards.
@@ -51,6 +104,25 @@ export function raisePriority(libc: Libc | null): Priority {
       done = true;
       if (raised) libc.sched_setscheduler(0, policy, Int32Array.of(0));
       if (slackSet) libc.prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
+    },
+  };
+}
+
+function raiseWithoutFfi(tools: PriorityTools): Priority {
+  // chrt and /proc/self name the main thread only.
+  if (!isMainThread) return NONE;
+  const slack = tools.slack();
+  const slackSet = slack > 0 && tools.setSlack(1);
+  const pid = String(process.pid);
+  const raised = tools.policy() === SCHED_OTHER && tools.run('chrt', ['--fifo', '--reset-on-fork', '--pid', String(FIFO_PRIORITY), pid]);
+  let done = false;
+  return {
+    raised,
+    restore(): void {
+      if (done) return;
+      done = true;
+      if (raised) tools.run('chrt', ['--other', '--pid', '0', pid]);
+      if (slackSet) tools.setSlack(slack);
     },
   };
 }

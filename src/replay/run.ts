@@ -77,11 +77,13 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     process.on('SIGINT', onSigint);
     const total = frames.count !== null && cfg.loops > 0 ? frames.count * cfg.loops : null;
     const bound = cfg.limit > 0 ? (total === null ? cfg.limit : Math.min(total, cfg.limit)) : total;
-    const libc = loadLibc();
+    // Paced: the clock is read through the FFI, this thread runs as SCHED_FIFO where allowed (see
+    // realtime.ts) and steps down if the schedule is so dense that it would spin most of the time.
+    // Top speed needs neither (and through libpcap does not load koffi at all).
+    const paced = cfg.pacing.kind !== 'topspeed';
+    const libc = paced ? loadLibc() : null;
     useFfiClock(libc === null ? null : libc.clock_gettime);
-    // Paced: this thread runs as SCHED_FIFO where allowed (see realtime.ts), and steps down if the
-    // schedule is so dense that it would spin most of the time.
-    const priority = cfg.pacing.kind === 'topspeed' ? null : raisePriority(libc);
+    const priority = paced ? raisePriority(libc) : null;
     if (priority !== null) settleBeforePacing();
     let result: ReplayResult;
     try {

@@ -12,6 +12,7 @@ import { PcapngWriter, fileSink, readAllPackets } from '../../src/capture/index.
 import { REPO_ROOT } from '../helpers/paths.js';
 import { SEED } from './fixtures.js';
 import { BATCH_FRAMES } from '../../src/tui/data/analysis-protocol.js';
+import { COLUMN_NAMES } from '../../src/tui/data/columns.js';
 
 const DIST = join(REPO_ROOT, 'dist/tui/data');
 const skip = existsSync(join(DIST, 'analysis-worker.js')) ? null : 'no build (run npm run build): the worker runs dist/tui/data/analysis-worker.js';
@@ -28,7 +29,7 @@ function shown(s: Session) {
   return JSON.stringify({
     phase: a.phase, error: a.error, learned: a.learned, explained: a.explained, report: a.report,
     knowledge: a.knowledge === null ? null : Object.fromEntries(Object.entries(a.knowledge).map(([k, v]) => [k, v instanceof Map ? [...v] : v instanceof Set ? [...v] : v])),
-    columns: [a.conn, a.state, a.srcActor, a.dstActor, a.srcHost, a.dstHost, a.protos, a.ethSrc, a.ethDst, a.ipSrc, a.ipDst, a.sport, a.dport, a.tcpFlags].map((c) => [...c]),
+    columns: COLUMN_NAMES.map((name) => [...a.columns[name]]),
     actors: a.actors.list, conns: a.conns, hosts: a.hosts, addrs: a.addrs, stateNames: a.stateNames, facts: Array.from({ length: s.count }, (_, k) => a.facts(k + 1)),
   });
 }

@@ -16,9 +16,12 @@ possible, optionally rewriting MACs and addresses first (tcprewrite's options).
 
 The capture is read through a 2 MB window, refilled ahead of the sends while there is time,
 so memory stays flat for any file size and reading rarely disturbs the timing; a capture that
-fits in the window is read once and looped from memory. Each frame's due time is measured from the replay start on the
-monotonic clock; lvscope sleeps until 150 µs before it and spins for the rest, so errors do
-not add up over a long file. The end of the run prints tcpreplay's statistics and lvscope's
+fits in the window is read once and looped from memory. Each frame's due time is measured from
+the first send on the monotonic clock; lvscope sleeps until 100–200 µs before it (as far as
+this machine's wake-ups need) and spins for the rest, so errors do not add up over a long file.
+While pacing, the sending thread runs at real-time priority (SCHED_FIFO) where allowed (root or
+CAP_SYS_NICE), so a busy machine delays its sends less; it steps down on schedules so dense that
+it would spin most of the time. The end of the run prints tcpreplay's statistics and lvscope's
 timing figures (how late sends were, median and p99, and the last packet's drift).
 
 Frames leave through a Linux packet socket, reached through the optional 'koffi' package; at

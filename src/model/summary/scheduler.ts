@@ -15,7 +15,13 @@ export function rsIdent(r: RsState): string {
 }
 
 /** Scheduler and persistence for one service. */
-export function inferService(s: ServiceState, book: FindingBook): { scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number; netmask?: string } } {
+/**
+ * persistenceUnseen: every client seen at two times kept one server, yet no persistence is claimed
+ * because the scheduler alone explains that as well (rr's turn came round, or a hash pins clients).
+ */
+export function inferService(s: ServiceState, book: FindingBook): {
+  scheduler: SchedulerReport; persistence: null | { timeoutAtLeast: number; netmask?: string }; persistenceUnseen: boolean;
+} {
   const servers = s.rs.map(rsIdent);
   const index = new Map<RsState, number>(s.rs.map((r, i) => [r, i]));
   const decisions: ObservedDecision[] = [];
@@ -50,7 +56,7 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
   if (multi.length > 0 && pinned.length >= Math.max(1, Math.ceil(multi.length * 0.8)) && (topPlain < 1 || hashOnly)) {
     const { netmask, persistent } = persistentFirsts(decisions, servers, ports);
     if (hashOnly && pinned.length === multi.length && unpinnedTop(persistent) === 1) {
-      return { scheduler: tieOf(plain, persistent), persistence: null };
+      return { scheduler: tieOf(plain, persistent), persistence: null, persistenceUnseen: true };
     }
     if (!hashOnly && (persistent.candidates[0]?.score ?? 0) >= topPlain) {
       let gap = 0;
@@ -62,10 +68,11 @@ export function inferService(s: ServiceState, book: FindingBook): { scheduler: S
         clientSwitched(book, s, l[0]!.saddr, d ? d.n : null);
       }
       const timeoutAtLeast = Math.max(1, Math.floor(gap));
-      return { scheduler: persistent, persistence: netmask !== null ? { timeoutAtLeast, netmask } : { timeoutAtLeast } };
+      return { scheduler: persistent, persistence: netmask !== null ? { timeoutAtLeast, netmask } : { timeoutAtLeast }, persistenceUnseen: false };
     }
   }
-  return { scheduler: plain, persistence: null };
+  const allPinned = multi.length > 0 && pinned.length === multi.length && plain.name !== 'unknown';
+  return { scheduler: plain, persistence: null, persistenceUnseen: allPinned };
 }
 
 /** Schedulers that send one client (sh, mh) or one destination (dh, lblc, lblcr) to one server. */

@@ -7,7 +7,7 @@
  */
 import type {
   ClusterReport, ConnectionReport, FindingCode, FindingReport, FindingSeverity, ForwardingMethod,
-  HostReport, HostRole, RealServerReport, SchedulerReport, ServiceReport,
+  HostReport, HostRole, RealServerReport, SchedulerReport, ServiceReport, UnseenFact,
 } from '../../ipvs/report.js';
 import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
@@ -282,7 +282,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
-    const { scheduler, persistence } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null } : inferService(s, book);
+    const { scheduler, persistence, persistenceUnseen } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null, persistenceUnseen: false } : inferService(s, book);
     const ops = onePacketScheduled(s);
     if (ops) onePacket.add(s);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
@@ -303,10 +303,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       methodEvidence: methodEvidence(s, method),
       director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
-      ...serviceClaims(s, {
+      ...withPersistenceUnseen(serviceClaims(s, {
         method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
-      }),
+      }), persistenceUnseen),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
       ...(ops ? { onePacket: true } : {}),
     };
@@ -473,4 +473,8 @@ function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>
 function firstDip(engine: EngineSnapshot, mac: string | null, vips: ReadonlySet<string>): string | null {
   if (mac === null) return null;
   return ripOfMac(engine, mac, vips);
+}
+
+function withPersistenceUnseen<T extends { unseen: UnseenFact[] }>(c: T, unseen: boolean): T {
+  return unseen ? { ...c, unseen: [...c.unseen, 'persistence'] } : c;
 }

@@ -36,29 +36,17 @@ const FACT_BATCH_CACHE = 8;
 
 export type Phase = 'learning' | 'explaining' | 'done' | 'failed';
 
-export class Analysis implements Columns {
+export class Analysis {
   phase: Phase = 'learning';
-  /** Frames through pass 2 (columns below are valid for 1..explained). */
+  /** Frames through pass 2. */
   explained = 0;
   learned = 0;
   knowledge: Knowledge | null = null;
   report: ClusterReport | null = null;
   error: string | null = null;
 
-  readonly conn: Int32Array;
-  readonly state: Uint8Array;
-  readonly srcActor: Int16Array;
-  readonly dstActor: Int16Array;
-  readonly srcHost: Uint32Array;
-  readonly dstHost: Uint32Array;
-  readonly protos: Uint8Array;
-  readonly ethSrc: Uint32Array;
-  readonly ethDst: Uint32Array;
-  readonly ipSrc: Uint32Array;
-  readonly ipDst: Uint32Array;
-  readonly sport: Uint16Array;
-  readonly dport: Uint16Array;
-  readonly tcpFlags: Uint16Array;
+  /** Per-frame columns (columns.ts), valid for frames 1..explained. */
+  readonly columns: Columns;
   private readonly tables = new FrameTables();
   /** Whole facts, when the capture is small enough to keep them: objects (pass 2 here) or the worker's serialized batches. */
   private readonly keepFacts: boolean;
@@ -79,21 +67,7 @@ export class Analysis implements Columns {
     this.store = store;
     this.port = port;
     const n = index.count;
-    const c = newColumns(n);
-    this.conn = c.conn;
-    this.state = c.state;
-    this.srcActor = c.srcActor;
-    this.dstActor = c.dstActor;
-    this.srcHost = c.srcHost;
-    this.dstHost = c.dstHost;
-    this.protos = c.protos;
-    this.ethSrc = c.ethSrc;
-    this.ethDst = c.ethDst;
-    this.ipSrc = c.ipSrc;
-    this.ipDst = c.ipDst;
-    this.sport = c.sport;
-    this.dport = c.dport;
-    this.tcpFlags = c.tcpFlags;
+    this.columns = newColumns(n);
     this.keepFacts = n <= KEEP_ALL;
   }
 
@@ -208,7 +182,7 @@ export class Analysis implements Columns {
   /** A batch of pass 2 from the worker: copy its columns in, keep its facts as they came. */
   private takeBatch(b: ColumnBatch): void {
     this.tables.applyBatch(b);
-    for (const name of COLUMN_NAMES) (this[name] as { set(a: ArrayLike<number>, offset: number): void }).set(b.columns[name], b.start);
+    for (const name of COLUMN_NAMES) (this.columns[name] as { set(a: ArrayLike<number>, offset: number): void }).set(b.columns[name], b.start);
     if (b.facts !== null) (this.factBatches ??= [])[b.start / BATCH_FRAMES] = b.facts;
     this.explained = b.start + b.count;
     this.emitSometimes();
@@ -264,9 +238,9 @@ export class Analysis implements Columns {
           engine.observe(f, false);
           this.learned = ++k;
         } else {
-          this.tables.recordFields(this, k, f);
+          this.tables.recordFields(this.columns, k, f);
           const facts = engine.observe(f, true);
-          if (facts !== null) this.tables.record(this, k, facts);
+          if (facts !== null) this.tables.record(this.columns, k, facts);
           if (this.kept !== null && facts !== null) this.kept[k] = facts;
           this.explained = ++k;
         }
@@ -307,33 +281,17 @@ export class Analysis implements Columns {
       if (this.factBatches !== null) return this.batchFacts(k);
     }
     const w = Math.floor(k / WINDOW);
-    let win = this.windows.get(w);
-    if (win === undefined) {
-      win = this.runWindow(w);
-      this.windows.set(w, win);
-      if (this.windows.size > WINDOW_CACHE) this.windows.delete(this.windows.keys().next().value!);
-    } else {
-      this.windows.delete(w);
-      this.windows.set(w, win);
-    }
-    return win[k - w * WINDOW] ?? null;
+    return recent(this.windows, w, WINDOW_CACHE, () => this.runWindow(w))?.[k - w * WINDOW] ?? null;
   }
 
   /** Frame k's facts from the worker's batch, decoding the batch on first use. */
   private batchFacts(k: number): FrameFacts | null {
     const b = Math.floor(k / BATCH_FRAMES);
-    let list = this.decodedBatches.get(b);
-    if (list === undefined) {
+    const list = recent(this.decodedBatches, b, FACT_BATCH_CACHE, () => {
       const bytes = this.factBatches?.[b];
-      if (bytes === undefined) return null;
-      list = deserialize(bytes) as (FrameFacts | undefined)[];
-      this.decodedBatches.set(b, list);
-      if (this.decodedBatches.size > FACT_BATCH_CACHE) this.decodedBatches.delete(this.decodedBatches.keys().next().value!);
-    } else {
-      this.decodedBatches.delete(b);
-      this.decodedBatches.set(b, list);
-    }
-    return list[k - b * BATCH_FRAMES] ?? null;
+      return bytes === undefined ? undefined : deserialize(bytes) as (FrameFacts | undefined)[];
+    });
+    return list?.[k - b * BATCH_FRAMES] ?? null;
   }
 
   private runWindow(w: number): (FrameFacts | null)[] {
@@ -357,4 +315,21 @@ function safeObserve(engine: EnginePort, frame: DecodedFrame, want: boolean): Fr
   } catch {
     return null;
   }
+}
+
+/**
+ * `key`'s value from a small cache kept in use order (a Map iterates oldest first): made on a miss
+ * (not kept when `make` has nothing), the least recently used dropped past `limit`.
+ */
+function recent<K, V>(cache: Map<K, V>, key: K, limit: number, make: () => V | undefined): V | undefined {
+  let v = cache.get(key);
+  if (v !== undefined) {
+    cache.delete(key);
+  } else {
+    v = make();
+    if (v === undefined) return undefined;
+  }
+  cache.set(key, v);
+  if (cache.size > limit) cache.delete(cache.keys().next().value!);
+  return v;
 }

@@ -141,8 +141,8 @@ export class CaptureSession {
     }
     const a = this.analysis;
     const recorded = k < a.explained && a.phase !== 'learning';
-    const fromActor = recorded ? a.srcActor[k]! : a.actorOf(facts.srcRole, facts.srcMac, facts.src, facts);
-    const toActor = recorded ? a.dstActor[k]! : a.actorOf(facts.dstRole, facts.dstMac, facts.dst, facts);
+    const fromActor = recorded ? a.columns.srcActor[k]! : a.actorOf(facts.srcRole, facts.srcMac, facts.src, facts);
+    const toActor = recorded ? a.columns.dstActor[k]! : a.actorOf(facts.dstRole, facts.dstMac, facts.dst, facts);
     return {
       n, time, rel,
       from: this.endName(fromActor, facts.srcRole, facts.src),
@@ -201,14 +201,14 @@ export class CaptureSession {
   /** The 1-based connection of frame n, 0 for none. */
   connOf(n: number): number {
     const k = n - 1;
-    if (k >= 0 && k < this.analysis.explained) return this.analysis.conn[k]!;
+    if (k >= 0 && k < this.analysis.explained) return this.analysis.columns.conn[k]!;
     return this.analysis.facts(n)?.flow?.connIndex ?? 0;
   }
 
   /** The next (dir 1) or previous (dir -1) frame of conn after/before n, or null. */
   stepInConn(n: number, conn: number, dir: 1 | -1): number | null {
     if (conn <= 0) return null;
-    const c = this.analysis.conn;
+    const c = this.analysis.columns.conn;
     const limit = this.analysis.explained;
     for (let k = n - 1 + dir; k >= 0 && k < limit; k += dir) if (c[k] === conn) return k + 1;
     return null;
@@ -221,7 +221,7 @@ export class CaptureSession {
     const upto = Math.min(n, a.explained);
     const lastK = new Int32Array(a.conns.length + 1).fill(-1);
     for (let k = 0; k < upto; k++) {
-      const c = a.conn[k]!;
+      const c = a.columns.conn[k]!;
       if (c > 0 && c < lastK.length) lastK[c] = k;
     }
     const now = upto === 0 ? 0 : ix.tsSec[upto - 1]! + ix.tsNsec[upto - 1]! / 1e9;
@@ -231,7 +231,7 @@ export class CaptureSession {
       const k = lastK[c]!;
       const info = a.conns[c];
       if (k < 0 || info === undefined) continue;
-      const state = a.stateNames[a.state[k]!] ?? 'NONE';
+      const state = a.stateNames[a.columns.state[k]!] ?? 'NONE';
       const timeout = info.protocol === 'udp' ? UDP_TIMEOUT : TCP_TIMEOUTS[state as TcpState] ?? 60;
       const left = ix.tsSec[k]! + ix.tsNsec[k]! / 1e9 + timeout - now;
       if (left <= 0) continue;
@@ -321,10 +321,10 @@ export class CaptureSession {
       case 'or': { const x = this.compile(e.a), y = this.compile(e.b); return (k) => x(k) || y(k); }
       case 'not': { const x = this.compile(e.a); return (k) => !x(k); }
       case 'word': return this.predicate(e.word);
-      case 'proto': { const bit = PROTO[e.proto]; return (k) => (a.protos[k]! & bit) !== 0; }
+      case 'proto': { const bit = PROTO[e.proto]; return (k) => (a.columns.protos[k]! & bit) !== 0; }
       case 'has': {
         const bit = e.field.startsWith('frame.') ? 0 : e.field.startsWith('eth.') ? PROTO.eth : e.field.startsWith('ip.') ? PROTO.ip | PROTO.ipv6 : e.field.startsWith('udp.') ? PROTO.udp : PROTO.tcp;
-        return bit === 0 ? () => true : (k) => (a.protos[k]! & bit) !== 0;
+        return bit === 0 ? () => true : (k) => (a.columns.protos[k]! & bit) !== 0;
       }
       case 'cmp': return this.compileCompare(e.field, e.op, e.value);
     }
@@ -338,7 +338,7 @@ export class CaptureSession {
       const test = addressTest(value);
       const ids = new Set<number>();
       a.addrs.forEach((s, i) => { if (i > 0 && test(s)) ids.add(i); });
-      const [src, dst] = layer === 'ip' ? [a.ipSrc, a.ipDst] : [a.ethSrc, a.ethDst];
+      const [src, dst] = layer === 'ip' ? [a.columns.ipSrc, a.columns.ipDst] : [a.columns.ethSrc, a.columns.ethDst];
       const one = name === 'src' ? (k: number) => ids.has(src[k]!) : name === 'dst' ? (k: number) => ids.has(dst[k]!) : (k: number) => ids.has(src[k]!) || ids.has(dst[k]!);
       return op === '!=' ? (k) => !one(k) : one;
     }
@@ -346,14 +346,14 @@ export class CaptureSession {
     if (layer === 'frame') return (k) => compare(k + 1, op, v);
     if (layer === 'tcp.flags') {
       const bit = ({ fin: 1, syn: 2, reset: 4, push: 8, ack: 16, urg: 32 } as const)[name as 'syn'];
-      return (k) => (a.protos[k]! & PROTO.tcp) !== 0 && compare((a.tcpFlags[k]! & bit) !== 0 ? 1 : 0, op, v);
+      return (k) => (a.columns.protos[k]! & PROTO.tcp) !== 0 && compare((a.columns.tcpFlags[k]! & bit) !== 0 ? 1 : 0, op, v);
     }
     const bit = layer === 'tcp' ? PROTO.tcp : PROTO.udp;
-    const on = (k: number): boolean => (a.protos[k]! & bit) !== 0;
-    if (name === 'srcport') return (k) => on(k) && compare(a.sport[k]!, op, v);
-    if (name === 'dstport') return (k) => on(k) && compare(a.dport[k]!, op, v);
-    if (op === '!=') return (k) => on(k) && a.sport[k] !== v && a.dport[k] !== v;
-    return (k) => on(k) && (compare(a.sport[k]!, op, v) || compare(a.dport[k]!, op, v));
+    const on = (k: number): boolean => (a.columns.protos[k]! & bit) !== 0;
+    if (name === 'srcport') return (k) => on(k) && compare(a.columns.sport[k]!, op, v);
+    if (name === 'dstport') return (k) => on(k) && compare(a.columns.dport[k]!, op, v);
+    if (op === '!=') return (k) => on(k) && a.columns.sport[k] !== v && a.columns.dport[k] !== v;
+    return (k) => on(k) && (compare(a.columns.sport[k]!, op, v) || compare(a.columns.dport[k]!, op, v));
   }
 
   private predicate(w: string): (k: number) => boolean {
@@ -361,7 +361,7 @@ export class CaptureSession {
     const conn = /^(?:#|c|conn:?)(\d+)$/.exec(w);
     if (conn !== null) {
       const c = Number(conn[1]);
-      return (k) => a.conn[k] === c;
+      return (k) => a.columns.conn[k] === c;
     }
     const finding = (a.report?.findings ?? []).filter((f) => f.code === (w as FindingCode));
     if (finding.length > 0) {
@@ -372,10 +372,10 @@ export class CaptureSession {
     const actors = a.actors.list;
     if (kind !== undefined) {
       const ids = new Set(actors.flatMap((x, i) => (x.kind === kind ? [i] : [])));
-      return (k) => ids.has(a.srcActor[k]!) || ids.has(a.dstActor[k]!);
+      return (k) => ids.has(a.columns.srcActor[k]!) || ids.has(a.columns.dstActor[k]!);
     }
     const named = new Set(actors.flatMap((x, i) => (x.label.toLowerCase() === w ? [i] : [])));
-    if (named.size > 0) return (k) => named.has(a.srcActor[k]!) || named.has(a.dstActor[k]!);
+    if (named.size > 0) return (k) => named.has(a.columns.srcActor[k]!) || named.has(a.columns.dstActor[k]!);
     // An address: any host id whose text starts with it, or a connection's endpoint.
     const hostIds = new Set<number>();
     a.hosts.forEach((h, i) => { if (i > 0 && h.toLowerCase().startsWith(w)) hostIds.add(i); });
@@ -383,7 +383,7 @@ export class CaptureSession {
     a.conns.forEach((c, i) => {
       if (c !== undefined && [c.client, c.virtual, c.realServer ?? ''].some((e) => e.toLowerCase() === w)) connIds.add(i);
     });
-    return (k) => hostIds.has(a.srcHost[k]!) || hostIds.has(a.dstHost[k]!) || connIds.has(a.conn[k]!);
+    return (k) => hostIds.has(a.columns.srcHost[k]!) || hostIds.has(a.columns.dstHost[k]!) || connIds.has(a.columns.conn[k]!);
   }
 }
 
