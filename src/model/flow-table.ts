@@ -13,6 +13,8 @@ import type { Flow } from './state.js';
  */
 export class AddressIds {
   private readonly ids = new Map<string, number>();
+  /** Id → address text. */
+  private readonly texts: string[] = [];
   // A frame asks for its two addresses several times: the last two answers, before the Map.
   private last0 = '';
   private id0 = -1;
@@ -26,6 +28,7 @@ export class AddressIds {
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(ip, id);
+      this.texts.push(ip);
     }
     this.last1 = this.last0;
     this.id1 = this.id0;
@@ -37,6 +40,11 @@ export class AddressIds {
   /** The address's id, or -1 when it has none yet (gives it none). */
   peek(ip: string): number {
     return this.ids.get(ip) ?? -1;
+  }
+
+  /** The text an id was given for. */
+  text(id: number): string {
+    return this.texts[id]!;
   }
 
   get size(): number {
