@@ -75,7 +75,7 @@ export class Engine implements ModelParts {
     this.entries = new ConnectionEntries(k);
     this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
-    this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p));
+    this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p), (p) => this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.server === false);
     this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
   }
 

@@ -78,7 +78,7 @@ export function spinUntil(dueNs: number, fromNs: number = nowNs()): number {
 /** Wake-up delays are counted in buckets this wide, up to MAX_MARGIN_NS. */
 const WAKE_BUCKET_NS = 10_000;
 const MIN_MARGIN_NS = 100_000;
-const MAX_MARGIN_NS = 300_000;
+const MAX_MARGIN_NS = 200_000;
 /** Spin this long past the slow wake-ups, so even those leave a few µs of spin before the send. */
 const MARGIN_PAD_NS = 30_000;
 /** The share of wake-ups the margin covers. */
@@ -86,12 +86,14 @@ const WAKE_QUANTILE = 0.995;
 
 /**
  * How long before a due time a paced replay's sleep ends (the rest is spun): the 99.5th
- * percentile of the wake-up delays seen lately, plus a pad, between 100 and 300 µs. The delay is
- * the machine's: on a quiet virtual machine a 0.5 ms futex sleep was seen ending 60 µs late at
- * the median and 100 µs at the 90th percentile even as SCHED_FIFO, and 260-330 µs at the 99th on
- * a busy one; a fixed 150 µs margin made 1-2 % of sends late. A margin that follows the delays
- * spins only as long as this machine needs (every µs of it is CPU taken from the others); at
- * most 300 µs, a third of a CPU at 1,000 pps.
+ * percentile of the wake-up delays seen lately, plus a pad, between 100 and 200 µs. The delay is
+ * the machine's: on this kind of virtual machine a 0.5 ms futex sleep ended 60 µs late at the
+ * median and 90-100 µs at the 90th percentile even as SCHED_FIFO, and 260-460 µs at the 99th on
+ * a busy host. A margin that follows the delays spins only as long as this machine needs (every
+ * µs of it is CPU taken from the others). The ceiling is 200 µs, a fifth of a CPU at 1,000 pps:
+ * on a host at load 12, a 300 µs ceiling cost 3.1 s of CPU per 10 s replayed against 1.7 s with a
+ * fixed 150 µs, for no difference the receiver could see (the late sends there are longer stalls
+ * than any margin).
  */
 export class WakeMargin {
   marginNs: number;

@@ -1,7 +1,7 @@
 /**
  * The send loop. Every frame has an absolute due time, measured on the monotonic clock from the
  * first frame's send. Far-off frames are waited for with an event-loop timer (until ~10 ms before,
- * more when timers are seen waking late), the rest with a blocking futex sleep until 100-300 µs
+ * more when timers are seen waking late), the rest with a blocking futex sleep until 100-200 µs
  * before (as far as this machine's wake-ups need, see WakeMargin), and the last stretch by
  * spinning; then it sends and records how late the send was against the schedule. Nothing is
  * accumulated per packet, so a long file cannot drift. The inner loop is synchronous (no promise

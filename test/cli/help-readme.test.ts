@@ -73,7 +73,7 @@ describe('every --help, held to the README', () => {
     // replay timing: the README's sleep margin is the help's
     const replay = await help(['replay', '--help']);
     const margin = /sleeps until ([^ ]+ [µm]s) before/.exec(replay)?.[1];
-    expect(margin).toBe('100–300 µs');
+    expect(margin).toBe('100–200 µs');
     expect(README.replace(/\s+/g, ' ')).toContain(`futex sleep until ${margin} before`);
     // validate's JSON shape as the README and analyze describe it
     expect(await help(['validate', '--help'])).toContain('{"findings": [...]}');

@@ -25,15 +25,15 @@ describe('wake-up margin', () => {
     expect(m.marginNs).toBe(150_000);
   });
 
-  it('covers the 99.5th percentile of the delays plus a pad, within 100-300 µs', () => {
+  it('covers the 99.5th percentile of the delays plus a pad, within 100-200 µs', () => {
     const quiet = new WakeMargin();
     feed(quiet, 1000, 20_000);
     expect(quiet.marginNs).toBe(100_000); // 30 µs + pad, raised to the floor
 
     const tail = new WakeMargin();
-    feed(tail, 20, 185_000); // 2 % at 185 µs: the 99.5th percentile is in the 180-190 µs bucket
+    feed(tail, 20, 145_000); // 2 % at 145 µs: the 99.5th percentile is in the 140-150 µs bucket
     feed(tail, 1004, 50_000);
-    expect(tail.marginNs).toBe(190_000 + 30_000);
+    expect(tail.marginNs).toBe(150_000 + 30_000);
 
     const rare = new WakeMargin();
     feed(rare, 3, 2_000_000); // 0.3 %: beyond the quantile, not worth spinning for
@@ -42,13 +42,13 @@ describe('wake-up margin', () => {
 
     const busy = new WakeMargin();
     feed(busy, 1000, 900_000);
-    expect(busy.marginNs).toBe(300_000);
+    expect(busy.marginNs).toBe(200_000);
   });
 
   it('follows the machine back down as old wake-ups are halved away', () => {
     const m = new WakeMargin();
-    feed(m, 1000, 250_000);
-    expect(m.marginNs).toBe(290_000);
+    feed(m, 1000, 150_000);
+    expect(m.marginNs).toBe(190_000);
     feed(m, 40_000, 20_000);
     expect(m.marginNs).toBe(100_000);
   });
