@@ -60,6 +60,7 @@ const UNSEEN_WORDS: Readonly<Record<Lang, Readonly<Record<UnseenFact, string>>>>
     'connection-real-server': 'which real server took each connection does not show',
     'real-servers': "the real servers' addresses do not show",
     method: 'nothing here shows the forwarding method',
+    persistence: 'every client with several connections kept one real server, which the scheduler alone explains as well as persistence: whether the service is persistent does not show',
   },
   zh: {
     vip: 'VIP 从未出现在这个抓包中',
@@ -68,6 +69,7 @@ const UNSEEN_WORDS: Readonly<Record<Lang, Readonly<Record<UnseenFact, string>>>>
     'connection-real-server': '看不出每个连接去了哪台 Real Server',
     'real-servers': '看不到 Real Server 的地址',
     method: '这里看不出转发模式',
+    persistence: '每个有多个连接的客户端都留在同一台 Real Server，调度算法本身和持久连接都解释得了：看不出服务是否持久',
   },
 };
 

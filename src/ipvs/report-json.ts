@@ -19,7 +19,7 @@ export interface PublishedScheduler {
   readonly candidates: readonly string[];
   readonly confidence: number;
   /** How well each candidate fits (1 = every decision), with the weights it needed. */
-  readonly scores: readonly { readonly name: string; readonly score: number; readonly weights?: Readonly<Record<string, number>> }[];
+  readonly scores: readonly { readonly name: string; readonly score: number; readonly weights?: Readonly<Record<string, number>>; readonly flags?: readonly string[] }[];
 }
 
 /** "ip:port" or "[v6]:port" (as the model and ipvsadm write them) as {ip, port}. */

@@ -121,9 +121,10 @@ export interface ServiceClaims {
  * - other-real-servers: only this host's share of the connections shows;
  * - connection-real-server: which real server took each connection does not show (no destination MAC);
  * - real-servers: no real server's address shows;
- * - method: nothing shows the forwarding method.
+ * - method: nothing shows the forwarding method;
+ * - persistence: every client kept one server, which the scheduler alone explains too.
  */
-export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'method';
+export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'method' | 'persistence';
 
 export interface ConnectionReport {
   readonly protocol: 'tcp' | 'udp';

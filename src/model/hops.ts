@@ -4,7 +4,7 @@
  * way) show themselves. Only the director emits such copies, so once its MAC is known only its
  * frames are looked up, and only frames sent to it remembered.
  */
-import type { Packet } from './packet.js';
+import { ACK, SYN, type Packet } from './packet.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 
 /** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
@@ -18,10 +18,13 @@ export class HopDetector {
   private readonly directorMacs: ReadonlySet<string>;
   /** VIP:port → CIP:port of a tracked connection: a real server's reply, not a client's packet. */
   private readonly isReplyOfFlow: (p: Packet) => boolean;
+  /** CIP:port → VIP:port of a tracked connection: a client's packet, not a reply. */
+  private readonly isClientOfFlow: (p: Packet) => boolean;
 
-  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet) => boolean) {
+  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet) => boolean, isClientOfFlow: (p: Packet) => boolean) {
     this.directorMacs = directorMacs;
     this.isReplyOfFlow = isReplyOfFlow;
+    this.isClientOfFlow = isClientOfFlow;
   }
 
   /**
@@ -45,13 +48,17 @@ export class HopDetector {
         if (prev.dst === p.dst && prev.dport === p.dport) {
           // A DR/TUN real server's reply routed through the director is a hop too, but not a forward.
           if (p.ttl < prev.ttl && !this.isReplyOfFlow(p)) hop = 'dr';
-        } else if (p.ttl <= prev.ttl) hop = 'nat';
+        } else if (p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isReplyOfFlow(p)) hop = 'nat';
       }
       if (hop === null) {
         prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq, p.dstKeySeen);
-        // A NAT reply's copy goes to the same client: only its source was rewritten.
+        // A NAT reply's copy goes to the same client: only its source was rewritten. A client's
+        // packet (a SYN, or one of a connection it opened) is no reply, and a reply (a SYN-ACK)
+        // no forward: rewritten so, it is a source NAT (a masquerading router), whose rewrites run
+        // the other way round from a director's.
         if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
-          && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl) hop = 'nat-reply';
+          && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== SYN
+          && !this.isClientOfFlow(p)) hop = 'nat-reply';
       }
     }
     if (hop === null) {

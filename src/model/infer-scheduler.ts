@@ -73,7 +73,9 @@ export function inferScheduler(input: InferenceInput): SchedulerReport {
     const ws = WEIGHTED.has(name) ? weightSets : [weightSets[0]!];
     // The plain hash first: with equal scores the flag is not claimed.
     const ports = PORT_FLAG[name] !== undefined ? [false, true] : [false];
-    outer: for (const port of ports) for (const weights of ws) {
+    // With the port every connection is a fresh draw: fitted weights would explain any few
+    // decisions, so the port variant keeps the weights equal.
+    outer: for (const port of ports) for (const weights of port ? [weightSets[0]!] : ws) {
       for (const order of orders) {
         for (let skip = 0; skip < (name === 'wrr' ? wrrPhases(weights, search.length) : 1); skip++) {
           const cfg = { order, weights, skip, port };

@@ -52,10 +52,10 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     const verdict = lang === 'zh' ? `（${words}）` : ` (${words})`;
     out += `    ${w.scheduler}: ${style.bold(label)}${verdict}${sc.candidates.length > 0 ? `${lang === 'zh' ? '；' : '; '}${w.candidates}: ${cands}` : ''}\n`;
     // Where no scheduler can be told (one server's share, one side), neither can persistence.
-    // Nor where a tied candidate is a hash that pins each client (sh, mh): it looks like persistence.
-    const pinningTie = sc.name === 'ambiguous' && sc.candidates.some((c) => c.score >= (sc.candidates[0]?.score ?? 0) - 1e-9 && (c.name === 'sh' || c.name === 'mh') && c.flags === undefined);
+    // Nor where every client kept one server and the scheduler alone explains that too.
+    const persistUnseen = s.scheduler.name === 'unknown' || (s.unseen?.includes('persistence') ?? false);
     const mask = s.persistence?.netmask !== undefined ? ` (${lang === 'zh' ? '网络' : 'per network'} ${s.persistence.netmask})` : '';
-    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s${mask}` : s.scheduler.name === 'unknown' || pinningTie ? w.persistUnseen : w.none}\n`;
+    out += `    ${w.persistence}: ${s.persistence !== null ? `${w.atLeast} ${s.persistence.timeoutAtLeast}s${mask}` : persistUnseen ? w.persistUnseen : w.none}\n`;
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;

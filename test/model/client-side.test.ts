@@ -60,6 +60,15 @@ describe('a client\'s own capture of an ordinary connection', () => {
   );
 });
 
+describe('a source-NAT router (tcpdump\'s tfo-5c1fa7f9ae91: both sides of a masquerading router)', () => {
+  it('rewrites the client\'s source and the replies\' destination: no NAT service, the translated client address no director', () => {
+    const r = analyze(conformance('tcpdump', 'tfo-5c1fa7f9ae91.pcap'));
+    expect(r.services.filter((s) => s.method !== 'unknown')).toEqual([]);
+    expect(r.hosts.filter((h) => h.role === 'director')).toEqual([]);
+    expect(r.services.map((s) => `${s.vip}:${s.port}`)).not.toContain('9.9.9.9:13047');
+  });
+});
+
 describe('datagrams no director schedules', () => {
   // Wireshark's many_interfaces: a laptop's capture that starts inside QUIC flows (the first
   // datagram seen is Google's, from port 443 to the laptop's ephemeral port) and carries Dropbox's

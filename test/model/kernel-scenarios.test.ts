@@ -1,6 +1,6 @@
 /**
- * More real-kernel scenarios, each capture point graded against what the kernel said (truth.json's
- * `lab`, see test/fixtures/kernel-scenarios/README.md and test/fixtures/kernel-ipv6/README.md): UDP
+ * More real-kernel scenarios, each capture point graded against what the kernel said (lab.json: the
+ * `lab` block of the lab's truth file, see test/fixtures/kernel-scenarios/README.md and test/fixtures/kernel-ipv6/README.md): UDP
  * services through DR and NAT (and -p on UDP), the hash and overflow schedulers (mh with mh-port,
  * ovf, fo), persistence per client network (-M), many short connections, and IPv6 DR and TUN.
  * Method, VIP where the view shows it, real servers, each connection's real server as the kernel
@@ -23,7 +23,7 @@ interface Lab {
   readonly requests: readonly { readonly client: string; readonly realServer: string | null }[];
 }
 
-const lab = (scenario: string): Lab => (JSON.parse(readFileSync(`${DIR}/${scenario}/truth.json`, 'utf8')) as { lab: Lab }).lab;
+const lab = (scenario: string): Lab => (JSON.parse(readFileSync(`${DIR}/${scenario}/lab.json`, 'utf8')) as { lab: Lab }).lab;
 
 function analyze(scenario: string, files: readonly string[]): Summary {
   const paths = files.map((f) => `${DIR}/${scenario}/${f}`);
@@ -130,6 +130,13 @@ describe('what the new scenarios show beyond the per-point grades', () => {
     expect(tied).toEqual(expect.arrayContaining(['sh', 'rr']));
     expect(s.report.services[0]!.persistence).toBeNull();
     expect(renderSummary(s, makeStyle(false), 'en')).toMatch(/persistence: \? \(cannot show here\)/);
+  });
+
+  it('-p on UDP that plain rr explains as well: persistence is not claimed either way, and says why', () => {
+    const s = analyze('kernel-scenarios/dr-udp-persistent', ['fw-eth1.pcap']);
+    const svc = s.report.services[0]!;
+    expect([svc.persistence, svc.unseen]).toEqual([null, expect.arrayContaining(['persistence'])]);
+    expect(renderSummary(s, makeStyle(false), 'zh')).toContain('看不出服务是否持久');
   });
 
   it('a client behind a router to an IPv6 VIP: its router is its gateway, not a real server', () => {

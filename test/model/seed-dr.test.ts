@@ -48,7 +48,9 @@ describe('seed-dr-kernel.pcap (real kernel DR capture on the firewall inside int
     expect(svc.scheduler.name).toBe('ambiguous');
     const tied = svc.scheduler.candidates.filter((c) => c.score === 1).map((c) => c.name);
     expect(tied).toEqual(['rr', 'wrr', 'lc', 'wlc']);
-    expect(svc.scheduler.candidates.find((c) => c.name === 'sh')!.score).toBe(0.5);
+    // One client: plain sh sends it to one server (half the picks); its best is with sh-port.
+    const sh = svc.scheduler.candidates.find((c) => c.name === 'sh')!;
+    expect([sh.score, sh.flags]).toEqual([0.75, ['sh-port']]);
   });
 
   it('has no findings and no persistence', () => {
