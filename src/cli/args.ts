@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compileCaptureFilter, FilterSyntaxError, pointAt, type FramePredicate } from '../decode/capture-filter.js';
-import { UsageError } from './command.js';
+import { UsageError, type Command, type CommandIO } from './command.js';
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T, positionals = true) {
   try {
@@ -16,6 +16,18 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     // node's hint about '--' is noise for a mistyped flag.
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+}
+
+/**
+ * A command whose flags are parsed before it runs, a bad one a UsageError: `run` gets their values
+ * and the other words. With `positionals` false a word that is not a flag is an error too.
+ */
+export function defineCommand<T extends NonNullable<ParseArgsConfig['options']>>(
+  help: string, options: T,
+  run: (parsed: ReturnType<typeof parseCommandArgs<T>>, io: CommandIO) => Promise<number>,
+  positionals = true,
+): Command {
+  return { help, run: (args, io) => run(parseCommandArgs(args, options, positionals), io) };
 }
 
 /** A whole number option: undefined stays undefined, anything else must be an integer ≥ min. */

@@ -11,8 +11,8 @@ import { frameToJson } from '../../present/frame-json.js';
 import { formatEpochNs, formatTimeOfDay } from '../../present/time.js';
 import { plural } from '../../present/words.js';
 import { udpPorts } from './analyze-options.js';
-import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
-import { capturesAndFilter, compileFilterArg, parseCommandArgs } from '../args.js';
+import { EXIT, UsageError, useColour } from '../command.js';
+import { capturesAndFilter, compileFilterArg, defineCommand } from '../args.js';
 import { damageSummary, withInputs } from '../inputs.js';
 import { palette } from '../colour.js';
 import { lineWriterFor } from '../output.js';
@@ -59,6 +59,26 @@ Examples:
   lvscope decode -r big.pcap -w vip.pcap 'host 192.168.23.100'
   lvscope decode -r rs1-eth0.pcap --gue-port 6080 -V
   tcpdump -i eth0 -w - | lvscope decode -r -`;
+
+/** The flags the help above describes. */
+const OPTIONS = {
+  read: { type: 'string', short: 'r', multiple: true },
+  write: { type: 'string', short: 'w' },
+  count: { type: 'string', short: 'c' },
+  n: { type: 'boolean', short: 'n' },
+  e: { type: 'boolean', short: 'e' },
+  t: { type: 'boolean', short: 't', multiple: true },
+  verbose: { type: 'boolean', short: 'v' },
+  detail: { type: 'boolean', short: 'V' },
+  hex: { type: 'boolean', short: 'x' },
+  format: { type: 'string', default: 'text' },
+  time: { type: 'string', default: 'tod' },
+  'no-checksum': { type: 'boolean' },
+  'gue-port': { type: 'string', multiple: true },
+  'sync-port': { type: 'string', multiple: true },
+  force: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
 
 type TimeMode = 'tod' | 'none' | 'epoch' | 'delta' | 'date' | 'since-first' | 'relative';
 
@@ -108,96 +128,75 @@ class TimeColumn {
   }
 }
 
-export const decodeCommand: Command = {
-  help: HELP,
-  async run(args: readonly string[], io: CommandIO): Promise<number> {
-    const parsed = parseCommandArgs(args, {
-      read: { type: 'string', short: 'r', multiple: true },
-      write: { type: 'string', short: 'w' },
-      count: { type: 'string', short: 'c' },
-      n: { type: 'boolean', short: 'n' },
-      e: { type: 'boolean', short: 'e' },
-      t: { type: 'boolean', short: 't', multiple: true },
-      verbose: { type: 'boolean', short: 'v' },
-      detail: { type: 'boolean', short: 'V' },
-      hex: { type: 'boolean', short: 'x' },
-      format: { type: 'string', default: 'text' },
-      time: { type: 'string', default: 'tod' },
-      'no-checksum': { type: 'boolean' },
-      'gue-port': { type: 'string', multiple: true },
-      'sync-port': { type: 'string', multiple: true },
-      force: { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
-    });
-    const v = parsed.values;
-    const { files, filter: expression } = capturesAndFilter(v.read, parsed.positionals);
-    if (files.length === 0) throw new UsageError('no capture given: use -r FILE');
-    const filter = compileFilterArg(expression);
-    if (v.format !== 'text' && v.format !== 'ndjson') throw new UsageError(`--format must be text or ndjson, not ${v.format}`);
-    const mode = timeMode(v.t?.length ?? 0, v.time!);
-    const limit = v.count === undefined ? Infinity : Number(v.count);
-    if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`-c needs a whole number, not ${v.count}`);
-    const write = v.write ?? null;
-    if (write !== null && write !== '-' && v.force !== true && existsSync(write)) {
-      io.stderr.write(`lvscope decode: ${write} exists; refusing to overwrite it (use --force)\n`);
-      return EXIT.USAGE;
-    }
-    const ports = (list: readonly string[] | undefined, name: string): number[] => udpPorts(list, name, (m) => new UsageError(m));
-    const guePorts = ports(v['gue-port'], 'gue-port');
-    const syncPorts = ports(v['sync-port'], 'sync-port');
-    const detail = v.detail === true;
-    const hex = v.hex === true;
-    // -V, -x and -w read each frame's bytes a second time: standard input is spooled for them.
-    return withInputs(files, { seekable: detail || hex || write !== null }, (inputs) => {
-      const paths = inputs.paths;
-      const source = openFrames(paths, { verifyChecksums: v['no-checksum'] !== true && write === null, filter, guePorts, syncPorts });
-      const rawReader = hex || write !== null ? openRawFrames(paths) : null;
-      const say = (line: string): void => { if (v.quiet !== true) io.stderr.write(`lvscope: ${line}\n`); };
-      let frames = 0;
-      let damaged = 0, firstDamaged = 0;
-      let broken = false;
-      try {
-        if (write !== null) {
-          const w = writeFrames(source, rawReader!, write, v.force === true, limit);
-          frames = w.frames; damaged = w.damaged; firstDamaged = w.firstDamaged;
-          if (w.otherLinkType > 0) say(`${write}: ${plural(w.otherLinkType, 'frame')} of another link type left out (a pcap file has one link type)`);
-        } else {
-          const out = lineWriterFor(io.stdout);
-          const p = palette(useColour(io.stdout, io.env));
-          const clock = new TimeColumn(mode, source.infos.some((i) => i.nanosecond));
-          const json = v.format === 'ndjson';
-          const verbose = v.verbose === true;
-          for (const f of source) {
-            if (frames >= limit || out.broken) break;
-            frames++;
-            if (f.issues.length > 0 && isDamaged(f) && damaged++ === 0) firstDamaged = f.n;
-            if (json) { out.line(frameToJson(f)); continue; }
-            const time = clock.text(f.tsSec, f.tsNsec);
-            const line = `${String(f.n).padStart(5)} ${time === null ? '' : `${time} `}${formatFrameLine(f, { verbose })}`;
-            out.line(f.issues.length > 0 ? p.yellow(line) : line);
-            if (detail) for (const d of formatFrameDetail(f)) out.line(`      ${d}`);
-            if (rawReader !== null) {
-              const bytes = rawReader.bytes(f.file, f.fileFrame);
-              if (bytes !== null) for (const h of formatHexdump(bytes)) out.line(`      ${h}`);
-            }
+export const decodeCommand = defineCommand(HELP, OPTIONS, async (parsed, io) => {
+  const v = parsed.values;
+  const { files, filter: expression } = capturesAndFilter(v.read, parsed.positionals);
+  if (files.length === 0) throw new UsageError('no capture given: use -r FILE');
+  const filter = compileFilterArg(expression);
+  if (v.format !== 'text' && v.format !== 'ndjson') throw new UsageError(`--format must be text or ndjson, not ${v.format}`);
+  const mode = timeMode(v.t?.length ?? 0, v.time!);
+  const limit = v.count === undefined ? Infinity : Number(v.count);
+  if (!(limit >= 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`-c needs a whole number, not ${v.count}`);
+  const write = v.write ?? null;
+  if (write !== null && write !== '-' && v.force !== true && existsSync(write)) {
+    io.stderr.write(`lvscope decode: ${write} exists; refusing to overwrite it (use --force)\n`);
+    return EXIT.USAGE;
+  }
+  const ports = (list: readonly string[] | undefined, name: string): number[] => udpPorts(list, name, (m) => new UsageError(m));
+  const guePorts = ports(v['gue-port'], 'gue-port');
+  const syncPorts = ports(v['sync-port'], 'sync-port');
+  const detail = v.detail === true;
+  const hex = v.hex === true;
+  // -V, -x and -w read each frame's bytes a second time: standard input is spooled for them.
+  return withInputs(files, { seekable: detail || hex || write !== null }, (inputs) => {
+    const paths = inputs.paths;
+    const source = openFrames(paths, { verifyChecksums: v['no-checksum'] !== true && write === null, filter, guePorts, syncPorts });
+    const rawReader = hex || write !== null ? openRawFrames(paths) : null;
+    const say = (line: string): void => { if (v.quiet !== true) io.stderr.write(`lvscope: ${line}\n`); };
+    let frames = 0;
+    let damaged = 0, firstDamaged = 0;
+    let broken = false;
+    try {
+      if (write !== null) {
+        const w = writeFrames(source, rawReader!, write, v.force === true, limit);
+        frames = w.frames; damaged = w.damaged; firstDamaged = w.firstDamaged;
+        if (w.otherLinkType > 0) say(`${write}: ${plural(w.otherLinkType, 'frame')} of another link type left out (a pcap file has one link type)`);
+      } else {
+        const out = lineWriterFor(io.stdout);
+        const p = palette(useColour(io.stdout, io.env));
+        const clock = new TimeColumn(mode, source.infos.some((i) => i.nanosecond));
+        const json = v.format === 'ndjson';
+        const verbose = v.verbose === true;
+        for (const f of source) {
+          if (frames >= limit || out.broken) break;
+          frames++;
+          if (f.issues.length > 0 && isDamaged(f) && damaged++ === 0) firstDamaged = f.n;
+          if (json) { out.line(frameToJson(f)); continue; }
+          const time = clock.text(f.tsSec, f.tsNsec);
+          const line = `${String(f.n).padStart(5)} ${time === null ? '' : `${time} `}${formatFrameLine(f, { verbose })}`;
+          out.line(f.issues.length > 0 ? p.yellow(line) : line);
+          if (detail) for (const d of formatFrameDetail(f)) out.line(`      ${d}`);
+          if (rawReader !== null) {
+            const bytes = rawReader.bytes(f.file, f.fileFrame);
+            if (bytes !== null) for (const h of formatHexdump(bytes)) out.line(`      ${h}`);
           }
-          out.flush();
-          broken = out.broken;
         }
-      } finally {
-        source.close();
-        rawReader?.close();
+        out.flush();
+        broken = out.broken;
       }
-      // The reader of our output went away (`| head`): done, as tcpdump is.
-      if (broken) return EXIT.OK;
-      const problems = [...inputs.problems, ...source.issues.map((i) => inputs.describe(i.message))];
-      const damage = damageSummary(damaged, firstDamaged);
-      if (damage !== null) problems.push(damage);
-      for (const line of problems) say(line);
-      return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
-    });
-  },
-};
+    } finally {
+      source.close();
+      rawReader?.close();
+    }
+    // The reader of our output went away (`| head`): done, as tcpdump is.
+    if (broken) return EXIT.OK;
+    const problems = [...inputs.problems, ...source.issues.map((i) => inputs.describe(i.message))];
+    const damage = damageSummary(damaged, firstDamaged);
+    if (damage !== null) problems.push(damage);
+    for (const line of problems) say(line);
+    return problems.length > 0 ? EXIT.PROBLEMS : EXIT.OK;
+  });
+});
 
 /** -w: the kept frames, bytes as captured, into a pcap file (tcpdump -r F -w OUT EXPR). */
 function writeFrames(source: FrameSource, raw: RawFrames, path: string, force: boolean, limit: number) {

@@ -2,8 +2,8 @@
  * `lvscope replay -i IFACE -r FILE`: send a capture's frames out of an interface with the
  * original timing (or scaled, or at a fixed rate), with tcpreplay's and tcprewrite's options.
  */
-import { showProgress, UsageError, type Command, type CommandIO } from '../command.js';
-import { parseCommandArgs, wholeNumber } from '../args.js';
+import { showProgress, UsageError } from '../command.js';
+import { defineCommand, wholeNumber } from '../args.js';
 import { ReplayError } from '../../replay/errors.js';
 import type { Pacing } from '../../replay/replayer.js';
 import { parseCidrMap, parseMacOption, RewriteOptionError, type RewriteOptions } from '../../replay/rewrite.js';
@@ -66,83 +66,82 @@ Examples:
   lvscope replay -i veth0 -r dr.pcap -x 2 --enet-dmac 02:00:00:00:00:01 \\
       --srcipmap 172.16.0.0/16:10.1.0.0/16 --dstipmap 192.168.23.0/24:10.2.0.0/24`;
 
+/** The flags the help above describes. */
+const OPTIONS = {
+  intf1: { type: 'string', short: 'i' },
+  read: { type: 'string', short: 'r' },
+  multiplier: { type: 'string', short: 'x' },
+  pps: { type: 'string', short: 'p' },
+  mbps: { type: 'string', short: 'M' },
+  topspeed: { type: 'boolean', short: 't' },
+  loop: { type: 'string', short: 'l' },
+  limit: { type: 'string', short: 'L' },
+  'enet-smac': { type: 'string' },
+  'enet-dmac': { type: 'string' },
+  srcipmap: { type: 'string', short: 'S' },
+  dstipmap: { type: 'string', short: 'D' },
+  fixcsum: { type: 'boolean', short: 'C' },
+  'dry-run': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 function positiveNumber(text: string, option: string): number {
   const v = Number(text);
   if (!(v > 0) || !Number.isFinite(v)) throw new UsageError(`${option} needs a number above 0, not ${JSON.stringify(text)}`);
   return v;
 }
 
-export const replayCommand: Command = {
-  help: HELP,
-  async run(args: readonly string[], io: CommandIO): Promise<number> {
-    const parsed = parseCommandArgs(args, {
-      intf1: { type: 'string', short: 'i' },
-      read: { type: 'string', short: 'r' },
-      multiplier: { type: 'string', short: 'x' },
-      pps: { type: 'string', short: 'p' },
-      mbps: { type: 'string', short: 'M' },
-      topspeed: { type: 'boolean', short: 't' },
-      loop: { type: 'string', short: 'l' },
-      limit: { type: 'string', short: 'L' },
-      'enet-smac': { type: 'string' },
-      'enet-dmac': { type: 'string' },
-      srcipmap: { type: 'string', short: 'S' },
-      dstipmap: { type: 'string', short: 'D' },
-      fixcsum: { type: 'boolean', short: 'C' },
-      'dry-run': { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
-    });
-    const v = parsed.values;
-    if (v.intf1 === undefined) throw new UsageError('no interface given: use -i IFACE (there is no default, so frames are never sent by accident)');
-    const files = [...(v.read !== undefined ? [v.read] : []), ...parsed.positionals];
-    if (files.length === 0) throw new UsageError('no capture given: use -r FILE');
-    if (files.length > 1) throw new UsageError(`one capture at a time, got ${files.length}: ${files.join(' ')}`);
+export const replayCommand = defineCommand(HELP, OPTIONS, async (parsed, io) => {
+  const v = parsed.values;
+  if (v.intf1 === undefined) throw new UsageError('no interface given: use -i IFACE (there is no default, so frames are never sent by accident)');
+  const files = [...(v.read !== undefined ? [v.read] : []), ...parsed.positionals];
+  if (files.length === 0) throw new UsageError('no capture given: use -r FILE');
+  if (files.length > 1) throw new UsageError(`one capture at a time, got ${files.length}: ${files.join(' ')}`);
 
-    const speeds = [v.multiplier, v.pps, v.mbps, v.topspeed === true ? 't' : undefined].filter((x) => x !== undefined);
-    if (speeds.length > 1) throw new UsageError('give only one of --multiplier, --pps, --mbps, --topspeed');
-    let pacing: Pacing = { kind: 'multiplier', factor: 1 };
-    if (v.multiplier !== undefined) pacing = { kind: 'multiplier', factor: positiveNumber(v.multiplier, '--multiplier') };
-    else if (v.pps !== undefined) pacing = { kind: 'pps', pps: positiveNumber(v.pps, '--pps') };
-    else if (v.mbps !== undefined) pacing = { kind: 'mbps', mbps: positiveNumber(v.mbps, '--mbps') };
-    else if (v.topspeed === true) pacing = { kind: 'topspeed' };
+  const speeds = [v.multiplier, v.pps, v.mbps, v.topspeed === true ? 't' : undefined].filter((x) => x !== undefined);
+  if (speeds.length > 1) throw new UsageError('give only one of --multiplier, --pps, --mbps, --topspeed');
+  let pacing: Pacing = { kind: 'multiplier', factor: 1 };
+  if (v.multiplier !== undefined) pacing = { kind: 'multiplier', factor: positiveNumber(v.multiplier, '--multiplier') };
+  else if (v.pps !== undefined) pacing = { kind: 'pps', pps: positiveNumber(v.pps, '--pps') };
+  else if (v.mbps !== undefined) pacing = { kind: 'mbps', mbps: positiveNumber(v.mbps, '--mbps') };
+  else if (v.topspeed === true) pacing = { kind: 'topspeed' };
 
-    let rewrite: RewriteOptions;
-    try {
-      rewrite = {
-        enetSmac: v['enet-smac'] !== undefined ? parseMacOption(v['enet-smac'], '--enet-smac') : undefined,
-        enetDmac: v['enet-dmac'] !== undefined ? parseMacOption(v['enet-dmac'], '--enet-dmac') : undefined,
-        srcIpMap: v.srcipmap !== undefined ? parseCidrMap(v.srcipmap) : undefined,
-        dstIpMap: v.dstipmap !== undefined ? parseCidrMap(v.dstipmap) : undefined,
-        fixCsum: v.fixcsum === true,
-      };
-    } catch (e) {
-      if (e instanceof RewriteOptionError) throw new UsageError(e.message);
-      throw e;
+  let rewrite: RewriteOptions;
+  try {
+    rewrite = {
+      enetSmac: v['enet-smac'] !== undefined ? parseMacOption(v['enet-smac'], '--enet-smac') : undefined,
+      enetDmac: v['enet-dmac'] !== undefined ? parseMacOption(v['enet-dmac'], '--enet-dmac') : undefined,
+      srcIpMap: v.srcipmap !== undefined ? parseCidrMap(v.srcipmap) : undefined,
+      dstIpMap: v.dstipmap !== undefined ? parseCidrMap(v.dstipmap) : undefined,
+      fixCsum: v.fixcsum === true,
+    };
+  } catch (e) {
+    if (e instanceof RewriteOptionError) throw new UsageError(e.message);
+    throw e;
+  }
+  const quiet = v.quiet === true;
+  try {
+    const { code } = await runReplay(
+      {
+        iface: v.intf1,
+        file: files[0]!,
+        pacing,
+        loops: wholeNumber('--loop', v.loop) ?? 1,
+        limit: wholeNumber('--limit', v.limit) ?? 0,
+        rewrite,
+        dryRun: v['dry-run'] === true,
+        quiet,
+        progress: showProgress(io, quiet),
+        sender: io.env.LVSCOPE_REPLAY_SENDER === 'cap' ? 'cap' : 'auto',
+      },
+      io,
+    );
+    return code;
+  } catch (e) {
+    if (e instanceof ReplayError) {
+      io.stderr.write(`lvscope replay: ${e.message}\n`);
+      return e.exitCode;
     }
-    const quiet = v.quiet === true;
-    try {
-      const { code } = await runReplay(
-        {
-          iface: v.intf1,
-          file: files[0]!,
-          pacing,
-          loops: wholeNumber('--loop', v.loop) ?? 1,
-          limit: wholeNumber('--limit', v.limit) ?? 0,
-          rewrite,
-          dryRun: v['dry-run'] === true,
-          quiet,
-          progress: showProgress(io, quiet),
-          sender: io.env.LVSCOPE_REPLAY_SENDER === 'cap' ? 'cap' : 'auto',
-        },
-        io,
-      );
-      return code;
-    } catch (e) {
-      if (e instanceof ReplayError) {
-        io.stderr.write(`lvscope replay: ${e.message}\n`);
-        return e.exitCode;
-      }
-      throw e;
-    }
-  },
-};
+    throw e;
+  }
+});

@@ -11,8 +11,8 @@ import {
 } from '../../simulate/index.js';
 import { HA_PRESET_SUMMARIES, isHaPreset, listHaPresets, synthesizeHa } from '../../simulate/ha/index.js';
 import { ALL_SCHEDULERS } from '../../ipvs/schedulers/index.js';
-import { UsageError, showProgress, type Command, type CommandIO } from '../command.js';
-import { parseCommandArgs } from '../args.js';
+import { UsageError, showProgress, type CommandIO } from '../command.js';
+import { defineCommand } from '../args.js';
 import { parseRules } from '../../ipvs/ipvsadm/index.js';
 import { publishReport } from '../../present/report-json.js';
 import { plural } from '../../present/words.js';
@@ -67,6 +67,17 @@ Examples:
   lvscope synth --method tun --tun-type gue --tun-port 6080 -w tun-gue.pcapng
   lvscope synth --scenario dr --real-servers 8 --clients 50 --requests 100000 --fast --format pcap -w bulk.pcap`;
 
+/** The flags the help above describes. */
+const OPTIONS = {
+  scenario: { type: 'string' }, write: { type: 'string', short: 'w' }, format: { type: 'string' },
+  seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
+  weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
+  requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
+  'tun-type': { type: 'string' }, 'tun-port': { type: 'string' }, 'tun-csum': { type: 'boolean' },
+  fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' }, lang: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** The finding code a fault shows, accepted as its name too (the README and findings say these). */
 const FAULT_BY_FINDING: Readonly<Record<string, string>> = {
   'dr-reply-via-director': 'dr-via-director', 'rs-answers-arp-for-vip': 'rs-arp', 'rs-announces-vip': 'rs-announce',
@@ -117,137 +128,125 @@ function checkWeights(sc: Scenario, weights: readonly number[]): void {
   }
 }
 
-export const synthCommand: Command = {
-  help: HELP,
-  async run(args: readonly string[], io: CommandIO): Promise<number> {
-    const parsed = parseCommandArgs(args, {
-      scenario: { type: 'string' }, write: { type: 'string', short: 'w' }, format: { type: 'string' },
-      seed: { type: 'string' }, truth: { type: 'string' }, method: { type: 'string' }, scheduler: { type: 'string' },
-      weights: { type: 'string' }, 'real-servers': { type: 'string' }, clients: { type: 'string' },
-      requests: { type: 'string' }, persistence: { type: 'string' }, 'capture-at': { type: 'string' },
-      'tun-type': { type: 'string' }, 'tun-port': { type: 'string' }, 'tun-csum': { type: 'boolean' },
-      fault: { type: 'string', multiple: true }, 'list-scenarios': { type: 'boolean' }, force: { type: 'boolean' }, fast: { type: 'boolean' }, lang: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-    }, false);
-    const v = parsed.values;
-    if (v.help === true) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    if (v['list-scenarios'] === true) {
-      const w = Math.max(...[...listPresets(), ...listHaPresets()].map((n) => n.length));
-      for (const n of listPresets()) io.stdout.write(`${n.padEnd(w)}  ${PRESET_SUMMARIES[n]}\n`);
-      for (const n of listHaPresets()) io.stdout.write(`${n.padEnd(w)}  ${HA_PRESET_SUMMARIES[n]}\n`);
-      return 0;
-    }
-    const out = v.write;
-    if (out === undefined) throw new UsageError('-w OUT is required');
-    const format = v.format ?? (/\.pcap$/i.test(out) ? 'pcap' : 'pcapng');
-    if (format !== 'pcap' && format !== 'pcapng') throw new UsageError(`--format must be pcap or pcapng, got ${JSON.stringify(format)}`);
-    const lang = v.lang ?? 'en';
-    if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got ${JSON.stringify(lang)}`);
-    const method = v.method;
-    if (method !== undefined && !(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
-    const captureAt = v['capture-at'];
-    if (captureAt !== undefined && !(CAPTURE_POINTS as readonly string[]).includes(captureAt)) {
-      throw new UsageError(`--capture-at must be one of ${CAPTURE_POINTS.join(', ')}`);
-    }
-    if (v.scheduler !== undefined && !(ALL_SCHEDULERS as readonly string[]).includes(v.scheduler)) {
-      throw new UsageError(`--scheduler must be one of ${ALL_SCHEDULERS.join(', ')}`);
-    }
-    let weights: number[] | undefined;
-    if (v.weights !== undefined) {
-      weights = v.weights.split(',').map((x) => intOption(x.trim(), 'weights')!);
-    }
-    const seed = intOption(v.seed, 'seed') ?? 1;
-    const realServers = intOption(v['real-servers'], 'real-servers', 1);
-    const clients = intOption(v.clients, 'clients', 1);
-    const requests = intOption(v.requests, 'requests', 1);
-    const persistence = intOption(v.persistence, 'persistence');
-    const tunType = v['tun-type'];
-    if (tunType !== undefined && tunType !== 'ipip' && tunType !== 'gue' && tunType !== 'gre') throw new UsageError('--tun-type must be one of ipip, gue, gre');
-    const tunPort = intOption(v['tun-port'], 'tun-port', 1);
-    if (tunPort !== undefined && tunPort > 65535) throw new UsageError(`--tun-port needs a port number, got ${tunPort}`);
-    if (tunPort !== undefined && tunType !== 'gue') throw new UsageError('--tun-port applies to --tun-type gue');
-    const faults = (v.fault ?? []).map((f) => FAULT_BY_FINDING[f] ?? f);
-    for (const f of faults) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
+export const synthCommand = defineCommand(HELP, OPTIONS, async (parsed, io) => {
+  const v = parsed.values;
+  if (v.help === true) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (v['list-scenarios'] === true) {
+    const w = Math.max(...[...listPresets(), ...listHaPresets()].map((n) => n.length));
+    for (const n of listPresets()) io.stdout.write(`${n.padEnd(w)}  ${PRESET_SUMMARIES[n]}\n`);
+    for (const n of listHaPresets()) io.stdout.write(`${n.padEnd(w)}  ${HA_PRESET_SUMMARIES[n]}\n`);
+    return 0;
+  }
+  const out = v.write;
+  if (out === undefined) throw new UsageError('-w OUT is required');
+  const format = v.format ?? (/\.pcap$/i.test(out) ? 'pcap' : 'pcapng');
+  if (format !== 'pcap' && format !== 'pcapng') throw new UsageError(`--format must be pcap or pcapng, got ${JSON.stringify(format)}`);
+  const lang = v.lang ?? 'en';
+  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got ${JSON.stringify(lang)}`);
+  const method = v.method;
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}`);
+  const captureAt = v['capture-at'];
+  if (captureAt !== undefined && !(CAPTURE_POINTS as readonly string[]).includes(captureAt)) {
+    throw new UsageError(`--capture-at must be one of ${CAPTURE_POINTS.join(', ')}`);
+  }
+  if (v.scheduler !== undefined && !(ALL_SCHEDULERS as readonly string[]).includes(v.scheduler)) {
+    throw new UsageError(`--scheduler must be one of ${ALL_SCHEDULERS.join(', ')}`);
+  }
+  let weights: number[] | undefined;
+  if (v.weights !== undefined) {
+    weights = v.weights.split(',').map((x) => intOption(x.trim(), 'weights')!);
+  }
+  const seed = intOption(v.seed, 'seed') ?? 1;
+  const realServers = intOption(v['real-servers'], 'real-servers', 1);
+  const clients = intOption(v.clients, 'clients', 1);
+  const requests = intOption(v.requests, 'requests', 1);
+  const persistence = intOption(v.persistence, 'persistence');
+  const tunType = v['tun-type'];
+  if (tunType !== undefined && tunType !== 'ipip' && tunType !== 'gue' && tunType !== 'gre') throw new UsageError('--tun-type must be one of ipip, gue, gre');
+  const tunPort = intOption(v['tun-port'], 'tun-port', 1);
+  if (tunPort !== undefined && tunPort > 65535) throw new UsageError(`--tun-port needs a port number, got ${tunPort}`);
+  if (tunPort !== undefined && tunType !== 'gue') throw new UsageError('--tun-port applies to --tun-type gue');
+  const faults = (v.fault ?? []).map((f) => FAULT_BY_FINDING[f] ?? f);
+  for (const f of faults) if (!isFaultName(f)) throw new UsageError(`unknown fault ${JSON.stringify(f)}; one of ${FAULTS.join(', ')}`);
 
-    const force = v.force === true;
-    for (const path of [out, v.truth]) {
-      if (path !== undefined && path !== '-' && existsSync(path) && !force) {
-        io.stderr.write(`lvscope synth: ${path} exists; refusing to overwrite it (use --force)\n`);
-        return 2;
-      }
-    }
-
-    if (v.scenario !== undefined && isHaPreset(v.scenario)) {
-      const other = ['method', 'scheduler', 'weights', 'real-servers', 'clients', 'requests', 'persistence', 'capture-at', 'tun-type', 'tun-port', 'fault', 'fast', 'seed'] as const;
-      const given = other.filter((o) => v[o] !== undefined);
-      if (given.length > 0) throw new UsageError(`--${given[0]} does not apply to the director-pair preset ${v.scenario} (a fixed keepalived timeline)`);
-      const sink = openSink(io, out, force);
-      if (sink === null) return 2;
-      const r = synthesizeHa(v.scenario, sink, { format, lang, fileName: out });
-      if (v.truth !== undefined && !writeTruth(io, v.truth, r.truth, force)) return 2;
-      if (v.quiet !== true) io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(r.frames, 'frame')}, ${r.seconds.toFixed(3)} s (scenario ${v.scenario})\n`);
-      return 0;
-    }
-
-    let sc: Scenario;
-    try {
-      const name = v.scenario ?? method;
-      if (name === undefined) throw new UsageError('--scenario NAME|FILE (or --method) is required');
-      const opts = { realServers, clients, requests };
-      if (listPresets().includes(name)) {
-        const generic = (METHODS as readonly string[]).includes(name);
-        if (method !== undefined && method !== name && !generic) {
-          throw new UsageError(`--method applies to the generic presets (${METHODS.join(', ')}), not to ${name}`);
-        }
-        sc = preset(method !== undefined && generic ? method : name, opts);
-      } else if (existsSync(name)) {
-        sc = loadScenarioFile(name);
-        if (requests !== undefined) sc = { ...sc, workload: { ...sc.workload, connections: requests } };
-        if (realServers !== undefined || clients !== undefined || method !== undefined) {
-          throw new UsageError('--real-servers, --clients and --method apply to presets; edit the scenario file instead');
-        }
-      } else {
-        throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
-      }
-      for (const f of faults) if (isFaultName(f)) sc = applyFault(sc, f);
-      if (weights !== undefined) checkWeights(sc, weights);
-    } catch (err) {
-      if (err instanceof ScenarioError) {
-        io.stderr.write(`lvscope synth: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
-    }
-
-    const progress = showProgress(io, v.quiet === true);
-    const sink = openSink(io, out, force);
-    if (sink === null) return 2;
-    let result;
-    try {
-      result = synthesize(sc, sink, {
-        seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true, lang,
-        adjustRules: adjustRules({
-          scheduler: v.scheduler, weights, persistence, tunType, tunPort, ...(v['tun-csum'] === true ? { tunCsum: true } : {}),
-        }),
-        onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
-      });
-    } catch (err) {
-      if (err instanceof OutputClosedError) throw err; // `| head`: not a failure (main.ts: 0)
-      sink.close();
-      io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+  const force = v.force === true;
+  for (const path of [out, v.truth]) {
+    if (path !== undefined && path !== '-' && existsSync(path) && !force) {
+      io.stderr.write(`lvscope synth: ${path} exists; refusing to overwrite it (use --force)\n`);
       return 2;
     }
-    if (progress) io.stderr.write('\r');
-    if (v.truth !== undefined && !writeTruth(io, v.truth, result.truth, force)) return 2;
-    if (v.quiet !== true) {
-      const conns = result.truth.connections.length;
-      const stamped = result.stamped > 0 ? `, ${result.stamped} stamped` : '';
-      // A message, not data: on stderr, so `synth -w -` leaves nothing but the capture on stdout.
-      io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(result.frames, 'frame')}, ${plural(conns, 'connection')}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
-    }
+  }
+
+  if (v.scenario !== undefined && isHaPreset(v.scenario)) {
+    const other = ['method', 'scheduler', 'weights', 'real-servers', 'clients', 'requests', 'persistence', 'capture-at', 'tun-type', 'tun-port', 'fault', 'fast', 'seed'] as const;
+    const given = other.filter((o) => v[o] !== undefined);
+    if (given.length > 0) throw new UsageError(`--${given[0]} does not apply to the director-pair preset ${v.scenario} (a fixed keepalived timeline)`);
+    const sink = openSink(io, out, force);
+    if (sink === null) return 2;
+    const r = synthesizeHa(v.scenario, sink, { format, lang, fileName: out });
+    if (v.truth !== undefined && !writeTruth(io, v.truth, r.truth, force)) return 2;
+    if (v.quiet !== true) io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(r.frames, 'frame')}, ${r.seconds.toFixed(3)} s (scenario ${v.scenario})\n`);
     return 0;
-  },
-};
+  }
+
+  let sc: Scenario;
+  try {
+    const name = v.scenario ?? method;
+    if (name === undefined) throw new UsageError('--scenario NAME|FILE (or --method) is required');
+    const opts = { realServers, clients, requests };
+    if (listPresets().includes(name)) {
+      const generic = (METHODS as readonly string[]).includes(name);
+      if (method !== undefined && method !== name && !generic) {
+        throw new UsageError(`--method applies to the generic presets (${METHODS.join(', ')}), not to ${name}`);
+      }
+      sc = preset(method !== undefined && generic ? method : name, opts);
+    } else if (existsSync(name)) {
+      sc = loadScenarioFile(name);
+      if (requests !== undefined) sc = { ...sc, workload: { ...sc.workload, connections: requests } };
+      if (realServers !== undefined || clients !== undefined || method !== undefined) {
+        throw new UsageError('--real-servers, --clients and --method apply to presets; edit the scenario file instead');
+      }
+    } else {
+      throw new UsageError(`unknown scenario ${JSON.stringify(name)}: not a preset (--list-scenarios) and no such file`);
+    }
+    for (const f of faults) if (isFaultName(f)) sc = applyFault(sc, f);
+    if (weights !== undefined) checkWeights(sc, weights);
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      io.stderr.write(`lvscope synth: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const progress = showProgress(io, v.quiet === true);
+  const sink = openSink(io, out, force);
+  if (sink === null) return 2;
+  let result;
+  try {
+    result = synthesize(sc, sink, {
+      seed, format, captureAt: captureAt as CapturePoint | undefined, fileName: out, fast: v.fast === true, lang,
+      adjustRules: adjustRules({
+        scheduler: v.scheduler, weights, persistence, tunType, tunPort, ...(v['tun-csum'] === true ? { tunCsum: true } : {}),
+      }),
+      onProgress: progress ? (n) => io.stderr.write(`\r  ${n} frames`) : undefined,
+    });
+  } catch (err) {
+    if (err instanceof OutputClosedError) throw err; // `| head`: not a failure (main.ts: 0)
+    sink.close();
+    io.stderr.write(`lvscope synth: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (progress) io.stderr.write('\r');
+  if (v.truth !== undefined && !writeTruth(io, v.truth, result.truth, force)) return 2;
+  if (v.quiet !== true) {
+    const conns = result.truth.connections.length;
+    const stamped = result.stamped > 0 ? `, ${result.stamped} stamped` : '';
+    // A message, not data: on stderr, so `synth -w -` leaves nothing but the capture on stdout.
+    io.stderr.write(`${out === '-' ? 'standard output' : out}: ${plural(result.frames, 'frame')}, ${plural(conns, 'connection')}${stamped}, ${result.seconds.toFixed(3)} s simulated (scenario ${sc.name}, seed ${seed})\n`);
+  }
+  return 0;
+}, false);

@@ -2,9 +2,9 @@
  * `lvscope tui FILE…`: the explain TUI. React and ink are imported here lazily (registry.ts loads
  * this module only for `tui`), so other commands never pay for them.
  */
-import { UsageError, useColour, type Command, type CommandIO } from '../command.js';
+import { UsageError, useColour } from '../command.js';
 import { withInputs } from '../inputs.js';
-import { parseCommandArgs } from '../args.js';
+import { defineCommand } from '../args.js';
 
 const HELP = `Usage: lvscope tui FILE [FILE…] [options]
 
@@ -29,6 +29,12 @@ Examples:
   lvscope tui captures/seed-dr-kernel.pcap
   lvscope tui director-eth0.pcapng director-eth1.pcapng --lang zh`;
 
+/** The flags the help above describes. */
+const OPTIONS = {
+  lang: { type: 'string', default: 'en' },
+  name: { type: 'string', multiple: true },
+} as const;
+
 // The terminal's second screen, as less and vim use: the shell's scrollback is left as it was.
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
 const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
@@ -43,44 +49,37 @@ function parseNames(values: readonly string[]): Map<string, string> {
   return names;
 }
 
-export const tuiCommand: Command = {
-  help: HELP,
-  async run(args: readonly string[], io: CommandIO): Promise<number> {
-    const parsed = parseCommandArgs(args, {
-      lang: { type: 'string', default: 'en' },
-      name: { type: 'string', multiple: true },
-    });
-    const files = parsed.positionals;
-    if (files.length === 0) throw new UsageError('no capture given: lvscope tui FILE');
-    if (files.includes('-')) throw new UsageError('the TUI reads your keys from standard input, so it cannot read a capture there too; write it to a file first (tcpdump -w F, then lvscope tui F)');
-    const lang = parsed.values.lang;
-    if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
-    const names = parseNames(parsed.values.name ?? []);
-    const stdin = io.stdin as NodeJS.ReadStream;
-    if (stdin.isTTY !== true) throw new UsageError('the TUI needs a terminal on standard input; use `lvscope decode` or `lvscope analyze` in pipes');
+export const tuiCommand = defineCommand(HELP, OPTIONS, async (parsed, io) => {
+  const files = parsed.positionals;
+  if (files.length === 0) throw new UsageError('no capture given: lvscope tui FILE');
+  if (files.includes('-')) throw new UsageError('the TUI reads your keys from standard input, so it cannot read a capture there too; write it to a file first (tcpdump -w F, then lvscope tui F)');
+  const lang = parsed.values.lang;
+  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, not ${lang}`);
+  const names = parseNames(parsed.values.name ?? []);
+  const stdin = io.stdin as NodeJS.ReadStream;
+  if (stdin.isTTY !== true) throw new UsageError('the TUI needs a terminal on standard input; use `lvscope decode` or `lvscope analyze` in pipes');
 
-    const [{ createElement }, { render }, { App }, { CaptureSession }, { modelPort }] = await Promise.all([
-      import('react'), import('ink'), import('../../tui/App.js'), import('../../tui/data/session.js'), import('../../tui/data/model-binding.js'),
-    ]);
-    // A gzip-compressed capture is decompressed to a temporary file first (the TUI re-reads frames on demand).
-    return withInputs(files, { seekable: true }, async (inputs) => {
-      io.stdout.write(ENTER_ALTERNATE_SCREEN);
-      const session = CaptureSession.open(inputs.paths, { port: modelPort(names.size > 0 ? { names } : {}) });
-      try {
-        const app = render(createElement(App, { session, colour: useColour(io.stdout, io.env), initial: { lang } }), {
-          stdout: io.stdout as NodeJS.WriteStream,
-          stdin,
-          stderr: io.stderr as NodeJS.WriteStream,
-          exitOnCtrlC: true,
-          patchConsole: false,
-        });
-        void session.start();
-        await app.waitUntilExit();
-      } finally {
-        session.close();
-        io.stdout.write(LEAVE_ALTERNATE_SCREEN);
-      }
-      return 0;
-    });
-  },
-};
+  const [{ createElement }, { render }, { App }, { CaptureSession }, { modelPort }] = await Promise.all([
+    import('react'), import('ink'), import('../../tui/App.js'), import('../../tui/data/session.js'), import('../../tui/data/model-binding.js'),
+  ]);
+  // A gzip-compressed capture is decompressed to a temporary file first (the TUI re-reads frames on demand).
+  return withInputs(files, { seekable: true }, async (inputs) => {
+    io.stdout.write(ENTER_ALTERNATE_SCREEN);
+    const session = CaptureSession.open(inputs.paths, { port: modelPort(names.size > 0 ? { names } : {}) });
+    try {
+      const app = render(createElement(App, { session, colour: useColour(io.stdout, io.env), initial: { lang } }), {
+        stdout: io.stdout as NodeJS.WriteStream,
+        stdin,
+        stderr: io.stderr as NodeJS.WriteStream,
+        exitOnCtrlC: true,
+        patchConsole: false,
+      });
+      void session.start();
+      await app.waitUntilExit();
+    } finally {
+      session.close();
+      io.stdout.write(LEAVE_ALTERNATE_SCREEN);
+    }
+    return 0;
+  });
+});
