@@ -84,6 +84,11 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['kernel-ipv6/dr6', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['2001:db8:2::10:80'], conns: 2, scheduler: 'unknown' }],
   // IPv6 TUN (ip6ip6): the director and one real server.
   ['kernel-ipv6/tun6', ['dir-eth0.pcap'], { method: 'tun', ...ALL }],
+  // IPv6 TUN with the real servers behind a router: the router's both sides and the gateway,
+  // which sees the replies come through the router (no real server, no connection's server).
+  ['kernel-ipv6/tun6r', ['rtr-eth0.pcap'], { method: 'tun', ...ALL }],
+  ['kernel-ipv6/tun6r', ['rtr-eth1.pcap'], { method: 'tun', ...ALL }],
+  ['kernel-ipv6/tun6r', ['gw-eth1.pcap'], { method: 'tun', vip: 'truth', rs: [], conns: 0, scheduler: 'unknown' }],
   ['kernel-ipv6/tun6', ['rs1-eth0.pcap'], { method: 'tun', vip: 'truth', rs: ['2001:db8:2::10:80'], conns: 2, scheduler: 'unknown' }],
 ];
 
