@@ -99,3 +99,18 @@ describe('a keepalived pair for an IPv6 VIP (VRRPv3 over IPv6)', () => {
     expect(en.join('\n')).not.toMatch(/gratuitous NDP|NDP 2001:db8:1::80 is at/);
   });
 });
+
+describe('link-local addresses (NDP\'s source) in the hosts table', () => {
+  const linkLocal = (ip: string): boolean => /^fe[89ab]/i.test(ip);
+  it.each(['dr6/rs1-eth0.pcap', 'dr6/dir-eth0.pcap', 'tun6/rs1-eth0.pcap', 'tun6/gw-eth1.pcap'])(
+    '%s: a host the table lists with a routable address has no second row for its link-local one, and no role by it',
+    (file) => {
+      const r = analyze([join(DIR, file)]).report;
+      const routable = new Set(r.hosts.filter((h) => h.mac !== null && !linkLocal(h.ip)).map((h) => h.mac));
+      expect(r.hosts.filter((h) => linkLocal(h.ip) && h.mac !== null && routable.has(h.mac))).toEqual([]);
+      // The director's address is its own (routable, else link-local), never a client's it forwarded.
+      const clients = new Set(r.hosts.filter((h) => h.role === 'client').map((h) => h.ip));
+      for (const s of r.services) expect(clients.has(s.director.ip ?? '')).toBe(false);
+    },
+  );
+});

@@ -17,6 +17,7 @@ import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
+import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
@@ -253,6 +254,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
   for (const ip of [...clients, ...peerClients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
   for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
+  // An IPv6 link-local address (NDP's source) of a host the table lists by MAC with a routable
+  // address is that host's, not a host of its own.
+  const routable = new Set(hosts.filter((h) => h.mac !== null && !isLinkLocal(h.ip)).map((h) => h.mac));
+  const hostRows = hosts.filter((h) => !(h.mac !== null && isLinkLocal(h.ip) && routable.has(h.mac)));
 
   // ---- findings
   const book = new FindingBook([...engine.findings].map(([key, f]): [string, FindingAcc] => [key, { ...f, frames: [...f.frames] } as FindingAcc]));
@@ -348,8 +353,15 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     if (s === undefined) { s = { ip: rs.ip, mac: rs.mac, port: rs.port }; rsSnap.set(rs, s); }
     return s;
   };
-  const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
-  for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+  // Only a second pass reads these (a report alone never does): one Map entry per connection, made when asked.
+  let connRs: Map<number, { ip: string | null; mac: string | null; port: number }> | null = null;
+  const connRsOf = (): Map<number, { ip: string | null; mac: string | null; port: number }> => {
+    if (connRs === null) {
+      connRs = new Map();
+      for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+    }
+    return connRs;
+  };
   const connections: ConnectionReport[] = conns.map((c) => ({
     protocol: c.proto, client: c.client, virtual: c.virtual,
     realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
@@ -358,7 +370,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
 
   const report: ClusterReport = {
     capture: { files: [...opts.files], frames: engine.frames },
-    hosts,
+    hosts: hostRows,
     services: services.map((s) => s.report),
     connections,
     findings: findingList,
@@ -370,11 +382,13 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     routerMacs: routers,
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
-    connRs, pair,
+    get connRs() { return connRsOf(); }, pair,
   };
+  // Only the ipvsadm views read it: listed when asked.
+  let liveAtEnd: DoneFlow[] | null = null;
   return {
     report, knowledge, services,
-    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)),
+    get liveAtEnd() { return liveAtEnd ??= conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
     endTime: engine.lastT, findingFrames,
   };
 }
@@ -454,16 +468,20 @@ function macOfRs(services: readonly ServiceState[], ip: string): string | null {
   return null;
 }
 
-function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>): string | null {
-  const ips = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
+/** A host's address by its MAC: a routable one (an IPv6 link-local address is no RIP), or with `linkLocal` that too. */
+function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>, linkLocal = false): string | null {
+  const ok = (ip: string): boolean => !vips.has(ip) && (linkLocal || !isLinkLocal(ip));
+  const ips = [...(engine.macIps.get(mac) ?? [])].filter(ok).sort(compareIp);
   const sent = engine.macSrcIp.get(mac);
   // A director's health checks show a real server's RIP and MAC even with warm ARP caches.
-  return ips[0] ?? (sent !== undefined && !vips.has(sent) ? sent : null) ?? engine.ha.health.rsMacs.get(mac) ?? null;
+  return ips[0] ?? (sent !== undefined && ok(sent) ? sent : null) ?? engine.ha.health.rsMacs.get(mac) ?? null;
 }
 
+/** The director's own address: a routable one its ARP/NDP shows, else its link-local one, else as a real server's. */
 function firstDip(engine: EngineSnapshot, mac: string | null, vips: ReadonlySet<string>): string | null {
   if (mac === null) return null;
-  return ripOfMac(engine, mac, vips);
+  const own = [...(engine.macIps.get(mac) ?? [])].filter((ip) => !vips.has(ip)).sort(compareIp);
+  return own.find((ip) => !isLinkLocal(ip)) ?? own[0] ?? ripOfMac(engine, mac, vips);
 }
 
 function withPersistenceUnseen<T extends { unseen: UnseenFact[] }>(c: T, unseen: boolean): T {
