@@ -67,6 +67,9 @@ export class PcapngParser implements FrameParser {
   private stopped = false;
   /** False: packet comments are not decoded (cur.comment stays null), though their options are still checked. */
   private readonly comments: boolean;
+  /** The option option() last found. */
+  private optionCode = 0;
+  private optionLen = 0;
 
   /** src.start is at the first SHB; throws CaptureFormatError when it is unusable. */
   constructor(src: ChunkSource, cur: FrameCursor, log: IssueLog, comments = true) {
@@ -236,21 +239,10 @@ export class PcapngParser implements FrameParser {
     return true;
   }
 
-  /** The first opt_comment of a packet block, or null. A plain loop: this runs per packet. */
+  /** The first opt_comment of a packet block, or null. No callback: this runs per packet. */
   private packetComment(from: number, to: number, fileOffset: number, n: number): string | null {
-    const view = this.src.view;
-    const le = this.le;
-    let q = from;
-    while (q + 4 <= to) {
-      const code = view.getUint16(q, le);
-      const olen = view.getUint16(q + 2, le);
-      if (code === OptionCode.endofopt) return null;
-      if (q + 4 + olen > to) {
-        this.log.report('bad-option', fileOffset, n, `option ${code} of ${olen} bytes runs past the end of its block; remaining options ignored`);
-        return null;
-      }
-      if (code === OptionCode.comment) return this.comments ? this.text(q + 4, olen) : null;
-      q += 4 + ((olen + 3) & ~3);
+    for (let q = this.option(from, to, fileOffset, n); q >= 0; q = this.option(q + 4 + ((this.optionLen + 3) & ~3), to, fileOffset, n)) {
+      if (this.optionCode === OptionCode.comment) return this.comments ? this.text(q + 4, this.optionLen) : null;
     }
     return null;
   }
@@ -378,20 +370,28 @@ export class PcapngParser implements FrameParser {
     frame: number | null,
     fn: (code: number, at: number, len: number) => void,
   ): void {
-    const view = this.src.view;
-    const le = this.le;
-    let q = from;
-    while (q + 4 <= to) {
-      const code = view.getUint16(q, le);
-      const olen = view.getUint16(q + 2, le);
-      if (code === OptionCode.endofopt) return;
-      if (q + 4 + olen > to) {
-        this.log.report('bad-option', fileOffset, frame, `option ${code} of ${olen} bytes runs past the end of its block; remaining options ignored`);
-        return;
-      }
-      fn(code, q + 4, olen);
-      q += 4 + ((olen + 3) & ~3);
+    for (let q = this.option(from, to, fileOffset, frame); q >= 0; q = this.option(q + 4 + ((this.optionLen + 3) & ~3), to, fileOffset, frame)) {
+      fn(this.optionCode, q + 4, this.optionLen);
     }
+  }
+
+  /**
+   * The option at q, if the list goes on there: its offset, with its code and length in optionCode
+   * and optionLen; -1 at the end of the list or of [q, to), or (reported) where an option runs past it.
+   */
+  private option(q: number, to: number, fileOffset: number, frame: number | null): number {
+    if (q + 4 > to) return -1;
+    const view = this.src.view;
+    const code = view.getUint16(q, this.le);
+    const olen = view.getUint16(q + 2, this.le);
+    if (code === OptionCode.endofopt) return -1;
+    if (q + 4 + olen > to) {
+      this.log.report('bad-option', fileOffset, frame, `option ${code} of ${olen} bytes runs past the end of its block; remaining options ignored`);
+      return -1;
+    }
+    this.optionCode = code;
+    this.optionLen = olen;
+    return q;
   }
 
   private text(at: number, len: number): string {

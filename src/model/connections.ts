@@ -7,9 +7,9 @@
 import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
 import { FinishedFlow, type DoneFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
-import { AddressIds, FlowTable } from './flow-table.js';
+import { AddressIds, FlowTable, NO_KEY } from './flow-table.js';
 import { protoName, type Packet } from './packet.js';
-import type { Flow, FlowRef, RsState, ServiceState } from './state.js';
+import type { Flow, RsState, ServiceState } from './state.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import type { Knowledge } from './types.js';
 
@@ -20,8 +20,13 @@ export class ConnectionEntries {
   /** Address → small integer, for the numeric keys of the table and the packet memory. */
   readonly addrs = new AddressIds();
   private readonly table = new FlowTable();
-  readonly live = new Set<Flow>();
-  private readonly timers = new ExpiryQueue((f) => this.live.has(f));
+  /**
+   * The live entries in creation order, with finished ones not yet dropped (`Flow.live` says
+   * which): a Set of tens of thousands of flows cost a hash insert per connection and its table.
+   */
+  private liveList: Flow[] = [];
+  private finished = 0;
+  private readonly timers = new ExpiryQueue();
   readonly done: DoneFlow[] = [];
   private count = 0;
 
@@ -31,19 +36,51 @@ export class ConnectionEntries {
     this.k = k;
   }
 
-  lookup(proto: number, a: string, ap: number, b: string, bp: number): FlowRef | undefined {
-    return this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+  /** The live entry keyed by proto a:ap → b:bp, if any. */
+  lookup(proto: number, a: string, ap: number, b: string, bp: number): Flow | undefined {
+    const key = this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+    return key === NO_KEY ? undefined : this.table.flowAt(key);
   }
 
-  /** The same by address ids. */
-  get(proto: number, a: number, ap: number, b: number, bp: number): FlowRef | undefined {
+  /** The key (NO_KEY when none) of proto a:ap → b:bp by address ids: read it with `flowAt` and `isServerKey`. */
+  find(proto: number, a: number, ap: number, b: number, bp: number): number {
     return this.table.get(proto, a, ap, b, bp);
+  }
+
+  flowAt(key: number): Flow {
+    return this.table.flowAt(key);
+  }
+
+  /** Whether the key is its flow's server-side tuple (CIP/LIP→RIP, NAT and FULLNAT), not client→VIP. */
+  isServerKey(key: number): boolean {
+    return this.table.isServerKey(key);
+  }
+
+  /** Whether proto a:ap → b:bp is a live entry's client→VIP tuple (not its server side). */
+  isClientTuple(proto: number, a: string, ap: number, b: string, bp: number): boolean {
+    const key = this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+    return key !== NO_KEY && !this.table.isServerKey(key);
+  }
+
+  /** The live entry keyed by proto a:ap → b:bp by address ids, if any. */
+  get(proto: number, a: number, ap: number, b: number, bp: number): Flow | undefined {
+    const key = this.table.get(proto, a, ap, b, bp);
+    return key === NO_KEY ? undefined : this.table.flowAt(key);
   }
 
   /** Indexes f under proto a:ap → b:bp too, unless another flow holds that tuple. */
   addKey(f: Flow, server: boolean, proto: number, a: string, ap: number, b: string, bp: number): void {
     const key = this.table.add(f, server, proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
-    if (key !== null) f.keys.push(key);
+    if (key === NO_KEY) return;
+    if (f.key0 === NO_KEY) f.key0 = key;
+    else if (f.key1 === NO_KEY) f.key1 = key;
+    else (f.moreKeys ??= []).push(key);
+  }
+
+  /** The live entries in creation order (do not keep: creating an entry may compact it). */
+  liveFlows(): readonly Flow[] {
+    this.compact();
+    return this.liveList;
   }
 
   /**
@@ -59,14 +96,15 @@ export class ConnectionEntries {
       rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
       firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
       clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0, lastInLen: 0,
-      decision: null, keys: [], rstFromServer: false,
+      decision: null, key0: NO_KEY, key1: NO_KEY, moreKeys: null, live: true,
       // Pass 2: sent to a real server that answers for the VIP itself.
       bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     };
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
     this.addKey(f, serverSide, p.proto, p.src, p.sport, p.dst, p.dport);
-    this.live.add(f);
+    if (this.finished > 1024 && 2 * this.finished > this.liveList.length) this.compact();
+    this.liveList.push(f);
     this.timers.rearm(f);
     return f;
   }
@@ -168,8 +206,13 @@ export class ConnectionEntries {
     if (expired && f.rs !== null) {
       if (f.inactive) f.rs.inactive--; else f.rs.active--;
     }
-    for (const k of f.keys) this.table.remove(k);
-    this.live.delete(f);
+    if (f.live) {
+      f.live = false;
+      this.finished++;
+    }
+    this.table.remove(f.key0, f);
+    this.table.remove(f.key1, f);
+    if (f.moreKeys !== null) for (const k of f.moreKeys) this.table.remove(k, f);
     this.done.push(new FinishedFlow(f, expired ? null : f.expires));
   }
 
@@ -180,5 +223,15 @@ export class ConnectionEntries {
 
   clearTimers(): void {
     this.timers.clear();
+  }
+
+  /** Drops finished entries from the live list (in place, the order kept). */
+  private compact(): void {
+    if (this.finished === 0) return;
+    const list = this.liveList;
+    let n = 0;
+    for (let i = 0; i < list.length; i++) if (list[i]!.live) list[n++] = list[i]!;
+    list.length = n;
+    this.finished = 0;
   }
 }

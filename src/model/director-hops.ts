@@ -11,7 +11,7 @@ import type { Segment } from './types.js';
 
 /** DR: the client's packet again, only MACs and TTL changed, to a real server's MAC. */
 export function drForward(m: ModelParts, p: Packet, prev: SeenPacket, srcId: number, dstId: number, segment: Segment): Flow | null {
-  const flow = m.entries.get(p.proto, srcId, p.sport, dstId, p.dport)?.flow ?? null;
+  const flow = m.entries.get(p.proto, srcId, p.sport, dstId, p.dport) ?? null;
   const svc = flow?.svc ?? m.services.service(protoName(p.proto), p.dst, p.dport, p.n);
   svc.dr++;
   m.services.evidence(svc, p.n);
@@ -32,7 +32,7 @@ export function natForward(m: ModelParts, p: Packet, prev: SeenPacket, segment: 
   // A two-armed director: the client's frame came to its other interface (two captures merged).
   m.roles.otherArm(prev.dstMac);
   m.roles.upstream(prev.srcMac);
-  const flow = m.entries.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport)?.flow ?? null;
+  const flow = m.entries.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport) ?? null;
   if (flow !== null) {
     m.entries.addKey(flow, true, p.proto, p.src, p.sport, p.dst, p.dport);
     m.entries.bind(flow, m.services.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
@@ -49,7 +49,7 @@ export function natReply(m: ModelParts, p: Packet, prev: SeenPacket, srcId: numb
   m.services.evidence(svc, p.n);
   m.roles.learnDirector(svc, p.srcMac);
   m.roles.otherArm(prev.dstMac);
-  const flow = m.entries.get(p.proto, dstId, p.dport, srcId, p.sport)?.flow ?? null;
+  const flow = m.entries.get(p.proto, dstId, p.dport, srcId, p.sport) ?? null;
   if (flow !== null) {
     if (flow.rs === null) {
       m.entries.addKey(flow, true, p.proto, p.dst, p.dport, prev.src, prev.sport);

@@ -20,7 +20,7 @@ export function dsrOptionForward(m: ModelParts, p: Packet, segment: Segment): { 
   const svc = m.services.service(protoName(p.proto), p.dsrVip, p.dsrPort, p.n);
   svc.dsrOpt++;
   m.services.evidence(svc, p.n);
-  let flow = m.entries.lookup(p.proto, p.src, p.sport, p.dsrVip, p.dsrPort)?.flow ?? null;
+  let flow = m.entries.lookup(p.proto, p.src, p.sport, p.dsrVip, p.dsrPort) ?? null;
   const newConn = flow === null;
   if (flow === null) {
     // The client's own packet to the VIP is not in the capture: the entry starts here.

@@ -15,6 +15,7 @@
 import type { DecodedFrame } from '../wire/records.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import { ConnectionEntries } from './connections.js';
+import { NO_KEY } from './flow-table.js';
 import { drForward, natForward, natReply } from './director-hops.js';
 import { dsrOptionForward } from './dsr-option.js';
 import type { DoneFlow } from './done-flow.js';
@@ -75,7 +76,7 @@ export class Engine implements ModelParts {
     this.entries = new ConnectionEntries(k);
     this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
-    this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p), (p) => this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.server === false);
+    this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p), (p) => this.entries.isClientTuple(p.proto, p.src, p.sport, p.dst, p.dport));
     this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
   }
 
@@ -138,10 +139,10 @@ export class Engine implements ModelParts {
   /** End of input: flows still alive stay in the table with their timers. */
   end(): void {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
-    for (const f of this.entries.live) if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    for (const f of this.entries.liveFlows()) if (f.proto === 'tcp') this.flowToSilentSyns(f);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     this.faults.report(this.book, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id));
-    for (const f of [...this.entries.live]) this.finishFlow(f, false);
+    for (const f of [...this.entries.liveFlows()]) this.finishFlow(f, false);
     this.entries.clearTimers();
     this.ha.end();
   }
@@ -168,7 +169,8 @@ export class Engine implements ModelParts {
       if (hop !== undefined) { this.nextHops.delete(f); bindNextHop(this, f, hop); }
     }
     this.entries.finish(f, expired);
-    if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    // At the end (not expired) `end` has told the silent-SYN watcher already, and asked it.
+    if (expired && f.proto === 'tcp') this.flowToSilentSyns(f);
     unansweredForward(this.book, f);
   }
 
@@ -241,19 +243,20 @@ export class Engine implements ModelParts {
       ttlBefore = prev.ttl;
     } else {
       // 2. Not a second copy: a packet the director (or a server) receives.
-      let ref = entries.get(p.proto, srcId, p.sport, dstId, p.dport);
-      if (ref !== undefined) {
-        flow = ref.flow;
-        const reuse = (p.flags & (SYN | ACK | RST)) === SYN && !ref.server
+      let key = entries.find(p.proto, srcId, p.sport, dstId, p.dport);
+      if (key !== NO_KEY) {
+        flow = entries.flowAt(key);
+        const server = entries.isServerKey(key);
+        const reuse = (p.flags & (SYN | ACK | RST)) === SYN && !server
           && (flow.state === 'TIME_WAIT' || flow.state === 'CLOSE' || (flow.state === 'FIN_WAIT' && flow.noOutput));
         if (reuse) {
           this.finishFlow(flow, true);
           flow = this.createFlow(p);
           newConn = true;
-        } else if (segment === 'syn' && flow.state !== 'NONE' && !ref.server) {
+        } else if (segment === 'syn' && flow.state !== 'NONE' && !server) {
           flow.synRetries++;
         }
-        if (ref.server && flow.svc.fullnat > 0) {
+        if (server && flow.svc.fullnat > 0) {
           // FULLNAT: every LIP→RIP frame is the director's forward, whatever its flags; counted
           // only where the client's own packet is not in the capture.
           if (flow.svc.insideOf !== null) { entries.transition(flow, false, p.flags, p.t); entries.countIn(flow, p); }
@@ -266,11 +269,11 @@ export class Engine implements ModelParts {
           step = clientStep(flow, p, segment, newConn);
         }
       } else {
-        ref = entries.get(p.proto, dstId, p.dport, srcId, p.sport);
-        if (ref !== undefined) {
-          flow = ref.flow;
+        key = entries.find(p.proto, dstId, p.dport, srcId, p.sport);
+        if (key !== NO_KEY) {
+          flow = entries.flowAt(key);
           clientSide = false;
-          this.onReply(flow, ref.server, p, segment);
+          this.onReply(flow, entries.isServerKey(key), p, segment);
           step = serverStep(p, segment);
         } else if ((p.flags & (SYN | ACK | RST)) === SYN || p.proto === PROTO_UDP) {
           this.neighbours.learnSource(p);
@@ -307,7 +310,6 @@ export class Engine implements ModelParts {
     flow.svc.answered = true;
     if (segment === 'synack') flow.synAckSeen = true;
     if ((p.flags & RST) !== 0) {
-      flow.rstFromServer = true;
       // A RST for the VIP from a MAC that does not own it is a DR/TUN real server's, even where no director hop shows.
       const owner = this.neighbours.ipMac.get(flow.vip);
       refusedByRealServer(this.book, flow, p, p.srcMac !== '' && !roles.isDirectorMac(p.srcMac) && owner !== undefined && owner !== p.srcMac);
@@ -357,7 +359,7 @@ export class Engine implements ModelParts {
     if (this.isReplyOfFlow(p)) {
       // A reply carried back in a tunnel: not IPVS's TUN (its real servers answer directly) but a
       // tunnel between two sites; the tunnel's forwards of that connection were no director's.
-      const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport)!.flow;
+      const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport)!;
       back.svc.tunReplies++;
       this.neighbours.learnSource(p);
       return want ? plainFacts(this.roles, p, 'other') : null;
@@ -382,7 +384,7 @@ export class Engine implements ModelParts {
     const prev = this.hops.before(p, srcId);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
     if (prev !== undefined) this.roles.upstream(prev.srcMac);
-    let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport)?.flow ?? null;
+    let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport) ?? null;
     let newConn = false;
     if (flow === null) {
       flow = this.createFlow(p);
@@ -405,7 +407,7 @@ export class Engine implements ModelParts {
   private onToa(p: Packet, want: boolean): FrameFacts | null {
     let flow: Flow | null = null;
     // Find the client's flow: any live flow from TOA addr:port.
-    for (const f of this.entries.live) {
+    for (const f of this.entries.liveFlows()) {
       if (f.cip === p.toaAddr && f.cport === p.toaPort && f.proto === 'tcp') { flow = f; break; }
     }
     if (flow === null && p.isSyn && p.srcMac !== '') {

@@ -12,13 +12,8 @@ import type { Flow } from './state.js';
 export class ExpiryQueue {
   private times: number[] = [];
   private flows: Flow[] = [];
-  private readonly isLive: (f: Flow) => boolean;
   /** Queue length that triggers dropping stale entries. */
   private compactAt = 4096;
-
-  constructor(isLive: (f: Flow) => boolean) {
-    this.isLive = isLive;
-  }
 
   /** Call after f.expires changed (and for a new flow). */
   rearm(f: Flow): void {
@@ -35,7 +30,7 @@ export class ExpiryQueue {
       const at = this.times[0]!;
       const f = this.flows[0]!;
       this.pop();
-      if (at !== f.timerAt || !this.isLive(f)) continue;
+      if (at !== f.timerAt || !f.live) continue;
       if (f.expires <= t) {
         f.timerAt = Number.NaN;
         out.push(f);
@@ -67,7 +62,7 @@ export class ExpiryQueue {
     let n = 0;
     for (let i = 0; i < times.length; i++) {
       const f = flows[i]!;
-      if (times[i] === f.timerAt && this.isLive(f)) { times[n] = times[i]!; flows[n] = f; n++; }
+      if (times[i] === f.timerAt && f.live) { times[n] = times[i]!; flows[n] = f; n++; }
     }
     times.length = n;
     flows.length = n;

@@ -4,7 +4,7 @@
  * `${proto}|${a}|${ap}|${b}|${bp}` strings the model's main cost; here a lookup hashes five small
  * integers into a Smi bucket key and compares numbers, allocating nothing.
  */
-import type { Flow, FlowRef } from './state.js';
+import type { Flow } from './state.js';
 
 /**
  * Address text → a dense integer id, for numeric keys. Decoded frames hand out cached strings
@@ -13,6 +13,8 @@ import type { Flow, FlowRef } from './state.js';
  */
 export class AddressIds {
   private readonly ids = new Map<string, number>();
+  /** Id → address text. */
+  private readonly texts: string[] = [];
   // A frame asks for its two addresses several times: the last two answers, before the Map.
   private last0 = '';
   private id0 = -1;
@@ -26,6 +28,7 @@ export class AddressIds {
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(ip, id);
+      this.texts.push(ip);
     }
     this.last1 = this.last0;
     this.id1 = this.id0;
@@ -37,6 +40,11 @@ export class AddressIds {
   /** The address's id, or -1 when it has none yet (gives it none). */
   peek(ip: string): number {
     return this.ids.get(ip) ?? -1;
+  }
+
+  /** The text an id was given for. */
+  text(id: number): string {
+    return this.texts[id]!;
   }
 
   get size(): number {
@@ -53,34 +61,26 @@ export function hash5(a: number, b: number, c: number, d: number, e: number): nu
   return (h ^ (h >>> 13)) & 0x3fffffff;
 }
 
-/** One key of a flow: the tuple it is found under and which side of the flow it is. */
-export class FlowKey implements FlowRef {
-  readonly flow: Flow;
-  readonly server: boolean;
-  /** Where the table keeps it; -1 once removed. */
-  slot = -1;
-
-  constructor(flow: Flow, server: boolean) {
-    this.flow = flow;
-    this.server = server;
-  }
-}
-
-const NONE = -1;
+/** No key: what `get` and `add` answer when there is none. */
+export const NO_KEY = -1;
+const NONE = NO_KEY;
 const FIRST_CAPACITY = 1 << 10;
-/** Ints per entry: a, b, ports (ap << 16 | bp), proto, hash, next in chain; padded to 8. */
+/** Ints per entry: a, b, ports (ap << 16 | bp), proto, hash, next in chain, server side; padded to 8. */
 const STRIDE = 8;
-const A = 0, B = 1, PORTS = 2, PROTO = 3, HASH = 4, NEXT = 5;
+const A = 0, B = 1, PORTS = 2, PROTO = 3, HASH = 4, NEXT = 5, SERVER = 6;
 
 /**
  * Open hashing over one Int32Array: each key's tuple, hash and chain link side by side (a probe
  * touches one cache line, not one per field), chains through slot indices, free slots on a stack.
- * The last two lookups are remembered until the table changes: a director's copy of a packet
- * follows the packet it copies, and both ask for the same tuple.
+ * A key is its slot number: the flow it finds and its side (`flowAt`, `isServerKey`) are read by
+ * slot, so keying a flow allocates nothing (an object and an array per flow for its keys were a
+ * third of a live connection's memory). The last two lookups are remembered until the table
+ * changes: a director's copy of a packet follows the packet it copies, and both ask for the same
+ * tuple.
  */
 export class FlowTable {
   private capacity = FIRST_CAPACITY;
-  private keys: (FlowKey | null)[] = new Array<FlowKey | null>(FIRST_CAPACITY).fill(null);
+  private flows: (Flow | null)[] = new Array<Flow | null>(FIRST_CAPACITY).fill(null);
   private ents = new Int32Array(FIRST_CAPACITY * STRIDE);
   /** Bucket → first slot; twice the capacity, so chains stay short. */
   private buckets = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
@@ -90,32 +90,40 @@ export class FlowTable {
   private memo0 = new Float64Array(6).fill(Number.NaN);
   private memo1 = new Float64Array(6).fill(Number.NaN);
 
-  /** The key for proto a:ap → b:bp (address ids), if any flow has it. */
-  get(proto: number, a: number, ap: number, b: number, bp: number): FlowKey | undefined {
+  /** The key (slot) for proto a:ap → b:bp (address ids), or NO_KEY when no flow has it. */
+  get(proto: number, a: number, ap: number, b: number, bp: number): number {
     const ports = (ap << 16) | bp;
     const m0 = this.memo0;
-    if (m0[0] === a && m0[1] === b && m0[2] === ports && m0[3] === proto) return m0[4]! < 0 ? undefined : this.keys[m0[4]!]!;
+    if (m0[0] === a && m0[1] === b && m0[2] === ports && m0[3] === proto) return m0[4]!;
     const m1 = this.memo1;
-    if (m1[0] === a && m1[1] === b && m1[2] === ports && m1[3] === proto) return m1[4]! < 0 ? undefined : this.keys[m1[4]!]!;
+    if (m1[0] === a && m1[1] === b && m1[2] === ports && m1[3] === proto) return m1[4]!;
     const i = this.find(proto, a, b, ports);
     // Keep the newest answer in memo0.
     this.memo1 = m0;
     this.memo0 = m1;
     m1[0] = a; m1[1] = b; m1[2] = ports; m1[3] = proto; m1[4] = i;
-    return i === NONE ? undefined : this.keys[i]!;
+    return i;
   }
 
-  /** Indexes flow under the tuple unless another key holds it already; the new key or null. */
-  add(flow: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): FlowKey | null {
+  /** The flow a key (from `get` or `add`) finds. */
+  flowAt(key: number): Flow {
+    return this.flows[key]!;
+  }
+
+  /** Whether the key is the flow's server-side tuple (CIP/LIP→RIP), not its client→VIP one. */
+  isServerKey(key: number): boolean {
+    return this.ents[key * STRIDE + SERVER] !== 0;
+  }
+
+  /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
+  add(flow: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): number {
     const ports = (ap << 16) | bp;
-    if (this.find(proto, a, b, ports) !== NONE) return null;
+    if (this.find(proto, a, b, ports) !== NONE) return NONE;
     this.forget();
     if (this.count === this.capacity) this.grow();
     const i = this.free.length > 0 ? this.free.pop()! : this.used++;
-    const key = new FlowKey(flow, server);
-    key.slot = i;
     const h = hash5(a, b, ports, proto, 0);
-    this.keys[i] = key;
+    this.flows[i] = flow;
     const e = i * STRIDE;
     const ents = this.ents;
     ents[e + A] = a;
@@ -123,16 +131,17 @@ export class FlowTable {
     ents[e + PORTS] = ports;
     ents[e + PROTO] = proto;
     ents[e + HASH] = h;
+    ents[e + SERVER] = server ? 1 : 0;
     const bucket = h & (this.buckets.length - 1);
     ents[e + NEXT] = this.buckets[bucket]!;
     this.buckets[bucket] = i;
     this.count++;
-    return key;
+    return i;
   }
 
-  remove(key: FlowKey): void {
-    const i = key.slot;
-    if (i === NONE || this.keys[i] !== key) return;
+  /** Drops key `i` if it is still flow's (a flow's keys go once, when it finishes). */
+  remove(i: number, flow: Flow): void {
+    if (i === NONE || this.flows[i] !== flow) return;
     this.forget();
     const ents = this.ents;
     const bucket = ents[i * STRIDE + HASH]! & (this.buckets.length - 1);
@@ -147,8 +156,7 @@ export class FlowTable {
       }
     }
     ents[i * STRIDE + NEXT] = NONE;
-    this.keys[i] = null;
-    key.slot = NONE;
+    this.flows[i] = null;
     this.free.push(i);
     this.count--;
   }
@@ -176,11 +184,11 @@ export class FlowTable {
     const ents = new Int32Array(cap * STRIDE);
     ents.set(this.ents);
     this.ents = ents;
-    for (let i = this.capacity; i < cap; i++) this.keys.push(null);
+    for (let i = this.capacity; i < cap; i++) this.flows.push(null);
     this.capacity = cap;
     this.buckets = new Int32Array(2 * cap).fill(NONE);
     for (let i = 0; i < this.used; i++) {
-      if (this.keys[i] === null) continue;
+      if (this.flows[i] === null) continue;
       const bucket = ents[i * STRIDE + HASH]! & (this.buckets.length - 1);
       ents[i * STRIDE + NEXT] = this.buckets[bucket]!;
       this.buckets[bucket] = i;

@@ -4,6 +4,7 @@
  * server, tunnel MTU, redirects). Split from engine.ts; it touches only the model's parts.
  */
 import { isRejectCode } from '../ipvs/finding-catalog.js';
+import { NO_KEY } from './flow-table.js';
 import { icmpFacts, plainFacts } from './frame-facts.js';
 import { isIcmpError, quotedReply, relayInTunnel } from './icmp-relay.js';
 import { ipPort, PROTO_TCP, PROTO_UDP, protoName, type Packet } from './packet.js';
@@ -23,9 +24,10 @@ export function observeIcmp(m: ModelParts, p: Packet, want: boolean): FrameFacts
   if (p.tunnel !== null && q !== null && q.srcPort !== null && q.dstPort !== null && isIcmpError(p)) {
     // An error about a client's own packet, carried back to it in the tunnel: the far side's
     // answer travelling the tunnel, which IPVS's TUN never does (a site-to-site tunnel).
-    const fwd = m.entries.lookup(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
-    if (fwd !== undefined && !fwd.server) {
-      fwd.flow.svc.tunReplies++;
+    const entries = m.entries;
+    const key = entries.find(q.proto, entries.addrs.id(q.src), q.srcPort, entries.addrs.id(q.dst), q.dstPort);
+    if (key !== NO_KEY && !entries.isServerKey(key)) {
+      entries.flowAt(key).svc.tunReplies++;
       return want ? plainFacts(roles, p, 'other') : null;
     }
   }

@@ -12,7 +12,7 @@
  */
 import type { IdleExpiry } from '../ipvs/report.js';
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
-import { grownF64, grownI32, grownStrings, grownU8 } from './tuple-map.js';
+import { grownF64, grownStrings } from './tuple-map.js';
 
 /** Silence before a segment, in seconds, that counts as idle: above any RTT and delayed ACK. */
 const MIN_IDLE = 2;
@@ -27,35 +27,34 @@ export interface IdleEpisode extends IdleExpiry {
 }
 
 /**
- * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), one slot of the
- * arrays below, the slot of the tuple in the fault watchers' shared TupleIndex (fault-watch.ts
- * finds it once for every watcher): nothing is allocated per packet or per connection but the
- * arrays' growth.
+ * A followed connection's numbers side by side, one cache line, so that a packet touches one line
+ * of them rather than one per field (each field's own array cost a cache miss per packet with tens
+ * of thousands of connections followed). FLAGS holds MINE (this watcher follows the slot: the
+ * shared index holds other watchers' tuples too), ESTABLISHED and CLOSED. WAKE_N (0: none) and
+ * WAKE_T are the client's first segment after a silence, waiting for what answers it; IDLE the
+ * silence; BEFORE_N the last frame before it; SERVER_TTL the TTL of the last packet from the
+ * server side (with its MAC in `serverMac`: the sender's signature).
+ */
+const REC = 8;
+const FLAGS = 0, LAST_T = 1, LAST_N = 2, WAKE_N = 3, WAKE_T = 4, IDLE = 5, BEFORE_N = 6, SERVER_TTL = 7;
+const MINE = 1, ESTABLISHED = 2, CLOSED = 4;
+
+/**
+ * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), one record, at
+ * the slot of the tuple in the fault watchers' shared TupleIndex (fault-watch.ts finds it once for
+ * every watcher): nothing is allocated per packet or per connection but the arrays' growth.
  */
 export class IdleExpiries {
   private readonly found: IdleEpisode[] = [];
   private count = 0;
   private cap = FIRST;
-  /** This watcher follows the slot's conversation (the shared index holds other watchers' too). */
-  private mine = new Uint8Array(FIRST);
+  private rec = new Float64Array(FIRST * REC);
   /** The client's and the virtual address and port, for the report. */
   private client: string[] = new Array<string>(FIRST).fill('');
-  private clientPort = new Int32Array(FIRST);
   private virtual: string[] = new Array<string>(FIRST).fill('');
-  private virtualPort = new Int32Array(FIRST);
-  private established = new Uint8Array(FIRST);
-  private closed = new Uint8Array(FIRST);
-  private lastT = new Float64Array(FIRST);
-  private lastN = new Float64Array(FIRST);
-  /** The last packet from the server side: its MAC (or address) and TTL, the sender's signature. */
+  private ports = new Float64Array(FIRST * 2);
+  /** The last packet from the server side: its MAC (or address). */
   private serverMac: string[] = new Array<string>(FIRST).fill('');
-  private serverTtl = new Int32Array(FIRST);
-  /** The client's first segment after a silence (0: none), waiting for what answers it. */
-  private wakeN = new Float64Array(FIRST);
-  private wakeT = new Float64Array(FIRST);
-  private idle = new Float64Array(FIRST);
-  /** The last frame before the silence. */
-  private beforeN = new Float64Array(FIRST);
   /** Where the client's SYN was sent (its first copy): the director holding the entry. */
   private entryMac: string[] = new Array<string>(FIRST).fill('');
 
@@ -71,76 +70,78 @@ export class IdleExpiries {
   }
 
   has(slot: number): boolean {
-    return slot >= 0 && slot < this.cap && this.mine[slot] !== 0;
+    return slot >= 0 && slot < this.cap && (this.rec[slot * REC + FLAGS]! & MINE) !== 0;
   }
 
   /** The client's SYN of a connection not followed yet (check `size` first): follow it in `c`. */
   start(c: number, p: Packet): void {
     while (c >= this.cap) this.grow();
-    this.mine[c] = 1;
     this.count++;
-    this.client[c] = p.src; this.clientPort[c] = p.sport; this.virtual[c] = p.dst; this.virtualPort[c] = p.dport;
-    this.lastT[c] = p.t; this.lastN[c] = p.n; this.entryMac[c] = p.dstMac;
+    const r = this.rec;
+    const e = c * REC;
+    r[e + FLAGS] = MINE;
+    this.client[c] = p.src; this.ports[2 * c] = p.sport; this.virtual[c] = p.dst; this.ports[2 * c + 1] = p.dport;
+    r[e + LAST_T] = p.t; r[e + LAST_N] = p.n; this.entryMac[c] = p.dstMac;
   }
 
   /** A packet of followed connection `c` from its client. */
   fromClient(c: number, p: Packet): void {
+    const r = this.rec;
+    const e = c * REC;
     const f = p.flags;
+    const flags = r[e + FLAGS]!;
     if ((f & SYN) !== 0) {
       // A new connection on the same port starts over.
-      this.established[c] = 0; this.closed[c] = 0; this.serverMac[c] = ''; this.wakeN[c] = 0;
+      r[e + FLAGS] = MINE; this.serverMac[c] = ''; r[e + WAKE_N] = 0;
     } else if ((f & (FIN | RST)) !== 0) {
-      this.closed[c] = 1;
-    } else if (this.established[c] !== 0 && this.closed[c] === 0 && p.t - this.lastT[c]! >= MIN_IDLE) {
-      this.wakeN[c] = p.n; this.wakeT[c] = p.t; this.idle[c] = p.t - this.lastT[c]!; this.beforeN[c] = this.lastN[c]!;
+      r[e + FLAGS] = flags | CLOSED;
+    } else if ((flags & (ESTABLISHED | CLOSED)) === ESTABLISHED && p.t - r[e + LAST_T]! >= MIN_IDLE) {
+      r[e + WAKE_N] = p.n; r[e + WAKE_T] = p.t; r[e + IDLE] = p.t - r[e + LAST_T]!; r[e + BEFORE_N] = r[e + LAST_N]!;
     } else if ((f & ACK) !== 0) {
       // The client's ACK after its SYN: the handshake completed (the server's side may take another way).
-      this.established[c] = 1;
+      r[e + FLAGS] = flags | ESTABLISHED;
     }
-    this.lastT[c] = p.t;
-    this.lastN[c] = p.n;
+    r[e + LAST_T] = p.t;
+    r[e + LAST_N] = p.n;
   }
 
   /** A packet back to the client of followed connection `c`. */
   fromServer(c: number, p: Packet): void {
+    const r = this.rec;
+    const e = c * REC;
     const f = p.flags;
-    if ((f & RST) !== 0 && this.wakeN[c] !== 0 && p.t - this.wakeT[c]! <= RST_WITHIN) {
+    if ((f & RST) !== 0 && r[e + WAKE_N] !== 0 && p.t - r[e + WAKE_T]! <= RST_WITHIN) {
       const director = this.isDirectorMac(p.srcMac);
       const serverMac = this.serverMac[c]!;
-      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== this.serverTtl[c]);
+      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== r[e + SERVER_TTL]);
       // The director that held the entry answers: another one (a failover without the sync
       // daemon) lost the entry rather than let it expire, and says so in its own finding.
       const entryMac = this.entryMac[c]!;
       const sameDirector = entryMac === '' || p.srcMac === entryMac;
       if ((director || other) && sameDirector && this.found.length < MAX_EPISODES) {
         this.found.push({
-          client: `${this.client[c]}:${this.clientPort[c]}`, virtual: `${this.virtual[c]}:${this.virtualPort[c]}`,
-          idle: Math.round(this.idle[c]! * 10) / 10, by: director ? 'director' : 'other',
-          frames: [this.beforeN[c]!, this.wakeN[c]!, p.n],
+          client: `${this.client[c]}:${this.ports[2 * c]}`, virtual: `${this.virtual[c]}:${this.ports[2 * c + 1]}`,
+          idle: Math.round(r[e + IDLE]! * 10) / 10, by: director ? 'director' : 'other',
+          frames: [r[e + BEFORE_N]!, r[e + WAKE_N]!, p.n],
         });
       }
-      this.closed[c] = 1;
-      this.wakeN[c] = 0;
+      r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
+      r[e + WAKE_N] = 0;
     } else if ((f & RST) === 0) {
-      if ((f & FIN) !== 0) this.closed[c] = 1;
+      if ((f & FIN) !== 0) r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
       this.serverMac[c] = p.srcMac === '' ? p.src : p.srcMac;
-      this.serverTtl[c] = p.ttl;
-      this.wakeN[c] = 0;
+      r[e + SERVER_TTL] = p.ttl;
+      r[e + WAKE_N] = 0;
     }
-    this.lastT[c] = p.t;
-    this.lastN[c] = p.n;
+    r[e + LAST_T] = p.t;
+    r[e + LAST_N] = p.n;
   }
 
   private grow(): void {
     this.cap *= 2;
-    this.mine = grownU8(this.mine);
-    this.client = grownStrings(this.client); this.clientPort = grownI32(this.clientPort);
-    this.virtual = grownStrings(this.virtual); this.virtualPort = grownI32(this.virtualPort);
-    this.established = grownU8(this.established); this.closed = grownU8(this.closed);
-    this.lastT = grownF64(this.lastT); this.lastN = grownF64(this.lastN);
-    this.serverMac = grownStrings(this.serverMac); this.serverTtl = grownI32(this.serverTtl);
-    this.wakeN = grownF64(this.wakeN); this.wakeT = grownF64(this.wakeT); this.idle = grownF64(this.idle);
-    this.beforeN = grownF64(this.beforeN); this.entryMac = grownStrings(this.entryMac);
+    this.rec = grownF64(this.rec);
+    this.client = grownStrings(this.client); this.virtual = grownStrings(this.virtual); this.ports = grownF64(this.ports);
+    this.serverMac = grownStrings(this.serverMac); this.entryMac = grownStrings(this.entryMac);
   }
 
   episodes(): readonly IdleEpisode[] {

@@ -11,7 +11,7 @@
  */
 import type { PortReuse } from '../ipvs/report.js';
 import { FIN, RST, SYN, type Packet } from './packet.js';
-import { grownF64, grownU8 } from './tuple-map.js';
+import { grownF64 } from './tuple-map.js';
 
 /** IPVS's TIME_WAIT timeout: a reuse later than this finds no old entry. */
 const TIME_WAIT = 120;
@@ -29,30 +29,31 @@ export interface PortReuseEpisode extends PortReuse {
 }
 
 /**
- * Per client ip:port → vip:port, one slot of the arrays below, the slot of the tuple in the fault
- * watchers' shared TupleIndex (fault-watch.ts): nothing allocated per packet.
+ * A followed port's record: eight numbers side by side, so that a packet touches one cache line of
+ * it rather than one per field (with tens of thousands of ports followed, each field's own array
+ * cost a cache miss per packet). FLAGS holds MINE (this watcher follows the slot: the shared index
+ * holds other watchers' tuples too), ANSWERED (something answered the current SYN) and CLOSED (the
+ * previous connection on this port saw a FIN or RST).
+ */
+const REC = 8;
+const FLAGS = 0, LAST_T = 1, LAST_N = 2, ISN = 3, SYN_N = 4, SYN_T = 5, RETX_N = 6, RETX_T = 7;
+const MINE = 1, ANSWERED = 2, CLOSED = 4;
+/** Read only when a SYN or its answer comes: the previous connection, when the current SYN is a reuse. */
+const COLD = 2;
+const REUSE_OF_N = 0, REUSE_AFTER = 1;
+
+/**
+ * Per client ip:port → vip:port, one record, at the slot of the tuple in the fault watchers' shared
+ * TupleIndex (fault-watch.ts): nothing allocated per packet. The current SYN is ISN, SYN_N/SYN_T
+ * (its first frame and time) and RETX_N/RETX_T (its retransmission); LAST_T/LAST_N when the port
+ * was last seen.
  */
 export class PortReuses {
   private readonly found: PortReuseEpisode[] = [];
   private count = 0;
   private cap = FIRST;
-  /** This watcher follows the slot's port (the shared index holds other watchers' too). */
-  private mine = new Uint8Array(FIRST);
-  /** ISN of the current connection's SYN. */
-  private isn = new Float64Array(FIRST);
-  /** The current SYN's first frame and time, and whether anything answered it yet. */
-  private synN = new Float64Array(FIRST);
-  private synT = new Float64Array(FIRST);
-  private retransmitN = new Float64Array(FIRST);
-  private retransmitT = new Float64Array(FIRST);
-  private answered = new Uint8Array(FIRST);
-  /** The previous connection on this port: closed (FIN/RST seen), when it was last seen. */
-  private closed = new Uint8Array(FIRST);
-  private lastT = new Float64Array(FIRST);
-  private lastN = new Float64Array(FIRST);
-  /** The previous connection, when the current SYN is a reuse. */
-  private reuseOfN = new Float64Array(FIRST);
-  private reuseAfter = new Float64Array(FIRST);
+  private rec = new Float64Array(FIRST * REC);
+  private cold = new Float64Array(FIRST * COLD);
 
   /** Ports followed. */
   get size(): number {
@@ -60,70 +61,78 @@ export class PortReuses {
   }
 
   has(slot: number): boolean {
-    return slot >= 0 && slot < this.cap && this.mine[slot] !== 0;
+    return slot >= 0 && slot < this.cap && (this.rec[slot * REC + FLAGS]! & MINE) !== 0;
   }
 
   /** The first SYN from a client port not followed yet (check `size` first): follow it in `u`. */
   start(u: number, p: Packet): void {
     while (u >= this.cap) this.grow();
-    this.mine[u] = 1;
     this.count++;
-    this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.lastT[u] = p.t; this.lastN[u] = p.n;
+    const r = this.rec;
+    const e = u * REC;
+    r[e + FLAGS] = MINE;
+    r[e + ISN] = p.seq; r[e + SYN_N] = p.n; r[e + SYN_T] = p.t; r[e + LAST_T] = p.t; r[e + LAST_N] = p.n;
   }
 
   /** Another SYN from followed port `u`. */
   syn(u: number, p: Packet): void {
-    if (this.isn[u] === p.seq) {
+    const r = this.rec;
+    const e = u * REC;
+    const flags = r[e + FLAGS]!;
+    if (r[e + ISN] === p.seq) {
       // The same SYN: a copy (another hop) or the client's retransmission.
-      if (this.answered[u] === 0 && this.retransmitN[u] === 0 && p.t - this.synT[u]! >= COPY_GAP) { this.retransmitN[u] = p.n; this.retransmitT[u] = p.t; }
+      if ((flags & ANSWERED) === 0 && r[e + RETX_N] === 0 && p.t - r[e + SYN_T]! >= COPY_GAP) { r[e + RETX_N] = p.n; r[e + RETX_T] = p.t; }
       return;
     }
     // A new connection from the same port.
-    const reuse = this.closed[u] !== 0 && p.t - this.lastT[u]! <= TIME_WAIT;
-    this.reuseOfN[u] = reuse ? this.lastN[u]! : 0;
-    this.reuseAfter[u] = reuse ? p.t - this.lastT[u]! : 0;
-    this.isn[u] = p.seq; this.synN[u] = p.n; this.synT[u] = p.t; this.retransmitN[u] = 0; this.retransmitT[u] = 0;
-    this.answered[u] = 0; this.closed[u] = 0; this.lastT[u] = p.t; this.lastN[u] = p.n;
+    const reuse = (flags & CLOSED) !== 0 && p.t - r[e + LAST_T]! <= TIME_WAIT;
+    const c = u * COLD;
+    this.cold[c + REUSE_OF_N] = reuse ? r[e + LAST_N]! : 0;
+    this.cold[c + REUSE_AFTER] = reuse ? p.t - r[e + LAST_T]! : 0;
+    r[e + ISN] = p.seq; r[e + SYN_N] = p.n; r[e + SYN_T] = p.t; r[e + RETX_N] = 0; r[e + RETX_T] = 0;
+    r[e + FLAGS] = MINE; r[e + LAST_T] = p.t; r[e + LAST_N] = p.n;
   }
 
   /** Another packet from followed port `u`. */
   fromClient(u: number, p: Packet): void {
-    if ((p.flags & (FIN | RST)) !== 0) this.closed[u] = 1;
-    this.lastT[u] = p.t;
-    this.lastN[u] = p.n;
+    const r = this.rec;
+    const e = u * REC;
+    if ((p.flags & (FIN | RST)) !== 0) r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
+    r[e + LAST_T] = p.t;
+    r[e + LAST_N] = p.n;
   }
 
   /** A packet back to the client (its destination is the client's ip:port, its source the virtual one). */
   fromServer(u: number, p: Packet): void {
+    const r = this.rec;
+    const e = u * REC;
     const f = p.flags;
-    if ((f & (FIN | RST)) !== 0) this.closed[u] = 1;
-    if (this.answered[u] === 0 && (f & (SYN | RST)) !== 0) {
-      this.answered[u] = 1;
-      const synT = this.synT[u]!;
-      const retransmitT = this.retransmitT[u]!;
+    if ((f & (FIN | RST)) !== 0) r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
+    if ((r[e + FLAGS]! & ANSWERED) === 0 && (f & (SYN | RST)) !== 0) {
+      r[e + FLAGS] = r[e + FLAGS]! | ANSWERED;
+      const synT = r[e + SYN_T]!;
+      const retransmitT = r[e + RETX_T]!;
       const gap = retransmitT - synT;
+      const c = u * COLD;
+      const reuseOfN = this.cold[c + REUSE_OF_N]!;
       // Answered only after the retransmission, which came one initial RTO after the first SYN.
-      if (this.reuseOfN[u] !== 0 && this.retransmitN[u] !== 0 && p.t >= retransmitT && gap >= RTO_MIN && gap <= RTO_MAX
+      if (reuseOfN !== 0 && r[e + RETX_N] !== 0 && p.t >= retransmitT && gap >= RTO_MIN && gap <= RTO_MAX
         && this.found.length < MAX_EPISODES) {
         this.found.push({
           client: `${p.dst}:${p.dport}`, virtual: `${p.src}:${p.sport}`,
-          gap: Math.round(gap * 1000) / 1000, reuseAfter: Math.round(this.reuseAfter[u]! * 10) / 10,
-          frames: [this.reuseOfN[u]!, this.synN[u]!, this.retransmitN[u]!, p.n],
+          gap: Math.round(gap * 1000) / 1000, reuseAfter: Math.round(this.cold[c + REUSE_AFTER]! * 10) / 10,
+          frames: [reuseOfN, r[e + SYN_N]!, r[e + RETX_N]!, p.n],
         });
       }
     }
-    this.lastT[u] = p.t;
-    this.lastN[u] = p.n;
+    r[e + LAST_T] = p.t;
+    r[e + LAST_N] = p.n;
   }
 
   private grow(): void {
     this.cap *= 2;
-    this.mine = grownU8(this.mine);
-    this.isn = grownF64(this.isn); this.synN = grownF64(this.synN); this.synT = grownF64(this.synT);
-    this.retransmitN = grownF64(this.retransmitN); this.retransmitT = grownF64(this.retransmitT);
-    this.answered = grownU8(this.answered); this.closed = grownU8(this.closed);
-    this.lastT = grownF64(this.lastT); this.lastN = grownF64(this.lastN);
-    this.reuseOfN = grownF64(this.reuseOfN); this.reuseAfter = grownF64(this.reuseAfter);
+    this.rec = grownF64(this.rec);
+    this.cold = grownF64(this.cold);
   }
 
   episodes(): readonly PortReuseEpisode[] {

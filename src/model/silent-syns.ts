@@ -9,7 +9,7 @@
 import type { ForwardingMethod } from '../ipvs/report.js';
 import type { AddressIds } from './flow-table.js';
 import { ACK, RST, SYN, type Packet } from './packet.js';
-import { TupleIndex, grownF64, grownI32, grownStrings, grownU8 } from './tuple-map.js';
+import { TupleIndex, grownF64, grownI32, grownU8 } from './tuple-map.js';
 
 /** A copy of the same SYN within this gap is another hop's copy of it (the director's forward), not a retransmission. */
 const RETRANSMIT_GAP = 0.2;
@@ -48,8 +48,8 @@ export class SilentSyns {
   private readonly addrs: AddressIds;
   private answeredAny = false;
   private cap = FIRST;
-  /** The address the client connected to and its port; "vip:port" is built only for the report. */
-  private dst: string[] = new Array<string>(FIRST).fill('');
+  /** The address the client connected to (its AddressIds id) and its port; "vip:port" is built only for the report. */
+  private dst = new Int32Array(FIRST);
   private dport = new Int32Array(FIRST);
   private isn = new Float64Array(FIRST);
   private lastT = new Float64Array(FIRST);
@@ -60,9 +60,11 @@ export class SilentSyns {
   /** Every copy seen, the director's forwards included. */
   private copies = new Int32Array(FIRST);
   private answered = new Uint8Array(FIRST);
-  /** The real server the director sent it to and the service's method, when the engine knows them. */
-  private rs: (string | null)[] = new Array<string | null>(FIRST).fill(null);
-  private method: ForwardingMethod[] = new Array<ForwardingMethod>(FIRST).fill('unknown');
+  /**
+   * The real server the director sent it to and the service's method, when the engine knows them:
+   * kept only for a SYN not answered by then (the few that matter), not in two arrays per client.
+   */
+  private readonly seen = new Map<number, { readonly rs: string; readonly method: ForwardingMethod }>();
 
   /** `addrs`: the engine's address ids, the same the packets' ids given to `observe` come from. */
   constructor(addrs: AddressIds) {
@@ -72,7 +74,7 @@ export class SilentSyns {
   /** Every TCP packet (the inner one of a tunnel); `s`, `d`: its addresses' ids. */
   observe(p: Packet, s: number, d: number): void {
     const f = p.flags;
-    if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p, s);
+    if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p, s, d);
     else if ((f & SYN) !== 0 || (f & RST) !== 0) {
       // A SYN-ACK or RST going to the client answers its SYN, from whichever server or hop.
       const t = this.tries.find(d, p.dport, 0, 0);
@@ -81,7 +83,7 @@ export class SilentSyns {
     }
   }
 
-  private syn(p: Packet, s: number): void {
+  private syn(p: Packet, s: number, d: number): void {
     let t = this.tries.find(s, p.sport, 0, 0);
     if (t < 0 || this.isn[t] !== p.seq) {
       if (t < 0) {
@@ -91,8 +93,9 @@ export class SilentSyns {
       } else {
         this.later.delete(t);
       }
-      this.dst[t] = p.dst; this.dport[t] = p.dport; this.isn[t] = p.seq; this.lastT[t] = p.t; this.firstN[t] = p.n;
-      this.retransmits[t] = 0; this.copies[t] = 1; this.answered[t] = 0; this.rs[t] = null; this.method[t] = 'unknown';
+      this.dst[t] = d; this.dport[t] = p.dport; this.isn[t] = p.seq; this.lastT[t] = p.t; this.firstN[t] = p.n;
+      this.retransmits[t] = 0; this.copies[t] = 1; this.answered[t] = 0;
+      if (this.seen.size > 0) this.seen.delete(t);
       return;
     }
     this.copies[t] = this.copies[t]! + 1;
@@ -113,8 +116,9 @@ export class SilentSyns {
     const id = this.addrs.peek(cip);
     const t = id < 0 ? -1 : this.tries.find(id, cport, 0, 0);
     if (t < 0) return;
-    if (rs !== null) { this.rs[t] = rs; this.method[t] = method; }
     if (clientAcked && this.answered[t] === 0) { this.answered[t] = 1; this.answeredAny = true; }
+    // An answered SYN is never reported, and a new one on this port starts afresh.
+    if (rs !== null && this.answered[t] === 0) this.seen.set(t, { rs, method });
   }
 
   /** True when no SYN in the capture was answered at all: every connection failed. */
@@ -128,11 +132,11 @@ export class SilentSyns {
     for (let t = 0; t < this.tries.size; t++) {
       const retransmits = this.retransmits[t]!;
       if (this.answered[t] !== 0 || retransmits === 0 || !backoffLike(retransmits, this.copies[t]!)) continue;
-      const known = this.rs[t] ?? null;
-      const rs = known ?? `${this.dst[t]}:${this.dport[t]}`;
+      const known = this.seen.get(t) ?? null;
+      const rs = known?.rs ?? `${this.addrs.text(this.dst[t]!)}:${this.dport[t]}`;
       let g = by.get(rs);
       if (g === undefined) {
-        g = { rs, rsKnown: known !== null, method: this.method[t]!, connections: 0, retransmits: 0, frames: [] };
+        g = { rs, rsKnown: known !== null, method: known?.method ?? 'unknown', connections: 0, retransmits: 0, frames: [] };
         by.set(rs, g);
       }
       g.connections++;
@@ -145,14 +149,8 @@ export class SilentSyns {
 
   private grow(): void {
     this.cap *= 2;
-    this.dst = grownStrings(this.dst); this.dport = grownI32(this.dport); this.isn = grownF64(this.isn);
+    this.dst = grownI32(this.dst); this.dport = grownI32(this.dport); this.isn = grownF64(this.isn);
     this.lastT = grownF64(this.lastT); this.firstN = grownF64(this.firstN);
     this.retransmits = grownI32(this.retransmits); this.copies = grownI32(this.copies); this.answered = grownU8(this.answered);
-    const rs = new Array<string | null>(this.cap).fill(null);
-    for (let i = 0; i < this.rs.length; i++) rs[i] = this.rs[i]!;
-    this.rs = rs;
-    const method = new Array<ForwardingMethod>(this.cap).fill('unknown');
-    for (let i = 0; i < this.method.length; i++) method[i] = this.method[i]!;
-    this.method = method;
   }
 }

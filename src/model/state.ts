@@ -3,7 +3,6 @@
  * the director would hold them) and scheduling decisions.
  */
 import type { TcpState } from '../ipvs/tcp-states.js';
-import type { FlowKey } from './flow-table.js';
 import type { TunnelKind } from './packet.js';
 import type { ScheduledPacket } from './infer-scheduler.js';
 
@@ -144,18 +143,17 @@ export interface Flow {
   /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
   lastInLen: number;
   decision: Decision | null;
-  /** Keys under which this flow is indexed in the flow map. */
-  readonly keys: FlowKey[];
-  /** Direction of each key: false = client side, true = server side (NAT/FULLNAT). */
-  rstFromServer: boolean;
+  /**
+   * Its keys in the connection table (FlowTable slots, NO_KEY when none): the client→VIP tuple
+   * and, for a rewriting method, the server side; a third or later key (rare) in `moreKeys`.
+   */
+  key0: number;
+  key1: number;
+  moreKeys: number[] | null;
+  /** Still in the table (not expired, not replaced by a reused port, not finished at the end). */
+  live: boolean;
   /** Answered by another host that claims the VIP in ARP: the director never saw this connection. */
   bypass: boolean;
-}
-
-export interface FlowRef {
-  readonly flow: Flow;
-  /** Keyed by the server-side tuple (CIP/LIP→RIP), not the client→VIP one. */
-  readonly server: boolean;
 }
 
 export function newRs(ip: string | null, port: number, mac: string | null, n: number): RsState {

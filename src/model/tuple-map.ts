@@ -17,9 +17,27 @@ export class TupleIndex {
   private table = new Int32Array(2 * FIRST_SLOTS);
   private count = 0;
 
+  /**
+   * The last two answers (a, b, ports, slot each; a = -1: none): a director's copy of a packet
+   * follows the packet, and a reply its request, so most lookups were just made.
+   */
+  private readonly memo = new Int32Array([-1, 0, 0, 0, -1, 0, 0, 0]);
+  private memoNext = 0;
+
   /** The tuple's slot, or -1. */
   find(a: number, ap: number, b: number, bp: number): number {
     const ports = (ap << 16) | bp;
+    const m = this.memo;
+    if (m[0] === a && m[1] === b && m[2] === ports) return m[3]!;
+    if (m[4] === a && m[5] === b && m[6] === ports) return m[7]!;
+    const s = this.probe(a, b, ports);
+    const k = this.memoNext;
+    this.memoNext = 4 - k;
+    m[k] = a; m[k + 1] = b; m[k + 2] = ports; m[k + 3] = s;
+    return s;
+  }
+
+  private probe(a: number, b: number, ports: number): number {
     const table = this.table;
     const keys = this.keys;
     const mask = table.length - 1;
@@ -42,6 +60,8 @@ export class TupleIndex {
     this.keys[k + 2] = ports;
     this.count++;
     this.place(s, hash5(a, b, ports, 0, 0));
+    // A remembered miss may be this tuple.
+    this.memo[0] = this.memo[4] = -1;
     return s;
   }
 

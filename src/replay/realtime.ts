@@ -8,9 +8,9 @@
  *
  * Only the calling thread changes (Node's helper threads keep their priority), children do not
  * inherit it (SCHED_RESET_ON_FORK), and everything is put back afterwards. Without koffi the same
- * is done with chrt(1) and /proc/self/timerslack_ns (the main thread's id is the pid). Without permission
- * (not root, no CAP_SYS_NICE, RLIMIT_RTPRIO 0) the replay runs at the priority it has: no message,
- * the timing figures show the difference.
+ * is done with chrt(1) and /proc/self/timerslack_ns (the main thread's id is the pid). Without
+ * permission (not root, no CAP_SYS_NICE, RLIMIT_RTPRIO 0) the replay runs at the priority it has:
+ * no message, the timing figures show the difference.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -41,6 +41,18 @@ export function listPresets(): string[] {
 
 const mac = hostMac;
 
+/** A host with a leg on the outside network (eth0) and one on an inside network (eth1), forwarding between them. */
+function twoLegs(
+  name: string, role: HostDef['role'], [outMac, outAddr]: [string, string], inside: string, [inMac, inAddr]: [string, string],
+  rest: Partial<HostDef> = {},
+): HostDef {
+  return {
+    name, role, forward: true,
+    ifaces: [{ name: 'eth0', net: 'outside', mac: outMac, addrs: [outAddr] }, { name: 'eth1', net: inside, mac: inMac, addrs: [inAddr] }],
+    ...rest,
+  };
+}
+
 /** Clients in 172.16.0.0/16 from 172.16.0.<base> up; `gw` is the only other host there. */
 function clientHosts(scenario: string, n: number, net: string, gw: string, base = 100): HostDef[] {
   const ips = allocateHosts(n, { subnet: '172.16.0.0/16', first: `172.16.0.${base}`, taken: [gw], what: scenario, noun: 'clients', network: net });
@@ -84,14 +96,9 @@ function drBase(name: string, o: PresetOptions, seedExact: boolean): Scenario {
   const rules = ['-A -t 192.168.23.100:80 -s rr', ...rips.slice().reverse().map((r) => `-a -t 192.168.23.100:80 -r ${r}:80 -g -w 1`)].join('\n');
   const hosts: HostDef[] = [
     ...clientHosts(name, o.clients ?? 1, 'outside', '172.16.23.80'),
-    {
-      name: 'firewall', role: 'gateway', forward: true,
-      ifaces: [
-        { name: 'eth0', net: 'outside', mac: mac(0, 0xfd), addrs: ['172.16.23.80/16'] },
-        { name: 'eth1', net: 'lan', mac: mac(0, 0xfe), addrs: ['192.168.23.1/24'] },
-      ],
+    twoLegs('firewall', 'gateway', [mac(0, 0xfd), '172.16.23.80/16'], 'lan', [mac(0, 0xfe), '192.168.23.1/24'], {
       dnat: [{ from: '172.16.23.80:80', to: '192.168.23.100' }],
-    },
+    }),
     {
       name: 'director', role: 'director',
       ifaces: [{ name: 'eth0', net: 'lan', mac: '00:0c:29:06:13:ea', addrs: ['192.168.23.99/24', '192.168.23.100/32'] }],
@@ -129,14 +136,7 @@ function natBase(name: string, o: PresetOptions): Scenario {
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'lan', latencyUs: 60 }],
     hosts: [
       ...clientHosts(name, o.clients ?? 1, 'outside', '172.16.23.80'),
-      {
-        name: 'director', role: 'director', forward: true,
-        ifaces: [
-          { name: 'eth0', net: 'outside', mac: '00:0c:29:5a:0e:01', addrs: ['172.16.23.80/16'] },
-          { name: 'eth1', net: 'lan', mac: '00:0c:29:5a:0e:02', addrs: ['192.168.23.1/24'] },
-        ],
-        ipvs: rules,
-      },
+      twoLegs('director', 'director', ['00:0c:29:5a:0e:01', '172.16.23.80/16'], 'lan', ['00:0c:29:5a:0e:02', '192.168.23.1/24'], { ipvs: rules }),
       ...rs.map((r, i): HostDef => ({
         name: `WEB${i + 1}`, role: 'real-server',
         ifaces: [{ name: 'eth0', net: 'lan', mac: mac(1, i + 1), addrs: [`${r.ip}/24`] }],
@@ -200,15 +200,9 @@ function fullnatBase(name: string, o: PresetOptions): Scenario {
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'inside', latencyUs: 60 }],
     hosts: [
       ...clientHosts(name, o.clients ?? 2, 'outside', '172.16.23.80'),
-      {
-        name: 'director', role: 'director', forward: true,
-        ifaces: [
-          { name: 'eth0', net: 'outside', mac: '00:0c:29:f0:00:01', addrs: ['172.16.23.80/16'] },
-          { name: 'eth1', net: 'inside', mac: '00:0c:29:f0:00:02', addrs: ['10.10.0.1/24'] },
-        ],
-        laddrs: ['10.10.0.200/32', '10.10.0.201/32'],
-        ipvs: rules,
-      },
+      twoLegs('director', 'director', ['00:0c:29:f0:00:01', '172.16.23.80/16'], 'inside', ['00:0c:29:f0:00:02', '10.10.0.1/24'], {
+        laddrs: ['10.10.0.200/32', '10.10.0.201/32'], ipvs: rules,
+      }),
       ...rips.map((r, i): HostDef => ({
         name: `rs${i + 1}`, role: 'real-server',
         ifaces: [{ name: 'eth0', net: 'inside', mac: mac(1, i + 1), addrs: [`${r}/24`] }],
@@ -233,13 +227,7 @@ function seed002(name: string, o: PresetOptions, rulesFor: (rips: string[]) => s
     networks: [{ name: 'outside', latencyUs: 250 }, { name: 'lan', latencyUs: 60 }],
     hosts: [
       ...clientHosts(name, o.clients ?? 3, 'outside', '172.16.0.1', 57),
-      {
-        name: 'router', role: 'gateway', forward: true,
-        ifaces: [
-          { name: 'eth0', net: 'outside', mac: mac(0, 0xfd), addrs: ['172.16.0.1/16'] },
-          { name: 'eth1', net: 'lan', mac: mac(0, 0xfe), addrs: ['192.168.79.1/24'] },
-        ],
-      },
+      twoLegs('router', 'gateway', [mac(0, 0xfd), '172.16.0.1/16'], 'lan', [mac(0, 0xfe), '192.168.79.1/24']),
       {
         name: 'director', role: 'director',
         ifaces: [{ name: 'eth0', net: 'lan', mac: '00:0c:29:79:00:07', addrs: ['192.168.79.7/24', `${vip}/32`] }],

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpiryQueue } from '../../src/model/expiry.js';
-import { AddressIds, FlowTable } from '../../src/model/flow-table.js';
+import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
 import { Packet } from '../../src/model/packet.js';
 import { RecentPackets } from '../../src/model/recent.js';
 import type { Flow } from '../../src/model/state.js';
@@ -25,7 +25,7 @@ class ReferenceRecent {
 }
 
 function flow(index: number, expires: number): Flow {
-  return { index, expires, timerAt: Number.NaN } as unknown as Flow;
+  return { index, expires, timerAt: Number.NaN, live: true } as unknown as Flow;
 }
 
 describe('AddressIds', () => {
@@ -116,24 +116,32 @@ describe('RecentPackets', () => {
 describe('FlowTable', () => {
   it('agrees with a Map keyed by the tuple text through adds, duplicate adds and removals', () => {
     fc.assert(fc.property(
-      fc.array(fc.record({ op: fc.constantFrom('add', 'add', 'remove', 'get'), a: fc.nat(30), ap: fc.nat(5), b: fc.nat(3), bp: fc.nat(2), udp: fc.boolean() }), { maxLength: 3000 }),
+      fc.array(fc.record({ op: fc.constantFrom('add', 'add', 'remove', 'get'), a: fc.nat(30), ap: fc.nat(5), b: fc.nat(3), bp: fc.nat(2), udp: fc.boolean(), server: fc.boolean() }), { maxLength: 3000 }),
       (ops) => {
         const table = new FlowTable();
-        const ref = new Map<string, ReturnType<FlowTable['add']>>();
+        const ref = new Map<string, { flow: Flow; server: boolean; key: number }>();
         let index = 0;
+        const found = (key: number) => (key === NO_KEY ? undefined : { flow: table.flowAt(key), server: table.isServerKey(key), key });
         for (const o of ops) {
           const proto = o.udp ? 17 : 6;
           const text = `${proto}|${o.a}|${o.ap}|${o.b}|${o.bp}`;
           if (o.op === 'add') {
-            const k = table.add(flow(++index, 0), false, proto, o.a, o.ap, o.b, o.bp);
-            if (ref.has(text)) expect(k).toBeNull(); else { expect(k).not.toBeNull(); ref.set(text, k); }
+            const f = flow(++index, 0);
+            const k = table.add(f, o.server, proto, o.a, o.ap, o.b, o.bp);
+            if (ref.has(text)) expect(k).toBe(NO_KEY); else { expect(k).not.toBe(NO_KEY); ref.set(text, { flow: f, server: o.server, key: k }); }
           } else if (o.op === 'remove') {
             const k = ref.get(text);
-            if (k) { table.remove(k); ref.delete(text); }
+            if (k) {
+              // Another flow's claim on the slot removes nothing.
+              table.remove(k.key, flow(-1, 0));
+              expect(table.flowAt(k.key)).toBe(k.flow);
+              table.remove(k.key, k.flow);
+              ref.delete(text);
+            }
           }
-          const want = ref.get(text);
-          expect(table.get(proto, o.a, o.ap, o.b, o.bp)).toBe(want ?? undefined);
-          expect(table.get(proto === 6 ? 17 : 6, o.a, o.ap, o.b, o.bp)).toBe(ref.get(`${proto === 6 ? 17 : 6}|${o.a}|${o.ap}|${o.b}|${o.bp}`) ?? undefined);
+          expect(found(table.get(proto, o.a, o.ap, o.b, o.bp))).toEqual(ref.get(text));
+          const other = proto === 6 ? 17 : 6;
+          expect(found(table.get(other, o.a, o.ap, o.b, o.bp))).toEqual(ref.get(`${other}|${o.a}|${o.ap}|${o.b}|${o.bp}`));
         }
         expect(table.size).toBe(ref.size);
       },
@@ -147,7 +155,7 @@ describe('ExpiryQueue', () => {
       fc.array(fc.record({ flow: fc.nat(60), timeout: fc.constantFrom(2, 3, 10, 30, 60, 120, 900), finish: fc.boolean() }), { maxLength: 3000 }),
       (ops) => {
         const live = new Set<Flow>();
-        const q = new ExpiryQueue((f) => live.has(f));
+        const q = new ExpiryQueue();
         const flows: Flow[] = [];
         let t = 0;
         let index = 0;
@@ -161,6 +169,7 @@ describe('ExpiryQueue', () => {
             q.rearm(f);
           } else if (o.finish && o.timeout === 2) {
             live.delete(f); // finished outside the queue (a reused port)
+            f.live = false;
             continue;
           } else {
             f.expires = t + o.timeout;
@@ -170,7 +179,7 @@ describe('ExpiryQueue', () => {
             const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
             const got = q.due(t);
             expect(got).toEqual(want);
-            for (const x of got) live.delete(x);
+            for (const x of got) { live.delete(x); x.live = false; }
           }
         }
       },

@@ -53,6 +53,12 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['kernel-scenarios/nat-udp-rr', ['dir-any.pcap'], { method: 'nat', protocol: 'udp', ...ALL }],
   ['kernel-scenarios/nat-udp-rr', ['dir-eth1.pcap'], { method: 'nat', protocol: 'udp', ...ALL, vip: '?' }],
   ['kernel-scenarios/nat-udp-rr', ['rs1-eth0.pcap'], { method: 'nat', protocol: 'udp', vip: '?', rs: ['192.168.23.80:53'], conns: 2, scheduler: 'unknown' }],
+  // DNS through TUN (IPIP): the director; the gateway sees the router in front, not the servers.
+  ['kernel-scenarios/tun-udp-rr', ['dir-eth0.pcap'], { method: 'tun', protocol: 'udp', ...ALL }],
+  ['kernel-scenarios/tun-udp-rr', ['fw-eth1.pcap'], { method: 'tun', protocol: 'udp', vip: 'truth', rs: [], conns: 0, scheduler: 'unknown' }],
+  // sh with sh-port, two of three servers taking connections: the hash table holds the third too,
+  // which never shows, so no replay over the two seen reproduces it: unknown, never a wrong name.
+  ['kernel-scenarios/dr-sh-port', ['fw-eth1.pcap'], { method: 'dr', ...ALL, rs: ['192.168.23.81:80', '192.168.23.82:80'], scheduler: 'unknown' }],
   // -p 60 on UDP, three clients in turn: plain rr sends them the same way, so neither is claimed.
   ['kernel-scenarios/dr-udp-persistent', ['fw-eth1.pcap'], { method: 'dr', protocol: 'udp', ...ALL }],
   // mh with mh-port (and mh-fallback): one client's connections spread over the servers.
@@ -78,6 +84,11 @@ const CASES: readonly [string, readonly string[], Expect][] = [
   ['kernel-ipv6/dr6', ['rs1-eth0.pcap'], { method: 'dr', vip: 'truth', rs: ['2001:db8:2::10:80'], conns: 2, scheduler: 'unknown' }],
   // IPv6 TUN (ip6ip6): the director and one real server.
   ['kernel-ipv6/tun6', ['dir-eth0.pcap'], { method: 'tun', ...ALL }],
+  // IPv6 TUN with the real servers behind a router: the router's both sides and the gateway,
+  // which sees the replies come through the router (no real server, no connection's server).
+  ['kernel-ipv6/tun6r', ['rtr-eth0.pcap'], { method: 'tun', ...ALL }],
+  ['kernel-ipv6/tun6r', ['rtr-eth1.pcap'], { method: 'tun', ...ALL }],
+  ['kernel-ipv6/tun6r', ['gw-eth1.pcap'], { method: 'tun', vip: 'truth', rs: [], conns: 0, scheduler: 'unknown' }],
   ['kernel-ipv6/tun6', ['rs1-eth0.pcap'], { method: 'tun', vip: 'truth', rs: ['2001:db8:2::10:80'], conns: 2, scheduler: 'unknown' }],
 ];
 

@@ -2,6 +2,7 @@
  * Which scheduler and persistence explain the director's decisions: per service, across the ports
  * of one VIP (persistence with port 0 or a firewall mark), and services grouped by a firewall mark.
  */
+import { maskAddress, parseIPv4 } from '../../ipvs/address.js';
 import type { SchedulerReport } from '../../ipvs/report.js';
 import type { DoneFlow } from '../done-flow.js';
 import type { FindingBook } from '../finding-book.js';
@@ -98,21 +99,21 @@ function tieOf(plain: SchedulerReport, persistent: SchedulerReport): SchedulerRe
 }
 
 /**
- * Each persistence template's first connection: per client, or per client network when clients of
- * one network (ipvsadm -M) shared a server. Networks from /32 down to /24 while every network
- * with several connections kept one server; the one whose first connections a scheduler that
- * does not pin clients by itself explains best (the narrowest on a tie). IPv4 only: an IPv6 -M groups by prefix the same way,
- * but the lab has no IPv6 clients to group.
+ * The scheduler of each persistence template's first connection, a template per client or per
+ * client network (ipvsadm -M) when clients of one network shared a server. Networks from /32
+ * down to /24 while every network kept one server; the one whose first connections a scheduler
+ * that does not pin clients by itself explains best (the narrowest on a tie). IPv4 clients only
+ * (an IPv6 -M is a prefix length; no capture has shown one).
  */
 function persistentFirsts(decisions: readonly ObservedDecision[], servers: readonly string[], ports: readonly number[]): {
-  firsts: ObservedDecision[]; netmask: string | null; persistent: SchedulerReport;
+  netmask: string | null; persistent: SchedulerReport;
 } {
-  let best: { firsts: ObservedDecision[]; netmask: string | null; persistent: SchedulerReport } | null = null;
-  const v4 = decisions.every((d) => /^\d+\.\d+\.\d+\.\d+$/.test(d.saddr));
+  let best: { netmask: string | null; persistent: SchedulerReport } | null = null;
+  const v4 = decisions.every((d) => parseIPv4(d.saddr) !== null);
   for (let prefix = 32; prefix >= (v4 ? 24 : 32); prefix--) {
-    const groups = new Map<number | string, ObservedDecision[]>();
+    const groups = new Map<string, ObservedDecision[]>();
     for (const d of decisions) {
-      const key = v4 ? ipv4(d.saddr) >>> (32 - prefix) : d.saddr;
+      const key = v4 ? maskAddress(d.saddr, prefix) : d.saddr;
       const l = groups.get(key) ?? [];
       l.push(d);
       groups.set(key, l);
@@ -123,7 +124,7 @@ function persistentFirsts(decisions: readonly ObservedDecision[], servers: reado
     const firsts = [...groups.values()].map((l) => l[0]!).sort((a, b) => a.t - b.t);
     const persistent = inferScheduler({ servers, ports, decisions: firsts });
     if (best === null || unpinnedTop(persistent) > unpinnedTop(best.persistent)) {
-      best = { firsts, netmask: prefix < 32 ? maskOf(prefix) : null, persistent };
+      best = { netmask: prefix < 32 ? maskAddress('255.255.255.255', prefix) : null, persistent };
     }
   }
   if (best !== null) return best;
@@ -131,17 +132,7 @@ function persistentFirsts(decisions: readonly ObservedDecision[], servers: reado
   const byClient = new Map<string, ObservedDecision>();
   for (const d of decisions) if (!byClient.has(d.saddr)) byClient.set(d.saddr, d);
   const firsts = [...byClient.values()].sort((a, b) => a.t - b.t);
-  return { firsts, netmask: null, persistent: inferScheduler({ servers, ports, decisions: firsts }) };
-}
-
-function ipv4(a: string): number {
-  const o = a.split('.');
-  return ((Number(o[0]) << 24) | (Number(o[1]) << 16) | (Number(o[2]) << 8) | Number(o[3])) >>> 0;
-}
-
-function maskOf(prefix: number): string {
-  const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [m >>> 24, (m >>> 16) & 255, (m >>> 8) & 255, m & 255].join('.');
+  return { netmask: null, persistent: inferScheduler({ servers, ports, decisions: firsts }) };
 }
 
 /** Several decisions for one client, not all at one instant: the only evidence persistence has. */

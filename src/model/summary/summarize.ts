@@ -353,8 +353,15 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     if (s === undefined) { s = { ip: rs.ip, mac: rs.mac, port: rs.port }; rsSnap.set(rs, s); }
     return s;
   };
-  const connRs = new Map<number, { ip: string | null; mac: string | null; port: number }>();
-  for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+  // Only a second pass reads these (a report alone never does): one Map entry per connection, made when asked.
+  let connRs: Map<number, { ip: string | null; mac: string | null; port: number }> | null = null;
+  const connRsOf = (): Map<number, { ip: string | null; mac: string | null; port: number }> => {
+    if (connRs === null) {
+      connRs = new Map();
+      for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+    }
+    return connRs;
+  };
   const connections: ConnectionReport[] = conns.map((c) => ({
     protocol: c.proto, client: c.client, virtual: c.virtual,
     realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
@@ -375,11 +382,13 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     routerMacs: routers,
     insideMacs: new Set(chosen.filter((s) => s.insideOf !== null).map((s) => s.insideOf!)),
     ipMac: engine.ipMac, names, services: knowledgeServices,
-    connRs, pair,
+    get connRs() { return connRsOf(); }, pair,
   };
+  // Only the ipvsadm views read it: listed when asked.
+  let liveAtEnd: DoneFlow[] | null = null;
   return {
     report, knowledge, services,
-    liveAtEnd: conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)),
+    get liveAtEnd() { return liveAtEnd ??= conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
     endTime: engine.lastT, findingFrames,
   };
 }
