@@ -468,9 +468,9 @@ function macOfRs(services: readonly ServiceState[], ip: string): string | null {
   return null;
 }
 
-/** A host's address by its MAC: a routable one (an IPv6 link-local address is no RIP), or with `linkLocal` that too. */
-function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>, linkLocal = false): string | null {
-  const ok = (ip: string): boolean => !vips.has(ip) && (linkLocal || !isLinkLocal(ip));
+/** A host's routable address by its MAC (an IPv6 link-local address is no RIP). */
+function ripOfMac(engine: EngineSnapshot, mac: string, vips: ReadonlySet<string>): string | null {
+  const ok = (ip: string): boolean => !vips.has(ip) && !isLinkLocal(ip);
   const ips = [...(engine.macIps.get(mac) ?? [])].filter(ok).sort(compareIp);
   const sent = engine.macSrcIp.get(mac);
   // A director's health checks show a real server's RIP and MAC even with warm ARP caches.
