@@ -27,7 +27,7 @@ export function defineCommand<T extends NonNullable<ParseArgsConfig['options']>>
   run: (parsed: ReturnType<typeof parseCommandArgs<T>>, io: CommandIO) => Promise<number>,
   positionals = true,
 ): Command {
-  return { help, run: (args, io) => run(parseCommandArgs(args, options, positionals), io) };
+  return { help, run: async (args, io) => run(parseCommandArgs(args, options, positionals), io) };
 }
 
 /** A whole number option: undefined stays undefined, anything else must be an integer ≥ min. */
