@@ -11,7 +11,7 @@ import type { ForwardingMethod, TunnelKind } from './report.js';
 
 export type Lang = 'en' | 'zh';
 
-/** The kernel's forward flag ipvsadm prints for a destination of a method the capture shows ('unknown' prints as Route). */
+/** The kernel's forward flag ipvsadm prints for a destination of a method the capture shows (an 'unknown' method lists as `?`: DestSpec.forwardUnseen). */
 export const FORWARD_OF_METHOD: Readonly<Record<ForwardingMethod, ForwardMethod>> = { dr: 'dr', nat: 'nat', tun: 'tun', fullnat: 'fullnat', unknown: 'dr' };
 
 /** The method a rule's forward flag means on the wire ('local' is a real server on the director itself: delivered as DR). */

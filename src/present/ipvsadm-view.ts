@@ -20,7 +20,7 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
     const dests: DestSpec[] = r.realServers.map((rs) => {
       const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
       return {
-        addr: rs.ip, port: rs.port, forward: FORWARD_OF_METHOD[r.method],
+        addr: rs.ip, port: rs.port, forward: FORWARD_OF_METHOD[r.method], forwardUnseen: r.method === 'unknown',
         weight: rs.weight ?? top?.weights?.[rs.ip] ?? 1,
         activeConns: rs.activeAtEnd, inactConns: rs.inactiveAtEnd, persistConns: 0,
         stats: { conns: st?.conns ?? rs.connections, inPkts: st?.inPkts ?? 0, outPkts: st?.outPkts ?? 0, inBytes: st?.inBytes ?? 0, outBytes: st?.outBytes ?? 0 },

@@ -84,6 +84,9 @@ describe('misconfigurations, seen on the real server\'s own NIC', () => {
       .toEqual(t.requests.map((r) => [r.client, r.realServer]));
     expect(svc.methodEvidence!.join(' ')).toContain('right after each connection\'s SYN it asked ARP for the real server it picked');
     expect(codes(s)).toContain('vip-primary-on-director');
+    // The Forward column claims no flag the capture cannot back: `?`, not DR's `Route`.
+    expect(renderIpvsadmList(s)).toContain('  -> 192.168.23.80:80             ?       ');
+    expect(renderIpvsadmList(s)).not.toContain('Route');
   });
 
   it('the VIP as the director\'s primary address: its unanswered ARP from the VIP, though no client packet shows', () => {

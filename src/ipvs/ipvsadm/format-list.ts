@@ -61,7 +61,7 @@ export function formatList(services: readonly ServiceSpec[], opts: FormatListOpt
       } else if (columns === 'persistent-conn') {
         out += `  -> ${name.padEnd(28)} ${String(d.weight).padEnd(9)} ${String(d.persistConns ?? 0).padEnd(11)} ${String(active).padEnd(10)} ${String(inact).padEnd(10)}\n`;
       } else {
-        out += `  -> ${name.padEnd(28)} ${FORWARD_NAMES[d.forward].padEnd(7)} ${String(d.weight).padEnd(6)} ${String(active).padEnd(10)} ${String(inact).padEnd(10)}\n`;
+        out += `  -> ${name.padEnd(28)} ${(d.forwardUnseen === true ? '?' : FORWARD_NAMES[d.forward]).padEnd(7)} ${String(d.weight).padEnd(6)} ${String(active).padEnd(10)} ${String(inact).padEnd(10)}\n`;
       }
     }
   }

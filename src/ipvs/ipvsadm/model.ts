@@ -11,6 +11,8 @@ export interface DestSpec {
   readonly addr: string;
   readonly port: number;
   readonly forward: ForwardMethod;
+  /** A reconstruction whose capture does not show the method: the Forward column reads `?`, never a flag it cannot back. */
+  readonly forwardUnseen?: boolean;
   readonly weight: number;
   readonly upperThreshold?: number;
   readonly lowerThreshold?: number;

@@ -169,7 +169,7 @@ export function buildReportData(frames: Iterable<SourcedFrame>, summary: Summary
       virtual: ipPort(s.vip, s.port),
       scheduler: schedulerText(summary.services[i]?.report.scheduler),
       method: summary.services[i]?.report.method ?? 'unknown',
-      dests: s.dests.map((d) => ({ rs: ipPort(d.addr, d.port), forward: FORWARD_WORD[d.forward] ?? d.forward, weight: d.weight, name: k.names.get(d.addr) ?? null })),
+      dests: s.dests.map((d) => ({ rs: ipPort(d.addr, d.port), forward: d.forwardUnseen === true ? '?' : FORWARD_WORD[d.forward] ?? d.forward, weight: d.weight, name: k.names.get(d.addr) ?? null })),
     })),
     timeouts: { ...TCP_TIMEOUTS, UDP: UDP_TIMEOUT },
     active: TCP_STATES.filter((s) => isActiveTcpState(s)),

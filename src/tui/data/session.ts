@@ -404,7 +404,7 @@ function serviceSpec(s: ServiceReport, counts: ReadonlyMap<string, { active: num
     pe: null,
     dests: s.realServers.map((r) => {
       const cnt = counts.get(`${s.protocol}|${virtual}|${r.ip}:${r.port}`);
-      return { addr: r.ip, port: r.port, forward: FORWARD_OF_METHOD[s.method], weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
+      return { addr: r.ip, port: r.port, forward: FORWARD_OF_METHOD[s.method], forwardUnseen: s.method === 'unknown', weight: r.weight ?? 1, activeConns: cnt?.active ?? 0, inactConns: cnt?.inactive ?? 0 };
     }),
   };
 }
