@@ -96,16 +96,10 @@ export function raisePriority(libc: Libc | null, tools: PriorityTools = SYSTEM):
   const raised =
     (policy & ~SCHED_RESET_ON_FORK) === SCHED_OTHER &&
     libc.sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, Int32Array.of(FIFO_PRIORITY)) === 0;
-  let done = false;
-  return {
-    raised,
-    restore(): void {
-      if (done) return;
-      done = true;
-      if (raised) libc.sched_setscheduler(0, policy, Int32Array.of(0));
-      if (slackSet) libc.prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
-    },
-  };
+  return restoredOnce(raised, () => {
+    if (raised) libc.sched_setscheduler(0, policy, Int32Array.of(0));
+    if (slackSet) libc.prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
+  });
 }
 
 function raiseWithoutFfi(tools: PriorityTools): Priority {
@@ -115,14 +109,21 @@ function raiseWithoutFfi(tools: PriorityTools): Priority {
   const slackSet = slack > 0 && tools.setSlack(1);
   const pid = String(process.pid);
   const raised = tools.policy() === SCHED_OTHER && tools.run('chrt', ['--fifo', '--reset-on-fork', '--pid', String(FIFO_PRIORITY), pid]);
+  return restoredOnce(raised, () => {
+    if (raised) tools.run('chrt', ['--other', '--pid', '0', pid]);
+    if (slackSet) tools.setSlack(slack);
+  });
+}
+
+/** A raise undone at most once, however many paths (end, error, signal) call restore. */
+function restoredOnce(raised: boolean, undo: () => void): Priority {
   let done = false;
   return {
     raised,
     restore(): void {
       if (done) return;
       done = true;
-      if (raised) tools.run('chrt', ['--other', '--pid', '0', pid]);
-      if (slackSet) tools.setSlack(slack);
+      undo();
     },
   };
 }
