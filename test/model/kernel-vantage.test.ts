@@ -12,6 +12,7 @@ import type { Summary } from '../../src/model/index.js';
 import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmConns, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 import { explainFrames } from '../../src/annotate/index.js';
+import { expectKernelScheduler } from '../helpers/kernel-scheduler.js';
 
 const DIR = 'test/fixtures/kernel';
 
@@ -106,12 +107,7 @@ describe.each(CASES)('%s %j', (scenario, files, want) => {
   });
 
   it(`scheduler: ${want.scheduler}`, () => {
-    const sc = svc.scheduler;
-    if (want.scheduler === 'unknown') { expect(sc.name).toBe('unknown'); return; }
-    const top = sc.candidates[0]?.score ?? 0;
-    const tied = sc.candidates.filter((c) => c.score >= top - 1e-9).map((c) => c.name);
-    if (sc.name === 'ambiguous') expect(tied).toContain(truth.scheduler);
-    else expect(sc.name).toBe(truth.scheduler);
+    expectKernelScheduler(svc.scheduler, truth.scheduler, want.scheduler);
   });
 });
 
