@@ -383,6 +383,8 @@ export class Engine implements ModelParts {
     this.roles.directorIps.add(p.outerSrc);
     const prev = this.hops.before(p, srcId);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
+    // Received by the very host that tunnels it: the director's hop, not just a tunnel passing by.
+    if (second && (prev.dstMac === '' || prev.dstMac === p.srcMac)) svc.tunHop++;
     if (prev !== undefined) this.roles.upstream(prev.srcMac);
     let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport) ?? null;
     let newConn = false;
