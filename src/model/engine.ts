@@ -38,6 +38,7 @@ import { SilentSyns } from './silent-syns.js';
 import { serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
+import { StraySynAcks } from './stray-syn-acks.js';
 import { HaTracker } from './ha/tracker.js';
 import type { FrameFacts, ModelHints, Segment, Step } from './types.js';
 
@@ -51,6 +52,7 @@ export class Engine implements ModelParts {
   private readonly hops: HopDetector;
   private readonly silentSyns: SilentSyns;
   private readonly faults: FaultWatch;
+  private readonly strays = new StraySynAcks();
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
   /** SYN-ACKs from the VIP sent by a MAC that got the client's SYN with no director hop seen ("vip|mac"). */
@@ -88,7 +90,7 @@ export class Engine implements ModelParts {
       services: this.services.byKey, done: this.entries.done, findings: this.book.findings,
       ipMac: n.ipMac, macIps: n.macIps, arpPairs: n.arpPairs, arpAsked: n.arpAsked, macSrcIp: n.macSrcIp,
       upstreamMacs: this.roles.upstreamMacs, directServed: this.directServed,
-      captureHostCandidates: this.captureHost.candidates,
+      captureHostCandidates: this.captureHost.candidates, straySynAcks: this.strays.byTuple,
       ha: this.ha,
     };
   }
@@ -288,6 +290,8 @@ export class Engine implements ModelParts {
             entries.countIn(flow, p);
             step = p.proto === PROTO_UDP ? 'datagram' : 'handshake-1';
           }
+        } else if (segment === 'synack') {
+          this.strays.observe(p);
         }
       }
     }
