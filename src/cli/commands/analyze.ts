@@ -24,7 +24,7 @@ import { damageSummary, withInputs } from '../inputs.js';
 import type { CaptureInputs } from '../../capture/index.js';
 import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
-import { ndjsonLine, publishConnection, publishReport } from '../../present/report-json.js';
+import { connectionTextWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
 import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
@@ -305,7 +305,7 @@ export const analyzeCommand: Command = {
       }
       const out = lineWriterFor(io.stdout);
       if (a.format === 'json') {
-        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang), true), { connections: publishConnection })) {
+        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang), true), {}, { connections: connectionTextWriter() })) {
           if (out.broken) break;
           out.line(part);
         }
