@@ -17,6 +17,8 @@ export interface ClaimInputs {
   readonly blind: boolean;
   /** One MAC answered for the VIP at the gateway (one DR real server, or a router in front of TUN). */
   readonly oneReplier: boolean;
+  /** Blind, and the director's ARP names the real servers of several services: which serve this one does not show. */
+  readonly sharedDirector?: boolean;
   readonly rsListed: number;
   readonly vipGiven: boolean;
 }
@@ -51,7 +53,8 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   else realServers = 1;
   if (x.ownShare && !x.blind && !x.oneReplier) unseen.push('other-real-servers');
   if (x.blind) unseen.push('connection-real-server');
-  if (x.rsListed === 0 && x.method !== 'unknown') unseen.push('real-servers');
+  if (x.sharedDirector === true) unseen.push('service-real-servers');
+  else if (x.rsListed === 0 && x.method !== 'unknown') unseen.push('real-servers');
   if (x.method === 'unknown') unseen.push('method');
   return { claims: { method, vip, director, realServers }, unseen };
 }

@@ -19,6 +19,10 @@ export interface RsState {
   outPkts: number;
   outBytes: number;
   firstN: number;
+  /** The director's forwards to it seen, by method: DR (MAC rewritten), TUN (encapsulated), NAT (address rewritten). */
+  viaDr: number;
+  viaTun: number;
+  viaNat: number;
 }
 
 export interface Decision extends ScheduledPacket {
@@ -157,7 +161,7 @@ export interface Flow {
 }
 
 export function newRs(ip: string | null, port: number, mac: string | null, n: number): RsState {
-  return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n };
+  return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n, viaDr: 0, viaTun: 0, viaNat: 0 };
 }
 
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {

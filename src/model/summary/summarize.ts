@@ -13,6 +13,7 @@ import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
+import { mixedMethods, realServerMethod } from '../../ipvs/methods.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
@@ -122,6 +123,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const s of chosen) {
     if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
     blind.add(s);
+    // With several such services on one director its ARP names the real servers of them all, and
+    // nothing shows which serve which: listed under none (the hosts list has them), never under each.
+    if (chosen.some((o) => o !== s && o.directorMac === s.directorMac && o.drNoMac > 0 && o.rs.length === 0)) continue;
     const own = engine.macIps.get(s.directorMac);
     for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
       const mac = engine.ipMac.get(ip);
@@ -278,7 +282,11 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const replier = oneReplier.get(s);
-    const method = routed(s) ? 'tun' : replier !== undefined || undecided.has(s) ? 'unknown' : methodOf(s);
+    const single = routed(s) ? 'tun' : replier !== undefined || undecided.has(s) ? 'unknown' : methodOf(s);
+    // Real servers reached by different methods (ipvsadm -a … -g/-i/-m per real server): the
+    // service has no one method; each real server says its own.
+    const mixed = single !== 'unknown' ? mixedMethods(s) : null;
+    const method = mixed !== null ? 'unknown' : single;
     const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
@@ -297,7 +305,9 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
         activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
       };
-      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
+      const via = mixed !== null ? realServerMethod(r) : null;
+      const withMethod = via !== null ? { ...base, method: via } : base;
+      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...withMethod, weight: w } : withMethod;
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
     const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
@@ -309,7 +319,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
       ...withPersistenceUnseen(serviceClaims(s, {
-        method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        method: single, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        sharedDirector: blind.has(s) && realServers.length === 0,
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }), persistenceUnseen),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
@@ -319,7 +330,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // One answer everywhere: frames name a scheduler only when the cluster section does.
     const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous';
     knowledgeServices.set(s.key, {
-      method, scheduler: decided ? scheduler.name : null,
+      // Frames explain each hop by its own form; a service mixing methods explains as its most-seen one.
+      method: single, scheduler: decided ? scheduler.name : null,
       // The tied best, as the cluster section lists them.
       candidates: decided ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
     });
