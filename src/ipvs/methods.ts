@@ -161,8 +161,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
   const drNoMac = (s.rs ?? []).every((r) => (r.conns ?? 0) === 0) ? s.drNoMac ?? 0 : 0;
   if (drNoMac > 0) {
     out.push(zh
-      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。列出的 Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
-      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. The real servers listed are the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
+      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。${(s.rs ?? []).length > 0 ? '列出的' : '主机列表中的'} Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
+      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. ${(s.rs ?? []).length > 0 ? 'The real servers listed are' : 'The real servers among the hosts are'} the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
   }
   // A service mixing methods is 'unknown' as a whole, yet every hop shows: none of the
   // sentences for a method the capture cannot show applies.

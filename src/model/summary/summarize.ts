@@ -120,17 +120,19 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // addresses it resolved that are neither its own, the VIP nor its upstream gateway): listed, with
   // no connection assigned to them.
   const blind = new Set<ServiceState>();
+  // With several such services on one director its ARP names the real servers of them all, and
+  // nothing shows which serve which: listed under none, only among the hosts.
+  const resolvedOnly = new Set<string>();
   for (const s of chosen) {
     if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
     blind.add(s);
-    // With several such services on one director its ARP names the real servers of them all, and
-    // nothing shows which serve which: listed under none (the hosts list has them), never under each.
-    if (chosen.some((o) => o !== s && o.directorMac === s.directorMac && o.drNoMac > 0 && o.rs.length === 0)) continue;
+    const shared = chosen.some((o) => o !== s && o.directorMac === s.directorMac && o.drNoMac > 0 && o.rs.length === 0);
     const own = engine.macIps.get(s.directorMac);
     for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
       const mac = engine.ipMac.get(ip);
       if (mac === undefined || vips.has(ip) || own?.has(ip) === true || directorMacOf(chosen, mac) || (engine.upstreamMacs.get(mac) ?? 0) > 0) continue;
-      s.rs.push(newRs(ip, s.port, mac, s.firstN));
+      if (shared) resolvedOnly.add(ip);
+      else s.rs.push(newRs(ip, s.port, mac, s.firstN));
     }
   }
 
@@ -167,6 +169,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const names = new Map<string, string>();
   const rsIps = new Set<string>();
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  for (const ip of resolvedOnly) rsIps.add(ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
   if (engine.ha.active) directorNames(engine.ha, names);
@@ -202,6 +205,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const s of chosen) for (const r of s.rs) {
     const mac = r.mac ?? (r.ip !== null && s.tun > 0 ? engine.ipMac.get(r.ip) ?? null : null);
     if (mac !== null && r.ip !== null) rsMacs.set(mac, r.ip);
+  }
+  for (const ip of resolvedOnly) {
+    const mac = engine.ipMac.get(ip);
+    if (mac !== undefined && !rsMacs.has(mac)) rsMacs.set(mac, ip);
   }
   const clients = new Set<string>();
   const conns: DoneFlow[] = [];
