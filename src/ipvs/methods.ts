@@ -64,6 +64,7 @@ export interface MethodCounts {
   readonly drAtRs?: number;
   readonly drOrDecap?: number;
   readonly drNoMac?: number;
+  readonly tunBehindRouter?: number;
   readonly natInside?: number;
   readonly bypassed?: number;
   readonly answered?: boolean;
@@ -98,6 +99,7 @@ export function mixedMethods(s: MethodCounts): ('dr' | 'tun' | 'nat')[] | null {
   if (s.dr > 0) seen.add('dr');
   if (s.tun > 0 && (s.tunReplies ?? 0) === 0) seen.add('tun');
   if (s.nat > 0) seen.add('nat');
+  if ((s.tunBehindRouter ?? 0) > 0) { seen.add('dr'); seen.add('tun'); }
   const out = (['dr', 'tun', 'nat'] as const).filter((m) => seen.has(m));
   return out.length > 1 ? out : null;
 }
@@ -149,9 +151,14 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
   }
   const mixed = mixedMethods(s);
   if (mixed !== null) {
+    const behind = (s.tunBehindRouter ?? 0) > 0;
     const list = mixed.map((m) => {
-      const rs = (s.rs ?? []).filter((r) => realServerMethod(r) === m).map((r) => r.ip ?? r.mac ?? '?');
-      return `${m.toUpperCase()} ${zh ? '到' : 'to'} ${rs.length > 0 ? rs.join(zh ? '、' : ', ') : zh ? '看不出是哪些 Real Server' : 'real servers this capture does not name'}`;
+      // Beside a router in front of TUN real servers, the hosts that answer themselves are DR's.
+      const rs = (s.rs ?? []).filter((r) => realServerMethod(r) === m || m === 'dr' && behind && realServerMethod(r) === null && r.ip != null).map((r) => r.ip ?? r.mac ?? '?');
+      const none = m === 'tun' && behind
+        ? (zh ? `路由器后面的 Real Server（${s.tunBehindRouter} 个连接的回应经它而来，TTL 比主机的初始值少 1）` : `real servers beyond a router (the replies of ${s.tunBehindRouter} connections came through it, their TTL one below a host's)`)
+        : zh ? '看不出是哪些 Real Server' : 'real servers this capture does not name';
+      return `${m.toUpperCase()} ${zh ? '到' : 'to'} ${rs.length > 0 ? rs.join(zh ? '、' : ', ') : none}`;
     }).join(zh ? '；' : '; ');
     out.push(zh
       ? `Director 用不同的转发模式到达各台 Real Server（ipvsadm 按 Real Server 设定模式：-g、-i、-m）：${list}。这个服务没有单一的转发模式`

@@ -289,7 +289,8 @@ export function ipvsadmLines(plan: LabPlan): string[] {
     const p = s.persistence !== null ? ` -p ${s.persistence}${s.netmask !== null ? ` -M ${s.netmask}` : ''}` : '';
     const b = s.schedFlags.length > 0 ? ` -b ${s.schedFlags.join(',')}` : '';
     out.push(`ipvsadm -A ${ipvsadmServiceOf(s)} -s ${s.scheduler}${b}${p}${s.onePacket ? ' -o' : ''}`);
-    for (const i of s.addOrder) {
+    // The one-service lab's dests are its real servers, in plan.addOrder (the seed presets' order).
+    for (const i of plan.options.services === null ? plan.addOrder : s.addOrder) {
       const d = s.dests[i];
       const rs = d ? plan.realServers[d.rs] : undefined;
       if (d && rs) out.push(ipvsadmDestLine(plan, s, d));

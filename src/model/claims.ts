@@ -51,6 +51,8 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   else if (x.ownShare && !x.blind) realServers = 0.3;
   else if (x.blind) realServers = 0.7;
   else realServers = 1;
+  // Some connections went to TUN real servers beyond a router: the ones listed are not all.
+  if (s.tunBehindRouter > 0) realServers = Math.min(realServers, 0.5);
   if (x.ownShare && !x.blind && !x.oneReplier) unseen.push('other-real-servers');
   if (x.blind) unseen.push('connection-real-server');
   if (x.sharedDirector === true) unseen.push('service-real-servers');

@@ -195,6 +195,24 @@ describe('one DR service with a TUN real server among its DR ones (ipvsadm -a â€
     expect(s.report.findings.filter((f) => f.code === 'rules-mismatch')).toEqual([]);
   });
 
+  it('fw-eth1.pcap (the gateway): the router in front of the TUN real server is no real server; DR beside TUN, no one method', () => {
+    const s = analyze(sc, 'fw-eth1.pcap');
+    const r = service(s, t)!;
+    // Before: "dr", with the router 192.168.23.254 listed as a third real server.
+    expect(r.method).toBe('unknown');
+    expect(r.realServers.map((x) => [x.ip, x.method])).toEqual([['192.168.23.80', 'dr'], ['192.168.23.82', 'dr']]);
+    expect(s.report.hosts.find((h) => h.ip === '192.168.23.254')?.role).toBe('gateway');
+    // The two listed are not all: the TUN one behind the router does not show.
+    expect(r.claims?.realServers).toBeLessThan(1);
+    for (const q of l.requests) {
+      const c = s.report.connections.find((x) => endpoint(x.client as never) === q.client)!;
+      // The TUN real server's connections: beyond the router, not named; the DR ones as the kernel had them.
+      expect(endpoint(c.realServer as never), q.client).toBe(q.realServer?.startsWith('10.23.') === true ? null : q.realServer);
+    }
+    expect(renderSummary(s, makeStyle(false), 'en')).toContain('TUN to real servers beyond a router');
+    expect(renderIpvsadmList(s)).not.toContain('192.168.23.254');
+  });
+
   it('dir-any.pcap: the DR forwards show (not where), the tunnel does: TUN for 10.23.0.11, no one method', () => {
     const s = analyze(sc, 'dir-any.pcap');
     const r = service(s, t)!;

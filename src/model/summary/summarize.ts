@@ -14,6 +14,7 @@ import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
 import { mixedMethods, realServerMethod } from '../../ipvs/methods.js';
+import { cookedRealServers, tunBehindRouter } from './unattributed.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, type TunnelKind } from '../packet.js';
@@ -22,7 +23,7 @@ import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import type { EngineSnapshot } from '../snapshot.js';
-import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
+import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
 import { directorNames } from '../ha/report.js';
@@ -115,26 +116,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
 
-  // A cooked capture (tcpdump -i any) keeps no destination MAC: the director's DR forward shows,
-  // the real server it went to does not. The director's own ARP still names its real servers (the
-  // addresses it resolved that are neither its own, the VIP nor its upstream gateway): listed, with
-  // no connection assigned to them.
-  const blind = new Set<ServiceState>();
-  // With several such services on one director its ARP names the real servers of them all, and
-  // nothing shows which serve which: listed under none, only among the hosts.
-  const resolvedOnly = new Set<string>();
-  for (const s of chosen) {
-    if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
-    blind.add(s);
-    const shared = chosen.some((o) => o !== s && o.directorMac === s.directorMac && o.drNoMac > 0 && o.rs.length === 0);
-    const own = engine.macIps.get(s.directorMac);
-    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
-      const mac = engine.ipMac.get(ip);
-      if (mac === undefined || vips.has(ip) || own?.has(ip) === true || directorMacOf(chosen, mac) || (engine.upstreamMacs.get(mac) ?? 0) > 0) continue;
-      if (shared) resolvedOnly.add(ip);
-      else s.rs.push(newRs(ip, s.port, mac, s.firstN));
-    }
-  }
+  const { blind, resolvedOnly } = cookedRealServers(engine, chosen, vips);
 
   // At the gateway, one MAC answering every connection for the VIP is one DR real server or a
   // router in front of TUN real servers: without the director's forward the two look the same.
@@ -153,6 +135,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
   const routers = new Map<string, string | null>();
   for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
+  tunBehindRouter(chosen, oneReplier, routers);
   // A TUN director whose real servers are not on its link resolves a next hop towards the tunnel's
   // far end: the host it asks ARP for that is neither its upstream gateway, the VIP nor a real
   // server is the router in front of them.
@@ -294,7 +277,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // service has no one method; each real server says its own.
     const mixed = single !== 'unknown' ? mixedMethods(s) : null;
     const method = mixed !== null ? 'unknown' : single;
-    const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
+    const rsSorted = [...s.rs].filter((r) => (r.ip !== null || r.mac !== null) && !(s.tunBehindRouter > 0 && r.ip === null && routers.has(r.mac ?? ''))).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
@@ -312,7 +295,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
         activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
       };
-      const via = mixed !== null ? realServerMethod(r) : null;
+      // Beside a router in front of TUN real servers, the hosts that answer themselves are DR's.
+      const via = mixed === null ? null : realServerMethod(r) ?? (s.tunBehindRouter > 0 && r.ip !== null ? 'dr' : null);
       const withMethod = via !== null ? { ...base, method: via } : base;
       return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...withMethod, weight: w } : withMethod;
     });
@@ -478,9 +462,6 @@ function frontSpreads(engine: EngineSnapshot, s: ServiceState): boolean {
   return (engine.arpAsked.get(s.insideOf) ?? []).some((ip) => !own.has(ip));
 }
 
-function directorMacOf(services: readonly ServiceState[], mac: string): boolean {
-  return services.some((s) => s.directorMac === mac);
-}
 
 function macOfRs(services: readonly ServiceState[], ip: string): string | null {
   for (const s of services) for (const r of s.rs) if (r.ip === ip && r.mac !== null) return r.mac;
