@@ -95,10 +95,9 @@ export function mixedMethods(s: MethodCounts): ('dr' | 'tun' | 'nat')[] | null {
     const m = realServerMethod(r);
     if (m !== null) seen.add(m);
   }
-  // The director's own hops of each kind, also where their real servers do not show (tcpdump -i any).
-  if (s.dr > 0) seen.add('dr');
-  if (s.tun > 0 && (s.tunReplies ?? 0) === 0) seen.add('tun');
-  if (s.nat > 0) seen.add('nat');
+  // DR forwards whose real servers do not show (tcpdump -i any) beside tunnels: DR and TUN. Not
+  // beside NAT: two merged captures of a NAT director show its rewritten packet twice, MACs apart.
+  if ((s.drNoMac ?? 0) > 0 && s.nat + s.natReply === 0) seen.add('dr');
   if ((s.tunBehindRouter ?? 0) > 0) { seen.add('dr'); seen.add('tun'); }
   const out = (['dr', 'tun', 'nat'] as const).filter((m) => seen.has(m));
   return out.length > 1 ? out : null;
@@ -149,7 +148,8 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
       : `${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
   }
-  const mixed = mixedMethods(s);
+  // A service whose real servers are reached by different methods is reported 'unknown'.
+  const mixed = method === 'unknown' ? mixedMethods(s) : null;
   if (mixed !== null) {
     const behind = (s.tunBehindRouter ?? 0) > 0;
     const list = mixed.map((m) => {
