@@ -11,6 +11,8 @@ import { IdleExpiries, MAX_IDLE_CONNS } from './idle-expiry.js';
 import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
 import { MAX_REUSE_PORTS, PortReuses } from './port-reuse.js';
 import { StaleEntries } from './stale-entry.js';
+import { StaleConnections } from './stale-tcp.js';
+import { staleConnections } from './rules/stale-entry.js';
 import { TupleIndex } from './tuple-map.js';
 
 
@@ -18,6 +20,7 @@ export class FaultWatch {
   private readonly stale = new StaleEntries();
   private readonly idle: IdleExpiries;
   private readonly reuse = new PortReuses();
+  private readonly staleTcp: StaleConnections;
   /**
    * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot each:
    * each packet's two tuples are looked up once here, for both watchers.
@@ -26,6 +29,7 @@ export class FaultWatch {
 
   constructor(isDirectorMac: (mac: string) => boolean) {
     this.idle = new IdleExpiries(isDirectorMac);
+    this.staleTcp = new StaleConnections(isDirectorMac);
   }
 
   /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
@@ -47,11 +51,13 @@ export class FaultWatch {
     const reuseFwd = reuse.has(fwd);
     const back = !idleFwd || (!syn && !reuseFwd) ? this.tcp.find(d, p.dport, s, p.sport) : -1;
 
-    if (idleFwd) idle.fromClient(fwd, p);
-    else if (idle.has(back)) idle.fromServer(back, p);
+    // The TCP stale-entry watcher follows the idle watcher's connections.
+    if (idleFwd) { idle.fromClient(fwd, p); this.staleTcp.fromClient(fwd, p); }
+    else if (idle.has(back)) { idle.fromServer(back, p); this.staleTcp.fromServer(back, p); }
     else if (syn && idle.size < MAX_IDLE_CONNS) {
       if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
       idle.start(fwd, p);
+      this.staleTcp.start(fwd, p, d);
     }
 
     if (syn) {
@@ -68,11 +74,12 @@ export class FaultWatch {
   report(book: FindingBook, rsName: (id: string) => string): void {
     for (const e of this.stale.episodesFound()) {
       const params: StaleEntry = {
-        client: e.client, virtual: e.virtual, rs: rsName(e.rsId), after: e.afterId === null ? null : rsName(e.afterId),
+        protocol: 'udp', client: e.client, virtual: e.virtual, rs: rsName(e.rsId), after: e.afterId === null ? null : rsName(e.afterId),
         lost: e.lost, seconds: e.seconds, othersAnswered: e.othersAnswered,
       };
       for (const n of e.frames) book.add('stale-entry', `${e.client}>${e.virtual}`, n, params);
     }
+    staleConnections(book, this.staleTcp.episodes(), rsName);
     for (const e of this.idle.episodes()) {
       const { frames, ...params } = e;
       for (const n of frames) book.add('idle-entry-expired', `${e.client}>${e.virtual}`, n, params);
