@@ -30,7 +30,7 @@ import type { ModelParts } from './parts.js';
 import { bindNextHop, nextHopAsked, readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
 import { observeIcmp } from './icmp-seen.js';
-import { FaultWatch } from './fault-watch.js';
+import { FaultWatch, reportFaults, type FaultEpisodes } from './fault-watch.js';
 import { drReplyViaDirector, natReplyBypassesDirector, refusedByRealServer, unansweredForward } from './rules/replies.js';
 import { silentRealServers } from './rules/silent-rs.js';
 import { Services } from './services.js';
@@ -38,7 +38,7 @@ import { SilentSyns } from './silent-syns.js';
 import { serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
-import { HaTracker } from './ha/tracker.js';
+import { HaTracker, isPairOwn } from './ha/tracker.js';
 import type { FrameFacts, ModelHints, Segment, Step } from './types.js';
 
 export class Engine implements ModelParts {
@@ -50,7 +50,8 @@ export class Engine implements ModelParts {
   readonly book = new FindingBook();
   private readonly hops: HopDetector;
   private readonly silentSyns: SilentSyns;
-  private readonly faults: FaultWatch;
+  /** null when the fault watchers run where the packets are read (reading-watch.ts): `end` gets their episodes. */
+  private readonly faults: FaultWatch | null;
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
   /** SYN-ACKs from the VIP sent by a MAC that got the client's SYN with no director hop seen ("vip|mac"). */
@@ -77,7 +78,7 @@ export class Engine implements ModelParts {
     this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
     this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p), (p) => this.entries.isClientTuple(p.proto, p.src, p.sport, p.dst, p.dport));
-    this.faults = new FaultWatch((mac) => this.roles.isDirectorMac(mac));
+    this.faults = hints.faultsElsewhere === true ? null : new FaultWatch();
   }
 
   /** What the engine knows, for `summarize` (which only reads it). */
@@ -102,7 +103,7 @@ export class Engine implements ModelParts {
   /** The same for a frame already pulled out into a Packet (e.g. decoded on another thread). */
   observePacket(p: Packet, wantFacts: boolean): FrameFacts | null {
     const ha = this.ha.observe(p);
-    this.pairOwn = ha !== null && (ha.kind === 'check' || ha.kind === 'sync');
+    this.pairOwn = isPairOwn(ha);
     const facts = this.observeFrame(p, wantFacts);
     return ha !== null && facts !== null ? { ...facts, ha } : facts;
   }
@@ -136,12 +137,18 @@ export class Engine implements ModelParts {
     }
   }
 
-  /** End of input: flows still alive stay in the table with their timers. */
-  end(): void {
+  /**
+   * End of input: flows still alive stay in the table with their timers. `faults`: the episodes of
+   * the watchers that ran elsewhere (hints.faultsElsewhere).
+   */
+  end(faults: FaultEpisodes | null = null): void {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
     for (const f of this.entries.liveFlows()) if (f.proto === 'tcp') this.flowToSilentSyns(f);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
-    this.faults.report(this.book, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id));
+    const episodes = this.faults?.episodes() ?? faults;
+    if (episodes !== null) {
+      reportFaults(this.book, episodes, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id), (mac) => this.roles.isDirectorMac(mac));
+    }
     for (const f of [...this.entries.liveFlows()]) this.finishFlow(f, false);
     this.entries.clearTimers();
     this.ha.end();
@@ -206,7 +213,7 @@ export class Engine implements ModelParts {
     const srcId = this.entries.addrs.id(p.src);
     const dstId = this.entries.addrs.id(p.dst);
     if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
-    this.faults.observe(p, srcId, dstId);
+    this.faults?.observe(p, srcId, dstId);
     if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {

@@ -2,35 +2,38 @@
  * The failures operators meet in a running cluster, each recognised from its packets alone: a
  * flow black-holed by a stale connection entry, an idle connection whose entry expired, a reused
  * client port whose first SYN was dropped, a real server rejecting with ICMP. Each watcher keeps a
- * small bounded state per conversation; the engine feeds them every TCP/UDP packet and asks for
- * findings at the end.
+ * small bounded state per conversation and needs nothing the model learns, so it can run where the
+ * packets are read (reading-watch.ts, on the reading thread of a two-thread pass) as well as in the
+ * engine; at the end its episodes become findings with what the model knows then (`reportFaults`).
  */
 import type { StaleEntry } from '../ipvs/report.js';
 import type { FindingBook } from './finding-book.js';
-import { IdleExpiries, MAX_IDLE_CONNS } from './idle-expiry.js';
+import { IdleExpiries, idleEpisodes, MAX_IDLE_CONNS, type IdleCandidate } from './idle-expiry.js';
 import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
-import { MAX_REUSE_PORTS, PortReuses } from './port-reuse.js';
-import { StaleEntries } from './stale-entry.js';
-import { StaleConnections } from './stale-tcp.js';
+import { MAX_REUSE_PORTS, PortReuses, type PortReuseEpisode } from './port-reuse.js';
+import { StaleEntries, type StaleEpisode } from './stale-entry.js';
+import { StaleConnections, type StaleTcpEpisode } from './stale-tcp.js';
 import { staleConnections } from './rules/stale-entry.js';
 import { TupleIndex } from './tuple-map.js';
 
+/** What the watchers found, as plain data (it crosses from the reading thread in a message). */
+export interface FaultEpisodes {
+  readonly stale: readonly StaleEpisode[];
+  readonly idle: readonly IdleCandidate[];
+  readonly reuse: readonly PortReuseEpisode[];
+  readonly staleTcp: readonly StaleTcpEpisode[];
+}
 
 export class FaultWatch {
   private readonly stale = new StaleEntries();
-  private readonly idle: IdleExpiries;
+  private readonly idle = new IdleExpiries();
   private readonly reuse = new PortReuses();
-  private readonly staleTcp: StaleConnections;
+  private readonly staleTcp = new StaleConnections();
   /**
    * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot each:
    * each packet's two tuples are looked up once here, for both watchers.
    */
   private readonly tcp = new TupleIndex();
-
-  constructor(isDirectorMac: (mac: string) => boolean) {
-    this.idle = new IdleExpiries(isDirectorMac);
-    this.staleTcp = new StaleConnections(isDirectorMac);
-  }
 
   /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
   observe(p: Packet, s: number, d: number): void {
@@ -70,23 +73,31 @@ export class FaultWatch {
     else if (reuse.has(back)) reuse.fromServer(back, p);
   }
 
-  /** `rsName`: a real server's name for a MAC or address seen on the wire (its RIP where known). */
-  report(book: FindingBook, rsName: (id: string) => string): void {
-    for (const e of this.stale.episodesFound()) {
-      const params: StaleEntry = {
-        protocol: 'udp', client: e.client, virtual: e.virtual, rs: rsName(e.rsId), after: e.afterId === null ? null : rsName(e.afterId),
-        lost: e.lost, seconds: e.seconds, othersAnswered: e.othersAnswered,
-      };
-      for (const n of e.frames) book.add('stale-entry', `${e.client}>${e.virtual}`, n, params);
-    }
-    staleConnections(book, this.staleTcp.episodes(), rsName);
-    for (const e of this.idle.episodes()) {
-      const { frames, ...params } = e;
-      for (const n of frames) book.add('idle-entry-expired', `${e.client}>${e.virtual}`, n, params);
-    }
-    for (const e of this.reuse.episodes()) {
-      const { frames, ...params } = e;
-      for (const n of frames) book.add('port-reuse-syn-dropped', `${e.client}>${e.virtual}|${frames[1]}`, n, params);
-    }
+  /** What was found, once the packets are all seen. */
+  episodes(): FaultEpisodes {
+    return { stale: this.stale.episodesFound(), idle: this.idle.candidates(), reuse: this.reuse.episodes(), staleTcp: this.staleTcp.episodes() };
+  }
+}
+
+/**
+ * The watchers' episodes as findings. `rsName`: a real server's name for a MAC or address seen on
+ * the wire (its RIP where known); `isDirectorMac`: the model's directors, as known at the end.
+ */
+export function reportFaults(book: FindingBook, e: FaultEpisodes, rsName: (id: string) => string, isDirectorMac: (mac: string) => boolean): void {
+  for (const s of e.stale) {
+    const params: StaleEntry = {
+      protocol: 'udp', client: s.client, virtual: s.virtual, rs: rsName(s.rsId), after: s.afterId === null ? null : rsName(s.afterId),
+      lost: s.lost, seconds: s.seconds, othersAnswered: s.othersAnswered,
+    };
+    for (const n of s.frames) book.add('stale-entry', `${s.client}>${s.virtual}`, n, params);
+  }
+  staleConnections(book, e.staleTcp, rsName, isDirectorMac);
+  for (const i of idleEpisodes(e.idle, isDirectorMac)) {
+    const { frames, ...params } = i;
+    for (const n of frames) book.add('idle-entry-expired', `${i.client}>${i.virtual}`, n, params);
+  }
+  for (const r of e.reuse) {
+    const { frames, ...params } = r;
+    for (const n of frames) book.add('port-reuse-syn-dropped', `${r.client}>${r.virtual}|${frames[1]}`, n, params);
   }
 }

@@ -20,9 +20,28 @@ const MIN_IDLE = 2;
 const RST_WITHIN = 2;
 export const MAX_IDLE_CONNS = 50_000;
 const MAX_EPISODES = 20;
+/** Candidates kept for the end's director check: resets after a silence are few in any capture. */
+const MAX_CANDIDATES = 1000;
 const FIRST = 512;
 
 export interface IdleEpisode extends IdleExpiry {
+  readonly frames: readonly number[];
+}
+
+/**
+ * A reset that may end an idle episode, as the watcher saw it: whether the director sent it is
+ * asked at the end (`episodes`), of what the model learnt by then. The watcher may run on the
+ * reading thread, where the model's roles are not known; every candidate's answer is the same
+ * wherever it runs.
+ */
+export interface IdleCandidate {
+  readonly client: string;
+  readonly virtual: string;
+  readonly idle: number;
+  /** The reset's sender MAC ('' in a capture without MACs). */
+  readonly rstMac: string;
+  /** Another host than the one that answered before sent it (its MAC or TTL differ). */
+  readonly other: boolean;
   readonly frames: readonly number[];
 }
 
@@ -45,7 +64,7 @@ const MINE = 1, ESTABLISHED = 2, CLOSED = 4;
  * every watcher): nothing is allocated per packet or per connection but the arrays' growth.
  */
 export class IdleExpiries {
-  private readonly found: IdleEpisode[] = [];
+  private readonly found: IdleCandidate[] = [];
   private count = 0;
   private cap = FIRST;
   private rec = new Float64Array(FIRST * REC);
@@ -57,12 +76,6 @@ export class IdleExpiries {
   private serverMac: string[] = new Array<string>(FIRST).fill('');
   /** Where the client's SYN was sent (its first copy): the director holding the entry. */
   private entryMac: string[] = new Array<string>(FIRST).fill('');
-
-  private readonly isDirectorMac: (mac: string) => boolean;
-
-  constructor(isDirectorMac: (mac: string) => boolean) {
-    this.isDirectorMac = isDirectorMac;
-  }
 
   /** Connections followed. */
   get size(): number {
@@ -111,17 +124,16 @@ export class IdleExpiries {
     const e = c * REC;
     const f = p.flags;
     if ((f & RST) !== 0 && r[e + WAKE_N] !== 0 && p.t - r[e + WAKE_T]! <= RST_WITHIN) {
-      const director = this.isDirectorMac(p.srcMac);
       const serverMac = this.serverMac[c]!;
       const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== r[e + SERVER_TTL]);
       // The director that held the entry answers: another one (a failover without the sync
       // daemon) lost the entry rather than let it expire, and says so in its own finding.
       const entryMac = this.entryMac[c]!;
       const sameDirector = entryMac === '' || p.srcMac === entryMac;
-      if ((director || other) && sameDirector && this.found.length < MAX_EPISODES) {
+      if (sameDirector && this.found.length < MAX_CANDIDATES) {
         this.found.push({
           client: `${this.client[c]}:${this.ports[2 * c]}`, virtual: `${this.virtual[c]}:${this.ports[2 * c + 1]}`,
-          idle: Math.round(r[e + IDLE]! * 10) / 10, by: director ? 'director' : 'other',
+          idle: Math.round(r[e + IDLE]! * 10) / 10, rstMac: p.srcMac, other,
           frames: [r[e + BEFORE_N]!, r[e + WAKE_N]!, p.n],
         });
       }
@@ -144,7 +156,19 @@ export class IdleExpiries {
     this.serverMac = grownStrings(this.serverMac); this.entryMac = grownStrings(this.entryMac);
   }
 
-  episodes(): readonly IdleEpisode[] {
+  /** The resets seen after a silence, for `idleEpisodes` at the end. */
+  candidates(): readonly IdleCandidate[] {
     return this.found;
   }
+}
+
+/** The episodes among `candidates`: a reset from the director (`isDirectorMac`) or from another host than answered before. */
+export function idleEpisodes(candidates: readonly IdleCandidate[], isDirectorMac: (mac: string) => boolean): IdleEpisode[] {
+  const out: IdleEpisode[] = [];
+  for (const c of candidates) {
+    if (out.length >= MAX_EPISODES) break;
+    const director = isDirectorMac(c.rstMac);
+    if (director || c.other) out.push({ client: c.client, virtual: c.virtual, idle: c.idle, by: director ? 'director' : 'other', frames: c.frames });
+  }
+  return out;
 }

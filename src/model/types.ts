@@ -126,4 +126,6 @@ export interface ModelHints {
   readonly names?: ReadonlyMap<string, string>;
   /** Knowledge from a previous pass over the same frames. */
   readonly knowledge?: Knowledge;
+  /** The fault watchers run where the packets are read (model/reading-watch.ts); `end` gets their episodes. */
+  readonly faultsElsewhere?: boolean;
 }

@@ -1,5 +1,6 @@
 /** What the two threads of a parallel model pass (packet-feed.ts, packet-feed-worker.ts) say to each other. */
 import type { MessagePort } from 'node:worker_threads';
+import type { FaultEpisodes } from '../model/fault-watch.js';
 import type { PacketChunk } from './packet-slots.js';
 
 /** What packet-feed.ts starts the worker with. */
@@ -16,7 +17,7 @@ export interface FeedWorkerData {
 /** Messages on the port, in order: chunks, then one end or error. */
 export type FeedMessage =
   | { readonly kind: 'chunk'; readonly chunk: PacketChunk }
-  | { readonly kind: 'end'; readonly problems: readonly string[]; readonly damagedFrames: number; readonly firstDamaged: number }
+  | { readonly kind: 'end'; readonly problems: readonly string[]; readonly damagedFrames: number; readonly firstDamaged: number; readonly faults: FaultEpisodes }
   | { readonly kind: 'error'; readonly format: boolean; readonly file: string; readonly offset: number; readonly message: string; readonly code: string | null };
 
 export const POSTED = 0;

@@ -11,6 +11,7 @@ import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_thre
 import { CaptureFormatError } from '../capture/index.js';
 import { isDamaged, openFrames } from '../decode/index.js';
 import { Packet } from '../model/packet.js';
+import { ReadingWatch } from '../model/reading-watch.js';
 import { readPackets, type Damage } from './read-packets.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
@@ -49,12 +50,14 @@ function run(d: FeedWorkerData): void {
     send(writer.take());
   };
   const damage = { count: 0, first: 0 };
+  // The fault watchers' per-packet work, here rather than on the model thread.
+  const watch = new ReadingWatch();
   try {
     const problems = d.paths.length === 1
-      ? readPackets(d.paths[0]!, d.limit, pkt, (p) => { writer.add(p); add(); }, damage)
-      : readMerged(d.paths, d.limit, pkt, writer, add, damage);
+      ? readPackets(d.paths[0]!, d.limit, pkt, (p) => { watch.observe(p); writer.add(p); add(); }, damage)
+      : readMerged(d.paths, d.limit, pkt, writer, watch, add, damage);
     if (writer.count > 0) send(writer.take());
-    post({ kind: 'end', problems, damagedFrames: damage.count, firstDamaged: damage.first });
+    post({ kind: 'end', problems, damagedFrames: damage.count, firstDamaged: damage.first, faults: watch.episodes() });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     post(e instanceof CaptureFormatError
@@ -66,14 +69,15 @@ function run(d: FeedWorkerData): void {
 }
 
 /** Several files, merged by time exactly as the one-thread pass merges them. */
-function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer: PacketChunkWriter, added: () => void, damage: Damage): string[] {
+function readMerged(paths: readonly string[], limit: number, pkt: Packet, writer: PacketChunkWriter, watch: ReadingWatch, added: () => void, damage: Damage): string[] {
   const source = openFrames(paths, { comments: false, verifyChecksums: false });
   try {
     let n = 0;
     for (const f of source) {
       if (n++ >= limit) return [];
       if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = f.n;
-      writer.add(pkt.load(f));
+      watch.observe(pkt.load(f));
+      writer.add(pkt);
       added();
     }
     return source.issues.map((i) => i.message);

@@ -97,7 +97,7 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
 
 function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions): FilePassResult {
   const { worker, port, control } = feed;
-  const engine = new Engine({ vips: opts.vips, names: opts.names });
+  const engine = new Engine({ vips: opts.vips, names: opts.names, faultsElsewhere: true });
   const reader = new PacketChunkReader();
   const pkt = new Packet();
   let received = 0;
@@ -124,7 +124,7 @@ function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions): FilePas
         opts.onProgress?.(frames);
       } else if (m.kind === 'end') {
         finished = true;
-        engine.end();
+        engine.end(m.faults);
         return { summary: summarize(engine.snapshot(), opts), problems: m.problems, parallel: true, damagedFrames: m.damagedFrames, firstDamaged: m.firstDamaged };
       } else {
         finished = true;

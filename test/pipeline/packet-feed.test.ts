@@ -228,6 +228,20 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
     }
   });
 
+  it('finds the fault watchers\' findings on the reading thread as on the model thread (real-kernel faults)', async () => {
+    const faults = join(REPO_ROOT, 'test/fixtures/kernel-faults');
+    const cases: [string, string][] = [
+      ['idle-expired/fw-eth1.pcap', 'idle-entry-expired'], ['idle-expired/dir-eth0.pcap', 'idle-entry-expired'],
+      ['udp-stale-removed/fw-eth1.pcap', 'stale-entry'],
+    ];
+    for (const [file, code] of cases) {
+      const { one, two } = await both([join(faults, file)]);
+      const codes = (r: typeof one) => r.summary.report.findings.map((f) => f.code);
+      expect(codes(one), file).toContain(code);
+      expect(JSON.stringify(two.summary.report.findings), file).toBe(JSON.stringify(one.summary.report.findings));
+    }
+  });
+
   it('across many chunks (a synthesized DR capture of ~60,000 frames), and with a frame limit', async () => {
     const path = synthPreset('dr', { clients: 200, requests: 5000, fast: true });
     const { one, two } = await both([path]);

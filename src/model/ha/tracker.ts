@@ -19,6 +19,11 @@ const GARP_WINDOW = 5;
 
 export interface OwnerSpan { readonly vip: string; readonly mac: string; readonly n: number; readonly t: number; readonly via: 'garp' | 'traffic' }
 
+/** The frame is the director pair's own traffic (a health check, a sync message), not a client's connection. */
+export function isPairOwn(facts: HaFrameFacts | null): boolean {
+  return facts !== null && (facts.kind === 'check' || facts.kind === 'sync');
+}
+
 export class HaTracker {
   readonly vrrp = new VrrpTrack();
   readonly sync = new SyncTrack();

@@ -1,18 +1,40 @@
 /**
  * stale-entry for TCP: a connection black-holed by its entry (stale-tcp.ts), one finding per
  * connection, citing the server's last word before the silence, the first unanswered segment and
- * the client's last packet. The UDP case is reported where its watcher lives (fault-watch.ts).
+ * the client's last packet. Where the capture saw the segments is weighed here, against the
+ * directors the model knows at the end. The UDP case is reported beside the other fault watchers
+ * (fault-watch.ts).
  */
 import type { StaleSegments } from '../../ipvs/report.js';
 import type { FindingBook } from '../finding-book.js';
 import type { StaleTcpEpisode } from '../stale-tcp.js';
 
+/** What the capture shows the director did with the retransmissions. */
+function directorDid(e: StaleTcpEpisode, isDirectorMac: (mac: string) => boolean): StaleSegments['director'] {
+  if (isDirectorMac(e.runCopy) || isDirectorMac(e.runFrom)) return 'forwarded';
+  // They reached the director, which had been seen forwarding this connection before.
+  return isDirectorMac(e.runTo) && isDirectorMac(e.forwarder) ? 'dropped' : 'unseen';
+}
+
+/** The real server the entry points at: the server's packets' sender, else where the director forwarded the connection. */
+function serverOf(e: StaleTcpEpisode, isDirectorMac: (mac: string) => boolean): string {
+  if (e.server !== '' && !isDirectorMac(e.server)) return e.server;
+  return isDirectorMac(e.forwarder) ? e.forwardedTo : '';
+}
+
 /** `rsName`: a real server's name for a MAC or address seen on the wire (its RIP where known). */
-export function staleConnections(book: FindingBook, episodes: readonly StaleTcpEpisode[], rsName: (id: string) => string): void {
+export function staleConnections(
+  book: FindingBook, episodes: readonly StaleTcpEpisode[], rsName: (id: string) => string, isDirectorMac: (mac: string) => boolean,
+): void {
   for (const e of episodes) {
+    const director = directorDid(e, isDirectorMac);
+    // From the client's side alone a path or a director gone silent looks the same: other
+    // connections answered meanwhile, or the director's own copies, say it is this entry.
+    if (!e.othersAnswered && director === 'unseen') continue;
+    const rs = serverOf(e, isDirectorMac);
     const params: StaleSegments = {
-      protocol: 'tcp', client: e.client, virtual: e.virtual, rs: e.rsId === '' ? null : rsName(e.rsId),
-      sent: e.sent, seconds: e.seconds, firstGap: e.firstGap, lastGap: e.lastGap, director: e.director, othersAnswered: e.othersAnswered,
+      protocol: 'tcp', client: e.client, virtual: e.virtual, rs: rs === '' ? null : rsName(rs),
+      sent: e.sent, seconds: e.seconds, firstGap: e.firstGap, lastGap: e.lastGap, director, othersAnswered: e.othersAnswered,
     };
     book.addFrames('stale-entry', `tcp ${e.client}>${e.virtual}`, e.frames, params);
   }
