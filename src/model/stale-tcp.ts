@@ -18,31 +18,38 @@
  * the entry's, and is not reported.
  */
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
-import { grownF64, grownStrings } from './tuple-map.js';
+import { grownI32 } from './tuple-map.js';
 
 /** The first sending and three retransmissions, spread over a second at least, before a run counts. */
 const MIN_SENDS = 4;
-const MIN_SECONDS = 1;
+const MIN_MS = 1000;
 /** A gap shorter than this share of the one before is not a backoff (an application resending, not TCP). */
 const SHRINK = 0.7;
 /** The last gap at least this many times the first: the timeout grew. */
 const GROWN = 1.5;
-/** Another sighting of the same packet (same sequence, IP ID, length and flags) this soon is another hop's copy. */
-const COPY_GAP = 0.2;
+/** Another sighting of the same packet (same sequence, IP ID, length and flags) this soon, in ms, is another hop's copy. */
+const COPY_MS = 200;
 const MAX_EPISODES = 20;
+/** Distinct MACs the records may name (servers, forwarders): beyond, a record names none. */
+const MAX_MACS = 1024;
 const FIRST = 512;
 
 /**
- * A followed connection's numbers side by side (two cache lines, the per-packet ones first).
- * LAST_ID/LAST_SHAPE/LAST_T/LAST_N: the client's last packet (sequence × 65536 + IP ID; payload ×
- * 256 + flags) to tell a copy from a new sending; ACKNO its acknowledgement number. The open run:
- * SEQ the segment sent again, SENDS how often (0: no run), FIRST_T/FIRST_N its first sending, SEND_T
- * the last, GAP and FIRST_GAP the last and first gap. ANSWER_T/ANSWER_N the server's last word (a
- * packet back, or the client acknowledging something new); VIRT the virtual address id × 65536 + port.
+ * A followed connection's numbers side by side, as 32-bit integers (sequence numbers wrapped to
+ * int32 alike, times in ms since the first connection followed): 72 bytes, half of what doubles
+ * took, and no per-slot strings, as most of this watcher's cost was its arrays' growth. LAST_SEQ/LAST_IPID/LAST_SHAPE/LAST_T:
+ * the client's last packet (payload × 256 + flags) to tell a copy from a new sending; ACKNO its
+ * acknowledgement number; ANSWER_T/ANSWER_N the server's last word (a packet back, or the client
+ * acknowledging something new; ANSWER_N 0: none yet). The open run: SENDS how often its segment SEQ
+ * was sent (0: no run), FIRST_T/FIRST_N its first sending, SEND_T the last, GAP and FIRST_GAP the
+ * last and first gap, LAST_N its last packet. VIRT_ID/VIRT_PORT: the virtual address and port.
+ * SERVER: the server's identity (the source of its packets, else where the first copy of a client
+ * segment was sent), FORWARDER: that copy's sender; both as indexes into `macs`.
  */
-const REC = 16;
-const FLAGS = 0, LAST_ID = 1, LAST_SHAPE = 2, LAST_T = 3, LAST_N = 4, ACKNO = 5, SEQ = 6, SENDS = 7,
-  FIRST_T = 8, FIRST_N = 9, SEND_T = 10, GAP = 11, FIRST_GAP = 12, ANSWER_T = 13, ANSWER_N = 14, VIRT = 15;
+const REC = 20;
+const FLAGS = 0, SENDS = 1, LAST_SEQ = 2, LAST_IPID = 3, LAST_SHAPE = 4, LAST_T = 5, ACKNO = 6, ANSWER_T = 7, ANSWER_N = 8,
+  LAST_N = 9, SEQ = 10, FIRST_T = 11, FIRST_N = 12, SEND_T = 13, GAP = 14, FIRST_GAP = 15, VIRT_ID = 16, VIRT_PORT = 17,
+  SERVER = 18, FORWARDER = 19;
 /** MINE: this watcher follows the slot; ESTABLISHED: the client acknowledged the handshake; ACKED: ACKNO holds a value; NOT_BACKOFF: a gap shrank. */
 const MINE = 1, ESTABLISHED = 2, ACKED = 4, NOT_BACKOFF = 8;
 
@@ -54,11 +61,10 @@ const MINE = 1, ESTABLISHED = 2, ACKED = 4, NOT_BACKOFF = 8;
 export interface StaleTcpEpisode {
   readonly client: string;
   readonly virtual: string;
-  /** The source MAC (or address) of the server's packets; '' when none was seen. */
+  /** The server's identity: the source MAC (or address) of its packets, else where the first copy of a client segment was sent; '' when neither was seen. */
   readonly server: string;
-  /** The sender of the first copy of one of the connection's earlier segments (another hop forwarding it), and where it sent it; '' when none. */
+  /** The sender of the first copy of one of the connection's client segments (another hop forwarding it); '' when none. */
   readonly forwarder: string;
-  readonly forwardedTo: string;
   /** The retransmissions: the source and destination MAC of their first sighting, and the sender of a copy of one ('' when none). */
   readonly runFrom: string;
   readonly runTo: string;
@@ -86,34 +92,38 @@ interface RunNames {
 interface Held {
   readonly slot: number;
   readonly names: RunNames;
-  readonly rec: Float64Array;
+  readonly rec: Int32Array;
 }
 
 /**
  * Per connection (client ip:port → virtual ip:port, from the client's SYN), one record at the slot
  * of its tuple in the fault watchers' shared TupleIndex; fault-watch.ts follows the same connections
- * for this watcher as for the idle one. Nothing is allocated per packet: a connection's first
- * retransmission (rare) gets a small record of names.
+ * for this watcher as for the idle one, each slot started once. Nothing is allocated per packet: a
+ * connection's first retransmission (rare) gets a small record of names.
  */
 export class StaleConnections {
   private cap = FIRST;
-  private rec = new Float64Array(FIRST * REC);
-  /** Per slot: the server's packets' source, and the first copy of a client segment's sender and destination. */
-  private server: string[] = new Array<string>(FIRST).fill('');
-  private forwarder: string[] = new Array<string>(FIRST).fill('');
-  private forwardedTo: string[] = new Array<string>(FIRST).fill('');
+  private rec = new Int32Array(FIRST * REC);
+  /** Times are kept in ms since this (the first SYN followed), as int32. */
+  private base = -1;
+  /**
+   * The MACs (or addresses) the records name, each once: a capture shows few servers and fewer
+   * forwarders. Index 0 is '' (none seen, or the table full: then nothing is claimed from it).
+   */
+  private readonly macs: string[] = [''];
   private readonly runs = new Map<number, RunNames>();
   /** Runs that qualified and that the client gave up on (RST, or a new SYN on the port). */
   private readonly ended: Held[] = [];
 
-  /** The client's SYN of a connection the fault watchers start following in slot `c`; `virt`: its virtual address id. */
+  /** The client's SYN of a connection the fault watchers start following in slot `c` (a fresh slot: all zero); `virt`: its virtual address id. */
   start(c: number, p: Packet, virt: number): void {
     while (c >= this.cap) this.grow();
+    if (this.base < 0) this.base = p.t;
     const e = c * REC;
-    this.rec.fill(0, e, e + REC);
     this.rec[e + FLAGS] = MINE;
-    this.rec[e + VIRT] = virt * 65536 + p.dport;
-    this.sighted(e, p);
+    this.rec[e + VIRT_ID] = virt;
+    this.rec[e + VIRT_PORT] = p.dport;
+    this.sighted(e, p, this.ms(p.t));
   }
 
   /** A packet of followed connection `c` from its client (or a copy of one on its way). */
@@ -121,14 +131,15 @@ export class StaleConnections {
     const r = this.rec;
     const e = c * REC;
     const f = p.flags;
-    if (p.seq * 65536 + p.ipId === r[e + LAST_ID] && p.payload * 256 + f === r[e + LAST_SHAPE] && p.t - r[e + LAST_T]! < COPY_GAP) {
+    const t = this.ms(p.t);
+    if ((p.seq | 0) === r[e + LAST_SEQ] && p.ipId === r[e + LAST_IPID] && p.payload * 256 + f === r[e + LAST_SHAPE] && t - r[e + LAST_T]! < COPY_MS) {
       // The packet just seen, further on: who sent it on is kept once per connection, and once per run.
       if (r[e + SENDS]! >= 2) {
         const run = this.runs.get(c)!;
         if (run.copy === '') run.copy = p.srcMac;
-      } else if (this.forwarder[c] === '') {
-        this.forwarder[c] = p.srcMac;
-        this.forwardedTo[c] = p.dstMac;
+      } else if (r[e + FORWARDER] === 0) {
+        r[e + FORWARDER] = this.macIndex(p.srcMac);
+        if (r[e + SERVER] === 0) r[e + SERVER] = this.macIndex(p.dstMac);
       }
       return;
     }
@@ -139,39 +150,40 @@ export class StaleConnections {
       r[e + SENDS] = 0;
       if ((f & SYN) !== 0) flags = MINE;
       r[e + FLAGS] = flags;
-      this.sighted(e, p);
+      this.sighted(e, p, t);
       return;
     }
     if ((f & ACK) !== 0) {
       // The client acknowledging something new: the server's word reached it.
-      if ((flags & ACKED) !== 0 && p.ack !== r[e + ACKNO]) this.answered(e, p);
-      r[e + ACKNO] = p.ack;
+      const ack = p.ack | 0;
+      if ((flags & ACKED) !== 0 && ack !== r[e + ACKNO]) this.answered(e, p, t);
+      r[e + ACKNO] = ack;
       flags |= ACKED | ESTABLISHED;
     }
     if ((flags & ESTABLISHED) !== 0 && (p.payload > 0 || (f & FIN) !== 0)) {
       const sends = r[e + SENDS]!;
       if (sends === 0) {
-        r[e + SEQ] = p.seq; r[e + SENDS] = 1; r[e + FIRST_T] = p.t; r[e + FIRST_N] = p.n; r[e + SEND_T] = p.t;
-        r[e + GAP] = 0; r[e + FIRST_GAP] = 0;
+        r[e + SEQ] = p.seq; r[e + SENDS] = 1; r[e + FIRST_T] = t; r[e + FIRST_N] = p.n; r[e + SEND_T] = t;
         flags &= ~NOT_BACKOFF;
-      } else if (p.seq === r[e + SEQ]) {
-        const gap = p.t - r[e + SEND_T]!;
+      } else if ((p.seq | 0) === r[e + SEQ]) {
+        const gap = t - r[e + SEND_T]!;
         if (sends === 1) r[e + FIRST_GAP] = gap;
         else if (gap < r[e + GAP]! * SHRINK) flags |= NOT_BACKOFF;
-        r[e + GAP] = gap; r[e + SEND_T] = p.t; r[e + SENDS] = sends + 1;
+        r[e + GAP] = gap; r[e + SEND_T] = t; r[e + SENDS] = sends + 1;
         this.retransmitted(c, p, sends === 1);
       }
     }
     r[e + FLAGS] = flags;
-    this.sighted(e, p);
+    this.sighted(e, p, t);
   }
 
   /** A packet back to the client of followed connection `c`. */
   fromServer(c: number, p: Packet): void {
-    this.answered(c * REC, p);
+    const e = c * REC;
+    this.answered(e, p, this.ms(p.t));
     if ((p.flags & RST) === 0) {
       const id = p.srcMac === '' ? p.src : p.srcMac;
-      if (this.server[c] !== id) this.server[c] = id;
+      if (this.macs[this.rec[e + SERVER]!] !== id) this.rec[e + SERVER] = this.macIndex(id);
     }
   }
 
@@ -191,6 +203,18 @@ export class StaleConnections {
     return out;
   }
 
+  private macIndex(mac: string): number {
+    const m = this.macs;
+    for (let i = 1; i < m.length; i++) if (m[i] === mac) return i;
+    if (m.length >= MAX_MACS || mac === '') return 0;
+    m.push(mac);
+    return m.length - 1;
+  }
+
+  private ms(t: number): number {
+    return Math.round((t - this.base) * 1000) | 0;
+  }
+
   /** A retransmission's first sighting: where it was seen (names made once per connection). */
   private retransmitted(c: number, p: Packet, first: boolean): void {
     let run = this.runs.get(c);
@@ -207,33 +231,33 @@ export class StaleConnections {
     const sends = r[SENDS]!;
     const firstGap = r[FIRST_GAP]!;
     const lastGap = r[GAP]!;
-    if (sends < MIN_SENDS || r[SEND_T]! - r[FIRST_T]! < MIN_SECONDS) return null;
+    if (sends < MIN_SENDS || r[SEND_T]! - r[FIRST_T]! < MIN_MS) return null;
     if ((r[FLAGS]! & NOT_BACKOFF) !== 0 || lastGap < firstGap * GROWN) return null;
     const frames = [r[ANSWER_N]!, r[FIRST_N]!, r[LAST_N]!].filter((n, i, a) => n > 0 && a.indexOf(n) === i);
     const c = h.slot;
     const n = h.names;
     return {
-      client: n.client, virtual: n.virtual, server: this.server[c]!, forwarder: this.forwarder[c]!, forwardedTo: this.forwardedTo[c]!,
+      client: n.client, virtual: n.virtual, server: this.macs[r[SERVER]!]!, forwarder: this.macs[r[FORWARDER]!]!,
       runFrom: n.from, runTo: n.to, runCopy: n.copy,
-      sent: sends, seconds: round(r[LAST_T]! - r[FIRST_T]!), firstGap: round(firstGap, 1000), lastGap: round(lastGap, 1000),
-      othersAnswered: this.othersAnswered(c, r[VIRT]!, r[FIRST_T]!), frames,
+      sent: sends, seconds: Math.round((r[LAST_T]! - r[FIRST_T]!) / 100) / 10, firstGap: firstGap / 1000, lastGap: lastGap / 1000,
+      othersAnswered: this.othersAnswered(c, r[VIRT_ID]!, r[VIRT_PORT]!, r[FIRST_T]!), frames,
     };
   }
 
-  /** Another followed connection of the same virtual service heard from its server after `since`. */
-  private othersAnswered(slot: number, virt: number, since: number): boolean {
+  /** Another followed connection of the same virtual service heard from its server after `since` (ms). */
+  private othersAnswered(slot: number, virt: number, port: number, since: number): boolean {
     const r = this.rec;
     for (let c = 0; c < this.cap; c++) {
       const e = c * REC;
-      if (c !== slot && r[e + FLAGS] !== 0 && r[e + VIRT] === virt && r[e + ANSWER_T]! > since) return true;
+      if (c !== slot && r[e + ANSWER_N]! > 0 && r[e + VIRT_ID] === virt && r[e + VIRT_PORT] === port && r[e + ANSWER_T]! > since) return true;
     }
     return false;
   }
 
-  private answered(e: number, p: Packet): void {
+  private answered(e: number, p: Packet, t: number): void {
     const r = this.rec;
     r[e + SENDS] = 0;
-    r[e + ANSWER_T] = p.t;
+    r[e + ANSWER_T] = t;
     r[e + ANSWER_N] = p.n;
   }
 
@@ -243,23 +267,17 @@ export class StaleConnections {
     if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push({ slot: c, names: { ...names }, rec: this.rec.slice(e, e + REC) });
   }
 
-  private sighted(e: number, p: Packet): void {
+  private sighted(e: number, p: Packet, t: number): void {
     const r = this.rec;
-    r[e + LAST_ID] = p.seq * 65536 + p.ipId;
+    r[e + LAST_SEQ] = p.seq;
+    r[e + LAST_IPID] = p.ipId;
     r[e + LAST_SHAPE] = p.payload * 256 + p.flags;
-    r[e + LAST_T] = p.t;
-    r[e + LAST_N] = p.n;
+    r[e + LAST_T] = t;
+    if (r[e + SENDS] !== 0) r[e + LAST_N] = p.n;
   }
 
   private grow(): void {
     this.cap *= 2;
-    this.rec = grownF64(this.rec);
-    this.server = grownStrings(this.server);
-    this.forwarder = grownStrings(this.forwarder);
-    this.forwardedTo = grownStrings(this.forwardedTo);
+    this.rec = grownI32(this.rec);
   }
-}
-
-function round(s: number, per = 10): number {
-  return Math.round(s * per) / per;
 }

@@ -77,6 +77,14 @@ describe('stale-entry: a TCP connection black-holed by its connection entry', ()
     const alone = analyzeFrames(clientSide(staleTcp('removed', true)), { files: ['built'], rules: null, rulesText: null }).report.findings;
     expect(alone.map((x) => x.code)).toEqual([]);
   });
+
+  it('with no director on the path (a plain client and server, a firewall dropping the connection\'s state), no claim', () => {
+    const ROUTER = '02:cc:00:00:00:01';
+    const plain = staleTcp('removed').frames
+      .filter((f) => f.layers.some((l) => l.type === 'tcp') && !f.layers.some((l) => l.type === 'eth' && l.src === DR.dirMac))
+      .map((f) => ({ ...f, layers: f.layers.map((l) => (l.type !== 'eth' ? l : l.dst === DR.dirMac ? { ...l, dst: ROUTER } : l.dst === DR.gwMac ? { ...l, src: ROUTER } : l)) }));
+    expect(analyzeFrames(plain, { files: ['built'], rules: null, rulesText: null }).report.findings.map((x) => x.code)).toEqual([]);
+  });
 });
 
 describe('idle-entry-expired: the next segment after a silence meets the director\'s RST', () => {

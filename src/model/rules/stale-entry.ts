@@ -16,10 +16,9 @@ function directorDid(e: StaleTcpEpisode, isDirectorMac: (mac: string) => boolean
   return isDirectorMac(e.runTo) && isDirectorMac(e.forwarder) ? 'dropped' : 'unseen';
 }
 
-/** The real server the entry points at: the server's packets' sender, else where the director forwarded the connection. */
+/** The real server the entry points at; not the director (NAT replies come from its MAC). */
 function serverOf(e: StaleTcpEpisode, isDirectorMac: (mac: string) => boolean): string {
-  if (e.server !== '' && !isDirectorMac(e.server)) return e.server;
-  return isDirectorMac(e.forwarder) ? e.forwardedTo : '';
+  return e.server === '' || isDirectorMac(e.server) ? '' : e.server;
 }
 
 /** `rsName`: a real server's name for a MAC or address seen on the wire (its RIP where known). */
@@ -28,9 +27,11 @@ export function staleConnections(
 ): void {
   for (const e of episodes) {
     const director = directorDid(e, isDirectorMac);
-    // From the client's side alone a path or a director gone silent looks the same: other
-    // connections answered meanwhile, or the director's own copies, say it is this entry.
-    if (!e.othersAnswered && director === 'unseen') continue;
+    // Where the capture does not show the director's copies, the segments must at least be seen
+    // going to a director (else nothing says IPVS is on the path: a firewall dropping a
+    // connection's state looks the same), and other connections answered meanwhile (else a path
+    // or a director gone silent would).
+    if (director === 'unseen' && !(e.othersAnswered && isDirectorMac(e.runTo))) continue;
     const rs = serverOf(e, isDirectorMac);
     const params: StaleSegments = {
       protocol: 'tcp', client: e.client, virtual: e.virtual, rs: rs === '' ? null : rsName(rs),
