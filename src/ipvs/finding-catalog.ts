@@ -270,6 +270,23 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
     en: (p) => `real server ${p.rs} sends NAT replies to ${p.mac || 'another gateway'} instead of the director: the client gets them from the RIP, not the VIP, and drops them; make the director the real server's default gateway`,
     zh: (p) => `Real Server ${p.rs} 把 NAT 响应发给了 ${p.mac || '另一个网关'}，没有经过 Director：客户端收到的响应源地址是 RIP 而不是 VIP，会把它丢弃；请把 Director 设为这台 Real Server 的默认网关`,
   },
+  'syn-ack-without-syn': {
+    severity: 'warning',
+    severityOf: (p) => (p.virtual !== null ? 'error' : 'warning'),
+    about: 'a server\'s SYN-ACKs pass where the SYNs they answer never did and are never acknowledged: its replies take another way than its requests (a NAT real server whose default route is not the director)',
+    en: (p) => {
+      const n = `${p.synAcks} SYN-ACK(s) for ${p.clients} connection(s), retransmitted and never acknowledged`;
+      return p.virtual !== null
+        ? `${p.client} sent its SYN to ${p.virtual}, but the answer comes from ${p.server} (${n}): the reply was not rewritten back to the VIP, so the client drops it. A NAT real server whose replies bypass the director (its default route is not the DIP) does this; make the director its default gateway`
+        : `${p.server} answers SYNs that never passed this capture point (${n}, the first to ${p.client}): its requests arrive another way and its replies take this one. Where ${p.server} is a NAT real server, its replies bypass the director (its default route is this router, not the DIP), leave from the RIP instead of the VIP, and the client drops them; a capture on the client (its SYN to the VIP answered from the RIP) or on the director would confirm`;
+    },
+    zh: (p) => {
+      const n = `${p.clients} 个连接共 ${p.synAcks} 个 SYN-ACK，一再重传，始终没有得到确认`;
+      return p.virtual !== null
+        ? `${p.client} 把 SYN 发给了 ${p.virtual}，回应却来自 ${p.server}（${n}）：回应没有被改写回 VIP，客户端会丢弃它。NAT 模式的 Real Server 回应绕过 Director（它的默认路由不是 DIP）时就是这样；请把 Director 设为它的默认网关`
+        : `${p.server} 回应的 SYN 从未经过这个抓包点（${n}，第一个发往 ${p.client}）：请求从别的路径到达它，回应却走这条路。如果 ${p.server} 是 NAT 模式的 Real Server，说明它的回应绕过了 Director（默认路由是这台路由器而不是 DIP），以 RIP 而不是 VIP 为源地址发出，客户端会丢弃；在客户端（它发往 VIP 的 SYN 得到来自 RIP 的回应）或 Director 上抓包即可确认`;
+    },
+  },
   'dr-port-mapping': {
     severity: 'error',
     severityOf: (p) => (p.kind === 'refused' ? 'warning' : 'error'),

@@ -29,6 +29,7 @@ export type FindingCode =
   | 'vip-primary-on-director'
   | 'dr-reply-via-director'
   | 'nat-reply-bypasses-director'
+  | 'syn-ack-without-syn'
   | 'dr-port-mapping'
   | 'no-real-server'
   | 'rs-not-responding'
@@ -251,6 +252,11 @@ export interface FindingParamsByCode {
   /** `rs`: the real server's RIP, or its MAC when the RIP is not known. */
   'dr-reply-via-director': { rs: string; vip: string };
   'nat-reply-bypasses-director': { rs: string; mac: string };
+  /**
+   * `server`/`client`: ip:port of the first stray SYN-ACK; `clients`: how many client ports got
+   * them; `virtual`: the VIP:port the client's own SYN went to, where the capture holds it.
+   */
+  'syn-ack-without-syn': { server: string; client: string; clients: number; synAcks: number; virtual: string | null };
   'dr-port-mapping':
     | { kind: 'refused'; rs: string; virtual: string; port: number }
     | { kind: 'rules'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number }

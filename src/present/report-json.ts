@@ -9,7 +9,7 @@ import { splitEndpoint, splitVirtual } from '../ipvs/report-json.js';
 import type { ExplainedFrame } from '../annotate/index.js';
 import { formatEpochNs } from './time.js';
 
-export { publishConnection, publishReport, publishScheduler, splitEndpoint, splitVirtual, type Endpoint, type PublishedScheduler } from '../ipvs/report-json.js';
+export { connectionTextWriter, publishConnection, publishReport, publishScheduler, splitEndpoint, splitVirtual, type Endpoint, type PublishedScheduler } from '../ipvs/report-json.js';
 
 /** One `analyze --format ndjson` line (schema/analyze-frame.schema.json). */
 export function ndjsonLine(e: ExplainedFrame): string {

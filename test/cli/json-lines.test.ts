@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonLines } from '../../src/cli/json-lines.js';
-import type { ClusterReport } from '../../src/ipvs/report.js';
-import { publishConnection, publishReport } from '../../src/ipvs/report-json.js';
+import type { ClusterReport, ConnectionReport } from '../../src/ipvs/report.js';
+import { connectionTextWriter, publishConnection, publishReport } from '../../src/ipvs/report-json.js';
 
 const joined = (doc: object): string => [...jsonLines(doc)].join('\n');
 
@@ -48,5 +49,29 @@ describe('jsonLines', () => {
     // Not deferred, the hook's absence leaves the elements as they are.
     expect([...jsonLines(publishReport(report, true))].join('\n')).not.toBe(whole);
   });
-});
 
+  it('writes connections itself exactly as JSON.stringify writes their published form', () => {
+    const endpoint = fc.oneof(
+      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 })).map(([ip, port]) => `${ip}:${port}`),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 65535 })).map(([ip, port]) => `[${ip}]:${port}`),
+      fc.constantFrom('?:?', '00:0c:29:aa:00:10', '[::1]:', ':80', '', '1.2.3.4:080', '1.2.3.4:1e3'),
+      fc.string({ unit: 'binary' }),
+    );
+    const connection = fc.record({
+      protocol: fc.constantFrom('tcp', 'udp'),
+      client: endpoint, virtual: endpoint, realServer: fc.option(endpoint),
+      firstFrame: fc.oneof(fc.nat(), fc.double()), lastFrame: fc.nat(),
+      state: fc.oneof(fc.constantFrom('ESTABLISHED', 'FIN_WAIT', 'NONE', 'UDP'), fc.string({ unit: 'binary' })),
+    }) as fc.Arbitrary<ConnectionReport>;
+    const report = (connections: ConnectionReport[]): ClusterReport =>
+      ({ capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], connections, findings: [] }) as unknown as ClusterReport;
+    fc.assert(fc.property(fc.array(connection, { maxLength: 600 }), (connections) => {
+      const r = report(connections);
+      const written = [...jsonLines(publishReport(r, true), {}, { connections: connectionTextWriter() })].join('\n');
+      expect(written).toBe(JSON.stringify(publishReport(r), null, 2));
+    }), { numRuns: 60 });
+    // A shape the writer does not expect still comes out as JSON.stringify writes it.
+    const odd = report([{ protocol: 'tcp', client: '10.0.0.1:1', virtual: '10.0.0.2:80', realServer: null, firstFrame: 1, lastFrame: 2, state: undefined } as unknown as ConnectionReport]);
+    expect([...jsonLines(publishReport(odd, true), {}, { connections: connectionTextWriter() })].join('\n')).toBe(JSON.stringify(publishReport(odd), null, 2));
+  });
+});

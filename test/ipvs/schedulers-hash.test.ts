@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  buildMhTable, buildShTable, createDestination, createScheduler, hash32, hsiphashU32, MH_HASH1, siphash,
+  buildMhTable, buildShTable, createDestination, createScheduler, hash32, hsiphashU32, mhHashKey, MH_HASH1, MH_HASH2, siphash,
   type Destination,
 } from '../../src/ipvs/index.js';
+import { fls, gcd } from '../../src/ipvs/hash.js';
 import { LblcScheduler } from '../../src/ipvs/schedulers/lblc.js';
 import { LblcrScheduler } from '../../src/ipvs/schedulers/lblcr.js';
 import { MaglevHashScheduler } from '../../src/ipvs/schedulers/mh.js';
@@ -118,6 +120,57 @@ describe('mh (ip_vs_mh.c)', () => {
     expect(t.filter((x) => x?.addr === '192.168.1.12').length).toBe(3070);
     const small = buildMhTable([dest('192.168.1.13'), dest('192.168.1.12'), dest('192.168.1.11')], 251);
     expect(small.slice(0, 6).map((x) => x?.addr.slice(-2))).toEqual(['13', '11', '11', '11', '13', '11']);
+  });
+
+  it('a table filled only as far as lookups need gives the picks of the whole table, whatever the order of lookups', () => {
+    // ip_vs_mh_populate as one eager loop over the whole table: the oracle.
+    const eager = (dests: readonly Destination[], size: number, tabIndex: number): (Destination | null)[] => {
+      const table: (Destination | null)[] = new Array<Destination | null>(size).fill(null);
+      let g = 0;
+      let maxW = 0;
+      for (const d of dests) { if (d.lastWeight > 0) g = g > 0 ? gcd(d.lastWeight, g) : d.lastWeight; maxW = Math.max(maxW, d.lastWeight); }
+      if (g < 1) return table;
+      const rshift = Math.max(0, fls(Math.trunc(maxW / g)) - Math.trunc(tabIndex / 2));
+      const perm = dests.map((d) => mhHashKey(d.addr, d.port, MH_HASH1, 0) % size);
+      const skip = dests.map((d) => (mhHashKey(d.addr, d.port, MH_HASH2, 0) % (size - 1)) + 1);
+      const turns = dests.map((d) => Math.trunc(d.lastWeight / g) >> rshift || (d.lastWeight !== 0 ? 1 : 0));
+      let n = 0;
+      for (;;) {
+        for (let p = 0; p < dests.length; p++) {
+          for (let k = 0; k < turns[p]!; k++) {
+            let c = perm[p]!;
+            while (table[c] !== null) c = (c + skip[p]!) % size;
+            perm[p] = c;
+            table[c] = dests[p]!;
+            if (++n === size) return table;
+          }
+        }
+      }
+    };
+    const config = fc.record({
+      servers: fc.uniqueArray(fc.integer({ min: 1, max: 254 }), { minLength: 1, maxLength: 6 }),
+      weights: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 6, maxLength: 6 }),
+      port: fc.constantFrom(0, 80, 8080),
+      tabIndex: fc.constantFrom(8, 9, 12), // 251, 509 and 4093 slots
+      clients: fc.array(fc.integer({ min: 0, max: 0xffffff }), { minLength: 1, maxLength: 40 }),
+      fallback: fc.boolean(),
+    });
+    fc.assert(fc.property(config, ({ servers, weights, port, tabIndex, clients, fallback }) => {
+      const dests = servers.map((x, i) => dest(`10.9.0.${x}`, weights[i]!, port));
+      const size = [251, 509, 1021, 2039, 4093][tabIndex - 8]!;
+      const table = eager(dests, size, tabIndex);
+      expect(buildMhTable(dests, size)).toEqual(table);
+      const s = new MaglevHashScheduler(dests, { 'mh-fallback': fallback }, tabIndex);
+      // Lookups before the whole table is known, then the table itself.
+      for (const c of clients) {
+        const saddr = `172.${c >> 16}.${(c >> 8) & 255}.${c & 255}`;
+        const want = table[mhHashKey(saddr, 0, MH_HASH1, 0) % size] ?? null;
+        const got = s.schedule({ saddr, daddr: 'v' });
+        if (want !== null && want.weight > 0) expect(got).toBe(want);
+        else if (!fallback) expect(got).toBeNull();
+      }
+      expect(s.lookupTable()).toEqual(table);
+    }), { numRuns: 40 });
   });
 
   it('a quiesced (weight 0) dest keeps its slots; lookups to it fail unless mh-fallback', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ExpiryQueue } from '../../src/model/expiry.js';
 import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
 import { Packet } from '../../src/model/packet.js';
-import { RecentPackets } from '../../src/model/recent.js';
+import { MAX_ENTRIES, RecentPackets } from '../../src/model/recent.js';
 import type { Flow } from '../../src/model/state.js';
 
 /** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
@@ -15,9 +15,9 @@ class ReferenceRecent {
   readonly map = new Map<string, { n: number; t: number }>();
   set(key: string, v: { n: number; t: number }, now: number): void {
     this.map.set(key, v);
-    if (this.map.size > 1 << 16 || (this.map.size & 1023) === 0) {
+    if (this.map.size > MAX_ENTRIES || (this.map.size & 1023) === 0) {
       for (const [k, e] of this.map) {
-        if (this.map.size <= 1 << 16 && now - e.t <= 2) break;
+        if (this.map.size <= MAX_ENTRIES && now - e.t <= 2) break;
         this.map.delete(k);
       }
     }
@@ -81,7 +81,7 @@ describe('RecentPackets', () => {
     ), { numRuns: 40 });
   });
 
-  it('keeps at most 65536 entries, dropping the oldest keys first, like the Map', () => {
+  it(`keeps at most ${MAX_ENTRIES} entries, dropping the oldest keys first, like the Map`, () => {
     const r = new RecentPackets();
     const ref = new ReferenceRecent();
     const p = new Packet();
@@ -92,9 +92,12 @@ describe('RecentPackets', () => {
       ref.set(`${addr}|1|17|${i & 0xffff}|0`, { n: i, t: 1 }, 1);
     }
     expect(r.size).toBe(ref.map.size);
-    expect(r.size).toBe(65536);
+    expect(r.size).toBe(MAX_ENTRIES);
     expect(r.get(0, 1, 17, 0, 0)).toBeUndefined(); // the oldest went first
-    for (const i of [0, 4463, 4464, 20000, 49999, 50000, 69999]) {
+    const oldestKept = 70000 - MAX_ENTRIES;
+    expect(r.get(oldestKept % 50000, 1, 17, oldestKept & 0xffff, 0)?.n).toBe(oldestKept);
+    expect(r.get((oldestKept - 1) % 50000, 1, 17, (oldestKept - 1) & 0xffff, 0)).toBeUndefined();
+    for (const i of [0, 4463, 4464, 20000, 49999, 50000, oldestKept - 1, oldestKept, 69999]) {
       const addr = i % 50000;
       expect(r.get(addr, 1, 17, i & 0xffff, 0)?.n).toBe(ref.map.get(`${addr}|1|17|${i & 0xffff}|0`)?.n);
     }

@@ -10,7 +10,8 @@ import { makeStyle } from '../../present/analyze-style.js';
 import { ExplainedPcapngWriter } from '../../present/explained-pcapng.js';
 import type { CommandIO } from '../command.js';
 import { frameProgress } from '../progress.js';
-import { captureError, clusterSections, explained, type AnalyzeArgs } from './analyze.js';
+import { captureError, explained, type AnalyzeArgs } from './analyze.js';
+import { clusterSections } from './analyze-text.js';
 
 /** Writes a.write; returns 0, or 2 (after saying why) when it cannot. */
 export function writeExplained(a: AnalyzeArgs, summary: Summary, io: CommandIO, paths: readonly string[] = a.files): number {

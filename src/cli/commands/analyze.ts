@@ -13,20 +13,14 @@ import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '.
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { Summary } from '../../model/index.js';
 import { analyzeFiles, readFrames, threadsFromEnv } from '../../pipeline/index.js';
-import { makeStyle } from '../../present/analyze-style.js';
-import { renderSummary } from '../../present/analyze-summary.js';
-import { renderTableChunk, TABLE_CHUNK } from '../../present/analyze-table.js';
-import { renderFindings } from '../../present/findings-text.js';
-import { renderIpvsadmConns, renderIpvsadmList, renderIpvsadmStats } from '../../present/ipvsadm-view.js';
 import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { capturesAndFilter, compileFilterArg } from '../args.js';
 import { damageSummary, withInputs } from '../inputs.js';
 import type { CaptureInputs } from '../../capture/index.js';
 import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
-import { ndjsonLine, publishConnection, publishReport } from '../../present/report-json.js';
+import { connectionTextWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
-import { writeExplained } from './analyze-write.js';
 import { lineWriterFor } from '../output.js';
 import { clockCheck, clockNotices } from '../clock-check.js';
 
@@ -247,43 +241,6 @@ export function captureError(e: unknown): string | null {
   return null;
 }
 
-const HEADINGS = {
-  en: { walk: 'Walkthrough', summary: 'Cluster', list: 'ipvsadm -Ln (reconstructed)', conns: 'ipvsadm -Lnc (at the last frame)', stats: 'ipvsadm -Ln --stats (reconstructed)', findings: 'Findings' },
-  zh: { walk: '逐帧分析', summary: '集群', list: 'ipvsadm -Ln（重建）', conns: 'ipvsadm -Lnc（最后一帧时）', stats: 'ipvsadm -Ln --stats（重建）', findings: '问题' },
-} as const;
-
-/** The whole text report, as one string per section (the table streams in chunks). */
-export function* textReport(a: AnalyzeArgs, summary: Summary, colour: boolean, width: number, paths: readonly string[] = a.files): Generator<string> {
-  const style = makeStyle(colour);
-  const h = HEADINGS[a.lang];
-  yield `${style.bold(h.walk)}\n`;
-  let chunk: ExplainedFrame[] = [];
-  let t0 = Number.NaN;
-  const lastFrame = summary.report.capture.frames;
-  for (const e of explained(a, summary, paths)) {
-    if (Number.isNaN(t0)) t0 = e.facts.t;
-    chunk.push(e);
-    if (chunk.length >= TABLE_CHUNK) { yield renderTableChunk(chunk, { lang: a.lang, style, width, t0, lastFrame, lastSeconds: summary.endTime - t0 }); chunk = []; }
-  }
-  if (chunk.length > 0 || Number.isNaN(t0)) {
-    const start = Number.isNaN(t0) ? 0 : t0;
-    yield renderTableChunk(chunk, { lang: a.lang, style, width, t0: start, lastFrame, lastSeconds: summary.endTime - start });
-  }
-  for (const section of clusterSections(summary, style, a.lang)) yield `\n${section}`;
-}
-
-/** The report after the walkthrough: cluster summary, ipvsadm views, findings (also the pcapng export's section comment). */
-export function clusterSections(summary: Summary, style: ReturnType<typeof makeStyle>, lang: Lang): string[] {
-  const h = HEADINGS[lang];
-  return [
-    renderSummary(summary, style, lang),
-    `${style.bold(h.list)}\n${renderIpvsadmList(summary)}`,
-    `${style.bold(h.conns)}\n${renderIpvsadmConns(summary)}`,
-    `${style.bold(h.stats)}\n${renderIpvsadmStats(summary)}`,
-    `${style.bold(h.findings)}\n${renderFindings(summary.report.findings, style, lang)}`,
-  ];
-}
-
 export const analyzeCommand: Command = {
   help: HELP,
   async run(args: readonly string[], io: CommandIO): Promise<number> {
@@ -292,12 +249,13 @@ export const analyzeCommand: Command = {
       io.stderr.write(`lvscope analyze: ${a.write} exists; refusing to overwrite it (use --force)\n`);
       return EXIT.USAGE;
     }
-    return withModelRun(a, 'analyze', (line) => io.stderr.write(`${line}\n`), (run, inputs, problems) => {
+    return withModelRun(a, 'analyze', (line) => io.stderr.write(`${line}\n`), async (run, inputs, problems) => {
       const { summary } = run;
       if (!a.quiet) for (const n of run.notices) io.stderr.write(`lvscope: ${n}\n`);
       const report = (): void => { if (!a.quiet) for (const p of problems) io.stderr.write(`lvscope: ${p}\n`); };
       if (a.write !== null) {
         // Like tcpdump -w: the file is the output; the walkthrough is in its comments.
+        const { writeExplained } = await import('./analyze-write.js');
         const status = writeExplained(a, summary, io, inputs.paths);
         if (status !== EXIT.OK) return status;
         report();
@@ -305,7 +263,7 @@ export const analyzeCommand: Command = {
       }
       const out = lineWriterFor(io.stdout);
       if (a.format === 'json') {
-        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang), true), { connections: publishConnection })) {
+        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang), true), {}, { connections: connectionTextWriter() })) {
           if (out.broken) break;
           out.line(part);
         }
@@ -315,6 +273,7 @@ export const analyzeCommand: Command = {
           out.line(ndjsonLine(e));
         }
       } else {
+        const { textReport } = await import('./analyze-text.js');
         const colour = useColour(io.stdout, io.env);
         const width = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' ? Math.max(80, io.stdout.columns) : 140;
         for (const part of textReport(a, summary, colour, width, inputs.paths)) {

@@ -13,13 +13,11 @@ export abstract class HashTableScheduler {
   lastError: string | null = null;
   /** Buckets in the table, and so probes in a fallback walk. */
   readonly size: number;
-  protected table: (Destination | null)[];
   private readonly fallback: boolean;
   private readonly usePort: boolean;
 
-  constructor(table: (Destination | null)[], fallback: boolean, usePort: boolean) {
-    this.table = table;
-    this.size = table.length;
+  constructor(size: number, fallback: boolean, usePort: boolean) {
+    this.size = size;
     this.fallback = fallback;
     this.usePort = usePort;
   }
@@ -27,16 +25,19 @@ export abstract class HashTableScheduler {
   /** The bucket for the hashed address and port at probe `offset` (0: the first lookup). */
   protected abstract bucket(addr: string, port: number, offset: number): number;
 
+  /** The dest in bucket c (null: none). */
+  protected abstract slot(c: number): Destination | null;
+
   schedule(ctx: ScheduleContext): Destination | null {
     const addr = ctx.inverse ? ctx.daddr : ctx.saddr;
     const port = this.usePort ? hashPort(ctx) : 0;
     const ihash = this.bucket(addr, port, 0);
-    let dest = this.table[ihash] ?? null;
+    let dest = this.slot(ihash);
     if (dest !== null && isUnavailable(dest)) {
       dest = null;
       if (this.fallback) {
         for (let offset = 0; offset < this.size; offset++) {
-          const d = this.table[this.bucket(addr, port, (offset + ihash) % this.size)] ?? null;
+          const d = this.slot(this.bucket(addr, port, (offset + ihash) % this.size));
           if (d === null) break;
           if (!isUnavailable(d)) {
             dest = d;

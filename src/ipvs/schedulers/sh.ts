@@ -36,9 +36,11 @@ export function shHashKey(addr: string, port: number, offset: number): number {
 /** ip_vs_sh.c: source hashing over a weighted 256-bucket table. */
 export class SourceHashScheduler extends HashTableScheduler implements Scheduler {
   readonly name = 'sh' as const;
+  private table: (Destination | null)[];
 
   constructor(dests: readonly Destination[], flags: SchedulerFlags = {}) {
-    super(buildShTable(dests), flags['sh-fallback'] === true, flags['sh-port'] === true);
+    super(SH_TAB_SIZE, flags['sh-fallback'] === true, flags['sh-port'] === true);
+    this.table = buildShTable(dests);
   }
 
   update(next: readonly Destination[]): void {
@@ -48,6 +50,10 @@ export class SourceHashScheduler extends HashTableScheduler implements Scheduler
   /** The bucket table, for explanations and tests. */
   buckets(): readonly (Destination | null)[] {
     return this.table;
+  }
+
+  protected slot(c: number): Destination | null {
+    return this.table[c] ?? null;
   }
 
   // The fallback probes (2*ihash + offset) mod 256 consecutively.

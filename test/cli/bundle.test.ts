@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BUNDLE = join(ROOT, 'dist/bundle');
+const COMPILED = join(ROOT, 'dist/cli/main.js');
+const SEED = join(ROOT, 'captures/seed-dr-kernel.pcap');
+const built = existsSync(join(BUNDLE, 'main.js')) && existsSync(COMPILED);
+
+/** main(args) of one build, in a fresh process; stdout. LVSCOPE_THREADS=2: the reading worker even for a small capture. */
+function run(entry: string, args: readonly string[]): string {
+  // A script file, not -e: a worker inherits the process's flags, and --input-type is refused there.
+  const dir = mkdtempSync(join(tmpdir(), 'lvscope-bundle-'));
+  try {
+    const script = join(dir, 'run.mjs');
+    writeFileSync(script, `import { main } from ${JSON.stringify(pathToFileURL(entry).href)}; main(${JSON.stringify(args)}).then((c) => { process.exitCode = c; });`);
+    return execFileSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, LVSCOPE_THREADS: '2' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)', () => {
+  it('finds every file it loads beside itself (the workers)', () => {
+    const wanted = new Set<string>();
+    for (const f of readdirSync(BUNDLE).filter((n) => n.endsWith('.js'))) {
+      for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/new URL\(\s*["'](\.\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) wanted.add(m[1]!);
+    }
+    expect([...wanted].sort()).toEqual(['./analysis-worker.js', './packet-feed-worker.js']);
+    for (const w of wanted) expect(existsSync(join(BUNDLE, w)), w).toBe(true);
+  });
+
+  it('reports what the compiled modules report, with the reading worker', () => {
+    for (const args of [['analyze', SEED, '--format', 'json'], ['analyze', SEED], ['--version']]) {
+      expect(run(join(BUNDLE, 'main.js'), args)).toBe(run(COMPILED, args));
+    }
+  });
+});
