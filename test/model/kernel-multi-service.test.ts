@@ -154,8 +154,10 @@ describe('a NAT director with two VIPs: tcp/80 rr and udp/53 wrr', () => {
     expect(kernelDests(renderIpvsadmList(s))).toEqual(kernelDests(l.kernelTables.ipvsadmLn));
   });
 
-  it('dir-eth1.pcap (the inside): one service per protocol, the VIPs unseen, the real servers right', () => {
+  it('dir-eth1.pcap (the inside): one service per protocol, the VIPs unseen, the real servers right; the kernel\'s rules fit', () => {
     const s = analyze(sc, 'dir-eth1.pcap');
+    // Before: "a virtual service TCP ?:? that the rules do not define": each is the one rule with its real servers.
+    expect(analyze(sc, 'dir-eth1.pcap', true).report.findings.filter((f) => f.code === 'rules-mismatch')).toEqual([]);
     for (const t of l.services) {
       const r = s.report.services.find((x) => x.protocol === t.protocol);
       expect(r!.vip).toBe('?');
