@@ -56,6 +56,8 @@ export interface MethodCounts {
   readonly tunIcmp?: number;
   /** Replies carried back in the tunnel: a site-to-site tunnel, not IPVS's TUN. */
   readonly tunReplies?: number;
+  /** Tunnelled packets whose un-encapsulated copy had just arrived at the host that tunnelled them: the director's own hop. */
+  readonly tunHop?: number;
   readonly dsrOpt?: number;
   readonly port?: number;
   readonly fullnat: number;
@@ -72,6 +74,40 @@ export interface MethodCounts {
   readonly vip?: string;
   readonly tunnelKinds: ReadonlySet<TunnelKind>;
 }
+
+/**
+ * How sure a TUN claim is. An encapsulated client→VIP packet shows a tunnel, and any IPIP, GRE or
+ * GUE tunnel carrying a client's packets looks like that; it shows an IPVS director only with
+ * more: the director's own hop (the client's packet arriving at the host that then sends it
+ * encapsulated: 1), or, without it, balancing (several real servers behind the VIP) and the real
+ * servers answering the client from the VIP themselves, outside the tunnel (0.9 with both, 0.8
+ * with one, TUNNEL_ONLY with neither).
+ */
+export const TUNNEL_ONLY = 0.5;
+
+export function tunConfidence(s: MethodCounts): number {
+  if ((s.tunHop ?? 0) > 0) return 1;
+  const signs = (tunServers(s) >= 2 ? 1 : 0) + (tunAnsweredDirectly(s) ? 1 : 0);
+  return signs === 2 ? 0.9 : signs === 1 ? 0.8 : TUNNEL_ONLY;
+}
+
+/** Outer destinations of the tunnel for this VIP: its real servers. */
+function tunServers(s: MethodCounts): number {
+  return s.rs?.length ?? 0;
+}
+
+/** Replies from the VIP outside the tunnel (one carried back inside it makes it no TUN at all). */
+function tunAnsweredDirectly(s: MethodCounts): boolean {
+  return s.answered === true && (s.tunReplies ?? 0) === 0;
+}
+
+/**
+ * At a gateway on the director's link (a switched LAN), DR and TUN to real servers on that same
+ * link look alike: the director's copy (the frame DR re-addresses, or the packet TUN wraps) never
+ * passes, and either way the real servers answer from the VIP with their own MACs. DR is the
+ * usual one, so it is claimed, at this confidence, naming TUN.
+ */
+export const DR_OR_TUN_AT_GATEWAY = 0.7;
 
 /** Why the method is what it is (or unknown), one sentence per kind of evidence. */
 export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, lang: Lang): string[] {
@@ -113,6 +149,7 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.tunIcmp} 个发给 VIP、针对连接回应的 ICMP 差错被 Director 封装后转交给 Real Server（${kinds}）（TUN）`
       : `${s.tunIcmp} ICMP errors about the service's replies, sent to the VIP, passed on by the director to a real server in its tunnel (${kinds}) (TUN)`);
   }
+  if (method === 'tun' && s.tun + (s.tunIcmp ?? 0) > 0 && (s.tunReplies ?? 0) === 0) out.push(...tunSupportText(s, zh));
   if (s.fullnat > 0) {
     out.push(zh
       ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
@@ -142,6 +179,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${drSplit} 个连接的响应以 VIP 为源地址，却来自另一个 MAC，而不是客户端报文发往的那个（Director 的）：Real Server 直接回应（DR）。Director 转发给它们的那一跳不经过这个抓包点（交换式局域网）；每个连接的 Real Server 由其响应的源 MAC 得出`
       : `${drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
+    if (method === 'dr' && (s.dr + drAtRs) === 0) {
+      out.push(zh
+        ? `但 TUN 模式下、Real Server 与 Director 在同一链路上时，从这里看完全一样：隧道只在 Director 和 Real Server 之间经过，Real Server 同样以 VIP 为源地址、用自己的 MAC 回应。DR 更常见，所以判为 DR（置信度 ${DR_OR_TUN_AT_GATEWAY}）；在 Director 的局域网接口或某台 Real Server 上抓包即可确定：DR 转发的帧里客户端→VIP 报文原样不变、只换了目标 MAC，TUN 则在外面加了一层 IPIP/IPv6 隧道头`
+        : `but TUN to real servers on this same link looks exactly the same from here: the tunnel passes only between the director and the real servers, which answer from the VIP with their own MACs either way. DR is the usual one, so DR is claimed (confidence ${DR_OR_TUN_AT_GATEWAY}); a capture on the director's LAN interface or on a real server would decide: DR's copy is the client→VIP packet unchanged with the real server's MAC, TUN's is wrapped in an IPIP or IPv6 tunnel header`);
+    }
   }
   if (drAtRs > 0) {
     out.push(zh
@@ -190,4 +232,24 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       : 'only client→VIP packets are visible: no forwarded copy, tunnel or rewritten reply is in the capture, so the forwarding method cannot be told; capture where the director\'s output is visible too');
   }
   return out;
+}
+
+/** What, beyond the tunnel itself, shows an IPVS director behind a TUN claim (tunConfidence), and what would decide. */
+function tunSupportText(s: MethodCounts, zh: boolean): string[] {
+  // The director's own hop shows: the tunnel sentence above says all.
+  if ((s.tunHop ?? 0) > 0) return [];
+  const servers = tunServers(s);
+  const direct = tunAnsweredDirectly(s);
+  const c = tunConfidence(s);
+  if (c === TUNNEL_ONLY) {
+    return [zh
+      ? `这里只看到隧道本身：任何两台主机之间的 IPIP/GRE/GUE 隧道承载客户端→VIP 的报文都是这个样子，所以它的外层源地址是不是 IPVS Director 只是推测（置信度 ${c}）。若能看到同一个客户端报文在封装前到达这台主机、VIP 后面有多台 Real Server，或 Real Server 以 VIP 为源地址在隧道之外直接回应客户端，即可确定`
+      : `only the tunnel shows: an IPIP, GRE or GUE tunnel between any two hosts carrying a client's packets to this address looks the same, so that its outer source is an IPVS director is a guess (confidence ${c}). The same client packet seen arriving at that host before it was encapsulated, several real servers behind the VIP, or the real server answering the client from the VIP directly, outside the tunnel, would decide`];
+  }
+  const seen = zh
+    ? [servers >= 2 ? `VIP 后面有 ${servers} 台 Real Server（负载均衡）` : '', direct ? 'Real Server 以 VIP 为源地址在隧道之外直接回应客户端' : ''].filter((x) => x !== '').join('，并且')
+    : [servers >= 2 ? `${servers} real servers behind the VIP (balancing)` : '', direct ? 'replies from the VIP leaving the real servers directly, outside the tunnel' : ''].filter((x) => x !== '').join(', and ');
+  return [zh
+    ? `Director 封装之前的那一跳不经过这个抓包点；说明这是 Director 而不只是一条普通隧道的是：${seen}（TUN，置信度 ${c}）。在 Director 上抓包（封装前后的同一个报文）即可完全确定`
+    : `the director's hop before encapsulation does not pass this capture point; what shows a director rather than any tunnel: ${seen} (TUN, confidence ${c}). A capture on the director (the same packet before and after encapsulation) would make it certain`];
 }

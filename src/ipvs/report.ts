@@ -29,6 +29,7 @@ export type FindingCode =
   | 'vip-primary-on-director'
   | 'dr-reply-via-director'
   | 'nat-reply-bypasses-director'
+  | 'syn-ack-without-syn'
   | 'dr-port-mapping'
   | 'no-real-server'
   | 'rs-not-responding'
@@ -148,8 +149,12 @@ export interface SilentSyn {
   readonly all: boolean;
 }
 
-/** A flow black-holed by its connection entry (stale-entry). */
-export interface StaleEntry {
+/** A flow black-holed by its connection entry (stale-entry): a UDP flow's datagrams, or a TCP connection's segments. */
+export type StaleEntry = StaleDatagrams | StaleSegments;
+
+/** A UDP flow (one client port) answered, then unanswered for a while. */
+export interface StaleDatagrams {
+  readonly protocol: 'udp';
   readonly client: string;
   readonly virtual: string;
   /** The real server that answered before the silence (RIP, else MAC). */
@@ -161,6 +166,34 @@ export interface StaleEntry {
   /** How long the silence lasted, seconds. */
   readonly seconds: number;
   /** Other flows of the service were answered meanwhile (the service itself was up). */
+  readonly othersAnswered: boolean;
+}
+
+/**
+ * An established TCP connection whose oldest unanswered segment the client kept sending again,
+ * each time after a longer wait (its retransmission timeout doubling), and nothing answered.
+ */
+export interface StaleSegments {
+  readonly protocol: 'tcp';
+  readonly client: string;
+  readonly virtual: string;
+  /** The real server that had answered the connection (RIP, else MAC); null where the capture does not show it. */
+  readonly rs: string | null;
+  /** Times the client sent that segment: the first and each retransmission. */
+  readonly sent: number;
+  /** From the segment's first sending to the client's last packet of the connection, seconds: at least this long black-holed. */
+  readonly seconds: number;
+  /** The first and the last gap between two sendings, seconds. */
+  readonly firstGap: number;
+  readonly lastGap: number;
+  /**
+   * What this capture point shows the director did with the retransmissions: `dropped` (they
+   * reached it and it forwarded none, as it had forwarded the connection's earlier segments: the
+   * entry's real server was removed), `forwarded` (sent on to the real server, which stayed silent),
+   * `unseen` (the capture shows neither).
+   */
+  readonly director: 'dropped' | 'forwarded' | 'unseen';
+  /** Other connections of the service were answered meanwhile (the service itself was up). */
   readonly othersAnswered: boolean;
 }
 
@@ -219,6 +252,11 @@ export interface FindingParamsByCode {
   /** `rs`: the real server's RIP, or its MAC when the RIP is not known. */
   'dr-reply-via-director': { rs: string; vip: string };
   'nat-reply-bypasses-director': { rs: string; mac: string };
+  /**
+   * `server`/`client`: ip:port of the first stray SYN-ACK; `clients`: how many client ports got
+   * them; `virtual`: the VIP:port the client's own SYN went to, where the capture holds it.
+   */
+  'syn-ack-without-syn': { server: string; client: string; clients: number; synAcks: number; virtual: string | null };
   'dr-port-mapping':
     | { kind: 'refused'; rs: string; virtual: string; port: number }
     | { kind: 'rules'; forward: 'dr' | 'tun'; rs: string; virtual: string; port: number }

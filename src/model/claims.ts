@@ -4,6 +4,7 @@
  * made from a single vantage point's reply path is weaker, and says so, so that a partial view
  * gives a partial answer rather than a confident wrong one.
  */
+import { DR_OR_TUN_AT_GATEWAY, tunConfidence } from '../ipvs/methods.js';
 import type { ForwardingMethod, ServiceClaims, UnseenFact } from '../ipvs/report.js';
 import { tunEvidence, UNKNOWN_VIP, type ServiceState } from './state.js';
 
@@ -30,11 +31,16 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   const hop = hopSeen(s);
   const unseen: UnseenFact[] = [];
   let method: number;
+  // A tunnel alone shows a tunnel, not a director: as sure as the signs of one (ipvs/methods.ts).
+  const tunnelled = x.method === 'tun' && tunEvidence(s) > 0 ? tunConfidence(s) : 1;
   if (x.method === 'unknown') method = 0;
+  else if (x.method === 'tun' && tunnelled < 1) method = tunnelled;
   else if (hop) method = 1;
   else if (x.oneServer) method = 0.6;
   // At the gateway the router's TTL says TUN, without the tunnel itself.
   else if (x.oneReplier) method = 0.8;
+  // At the gateway TUN to real servers on the same link looks like DR.
+  else if (x.method === 'dr' && s.drSplit > 0 && s.drAtRs === 0) method = DR_OR_TUN_AT_GATEWAY;
   else method = 0.9;
   // Inside a NAT director its output passes (client → RIP from its MAC); only the VIP side is missing.
   if (!hop && s.natInside === 0) unseen.push('director-hop');
@@ -42,7 +48,7 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   if (!vipSeen) unseen.push('vip');
   // A VIP named by --vip is the user's word: as sure as the user is.
   const vip = s.vip === UNKNOWN_VIP ? 0 : 1;
-  const director = s.directorMac === null ? 0 : x.oneServer ? 0.6 : 1;
+  const director = s.directorMac === null ? 0 : Math.min(x.oneServer ? 0.6 : 1, tunnelled);
   // Whether the real servers listed are all of them.
   let realServers: number;
   if (x.rsListed === 0) realServers = 0;

@@ -38,6 +38,7 @@ import { SilentSyns } from './silent-syns.js';
 import { serviceKey, type Flow, type ServiceState } from './state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { CaptureHostTracker } from './vantage.js';
+import { StraySynAcks } from './stray-syn-acks.js';
 import { HaTracker, isPairOwn } from './ha/tracker.js';
 import type { FrameFacts, ModelHints, Segment, Step } from './types.js';
 
@@ -52,6 +53,7 @@ export class Engine implements ModelParts {
   private readonly silentSyns: SilentSyns;
   /** null when the fault watchers run where the packets are read (reading-watch.ts): `end` gets their episodes. */
   private readonly faults: FaultWatch | null;
+  private readonly strays = new StraySynAcks();
   /** On a switched LAN: the MAC of the host the capture was taken on. */
   private readonly captureHost = new CaptureHostTracker();
   /** SYN-ACKs from the VIP sent by a MAC that got the client's SYN with no director hop seen ("vip|mac"). */
@@ -89,7 +91,7 @@ export class Engine implements ModelParts {
       services: this.services.byKey, done: this.entries.done, findings: this.book.findings,
       ipMac: n.ipMac, macIps: n.macIps, arpPairs: n.arpPairs, arpAsked: n.arpAsked, macSrcIp: n.macSrcIp,
       upstreamMacs: this.roles.upstreamMacs, directServed: this.directServed,
-      captureHostCandidates: this.captureHost.candidates,
+      captureHostCandidates: this.captureHost.candidates, straySynAcks: this.strays.byTuple,
       ha: this.ha,
     };
   }
@@ -295,6 +297,8 @@ export class Engine implements ModelParts {
             entries.countIn(flow, p);
             step = p.proto === PROTO_UDP ? 'datagram' : 'handshake-1';
           }
+        } else if (segment === 'synack') {
+          this.strays.observe(p);
         }
       }
     }
@@ -390,6 +394,8 @@ export class Engine implements ModelParts {
     this.roles.directorIps.add(p.outerSrc);
     const prev = this.hops.before(p, srcId);
     const second = prev !== undefined && prev.n !== p.n && prev.dst === p.dst;
+    // Received by the very host that tunnels it: the director's hop, not just a tunnel passing by.
+    if (second && (prev.dstMac === '' || prev.dstMac === p.srcMac)) svc.tunHop++;
     if (prev !== undefined) this.roles.upstream(prev.srcMac);
     let flow = this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport) ?? null;
     let newConn = false;

@@ -52,5 +52,14 @@ export function relayInTunnel(services: Services, roles: Roles, p: Packet, reply
   if (svc.directorIp === null) svc.directorIp = p.outerSrc;
   roles.directorIps.add(p.outerSrc);
   services.rsByAddr(svc, p.outerDst, reply.vport, null, p.n);
+  // The same error seen arriving at the MAC that now sends it in the tunnel: the director's hop.
+  const before = services.lastIcmpError;
+  if (before !== null && before.quote === quoteKey(p) && (before.mac === '' || before.mac === p.srcMac)) svc.tunHop++;
   return p.outerDst;
+}
+
+/** An ICMP error's quoted packet, to match the error before and after the director tunnels it. */
+export function quoteKey(p: Packet): string {
+  const q = p.icmpQuote;
+  return q === null ? '' : `${q.proto}|${q.src}|${q.srcPort}|${q.dst}|${q.dstPort}|${p.icmpType}|${p.icmpCode}`;
 }

@@ -6,7 +6,7 @@
 import { isRejectCode } from '../ipvs/finding-catalog.js';
 import { NO_KEY } from './flow-table.js';
 import { icmpFacts, plainFacts } from './frame-facts.js';
-import { isIcmpError, quotedReply, relayInTunnel } from './icmp-relay.js';
+import { isIcmpError, quoteKey, quotedReply, relayInTunnel } from './icmp-relay.js';
 import { ipPort, PROTO_TCP, PROTO_UDP, protoName, type Packet } from './packet.js';
 import type { ModelParts } from './parts.js';
 import { noRealServer, redirectFromDirector, rsRejects, tunnelMtu } from './rules/icmp.js';
@@ -31,6 +31,7 @@ export function observeIcmp(m: ModelParts, p: Packet, want: boolean): FrameFacts
       return want ? plainFacts(roles, p, 'other') : null;
     }
   }
+  if (p.tunnel === null && q !== null && q.srcPort !== null && isIcmpError(p)) m.services.lastIcmpError = { quote: quoteKey(p), mac: p.dstMac };
   const reply = quotedReply(p, (ip) => roles.isVip(ip) || roles.serviceVip(ip));
   let relayedTo: string | null = null;
   // Explaining: an error in a tunnel the first pass found no director's (it carried replies).

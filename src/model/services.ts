@@ -15,6 +15,12 @@ export class Services {
   /** port * 2 + (udp ? 1 : 0) → VIP id → the entry of `byKey`. */
   private readonly index = new Map<number, Map<number, ServiceState>>();
 
+  /**
+   * The last ICMP error about a TCP/UDP packet that arrived un-tunnelled, and the MAC it went to:
+   * the director's own hop when the same error leaves that MAC in its tunnel next (model/icmp-relay.ts).
+   */
+  lastIcmpError: { readonly quote: string; readonly mac: string } | null = null;
+
   private readonly addrs: AddressIds;
   private readonly roles: Roles;
 

@@ -7,6 +7,7 @@ import type { FindingAcc } from './finding-book.js';
 import type { ArpPair } from './neighbours.js';
 import type { RsState, ServiceState } from './state.js';
 import type { HaTracker } from './ha/tracker.js';
+import type { StraySynAck } from './stray-syn-acks.js';
 
 /** `T` with every property, array, Set and Map inside it read-only (Map first: a Map also looks like a ReadonlySet). */
 export type DeepReadonly<T> =
@@ -37,6 +38,8 @@ export interface EngineSnapshot {
   readonly directServed: ReadonlyMap<string, { readonly vip: string; readonly mac: string; readonly frames: readonly number[] }>;
   /** MACs that could be the host the capture was taken on (in every unicast frame). */
   readonly captureHostCandidates: readonly string[];
+  /** SYN-ACKs that answered no SYN in the capture (model/stray-syn-acks.ts). */
+  readonly straySynAcks: ReadonlyMap<string, DeepReadonly<StraySynAck>>;
   /** The director pair; summarize only reads it. */
   readonly ha: HaTracker;
 }

@@ -46,6 +46,8 @@ export interface ServiceState {
   tunReplies: number;
   /** ICMP errors about the service's replies that the director passed on in its tunnel (model/icmp-relay.ts). */
   tunIcmp: number;
+  /** Of `tun`, the packets seen arriving un-encapsulated at the host that then tunnelled them: the director's own hop. */
+  tunHop: number;
   /** Client packets a DSR balancer sent to a real server with VIP:port in an IPv4 option (model/dsr-option.ts). */
   dsrOpt: number;
   fullnat: number;
@@ -163,7 +165,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, tunHop: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false, onePacket: 0,

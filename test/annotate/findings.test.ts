@@ -3,6 +3,7 @@
  * sentence with no English left in it, the English reads exactly as the model's own message, and
  * the language never changes the code, severity, frames or params.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FINDING_CATALOG, findingText, localizeFindings, localizeReport, methodEvidenceText, schedulerWord,
@@ -12,6 +13,7 @@ import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/
 import type { Summary } from '../../src/model/index.js';
 import { analyzeFiles, analyzeFrames } from '../../src/pipeline/index.js';
 import { haCapture } from '../helpers/ha-synth.js';
+import { FIXTURES } from '../helpers/paths.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
 import { renderFindings } from '../../src/present/findings-text.js';
 import { DR, FrameScript, NAT, drArp, drConnection, natConnection } from '../helpers/frames.js';
@@ -33,6 +35,10 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
   'vip-primary-on-director': [{ vip: '192.168.23.100' }],
   'dr-reply-via-director': [{ rs: '192.168.23.80', vip: '192.168.23.100' }, { rs: '02:aa:00:00:01:01', vip: '192.168.23.100' }],
   'nat-reply-bypasses-director': [{ rs: '192.168.1.11', mac: '02:bb:00:00:00:fe' }],
+  'syn-ack-without-syn': [
+    { server: '192.168.23.80:8080', client: '172.16.0.100:35597', clients: 2, synAcks: 15, virtual: null },
+    { server: '192.168.23.80:8080', client: '172.16.0.100:35597', clients: 2, synAcks: 15, virtual: '172.16.23.80:80' },
+  ],
   'dr-port-mapping': [
     { kind: 'refused', rs: '192.168.23.81', virtual: '192.168.23.100:80', port: 80 },
     { kind: 'rules', forward: 'dr', rs: '192.168.23.80:8080', virtual: '192.168.23.100:80', port: 80 },
@@ -64,8 +70,11 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
     { rs: '192.168.23.80', virtual: '192.168.23.100:80', protocol: 'tcp', code: 13 },
   ],
   'stale-entry': [
-    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81', lost: 4, seconds: 4.1, othersAnswered: false },
-    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: null, lost: 9, seconds: 8, othersAnswered: true },
+    { protocol: 'udp', client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81', lost: 4, seconds: 4.1, othersAnswered: false },
+    { protocol: 'udp', client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: null, lost: 9, seconds: 8, othersAnswered: true },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: '192.168.23.80', sent: 8, seconds: 15, firstGap: 0.238, lastGap: 7.418, director: 'dropped', othersAnswered: true },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: null, sent: 5, seconds: 3.1, firstGap: 0.2, lastGap: 1.6, director: 'forwarded', othersAnswered: false },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: '02:aa:00:00:01:01', sent: 6, seconds: 6.2, firstGap: 0.2, lastGap: 3.2, director: 'unseen', othersAnswered: true },
   ],
   'idle-entry-expired': [
     { client: '172.16.0.100:40000', virtual: '192.168.23.100:80', idle: 6, by: 'director' },
@@ -115,7 +124,8 @@ const TERMS = new Set([
   'virtual_router_id', 'garp_master_delay', 'vrrp_garp_master_repeat', 'virtual_ipaddress', 'expire_nodest_conn',
   'SYN-ACK', 'ACK', 'SYN_RECV', 'ActiveConn', 'amemthresh', 'am_droprate', 'drop_entry', 'drop_packet', 'secure_tcp', 'MB',
   'SYNPROXY', 'cookies', 'net.ipv4.tcp_syncookies', 'ip_vs_xmit.c', 'ensure_mtu_is_adequate', 'route', 'advmss', 'TCPMSS',
-  'net.ipv4.vs.pmtu_disc', 'DF', 'PMTU', 'ip', 'Linux',
+  'net.ipv4.vs.pmtu_disc', 'DF', 'PMTU', 'ip', 'Linux', 'DNAT', 'vip' /* lvscope's --vip */,
+  'd', 'net.ipv4.tcp_retries2',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */
@@ -137,7 +147,7 @@ describe('the catalog, every code and kind', () => {
 
   it('covers every finding code with en and zh', () => {
     expect(Object.keys(FINDING_CATALOG).sort()).toEqual([...CODES].sort());
-    expect(CODES).toHaveLength(25);
+    expect(CODES).toHaveLength(26);
   });
 
   it.each(all.map((f) => [`${f.code} ${JSON.stringify(f.params)}`, f] as const))('%s: Chinese, and nothing English left', (_, f) => {
@@ -226,6 +236,11 @@ const RULES = (rs1: string, rs2: string | null, extra = ''): string =>
 function modelFindings(): { summaries: Summary[]; findings: FindingReport[] } {
   const summaries: Summary[] = [];
   const add = (s: Summary): void => { summaries.push(s); };
+  // A real-kernel NAT real server replying past its director, at the router and on the client.
+  for (const f of ['rtr-eth0.pcap', 'c0-eth0.pcap']) {
+    const path = join(FIXTURES, 'kernel-misconfig', 'nat-gateway', f);
+    add(analyzeFiles([path], { files: [path], threads: 'never' }).summary);
+  }
   for (const p of ['ha-failover-nosync', 'ha-no-garp', 'ha-split-brain', 'ha-health-flap', 'ha-health-ignored']) {
     const { path } = haCapture(p);
     add(analyzeFiles([path], { files: [path], threads: 'never' }).summary);

@@ -20,6 +20,7 @@ import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
+import { straySynAcks } from '../rules/stray-syn-ack.js';
 import type { DoneFlowView, EngineSnapshot, ServiceView } from '../snapshot.js';
 import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
@@ -332,6 +333,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   if (opts.rules) compareRules(opts.rules, services, conns, book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
   synFloods(book, conns);
+  straySynAcks(book, engine.straySynAcks.values(), engine.done);
 
   const findingList: FindingReport[] = [...book.findings.values()]
     .map((f) => ({ code: f.code, severity: f.severity, message: f.message, frames: [...f.frames].sort((a, b) => a - b), params: f.params }))
