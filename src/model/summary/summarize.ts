@@ -17,13 +17,13 @@ import { mixedMethods, realServerMethod } from '../../ipvs/methods.js';
 import { cookedRealServers, tunBehindRouter } from './unattributed.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
-import { compareIp, ipPort, type TunnelKind } from '../packet.js';
+import { compareIp, ipPort, sortedByIp, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import { straySynAcks } from '../rules/stray-syn-ack.js';
-import type { EngineSnapshot } from '../snapshot.js';
+import type { DoneFlowView, EngineSnapshot, ServiceView } from '../snapshot.js';
 import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
@@ -195,12 +195,15 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     if (mac !== undefined && !rsMacs.has(mac)) rsMacs.set(mac, ip);
   }
   const clients = new Set<string>();
+  // Per finished entry (a capture's hundreds of thousands): the reported copy of its service is
+  // looked up once per service, and the entries are put in index order before they are wrapped.
+  const reported = new Map<ServiceView, ServiceState | null>();
+  for (const [view, s] of copy.services) reported.set(view, chosen.includes(s) ? s : null);
   const conns: DoneFlow[] = [];
-  for (const d of engine.done) {
-    const svc = copy.services.get(d.svc);
-    if (svc !== undefined && chosen.includes(svc)) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
+  for (const d of inIndexOrder(engine.done)) {
+    const svc = reported.get(d.svc);
+    if (svc !== undefined && svc !== null) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
   }
-  conns.sort((a, b) => a.index - b.index);
   for (const c of conns) clients.add(c.cip);
   // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
   const clientMacs = new Set<string>();
@@ -247,8 +250,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // answers them itself on it (a client's view of one server, a real server holding the VIP) is not.
   for (const s of chosen) if (s.vip !== UNKNOWN_VIP && (s.directorMac !== null || hasEvidence(s))) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
-  for (const ip of [...clients, ...peerClients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
-  for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
+  for (const ip of sortedByIp([...clients, ...peerClients])) add(ip, 'client', engine.ipMac.get(ip) ?? null);
+  for (const ip of sortedByIp(engine.ipMac.keys())) add(ip, 'other', engine.ipMac.get(ip) ?? null);
   // An IPv6 link-local address (NDP's source) of a host the table lists by MAC with a routable
   // address is that host's, not a host of its own.
   const routable = new Set(hosts.filter((h) => h.mac !== null && !isLinkLocal(h.ip)).map((h) => h.mac));
@@ -396,6 +399,12 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     get liveAtEnd() { return liveAtEnd ??= conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
     endTime: engine.lastT, findingFrames,
   };
+}
+
+/** Finished entries by index (they finish nearly in that order), as a stable sort orders them. */
+function inIndexOrder(done: readonly DoneFlowView[]): readonly DoneFlowView[] {
+  for (let i = 1; i < done.length; i++) if (done[i - 1]!.index > done[i]!.index) return [...done].sort((a, b) => a.index - b.index);
+  return done;
 }
 
 /**
