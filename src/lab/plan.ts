@@ -196,9 +196,10 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   }
 
   const specs = opts.services;
-  const vips = specs === null ? [vipAddress(nat, 1)]
-    : [...new Set(specs.map((x) => x.vip))].sort((a, b) => a - b).map((n) => vipAddress(nat, n));
-  const vip = specs === null ? vipAddress(nat, 1) : vipAddress(nat, specs[0]!.vip);
+  // VIP numbers in the order the services name them: the first service's is the lab's own.
+  const vipNumbers = specs === null ? [1] : [...new Set(specs.map((x) => x.vip))];
+  const vips = vipNumbers.map((n) => vipAddress(nat, n));
+  const vip = vips[0]!;
   const vport = specs !== null ? specs[0]!.port : opts.udp ? DNS_PORT : 80;
   const extraVips = vips.filter((v) => v !== vip);
   const dip = nat ? `${LAN}.1` : `${LAN}.99`;
@@ -219,7 +220,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   } else {
     const fwNs = ns('fw');
     // One public address per VIP: the firewall's DNAT tells the VIPs apart by it.
-    const publics = [...new Set((specs ?? [{ vip: 1 }]).map((x) => x.vip))].sort((a, b) => a - b).map((n) => publicAddress(false, n));
+    const publics = vipNumbers.map((n) => publicAddress(false, n));
     gateway = { ns: fwNs, ip: `${LAN}.1`, mac: '02:aa:00:00:00:fe', insideIf: 'eth1' };
     hosts.push({
       key: 'fw', ns: fwNs, role: 'gateway', name: 'firewall',

@@ -154,8 +154,10 @@ describe('a NAT director with two VIPs: tcp/80 rr and udp/53 wrr', () => {
     expect(kernelDests(renderIpvsadmList(s))).toEqual(kernelDests(l.kernelTables.ipvsadmLn));
   });
 
-  it('dir-eth1.pcap (the inside): one service per protocol, the VIPs unseen, the real servers right', () => {
+  it('dir-eth1.pcap (the inside): one service per protocol, the VIPs unseen, the real servers right; the kernel\'s rules fit', () => {
     const s = analyze(sc, 'dir-eth1.pcap');
+    // Before: "a virtual service TCP ?:? that the rules do not define": each is the one rule with its real servers.
+    expect(analyze(sc, 'dir-eth1.pcap', true).report.findings.filter((f) => f.code === 'rules-mismatch')).toEqual([]);
     for (const t of l.services) {
       const r = s.report.services.find((x) => x.protocol === t.protocol);
       expect(r!.vip).toBe('?');
@@ -190,9 +192,16 @@ describe('one DR service with a TUN real server among its DR ones (ipvsadm -a â€
     expect(zh).toContain('TUN åˆ° 10.23.0.11');
   });
 
-  it('the kernel\'s rules, which mix -g and -i, match: no rules-mismatch', () => {
+  it('the kernel\'s rules, which mix -g and -i, match: no rules-mismatch, in any order; a wrong method per real server is one', () => {
     const s = analyze(sc, 'dir-eth0.pcap', true);
     expect(s.report.findings.filter((f) => f.code === 'rules-mismatch')).toEqual([]);
+    const lines = l.kernelTables.ipvsadmS.trim().split('\n');
+    const tunFirst = [lines[0]!, ...lines.filter((x) => x.includes(' -i ')), ...lines.slice(1).filter((x) => !x.includes(' -i '))].join('\n');
+    const withRules = (text: string) => analyzeFrames(openFrames([`${DIR}/${sc}/dir-eth0.pcap`]), { files: [sc], rules: parseRules(text).services, rulesText: text });
+    // Before: the first -a's method stood for the whole service.
+    expect(withRules(tunFirst).report.findings.filter((f) => f.code === 'rules-mismatch')).toEqual([]);
+    const wrong = withRules(lines.map((x) => x.replace(/ -i -w 1 --tun-type ipip$/, ' -g -w 1')).join('\n')).report.findings.filter((f) => f.code === 'rules-mismatch');
+    expect(wrong.map((f) => f.params)).toEqual([expect.objectContaining({ kind: 'method', rules: 'dr', seen: 'tun' })]);
   });
 
   it('fw-eth1.pcap (the gateway): the router in front of the TUN real server is no real server; DR beside TUN, no one method', () => {
