@@ -10,7 +10,7 @@
  * own words for a finding.
  */
 import type {
-  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry, SynFlood,
+  FindingCode, FindingParamsByCode, FindingSeverity, ForwardingMethod, IdleExpiry, PortReuse, SilentSyn, StaleEntry, StaleSegments, SynFlood,
 } from './report.js';
 
 /** Why a real server does not answer the SYNs the director sends it, by forwarding method: each cause beside its translation. */
@@ -56,6 +56,7 @@ export function isRejectCode(code: number): boolean {
 }
 
 function staleEntryEn(p: StaleEntry): string {
+  if (p.protocol === 'tcp') return staleSegmentsEn(p);
   const then = p.after !== null
     ? `; then ${p.after} answered: the flow was scheduled anew once its old connection entry expired`
     : p.othersAnswered ? ', while the service answered other clients' : '';
@@ -63,7 +64,51 @@ function staleEntryEn(p: StaleEntry): string {
     'IPVS sends every packet of a connection entry (the same client ip:port) to that entry\'s real server: if the server was removed, the director drops them silently ' +
     '(net.ipv4.vs.expire_nodest_conn=0, the default) until the entry expires, the UDP timeout (300 s by default, ipvsadm --set) counted from the last packet forwarded; ' +
     'if it is dead but still listed, or quiesced (weight 0) while down, they keep going to it for as long as the client keeps sending. ' +
-    'Set net.ipv4.vs.expire_nodest_conn=1 (the first such packet expires the entry and the next is scheduled again), shorten the UDP timeout, or remove a dead server rather than quiesce it; ipvsadm -Lnc shows the entry';
+    'Set net.ipv4.vs.expire_nodest_conn=1 (kernels 5.9 and later then expire a removed server\'s entries at once and schedule afresh a packet that still finds one; ' +
+    'older ones drop the packet that finds the entry and expire it, so the next is scheduled), shorten the UDP timeout, or remove a dead server rather than quiesce it; ipvsadm -Lnc shows the entry';
+}
+
+/** What the capture point shows the director did with a black-holed connection's retransmissions. */
+const STALE_DIRECTOR: { readonly [D in StaleSegments['director']]: { readonly en: string; readonly zh: string } } = {
+  dropped: {
+    en: 'this capture shows them reaching the director, which forwarded none of them though it had forwarded the connection\'s earlier segments: the entry\'s real server is gone from the service',
+    zh: '这个抓包点显示这些重传到达了 Director，但它一个也没有转发，而这个连接之前的报文段它都转发过：条目对应的 Real Server 已经从服务中删除',
+  },
+  forwarded: {
+    en: 'the director forwarded them to the real server, which never answered: the entry still points at a server that is listed but silent (down, quiesced while down, or a firewall on it)',
+    zh: 'Director 把它们转发给了 Real Server，而它一直没有应答：条目仍然指向一台还在规则里却不出声的服务器（宕机、权重为 0 且服务已停，或者它的防火墙）',
+  },
+  unseen: {
+    en: 'this capture point does not show what the director did with them: captured on the director, a removed server\'s segments arrive and none leaves, a silent server\'s are forwarded',
+    zh: '从这个抓包点看不到 Director 如何处理它们：在 Director 上抓包时，被删除的服务器的报文段只进不出，不出声的服务器的报文段则会被转发',
+  },
+};
+
+function staleSegmentsEn(p: StaleSegments): string {
+  const rs = p.rs === null ? 'its real server' : `real server ${p.rs}`;
+  const others = p.othersAnswered ? ', while the service answered other connections' : '';
+  return `connection ${p.client} → ${p.virtual} went unanswered for at least ${p.seconds} s after ${rs} had answered it: the client sent its oldest unacknowledged segment ` +
+    `${p.sent} times, ${p.firstGap} s and at last ${p.lastGap} s apart (its retransmission timeout doubling), and nothing came back${others}; ${STALE_DIRECTOR[p.director].en}. ` +
+    'IPVS sends every segment of a connection to its entry\'s real server. When that server is removed (ipvsadm -d, or a health checker taking it out), the director drops the segments silently ' +
+    '(net.ipv4.vs.expire_nodest_conn=0, the default): the entry stays ESTABLISHED in ipvsadm -Lnc and, as dropped segments do not restart its timer, lingers until the established timeout ' +
+    '(900 s by default, ipvsadm --set) counted from the last segment it forwarded, while the client retransmits until it gives up (net.ipv4.tcp_retries2, about 15 minutes). ' +
+    'A quiesced server (weight 0) keeps its connections: they hang only if it is down as well. ' +
+    'With net.ipv4.vs.expire_nodest_conn=1 the entry goes (kernels 5.9 and later expire a removed server\'s entries at once; older ones when a segment finds it, dropping that segment): ' +
+    'the next segment finds no entry and, not being a SYN, is reset by the director\'s own stack, so the client fails at once and can reconnect. ' +
+    'To take a server out, set its weight to 0 and remove it once its connections have ended';
+}
+
+function staleSegmentsZh(p: StaleSegments): string {
+  const rs = p.rs === null ? '它的 Real Server ' : `Real Server ${p.rs} `;
+  const others = p.othersAnswered ? '，而同一时间服务对其他连接是有应答的' : '';
+  return `连接 ${p.client} → ${p.virtual} 在${rs}应答过之后，至少 ${p.seconds} 秒没有得到任何应答：客户端把最早一个未被确认的报文段发送了 ${p.sent} 次，` +
+    `间隔从 ${p.firstGap} 秒增长到 ${p.lastGap} 秒（重传超时不断翻倍），却没有任何回应${others}；${STALE_DIRECTOR[p.director].zh}。` +
+    'IPVS 会把一个连接的所有报文段都发给它的连接条目对应的 Real Server。如果这台服务器被删除了（ipvsadm -d，或者健康检查把它摘除），Director 会默默丢弃这些报文段' +
+    '（net.ipv4.vs.expire_nodest_conn=0，默认值）：条目在 ipvsadm -Lnc 中仍然是 ESTABLISHED，而且被丢弃的报文段不会重置它的定时器，所以它要等到 ESTABLISHED 超时' +
+    '（默认 900 秒，可用 ipvsadm --set 修改，从最后一个被转发的报文段开始计时）才会消失；客户端则一直重传，直到放弃（net.ipv4.tcp_retries2，大约 15 分钟）。' +
+    '权重被设为 0 的服务器会保留已有连接，只有它同时宕机时这些连接才会挂住。' +
+    '设置 net.ipv4.vs.expire_nodest_conn=1 后条目会被清除（5.9 及以后的内核在删除服务器时立即让它的所有条目过期；更早的内核在有报文段命中条目时让它过期，并丢弃这个报文段），' +
+    '下一个报文段找不到条目，又不是 SYN，于是由 Director 自己的协议栈回 RST：客户端立即失败，可以重新连接。下线服务器时，先把权重设为 0，等它的连接都结束后再删除';
 }
 
 function idleExpiryEn(p: IdleExpiry): string {
@@ -336,14 +381,14 @@ export const FINDING_CATALOG: { readonly [C in FindingCode]: FindingEntry<C> } =
   },
   'stale-entry': {
     severity: 'error',
-    about: 'a flow keeps following its IPVS connection entry to a real server that no longer answers (expire_nodest_conn, the UDP timeout)',
+    about: 'a flow keeps following its IPVS connection entry to a real server that no longer answers (expire_nodest_conn; the UDP or TCP established timeout)',
     en: staleEntryEn,
-    zh: (p) => `客户端 ${p.client} 发往 ${p.virtual} 的数据报在 Real Server ${p.rs} 应答过之后，有 ${p.seconds} 秒（${p.lost} 个数据报）没有得到任何应答` +
+    zh: (p) => p.protocol === 'tcp' ? staleSegmentsZh(p) : `客户端 ${p.client} 发往 ${p.virtual} 的数据报在 Real Server ${p.rs} 应答过之后，有 ${p.seconds} 秒（${p.lost} 个数据报）没有得到任何应答` +
       (p.after !== null ? `；之后由 ${p.after} 应答：旧的连接条目过期后，这个流被重新调度了` : p.othersAnswered ? '，而同一时间服务对其他客户端是有应答的' : '') +
       '。IPVS 会把匹配同一个连接条目（同一个客户端 IP 和端口）的所有报文都发给这个条目对应的 Real Server：如果这台服务器已被删除，Director 会默默丢弃这些报文' +
       '（net.ipv4.vs.expire_nodest_conn=0，默认值），直到条目过期，即 UDP 超时（默认 300 秒，可用 ipvsadm --set 修改），从最后一个被转发的报文开始计时；' +
       '如果服务器已经宕机却仍在规则里，或者权重被设为 0 但服务已停，只要客户端一直在发，报文就一直发给它。' +
-      '可以设置 net.ipv4.vs.expire_nodest_conn=1（第一个这样的报文会让条目立即过期，下一个报文重新调度），缩短 UDP 超时，或者把宕机的服务器删除而不只是把权重设为 0；ipvsadm -Lnc 可以看到这个条目',
+      '可以设置 net.ipv4.vs.expire_nodest_conn=1（5.9 及以后的内核会在删除服务器时立即让它的条目过期，仍命中条目的报文则被重新调度；更早的内核丢弃命中条目的报文并让条目过期，下一个报文重新调度），缩短 UDP 超时，或者把宕机的服务器删除而不只是把权重设为 0；ipvsadm -Lnc 可以看到这个条目',
   },
   'idle-entry-expired': {
     severity: 'warning',

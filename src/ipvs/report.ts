@@ -78,6 +78,11 @@ export interface RealServerReport {
   readonly port: number;
   readonly mac: string | null;
   readonly weight?: number;
+  /**
+   * How the director reaches this real server: only where the service's real servers differ
+   * (ipvsadm sets the method per real server, -g/-i/-m); the service's `method` is then unknown.
+   */
+  readonly method?: 'dr' | 'nat' | 'tun';
   /** Connections this real server received in the capture. */
   readonly connections: number;
   readonly activeAtEnd: number;
@@ -122,10 +127,11 @@ export interface ServiceClaims {
  * - other-real-servers: only this host's share of the connections shows;
  * - connection-real-server: which real server took each connection does not show (no destination MAC);
  * - real-servers: no real server's address shows;
+ * - service-real-servers: the director resolved real servers for several services, and which serve this one does not show;
  * - method: nothing shows the forwarding method;
  * - persistence: every client kept one server, which the scheduler alone explains too.
  */
-export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'method' | 'persistence';
+export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'service-real-servers' | 'method' | 'persistence';
 
 export interface ConnectionReport {
   readonly protocol: 'tcp' | 'udp';
@@ -149,8 +155,12 @@ export interface SilentSyn {
   readonly all: boolean;
 }
 
-/** A flow black-holed by its connection entry (stale-entry). */
-export interface StaleEntry {
+/** A flow black-holed by its connection entry (stale-entry): a UDP flow's datagrams, or a TCP connection's segments. */
+export type StaleEntry = StaleDatagrams | StaleSegments;
+
+/** A UDP flow (one client port) answered, then unanswered for a while. */
+export interface StaleDatagrams {
+  readonly protocol: 'udp';
   readonly client: string;
   readonly virtual: string;
   /** The real server that answered before the silence (RIP, else MAC). */
@@ -162,6 +172,34 @@ export interface StaleEntry {
   /** How long the silence lasted, seconds. */
   readonly seconds: number;
   /** Other flows of the service were answered meanwhile (the service itself was up). */
+  readonly othersAnswered: boolean;
+}
+
+/**
+ * An established TCP connection whose oldest unanswered segment the client kept sending again,
+ * each time after a longer wait (its retransmission timeout doubling), and nothing answered.
+ */
+export interface StaleSegments {
+  readonly protocol: 'tcp';
+  readonly client: string;
+  readonly virtual: string;
+  /** The real server that had answered the connection (RIP, else MAC); null where the capture does not show it. */
+  readonly rs: string | null;
+  /** Times the client sent that segment: the first and each retransmission. */
+  readonly sent: number;
+  /** From the segment's first sending to the client's last packet of the connection, seconds: at least this long black-holed. */
+  readonly seconds: number;
+  /** The first and the last gap between two sendings, seconds. */
+  readonly firstGap: number;
+  readonly lastGap: number;
+  /**
+   * What this capture point shows the director did with the retransmissions: `dropped` (they
+   * reached it and it forwarded none, as it had forwarded the connection's earlier segments: the
+   * entry's real server was removed), `forwarded` (sent on to the real server, which stayed silent),
+   * `unseen` (the capture shows neither).
+   */
+  readonly director: 'dropped' | 'forwarded' | 'unseen';
+  /** Other connections of the service were answered meanwhile (the service itself was up). */
   readonly othersAnswered: boolean;
 }
 

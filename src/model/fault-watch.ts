@@ -12,6 +12,8 @@ import { IdleExpiries, idleEpisodes, MAX_IDLE_CONNS, type IdleCandidate } from '
 import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
 import { MAX_REUSE_PORTS, PortReuses, type PortReuseEpisode } from './port-reuse.js';
 import { StaleEntries, type StaleEpisode } from './stale-entry.js';
+import { StaleConnections, type StaleTcpEpisode } from './stale-tcp.js';
+import { staleConnections } from './rules/stale-entry.js';
 import { TupleIndex } from './tuple-map.js';
 
 /** What the watchers found, as plain data (it crosses from the reading thread in a message). */
@@ -19,12 +21,14 @@ export interface FaultEpisodes {
   readonly stale: readonly StaleEpisode[];
   readonly idle: readonly IdleCandidate[];
   readonly reuse: readonly PortReuseEpisode[];
+  readonly staleTcp: readonly StaleTcpEpisode[];
 }
 
 export class FaultWatch {
   private readonly stale = new StaleEntries();
   private readonly idle = new IdleExpiries();
   private readonly reuse = new PortReuses();
+  private readonly staleTcp = new StaleConnections();
   /**
    * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot each:
    * each packet's two tuples are looked up once here, for both watchers.
@@ -50,11 +54,13 @@ export class FaultWatch {
     const reuseFwd = reuse.has(fwd);
     const back = !idleFwd || (!syn && !reuseFwd) ? this.tcp.find(d, p.dport, s, p.sport) : -1;
 
-    if (idleFwd) idle.fromClient(fwd, p);
-    else if (idle.has(back)) idle.fromServer(back, p);
+    // The TCP stale-entry watcher follows the idle watcher's connections.
+    if (idleFwd) { idle.fromClient(fwd, p); this.staleTcp.fromClient(fwd, p); }
+    else if (idle.has(back)) { idle.fromServer(back, p); this.staleTcp.fromServer(back, p); }
     else if (syn && idle.size < MAX_IDLE_CONNS) {
       if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
       idle.start(fwd, p);
+      this.staleTcp.start(fwd, p, d);
     }
 
     if (syn) {
@@ -69,7 +75,7 @@ export class FaultWatch {
 
   /** What was found, once the packets are all seen. */
   episodes(): FaultEpisodes {
-    return { stale: this.stale.episodesFound(), idle: this.idle.candidates(), reuse: this.reuse.episodes() };
+    return { stale: this.stale.episodesFound(), idle: this.idle.candidates(), reuse: this.reuse.episodes(), staleTcp: this.staleTcp.episodes() };
   }
 }
 
@@ -80,11 +86,12 @@ export class FaultWatch {
 export function reportFaults(book: FindingBook, e: FaultEpisodes, rsName: (id: string) => string, isDirectorMac: (mac: string) => boolean): void {
   for (const s of e.stale) {
     const params: StaleEntry = {
-      client: s.client, virtual: s.virtual, rs: rsName(s.rsId), after: s.afterId === null ? null : rsName(s.afterId),
+      protocol: 'udp', client: s.client, virtual: s.virtual, rs: rsName(s.rsId), after: s.afterId === null ? null : rsName(s.afterId),
       lost: s.lost, seconds: s.seconds, othersAnswered: s.othersAnswered,
     };
     for (const n of s.frames) book.add('stale-entry', `${s.client}>${s.virtual}`, n, params);
   }
+  staleConnections(book, e.staleTcp, rsName, isDirectorMac);
   for (const i of idleEpisodes(e.idle, isDirectorMac)) {
     const { frames, ...params } = i;
     for (const n of frames) book.add('idle-entry-expired', `${i.client}>${i.virtual}`, n, params);

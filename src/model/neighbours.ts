@@ -19,6 +19,8 @@ export class Neighbours {
   readonly macIps = new Map<string, Set<string>>();
   /** "spa|sha" → the frames in which that MAC claimed that address. */
   readonly arpPairs = new Map<string, ArpPair>();
+  /** The same pairs by spa, then sha: found per ARP frame without building the "spa|sha" text. */
+  private readonly pairsBySpa = new Map<string, Map<string, ArpPair>>();
   /** MAC → the addresses it asked ARP for. */
   readonly arpAsked = new Map<string, string[]>();
   /** IP → how many MACs used it as their ARP sender address. */
@@ -33,11 +35,13 @@ export class Neighbours {
     let s = this.macIps.get(p.sha);
     if (s === undefined) { s = new Set(); this.macIps.set(p.sha, s); }
     s.add(p.spa);
-    const key = `${p.spa}|${p.sha}`;
-    let pair = this.arpPairs.get(key);
+    let bySha = this.pairsBySpa.get(p.spa);
+    if (bySha === undefined) { bySha = new Map(); this.pairsBySpa.set(p.spa, bySha); }
+    let pair = bySha.get(p.sha);
     if (pair === undefined) {
       pair = { spa: p.spa, sha: p.sha, replies: [], requests: [], announces: [] };
-      this.arpPairs.set(key, pair);
+      bySha.set(p.sha, pair);
+      this.arpPairs.set(`${p.spa}|${p.sha}`, pair);
       this.arpClaims.set(p.spa, (this.arpClaims.get(p.spa) ?? 0) + 1);
     }
     const list = gratuitous ? pair.announces : p.arpOp === 2 ? pair.replies : pair.requests;

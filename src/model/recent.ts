@@ -87,6 +87,8 @@ export class RecentPackets {
   private srcs: string[] = new Array<string>(FIRST_CAPACITY).fill('');
   private dsts: string[] = new Array<string>(FIRST_CAPACITY).fill('');
   private readonly views = [new View(), new View()];
+  /** The time of the insert that evicts (see `set`). */
+  private readonly now = new Float64Array(1);
   private nextView = 0;
 
   /**
@@ -94,7 +96,7 @@ export class RecentPackets {
    * packet's Packet.srcKeySeen/dstKeySeen for this key (-1 when unknown).
    */
   get(addr: number, port: number, proto: number, ipId: number, seq: number, seen = -1): SeenPacket | undefined {
-    const i = this.absent(seen) ? NONE : this.find((addr * 256 + proto) * 65536 + port, ipId * 0x100000000 + (seq | 0), hash5(addr, port, proto, ipId, seq));
+    const i = this.absent(seen) ? NONE : this.find(addr, port, proto, ipId, seq, hash5(addr, port, proto, ipId, seq));
     if (i === NONE) return undefined;
     const v = this.views[this.nextView]!;
     this.nextView ^= 1;
@@ -112,7 +114,7 @@ export class RecentPackets {
     const k1 = (addr * 256 + proto) * 65536 + port;
     const k2 = ipId * 0x100000000 + (seq | 0);
     const h = hash5(addr, port, proto, ipId, seq);
-    let i = this.absent(seen) ? NONE : this.find(k1, k2, h);
+    let i = this.absent(seen) ? NONE : this.find(addr, port, proto, ipId, seq, h);
     if (i === NONE) {
       if (this.count === this.capacity) this.grow();
       i = (this.head + this.count) & (this.capacity - 1);
@@ -130,7 +132,12 @@ export class RecentPackets {
     this.srcs[i] = p.src; this.dsts[i] = p.dst; this.sports[i] = p.sport; this.dports[i] = p.dport; this.ttls[i] = p.ttl;
     // A key seen again keeps its old place in the eviction order; it is then evicted a little early,
     // which only costs a missed pair for packets repeated seconds apart (retransmissions).
-    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) this.evict(p.t);
+    if (this.count > MAX_ENTRIES || (this.count & 1023) === 0) {
+      // The time goes through a typed array: a double argument to a call not inlined is a new
+      // heap number, and once the memory is full this runs on every insert.
+      this.now[0] = p.t;
+      this.evict();
+    }
   }
 
   /**
@@ -142,7 +149,14 @@ export class RecentPackets {
     return seen >= 0 && (this.count === 0 || seen < this.firstNs[this.head]!);
   }
 
-  private find(k1: number, k2: number, h: number): number {
+  /**
+   * The key's entry, or NONE. It takes the key's parts, not the two numbers it is stored as: those
+   * exceed a small integer, and as arguments of a call that is not inlined each was a new heap
+   * number (two allocations a lookup, most of what a frame allocated).
+   */
+  private find(addr: number, port: number, proto: number, ipId: number, seq: number, h: number): number {
+    const k1 = (addr * 256 + proto) * 65536 + port;
+    const k2 = ipId * 0x100000000 + (seq | 0);
     const keys = this.keys;
     const links = this.links;
     const serials = this.serials;
@@ -159,7 +173,8 @@ export class RecentPackets {
     return NONE;
   }
 
-  private evict(now: number): void {
+  private evict(): void {
+    const now = this.now[0]!;
     const ts = this.ts;
     const mask = this.capacity - 1;
     while (this.count > 0) {

@@ -11,7 +11,7 @@
  * the flow was scheduled again). A run ended by the same server answering is that server's own
  * hiccup, not the entry's, and is not reported.
  */
-import type { StaleEntry } from '../ipvs/report.js';
+import type { StaleDatagrams } from '../ipvs/report.js';
 import { PROTO_UDP, type Packet } from './packet.js';
 
 /** Unanswered datagrams in a row, and the time they span, before a run counts as black-holed. */
@@ -40,7 +40,7 @@ interface UdpFlow {
   runFrom: string;
 }
 
-export interface StaleEpisode extends Omit<StaleEntry, 'rs' | 'after'> {
+export interface StaleEpisode extends Omit<StaleDatagrams, 'rs' | 'after' | 'protocol'> {
   /** Server identities (MAC, or address where the capture has no MAC); named by the engine. */
   readonly rsId: string;
   readonly afterId: string | null;

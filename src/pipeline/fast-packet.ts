@@ -3,12 +3,14 @@
  * cooked (SLL/SLL2) header with a 6-byte address, then a whole, unfragmented IPv4 packet carrying
  * TCP or UDP. It builds no layer records, which is most of what decoding costs the model's pass.
  *
- * Anything else (ARP, VLAN tags, IPv6, ICMP, tunnels (GUE included), fragments, a truncated or inconsistent
+ * Ethernet/IPv4 ARP (most frames of a small-frame capture) takes a path of its own here too.
+ * Anything else (other ARP, VLAN tags, IPv6, ICMP, tunnels (GUE included), fragments, a truncated or inconsistent
  * header) returns false, and the caller decodes the frame in full (FrameDecoder, Packet.load).
  * Where it returns true, the Packet is exactly what that full path gives; the corpus test in
  * test/pipeline/packet-feed.test.ts holds it to that, field by field.
  */
 import { formatIpv4At, formatMacAt } from '../wire/address.js';
+import { ARP_ETHERNET_IPV4_LEN, ARP_HTYPE_ETHERNET, ARP_PTYPE_IPV4 } from '../wire/arp.js';
 import { gueInnerOffset } from '../wire/gue.js';
 import { IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
 import { Packet, PROTO_TCP, PROTO_UDP } from '../model/packet.js';
@@ -17,6 +19,7 @@ const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_LINUX_SLL2 = 276;
 const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_ARP = 0x0806;
 
 // RFC 6994 experiment ids that share TCP option kind 254 with TOA (see wire/tcp.ts).
 const TOA_KIND = 254;
@@ -32,20 +35,27 @@ const EXID_ACCECN1 = 0xacc1;
 export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen: number, linkType: number, n: number, tsSec: number, tsNsec: number): boolean {
   const end = off + caplen;
   let ip: number;
+  let etherType: number;
   if (linkType === LINKTYPE_ETHERNET) {
-    if (caplen < 14 || ((buf[off + 12]! << 8) | buf[off + 13]!) !== ETHERTYPE_IPV4) return false;
+    if (caplen < 14) return false;
+    etherType = (buf[off + 12]! << 8) | buf[off + 13]!;
+    if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
     p.dstMac = formatMacAt(buf, off);
     p.srcMac = formatMacAt(buf, off + 6);
     p.pktType = -1;
     ip = off + 14;
   } else if (linkType === LINKTYPE_LINUX_SLL) {
-    if (caplen < 16 || ((buf[off + 14]! << 8) | buf[off + 15]!) !== ETHERTYPE_IPV4 || ((buf[off + 4]! << 8) | buf[off + 5]!) !== 6) return false;
+    if (caplen < 16 || ((buf[off + 4]! << 8) | buf[off + 5]!) !== 6) return false;
+    etherType = (buf[off + 14]! << 8) | buf[off + 15]!;
+    if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
     p.dstMac = '';
     p.srcMac = formatMacAt(buf, off + 6);
     p.pktType = (buf[off]! << 8) | buf[off + 1]!;
     ip = off + 16;
   } else if (linkType === LINKTYPE_LINUX_SLL2) {
-    if (caplen < 20 || ((buf[off]! << 8) | buf[off + 1]!) !== ETHERTYPE_IPV4 || buf[off + 11] !== 6) return false;
+    if (caplen < 20 || buf[off + 11] !== 6) return false;
+    etherType = (buf[off]! << 8) | buf[off + 1]!;
+    if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
     p.dstMac = '';
     p.srcMac = formatMacAt(buf, off + 12);
     p.pktType = buf[off + 10]!;
@@ -53,6 +63,7 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   } else {
     return false;
   }
+  if (etherType === ETHERTYPE_ARP) return loadArp(p, buf, ip, end, n, tsSec, tsNsec);
 
   // IPv4: version 4, a sane header, the whole packet captured, not a fragment.
   if (end - ip < 20) return false;
@@ -126,6 +137,50 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.dsrPort = 0;
   p.srcKeySeen = p.dstKeySeen = -1;
   return true;
+}
+
+/** Ethernet/IPv4 ARP at `at` (the link header read): the fields Packet.load takes from the decoder's ArpRecord. */
+function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number, tsSec: number, tsNsec: number): boolean {
+  if (end - at < ARP_ETHERNET_IPV4_LEN) return false;
+  if (((buf[at]! << 8) | buf[at + 1]!) !== ARP_HTYPE_ETHERNET || ((buf[at + 2]! << 8) | buf[at + 3]!) !== ARP_PTYPE_IPV4
+    || buf[at + 4] !== 6 || buf[at + 5] !== 4) return false;
+  resetPacket(p, n, tsSec, tsNsec);
+  p.kind = 'arp';
+  p.arpOp = (buf[at + 6]! << 8) | buf[at + 7]!;
+  p.sha = formatMacAt(buf, at + 8);
+  p.spa = formatIpv4At(buf, at + 14);
+  p.tha = formatMacAt(buf, at + 18);
+  p.tpa = formatIpv4At(buf, at + 24);
+  return true;
+}
+
+/** Every field but the link header's, as Packet.load leaves a frame with no IP layer. */
+function resetPacket(p: Packet, n: number, tsSec: number, tsNsec: number): void {
+  p.kind = 'other';
+  p.ha = null;
+  p.n = n;
+  p.t = tsSec + tsNsec / 1e9;
+  p.vlan = -1;
+  p.arpOp = 0;
+  p.sha = p.spa = p.tha = p.tpa = '';
+  p.src = p.dst = '';
+  p.proto = p.ttl = p.ipId = p.ipLen = 0;
+  p.df = false;
+  p.v6 = false;
+  p.sport = p.dport = p.flags = p.seq = p.ack = p.payload = 0;
+  p.toaAddr = '';
+  p.toaPort = 0;
+  p.hasTimestamp = false;
+  p.tunnel = null;
+  p.outerSrc = p.outerDst = '';
+  p.outerTtl = p.outerLen = 0;
+  p.icmpType = p.icmpCode = -1;
+  p.icmpMtu = null;
+  p.icmpGateway = null;
+  p.icmpQuote = null;
+  p.dsrVip = '';
+  p.dsrPort = 0;
+  p.srcKeySeen = p.dstKeySeen = -1;
 }
 
 /**

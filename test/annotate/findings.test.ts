@@ -70,8 +70,11 @@ const SAMPLES: { readonly [C in FindingCode]: readonly FindingParamsByCode[C][] 
     { rs: '192.168.23.80', virtual: '192.168.23.100:80', protocol: 'tcp', code: 13 },
   ],
   'stale-entry': [
-    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81', lost: 4, seconds: 4.1, othersAnswered: false },
-    { client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: null, lost: 9, seconds: 8, othersAnswered: true },
+    { protocol: 'udp', client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: '192.168.23.81', lost: 4, seconds: 4.1, othersAnswered: false },
+    { protocol: 'udp', client: '172.16.0.100:40000', virtual: '192.168.23.100:53', rs: '192.168.23.80', after: null, lost: 9, seconds: 8, othersAnswered: true },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: '192.168.23.80', sent: 8, seconds: 15, firstGap: 0.238, lastGap: 7.418, director: 'dropped', othersAnswered: true },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: null, sent: 5, seconds: 3.1, firstGap: 0.2, lastGap: 1.6, director: 'forwarded', othersAnswered: false },
+    { protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: '02:aa:00:00:01:01', sent: 6, seconds: 6.2, firstGap: 0.2, lastGap: 3.2, director: 'unseen', othersAnswered: true },
   ],
   'idle-entry-expired': [
     { client: '172.16.0.100:40000', virtual: '192.168.23.100:80', idle: 6, by: 'director' },
@@ -122,6 +125,7 @@ const TERMS = new Set([
   'SYN-ACK', 'ACK', 'SYN_RECV', 'ActiveConn', 'amemthresh', 'am_droprate', 'drop_entry', 'drop_packet', 'secure_tcp', 'MB',
   'SYNPROXY', 'cookies', 'net.ipv4.tcp_syncookies', 'ip_vs_xmit.c', 'ensure_mtu_is_adequate', 'route', 'advmss', 'TCPMSS',
   'net.ipv4.vs.pmtu_disc', 'DF', 'PMTU', 'ip', 'Linux', 'DNAT', 'vip' /* lvscope's --vip */,
+  'd', 'net.ipv4.tcp_retries2',
 ]);
 
 /** Latin-letter words of `text` that are neither addresses, numbers, nor allowed terms. */

@@ -79,3 +79,42 @@ export function rsReject(fault: boolean): FrameScript {
   drConnection(s, { cport: 40003, rs: RS2 });
   return s;
 }
+
+/**
+ * Two held connections, 40001 to WEB2 and 40002 to WEB1, each answered once; then 40002's next
+ * request. `removed`: the director forwards none of its six sendings (0.2, 0.4 … 3.2 s apart, the
+ * client's backoff), as when WEB1 was removed; `silent`: it forwards each and WEB1 never answers;
+ * `lost-once`: the first sending is lost on the way and the second is answered; `healthy`:
+ * answered at once. WEB2 answers another request on 40001 meanwhile, unless `alone`.
+ */
+export function staleTcp(mode: 'removed' | 'silent' | 'lost-once' | 'healthy', alone = false): FrameScript {
+  const s = new FrameScript();
+  drArp(s, 2);
+  drConnection(s, { cport: 40001, rs: RS2, close: false });
+  drConnection(s, { cport: 40002, rs: RS1, close: false });
+  s.wait(5);
+  const request = (cport: number, rs: { mac: string } | null): void => {
+    const id = 50000 + s.frames.length;
+    s.tcp({ srcMac: DR.gwMac, dstMac: DR.dirMac, src: DR.client, dst: DR.vip, sport: cport, dport: 80, flags: 'PA', seq: 177, payload: 76, id, ttl: 63 });
+    if (rs !== null) s.tcp({ srcMac: DR.dirMac, dstMac: rs.mac, src: DR.client, dst: DR.vip, sport: cport, dport: 80, flags: 'PA', seq: 177, payload: 76, id, ttl: 62 });
+  };
+  const answer = (cport: number, rs: { mac: string }): void => {
+    s.tcp({ srcMac: rs.mac, dstMac: DR.gwMac, src: DR.vip, dst: DR.client, sport: 80, dport: cport, flags: 'PA', seq: 701, payload: 200 });
+  };
+  if (mode === 'healthy') { request(40002, RS1); answer(40002, RS1); return s; }
+  if (mode === 'lost-once') {
+    request(40002, null);
+    s.wait(0.21);
+    request(40002, RS1);
+    answer(40002, RS1);
+    return s;
+  }
+  let gap = 0.2;
+  for (let i = 0; i < 6; i++) {
+    request(40002, mode === 'silent' ? RS1 : null);
+    if (i === 1 && !alone) { request(40001, RS2); answer(40001, RS2); }
+    s.wait(gap);
+    gap *= 2;
+  }
+  return s;
+}

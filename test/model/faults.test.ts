@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FindingCode, FindingReport } from '../../src/ipvs/report.js';
 import { analyzeFrames } from '../../src/pipeline/index.js';
-import type { FrameScript } from '../helpers/frames.js';
-import { idleConnection, portReuse, rsReject, staleUdp } from '../helpers/fault-frames.js';
+import { DR, type FrameScript } from '../helpers/frames.js';
+import { idleConnection, portReuse, rsReject, staleTcp, staleUdp } from '../helpers/fault-frames.js';
 
 function findings(s: FrameScript): readonly FindingReport[] {
   return analyzeFrames(s.frames, { files: ['built'], rules: null, rulesText: null }).report.findings;
@@ -33,6 +33,65 @@ describe('stale-entry: a UDP flow black-holed by its connection entry', () => {
 
   it('raises nothing when every query is answered', () => {
     expect(codes(staleUdp(false))).toEqual([]);
+  });
+});
+
+describe('stale-entry: a TCP connection black-holed by its connection entry', () => {
+  it('a removed server: the retransmissions reach the director and none leaves it', () => {
+    const s = staleTcp('removed');
+    const f = one(s, 'stale-entry');
+    expect(f.severity).toBe('error');
+    expect(f.params).toMatchObject({
+      protocol: 'tcp', client: '172.16.0.100:40002', virtual: '192.168.23.100:80', rs: '192.168.23.80', sent: 6, director: 'dropped', othersAnswered: true,
+    });
+    const p = f.params as { seconds: number; firstGap: number; lastGap: number };
+    expect(p.seconds).toBeCloseTo(6.2, 1);
+    expect(p.firstGap).toBeCloseTo(0.2, 2);
+    expect(p.lastGap).toBeCloseTo(3.2, 2);
+    expect(f.message).toMatch(/forwarded none of them/);
+    expect(f.message).toMatch(/expire_nodest_conn=0.*ESTABLISHED.*expire_nodest_conn=1.*5\.9/);
+    // The server's last word, the first unanswered sending, the last one.
+    expect(f.frames).toHaveLength(3);
+    expect(codes(s)).toEqual(['stale-entry']);
+  });
+
+  it('a silent server: the director forwards them and nothing answers', () => {
+    const f = one(staleTcp('silent'), 'stale-entry');
+    expect(f.params).toMatchObject({ protocol: 'tcp', rs: '192.168.23.80', sent: 6, director: 'forwarded' });
+  });
+
+  it('on the silent real server: the retransmissions arrive from the director and nothing leaves', () => {
+    const RS1 = DR.rs[0];
+    const onRs1 = staleTcp('silent').frames.filter((f) => f.layers.some((l) => l.type === 'eth' && (l.dst === RS1.mac || l.src === RS1.mac || l.dst === 'ff:ff:ff:ff:ff:ff')));
+    const f = analyzeFrames(onRs1, { files: ['built'], rules: null, rulesText: null }).report.findings.filter((x) => x.code === 'stale-entry');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.params).toMatchObject({ protocol: 'tcp', client: '172.16.0.100:40002', sent: 6, director: 'forwarded' });
+  });
+
+  it('raises nothing for one lost segment that is sent again and answered', () => {
+    expect(codes(staleTcp('lost-once'))).toEqual([]);
+  });
+
+  it('raises nothing when the request is answered', () => {
+    expect(codes(staleTcp('healthy'))).toEqual([]);
+  });
+
+  it('from the client\'s side: what the director did is unseen; with no other connection answered meanwhile, no claim', () => {
+    const clientSide = (s: FrameScript) => s.frames.filter((f) => !f.layers.some((l) => l.type === 'eth' && l.src === DR.dirMac));
+    const seen = analyzeFrames(clientSide(staleTcp('removed')), { files: ['built'], rules: null, rulesText: null }).report.findings;
+    expect(seen.map((x) => x.code)).toEqual(['stale-entry']);
+    expect(seen[0]!.params).toMatchObject({ director: 'unseen', othersAnswered: true });
+    // Alone, a path or a director gone silent would look the same.
+    const alone = analyzeFrames(clientSide(staleTcp('removed', true)), { files: ['built'], rules: null, rulesText: null }).report.findings;
+    expect(alone.map((x) => x.code)).toEqual([]);
+  });
+
+  it('with no director on the path (a plain client and server, a firewall dropping the connection\'s state), no claim', () => {
+    const ROUTER = '02:cc:00:00:00:01';
+    const plain = staleTcp('removed').frames
+      .filter((f) => f.layers.some((l) => l.type === 'tcp') && !f.layers.some((l) => l.type === 'eth' && l.src === DR.dirMac))
+      .map((f) => ({ ...f, layers: f.layers.map((l) => (l.type !== 'eth' ? l : l.dst === DR.dirMac ? { ...l, dst: ROUTER } : l.dst === DR.gwMac ? { ...l, src: ROUTER } : l)) }));
+    expect(analyzeFrames(plain, { files: ['built'], rules: null, rulesText: null }).report.findings.map((x) => x.code)).toEqual([]);
   });
 });
 

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSink } from '../../src/capture/index.js';
 import { parseAnalyzeArgs, runModel } from '../../src/cli/commands/analyze.js';
-import type { FindingCode, FindingReport } from '../../src/ipvs/report.js';
+import { findingMessage } from '../../src/ipvs/finding-catalog.js';
+import type { FindingCode, FindingParamsByCode, FindingReport } from '../../src/ipvs/report.js';
 import { preset, synthesize } from '../../src/simulate/index.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 
@@ -154,6 +155,38 @@ describe('port reuse: Debian 6.1 schedules the reused port\'s SYN at once; synth
   });
 });
 
+describe('stale-entry (TCP): WEB1 removed under a held connection (expire_nodest_conn=0)', () => {
+  // The GET on 51093 sent 8 times (7 GETs, then with the FIN), 0.24 s to 7.4 s apart; none forwarded.
+  const tcp = (file: string) => only(fixture('tcp-stale-removed', file), 'stale-entry');
+
+  it('at the firewall: the retransmissions, the server before, the service answering others', () => {
+    const f = tcp('fw-eth1.pcap');
+    expect(f.severity).toBe('error');
+    expect(f.params).toMatchObject({
+      protocol: 'tcp', client: '172.16.0.100:51093', virtual: '192.168.23.100:80', rs: '192.168.23.80', sent: 8, director: 'unseen', othersAnswered: true,
+    });
+    const p = f.params as { seconds: number; firstGap: number; lastGap: number };
+    expect(p.seconds).toBeCloseTo(15, 0);
+    expect(p.firstGap).toBeLessThan(0.3);
+    expect(p.lastGap).toBeGreaterThan(7);
+    expect(codes(fixture('tcp-stale-removed', 'fw-eth1.pcap'))).toEqual(['stale-entry']);
+  });
+
+  it('on the director: they arrive and none is forwarded, as the earlier segments were', () => {
+    const f = tcp('dir-eth0.pcap');
+    expect(f.params).toMatchObject({ protocol: 'tcp', client: '172.16.0.100:51093', rs: '192.168.23.80', sent: 8, director: 'dropped' });
+    expect(f.message).toContain('forwarded none of them');
+    expect(codes(fixture('tcp-stale-removed', 'dir-eth0.pcap'))).toEqual(['stale-entry']);
+  });
+
+  it('the zh sentence says what the kernel does with the entry', () => {
+    const f = tcp('dir-eth0.pcap');
+    const zh = findingMessage('stale-entry', f.params as FindingParamsByCode['stale-entry'], 'zh');
+    expect(zh).toContain('ESTABLISHED');
+    expect(zh).toContain('net.ipv4.vs.expire_nodest_conn=1');
+  });
+});
+
 describe('validate on the kernel captures: names the code, exits non-zero', () => {
   const built = spawnSync(BIN, ['--help']).status === 0;
   const cases: [string, RegExp, number][] = [
@@ -164,6 +197,7 @@ describe('validate on the kernel captures: names the code, exits non-zero', () =
     ['tun-rp-filter/rs1-eth0.pcap', /^error rs-not-responding: real server 10\.23\.0\.10/m, 3],
     ['rs-down/fw-eth1.pcap', /^warning dr-port-mapping: real server 192\.168\.23\.80 refuses/m, 1],
     ['udp-stale-removed/fw-eth1.pcap', /^error stale-entry: client 172\.16\.0\.100:\d+'s datagrams to 192\.168\.23\.100:53 went unanswered for 8/m, 3],
+    ['tcp-stale-removed/fw-eth1.pcap', /^error stale-entry: connection 172\.16\.0\.100:51093 → 192\.168\.23\.100:80 went unanswered for at least 15 s/m, 3],
   ];
   it.skipIf(!built).each(cases)('%s', (file, line, status) => {
     const r = spawnSync(BIN, ['validate', fixture(file)], { encoding: 'utf8' });

@@ -1,0 +1,283 @@
+/**
+ * A TCP connection black-holed by its IPVS connection entry. Every segment of a connection goes to
+ * its entry's real server. When that server is removed (`ipvsadm -d`, a health checker), the
+ * director drops the connection's segments without a word (expire_nodest_conn=0, the default): the
+ * entry stays ESTABLISHED and, the dropped segments not restarting its timer, lingers until the
+ * established timeout counted from the last segment it forwarded (ip_vs_in: `__ip_vs_conn_put`,
+ * NF_DROP). A server still listed (or quiesced, weight 0) keeps getting them: the connection hangs
+ * only if that server is down too.
+ *
+ * On the wire: an established connection, answered before; then the client sends its oldest
+ * unanswered segment again and again, each time after a longer wait (the retransmission timeout
+ * doubling), and nothing answers: no packet back, its own acknowledgement number never moves.
+ * Where the capture sees the director's copies it tells which: the retransmissions reach the
+ * director and it forwards none (as it forwarded the connection's earlier segments), or it
+ * forwards them to a real server that stays silent. The watcher keeps the MACs that say so and
+ * the end weighs them against the model's directors, so it needs nothing the model learns and may
+ * run on the reading thread. A run ended by an answer was a loss or the server's own hiccup, not
+ * the entry's, and is not reported.
+ */
+import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
+import { grownI32 } from './tuple-map.js';
+
+/** The first sending and three retransmissions, spread over a second at least, before a run counts. */
+const MIN_SENDS = 4;
+const MIN_MS = 1000;
+/** A gap shorter than this share of the one before is not a backoff (an application resending, not TCP). */
+const SHRINK = 0.7;
+/** The last gap at least this many times the first: the timeout grew. */
+const GROWN = 1.5;
+/** Another sighting of the same packet (same sequence, IP ID, length and flags) this soon, in ms, is another hop's copy. */
+const COPY_MS = 200;
+const MAX_EPISODES = 20;
+/** Distinct MACs the records may name (servers, forwarders): beyond, a record names none. */
+const MAX_MACS = 1024;
+const FIRST = 512;
+
+/**
+ * A followed connection's numbers side by side, as 32-bit integers (sequence numbers wrapped to
+ * int32 alike, times in ms since the first connection followed): 72 bytes, half of what doubles
+ * took, and no per-slot strings, as most of this watcher's cost was its arrays' growth. LAST_SEQ/LAST_IPID/LAST_SHAPE/LAST_T:
+ * the client's last packet (payload × 256 + flags) to tell a copy from a new sending; ACKNO its
+ * acknowledgement number; ANSWER_T/ANSWER_N the server's last word (a packet back, or the client
+ * acknowledging something new; ANSWER_N 0: none yet). The open run: SENDS how often its segment SEQ
+ * was sent (0: no run), FIRST_T/FIRST_N its first sending, SEND_T the last, GAP and FIRST_GAP the
+ * last and first gap, LAST_N its last packet. VIRT_ID/VIRT_PORT: the virtual address and port.
+ * SERVER: the server's identity (the source of its packets, else where the first copy of a client
+ * segment was sent), FORWARDER: that copy's sender; both as indexes into `macs`.
+ */
+const REC = 20;
+const FLAGS = 0, SENDS = 1, LAST_SEQ = 2, LAST_IPID = 3, LAST_SHAPE = 4, LAST_T = 5, ACKNO = 6, ANSWER_T = 7, ANSWER_N = 8,
+  LAST_N = 9, SEQ = 10, FIRST_T = 11, FIRST_N = 12, SEND_T = 13, GAP = 14, FIRST_GAP = 15, VIRT_ID = 16, VIRT_PORT = 17,
+  SERVER = 18, FORWARDER = 19;
+/** MINE: this watcher follows the slot; ESTABLISHED: the client acknowledged the handshake; ACKED: ACKNO holds a value; NOT_BACKOFF: a gap shrank. */
+const MINE = 1, ESTABLISHED = 2, ACKED = 4, NOT_BACKOFF = 8;
+
+/**
+ * A black-holed run as plain data (it may cross from the reading thread): the numbers, and the
+ * MACs that say where the capture saw the segments, for the end to weigh against the model's
+ * directors (rules/stale-entry.ts).
+ */
+export interface StaleTcpEpisode {
+  readonly client: string;
+  readonly virtual: string;
+  /** The server's identity: the source MAC (or address) of its packets, else where the first copy of a client segment was sent; '' when neither was seen. */
+  readonly server: string;
+  /** The sender of the first copy of one of the connection's client segments (another hop forwarding it); '' when none. */
+  readonly forwarder: string;
+  /** The retransmissions: the source and destination MAC of their first sighting, and the sender of a copy of one ('' when none). */
+  readonly runFrom: string;
+  readonly runTo: string;
+  readonly runCopy: string;
+  readonly sent: number;
+  readonly seconds: number;
+  readonly firstGap: number;
+  readonly lastGap: number;
+  /** Another connection of the same virtual service heard from its server after the run began. */
+  readonly othersAnswered: boolean;
+  /** The server's last word before the run, its first sending, the client's last packet. */
+  readonly frames: readonly number[];
+}
+
+/** A connection that retransmitted: its names, and where its retransmissions were seen. */
+interface RunNames {
+  readonly client: string;
+  readonly virtual: string;
+  from: string;
+  to: string;
+  copy: string;
+}
+
+/** A run kept for the end: its connection's slot, names and a copy of its record. */
+interface Held {
+  readonly slot: number;
+  readonly names: RunNames;
+  readonly rec: Int32Array;
+}
+
+/**
+ * Per connection (client ip:port → virtual ip:port, from the client's SYN), one record at the slot
+ * of its tuple in the fault watchers' shared TupleIndex; fault-watch.ts follows the same connections
+ * for this watcher as for the idle one, each slot started once. Nothing is allocated per packet: a
+ * connection's first retransmission (rare) gets a small record of names.
+ */
+export class StaleConnections {
+  private cap = FIRST;
+  private rec = new Int32Array(FIRST * REC);
+  /** Times are kept in ms since this (the first SYN followed), as int32. */
+  private base = -1;
+  /**
+   * The MACs (or addresses) the records name, each once: a capture shows few servers and fewer
+   * forwarders. Index 0 is '' (none seen, or the table full: then nothing is claimed from it).
+   */
+  private readonly macs: string[] = [''];
+  private readonly runs = new Map<number, RunNames>();
+  /** Runs that qualified and that the client gave up on (RST, or a new SYN on the port). */
+  private readonly ended: Held[] = [];
+
+  /** The client's SYN of a connection the fault watchers start following in slot `c` (a fresh slot: all zero); `virt`: its virtual address id. */
+  start(c: number, p: Packet, virt: number): void {
+    while (c >= this.cap) this.grow();
+    if (this.base < 0) this.base = p.t;
+    const e = c * REC;
+    this.rec[e + FLAGS] = MINE;
+    this.rec[e + VIRT_ID] = virt;
+    this.rec[e + VIRT_PORT] = p.dport;
+    this.sighted(e, p, this.ms(p.t));
+  }
+
+  /** A packet of followed connection `c` from its client (or a copy of one on its way). */
+  fromClient(c: number, p: Packet): void {
+    const r = this.rec;
+    const e = c * REC;
+    const f = p.flags;
+    const t = this.ms(p.t);
+    if ((p.seq | 0) === r[e + LAST_SEQ] && p.ipId === r[e + LAST_IPID] && p.payload * 256 + f === r[e + LAST_SHAPE] && t - r[e + LAST_T]! < COPY_MS) {
+      // The packet just seen, further on: who sent it on is kept once per connection, and once per run.
+      if (r[e + SENDS]! >= 2) {
+        const run = this.runs.get(c)!;
+        if (run.copy === '') run.copy = p.srcMac;
+      } else if (r[e + FORWARDER] === 0) {
+        r[e + FORWARDER] = this.macIndex(p.srcMac);
+        if (r[e + SERVER] === 0) r[e + SERVER] = this.macIndex(p.dstMac);
+      }
+      return;
+    }
+    let flags = r[e + FLAGS]!;
+    if ((f & (SYN | RST)) !== 0) {
+      // The client gave up: a reset, or a new connection on the same port.
+      if (r[e + SENDS]! >= MIN_SENDS) this.keep(c, e);
+      r[e + SENDS] = 0;
+      if ((f & SYN) !== 0) flags = MINE;
+      r[e + FLAGS] = flags;
+      this.sighted(e, p, t);
+      return;
+    }
+    if ((f & ACK) !== 0) {
+      // The client acknowledging something new: the server's word reached it.
+      const ack = p.ack | 0;
+      if ((flags & ACKED) !== 0 && ack !== r[e + ACKNO]) this.answered(e, p, t);
+      r[e + ACKNO] = ack;
+      flags |= ACKED | ESTABLISHED;
+    }
+    if ((flags & ESTABLISHED) !== 0 && (p.payload > 0 || (f & FIN) !== 0)) {
+      const sends = r[e + SENDS]!;
+      if (sends === 0) {
+        r[e + SEQ] = p.seq; r[e + SENDS] = 1; r[e + FIRST_T] = t; r[e + FIRST_N] = p.n; r[e + SEND_T] = t;
+        flags &= ~NOT_BACKOFF;
+      } else if ((p.seq | 0) === r[e + SEQ]) {
+        const gap = t - r[e + SEND_T]!;
+        if (sends === 1) r[e + FIRST_GAP] = gap;
+        else if (gap < r[e + GAP]! * SHRINK) flags |= NOT_BACKOFF;
+        r[e + GAP] = gap; r[e + SEND_T] = t; r[e + SENDS] = sends + 1;
+        this.retransmitted(c, p, sends === 1);
+      }
+    }
+    r[e + FLAGS] = flags;
+    this.sighted(e, p, t);
+  }
+
+  /** A packet back to the client of followed connection `c`. */
+  fromServer(c: number, p: Packet): void {
+    const e = c * REC;
+    this.answered(e, p, this.ms(p.t));
+    if ((p.flags & RST) === 0) {
+      const id = p.srcMac === '' ? p.src : p.srcMac;
+      if (this.macs[this.rec[e + SERVER]!] !== id) this.rec[e + SERVER] = this.macIndex(id);
+    }
+  }
+
+  /** Runs that qualify: those the client gave up on, and those still open at the end. */
+  episodes(): StaleTcpEpisode[] {
+    const held = [...this.ended];
+    for (const [c, names] of this.runs) {
+      const e = c * REC;
+      if (this.rec[e + SENDS]! >= MIN_SENDS) held.push({ slot: c, names, rec: this.rec.slice(e, e + REC) });
+    }
+    const out: StaleTcpEpisode[] = [];
+    for (const h of held) {
+      if (out.length >= MAX_EPISODES) break;
+      const ep = this.episode(h);
+      if (ep !== null) out.push(ep);
+    }
+    return out;
+  }
+
+  private macIndex(mac: string): number {
+    const m = this.macs;
+    for (let i = 1; i < m.length; i++) if (m[i] === mac) return i;
+    if (m.length >= MAX_MACS || mac === '') return 0;
+    m.push(mac);
+    return m.length - 1;
+  }
+
+  private ms(t: number): number {
+    return Math.round((t - this.base) * 1000) | 0;
+  }
+
+  /** A retransmission's first sighting: where it was seen (names made once per connection). */
+  private retransmitted(c: number, p: Packet, first: boolean): void {
+    let run = this.runs.get(c);
+    if (run === undefined) {
+      run = { client: `${p.src}:${p.sport}`, virtual: `${p.dst}:${p.dport}`, from: '', to: '', copy: '' };
+      this.runs.set(c, run);
+    } else if (first) run.copy = '';
+    run.from = p.srcMac;
+    run.to = p.dstMac;
+  }
+
+  private episode(h: Held): StaleTcpEpisode | null {
+    const r = h.rec;
+    const sends = r[SENDS]!;
+    const firstGap = r[FIRST_GAP]!;
+    const lastGap = r[GAP]!;
+    if (sends < MIN_SENDS || r[SEND_T]! - r[FIRST_T]! < MIN_MS) return null;
+    if ((r[FLAGS]! & NOT_BACKOFF) !== 0 || lastGap < firstGap * GROWN) return null;
+    const frames = [r[ANSWER_N]!, r[FIRST_N]!, r[LAST_N]!].filter((n, i, a) => n > 0 && a.indexOf(n) === i);
+    const c = h.slot;
+    const n = h.names;
+    return {
+      client: n.client, virtual: n.virtual, server: this.macs[r[SERVER]!]!, forwarder: this.macs[r[FORWARDER]!]!,
+      runFrom: n.from, runTo: n.to, runCopy: n.copy,
+      sent: sends, seconds: Math.round((r[LAST_T]! - r[FIRST_T]!) / 100) / 10, firstGap: firstGap / 1000, lastGap: lastGap / 1000,
+      othersAnswered: this.othersAnswered(c, r[VIRT_ID]!, r[VIRT_PORT]!, r[FIRST_T]!), frames,
+    };
+  }
+
+  /** Another followed connection of the same virtual service heard from its server after `since` (ms). */
+  private othersAnswered(slot: number, virt: number, port: number, since: number): boolean {
+    const r = this.rec;
+    for (let c = 0; c < this.cap; c++) {
+      const e = c * REC;
+      if (c !== slot && r[e + ANSWER_N]! > 0 && r[e + VIRT_ID] === virt && r[e + VIRT_PORT] === port && r[e + ANSWER_T]! > since) return true;
+    }
+    return false;
+  }
+
+  private answered(e: number, p: Packet, t: number): void {
+    const r = this.rec;
+    r[e + SENDS] = 0;
+    r[e + ANSWER_T] = t;
+    r[e + ANSWER_N] = p.n;
+  }
+
+  /** The client gave up on a run that may qualify: keep it as it stood. */
+  private keep(c: number, e: number): void {
+    const names = this.runs.get(c);
+    if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push({ slot: c, names: { ...names }, rec: this.rec.slice(e, e + REC) });
+  }
+
+  private sighted(e: number, p: Packet, t: number): void {
+    const r = this.rec;
+    r[e + LAST_SEQ] = p.seq;
+    r[e + LAST_IPID] = p.ipId;
+    r[e + LAST_SHAPE] = p.payload * 256 + p.flags;
+    r[e + LAST_T] = t;
+    if (r[e + SENDS] !== 0) r[e + LAST_N] = p.n;
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    this.rec = grownI32(this.rec);
+  }
+}
