@@ -139,6 +139,12 @@ function tunAnsweredDirectly(s: MethodCounts): boolean {
  */
 export const DR_OR_TUN_AT_GATEWAY = 0.7;
 
+/** DR seen only as replies split from the client's path (a gateway's view): no copy, tunnel or rewrite of the director's, no real server's own view. */
+export function drFromGatewayOnly(s: MethodCounts): boolean {
+  return (s.drSplit ?? 0) > 0 && (s.drAtRs ?? 0) === 0
+    && s.dr + (s.dsrOpt ?? 0) + s.nat + s.natReply + s.fullnat + s.tun + (s.tunIcmp ?? 0) === 0;
+}
+
 /** Why the method is what it is (or unknown), one sentence per kind of evidence. */
 export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, lang: Lang): string[] {
   const zh = lang === 'zh';
@@ -228,7 +234,7 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${drSplit} 个连接的响应以 VIP 为源地址，却来自另一个 MAC，而不是客户端报文发往的那个（Director 的）：Real Server 直接回应（DR）。Director 转发给它们的那一跳不经过这个抓包点（交换式局域网）；每个连接的 Real Server 由其响应的源 MAC 得出`
       : `${drSplit} connections answered from the VIP by another MAC than the one the client's packets were sent to (the director's): the real servers reply directly (DR). The director's forward to them does not pass this capture point (a switched LAN); each connection's real server is the MAC its replies come from`);
-    if (method === 'dr' && (s.dr + drAtRs) === 0) {
+    if (method === 'dr' && drFromGatewayOnly(s)) {
       out.push(zh
         ? `但 TUN 模式下、Real Server 与 Director 在同一链路上时，从这里看完全一样：隧道只在 Director 和 Real Server 之间经过，Real Server 同样以 VIP 为源地址、用自己的 MAC 回应。DR 更常见，所以判为 DR（置信度 ${DR_OR_TUN_AT_GATEWAY}）；在 Director 的局域网接口或某台 Real Server 上抓包即可确定：DR 转发的帧里客户端→VIP 报文原样不变、只换了目标 MAC，TUN 则在外面加了一层 IPIP/IPv6 隧道头`
         : `but TUN to real servers on this same link looks exactly the same from here: the tunnel passes only between the director and the real servers, which answer from the VIP with their own MACs either way. DR is the usual one, so DR is claimed (confidence ${DR_OR_TUN_AT_GATEWAY}); a capture on the director's LAN interface or on a real server would decide: DR's copy is the client→VIP packet unchanged with the real server's MAC, TUN's is wrapped in an IPIP or IPv6 tunnel header`);

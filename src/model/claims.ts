@@ -4,7 +4,7 @@
  * made from a single vantage point's reply path is weaker, and says so, so that a partial view
  * gives a partial answer rather than a confident wrong one.
  */
-import { DR_OR_TUN_AT_GATEWAY, tunConfidence } from '../ipvs/methods.js';
+import { DR_OR_TUN_AT_GATEWAY, drFromGatewayOnly, tunConfidence } from '../ipvs/methods.js';
 import type { ForwardingMethod, ServiceClaims, UnseenFact } from '../ipvs/report.js';
 import { tunEvidence, UNKNOWN_VIP, type ServiceState } from './state.js';
 
@@ -42,7 +42,7 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   // At the gateway the router's TTL says TUN, without the tunnel itself.
   else if (x.oneReplier) method = 0.8;
   // At the gateway TUN to real servers on the same link looks like DR.
-  else if (x.method === 'dr' && s.drSplit > 0 && s.drAtRs === 0) method = DR_OR_TUN_AT_GATEWAY;
+  else if (x.method === 'dr' && drFromGatewayOnly(s)) method = DR_OR_TUN_AT_GATEWAY;
   else method = 0.9;
   // Inside a NAT director its output passes (client → RIP from its MAC); only the VIP side is missing.
   if (!hop && s.natInside === 0) unseen.push('director-hop');
