@@ -9,7 +9,7 @@ import { METHOD_OF_FORWARD } from '../../ipvs/methods.js';
 import type { DoneFlow } from '../done-flow.js';
 import type { FindingBook } from '../finding-book.js';
 import { ipPort } from '../packet.js';
-import type { ServiceState } from '../state.js';
+import { UNKNOWN_VIP, type ServiceState } from '../state.js';
 import type { ServiceReportX } from '../summary/summarize.js';
 import { movedWithinTimeout } from './persistence.js';
 
@@ -20,7 +20,9 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
     // A firewall-mark rule names no VIP (iptables marks the packets): it is this service's rule when
     // its real servers are the ones the capture shows.
     const rule = rules.find((x) => x.fwmark === 0 && x.vip === r.vip && (x.port === r.port || x.port === 0) && x.protocol === r.protocol)
-      ?? rules.find((x) => x.fwmark !== 0 && x.protocol === r.protocol && r.realServers.length > 0 && r.realServers.every((rs) => x.dests.some((d) => d.addr === rs.ip)));
+      ?? rules.find((x) => x.fwmark !== 0 && x.protocol === r.protocol && r.realServers.length > 0 && r.realServers.every((rs) => x.dests.some((d) => d.addr === rs.ip)))
+      // Inside a NAT director the VIP never shows: the one rule whose real servers these are.
+      ?? (r.vip === UNKNOWN_VIP ? onlyRuleOf(rules, r) : undefined);
     const name = ipPort(r.vip, r.port);
     const first = svc.state.evidenceFrames.slice(0, 1);
     if (rule === undefined) {
@@ -32,12 +34,20 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
         book.addFrames('dr-port-mapping', `${name}|${d.addr}:${d.port}`, first, { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
       }
     }
-    const ruleMethod = rule.dests[0] ? METHOD_OF_FORWARD[rule.dests[0].forward] : undefined;
-    if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
+    // ipvsadm sets the method per real server: a rule mixing methods has each of them.
+    const ruleMethods = rule.dests.map((d) => METHOD_OF_FORWARD[d.forward]);
+    const ruleMethod = ruleMethods[0];
+    if (ruleMethod !== undefined && r.method !== 'unknown' && !ruleMethods.includes(r.method)) {
       book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
     }
     for (const rs of r.realServers) {
       const dest = rule.dests.find((d) => d.addr === rs.ip);
+      const destMethod = dest !== undefined ? METHOD_OF_FORWARD[dest.forward] : undefined;
+      // A real server the capture shows reached by one method, the rule giving it another.
+      const seen = rs.method ?? (r.method !== 'unknown' && new Set(ruleMethods).size > 1 ? r.method : undefined);
+      if (destMethod !== undefined && seen !== undefined && destMethod !== seen) {
+        book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: `${name} → ${ipPort(rs.ip, rs.port)}`, rules: destMethod, seen });
+      }
       if (dest === undefined) {
         const frame = svc.state.rs.find((x) => x.ip === rs.ip)?.firstN;
         book.addFrames('rules-mismatch', `${name}|${rs.ip}`, frame !== undefined ? [frame] : first, { kind: 'unknown-rs', rs: rs.ip, virtual: name });
@@ -81,4 +91,11 @@ export function writtenPortMappings(text: string, services: readonly { report: S
       book.addFrames('dr-port-mapping', `${name}|${m[3]}:${m[4]}`, svc !== undefined ? svc.state.evidenceFrames.slice(0, 1) : [], { kind: 'rules-text', forward, rs: `${m[3]}:${m[4]}`, virtual: name, port: Number(m[2]) });
     }
   }
+}
+
+/** The one rule of the protocol that has every real server (address and port) of a service whose VIP does not show. */
+function onlyRuleOf(rules: readonly ServiceSpec[], r: ServiceReportX): ServiceSpec | undefined {
+  if (r.realServers.length === 0) return undefined;
+  const fits = rules.filter((x) => x.protocol === r.protocol && r.realServers.every((rs) => x.dests.some((d) => d.addr === rs.ip && d.port === rs.port)));
+  return fits.length === 1 ? fits[0] : undefined;
 }
