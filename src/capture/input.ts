@@ -6,11 +6,8 @@
  * temporary files are deleted by dispose(), and at exit whatever happens.
  */
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { constants as zlib, createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { CaptureFormatError } from './errors.js';
 import { readRetrying, unreadStdin } from './source.js';
 
@@ -55,7 +52,7 @@ export async function prepareInputs(files: readonly string[], opts: { readonly s
   const renames: [string, string][] = [];
   const problems: string[] = [];
   let dir: string | null = null;
-  const temp = (name: string): string => {
+  const temp = (name: string, tmpdir: () => string): string => {
     if (dir === null) {
       dir = mkdtempSync(join(tmpdir(), 'lvscope-'));
       const d = dir;
@@ -93,9 +90,10 @@ export async function prepareInputs(files: readonly string[], opts: { readonly s
         paths.push(file);
         continue;
       }
-      const copy = temp(file === '-' ? 'stdin.pcap' : basename(file).replace(/\.gz$/i, ''));
-      const source = file === '-' ? Readable.from(stdinChunks()) : createReadStream(file);
-      const problem = await spool(source, compression === 'gzip', copy);
+      const m = await spoolModules();
+      const copy = temp(file === '-' ? 'stdin.pcap' : basename(file).replace(/\.gz$/i, ''), m.tmpdir);
+      const source = file === '-' ? m.Readable.from(stdinChunks()) : createReadStream(file);
+      const problem = await spool(m, source, compression === 'gzip', copy);
       if (problem !== null) problems.push(`${name}: ${problem}`);
       paths.push(copy);
       renames.push([copy, name]);
@@ -153,19 +151,32 @@ function* stdinChunks(): Generator<Uint8Array> {
  * what came before it (the capture reader then reports the cut); damaged gzip data stops the copy
  * there and is returned as a problem.
  */
-async function spool(source: Readable, gzip: boolean, path: string): Promise<string | null> {
+async function spool(m: SpoolModules, source: Readable, gzip: boolean, path: string): Promise<string | null> {
   const out = createWriteStream(path, { flags: 'wx' });
   if (!gzip) {
-    await pipeline(source, out);
+    await m.pipeline(source, out);
     return null;
   }
   // Z_SYNC_FLUSH at the end: a stream cut short yields what it holds instead of an error.
-  const gunzip = createGunzip({ finishFlush: zlib.Z_SYNC_FLUSH });
+  const gunzip = m.zlib.createGunzip({ finishFlush: m.zlib.constants.Z_SYNC_FLUSH });
   try {
-    await pipeline(source, gunzip, out);
+    await m.pipeline(source, gunzip, out);
     return null;
   } catch (e) {
     if (!(e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw e;
     return `gzip data damaged after ${gunzip.bytesWritten} compressed bytes (${(e as Error).message}); reading what came before it`;
   }
+}
+
+type SpoolModules = {
+  readonly tmpdir: typeof import('node:os').tmpdir;
+  readonly Readable: typeof import('node:stream').Readable;
+  readonly pipeline: typeof import('node:stream/promises').pipeline;
+  readonly zlib: typeof import('node:zlib');
+};
+
+/** What spooling needs, loaded when an input is spooled: a plain capture file never does. */
+async function spoolModules(): Promise<SpoolModules> {
+  const [os, stream, promises, zlib] = await Promise.all([import('node:os'), import('node:stream'), import('node:stream/promises'), import('node:zlib')]);
+  return { tmpdir: os.tmpdir, Readable: stream.Readable, pipeline: promises.pipeline, zlib };
 }

@@ -66,13 +66,43 @@ export interface MethodCounts {
   readonly drAtRs?: number;
   readonly drOrDecap?: number;
   readonly drNoMac?: number;
+  readonly tunBehindRouter?: number;
   readonly natInside?: number;
   readonly bypassed?: number;
   readonly answered?: boolean;
-  readonly rs?: readonly { readonly mac: string | null; readonly conns?: number }[];
+  readonly rs?: readonly { readonly mac: string | null; readonly conns?: number; readonly ip?: string | null; readonly viaDr?: number; readonly viaTun?: number; readonly viaNat?: number }[];
   /** The service's VIP ('?' when the capture never shows it). */
   readonly vip?: string;
   readonly tunnelKinds: ReadonlySet<TunnelKind>;
+}
+
+/** How the director's forwards reach one real server, when they show one method only. */
+export function realServerMethod(r: { readonly viaDr?: number; readonly viaTun?: number; readonly viaNat?: number }): 'dr' | 'tun' | 'nat' | null {
+  const dr = r.viaDr ?? 0;
+  const tun = r.viaTun ?? 0;
+  const nat = r.viaNat ?? 0;
+  if (dr > 0 && tun + nat === 0) return 'dr';
+  if (tun > 0 && dr + nat === 0) return 'tun';
+  if (nat > 0 && dr + tun === 0) return 'nat';
+  return null;
+}
+
+/**
+ * The methods a service's real servers are reached by, when they differ (ipvsadm takes the method
+ * per real server: -g, -i, -m), in DR, TUN, NAT order; null when they agree or do not show.
+ */
+export function mixedMethods(s: MethodCounts): ('dr' | 'tun' | 'nat')[] | null {
+  const seen = new Set<'dr' | 'tun' | 'nat'>();
+  for (const r of s.rs ?? []) {
+    const m = realServerMethod(r);
+    if (m !== null) seen.add(m);
+  }
+  // DR forwards whose real servers do not show (tcpdump -i any) beside tunnels: DR and TUN. Not
+  // beside NAT: two merged captures of a NAT director show its rewritten packet twice, MACs apart.
+  if ((s.drNoMac ?? 0) > 0 && s.nat + s.natReply === 0) seen.add('dr');
+  if ((s.tunBehindRouter ?? 0) > 0) { seen.add('dr'); seen.add('tun'); }
+  const out = (['dr', 'tun', 'nat'] as const).filter((m) => seen.has(m));
+  return out.length > 1 ? out : null;
 }
 
 /**
@@ -155,13 +185,32 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
       ? `${s.fullnat} 个报文从 Director 的本地地址发往 Real Server，并在 TCP 选项 254（TOA）中带上客户端地址（FULLNAT）`
       : `${s.fullnat} packets sent from a director local address to a real server, carrying the client in TCP option 254 (TOA) (FULLNAT)`);
   }
+  // A service whose real servers are reached by different methods is reported 'unknown'.
+  const mixed = method === 'unknown' ? mixedMethods(s) : null;
+  if (mixed !== null) {
+    const behind = (s.tunBehindRouter ?? 0) > 0;
+    const list = mixed.map((m) => {
+      // Beside a router in front of TUN real servers, the hosts that answer themselves are DR's.
+      const rs = (s.rs ?? []).filter((r) => realServerMethod(r) === m || m === 'dr' && behind && realServerMethod(r) === null && r.ip != null).map((r) => r.ip ?? r.mac ?? '?');
+      const none = m === 'tun' && behind
+        ? (zh ? `路由器后面的 Real Server（${s.tunBehindRouter} 个连接的回应经它而来，TTL 比主机的初始值少 1）` : `real servers beyond a router (the replies of ${s.tunBehindRouter} connections came through it, their TTL one below a host's)`)
+        : zh ? '看不出是哪些 Real Server' : 'real servers this capture does not name';
+      return `${m.toUpperCase()} ${zh ? '到' : 'to'} ${rs.length > 0 ? rs.join(zh ? '、' : ', ') : none}`;
+    }).join(zh ? '；' : '; ');
+    out.push(zh
+      ? `Director 用不同的转发模式到达各台 Real Server（ipvsadm 按 Real Server 设定模式：-g、-i、-m）：${list}。这个服务没有单一的转发模式`
+      : `the director reaches its real servers by different methods (ipvsadm sets the method per real server: -g, -i, -m): ${list}. The service has no one method`);
+  }
   // Only while no connection's real server shows (another capture merged in may show them).
   const drNoMac = (s.rs ?? []).every((r) => (r.conns ?? 0) === 0) ? s.drNoMac ?? 0 : 0;
   if (drNoMac > 0) {
     out.push(zh
-      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。列出的 Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
-      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. The real servers listed are the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
+      ? `其中 ${drNoMac} 个 Director 转发的报文抓包时没有目标 MAC（Linux cooked 格式，tcpdump -i any）：看不出每个连接去了哪台 Real Server。${(s.rs ?? []).length > 0 ? '列出的' : '主机列表中的'} Real Server 是 Director 用 ARP 解析过的地址；在 Director 的局域网接口上抓包即可确定每个连接的 Real Server`
+      : `${drNoMac} of the director's forwards were captured without a destination MAC (a Linux cooked capture, tcpdump -i any): which real server took each connection cannot show. ${(s.rs ?? []).length > 0 ? 'The real servers listed are' : 'The real servers among the hosts are'} the addresses the director resolved by ARP; a capture on the director's LAN interface would decide each connection's`);
   }
+  // A service mixing methods is 'unknown' as a whole, yet every hop shows: none of the
+  // sentences for a method the capture cannot show applies.
+  if (mixed !== null) method = 'dr';
   const drSplit = s.drSplit ?? 0;
   const drAtRs = s.drAtRs ?? 0;
   const natInside = s.natInside ?? 0;

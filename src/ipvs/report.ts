@@ -78,6 +78,11 @@ export interface RealServerReport {
   readonly port: number;
   readonly mac: string | null;
   readonly weight?: number;
+  /**
+   * How the director reaches this real server: only where the service's real servers differ
+   * (ipvsadm sets the method per real server, -g/-i/-m); the service's `method` is then unknown.
+   */
+  readonly method?: 'dr' | 'nat' | 'tun';
   /** Connections this real server received in the capture. */
   readonly connections: number;
   readonly activeAtEnd: number;
@@ -122,10 +127,11 @@ export interface ServiceClaims {
  * - other-real-servers: only this host's share of the connections shows;
  * - connection-real-server: which real server took each connection does not show (no destination MAC);
  * - real-servers: no real server's address shows;
+ * - service-real-servers: the director resolved real servers for several services, and which serve this one does not show;
  * - method: nothing shows the forwarding method;
  * - persistence: every client kept one server, which the scheduler alone explains too.
  */
-export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'method' | 'persistence';
+export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'service-real-servers' | 'method' | 'persistence';
 
 export interface ConnectionReport {
   readonly protocol: 'tcp' | 'udp';

@@ -9,6 +9,7 @@ import {
   HEALTH_CHECKS, LAB_METHODS, LAN_KINDS, LabConfigError, MISCONFIGS, PRESETS, resolveOptions, SCHED_FLAGS, TUN_TYPES,
   type CapturePoint, type HealthCheck, type LabMethod, type LabOptions, type LanKind, type Misconfig, type Preset, type SchedFlag, type TunType,
 } from './options.js';
+import { parseServiceSpec } from './services.js';
 
 export function oneOf<T extends string>(list: readonly T[], value: string | undefined, flag: string): T | undefined {
   if (value === undefined) return undefined;
@@ -59,6 +60,7 @@ export function parse(args: readonly string[]) {
       quiesce: { type: 'string' },
       'syn-flood': { type: 'string' },
       post: { type: 'string' },
+      service: { type: 'string', multiple: true },
       emulate: { type: 'boolean' },
       backend: { type: 'string' },
       'kernel-deb': { type: 'string' },
@@ -145,6 +147,7 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
   set('misconfig', oneOf<Misconfig>(MISCONFIGS, p.values.misconfig, '--misconfig'));
   set('preset', oneOf<Preset>(PRESETS, p.values.preset, '--preset'));
   try {
+    if (p.values.service !== undefined) set('services', p.values.service.map(parseServiceSpec));
     return resolveOptions(given);
   } catch (e) {
     if (e instanceof LabConfigError) throw new UsageError(e.message);

@@ -12,7 +12,7 @@ import {
 } from './host.js';
 import { DEFENCE_READ, IPVSADM_READS, parseDefences, parseIpvsadmLnc, type KernelSnapshot, type KernelTruth } from './kernel-truth.js';
 import { LabConfigError, type CapturePoint, type LabOptions } from './options.js';
-import { type CaptureSpec, type LabPlan, planLab } from './plan.js';
+import { type CaptureSpec, type LabPlan, type LabRealServer, planLab } from './plan.js';
 import { CLIENT_JS, DNS_SERVER_JS, parseAnswer, SERVER_JS, type ClientAnswer } from './programs.js';
 import { emulationProblem, ipvsadmAddDest, ipvsadmLines, ipvsadmQuiesce, ipvsadmService, setupSteps, type DirectorKind } from './rules.js';
 import { publishReport } from '../ipvs/report-json.js';
@@ -55,7 +55,7 @@ export async function upLab(plan: LabPlan, detached: boolean, progress: Progress
   try {
     progress(`creating ${plan.namespaces.length} namespaces`);
     ipBatch(steps.netns);
-    if (plan.method === 'tun' && !canIpip(plan.switchNs)) {
+    if (plan.realServers.some((r) => r.method === 'tun') && !canIpip(plan.switchNs)) {
       throw new LabError('this kernel cannot create IPIP tunnels (ip link add … type ipip fails: no ipip module), so lvscope lab cannot build a TUN cluster here; try dr or nat');
     }
     ipBatch(steps.links);
@@ -63,18 +63,37 @@ export async function upLab(plan: LabPlan, detached: boolean, progress: Progress
       progress(`configuring ${s.ns}`);
       nsScript(s.ns, s.script);
     }
-    progress(plan.options.udp ? 'starting DNS servers' : 'starting web servers');
-    // --misconfig rs-down: nothing listens on the misconfigured real server.
-    const up = plan.realServers.filter((rs) => !(rs.misconfigured && plan.options.misconfig === 'rs-down'));
-    const servers = await Promise.all(up.map((rs) =>
-      startProgram(rs.ns, plan.options.udp ? DNS_SERVER_JS : SERVER_JS, [String(rs.port), rs.name, rs.ip, plan.method === 'nat' ? '0.0.0.0' : plan.vip], detached,
-        `${plan.options.udp ? 'DNS' : 'web'} server ${rs.name} in ${rs.ns}`)));
+    progress(plan.services.some((x) => x.protocol === 'tcp') ? 'starting web servers' : 'starting DNS servers');
+    const servers = await Promise.all(serverJobs(plan).map((j) =>
+      startProgram(j.rs.ns, j.protocol === 'udp' ? DNS_SERVER_JS : SERVER_JS, [String(j.port), j.rs.name, j.rs.ip, j.bind], detached,
+        `${j.protocol === 'udp' ? 'DNS' : 'web'} server ${j.rs.name}${plan.services.length > 1 ? ` (${j.protocol} ${j.port})` : ''} in ${j.rs.ns}`)));
     const keepalived = plan.ha ? await startHa(plan, progress) : undefined;
     return { plan, kind, serverPids: servers.map((s) => s.pid ?? -1), createdAt: new Date().toISOString(), ...(keepalived ? { keepalived } : {}) };
   } catch (e) {
     teardown(plan.namespaces);
     throw e;
   }
+}
+
+/**
+ * The servers each real server runs: one per protocol and port of its services. A UDP server of a
+ * DR/TUN real server binds the VIP (from 0.0.0.0 it would answer from the RIP); a TCP one listens on
+ * every address.
+ */
+export function serverJobs(plan: LabPlan): { rs: LabRealServer; protocol: 'tcp' | 'udp'; port: number; bind: string }[] {
+  const jobs: { rs: LabRealServer; protocol: 'tcp' | 'udp'; port: number; bind: string }[] = [];
+  for (const svc of plan.services) {
+    for (const d of svc.dests) {
+      const rs = plan.realServers[d.rs];
+      // --misconfig rs-down: nothing listens on the misconfigured real server.
+      if (!rs || (rs.misconfigured && plan.options.misconfig === 'rs-down')) continue;
+      const bind = d.method === 'nat' ? '0.0.0.0' : svc.vip;
+      const same = (j: (typeof jobs)[number]): boolean => j.rs === rs && j.protocol === svc.protocol && j.port === d.port &&
+        (svc.protocol === 'tcp' || j.bind === bind);
+      if (!jobs.some(same)) jobs.push({ rs, protocol: svc.protocol, port: d.port, bind });
+    }
+  }
+  return jobs;
 }
 
 export function downLab(plan: LabPlan): number {
@@ -167,7 +186,8 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
   const snapshots: KernelSnapshot[] = [];
   const summaries: string[] = [];
   const o = plan.options;
-  const mode = o.hold ? ' hold' : o.udp ? ' udp' : o.idle !== null ? ` idle:${o.idle * 1000}` : o.post !== null ? ` post:${o.post}` : '';
+  const tcpMode = o.hold ? ' hold' : o.idle !== null ? ` idle:${o.idle * 1000}` : o.post !== null ? ` post:${o.post}` : '';
+  const services = plan.services;
   const flap = plan.options.flap;
   const dir = plan.director.ns;
   const started = Date.now();
@@ -188,12 +208,18 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
       snapshot(state, started, 'after the SYN flood', snapshots);
     }
     for (let k = 0; k < opts.requests; k++) {
-      const client = plan.clients[k % plan.clients.length];
-      const channel = channels[k % channels.length];
-      if (!client || !channel) break;
+      // With several services each client asks each of them in turn: request k goes to service
+      // k mod S, from client (k div S) mod C.
+      const service = k % services.length;
+      const svc = services[service];
+      const c = Math.floor(k / services.length) % plan.clients.length;
+      const client = plan.clients[c];
+      const channel = channels[c];
+      if (!client || !channel || !svc) break;
       const localPort = plan.options.samePort ? firstPort : firstPort + k;
-      progress(`request ${k + 1}/${opts.requests} from ${client.ip}:${localPort}`);
-      const line = await channel.request(`${plan.publicIp} ${plan.publicPort} ${timeoutMs} ${localPort}${mode}`);
+      progress(`request ${k + 1}/${opts.requests} from ${client.ip}:${localPort}${services.length > 1 ? ` to ${svc.protocol} ${svc.publicIp}:${svc.publicPort}` : ''}`);
+      const mode = svc.protocol === 'udp' ? ' udp' : tcpMode;
+      const line = await channel.request(`${svc.publicIp} ${svc.publicPort} ${timeoutMs} ${localPort}${mode}`);
       let answer: ClientAnswer;
       try {
         answer = JSON.parse(line) as ClientAnswer;
@@ -201,9 +227,10 @@ export async function runLab(state: LabState, opts: RunOptions, progress: Progre
         answer = { ok: false, localPort, error: `unreadable client output: ${line}` };
       }
       const parsed = answer.ok && answer.body !== undefined ? parseAnswer(answer.body) : null;
-      const answeredBy = parsed ? plan.realServers.find((r) => r.ip === parsed.ip && r.port === parsed.port) ?? null : null;
+      const dest = parsed ? svc.dests.find((d) => plan.realServers[d.rs]?.ip === parsed.ip && d.port === parsed.port) : undefined;
+      const answeredBy = dest ? plan.realServers[dest.rs] ?? null : null;
       results.push({
-        client, localPort, answeredBy,
+        client, localPort, answeredBy, service,
         error: answer.ok ? (answeredBy ? null : `unexpected answer ${JSON.stringify(answer.body)}`) : (answer.error ?? 'failed'),
       });
       // A short pause keeps one connection's closing frames ahead of the next one's SYN.

@@ -40,12 +40,17 @@ function summaryLines(state: LabState): string[] {
     `${o.lan === 'hub' ? 'hub' : 'switched'} LAN`,
   ].filter((x) => x !== '').join(', ');
   const backend = backendOf(state.kind, process.env);
+  const services = p.services.length > 1
+    ? [`services: ${p.services.map((s) => `${s.protocol} ${s.vip}:${s.vport} ${s.scheduler}${s.persistence !== null ? ` -p ${s.persistence}` : ''} → ${
+      s.dests.map((d) => `${p.realServers[d.rs]?.name}:${d.port}${d.weight !== 1 ? ` w${d.weight}` : ''} ${d.method}`).join(', ')}`).join('; ')}`]
+    : [];
   return [
     `lab ${p.id}: ${p.method.toUpperCase()}${p.method === 'tun' ? `/${o.tunType}` : ''}${o.preset ? ` (preset ${o.preset})` : ''}, ${p.realServers.length} real servers, ` +
-      `${p.scheduler}${weights}, ${p.clients.length} client${p.clients.length === 1 ? '' : 's'}` +
+      `${p.services.length > 1 ? `${p.services.length} services` : `${p.scheduler}${weights}`}, ${p.clients.length} client${p.clients.length === 1 ? '' : 's'}` +
       `${o.misconfig ? `, misconfig ${o.misconfig}` : ''}, ${extras}`,
     `backend: ${backend}${backend === 'emulation' ? ' (NOT the kernel\'s IPVS)' : ` (kernel ${release()})`}`,
     describeDirector(state.kind, p),
+    ...services,
   ];
 }
 

@@ -95,6 +95,14 @@ Options:
                             WEB1 .80, WEB2 .81, rr, 4 requests, capture at the firewall);
                             seed-nat: its NAT lab (VIP 172.16.23.80, DIP 192.168.23.1,
                             192.168.23.80:8080 and 192.168.23.81:80)
+      --service SPEC        one virtual service (repeatable: several on one director), SPEC =
+                            PROTO:PORT[,vipN][,SCHED][,p=SECONDS],rsN[=WEIGHT][/dr|tun|nat],…
+                            vip1 is the lab's VIP, vip2… further ones (DR/TUN: 192.168.23.101…,
+                            reached at 172.16.23.81…; NAT: 172.16.23.81…); each rsN its weight
+                            and method (ipvsadm -a -g/-i/-m: a DR lab may mix dr and tun real
+                            servers; a NAT real server on TCP port P < 1000 listens on 8000+P);
+                            requests go to the services in turn; replaces --scheduler,
+                            --weights, --persistent and --udp
       --truth FILE          write what the lab really was (analyze --format json schema)
       --all                 lab down: every lab that is up
       --quiet               no progress on stderr
@@ -105,6 +113,9 @@ Examples:
   lvscope lab capture nat --capture-at any -w nat.pcap
   lvscope lab capture dr --scheduler mh --sched-flags mh-port --clients 4 --requests 16 -w mh.pcap
   lvscope lab capture dr --persistent 300 --netmask 255.255.255.254 --clients 4 --requests 16 -w pnet.pcap
+  lvscope lab capture dr --service tcp:80,rr,rs1,rs2 --service tcp:443,wlc,rs2=3,rs3 \\
+      --requests 8 --capture-at all -w two-services/ --truth two-services/truth.json
+  lvscope lab capture dr --service tcp:80,wrr,rs1=2/dr,rs2/tun --requests 6 -w mixed.pcap
   lvscope lab capture dr --misconfig rs-arp -w arp.pcap
   lvscope lab capture tun --tun-type gue --capture-at dir,rtr,rs1 -w tun-gue/ --truth tun.json
   lvscope lab capture dr --scheduler wlc --hold --clients 3 --requests 9 -w wlc.pcap

@@ -5,6 +5,7 @@
  */
 import { SYN_FLOOD_MIN_ENTRIES } from '../ipvs/finding-catalog.js';
 import type { SchedulerName } from '../ipvs/report.js';
+import { checkServices, realServersNamed, type LabServiceSpec } from './services.js';
 
 export const LAB_METHODS = ['dr', 'nat', 'tun'] as const;
 export type LabMethod = (typeof LAB_METHODS)[number];
@@ -106,6 +107,8 @@ export interface LabOptions {
   readonly rsFail: { readonly rs: number; readonly after: number; readonly back: number | null } | null;
   /** keepalived's checker: TCP_CHECK (connect) or HTTP_GET (GET / expecting 200). */
   readonly healthCheck: HealthCheck;
+  /** Several virtual services (--service, repeatable); null = the one service the flat options describe. */
+  readonly services: readonly LabServiceSpec[] | null;
 }
 
 /** The scheduler flags ipvsadm 1.31 takes with -b, and the scheduler each belongs to. */
@@ -130,7 +133,8 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (method === undefined) throw new LabConfigError('which forwarding method? dr, nat or tun');
   const pick = <K extends keyof LabOptions>(k: K, dflt: LabOptions[K]): LabOptions[K] =>
     (given[k] ?? base[k] ?? dflt) as LabOptions[K];
-  const realServers = pick('realServers', 2);
+  const services = given.services != null && given.services.length > 0 ? given.services : null;
+  const realServers = pick('realServers', services !== null ? realServersNamed(services) : 2);
   if (preset !== null && given.realServers !== undefined && given.realServers !== 2) {
     throw new LabConfigError(`preset ${preset} has exactly 2 real servers`);
   }
@@ -166,6 +170,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     sync: given.sync ?? false,
     rsFail: given.rsFail ?? null,
     healthCheck: given.healthCheck ?? 'tcp',
+    services,
   };
   if (!Number.isInteger(opts.realServers) || opts.realServers < 1 || opts.realServers > MAX_REAL_SERVERS) {
     throw new LabConfigError(`--real-servers must be 1..${MAX_REAL_SERVERS}`);
@@ -225,6 +230,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.post !== null && (opts.udp || opts.hold || opts.idle !== null)) throw new LabConfigError('--post does not combine with --udp, --hold or --idle');
   if (opts.synFlood !== null && (opts.udp || opts.ha)) throw new LabConfigError('--syn-flood is for a TCP service on one director (no --udp, no --ha)');
   if (opts.ha) haProblems(opts);
+  if (services !== null) servicesProblems(opts, services, given);
   const m = opts.misconfig;
   if (m === 'dr-vip-missing' && opts.method !== 'dr') throw new LabConfigError('--misconfig dr-vip-missing needs a DR lab');
   if (m === 'tun-rp-filter' && opts.method !== 'tun') throw new LabConfigError('--misconfig tun-rp-filter needs a TUN lab');
@@ -244,6 +250,27 @@ function isNetmask(mask: string): boolean {
   const bits = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
   const inverted = ~bits >>> 0;
   return (inverted & (inverted + 1)) === 0;
+}
+
+/**
+ * What --service cannot combine with: the flags that describe the one service (each --service says
+ * its own), and the runs built around one service (flaps, misconfigurations, HA, floods).
+ */
+function servicesProblems(opts: LabOptions, services: readonly LabServiceSpec[], given: Partial<LabOptions>): void {
+  const perService: [keyof LabOptions, string][] = [
+    ['scheduler', '--scheduler'], ['weights', '--weights'], ['persistence', '--persistent'], ['udp', '--udp'],
+  ];
+  for (const [k, flag] of perService) {
+    if (given[k] != null && given[k] !== false) throw new LabConfigError(`${flag} describes the one service; with --service each service says its own`);
+  }
+  const oneService: [unknown, string][] = [
+    [opts.netmask, '--netmask'], [opts.schedFlags.length > 0 ? 1 : null, '--sched-flags'], [opts.fwmark, '--fwmark'],
+    [opts.flap, '--flap'], [opts.quiesce, '--quiesce'], [opts.misconfig, '--misconfig'], [opts.preset, '--preset'],
+    [opts.ha ? 1 : null, '--ha'], [opts.synFlood, '--syn-flood'], [opts.post, '--post'], [opts.idle, '--idle'],
+    [opts.samePort ? 1 : null, '--same-port'], [opts.onePacket ? 1 : null, '--one-packet'],
+  ];
+  for (const [v, flag] of oneService) if (v !== null) throw new LabConfigError(`${flag} does not combine with --service`);
+  checkServices(opts.method, services, opts.realServers);
 }
 
 /** What an HA lab (keepalived on two directors) cannot combine with; throws LabConfigError. */

@@ -9,6 +9,7 @@
 import type { HostRole, SchedulerName } from '../ipvs/report.js';
 import { captureSpecs } from './capture-points.js';
 import { DNS_PORT, LabConfigError, type LabMethod, type LabOptions } from './options.js';
+import { destPort, publicAddress, realServerMethods, vipAddress } from './services.js';
 
 /** One director of an HA pair: its VRRP priority, and the switch port its LAN cable plugs into. */
 export interface HaDirector {
@@ -62,8 +63,38 @@ export interface LabRealServer {
   readonly port: number;
   readonly mac: string;
   readonly weight: number;
+  /** How the director reaches it (its addresses and routes follow): the lab's method, or its --service's. */
+  readonly method: LabMethod;
   /** The misconfiguration applies to this server (always rs1 when there is one). */
   readonly misconfigured: boolean;
+}
+
+/** A real server of one virtual service: which one (index into plan.realServers), its port, weight and method. */
+export interface LabDest {
+  readonly rs: number;
+  readonly port: number;
+  readonly weight: number;
+  readonly method: LabMethod;
+}
+
+/** One virtual service on the director (`ipvsadm -A`), and its real servers. */
+export interface LabServicePlan {
+  readonly protocol: 'tcp' | 'udp';
+  readonly vip: string;
+  readonly vport: number;
+  /** What clients connect to for it (the firewall's DNAT, or the VIP itself for NAT). */
+  readonly publicIp: string;
+  readonly publicPort: number;
+  readonly scheduler: SchedulerName;
+  readonly persistence: number | null;
+  readonly netmask: string | null;
+  readonly schedFlags: readonly string[];
+  readonly fwmark: number | null;
+  readonly onePacket: boolean;
+  /** rs1 first. */
+  readonly dests: readonly LabDest[];
+  /** Indices into dests in `ipvsadm -a` order; the kernel's list is the reverse (newest first). */
+  readonly addOrder: readonly number[];
 }
 
 export interface LabClient {
@@ -100,6 +131,10 @@ export interface LabPlan {
   readonly realServers: readonly LabRealServer[];
   /** Indices into realServers in `ipvsadm -a` order; the kernel's list is the reverse (newest first). */
   readonly addOrder: readonly number[];
+  /** Every virtual service, in `ipvsadm -A` order; the first is `vip`:`vport` with `realServers` as above. */
+  readonly services: readonly LabServicePlan[];
+  /** Every VIP, the lab's own first. */
+  readonly vips: readonly string[];
   readonly clients: readonly LabClient[];
   readonly hosts: readonly LabHost[];
   /** Namespace holding the bridges `lan` and `wan`. */
@@ -160,8 +195,12 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
     });
   }
 
-  const vip = nat ? '172.16.23.80' : `${LAN}.100`;
-  const vport = opts.udp ? DNS_PORT : 80;
+  const specs = opts.services;
+  const vips = specs === null ? [vipAddress(nat, 1)]
+    : [...new Set(specs.map((x) => x.vip))].sort((a, b) => a - b).map((n) => vipAddress(nat, n));
+  const vip = specs === null ? vipAddress(nat, 1) : vipAddress(nat, specs[0]!.vip);
+  const vport = specs !== null ? specs[0]!.port : opts.udp ? DNS_PORT : 80;
+  const extraVips = vips.filter((v) => v !== vip);
   const dip = nat ? `${LAN}.1` : `${LAN}.99`;
   const dirMac = opts.preset === 'seed-dr' ? '00:0c:29:06:13:ea' : '02:aa:00:00:00:63';
   const dirNs = ns('dir');
@@ -173,24 +212,26 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
     hosts.push({
       key: 'dir', ns: dirNs, role: 'director', name: 'director',
       ifaces: [
-        { name: 'eth0', mac: wanMac, addrs: [`${vip}/16`], segment: 'wan', bridgePort: 'p-dirw' },
+        { name: 'eth0', mac: wanMac, addrs: [`${vip}/16`, ...extraVips.map((v) => `${v}/16`)], segment: 'wan', bridgePort: 'p-dirw' },
         { name: 'eth1', mac: dirMac, addrs: [`${dip}/24`], segment: 'lan', bridgePort: 'p-dir' },
       ],
     });
   } else {
     const fwNs = ns('fw');
+    // One public address per VIP: the firewall's DNAT tells the VIPs apart by it.
+    const publics = [...new Set((specs ?? [{ vip: 1 }]).map((x) => x.vip))].sort((a, b) => a - b).map((n) => publicAddress(false, n));
     gateway = { ns: fwNs, ip: `${LAN}.1`, mac: '02:aa:00:00:00:fe', insideIf: 'eth1' };
     hosts.push({
       key: 'fw', ns: fwNs, role: 'gateway', name: 'firewall',
       ifaces: [
-        { name: 'eth0', mac: '02:aa:00:00:02:fe', addrs: ['172.16.23.80/16'], segment: 'wan', bridgePort: 'p-fww' },
+        { name: 'eth0', mac: '02:aa:00:00:02:fe', addrs: publics.map((a) => `${a}/16`), segment: 'wan', bridgePort: 'p-fww' },
         { name: 'eth1', mac: gateway.mac, addrs: [`${gateway.ip}/24`], segment: 'lan', bridgePort: 'p-fw' },
       ],
     });
     // With --misconfig vip-primary the VIP (with the LAN's mask) is added first and becomes the
     // primary address; the DIP turns secondary, and the director's own ARP requests carry the VIP.
     // In an HA lab keepalived adds the VIP on whichever director is master.
-    const addrs = opts.misconfig === 'vip-primary' ? [`${vip}/24`, `${dip}/24`] : opts.ha ? [`${dip}/24`] : [`${dip}/24`, `${vip}/32`];
+    const addrs = opts.misconfig === 'vip-primary' ? [`${vip}/24`, `${dip}/24`] : opts.ha ? [`${dip}/24`] : [`${dip}/24`, `${vip}/32`, ...extraVips.map((v) => `${v}/32`)];
     director = { ns: dirNs, dip, mac: dirMac, lanIf: 'eth0', vipIf: 'eth0', vipMac: dirMac };
     hosts.push({
       key: 'dir', ns: dirNs, role: 'director', name: 'director',
@@ -213,13 +254,17 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
 
   const weights = opts.weights ?? new Array<number>(opts.realServers).fill(1);
   const realServers: LabRealServer[] = [];
-  const tun = opts.method === 'tun';
+  const methods = realServerMethods(opts.method, specs, opts.realServers);
   for (let i = 1; i <= opts.realServers; i++) {
     // TUN real servers sit in another subnet, behind a router, as IPIP lets them.
+    const method = methods[i - 1] ?? opts.method;
+    const tun = method === 'tun';
     const ip = tun ? `${RS_NET}.${9 + i}` : `${LAN}.${79 + i}`;
-    const port = opts.udp ? DNS_PORT : nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
+    const first = specs?.find((x) => x.dests.some((d) => d.rs === i));
+    const port = first !== undefined ? destPort(method, first.protocol, first.port)
+      : opts.udp ? DNS_PORT : nat ? (seedNat ? (i === 1 ? 8080 : 80) : 8080) : vport;
     const rs: LabRealServer = {
-      key: `rs${i}`, name: `WEB${i}`, ns: ns(`rs${i}`), ip, port, mac: rsMac(i), weight: weights[i - 1] ?? 1,
+      key: `rs${i}`, name: `WEB${i}`, ns: ns(`rs${i}`), ip, port, mac: rsMac(i), weight: weights[i - 1] ?? 1, method,
       misconfigured: i === 1 && opts.misconfig !== null && opts.misconfig !== 'vip-primary',
     };
     realServers.push(rs);
@@ -228,7 +273,7 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
       ifaces: [{ name: 'eth0', mac: rs.mac, addrs: [`${ip}/24`], segment: tun ? 'rsnet' : 'lan', bridgePort: `p-rs${i}` }],
     });
   }
-  if (tun) {
+  if (realServers.some((r) => r.method === 'tun')) {
     hosts.push({
       key: 'rtr', ns: ns('rtr'), role: 'gateway', name: 'router',
       ifaces: [
@@ -255,13 +300,32 @@ export function planLab(opts: LabOptions, id: string): LabPlan {
   const idx = realServers.map((_, i) => i);
   const addOrder = seedNat ? idx : idx.slice().reverse();
 
+  const services: LabServicePlan[] = specs === null
+    ? [{
+      protocol: opts.udp ? 'udp' : 'tcp', vip, vport, publicIp: nat ? vip : publicAddress(false, 1), publicPort: vport,
+      scheduler: opts.scheduler, persistence: opts.persistence, netmask: opts.netmask, schedFlags: opts.schedFlags,
+      fwmark: opts.fwmark, onePacket: opts.onePacket,
+      dests: realServers.map((r, i) => ({ rs: i, port: r.port, weight: r.weight, method: r.method })), addOrder,
+    }]
+    : specs.map((x) => {
+      const dests = x.dests.map((d) => {
+        const method = methods[d.rs - 1] ?? opts.method;
+        return { rs: d.rs - 1, port: destPort(method, x.protocol, x.port), weight: d.weight, method };
+      });
+      return {
+        protocol: x.protocol, vip: vipAddress(nat, x.vip), vport: x.port, publicIp: publicAddress(nat, x.vip), publicPort: x.port,
+        scheduler: x.scheduler, persistence: x.persistence, netmask: null, schedFlags: [], fwmark: null, onePacket: false,
+        // As the one-service lab: the last listed first, so the kernel's list is in the order given.
+        dests, addOrder: dests.map((_, i) => i).reverse(),
+      };
+    });
   const captures = captureSpecs([opts.captureAt, ...opts.alsoCapture], opts, hosts, director);
   const capture = captures[0] as CaptureSpec;
   const switchNs = ns('sw');
   return {
-    id, options: opts, method: opts.method, scheduler: opts.scheduler, vip, vport,
-    publicIp: nat ? vip : '172.16.23.80', publicPort: vport,
-    director, ha, gateway, realServers, addOrder, clients, hosts, switchNs,
+    id, options: opts, method: opts.method, scheduler: services[0]!.scheduler, vip, vport,
+    publicIp: services[0]!.publicIp, publicPort: vport,
+    director, ha, gateway, realServers, addOrder, services, vips, clients, hosts, switchNs,
     namespaces: [switchNs, ...hosts.map((h) => h.ns)],
     capture, captures,
   };

@@ -13,7 +13,7 @@
  * - NAT: nftables DNAT with port mapping, real server chosen per connection.
  */
 import { EMULATED_SCHEDULERS, GUE_PORT } from './options.js';
-import { RS_NET, ROUTER_LAN_IP, type LabHost, type LabPlan, type Segment } from './plan.js';
+import { RS_NET, ROUTER_LAN_IP, type LabDest, type LabHost, type LabPlan, type LabServicePlan, type Segment } from './plan.js';
 import { schedulePeriod, shPicks } from './schedule.js';
 
 export type DirectorKind = 'ipvs' | 'emulation';
@@ -51,6 +51,7 @@ export function describeDirector(kind: DirectorKind, plan: LabPlan): string {
 
 /** Why the emulation cannot run this plan, or null. */
 export function emulationProblem(plan: LabPlan): string | null {
+  if (plan.services.length > 1) return 'the nftables emulation builds one service: --service needs the kernel\'s IPVS';
   if (plan.options.udp) return 'the nftables emulation builds TCP services only: --udp needs the kernel\'s IPVS';
   if (!EMULATED_SCHEDULERS.includes(plan.scheduler)) {
     return `this kernel has no IPVS, and the nftables emulation reproduces only ${EMULATED_SCHEDULERS.join(', ')} ` +
@@ -135,7 +136,7 @@ function firewallScript(plan: LabPlan, h: LabHost): string {
     'table ip lvscope_fw {',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
-    `    ip daddr ${plan.publicIp} ${l4(plan)} dport ${plan.publicPort} dnat ip to ${plan.vip}`,
+    ...plan.services.map((s) => `    ip daddr ${s.publicIp} ${s.protocol} dport ${s.publicPort} dnat ip to ${s.vip}`),
     '  }',
     '}',
   ].join('\n');
@@ -145,7 +146,7 @@ function firewallScript(plan: LabPlan, h: LabHost): string {
 function routerScript(plan: LabPlan, h: LabHost): string {
   const lines = ifaceLines(h);
   const settings = [...IPV6_OFF, 'net.ipv4.ip_forward=1'];
-  if (plan.method === 'tun' && plan.gateway) {
+  if (plan.realServers.some((r) => r.method === 'tun') && plan.gateway) {
     // Real servers answer from the VIP, which is not in the router's subnet behind them.
     lines.push(`route add default via ${plan.gateway.ip}`);
     settings.push('net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
@@ -173,14 +174,22 @@ function rsFirewall(plan: LabPlan, rs: LabPlan['realServers'][number]): string |
   ].join('\n'));
 }
 
+/** The VIPs a real server answers for: those of the services it is in. */
+function vipsOf(plan: LabPlan, rsIndex: number): string[] {
+  return [...new Set(plan.services.filter((s) => s.dests.some((d) => d.rs === rsIndex)).map((s) => s.vip))];
+}
+
 function realServerScript(plan: LabPlan, h: LabHost): string {
-  const rs = plan.realServers.find((r) => r.key === h.key);
+  const index = plan.realServers.findIndex((r) => r.key === h.key);
+  const rs = plan.realServers[index];
   if (!rs) throw new Error(`no real server ${h.key}`);
   const settings = [...IPV6_OFF];
   const lines = ifaceLines(h);
   const arpQuiet = !(rs.misconfigured && plan.options.misconfig === 'rs-arp');
   const firewall = rsFirewall(plan, rs);
-  if (plan.method === 'nat') {
+  // A real server in no service still holds the lab's VIP, as every one of a one-service lab does.
+  const vips = plan.services.length > 1 ? vipsOf(plan, index) : [plan.vip];
+  if (rs.method === 'nat') {
     const gw = rs.misconfigured && plan.options.misconfig === 'nat-gateway' ? '192.168.23.254' : plan.director.dip;
     lines.push(`route add default via ${gw}`);
     return [sysctl(settings), ipBatch(lines), ...(firewall !== null ? [firewall] : [])].join('\n');
@@ -190,24 +199,24 @@ function realServerScript(plan: LabPlan, h: LabHost): string {
     settings.push('net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2',
       'net.ipv4.conf.eth0.arp_ignore=1', 'net.ipv4.conf.eth0.arp_announce=2');
   }
-  const gw = plan.method === 'tun' ? `${RS_NET}.1`
+  const gw = rs.method === 'tun' ? `${RS_NET}.1`
     : rs.misconfigured && plan.options.misconfig === 'dr-reply-via-director' ? plan.director.dip : plan.gateway?.ip;
   const parts = [sysctl(settings)];
   const dev = tunDevice(plan);
-  if (plan.method === 'tun') {
+  if (rs.method === 'tun') {
     // The VIP on the tunnel's fallback device (tunl0 for IPIP and GUE, whose payload is IPIP;
     // gre0 for GRE), and reverse-path filtering off: the decapsulated packet (CIP → VIP) arrives
     // on that device, where no route back to the CIP leads. The module creates the device.
     parts.push(`modprobe ${plan.options.tunType === 'gre' ? 'ip_gre' : 'ipip'} 2>/dev/null || true`);
     if (plan.options.tunType === 'gue') parts.push(`modprobe fou 2>/dev/null || true`, `ip fou add port ${GUE_PORT} gue`);
-    lines.push(`addr add ${plan.vip}/32 dev ${dev}`, `link set ${dev} up`);
+    lines.push(...vips.map((v) => `addr add ${v}/32 dev ${dev}`), `link set ${dev} up`);
     parts.push(sysctl(['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']));
   } else if (!(rs.misconfigured && plan.options.misconfig === 'dr-vip-missing')) {
-    lines.push(`addr add ${plan.vip}/32 dev lo`);
+    lines.push(...vips.map((v) => `addr add ${v}/32 dev lo`));
   }
   if (gw !== undefined) lines.push(`route add default via ${gw}`);
   parts.push(ipBatch(lines));
-  if (plan.method === 'tun') {
+  if (rs.method === 'tun') {
     // --misconfig tun-rp-filter: strict reverse-path filtering drops the decapsulated CIP → VIP
     // packet (the way back to the CIP is eth0, not the tunnel device); the effective value is the
     // larger of `all` and the device's.
@@ -230,11 +239,12 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
       `net.ipv4.conf.${d.lanIf}.send_redirects=0`,
       'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', `net.ipv4.conf.${d.lanIf}.rp_filter=0`);
     if (plan.gateway) lines.push(`route add default via ${plan.gateway.ip}`);
-    if (plan.method === 'tun') lines.push(`route add ${RS_NET}.0/24 via ${ROUTER_LAN_IP}`);
+    if (plan.realServers.some((r) => r.method === 'tun')) lines.push(`route add ${RS_NET}.0/24 via ${ROUTER_LAN_IP}`);
   }
   parts.push(sysctl(settings));
   if (kind === 'ipvs') {
-    parts.push(`modprobe -q ip_vs_${plan.scheduler} 2>/dev/null || true`, ipBatch(lines));
+    const modules = [...new Set(plan.services.map((s) => s.scheduler))].map((x) => `modprobe -q ip_vs_${x} 2>/dev/null || true`);
+    parts.push(...modules, ipBatch(lines));
     if (plan.options.fwmark !== null) parts.push(nftScript(fwmarkRules(plan, plan.options.fwmark)));
     // In an HA lab keepalived's checker process programs IPVS on both directors.
     if (!plan.ha) parts.push(ipvsadmLines(plan).join('\n'));
@@ -261,32 +271,47 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
   return parts.join('\n');
 }
 
-/** `ipvsadm` commands for a kernel with IPVS; real servers in the plan's add order. */
-/** How ipvsadm names the lab's service: -t VIP:PORT, or -f MARK for a firewall-mark service. */
-export function ipvsadmService(plan: LabPlan): string {
-  return plan.options.fwmark !== null ? `-f ${plan.options.fwmark}` : `${plan.options.udp ? '-u' : '-t'} ${plan.vip}:${plan.vport}`;
+/** How ipvsadm names a service: -t VIP:PORT, -u VIP:PORT, or -f MARK for a firewall-mark service. */
+export function ipvsadmServiceOf(s: LabServicePlan): string {
+  return s.fwmark !== null ? `-f ${s.fwmark}` : `${s.protocol === 'udp' ? '-u' : '-t'} ${s.vip}:${s.vport}`;
 }
 
+/** How ipvsadm names the lab's (first) service. */
+export function ipvsadmService(plan: LabPlan): string {
+  return ipvsadmServiceOf(plan.services[0]!);
+}
+
+/** `ipvsadm` commands for a kernel with IPVS: each service, then its real servers in its add order. */
 export function ipvsadmLines(plan: LabPlan): string[] {
-  const svc = ipvsadmService(plan);
-  const p = plan.options.persistence !== null ? ` -p ${plan.options.persistence}${plan.options.netmask !== null ? ` -M ${plan.options.netmask}` : ''}` : '';
-  const b = plan.options.schedFlags.length > 0 ? ` -b ${plan.options.schedFlags.join(',')}` : '';
-  const o = plan.options.onePacket ? ' -o' : '';
   const t = plan.options.timeouts;
-  const out = ['ipvsadm -C', ...(t !== null ? [`ipvsadm --set ${t.tcp} ${t.tcpfin} ${t.udp}`] : []), `ipvsadm -A ${svc} -s ${plan.scheduler}${b}${p}${o}`];
-  for (const i of plan.addOrder) {
-    const rs = plan.realServers[i];
-    if (rs) out.push(ipvsadmAddDest(plan, rs));
+  const out = ['ipvsadm -C', ...(t !== null ? [`ipvsadm --set ${t.tcp} ${t.tcpfin} ${t.udp}`] : [])];
+  for (const s of plan.services) {
+    const p = s.persistence !== null ? ` -p ${s.persistence}${s.netmask !== null ? ` -M ${s.netmask}` : ''}` : '';
+    const b = s.schedFlags.length > 0 ? ` -b ${s.schedFlags.join(',')}` : '';
+    out.push(`ipvsadm -A ${ipvsadmServiceOf(s)} -s ${s.scheduler}${b}${p}${s.onePacket ? ' -o' : ''}`);
+    // The one-service lab's dests are its real servers, in plan.addOrder (the seed presets' order).
+    for (const i of plan.options.services === null ? plan.addOrder : s.addOrder) {
+      const d = s.dests[i];
+      const rs = d ? plan.realServers[d.rs] : undefined;
+      if (d && rs) out.push(ipvsadmDestLine(plan, s, d));
+    }
   }
   return out;
 }
 
-/** `ipvsadm -a` for one real server, with the method's flag (and the tunnel type for TUN). */
-export function ipvsadmAddDest(plan: LabPlan, rs: LabPlan['realServers'][number]): string {
+/** `ipvsadm -a` for one real server of a service, with its method's flag (and the tunnel type for TUN). */
+export function ipvsadmDestLine(plan: LabPlan, s: LabServicePlan, d: LabDest): string {
   const t = plan.options.tunType;
-  const flag = plan.method === 'nat' ? '-m' : plan.method === 'tun'
+  const flag = d.method === 'nat' ? '-m' : d.method === 'tun'
     ? `-i${t === 'ipip' ? '' : ` --tun-type ${t}${t === 'gue' ? ` --tun-port ${GUE_PORT}` : ''}`}` : '-g';
-  return `ipvsadm -a ${ipvsadmService(plan)} -r ${rs.ip}:${rs.port} ${flag} -w ${rs.weight}`;
+  return `ipvsadm -a ${ipvsadmServiceOf(s)} -r ${plan.realServers[d.rs]?.ip}:${d.port} ${flag} -w ${d.weight}`;
+}
+
+/** `ipvsadm -a` for one real server of the lab's (first) service. */
+export function ipvsadmAddDest(plan: LabPlan, rs: LabPlan['realServers'][number]): string {
+  const s = plan.services[0]!;
+  const d = s.dests.find((x) => plan.realServers[x.rs] === rs) ?? { rs: plan.realServers.indexOf(rs), port: rs.port, weight: rs.weight, method: rs.method };
+  return ipvsadmDestLine(plan, s, d);
 }
 
 /** `ipvsadm -e … -w 0` for one real server: quiesced, kept in the table for the connections it holds. */

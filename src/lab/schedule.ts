@@ -6,7 +6,7 @@
 import type { Destination } from '../ipvs/destination.js';
 import { gcd } from '../ipvs/hash.js';
 import { VirtualService } from '../ipvs/service.js';
-import type { LabPlan } from './plan.js';
+import type { LabPlan, LabServicePlan } from './plan.js';
 
 export type SchedulePlan = Pick<LabPlan, 'method' | 'scheduler' | 'vip' | 'vport' | 'realServers' | 'addOrder'>;
 
@@ -20,6 +20,18 @@ export interface LabService {
  * The lab's service as its printed ipvsadm lines build it: `-A … -s SCHED`, then one `-a` per
  * real server in plan.addOrder (each goes to the list head, and each add updates the scheduler).
  */
+/** One service of a lab with several (`--service`), as its ipvsadm lines build it; indexOf gives an index into s.dests. */
+export function labServiceOf(plan: Pick<LabPlan, 'realServers'>, s: LabServicePlan): LabService {
+  const svc = new VirtualService({ protocol: s.protocol, vip: s.vip, port: s.vport, scheduler: s.scheduler });
+  const index = new Map<Destination, number>();
+  for (const i of s.addOrder) {
+    const d = s.dests[i];
+    const rs = d ? plan.realServers[d.rs] : undefined;
+    if (d && rs) index.set(svc.addDest({ addr: rs.ip, port: d.port, weight: d.weight, forward: d.method }), i);
+  }
+  return { svc, indexOf: (d) => index.get(d) ?? -1 };
+}
+
 export function labService(plan: SchedulePlan): LabService {
   const svc = new VirtualService({ protocol: 'tcp', vip: plan.vip, port: plan.vport, scheduler: plan.scheduler });
   const index = new Map<Destination, number>();

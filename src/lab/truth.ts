@@ -15,9 +15,9 @@ import type { VirtualService } from '../ipvs/service.js';
 import { isActiveTcpState, type TcpFlags, type TcpState } from '../ipvs/tcp-states.js';
 import { TCP_FLAG } from '../wire/tcp.js';
 import { innermost, type LabFrame } from './frames.js';
-import type { LabClient, LabPlan, LabRealServer, Segment } from './plan.js';
+import type { LabClient, LabPlan, LabRealServer, LabServicePlan, Segment } from './plan.js';
 import { describeDirector, type DirectorKind } from './rules.js';
-import { labService } from './schedule.js';
+import { labService, labServiceOf } from './schedule.js';
 import type { KernelConnection, KernelTruth } from './kernel-truth.js';
 import type { HaTruth } from './ha-run.js';
 import { FLOOD_ROUTE, inFloodRoute, type SynFloodTruth } from './syn-flood.js';
@@ -69,10 +69,16 @@ export interface LabTruth {
     readonly key: string; readonly name: string; readonly role: string; readonly ns: string;
     readonly ifaces: readonly { readonly name: string; readonly mac: string; readonly addrs: readonly string[]; readonly segment: string }[];
   }[];
-  readonly realServers: readonly { readonly key: string; readonly name: string; readonly ip: string; readonly port: number; readonly mac: string; readonly weight: number }[];
-  /** Every request: the client's address and port, the real server the kernel chose, the one that answered. */
+  readonly realServers: readonly { readonly key: string; readonly name: string; readonly ip: string; readonly port: number; readonly mac: string; readonly weight: number; readonly method: string }[];
+  /**
+   * Every virtual service, in `ipvsadm -A` order (the first is the one `vip`, `vport`, `scheduler`
+   * and `persistence` above describe), with its real servers' ports, weights and methods.
+   */
+  readonly services: readonly LabTruthService[];
+  /** Every request: the client's address and port, the service, the real server the kernel chose, the one that answered. */
   readonly requests: readonly {
-    readonly client: string; readonly realServer: string | null; readonly answeredBy: string | null; readonly error: string | null;
+    readonly client: string; readonly virtual: string; readonly protocol: 'tcp' | 'udp';
+    readonly realServer: string | null; readonly answeredBy: string | null; readonly error: string | null;
   }[];
   readonly ipvsadmCommands: readonly string[];
   readonly captures: readonly LabTruthCapture[];
@@ -85,6 +91,20 @@ export interface LabTruth {
   readonly ha?: HaTruth;
   /** `--syn-flood`: what was sent (the kernel's SYN_RECV entries are in kernelTables). */
   readonly synFlood?: SynFloodTruth;
+}
+
+export interface LabTruthService {
+  readonly protocol: 'tcp' | 'udp';
+  readonly vip: string;
+  readonly vport: number;
+  readonly publicIp: string;
+  readonly publicPort: number;
+  readonly fwmark: number | null;
+  readonly scheduler: string;
+  readonly persistence: number | null;
+  readonly netmask: string | null;
+  readonly schedFlags: readonly string[];
+  readonly realServers: readonly { readonly key: string; readonly name: string; readonly ip: string; readonly port: number; readonly weight: number; readonly method: string }[];
 }
 
 /** A truth file: the first capture's ClusterReport (analyze --format json schema), plus the lab block. */
@@ -138,14 +158,25 @@ export function buildLabTruth(
     flap: plan.options.flap,
     vip: plan.vip, vport: plan.vport, publicIp: plan.publicIp, publicPort: plan.publicPort, dip: plan.director.dip,
     hosts: plan.hosts.map((h) => ({ key: h.key, name: h.name, role: h.role, ns: h.ns, ifaces: h.ifaces.map((i) => ({ name: i.name, mac: i.mac, addrs: i.addrs, segment: i.segment })) })),
-    realServers: plan.realServers.map((r) => ({ key: r.key, name: r.name, ip: r.ip, port: r.port, mac: r.mac, weight: r.weight })),
+    realServers: plan.realServers.map((r) => ({ key: r.key, name: r.name, ip: r.ip, port: r.port, mac: r.mac, weight: r.weight, method: r.method })),
+    services: plan.services.map((x) => ({
+      protocol: x.protocol, vip: x.vip, vport: x.vport, publicIp: x.publicIp, publicPort: x.publicPort, fwmark: x.fwmark,
+      scheduler: x.scheduler, persistence: x.persistence, netmask: x.netmask, schedFlags: x.schedFlags,
+      realServers: x.dests.flatMap((d) => {
+        const rs = plan.realServers[d.rs];
+        return rs ? [{ key: rs.key, name: rs.name, ip: rs.ip, port: d.port, weight: d.weight, method: d.method }] : [];
+      }),
+    })),
     requests: results.map((r) => {
       const client = `${r.client.ip}:${r.localPort}`;
+      const svc = plan.services[r.service ?? 0] ?? plan.services[0]!;
       const k = kernel ? kernelEntry(kernels, client) : null;
+      const port = svc.dests.find((d) => plan.realServers[d.rs] === r.answeredBy)?.port ?? r.answeredBy?.port;
+      const answeredBy = r.answeredBy ? `${r.answeredBy.ip}:${port}` : null;
       return {
-        client,
-        realServer: k ? k.realServer : r.answeredBy ? `${r.answeredBy.ip}:${r.answeredBy.port}` : null,
-        answeredBy: r.answeredBy ? `${r.answeredBy.ip}:${r.answeredBy.port}` : null,
+        client, virtual: `${svc.vip}:${svc.vport}`, protocol: svc.protocol,
+        realServer: k ? k.realServer : answeredBy,
+        answeredBy,
         error: r.error,
       };
     }),
@@ -167,10 +198,13 @@ export interface RequestResult {
   /** The real server named in the HTTP answer; null when the request failed. */
   readonly answeredBy: LabRealServer | null;
   readonly error: string | null;
+  /** Which of plan.services it went to (absent: the first). */
+  readonly service?: number;
 }
 
 interface ConnView {
   readonly report: ConnectionReport;
+  readonly service: number;
   readonly rs: LabRealServer | null;
   readonly state: TcpState | 'UDP';
 }
@@ -192,48 +226,66 @@ export function buildTruth(
     for (const i of h.ifaces) {
       for (const a of i.addrs) {
         const ip = a.split('/')[0] as string;
-        if (ip === plan.vip) continue;
+        if (plan.vips.includes(ip)) continue;
         hosts.push({ ip, mac: onCapture(i.segment, i.mac), role: h.role, name: h.name });
       }
     }
   }
   const vipSegment = plan.method === 'nat' ? 'wan' : 'lan';
-  hosts.push({ ip: plan.vip, mac: onCapture(vipSegment, plan.director.vipMac), role: 'director', name: 'VIP' });
+  plan.vips.forEach((vip, k) => hosts.push({ ip: vip, mac: onCapture(vipSegment, plan.director.vipMac), role: 'director', name: k === 0 ? 'VIP' : `VIP${k + 1}` }));
 
-  const replay: DirectorReplay = { table: new ConnectionTable(), service: labService(plan).svc };
+  // The classic lab's service is built as the emulation builds it (labService); each of several as its own lines do.
+  const replays: DirectorReplay[] = plan.services.length === 1
+    ? [{ table: new ConnectionTable(), service: labService(plan).svc }]
+    : plan.services.map((s) => ({ table: new ConnectionTable(), service: labServiceOf(plan, s).svc }));
   const views: ConnView[] = [];
-  for (const r of results) views.push(connectionView(plan, r, frames, replay));
+  for (const r of results) {
+    const k = r.service ?? 0;
+    const replay = replays[k];
+    const svc = plan.services[k];
+    if (replay && svc) views.push(connectionView(plan, svc, k, r, frames, replay));
+  }
   const connections = views.filter((v) => v.report.firstFrame > 0).map((v) => v.report);
+  const weighted = plan.options.weights !== null || plan.services.length > 1;
 
-  const realServers: RealServerReport[] = plan.realServers.map((rs) => {
-    const mine = views.filter((v) => v.rs === rs && v.report.firstFrame > 0);
-    const active = mine.filter((v) => v.state !== 'UDP' && isActiveTcpState(v.state)).length;
+  const services = plan.services.map((svc, k): ClusterReport['services'][number] => {
+    const realServers: RealServerReport[] = svc.dests.flatMap((d) => {
+      const rs = plan.realServers[d.rs];
+      if (!rs) return [];
+      const mine = views.filter((v) => v.service === k && v.rs === rs && v.report.firstFrame > 0);
+      const active = mine.filter((v) => v.state !== 'UDP' && isActiveTcpState(v.state)).length;
+      return [{
+        ip: rs.ip, port: d.port, mac: rs.mac, weight: d.weight,
+        connections: mine.length, activeAtEnd: active, inactiveAtEnd: mine.length - active,
+      }];
+    });
+    const candidate: SchedulerCandidate = svc.scheduler === 'wrr' || weighted
+      ? { name: svc.scheduler, score: 1, weights: Object.fromEntries(realServers.map((r) => [r.ip, r.weight ?? 1])) }
+      : { name: svc.scheduler, score: 1 };
+    const methods = [...new Set(svc.dests.map((d) => d.method))];
     return {
-      ip: rs.ip, port: rs.port, mac: rs.mac, weight: rs.weight,
-      connections: mine.length, activeAtEnd: active, inactiveAtEnd: mine.length - active,
+      vip: svc.vip, port: svc.vport, protocol: svc.protocol, fwmark: svc.fwmark,
+      // A service whose real servers are reached by different methods has no one method.
+      method: methods.length === 1 ? methods[0]! : 'unknown',
+      methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`,
+        ...(methods.length > 1 ? [`real servers by method: ${svc.dests.map((d) => `${plan.realServers[d.rs]?.ip} ${d.method}`).join(', ')}`] : [])],
+      director: { ip: plan.director.dip, mac: plan.director.mac },
+      scheduler: { name: svc.scheduler, confidence: 1, candidates: [candidate] },
+      persistence: svc.persistence === null ? null : { timeoutAtLeast: svc.persistence },
+      realServers,
     };
   });
-  const candidate: SchedulerCandidate = plan.scheduler === 'wrr' || plan.options.weights !== null
-    ? { name: plan.scheduler, score: 1, weights: Object.fromEntries(plan.realServers.map((r) => [r.ip, r.weight])) }
-    : { name: plan.scheduler, score: 1 };
 
   return {
     capture: { files: [file], frames: frames.length },
     hosts,
-    services: [{
-      vip: plan.vip, port: plan.vport, protocol: plan.options.udp ? 'udp' : 'tcp', fwmark: plan.options.fwmark, method: plan.method,
-      methodEvidence: [describeDirector(kind, plan), `built by lvscope lab ${plan.id}`],
-      director: { ip: plan.director.dip, mac: plan.director.mac },
-      scheduler: { name: plan.scheduler, confidence: 1, candidates: [candidate] },
-      persistence: plan.options.persistence === null ? null : { timeoutAtLeast: plan.options.persistence },
-      realServers,
-    }],
+    services,
     connections,
     findings: findingsFor(plan, frames),
   };
 }
 
-function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFrame[], replay: DirectorReplay): ConnView {
+function connectionView(plan: LabPlan, svc: LabServicePlan, service: number, r: RequestResult, frames: readonly LabFrame[], replay: DirectorReplay): ConnView {
   const cip = r.client.ip;
   const cport = r.localPort;
   const mine = frames.filter((f) => {
@@ -241,18 +293,19 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
     if (!ip || !f.tcp) return false;
     return (ip.src === cip && f.tcp.sport === cport) || (ip.dst === cip && f.tcp.dport === cport);
   });
-  const rs = r.answeredBy ?? pickedFromFrames(plan, mine);
-  if (plan.options.udp) {
+  const rs = r.answeredBy ?? pickedFromFrames(plan, svc, mine);
+  const port = svc.dests.find((d) => plan.realServers[d.rs] === rs)?.port ?? rs?.port;
+  if (svc.protocol === 'udp') {
     // A UDP entry has one state; with one client port every request shares it.
     return {
-      rs, state: 'UDP',
+      rs, state: 'UDP', service,
       report: {
-        protocol: 'udp', client: `${cip}:${cport}`, virtual: `${plan.vip}:${plan.vport}`,
-        realServer: rs ? `${rs.ip}:${rs.port}` : null, firstFrame: mine[0]?.n ?? 0, lastFrame: mine[mine.length - 1]?.n ?? 0, state: 'UDP',
+        protocol: 'udp', client: `${cip}:${cport}`, virtual: `${svc.vip}:${svc.vport}`,
+        realServer: rs ? `${rs.ip}:${port}` : null, firstFrame: mine[0]?.n ?? 0, lastFrame: mine[mine.length - 1]?.n ?? 0, state: 'UDP',
       },
     };
   }
-  const dest = rs ? replay.service.findDest(rs.ip, rs.port) : null;
+  const dest = rs && port !== undefined ? replay.service.findDest(rs.ip, port) : null;
   const d = plan.director;
   const toDirector = (f: LabFrame): boolean =>
     f.pktType !== null ? f.pktType === 0 : f.ethDst === d.mac || f.ethDst === d.vipMac;
@@ -262,15 +315,15 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
   for (const f of mine) {
     const ip = innermost(f);
     if (!ip || !f.tcp || !toDirector(f) || f.inner !== null) continue;
-    if (ip.src === cip && ip.dst === plan.vip && f.tcp.dport === plan.vport) {
+    if (ip.src === cip && ip.dst === svc.vip && f.tcp.dport === svc.vport) {
       if (conn === null && dest !== null) {
         conn = replay.table.create({
-          protocol: 'tcp', caddr: cip, cport, vaddr: plan.vip, vport: plan.vport,
+          protocol: 'tcp', caddr: cip, cport, vaddr: svc.vip, vport: svc.vport,
           daddr: dest.addr, dport: dest.port, dest, now: 0,
         });
       }
       if (conn !== null) replay.table.onPacket(conn, 'in', tcpFlags(f.tcp.flags), 0);
-    } else if (conn !== null && ip.dst === cip && rs !== null && (ip.src === rs.ip || ip.src === plan.vip)) {
+    } else if (conn !== null && ip.dst === cip && rs !== null && (ip.src === rs.ip || ip.src === svc.vip)) {
       replay.table.onPacket(conn, 'out', tcpFlags(f.tcp.flags), 0);
     }
   }
@@ -285,11 +338,12 @@ function connectionView(plan: LabPlan, r: RequestResult, frames: readonly LabFra
   return {
     rs,
     state,
+    service,
     report: {
       protocol: 'tcp',
       client: `${cip}:${cport}`,
-      virtual: `${plan.vip}:${plan.vport}`,
-      realServer: rs ? `${rs.ip}:${rs.port}` : null,
+      virtual: `${svc.vip}:${svc.vport}`,
+      realServer: rs ? `${rs.ip}:${port}` : null,
       firstFrame: mine[0]?.n ?? 0,
       lastFrame: mine[mine.length - 1]?.n ?? 0,
       state,
@@ -305,12 +359,14 @@ function tcpFlags(bits: number): TcpFlags {
 }
 
 /** For a request that got no answer: where the director sent it, as the frames show. */
-function pickedFromFrames(plan: LabPlan, mine: readonly LabFrame[]): LabRealServer | null {
+function pickedFromFrames(plan: LabPlan, svc: LabServicePlan, mine: readonly LabFrame[]): LabRealServer | null {
   for (const f of mine) {
-    for (const rs of plan.realServers) {
-      if (plan.method === 'nat' && f.ip?.dst === rs.ip && f.tcp?.dport === rs.port) return rs;
-      if (plan.method === 'tun' && f.inner !== null && f.ip?.dst === rs.ip) return rs;
-      if (plan.method === 'dr' && f.ethSrc === plan.director.mac && f.ethDst === rs.mac && f.ip?.dst === plan.vip) return rs;
+    for (const d of svc.dests) {
+      const rs = plan.realServers[d.rs];
+      if (!rs) continue;
+      if (d.method === 'nat' && f.ip?.dst === rs.ip && f.tcp?.dport === d.port) return rs;
+      if (d.method === 'tun' && f.inner !== null && f.ip?.dst === rs.ip) return rs;
+      if (d.method === 'dr' && f.ethSrc === plan.director.mac && f.ethDst === rs.mac && f.ip?.dst === svc.vip) return rs;
     }
   }
   return null;

@@ -18,6 +18,8 @@ export interface ClaimInputs {
   readonly blind: boolean;
   /** One MAC answered for the VIP at the gateway (one DR real server, or a router in front of TUN). */
   readonly oneReplier: boolean;
+  /** Blind, and the director's ARP names the real servers of several services: which serve this one does not show. */
+  readonly sharedDirector?: boolean;
   readonly rsListed: number;
   readonly vipGiven: boolean;
 }
@@ -55,9 +57,12 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   else if (x.ownShare && !x.blind) realServers = 0.3;
   else if (x.blind) realServers = 0.7;
   else realServers = 1;
+  // Some connections went to TUN real servers beyond a router: the ones listed are not all.
+  if (s.tunBehindRouter > 0) realServers = Math.min(realServers, 0.5);
   if (x.ownShare && !x.blind && !x.oneReplier) unseen.push('other-real-servers');
   if (x.blind) unseen.push('connection-real-server');
-  if (x.rsListed === 0 && x.method !== 'unknown') unseen.push('real-servers');
+  if (x.sharedDirector === true) unseen.push('service-real-servers');
+  else if (x.rsListed === 0 && x.method !== 'unknown') unseen.push('real-servers');
   if (x.method === 'unknown') unseen.push('method');
   return { claims: { method, vip, director, realServers }, unseen };
 }

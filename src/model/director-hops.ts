@@ -18,7 +18,11 @@ export function drForward(m: ModelParts, p: Packet, prev: SeenPacket, srcId: num
   m.roles.learnDirector(svc, p.srcMac);
   m.roles.upstream(prev.srcMac);
   if (p.dstMac === '') svc.drNoMac++;
-  else if (flow !== null) m.entries.bind(flow, m.services.rsByMac(svc, p.dstMac, p.dport, p.n));
+  else if (flow !== null) {
+    const rs = m.services.rsByMac(svc, p.dstMac, p.dport, p.n);
+    rs.viaDr++;
+    m.entries.bind(flow, rs);
+  }
   if (flow !== null && segment === 'syn' && flow.forwardN === 0) flow.forwardN = p.n;
   return flow;
 }
@@ -35,7 +39,9 @@ export function natForward(m: ModelParts, p: Packet, prev: SeenPacket, segment: 
   const flow = m.entries.lookup(p.proto, prev.src, prev.sport, prev.dst, prev.dport) ?? null;
   if (flow !== null) {
     m.entries.addKey(flow, true, p.proto, p.src, p.sport, p.dst, p.dport);
-    m.entries.bind(flow, m.services.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n));
+    const rs = m.services.rsByAddr(svc, p.dst, p.dport, p.dstMac || null, p.n);
+    rs.viaNat++;
+    m.entries.bind(flow, rs);
     if (segment === 'syn' && flow.forwardN === 0) flow.forwardN = p.n;
   }
   return flow;

@@ -405,7 +405,9 @@ export class Engine implements ModelParts {
       newConn = true;
     }
     noteOuterSource(svc, p.outerSrc, p.srcMac, newConn);
-    this.entries.bind(flow, this.services.rsByAddr(svc, p.outerDst, p.dport, null, p.n));
+    const rs = this.services.rsByAddr(svc, p.outerDst, p.dport, null, p.n);
+    rs.viaTun++;
+    this.entries.bind(flow, rs);
     if (!second) {
       this.entries.transition(flow, false, p.flags, p.t);
       this.entries.countIn(flow, p);

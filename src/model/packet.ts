@@ -243,6 +243,21 @@ export function compareIp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * `[...ips].sort(compareIp)`, each address parsed once instead of at every comparison (a report
+ * can list hundreds of thousands of clients).
+ */
+export function sortedByIp(ips: Iterable<string>): string[] {
+  const keyed = Array.from(ips, (ip) => ({ ip, v: ipv4Value(ip) }));
+  keyed.sort((a, b) => {
+    if (a.v !== null && b.v !== null) return a.v - b.v;
+    if (a.v !== null) return -1;
+    if (b.v !== null) return 1;
+    return a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0;
+  });
+  return keyed.map((k) => k.ip);
+}
+
 function ipv4Value(s: string): number | null {
   const p = s.split('.');
   if (p.length !== 4) return null;

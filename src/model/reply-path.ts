@@ -66,7 +66,9 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
     }
     m.services.evidence(svc, p.n);
     m.roles.learnDirector(svc, path === 'dr-gateway' ? f.reqDstMac : f.reqSrcMac);
-    m.entries.bind(f, m.services.rsByMac(svc, p.srcMac, f.vport, p.n));
+    const rs = m.services.rsByMac(svc, p.srcMac, f.vport, p.n);
+    if (path === 'dr-gateway' && routedTtl(p.ttl)) rs.routedReplies++;
+    m.entries.bind(f, rs);
   } else if (hasHopEvidence(svc)) {
     return;
   } else if (path === 'symmetric' && m.neighbours.claims(svc.vip) >= 2 && !m.roles.isDirectorMac(f.reqDstMac)) {

@@ -19,6 +19,12 @@ export interface RsState {
   outPkts: number;
   outBytes: number;
   firstN: number;
+  /** The director's forwards to it seen, by method: DR (MAC rewritten), TUN (encapsulated), NAT (address rewritten). */
+  viaDr: number;
+  viaTun: number;
+  viaNat: number;
+  /** Connections whose replies reached the gateway with a TTL one below a host's: through a router. */
+  routedReplies: number;
 }
 
 export interface Decision extends ScheduledPacket {
@@ -65,6 +71,11 @@ export interface ServiceState {
    * forward shows, which real server it went to does not.
    */
   drNoMac: number;
+  /**
+   * Connections answered at the gateway through a router (TTL one below a host's) while others
+   * came straight from DR real servers: TUN real servers beyond that router beside DR ones.
+   */
+  tunBehindRouter: number;
   /** Seen on a DR real server: client→VIP frames arrived from the director, the replies left towards another MAC (the gateway). */
   drAtRs: number;
   /**
@@ -159,13 +170,13 @@ export interface Flow {
 }
 
 export function newRs(ip: string | null, port: number, mac: string | null, n: number): RsState {
-  return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n };
+  return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n, viaDr: 0, viaTun: 0, viaNat: 0, routedReplies: 0 };
 }
 
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, tunHop: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, tunHop: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, tunBehindRouter: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false, onePacket: 0,

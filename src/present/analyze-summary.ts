@@ -1,4 +1,5 @@
 /** The cluster summary under the walkthrough: hosts by role, each service with method, scheduler, real servers. */
+import { mixedMethods } from '../ipvs/methods.js';
 import { byLang, confidenceWord, methodEvidenceText, outerSourcesText, ROLE_WORDS, schedulerWord, unseenText } from '../annotate/index.js';
 import { schedulerLabel } from './guess.js';
 import { ipPort, type Summary } from '../model/index.js';
@@ -13,7 +14,7 @@ const W = byLang({
   none: { en: 'none', zh: '无' }, persistUnseen: { en: '? (cannot show here)', zh: '?（这里看不出）' }, atLeast: { en: 'timeout at least', zh: '超时至少' },
   rs: { en: 'real servers', zh: 'Real Server' }, conns: { en: 'connections', zh: '连接数' }, evidence: { en: 'evidence', zh: '依据' },
   unseen: { en: 'not visible here', zh: '此处看不到' }, noServices: { en: 'No LVS virtual service found in the capture.', zh: '抓包中没有发现 LVS 虚拟服务。' },
-  unknownMethod: { en: 'UNKNOWN', zh: '未知' },
+  unknownMethod: { en: 'UNKNOWN', zh: '未知' }, perRs: { en: '(per real server)', zh: '（按 Real Server）' },
 });
 
 function hostNames(hosts: Summary['report']['hosts']): Map<string, string> {
@@ -39,7 +40,10 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     // A method claimed from one vantage point's reply path only says how sure it is.
     const sure = s.claims?.method ?? 1;
     const methodSure = s.method !== 'unknown' && sure < 1 ? (lang === 'zh' ? `（${confidenceWord(lang)} ${sure}）` : ` (${confidenceWord(lang)} ${sure})`) : '';
-    out += `    ${w.method}: ${style.bold(s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase())}${methodSure}\n`;
+    // Real servers reached by different methods: the service has none of its own, each has one.
+    const perRs = s.method === 'unknown' ? (mixedMethods(state) ?? []).map((m) => m.toUpperCase()) : [];
+    const methodWord = perRs.length > 1 ? `${perRs.join(' + ')} ${w.perRs}` : s.method === 'unknown' ? w.unknownMethod : s.method.toUpperCase();
+    out += `    ${w.method}: ${style.bold(methodWord)}${methodSure}\n`;
     for (const e of methodEvidenceText(state, s.method, lang)) out += `      ${w.evidence}: ${e}\n`;
     for (const e of unseenText(s.unseen ?? [], lang)) out += `      ${w.unseen}: ${e}\n`;
     const varying = s.director.outerSources;
@@ -59,7 +63,7 @@ export function renderSummary(summary: Summary, style: Style, lang: 'en' | 'zh')
     out += `    ${w.rs}:\n`;
     for (const rs of s.realServers) {
       const name = r.hosts.find((h) => h.ip === rs.ip)?.name;
-      out += `      ${ipPort(rs.ip, rs.port).padEnd(22)} ${(rs.mac ?? '-').padEnd(18)} ${(name ?? '').padEnd(6)} ${w.conns} ${rs.connections}\n`;
+      out += `      ${ipPort(rs.ip, rs.port).padEnd(22)} ${(rs.mac ?? '-').padEnd(18)} ${(name ?? '').padEnd(6)} ${w.conns} ${rs.connections}${rs.method !== undefined ? `  ${rs.method.toUpperCase()}` : ''}\n`;
     }
   }
   return out + renderDirectorPair(r.directorPair, hostNames(r.hosts), style, lang);

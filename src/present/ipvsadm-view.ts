@@ -20,7 +20,8 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
     const dests: DestSpec[] = r.realServers.map((rs) => {
       const st = s.rs.find((x) => x.ip === rs.ip && x.port === rs.port);
       return {
-        addr: rs.ip, port: rs.port, forward: FORWARD_OF_METHOD[r.method], forwardUnseen: r.method === 'unknown',
+        // A service mixing methods: each real server's own Forward, as ipvsadm lists it.
+        addr: rs.ip, port: rs.port, forward: FORWARD_OF_METHOD[rs.method ?? r.method], forwardUnseen: (rs.method ?? r.method) === 'unknown',
         weight: rs.weight ?? top?.weights?.[rs.ip] ?? 1,
         activeConns: rs.activeAtEnd, inactConns: rs.inactiveAtEnd, persistConns: 0,
         stats: { conns: st?.conns ?? rs.connections, inPkts: st?.inPkts ?? 0, outPkts: st?.outPkts ?? 0, inBytes: st?.inBytes ?? 0, outBytes: st?.outBytes ?? 0 },
@@ -28,7 +29,7 @@ export function inferredSpecs(summary: Summary): ServiceSpec[] {
     });
     // Where no connection's real server can show (the method unknown, a cooked capture), the
     // director's new entries are still every new connection it received.
-    const unbound = r.method === 'unknown' || (r.unseen?.includes('connection-real-server') ?? false);
+    const unbound = r.method === 'unknown' && !r.realServers.some((x) => x.method !== undefined) || (r.unseen?.includes('connection-real-server') ?? false);
     const conns = unbound ? Math.max(s.conns, s.newConns) : s.conns;
     return {
       protocol: r.protocol, vip: r.vip, port: r.port, fwmark: 0, ipv6: r.vip.includes(':'),

@@ -3,8 +3,9 @@
  * WebAssembly.Memory (the capture reader's chunk buffer), so checksum verification, most of the
  * decoder's per-byte work, reads 16 bytes per instruction without copying the frame anywhere.
  *
- * No wat2wasm here (and no package for it), so the module is assembled below from named opcodes.
- * Its text form:
+ * No wat2wasm here (and no package for it): the module's bytes are written below, and its test
+ * assembles them from named opcodes (it used to be assembled here, at every start, which cost more
+ * than compiling it). Its text form:
  *
  *   (module
  *     (import "env" "mem" (memory 1))
@@ -68,133 +69,24 @@
 /** Largest length one call sums exactly (see the module text); longer runs are split by the caller. */
 export const WASM_SUM_MAX = 1 << 16;
 
-// Locals: 0 $p, 1 $n (params), then $end, $s, $w (i32), $acc, $acc2, $flip, $ones (v128).
-const P = 0, N = 1, END = 2, S = 3, W = 4, ACC = 5, ACC2 = 6, FLIP = 7, ONES = 8;
-const I32 = 0x7f, V128 = 0x7b, VOID = 0x40;
+/** The module above as wasm bytes, in hex (test/wire/checksum-wasm-module.test.ts assembles them). */
+const MODULE_HEX =
+  '0061736d01000000010f0260027f7f017f60047f7f7f7f017f020c0103656e76036d656d0200010303020001070e0203' +
+  '73756d00000473756d3200010afe0202e80202037f047b41808002fd1021074101fd102108200020014160716a210202' +
+  '400340200020024f0d0120052000fd0000002007fd512008fdba01fdae01210520062000fd0000102007fd512008fdba' +
+  '01fdae012106200041206a21000c000b0b2001411071044020052000fd0000002007fd512008fdba01fdae0121052000' +
+  '41106a21000b20052006fdae0121052005fd1b002005fd1b016a2005fd1b022005fd1b036a6a21032003200141707141' +
+  '0e746a210320014108710440200028000021042003200441ffff037120044110766a6a21032000280004210420032004' +
+  '41ffff037120044110766a6a2103200041086a21000b20014104710440200028000021042003200441ffff0371200441' +
+  '10766a6a2103200041046a21000b20014102710440200320002f00006a2103200041026a21000b200141017104402003' +
+  '20002d00006a21030b200341ffff037120034110766a2103200341ffff037120034110766a210320030b120020002001' +
+  '1000200220031000411074720b';
 
-/** Unsigned LEB128 (indices, sizes, SIMD sub-opcodes, memarg). */
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
+/** The module's bytes (a fresh copy). */
+export function checksumModuleBytes(): Uint8Array {
+  const out = new Uint8Array(MODULE_HEX.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(MODULE_HEX.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-/** Signed LEB128 (i32.const immediates). */
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) { out.push(byte); return out; }
-    out.push(byte | 0x80);
-  }
-}
-
-const op = {
-  block: [0x02, VOID], loop: [0x03, VOID], if: [0x04, VOID], end: [0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32Load: (offset: number) => [0x28, 0, ...uleb(offset)], i32Load8U: [0x2d, 0, 0], i32Load16U: [0x2f, 0, 0],
-  i32Const: (v: number) => [0x41, ...sleb(v)],
-  call: (f: number) => [0x10, ...uleb(f)],
-  i32GeU: [0x4f], i32Add: [0x6a], i32And: [0x71], i32Or: [0x72], i32Shl: [0x74], i32ShrU: [0x76],
-  v128Load: (offset: number) => [0xfd, ...uleb(0x00), 0, ...uleb(offset)],
-  i16x8Splat: [0xfd, ...uleb(0x10)],
-  i32x4ExtractLane: (lane: number) => [0xfd, ...uleb(0x1b), lane],
-  v128Xor: [0xfd, ...uleb(0x51)],
-  i32x4Add: [0xfd, ...uleb(0xae)],
-  i32x4DotI16x8S: [0xfd, ...uleb(0xba)],
-} as const;
-
-/** acc += dot_i16x8_s(load(p + offset) ^ flip, ones) */
-function addBlock(acc: number, offset: number): number[] {
-  return [
-    ...op.get(acc), ...op.get(P), ...op.v128Load(offset), ...op.get(FLIP), ...op.v128Xor,
-    ...op.get(ONES), ...op.i32x4DotI16x8S, ...op.i32x4Add, ...op.set(acc),
-  ];
-}
-
-function advance(by: number): number[] {
-  return [...op.get(P), ...op.i32Const(by), ...op.i32Add, ...op.set(P)];
-}
-
-/** s += (x & 0xffff) + (x >>> 16), x being what `load` leaves on the stack. */
-function addHalves(load: number[]): number[] {
-  return [
-    ...load, ...op.set(W), ...op.get(S),
-    ...op.get(W), ...op.i32Const(0xffff), ...op.i32And, ...op.get(W), ...op.i32Const(16), ...op.i32ShrU, ...op.i32Add,
-    ...op.i32Add, ...op.set(S),
-  ];
-}
-
-/** if (n & bit) { ...then } */
-function ifBit(bit: number, then: number[]): number[] {
-  return [...op.get(N), ...op.i32Const(bit), ...op.i32And, ...op.if, ...then, ...op.end];
-}
-
-function body(): number[] {
-  const lane = (i: number): number[] => [...op.get(ACC), ...op.i32x4ExtractLane(i)];
-  const code: number[] = [
-    ...op.i32Const(0x8000), ...op.i16x8Splat, ...op.set(FLIP),
-    ...op.i32Const(1), ...op.i16x8Splat, ...op.set(ONES),
-    ...op.get(P), ...op.get(N), ...op.i32Const(-32), ...op.i32And, ...op.i32Add, ...op.set(END),
-    ...op.block, ...op.loop,
-    ...op.get(P), ...op.get(END), ...op.i32GeU, ...op.brIf(1),
-    ...addBlock(ACC, 0), ...addBlock(ACC2, 16), ...advance(32),
-    ...op.br(0), ...op.end, ...op.end,
-    ...ifBit(16, [...addBlock(ACC, 0), ...advance(16)]),
-    ...op.get(ACC), ...op.get(ACC2), ...op.i32x4Add, ...op.set(ACC),
-    ...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...lane(3), ...op.i32Add, ...op.i32Add, ...op.set(S),
-    ...op.get(S), ...op.get(N), ...op.i32Const(-16), ...op.i32And, ...op.i32Const(14), ...op.i32Shl, ...op.i32Add, ...op.set(S),
-    ...ifBit(8, [...addHalves([...op.get(P), ...op.i32Load(0)]), ...addHalves([...op.get(P), ...op.i32Load(4)]), ...advance(8)]),
-    ...ifBit(4, [...addHalves([...op.get(P), ...op.i32Load(0)]), ...advance(4)]),
-    ...ifBit(2, [...op.get(S), ...op.get(P), ...op.i32Load16U, ...op.i32Add, ...op.set(S), ...advance(2)]),
-    ...ifBit(1, [...op.get(S), ...op.get(P), ...op.i32Load8U, ...op.i32Add, ...op.set(S)]),
-    ...foldS(), ...foldS(), ...op.get(S), ...op.end,
-  ];
-  // Locals after the params: three i32 ($end, $s, $w), four v128 ($acc, $acc2, $flip, $ones).
-  const withLocals = [2, 3, I32, 4, V128, ...code];
-  return [...uleb(withLocals.length), ...withLocals];
-}
-
-function foldS(): number[] {
-  return [...op.get(S), ...op.i32Const(0xffff), ...op.i32And, ...op.get(S), ...op.i32Const(16), ...op.i32ShrU, ...op.i32Add, ...op.set(S)];
-}
-
-function body2(): number[] {
-  const code = [
-    ...op.get(0), ...op.get(1), ...op.call(0),
-    ...op.get(2), ...op.get(3), ...op.call(0), ...op.i32Const(16), ...op.i32Shl,
-    ...op.i32Or, ...op.end,
-  ];
-  return [...uleb(code.length + 1), 0, ...code]; // no locals
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function name(text: string): number[] {
-  return [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
-}
-
-function moduleBytes(): Uint8Array {
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    // type 0: (i32, i32) -> i32; type 1: (i32, i32, i32, i32) -> i32
-    ...section(1, [2, 0x60, 2, I32, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]),
-    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]), // memory import, min 1 page
-    ...section(3, [2, 0, 1]), // function 0 has type 0, function 1 type 1
-    ...section(7, [2, ...name('sum'), 0x00, 0, ...name('sum2'), 0x00, 1]), // exports
-    ...section(10, [2, ...body(), ...body2()]),
-  ]);
 }
 
 export type WasmSum = (at: number, len: number) => number;
@@ -217,7 +109,7 @@ declare const WebAssembly: {
 /** null where WebAssembly or its SIMD is unavailable: callers keep their JS path. */
 const compiled: WasmModule | null = (() => {
   try {
-    return new WebAssembly.Module(moduleBytes());
+    return new WebAssembly.Module(checksumModuleBytes());
   } catch {
     return null;
   }

@@ -60,6 +60,14 @@ describe('stale-entry: a TCP connection black-holed by its connection entry', ()
     expect(f.params).toMatchObject({ protocol: 'tcp', rs: '192.168.23.80', sent: 6, director: 'forwarded' });
   });
 
+  it('on the silent real server: the retransmissions arrive from the director and nothing leaves', () => {
+    const RS1 = DR.rs[0];
+    const onRs1 = staleTcp('silent').frames.filter((f) => f.layers.some((l) => l.type === 'eth' && (l.dst === RS1.mac || l.src === RS1.mac || l.dst === 'ff:ff:ff:ff:ff:ff')));
+    const f = analyzeFrames(onRs1, { files: ['built'], rules: null, rulesText: null }).report.findings.filter((x) => x.code === 'stale-entry');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.params).toMatchObject({ protocol: 'tcp', client: '172.16.0.100:40002', sent: 6, director: 'forwarded' });
+  });
+
   it('raises nothing for one lost segment that is sent again and answered', () => {
     expect(codes(staleTcp('lost-once'))).toEqual([]);
   });

@@ -6,7 +6,7 @@
  * second explains each frame with everything the capture reveals, streaming.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
@@ -149,6 +149,8 @@ export function parseAnalyzeArgs(args: readonly string[], options: Readonly<Reco
 }
 
 function parseVip(text: string): { ip: string; port: number | null } {
+  // node:net only for --vip: loading it costs every run a few milliseconds.
+  const { isIP } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   // [v6]:port, v4:port, or a bare address; an IPv6 address without brackets has no port.
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? (isIP(text) === 6 ? [text, text, undefined] : /^([^:]+)(?::(\d+))?$/.exec(text));
   const ip = m?.[1];

@@ -32,12 +32,20 @@ export function compareRules(rules: readonly ServiceSpec[], services: readonly {
         book.addFrames('dr-port-mapping', `${name}|${d.addr}:${d.port}`, first, { kind: 'rules', forward: d.forward, rs: ipPort(d.addr, d.port), virtual: name, port: r.port });
       }
     }
-    const ruleMethod = rule.dests[0] ? METHOD_OF_FORWARD[rule.dests[0].forward] : undefined;
-    if (ruleMethod !== undefined && r.method !== 'unknown' && ruleMethod !== r.method) {
+    // ipvsadm sets the method per real server: a rule mixing methods has each of them.
+    const ruleMethods = rule.dests.map((d) => METHOD_OF_FORWARD[d.forward]);
+    const ruleMethod = ruleMethods[0];
+    if (ruleMethod !== undefined && r.method !== 'unknown' && !ruleMethods.includes(r.method)) {
       book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: name, rules: ruleMethod, seen: r.method });
     }
     for (const rs of r.realServers) {
       const dest = rule.dests.find((d) => d.addr === rs.ip);
+      const destMethod = dest !== undefined ? METHOD_OF_FORWARD[dest.forward] : undefined;
+      // A real server the capture shows reached by one method, the rule giving it another.
+      const seen = rs.method ?? (r.method !== 'unknown' && new Set(ruleMethods).size > 1 ? r.method : undefined);
+      if (destMethod !== undefined && seen !== undefined && destMethod !== seen) {
+        book.addFrames('rules-mismatch', `${name}|method`, first, { kind: 'method', virtual: `${name} → ${ipPort(rs.ip, rs.port)}`, rules: destMethod, seen });
+      }
       if (dest === undefined) {
         const frame = svc.state.rs.find((x) => x.ip === rs.ip)?.firstN;
         book.addFrames('rules-mismatch', `${name}|${rs.ip}`, frame !== undefined ? [frame] : first, { kind: 'unknown-rs', rs: rs.ip, virtual: name });

@@ -158,6 +158,8 @@ export function vipPersistence(services: { report: ServiceReportX; state: Servic
     if (group.length < 2) continue;
     const ips: string[] = [];
     for (const g of group) for (const r of g.state.rs) if (!ips.includes(rsIdent(r))) ips.push(rsIdent(r));
+    // One real server in sight (its own capture): every client keeps it whatever the director does.
+    if (ips.length < 2) continue;
     const all = group.flatMap((g) => g.state.decisions).filter((d) => d.chosen !== null).sort((a, b) => a.t - b.t);
     const obs: ObservedDecision[] = all.map((d) => {
       const active = Array(ips.length).fill(0) as number[];

@@ -13,16 +13,18 @@ import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
+import { mixedMethods, realServerMethod } from '../../ipvs/methods.js';
+import { cookedRealServers, tunBehindRouter } from './unattributed.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
-import { compareIp, ipPort, type TunnelKind } from '../packet.js';
+import { compareIp, ipPort, sortedByIp, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import { straySynAcks } from '../rules/stray-syn-ack.js';
-import type { EngineSnapshot } from '../snapshot.js';
-import { hasEvidence, newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
+import type { DoneFlowView, EngineSnapshot, ServiceView } from '../snapshot.js';
+import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
 import { directorNames } from '../ha/report.js';
@@ -115,21 +117,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // Resolve real-server addresses learnt only by MAC.
   for (const s of chosen) for (const r of s.rs) if (r.ip === null && r.mac !== null) r.ip = ripOfMac(engine, r.mac, vips);
 
-  // A cooked capture (tcpdump -i any) keeps no destination MAC: the director's DR forward shows,
-  // the real server it went to does not. The director's own ARP still names its real servers (the
-  // addresses it resolved that are neither its own, the VIP nor its upstream gateway): listed, with
-  // no connection assigned to them.
-  const blind = new Set<ServiceState>();
-  for (const s of chosen) {
-    if (s.drNoMac === 0 || s.rs.length > 0 || s.directorMac === null) continue;
-    blind.add(s);
-    const own = engine.macIps.get(s.directorMac);
-    for (const ip of engine.arpAsked.get(s.directorMac) ?? []) {
-      const mac = engine.ipMac.get(ip);
-      if (mac === undefined || vips.has(ip) || own?.has(ip) === true || directorMacOf(chosen, mac) || (engine.upstreamMacs.get(mac) ?? 0) > 0) continue;
-      s.rs.push(newRs(ip, s.port, mac, s.firstN));
-    }
-  }
+  const { blind, resolvedOnly } = cookedRealServers(engine, chosen, vips);
 
   // At the gateway, one MAC answering every connection for the VIP is one DR real server or a
   // router in front of TUN real servers: without the director's forward the two look the same.
@@ -148,6 +136,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const routed = (s: ServiceState): boolean => oneReplier.has(s) && s.routedReplies === s.drSplit;
   const routers = new Map<string, string | null>();
   for (const [s, r] of oneReplier) if (routed(s)) routers.set(r.mac, r.ip);
+  tunBehindRouter(chosen, oneReplier, routers);
   // A TUN director whose real servers are not on its link resolves a next hop towards the tunnel's
   // far end: the host it asks ARP for that is neither its upstream gateway, the VIP nor a real
   // server is the router in front of them.
@@ -164,6 +153,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const names = new Map<string, string>();
   const rsIps = new Set<string>();
   for (const s of chosen) for (const r of s.rs) if (r.ip !== null) rsIps.add(r.ip);
+  for (const ip of resolvedOnly) rsIps.add(ip);
   [...rsIps].sort(compareIp).forEach((ip, i) => names.set(ip, `WEB${i + 1}`));
   for (const [ip, name] of opts.names ?? []) names.set(ip, name);
   if (engine.ha.active) directorNames(engine.ha, names);
@@ -200,13 +190,20 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const mac = r.mac ?? (r.ip !== null && s.tun > 0 ? engine.ipMac.get(r.ip) ?? null : null);
     if (mac !== null && r.ip !== null) rsMacs.set(mac, r.ip);
   }
-  const clients = new Set<string>();
-  const conns: DoneFlow[] = [];
-  for (const d of engine.done) {
-    const svc = copy.services.get(d.svc);
-    if (svc !== undefined && chosen.includes(svc)) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
+  for (const ip of resolvedOnly) {
+    const mac = engine.ipMac.get(ip);
+    if (mac !== undefined && !rsMacs.has(mac)) rsMacs.set(mac, ip);
   }
-  conns.sort((a, b) => a.index - b.index);
+  const clients = new Set<string>();
+  // Per finished entry (a capture's hundreds of thousands): the reported copy of its service is
+  // looked up once per service, and the entries are put in index order before they are wrapped.
+  const reported = new Map<ServiceView, ServiceState | null>();
+  for (const [view, s] of copy.services) reported.set(view, chosen.includes(s) ? s : null);
+  const conns: DoneFlow[] = [];
+  for (const d of inIndexOrder(engine.done)) {
+    const svc = reported.get(d.svc);
+    if (svc !== undefined && svc !== null) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
+  }
   for (const c of conns) clients.add(c.cip);
   // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
   const clientMacs = new Set<string>();
@@ -253,8 +250,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // answers them itself on it (a client's view of one server, a real server holding the VIP) is not.
   for (const s of chosen) if (s.vip !== UNKNOWN_VIP && (s.directorMac !== null || hasEvidence(s))) add(s.vip, 'director', engine.ipMac.get(s.vip) ?? s.directorMac);
   for (const ip of [...rsIps].sort(compareIp)) add(ip, 'real-server', macOfRs(chosen, ip) ?? engine.ipMac.get(ip) ?? null);
-  for (const ip of [...clients, ...peerClients].sort(compareIp)) add(ip, 'client', engine.ipMac.get(ip) ?? null);
-  for (const ip of [...engine.ipMac.keys()].sort(compareIp)) add(ip, 'other', engine.ipMac.get(ip) ?? null);
+  for (const ip of sortedByIp([...clients, ...peerClients])) add(ip, 'client', engine.ipMac.get(ip) ?? null);
+  for (const ip of sortedByIp(engine.ipMac.keys())) add(ip, 'other', engine.ipMac.get(ip) ?? null);
   // An IPv6 link-local address (NDP's source) of a host the table lists by MAC with a routable
   // address is that host's, not a host of its own.
   const routable = new Set(hosts.filter((h) => h.mac !== null && !isLinkLocal(h.ip)).map((h) => h.mac));
@@ -279,8 +276,12 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const knowledgeServices = new Map<string, { method: ForwardingMethod; scheduler: string | null; candidates: readonly string[] }>();
   for (const s of chosen) {
     const replier = oneReplier.get(s);
-    const method = routed(s) ? 'tun' : replier !== undefined || undecided.has(s) ? 'unknown' : methodOf(s);
-    const rsSorted = [...s.rs].filter((r) => r.ip !== null || r.mac !== null).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
+    const single = routed(s) ? 'tun' : replier !== undefined || undecided.has(s) ? 'unknown' : methodOf(s);
+    // Real servers reached by different methods (ipvsadm -a … -g/-i/-m per real server): the
+    // service has no one method; each real server says its own.
+    const mixed = single !== 'unknown' ? mixedMethods(s) : null;
+    const method = mixed !== null ? 'unknown' : single;
+    const rsSorted = [...s.rs].filter((r) => (r.ip !== null || r.mac !== null) && !(s.tunBehindRouter > 0 && r.ip === null && routers.has(r.mac ?? ''))).sort((a, b) => compareIp(a.ip ?? '', b.ip ?? '') || a.port - b.port);
     // On one real server only its own share of the decisions shows: no scheduler can be told.
     // So does a capture on the one real server a service shows (TUN or DR, its own MAC in every frame).
     const own = engine.captureHostCandidates;
@@ -298,7 +299,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
         activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
       };
-      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...base, weight: w } : base;
+      // Beside a router in front of TUN real servers, the hosts that answer themselves are DR's.
+      const via = mixed === null ? null : realServerMethod(r) ?? (s.tunBehindRouter > 0 && r.ip !== null ? 'dr' : null);
+      const withMethod = via !== null ? { ...base, method: via } : base;
+      return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...withMethod, weight: w } : withMethod;
     });
     // A director that asks ARP from the VIP has the VIP as its primary address (vip-primary-on-director).
     const vipPrimary = s.directorMac !== null && (engine.arpPairs.get(`${s.vip}|${s.directorMac}`)?.requests.length ?? 0) > 0;
@@ -310,7 +314,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       director: { ip: dirIp, mac: s.directorMac, ...(varying.length > 0 ? { outerSources: varying } : {}) },
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
       ...withPersistenceUnseen(serviceClaims(s, {
-        method, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        method: single, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
+        sharedDirector: blind.has(s) && realServers.length === 0,
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }), persistenceUnseen),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
@@ -320,7 +325,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     // One answer everywhere: frames name a scheduler only when the cluster section does.
     const decided = scheduler.name !== 'unknown' && scheduler.name !== 'ambiguous';
     knowledgeServices.set(s.key, {
-      method, scheduler: decided ? scheduler.name : null,
+      // Frames explain each hop by its own form; a service mixing methods explains as its most-seen one.
+      method: single, scheduler: decided ? scheduler.name : null,
       // The tied best, as the cluster section lists them.
       candidates: decided ? [] : scheduler.candidates.filter((c) => c.score >= (scheduler.candidates[0]?.score ?? 0) - 1e-9).map((c) => c.name),
     });
@@ -395,6 +401,12 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   };
 }
 
+/** Finished entries by index (they finish nearly in that order), as a stable sort orders them. */
+function inIndexOrder(done: readonly DoneFlowView[]): readonly DoneFlowView[] {
+  for (let i = 1; i < done.length; i++) if (done[i - 1]!.index > done[i]!.index) return [...done].sort((a, b) => a.index - b.index);
+  return done;
+}
+
 /**
  * -o: a UDP flow moved between real servers more often than the service has flows (an entry that
  * expires early, stale-entry's case, moves its flow once), so its datagrams are scheduled one by one.
@@ -461,9 +473,6 @@ function frontSpreads(engine: EngineSnapshot, s: ServiceState): boolean {
   return (engine.arpAsked.get(s.insideOf) ?? []).some((ip) => !own.has(ip));
 }
 
-function directorMacOf(services: readonly ServiceState[], mac: string): boolean {
-  return services.some((s) => s.directorMac === mac);
-}
 
 function macOfRs(services: readonly ServiceState[], ip: string): string | null {
   for (const s of services) for (const r of s.rs) if (r.ip === ip && r.mac !== null) return r.mac;
