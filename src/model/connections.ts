@@ -19,7 +19,7 @@ export const MAX_DECISIONS = 2000;
 export class ConnectionEntries {
   /** Address → small integer, for the numeric keys of the table and the packet memory. */
   readonly addrs = new AddressIds();
-  private readonly table = new FlowTable();
+  private table = new FlowTable();
   /**
    * The live entries in creation order, with finished ones not yet dropped (`Flow.live` says
    * which): a Set of tens of thousands of flows cost a hash insert per connection and its table.
@@ -201,7 +201,10 @@ export class ConnectionEntries {
     if (f.rs !== null) { f.rs.outPkts++; f.rs.outBytes += p.ipLen; }
   }
 
-  /** The entry leaves the table: expired (its timer ran out) or still alive at the end of the capture. */
+  /**
+   * The entry leaves the table: expired (its timer ran out), or still alive at the end of the
+   * capture (then `endCapture` follows, once all are finished).
+   */
   finish(f: Flow, expired: boolean): void {
     if (expired && f.rs !== null) {
       if (f.inactive) f.rs.inactive--; else f.rs.active--;
@@ -210,9 +213,12 @@ export class ConnectionEntries {
       f.live = false;
       this.finished++;
     }
-    this.table.remove(f.key0, f);
-    this.table.remove(f.key1, f);
-    if (f.moreKeys !== null) for (const k of f.moreKeys) this.table.remove(k, f);
+    // At the end of the capture the whole table goes at once (`endCapture`): no key by key.
+    if (expired) {
+      this.table.remove(f.key0, f);
+      this.table.remove(f.key1, f);
+      if (f.moreKeys !== null) for (const k of f.moreKeys) this.table.remove(k, f);
+    }
     this.done.push(new FinishedFlow(f, expired ? null : f.expires));
   }
 
@@ -221,8 +227,10 @@ export class ConnectionEntries {
     return this.timers.due(t);
   }
 
-  clearTimers(): void {
+  /** After every live entry was finished at the end of the capture: the table and the timers are done with. */
+  endCapture(): void {
     this.timers.clear();
+    this.table = new FlowTable();
   }
 
   /** Drops finished entries from the live list (in place, the order kept). */

@@ -151,8 +151,9 @@ export class Engine implements ModelParts {
     if (episodes !== null) {
       reportFaults(this.book, episodes, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id), (mac) => this.roles.isDirectorMac(mac));
     }
-    for (const f of [...this.entries.liveFlows()]) this.finishFlow(f, false);
-    this.entries.clearTimers();
+    // Finishing marks an entry and keeps the live list as it is (only creating one compacts it).
+    for (const f of this.entries.liveFlows()) this.finishFlow(f, false);
+    this.entries.endCapture();
     this.ha.end();
   }
 

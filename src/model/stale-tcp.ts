@@ -18,6 +18,7 @@
  * the entry's, and is not reported.
  */
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
+import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import { grownI32 } from './tuple-map.js';
 
 /** The first sending and three retransmissions, spread over a second at least, before a run counts. */
@@ -27,8 +28,14 @@ const MIN_MS = 1000;
 const SHRINK = 0.7;
 /** The last gap at least this many times the first: the timeout grew. */
 const GROWN = 1.5;
-/** Another sighting of the same packet (same sequence, IP ID, length and flags) this soon, in ms, is another hop's copy. */
-const COPY_MS = 200;
+/**
+ * Another sighting of the same packet (same sequence, length and flags, and IP ID) this soon, in
+ * ms, is another hop's copy: a retransmission carries a new IP ID (IPv4), so with one the window
+ * only guards against the ID wrapping; without one (IPv6, or 0) it must stay below the client's
+ * tail loss probe (10 ms at the least, after an RTT).
+ */
+const COPY_MS = 1000;
+const COPY_MS_NO_ID = 5;
 const MAX_EPISODES = 20;
 /** Distinct MACs the records may name (servers, forwarders): beyond, a record names none. */
 const MAX_MACS = 1024;
@@ -65,7 +72,10 @@ export interface StaleTcpEpisode {
   readonly server: string;
   /** The sender of the first copy of one of the connection's client segments (another hop forwarding it); '' when none. */
   readonly forwarder: string;
-  /** The retransmissions: the source and destination MAC of their first sighting, and the sender of a copy of one ('' when none). */
+  /**
+   * The retransmissions: the source and destination MAC of their first sighting (TO_CAPTURING_HOST
+   * in a cooked capture, delivered to its host), and the sender of a copy of one ('' when none).
+   */
   readonly runFrom: string;
   readonly runTo: string;
   readonly runCopy: string;
@@ -78,6 +88,9 @@ export interface StaleTcpEpisode {
   /** The server's last word before the run, its first sending, the client's last packet. */
   readonly frames: readonly number[];
 }
+
+/** `runTo` of a retransmission a cooked capture saw delivered to its own host. */
+export const TO_CAPTURING_HOST = 'capturing host';
 
 /** A connection that retransmitted: its names, and where its retransmissions were seen. */
 interface RunNames {
@@ -132,7 +145,8 @@ export class StaleConnections {
     const e = c * REC;
     const f = p.flags;
     const t = this.ms(p.t);
-    if ((p.seq | 0) === r[e + LAST_SEQ] && p.ipId === r[e + LAST_IPID] && p.payload * 256 + f === r[e + LAST_SHAPE] && t - r[e + LAST_T]! < COPY_MS) {
+    if ((p.seq | 0) === r[e + LAST_SEQ] && p.ipId === r[e + LAST_IPID] && p.payload * 256 + f === r[e + LAST_SHAPE]
+      && t - r[e + LAST_T]! < (p.ipId !== 0 ? COPY_MS : COPY_MS_NO_ID)) {
       // The packet just seen, further on: who sent it on is kept once per connection, and once per run.
       if (r[e + SENDS]! >= 2) {
         const run = this.runs.get(c)!;
@@ -223,7 +237,8 @@ export class StaleConnections {
       this.runs.set(c, run);
     } else if (first) run.copy = '';
     run.from = p.srcMac;
-    run.to = p.dstMac;
+    // A cooked (any) capture has no destination MAC: one delivered to the capturing host says where it went.
+    run.to = p.dstMac !== '' || p.pktType !== SLL_PACKET_TYPE.HOST ? p.dstMac : TO_CAPTURING_HOST;
   }
 
   private episode(h: Held): StaleTcpEpisode | null {

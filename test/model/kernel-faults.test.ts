@@ -179,6 +179,18 @@ describe('stale-entry (TCP): WEB1 removed under a held connection (expire_nodest
     expect(codes(fixture('tcp-stale-removed', 'dir-eth0.pcap'))).toEqual(['stale-entry']);
   });
 
+  it('on the director\'s any capture (cooked, no destination MACs): delivered to it, none sent on', () => {
+    const file = fixture('tcp-stale-removed-any', 'dir-any.pcap');
+    const f = only(file, 'stale-entry');
+    // The cooked capture names no real server for the entry's forwards: the sentence says "its real server".
+    expect(f.params).toMatchObject({ protocol: 'tcp', client: '172.16.0.100:48996', rs: null, sent: 7, director: 'dropped', othersAnswered: true });
+    expect(codes(file)).toEqual(['stale-entry']);
+  });
+
+  it('on the removed real server: nothing arrives after the removal, so nothing to say', () => {
+    expect(codes(fixture('tcp-stale-removed-any', 'rs1-eth0.pcap'))).toEqual([]);
+  });
+
   it('the zh sentence says what the kernel does with the entry', () => {
     const f = tcp('dir-eth0.pcap');
     const zh = findingMessage('stale-entry', f.params as FindingParamsByCode['stale-entry'], 'zh');

@@ -7,13 +7,15 @@
  */
 import type { StaleSegments } from '../../ipvs/report.js';
 import type { FindingBook } from '../finding-book.js';
-import type { StaleTcpEpisode } from '../stale-tcp.js';
+import { TO_CAPTURING_HOST, type StaleTcpEpisode } from '../stale-tcp.js';
 
 /** What the capture shows the director did with the retransmissions. */
 function directorDid(e: StaleTcpEpisode, isDirectorMac: (mac: string) => boolean): StaleSegments['director'] {
   if (isDirectorMac(e.runCopy) || isDirectorMac(e.runFrom)) return 'forwarded';
-  // They reached the director, which had been seen forwarding this connection before.
-  return isDirectorMac(e.runTo) && isDirectorMac(e.forwarder) ? 'dropped' : 'unseen';
+  // They reached the director (on a cooked capture: the host whose own copies forwarded this
+  // connection before), which had been seen forwarding this connection before.
+  const reached = isDirectorMac(e.runTo) || e.runTo === TO_CAPTURING_HOST;
+  return reached && isDirectorMac(e.forwarder) ? 'dropped' : 'unseen';
 }
 
 /** The real server the entry points at; not the director (NAT replies come from its MAC). */
