@@ -27,7 +27,7 @@ import { Neighbours } from './neighbours.js';
 import { noteOuterSource } from './outer-sources.js';
 import { ACK, Packet, PROTO_TCP, PROTO_UDP, RST, SYN, protoName } from './packet.js';
 import type { ModelParts } from './parts.js';
-import { bindNextHop, nextHopAsked, readReplyPath } from './reply-path.js';
+import { bindNextHop, joinSilentInside, nextHopAsked, readReplyPath } from './reply-path.js';
 import { Roles } from './roles.js';
 import { observeIcmp } from './icmp-seen.js';
 import { FaultWatch, reportFaults, type FaultEpisodes } from './fault-watch.js';
@@ -145,6 +145,8 @@ export class Engine implements ModelParts {
    */
   end(faults: FaultEpisodes | null = null): void {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
+    // An inside connection never answered belongs to the real server it went to (reply-path.ts).
+    for (const f of this.entries.liveFlows()) joinSilentInside(this, f);
     for (const f of this.entries.liveFlows()) if (f.proto === 'tcp') this.flowToSilentSyns(f);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     const episodes = this.faults?.episodes() ?? faults;

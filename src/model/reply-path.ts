@@ -5,7 +5,7 @@
  */
 import type { Packet } from './packet.js';
 import type { ModelParts } from './parts.js';
-import { hasHopEvidence, type Flow } from './state.js';
+import { hasHopEvidence, type Flow, type ServiceState } from './state.js';
 import { drReplyViaDirector, natReplyBypassesDirector } from './rules/replies.js';
 import { replyPath, serverAddressing } from './vantage.js';
 
@@ -89,24 +89,46 @@ export function readReplyPath(m: ModelParts, f: Flow, p: Packet): void {
   }
 }
 
+/**
+ * At the end of a pass: a connection never answered, sent by the host in front of a NAT director's
+ * inside (its inside service found from the connections that were answered) to an address that host
+ * resolved on this link: a real server the director picked that stayed silent. The flow joins the
+ * inside service bound to that real server, so the silence is that server's (rs-not-responding), not
+ * a service of its own whose "VIP" is the RIP.
+ */
+export function joinSilentInside(m: ModelParts, f: Flow): void {
+  if (f.pathSeen || f.rs !== null || f.forwardN !== 0 || f.bypass || f.svc.insideOf !== null || hasHopEvidence(f.svc) || f.reqSrcMac === '') return;
+  const inside = m.services.insideOf(f.proto, f.reqSrcMac);
+  if (inside === null || !(m.neighbours.arpAsked.get(f.reqSrcMac)?.includes(f.vip) ?? false)) return;
+  // Addressed to the real server itself: its RIP:port, before the move readdresses the flow.
+  const rip = f.vip;
+  const rport = f.vport;
+  moveInside(m, f, inside);
+  m.entries.bind(f, m.services.rsByAddr(inside, rip, rport, f.reqDstMac || null, f.firstN));
+}
+
 /** The flow moves from the service it was addressed to onto the inside service of the host in front. */
 function joinInside(m: ModelParts, f: Flow, p: Packet): void {
-  const old = f.svc;
   const inside = m.services.insideService(f.proto, f.reqSrcMac, p.n);
+  moveInside(m, f, inside);
+  inside.answered = true;
+  inside.natInside++;
+  m.services.evidence(inside, p.n);
+  m.entries.bind(f, m.services.rsByAddr(inside, p.src, p.sport, p.srcMac || null, p.n));
+}
+
+function moveInside(m: ModelParts, f: Flow, inside: ServiceState): void {
+  const old = f.svc;
   old.newConns--;
   old.inPkts -= f.inPkts;
   old.inBytes -= f.inBytes;
   inside.newConns++;
   inside.inPkts += f.inPkts;
   inside.inBytes += f.inBytes;
-  inside.answered = true;
   f.svc = inside;
   f.vip = inside.vip;
   f.vport = inside.port;
   if (f.decision !== null) f.decision = m.entries.decisionOf(f, f.firstN, f.firstT);
-  inside.natInside++;
-  m.services.evidence(inside, p.n);
-  m.entries.bind(f, m.services.rsByAddr(inside, p.src, p.sport, p.srcMac || null, p.n));
 }
 
 /**

@@ -84,6 +84,12 @@ export class Services {
     return s;
   }
 
+  /** The inside service of the host in front, if one was found (never made here). */
+  insideOf(proto: 'tcp' | 'udp', frontMac: string): ServiceState | null {
+    const hint = this.roles.hintVips[0];
+    return this.byKey.get(`${serviceKey(proto, hint?.ip ?? UNKNOWN_VIP, hint?.port ?? 0)}|inside|${frontMac}`) ?? null;
+  }
+
   /** Pass 2: a client frame from the director's MAC to a real server of an inside service. */
   knownInside(p: Packet): ServiceState | null {
     const k = this.roles.k;

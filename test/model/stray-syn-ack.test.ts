@@ -4,7 +4,8 @@
  * real server's SYN-ACKs pass, retransmitted, never the SYNs they answer and never the client's
  * ACK; on the client its SYN to the VIP is answered from the RIP. Both say syn-ack-without-syn,
  * with the frames that show it; the real server's own capture keeps saying
- * nat-reply-bypasses-director, and a working cluster says neither.
+ * nat-reply-bypasses-director, the director's inside rs-not-responding for that server, and a
+ * working cluster says none of them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,22 @@ describe('the same on the client: its SYN to the VIP answered from the RIP', () 
     const codes = analyze([join(DIR, 'rs1-eth0.pcap')]).report.findings.map((x) => x.code);
     expect(codes).toContain('nat-reply-bypasses-director');
     expect(codes).not.toContain('syn-ack-without-syn');
+  });
+
+  it('the director\'s inside: the silent real server is one of the inside service\'s, its connections its own, and it does not answer', () => {
+    const s = analyze([join(DIR, 'dir-eth1.pcap')]);
+    const r = s.report;
+    expect(r.services).toHaveLength(1);
+    expect([r.services[0]!.vip, r.services[0]!.method]).toEqual(['?', 'nat']);
+    expect(r.services[0]!.realServers.map((x) => `${x.ip}:${x.port}`)).toEqual(['192.168.23.80:8080', '192.168.23.81:8080']);
+    // Each connection's real server as the kernel's -Lnc had it, the silent ones included.
+    const truth = JSON.parse(readFileSync(join(DIR, 'truth.json'), 'utf8')) as { lab: { requests: { client: string; realServer: string }[] } };
+    const got = new Map(r.connections.map((c) => [c.client, c.realServer]));
+    for (const q of truth.lab.requests) expect(got.get(q.client), q.client).toBe(q.realServer);
+    const silent = r.findings.filter((f) => f.code === 'rs-not-responding');
+    expect(silent.map((f) => f.params)).toEqual([expect.objectContaining({ rs: '192.168.23.80' })]);
+    expect(silent[0]!.message).toContain('nat-reply-bypasses-director');
+    expect(r.hosts.find((h) => h.ip === '192.168.23.80')?.role).toBe('real-server');
   });
 
   it('a working NAT cluster at every committed capture point says nothing of the kind', () => {

@@ -24,7 +24,8 @@ export function silentRealServers(
   // ARP requests sent from a VIP are found later (summarize: vip-primary-on-director, rs-announces-vip)
   // and show where the replies went.
   const vips = new Set<string>();
-  for (const sv of services) vips.add(sv.vip);
+  // A service whose every connection joined another (an inside one) was a real server's address, no VIP.
+  for (const sv of services) if (sv.newConns > 0) vips.add(sv.vip);
   for (const pair of arpPairs) if (pair.requests.length > 0 && vips.has(pair.spa)) return;
   const all = silentSyns.noneAnswered;
   for (const s of silentSyns.silent()) {
