@@ -289,7 +289,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
-    const { scheduler, persistence, persistenceUnseen } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null, persistenceUnseen: false } : inferService(s, book);
+    // Inside a NAT director, real servers on different ports may be one service or several (one per
+    // port): the VIP side would tell. Their decisions together name no scheduler.
+    const apart = s.insideOf !== null && s.vip === UNKNOWN_VIP && new Set(s.rs.map((r) => r.port)).size > 1;
+    const { scheduler, persistence, persistenceUnseen } = ownShare || apart ? { scheduler: UNKNOWN_SCHEDULER, persistence: null, persistenceUnseen: false } : inferService(s, book);
     const ops = onePacketScheduled(s);
     if (ops) onePacket.add(s);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
@@ -315,7 +318,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
       ...withPersistenceUnseen(serviceClaims(s, {
         method: single, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
-        sharedDirector: blind.has(s) && realServers.length === 0,
+        sharedDirector: blind.has(s) && realServers.length === 0, servicesApart: apart,
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }), persistenceUnseen),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),
