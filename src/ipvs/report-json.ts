@@ -84,18 +84,14 @@ export function connectionTextWriter(): (c: ConnectionReport) => string {
   return (c) => {
     if (typeof c.protocol !== 'string' || typeof c.client !== 'string' || typeof c.virtual !== 'string' || typeof c.state !== 'string'
       || (c.realServer !== null && typeof c.realServer !== 'string') || typeof c.firstFrame !== 'number' || typeof c.lastFrame !== 'number') {
-      const text = JSON.stringify({ x: [publishConnection(c)] }, null, 2);
-      return text.slice(ELEMENT_HEAD.length, -ELEMENT_TAIL.length);
+      // Two levels down, JSON.stringify indents every line of an element by four more spaces.
+      return `    ${JSON.stringify(publishConnection(c), null, 2).replace(/\n/g, '\n    ')}`;
     }
     return `    {\n      "protocol": ${jsonString(c.protocol)},\n      "client": ${endpointText(c.client, false)},\n      "virtual": ${shared(c.virtual, true)},\n`
       + `      "realServer": ${c.realServer === null ? 'null' : shared(c.realServer, false)},\n      "firstFrame": ${jsonNumber(c.firstFrame)},\n`
       + `      "lastFrame": ${jsonNumber(c.lastFrame)},\n      "state": ${jsonString(c.state)}\n    }`;
   };
 }
-
-/** What JSON.stringify puts around an array's element at depth 2. */
-const ELEMENT_HEAD = '{\n  "x": [\n';
-const ELEMENT_TAIL = '\n  ]\n}';
 
 /** An endpoint object as JSON.stringify(…, null, 2) writes it as a connection's member. */
 function endpointText(text: string, virtual: boolean): string {

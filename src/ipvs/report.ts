@@ -128,10 +128,11 @@ export interface ServiceClaims {
  * - connection-real-server: which real server took each connection does not show (no destination MAC);
  * - real-servers: no real server's address shows;
  * - service-real-servers: the director resolved real servers for several services, and which serve this one does not show;
+ * - services-apart: inside a NAT director, real servers on different ports: one service or several;
  * - method: nothing shows the forwarding method;
  * - persistence: every client kept one server, which the scheduler alone explains too.
  */
-export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'service-real-servers' | 'method' | 'persistence';
+export type UnseenFact = 'vip' | 'director-hop' | 'other-real-servers' | 'connection-real-server' | 'real-servers' | 'service-real-servers' | 'services-apart' | 'method' | 'persistence';
 
 export interface ConnectionReport {
   readonly protocol: 'tcp' | 'udp';

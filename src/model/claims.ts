@@ -20,6 +20,8 @@ export interface ClaimInputs {
   readonly oneReplier: boolean;
   /** Blind, and the director's ARP names the real servers of several services: which serve this one does not show. */
   readonly sharedDirector?: boolean;
+  /** Inside a NAT director, real servers on different ports: one service or several. */
+  readonly servicesApart?: boolean;
   readonly rsListed: number;
   readonly vipGiven: boolean;
 }
@@ -61,6 +63,10 @@ export function serviceClaims(s: ServiceState, x: ClaimInputs): { claims: Servic
   if (s.tunBehindRouter > 0) realServers = Math.min(realServers, 0.5);
   if (x.ownShare && !x.blind && !x.oneReplier) unseen.push('other-real-servers');
   if (x.blind) unseen.push('connection-real-server');
+  if (x.servicesApart === true) {
+    unseen.push('services-apart');
+    realServers = Math.min(realServers, 0.5);
+  }
   if (x.sharedDirector === true) unseen.push('service-real-servers');
   else if (x.rsListed === 0 && x.method !== 'unknown') unseen.push('real-servers');
   if (x.method === 'unknown') unseen.push('method');

@@ -233,3 +233,21 @@ describe('one DR service with a TUN real server among its DR ones (ipvsadm -a �
     expect(renderSummary(s, makeStyle(false), 'en')).toContain('DR to real servers this capture does not name');
   });
 });
+
+describe('a NAT director with two TCP services on one VIP (80 rr → 8080, 443 wlc → 8443), seen from its inside', () => {
+  const sc = 'nat-2svc-80-443';
+  const l = lab(sc);
+
+  it('dir-eth1.pcap: the VIP unseen, real servers on two ports: one service or two cannot show, so no scheduler is named', () => {
+    const s = analyze(sc, 'dir-eth1.pcap');
+    const r = s.report.services.find((x) => x.protocol === 'tcp')!;
+    expect(r.vip).toBe('?');
+    expect(r.method).toBe('nat');
+    expect(r.realServers.map((x) => `${x.ip}:${x.port}`).sort()).toEqual([...new Set(l.services.flatMap(dests))].sort());
+    // Before: "rr, wrr, lc, wlc" over the two services' decisions together.
+    expect(r.scheduler.name).toBe('unknown');
+    expect(r.unseen).toContain('services-apart');
+    expect(r.claims?.realServers).toBeLessThan(1);
+    expect(renderSummary(s, makeStyle(false), 'en')).toContain('one service with a port per real server, or several services');
+  });
+});

@@ -100,23 +100,27 @@ describe('pacing against absolute time', () => {
   it('--pps 500 spaces 40 frames 2 ms apart without drift', async () => {
     const { s, result } = await run({ kind: 'pps', pps: 500 }, syntheticFrames(40, 0));
     expect(s.times).toHaveLength(40);
+    // Sends are never early; the last one's due time (its send minus its lateness) is on the
+    // schedule, so a late last send on a busy machine does not count.
     const span = s.times[39]! - s.times[0]!;
-    expect(Math.abs(span - 78_000_000)).toBeLessThan(5_000_000);
+    expect(span).toBeGreaterThan(73_000_000);
+    expect(Math.abs(span - result.lateness.last - 78_000_000)).toBeLessThan(5_000_000);
     expect(result.counters.successful).toBe(40);
     expect(result.lateness.count).toBe(40);
   });
 
   it('--multiplier 4 plays a 200 ms file in about 50 ms', async () => {
-    const { s } = await run({ kind: 'multiplier', factor: 4 }, syntheticFrames(21, 10_000_000));
+    const { s, result } = await run({ kind: 'multiplier', factor: 4 }, syntheticFrames(21, 10_000_000));
     const span = s.times[20]! - s.times[0]!;
     expect(span).toBeGreaterThan(48_000_000);
-    expect(span).toBeLessThan(60_000_000);
+    expect(span - result.lateness.last).toBeLessThan(60_000_000);
   });
 
   it('--mbps paces by bytes: 10 frames of 1250 bytes at 1 Mbps take 90 ms', async () => {
-    const { s } = await run({ kind: 'mbps', mbps: 1 }, syntheticFrames(10, 0, 1250));
+    const { s, result } = await run({ kind: 'mbps', mbps: 1 }, syntheticFrames(10, 0, 1250));
     const span = s.times[9]! - s.times[0]!;
-    expect(Math.abs(span - 90_000_000)).toBeLessThan(6_000_000);
+    expect(span).toBeGreaterThan(84_000_000);
+    expect(Math.abs(span - result.lateness.last - 90_000_000)).toBeLessThan(6_000_000);
   });
 
   it('loops continue the schedule: the next pass starts where the last frame was due', async () => {

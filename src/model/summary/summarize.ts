@@ -13,8 +13,8 @@ import type { ServiceSpec } from '../../ipvs/ipvsadm/index.js';
 import type { DoneFlow } from '../done-flow.js';
 import { FindingBook, type FindingAcc } from '../finding-book.js';
 import { methodEvidence, methodOf } from '../method-evidence.js';
-import { mixedMethods, realServerMethod } from '../../ipvs/methods.js';
-import { cookedRealServers, tunBehindRouter } from './unattributed.js';
+import { mixedMethods } from '../../ipvs/methods.js';
+import { cookedRealServers, insidePortsApart, ownMethod, tunBehindRouter } from './unattributed.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
 import { compareIp, ipPort, sortedByIp, type TunnelKind } from '../packet.js';
@@ -289,7 +289,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const ownShare = blind.has(s) || oneServer.has(s) || s.drAtRs + s.drOrDecap > 0 && s.dr + s.drSplit + s.nat + s.natReply + s.tun + s.fullnat === 0
       || oneReplier.has(s)
       || only !== null && own.length > 0 && (only.mac !== null && own.includes(only.mac) || only.ip !== null && own.includes(engine.ipMac.get(only.ip) ?? ''));
-    const { scheduler, persistence, persistenceUnseen } = ownShare ? { scheduler: UNKNOWN_SCHEDULER, persistence: null, persistenceUnseen: false } : inferService(s, book);
+    const apart = insidePortsApart(s);
+    const { scheduler, persistence, persistenceUnseen } = ownShare || apart ? { scheduler: UNKNOWN_SCHEDULER, persistence: null, persistenceUnseen: false } : inferService(s, book);
     const ops = onePacketScheduled(s);
     if (ops) onePacket.add(s);
     const realServers: RealServerReport[] = rsSorted.map((r) => {
@@ -299,8 +300,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
         ip: r.ip ?? 'unknown', port: r.port, mac: r.mac ?? (r.ip !== null ? engine.ipMac.get(r.ip) ?? null : null), connections: r.conns,
         activeAtEnd: ops ? 0 : r.active, inactiveAtEnd: ops ? 0 : r.inactive,
       };
-      // Beside a router in front of TUN real servers, the hosts that answer themselves are DR's.
-      const via = mixed === null ? null : realServerMethod(r) ?? (s.tunBehindRouter > 0 && r.ip !== null ? 'dr' : null);
+      const via = mixed === null ? null : ownMethod(s, r);
       const withMethod = via !== null ? { ...base, method: via } : base;
       return w !== undefined && scheduler.name !== 'ambiguous' && scheduler.name !== 'unknown' ? { ...withMethod, weight: w } : withMethod;
     });
@@ -315,7 +315,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
       scheduler, persistence, realServers: replier !== undefined ? [] : realServers,
       ...withPersistenceUnseen(serviceClaims(s, {
         method: single, ownShare, oneServer: oneServer.has(s), blind: blind.has(s), oneReplier: replier !== undefined,
-        sharedDirector: blind.has(s) && realServers.length === 0,
+        sharedDirector: blind.has(s) && realServers.length === 0, servicesApart: apart,
         rsListed: replier !== undefined ? 0 : realServers.length, vipGiven: hinted(s),
       }), persistenceUnseen),
       ...(s.tunnelKinds.size > 0 ? { tunnel: [...s.tunnelKinds].sort() } : {}),

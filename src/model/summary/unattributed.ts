@@ -3,8 +3,9 @@
  * capture's director resolved by ARP, and a router at the gateway in front of TUN real servers
  * answering beside DR ones. Each says what it can, and claims nothing more.
  */
+import { realServerMethod } from '../../ipvs/methods.js';
 import type { EngineSnapshot } from '../snapshot.js';
-import { newRs, type ServiceState } from '../state.js';
+import { newRs, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 
 /**
  * A cooked capture (tcpdump -i any) keeps no destination MAC: the director's DR forward shows,
@@ -49,4 +50,17 @@ export function tunBehindRouter(chosen: readonly ServiceState[], oneReplier: Rea
       r.ip = null;
     }
   }
+}
+
+/** A real server's own method in a service mixing methods; beside a router in front of TUN real servers, the hosts that answer themselves are DR's. */
+export function ownMethod(s: ServiceState, r: RsState): 'dr' | 'tun' | 'nat' | null {
+  return realServerMethod(r) ?? (s.tunBehindRouter > 0 && r.ip !== null ? 'dr' : null);
+}
+
+/**
+ * Inside a NAT director, real servers on different ports may be one service (a port per real
+ * server) or several (one per port): the VIP side would tell. Their decisions together name no scheduler.
+ */
+export function insidePortsApart(s: ServiceState): boolean {
+  return s.insideOf !== null && s.vip === UNKNOWN_VIP && new Set(s.rs.map((r) => r.port)).size > 1;
 }
