@@ -70,10 +70,7 @@ export class Services {
 
   /** The service behind a NAT director whose inside this is (its VIP is '?' unless --vip names it). */
   insideService(proto: 'tcp' | 'udp', frontMac: string, n: number): ServiceState {
-    const hint = this.roles.hintVips[0];
-    const vip = hint?.ip ?? UNKNOWN_VIP;
-    const port = hint?.port ?? 0;
-    const key = `${serviceKey(proto, vip, port)}|inside|${frontMac}`;
+    const { vip, port, key } = this.insideKey(proto, frontMac);
     let s = this.byKey.get(key);
     if (s === undefined) {
       s = newService(key, proto, vip, port, n);
@@ -86,8 +83,14 @@ export class Services {
 
   /** The inside service of the host in front, if one was found (never made here). */
   insideOf(proto: 'tcp' | 'udp', frontMac: string): ServiceState | null {
+    return this.byKey.get(this.insideKey(proto, frontMac).key) ?? null;
+  }
+
+  private insideKey(proto: 'tcp' | 'udp', frontMac: string): { vip: string; port: number; key: string } {
     const hint = this.roles.hintVips[0];
-    return this.byKey.get(`${serviceKey(proto, hint?.ip ?? UNKNOWN_VIP, hint?.port ?? 0)}|inside|${frontMac}`) ?? null;
+    const vip = hint?.ip ?? UNKNOWN_VIP;
+    const port = hint?.port ?? 0;
+    return { vip, port, key: `${serviceKey(proto, vip, port)}|inside|${frontMac}` };
   }
 
   /** Pass 2: a client frame from the director's MAC to a real server of an inside service. */
