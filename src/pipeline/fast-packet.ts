@@ -111,13 +111,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.sport = (buf[l4]! << 8) | buf[l4 + 1]!;
   p.dport = (buf[l4 + 2]! << 8) | buf[l4 + 3]!;
 
+  resetBeyondLink(p, n, tsSec, tsNsec);
   p.kind = 'ip';
-  p.ha = null;
-  p.n = n;
-  p.t = tsSec + tsNsec / 1e9;
-  p.vlan = -1;
-  p.arpOp = 0;
-  p.sha = p.spa = p.tha = p.tpa = '';
   p.src = formatIpv4At(buf, ip + 12);
   p.dst = formatIpv4At(buf, ip + 16);
   p.proto = proto;
@@ -126,16 +121,6 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
   p.ipLen = total;
   p.df = (flagsOffset & 0x4000) !== 0;
   p.v6 = false;
-  p.tunnel = null;
-  p.outerSrc = p.outerDst = '';
-  p.outerTtl = p.outerLen = 0;
-  p.icmpType = p.icmpCode = -1;
-  p.icmpMtu = null;
-  p.icmpGateway = null;
-  p.icmpQuote = null;
-  p.dsrVip = '';
-  p.dsrPort = 0;
-  p.srcKeySeen = p.dstKeySeen = -1;
   return true;
 }
 
@@ -144,25 +129,8 @@ function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number,
   if (end - at < ARP_ETHERNET_IPV4_LEN) return false;
   if (((buf[at]! << 8) | buf[at + 1]!) !== ARP_HTYPE_ETHERNET || ((buf[at + 2]! << 8) | buf[at + 3]!) !== ARP_PTYPE_IPV4
     || buf[at + 4] !== 6 || buf[at + 5] !== 4) return false;
-  resetPacket(p, n, tsSec, tsNsec);
+  resetBeyondLink(p, n, tsSec, tsNsec);
   p.kind = 'arp';
-  p.arpOp = (buf[at + 6]! << 8) | buf[at + 7]!;
-  p.sha = formatMacAt(buf, at + 8);
-  p.spa = formatIpv4At(buf, at + 14);
-  p.tha = formatMacAt(buf, at + 18);
-  p.tpa = formatIpv4At(buf, at + 24);
-  return true;
-}
-
-/** Every field but the link header's, as Packet.load leaves a frame with no IP layer. */
-function resetPacket(p: Packet, n: number, tsSec: number, tsNsec: number): void {
-  p.kind = 'other';
-  p.ha = null;
-  p.n = n;
-  p.t = tsSec + tsNsec / 1e9;
-  p.vlan = -1;
-  p.arpOp = 0;
-  p.sha = p.spa = p.tha = p.tpa = '';
   p.src = p.dst = '';
   p.proto = p.ttl = p.ipId = p.ipLen = 0;
   p.df = false;
@@ -171,6 +139,25 @@ function resetPacket(p: Packet, n: number, tsSec: number, tsNsec: number): void 
   p.toaAddr = '';
   p.toaPort = 0;
   p.hasTimestamp = false;
+  p.arpOp = (buf[at + 6]! << 8) | buf[at + 7]!;
+  p.sha = formatMacAt(buf, at + 8);
+  p.spa = formatIpv4At(buf, at + 14);
+  p.tha = formatMacAt(buf, at + 18);
+  p.tpa = formatIpv4At(buf, at + 24);
+  return true;
+}
+
+/**
+ * What neither path here reads from the frame, as Packet.load leaves it (no VLAN, tunnel, ICMP or
+ * DSR option), with the frame's number and time: the IP path has set its TCP/UDP fields before.
+ */
+function resetBeyondLink(p: Packet, n: number, tsSec: number, tsNsec: number): void {
+  p.ha = null;
+  p.n = n;
+  p.t = tsSec + tsNsec / 1e9;
+  p.vlan = -1;
+  p.arpOp = 0;
+  p.sha = p.spa = p.tha = p.tpa = '';
   p.tunnel = null;
   p.outerSrc = p.outerDst = '';
   p.outerTtl = p.outerLen = 0;
