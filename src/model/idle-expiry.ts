@@ -20,7 +20,12 @@ const MIN_IDLE = 2;
 const RST_WITHIN = 2;
 export const MAX_IDLE_CONNS = 50_000;
 const MAX_EPISODES = 20;
-/** Candidates kept for the end's director check: resets after a silence are few in any capture. */
+/**
+ * Resets kept for the end's director check (sent by the host that answered before: only the
+ * director's MAC makes them episodes). A server's own resets after a silence are of that kind and
+ * can be many; they cannot crowd out the resets from another host, which are episodes whoever the
+ * director is and are kept apart, MAX_EPISODES of them.
+ */
 const MAX_CANDIDATES = 1000;
 const FIRST = 512;
 
@@ -65,6 +70,7 @@ const MINE = 1, ESTABLISHED = 2, CLOSED = 4;
  */
 export class IdleExpiries {
   private readonly found: IdleCandidate[] = [];
+  private fromOthers = 0;
   private count = 0;
   private cap = FIRST;
   private rec = new Float64Array(FIRST * REC);
@@ -130,7 +136,9 @@ export class IdleExpiries {
       // daemon) lost the entry rather than let it expire, and says so in its own finding.
       const entryMac = this.entryMac[c]!;
       const sameDirector = entryMac === '' || p.srcMac === entryMac;
-      if (sameDirector && this.found.length < MAX_CANDIDATES) {
+      const room = other ? this.fromOthers < MAX_EPISODES : this.found.length - this.fromOthers < MAX_CANDIDATES;
+      if (sameDirector && room) {
+        if (other) this.fromOthers++;
         this.found.push({
           client: `${this.client[c]}:${this.ports[2 * c]}`, virtual: `${this.virtual[c]}:${this.ports[2 * c + 1]}`,
           idle: Math.round(r[e + IDLE]! * 10) / 10, rstMac: p.srcMac, other,
