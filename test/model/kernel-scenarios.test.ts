@@ -14,7 +14,7 @@ import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmList } from '../../src/present/ipvsadm-view.js';
 import { renderSummary } from '../../src/present/analyze-summary.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
-import { expectKernelScheduler } from '../helpers/kernel-scheduler.js';
+import { gradeKernelPoint, type PointGrade } from '../helpers/kernel-grade.js';
 
 const DIR = 'test/fixtures';
 
@@ -32,20 +32,11 @@ function analyze(scenario: string, files: readonly string[]): Summary {
 }
 
 /** IPv6 endpoints print as [ip]:port; the truth of the IPv6 captures keeps the client unbracketed. */
-const plain = (endpoint: string | null): string | null => endpoint?.replace(/[[\]]/g, '') ?? null;
 
-interface Expect {
-  readonly method: string;
-  readonly protocol?: 'tcp' | 'udp';
-  readonly vip: 'truth' | '?';
-  readonly rs: 'all' | readonly string[];
-  readonly conns: 'all' | number;
-  readonly scheduler: 'decided-or-tied' | 'unknown';
-}
 
 const ALL = { vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' } as const;
 
-const CASES: readonly [string, readonly string[], Expect][] = [
+const CASES: readonly [string, readonly string[], PointGrade][] = [
   // DNS through DR: one UDP entry per query (each from a new client port), rr.
   ['kernel-scenarios/dr-udp-rr', ['fw-eth1.pcap'], { method: 'dr', protocol: 'udp', ...ALL }],
   ['kernel-scenarios/dr-udp-rr', ['dir-eth0.pcap'], { method: 'dr', protocol: 'udp', ...ALL }],
@@ -94,30 +85,7 @@ const CASES: readonly [string, readonly string[], Expect][] = [
 ];
 
 describe.each(CASES)('%s %j', (scenario, files, want) => {
-  const truth = lab(scenario);
-  const s = analyze(scenario, files);
-  const svc = s.report.services[0]!;
-
-  it(`method ${want.method}, VIP ${want.vip}`, () => {
-    expect(s.report.services).toHaveLength(1);
-    expect(svc.method).toBe(want.method);
-    expect(svc.protocol).toBe(want.protocol ?? 'tcp');
-    if (want.vip === 'truth') expect([svc.vip, svc.port]).toEqual([truth.vip, truth.vport]);
-    else expect(svc.vip).toBe('?');
-  });
-
-  it('real servers, and each connection\'s as the kernel chose', () => {
-    const rs = svc.realServers.map((r) => `${r.ip}:${r.port}`).sort();
-    expect(rs).toEqual(want.rs === 'all' ? truth.realServers.map((r) => `${r.ip}:${r.port}`).sort() : want.rs);
-    const kernel = new Map(truth.requests.map((r) => [plain(r.client), plain(r.realServer)]));
-    const shown = s.report.connections.filter((c) => c.realServer !== null);
-    expect(shown).toHaveLength(want.conns === 'all' ? kernel.size : want.conns);
-    for (const c of shown) expect([plain(c.client), plain(c.realServer)]).toEqual([plain(c.client), kernel.get(plain(c.client))]);
-  });
-
-  it(`scheduler: ${want.scheduler}`, () => {
-    expectKernelScheduler(svc.scheduler, truth.scheduler, want.scheduler);
-  });
+  gradeKernelPoint(analyze(scenario, files), lab(scenario), want);
 });
 
 describe('what the new scenarios show beyond the per-point grades', () => {

@@ -12,7 +12,7 @@ import type { Summary } from '../../src/model/index.js';
 import { analyzeFrames } from '../../src/pipeline/index.js';
 import { renderIpvsadmConns, renderIpvsadmStats } from '../../src/present/ipvsadm-view.js';
 import { explainFrames } from '../../src/annotate/index.js';
-import { expectKernelScheduler } from '../helpers/kernel-scheduler.js';
+import { gradeKernelPoint, type PointGrade } from '../helpers/kernel-grade.js';
 
 const DIR = 'test/fixtures/kernel';
 
@@ -29,19 +29,8 @@ function analyze(scenario: string, files: readonly string[], vip?: { ip: string;
   return analyzeFrames(openFrames(paths), { files: paths, ...(vip ? { vips: [vip] } : {}) });
 }
 
-interface Expect {
-  readonly method: string;
-  /** The VIP:port the report must give ('?' where the view never shows it). */
-  readonly vip: 'truth' | '?';
-  /** Real servers the view shows (all: every one of the truth's). */
-  readonly rs: 'all' | readonly string[];
-  /** Connections whose real server the view shows, each as the kernel chose. */
-  readonly conns: 'all' | number;
-  /** 'decided-or-tied': the kernel's scheduler, or tied candidates including it; 'unknown'. */
-  readonly scheduler: 'decided-or-tied' | 'unknown';
-}
 
-const CASES: readonly [string, readonly string[], Expect][] = [
+const CASES: readonly [string, readonly string[], PointGrade][] = [
   ['dr-rr', ['dir-eth0.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
   // The gateway on a switched LAN: the director's forward never passes; replies name the servers.
   ['dr-rr', ['fw-eth1.pcap'], { method: 'dr', vip: 'truth', rs: 'all', conns: 'all', scheduler: 'decided-or-tied' }],
@@ -86,29 +75,7 @@ const CASES: readonly [string, readonly string[], Expect][] = [
 ];
 
 describe.each(CASES)('%s %j', (scenario, files, want) => {
-  const truth = lab(scenario);
-  const s = analyze(scenario, files);
-  const svc = s.report.services[0]!;
-
-  it(`method ${want.method}, VIP ${want.vip}`, () => {
-    expect(s.report.services).toHaveLength(1);
-    expect(svc.method).toBe(want.method);
-    if (want.vip === 'truth') expect([svc.vip, svc.port]).toEqual([truth.vip, truth.vport]);
-    else expect(svc.vip).toBe('?');
-  });
-
-  it('real servers, and each connection\'s as the kernel chose', () => {
-    const rs = svc.realServers.map((r) => `${r.ip}:${r.port}`).sort();
-    expect(rs).toEqual(want.rs === 'all' ? truth.realServers.map((r) => `${r.ip}:${r.port}`).sort() : want.rs);
-    const kernel = new Map(truth.requests.map((r) => [r.client, r.realServer]));
-    const shown = s.report.connections.filter((c) => c.realServer !== null);
-    expect(shown).toHaveLength(want.conns === 'all' ? truth.requests.length : want.conns);
-    for (const c of shown) expect([c.client, c.realServer]).toEqual([c.client, kernel.get(c.client)]);
-  });
-
-  it(`scheduler: ${want.scheduler}`, () => {
-    expectKernelScheduler(svc.scheduler, truth.scheduler, want.scheduler);
-  });
+  gradeKernelPoint(analyze(scenario, files), lab(scenario), want);
 });
 
 describe('the NAT director\'s inside, with the VIP named by --vip', () => {
