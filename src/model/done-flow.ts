@@ -10,8 +10,10 @@ import type { Flow, RsState, ServiceState } from './state.js';
 export interface DoneFlow {
   readonly index: number;
   readonly proto: 'tcp' | 'udp';
+  /** "cip:cport" as ipPort writes it. */
   readonly client: string;
   readonly cip: string;
+  readonly cport: number;
   readonly virtual: string;
   readonly svc: ServiceState;
   readonly rs: RsState | null;

@@ -54,6 +54,7 @@ export class CopiedFlow implements DoneFlow {
   get proto(): 'tcp' | 'udp' { return this.base.proto; }
   get client(): string { return this.base.client; }
   get cip(): string { return this.base.cip; }
+  get cport(): number { return this.base.cport; }
   get virtual(): string { return this.base.virtual; }
   get firstN(): number { return this.base.firstN; }
   get lastN(): number { return this.base.lastN; }
