@@ -5,16 +5,20 @@
  * each new entry records for the scheduler inference.
  */
 import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
-import { FinishedFlow, type DoneFlow } from './done-flow.js';
+import { BypassedFlow, type DoneFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
+import { Flow, FlowBlock } from './flow.js';
 import { AddressIds, FlowTable, NO_KEY } from './flow-table.js';
 import { protoName, type Packet } from './packet.js';
-import type { Flow, RsState, ServiceState } from './state.js';
+import type { RsState, ServiceState } from './state.js';
 import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
 import type { Knowledge } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
 export const MAX_DECISIONS = 2000;
+/** Entries per column block: the first blocks small (most captures hold few connections), then this. */
+const FIRST_BLOCK = 256;
+const MAX_BLOCK = 8192;
 
 export class ConnectionEntries {
   /** Address → small integer, for the numeric keys of the table and the packet memory. */
@@ -29,6 +33,8 @@ export class ConnectionEntries {
   private readonly timers = new ExpiryQueue();
   readonly done: DoneFlow[] = [];
   private count = 0;
+  /** Where new entries' numbers go (model/flow.ts); a full block stays with its entries. */
+  private block = new FlowBlock(FIRST_BLOCK);
 
   private readonly k: Knowledge | null;
 
@@ -88,18 +94,16 @@ export class ConnectionEntries {
    * client's own packet is not in the capture, `cip` is the TOA's address: FULLNAT inside).
    */
   create(p: Packet, svc: ServiceState, serverSide: boolean, cip = p.src, cport = p.sport): Flow {
-    const proto = protoName(p.proto);
-    const f: Flow = {
-      index: ++this.count,
-      proto, cip, cport, vip: svc.vip, vport: svc.insideOf !== null ? svc.port : p.dport, svc,
-      reqSrcMac: p.srcMac, reqDstMac: p.dstMac, reqTtl: p.ttl, pathSeen: false,
-      rs: null, state: proto === 'udp' ? 'UDP' : 'NONE', inactive: true, noOutput: true, expires: p.t + 3, timerAt: Number.NaN,
-      firstN: p.n, firstT: p.t, lastN: p.n, lastT: p.t,
-      clientAcked: false, synAckSeen: false, forwardN: 0, synRetries: 0, inPkts: 0, inBytes: 0, lastInLen: 0,
-      decision: null, key0: NO_KEY, key1: NO_KEY, moreKeys: null, live: true,
+    let block = this.block;
+    if (block.used === block.capacity) {
+      block = new FlowBlock(Math.min(2 * block.capacity, MAX_BLOCK));
+      this.block = block;
+    }
+    const f = new Flow(
+      ++this.count, block, protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
       // Pass 2: sent to a real server that answers for the VIP itself.
-      bypass: this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
-    };
+      this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
+    );
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
     this.addKey(f, serverSide, p.proto, p.src, p.sport, p.dst, p.dport);
@@ -219,7 +223,9 @@ export class ConnectionEntries {
       this.table.remove(f.key1, f);
       if (f.moreKeys !== null) for (const k of f.moreKeys) this.table.remove(k, f);
     }
-    this.done.push(new FinishedFlow(f, expired ? null : f.expires));
+    // The entry is its own finished record (nothing changes it from here on).
+    if (expired) f.expired = true;
+    this.done.push(f.bypass ? new BypassedFlow(f) : f);
   }
 
   /** Live entries whose timer ran out by `t`, in creation order. */

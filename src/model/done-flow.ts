@@ -1,11 +1,11 @@
 /**
  * A finished connection entry, as the report lists it. One per connection of the capture is kept
- * to the end, so it is small: the "ip:port" texts are made when read, not stored, and the
- * protocol, VIP and port are the service's.
+ * to the end: the entry itself (model/flow.ts), read once nothing changes it any more; the
+ * "ip:port" texts are made when read, not stored.
  */
-import type { TcpState } from '../ipvs/tcp-states.js';
+import type { Flow } from './flow.js';
 import { ipPort } from './packet.js';
-import type { Flow, RsState, ServiceState } from './state.js';
+import type { RsState, ServiceState } from './state.js';
 
 export interface DoneFlow {
   readonly index: number;
@@ -37,56 +37,40 @@ export const HANDSHAKE_SYN_RETRIED = 4;
 
 const VIRTUAL_TEXT = new WeakMap<ServiceState, string>();
 
-export class FinishedFlow implements DoneFlow {
-  readonly index: number;
-  readonly cip: string;
-  readonly cport: number;
-  readonly svc: ServiceState;
-  readonly rs: RsState | null;
-  readonly firstN: number;
-  readonly lastN: number;
-  readonly firstT: number;
-  readonly lastT: number;
-  readonly state: TcpState | 'UDP';
-  readonly expiresAt: number | null;
-  readonly handshake: number;
-  /** Protocol, VIP and port when they are not the service's (never, as flows are made today). */
-  private readonly own: { readonly proto: 'tcp' | 'udp'; readonly vip: string; readonly vport: number } | null;
+/** "vip:port" of an entry: one string per service, unless the entry's are not the service's. */
+export function virtualText(svc: ServiceState, proto: 'tcp' | 'udp', vip: string, vport: number): string {
+  if (proto !== svc.proto || vip !== svc.vip || vport !== svc.port) return ipPort(vip, vport);
+  let text = VIRTUAL_TEXT.get(svc);
+  if (text === undefined) {
+    text = ipPort(svc.vip, svc.port);
+    VIRTUAL_TEXT.set(svc, text);
+  }
+  return text;
+}
 
-  constructor(f: Flow, expiresAt: number | null) {
-    this.index = f.index; this.cip = f.cip; this.cport = f.cport;
-    this.svc = f.svc; this.rs = f.rs; this.firstN = f.firstN; this.lastN = f.lastN; this.firstT = f.firstT; this.lastT = f.lastT;
-    // A connection that bypassed the director never had an IPVS entry.
-    this.state = f.bypass ? 'NONE' : f.state; this.expiresAt = f.bypass ? null : expiresAt;
-    this.handshake = (f.clientAcked ? HANDSHAKE_CLIENT_ACKED : 0) | (f.synAckSeen ? HANDSHAKE_SYN_ACKED : 0) | (f.synRetries > 0 ? HANDSHAKE_SYN_RETRIED : 0);
-    const s = f.svc;
-    this.own = f.proto === s.proto && f.vip === s.vip && f.vport === s.port ? null : { proto: f.proto, vip: f.vip, vport: f.vport };
+/**
+ * A finished entry of a connection that bypassed the director (rare): it never had an IPVS entry,
+ * so no state and no timer. Every other finished entry is its `Flow` itself.
+ */
+export class BypassedFlow implements DoneFlow {
+  readonly state = 'NONE';
+  readonly expiresAt = null;
+  private readonly f: Flow;
+
+  constructor(f: Flow) {
+    this.f = f;
   }
 
-  get proto(): 'tcp' | 'udp' {
-    return this.own?.proto ?? this.svc.proto;
-  }
-
-  get vip(): string {
-    return this.own?.vip ?? this.svc.vip;
-  }
-
-  get vport(): number {
-    return this.own?.vport ?? this.svc.port;
-  }
-
-  get client(): string {
-    return ipPort(this.cip, this.cport);
-  }
-
-  /** One string per service. */
-  get virtual(): string {
-    if (this.own !== null) return ipPort(this.own.vip, this.own.vport);
-    let text = VIRTUAL_TEXT.get(this.svc);
-    if (text === undefined) {
-      text = ipPort(this.svc.vip, this.svc.port);
-      VIRTUAL_TEXT.set(this.svc, text);
-    }
-    return text;
-  }
+  get index(): number { return this.f.index; }
+  get proto(): 'tcp' | 'udp' { return this.f.proto; }
+  get client(): string { return this.f.client; }
+  get cip(): string { return this.f.cip; }
+  get virtual(): string { return this.f.virtual; }
+  get svc(): ServiceState { return this.f.svc; }
+  get rs(): RsState | null { return this.f.rs; }
+  get firstN(): number { return this.f.firstN; }
+  get lastN(): number { return this.f.lastN; }
+  get firstT(): number { return this.f.firstT; }
+  get lastT(): number { return this.f.lastT; }
+  get handshake(): number { return this.f.handshake; }
 }

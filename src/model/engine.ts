@@ -146,15 +146,19 @@ export class Engine implements ModelParts {
   end(faults: FaultEpisodes | null = null): void {
     // Silent real servers first: a flow finishing below would report the same server with less to say.
     // An inside connection never answered belongs to the real server it went to (reply-path.ts).
-    for (const f of this.entries.liveFlows()) joinSilentInside(this, f);
-    for (const f of this.entries.liveFlows()) if (f.proto === 'tcp') this.flowToSilentSyns(f);
+    // Index loops: `end` runs once, unoptimized, where an iterator makes a result object per entry.
+    let live = this.entries.liveFlows();
+    for (let i = 0; i < live.length; i++) joinSilentInside(this, live[i]!);
+    live = this.entries.liveFlows();
+    for (let i = 0; i < live.length; i++) if (live[i]!.proto === 'tcp') this.flowToSilentSyns(live[i]!);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     const episodes = this.faults?.episodes() ?? faults;
     if (episodes !== null) {
       reportFaults(this.book, episodes, (id) => (MAC_RE.test(id) ? this.roles.ripOfMac(id) ?? id : id), (mac) => this.roles.isDirectorMac(mac));
     }
     // Finishing marks an entry and keeps the live list as it is (only creating one compacts it).
-    for (const f of this.entries.liveFlows()) this.finishFlow(f, false);
+    live = this.entries.liveFlows();
+    for (let i = 0; i < live.length; i++) this.finishFlow(live[i]!, false);
     this.entries.endCapture();
     this.ha.end();
   }

@@ -10,33 +10,41 @@
 import type { Flow } from './state.js';
 
 export class ExpiryQueue {
-  private times: number[] = [];
-  private flows: Flow[] = [];
+  /**
+   * The heap: times in a Float64Array (a number[] grown by push made a new backing store at each
+   * doubling), flows beside them; `n` entries in use. A time never crosses a call here, as an
+   * unboxed double read from a flow's column would be boxed into a heap number to do so.
+   */
+  private times = new Float64Array(1024);
+  private flows: (Flow | null)[] = new Array<Flow | null>(1024).fill(null);
+  private n = 0;
   /** Queue length that triggers dropping stale entries. */
   private compactAt = 4096;
 
   /** Call after f.expires changed (and for a new flow). */
   rearm(f: Flow): void {
-    if (f.timerAt <= f.expires) return;
-    f.timerAt = f.expires;
-    this.push(f.expires, f);
-    if (this.times.length >= this.compactAt) this.compact();
+    const at = f.expires;
+    if (f.timerAt <= at) return;
+    f.timerAt = at;
+    this.pushTimer(f);
+    if (this.n >= this.compactAt) this.compact();
   }
 
   /** Flows whose entry expired by t (expires <= t), in creation order; they are off the queue. */
   due(t: number): Flow[] {
     const out: Flow[] = [];
-    while (this.times.length > 0 && this.times[0]! <= t) {
+    while (this.n > 0 && this.times[0]! <= t) {
       const at = this.times[0]!;
       const f = this.flows[0]!;
       this.pop();
       if (at !== f.timerAt || !f.live) continue;
-      if (f.expires <= t) {
+      const expires = f.expires;
+      if (expires <= t) {
         f.timerAt = Number.NaN;
         out.push(f);
       } else {
-        f.timerAt = f.expires;
-        this.push(f.expires, f);
+        f.timerAt = expires;
+        this.pushTimer(f);
       }
     }
     if (out.length > 1) out.sort((a, b) => a.index - b.index);
@@ -44,12 +52,12 @@ export class ExpiryQueue {
   }
 
   get size(): number {
-    return this.times.length;
+    return this.n;
   }
 
   clear(): void {
-    this.times.length = 0;
-    this.flows.length = 0;
+    this.flows.fill(null, 0, this.n);
+    this.n = 0;
   }
 
   /**
@@ -60,21 +68,23 @@ export class ExpiryQueue {
     const times = this.times;
     const flows = this.flows;
     let n = 0;
-    for (let i = 0; i < times.length; i++) {
+    for (let i = 0; i < this.n; i++) {
       const f = flows[i]!;
       if (times[i] === f.timerAt && f.live) { times[n] = times[i]!; flows[n] = f; n++; }
     }
-    times.length = n;
-    flows.length = n;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, times[i]!, flows[i]!);
+    flows.fill(null, n, this.n);
+    this.n = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.compactAt = Math.max(4096, 2 * n);
   }
 
-  /** Puts (at, f) at i or below it, the smaller child moving up each step. */
-  private siftDown(i: number, at: number, f: Flow): void {
+  /** Moves the entry at i down to its place, the smaller child moving up each step. */
+  private siftDown(i: number): void {
     const times = this.times;
     const flows = this.flows;
-    const n = times.length;
+    const n = this.n;
+    const at = times[i]!;
+    const f = flows[i]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
@@ -88,12 +98,13 @@ export class ExpiryQueue {
     flows[i] = f;
   }
 
-  private push(at: number, f: Flow): void {
+  /** Adds f at its timerAt. */
+  private pushTimer(f: Flow): void {
+    if (this.n === this.times.length) this.grow();
     const times = this.times;
     const flows = this.flows;
-    let i = times.length;
-    times.push(at);
-    flows.push(f);
+    const at = f.timerAt;
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (times[parent]! <= at) break;
@@ -106,8 +117,23 @@ export class ExpiryQueue {
   }
 
   private pop(): void {
-    const lastT = this.times.pop()!;
-    const lastF = this.flows.pop()!;
-    if (this.times.length > 0) this.siftDown(0, lastT, lastF);
+    const last = --this.n;
+    if (last > 0) {
+      this.times[0] = this.times[last]!;
+      this.flows[0] = this.flows[last]!;
+      this.flows[last] = null;
+      this.siftDown(0);
+    } else {
+      this.flows[0] = null;
+    }
+  }
+
+  private grow(): void {
+    const times = new Float64Array(2 * this.times.length);
+    times.set(this.times);
+    this.times = times;
+    const old = this.flows.length;
+    this.flows.length = 2 * old;
+    this.flows.fill(null, old);
   }
 }

@@ -2,7 +2,6 @@
  * Mutable bookkeeping of the engine: services, real servers, flows (IPVS connection entries as
  * the director would hold them) and scheduling decisions.
  */
-import type { TcpState } from '../ipvs/tcp-states.js';
 import type { TunnelKind } from './packet.js';
 import type { ScheduledPacket } from './infer-scheduler.js';
 
@@ -117,57 +116,8 @@ export interface ServiceState {
   insideOf: string | null;
 }
 
-export interface Flow {
-  readonly index: number;
-  readonly proto: 'tcp' | 'udp';
-  readonly cip: string;
-  readonly cport: number;
-  /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
-  vip: string;
-  vport: number;
-  svc: ServiceState;
-  /** MACs of the first client frame and of the first reply ('' when the capture has none). */
-  readonly reqSrcMac: string;
-  readonly reqDstMac: string;
-  /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
-  readonly reqTtl: number;
-  /** The first reply was looked at for what it says about the vantage point. */
-  pathSeen: boolean;
-  rs: RsState | null;
-  state: TcpState | 'UDP';
-  /** IP_VS_CONN_F_INACTIVE */
-  inactive: boolean;
-  /** IP_VS_CONN_F_NOOUTPUT: no reply has passed the director yet (INPUT_ONLY tables). */
-  noOutput: boolean;
-  expires: number;
-  /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
-  timerAt: number;
-  readonly firstN: number;
-  readonly firstT: number;
-  lastN: number;
-  lastT: number;
-  clientAcked: boolean;
-  synAckSeen: boolean;
-  /** Frame of the director's forwarded SYN, for rs-not-responding. */
-  forwardN: number;
-  synRetries: number;
-  inPkts: number;
-  inBytes: number;
-  /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
-  lastInLen: number;
-  decision: Decision | null;
-  /**
-   * Its keys in the connection table (FlowTable slots, NO_KEY when none): the client→VIP tuple
-   * and, for a rewriting method, the server side; a third or later key (rare) in `moreKeys`.
-   */
-  key0: number;
-  key1: number;
-  moreKeys: number[] | null;
-  /** Still in the table (not expired, not replaced by a reused port, not finished at the end). */
-  live: boolean;
-  /** Answered by another host that claims the VIP in ARP: the director never saw this connection. */
-  bypass: boolean;
-}
+/** An IPVS connection entry as the director would hold it (model/flow.ts). */
+export { Flow } from './flow.js';
 
 export function newRs(ip: string | null, port: number, mac: string | null, n: number): RsState {
   return { ip, port, mac, active: 0, inactive: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, firstN: n, viaDr: 0, viaTun: 0, viaNat: 0, routedReplies: 0 };

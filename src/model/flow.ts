@@ -1,0 +1,185 @@
+/**
+ * One IPVS connection entry as the model holds it. A capture keeps one per connection to the end
+ * (the finished ones are the report's list: `DoneFlow`), tens of thousands of them, so an entry is
+ * small: its numbers live in typed-array columns shared by a block of entries (a double in an
+ * object field is a heap number of its own, and every field is a word the collector copies and
+ * scans), its yes/no facts in one small integer, and only strings and references in the object.
+ * The accessors keep the fields' names, so readers and writers see plain properties.
+ */
+import type { TcpState } from '../ipvs/tcp-states.js';
+import { HANDSHAKE_CLIENT_ACKED, HANDSHAKE_SYN_ACKED, HANDSHAKE_SYN_RETRIED, virtualText, type DoneFlow } from './done-flow.js';
+import { ipPort } from './packet.js';
+import type { Decision, RsState, ServiceState } from './state.js';
+
+/** Int32 columns, FLOW_INTS per entry. */
+const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10;
+export const FLOW_INTS = 11;
+/** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
+const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
+export const FLOW_DOUBLES = 5;
+
+const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128;
+
+/** What the first packet of an entry gives it. */
+export interface FlowStart {
+  readonly n: number;
+  readonly t: number;
+  readonly srcMac: string;
+  readonly dstMac: string;
+  readonly ttl: number;
+}
+
+/** A block of entries' columns; entries are placed in it in creation order, never moved. */
+export class FlowBlock {
+  readonly ints: Int32Array;
+  readonly nums: Float64Array;
+  readonly capacity: number;
+  used = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.ints = new Int32Array(capacity * FLOW_INTS);
+    this.nums = new Float64Array(capacity * FLOW_DOUBLES);
+  }
+}
+
+export class Flow implements DoneFlow {
+  readonly index: number;
+  readonly proto: 'tcp' | 'udp';
+  readonly cip: string;
+  /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
+  vip: string;
+  svc: ServiceState;
+  /** MACs of the first client frame and of the first reply ('' when the capture has none). */
+  readonly reqSrcMac: string;
+  readonly reqDstMac: string;
+  rs: RsState | null;
+  state: TcpState | 'UDP';
+  decision: Decision | null;
+  /** A third or later key in the connection table (rare): see `key0`. */
+  moreKeys: number[] | null;
+  private bits: number;
+  private readonly ints: Int32Array;
+  private readonly nums: Float64Array;
+  /** Place in the block. */
+  private readonly at: number;
+
+  constructor(index: number, block: FlowBlock, proto: 'tcp' | 'udp', cip: string, cport: number, svc: ServiceState, vport: number, p: FlowStart, bypass: boolean) {
+    this.index = index;
+    this.proto = proto;
+    this.cip = cip;
+    this.vip = svc.vip;
+    this.svc = svc;
+    this.reqSrcMac = p.srcMac;
+    this.reqDstMac = p.dstMac;
+    this.rs = null;
+    this.state = proto === 'udp' ? 'UDP' : 'NONE';
+    this.decision = null;
+    this.moreKeys = null;
+    this.bits = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0);
+    this.ints = block.ints;
+    this.nums = block.nums;
+    const at = block.used++;
+    this.at = at;
+    // The block's columns start zeroed and each place is used once.
+    const i = at * FLOW_INTS;
+    const ints = block.ints;
+    ints[i + CPORT] = cport;
+    ints[i + VPORT] = vport;
+    ints[i + REQ_TTL] = p.ttl;
+    ints[i + FIRST_N] = p.n;
+    ints[i + LAST_N] = p.n;
+    ints[i + KEY0] = -1;
+    ints[i + KEY1] = -1;
+    const d = at * FLOW_DOUBLES;
+    const nums = block.nums;
+    nums[d + EXPIRES] = p.t + 3;
+    nums[d + TIMER_AT] = Number.NaN;
+    nums[d + FIRST_T] = p.t;
+    nums[d + LAST_T] = p.t;
+  }
+
+  get cport(): number { return this.ints[this.at * FLOW_INTS + CPORT]!; }
+  get vport(): number { return this.ints[this.at * FLOW_INTS + VPORT]!; }
+  set vport(v: number) { this.ints[this.at * FLOW_INTS + VPORT] = v; }
+  /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
+  get reqTtl(): number { return this.ints[this.at * FLOW_INTS + REQ_TTL]!; }
+  get firstN(): number { return this.ints[this.at * FLOW_INTS + FIRST_N]!; }
+  get lastN(): number { return this.ints[this.at * FLOW_INTS + LAST_N]!; }
+  set lastN(v: number) { this.ints[this.at * FLOW_INTS + LAST_N] = v; }
+  /** Frame of the director's forwarded SYN, for rs-not-responding. */
+  get forwardN(): number { return this.ints[this.at * FLOW_INTS + FORWARD_N]!; }
+  set forwardN(v: number) { this.ints[this.at * FLOW_INTS + FORWARD_N] = v; }
+  get synRetries(): number { return this.ints[this.at * FLOW_INTS + SYN_RETRIES]!; }
+  set synRetries(v: number) { this.ints[this.at * FLOW_INTS + SYN_RETRIES] = v; }
+  get inPkts(): number { return this.ints[this.at * FLOW_INTS + IN_PKTS]!; }
+  set inPkts(v: number) { this.ints[this.at * FLOW_INTS + IN_PKTS] = v; }
+  /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
+  get lastInLen(): number { return this.ints[this.at * FLOW_INTS + LAST_IN_LEN]!; }
+  set lastInLen(v: number) { this.ints[this.at * FLOW_INTS + LAST_IN_LEN] = v; }
+  /**
+   * Its keys in the connection table (FlowTable slots, NO_KEY when none): the client→VIP tuple
+   * and, for a rewriting method, the server side; a third or later key in `moreKeys`.
+   */
+  get key0(): number { return this.ints[this.at * FLOW_INTS + KEY0]!; }
+  set key0(v: number) { this.ints[this.at * FLOW_INTS + KEY0] = v; }
+  get key1(): number { return this.ints[this.at * FLOW_INTS + KEY1]!; }
+  set key1(v: number) { this.ints[this.at * FLOW_INTS + KEY1] = v; }
+
+  get expires(): number { return this.nums[this.at * FLOW_DOUBLES + EXPIRES]!; }
+  set expires(v: number) { this.nums[this.at * FLOW_DOUBLES + EXPIRES] = v; }
+  /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
+  get timerAt(): number { return this.nums[this.at * FLOW_DOUBLES + TIMER_AT]!; }
+  set timerAt(v: number) { this.nums[this.at * FLOW_DOUBLES + TIMER_AT] = v; }
+  get firstT(): number { return this.nums[this.at * FLOW_DOUBLES + FIRST_T]!; }
+  get lastT(): number { return this.nums[this.at * FLOW_DOUBLES + LAST_T]!; }
+  set lastT(v: number) { this.nums[this.at * FLOW_DOUBLES + LAST_T] = v; }
+  get inBytes(): number { return this.nums[this.at * FLOW_DOUBLES + IN_BYTES]!; }
+  set inBytes(v: number) { this.nums[this.at * FLOW_DOUBLES + IN_BYTES] = v; }
+
+  /** The first reply was looked at for what it says about the vantage point. */
+  get pathSeen(): boolean { return (this.bits & PATH_SEEN) !== 0; }
+  set pathSeen(v: boolean) { this.flag(PATH_SEEN, v); }
+  /** IP_VS_CONN_F_INACTIVE */
+  get inactive(): boolean { return (this.bits & INACTIVE) !== 0; }
+  set inactive(v: boolean) { this.flag(INACTIVE, v); }
+  /** IP_VS_CONN_F_NOOUTPUT: no reply has passed the director yet (INPUT_ONLY tables). */
+  get noOutput(): boolean { return (this.bits & NO_OUTPUT) !== 0; }
+  set noOutput(v: boolean) { this.flag(NO_OUTPUT, v); }
+  get clientAcked(): boolean { return (this.bits & CLIENT_ACKED) !== 0; }
+  set clientAcked(v: boolean) { this.flag(CLIENT_ACKED, v); }
+  get synAckSeen(): boolean { return (this.bits & SYN_ACK_SEEN) !== 0; }
+  set synAckSeen(v: boolean) { this.flag(SYN_ACK_SEEN, v); }
+  /** Still in the table (not expired, not replaced by a reused port, not finished at the end). */
+  get live(): boolean { return (this.bits & LIVE) !== 0; }
+  set live(v: boolean) { this.flag(LIVE, v); }
+  /** Answered by another host that claims the VIP in ARP: the director never saw this connection. */
+  get bypass(): boolean { return (this.bits & BYPASS) !== 0; }
+  set bypass(v: boolean) { this.flag(BYPASS, v); }
+  /** Finished by its timer (not still in the table at the end of the capture). */
+  get expired(): boolean { return (this.bits & EXPIRED) !== 0; }
+  set expired(v: boolean) { this.flag(EXPIRED, v); }
+
+  // ---- read as a finished entry (DoneFlow): nothing changes an entry once it is finished
+
+  /** Seconds left on the entry's timer at the end of the capture; null once expired. */
+  get expiresAt(): number | null {
+    return this.expired ? null : this.expires;
+  }
+
+  get handshake(): number {
+    return (this.clientAcked ? HANDSHAKE_CLIENT_ACKED : 0) | (this.synAckSeen ? HANDSHAKE_SYN_ACKED : 0) | (this.synRetries > 0 ? HANDSHAKE_SYN_RETRIED : 0);
+  }
+
+  get client(): string {
+    return ipPort(this.cip, this.cport);
+  }
+
+  get virtual(): string {
+    return virtualText(this.svc, this.proto, this.vip, this.vport);
+  }
+
+  private flag(bit: number, v: boolean): void {
+    this.bits = v ? this.bits | bit : this.bits & ~bit;
+  }
+}
