@@ -65,6 +65,7 @@ export class BypassedFlow implements DoneFlow {
   get proto(): 'tcp' | 'udp' { return this.f.proto; }
   get client(): string { return this.f.client; }
   get cip(): string { return this.f.cip; }
+  get cport(): number { return this.f.cport; }
   get virtual(): string { return this.f.virtual; }
   get svc(): ServiceState { return this.f.svc; }
   get rs(): RsState | null { return this.f.rs; }
