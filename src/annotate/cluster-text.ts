@@ -5,7 +5,7 @@
  */
 import { methodEvidenceText, TUNNEL_WORDS, type MethodCounts } from '../ipvs/methods.js';
 import type { ClusterReport, SchedulerReport, UnseenFact } from '../ipvs/report.js';
-import type { Summary } from '../model/index.js';
+import { reportWith, type Summary } from '../model/index.js';
 import { localizeFindings } from './findings.js';
 import type { Lang } from './labels.js';
 
@@ -40,8 +40,7 @@ export function confidenceWord(lang: Lang): string {
  */
 export function localizeReport(summary: Summary, lang: Lang): ClusterReport {
   const r = summary.report;
-  return {
-    ...r,
+  return reportWith(r, {
     services: r.services.map((svc) => {
       const state = summary.services.find((x) => x.report === svc)?.state;
       return state === undefined || svc.methodEvidence === undefined
@@ -49,7 +48,7 @@ export function localizeReport(summary: Summary, lang: Lang): ClusterReport {
         : { ...svc, methodEvidence: methodEvidenceText(state, svc.method, lang) };
     }),
     findings: localizeFindings(r.findings, lang),
-  };
+  });
 }
 
 const UNSEEN_WORDS: Readonly<Record<Lang, Readonly<Record<UnseenFact, string>>>> = {

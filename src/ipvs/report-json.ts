@@ -64,66 +64,17 @@ export function publishConnection(c: ConnectionReport): object {
 }
 
 /**
- * `JSON.stringify` of publishConnection(c) as an element of the document's `connections` array
- * (indented two levels), written straight from the report's "ip:port" texts: a capture's hundreds
- * of thousands of connections would otherwise each make four objects and their strings only to be
- * stringified once. The endpoint texts of services and real servers repeat in every connection and
- * are made once each. Anything of an unexpected shape goes through JSON.stringify itself.
- */
-export function connectionTextWriter(): (c: ConnectionReport) => string {
-  const endpoints = new Map<string, string>();
-  const shared = (text: string, virtual: boolean): string => {
-    let json = endpoints.get(text);
-    if (json === undefined) {
-      if (endpoints.size >= 4096) endpoints.clear();
-      json = endpointText(text, virtual);
-      endpoints.set(text, json);
-    }
-    return json;
-  };
-  return (c) => {
-    if (typeof c.protocol !== 'string' || typeof c.client !== 'string' || typeof c.virtual !== 'string' || typeof c.state !== 'string'
-      || (c.realServer !== null && typeof c.realServer !== 'string') || typeof c.firstFrame !== 'number' || typeof c.lastFrame !== 'number') {
-      // Two levels down, JSON.stringify indents every line of an element by four more spaces.
-      return `    ${JSON.stringify(publishConnection(c), null, 2).replace(/\n/g, '\n    ')}`;
-    }
-    return `    {\n      "protocol": ${jsonString(c.protocol)},\n      "client": ${endpointText(c.client, false)},\n      "virtual": ${shared(c.virtual, true)},\n`
-      + `      "realServer": ${c.realServer === null ? 'null' : shared(c.realServer, false)},\n      "firstFrame": ${jsonNumber(c.firstFrame)},\n`
-      + `      "lastFrame": ${jsonNumber(c.lastFrame)},\n      "state": ${jsonString(c.state)}\n    }`;
-  };
-}
-
-/** An endpoint object as JSON.stringify(…, null, 2) writes it as a connection's member. */
-function endpointText(text: string, virtual: boolean): string {
-  const e = virtual ? splitVirtual(text) : splitEndpoint(text);
-  return `{\n        "ip": ${jsonString(e.ip)},\n        "port": ${e.port === null ? 'null' : jsonNumber(e.port)}\n      }`;
-}
-
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
-
-/** JSON.stringify(s), without its call for the plain ASCII of addresses and state names. */
-function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    if (ch < 0x20 || ch > 0x7e || ch === 0x22 || ch === 0x5c) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
-
-/**
- * The `analyze --format json` document (schema/analyze-report.schema.json). `deferConnections`:
- * the connections stay as the report has them, for a writer that publishes them a chunk at a
- * time (publishConnection, see cli/json-lines.ts), so that a capture's hundreds of thousands of
+ * The `analyze --format json` document (schema/analyze-report.schema.json). `connections`: in
+ * place of the report's own (which are then never read), what a writer that publishes them a
+ * chunk at a time takes (see cli/json-lines.ts), so that a capture's hundreds of thousands of
  * them are never all built twice over and held at once.
  */
-export function publishReport(r: ClusterReport, deferConnections = false): object {
+export function publishReport(r: ClusterReport, connections?: readonly unknown[]): object {
   return {
     capture: r.capture,
     hosts: r.hosts,
     services: r.services.map(publishService),
-    connections: deferConnections ? r.connections : r.connections.map(publishConnection),
+    connections: connections ?? r.connections.map(publishConnection),
     findings: r.findings,
     ...(r.directorPair !== undefined ? { directorPair: r.directorPair } : {}),
   };

@@ -10,8 +10,10 @@ import type { RsState, ServiceState } from './state.js';
 export interface DoneFlow {
   readonly index: number;
   readonly proto: 'tcp' | 'udp';
+  /** "cip:cport" as ipPort writes it. */
   readonly client: string;
   readonly cip: string;
+  readonly cport: number;
   readonly virtual: string;
   readonly svc: ServiceState;
   readonly rs: RsState | null;
@@ -63,6 +65,7 @@ export class BypassedFlow implements DoneFlow {
   get proto(): 'tcp' | 'udp' { return this.f.proto; }
   get client(): string { return this.f.client; }
   get cip(): string { return this.f.cip; }
+  get cport(): number { return this.f.cport; }
   get virtual(): string { return this.f.virtual; }
   get svc(): ServiceState { return this.f.svc; }
   get rs(): RsState | null { return this.f.rs; }

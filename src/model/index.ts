@@ -11,6 +11,7 @@ export { methodOf } from './method-evidence.js';
 export { tcpFlagWords } from './frame-facts.js';
 export type { EngineSnapshot } from './snapshot.js';
 export { summarize, type Summary, type SummarizeOptions, type ServiceReportX } from './summary/summarize.js';
+export { reportWith } from './summary/entries.js';
 export { inferScheduler, SCHEDULER_BAR, type InferenceInput, type ObservedDecision } from './infer-scheduler.js';
 export { Packet, ipPort, compareIp, type TunnelKind } from './packet.js';
 export type { FrameFacts, FlowFacts, FrameRole, Knowledge, ModelHints, Segment, Step } from './types.js';

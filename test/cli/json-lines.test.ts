@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonLines } from '../../src/cli/json-lines.js';
-import type { ClusterReport, ConnectionReport } from '../../src/ipvs/report.js';
-import { connectionTextWriter, publishConnection, publishReport } from '../../src/ipvs/report-json.js';
+import type { ClusterReport } from '../../src/ipvs/report.js';
+import { publishConnection, publishReport } from '../../src/ipvs/report-json.js';
+import { ipPort, type DoneFlow } from '../../src/model/index.js';
+import { connectionRows } from '../../src/model/summary/entries.js';
+import { connectionEntryWriter, type ConnectionEntry } from '../../src/present/report-json.js';
 
 const joined = (doc: object): string => [...jsonLines(doc)].join('\n');
 
@@ -45,33 +48,41 @@ describe('jsonLines', () => {
       findings: [],
     } as unknown as ClusterReport;
     const whole = JSON.stringify(publishReport(report), null, 2);
-    expect([...jsonLines(publishReport(report, true), { connections: publishConnection })].join('\n')).toBe(whole);
+    expect([...jsonLines(publishReport(report, report.connections), { connections: publishConnection })].join('\n')).toBe(whole);
     // Not deferred, the hook's absence leaves the elements as they are.
-    expect([...jsonLines(publishReport(report, true))].join('\n')).not.toBe(whole);
+    expect([...jsonLines(publishReport(report, report.connections))].join('\n')).not.toBe(whole);
   });
 
-  it('writes connections itself exactly as JSON.stringify writes their published form', () => {
+  it('writes connections from the entries exactly as JSON.stringify writes the published form of their rows', () => {
+    const address = fc.oneof(
+      fc.ipV4(), fc.ipV6(), fc.constantFrom('?', '', '[::1]', 'a]', '00:0c:29:aa:00:10', 'x"y'), fc.string({ unit: 'binary' }),
+    );
     const endpoint = fc.oneof(
-      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 })).map(([ip, port]) => `${ip}:${port}`),
-      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 65535 })).map(([ip, port]) => `[${ip}]:${port}`),
-      fc.constantFrom('?:?', '00:0c:29:aa:00:10', '[::1]:', ':80', '', '1.2.3.4:080', '1.2.3.4:1e3'),
+      fc.tuple(address, fc.integer({ min: 0, max: 65535 })).map(([ip, port]) => ipPort(ip, port)),
+      fc.constantFrom('?:?', '[::1]:', ':80', '', '1.2.3.4:080', '1.2.3.4:1e3'),
       fc.string({ unit: 'binary' }),
     );
-    const connection = fc.record({
-      protocol: fc.constantFrom('tcp', 'udp'),
-      client: endpoint, virtual: endpoint, realServer: fc.option(endpoint),
-      firstFrame: fc.oneof(fc.nat(), fc.double()), lastFrame: fc.nat(),
+    const servers = [null, { ip: null, port: 80 }, { ip: '192.168.23.85', port: 80 }, { ip: 'fc00::85', port: 8080 }, { ip: '?', port: 0 }];
+    const entry = fc.record({
+      proto: fc.constantFrom('tcp', 'udp'), cip: address, cport: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.double()),
+      virtual: endpoint, rs: fc.constantFrom(...servers), firstN: fc.oneof(fc.nat(), fc.double()), lastN: fc.nat(),
       state: fc.oneof(fc.constantFrom('ESTABLISHED', 'FIN_WAIT', 'NONE', 'UDP'), fc.string({ unit: 'binary' })),
-    }) as fc.Arbitrary<ConnectionReport>;
-    const report = (connections: ConnectionReport[]): ClusterReport =>
-      ({ capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], connections, findings: [] }) as unknown as ClusterReport;
-    fc.assert(fc.property(fc.array(connection, { maxLength: 600 }), (connections) => {
-      const r = report(connections);
-      const written = [...jsonLines(publishReport(r, true), {}, { connections: connectionTextWriter() })].join('\n');
+    }).map((e) => ({ ...e, client: ipPort(e.cip, e.cport) })) as fc.Arbitrary<ConnectionEntry>;
+    fc.assert(fc.property(fc.array(entry, { maxLength: 600 }), (entries) => {
+      const rows = connectionRows(entries as unknown as DoneFlow[]);
+      const r = { capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], connections: rows, findings: [] } as unknown as ClusterReport;
+      const written = [...jsonLines(publishReport(r, entries), {}, { connections: connectionEntryWriter() })].join('\n');
       expect(written).toBe(JSON.stringify(publishReport(r), null, 2));
     }), { numRuns: 60 });
-    // A shape the writer does not expect still comes out as JSON.stringify writes it.
-    const odd = report([{ protocol: 'tcp', client: '10.0.0.1:1', virtual: '10.0.0.2:80', realServer: null, firstFrame: 1, lastFrame: 2, state: undefined } as unknown as ConnectionReport]);
-    expect([...jsonLines(publishReport(odd, true), {}, { connections: connectionTextWriter() })].join('\n')).toBe(JSON.stringify(publishReport(odd), null, 2));
+  });
+
+  it('writes the document without reading the report\'s own connections', () => {
+    const entries: ConnectionEntry[] = [{ proto: 'tcp', cip: '10.0.0.1', cport: 1, client: '10.0.0.1:1', virtual: '10.0.0.2:80', rs: null, firstN: 1, lastN: 2, state: 'NONE' }];
+    const r = {
+      capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], findings: [],
+      get connections(): never { throw new Error('read'); },
+    } as unknown as ClusterReport;
+    const text = [...jsonLines(publishReport(r, entries), {}, { connections: connectionEntryWriter() })].join('\n');
+    expect(JSON.parse(text).connections).toEqual([{ protocol: 'tcp', client: { ip: '10.0.0.1', port: 1 }, virtual: { ip: '10.0.0.2', port: 80 }, realServer: null, firstFrame: 1, lastFrame: 2, state: 'NONE' }]);
   });
 });

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CaptureFormatError, systemErrorWords } from '../../capture/index.js';
 import { explainFrames, localizeReport, type ExplainedFrame, type Lang } from '../../annotate/index.js';
 import { parseList, parseRules, type ServiceSpec } from '../../ipvs/ipvsadm/index.js';
-import type { Summary } from '../../model/index.js';
+import { reportWith, type Summary } from '../../model/index.js';
 import { analyzeFiles, readFrames, threadsFromEnv } from '../../pipeline/index.js';
 import { EXIT, UsageError, useColour, type Command, type CommandIO } from '../command.js';
 import { capturesAndFilter, compileFilterArg } from '../args.js';
@@ -19,9 +19,9 @@ import { damageSummary, withInputs } from '../inputs.js';
 import type { CaptureInputs } from '../../capture/index.js';
 import type { FramePredicate } from '../../decode/index.js';
 import { jsonLines } from '../json-lines.js';
-import { connectionTextWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
+import { connectionEntryWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
-import { lineWriterFor } from '../output.js';
+import { lineWriterFor, type LineWriter } from '../output.js';
 import { clockCheck, clockNotices } from '../clock-check.js';
 
 const HELP = `Usage: lvscope analyze [options] FILE… [FILTER]
@@ -175,7 +175,7 @@ export function runModel(a: AnalyzeArgs, paths: readonly string[] = a.files): Mo
   let summary = run.summary;
   if (clock.offsets.length > 0) {
     const clockOffsets = clock.offsets.map((o) => ({ file: a.files[o.file] ?? paths[o.file]!, seconds: Number(o.seconds.toFixed(9)), pairs: o.pairs }));
-    summary = { ...summary, report: { ...summary.report, capture: { ...summary.report.capture, clockOffsets } } };
+    summary = { ...summary, report: reportWith(summary.report, { capture: { ...summary.report.capture, clockOffsets } }) };
   }
   return { summary, problems, damagedFrames, firstDamaged, notices: clockNotices(clock, a.files.length === paths.length ? a.files : paths) };
 }
@@ -234,6 +234,15 @@ export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly str
   yield* explainFrames(readFrames(paths, { filter: a.filter, shift: clockCheck(paths).shift, guePorts: a.guePorts, limit: a.limit }), summary, a.lang, { vips: a.vips });
 }
 
+/** `--format json`: one document, its connections written from the summary's entries (not its report's rows). */
+export function writeJsonReport(summary: Summary, lang: Lang, out: LineWriter): void {
+  const doc = publishReport(localizeReport(summary, lang), summary.entries);
+  for (const part of jsonLines(doc, {}, { connections: connectionEntryWriter() })) {
+    if (out.broken) break;
+    out.line(part);
+  }
+}
+
 export function captureError(e: unknown): string | null {
   if (e instanceof CaptureFormatError) return e.message;
   const err = e as NodeJS.ErrnoException;
@@ -265,10 +274,7 @@ export const analyzeCommand: Command = {
       }
       const out = lineWriterFor(io.stdout);
       if (a.format === 'json') {
-        for (const part of jsonLines(publishReport(localizeReport(summary, a.lang), true), {}, { connections: connectionTextWriter() })) {
-          if (out.broken) break;
-          out.line(part);
-        }
+        writeJsonReport(summary, a.lang, out);
       } else if (a.format === 'ndjson') {
         for (const e of explained(a, summary, inputs.paths)) {
           if (out.broken) break;

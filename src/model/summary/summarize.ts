@@ -17,19 +17,20 @@ import { mixedMethods } from '../../ipvs/methods.js';
 import { cookedRealServers, insidePortsApart, ownMethod, tunBehindRouter } from './unattributed.js';
 import { serviceClaims } from '../claims.js';
 import { perFlowOuterSources } from '../outer-sources.js';
-import { compareIp, ipPort, sortedByIp, type TunnelKind } from '../packet.js';
+import { compareIp, sortedByIp, type TunnelKind } from '../packet.js';
 import { arpFindings, unansweredFromDestination } from '../rules/arp.js';
 import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import { straySynAcks } from '../rules/stray-syn-ack.js';
-import type { DoneFlowView, EngineSnapshot, ServiceView } from '../snapshot.js';
+import type { EngineSnapshot, ServiceView } from '../snapshot.js';
 import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
 import { directorNames } from '../ha/report.js';
 import { pairDirectors, summarizePair, withoutHealthChecks } from './pair.js';
-import { CopiedFlow, workingCopy } from './working-copy.js';
+import { workingCopy } from './working-copy.js';
+import { connectionRows, reportedEntries } from './entries.js';
 
 const UNKNOWN_SCHEDULER: SchedulerReport = { name: 'unknown', confidence: 0, candidates: [] };
 
@@ -46,6 +47,8 @@ export interface Summary {
   readonly knowledge: Knowledge;
   /** Reported services with their state (the summary's copy), for the ipvsadm views. */
   readonly services: readonly { readonly report: ServiceReportX; readonly state: ServiceState }[];
+  /** The entries report.connections lists, in its order (the JSON writer's source: see present/report-json). */
+  readonly entries: readonly DoneFlow[];
   /** Connection entries alive at the end of the capture (for ipvsadm -Lnc). */
   readonly liveAtEnd: readonly DoneFlow[];
   readonly endTime: number;
@@ -194,21 +197,13 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     const mac = engine.ipMac.get(ip);
     if (mac !== undefined && !rsMacs.has(mac)) rsMacs.set(mac, ip);
   }
-  const clients = new Set<string>();
   // Per finished entry (a capture's hundreds of thousands): the reported copy of its service is
-  // looked up once per service, and the entries are put in index order before they are wrapped.
+  // looked up once per service.
   const reported = new Map<ServiceView, ServiceState | null>();
   for (const [view, s] of copy.services) reported.set(view, chosen.includes(s) ? s : null);
-  const conns: DoneFlow[] = [];
-  for (const d of inIndexOrder(engine.done)) {
-    const svc = reported.get(d.svc);
-    if (svc !== undefined && svc !== null) conns.push(new CopiedFlow(d, svc, d.rs === null ? null : copy.rs.get(d.rs) ?? null));
-  }
-  for (const c of conns) clients.add(c.cip);
+  const { conns, clients, anyClients } = reportedEntries(engine.done, reported, copy.rs);
   // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
   const clientMacs = new Set<string>();
-  const anyClients = new Set<string>(clients);
-  for (const d of engine.done) anyClients.add(d.cip);
   for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
   const gatewayMacs = new Set<string>();
   const peerClients = new Set<string>();
@@ -348,14 +343,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     findingFrames.set(n, l);
   }
 
-  // One text and one snapshot per real server, shared by its (possibly millions of) connections.
-  const rsText = new Map<RsState, string>();
+  // One snapshot per real server, shared by its (possibly millions of) connections.
   const rsSnap = new Map<RsState, { ip: string | null; mac: string | null; port: number }>();
-  const rsTextOf = (rs: RsState & { ip: string }): string => {
-    let t = rsText.get(rs);
-    if (t === undefined) { t = ipPort(rs.ip, rs.port); rsText.set(rs, t); }
-    return t;
-  };
   const rsSnapOf = (rs: RsState): { ip: string | null; mac: string | null; port: number } => {
     let s = rsSnap.get(rs);
     if (s === undefined) { s = { ip: rs.ip, mac: rs.mac, port: rs.port }; rsSnap.set(rs, s); }
@@ -370,17 +359,13 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     }
     return connRs;
   };
-  const connections: ConnectionReport[] = conns.map((c) => ({
-    protocol: c.proto, client: c.client, virtual: c.virtual,
-    realServer: c.rs !== null && c.rs.ip !== null ? rsTextOf(c.rs as RsState & { ip: string }) : null,
-    firstFrame: c.firstN, lastFrame: c.lastN, state: c.state,
-  }));
-
+  // Listed when first read: `analyze --format json` writes its connections from `entries` instead.
+  let connections: ConnectionReport[] | null = null;
   const report: ClusterReport = {
     capture: { files: [...opts.files], frames: engine.frames },
     hosts: hostRows,
     services: services.map((s) => s.report),
-    connections,
+    get connections() { return connections ??= connectionRows(conns); },
     findings: findingList,
     ...(pair !== null ? { directorPair: pair } : {}),
   };
@@ -395,16 +380,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // Only the ipvsadm views read it: listed when asked.
   let liveAtEnd: DoneFlow[] | null = null;
   return {
-    report, knowledge, services,
+    report, knowledge, services, entries: conns,
     get liveAtEnd() { return liveAtEnd ??= conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
     endTime: engine.lastT, findingFrames,
   };
-}
-
-/** Finished entries by index (they finish nearly in that order), as a stable sort orders them. */
-function inIndexOrder(done: readonly DoneFlowView[]): readonly DoneFlowView[] {
-  for (let i = 1; i < done.length; i++) if (done[i - 1]!.index > done[i]!.index) return [...done].sort((a, b) => a.index - b.index);
-  return done;
 }
 
 /**

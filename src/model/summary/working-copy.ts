@@ -25,15 +25,23 @@ export function workingCopy(services: Iterable<ServiceView>): WorkingCopy {
   };
   const svcOf = new Map<ServiceView, ServiceState>();
   for (const s of list) {
-    const decisions: Decision[] = s.decisions.map((d) => ({
-      ...d, snap: d.snap.map((x) => ({ rs: rsCopy(x.rs), a: x.a, i: x.i })), chosen: d.chosen === null ? null : rsCopy(d.chosen),
-    }));
-    svcOf.set(s, {
+    const copy: ServiceState = {
       ...s,
       tunnelKinds: new Set(s.tunnelKinds), evidenceFrames: [...s.evidenceFrames], lips: new Set(s.lips),
       outerSources: new Map(s.outerSources), outerMacs: new Set(s.outerMacs),
-      rs: s.rs.map(rsCopy), decisions,
+      rs: s.rs.map(rsCopy), decisions: [],
+    };
+    // Up to MAX_DECISIONS per service, each with a snapshot of every real server, and only the
+    // scheduler inference reads them (not for a service it is not run for): copied when first read.
+    // Every real server they name is in some service's list, so already copied by then.
+    let decisions: Decision[] | null = null;
+    Object.defineProperty(copy, 'decisions', {
+      enumerable: true,
+      get: (): Decision[] => decisions ??= s.decisions.map((d) => ({
+        ...d, snap: d.snap.map((x) => ({ rs: rsCopy(x.rs), a: x.a, i: x.i })), chosen: d.chosen === null ? null : rsCopy(d.chosen),
+      })),
     });
+    svcOf.set(s, copy);
   }
   return { services: svcOf, rs: rsOf };
 }
@@ -54,6 +62,7 @@ export class CopiedFlow implements DoneFlow {
   get proto(): 'tcp' | 'udp' { return this.base.proto; }
   get client(): string { return this.base.client; }
   get cip(): string { return this.base.cip; }
+  get cport(): number { return this.base.cport; }
   get virtual(): string { return this.base.virtual; }
   get firstN(): number { return this.base.firstN; }
   get lastN(): number { return this.base.lastN; }
