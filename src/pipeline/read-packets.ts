@@ -9,12 +9,16 @@ import { CaptureReader } from '../capture/index.js';
 import { FrameDecoder, isDamaged } from '../decode/index.js';
 import { loadCommonFrame } from './fast-packet.js';
 import type { Packet } from '../model/packet.js';
+import type { FrameAddressIds } from './address-table.js';
 
 /** Damaged frames seen (decode/isDamaged), and the first one's number. */
 export interface Damage { count: number; first: number }
 
-/** Calls each(pkt) for every frame (pkt is reused); returns the capture problems. */
-export function readPackets(path: string, limit: number, pkt: Packet, each: (p: Packet) => void, damage: Damage): string[] {
+/**
+ * Calls each(pkt) for every frame (pkt is reused); returns the capture problems. With `ids`, a
+ * frame of the common path also has its addresses' ids there (ids.valid).
+ */
+export function readPackets(path: string, limit: number, pkt: Packet, each: (p: Packet) => void, damage: Damage, ids: FrameAddressIds | null = null): string[] {
   const r = CaptureReader.open(path, { comments: false });
   try {
     const decoder = new FrameDecoder({ verifyChecksums: false });
@@ -22,11 +26,13 @@ export function readPackets(path: string, limit: number, pkt: Packet, each: (p: 
       // Like openFrames under a limit: the frame after the last one is read before stopping.
       if (!r.next()) return r.issues.map((i) => i.message);
       if (n > limit) return [];
-      if (!loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) {
+      const common = loadCommonFrame(pkt, r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, ids);
+      if (!common) {
         const f = decoder.decode(r.buf, r.offset, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null);
         if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = n;
         pkt.load(f);
       }
+      if (ids !== null) ids.valid = common;
       each(pkt);
     }
   } finally {
