@@ -28,6 +28,8 @@ const TS_KIND = 8;
 const EXID_TFO = 0xf989;
 const EXID_ACCECN0 = 0xacc0;
 const EXID_ACCECN1 = 0xacc1;
+/** NOP, NOP, then a timestamps option's kind and length (10). */
+const NOP_NOP_TS = 0x0101080a;
 
 /**
  * Fills p from the frame buf[off .. off+caplen) when it is a common one; false (p then holds
@@ -107,7 +109,10 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     p.toaPort = 0;
     p.hasTimestamp = false;
     if (ids !== null) ids.toaAddr = 0;
-    if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl, ids);
+    // Most segments past the handshake carry NOP, NOP, timestamps (RFC 7323 appendix A) and
+    // nothing else: what the walk below makes of them, without walking.
+    if (hl === 32 && ((buf[l4 + 20]! << 24) | (buf[l4 + 21]! << 16) | (buf[l4 + 22]! << 8) | buf[l4 + 23]!) === NOP_NOP_TS) p.hasTimestamp = true;
+    else if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl, ids);
   } else if (proto === PROTO_UDP) {
     if (ipEnd - l4 < 8) return false;
     // IPVS sync messages carry records the model reads (the director pair): decoded in full.
