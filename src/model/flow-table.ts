@@ -117,8 +117,9 @@ export class FlowTable {
 
   /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
   add(flow: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): number {
+    // Through the remembered answers: a new flow's tuple was looked up (and missed) just before.
+    if (this.get(proto, a, ap, b, bp) !== NONE) return NONE;
     const ports = (ap << 16) | bp;
-    if (this.find(proto, a, b, ports) !== NONE) return NONE;
     this.forget();
     if (this.count === this.capacity) this.grow();
     const i = this.free.length > 0 ? this.free.pop()! : this.used++;
