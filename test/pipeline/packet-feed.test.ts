@@ -17,6 +17,8 @@ import { analyzeFrames } from '../../src/pipeline/pass.js';
 import { loadCommonFrame } from '../../src/pipeline/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/pipeline/packet-slots.js';
+import { FrameAddressIds } from '../../src/pipeline/address-table.js';
+import { readPackets } from '../../src/pipeline/read-packets.js';
 import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
 import { listConformanceCaptures } from '../decode/reference.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -59,26 +61,36 @@ function snapshot(p: Packet): Record<string, unknown> {
   return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : { ...v }]));
 }
 
-/** Every frame's Packet, straight and through chunks of `capacity` frames. */
-function roundTrip(path: string, capacity: number): { straight: Record<string, unknown>[]; carried: Record<string, unknown>[] } {
+/**
+ * Every frame's Packet, straight and through chunks of `capacity` frames. `reading`: the chunks
+ * are written as the reading thread writes them (readPackets, the common frames' addresses as ids).
+ */
+function roundTrip(path: string, capacity: number, reading = false): { straight: Record<string, unknown>[]; carried: Record<string, unknown>[] } {
   const straight: Record<string, unknown>[] = [];
   const writer = new PacketChunkWriter(capacity);
   const chunks: PacketChunk[] = [];
   const p = new Packet();
+  const add = (ids: FrameAddressIds | null): void => {
+    writer.add(p, ids);
+    if (writer.full) {
+      const c = writer.take();
+      chunks.push(c);
+      writer.recycle(c.ints.slice(), c.times.slice()); // as the model hands arrays back
+    }
+  };
   const source = openFrames([path], { comments: false, verifyChecksums: false });
   try {
     for (const f of source) {
       p.load(f);
       straight.push(snapshot(p));
-      writer.add(p);
-      if (writer.full) {
-        const c = writer.take();
-        chunks.push(c);
-        writer.recycle(c.ints.slice(), c.times.slice()); // as the model hands arrays back
-      }
+      if (!reading) add(null);
     }
   } finally {
     source.close();
+  }
+  if (reading) {
+    const ids = new FrameAddressIds(writer.table);
+    readPackets(path, Infinity, p, () => add(ids), { count: 0, first: 0 }, ids);
   }
   if (writer.count > 0) chunks.push(writer.take());
   const reader = new PacketChunkReader();
@@ -121,6 +133,19 @@ describe('packet slots: a Packet survives the numeric chunks exactly', () => {
       const { straight, carried } = roundTrip(synthPreset(name), 64);
       expect(carried, name).toEqual(straight);
     }
+  });
+
+  it('as the reading thread writes them (common frames\' addresses as ids): every capture, chunks of 7 frames', () => {
+    let frames = 0;
+    for (const path of [...corpus, ...listPresets().map((n) => synthPreset(n))]) {
+      const { straight, carried } = roundTrip(path, 7, true);
+      expect(carried.length, path).toBe(straight.length);
+      for (let i = 0; i < straight.length; i++) {
+        if (JSON.stringify(carried[i]) !== JSON.stringify(straight[i])) expect(carried[i], `${path} frame ${i + 1}`).toEqual(straight[i]);
+      }
+      frames += straight.length;
+    }
+    expect(frames).toBeGreaterThan(10_000);
   });
 });
 
