@@ -150,7 +150,7 @@ export class Engine implements ModelParts {
     let live = this.entries.liveFlows();
     for (let i = 0; i < live.length; i++) joinSilentInside(this, live[i]!);
     live = this.entries.liveFlows();
-    for (let i = 0; i < live.length; i++) if (live[i]!.proto === 'tcp') this.flowToSilentSyns(live[i]!);
+    if (!this.silentSyns.settled) for (let i = 0; i < live.length; i++) if (live[i]!.proto === 'tcp') this.flowToSilentSyns(live[i]!);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     const episodes = this.faults?.episodes() ?? faults;
     if (episodes !== null) {
