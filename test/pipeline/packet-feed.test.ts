@@ -17,7 +17,7 @@ import { analyzeFrames } from '../../src/pipeline/pass.js';
 import { loadCommonFrame } from '../../src/pipeline/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/pipeline/packet-slots.js';
-import { FrameAddressIds } from '../../src/pipeline/address-table.js';
+import { AddressTable, FrameAddressIds } from '../../src/pipeline/address-table.js';
 import { readPackets } from '../../src/pipeline/read-packets.js';
 import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
 import { listConformanceCaptures } from '../decode/reference.js';
@@ -163,12 +163,22 @@ describe('packet slots: a Packet survives the numeric chunks exactly', () => {
   });
 });
 
-/** Every frame of path through the full decoder and through the common-frame path; how many took the latter. */
+/**
+ * Every frame of path through the full decoder and through the common-frame path; how many took
+ * the latter. Every other frame the common path also numbers the addresses (the reading thread's
+ * way): their ids must name the Packet's own texts.
+ */
 function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) => void, rounds = 1): { frames: number; fast: number } {
   const r = CaptureReader.open(path, { comments: false });
   const decoder = new FrameDecoder({ verifyChecksums: false });
   const full = new Packet();
   const fast = new Packet(); // reused across frames, as the worker does: stale fields must not leak
+  const ids = new FrameAddressIds(new AddressTable());
+  const named = (): Record<string, string> => {
+    const t = ids.table.texts;
+    return { srcMac: t[ids.srcMac]!, dstMac: t[ids.dstMac]!, src: t[ids.src]!, dst: t[ids.dst]!, toaAddr: fast.toaAddr === '' ? '' : t[ids.toaAddr]!,
+      sha: fast.sha === '' ? '' : t[ids.sha]!, spa: fast.spa === '' ? '' : t[ids.spa]!, tha: fast.tha === '' ? '' : t[ids.tha]!, tpa: fast.tpa === '' ? '' : t[ids.tpa]! };
+  };
   let frames = 0;
   let taken = 0;
   try {
@@ -182,8 +192,13 @@ function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) =>
           mutate(buf, n * 31 + k);
         }
         frames++;
-        if (!loadCommonFrame(fast, buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) continue;
+        const numbered = (n + k) % 2 === 1;
+        if (!loadCommonFrame(fast, buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, numbered ? ids : null)) continue;
         taken++;
+        if (numbered) {
+          const { srcMac, dstMac, src, dst, toaAddr, sha, spa, tha, tpa } = fast;
+          expect(named(), `${path} frame ${n}: ids`).toEqual({ srcMac, dstMac, src, dst, toaAddr, sha, spa, tha, tpa });
+        }
         full.load(decoder.decode(buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
         const a = snapshot(fast);
         const b = snapshot(full);
