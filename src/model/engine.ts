@@ -219,8 +219,8 @@ export class Engine implements ModelParts {
 
   private onL4(p: Packet, want: boolean): FrameFacts | null {
     // The packet's address ids, once for every part that keys by them.
-    const srcId = this.entries.addrs.id(p.src);
-    const dstId = this.entries.addrs.id(p.dst);
+    const srcId = this.entries.addrs.fed(p.srcAddrId, p.src);
+    const dstId = this.entries.addrs.fed(p.dstAddrId, p.dst);
     if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
     this.faults?.observe(p, srcId, dstId);
     if (p.tunnel !== null) return this.onTunnel(p, want, srcId);

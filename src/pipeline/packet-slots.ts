@@ -273,6 +273,8 @@ export class PacketChunkReader {
     p.payload = a[o + PAYLOAD]!;
     p.srcKeySeen = a[o + SRC_SEEN]!;
     p.dstKeySeen = a[o + DST_SEEN]!;
+    p.srcAddrId = a[o + SRC]!;
+    p.dstAddrId = a[o + DST]!;
     const bits = a[o + BITS]!;
     p.df = (bits & DF) !== 0;
     p.v6 = (bits & V6) !== 0;
