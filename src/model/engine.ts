@@ -150,7 +150,7 @@ export class Engine implements ModelParts {
     let live = this.entries.liveFlows();
     for (let i = 0; i < live.length; i++) joinSilentInside(this, live[i]!);
     live = this.entries.liveFlows();
-    for (let i = 0; i < live.length; i++) if (live[i]!.proto === 'tcp') this.flowToSilentSyns(live[i]!);
+    if (!this.silentSyns.settled) for (let i = 0; i < live.length; i++) if (live[i]!.proto === 'tcp') this.flowToSilentSyns(live[i]!);
     silentRealServers(this.book, this.silentSyns, this.services.byKey.values(), this.neighbours.arpPairs.values());
     const episodes = this.faults?.episodes() ?? faults;
     if (episodes !== null) {
@@ -219,8 +219,8 @@ export class Engine implements ModelParts {
 
   private onL4(p: Packet, want: boolean): FrameFacts | null {
     // The packet's address ids, once for every part that keys by them.
-    const srcId = this.entries.addrs.id(p.src);
-    const dstId = this.entries.addrs.id(p.dst);
+    const srcId = this.entries.addrs.fed(p.srcAddrId, p.src);
+    const dstId = this.entries.addrs.fed(p.dstAddrId, p.dst);
     if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
     this.faults?.observe(p, srcId, dstId);
     if (p.tunnel !== null) return this.onTunnel(p, want, srcId);

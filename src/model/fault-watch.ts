@@ -14,7 +14,7 @@ import { MAX_REUSE_PORTS, PortReuses, type PortReuseEpisode } from './port-reuse
 import { StaleEntries, type StaleEpisode } from './stale-entry.js';
 import { StaleConnections, type StaleTcpEpisode } from './stale-tcp.js';
 import { staleConnections } from './rules/stale-entry.js';
-import { TupleIndex } from './tuple-map.js';
+import { IDLE_MINE, REUSE_MINE, WatchRecords } from './watch-records.js';
 
 /** What the watchers found, as plain data (it crosses from the reading thread in a message). */
 export interface FaultEpisodes {
@@ -25,15 +25,16 @@ export interface FaultEpisodes {
 }
 
 export class FaultWatch {
+  /**
+   * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot and one
+   * record each: each packet's conversation and its reverse are looked up once here, and one flag
+   * word says which watchers follow each.
+   */
+  private readonly tcp = new WatchRecords();
   private readonly stale = new StaleEntries();
   private readonly idle = new IdleExpiries();
   private readonly reuse = new PortReuses();
-  private readonly staleTcp = new StaleConnections();
-  /**
-   * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot each:
-   * each packet's two tuples are looked up once here, for both watchers.
-   */
-  private readonly tcp = new TupleIndex();
+  private readonly staleTcp = new StaleConnections(this.tcp);
 
   /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
   observe(p: Packet, s: number, d: number): void {
@@ -46,31 +47,40 @@ export class FaultWatch {
    * the client's (its tuple) or the server's (the reverse tuple); a client's SYN starts one.
    */
   private observeTcp(p: Packet, s: number, d: number): void {
+    const tcp = this.tcp;
     const idle = this.idle;
     const reuse = this.reuse;
     const syn = (p.flags & (SYN | ACK)) === SYN;
-    let fwd = this.tcp.find(s, p.sport, d, p.dport);
-    const idleFwd = idle.has(fwd);
-    const reuseFwd = reuse.has(fwd);
-    const back = !idleFwd || (!syn && !reuseFwd) ? this.tcp.find(d, p.dport, s, p.sport) : -1;
+    tcp.lookup(s, p.sport, d, p.dport);
+    let fwd = tcp.fwd;
+    const back = tcp.back;
+    const fwdFlags = tcp.flags(fwd);
+    const backFlags = tcp.flags(back);
 
     // The TCP stale-entry watcher follows the idle watcher's connections.
-    if (idleFwd) { idle.fromClient(fwd, p); this.staleTcp.fromClient(fwd, p); }
-    else if (idle.has(back)) { idle.fromServer(back, p); this.staleTcp.fromServer(back, p); }
-    else if (syn && idle.size < MAX_IDLE_CONNS) {
-      if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
-      idle.start(fwd, p);
-      this.staleTcp.start(fwd, p, d);
+    if ((fwdFlags & IDLE_MINE) !== 0) {
+      const e = tcp.at(fwd);
+      idle.fromClient(tcp.i32, tcp.f64, e, p);
+      this.staleTcp.fromClient(fwd, tcp.i32, e, p);
+    } else if ((backFlags & IDLE_MINE) !== 0) {
+      const e = tcp.at(back);
+      idle.fromServer(tcp.i32, tcp.f64, e, p);
+      this.staleTcp.fromServer(tcp.i32, e, p);
+    } else if (syn && idle.size < MAX_IDLE_CONNS) {
+      if (fwd < 0) fwd = tcp.add(s, p.sport, d, p.dport);
+      const e = tcp.at(fwd);
+      idle.start(tcp.i32, tcp.f64, e, p);
+      this.staleTcp.start(tcp.i32, e, p);
     }
 
     if (syn) {
-      if (reuseFwd) reuse.syn(fwd, p);
+      if ((fwdFlags & REUSE_MINE) !== 0) reuse.syn(tcp.i32, tcp.f64, tcp.at(fwd), p);
       else if (reuse.size < MAX_REUSE_PORTS) {
-        if (fwd < 0) fwd = this.tcp.add(s, p.sport, d, p.dport);
-        reuse.start(fwd, p);
+        if (fwd < 0) fwd = tcp.add(s, p.sport, d, p.dport);
+        reuse.start(tcp.i32, tcp.f64, tcp.at(fwd), p);
       }
-    } else if (reuseFwd) reuse.fromClient(fwd, p);
-    else if (reuse.has(back)) reuse.fromServer(back, p);
+    } else if ((fwdFlags & REUSE_MINE) !== 0) reuse.fromClient(tcp.i32, tcp.f64, tcp.at(fwd), p);
+    else if ((backFlags & REUSE_MINE) !== 0) reuse.fromServer(tcp.i32, tcp.f64, tcp.at(back), p);
   }
 
   /** What was found, once the packets are all seen. */

@@ -20,6 +20,8 @@ export class AddressIds {
   private id0 = -1;
   private last1 = '';
   private id1 = -1;
+  /** The reading side's number → id + 1 (0: not seen yet); see `fed`. */
+  private byFed = new Int32Array(256);
 
   id(ip: string): number {
     if (ip === this.last0) return this.id0;
@@ -34,6 +36,24 @@ export class AddressIds {
     this.id1 = this.id0;
     this.last0 = ip;
     this.id0 = id;
+    return id;
+  }
+
+  /**
+   * The id of `ip`, which the reading side numbered `fedId` (Packet.srcAddrId/dstAddrId; -1 or 0:
+   * none, or no address): a typed-array read once the number was seen, not a text lookup.
+   */
+  fed(fedId: number, ip: string): number {
+    if (fedId <= 0) return this.id(ip);
+    if (fedId >= this.byFed.length) {
+      const grown = new Int32Array(Math.max(2 * this.byFed.length, fedId + 1));
+      grown.set(this.byFed);
+      this.byFed = grown;
+    }
+    const known = this.byFed[fedId]!;
+    if (known !== 0) return known - 1;
+    const id = this.id(ip);
+    this.byFed[fedId] = id + 1;
     return id;
   }
 
@@ -117,8 +137,9 @@ export class FlowTable {
 
   /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
   add(flow: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): number {
+    // Through the remembered answers: a new flow's tuple was looked up (and missed) just before.
+    if (this.get(proto, a, ap, b, bp) !== NONE) return NONE;
     const ports = (ap << 16) | bp;
-    if (this.find(proto, a, b, ports) !== NONE) return NONE;
     this.forget();
     if (this.count === this.capacity) this.grow();
     const i = this.free.length > 0 ? this.free.pop()! : this.used++;

@@ -12,7 +12,10 @@
  */
 import type { IdleExpiry } from '../ipvs/report.js';
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
-import { grownF64, grownStrings } from './tuple-map.js';
+import {
+  F_IDLE_IDLE, F_IDLE_LAST_T, F_IDLE_WAKE_T, FLAGS, IDLE_BEFORE_N, IDLE_BITS, IDLE_CLOSED, IDLE_ENTRY_MAC, IDLE_ESTABLISHED,
+  IDLE_LAST_N, IDLE_MINE, IDLE_SERVER_MAC, IDLE_SERVER_TTL, IDLE_WAKE_N,
+} from './watch-records.js';
 
 /** Silence before a segment, in seconds, that counts as idle: above any RTT and delayed ACK. */
 const MIN_IDLE = 2;
@@ -27,7 +30,6 @@ const MAX_EPISODES = 20;
  * director is and are kept apart, MAX_EPISODES of them.
  */
 const MAX_CANDIDATES = 1000;
-const FIRST = 512;
 
 export interface IdleEpisode extends IdleExpiry {
   readonly frames: readonly number[];
@@ -51,117 +53,98 @@ export interface IdleCandidate {
 }
 
 /**
- * A followed connection's numbers side by side, one cache line, so that a packet touches one line
- * of them rather than one per field (each field's own array cost a cache miss per packet with tens
- * of thousands of connections followed). FLAGS holds MINE (this watcher follows the slot: the
- * shared index holds other watchers' tuples too), ESTABLISHED and CLOSED. WAKE_N (0: none) and
- * WAKE_T are the client's first segment after a silence, waiting for what answers it; IDLE the
- * silence; BEFORE_N the last frame before it; SERVER_TTL the TTL of the last packet from the
- * server side (with its MAC in `serverMac`: the sender's signature).
- */
-const REC = 8;
-const FLAGS = 0, LAST_T = 1, LAST_N = 2, WAKE_N = 3, WAKE_T = 4, IDLE = 5, BEFORE_N = 6, SERVER_TTL = 7;
-const MINE = 1, ESTABLISHED = 2, CLOSED = 4;
-
-/**
- * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), one record, at
- * the slot of the tuple in the fault watchers' shared TupleIndex (fault-watch.ts finds it once for
- * every watcher): nothing is allocated per packet or per connection but the arrays' growth.
+ * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), its numbers in
+ * the record of the tuple's slot in the fault watchers' shared WatchRecords (fault-watch.ts finds
+ * it once for every watcher), beside the other watchers': nothing is allocated per packet or per
+ * connection. The record's IDLE_ fields: WAKE_N (0: none) and WAKE_T are the client's first
+ * segment after a silence, waiting for what answers it; IDLE the silence; BEFORE_N the last frame
+ * before it; SERVER_TTL and SERVER_MAC the last packet from the server side (the sender's
+ * signature); ENTRY_MAC where the client's SYN was sent (its first copy): the director holding the
+ * entry. The MACs are numbers in `names`, so that no record holds a string: the client and
+ * virtual addresses are those of the packet that ends an episode.
  */
 export class IdleExpiries {
   private readonly found: IdleCandidate[] = [];
   private fromOthers = 0;
   private count = 0;
-  private cap = FIRST;
-  private rec = new Float64Array(FIRST * REC);
-  /** The client's and the virtual address and port, for the report. */
-  private client: string[] = new Array<string>(FIRST).fill('');
-  private virtual: string[] = new Array<string>(FIRST).fill('');
-  private ports = new Float64Array(FIRST * 2);
-  /** The last packet from the server side: its MAC (or address). */
-  private serverMac: string[] = new Array<string>(FIRST).fill('');
-  /** Where the client's SYN was sent (its first copy): the director holding the entry. */
-  private entryMac: string[] = new Array<string>(FIRST).fill('');
+  /** The MACs (or addresses) the records name, each once; 0 is ''. */
+  private readonly names: string[] = [''];
+  private readonly nameIds = new Map<string, number>([['', 0]]);
 
   /** Connections followed. */
   get size(): number {
     return this.count;
   }
 
-  has(slot: number): boolean {
-    return slot >= 0 && slot < this.cap && (this.rec[slot * REC + FLAGS]! & MINE) !== 0;
-  }
-
-  /** The client's SYN of a connection not followed yet (check `size` first): follow it in `c`. */
-  start(c: number, p: Packet): void {
-    while (c >= this.cap) this.grow();
+  /** The client's SYN of a connection not followed yet (check `size` first): follow it in record `e` of `r`/`f`. */
+  start(r: Int32Array, f: Float64Array, e: number, p: Packet): void {
     this.count++;
-    const r = this.rec;
-    const e = c * REC;
-    r[e + FLAGS] = MINE;
-    this.client[c] = p.src; this.ports[2 * c] = p.sport; this.virtual[c] = p.dst; this.ports[2 * c + 1] = p.dport;
-    r[e + LAST_T] = p.t; r[e + LAST_N] = p.n; this.entryMac[c] = p.dstMac;
+    r[e + FLAGS] = (r[e + FLAGS]! & ~IDLE_BITS) | IDLE_MINE;
+    f[(e >> 1) + F_IDLE_LAST_T] = p.t; r[e + IDLE_LAST_N] = p.n; r[e + IDLE_ENTRY_MAC] = this.nameId(p.dstMac);
   }
 
-  /** A packet of followed connection `c` from its client. */
-  fromClient(c: number, p: Packet): void {
-    const r = this.rec;
-    const e = c * REC;
-    const f = p.flags;
+  /** A packet of a followed connection from its client. */
+  fromClient(r: Int32Array, f: Float64Array, e: number, p: Packet): void {
+    const g = e >> 1;
+    const pf = p.flags;
     const flags = r[e + FLAGS]!;
-    if ((f & SYN) !== 0) {
+    if ((pf & SYN) !== 0) {
       // A new connection on the same port starts over.
-      r[e + FLAGS] = MINE; this.serverMac[c] = ''; r[e + WAKE_N] = 0;
-    } else if ((f & (FIN | RST)) !== 0) {
-      r[e + FLAGS] = flags | CLOSED;
-    } else if ((flags & (ESTABLISHED | CLOSED)) === ESTABLISHED && p.t - r[e + LAST_T]! >= MIN_IDLE) {
-      r[e + WAKE_N] = p.n; r[e + WAKE_T] = p.t; r[e + IDLE] = p.t - r[e + LAST_T]!; r[e + BEFORE_N] = r[e + LAST_N]!;
-    } else if ((f & ACK) !== 0) {
+      r[e + FLAGS] = (flags & ~IDLE_BITS) | IDLE_MINE; r[e + IDLE_SERVER_MAC] = 0; r[e + IDLE_WAKE_N] = 0;
+    } else if ((pf & (FIN | RST)) !== 0) {
+      r[e + FLAGS] = flags | IDLE_CLOSED;
+    } else if ((flags & (IDLE_ESTABLISHED | IDLE_CLOSED)) === IDLE_ESTABLISHED && p.t - f[g + F_IDLE_LAST_T]! >= MIN_IDLE) {
+      r[e + IDLE_WAKE_N] = p.n; f[g + F_IDLE_WAKE_T] = p.t; f[g + F_IDLE_IDLE] = p.t - f[g + F_IDLE_LAST_T]!; r[e + IDLE_BEFORE_N] = r[e + IDLE_LAST_N]!;
+    } else if ((pf & ACK) !== 0) {
       // The client's ACK after its SYN: the handshake completed (the server's side may take another way).
-      r[e + FLAGS] = flags | ESTABLISHED;
+      r[e + FLAGS] = flags | IDLE_ESTABLISHED;
     }
-    r[e + LAST_T] = p.t;
-    r[e + LAST_N] = p.n;
+    f[g + F_IDLE_LAST_T] = p.t;
+    r[e + IDLE_LAST_N] = p.n;
   }
 
-  /** A packet back to the client of followed connection `c`. */
-  fromServer(c: number, p: Packet): void {
-    const r = this.rec;
-    const e = c * REC;
-    const f = p.flags;
-    if ((f & RST) !== 0 && r[e + WAKE_N] !== 0 && p.t - r[e + WAKE_T]! <= RST_WITHIN) {
-      const serverMac = this.serverMac[c]!;
-      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== r[e + SERVER_TTL]);
+  /** A packet back to the client of a followed connection. */
+  fromServer(r: Int32Array, f: Float64Array, e: number, p: Packet): void {
+    const g = e >> 1;
+    const pf = p.flags;
+    if ((pf & RST) !== 0 && r[e + IDLE_WAKE_N] !== 0 && p.t - f[g + F_IDLE_WAKE_T]! <= RST_WITHIN) {
+      const serverMac = this.names[r[e + IDLE_SERVER_MAC]!]!;
+      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== r[e + IDLE_SERVER_TTL]);
       // The director that held the entry answers: another one (a failover without the sync
       // daemon) lost the entry rather than let it expire, and says so in its own finding.
-      const entryMac = this.entryMac[c]!;
+      const entryMac = this.names[r[e + IDLE_ENTRY_MAC]!]!;
       const sameDirector = entryMac === '' || p.srcMac === entryMac;
       const room = other ? this.fromOthers < MAX_EPISODES : this.found.length - this.fromOthers < MAX_CANDIDATES;
       if (sameDirector && room) {
         if (other) this.fromOthers++;
+        // The packet goes back to the client: its destination is the client's ip:port, its source the virtual one.
         this.found.push({
-          client: `${this.client[c]}:${this.ports[2 * c]}`, virtual: `${this.virtual[c]}:${this.ports[2 * c + 1]}`,
-          idle: Math.round(r[e + IDLE]! * 10) / 10, rstMac: p.srcMac, other,
-          frames: [r[e + BEFORE_N]!, r[e + WAKE_N]!, p.n],
+          client: `${p.dst}:${p.dport}`, virtual: `${p.src}:${p.sport}`,
+          idle: Math.round(f[g + F_IDLE_IDLE]! * 10) / 10, rstMac: p.srcMac, other,
+          frames: [r[e + IDLE_BEFORE_N]! >>> 0, r[e + IDLE_WAKE_N]! >>> 0, p.n],
         });
       }
-      r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
-      r[e + WAKE_N] = 0;
-    } else if ((f & RST) === 0) {
-      if ((f & FIN) !== 0) r[e + FLAGS] = r[e + FLAGS]! | CLOSED;
-      this.serverMac[c] = p.srcMac === '' ? p.src : p.srcMac;
-      r[e + SERVER_TTL] = p.ttl;
-      r[e + WAKE_N] = 0;
+      r[e + FLAGS] = r[e + FLAGS]! | IDLE_CLOSED;
+      r[e + IDLE_WAKE_N] = 0;
+    } else if ((pf & RST) === 0) {
+      if ((pf & FIN) !== 0) r[e + FLAGS] = r[e + FLAGS]! | IDLE_CLOSED;
+      const server = p.srcMac === '' ? p.src : p.srcMac;
+      if (this.names[r[e + IDLE_SERVER_MAC]!] !== server) r[e + IDLE_SERVER_MAC] = this.nameId(server);
+      r[e + IDLE_SERVER_TTL] = p.ttl;
+      r[e + IDLE_WAKE_N] = 0;
     }
-    r[e + LAST_T] = p.t;
-    r[e + LAST_N] = p.n;
+    f[g + F_IDLE_LAST_T] = p.t;
+    r[e + IDLE_LAST_N] = p.n;
   }
 
-  private grow(): void {
-    this.cap *= 2;
-    this.rec = grownF64(this.rec);
-    this.client = grownStrings(this.client); this.virtual = grownStrings(this.virtual); this.ports = grownF64(this.ports);
-    this.serverMac = grownStrings(this.serverMac); this.entryMac = grownStrings(this.entryMac);
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
   }
 
   /** The resets seen after a silence, for `idleEpisodes` at the end. */

@@ -101,6 +101,14 @@ export class Packet {
   srcKeySeen = -1;
   dstKeySeen = -1;
 
+  /**
+   * The reading side's numbers for `src` and `dst` (its address table, src/pipeline), -1 when it
+   * gave none: the model's parts key by numbers, and a number to map is cheaper than a text to
+   * hash (AddressIds.fed). One reading side numbers all the packets of a pass.
+   */
+  srcAddrId = -1;
+  dstAddrId = -1;
+
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
     this.kind = 'other';
@@ -131,6 +139,7 @@ export class Packet {
     this.icmpQuote = null;
     this.ha = null;
     this.srcKeySeen = this.dstKeySeen = -1;
+    this.srcAddrId = this.dstAddrId = -1;
 
     let ipCount = 0;
     let sawGre = false;

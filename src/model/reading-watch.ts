@@ -21,7 +21,7 @@ export class ReadingWatch {
     if (isPairOwn(this.ha.observe(p))) return;
     if (p.kind !== 'ip' || (p.arpOp !== 0 && p.isIcmp6) || p.icmpType >= 0) return;
     if (p.proto !== PROTO_TCP && p.proto !== PROTO_UDP) return;
-    this.faults.observe(p, this.addrs.id(p.src), this.addrs.id(p.dst));
+    this.faults.observe(p, this.addrs.fed(p.srcAddrId, p.src), this.addrs.fed(p.dstAddrId, p.dst));
   }
 
   episodes(): FaultEpisodes {

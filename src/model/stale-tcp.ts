@@ -19,7 +19,11 @@
  */
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
-import { grownI32 } from './tuple-map.js';
+import {
+  FLAGS, KEY_B, KEY_PORTS, REC, STALE_ACKED, STALE_ACKNO, STALE_ANSWER_N, STALE_ANSWER_T, STALE_BITS, STALE_ESTABLISHED,
+  STALE_FIRST_GAP, STALE_FIRST_N, STALE_FIRST_T, STALE_FORWARDER, STALE_GAP, STALE_LAST_IPID, STALE_LAST_N, STALE_LAST_SEQ,
+  STALE_LAST_SHAPE, STALE_LAST_T, STALE_NOT_BACKOFF, STALE_SEND_T, STALE_SENDS, STALE_SEQ, STALE_SERVER, type WatchRecords,
+} from './watch-records.js';
 
 /** The first sending and three retransmissions, spread over a second at least, before a run counts. */
 const MIN_SENDS = 4;
@@ -39,26 +43,21 @@ const COPY_MS_NO_ID = 5;
 const MAX_EPISODES = 20;
 /** Distinct MACs the records may name (servers, forwarders): beyond, a record names none. */
 const MAX_MACS = 1024;
-const FIRST = 512;
 
 /**
- * A followed connection's numbers side by side, as 32-bit integers (sequence numbers wrapped to
- * int32 alike, times in ms since the first connection followed): 72 bytes, half of what doubles
- * took, and no per-slot strings, as most of this watcher's cost was its arrays' growth. LAST_SEQ/LAST_IPID/LAST_SHAPE/LAST_T:
- * the client's last packet (payload × 256 + flags) to tell a copy from a new sending; ACKNO its
- * acknowledgement number; ANSWER_T/ANSWER_N the server's last word (a packet back, or the client
- * acknowledging something new; ANSWER_N 0: none yet). The open run: SENDS how often its segment SEQ
- * was sent (0: no run), FIRST_T/FIRST_N its first sending, SEND_T the last, GAP and FIRST_GAP the
- * last and first gap, LAST_N its last packet. VIRT_ID/VIRT_PORT: the virtual address and port.
- * SERVER: the server's identity (the source of its packets, else where the first copy of a client
- * segment was sent), FORWARDER: that copy's sender; both as indexes into `macs`.
+ * A followed connection's numbers, as 32-bit integers (sequence numbers wrapped to int32 alike,
+ * times in ms since the first connection followed), in the record of its slot in the fault
+ * watchers' shared WatchRecords, beside the other watchers' (its virtual address and port are the
+ * record's tuple). STALE_LAST_SEQ/LAST_IPID/LAST_SHAPE/LAST_T: the client's last packet (payload ×
+ * 256 + flags) to tell a copy from a new sending; ACKNO its acknowledgement number;
+ * ANSWER_T/ANSWER_N the server's last word (a packet back, or the client acknowledging something
+ * new; ANSWER_N 0: none yet). The open run: SENDS how often its segment SEQ was sent (0: no run),
+ * FIRST_T/FIRST_N its first sending, SEND_T the last, GAP and FIRST_GAP the last and first gap,
+ * LAST_N its last packet. SERVER: the server's identity (the source of its packets, else where
+ * the first copy of a client segment was sent), FORWARDER: that copy's sender; both as indexes
+ * into `macs`. Flag bits: ESTABLISHED (the client acknowledged the handshake), ACKED (ACKNO holds
+ * a value), NOT_BACKOFF (a gap shrank).
  */
-const REC = 20;
-const FLAGS = 0, SENDS = 1, LAST_SEQ = 2, LAST_IPID = 3, LAST_SHAPE = 4, LAST_T = 5, ACKNO = 6, ANSWER_T = 7, ANSWER_N = 8,
-  LAST_N = 9, SEQ = 10, FIRST_T = 11, FIRST_N = 12, SEND_T = 13, GAP = 14, FIRST_GAP = 15, VIRT_ID = 16, VIRT_PORT = 17,
-  SERVER = 18, FORWARDER = 19;
-/** MINE: this watcher follows the slot; ESTABLISHED: the client acknowledged the handshake; ACKED: ACKNO holds a value; NOT_BACKOFF: a gap shrank. */
-const MINE = 1, ESTABLISHED = 2, ACKED = 4, NOT_BACKOFF = 8;
 
 /**
  * A black-holed run as plain data (it may cross from the reading thread): the numbers, and the
@@ -109,14 +108,12 @@ interface Held {
 }
 
 /**
- * Per connection (client ip:port → virtual ip:port, from the client's SYN), one record at the slot
- * of its tuple in the fault watchers' shared TupleIndex; fault-watch.ts follows the same connections
- * for this watcher as for the idle one, each slot started once. Nothing is allocated per packet: a
- * connection's first retransmission (rare) gets a small record of names.
+ * Per connection (client ip:port → virtual ip:port, from the client's SYN), its record in the fault
+ * watchers' shared WatchRecords; fault-watch.ts follows the same connections for this watcher as
+ * for the idle one, each slot started once. Nothing is allocated per packet: a connection's first
+ * retransmission (rare) gets a small record of names.
  */
 export class StaleConnections {
-  private cap = FIRST;
-  private rec = new Int32Array(FIRST * REC);
   /** Times are kept in ms since this (the first SYN followed), as int32. */
   private base = -1;
   /**
@@ -128,85 +125,86 @@ export class StaleConnections {
   /** Runs that qualified and that the client gave up on (RST, or a new SYN on the port). */
   private readonly ended: Held[] = [];
 
-  /** The client's SYN of a connection the fault watchers start following in slot `c` (a fresh slot: all zero); `virt`: its virtual address id. */
-  start(c: number, p: Packet, virt: number): void {
-    while (c >= this.cap) this.grow();
-    if (this.base < 0) this.base = p.t;
-    const e = c * REC;
-    this.rec[e + FLAGS] = MINE;
-    this.rec[e + VIRT_ID] = virt;
-    this.rec[e + VIRT_PORT] = p.dport;
-    this.sighted(e, p, this.ms(p.t));
+  /** The records, read again at the end. */
+  private readonly recs: WatchRecords;
+
+  constructor(recs: WatchRecords) {
+    this.recs = recs;
   }
 
-  /** A packet of followed connection `c` from its client (or a copy of one on its way). */
-  fromClient(c: number, p: Packet): void {
-    const r = this.rec;
-    const e = c * REC;
+  /** The client's SYN of a connection the fault watchers start following in slot `c`, record `e` of `r` (its fields all zero). */
+  start(r: Int32Array, e: number, p: Packet): void {
+    if (this.base < 0) this.base = p.t;
+    this.sighted(r, e, p, this.ms(p.t));
+  }
+
+  /** A packet of followed connection `c` (record `e` of `r`) from its client (or a copy of one on its way). */
+  fromClient(c: number, r: Int32Array, e: number, p: Packet): void {
     const f = p.flags;
     const t = this.ms(p.t);
-    if ((p.seq | 0) === r[e + LAST_SEQ] && p.ipId === r[e + LAST_IPID] && p.payload * 256 + f === r[e + LAST_SHAPE]
-      && t - r[e + LAST_T]! < (p.ipId !== 0 ? COPY_MS : COPY_MS_NO_ID)) {
+    if ((p.seq | 0) === r[e + STALE_LAST_SEQ] && p.ipId === r[e + STALE_LAST_IPID] && p.payload * 256 + f === r[e + STALE_LAST_SHAPE]
+      && t - r[e + STALE_LAST_T]! < (p.ipId !== 0 ? COPY_MS : COPY_MS_NO_ID)) {
       // The packet just seen, further on: who sent it on is kept once per connection, and once per run.
-      if (r[e + SENDS]! >= 2) {
+      if (r[e + STALE_SENDS]! >= 2) {
         const run = this.runs.get(c)!;
         if (run.copy === '') run.copy = p.srcMac;
-      } else if (r[e + FORWARDER] === 0) {
-        r[e + FORWARDER] = this.macIndex(p.srcMac);
-        if (r[e + SERVER] === 0) r[e + SERVER] = this.macIndex(p.dstMac);
+      } else if (r[e + STALE_FORWARDER] === 0) {
+        r[e + STALE_FORWARDER] = this.macIndex(p.srcMac);
+        if (r[e + STALE_SERVER] === 0) r[e + STALE_SERVER] = this.macIndex(p.dstMac);
       }
       return;
     }
+    // The whole flag word, of which this watcher changes only its own bits.
     let flags = r[e + FLAGS]!;
     if ((f & (SYN | RST)) !== 0) {
       // The client gave up: a reset, or a new connection on the same port.
-      if (r[e + SENDS]! >= MIN_SENDS) this.keep(c, e);
-      r[e + SENDS] = 0;
-      if ((f & SYN) !== 0) flags = MINE;
+      if (r[e + STALE_SENDS]! >= MIN_SENDS) this.keep(c, r, e);
+      r[e + STALE_SENDS] = 0;
+      if ((f & SYN) !== 0) flags &= ~STALE_BITS;
       r[e + FLAGS] = flags;
-      this.sighted(e, p, t);
+      this.sighted(r, e, p, t);
       return;
     }
     if ((f & ACK) !== 0) {
       // The client acknowledging something new: the server's word reached it.
       const ack = p.ack | 0;
-      if ((flags & ACKED) !== 0 && ack !== r[e + ACKNO]) this.answered(e, p, t);
-      r[e + ACKNO] = ack;
-      flags |= ACKED | ESTABLISHED;
+      if ((flags & STALE_ACKED) !== 0 && ack !== r[e + STALE_ACKNO]) this.answered(r, e, p, t);
+      r[e + STALE_ACKNO] = ack;
+      flags |= STALE_ACKED | STALE_ESTABLISHED;
     }
-    if ((flags & ESTABLISHED) !== 0 && (p.payload > 0 || (f & FIN) !== 0)) {
-      const sends = r[e + SENDS]!;
+    if ((flags & STALE_ESTABLISHED) !== 0 && (p.payload > 0 || (f & FIN) !== 0)) {
+      const sends = r[e + STALE_SENDS]!;
       if (sends === 0) {
-        r[e + SEQ] = p.seq; r[e + SENDS] = 1; r[e + FIRST_T] = t; r[e + FIRST_N] = p.n; r[e + SEND_T] = t;
-        flags &= ~NOT_BACKOFF;
-      } else if ((p.seq | 0) === r[e + SEQ]) {
-        const gap = t - r[e + SEND_T]!;
-        if (sends === 1) r[e + FIRST_GAP] = gap;
-        else if (gap < r[e + GAP]! * SHRINK) flags |= NOT_BACKOFF;
-        r[e + GAP] = gap; r[e + SEND_T] = t; r[e + SENDS] = sends + 1;
+        r[e + STALE_SEQ] = p.seq; r[e + STALE_SENDS] = 1; r[e + STALE_FIRST_T] = t; r[e + STALE_FIRST_N] = p.n; r[e + STALE_SEND_T] = t;
+        flags &= ~STALE_NOT_BACKOFF;
+      } else if ((p.seq | 0) === r[e + STALE_SEQ]) {
+        const gap = t - r[e + STALE_SEND_T]!;
+        if (sends === 1) r[e + STALE_FIRST_GAP] = gap;
+        else if (gap < r[e + STALE_GAP]! * SHRINK) flags |= STALE_NOT_BACKOFF;
+        r[e + STALE_GAP] = gap; r[e + STALE_SEND_T] = t; r[e + STALE_SENDS] = sends + 1;
         this.retransmitted(c, p, sends === 1);
       }
     }
     r[e + FLAGS] = flags;
-    this.sighted(e, p, t);
+    this.sighted(r, e, p, t);
   }
 
-  /** A packet back to the client of followed connection `c`. */
-  fromServer(c: number, p: Packet): void {
-    const e = c * REC;
-    this.answered(e, p, this.ms(p.t));
+  /** A packet back to the client of a followed connection (record `e` of `r`). */
+  fromServer(r: Int32Array, e: number, p: Packet): void {
+    this.answered(r, e, p, this.ms(p.t));
     if ((p.flags & RST) === 0) {
       const id = p.srcMac === '' ? p.src : p.srcMac;
-      if (this.macs[this.rec[e + SERVER]!] !== id) this.rec[e + SERVER] = this.macIndex(id);
+      if (this.macs[r[e + STALE_SERVER]!] !== id) r[e + STALE_SERVER] = this.macIndex(id);
     }
   }
 
   /** Runs that qualify: those the client gave up on, and those still open at the end. */
   episodes(): StaleTcpEpisode[] {
     const held = [...this.ended];
+    const recs = this.recs;
     for (const [c, names] of this.runs) {
-      const e = c * REC;
-      if (this.rec[e + SENDS]! >= MIN_SENDS) held.push({ slot: c, names, rec: this.rec.slice(e, e + REC) });
+      const e = recs.at(c);
+      if (recs.i32[e + STALE_SENDS]! >= MIN_SENDS) held.push({ slot: c, names, rec: recs.i32.slice(e, e + REC) });
     }
     const out: StaleTcpEpisode[] = [];
     for (const h of held) {
@@ -243,56 +241,51 @@ export class StaleConnections {
 
   private episode(h: Held): StaleTcpEpisode | null {
     const r = h.rec;
-    const sends = r[SENDS]!;
-    const firstGap = r[FIRST_GAP]!;
-    const lastGap = r[GAP]!;
-    if (sends < MIN_SENDS || r[SEND_T]! - r[FIRST_T]! < MIN_MS) return null;
-    if ((r[FLAGS]! & NOT_BACKOFF) !== 0 || lastGap < firstGap * GROWN) return null;
-    const frames = [r[ANSWER_N]!, r[FIRST_N]!, r[LAST_N]!].filter((n, i, a) => n > 0 && a.indexOf(n) === i);
+    const sends = r[STALE_SENDS]!;
+    const firstGap = r[STALE_FIRST_GAP]!;
+    const lastGap = r[STALE_GAP]!;
+    if (sends < MIN_SENDS || r[STALE_SEND_T]! - r[STALE_FIRST_T]! < MIN_MS) return null;
+    if ((r[FLAGS]! & STALE_NOT_BACKOFF) !== 0 || lastGap < firstGap * GROWN) return null;
+    const frames = [r[STALE_ANSWER_N]!, r[STALE_FIRST_N]!, r[STALE_LAST_N]!].filter((n, i, a) => n > 0 && a.indexOf(n) === i);
     const c = h.slot;
     const n = h.names;
     return {
-      client: n.client, virtual: n.virtual, server: this.macs[r[SERVER]!]!, forwarder: this.macs[r[FORWARDER]!]!,
+      client: n.client, virtual: n.virtual, server: this.macs[r[STALE_SERVER]!]!, forwarder: this.macs[r[STALE_FORWARDER]!]!,
       runFrom: n.from, runTo: n.to, runCopy: n.copy,
-      sent: sends, seconds: Math.round((r[LAST_T]! - r[FIRST_T]!) / 100) / 10, firstGap: firstGap / 1000, lastGap: lastGap / 1000,
-      othersAnswered: this.othersAnswered(c, r[VIRT_ID]!, r[VIRT_PORT]!, r[FIRST_T]!), frames,
+      sent: sends, seconds: Math.round((r[STALE_LAST_T]! - r[STALE_FIRST_T]!) / 100) / 10, firstGap: firstGap / 1000, lastGap: lastGap / 1000,
+      othersAnswered: this.othersAnswered(c, r[KEY_B]!, r[KEY_PORTS]! & 0xffff, r[STALE_FIRST_T]!), frames,
     };
   }
 
-  /** Another followed connection of the same virtual service heard from its server after `since` (ms). */
+  /** Another followed connection of the same virtual service (`virt`:`port`) heard from its server after `since` (ms). */
   private othersAnswered(slot: number, virt: number, port: number, since: number): boolean {
-    const r = this.rec;
-    for (let c = 0; c < this.cap; c++) {
-      const e = c * REC;
-      if (c !== slot && r[e + ANSWER_N]! > 0 && r[e + VIRT_ID] === virt && r[e + VIRT_PORT] === port && r[e + ANSWER_T]! > since) return true;
+    const recs = this.recs;
+    for (let c = 0; c < recs.size; c++) {
+      const e = recs.at(c);
+      const r = recs.i32;
+      // Only this watcher's slots have an answer: the others' fields stay zero.
+      if (c !== slot && r[e + STALE_ANSWER_N]! > 0 && r[e + KEY_B] === virt && (r[e + KEY_PORTS]! & 0xffff) === port && r[e + STALE_ANSWER_T]! > since) return true;
     }
     return false;
   }
 
-  private answered(e: number, p: Packet, t: number): void {
-    const r = this.rec;
-    r[e + SENDS] = 0;
-    r[e + ANSWER_T] = t;
-    r[e + ANSWER_N] = p.n;
+  private answered(r: Int32Array, e: number, p: Packet, t: number): void {
+    r[e + STALE_SENDS] = 0;
+    r[e + STALE_ANSWER_T] = t;
+    r[e + STALE_ANSWER_N] = p.n;
   }
 
   /** The client gave up on a run that may qualify: keep it as it stood. */
-  private keep(c: number, e: number): void {
+  private keep(c: number, r: Int32Array, e: number): void {
     const names = this.runs.get(c);
-    if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push({ slot: c, names: { ...names }, rec: this.rec.slice(e, e + REC) });
+    if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push({ slot: c, names: { ...names }, rec: r.slice(e, e + REC) });
   }
 
-  private sighted(e: number, p: Packet, t: number): void {
-    const r = this.rec;
-    r[e + LAST_SEQ] = p.seq;
-    r[e + LAST_IPID] = p.ipId;
-    r[e + LAST_SHAPE] = p.payload * 256 + p.flags;
-    r[e + LAST_T] = t;
-    if (r[e + SENDS] !== 0) r[e + LAST_N] = p.n;
-  }
-
-  private grow(): void {
-    this.cap *= 2;
-    this.rec = grownI32(this.rec);
+  private sighted(r: Int32Array, e: number, p: Packet, t: number): void {
+    r[e + STALE_LAST_SEQ] = p.seq;
+    r[e + STALE_LAST_IPID] = p.ipId;
+    r[e + STALE_LAST_SHAPE] = p.payload * 256 + p.flags;
+    r[e + STALE_LAST_T] = t;
+    if (r[e + STALE_SENDS] !== 0) r[e + STALE_LAST_N] = p.n;
   }
 }

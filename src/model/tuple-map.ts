@@ -105,9 +105,3 @@ export function grownU8(a: Uint8Array) {
   b.set(a);
   return b;
 }
-
-export function grownStrings(a: string[]): string[] {
-  const b = new Array<string>(a.length * 2).fill('');
-  for (let i = 0; i < a.length; i++) b[i] = a[i]!;
-  return b;
-}

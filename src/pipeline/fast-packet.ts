@@ -14,6 +14,7 @@ import { ARP_ETHERNET_IPV4_LEN, ARP_HTYPE_ETHERNET, ARP_PTYPE_IPV4 } from '../wi
 import { gueInnerOffset } from '../wire/gue.js';
 import { IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
 import { Packet, PROTO_TCP, PROTO_UDP } from '../model/packet.js';
+import type { FrameAddressIds } from './address-table.js';
 
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL = 113;
@@ -27,12 +28,15 @@ const TS_KIND = 8;
 const EXID_TFO = 0xf989;
 const EXID_ACCECN0 = 0xacc0;
 const EXID_ACCECN1 = 0xacc1;
+/** NOP, NOP, then a timestamps option's kind and length (10). */
+const NOP_NOP_TS = 0x0101080a;
 
 /**
  * Fills p from the frame buf[off .. off+caplen) when it is a common one; false (p then holds
- * garbage) when the full decoder must look at it.
+ * garbage) when the full decoder must look at it. With `ids`, the addresses' text comes from
+ * its table, and their ids are left there too (the reading thread's chunks carry ids).
  */
-export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen: number, linkType: number, n: number, tsSec: number, tsNsec: number): boolean {
+export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen: number, linkType: number, n: number, tsSec: number, tsNsec: number, ids: FrameAddressIds | null = null): boolean {
   const end = off + caplen;
   let ip: number;
   let etherType: number;
@@ -40,8 +44,14 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     if (caplen < 14) return false;
     etherType = (buf[off + 12]! << 8) | buf[off + 13]!;
     if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
-    p.dstMac = formatMacAt(buf, off);
-    p.srcMac = formatMacAt(buf, off + 6);
+    if (ids === null) {
+      p.dstMac = formatMacAt(buf, off);
+      p.srcMac = formatMacAt(buf, off + 6);
+    } else {
+      const t = ids.table;
+      p.dstMac = t.texts[ids.dstMac = t.macAt(buf, off)]!;
+      p.srcMac = t.texts[ids.srcMac = t.macAt(buf, off + 6)]!;
+    }
     p.pktType = -1;
     ip = off + 14;
   } else if (linkType === LINKTYPE_LINUX_SLL) {
@@ -49,7 +59,11 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     etherType = (buf[off + 14]! << 8) | buf[off + 15]!;
     if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
     p.dstMac = '';
-    p.srcMac = formatMacAt(buf, off + 6);
+    if (ids === null) p.srcMac = formatMacAt(buf, off + 6);
+    else {
+      ids.dstMac = 0;
+      p.srcMac = ids.table.texts[ids.srcMac = ids.table.macAt(buf, off + 6)]!;
+    }
     p.pktType = (buf[off]! << 8) | buf[off + 1]!;
     ip = off + 16;
   } else if (linkType === LINKTYPE_LINUX_SLL2) {
@@ -57,13 +71,17 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     etherType = (buf[off]! << 8) | buf[off + 1]!;
     if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_ARP) return false;
     p.dstMac = '';
-    p.srcMac = formatMacAt(buf, off + 12);
+    if (ids === null) p.srcMac = formatMacAt(buf, off + 12);
+    else {
+      ids.dstMac = 0;
+      p.srcMac = ids.table.texts[ids.srcMac = ids.table.macAt(buf, off + 12)]!;
+    }
     p.pktType = buf[off + 10]!;
     ip = off + 20;
   } else {
     return false;
   }
-  if (etherType === ETHERTYPE_ARP) return loadArp(p, buf, ip, end, n, tsSec, tsNsec);
+  if (etherType === ETHERTYPE_ARP) return loadArp(p, buf, ip, end, n, tsSec, tsNsec, ids);
 
   // IPv4: version 4, a sane header, the whole packet captured, not a fragment.
   if (end - ip < 20) return false;
@@ -90,7 +108,11 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     p.toaAddr = '';
     p.toaPort = 0;
     p.hasTimestamp = false;
-    if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl);
+    if (ids !== null) ids.toaAddr = 0;
+    // Most segments past the handshake carry NOP, NOP, timestamps (RFC 7323 appendix A) and
+    // nothing else: what the walk below makes of them, without walking.
+    if (hl === 32 && ((buf[l4 + 20]! << 24) | (buf[l4 + 21]! << 16) | (buf[l4 + 22]! << 8) | buf[l4 + 23]!) === NOP_NOP_TS) p.hasTimestamp = true;
+    else if (hl > 20) tcpOptions(p, buf, l4 + 20, l4 + hl, ids);
   } else if (proto === PROTO_UDP) {
     if (ipEnd - l4 < 8) return false;
     // IPVS sync messages carry records the model reads (the director pair): decoded in full.
@@ -113,8 +135,14 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
 
   resetBeyondLink(p, n, tsSec, tsNsec);
   p.kind = 'ip';
-  p.src = formatIpv4At(buf, ip + 12);
-  p.dst = formatIpv4At(buf, ip + 16);
+  if (ids === null) {
+    p.src = formatIpv4At(buf, ip + 12);
+    p.dst = formatIpv4At(buf, ip + 16);
+  } else {
+    const t = ids.table;
+    p.src = t.texts[ids.src = t.ipv4At(buf, ip + 12)]!;
+    p.dst = t.texts[ids.dst = t.ipv4At(buf, ip + 16)]!;
+  }
   p.proto = proto;
   p.ttl = buf[ip + 8]!;
   p.ipId = (buf[ip + 4]! << 8) | buf[ip + 5]!;
@@ -125,7 +153,7 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
 }
 
 /** Ethernet/IPv4 ARP at `at` (the link header read): the fields Packet.load takes from the decoder's ArpRecord. */
-function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number, tsSec: number, tsNsec: number): boolean {
+function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number, tsSec: number, tsNsec: number, ids: FrameAddressIds | null): boolean {
   if (end - at < ARP_ETHERNET_IPV4_LEN) return false;
   if (((buf[at]! << 8) | buf[at + 1]!) !== ARP_HTYPE_ETHERNET || ((buf[at + 2]! << 8) | buf[at + 3]!) !== ARP_PTYPE_IPV4
     || buf[at + 4] !== 6 || buf[at + 5] !== 4) return false;
@@ -140,10 +168,19 @@ function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number,
   p.toaPort = 0;
   p.hasTimestamp = false;
   p.arpOp = (buf[at + 6]! << 8) | buf[at + 7]!;
-  p.sha = formatMacAt(buf, at + 8);
-  p.spa = formatIpv4At(buf, at + 14);
-  p.tha = formatMacAt(buf, at + 18);
-  p.tpa = formatIpv4At(buf, at + 24);
+  if (ids === null) {
+    p.sha = formatMacAt(buf, at + 8);
+    p.spa = formatIpv4At(buf, at + 14);
+    p.tha = formatMacAt(buf, at + 18);
+    p.tpa = formatIpv4At(buf, at + 24);
+  } else {
+    const t = ids.table;
+    ids.src = ids.dst = ids.toaAddr = 0;
+    p.sha = t.texts[ids.sha = t.macAt(buf, at + 8)]!;
+    p.spa = t.texts[ids.spa = t.ipv4At(buf, at + 14)]!;
+    p.tha = t.texts[ids.tha = t.macAt(buf, at + 18)]!;
+    p.tpa = t.texts[ids.tpa = t.ipv4At(buf, at + 24)]!;
+  }
   return true;
 }
 
@@ -174,7 +211,7 @@ function resetBeyondLink(p: Packet, n: number, tsSec: number, tsNsec: number): v
  * The two options the model reads (timestamps present; TOA's client address), walked with the
  * full parser's rules: EOL or a malformed length ends the walk, a later TOA replaces an earlier one.
  */
-function tcpOptions(p: Packet, b: Uint8Array, start: number, end: number): void {
+function tcpOptions(p: Packet, b: Uint8Array, start: number, end: number, ids: FrameAddressIds | null): void {
   let i = start;
   while (i < end) {
     const kind = b[i]!;
@@ -191,7 +228,8 @@ function tcpOptions(p: Packet, b: Uint8Array, start: number, end: number): void 
       const exid = (b[d]! << 8) | b[d + 1]!;
       if (exid !== EXID_TFO && exid !== EXID_ACCECN0 && exid !== EXID_ACCECN1) {
         p.toaPort = exid;
-        p.toaAddr = formatIpv4At(b, d + 2);
+        if (ids === null) p.toaAddr = formatIpv4At(b, d + 2);
+        else p.toaAddr = ids.table.texts[ids.toaAddr = ids.table.ipv4At(b, d + 2)]!;
       }
     }
     i += olen;

@@ -15,6 +15,7 @@ import { ReadingWatch } from '../model/reading-watch.js';
 import { readPackets, type Damage } from './read-packets.js';
 import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
+import { FrameAddressIds } from './address-table.js';
 
 const FIRST_CHUNK_FRAMES = 512;
 
@@ -36,6 +37,8 @@ function run(d: FeedWorkerData): void {
     post({ kind: 'chunk', chunk }, [chunk.ints.buffer as ArrayBuffer, chunk.times.buffer as ArrayBuffer]);
   };
   const writer = new PacketChunkWriter(d.chunkFrames, true);
+  // Common frames come with their addresses' ids, so the writer need not look their text up.
+  const ids = new FrameAddressIds(writer.table);
   const pkt = new Packet();
   // The first chunk is a small one, so the model thread can start while this one warms up.
   let firstChunk = true;
@@ -54,7 +57,7 @@ function run(d: FeedWorkerData): void {
   const watch = new ReadingWatch();
   try {
     const problems = d.paths.length === 1
-      ? readPackets(d.paths[0]!, d.limit, pkt, (p) => { watch.observe(p); writer.add(p); add(); }, damage)
+      ? readPackets(d.paths[0]!, d.limit, pkt, (p) => { watch.observe(p); writer.add(p, ids); add(); }, damage, ids)
       : readMerged(d.paths, d.limit, pkt, writer, watch, add, damage);
     if (writer.count > 0) send(writer.take());
     post({ kind: 'end', problems, damagedFrames: damage.count, firstDamaged: damage.first, faults: watch.episodes() });

@@ -13,6 +13,7 @@ import { CaptureFormatError, CaptureReader } from '../capture/index.js';
 import { isDamaged, openFrames, takeFrames, type FramePredicate, type SourcedFrame } from '../decode/index.js';
 import { Engine } from '../model/engine.js';
 import { Packet } from '../model/packet.js';
+import { AddressTable, FrameAddressIds } from './address-table.js';
 import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
@@ -81,7 +82,7 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
     const each = onProgress === undefined
       ? (p: Packet): void => { engine.observePacket(p, false); }
       : (p: Packet): void => { engine.observePacket(p, false); if (++frames % PROGRESS_FRAMES === 0) onProgress(frames); };
-    const problems = readPackets(paths[0]!, limit, new Packet(), each, damage);
+    const problems = readPackets(paths[0]!, limit, new Packet(), each, damage, new FrameAddressIds(new AddressTable()));
     engine.end();
     return { summary: summarize(engine.snapshot(), opts), problems, parallel: false, damagedFrames: damage.count, firstDamaged: damage.first };
   }

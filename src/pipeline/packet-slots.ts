@@ -10,6 +10,7 @@
 import type { IcmpQuote, IpvsSyncRecord, VrrpRecord } from '../wire/records.js';
 import type { Packet, PacketKind, TunnelKind } from '../model/packet.js';
 import { KeySightings } from './key-sightings.js';
+import { AddressTable, type FrameAddressIds } from './address-table.js';
 
 export const SLOTS = 39;
 
@@ -87,16 +88,15 @@ const MEMO = 128;
 
 export class PacketChunkWriter {
   private readonly capacity: number;
-  private readonly ids = new Map<string, number>([['', 0]]);
-  private nextId = 1;
-  // A direct-mapped memo in front of `ids`, indexed by the last two characters and the length:
-  // the few hundred addresses of a capture mostly differ there, and a probe costs less than the Map's.
+  /** The numbering of the addresses (text → id); loadCommonFrame may give ids from it directly. */
+  readonly table = new AddressTable();
+  // A direct-mapped memo in front of the table's Map, indexed by the last two characters and the
+  // length: the few hundred addresses of a capture mostly differ there, and a probe costs less than the Map's.
   private readonly memoKey: string[] = new Array<string>(MEMO).fill('');
   private readonly memoId = new Int32Array(MEMO);
   private ints: Int32Array;
   private times: Float64Array;
   private spare: { ints: Int32Array; times: Float64Array }[] = [];
-  private fresh: string[] = [];
   private quotes: [number, IcmpQuote][] = [];
   private ha: [number, VrrpRecord | IpvsSyncRecord][] = [];
   /** Set when the writer works out each packet's srcKeySeen/dstKeySeen (the reading thread's). */
@@ -120,19 +120,18 @@ export class PacketChunkWriter {
     if (len === 0) return 0;
     const slot = (s.charCodeAt(len - 1) * 7 + s.charCodeAt(len >> 1) * 3 + len) & (MEMO - 1);
     if (this.memoKey[slot] === s) return this.memoId[slot]!;
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(s, id);
-      this.fresh.push(s);
-    }
+    const id = this.table.idOf(s);
     this.memoKey[slot] = s;
     this.memoId[slot] = id;
     return id;
   }
 
-  /** Appends p; check `full` afterwards. */
-  add(p: Packet): void {
+  /**
+   * Appends p; check `full` afterwards. `ids`: p's addresses as ids of this writer's table, when
+   * they are p's (ids.valid); otherwise each address's text is looked up.
+   */
+  add(p: Packet, ids: FrameAddressIds | null = null): void {
+    const f = ids !== null && ids.valid ? ids : null;
     const i = this.count++;
     const a = this.ints;
     const o = i * SLOTS;
@@ -140,12 +139,12 @@ export class PacketChunkWriter {
     const kind = p.kind;
     a[o + N] = p.n;
     a[o + KIND] = kind === 'ip' ? 2 : kind === 'arp' ? 1 : kind === 'other' ? 0 : 3;
-    a[o + SRC_MAC] = this.id(p.srcMac);
-    a[o + DST_MAC] = this.id(p.dstMac);
+    a[o + SRC_MAC] = f !== null ? f.srcMac : this.id(p.srcMac);
+    a[o + DST_MAC] = f !== null ? f.dstMac : this.id(p.dstMac);
     a[o + PKT_TYPE] = p.pktType;
     a[o + VLAN] = p.vlan;
-    const src = this.id(p.src);
-    const dst = this.id(p.dst);
+    const src = f !== null ? f.src : this.id(p.src);
+    const dst = f !== null ? f.dst : this.id(p.dst);
     a[o + SRC] = src;
     a[o + DST] = dst;
     this.sightings?.mark(p, src, dst);
@@ -165,10 +164,10 @@ export class PacketChunkWriter {
     if (p.arpOp !== 0 || p.sha !== '' || p.spa !== '' || p.tha !== '' || p.tpa !== '') {
       bits |= HAS_ARP;
       a[o + ARP_OP] = p.arpOp;
-      a[o + SHA] = this.id(p.sha);
-      a[o + SPA] = this.id(p.spa);
-      a[o + THA] = this.id(p.tha);
-      a[o + TPA] = this.id(p.tpa);
+      a[o + SHA] = f !== null ? f.sha : this.id(p.sha);
+      a[o + SPA] = f !== null ? f.spa : this.id(p.spa);
+      a[o + THA] = f !== null ? f.tha : this.id(p.tha);
+      a[o + TPA] = f !== null ? f.tpa : this.id(p.tpa);
     }
     if (p.tunnel !== null || p.outerSrc !== '' || p.outerDst !== '' || p.outerTtl !== 0 || p.outerLen !== 0) {
       bits |= HAS_TUNNEL;
@@ -185,7 +184,7 @@ export class PacketChunkWriter {
     }
     if (p.toaAddr !== '' || p.toaPort !== 0) {
       bits |= HAS_TOA;
-      a[o + TOA_ADDR] = this.id(p.toaAddr);
+      a[o + TOA_ADDR] = f !== null ? f.toaAddr : this.id(p.toaAddr);
       a[o + TOA_PORT] = p.toaPort;
     }
     if (p.icmpType !== -1 || p.icmpCode !== -1 || p.icmpMtu !== null || p.icmpGateway !== null || p.icmpQuote !== null) {
@@ -207,14 +206,13 @@ export class PacketChunkWriter {
       count,
       ints: count === this.capacity ? this.ints : this.ints.slice(0, count * SLOTS),
       times: count === this.capacity ? this.times : this.times.slice(0, count),
-      fresh: this.fresh,
+      fresh: this.table.takeFresh(),
       quotes: this.quotes,
       ha: this.ha,
     };
     const reuse = this.spare.pop();
     this.ints = reuse?.ints ?? new Int32Array(this.capacity * SLOTS);
     this.times = reuse?.times ?? new Float64Array(this.capacity);
-    this.fresh = [];
     this.quotes = [];
     this.ha = [];
     this.count = 0;
@@ -275,6 +273,8 @@ export class PacketChunkReader {
     p.payload = a[o + PAYLOAD]!;
     p.srcKeySeen = a[o + SRC_SEEN]!;
     p.dstKeySeen = a[o + DST_SEEN]!;
+    p.srcAddrId = a[o + SRC]!;
+    p.dstAddrId = a[o + DST]!;
     const bits = a[o + BITS]!;
     p.df = (bits & DF) !== 0;
     p.v6 = (bits & V6) !== 0;

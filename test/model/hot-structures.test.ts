@@ -188,4 +188,43 @@ describe('ExpiryQueue', () => {
       },
     ), { numRuns: 60 });
   });
+
+  it('holds for sweeps at any time, capture time stepping back, and gaps longer than its ring', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        flow: fc.nat(40), timeout: fc.constantFrom(3, 10, 120, 900, 5000), finish: fc.boolean(),
+        dt: fc.constantFrom(0.25, 0.25, 0.7, -10, 3000), sweep: fc.boolean(),
+      }), { maxLength: 2000 }),
+      (ops) => {
+        const live = new Set<Flow>();
+        const q = new ExpiryQueue();
+        const flows: Flow[] = [];
+        let t = 1_700_000_000.5;
+        let index = 0;
+        for (const o of ops) {
+          t += o.dt;
+          let f = flows[o.flow];
+          if (f === undefined || !live.has(f)) {
+            f = flow(++index, t + 3);
+            flows[o.flow] = f;
+            live.add(f);
+            q.rearm(f);
+          } else if (o.finish && o.timeout === 3) {
+            live.delete(f);
+            f.live = false;
+            continue;
+          } else {
+            f.expires = t + o.timeout;
+            q.rearm(f);
+          }
+          if (o.sweep) {
+            const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
+            const got = q.due(t);
+            expect(got).toEqual(want);
+            for (const x of got) { live.delete(x); x.live = false; }
+          }
+        }
+      },
+    ), { numRuns: 60 });
+  });
 });

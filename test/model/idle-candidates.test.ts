@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdleExpiries, idleEpisodes } from '../../src/model/idle-expiry.js';
 import { ACK, Packet, RST, SYN } from '../../src/model/packet.js';
+import { WatchRecords } from '../../src/model/watch-records.js';
 
 const SERVER_MAC = '02:00:00:00:00:0a';
 const DIRECTOR_MAC = '02:00:00:00:00:0d';
@@ -18,6 +19,8 @@ function packet(n: number, t: number, flags: number, srcMac: string, dstMac: str
 }
 
 const CLIENT_MAC = '02:00:00:00:00:01';
+/** Connection c's record: the watcher keeps its numbers in the fault watchers' shared records. */
+let recs = new WatchRecords();
 
 /**
  * Connection `c`: the client's SYN sent to `entryMac`, answered from `serverMac`, 5 s of silence,
@@ -26,19 +29,23 @@ const CLIENT_MAC = '02:00:00:00:00:01';
 function idleThenReset(w: IdleExpiries, c: number, entryMac: string, serverMac: string, rstMac: string): number {
   let n = c * 10 + 1;
   const t0 = c * 100;
-  w.start(c, packet(n++, t0, SYN, CLIENT_MAC, entryMac));
-  w.fromServer(c, packet(n++, t0 + 0.001, SYN | ACK, serverMac, CLIENT_MAC));
-  w.fromClient(c, packet(n++, t0 + 0.002, ACK, CLIENT_MAC, entryMac));
-  w.fromServer(c, packet(n++, t0 + 0.003, ACK, serverMac, CLIENT_MAC));
-  w.fromClient(c, packet(n++, t0 + 5, ACK, CLIENT_MAC, entryMac));
+  const e = recs.at(recs.add(c, 40000, 1_000_000, 80));
+  const r = recs.i32;
+  const f = recs.f64;
+  w.start(r, f, e, packet(n++, t0, SYN, CLIENT_MAC, entryMac));
+  w.fromServer(r, f, e, packet(n++, t0 + 0.001, SYN | ACK, serverMac, CLIENT_MAC));
+  w.fromClient(r, f, e, packet(n++, t0 + 0.002, ACK, CLIENT_MAC, entryMac));
+  w.fromServer(r, f, e, packet(n++, t0 + 0.003, ACK, serverMac, CLIENT_MAC));
+  w.fromClient(r, f, e, packet(n++, t0 + 5, ACK, CLIENT_MAC, entryMac));
   const rst = n++;
-  w.fromServer(c, packet(rst, t0 + 5.001, RST, rstMac, CLIENT_MAC));
+  w.fromServer(r, f, e, packet(rst, t0 + 5.001, RST, rstMac, CLIENT_MAC));
   return rst;
 }
 
 describe('idle-expiry candidates', () => {
   it('a reset from another host is kept after 1,500 resets of a plain server (no director) to its own clients', () => {
     const w = new IdleExpiries();
+    recs = new WatchRecords();
     for (let c = 0; c < 1500; c++) idleThenReset(w, c, SERVER_MAC, SERVER_MAC, SERVER_MAC);
     expect(w.candidates().length).toBeGreaterThan(0);
     const rst = idleThenReset(w, 1500, DIRECTOR_MAC, SERVER_MAC, DIRECTOR_MAC);
@@ -49,6 +56,7 @@ describe('idle-expiry candidates', () => {
 
   it('a reset from the MAC that answered before is an episode only when it turns out to be a director\'s (NAT: replies come through it)', () => {
     const w = new IdleExpiries();
+    recs = new WatchRecords();
     idleThenReset(w, 0, DIRECTOR_MAC, DIRECTOR_MAC, DIRECTOR_MAC);
     expect(idleEpisodes(w.candidates(), () => false)).toEqual([]);
     expect(idleEpisodes(w.candidates(), (mac) => mac === DIRECTOR_MAC).map((e) => e.by)).toEqual(['director']);

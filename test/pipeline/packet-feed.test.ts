@@ -17,6 +17,8 @@ import { analyzeFrames } from '../../src/pipeline/pass.js';
 import { loadCommonFrame } from '../../src/pipeline/fast-packet.js';
 import { Packet } from '../../src/model/packet.js';
 import { PacketChunkReader, PacketChunkWriter, type PacketChunk } from '../../src/pipeline/packet-slots.js';
+import { AddressTable, FrameAddressIds } from '../../src/pipeline/address-table.js';
+import { readPackets } from '../../src/pipeline/read-packets.js';
 import { listPresets, preset, synthesize } from '../../src/simulate/index.js';
 import { listConformanceCaptures } from '../decode/reference.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -55,30 +57,49 @@ function ipv6Other(): string {
   return path;
 }
 
+/** The reading side's numbers for the addresses: the carrier's own (a decoded frame has none), checked apart in roundTrip. */
+const CARRIER_ONLY = new Set(['srcAddrId', 'dstAddrId']);
+
 function snapshot(p: Packet): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : { ...v }]));
+  return Object.fromEntries(Object.entries(p).filter(([k]) => !CARRIER_ONLY.has(k)).map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : { ...v }]));
 }
 
-/** Every frame's Packet, straight and through chunks of `capacity` frames. */
-function roundTrip(path: string, capacity: number): { straight: Record<string, unknown>[]; carried: Record<string, unknown>[] } {
+/**
+ * Every frame's Packet, straight and through chunks of `capacity` frames. `reading`: the chunks
+ * are written as the reading thread writes them (readPackets, the common frames' addresses as ids).
+ */
+function roundTrip(path: string, capacity: number, reading = false): { straight: Record<string, unknown>[]; carried: Record<string, unknown>[]; misnamed: string[] } {
   const straight: Record<string, unknown>[] = [];
+  const misnamed: string[] = [];
   const writer = new PacketChunkWriter(capacity);
   const chunks: PacketChunk[] = [];
   const p = new Packet();
+  const add = (ids: FrameAddressIds | null): void => {
+    writer.add(p, ids);
+    if (writer.full) {
+      const c = writer.take();
+      chunks.push(c);
+      writer.recycle(c.ints.slice(), c.times.slice()); // as the model hands arrays back
+    }
+  };
   const source = openFrames([path], { comments: false, verifyChecksums: false });
   try {
     for (const f of source) {
       p.load(f);
       straight.push(snapshot(p));
-      writer.add(p);
-      if (writer.full) {
-        const c = writer.take();
-        chunks.push(c);
-        writer.recycle(c.ints.slice(), c.times.slice()); // as the model hands arrays back
-      }
+      if (!reading) add(null);
     }
   } finally {
     source.close();
+  }
+  if (reading) {
+    const ids = new FrameAddressIds(writer.table);
+    readPackets(path, Infinity, p, () => {
+      // A number the reading side gives an address names that address's text (0, -1: none given).
+      if (p.srcAddrId > 0 && writer.table.texts[p.srcAddrId] !== p.src) misnamed.push(`frame ${p.n}: src #${p.srcAddrId} is not ${p.src}`);
+      if (p.dstAddrId > 0 && writer.table.texts[p.dstAddrId] !== p.dst) misnamed.push(`frame ${p.n}: dst #${p.dstAddrId} is not ${p.dst}`);
+      add(ids);
+    }, { count: 0, first: 0 }, ids);
   }
   if (writer.count > 0) chunks.push(writer.take());
   const reader = new PacketChunkReader();
@@ -87,9 +108,12 @@ function roundTrip(path: string, capacity: number): { straight: Record<string, u
   // Stale fields must not leak from one frame to the next.
   for (const c of chunks) {
     reader.begin(structuredClone(c));
-    for (let i = 0; i < c.count; i++) carried.push(snapshot(reader.load(q, i)));
+    for (let i = 0; i < c.count; i++) {
+      carried.push(snapshot(reader.load(q, i)));
+      if (writer.table.texts[q.srcAddrId] !== q.src || writer.table.texts[q.dstAddrId] !== q.dst) misnamed.push(`carried frame ${q.n}: #${q.srcAddrId} #${q.dstAddrId}`);
+    }
   }
-  return { straight, carried };
+  return { straight, carried, misnamed };
 }
 
 describe('packet slots: a Packet survives the numeric chunks exactly', () => {
@@ -102,8 +126,9 @@ describe('packet slots: a Packet survives the numeric chunks exactly', () => {
     let frames = 0;
     const seen = new Set<string>();
     for (const path of corpus) {
-      const { straight, carried } = roundTrip(path, 7);
+      const { straight, carried, misnamed } = roundTrip(path, 7);
       expect(carried.length).toBe(straight.length);
+      expect(misnamed, path).toEqual([]);
       for (let i = 0; i < straight.length; i++) {
         if (JSON.stringify(carried[i]) !== JSON.stringify(straight[i])) expect(carried[i], `${path} frame ${i + 1}`).toEqual(straight[i]);
         seen.add(String(straight[i]!['kind']));
@@ -122,14 +147,38 @@ describe('packet slots: a Packet survives the numeric chunks exactly', () => {
       expect(carried, name).toEqual(straight);
     }
   });
+
+  it('as the reading thread writes them (common frames\' addresses as ids): every capture, chunks of 7 frames', () => {
+    let frames = 0;
+    for (const path of [...corpus, ...listPresets().map((n) => synthPreset(n))]) {
+      const { straight, carried, misnamed } = roundTrip(path, 7, true);
+      expect(carried.length, path).toBe(straight.length);
+      expect(misnamed, path).toEqual([]);
+      for (let i = 0; i < straight.length; i++) {
+        if (JSON.stringify(carried[i]) !== JSON.stringify(straight[i])) expect(carried[i], `${path} frame ${i + 1}`).toEqual(straight[i]);
+      }
+      frames += straight.length;
+    }
+    expect(frames).toBeGreaterThan(10_000);
+  });
 });
 
-/** Every frame of path through the full decoder and through the common-frame path; how many took the latter. */
+/**
+ * Every frame of path through the full decoder and through the common-frame path; how many took
+ * the latter. Every other frame the common path also numbers the addresses (the reading thread's
+ * way): their ids must name the Packet's own texts.
+ */
 function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) => void, rounds = 1): { frames: number; fast: number } {
   const r = CaptureReader.open(path, { comments: false });
   const decoder = new FrameDecoder({ verifyChecksums: false });
   const full = new Packet();
   const fast = new Packet(); // reused across frames, as the worker does: stale fields must not leak
+  const ids = new FrameAddressIds(new AddressTable());
+  const named = (): Record<string, string> => {
+    const t = ids.table.texts;
+    return { srcMac: t[ids.srcMac]!, dstMac: t[ids.dstMac]!, src: t[ids.src]!, dst: t[ids.dst]!, toaAddr: fast.toaAddr === '' ? '' : t[ids.toaAddr]!,
+      sha: fast.sha === '' ? '' : t[ids.sha]!, spa: fast.spa === '' ? '' : t[ids.spa]!, tha: fast.tha === '' ? '' : t[ids.tha]!, tpa: fast.tpa === '' ? '' : t[ids.tpa]! };
+  };
   let frames = 0;
   let taken = 0;
   try {
@@ -143,8 +192,13 @@ function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) =>
           mutate(buf, n * 31 + k);
         }
         frames++;
-        if (!loadCommonFrame(fast, buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec)) continue;
+        const numbered = (n + k) % 2 === 1;
+        if (!loadCommonFrame(fast, buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, numbered ? ids : null)) continue;
         taken++;
+        if (numbered) {
+          const { srcMac, dstMac, src, dst, toaAddr, sha, spa, tha, tpa } = fast;
+          expect(named(), `${path} frame ${n}: ids`).toEqual({ srcMac, dstMac, src, dst, toaAddr, sha, spa, tha, tpa });
+        }
         full.load(decoder.decode(buf, off, r.caplen, r.linkType, n, r.tsSec, r.tsNsec, r.len, r.iface, null));
         const a = snapshot(fast);
         const b = snapshot(full);
