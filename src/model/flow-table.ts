@@ -96,6 +96,12 @@ const SERVER_BIT = 1 << 8;
 const BUCKET = 4;
 const TAG = 3;
 const MAX_KEYS = (1 << 23) - 1;
+/**
+ * Buckets at first (128 KiB: zero pages, mapped only where touched), and how much more each
+ * growth gives: every growth places every live key again, so few large steps, not many doublings.
+ */
+const FIRST_BUCKETS = 1 << 13;
+const GROWTH = 4;
 
 /**
  * Open addressing with linear probing, each bucket holding its tuple and key (a probe reads one
@@ -113,8 +119,8 @@ export class FlowTable {
   private readonly flows: (Flow | null)[] = [];
   /** Per key: its tuple and side (for `isServerKey`, and to find its bucket when it goes). */
   private keys = new Int32Array(FIRST_KEYS * KREC);
-  private buckets = new Int32Array(2 * FIRST_KEYS * BUCKET);
-  private mask = 2 * FIRST_KEYS - 1;
+  private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
+  private mask = FIRST_BUCKETS - 1;
   private free: number[] = [];
   private used = 0;
   private count = 0;
@@ -241,9 +247,9 @@ export class FlowTable {
     this.keys = keys;
   }
 
-  /** Twice the buckets, every live key placed again from its record. */
+  /** More buckets, every live key placed again from its record. */
   private growBuckets(): void {
-    const size = 2 * (this.mask + 1);
+    const size = GROWTH * (this.mask + 1);
     this.buckets = new Int32Array(size * BUCKET);
     this.mask = size - 1;
     const keys = this.keys;
