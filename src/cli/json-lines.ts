@@ -37,9 +37,11 @@ export function* jsonLines(
       const write = writers[key] as (element: unknown) => string;
       for (let j = 0; j < list.length; j += CHUNK) {
         const end = Math.min(j + CHUNK, list.length);
-        let part = write(list[j]);
-        for (let k = j + 1; k < end; k++) part += `,\n${write(list[k])}`;
-        yield end < list.length ? `${part},` : part;
+        const parts: string[] = [];
+        for (let k = j; k < end; k++) parts.push(write(list[k]));
+        if (end < list.length) parts[parts.length - 1] += ',';
+        // Joined, a chunk is one flat string: writing it needs no flattening copy first.
+        yield parts.join(',\n');
       }
       yield `  ]${comma}`;
       continue;

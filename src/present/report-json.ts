@@ -39,45 +39,73 @@ export type ConnectionEntry = Pick<DoneFlow, 'proto' | 'cip' | 'cport' | 'client
  * report.connections) as an element of the document's `connections` array, indented two levels,
  * written straight from the entry: a capture's hundreds of thousands of connections would
  * otherwise each make a row, four objects and their "ip:port" texts only to be split again and
- * stringified once. The texts of a service's VIP, a real server and a state repeat in every
- * connection and are made once each.
+ * stringified once. `serverOf`: the real server the report names for an entry's (summarize's copy
+ * of it). Between the client's address and the three numbers, the text depends only on
+ * the protocol, on the service and real server, and on the state: each such run is made once, so
+ * that a connection is nine pieces (less for the collector, and for the copy write(2) needs).
  */
-export function connectionEntryWriter(): (c: ConnectionEntry) => string {
-  const virtuals = new Map<string, string>();
-  const servers = new Map<object, string>();
-  const words = new Map<string, string>();
-  // Consecutive entries mostly share a service and a real server.
+export function connectionEntryWriter<E extends ConnectionEntry>(
+  serverOf: (rs: NonNullable<E['rs']>) => ConnectionEntry['rs'] = (rs) => rs,
+): (c: E) => string {
+  const heads = new Map<string, readonly [string, string]>();
+  const middles = new Map<string, { readonly text: string; readonly byServer: Map<object | null, string> }>();
+  const tails = new Map<string, string>();
+  // Consecutive entries mostly share all three.
+  let proto: string | null = null;
+  let head = '';
+  let headPlain = '';
   let virtual: string | null = null;
   let virtualText = '';
-  let server: object | null = null;
-  let serverText = 'null';
-  const word = (w: string): string => {
-    let text = words.get(w);
-    if (text === undefined) { text = jsonString(w); words.set(w, text); }
-    return text;
-  };
+  let byServer = new Map<object | null, string>();
+  let server: object | null | undefined;
+  let middle = '';
+  let state: string | null = null;
+  let tail = '';
   return (c) => {
+    const p = c.proto;
+    if (p !== proto) {
+      let known = heads.get(p);
+      if (known === undefined) {
+        const text = `    {\n      "protocol": ${jsonString(p)},\n      "client": `;
+        known = [text, `${text}{\n        "ip": "`];
+        heads.set(p, known);
+      }
+      [head, headPlain] = known;
+      proto = p;
+    }
     const v = c.virtual;
     if (v !== virtual) {
-      const known = virtuals.get(v);
-      virtualText = known ?? endpointText(v, true);
-      if (known === undefined) virtuals.set(v, virtualText);
+      let known = middles.get(v);
+      if (known === undefined) { known = { text: endpointText(v, true), byServer: new Map() }; middles.set(v, known); }
+      ({ text: virtualText, byServer } = known);
       virtual = v;
+      server = undefined;
     }
     const rs = c.rs;
     if (rs !== server) {
+      let known = byServer.get(rs);
+      if (known === undefined) {
+        const to = rs === null ? null : serverOf(rs as NonNullable<E['rs']>);
+        const serverText = to === null || to.ip === null ? 'null' : endpointText(ipPort(to.ip, to.port), false);
+        known = `,\n      "virtual": ${virtualText},\n      "realServer": ${serverText},\n      "firstFrame": `;
+        byServer.set(rs, known);
+      }
+      middle = known;
       server = rs;
-      const known = rs === null ? 'null' : servers.get(rs);
-      serverText = known ?? (rs!.ip === null ? 'null' : endpointText(ipPort(rs!.ip, rs!.port), false));
-      if (known === undefined) servers.set(rs!, serverText);
+    }
+    const st = c.state;
+    if (st !== state) {
+      let known = tails.get(st);
+      if (known === undefined) { known = `,\n      "state": ${jsonString(st)}\n    }`; tails.set(st, known); }
+      tail = known;
+      state = st;
     }
     const cip = c.cip;
     // "ip:port" made and split again gives back the address, save for the few a split would not.
-    const client = plainAddress(cip)
-      ? `{\n        "ip": "${cip}",\n        "port": ${jsonNumber(c.cport)}\n      }`
-      : endpointText(c.client, false);
-    return `    {\n      "protocol": ${word(c.proto)},\n      "client": ${client},\n      "virtual": ${virtualText},\n      "realServer": ${serverText},\n`
-      + `      "firstFrame": ${jsonNumber(c.firstN)},\n      "lastFrame": ${jsonNumber(c.lastN)},\n      "state": ${word(c.state)}\n    }`;
+    if (plainAddress(cip)) {
+      return `${headPlain}${cip}",\n        "port": ${jsonNumber(c.cport)}\n      }${middle}${jsonNumber(c.firstN)},\n      "lastFrame": ${jsonNumber(c.lastN)}${tail}`;
+    }
+    return `${head}${endpointText(c.client, false)}${middle}${jsonNumber(c.firstN)},\n      "lastFrame": ${jsonNumber(c.lastN)}${tail}`;
   };
 }
 

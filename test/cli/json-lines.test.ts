@@ -85,4 +85,11 @@ describe('jsonLines', () => {
     const text = [...jsonLines(publishReport(r, entries), {}, { connections: connectionEntryWriter() })].join('\n');
     expect(JSON.parse(text).connections).toEqual([{ protocol: 'tcp', client: { ip: '10.0.0.1', port: 1 }, virtual: { ip: '10.0.0.2', port: 80 }, realServer: null, firstFrame: 1, lastFrame: 2, state: 'NONE' }]);
   });
+
+  it('names the real server the report names for an entry\'s own', () => {
+    const known = { ip: null, port: 80 };
+    const entries: ConnectionEntry[] = [{ proto: 'tcp', cip: '10.0.0.1', cport: 1, client: '10.0.0.1:1', virtual: '10.0.0.2:80', rs: known, firstN: 1, lastN: 2, state: 'CLOSE' }];
+    const write = connectionEntryWriter((rs) => (rs === known ? { ip: '10.0.0.11', port: 80 } : rs));
+    expect(JSON.parse(`{"x": [${write(entries[0]!)}]}`).x[0].realServer).toEqual({ ip: '10.0.0.11', port: 80 });
+  });
 });

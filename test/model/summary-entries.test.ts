@@ -27,22 +27,32 @@ describe('reportedEntries', () => {
 
   it('keeps the reported services\' entries, seen through the copies, with their clients in order', () => {
     const done = [entry(1, '10.1.0.2', shown, rs), entry(2, '10.1.0.9', hidden, null), entry(3, '10.1.0.1', shown, null)];
-    const { conns, clients, anyClients } = reportedEntries(done, reported, copies);
-    expect(conns.map((c) => [c.index, c.svc, c.rs, c.cport])).toEqual([[1, shownCopy, rsCopy, 1001], [3, shownCopy, null, 1003]]);
+    const { entries, copies: copied, clients, anyClients } = reportedEntries(done, reported, copies);
+    expect(entries).toEqual([done[0], done[2]]);
+    expect(copied().map((c) => [c.index, c.svc, c.rs, c.cport])).toEqual([[1, shownCopy, rsCopy, 1001], [3, shownCopy, null, 1003]]);
     expect([...clients]).toEqual(['10.1.0.2', '10.1.0.1']);
     expect(new Set(anyClients)).toEqual(new Set(['10.1.0.2', '10.1.0.9', '10.1.0.1']));
   });
 
   it('orders entries that finished out of order by index, equal indexes as they came', () => {
     const done = [entry(5, '10.1.0.5', shown, rs), entry(2, '10.1.0.2', shown, rs), entry(5, '10.1.0.6', shown, null), entry(1, '10.1.0.1', hidden, null)];
-    const { conns, clients } = reportedEntries(done, reported, copies);
-    expect(conns.map((c) => c.cip)).toEqual(['10.1.0.2', '10.1.0.5', '10.1.0.6']);
+    const { entries, clients } = reportedEntries(done, reported, copies);
+    expect(entries.map((c) => c.cip)).toEqual(['10.1.0.2', '10.1.0.5', '10.1.0.6']);
     expect([...clients]).toEqual(['10.1.0.2', '10.1.0.5', '10.1.0.6']);
   });
 
+  it('puts distinct indexes in their places, however far apart, as a sort would', () => {
+    for (const indexes of [[3, 1, 7, 2], [9, 4, 1_000_000, 5], [2, 1.5, 1]]) {
+      const done = indexes.map((n) => entry(n, `10.2.0.${indexes.indexOf(n)}`, shown, null));
+      const { entries, clients } = reportedEntries(done, reported, copies);
+      expect(entries.map((c) => c.index)).toEqual([...indexes].sort((a, b) => a - b));
+      expect([...clients]).toEqual(entries.map((c) => c.cip));
+    }
+  });
+
   it('lists rows with the copied real server\'s address', () => {
-    const { conns } = reportedEntries([entry(1, '10.1.0.2', shown, rs)], reported, copies);
-    expect(connectionRows(conns)).toEqual([{
+    const { copies: copied } = reportedEntries([entry(1, '10.1.0.2', shown, rs)], reported, copies);
+    expect(connectionRows(copied())).toEqual([{
       protocol: 'tcp', client: '10.1.0.2:1001', virtual: '10.0.0.100:80', realServer: '10.0.0.12:80', firstFrame: 1, lastFrame: 2, state: 'CLOSE',
     }]);
   });

@@ -237,7 +237,7 @@ export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly str
 /** `--format json`: one document, its connections written from the summary's entries (not its report's rows). */
 export function writeJsonReport(summary: Summary, lang: Lang, out: LineWriter): void {
   const doc = publishReport(localizeReport(summary, lang), summary.entries);
-  for (const part of jsonLines(doc, {}, { connections: connectionEntryWriter() })) {
+  for (const part of jsonLines(doc, {}, { connections: connectionEntryWriter(summary.realServer) })) {
     if (out.broken) break;
     out.line(part);
   }

@@ -38,7 +38,9 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** `conns`: every connection of the reported services, in the order they began. */
 export function synFloods(book: FindingBook, conns: readonly DoneFlow[]): void {
   const bySvc = new Map<ServiceState, { half: DoneFlow[]; completed: number }>();
-  for (const c of conns) {
+  // Indexed: run once and cold, a for-of over every connection makes an iterator result for each.
+  for (let i = 0; i < conns.length; i++) {
+    const c = conns[i]!;
     if (c.proto !== 'tcp') continue;
     let g = bySvc.get(c.svc);
     if (g === undefined) { g = { half: [], completed: 0 }; bySvc.set(c.svc, g); }

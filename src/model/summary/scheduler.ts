@@ -193,7 +193,7 @@ export function vipPersistence(services: { report: ServiceReportX; state: Servic
 }
 
 /** Services on one VIP whose clients share a real server across ports (80 and 443): a fwmark group. */
-export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceState }[], conns: readonly DoneFlow[]): void {
+export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceState }[], connsOf: () => readonly DoneFlow[]): void {
   const byVip = new Map<string, { report: ServiceReportX; state: ServiceState }[]>();
   for (const s of services) {
     const l = byVip.get(s.report.vip) ?? [];
@@ -204,6 +204,7 @@ export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceS
   for (const group of byVip.values()) {
     if (group.length < 2 || group.some((g) => g.report.persistence === null)) continue;
     // Same client, different ports, same server every time.
+    const conns = connsOf();
     const perClient = new Map<string, Set<string>>();
     for (const c of conns) {
       if (!group.some((g) => g.state === c.svc) || c.rs === null) continue;

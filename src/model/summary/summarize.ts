@@ -23,7 +23,7 @@ import { isLinkLocal } from '../roles.js';
 import { compareRules, writtenPortMappings } from '../rules/ipvs-rules.js';
 import { synFloods } from '../rules/syn-flood.js';
 import { straySynAcks } from '../rules/stray-syn-ack.js';
-import type { EngineSnapshot, ServiceView } from '../snapshot.js';
+import type { DoneFlowView, EngineSnapshot, RsView, ServiceView } from '../snapshot.js';
 import { hasEvidence, UNKNOWN_VIP, type RsState, type ServiceState } from '../state.js';
 import type { Knowledge } from '../types.js';
 import { fwmarkGroups, inferService, rsIdent, vipPersistence } from './scheduler.js';
@@ -47,8 +47,13 @@ export interface Summary {
   readonly knowledge: Knowledge;
   /** Reported services with their state (the summary's copy), for the ipvsadm views. */
   readonly services: readonly { readonly report: ServiceReportX; readonly state: ServiceState }[];
-  /** The entries report.connections lists, in its order (the JSON writer's source: see present/report-json). */
-  readonly entries: readonly DoneFlow[];
+  /**
+   * The entries report.connections lists, in its order, as the engine holds them (the JSON
+   * writer's source: see present/report-json); `realServer` gives the report's copy of an entry's
+   * real server (whose address summarize may have resolved).
+   */
+  readonly entries: readonly DoneFlowView[];
+  readonly realServer: (rs: RsView) => RsState | null;
   /** Connection entries alive at the end of the capture (for ipvsadm -Lnc). */
   readonly liveAtEnd: readonly DoneFlow[];
   readonly endTime: number;
@@ -201,7 +206,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // looked up once per service.
   const reported = new Map<ServiceView, ServiceState | null>();
   for (const [view, s] of copy.services) reported.set(view, chosen.includes(s) ? s : null);
-  const { conns, clients, anyClients } = reportedEntries(engine.done, reported, copy.rs);
+  const { entries, copies, clients, anyClients } = reportedEntries(engine.done, reported, copy.rs);
   // A capture on a client: its own MAC receives the replies, but it is the client, not a gateway.
   const clientMacs = new Set<string>();
   for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
@@ -327,10 +332,11 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     });
   }
   vipPersistence(services);
-  fwmarkGroups(services, conns);
-  if (opts.rules) compareRules(opts.rules, services, conns, book);
+  fwmarkGroups(services, copies);
+  if (opts.rules) compareRules(opts.rules, services, copies(), book);
   if (opts.rulesText) writtenPortMappings(opts.rulesText, services, book);
-  synFloods(book, conns);
+  // It reads only what the engine's entries say, and tells services apart (its copy or the engine's, one each).
+  synFloods(book, entries as unknown as readonly DoneFlow[]);
   straySynAcks(book, engine.straySynAcks.values(), engine.done);
 
   const findingList: FindingReport[] = [...book.findings.values()]
@@ -355,7 +361,10 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   const connRsOf = (): Map<number, { ip: string | null; mac: string | null; port: number }> => {
     if (connRs === null) {
       connRs = new Map();
-      for (const c of conns) if (c.rs !== null) connRs.set(c.index, rsSnapOf(c.rs));
+      for (const d of entries) {
+        const rs = d.rs === null ? undefined : copy.rs.get(d.rs);
+        if (rs !== undefined) connRs.set(d.index, rsSnapOf(rs));
+      }
     }
     return connRs;
   };
@@ -365,7 +374,7 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
     capture: { files: [...opts.files], frames: engine.frames },
     hosts: hostRows,
     services: services.map((s) => s.report),
-    get connections() { return connections ??= connectionRows(conns); },
+    get connections() { return connections ??= connectionRows(copies()); },
     findings: findingList,
     ...(pair !== null ? { directorPair: pair } : {}),
   };
@@ -380,8 +389,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   // Only the ipvsadm views read it: listed when asked.
   let liveAtEnd: DoneFlow[] | null = null;
   return {
-    report, knowledge, services, entries: conns,
-    get liveAtEnd() { return liveAtEnd ??= conns.filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
+    report, knowledge, services, entries, realServer: (rs) => copy.rs.get(rs) ?? null,
+    get liveAtEnd() { return liveAtEnd ??= copies().filter((c) => c.expiresAt !== null && c.expiresAt > engine.lastT && !onePacket.has(c.svc)); },
     endTime: engine.lastT, findingFrames,
   };
 }
