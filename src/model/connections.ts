@@ -62,9 +62,9 @@ export class ConnectionEntries {
     return this.table.isServerKey(key);
   }
 
-  /** Whether proto a:ap → b:bp is a live entry's client→VIP tuple (not its server side). */
-  isClientTuple(proto: number, a: string, ap: number, b: string, bp: number): boolean {
-    const key = this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+  /** Whether proto a:ap → b:bp (address ids) is a live entry's client→VIP tuple (not its server side). */
+  isClientKey(proto: number, a: number, ap: number, b: number, bp: number): boolean {
+    const key = this.table.get(proto, a, ap, b, bp);
     return key !== NO_KEY && !this.table.isServerKey(key);
   }
 

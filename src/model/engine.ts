@@ -79,7 +79,7 @@ export class Engine implements ModelParts {
     this.entries = new ConnectionEntries(k);
     this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
-    this.hops = new HopDetector(this.roles.directorMacs, (p) => this.isReplyOfFlow(p), (p) => this.entries.isClientTuple(p.proto, p.src, p.sport, p.dst, p.dport));
+    this.hops = new HopDetector(this.roles.directorMacs, (p, s, d) => this.isReplyOfFlow(p, s, d), (p, s, d) => this.entries.isClientKey(p.proto, s, p.sport, d, p.dport));
     this.faults = hints.faultsElsewhere === true ? null : new FaultWatch();
   }
 
@@ -203,11 +203,12 @@ export class Engine implements ModelParts {
   /**
    * VIP:port → CIP:port, or a NAT real server's RIP:port → CIP:port, of a connection the model
    * tracks (and not itself a client's flow). The second is a router's copy of a NAT reply that
-   * bypassed the director: TTL down by one like a DR forward, but a reply.
+   * bypassed the director: TTL down by one like a DR forward, but a reply. `s`, `d`: the
+   * packet's address ids.
    */
-  private isReplyOfFlow(p: Packet): boolean {
-    const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport);
-    return back !== undefined && this.entries.lookup(p.proto, p.src, p.sport, p.dst, p.dport) === undefined;
+  private isReplyOfFlow(p: Packet, s: number, d: number): boolean {
+    const entries = this.entries;
+    return entries.find(p.proto, d, p.dport, s, p.sport) !== NO_KEY && entries.find(p.proto, s, p.sport, d, p.dport) === NO_KEY;
   }
 
   /** A UDP datagram from a known real server or VIP back to a client is a reply, not a new flow. */
@@ -223,7 +224,7 @@ export class Engine implements ModelParts {
     const dstId = this.entries.addrs.fed(p.dstAddrId, p.dst);
     if (p.proto === PROTO_TCP) this.silentSyns.observe(p, srcId, dstId);
     this.faults?.observe(p, srcId, dstId);
-    if (p.tunnel !== null) return this.onTunnel(p, want, srcId);
+    if (p.tunnel !== null) return this.onTunnel(p, want, srcId, dstId);
     if (p.toaAddr !== '') return this.onToa(p, want);
     if (p.dsrVip !== '') {
       const seg = segmentOf(p);
@@ -373,8 +374,8 @@ export class Engine implements ModelParts {
     flow.lastT = p.t;
   }
 
-  private onTunnel(p: Packet, want: boolean, srcId: number): FrameFacts | null {
-    if (this.isReplyOfFlow(p)) {
+  private onTunnel(p: Packet, want: boolean, srcId: number, dstId: number): FrameFacts | null {
+    if (this.isReplyOfFlow(p, srcId, dstId)) {
       // A reply carried back in a tunnel: not IPVS's TUN (its real servers answer directly) but a
       // tunnel between two sites; the tunnel's forwards of that connection were no director's.
       const back = this.entries.lookup(p.proto, p.dst, p.dport, p.src, p.sport)!;

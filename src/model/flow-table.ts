@@ -98,11 +98,12 @@ const BUCKET = 4;
 const TAG = 3;
 const MAX_SLOTS = (1 << 22) - 1;
 /**
- * Buckets at first (128 KiB: zero pages, mapped only where touched), and how much more each
- * growth gives: every growth places every live key again, so few large steps, not many doublings.
+ * Buckets at first (128 KiB: zero pages, mapped only where touched). Every growth places every
+ * live key again, so the table grows fourfold while small, then twofold (a fourfold step from
+ * 128 Ki buckets would make 8 MiB of mostly empty buckets, each page of it touched).
  */
 const FIRST_BUCKETS = 1 << 13;
-const GROWTH = 4;
+const FOURFOLD_BELOW = 1 << 17;
 
 /**
  * Open addressing with linear probing, each bucket holding its tuple and key (a probe reads one
@@ -255,7 +256,7 @@ export class FlowTable {
 
   /** More buckets, every live key placed again from its record. */
   private growBuckets(): void {
-    const size = GROWTH * (this.mask + 1);
+    const size = (this.mask + 1) * (this.mask + 1 < FOURFOLD_BELOW ? 4 : 2);
     this.buckets = new Int32Array(size * BUCKET);
     this.mask = size - 1;
     const keys = this.keys;

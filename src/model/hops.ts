@@ -16,12 +16,12 @@ export class HopDetector {
   prev: SeenPacket | undefined;
 
   private readonly directorMacs: ReadonlySet<string>;
-  /** VIP:port → CIP:port of a tracked connection: a real server's reply, not a client's packet. */
-  private readonly isReplyOfFlow: (p: Packet) => boolean;
+  /** VIP:port → CIP:port of a tracked connection: a real server's reply, not a client's packet (`s`, `d`: its address ids). */
+  private readonly isReplyOfFlow: (p: Packet, s: number, d: number) => boolean;
   /** CIP:port → VIP:port of a tracked connection: a client's packet, not a reply. */
-  private readonly isClientOfFlow: (p: Packet) => boolean;
+  private readonly isClientOfFlow: (p: Packet, s: number, d: number) => boolean;
 
-  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet) => boolean, isClientOfFlow: (p: Packet) => boolean) {
+  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet, s: number, d: number) => boolean, isClientOfFlow: (p: Packet, s: number, d: number) => boolean) {
     this.directorMacs = directorMacs;
     this.isReplyOfFlow = isReplyOfFlow;
     this.isClientOfFlow = isClientOfFlow;
@@ -47,8 +47,8 @@ export class HopDetector {
       if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src === p.src && prev.sport === p.sport) {
         if (prev.dst === p.dst && prev.dport === p.dport) {
           // A DR/TUN real server's reply routed through the director is a hop too, but not a forward.
-          if (p.ttl < prev.ttl && !this.isReplyOfFlow(p)) hop = 'dr';
-        } else if (p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isReplyOfFlow(p)) hop = 'nat';
+          if (p.ttl < prev.ttl && !this.isReplyOfFlow(p, srcId, dstId)) hop = 'dr';
+        } else if (p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isReplyOfFlow(p, srcId, dstId)) hop = 'nat';
       }
       if (hop === null) {
         prev = this.recent.get(dstId, p.dport, p.proto, p.ipId, seq, p.dstKeySeen);
@@ -58,7 +58,7 @@ export class HopDetector {
         // the other way round from a director's.
         if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.dst === p.dst && prev.dport === p.dport
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== SYN
-          && !this.isClientOfFlow(p)) hop = 'nat-reply';
+          && !this.isClientOfFlow(p, srcId, dstId)) hop = 'nat-reply';
       }
     }
     if (hop === null) {

@@ -140,8 +140,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     p.dst = formatIpv4At(buf, ip + 16);
   } else {
     const t = ids.table;
-    p.src = t.texts[ids.src = t.ipv4At(buf, ip + 12)]!;
-    p.dst = t.texts[ids.dst = t.ipv4At(buf, ip + 16)]!;
+    p.src = t.texts[p.srcAddrId = ids.src = t.ipv4At(buf, ip + 12)]!;
+    p.dst = t.texts[p.dstAddrId = ids.dst = t.ipv4At(buf, ip + 16)]!;
   }
   p.proto = proto;
   p.ttl = buf[ip + 8]!;
@@ -175,7 +175,8 @@ function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number,
     p.tpa = formatIpv4At(buf, at + 24);
   } else {
     const t = ids.table;
-    ids.src = ids.dst = ids.toaAddr = 0;
+    // No IP addresses: id 0, the table's ''.
+    p.srcAddrId = p.dstAddrId = ids.src = ids.dst = ids.toaAddr = 0;
     p.sha = t.texts[ids.sha = t.macAt(buf, at + 8)]!;
     p.spa = t.texts[ids.spa = t.ipv4At(buf, at + 14)]!;
     p.tha = t.texts[ids.tha = t.macAt(buf, at + 18)]!;
@@ -205,6 +206,7 @@ function resetBeyondLink(p: Packet, n: number, tsSec: number, tsNsec: number): v
   p.dsrVip = '';
   p.dsrPort = 0;
   p.srcKeySeen = p.dstKeySeen = -1;
+  p.srcAddrId = p.dstAddrId = -1;
 }
 
 /**

@@ -143,8 +143,9 @@ export class PacketChunkWriter {
     a[o + DST_MAC] = f !== null ? f.dstMac : this.id(p.dstMac);
     a[o + PKT_TYPE] = p.pktType;
     a[o + VLAN] = p.vlan;
-    const src = f !== null ? f.src : this.id(p.src);
-    const dst = f !== null ? f.dst : this.id(p.dst);
+    // A common frame's address ids (fast-packet.ts gave them to the Packet too); read back, they are its srcAddrId/dstAddrId.
+    const src = f !== null ? p.srcAddrId : this.id(p.src);
+    const dst = f !== null ? p.dstAddrId : this.id(p.dst);
     a[o + SRC] = src;
     a[o + DST] = dst;
     this.sightings?.mark(p, src, dst);

@@ -39,11 +39,7 @@ export function readPackets(path: string, limit: number, pkt: Packet, each: (p: 
         if (f.issues.length > 0 && isDamaged(f) && damage.count++ === 0) damage.first = n;
         pkt.load(f);
       }
-      if (ids !== null) {
-        ids.valid = common;
-        // The model keys by these numbers (Packet.srcAddrId); a decoded frame has none (load reset them).
-        if (common) { pkt.srcAddrId = ids.src; pkt.dstAddrId = ids.dst; }
-      }
+      if (ids !== null) ids.valid = common;
       each(pkt);
     }
   } finally {
