@@ -4,14 +4,14 @@
  * real server they are bound to with its active/inactive counters, and the scheduling decision
  * each new entry records for the scheduler inference.
  */
-import { UDP_TIMEOUT, type TcpState } from '../ipvs/tcp-states.js';
+import { UDP_TIMEOUT } from '../ipvs/tcp-states.js';
 import { BypassedFlow, type DoneFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
 import { Flow, FlowBlock } from './flow.js';
 import { AddressIds, FlowTable, NO_KEY } from './flow-table.js';
 import { protoName, type Packet } from './packet.js';
 import type { RsState, ServiceState } from './state.js';
-import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStep } from './tcp-steps.js';
+import { SET_INPUT, SET_INPUT_ONLY, SET_OUTPUT, tcpStepAt } from './tcp-steps.js';
 import type { Knowledge } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
@@ -172,7 +172,7 @@ export class ConnectionEntries {
       return;
     }
     if (output) f.noOutput = false;
-    const step = tcpStep(f.state as TcpState, output ? SET_OUTPUT : f.noOutput ? SET_INPUT_ONLY : SET_INPUT, flags);
+    const step = tcpStepAt(f.stateIndex, output ? SET_OUTPUT : f.noOutput ? SET_INPUT_ONLY : SET_INPUT, flags);
     const next = step.next;
     const active = step.active;
     if (active === f.inactive) {
@@ -183,6 +183,7 @@ export class ConnectionEntries {
       f.inactive = !active;
     }
     f.state = next;
+    f.stateIndex = step.nextIndex;
     f.expires = t + step.timeout;
     this.timers.rearm(f);
   }

@@ -84,26 +84,43 @@ export function hash5(a: number, b: number, c: number, d: number, e: number): nu
 /** No key: what `get` and `add` answer when there is none. */
 export const NO_KEY = -1;
 const NONE = NO_KEY;
-const FIRST_CAPACITY = 1 << 10;
-/** Ints per entry: a, b, ports (ap << 16 | bp), proto, hash, next in chain, server side; padded to 8. */
-const STRIDE = 8;
-const A = 0, B = 1, PORTS = 2, PROTO = 3, HASH = 4, NEXT = 5, SERVER = 6;
+const FIRST_KEYS = 1 << 10;
+/** Ints per key record: a, b, ports (ap << 16 | bp), proto | server << 8. */
+const KREC = 4;
+const A = 0, B = 1, PORTS = 2, PROTO = 3;
+const SERVER_BIT = 1 << 8;
+/**
+ * Ints per bucket: a, b, ports, and (key + 1) << 8 | proto (0: empty). A key of 2^23 or more
+ * would not fit: that many live entries at once would have exhausted the heap long before.
+ */
+const BUCKET = 4;
+const TAG = 3;
+const MAX_KEYS = (1 << 23) - 1;
+/**
+ * Buckets at first (128 KiB: zero pages, mapped only where touched), and how much more each
+ * growth gives: every growth places every live key again, so few large steps, not many doublings.
+ */
+const FIRST_BUCKETS = 1 << 13;
+const GROWTH = 4;
 
 /**
- * Open hashing over one Int32Array: each key's tuple, hash and chain link side by side (a probe
- * touches one cache line, not one per field), chains through slot indices, free slots on a stack.
- * A key is its slot number: the flow it finds and its side (`flowAt`, `isServerKey`) are read by
- * slot, so keying a flow allocates nothing (an object and an array per flow for its keys were a
- * third of a live connection's memory). The last two lookups are remembered until the table
- * changes: a director's copy of a packet follows the packet it copies, and both ask for the same
- * tuple.
+ * Open addressing with linear probing, each bucket holding its tuple and key (a probe reads one
+ * cache line, four buckets each; chained slots cost a second, dependent miss per lookup on a
+ * table of tens of thousands of connections), at most half full, removal by shifting the
+ * following buckets back (no tombstones). A key is a stable slot number: the flow it finds and
+ * its side (`flowAt`, `isServerKey`) are read by slot, so keying a flow allocates nothing (an
+ * object and an array per flow for its keys were a third of a live connection's memory). Empty
+ * is 0, so a fresh table is zero pages the kernel maps only where touched. The last two lookups
+ * are remembered until the table changes: a director's copy of a packet follows the packet it
+ * copies, and both ask for the same tuple.
  */
 export class FlowTable {
-  private capacity = FIRST_CAPACITY;
-  private flows: (Flow | null)[] = new Array<Flow | null>(FIRST_CAPACITY).fill(null);
-  private ents = new Int32Array(FIRST_CAPACITY * STRIDE);
-  /** Bucket → first slot; twice the capacity, so chains stay short. */
-  private buckets = new Int32Array(2 * FIRST_CAPACITY).fill(NONE);
+  private keyCapacity = FIRST_KEYS;
+  private readonly flows: (Flow | null)[] = [];
+  /** Per key: its tuple and side (for `isServerKey`, and to find its bucket when it goes). */
+  private keys = new Int32Array(FIRST_KEYS * KREC);
+  private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
+  private mask = FIRST_BUCKETS - 1;
   private free: number[] = [];
   private used = 0;
   private count = 0;
@@ -132,7 +149,7 @@ export class FlowTable {
 
   /** Whether the key is the flow's server-side tuple (CIP/LIP→RIP), not its client→VIP one. */
   isServerKey(key: number): boolean {
-    return this.ents[key * STRIDE + SERVER] !== 0;
+    return (this.keys[key * KREC + PROTO]! & SERVER_BIT) !== 0;
   }
 
   /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
@@ -140,43 +157,53 @@ export class FlowTable {
     // Through the remembered answers: a new flow's tuple was looked up (and missed) just before.
     if (this.get(proto, a, ap, b, bp) !== NONE) return NONE;
     const ports = (ap << 16) | bp;
+    const key = this.free.length > 0 ? this.free.pop()! : this.used;
+    if (key >= MAX_KEYS) return NONE;
     this.forget();
-    if (this.count === this.capacity) this.grow();
-    const i = this.free.length > 0 ? this.free.pop()! : this.used++;
-    const h = hash5(a, b, ports, proto, 0);
-    this.flows[i] = flow;
-    const e = i * STRIDE;
-    const ents = this.ents;
-    ents[e + A] = a;
-    ents[e + B] = b;
-    ents[e + PORTS] = ports;
-    ents[e + PROTO] = proto;
-    ents[e + HASH] = h;
-    ents[e + SERVER] = server ? 1 : 0;
-    const bucket = h & (this.buckets.length - 1);
-    ents[e + NEXT] = this.buckets[bucket]!;
-    this.buckets[bucket] = i;
+    // Before the new key is one of the live ones that growing places again.
+    if (2 * (this.count + 1) > this.mask + 1) this.growBuckets();
     this.count++;
-    return i;
+    if (key === this.used) {
+      if (key === this.keyCapacity) this.growKeys();
+      this.used++;
+      this.flows.push(flow);
+    } else {
+      this.flows[key] = flow;
+    }
+    const r = key * KREC;
+    const keys = this.keys;
+    keys[r + A] = a;
+    keys[r + B] = b;
+    keys[r + PORTS] = ports;
+    keys[r + PROTO] = proto | (server ? SERVER_BIT : 0);
+    this.place(key, a, b, ports, proto);
+    return key;
   }
 
   /** Drops key `i` if it is still flow's (a flow's keys go once, when it finishes). */
   remove(i: number, flow: Flow): void {
     if (i === NONE || this.flows[i] !== flow) return;
     this.forget();
-    const ents = this.ents;
-    const bucket = ents[i * STRIDE + HASH]! & (this.buckets.length - 1);
-    let j = this.buckets[bucket]!;
-    if (j === i) {
-      this.buckets[bucket] = ents[i * STRIDE + NEXT]!;
-    } else {
-      while (j !== NONE) {
-        const next = ents[j * STRIDE + NEXT]!;
-        if (next === i) { ents[j * STRIDE + NEXT] = ents[i * STRIDE + NEXT]!; break; }
-        j = next;
+    const r = i * KREC;
+    const keys = this.keys;
+    const proto = keys[r + PROTO]! & 0xff;
+    const buckets = this.buckets;
+    const mask = this.mask;
+    const tag = ((i + 1) << 8) | proto;
+    let at = hash5(keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, proto, 0) & mask;
+    while (buckets[at * BUCKET + TAG] !== tag) at = (at + 1) & mask;
+    // Shift back each following bucket whose home is not between the hole and it.
+    for (let next = (at + 1) & mask; ; next = (next + 1) & mask) {
+      const n = next * BUCKET;
+      const t = buckets[n + TAG]!;
+      if (t === 0) break;
+      const home = hash5(buckets[n + A]!, buckets[n + B]!, buckets[n + PORTS]!, t & 0xff, 0) & mask;
+      if (((next - home) & mask) >= ((next - at) & mask)) {
+        buckets.copyWithin(at * BUCKET, n, n + BUCKET);
+        at = next;
       }
     }
-    ents[i * STRIDE + NEXT] = NONE;
+    buckets.fill(0, at * BUCKET, at * BUCKET + BUCKET);
     this.flows[i] = null;
     this.free.push(i);
     this.count--;
@@ -191,28 +218,45 @@ export class FlowTable {
   }
 
   private find(proto: number, a: number, b: number, ports: number): number {
-    const ents = this.ents;
-    const h = hash5(a, b, ports, proto, 0);
-    for (let i = this.buckets[h & (this.buckets.length - 1)]!; i !== NONE; i = ents[i * STRIDE + NEXT]!) {
-      const e = i * STRIDE;
-      if (ents[e + A] === a && ents[e + B] === b && ents[e + PORTS] === ports && ents[e + PROTO] === proto) return i;
+    const buckets = this.buckets;
+    const mask = this.mask;
+    for (let i = hash5(a, b, ports, proto, 0) & mask; ; i = (i + 1) & mask) {
+      const e = i * BUCKET;
+      const t = buckets[e + TAG]!;
+      if (t === 0) return NONE;
+      if (buckets[e + A] === a && buckets[e + B] === b && buckets[e + PORTS] === ports && (t & 0xff) === proto) return (t >>> 8) - 1;
     }
-    return NONE;
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
-    const ents = new Int32Array(cap * STRIDE);
-    ents.set(this.ents);
-    this.ents = ents;
-    for (let i = this.capacity; i < cap; i++) this.flows.push(null);
-    this.capacity = cap;
-    this.buckets = new Int32Array(2 * cap).fill(NONE);
-    for (let i = 0; i < this.used; i++) {
-      if (this.flows[i] === null) continue;
-      const bucket = ents[i * STRIDE + HASH]! & (this.buckets.length - 1);
-      ents[i * STRIDE + NEXT] = this.buckets[bucket]!;
-      this.buckets[bucket] = i;
+  private place(key: number, a: number, b: number, ports: number, proto: number): void {
+    const buckets = this.buckets;
+    const mask = this.mask;
+    let i = hash5(a, b, ports, proto, 0) & mask;
+    while (buckets[i * BUCKET + TAG] !== 0) i = (i + 1) & mask;
+    const e = i * BUCKET;
+    buckets[e + A] = a;
+    buckets[e + B] = b;
+    buckets[e + PORTS] = ports;
+    buckets[e + TAG] = ((key + 1) << 8) | proto;
+  }
+
+  private growKeys(): void {
+    this.keyCapacity *= 2;
+    const keys = new Int32Array(this.keyCapacity * KREC);
+    keys.set(this.keys);
+    this.keys = keys;
+  }
+
+  /** More buckets, every live key placed again from its record. */
+  private growBuckets(): void {
+    const size = GROWTH * (this.mask + 1);
+    this.buckets = new Int32Array(size * BUCKET);
+    this.mask = size - 1;
+    const keys = this.keys;
+    for (let k = 0; k < this.used; k++) {
+      if (this.flows[k] === null) continue;
+      const r = k * KREC;
+      this.place(k, keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]! & 0xff);
     }
   }
 }

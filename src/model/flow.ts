@@ -12,8 +12,8 @@ import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
 /** Int32 columns, FLOW_INTS per entry. */
-const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10;
-export const FLOW_INTS = 11;
+const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10, STATE_INDEX = 11;
+export const FLOW_INTS = 12;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
 export const FLOW_DOUBLES = 5;
@@ -91,6 +91,7 @@ export class Flow implements DoneFlow {
     ints[i + LAST_N] = p.n;
     ints[i + KEY0] = -1;
     ints[i + KEY1] = -1;
+    ints[i + STATE_INDEX] = 0; // NONE, TCP_STATES[0]
     const d = at * FLOW_DOUBLES;
     const nums = block.nums;
     nums[d + EXPIRES] = p.t + 3;
@@ -123,6 +124,9 @@ export class Flow implements DoneFlow {
    */
   get key0(): number { return this.ints[this.at * FLOW_INTS + KEY0]!; }
   set key0(v: number) { this.ints[this.at * FLOW_INTS + KEY0] = v; }
+  /** `state`'s index in TCP_STATES (TCP only): connections.ts keeps the two together. */
+  get stateIndex(): number { return this.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
+  set stateIndex(v: number) { this.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
   get key1(): number { return this.ints[this.at * FLOW_INTS + KEY1]!; }
   set key1(v: number) { this.ints[this.at * FLOW_INTS + KEY1] = v; }
 

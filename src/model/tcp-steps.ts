@@ -11,6 +11,8 @@ import { ACK, FIN, RST, SYN } from './packet.js';
 
 export interface TcpStep {
   readonly next: TcpState;
+  /** `next`'s index in TCP_STATES, for `tcpStepAt`. */
+  readonly nextIndex: number;
   readonly active: boolean;
   readonly timeout: number;
 }
@@ -29,12 +31,16 @@ for (let set = 0; set < SETS.length; set++) {
     const flags = { syn: (bits & SYN) !== 0, ack: (bits & ACK) !== 0, fin: (bits & FIN) !== 0, rst: (bits & RST) !== 0 };
     for (const state of TCP_STATES) {
       const next = nextTcpState(state, SETS[set]!, flags);
-      TABLE.push({ next, active: isActiveTcpState(next), timeout: TCP_TIMEOUTS[next] });
+      TABLE.push({ next, nextIndex: STATE_INDEX.get(next)!, active: isActiveTcpState(next), timeout: TCP_TIMEOUTS[next] });
     }
   }
 }
 
-/** What `set` (SET_INPUT, SET_OUTPUT, SET_INPUT_ONLY) does to a connection in `state` for a segment with TCP flag bits `flags`. */
-export function tcpStep(state: TcpState, set: number, flags: number): TcpStep {
-  return TABLE[(set * (FLAG_MASK + 1) + (flags & FLAG_MASK)) * N_STATES + STATE_INDEX.get(state)!]!;
+/**
+ * What `set` (SET_INPUT, SET_OUTPUT, SET_INPUT_ONLY) does to a connection in the state with index
+ * `stateIndex` in TCP_STATES for a segment with TCP flag bits `flags`. By index: a connection entry
+ * keeps it (Flow.stateIndex), so no lookup by name per packet.
+ */
+export function tcpStepAt(stateIndex: number, set: number, flags: number): TcpStep {
+  return TABLE[(set * (FLAG_MASK + 1) + (flags & FLAG_MASK)) * N_STATES + stateIndex]!;
 }

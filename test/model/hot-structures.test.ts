@@ -150,6 +150,53 @@ describe('FlowTable', () => {
       },
     ), { numRuns: 60 });
   });
+
+  it('keeps every tuple findable across growth, with removals shifting buckets back and keys reused', () => {
+    const table = new FlowTable();
+    const ref = new Map<string, { flow: Flow; key: number }>();
+    const everAdded = new Set<string>();
+    let seed = 7;
+    const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    let index = 0;
+    // Clustered tuples (one client address, neighbouring ports) crowd neighbouring buckets.
+    const tuple = (): [number, number, number, number, number] => [rand(2) === 0 ? 6 : 17, rand(40), 1024 + rand(4000), rand(3), 80];
+    for (let round = 0; round < 40_000; round++) {
+      const [proto, a, ap, b, bp] = tuple();
+      const text = `${proto}|${a}|${ap}|${b}|${bp}`;
+      const had = ref.get(text);
+      if (had !== undefined && rand(3) === 0) {
+        table.remove(had.key, had.flow);
+        ref.delete(text);
+      } else if (had === undefined) {
+        const f = flow(++index, 0);
+        const key = table.add(f, false, proto, a, ap, b, bp);
+        expect(key).not.toBe(NO_KEY);
+        ref.set(text, { flow: f, key });
+        everAdded.add(text);
+      }
+    }
+    expect(ref.size).toBeGreaterThan(20_000);
+    expect(table.size).toBe(ref.size);
+    for (const [text, { flow: f, key }] of ref) {
+      const [proto, a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number, number];
+      expect(table.get(proto, a, ap, b, bp), text).toBe(key);
+      expect(table.flowAt(key)).toBe(f);
+    }
+    // Tuples never added or removed since: not found.
+    let misses = 0;
+    for (let i = 0; i < 2000; i++) {
+      const [proto, a, ap, b, bp] = tuple();
+      if (!ref.has(`${proto}|${a}|${ap}|${b}|${bp}`)) { misses++; expect(table.get(proto, a, ap, b, bp)).toBe(NO_KEY); }
+    }
+    expect(misses).toBeGreaterThan(100);
+    // Emptied, it finds none of the tuples it ever held (no bucket left behind by a move or a growth).
+    for (const { flow: f, key } of ref.values()) table.remove(key, f);
+    expect(table.size).toBe(0);
+    for (const text of everAdded) {
+      const [proto, a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number, number];
+      expect(table.get(proto, a, ap, b, bp), text).toBe(NO_KEY);
+    }
+  });
 });
 
 describe('ExpiryQueue', () => {
