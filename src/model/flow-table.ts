@@ -84,18 +84,19 @@ export function hash5(a: number, b: number, c: number, d: number, e: number): nu
 /** No key: what `get` and `add` answer when there is none. */
 export const NO_KEY = -1;
 const NONE = NO_KEY;
-const FIRST_KEYS = 1 << 10;
-/** Ints per key record: a, b, ports (ap << 16 | bp), proto | server << 8. */
+const FIRST_SLOTS = 1 << 10;
+/** Ints per slot record: a, b, ports (ap << 16 | bp), proto | server << 8. */
 const KREC = 4;
 const A = 0, B = 1, PORTS = 2, PROTO = 3;
 const SERVER_BIT = 1 << 8;
 /**
- * Ints per bucket: a, b, ports, and (key + 1) << 8 | proto (0: empty). A key of 2^23 or more
- * would not fit: that many live entries at once would have exhausted the heap long before.
+ * Ints per bucket: a, b, ports, and (slot + 1) << 9 | server << 8 | proto (0: empty). A slot of
+ * 2^22 or more would not fit: that many live entries at once would have exhausted the heap long
+ * before.
  */
 const BUCKET = 4;
 const TAG = 3;
-const MAX_KEYS = (1 << 23) - 1;
+const MAX_SLOTS = (1 << 22) - 1;
 /**
  * Buckets at first (128 KiB: zero pages, mapped only where touched), and how much more each
  * growth gives: every growth places every live key again, so few large steps, not many doublings.
@@ -107,18 +108,20 @@ const GROWTH = 4;
  * Open addressing with linear probing, each bucket holding its tuple and key (a probe reads one
  * cache line, four buckets each; chained slots cost a second, dependent miss per lookup on a
  * table of tens of thousands of connections), at most half full, removal by shifting the
- * following buckets back (no tombstones). A key is a stable slot number: the flow it finds and
- * its side (`flowAt`, `isServerKey`) are read by slot, so keying a flow allocates nothing (an
- * object and an array per flow for its keys were a third of a live connection's memory). Empty
+ * following buckets back (no tombstones). A key is a stable slot number and the tuple's side
+ * (slot << 1 | server): the flow it finds is read by slot (`flowAt`) and its side from the key
+ * itself (`isServerKey`, asked of nearly every packet, so no second read), so keying a flow
+ * allocates nothing (an object and an array per flow for its keys were a third of a live
+ * connection's memory). Empty
  * is 0, so a fresh table is zero pages the kernel maps only where touched. The last two lookups
  * are remembered until the table changes: a director's copy of a packet follows the packet it
  * copies, and both ask for the same tuple.
  */
 export class FlowTable {
-  private keyCapacity = FIRST_KEYS;
+  private slotCapacity = FIRST_SLOTS;
   private readonly flows: (Flow | null)[] = [];
-  /** Per key: its tuple and side (for `isServerKey`, and to find its bucket when it goes). */
-  private keys = new Int32Array(FIRST_KEYS * KREC);
+  /** Per slot: its tuple and side (to place it again when the buckets grow, and find its bucket when it goes). */
+  private keys = new Int32Array(FIRST_SLOTS * KREC);
   private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
   private mask = FIRST_BUCKETS - 1;
   private free: number[] = [];
@@ -144,12 +147,12 @@ export class FlowTable {
 
   /** The flow a key (from `get` or `add`) finds. */
   flowAt(key: number): Flow {
-    return this.flows[key]!;
+    return this.flows[key >> 1]!;
   }
 
   /** Whether the key is the flow's server-side tuple (CIP/LIP→RIP), not its client→VIP one. */
   isServerKey(key: number): boolean {
-    return (this.keys[key * KREC + PROTO]! & SERVER_BIT) !== 0;
+    return (key & 1) !== 0;
   }
 
   /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
@@ -157,40 +160,41 @@ export class FlowTable {
     // Through the remembered answers: a new flow's tuple was looked up (and missed) just before.
     if (this.get(proto, a, ap, b, bp) !== NONE) return NONE;
     const ports = (ap << 16) | bp;
-    const key = this.free.length > 0 ? this.free.pop()! : this.used;
-    if (key >= MAX_KEYS) return NONE;
+    const slot = this.free.length > 0 ? this.free.pop()! : this.used;
+    if (slot >= MAX_SLOTS) return NONE;
     this.forget();
-    // Before the new key is one of the live ones that growing places again.
+    // Before the new slot is one of the live ones that growing places again.
     if (2 * (this.count + 1) > this.mask + 1) this.growBuckets();
     this.count++;
-    if (key === this.used) {
-      if (key === this.keyCapacity) this.growKeys();
+    if (slot === this.used) {
+      if (slot === this.slotCapacity) this.growSlots();
       this.used++;
       this.flows.push(flow);
     } else {
-      this.flows[key] = flow;
+      this.flows[slot] = flow;
     }
-    const r = key * KREC;
+    const side = server ? SERVER_BIT : 0;
+    const r = slot * KREC;
     const keys = this.keys;
     keys[r + A] = a;
     keys[r + B] = b;
     keys[r + PORTS] = ports;
-    keys[r + PROTO] = proto | (server ? SERVER_BIT : 0);
-    this.place(key, a, b, ports, proto);
-    return key;
+    keys[r + PROTO] = proto | side;
+    this.place(slot, a, b, ports, proto | side);
+    return (slot << 1) | (server ? 1 : 0);
   }
 
   /** Drops key `i` if it is still flow's (a flow's keys go once, when it finishes). */
-  remove(i: number, flow: Flow): void {
-    if (i === NONE || this.flows[i] !== flow) return;
+  remove(key: number, flow: Flow): void {
+    const i = key >> 1;
+    if (key === NONE || this.flows[i] !== flow) return;
     this.forget();
     const r = i * KREC;
     const keys = this.keys;
-    const proto = keys[r + PROTO]! & 0xff;
+    const tag = ((i + 1) << 9) | keys[r + PROTO]!;
     const buckets = this.buckets;
     const mask = this.mask;
-    const tag = ((i + 1) << 8) | proto;
-    let at = hash5(keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, proto, 0) & mask;
+    let at = hash5(keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]! & 0xff, 0) & mask;
     while (buckets[at * BUCKET + TAG] !== tag) at = (at + 1) & mask;
     // Shift back each following bucket whose home is not between the hole and it.
     for (let next = (at + 1) & mask; ; next = (next + 1) & mask) {
@@ -224,25 +228,27 @@ export class FlowTable {
       const e = i * BUCKET;
       const t = buckets[e + TAG]!;
       if (t === 0) return NONE;
-      if (buckets[e + A] === a && buckets[e + B] === b && buckets[e + PORTS] === ports && (t & 0xff) === proto) return (t >>> 8) - 1;
+      // The key: the slot, and the side from the server bit.
+      if (buckets[e + A] === a && buckets[e + B] === b && buckets[e + PORTS] === ports && (t & 0xff) === proto) return (((t >>> 9) - 1) << 1) | ((t >>> 8) & 1);
     }
   }
 
-  private place(key: number, a: number, b: number, ports: number, proto: number): void {
+  /** `protoSide`: the slot record's proto | server << 8. */
+  private place(slot: number, a: number, b: number, ports: number, protoSide: number): void {
     const buckets = this.buckets;
     const mask = this.mask;
-    let i = hash5(a, b, ports, proto, 0) & mask;
+    let i = hash5(a, b, ports, protoSide & 0xff, 0) & mask;
     while (buckets[i * BUCKET + TAG] !== 0) i = (i + 1) & mask;
     const e = i * BUCKET;
     buckets[e + A] = a;
     buckets[e + B] = b;
     buckets[e + PORTS] = ports;
-    buckets[e + TAG] = ((key + 1) << 8) | proto;
+    buckets[e + TAG] = ((slot + 1) << 9) | protoSide;
   }
 
-  private growKeys(): void {
-    this.keyCapacity *= 2;
-    const keys = new Int32Array(this.keyCapacity * KREC);
+  private growSlots(): void {
+    this.slotCapacity *= 2;
+    const keys = new Int32Array(this.slotCapacity * KREC);
     keys.set(this.keys);
     this.keys = keys;
   }
@@ -256,7 +262,7 @@ export class FlowTable {
     for (let k = 0; k < this.used; k++) {
       if (this.flows[k] === null) continue;
       const r = k * KREC;
-      this.place(k, keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]! & 0xff);
+      this.place(k, keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]!);
     }
   }
 }
