@@ -8,13 +8,19 @@
 import { hash5 } from './flow-table.js';
 
 const NONE = -1;
-const FIRST_SLOTS = 1 << 9;
+/** Buckets at first; at most half are used. */
+const FIRST_BUCKETS = 1 << 10;
+/** Ints per bucket: a, b, (ap << 16) | bp, slot + 1 (0: empty). */
+const BUCKET = 4;
 
 export class TupleIndex {
-  /** Per slot: a, b, (ap << 16) | bp. */
-  private keys = new Int32Array(3 * FIRST_SLOTS);
-  /** Open addressing, linear probing: slot + 1, 0 when empty; at least twice the slots. */
-  private table = new Int32Array(2 * FIRST_SLOTS);
+  /**
+   * Open addressing, linear probing, each bucket holding its tuple beside its slot: a lookup
+   * reads one cache line (four buckets), where a bucket of slot numbers and a separate key array
+   * cost two dependent misses on a table of tens of thousands of tuples.
+   */
+  private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
+  private mask = FIRST_BUCKETS - 1;
   private count = 0;
 
   /**
@@ -38,28 +44,21 @@ export class TupleIndex {
   }
 
   private probe(a: number, b: number, ports: number): number {
-    const table = this.table;
-    const keys = this.keys;
-    const mask = table.length - 1;
+    const buckets = this.buckets;
+    const mask = this.mask;
     for (let i = hash5(a, b, ports, 0, 0) & mask; ; i = (i + 1) & mask) {
-      const s = table[i]! - 1;
-      if (s === NONE) return NONE;
-      const k = 3 * s;
-      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === ports) return s;
+      const e = i * BUCKET;
+      const s1 = buckets[e + 3]!;
+      if (s1 === 0) return NONE;
+      if (buckets[e] === a && buckets[e + 1] === b && buckets[e + 2] === ports) return s1 - 1;
     }
   }
 
   /** A new slot for a tuple `find` did not find. */
   add(a: number, ap: number, b: number, bp: number): number {
-    const s = this.count;
-    if (3 * (s + 1) > this.keys.length) this.grow();
-    const ports = (ap << 16) | bp;
-    const k = 3 * s;
-    this.keys[k] = a;
-    this.keys[k + 1] = b;
-    this.keys[k + 2] = ports;
-    this.count++;
-    this.place(s, hash5(a, b, ports, 0, 0));
+    const s = this.count++;
+    if (2 * this.count > this.mask + 1) this.grow();
+    this.place(a, b, (ap << 16) | bp, s + 1);
     // A remembered miss may be this tuple.
     this.memo[0] = this.memo[4] = -1;
     return s;
@@ -70,20 +69,26 @@ export class TupleIndex {
     return this.count;
   }
 
-  private place(s: number, h: number): void {
-    const table = this.table;
-    const mask = table.length - 1;
-    let i = h & mask;
-    while (table[i] !== 0) i = (i + 1) & mask;
-    table[i] = s + 1;
+  private place(a: number, b: number, ports: number, slotPlus1: number): void {
+    const buckets = this.buckets;
+    const mask = this.mask;
+    let i = hash5(a, b, ports, 0, 0) & mask;
+    while (buckets[i * BUCKET + 3] !== 0) i = (i + 1) & mask;
+    const e = i * BUCKET;
+    buckets[e] = a;
+    buckets[e + 1] = b;
+    buckets[e + 2] = ports;
+    buckets[e + 3] = slotPlus1;
   }
 
+  /** Twice the buckets, each tuple placed again from the old ones. */
   private grow(): void {
-    const keys = new Int32Array(this.keys.length * 2);
-    keys.set(this.keys);
-    this.keys = keys;
-    this.table = new Int32Array(this.table.length * 2);
-    for (let s = 0; s < this.count; s++) this.place(s, hash5(keys[3 * s]!, keys[3 * s + 1]!, keys[3 * s + 2]!, 0, 0));
+    const old = this.buckets;
+    this.buckets = new Int32Array(old.length * 2);
+    this.mask = 2 * (this.mask + 1) - 1;
+    for (let e = 0; e < old.length; e += BUCKET) {
+      if (old[e + 3] !== 0) this.place(old[e]!, old[e + 1]!, old[e + 2]!, old[e + 3]!);
+    }
   }
 }
 

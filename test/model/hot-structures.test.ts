@@ -8,6 +8,7 @@ import { ExpiryQueue } from '../../src/model/expiry.js';
 import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
 import { Packet } from '../../src/model/packet.js';
 import { MAX_ENTRIES, RecentPackets } from '../../src/model/recent.js';
+import { TupleIndex } from '../../src/model/tuple-map.js';
 import type { Flow } from '../../src/model/state.js';
 
 /** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
@@ -273,5 +274,36 @@ describe('ExpiryQueue', () => {
         }
       },
     ), { numRuns: 60 });
+  });
+});
+
+describe('TupleIndex', () => {
+  it('gives dense slots in the order tuples are added, found again across growth, and -1 for others', () => {
+    const index = new TupleIndex();
+    const ref = new Map<string, number>();
+    let seed = 11;
+    // The high bits: an LCG's low bits repeat with a short period.
+    const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    for (let i = 0; i < 30_000; i++) {
+      // Clustered: few addresses, neighbouring ports (and port 0, as silent-syns keys a client by address and port alone).
+      const a = rand(50), ap = rand(4) === 0 ? 0 : 1024 + rand(3000), b = rand(4), bp = rand(2) * 80;
+      const text = `${a}|${ap}|${b}|${bp}`;
+      const found = index.find(a, ap, b, bp);
+      if (ref.has(text)) expect(found, text).toBe(ref.get(text));
+      else {
+        expect(found, text).toBe(-1);
+        const slot = index.add(a, ap, b, bp);
+        expect(slot).toBe(ref.size);
+        ref.set(text, slot);
+        // Found at once (a remembered miss must not answer for it).
+        expect(index.find(a, ap, b, bp)).toBe(slot);
+      }
+    }
+    expect(ref.size).toBeGreaterThan(10_000);
+    expect(index.size).toBe(ref.size);
+    for (const [text, slot] of ref) {
+      const [a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number];
+      expect(index.find(a, ap, b, bp)).toBe(slot);
+    }
   });
 });
