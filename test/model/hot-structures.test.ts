@@ -200,39 +200,53 @@ describe('FlowTable', () => {
   });
 });
 
+/** One step of the expiry queue's model test: which flow, its next timeout, and how time moves. */
+interface ExpiryOp { readonly flow: number; readonly timeout: number; readonly finish: boolean; readonly dt: number; readonly sweep: boolean }
+
+/**
+ * Replays `ops` on an ExpiryQueue and on a plain set of live flows; at each sweep the queue must
+ * give exactly the live flows whose timer ran out, in creation order. A flow whose op says
+ * `finish` with timeout `finishWith` ends outside the queue (a reused port).
+ */
+function replayExpiry(ops: readonly ExpiryOp[], t0: number, finishWith: number): void {
+  const live = new Set<Flow>();
+  const q = new ExpiryQueue();
+  const flows: Flow[] = [];
+  let t = t0;
+  let index = 0;
+  for (const o of ops) {
+    t += o.dt;
+    let f = flows[o.flow];
+    if (f === undefined || !live.has(f)) {
+      f = flow(++index, t + 3);
+      flows[o.flow] = f;
+      live.add(f);
+      q.rearm(f);
+    } else if (o.finish && o.timeout === finishWith) {
+      live.delete(f);
+      f.live = false;
+      continue;
+    } else {
+      f.expires = t + o.timeout;
+      q.rearm(f);
+    }
+    if (o.sweep) {
+      const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
+      const got = q.due(t);
+      expect(got).toEqual(want);
+      for (const x of got) { live.delete(x); x.live = false; }
+    }
+  }
+}
+
 describe('ExpiryQueue', () => {
   it('returns, at each sweep, exactly the live flows whose timer ran out, in creation order', () => {
     fc.assert(fc.property(
       fc.array(fc.record({ flow: fc.nat(60), timeout: fc.constantFrom(2, 3, 10, 30, 60, 120, 900), finish: fc.boolean() }), { maxLength: 3000 }),
       (ops) => {
-        const live = new Set<Flow>();
-        const q = new ExpiryQueue();
-        const flows: Flow[] = [];
+        // A quarter second a packet, a sweep each whole second (as the engine sweeps).
         let t = 0;
-        let index = 0;
-        for (const o of ops) {
-          t += 0.25;
-          let f = flows[o.flow];
-          if (f === undefined || !live.has(f)) {
-            f = flow(++index, t + 3);
-            flows[o.flow] = f;
-            live.add(f);
-            q.rearm(f);
-          } else if (o.finish && o.timeout === 2) {
-            live.delete(f); // finished outside the queue (a reused port)
-            f.live = false;
-            continue;
-          } else {
-            f.expires = t + o.timeout;
-            q.rearm(f);
-          }
-          if (Math.floor(t) === t) {
-            const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
-            const got = q.due(t);
-            expect(got).toEqual(want);
-            for (const x of got) { live.delete(x); x.live = false; }
-          }
-        }
+        replayExpiry(ops.map((o) => { t += 0.25; return { ...o, dt: 0.25, sweep: Math.floor(t) === t }; }), 0, 2);
       },
     ), { numRuns: 60 });
   });
@@ -243,36 +257,7 @@ describe('ExpiryQueue', () => {
         flow: fc.nat(40), timeout: fc.constantFrom(3, 10, 120, 900, 5000), finish: fc.boolean(),
         dt: fc.constantFrom(0.25, 0.25, 0.7, -10, 3000), sweep: fc.boolean(),
       }), { maxLength: 2000 }),
-      (ops) => {
-        const live = new Set<Flow>();
-        const q = new ExpiryQueue();
-        const flows: Flow[] = [];
-        let t = 1_700_000_000.5;
-        let index = 0;
-        for (const o of ops) {
-          t += o.dt;
-          let f = flows[o.flow];
-          if (f === undefined || !live.has(f)) {
-            f = flow(++index, t + 3);
-            flows[o.flow] = f;
-            live.add(f);
-            q.rearm(f);
-          } else if (o.finish && o.timeout === 3) {
-            live.delete(f);
-            f.live = false;
-            continue;
-          } else {
-            f.expires = t + o.timeout;
-            q.rearm(f);
-          }
-          if (o.sweep) {
-            const want = [...live].filter((x) => x.expires <= t).sort((a, b) => a.index - b.index);
-            const got = q.due(t);
-            expect(got).toEqual(want);
-            for (const x of got) { live.delete(x); x.live = false; }
-          }
-        }
-      },
+      (ops) => replayExpiry(ops, 1_700_000_000.5, 3),
     ), { numRuns: 60 });
   });
 });
