@@ -113,10 +113,9 @@ const FOURFOLD_BELOW = 1 << 17;
  * (slot << 1 | server): the flow it finds is read by slot (`flowAt`) and its side from the key
  * itself (`isServerKey`, asked of nearly every packet, so no second read), so keying a flow
  * allocates nothing (an object and an array per flow for its keys were a third of a live
- * connection's memory). Empty
- * is 0, so a fresh table is zero pages the kernel maps only where touched. The last two lookups
- * are remembered until the table changes: a director's copy of a packet follows the packet it
- * copies, and both ask for the same tuple.
+ * connection's memory). Empty is 0, so a fresh table is zero pages the kernel maps only where
+ * touched. The last two lookups are remembered until the table changes: a director's copy of a
+ * packet follows the packet it copies, and both ask for the same tuple.
  */
 export class FlowTable {
   private slotCapacity = FIRST_SLOTS;
