@@ -132,6 +132,8 @@ export class AddressTable {
 /**
  * A common frame's addresses as ids of `table`, beside their text in the Packet: what
  * loadCommonFrame fills in when the reading thread asks for them (0 for an address the frame has not).
+ * The IP source and destination ids go to the Packet itself (srcAddrId/dstAddrId: the model keys
+ * by them), so they are not kept here too.
  */
 export class FrameAddressIds {
   readonly table: AddressTable;
@@ -139,8 +141,6 @@ export class FrameAddressIds {
   valid = false;
   srcMac = 0;
   dstMac = 0;
-  src = 0;
-  dst = 0;
   sha = 0;
   spa = 0;
   tha = 0;

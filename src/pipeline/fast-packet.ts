@@ -140,8 +140,8 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     p.dst = formatIpv4At(buf, ip + 16);
   } else {
     const t = ids.table;
-    p.src = t.texts[p.srcAddrId = ids.src = t.ipv4At(buf, ip + 12)]!;
-    p.dst = t.texts[p.dstAddrId = ids.dst = t.ipv4At(buf, ip + 16)]!;
+    p.src = t.texts[p.srcAddrId = t.ipv4At(buf, ip + 12)]!;
+    p.dst = t.texts[p.dstAddrId = t.ipv4At(buf, ip + 16)]!;
   }
   p.proto = proto;
   p.ttl = buf[ip + 8]!;
@@ -176,7 +176,7 @@ function loadArp(p: Packet, buf: Uint8Array, at: number, end: number, n: number,
   } else {
     const t = ids.table;
     // No IP addresses: id 0, the table's ''.
-    p.srcAddrId = p.dstAddrId = ids.src = ids.dst = ids.toaAddr = 0;
+    p.srcAddrId = p.dstAddrId = ids.toaAddr = 0;
     p.sha = t.texts[ids.sha = t.macAt(buf, at + 8)]!;
     p.spa = t.texts[ids.spa = t.ipv4At(buf, at + 14)]!;
     p.tha = t.texts[ids.tha = t.macAt(buf, at + 18)]!;

@@ -176,7 +176,7 @@ function fastVersusFull(path: string, mutate?: (frame: Uint8Array, k: number) =>
   const ids = new FrameAddressIds(new AddressTable());
   const named = (): Record<string, string> => {
     const t = ids.table.texts;
-    return { srcMac: t[ids.srcMac]!, dstMac: t[ids.dstMac]!, src: t[ids.src]!, dst: t[ids.dst]!, toaAddr: fast.toaAddr === '' ? '' : t[ids.toaAddr]!,
+    return { srcMac: t[ids.srcMac]!, dstMac: t[ids.dstMac]!, src: t[fast.srcAddrId]!, dst: t[fast.dstAddrId]!, toaAddr: fast.toaAddr === '' ? '' : t[ids.toaAddr]!,
       sha: fast.sha === '' ? '' : t[ids.sha]!, spa: fast.spa === '' ? '' : t[ids.spa]!, tha: fast.tha === '' ? '' : t[ids.tha]!, tpa: fast.tpa === '' ? '' : t[ids.tpa]! };
   };
   let frames = 0;
