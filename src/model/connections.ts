@@ -7,7 +7,7 @@
 import { UDP_TIMEOUT } from '../ipvs/tcp-states.js';
 import { BypassedFlow, type DoneFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
-import { Flow, FlowBlock } from './flow.js';
+import { FlowStore, type Flow } from './flow.js';
 import { AddressIds, FlowTable, NO_KEY } from './flow-table.js';
 import { protoName, type Packet } from './packet.js';
 import type { RsState, ServiceState } from './state.js';
@@ -16,9 +16,6 @@ import type { Knowledge } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
 export const MAX_DECISIONS = 2000;
-/** Entries per column block: the first blocks small (most captures hold few connections), then this. */
-const FIRST_BLOCK = 256;
-const MAX_BLOCK = 8192;
 
 export class ConnectionEntries {
   /** Address → small integer, for the numeric keys of the table and the packet memory. */
@@ -30,14 +27,10 @@ export class ConnectionEntries {
    */
   private liveList: Flow[] = [];
   private finished = 0;
-  private readonly timers = new ExpiryQueue();
+  /** Every entry, in creation order (model/flow.ts). */
+  private readonly store = new FlowStore();
+  private readonly timers = new ExpiryQueue(this.store);
   readonly done: DoneFlow[] = [];
-  private count = 0;
-  /** The entries' texts by id (model/flow.ts): their own tables, so the packets' address ids stay as they were. */
-  private readonly hosts = new AddressIds();
-  private readonly macs = new AddressIds();
-  /** Where new entries' numbers go (model/flow.ts); a full block stays with its entries. */
-  private block = new FlowBlock(FIRST_BLOCK, 1, this.hosts, this.macs);
   /** An entry's third and later keys (rare: a FULLNAT entry seen through more than one LIP). */
   private readonly moreKeys = new Map<Flow, number[]>();
 
@@ -102,14 +95,8 @@ export class ConnectionEntries {
    * client's own packet is not in the capture, `cip` is the TOA's address: FULLNAT inside).
    */
   create(p: Packet, svc: ServiceState, serverSide: boolean, cip = p.src, cport = p.sport): Flow {
-    let block = this.block;
-    if (block.used === block.capacity) {
-      block = new FlowBlock(Math.min(2 * block.capacity, MAX_BLOCK), this.count + 1, this.hosts, this.macs);
-      this.block = block;
-    }
-    this.count++;
-    const f = new Flow(
-      block, protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
+    const f = this.store.add(
+      protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
       // Pass 2: sent to a real server that answers for the VIP itself.
       this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     );

@@ -8,7 +8,7 @@
  */
 import { TCP_STATES, type TcpState } from '../ipvs/tcp-states.js';
 import { HANDSHAKE_CLIENT_ACKED, HANDSHAKE_SYN_ACKED, HANDSHAKE_SYN_RETRIED, virtualText, type DoneFlow } from './done-flow.js';
-import type { AddressIds } from './flow-table.js';
+import { AddressIds } from './flow-table.js';
 import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
@@ -16,7 +16,9 @@ import type { Decision, RsState, ServiceState } from './state.js';
 const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10, STATE_INDEX = 11;
 /** Yes/no facts (the bits below); the ids (`textId`) of cip, vip and of the first client frame's MACs. */
 const BITS = 12, CIP = 13, VIP = 14, REQ_SRC_MAC = 15, REQ_DST_MAC = 16;
-export const FLOW_INTS = 17;
+/** The entry's links in its expiry bucket (expiry.ts). */
+const TIMER_NEXT = 17, TIMER_PREV = 18;
+export const FLOW_INTS = 19;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
 export const FLOW_DOUBLES = 5;
@@ -32,14 +34,23 @@ export interface FlowStart {
   readonly ttl: number;
 }
 
+/** Entries per block at first (most captures hold few connections), doubling up to BLOCK_MAX. */
+const BLOCK_FIRST = 256;
+const BLOCK_BITS = 13;
+const BLOCK_MAX = 1 << BLOCK_BITS;
+
 /**
- * A block of entries' columns; entries are placed in it in creation order, never moved. The
- * entries' texts (addresses, MACs) are ids in tables every block of one connection table shares.
+ * A block of entries' columns and the entries themselves; entries are placed in it in creation
+ * order, never moved. The entries' texts (addresses, MACs) are ids in tables every block of one
+ * store shares.
  */
-export class FlowBlock {
+class FlowBlock {
   readonly ints: Int32Array;
   readonly nums: Float64Array;
+  readonly flows: Flow[];
   readonly capacity: number;
+  /** Place in the store's list of blocks. */
+  readonly no: number;
   /** Index of the block's first entry (entries are numbered in creation order, from 1). */
   readonly first: number;
   /** Texts of cip and vip; of the MACs. */
@@ -47,13 +58,50 @@ export class FlowBlock {
   readonly macs: AddressIds;
   used = 0;
 
-  constructor(capacity: number, first: number, hosts: AddressIds, macs: AddressIds) {
+  constructor(capacity: number, no: number, first: number, hosts: AddressIds, macs: AddressIds) {
     this.capacity = capacity;
+    this.no = no;
     this.first = first;
     this.hosts = hosts;
     this.macs = macs;
     this.ints = new Int32Array(capacity * FLOW_INTS);
     this.nums = new Float64Array(capacity * FLOW_DOUBLES);
+    this.flows = new Array<Flow>(capacity);
+  }
+}
+
+/**
+ * Every entry of one connection table, in creation order, in blocks that are never copied (a
+ * growing array of tens of thousands of entries is copied, and its new memory first touched, at
+ * every growth). An entry's handle (block << 13 | place) is a small integer that links it from
+ * other structures (the expiry queue) without a reference array of their own.
+ */
+export class FlowStore {
+  private readonly blocks: FlowBlock[] = [];
+  private readonly hosts = new AddressIds();
+  private readonly macs = new AddressIds();
+  private count = 0;
+
+  /** A new entry, numbered (`index`) one after the last. */
+  add(proto: 'tcp' | 'udp', cip: string, cport: number, svc: ServiceState, vport: number, p: FlowStart, bypass: boolean): Flow {
+    let block = this.blocks.length === 0 ? undefined : this.blocks[this.blocks.length - 1]!;
+    if (block === undefined || block.used === block.capacity) {
+      block = new FlowBlock(block === undefined ? BLOCK_FIRST : Math.min(2 * block.capacity, BLOCK_MAX), this.blocks.length, this.count + 1, this.hosts, this.macs);
+      this.blocks.push(block);
+    }
+    this.count++;
+    const f = new Flow(block, proto, cip, cport, svc, vport, p, bypass);
+    block.flows[f.handle & (BLOCK_MAX - 1)] = f;
+    return f;
+  }
+
+  /** The entry with this handle. */
+  at(handle: number): Flow {
+    return this.blocks[handle >>> BLOCK_BITS]!.flows[handle & (BLOCK_MAX - 1)]!;
+  }
+
+  get size(): number {
+    return this.count;
   }
 }
 
@@ -88,6 +136,8 @@ export class Flow implements DoneFlow {
     ints[i + KEY0] = -1;
     ints[i + KEY1] = -1;
     ints[i + STATE_INDEX] = 0; // NONE, TCP_STATES[0]
+    ints[i + TIMER_NEXT] = -1;
+    ints[i + TIMER_PREV] = -1;
     ints[i + BITS] = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0) | (proto === 'udp' ? UDP : 0);
     ints[i + CIP] = textId(block.hosts, cip);
     ints[i + VIP] = textId(block.hosts, svc.vip);
@@ -101,6 +151,8 @@ export class Flow implements DoneFlow {
     nums[d + LAST_T] = p.t;
   }
 
+  /** Its place in the store (FlowStore.at). */
+  get handle(): number { return (this.block.no << BLOCK_BITS) | this.at; }
   /** Creation number, from 1. */
   get index(): number { return this.block.first + this.at; }
   get proto(): 'tcp' | 'udp' { return (this.bits & UDP) !== 0 ? 'udp' : 'tcp'; }
@@ -141,6 +193,11 @@ export class Flow implements DoneFlow {
   /** `state`'s index in TCP_STATES (TCP only): connections.ts keeps the two together. */
   get stateIndex(): number { return this.block.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
   set stateIndex(v: number) { this.block.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
+  /** Expiry bucket links (expiry.ts): the next entry's handle, the previous one's or the bucket's. */
+  get timerNext(): number { return this.block.ints[this.at * FLOW_INTS + TIMER_NEXT]!; }
+  set timerNext(v: number) { this.block.ints[this.at * FLOW_INTS + TIMER_NEXT] = v; }
+  get timerPrev(): number { return this.block.ints[this.at * FLOW_INTS + TIMER_PREV]!; }
+  set timerPrev(v: number) { this.block.ints[this.at * FLOW_INTS + TIMER_PREV] = v; }
   get key1(): number { return this.block.ints[this.at * FLOW_INTS + KEY1]!; }
   set key1(v: number) { this.block.ints[this.at * FLOW_INTS + KEY1] = v; }
 

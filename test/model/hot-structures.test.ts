@@ -6,10 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpiryQueue } from '../../src/model/expiry.js';
 import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
+import { FlowStore } from '../../src/model/flow.js';
 import { Packet } from '../../src/model/packet.js';
 import { MAX_ENTRIES, RecentPackets } from '../../src/model/recent.js';
 import { TupleIndex } from '../../src/model/tuple-map.js';
-import type { Flow } from '../../src/model/state.js';
+import type { Flow, ServiceState } from '../../src/model/state.js';
 
 /** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
 class ReferenceRecent {
@@ -210,15 +211,17 @@ interface ExpiryOp { readonly flow: number; readonly timeout: number; readonly f
  */
 function replayExpiry(ops: readonly ExpiryOp[], t0: number, finishWith: number): void {
   const live = new Set<Flow>();
-  const q = new ExpiryQueue();
+  const store = new FlowStore();
+  const q = new ExpiryQueue(store);
   const flows: Flow[] = [];
   let t = t0;
-  let index = 0;
   for (const o of ops) {
     t += o.dt;
     let f = flows[o.flow];
     if (f === undefined || !live.has(f)) {
-      f = flow(++index, t + 3);
+      // A new entry's timer runs three seconds from its first packet.
+      f = store.add('tcp', '10.0.0.2', 40000, SVC, 80, { n: 1, t, srcMac: '', dstMac: '', ttl: 64 }, false);
+      expect(f.expires).toBe(t + 3);
       flows[o.flow] = f;
       live.add(f);
       q.rearm(f);
@@ -238,6 +241,37 @@ function replayExpiry(ops: readonly ExpiryOp[], t0: number, finishWith: number):
     }
   }
 }
+
+const SVC = { vip: '10.0.0.1' } as unknown as ServiceState;
+
+describe('FlowStore', () => {
+  it('numbers entries in creation order and finds each by its handle, across blocks of every size', () => {
+    const store = new FlowStore();
+    const made: Flow[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const mac = i % 3 === 0 ? '' : `00:00:00:00:00:0${i % 3}`;
+      made.push(store.add(i % 2 === 0 ? 'tcp' : 'udp', `10.1.${i >> 8 & 255}.${i & 255}`, 1024 + i % 60000, SVC, 80, { n: i + 1, t: i / 10, srcMac: mac, dstMac: '', ttl: 64 }, false));
+    }
+    expect(store.size).toBe(20_000);
+    const handles = new Set<number>();
+    made.forEach((f, i) => {
+      expect(f.index).toBe(i + 1);
+      expect(store.at(f.handle)).toBe(f);
+      handles.add(f.handle);
+      expect(f.proto).toBe(i % 2 === 0 ? 'tcp' : 'udp');
+      expect(f.state).toBe(i % 2 === 0 ? 'NONE' : 'UDP');
+      expect(f.cip).toBe(`10.1.${i >> 8 & 255}.${i & 255}`);
+      expect(f.vip).toBe('10.0.0.1');
+      expect(f.reqSrcMac).toBe(i % 3 === 0 ? '' : `00:00:00:00:00:0${i % 3}`);
+      expect(f.reqDstMac).toBe('');
+      expect([f.firstN, f.firstT, f.live, f.inactive]).toEqual([i + 1, i / 10, true, true]);
+    });
+    expect(handles.size).toBe(20_000);
+    made[5]!.vip = '10.0.0.9';
+    expect(made[5]!.vip).toBe('10.0.0.9');
+    expect(made[6]!.vip).toBe('10.0.0.1');
+  });
+});
 
 describe('ExpiryQueue', () => {
   it('returns, at each sweep, exactly the live flows whose timer ran out, in creation order', () => {
