@@ -28,9 +28,10 @@ export class FaultWatch {
   /**
    * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot and one
    * record each: each packet's conversation and its reverse are looked up once here, and one flag
-   * word says which watchers follow each.
+   * word says which watchers follow each. A slot is added only as the idle or the port-reuse
+   * watcher starts following it, so there are at most as many as both follow.
    */
-  private readonly tcp = new WatchRecords();
+  private readonly tcp = new WatchRecords(MAX_IDLE_CONNS + MAX_REUSE_PORTS);
   private readonly stale = new StaleEntries();
   private readonly idle = new IdleExpiries();
   private readonly reuse = new PortReuses();

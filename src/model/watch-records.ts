@@ -12,7 +12,6 @@
  * watchers bound how many they start (fault-watch.ts), so slots stay below 2^SLOT_BITS.
  */
 import { hash5 } from './flow-table.js';
-import { grownI32 } from './tuple-map.js';
 
 /**
  * A record, in int32 units (192 bytes, three cache lines): the fields a packet reads and writes
@@ -54,18 +53,20 @@ const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 const SLOT_BITS = 20;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 const TAG_SHIFT = 30 - (32 - SLOT_BITS);
-const FIRST_BUCKETS = 1 << 10;
-const FIRST_SLOTS = FIRST_BUCKETS / 2;
 
 export class WatchRecords {
   /** Per chunk, two views of one buffer. */
   private readonly ints: Int32Array[] = [];
   private readonly floats: Float64Array[] = [];
-  /** Open addressing, linear probing, at most half full. */
-  private table = new Int32Array(FIRST_BUCKETS);
-  /** Per slot, its tuple's hash: growing the table re-places slots without reading their records. */
-  private hashes = new Int32Array(FIRST_SLOTS);
+  /**
+   * Open addressing, linear probing, at most 4/5 full: sized once for the most slots the watchers
+   * start, so that it never grows (growing copied it, and touched a new table's pages).
+   */
+  private readonly table: Int32Array;
+  private readonly mask: number;
   private count = 0;
+  /** The most slots `add` gives. */
+  readonly capacity: number;
 
   /** The last `lookup`'s answers: the tuple's slot and its reverse's, -1 for none. */
   fwd = -1;
@@ -84,6 +85,15 @@ export class WatchRecords {
   i32: Int32Array = new Int32Array(0);
   f64: Float64Array = new Float64Array(0);
 
+  /** `capacity`: the most slots the watchers start (below 2^SLOT_BITS). */
+  constructor(capacity: number) {
+    this.capacity = Math.min(capacity, SLOT_MASK - 1);
+    let buckets = 1 << 10;
+    while (buckets * 4 < this.capacity * 5) buckets *= 2;
+    this.table = new Int32Array(buckets);
+    this.mask = buckets - 1;
+  }
+
   /** Slots in use (the next slot number). */
   get size(): number {
     return this.count;
@@ -98,7 +108,7 @@ export class WatchRecords {
     const h = hashEither(a, ap, b, bp, ports, rports);
     const tag = h >>> TAG_SHIFT;
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = this.mask;
     let fwd = -1;
     let back = -1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -122,22 +132,20 @@ export class WatchRecords {
     this.memoA = a; this.memoB = b; this.memoPorts = ports;
   }
 
-  /** A new slot for a:ap → b:bp, which `lookup` did not find; its record is all zero but for the tuple. */
+  /** A new slot for a:ap → b:bp, which `lookup` did not find (below `capacity` slots); its record is all zero but for the tuple. */
   add(a: number, ap: number, b: number, bp: number): number {
     const s = this.count;
+    if (s >= this.capacity) throw new RangeError(`WatchRecords: more than ${this.capacity} conversations`);
     if ((s >> CHUNK_BITS) === this.ints.length) {
       const buf = new ArrayBuffer((CHUNK_MASK + 1) * REC * 4);
       this.ints.push(new Int32Array(buf));
       this.floats.push(new Float64Array(buf));
     }
-    if (s === this.hashes.length) this.hashes = grownI32(this.hashes);
-    if (2 * (s + 1) > this.table.length) this.growTable();
     const ports = (ap << 16) | bp;
     const h = hashEither(a, ap, b, bp, ports, (bp << 16) | ap);
     const r = this.ints[s >> CHUNK_BITS]!;
     const e = (s & CHUNK_MASK) * REC;
     r[e + KEY_A] = a; r[e + KEY_B] = b; r[e + KEY_PORTS] = ports;
-    this.hashes[s] = h;
     this.count++;
     this.place(s, h);
     // The remembered answers may miss this tuple.
@@ -160,15 +168,10 @@ export class WatchRecords {
 
   private place(s: number, h: number): void {
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = this.mask;
     let i = h & mask;
     while (table[i] !== 0) i = (i + 1) & mask;
     table[i] = ((h >>> TAG_SHIFT) << SLOT_BITS) | (s + 1);
-  }
-
-  private growTable(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    for (let s = 0; s < this.count; s++) this.place(s, this.hashes[s]!);
   }
 }
 

@@ -20,7 +20,7 @@ function packet(n: number, t: number, flags: number, srcMac: string, dstMac: str
 
 const CLIENT_MAC = '02:00:00:00:00:01';
 /** Connection c's record: the watcher keeps its numbers in the fault watchers' shared records. */
-let recs = new WatchRecords();
+let recs = new WatchRecords(2000);
 
 /**
  * Connection `c`: the client's SYN sent to `entryMac`, answered from `serverMac`, 5 s of silence,
@@ -45,7 +45,7 @@ function idleThenReset(w: IdleExpiries, c: number, entryMac: string, serverMac: 
 describe('idle-expiry candidates', () => {
   it('a reset from another host is kept after 1,500 resets of a plain server (no director) to its own clients', () => {
     const w = new IdleExpiries();
-    recs = new WatchRecords();
+    recs = new WatchRecords(2000);
     for (let c = 0; c < 1500; c++) idleThenReset(w, c, SERVER_MAC, SERVER_MAC, SERVER_MAC);
     expect(w.candidates().length).toBeGreaterThan(0);
     const rst = idleThenReset(w, 1500, DIRECTOR_MAC, SERVER_MAC, DIRECTOR_MAC);
@@ -56,7 +56,7 @@ describe('idle-expiry candidates', () => {
 
   it('a reset from the MAC that answered before is an episode only when it turns out to be a director\'s (NAT: replies come through it)', () => {
     const w = new IdleExpiries();
-    recs = new WatchRecords();
+    recs = new WatchRecords(2000);
     idleThenReset(w, 0, DIRECTOR_MAC, DIRECTOR_MAC, DIRECTOR_MAC);
     expect(idleEpisodes(w.candidates(), () => false)).toEqual([]);
     expect(idleEpisodes(w.candidates(), (mac) => mac === DIRECTOR_MAC).map((e) => e.by)).toEqual(['director']);

@@ -8,7 +8,7 @@ import { FLAGS, KEY_A, KEY_B, KEY_PORTS, WatchRecords } from '../../src/model/wa
 
 describe('WatchRecords', () => {
   it('finds each of 5,000 tuples both ways, and nothing for tuples never added', () => {
-    const w = new WatchRecords();
+    const w = new WatchRecords(10_000);
     const slots: number[] = [];
     for (let i = 0; i < 5000; i++) {
       w.lookup(i % 97, 1024 + i, 100000 + (i % 7), 80);
@@ -30,7 +30,7 @@ describe('WatchRecords', () => {
   });
 
   it('answers both directions when both tuples are followed, and a tuple that is its own reverse', () => {
-    const w = new WatchRecords();
+    const w = new WatchRecords(10_000);
     const ab = w.add(1, 40000, 2, 80);
     w.lookup(2, 80, 1, 40000);
     expect([w.fwd, w.back]).toEqual([-1, ab]);
