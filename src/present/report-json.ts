@@ -94,24 +94,24 @@ class ConnectionRows<E extends ConnectionEntry> {
       if (c.virtual !== this.virtual) this.virtualIs(c.virtual);
       if (c.rs !== this.server) this.serverIs(c.rs);
       if (c.state !== this.state) this.stateIs(c.state);
-      const cip = c.cip;
-      // "ip:port" made and split again gives back the address, save for the few a split would not.
-      const client = plainAddress(cip) ? null : endpointText(c.client, false);
       const { plain, other } = this.head;
       const middle = this.middle;
       const tail = this.tail;
       const fixed = plain.length + middle.length + tail.length + ROW_ROOM;
-      out.room(client === null ? fixed + cip.length : fixed + 3 * client.length);
-      const b = out.bytes;
-      let at = out.at;
-      if (client === null) {
-        at = putBytes(b, at, plain);
-        for (let i = 0; i < cip.length; i++) b[at++] = cip.charCodeAt(i);
+      const cip = c.cip;
+      out.room(fixed + cip.length);
+      let b = out.bytes;
+      let at = putAddress(b, putBytes(b, out.at, plain), cip);
+      if (at >= 0) {
         at = putBytes(b, at, PORT);
         at = putNumber(b, at, c.cport);
         at = putBytes(b, at, ENDPOINT_END);
       } else {
-        at = putBytes(b, at, other);
+        // Written as the endpoint object of its "ip:port" (what is in the buffer past `out.at` is no row yet).
+        const client = endpointText(c.client, false);
+        out.room(fixed + 3 * client.length);
+        b = out.bytes;
+        at = putBytes(b, out.at, other);
         at += b.write(client, at);
       }
       at = putBytes(b, putNumber(b, putBytes(b, at, middle), c.firstN), LAST_FRAME);
@@ -194,9 +194,17 @@ function plain(s: string): boolean {
 }
 
 /**
- * An address that ipPort joins to its port and splitEndpoint splits back to itself (not '?', a VIP
- * the capture never shows, written '?:?'; nothing a split takes for brackets), needing no JSON escapes.
+ * Copies an address that ipPort joins to its port and splitEndpoint splits back to itself (not '?',
+ * a VIP the capture never shows, written '?:?'; nothing a split takes for brackets) and that needs
+ * no JSON escapes, to `bytes` at `at`, checked as it goes; returns the offset after it, or -1 for
+ * any other address.
  */
-function plainAddress(ip: string): boolean {
-  return ip !== '?' && ip.charCodeAt(0) !== 0x5b && ip.charCodeAt(ip.length - 1) !== 0x5d && plain(ip);
+function putAddress(bytes: Uint8Array, at: number, ip: string): number {
+  if (ip === '?' || ip.charCodeAt(0) === 0x5b || ip.charCodeAt(ip.length - 1) === 0x5d) return -1;
+  for (let i = 0; i < ip.length; i++) {
+    const ch = ip.charCodeAt(i);
+    if (ch < 0x20 || ch > 0x7e || ch === 0x22 || ch === 0x5c) return -1;
+    bytes[at++] = ch;
+  }
+  return at;
 }
