@@ -204,16 +204,20 @@ export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceS
   for (const group of byVip.values()) {
     if (group.length < 2 || group.some((g) => g.report.persistence === null)) continue;
     // Same client, different ports, same server every time.
-    const conns = connsOf();
+    // One pass over the connections (a capture's hundreds of thousands), not one per client.
     const perClient = new Map<string, Set<string>>();
-    for (const c of conns) {
-      if (!group.some((g) => g.state === c.svc) || c.rs === null) continue;
+    const ports = new Map<string, Set<number>>();
+    for (const c of connsOf()) {
+      if (!group.some((g) => g.state === c.svc)) continue;
+      let seen = ports.get(c.cip);
+      if (seen === undefined) { seen = new Set(); ports.set(c.cip, seen); }
+      seen.add(c.svc.port);
+      if (c.rs === null) continue;
       const set = perClient.get(c.cip) ?? new Set();
       set.add(c.rs.ip ?? '');
       perClient.set(c.cip, set);
     }
-    const ports = (cip: string): number => new Set(conns.filter((c) => c.cip === cip && group.some((g) => g.state === c.svc)).map((c) => c.svc.port)).size;
-    const shared = [...perClient.entries()].filter(([cip]) => ports(cip) > 1);
+    const shared = [...perClient.entries()].filter(([cip]) => (ports.get(cip)?.size ?? 0) > 1);
     if (shared.length > 0 && shared.every(([, set]) => set.size === 1)) {
       mark++;
       for (let i = 0; i < group.length; i++) group[i] = { ...group[i]!, report: { ...group[i]!.report, fwmark: mark } };
