@@ -172,9 +172,15 @@ export function vipPersistence(services: { report: ServiceReportX; state: Servic
       return { t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: 0, proto: d.proto, chosen: ips.indexOf(rsIdent(d.chosen!)), active, inactive };
     });
     const byClient = new Map<string, ObservedDecision[]>();
-    for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
+    const dport = new Map<ObservedDecision, number>();
+    for (let i = 0; i < obs.length; i++) {
+      const d = obs[i]!;
+      dport.set(d, all[i]!.dport);
+      const l = byClient.get(d.saddr);
+      if (l === undefined) byClient.set(d.saddr, [d]); else l.push(d);
+    }
     const multi = [...byClient.values()].filter(timeSeparated);
-    const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
+    const crossPort = multi.filter((l) => new Set(l.map((d) => dport.get(d))).size > 1);
     if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
     const plain = inferScheduler({ servers: ips, decisions: obs });
     const hashed = plain.candidates.some((c) => c.score === 1 && (c.name === 'sh' || c.name === 'dh' || c.name === 'mh')
