@@ -3,9 +3,10 @@
  * thousands of connections and hosts is written piece by piece instead of built as one string
  * (which, with its copies on the way to write(2), was most of analyze's peak memory). The
  * top-level object's arrays are emitted an element at a time. Written with `writeJsonParts` (each
- * string a line), the pieces give exactly what JSON.stringify gives. `publish`: for a top-level array, a function applied to each
- * element just before its chunk is written (the published form of a connection, made and dropped
- * chunk by chunk); the output is that of the document with the function applied throughout.
+ * string a line), the pieces give exactly what JSON.stringify gives. `publish`: for a top-level
+ * array, a function applied to each element just before its chunk is written (the published form
+ * of a connection, made and dropped chunk by chunk); the output is that of the document with the
+ * function applied throughout.
  * `writers`: for a top-level array, a function that writes its elements' JSON itself as bytes,
  * exactly as JSON.stringify(doc, null, 2) would write them there (with `publish` applied): each
  * two levels indented and followed by ",\n", the last by "\n". Such an array comes as a function
