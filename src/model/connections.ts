@@ -33,8 +33,13 @@ export class ConnectionEntries {
   private readonly timers = new ExpiryQueue();
   readonly done: DoneFlow[] = [];
   private count = 0;
+  /** The entries' texts by id (model/flow.ts): their own tables, so the packets' address ids stay as they were. */
+  private readonly hosts = new AddressIds();
+  private readonly macs = new AddressIds();
   /** Where new entries' numbers go (model/flow.ts); a full block stays with its entries. */
-  private block = new FlowBlock(FIRST_BLOCK);
+  private block = new FlowBlock(FIRST_BLOCK, 1, this.hosts, this.macs);
+  /** An entry's third and later keys (rare: a FULLNAT entry seen through more than one LIP). */
+  private readonly moreKeys = new Map<Flow, number[]>();
 
   private readonly k: Knowledge | null;
 
@@ -80,7 +85,10 @@ export class ConnectionEntries {
     if (key === NO_KEY) return;
     if (f.key0 === NO_KEY) f.key0 = key;
     else if (f.key1 === NO_KEY) f.key1 = key;
-    else (f.moreKeys ??= []).push(key);
+    else {
+      const more = this.moreKeys.get(f);
+      if (more === undefined) this.moreKeys.set(f, [key]); else more.push(key);
+    }
   }
 
   /** The live entries in creation order (do not keep: creating an entry may compact it). */
@@ -96,11 +104,12 @@ export class ConnectionEntries {
   create(p: Packet, svc: ServiceState, serverSide: boolean, cip = p.src, cport = p.sport): Flow {
     let block = this.block;
     if (block.used === block.capacity) {
-      block = new FlowBlock(Math.min(2 * block.capacity, MAX_BLOCK));
+      block = new FlowBlock(Math.min(2 * block.capacity, MAX_BLOCK), this.count + 1, this.hosts, this.macs);
       this.block = block;
     }
+    this.count++;
     const f = new Flow(
-      ++this.count, block, protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
+      block, protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
       // Pass 2: sent to a real server that answers for the VIP itself.
       this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     );
@@ -166,14 +175,12 @@ export class ConnectionEntries {
   /** The director processed a packet of this entry (set_tcp_state, timer re-armed). */
   transition(f: Flow, output: boolean, flags: number, t: number): void {
     if (f.proto === 'udp') {
-      f.state = 'UDP';
       f.expires = t + UDP_TIMEOUT;
       this.timers.rearm(f);
       return;
     }
     if (output) f.noOutput = false;
     const step = tcpStepAt(f.stateIndex, output ? SET_OUTPUT : f.noOutput ? SET_INPUT_ONLY : SET_INPUT, flags);
-    const next = step.next;
     const active = step.active;
     if (active === f.inactive) {
       // Activity changed: move the connection between the counters.
@@ -182,7 +189,6 @@ export class ConnectionEntries {
       }
       f.inactive = !active;
     }
-    f.state = next;
     f.stateIndex = step.nextIndex;
     f.expires = t + step.timeout;
     this.timers.rearm(f);
@@ -222,7 +228,13 @@ export class ConnectionEntries {
     if (expired) {
       this.table.remove(f.key0, f);
       this.table.remove(f.key1, f);
-      if (f.moreKeys !== null) for (const k of f.moreKeys) this.table.remove(k, f);
+      if (this.moreKeys.size > 0) {
+        const more = this.moreKeys.get(f);
+        if (more !== undefined) {
+          for (const k of more) this.table.remove(k, f);
+          this.moreKeys.delete(f);
+        }
+      }
     }
     // The entry is its own finished record (nothing changes it from here on).
     if (expired) f.expired = true;
@@ -238,6 +250,7 @@ export class ConnectionEntries {
   endCapture(): void {
     this.timers.clear();
     this.table = new FlowTable();
+    this.moreKeys.clear();
   }
 
   /** Drops finished entries from the live list (in place, the order kept). */

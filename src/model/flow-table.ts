@@ -103,12 +103,18 @@ const MAX_SLOTS = (1 << 22) - 1;
  * 128 Ki buckets would make 8 MiB of mostly empty buckets, each page of it touched).
  */
 const FIRST_BUCKETS = 1 << 13;
+/**
+ * Most keys a table of n buckets holds before it grows: 7n/10. A miss probes about four buckets
+ * (one or two cache lines) at that load; at most half full, 70 k connections took a 4 MiB table
+ * where 2 MiB hold them, and every page of a new table is first touched (a fault) as keys are placed.
+ */
+const MAX_LOAD_TENTHS = 7;
 const FOURFOLD_BELOW = 1 << 17;
 
 /**
  * Open addressing with linear probing, each bucket holding its tuple and key (a probe reads one
  * cache line, four buckets each; chained slots cost a second, dependent miss per lookup on a
- * table of tens of thousands of connections), at most half full, removal by shifting the
+ * table of tens of thousands of connections), at most 7/10 full, removal by shifting the
  * following buckets back (no tombstones). A key is a stable slot number and the tuple's side
  * (slot << 1 | server): the flow it finds is read by slot (`flowAt`) and its side from the key
  * itself (`isServerKey`, asked of nearly every packet, so no second read), so keying a flow
@@ -164,7 +170,7 @@ export class FlowTable {
     if (slot >= MAX_SLOTS) return NONE;
     this.forget();
     // Before the new slot is one of the live ones that growing places again.
-    if (2 * (this.count + 1) > this.mask + 1) this.growBuckets();
+    if (10 * (this.count + 1) > MAX_LOAD_TENTHS * (this.mask + 1)) this.growBuckets();
     this.count++;
     if (slot === this.used) {
       if (slot === this.slotCapacity) this.growSlots();

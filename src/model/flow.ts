@@ -6,19 +6,22 @@
  * scans), its yes/no facts in one small integer, and only strings and references in the object.
  * The accessors keep the fields' names, so readers and writers see plain properties.
  */
-import type { TcpState } from '../ipvs/tcp-states.js';
+import { TCP_STATES, type TcpState } from '../ipvs/tcp-states.js';
 import { HANDSHAKE_CLIENT_ACKED, HANDSHAKE_SYN_ACKED, HANDSHAKE_SYN_RETRIED, virtualText, type DoneFlow } from './done-flow.js';
+import type { AddressIds } from './flow-table.js';
 import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
 /** Int32 columns, FLOW_INTS per entry. */
 const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10, STATE_INDEX = 11;
-export const FLOW_INTS = 12;
+/** Yes/no facts (the bits below); the ids (`textId`) of cip, vip and of the first client frame's MACs. */
+const BITS = 12, CIP = 13, VIP = 14, REQ_SRC_MAC = 15, REQ_DST_MAC = 16;
+export const FLOW_INTS = 17;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
 export const FLOW_DOUBLES = 5;
 
-const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128;
+const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128, UDP = 256;
 
 /** What the first packet of an entry gives it. */
 export interface FlowStart {
@@ -29,56 +32,49 @@ export interface FlowStart {
   readonly ttl: number;
 }
 
-/** A block of entries' columns; entries are placed in it in creation order, never moved. */
+/**
+ * A block of entries' columns; entries are placed in it in creation order, never moved. The
+ * entries' texts (addresses, MACs) are ids in tables every block of one connection table shares.
+ */
 export class FlowBlock {
   readonly ints: Int32Array;
   readonly nums: Float64Array;
   readonly capacity: number;
+  /** Index of the block's first entry (entries are numbered in creation order, from 1). */
+  readonly first: number;
+  /** Texts of cip and vip; of the MACs. */
+  readonly hosts: AddressIds;
+  readonly macs: AddressIds;
   used = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, first: number, hosts: AddressIds, macs: AddressIds) {
     this.capacity = capacity;
+    this.first = first;
+    this.hosts = hosts;
+    this.macs = macs;
     this.ints = new Int32Array(capacity * FLOW_INTS);
     this.nums = new Float64Array(capacity * FLOW_DOUBLES);
   }
 }
 
+/**
+ * Five fields: an entry's object is copied by the young-generation collector and kept to the
+ * end, so every field is paid for tens of thousands of times (in memory first touched, a page
+ * fault per 4 KiB); what is not a reference lives in the block's columns.
+ */
 export class Flow implements DoneFlow {
-  readonly index: number;
-  readonly proto: 'tcp' | 'udp';
-  readonly cip: string;
-  /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
-  vip: string;
   svc: ServiceState;
-  /** MACs of the first client frame and of the first reply ('' when the capture has none). */
-  readonly reqSrcMac: string;
-  readonly reqDstMac: string;
   rs: RsState | null;
-  state: TcpState | 'UDP';
   decision: Decision | null;
-  /** A third or later key in the connection table (rare): see `key0`. */
-  moreKeys: number[] | null;
-  private bits: number;
-  private readonly ints: Int32Array;
-  private readonly nums: Float64Array;
+  private readonly block: FlowBlock;
   /** Place in the block. */
   private readonly at: number;
 
-  constructor(index: number, block: FlowBlock, proto: 'tcp' | 'udp', cip: string, cport: number, svc: ServiceState, vport: number, p: FlowStart, bypass: boolean) {
-    this.index = index;
-    this.proto = proto;
-    this.cip = cip;
-    this.vip = svc.vip;
+  constructor(block: FlowBlock, proto: 'tcp' | 'udp', cip: string, cport: number, svc: ServiceState, vport: number, p: FlowStart, bypass: boolean) {
     this.svc = svc;
-    this.reqSrcMac = p.srcMac;
-    this.reqDstMac = p.dstMac;
     this.rs = null;
-    this.state = proto === 'udp' ? 'UDP' : 'NONE';
     this.decision = null;
-    this.moreKeys = null;
-    this.bits = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0);
-    this.ints = block.ints;
-    this.nums = block.nums;
+    this.block = block;
     const at = block.used++;
     this.at = at;
     // The block's columns start zeroed and each place is used once.
@@ -92,6 +88,11 @@ export class Flow implements DoneFlow {
     ints[i + KEY0] = -1;
     ints[i + KEY1] = -1;
     ints[i + STATE_INDEX] = 0; // NONE, TCP_STATES[0]
+    ints[i + BITS] = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0) | (proto === 'udp' ? UDP : 0);
+    ints[i + CIP] = textId(block.hosts, cip);
+    ints[i + VIP] = textId(block.hosts, svc.vip);
+    ints[i + REQ_SRC_MAC] = textId(block.macs, p.srcMac);
+    ints[i + REQ_DST_MAC] = textId(block.macs, p.dstMac);
     const d = at * FLOW_DOUBLES;
     const nums = block.nums;
     nums[d + EXPIRES] = p.t + 3;
@@ -100,46 +101,59 @@ export class Flow implements DoneFlow {
     nums[d + LAST_T] = p.t;
   }
 
-  get cport(): number { return this.ints[this.at * FLOW_INTS + CPORT]!; }
-  get vport(): number { return this.ints[this.at * FLOW_INTS + VPORT]!; }
-  set vport(v: number) { this.ints[this.at * FLOW_INTS + VPORT] = v; }
+  /** Creation number, from 1. */
+  get index(): number { return this.block.first + this.at; }
+  get proto(): 'tcp' | 'udp' { return (this.bits & UDP) !== 0 ? 'udp' : 'tcp'; }
+  get cip(): string { return idText(this.block.hosts, this.block.ints[this.at * FLOW_INTS + CIP]!); }
+  /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
+  get vip(): string { return idText(this.block.hosts, this.block.ints[this.at * FLOW_INTS + VIP]!); }
+  set vip(v: string) { this.block.ints[this.at * FLOW_INTS + VIP] = textId(this.block.hosts, v); }
+  /** MACs of the first client frame ('' when the capture has none). */
+  get reqSrcMac(): string { return idText(this.block.macs, this.block.ints[this.at * FLOW_INTS + REQ_SRC_MAC]!); }
+  get reqDstMac(): string { return idText(this.block.macs, this.block.ints[this.at * FLOW_INTS + REQ_DST_MAC]!); }
+  /** 'UDP', or TCP_STATES[stateIndex]: connections.ts sets the index. */
+  get state(): TcpState | 'UDP' { return (this.bits & UDP) !== 0 ? 'UDP' : TCP_STATES[this.stateIndex]!; }
+
+  get cport(): number { return this.block.ints[this.at * FLOW_INTS + CPORT]!; }
+  get vport(): number { return this.block.ints[this.at * FLOW_INTS + VPORT]!; }
+  set vport(v: number) { this.block.ints[this.at * FLOW_INTS + VPORT] = v; }
   /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
-  get reqTtl(): number { return this.ints[this.at * FLOW_INTS + REQ_TTL]!; }
-  get firstN(): number { return this.ints[this.at * FLOW_INTS + FIRST_N]!; }
-  get lastN(): number { return this.ints[this.at * FLOW_INTS + LAST_N]!; }
-  set lastN(v: number) { this.ints[this.at * FLOW_INTS + LAST_N] = v; }
+  get reqTtl(): number { return this.block.ints[this.at * FLOW_INTS + REQ_TTL]!; }
+  get firstN(): number { return this.block.ints[this.at * FLOW_INTS + FIRST_N]!; }
+  get lastN(): number { return this.block.ints[this.at * FLOW_INTS + LAST_N]!; }
+  set lastN(v: number) { this.block.ints[this.at * FLOW_INTS + LAST_N] = v; }
   /** Frame of the director's forwarded SYN, for rs-not-responding. */
-  get forwardN(): number { return this.ints[this.at * FLOW_INTS + FORWARD_N]!; }
-  set forwardN(v: number) { this.ints[this.at * FLOW_INTS + FORWARD_N] = v; }
-  get synRetries(): number { return this.ints[this.at * FLOW_INTS + SYN_RETRIES]!; }
-  set synRetries(v: number) { this.ints[this.at * FLOW_INTS + SYN_RETRIES] = v; }
-  get inPkts(): number { return this.ints[this.at * FLOW_INTS + IN_PKTS]!; }
-  set inPkts(v: number) { this.ints[this.at * FLOW_INTS + IN_PKTS] = v; }
+  get forwardN(): number { return this.block.ints[this.at * FLOW_INTS + FORWARD_N]!; }
+  set forwardN(v: number) { this.block.ints[this.at * FLOW_INTS + FORWARD_N] = v; }
+  get synRetries(): number { return this.block.ints[this.at * FLOW_INTS + SYN_RETRIES]!; }
+  set synRetries(v: number) { this.block.ints[this.at * FLOW_INTS + SYN_RETRIES] = v; }
+  get inPkts(): number { return this.block.ints[this.at * FLOW_INTS + IN_PKTS]!; }
+  set inPkts(v: number) { this.block.ints[this.at * FLOW_INTS + IN_PKTS] = v; }
   /** IP length of the last client packet counted (a rescheduled datagram moves it to its new server). */
-  get lastInLen(): number { return this.ints[this.at * FLOW_INTS + LAST_IN_LEN]!; }
-  set lastInLen(v: number) { this.ints[this.at * FLOW_INTS + LAST_IN_LEN] = v; }
+  get lastInLen(): number { return this.block.ints[this.at * FLOW_INTS + LAST_IN_LEN]!; }
+  set lastInLen(v: number) { this.block.ints[this.at * FLOW_INTS + LAST_IN_LEN] = v; }
   /**
    * Its keys in the connection table (FlowTable slots, NO_KEY when none): the client→VIP tuple
-   * and, for a rewriting method, the server side; a third or later key in `moreKeys`.
+   * and, for a rewriting method, the server side; a third or later one is kept by the connection table (connections.ts).
    */
-  get key0(): number { return this.ints[this.at * FLOW_INTS + KEY0]!; }
-  set key0(v: number) { this.ints[this.at * FLOW_INTS + KEY0] = v; }
+  get key0(): number { return this.block.ints[this.at * FLOW_INTS + KEY0]!; }
+  set key0(v: number) { this.block.ints[this.at * FLOW_INTS + KEY0] = v; }
   /** `state`'s index in TCP_STATES (TCP only): connections.ts keeps the two together. */
-  get stateIndex(): number { return this.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
-  set stateIndex(v: number) { this.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
-  get key1(): number { return this.ints[this.at * FLOW_INTS + KEY1]!; }
-  set key1(v: number) { this.ints[this.at * FLOW_INTS + KEY1] = v; }
+  get stateIndex(): number { return this.block.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
+  set stateIndex(v: number) { this.block.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
+  get key1(): number { return this.block.ints[this.at * FLOW_INTS + KEY1]!; }
+  set key1(v: number) { this.block.ints[this.at * FLOW_INTS + KEY1] = v; }
 
-  get expires(): number { return this.nums[this.at * FLOW_DOUBLES + EXPIRES]!; }
-  set expires(v: number) { this.nums[this.at * FLOW_DOUBLES + EXPIRES] = v; }
+  get expires(): number { return this.block.nums[this.at * FLOW_DOUBLES + EXPIRES]!; }
+  set expires(v: number) { this.block.nums[this.at * FLOW_DOUBLES + EXPIRES] = v; }
   /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
-  get timerAt(): number { return this.nums[this.at * FLOW_DOUBLES + TIMER_AT]!; }
-  set timerAt(v: number) { this.nums[this.at * FLOW_DOUBLES + TIMER_AT] = v; }
-  get firstT(): number { return this.nums[this.at * FLOW_DOUBLES + FIRST_T]!; }
-  get lastT(): number { return this.nums[this.at * FLOW_DOUBLES + LAST_T]!; }
-  set lastT(v: number) { this.nums[this.at * FLOW_DOUBLES + LAST_T] = v; }
-  get inBytes(): number { return this.nums[this.at * FLOW_DOUBLES + IN_BYTES]!; }
-  set inBytes(v: number) { this.nums[this.at * FLOW_DOUBLES + IN_BYTES] = v; }
+  get timerAt(): number { return this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT]!; }
+  set timerAt(v: number) { this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT] = v; }
+  get firstT(): number { return this.block.nums[this.at * FLOW_DOUBLES + FIRST_T]!; }
+  get lastT(): number { return this.block.nums[this.at * FLOW_DOUBLES + LAST_T]!; }
+  set lastT(v: number) { this.block.nums[this.at * FLOW_DOUBLES + LAST_T] = v; }
+  get inBytes(): number { return this.block.nums[this.at * FLOW_DOUBLES + IN_BYTES]!; }
+  set inBytes(v: number) { this.block.nums[this.at * FLOW_DOUBLES + IN_BYTES] = v; }
 
   /** The first reply was looked at for what it says about the vantage point. */
   get pathSeen(): boolean { return (this.bits & PATH_SEEN) !== 0; }
@@ -183,7 +197,20 @@ export class Flow implements DoneFlow {
     return virtualText(this.svc, this.proto, this.vip, this.vport);
   }
 
+  private get bits(): number { return this.block.ints[this.at * FLOW_INTS + BITS]!; }
+
   private flag(bit: number, v: boolean): void {
-    this.bits = v ? this.bits | bit : this.bits & ~bit;
+    const ints = this.block.ints;
+    const i = this.at * FLOW_INTS + BITS;
+    ints[i] = v ? ints[i]! | bit : ints[i]! & ~bit;
   }
+}
+
+/** A text's id in `ids`, -1 for '' (no MAC in a cooked capture). */
+function textId(ids: AddressIds, text: string): number {
+  return text === '' ? -1 : ids.id(text);
+}
+
+function idText(ids: AddressIds, id: number): string {
+  return id < 0 ? '' : ids.text(id);
 }
