@@ -2,20 +2,28 @@
  * `JSON.stringify(doc, null, 2)` as a sequence of whole lines, so that a report listing hundreds of
  * thousands of connections and hosts is written piece by piece instead of built as one string
  * (which, with its copies on the way to write(2), was most of analyze's peak memory). The
- * top-level object's arrays are emitted an element at a time. Joining the pieces with "\n" gives
- * exactly what JSON.stringify gives. `publish`: for a top-level array, a function applied to each
- * element just before its chunk is written (the published form of a connection, made and dropped
- * chunk by chunk); the output is that of the document with the function applied throughout.
- * `writers`: for a top-level array, a function that writes an element's JSON itself, exactly as
- * JSON.stringify(doc, null, 2) would write it there (with `publish` applied), two levels indented.
+ * top-level object's arrays are emitted an element at a time. Written with `writeJsonParts` (each
+ * string a line), the pieces give exactly what JSON.stringify gives. `publish`: for a top-level
+ * array, a function applied to each element just before its chunk is written (the published form
+ * of a connection, made and dropped chunk by chunk); the output is that of the document with the
+ * function applied throughout.
+ * `writers`: for a top-level array, a function that writes its elements' JSON itself as bytes,
+ * exactly as JSON.stringify(doc, null, 2) would write them there (with `publish` applied): each
+ * two levels indented and followed by ",\n", the last by "\n". Such an array comes as a function
+ * part, to be called with the sink the lines go to (a LineWriter), in its place among them.
  */
+import type { ByteSink } from '../present/byte-sink.js';
+
+/** A line of the document, or a function that writes lines of it into the sink. */
+export type JsonPart = string | ((out: ByteSink) => void);
+
 const CHUNK = 256;
 const WRAP_HEAD = '{\n  "x": [\n';
 const WRAP_TAIL = '\n  ]\n}';
 
 export function* jsonLines(
-  doc: object, publish: Readonly<Record<string, (element: never) => unknown>> = {}, writers: Readonly<Record<string, (element: never) => string>> = {},
-): Generator<string> {
+  doc: object, publish: Readonly<Record<string, (element: never) => unknown>> = {}, writers: Readonly<Record<string, (list: readonly never[], out: ByteSink) => void>> = {},
+): Generator<JsonPart> {
   const entries: [string, unknown, string | null][] = [];
   for (const [key, value] of Object.entries(doc)) {
     if (Array.isArray(value)) { entries.push([key, value, null]); continue; }
@@ -34,15 +42,8 @@ export function* jsonLines(
     const each = Object.hasOwn(publish, key) ? publish[key] as (element: unknown) => unknown : null;
     yield `${head}[`;
     if (Object.hasOwn(writers, key)) {
-      const write = writers[key] as (element: unknown) => string;
-      for (let j = 0; j < list.length; j += CHUNK) {
-        const end = Math.min(j + CHUNK, list.length);
-        const parts: string[] = [];
-        for (let k = j; k < end; k++) parts.push(write(list[k]));
-        if (end < list.length) parts[parts.length - 1] += ',';
-        // Joined, a chunk is one flat string: writing it needs no flattening copy first.
-        yield parts.join(',\n');
-      }
+      const write = writers[key] as (list: readonly unknown[], out: ByteSink) => void;
+      yield (out) => write(list, out);
       yield `  ]${comma}`;
       continue;
     }
@@ -60,4 +61,13 @@ export function* jsonLines(
 
 function indent(text: string, pad: string): string {
   return text.includes('\n') ? text.replace(/\n/g, `\n${pad}`) : text;
+}
+
+/** The parts in order, each string as a line; stops when the reader went away. */
+export function writeJsonParts(parts: Iterable<JsonPart>, out: ByteSink & { line(text: string): void }): void {
+  for (const part of parts) {
+    if (out.broken) return;
+    if (typeof part === 'string') out.line(part);
+    else part(out);
+  }
 }

@@ -88,6 +88,17 @@ export async function main(argv: readonly string[], io: CommandIO = processIO())
   }
 }
 
+/**
+ * The process entry (bin/lvscope): main() on the real streams, then the exit. A command whose
+ * output is all written when it returns (CommandEntry.exitsWhenDone) ends the process there: freeing
+ * the heap of a big capture's model page by page would take tens of milliseconds more.
+ */
+export async function runProcess(argv: readonly string[]): Promise<void> {
+  const code = await main(argv);
+  if (findCommand(argv[0] ?? '')?.exitsWhenDone === true) process.exit(code);
+  process.exitCode = code;
+}
+
 function reportError(e: unknown, command: string, io: CommandIO): number {
   const err = e as NodeJS.ErrnoException;
   // The reader of our output went away (`| head`): nothing is wrong, as for tcpdump and cat.

@@ -4,23 +4,20 @@
  * EPIPE (`lvscope decode … | head`) ends output quietly; EAGAIN on a non-blocking pipe is retried.
  */
 import { writeSync } from 'node:fs';
+import type { ByteSink } from '../present/byte-sink.js';
 
-export class LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+export class LineWriter implements ByteSink {
+  /** Lines are encoded straight into this buffer (no join, no second copy); see ByteSink. */
+  bytes: Buffer;
+  at = 0;
   private closed = false;
-  /** fd output: lines are encoded straight into this buffer (no join, no second copy). */
-  private bytes: Buffer | null = null;
-  private used = 0;
 
   private readonly target: { fd: number } | { stream: NodeJS.WritableStream };
-  private readonly limit: number;
 
-  /** `fd` for real stdout; `stream` for tests and in-process callers. */
+  /** `fd` for real stdout; `stream` for tests and in-process callers (given the text the fd would get). */
   constructor(target: { fd: number } | { stream: NodeJS.WritableStream }, limit = 1 << 16) {
     this.target = target;
-    this.limit = limit;
-    if ('fd' in target) this.bytes = Buffer.allocUnsafe(limit);
+    this.bytes = Buffer.allocUnsafe(limit);
   }
 
   get broken(): boolean {
@@ -29,35 +26,28 @@ export class LineWriter {
 
   line(text: string): void {
     if (this.closed) return;
-    if (this.bytes !== null) {
-      // UTF-8 needs at most 3 bytes per UTF-16 unit; a line that might not fit goes after a flush.
-      if (this.used + text.length * 3 + 1 > this.bytes.length) {
-        this.flush();
-        if (text.length * 3 + 1 > this.bytes.length) this.bytes = Buffer.allocUnsafe(text.length * 3 + 1);
-      }
-      this.used += this.bytes.write(text, this.used);
-      this.bytes[this.used++] = 0x0a;
-      return;
-    }
-    this.parts.push(text);
-    this.size += text.length + 1;
-    if (this.size >= this.limit) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    this.room(text.length * 3 + 1);
+    this.at += this.bytes.write(text, this.at);
+    this.bytes[this.at++] = 0x0a;
+  }
+
+  room(n: number): void {
+    if (this.at + n <= this.bytes.length) return;
+    this.flush();
+    if (n > this.bytes.length) this.bytes = Buffer.allocUnsafe(n);
   }
 
   flush(): void {
-    if (this.closed) return;
+    const end = this.at;
+    this.at = 0;
+    if (this.closed || end === 0) return;
+    const bytes = this.bytes;
     if ('stream' in this.target) {
-      if (this.parts.length === 0) return;
-      const text = this.parts.join('\n') + '\n';
-      this.parts = [];
-      this.size = 0;
-      this.target.stream.write(text);
+      // Whole lines or rows only (see room): no character is cut in two.
+      this.target.stream.write(bytes.toString('utf8', 0, end));
       return;
     }
-    const bytes = this.bytes;
-    if (bytes === null || this.used === 0) return;
-    const end = this.used;
-    this.used = 0;
     let off = 0;
     while (off < end) {
       try {

@@ -28,12 +28,13 @@ export class FaultWatch {
   /**
    * TCP conversations (client ip:port → virtual ip:port) the TCP watchers follow, one slot and one
    * record each: each packet's conversation and its reverse are looked up once here, and one flag
-   * word says which watchers follow each.
+   * word says which watchers follow each. A slot is added only as the idle or the port-reuse
+   * watcher starts following it, so there are at most as many as both follow.
    */
-  private readonly tcp = new WatchRecords();
+  private readonly tcp = new WatchRecords(MAX_IDLE_CONNS + MAX_REUSE_PORTS);
   private readonly stale = new StaleEntries();
-  private readonly idle = new IdleExpiries();
-  private readonly reuse = new PortReuses();
+  private readonly idle = new IdleExpiries(this.tcp);
+  private readonly reuse = new PortReuses(this.tcp);
   private readonly staleTcp = new StaleConnections(this.tcp);
 
   /** Every TCP or UDP packet (the inner one of a tunnel); `s`, `d`: its addresses as `AddressIds` numbers. */
@@ -60,11 +61,11 @@ export class FaultWatch {
     // The TCP stale-entry watcher follows the idle watcher's connections.
     if ((fwdFlags & IDLE_MINE) !== 0) {
       const e = tcp.at(fwd);
-      idle.fromClient(tcp.i32, tcp.f64, e, p);
+      idle.fromClient(fwd, tcp.i32, tcp.f64, e, p);
       this.staleTcp.fromClient(fwd, tcp.i32, e, p);
     } else if ((backFlags & IDLE_MINE) !== 0) {
       const e = tcp.at(back);
-      idle.fromServer(tcp.i32, tcp.f64, e, p);
+      idle.fromServer(back, tcp.i32, tcp.f64, e, p);
       this.staleTcp.fromServer(tcp.i32, e, p);
     } else if (syn && idle.size < MAX_IDLE_CONNS) {
       if (fwd < 0) fwd = tcp.add(s, p.sport, d, p.dport);
@@ -74,13 +75,13 @@ export class FaultWatch {
     }
 
     if (syn) {
-      if ((fwdFlags & REUSE_MINE) !== 0) reuse.syn(tcp.i32, tcp.f64, tcp.at(fwd), p);
+      if ((fwdFlags & REUSE_MINE) !== 0) reuse.syn(fwd, tcp.i32, tcp.f64, tcp.at(fwd), p);
       else if (reuse.size < MAX_REUSE_PORTS) {
         if (fwd < 0) fwd = tcp.add(s, p.sport, d, p.dport);
         reuse.start(tcp.i32, tcp.f64, tcp.at(fwd), p);
       }
     } else if ((fwdFlags & REUSE_MINE) !== 0) reuse.fromClient(tcp.i32, tcp.f64, tcp.at(fwd), p);
-    else if ((backFlags & REUSE_MINE) !== 0) reuse.fromServer(tcp.i32, tcp.f64, tcp.at(back), p);
+    else if ((backFlags & REUSE_MINE) !== 0) reuse.fromServer(back, tcp.i32, tcp.f64, tcp.at(back), p);
   }
 
   /** What was found, once the packets are all seen. */

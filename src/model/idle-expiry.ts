@@ -13,8 +13,8 @@
 import type { IdleExpiry } from '../ipvs/report.js';
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
 import {
-  F_IDLE_IDLE, F_IDLE_LAST_T, F_IDLE_WAKE_T, FLAGS, IDLE_BEFORE_N, IDLE_BITS, IDLE_CLOSED, IDLE_ENTRY_MAC, IDLE_ESTABLISHED,
-  IDLE_LAST_N, IDLE_MINE, IDLE_SERVER_MAC, IDLE_SERVER_TTL, IDLE_WAKE_N,
+  COLD_F_IDLE_IDLE, COLD_F_IDLE_WAKE_T, COLD_IDLE_BEFORE_N, F_IDLE_LAST_T, FLAGS, IDLE_BITS, IDLE_CLOSED, IDLE_ENTRY_MAC,
+  IDLE_ESTABLISHED, IDLE_LAST_N, IDLE_MINE, IDLE_SERVER_MAC, IDLE_TTL_MASK, IDLE_TTL_SHIFT, IDLE_WAKE_N, type WatchRecords,
 } from './watch-records.js';
 
 /** Silence before a segment, in seconds, that counts as idle: above any RTT and delayed ACK. */
@@ -56,12 +56,13 @@ export interface IdleCandidate {
  * Per connection (client ip:port → virtual ip:port, keyed from the client's SYN), its numbers in
  * the record of the tuple's slot in the fault watchers' shared WatchRecords (fault-watch.ts finds
  * it once for every watcher), beside the other watchers': nothing is allocated per packet or per
- * connection. The record's IDLE_ fields: WAKE_N (0: none) and WAKE_T are the client's first
- * segment after a silence, waiting for what answers it; IDLE the silence; BEFORE_N the last frame
- * before it; SERVER_TTL and SERVER_MAC the last packet from the server side (the sender's
- * signature); ENTRY_MAC where the client's SYN was sent (its first copy): the director holding the
- * entry. The MACs are numbers in `names`, so that no record holds a string: the client and
- * virtual addresses are those of the packet that ends an episode.
+ * connection. The record's IDLE_ fields: WAKE_N (0: none) is the client's first segment after a
+ * silence, waiting for what answers it, and the cold record (made at that segment) holds its time
+ * (WAKE_T), the silence (IDLE) and the last frame before it (BEFORE_N); SERVER_MAC and the TTL in
+ * the flag word (IDLE_TTL_SHIFT) the last packet from the server side (the sender's signature);
+ * ENTRY_MAC where the client's SYN was sent (its first copy): the director holding the entry. The
+ * MACs are numbers in `names`, so that no record holds a string: the client and virtual addresses
+ * are those of the packet that ends an episode.
  */
 export class IdleExpiries {
   private readonly found: IdleCandidate[] = [];
@@ -70,6 +71,12 @@ export class IdleExpiries {
   /** The MACs (or addresses) the records name, each once; 0 is ''. */
   private readonly names: string[] = [''];
   private readonly nameIds = new Map<string, number>([['', 0]]);
+  /** The records, for a slot's cold one. */
+  private readonly recs: WatchRecords;
+
+  constructor(recs: WatchRecords) {
+    this.recs = recs;
+  }
 
   /** Connections followed. */
   get size(): number {
@@ -83,8 +90,8 @@ export class IdleExpiries {
     f[(e >> 1) + F_IDLE_LAST_T] = p.t; r[e + IDLE_LAST_N] = p.n; r[e + IDLE_ENTRY_MAC] = this.nameId(p.dstMac);
   }
 
-  /** A packet of a followed connection from its client. */
-  fromClient(r: Int32Array, f: Float64Array, e: number, p: Packet): void {
+  /** A packet of followed connection `c` (record `e` of `r`/`f`) from its client. */
+  fromClient(c: number, r: Int32Array, f: Float64Array, e: number, p: Packet): void {
     const g = e >> 1;
     const pf = p.flags;
     const flags = r[e + FLAGS]!;
@@ -94,7 +101,10 @@ export class IdleExpiries {
     } else if ((pf & (FIN | RST)) !== 0) {
       r[e + FLAGS] = flags | IDLE_CLOSED;
     } else if ((flags & (IDLE_ESTABLISHED | IDLE_CLOSED)) === IDLE_ESTABLISHED && p.t - f[g + F_IDLE_LAST_T]! >= MIN_IDLE) {
-      r[e + IDLE_WAKE_N] = p.n; f[g + F_IDLE_WAKE_T] = p.t; f[g + F_IDLE_IDLE] = p.t - f[g + F_IDLE_LAST_T]!; r[e + IDLE_BEFORE_N] = r[e + IDLE_LAST_N]!;
+      const k = this.recs.cold(c);
+      const cf = this.recs.cf64;
+      r[e + IDLE_WAKE_N] = p.n; cf[(k >> 1) + COLD_F_IDLE_WAKE_T] = p.t; cf[(k >> 1) + COLD_F_IDLE_IDLE] = p.t - f[g + F_IDLE_LAST_T]!;
+      this.recs.ci32[k + COLD_IDLE_BEFORE_N] = r[e + IDLE_LAST_N]!;
     } else if ((pf & ACK) !== 0) {
       // The client's ACK after its SYN: the handshake completed (the server's side may take another way).
       r[e + FLAGS] = flags | IDLE_ESTABLISHED;
@@ -103,13 +113,16 @@ export class IdleExpiries {
     r[e + IDLE_LAST_N] = p.n;
   }
 
-  /** A packet back to the client of a followed connection. */
-  fromServer(r: Int32Array, f: Float64Array, e: number, p: Packet): void {
+  /** A packet back to the client of followed connection `c` (record `e` of `r`/`f`). */
+  fromServer(c: number, r: Int32Array, f: Float64Array, e: number, p: Packet): void {
     const g = e >> 1;
     const pf = p.flags;
-    if ((pf & RST) !== 0 && r[e + IDLE_WAKE_N] !== 0 && p.t - f[g + F_IDLE_WAKE_T]! <= RST_WITHIN) {
+    // A segment waiting for its answer (WAKE_N) made the cold record.
+    const k = (pf & RST) !== 0 && r[e + IDLE_WAKE_N] !== 0 ? this.recs.coldIfAny(c) : -1;
+    const cf = this.recs.cf64;
+    if (k >= 0 && p.t - cf[(k >> 1) + COLD_F_IDLE_WAKE_T]! <= RST_WITHIN) {
       const serverMac = this.names[r[e + IDLE_SERVER_MAC]!]!;
-      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== r[e + IDLE_SERVER_TTL]);
+      const other = serverMac !== '' && (p.srcMac !== serverMac || p.ttl !== (r[e + FLAGS]! & IDLE_TTL_MASK) >>> IDLE_TTL_SHIFT);
       // The director that held the entry answers: another one (a failover without the sync
       // daemon) lost the entry rather than let it expire, and says so in its own finding.
       const entryMac = this.names[r[e + IDLE_ENTRY_MAC]!]!;
@@ -120,8 +133,8 @@ export class IdleExpiries {
         // The packet goes back to the client: its destination is the client's ip:port, its source the virtual one.
         this.found.push({
           client: `${p.dst}:${p.dport}`, virtual: `${p.src}:${p.sport}`,
-          idle: Math.round(f[g + F_IDLE_IDLE]! * 10) / 10, rstMac: p.srcMac, other,
-          frames: [r[e + IDLE_BEFORE_N]! >>> 0, r[e + IDLE_WAKE_N]! >>> 0, p.n],
+          idle: Math.round(cf[(k >> 1) + COLD_F_IDLE_IDLE]! * 10) / 10, rstMac: p.srcMac, other,
+          frames: [this.recs.ci32[k + COLD_IDLE_BEFORE_N]! >>> 0, r[e + IDLE_WAKE_N]! >>> 0, p.n],
         });
       }
       r[e + FLAGS] = r[e + FLAGS]! | IDLE_CLOSED;
@@ -130,7 +143,7 @@ export class IdleExpiries {
       if ((pf & FIN) !== 0) r[e + FLAGS] = r[e + FLAGS]! | IDLE_CLOSED;
       const server = p.srcMac === '' ? p.src : p.srcMac;
       if (this.names[r[e + IDLE_SERVER_MAC]!] !== server) r[e + IDLE_SERVER_MAC] = this.nameId(server);
-      r[e + IDLE_SERVER_TTL] = p.ttl;
+      r[e + FLAGS] = (r[e + FLAGS]! & ~IDLE_TTL_MASK) | (p.ttl << IDLE_TTL_SHIFT);
       r[e + IDLE_WAKE_N] = 0;
     }
     f[g + F_IDLE_LAST_T] = p.t;

@@ -9,14 +9,13 @@
 import type { ForwardingMethod } from '../ipvs/report.js';
 import type { AddressIds } from './flow-table.js';
 import { ACK, RST, SYN, type Packet } from './packet.js';
-import { TupleIndex, grownF64, grownI32, grownU8 } from './tuple-map.js';
+import { ClientRecords, KEY_PORT } from './tuple-map.js';
 
 /** A copy of the same SYN within this gap is another hop's copy of it (the director's forward), not a retransmission. */
 const RETRANSMIT_GAP = 0.2;
 /** Enough to explain a capture, bounded for a SYN flood. */
 const MAX_TRACKED = 100_000;
 const MAX_FRAMES = 8;
-const FIRST = 512;
 
 export interface SilentRs {
   /** The real server (RIP or MAC), or the address the client connected to when no forward was seen. */
@@ -39,32 +38,40 @@ function backoffLike(retransmits: number, copies: number): boolean {
 const MAX_SYN_RETRIES = 15;
 const COPIES_PER_SEND = 4;
 
+/**
+ * A client's record (tuple-map.ts), after its key: the address it connected to (its AddressIds id)
+ * and port ("vip:port" is built only for the report), the SYN's ISN (as int32, as compared), the
+ * time of its last copy, the frame of its first, and COUNTS: copies seen (the director's forwards
+ * included), retransmissions, and whether anything answered it.
+ */
+const DST = 2, ISN = 3, FIRST_N = 6, COUNTS = 7;
+const F_LAST_T = 2;
+/** In KEY_PORT's high 16 bits. */
+const DPORT_SHIFT = 16;
+/**
+ * COUNTS: copies in the low 16 bits, retransmissions in the next 15, ANSWERED the top bit. Each
+ * count stops at its most: beyond MAX_SYN_RETRIES retransmissions, or 4 × that many copies, a SYN
+ * is not reported whatever the exact count, and one that is reported has both below their most.
+ */
+const COPIES = 0xffff;
+const RETX_ONE = 1 << 16, RETX_MAX = 0x7fff;
+const ANSWERED = 1 << 31;
+
 export class SilentSyns {
   /**
-   * Per client (address id, port), one slot of the arrays below: this runs on every SYN and every
-   * connection's end, so a SYN allocates nothing but the arrays' growth.
+   * Per client (address id, port), one slot and record: this runs on every SYN and every
+   * connection's end, so a SYN allocates nothing but a chunk of records now and then.
    */
-  private readonly tries = new TupleIndex();
+  private readonly tries = new ClientRecords(MAX_TRACKED);
   private readonly addrs: AddressIds;
   private answeredAny = false;
-  private cap = FIRST;
-  /** The address the client connected to (its AddressIds id) and its port; "vip:port" is built only for the report. */
-  private dst = new Int32Array(FIRST);
-  private dport = new Int32Array(FIRST);
-  private isn = new Float64Array(FIRST);
-  private lastT = new Float64Array(FIRST);
-  /** Frame of the first SYN; those of its retransmissions (few, and rare) in `later`. */
-  private firstN = new Float64Array(FIRST);
+  /** Frames of a SYN's retransmissions (few, and rare), per slot; its first is FIRST_N. */
   private readonly later = new Map<number, number[]>();
-  private retransmits = new Int32Array(FIRST);
-  /** Every copy seen, the director's forwards included. */
-  private copies = new Int32Array(FIRST);
-  private answered = new Uint8Array(FIRST);
-  /** Slots whose SYN was sent again (retransmits > 0): while there are none, none is reported. */
+  /** Slots whose SYN was sent again (retransmissions > 0): while there are none, none is reported. */
   private retrying = 0;
   /**
    * The real server the director sent it to and the service's method, when the engine knows them:
-   * kept only for a SYN not answered by then (the few that matter), not in two arrays per client.
+   * kept only for a SYN not answered by then (the few that matter), not in two fields per client.
    */
   private readonly seen = new Map<number, { readonly rs: string; readonly method: ForwardingMethod }>();
 
@@ -79,37 +86,52 @@ export class SilentSyns {
     if ((f & SYN) !== 0 && (f & ACK) === 0) this.syn(p, s, d);
     else if ((f & SYN) !== 0 || (f & RST) !== 0) {
       // A SYN-ACK or RST going to the client answers its SYN, from whichever server or hop.
-      const t = this.tries.find(d, p.dport, 0, 0);
-      if (t >= 0 && this.answered[t] === 0) { this.answered[t] = 1; this.answeredAny = true; }
+      const tries = this.tries;
+      const t = tries.find(d, p.dport);
+      const e = t < 0 ? 0 : tries.at(t);
+      if (t >= 0 && (tries.i32[e + COUNTS]! & ANSWERED) === 0) { tries.i32[e + COUNTS] = tries.i32[e + COUNTS]! | ANSWERED; this.answeredAny = true; }
       else if ((f & SYN) !== 0) this.answeredAny = true;
     }
   }
 
   private syn(p: Packet, s: number, d: number): void {
-    let t = this.tries.find(s, p.sport, 0, 0);
-    if (t < 0 || this.isn[t] !== p.seq) {
-      if (t < 0) {
-        if (this.tries.size >= MAX_TRACKED) return;
-        t = this.tries.add(s, p.sport, 0, 0);
-        if (t >= this.cap) this.grow();
-      } else {
-        this.later.delete(t);
+    const tries = this.tries;
+    const isn = p.seq | 0;
+    let t = tries.find(s, p.sport);
+    let e: number;
+    if (t < 0) {
+      if (tries.size >= MAX_TRACKED) return;
+      t = tries.add(s, p.sport);
+      e = tries.at(t);
+    } else {
+      e = tries.at(t);
+      const r = tries.i32;
+      if (r[e + ISN] === isn) {
+        let w = r[e + COUNTS]!;
+        if ((w & COPIES) !== COPIES) w++;
+        const f = tries.f64;
+        const g = (e >> 1) + F_LAST_T;
+        if (p.t - f[g]! >= RETRANSMIT_GAP) {
+          const retransmits = (w >>> 16) & RETX_MAX;
+          if (retransmits === 0) this.retrying++;
+          if (retransmits !== RETX_MAX) w += RETX_ONE;
+          let more = this.later.get(t);
+          if (more === undefined) { more = []; this.later.set(t, more); }
+          if (more.length < MAX_FRAMES - 1) more.push(p.n);
+        }
+        r[e + COUNTS] = w;
+        f[g] = p.t;
+        return;
       }
-      this.dst[t] = d; this.dport[t] = p.dport; this.isn[t] = p.seq; this.lastT[t] = p.t; this.firstN[t] = p.n;
-      if (this.retransmits[t]! > 0) this.retrying--;
-      this.retransmits[t] = 0; this.copies[t] = 1; this.answered[t] = 0;
+      // Another SYN from the port: a new connection starts afresh.
+      this.later.delete(t);
+      if ((r[e + COUNTS]! & (RETX_MAX << 16)) !== 0) this.retrying--;
       if (this.seen.size > 0) this.seen.delete(t);
-      return;
     }
-    this.copies[t] = this.copies[t]! + 1;
-    if (p.t - this.lastT[t]! >= RETRANSMIT_GAP) {
-      if (this.retransmits[t] === 0) this.retrying++;
-      this.retransmits[t] = this.retransmits[t]! + 1;
-      let more = this.later.get(t);
-      if (more === undefined) { more = []; this.later.set(t, more); }
-      if (more.length < MAX_FRAMES - 1) more.push(p.n);
-    }
-    this.lastT[t] = p.t;
+    const r = tries.i32;
+    r[e + KEY_PORT] = p.sport | (p.dport << DPORT_SHIFT);
+    r[e + DST] = d; r[e + ISN] = isn; r[e + FIRST_N] = p.n; r[e + COUNTS] = 1;
+    tries.f64[(e >> 1) + F_LAST_T] = p.t;
   }
 
   /**
@@ -118,11 +140,14 @@ export class SilentSyns {
    */
   flowSeen(cip: string, cport: number, rs: string | null, method: ForwardingMethod, clientAcked: boolean): void {
     const id = this.addrs.peek(cip);
-    const t = id < 0 ? -1 : this.tries.find(id, cport, 0, 0);
+    const tries = this.tries;
+    const t = id < 0 ? -1 : tries.find(id, cport);
     if (t < 0) return;
-    if (clientAcked && this.answered[t] === 0) { this.answered[t] = 1; this.answeredAny = true; }
+    const e = tries.at(t);
+    const r = tries.i32;
+    if (clientAcked && (r[e + COUNTS]! & ANSWERED) === 0) { r[e + COUNTS] = r[e + COUNTS]! | ANSWERED; this.answeredAny = true; }
     // An answered SYN is never reported, and a new one on this port starts afresh.
-    if (rs !== null && this.answered[t] === 0) this.seen.set(t, { rs, method });
+    if (rs !== null && (r[e + COUNTS]! & ANSWERED) === 0) this.seen.set(t, { rs, method });
   }
 
   /**
@@ -142,11 +167,15 @@ export class SilentSyns {
   /** Unanswered, retransmitted SYNs, one entry per real server (or per address connected to). */
   silent(): SilentRs[] {
     const by = new Map<string, { rs: string; rsKnown: boolean; method: ForwardingMethod; connections: number; retransmits: number; frames: number[] }>();
-    for (let t = 0; t < this.tries.size; t++) {
-      const retransmits = this.retransmits[t]!;
-      if (this.answered[t] !== 0 || retransmits === 0 || !backoffLike(retransmits, this.copies[t]!)) continue;
+    const tries = this.tries;
+    for (let t = 0; t < tries.size; t++) {
+      const e = tries.at(t);
+      const r = tries.i32;
+      const w = r[e + COUNTS]!;
+      const retransmits = (w >>> 16) & RETX_MAX;
+      if ((w & ANSWERED) !== 0 || retransmits === 0 || !backoffLike(retransmits, w & COPIES)) continue;
       const known = this.seen.get(t) ?? null;
-      const rs = known?.rs ?? `${this.addrs.text(this.dst[t]!)}:${this.dport[t]}`;
+      const rs = known?.rs ?? `${this.addrs.text(r[e + DST]!)}:${r[e + KEY_PORT]! >>> DPORT_SHIFT}`;
       let g = by.get(rs);
       if (g === undefined) {
         g = { rs, rsKnown: known !== null, method: known?.method ?? 'unknown', connections: 0, retransmits: 0, frames: [] };
@@ -154,16 +183,9 @@ export class SilentSyns {
       }
       g.connections++;
       g.retransmits += retransmits;
-      if (g.frames.length < MAX_FRAMES) g.frames.push(this.firstN[t]!);
+      if (g.frames.length < MAX_FRAMES) g.frames.push(r[e + FIRST_N]! >>> 0);
       for (const n of this.later.get(t) ?? []) if (g.frames.length < MAX_FRAMES) g.frames.push(n);
     }
     return [...by.values()];
-  }
-
-  private grow(): void {
-    this.cap *= 2;
-    this.dst = grownI32(this.dst); this.dport = grownI32(this.dport); this.isn = grownF64(this.isn);
-    this.lastT = grownF64(this.lastT); this.firstN = grownF64(this.firstN);
-    this.retransmits = grownI32(this.retransmits); this.copies = grownI32(this.copies); this.answered = grownU8(this.answered);
   }
 }

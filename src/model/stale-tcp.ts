@@ -20,8 +20,8 @@
 import { ACK, FIN, RST, SYN, type Packet } from './packet.js';
 import { SLL_PACKET_TYPE } from '../wire/sll.js';
 import {
-  FLAGS, KEY_B, KEY_PORTS, REC, STALE_ACKED, STALE_ACKNO, STALE_ANSWER_N, STALE_ANSWER_T, STALE_BITS, STALE_ESTABLISHED,
-  STALE_FIRST_GAP, STALE_FIRST_N, STALE_FIRST_T, STALE_FORWARDER, STALE_GAP, STALE_LAST_IPID, STALE_LAST_N, STALE_LAST_SEQ,
+  COLD_STALE_FIRST_GAP, COLD_STALE_GAP, FLAGS, KEY_B, KEY_PORTS, REC, STALE_ACKED, STALE_ACKNO, STALE_ANSWER_N, STALE_ANSWER_T,
+  STALE_BITS, STALE_ESTABLISHED, STALE_FIRST_N, STALE_FIRST_T, STALE_FORWARDER, STALE_LAST_IPID, STALE_LAST_N, STALE_LAST_SEQ,
   STALE_LAST_SHAPE, STALE_LAST_T, STALE_NOT_BACKOFF, STALE_SEND_T, STALE_SENDS, STALE_SEQ, STALE_SERVER, type WatchRecords,
 } from './watch-records.js';
 
@@ -52,8 +52,8 @@ const MAX_MACS = 1024;
  * 256 + flags) to tell a copy from a new sending; ACKNO its acknowledgement number;
  * ANSWER_T/ANSWER_N the server's last word (a packet back, or the client acknowledging something
  * new; ANSWER_N 0: none yet). The open run: SENDS how often its segment SEQ was sent (0: no run),
- * FIRST_T/FIRST_N its first sending, SEND_T the last, GAP and FIRST_GAP the last and first gap,
- * LAST_N its last packet. SERVER: the server's identity (the source of its packets, else where
+ * FIRST_T/FIRST_N its first sending, SEND_T the last, LAST_N its last packet; GAP and FIRST_GAP,
+ * the last and first gap, are in the slot's cold record (made at its first retransmission). SERVER: the server's identity (the source of its packets, else where
  * the first copy of a client segment was sent), FORWARDER: that copy's sender; both as indexes
  * into `macs`. Flag bits: ESTABLISHED (the client acknowledged the handshake), ACKED (ACKNO holds
  * a value), NOT_BACKOFF (a gap shrank).
@@ -100,11 +100,13 @@ interface RunNames {
   copy: string;
 }
 
-/** A run kept for the end: its connection's slot, names and a copy of its record. */
+/** A run kept for the end: its connection's slot, names, a copy of its record, and its gaps. */
 interface Held {
   readonly slot: number;
   readonly names: RunNames;
   readonly rec: Int32Array;
+  readonly gap: number;
+  readonly firstGap: number;
 }
 
 /**
@@ -154,14 +156,14 @@ export class StaleConnections {
       }
       return;
     }
-    // The whole flag word, of which this watcher changes only its own bits.
+    // This watcher's bits of the flag word, written back alone (a cold record made meanwhile sets another).
     let flags = r[e + FLAGS]!;
     if ((f & (SYN | RST)) !== 0) {
       // The client gave up: a reset, or a new connection on the same port.
       if (r[e + STALE_SENDS]! >= MIN_SENDS) this.keep(c, r, e);
       r[e + STALE_SENDS] = 0;
       if ((f & SYN) !== 0) flags &= ~STALE_BITS;
-      r[e + FLAGS] = flags;
+      r[e + FLAGS] = (r[e + FLAGS]! & ~STALE_BITS) | (flags & STALE_BITS);
       this.sighted(r, e, p, t);
       return;
     }
@@ -179,13 +181,15 @@ export class StaleConnections {
         flags &= ~STALE_NOT_BACKOFF;
       } else if ((p.seq | 0) === r[e + STALE_SEQ]) {
         const gap = t - r[e + STALE_SEND_T]!;
-        if (sends === 1) r[e + STALE_FIRST_GAP] = gap;
-        else if (gap < r[e + STALE_GAP]! * SHRINK) flags |= STALE_NOT_BACKOFF;
-        r[e + STALE_GAP] = gap; r[e + STALE_SEND_T] = t; r[e + STALE_SENDS] = sends + 1;
+        const k = this.recs.cold(c);
+        const ci = this.recs.ci32;
+        if (sends === 1) ci[k + COLD_STALE_FIRST_GAP] = gap;
+        else if (gap < ci[k + COLD_STALE_GAP]! * SHRINK) flags |= STALE_NOT_BACKOFF;
+        ci[k + COLD_STALE_GAP] = gap; r[e + STALE_SEND_T] = t; r[e + STALE_SENDS] = sends + 1;
         this.retransmitted(c, p, sends === 1);
       }
     }
-    r[e + FLAGS] = flags;
+    r[e + FLAGS] = (r[e + FLAGS]! & ~STALE_BITS) | (flags & STALE_BITS);
     this.sighted(r, e, p, t);
   }
 
@@ -204,7 +208,7 @@ export class StaleConnections {
     const recs = this.recs;
     for (const [c, names] of this.runs) {
       const e = recs.at(c);
-      if (recs.i32[e + STALE_SENDS]! >= MIN_SENDS) held.push({ slot: c, names, rec: recs.i32.slice(e, e + REC) });
+      if (recs.i32[e + STALE_SENDS]! >= MIN_SENDS) held.push(this.held(c, names, recs.i32, e));
     }
     const out: StaleTcpEpisode[] = [];
     for (const h of held) {
@@ -242,8 +246,8 @@ export class StaleConnections {
   private episode(h: Held): StaleTcpEpisode | null {
     const r = h.rec;
     const sends = r[STALE_SENDS]!;
-    const firstGap = r[STALE_FIRST_GAP]!;
-    const lastGap = r[STALE_GAP]!;
+    const firstGap = h.firstGap;
+    const lastGap = h.gap;
     if (sends < MIN_SENDS || r[STALE_SEND_T]! - r[STALE_FIRST_T]! < MIN_MS) return null;
     if ((r[FLAGS]! & STALE_NOT_BACKOFF) !== 0 || lastGap < firstGap * GROWN) return null;
     const frames = [r[STALE_ANSWER_N]!, r[STALE_FIRST_N]!, r[STALE_LAST_N]!].filter((n, i, a) => n > 0 && a.indexOf(n) === i);
@@ -278,7 +282,14 @@ export class StaleConnections {
   /** The client gave up on a run that may qualify: keep it as it stood. */
   private keep(c: number, r: Int32Array, e: number): void {
     const names = this.runs.get(c);
-    if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push({ slot: c, names: { ...names }, rec: r.slice(e, e + REC) });
+    if (names !== undefined && this.ended.length < MAX_EPISODES) this.ended.push(this.held(c, { ...names }, r, e));
+  }
+
+  /** Slot `c`'s run as it stands (record `e` of `r`). */
+  private held(c: number, names: RunNames, r: Int32Array, e: number): Held {
+    const rec = r.slice(e, e + REC);
+    const k = this.recs.coldIfAny(c);
+    return { slot: c, names, rec, gap: this.recs.ci32[k + COLD_STALE_GAP]!, firstGap: this.recs.ci32[k + COLD_STALE_FIRST_GAP]! };
   }
 
   private sighted(r: Int32Array, e: number, p: Packet, t: number): void {

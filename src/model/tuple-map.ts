@@ -1,67 +1,59 @@
 /**
- * One direction of a conversation, a:ap → b:bp (addresses as `AddressIds` numbers), to a dense
- * slot number: 0, 1, 2… in the order tuples were first added. The fault watchers keep their
- * per-conversation state in typed arrays indexed by slot, so neither a lookup nor a new
- * conversation allocates an object (per-packet string keys, then a Map of Maps, were most of
- * their cost). Tuples are never removed: each watcher bounds how many it keeps.
+ * A client (address as an `AddressIds` number, and port) to a dense slot number, 0, 1, 2… in the
+ * order clients were first added, each slot with a record of REC int32s that holds its key and
+ * the user's numbers side by side: a lookup touches its bucket and one record, where a key in the
+ * bucket and each number in an array of its own cost a cache miss apiece on a table of tens of
+ * thousands of clients. Records live in fixed-size chunks and the table is sized once for the
+ * most slots the user keeps, so growing copies nothing: memory a copy-on-growth touches anew is
+ * a page fault per 4 KB, and most of what such tables cost. Slots are never removed.
  */
 import { hash5 } from './flow-table.js';
 
 const NONE = -1;
-/** Buckets at first; at most half are used. */
-const FIRST_BUCKETS = 1 << 10;
-/** Ints per bucket: a, b, (ap << 16) | bp, slot + 1 (0: empty). */
-const BUCKET = 4;
+/**
+ * A record, in int32 units (32 bytes, two to a cache line): the key's address, and its port in the
+ * low 16 bits of the next (the high 16 are the user's). A float field sits at an even offset, read
+ * through the Float64Array view at half of it.
+ */
+export const REC = 8;
+export const KEY_ADDR = 0, KEY_PORT = 1;
+/** Records per chunk (128 KB): chunks are added as slots are. */
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** A bucket: (tag << SLOT_BITS) | (slot + 1), 0 when empty; the tag, high bits of the hash, spares most mismatches a look at the record. */
+const SLOT_BITS = 20;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** hash5's 30 bits: those above a bucket number. */
+const TAG_SHIFT = 20;
 
-export class TupleIndex {
-  /**
-   * Open addressing, linear probing, each bucket holding its tuple beside its slot: a lookup
-   * reads one cache line (four buckets), where a bucket of slot numbers and a separate key array
-   * cost two dependent misses on a table of tens of thousands of tuples.
-   */
-  private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
-  private mask = FIRST_BUCKETS - 1;
+export class ClientRecords {
+  /** Open addressing, linear probing; at most 4/5 full. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private readonly ints: Int32Array[] = [];
+  private readonly floats: Float64Array[] = [];
   private count = 0;
+  /** The most slots `add` gives. */
+  readonly capacity: number;
 
   /**
-   * The last two answers (a, b, ports, slot each; a = -1: none): a director's copy of a packet
-   * follows the packet, and a reply its request, so most lookups were just made.
+   * The last two answers (address, port, slot each; address -1: none): a director's copy of a
+   * packet follows the packet, and a reply its request, so most lookups were just made.
    */
-  private readonly memo = new Int32Array([-1, 0, 0, 0, -1, 0, 0, 0]);
+  private readonly memo = new Int32Array([-1, 0, 0, -1, 0, 0]);
   private memoNext = 0;
 
-  /** The tuple's slot, or -1. */
-  find(a: number, ap: number, b: number, bp: number): number {
-    const ports = (ap << 16) | bp;
-    const m = this.memo;
-    if (m[0] === a && m[1] === b && m[2] === ports) return m[3]!;
-    if (m[4] === a && m[5] === b && m[6] === ports) return m[7]!;
-    const s = this.probe(a, b, ports);
-    const k = this.memoNext;
-    this.memoNext = 4 - k;
-    m[k] = a; m[k + 1] = b; m[k + 2] = ports; m[k + 3] = s;
-    return s;
-  }
+  /** The views of `at`'s slot. */
+  i32: Int32Array = new Int32Array(0);
+  f64: Float64Array = new Float64Array(0);
 
-  private probe(a: number, b: number, ports: number): number {
-    const buckets = this.buckets;
-    const mask = this.mask;
-    for (let i = hash5(a, b, ports, 0, 0) & mask; ; i = (i + 1) & mask) {
-      const e = i * BUCKET;
-      const s1 = buckets[e + 3]!;
-      if (s1 === 0) return NONE;
-      if (buckets[e] === a && buckets[e + 1] === b && buckets[e + 2] === ports) return s1 - 1;
-    }
-  }
-
-  /** A new slot for a tuple `find` did not find. */
-  add(a: number, ap: number, b: number, bp: number): number {
-    const s = this.count++;
-    if (2 * this.count > this.mask + 1) this.grow();
-    this.place(a, b, (ap << 16) | bp, s + 1);
-    // A remembered miss may be this tuple.
-    this.memo[0] = this.memo[4] = -1;
-    return s;
+  /** `capacity`: the most slots the user keeps (below 2^SLOT_BITS); the table is sized for them once. */
+  constructor(capacity: number) {
+    this.capacity = Math.min(capacity, SLOT_MASK - 1);
+    let buckets = 1 << 10;
+    while (buckets * 4 < this.capacity * 5) buckets *= 2;
+    this.table = new Int32Array(buckets);
+    this.mask = buckets - 1;
   }
 
   /** Slots in use (the next slot number). */
@@ -69,44 +61,63 @@ export class TupleIndex {
     return this.count;
   }
 
-  private place(a: number, b: number, ports: number, slotPlus1: number): void {
-    const buckets = this.buckets;
-    const mask = this.mask;
-    let i = hash5(a, b, ports, 0, 0) & mask;
-    while (buckets[i * BUCKET + 3] !== 0) i = (i + 1) & mask;
-    const e = i * BUCKET;
-    buckets[e] = a;
-    buckets[e + 1] = b;
-    buckets[e + 2] = ports;
-    buckets[e + 3] = slotPlus1;
+  /** The client's slot, or -1. */
+  find(a: number, port: number): number {
+    const m = this.memo;
+    if (m[0] === a && m[1] === port) return m[2]!;
+    if (m[3] === a && m[4] === port) return m[5]!;
+    const s = this.probe(a, port);
+    const k = this.memoNext;
+    this.memoNext = 3 - k;
+    m[k] = a; m[k + 1] = port; m[k + 2] = s;
+    return s;
   }
 
-  /** Twice the buckets, each tuple placed again from the old ones. */
-  private grow(): void {
-    const old = this.buckets;
-    this.buckets = new Int32Array(old.length * 2);
-    this.mask = 2 * (this.mask + 1) - 1;
-    for (let e = 0; e < old.length; e += BUCKET) {
-      if (old[e + 3] !== 0) this.place(old[e]!, old[e + 1]!, old[e + 2]!, old[e + 3]!);
+  private probe(a: number, port: number): number {
+    const h = hash5(a, port, 0, 0, 0);
+    const tag = h >>> TAG_SHIFT;
+    const table = this.table;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = table[i]!;
+      if (x === 0) return NONE;
+      if (x >>> SLOT_BITS !== tag) continue;
+      const s = (x & SLOT_MASK) - 1;
+      const r = this.ints[s >> CHUNK_BITS]!;
+      const e = (s & CHUNK_MASK) * REC;
+      if (r[e + KEY_ADDR] === a && (r[e + KEY_PORT]! & 0xffff) === port) return s;
     }
   }
-}
 
-/** Typed arrays twice as long, the old values first (for slot-indexed state); the return type is inferred so it stays the plain-ArrayBuffer one `new` gives. */
-export function grownF64(a: Float64Array) {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
-}
+  /** A new slot for a client `find` did not find (check `size` against `capacity` first); its record is all zero but for the key. */
+  add(a: number, port: number): number {
+    const s = this.count;
+    if (s >= this.capacity) throw new RangeError(`ClientRecords: more than ${this.capacity} clients`);
+    if ((s >> CHUNK_BITS) === this.ints.length) {
+      const buf = new ArrayBuffer((CHUNK_MASK + 1) * REC * 4);
+      this.ints.push(new Int32Array(buf));
+      this.floats.push(new Float64Array(buf));
+    }
+    const r = this.ints[s >> CHUNK_BITS]!;
+    const e = (s & CHUNK_MASK) * REC;
+    r[e + KEY_ADDR] = a; r[e + KEY_PORT] = port;
+    this.count++;
+    const h = hash5(a, port, 0, 0, 0);
+    const table = this.table;
+    const mask = this.mask;
+    let i = h & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = ((h >>> TAG_SHIFT) << SLOT_BITS) | (s + 1);
+    // A remembered miss may be this client.
+    this.memo[0] = this.memo[3] = -1;
+    return s;
+  }
 
-export function grownI32(a: Int32Array) {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-export function grownU8(a: Uint8Array) {
-  const b = new Uint8Array(a.length * 2);
-  b.set(a);
-  return b;
+  /** Points `i32` and `f64` at slot `s`'s chunk; returns its record's offset in `i32` (in `f64`: half of it). */
+  at(s: number): number {
+    const k = s >> CHUNK_BITS;
+    this.i32 = this.ints[k]!;
+    this.f64 = this.floats[k]!;
+    return (s & CHUNK_MASK) * REC;
+  }
 }

@@ -12,22 +12,26 @@
  * watchers bound how many they start (fault-watch.ts), so slots stay below 2^SLOT_BITS.
  */
 import { hash5 } from './flow-table.js';
-import { grownI32 } from './tuple-map.js';
 
 /**
- * A record, in int32 units (192 bytes, three cache lines): the fields a packet reads and writes
- * first, those read only at a SYN, a silence or an answer last. A float field (a time in seconds,
- * kept as the packet's own double so that every difference is the one the watchers always took)
- * sits at an even int32 offset and is read through the Float64Array view at half of it: the F_
- * constants are those halves. Frame numbers are stored as uint32 (read back with `>>> 0`).
+ * A record, in int32 units (128 bytes, two cache lines): the numbers a packet of a followed
+ * conversation may read or write. A float field (a time in seconds, kept as the packet's own double
+ * so that every difference is the one the watchers always took) sits at an even int32 offset and
+ * is read through the Float64Array view at half of it: the F_ constants are those halves. Frame
+ * numbers are stored as uint32 (read back with `>>> 0`). Numbers written only at a rare event (a
+ * silence, a retransmission, a reused port) are in a cold record of their own (COLD_), made for
+ * the few conversations that have one: most never do, and memory never touched costs no page.
  */
-export const REC = 48;
+export const REC = 32;
 /** The tuple: a, b, (ap << 16) | bp. */
 export const KEY_A = 0, KEY_B = 1, KEY_PORTS = 2;
 /**
  * Every watcher's flag bits in one word, so that one read says which watchers follow the slot: the
  * idle watcher's (its MINE also marks the TCP stale-entry watcher's slots: the two start together),
- * the port-reuse watcher's, and the TCP stale-entry watcher's.
+ * the port-reuse watcher's, and the TCP stale-entry watcher's; HAS_COLD (the slot has a cold
+ * record); and in bits 16 to 23 the idle watcher's server TTL (IDLE_TTL_SHIFT). Each writer
+ * changes only its own bits: one that holds the word across a call of `cold` (which sets
+ * HAS_COLD) writes back its own bits alone.
  */
 export const FLAGS = 3;
 export const IDLE_MINE = 1, IDLE_ESTABLISHED = 2, IDLE_CLOSED = 4;
@@ -35,37 +39,50 @@ export const REUSE_MINE = 8, REUSE_ANSWERED = 16, REUSE_CLOSED = 32, REUSE_BITS 
 export const STALE_ESTABLISHED = 64, STALE_ACKED = 128, STALE_NOT_BACKOFF = 256,
   STALE_BITS = STALE_ESTABLISHED | STALE_ACKED | STALE_NOT_BACKOFF;
 export const IDLE_BITS = IDLE_MINE | IDLE_ESTABLISHED | IDLE_CLOSED;
-// idle-expiry.ts: times (F_) and int32 fields.
-export const F_IDLE_LAST_T = 2, F_REUSE_LAST_T = 3;
-export const IDLE_LAST_N = 8, REUSE_LAST_N = 9, IDLE_WAKE_N = 10, IDLE_SERVER_TTL = 11, IDLE_SERVER_MAC = 12;
+const HAS_COLD = 512;
+export const IDLE_TTL_SHIFT = 16, IDLE_TTL_MASK = 0xff << IDLE_TTL_SHIFT;
+// idle-expiry.ts and port-reuse.ts: times (F_) and int32 fields.
+export const F_IDLE_LAST_T = 2, F_REUSE_LAST_T = 3, F_REUSE_SYN_T = 4;
+export const IDLE_LAST_N = 10, REUSE_LAST_N = 11, IDLE_WAKE_N = 12, IDLE_SERVER_MAC = 13;
 // stale-tcp.ts: all int32 (times in ms).
-export const STALE_SENDS = 13, STALE_LAST_SEQ = 14, STALE_LAST_IPID = 15, STALE_LAST_SHAPE = 16, STALE_LAST_T = 17,
-  STALE_ACKNO = 18, STALE_ANSWER_T = 19, STALE_ANSWER_N = 20, STALE_LAST_N = 21, STALE_SERVER = 22, STALE_FORWARDER = 23,
-  STALE_SEQ = 24, STALE_FIRST_T = 25, STALE_FIRST_N = 26, STALE_SEND_T = 27, STALE_GAP = 28, STALE_FIRST_GAP = 29;
-export const IDLE_BEFORE_N = 30, IDLE_ENTRY_MAC = 31;
-// The third line: read at a wake-up, a SYN, or the first answer to one.
-export const F_IDLE_WAKE_T = 16, F_IDLE_IDLE = 17, F_REUSE_SYN_T = 18, F_REUSE_RETX_T = 19, F_REUSE_AFTER = 20;
-export const REUSE_ISN = 42, REUSE_SYN_N = 43, REUSE_RETX_N = 44, REUSE_OF_N = 45;
+export const STALE_SENDS = 14, STALE_LAST_SEQ = 15, STALE_LAST_IPID = 16, STALE_LAST_SHAPE = 17, STALE_LAST_T = 18,
+  STALE_ACKNO = 19, STALE_ANSWER_T = 20, STALE_ANSWER_N = 21, STALE_LAST_N = 22, STALE_SERVER = 23, STALE_FORWARDER = 24,
+  STALE_SEQ = 25, STALE_FIRST_T = 26, STALE_FIRST_N = 27, STALE_SEND_T = 28;
+export const IDLE_ENTRY_MAC = 29, REUSE_ISN = 30, REUSE_SYN_N = 31;
 
-/** Records per chunk (192 KB): chunks are added as slots are, so growing copies nothing. */
+/**
+ * A cold record (64 bytes), all zero until `cold` makes it: the idle watcher's wake-up (the
+ * client's segment after a silence), the port-reuse watcher's retransmitted SYN and the connection
+ * its port was reused from, the TCP stale-entry watcher's retransmission gaps.
+ */
+const COLD_REC = 16;
+export const COLD_F_IDLE_WAKE_T = 0, COLD_F_IDLE_IDLE = 1, COLD_F_REUSE_RETX_T = 2, COLD_F_REUSE_AFTER = 3;
+export const COLD_IDLE_BEFORE_N = 8, COLD_REUSE_RETX_N = 9, COLD_REUSE_OF_N = 10, COLD_STALE_GAP = 11, COLD_STALE_FIRST_GAP = 12;
+
+/** Records per chunk (128 KB): chunks are added as slots are, so growing copies nothing. */
 const CHUNK_BITS = 10;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** Cold records per chunk (16 KB). */
+const COLD_CHUNK_BITS = 8;
+const COLD_CHUNK_MASK = (1 << COLD_CHUNK_BITS) - 1;
 /** A bucket: (tag << SLOT_BITS) | (slot + 1), 0 when empty; the tag, high bits of the hash, spares most mismatches a look at the record. */
 const SLOT_BITS = 20;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 const TAG_SHIFT = 30 - (32 - SLOT_BITS);
-const FIRST_BUCKETS = 1 << 10;
-const FIRST_SLOTS = FIRST_BUCKETS / 2;
 
 export class WatchRecords {
   /** Per chunk, two views of one buffer. */
   private readonly ints: Int32Array[] = [];
   private readonly floats: Float64Array[] = [];
-  /** Open addressing, linear probing, at most half full. */
-  private table = new Int32Array(FIRST_BUCKETS);
-  /** Per slot, its tuple's hash: growing the table re-places slots without reading their records. */
-  private hashes = new Int32Array(FIRST_SLOTS);
+  /**
+   * Open addressing, linear probing, at most 4/5 full: sized once for the most slots the watchers
+   * start, so that it never grows (growing copied it, and touched a new table's pages).
+   */
+  private readonly table: Int32Array;
+  private readonly mask: number;
   private count = 0;
+  /** The most slots `add` gives. */
+  readonly capacity: number;
 
   /** The last `lookup`'s answers: the tuple's slot and its reverse's, -1 for none. */
   fwd = -1;
@@ -84,6 +101,26 @@ export class WatchRecords {
   i32: Int32Array = new Int32Array(0);
   f64: Float64Array = new Float64Array(0);
 
+  /** Cold records, numbered in the order they are made; a slot's number in `coldOf`. */
+  private readonly coldInts: Int32Array[] = [];
+  private readonly coldFloats: Float64Array[] = [];
+  private readonly coldOf = new Map<number, number>();
+  /** All zero: what `coldIfAny` points at for a slot without a cold record (never written). */
+  private readonly zeroI32 = new Int32Array(COLD_REC);
+  private readonly zeroF64 = new Float64Array(this.zeroI32.buffer);
+  /** The views of `cold`'s (or `coldIfAny`'s) record. */
+  ci32: Int32Array = this.zeroI32;
+  cf64: Float64Array = this.zeroF64;
+
+  /** `capacity`: the most slots the watchers start (below 2^SLOT_BITS). */
+  constructor(capacity: number) {
+    this.capacity = Math.min(capacity, SLOT_MASK - 1);
+    let buckets = 1 << 10;
+    while (buckets * 4 < this.capacity * 5) buckets *= 2;
+    this.table = new Int32Array(buckets);
+    this.mask = buckets - 1;
+  }
+
   /** Slots in use (the next slot number). */
   get size(): number {
     return this.count;
@@ -98,7 +135,7 @@ export class WatchRecords {
     const h = hashEither(a, ap, b, bp, ports, rports);
     const tag = h >>> TAG_SHIFT;
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = this.mask;
     let fwd = -1;
     let back = -1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -122,22 +159,20 @@ export class WatchRecords {
     this.memoA = a; this.memoB = b; this.memoPorts = ports;
   }
 
-  /** A new slot for a:ap → b:bp, which `lookup` did not find; its record is all zero but for the tuple. */
+  /** A new slot for a:ap → b:bp, which `lookup` did not find (below `capacity` slots); its record is all zero but for the tuple. */
   add(a: number, ap: number, b: number, bp: number): number {
     const s = this.count;
+    if (s >= this.capacity) throw new RangeError(`WatchRecords: more than ${this.capacity} conversations`);
     if ((s >> CHUNK_BITS) === this.ints.length) {
       const buf = new ArrayBuffer((CHUNK_MASK + 1) * REC * 4);
       this.ints.push(new Int32Array(buf));
       this.floats.push(new Float64Array(buf));
     }
-    if (s === this.hashes.length) this.hashes = grownI32(this.hashes);
-    if (2 * (s + 1) > this.table.length) this.growTable();
     const ports = (ap << 16) | bp;
     const h = hashEither(a, ap, b, bp, ports, (bp << 16) | ap);
     const r = this.ints[s >> CHUNK_BITS]!;
     const e = (s & CHUNK_MASK) * REC;
     r[e + KEY_A] = a; r[e + KEY_B] = b; r[e + KEY_PORTS] = ports;
-    this.hashes[s] = h;
     this.count++;
     this.place(s, h);
     // The remembered answers may miss this tuple.
@@ -153,6 +188,43 @@ export class WatchRecords {
     return (s & CHUNK_MASK) * REC;
   }
 
+  /**
+   * Points `ci32` and `cf64` at slot `s`'s cold record, made (all zero) if it has none; returns its
+   * offset in `ci32` (in `cf64`: half of it).
+   */
+  cold(s: number): number {
+    const r = this.ints[s >> CHUNK_BITS]!;
+    const e = (s & CHUNK_MASK) * REC;
+    let c: number;
+    if ((r[e + FLAGS]! & HAS_COLD) !== 0) c = this.coldOf.get(s)!;
+    else {
+      c = this.coldOf.size;
+      if ((c >> COLD_CHUNK_BITS) === this.coldInts.length) {
+        const buf = new ArrayBuffer((COLD_CHUNK_MASK + 1) * COLD_REC * 4);
+        this.coldInts.push(new Int32Array(buf));
+        this.coldFloats.push(new Float64Array(buf));
+      }
+      this.coldOf.set(s, c);
+      r[e + FLAGS] = r[e + FLAGS]! | HAS_COLD;
+    }
+    this.ci32 = this.coldInts[c >> COLD_CHUNK_BITS]!;
+    this.cf64 = this.coldFloats[c >> COLD_CHUNK_BITS]!;
+    return (c & COLD_CHUNK_MASK) * COLD_REC;
+  }
+
+  /** Like `cold`, but for a slot without a cold record points the views at one all zero, and makes none. */
+  coldIfAny(s: number): number {
+    if ((this.flags(s) & HAS_COLD) !== 0) return this.cold(s);
+    this.ci32 = this.zeroI32;
+    this.cf64 = this.zeroF64;
+    return 0;
+  }
+
+  /** Whether slot `s` has a cold record. */
+  hasCold(s: number): boolean {
+    return (this.flags(s) & HAS_COLD) !== 0;
+  }
+
   /** Slot `s`'s flag word (FLAGS); 0 for -1. */
   flags(s: number): number {
     return s < 0 ? 0 : this.ints[s >> CHUNK_BITS]![(s & CHUNK_MASK) * REC + FLAGS]!;
@@ -160,15 +232,10 @@ export class WatchRecords {
 
   private place(s: number, h: number): void {
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = this.mask;
     let i = h & mask;
     while (table[i] !== 0) i = (i + 1) & mask;
     table[i] = ((h >>> TAG_SHIFT) << SLOT_BITS) | (s + 1);
-  }
-
-  private growTable(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    for (let s = 0; s < this.count; s++) this.place(s, this.hashes[s]!);
   }
 }
 

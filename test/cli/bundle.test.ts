@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,9 @@ const ROOT = join(import.meta.dirname, '../..');
 const BUNDLE = join(ROOT, 'dist/bundle');
 const COMPILED = join(ROOT, 'dist/cli/main.js');
 const SEED = join(ROOT, 'captures/seed-dr-kernel.pcap');
+const BIN = join(ROOT, 'bin/lvscope');
+/** Its decode text (250 KB) is more than a pipe holds: the writes block while the reader drains. */
+const SYN_FLOOD = join(ROOT, 'test/fixtures/kernel-faults/syn-flood/fw-eth1.pcap');
 const built = existsSync(join(BUNDLE, 'main.js')) && existsSync(COMPILED);
 
 /** main(args) of one build, in a fresh process; stdout. LVSCOPE_THREADS=2: the reading worker even for a small capture. */
@@ -38,5 +41,19 @@ describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)
     for (const args of [['analyze', SEED, '--format', 'json'], ['analyze', SEED], ['--version']]) {
       expect(run(join(BUNDLE, 'main.js'), args)).toBe(run(COMPILED, args));
     }
+  });
+});
+
+describe.skipIf(!built)('bin/lvscope, which ends the process as soon as analyze, validate or decode return', () => {
+  it('has written all of their output by then, through a pipe, and exits with their status', () => {
+    for (const args of [['decode', '-r', SYN_FLOOD], ['analyze', SYN_FLOOD, '--format', 'json']]) {
+      const bin = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(bin.status).toBe(0);
+      expect(bin.stdout.length).toBeGreaterThan(65536);
+      expect(bin.stdout).toBe(run(COMPILED, args));
+    }
+    const missing = spawnSync(process.execPath, [BIN, 'analyze', join(ROOT, 'no-such.pcap')], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no-such.pcap');
   });
 });

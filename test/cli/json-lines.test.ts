@@ -1,13 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonLines } from '../../src/cli/json-lines.js';
+import { Writable } from 'node:stream';
+import { jsonLines, writeJsonParts, type JsonPart } from '../../src/cli/json-lines.js';
+import { LineWriter } from '../../src/cli/output.js';
 import type { ClusterReport } from '../../src/ipvs/report.js';
 import { publishConnection, publishReport } from '../../src/ipvs/report-json.js';
 import { ipPort, type DoneFlow } from '../../src/model/index.js';
 import { connectionRows } from '../../src/model/summary/entries.js';
-import { connectionEntryWriter, type ConnectionEntry } from '../../src/present/report-json.js';
+import { connectionRowsWriter, type ConnectionEntry } from '../../src/present/report-json.js';
 
-const joined = (doc: object): string => [...jsonLines(doc)].join('\n');
+/** The parts as a LineWriter writes them (with a small buffer, so that rows cross its flushes), less the last newline. */
+function written(parts: Iterable<JsonPart>, limit = 512): string {
+  let text = '';
+  const out = new LineWriter({ stream: new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } }) }, limit);
+  writeJsonParts(parts, out);
+  out.flush();
+  return text.slice(0, -1);
+}
+
+const joined = (doc: object): string => written(jsonLines(doc));
 
 describe('jsonLines', () => {
   it('joins to exactly JSON.stringify(doc, null, 2) for a report-shaped document', () => {
@@ -26,6 +37,7 @@ describe('jsonLines', () => {
     };
     const text = joined(doc);
     expect(text).toBe(JSON.stringify(doc, null, 2));
+    expect([...jsonLines(doc)].join('\n')).toBe(text);
     // Streamed: the 1000 connections come in several pieces, not one string.
     expect([...jsonLines(doc)].length).toBeGreaterThan(5);
   });
@@ -48,9 +60,9 @@ describe('jsonLines', () => {
       findings: [],
     } as unknown as ClusterReport;
     const whole = JSON.stringify(publishReport(report), null, 2);
-    expect([...jsonLines(publishReport(report, report.connections), { connections: publishConnection })].join('\n')).toBe(whole);
+    expect(written(jsonLines(publishReport(report, report.connections), { connections: publishConnection }))).toBe(whole);
     // Not deferred, the hook's absence leaves the elements as they are.
-    expect([...jsonLines(publishReport(report, report.connections))].join('\n')).not.toBe(whole);
+    expect(written(jsonLines(publishReport(report, report.connections)))).not.toBe(whole);
   });
 
   it('writes connections from the entries exactly as JSON.stringify writes the published form of their rows', () => {
@@ -71,8 +83,8 @@ describe('jsonLines', () => {
     fc.assert(fc.property(fc.array(entry, { maxLength: 600 }), (entries) => {
       const rows = connectionRows(entries as unknown as DoneFlow[]);
       const r = { capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], connections: rows, findings: [] } as unknown as ClusterReport;
-      const written = [...jsonLines(publishReport(r, entries), {}, { connections: connectionEntryWriter() })].join('\n');
-      expect(written).toBe(JSON.stringify(publishReport(r), null, 2));
+      const text = written(jsonLines(publishReport(r, entries), {}, { connections: connectionRowsWriter() }));
+      expect(text).toBe(JSON.stringify(publishReport(r), null, 2));
     }), { numRuns: 60 });
   });
 
@@ -82,14 +94,14 @@ describe('jsonLines', () => {
       capture: { files: ['a.pcap'], frames: 3 }, hosts: [], services: [], findings: [],
       get connections(): never { throw new Error('read'); },
     } as unknown as ClusterReport;
-    const text = [...jsonLines(publishReport(r, entries), {}, { connections: connectionEntryWriter() })].join('\n');
+    const text = written(jsonLines(publishReport(r, entries), {}, { connections: connectionRowsWriter() }));
     expect(JSON.parse(text).connections).toEqual([{ protocol: 'tcp', client: { ip: '10.0.0.1', port: 1 }, virtual: { ip: '10.0.0.2', port: 80 }, realServer: null, firstFrame: 1, lastFrame: 2, state: 'NONE' }]);
   });
 
   it('names the real server the report names for an entry\'s own', () => {
     const known = { ip: null, port: 80 };
     const entries: ConnectionEntry[] = [{ proto: 'tcp', cip: '10.0.0.1', cport: 1, client: '10.0.0.1:1', virtual: '10.0.0.2:80', rs: known, firstN: 1, lastN: 2, state: 'CLOSE' }];
-    const write = connectionEntryWriter((rs) => (rs === known ? { ip: '10.0.0.11', port: 80 } : rs));
-    expect(JSON.parse(`{"x": [${write(entries[0]!)}]}`).x[0].realServer).toEqual({ ip: '10.0.0.11', port: 80 });
+    const write = connectionRowsWriter<ConnectionEntry>((rs) => (rs === known ? { ip: '10.0.0.11', port: 80 } : rs));
+    expect(JSON.parse(written(jsonLines({ x: entries }, {}, { x: write }))).x[0].realServer).toEqual({ ip: '10.0.0.11', port: 80 });
   });
 });

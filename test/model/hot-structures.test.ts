@@ -9,7 +9,7 @@ import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
 import { FlowStore } from '../../src/model/flow.js';
 import { Packet } from '../../src/model/packet.js';
 import { MAX_ENTRIES, RecentPackets } from '../../src/model/recent.js';
-import { TupleIndex } from '../../src/model/tuple-map.js';
+import { ClientRecords, KEY_ADDR, KEY_PORT, REC } from '../../src/model/tuple-map.js';
 import type { Flow, ServiceState } from '../../src/model/state.js';
 
 /** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
@@ -319,33 +319,48 @@ describe('ExpiryQueue', () => {
   });
 });
 
-describe('TupleIndex', () => {
-  it('gives dense slots in the order tuples are added, found again across growth, and -1 for others', () => {
-    const index = new TupleIndex();
+describe('ClientRecords', () => {
+  it('gives dense slots in the order clients are added, found again across chunks, and -1 for others', () => {
+    const clients = new ClientRecords(40_000);
     const ref = new Map<string, number>();
     let seed = 11;
     // The high bits: an LCG's low bits repeat with a short period.
     const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
-    for (let i = 0; i < 30_000; i++) {
-      // Clustered: few addresses, neighbouring ports (and port 0, as silent-syns keys a client by address and port alone).
-      const a = rand(50), ap = rand(4) === 0 ? 0 : 1024 + rand(3000), b = rand(4), bp = rand(2) * 80;
-      const text = `${a}|${ap}|${b}|${bp}`;
-      const found = index.find(a, ap, b, bp);
+    for (let i = 0; i < 60_000; i++) {
+      // Clustered: few addresses, neighbouring ports, port 0 and the highest.
+      const a = rand(50), port = rand(5) === 0 ? rand(2) * 65535 : 1024 + rand(1000);
+      const text = `${a}|${port}`;
+      const found = clients.find(a, port);
       if (ref.has(text)) expect(found, text).toBe(ref.get(text));
       else {
         expect(found, text).toBe(-1);
-        const slot = index.add(a, ap, b, bp);
+        const slot = clients.add(a, port);
         expect(slot).toBe(ref.size);
         ref.set(text, slot);
         // Found at once (a remembered miss must not answer for it).
-        expect(index.find(a, ap, b, bp)).toBe(slot);
+        expect(clients.find(a, port)).toBe(slot);
+        // The user's numbers beside the key: the port's high bits, and a float at an even offset.
+        const e = clients.at(slot);
+        clients.i32[e + KEY_PORT] = port | (slot << 16);
+        clients.f64[(e >> 1) + 1] = slot + 0.5;
       }
     }
-    expect(ref.size).toBeGreaterThan(10_000);
-    expect(index.size).toBe(ref.size);
+    // More than a chunk of records (4,096), the table more than half full.
+    expect(ref.size).toBeGreaterThan(30_000);
+    expect(clients.size).toBe(ref.size);
     for (const [text, slot] of ref) {
-      const [a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number];
-      expect(index.find(a, ap, b, bp)).toBe(slot);
+      const [a, port] = text.split('|').map(Number) as [number, number];
+      expect(clients.find(a, port)).toBe(slot);
+      const e = clients.at(slot);
+      expect([clients.i32[e + KEY_ADDR], clients.i32[e + KEY_PORT]! >>> 16, clients.f64[(e >> 1) + 1]]).toEqual([a, slot, slot + 0.5]);
+      expect(e % REC).toBe(0);
     }
+  });
+
+  it('gives no slot beyond its capacity', () => {
+    const clients = new ClientRecords(3);
+    for (let i = 0; i < 3; i++) clients.add(i, 80);
+    expect(() => clients.add(9, 80)).toThrow(RangeError);
+    expect([clients.find(0, 80), clients.find(2, 80), clients.find(9, 80)]).toEqual([0, 2, -1]);
   });
 });

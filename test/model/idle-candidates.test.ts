@@ -20,7 +20,7 @@ function packet(n: number, t: number, flags: number, srcMac: string, dstMac: str
 
 const CLIENT_MAC = '02:00:00:00:00:01';
 /** Connection c's record: the watcher keeps its numbers in the fault watchers' shared records. */
-let recs = new WatchRecords();
+let recs = new WatchRecords(2000);
 
 /**
  * Connection `c`: the client's SYN sent to `entryMac`, answered from `serverMac`, 5 s of silence,
@@ -29,23 +29,24 @@ let recs = new WatchRecords();
 function idleThenReset(w: IdleExpiries, c: number, entryMac: string, serverMac: string, rstMac: string): number {
   let n = c * 10 + 1;
   const t0 = c * 100;
-  const e = recs.at(recs.add(c, 40000, 1_000_000, 80));
+  const slot = recs.add(c, 40000, 1_000_000, 80);
+  const e = recs.at(slot);
   const r = recs.i32;
   const f = recs.f64;
   w.start(r, f, e, packet(n++, t0, SYN, CLIENT_MAC, entryMac));
-  w.fromServer(r, f, e, packet(n++, t0 + 0.001, SYN | ACK, serverMac, CLIENT_MAC));
-  w.fromClient(r, f, e, packet(n++, t0 + 0.002, ACK, CLIENT_MAC, entryMac));
-  w.fromServer(r, f, e, packet(n++, t0 + 0.003, ACK, serverMac, CLIENT_MAC));
-  w.fromClient(r, f, e, packet(n++, t0 + 5, ACK, CLIENT_MAC, entryMac));
+  w.fromServer(slot, r, f, e, packet(n++, t0 + 0.001, SYN | ACK, serverMac, CLIENT_MAC));
+  w.fromClient(slot, r, f, e, packet(n++, t0 + 0.002, ACK, CLIENT_MAC, entryMac));
+  w.fromServer(slot, r, f, e, packet(n++, t0 + 0.003, ACK, serverMac, CLIENT_MAC));
+  w.fromClient(slot, r, f, e, packet(n++, t0 + 5, ACK, CLIENT_MAC, entryMac));
   const rst = n++;
-  w.fromServer(r, f, e, packet(rst, t0 + 5.001, RST, rstMac, CLIENT_MAC));
+  w.fromServer(slot, r, f, e, packet(rst, t0 + 5.001, RST, rstMac, CLIENT_MAC));
   return rst;
 }
 
 describe('idle-expiry candidates', () => {
   it('a reset from another host is kept after 1,500 resets of a plain server (no director) to its own clients', () => {
-    const w = new IdleExpiries();
-    recs = new WatchRecords();
+    recs = new WatchRecords(2000);
+    const w = new IdleExpiries(recs);
     for (let c = 0; c < 1500; c++) idleThenReset(w, c, SERVER_MAC, SERVER_MAC, SERVER_MAC);
     expect(w.candidates().length).toBeGreaterThan(0);
     const rst = idleThenReset(w, 1500, DIRECTOR_MAC, SERVER_MAC, DIRECTOR_MAC);
@@ -55,8 +56,8 @@ describe('idle-expiry candidates', () => {
   });
 
   it('a reset from the MAC that answered before is an episode only when it turns out to be a director\'s (NAT: replies come through it)', () => {
-    const w = new IdleExpiries();
-    recs = new WatchRecords();
+    recs = new WatchRecords(2000);
+    const w = new IdleExpiries(recs);
     idleThenReset(w, 0, DIRECTOR_MAC, DIRECTOR_MAC, DIRECTOR_MAC);
     expect(idleEpisodes(w.candidates(), () => false)).toEqual([]);
     expect(idleEpisodes(w.candidates(), (mac) => mac === DIRECTOR_MAC).map((e) => e.by)).toEqual(['director']);

@@ -44,3 +44,28 @@ describe('SilentSyns.settled', () => {
     expect({ silent: s.silent(), none: s.noneAnswered }).toEqual(before);
   });
 });
+
+describe('SilentSyns counts', () => {
+  it('reports a retransmitted SYN with its exact count and frames, and not one sent past the counts kept', () => {
+    const ids = new AddressIds();
+    const s = new SilentSyns(ids);
+    // A client backing off: each sending seen twice (the director's forward 1 ms later).
+    let n = 1;
+    for (const t of [0, 1, 3, 7]) {
+      tcp(ids, s, n++, t, CLIENT, 40000, VIP, 80, SYN, 100);
+      tcp(ids, s, n++, t + 0.001, CLIENT, 40000, '10.0.0.2', 80, SYN, 100);
+    }
+    // A generator: one SYN 65,539 times in a burst (more copies than their count holds: wrapped
+    // round, they would read as 4 copies and one retransmission more), sent again later.
+    for (let i = 0; i < 65_539; i++) tcp(ids, s, 100 + i, 10 + i * 1e-6, CLIENT, 40001, VIP, 80, SYN, 200);
+    tcp(ids, s, 80_000, 12, CLIENT, 40001, VIP, 80, SYN, 200);
+    // Another sent again 40,000 times, a second apart (more retransmissions than their count holds).
+    for (let i = 0; i < 40_000; i++) tcp(ids, s, 100_000 + i, 20 + i, CLIENT, 40002, VIP, 80, SYN, 300);
+    expect(s.silent()).toEqual([{ rs: `${VIP}:80`, rsKnown: false, method: 'unknown', connections: 1, retransmits: 3, frames: [1, 3, 5, 7] }]);
+    expect(s.settled).toBe(false);
+    // Answered after all: nothing left to report.
+    tcp(ids, s, 200_000, 50_000, VIP, 80, CLIENT, 40000, SYN | ACK, 900);
+    expect(s.silent()).toEqual([]);
+    expect(s.noneAnswered).toBe(false);
+  });
+});

@@ -50,6 +50,14 @@ describe('reportedEntries', () => {
     }
   });
 
+  it('lists its own copy: entries the engine finishes afterwards are not in it', () => {
+    for (const done of [[entry(1, '10.1.0.1', shown, rs), entry(2, '10.1.0.2', shown, rs)], [entry(2, '10.1.0.2', shown, rs), entry(1, '10.1.0.1', shown, rs)]]) {
+      const { entries } = reportedEntries(done, reported, copies);
+      done.push(entry(3, '10.1.0.3', shown, rs));
+      expect(entries.map((c) => c.index)).toEqual([1, 2]);
+    }
+  });
+
   it('lists rows with the copied real server\'s address', () => {
     const { copies: copied } = reportedEntries([entry(1, '10.1.0.2', shown, rs)], reported, copies);
     expect(connectionRows(copied())).toEqual([{

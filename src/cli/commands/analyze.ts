@@ -18,8 +18,8 @@ import { capturesAndFilter, compileFilterArg } from '../args.js';
 import { damageSummary, withInputs } from '../inputs.js';
 import type { CaptureInputs } from '../../capture/index.js';
 import type { FramePredicate } from '../../decode/index.js';
-import { jsonLines } from '../json-lines.js';
-import { connectionEntryWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
+import { jsonLines, writeJsonParts } from '../json-lines.js';
+import { connectionRowsWriter, ndjsonLine, publishReport } from '../../present/report-json.js';
 import { ANALYZE_OPTIONS, frameLimit, udpPorts } from './analyze-options.js';
 import { lineWriterFor, type LineWriter } from '../output.js';
 import { clockCheck, clockNotices } from '../clock-check.js';
@@ -237,10 +237,7 @@ export function* explained(a: AnalyzeArgs, summary: Summary, paths: readonly str
 /** `--format json`: one document, its connections written from the summary's entries (not its report's rows). */
 export function writeJsonReport(summary: Summary, lang: Lang, out: LineWriter): void {
   const doc = publishReport(localizeReport(summary, lang), summary.entries);
-  for (const part of jsonLines(doc, {}, { connections: connectionEntryWriter(summary.realServer) })) {
-    if (out.broken) break;
-    out.line(part);
-  }
+  writeJsonParts(jsonLines(doc, {}, { connections: connectionRowsWriter(summary.realServer) }), out);
 }
 
 export function captureError(e: unknown): string | null {

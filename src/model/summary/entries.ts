@@ -22,68 +22,54 @@ export interface ReportedEntries {
 }
 
 /**
- * One pass: an entry's service is looked up in the working copy, the clients gathered on the way.
- * Entries finish nearly in index order; when they did not, the kept ones are put in it (and their
- * clients gathered in that order). Nothing is made per entry: most readers (the JSON writer, the
- * SYN-flood rule) want only what the engine's entry says.
+ * The entries of reported services, in index order, and their clients in that order. Entries
+ * finish nearly in index order (those that expired during the capture, then the rest at its end,
+ * each in creation order): a few sorted runs, which a stable sort (TimSort) merges in about one
+ * comparison an entry. Nothing is made per entry: most readers (the JSON writer, the SYN-flood
+ * rule) want only what the engine's entry says. Each loop here runs once over tens of thousands
+ * of entries, mostly before the compiler has got to it: as few and as plain as can be.
  */
 export function reportedEntries(
   done: readonly DoneFlowView[], reported: ReadonlyMap<ServiceView, ServiceState | null>, rsCopies: ReadonlyMap<RsView, RsState>,
 ): ReportedEntries {
-  let entries: DoneFlowView[] = [];
-  const clients = new Set<string>();
-  const anyClients = new Set<string>();
   let sorted = true;
-  let lastIndex = -Infinity;
+  let kept = 0;
   // Consecutive entries mostly share a service: one lookup for a run of them.
   let view: ServiceView | null = null;
   let svc: ServiceState | null | undefined;
   for (let i = 0; i < done.length; i++) {
     const d = done[i]!;
-    if (d.index < lastIndex) sorted = false;
-    lastIndex = d.index;
-    anyClients.add(d.cip);
+    if (i > 0 && d.index < done[i - 1]!.index) sorted = false;
     if (d.svc !== view) { view = d.svc; svc = reported.get(view); }
-    if (svc === undefined || svc === null) continue;
-    entries.push(d);
-    if (sorted) clients.add(d.cip);
+    if (svc !== undefined && svc !== null) kept++;
   }
-  if (!sorted) {
-    entries = inIndexOrder(entries);
-    clients.clear();
-    for (let i = 0; i < entries.length; i++) clients.add(entries[i]!.cip);
+  let entries: DoneFlowView[];
+  // Clients of entries not reported: with the reported ones', every client of a finished entry.
+  let others: Set<string> | null = null;
+  if (kept === done.length) {
+    entries = done.slice();
+  } else {
+    entries = [];
+    view = null;
+    for (let i = 0; i < done.length; i++) {
+      const d = done[i]!;
+      if (d.svc !== view) { view = d.svc; svc = reported.get(view); }
+      if (svc !== undefined && svc !== null) entries.push(d);
+      else (others ??= new Set()).add(d.cip);
+    }
   }
+  // Stable, as the report has always listed them (two entries with one index keep their order).
+  if (!sorted) entries.sort(byIndex);
+  const clients = new Set<string>();
+  for (let i = 0; i < entries.length; i++) clients.add(entries[i]!.cip);
+  const anyClients = others === null ? clients : new Set([...clients, ...others]);
   let copies: DoneFlow[] | null = null;
   const copy = (d: DoneFlowView): DoneFlow => new CopiedFlow(d, reported.get(d.svc)!, d.rs === null ? null : rsCopies.get(d.rs) ?? null);
   return { entries, copies: () => copies ??= entries.map(copy), clients, anyClients };
 }
 
-/**
- * The entries as a stable sort by index orders them. Indexes are the entries' creation numbers
- * (distinct, from 1 up, a few missing): each is put in its place, with no sort and its ~20
- * comparisons an entry; anything else is sorted.
- */
-function inIndexOrder<T extends { readonly index: number }>(list: readonly T[]): T[] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < list.length; i++) {
-    const x = list[i]!.index;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  const sort = (): T[] => [...list].sort((a, b) => a.index - b.index);
-  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || max - min >= 2 * list.length + 1024) return sort();
-  const places = new Array<T | undefined>(max - min + 1).fill(undefined);
-  for (let i = 0; i < list.length; i++) {
-    const c = list[i]!;
-    const at = c.index - min;
-    // Two entries with one index (or one that is not a whole number): a stable sort says which goes first.
-    if (!Number.isInteger(at) || places[at] !== undefined) return sort();
-    places[at] = c;
-  }
-  const out: T[] = [];
-  for (let i = 0; i < places.length; i++) if (places[i] !== undefined) out.push(places[i]!);
-  return out;
+function byIndex(a: { readonly index: number }, b: { readonly index: number }): number {
+  return a.index - b.index;
 }
 
 /** The report's connection rows; one "ip:port" text per real server, shared by its connections. */

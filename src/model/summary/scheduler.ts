@@ -172,9 +172,15 @@ export function vipPersistence(services: { report: ServiceReportX; state: Servic
       return { t: d.t, saddr: d.saddr, sport: d.sport, daddr: d.daddr, dport: 0, proto: d.proto, chosen: ips.indexOf(rsIdent(d.chosen!)), active, inactive };
     });
     const byClient = new Map<string, ObservedDecision[]>();
-    for (const d of obs) byClient.set(d.saddr, [...(byClient.get(d.saddr) ?? []), d]);
+    const dport = new Map<ObservedDecision, number>();
+    for (let i = 0; i < obs.length; i++) {
+      const d = obs[i]!;
+      dport.set(d, all[i]!.dport);
+      const l = byClient.get(d.saddr);
+      if (l === undefined) byClient.set(d.saddr, [d]); else l.push(d);
+    }
     const multi = [...byClient.values()].filter(timeSeparated);
-    const crossPort = multi.filter((l) => new Set(l.map((d) => all[obs.indexOf(d)]!.dport)).size > 1);
+    const crossPort = multi.filter((l) => new Set(l.map((d) => dport.get(d))).size > 1);
     if (multi.length < 2 || crossPort.length === 0 || !multi.every((l) => l.every((d) => d.chosen === l[0]!.chosen))) continue;
     const plain = inferScheduler({ servers: ips, decisions: obs });
     const hashed = plain.candidates.some((c) => c.score === 1 && (c.name === 'sh' || c.name === 'dh' || c.name === 'mh')
@@ -204,16 +210,20 @@ export function fwmarkGroups(services: { report: ServiceReportX; state: ServiceS
   for (const group of byVip.values()) {
     if (group.length < 2 || group.some((g) => g.report.persistence === null)) continue;
     // Same client, different ports, same server every time.
-    const conns = connsOf();
+    // One pass over the connections (a capture's hundreds of thousands), not one per client.
     const perClient = new Map<string, Set<string>>();
-    for (const c of conns) {
-      if (!group.some((g) => g.state === c.svc) || c.rs === null) continue;
+    const ports = new Map<string, Set<number>>();
+    for (const c of connsOf()) {
+      if (!group.some((g) => g.state === c.svc)) continue;
+      let seen = ports.get(c.cip);
+      if (seen === undefined) { seen = new Set(); ports.set(c.cip, seen); }
+      seen.add(c.svc.port);
+      if (c.rs === null) continue;
       const set = perClient.get(c.cip) ?? new Set();
       set.add(c.rs.ip ?? '');
       perClient.set(c.cip, set);
     }
-    const ports = (cip: string): number => new Set(conns.filter((c) => c.cip === cip && group.some((g) => g.state === c.svc)).map((c) => c.svc.port)).size;
-    const shared = [...perClient.entries()].filter(([cip]) => ports(cip) > 1);
+    const shared = [...perClient.entries()].filter(([cip]) => (ports.get(cip)?.size ?? 0) > 1);
     if (shared.length > 0 && shared.every(([, set]) => set.size === 1)) {
       mark++;
       for (let i = 0; i < group.length; i++) group[i] = { ...group[i]!, report: { ...group[i]!.report, fwmark: mark } };
