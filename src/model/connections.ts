@@ -7,7 +7,7 @@
 import { UDP_TIMEOUT } from '../ipvs/tcp-states.js';
 import { BypassedFlow, type DoneFlow } from './done-flow.js';
 import { ExpiryQueue } from './expiry.js';
-import { Flow, FlowBlock } from './flow.js';
+import { FlowStore, type Flow } from './flow.js';
 import { AddressIds, FlowTable, NO_KEY } from './flow-table.js';
 import { protoName, type Packet } from './packet.js';
 import type { RsState, ServiceState } from './state.js';
@@ -16,28 +16,28 @@ import type { Knowledge } from './types.js';
 
 /** Scheduling decisions kept per service for inference; later ones only update counters. */
 export const MAX_DECISIONS = 2000;
-/** Entries per column block: the first blocks small (most captures hold few connections), then this. */
-const FIRST_BLOCK = 256;
-const MAX_BLOCK = 8192;
 
 export class ConnectionEntries {
   /** Address → small integer, for the numeric keys of the table and the packet memory. */
   readonly addrs = new AddressIds();
   private table = new FlowTable();
   /**
-   * The live entries in creation order, with finished ones not yet dropped (`Flow.live` says
-   * which): a Set of tens of thousands of flows cost a hash insert per connection and its table.
+   * The live entries in creation order, as far as `listed` (an index), with finished ones not yet
+   * dropped (`Flow.live` says which); made only when asked for (`liveFlows`), from the store: kept
+   * up per connection, it was one more array growing, and copied, with the connections.
    */
   private liveList: Flow[] = [];
+  private listed = 0;
+  /** Of `liveList`, entries finished since it was last compacted. */
   private finished = 0;
-  private readonly timers = new ExpiryQueue();
-  readonly done: DoneFlow[] = [];
-  private count = 0;
-  /** The entries' texts by id (model/flow.ts): their own tables, so the packets' address ids stay as they were. */
-  private readonly hosts = new AddressIds();
-  private readonly macs = new AddressIds();
-  /** Where new entries' numbers go (model/flow.ts); a full block stays with its entries. */
-  private block = new FlowBlock(FIRST_BLOCK, 1, this.hosts, this.macs);
+  /** Entries not finished. */
+  private live = 0;
+  /** Every entry, in creation order (model/flow.ts). */
+  private readonly store = new FlowStore(this.addrs);
+  private readonly timers = new ExpiryQueue(this.store);
+  private doneList: DoneFlow[] = [];
+  /** While entries finish at the end of the capture: the next place in `doneList`, reserved for them all at once. */
+  private doneAt = -1;
   /** An entry's third and later keys (rare: a FULLNAT entry seen through more than one LIP). */
   private readonly moreKeys = new Map<Flow, number[]>();
 
@@ -50,7 +50,7 @@ export class ConnectionEntries {
   /** The live entry keyed by proto a:ap → b:bp, if any. */
   lookup(proto: number, a: string, ap: number, b: string, bp: number): Flow | undefined {
     const key = this.table.get(proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
-    return key === NO_KEY ? undefined : this.table.flowAt(key);
+    return key === NO_KEY ? undefined : this.flowAt(key);
   }
 
   /** The key (NO_KEY when none) of proto a:ap → b:bp by address ids: read it with `flowAt` and `isServerKey`. */
@@ -59,7 +59,7 @@ export class ConnectionEntries {
   }
 
   flowAt(key: number): Flow {
-    return this.table.flowAt(key);
+    return this.store.at(this.table.ownerAt(key));
   }
 
   /** Whether the key is its flow's server-side tuple (CIP/LIP→RIP, NAT and FULLNAT), not client→VIP. */
@@ -76,12 +76,17 @@ export class ConnectionEntries {
   /** The live entry keyed by proto a:ap → b:bp by address ids, if any. */
   get(proto: number, a: number, ap: number, b: number, bp: number): Flow | undefined {
     const key = this.table.get(proto, a, ap, b, bp);
-    return key === NO_KEY ? undefined : this.table.flowAt(key);
+    return key === NO_KEY ? undefined : this.flowAt(key);
   }
 
   /** Indexes f under proto a:ap → b:bp too, unless another flow holds that tuple. */
   addKey(f: Flow, server: boolean, proto: number, a: string, ap: number, b: string, bp: number): void {
-    const key = this.table.add(f, server, proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+    this.addKeyById(f, server, proto, this.addrs.id(a), ap, this.addrs.id(b), bp);
+  }
+
+  /** The same by address ids. */
+  private addKeyById(f: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): void {
+    const key = this.table.add(f.handle, server, proto, a, ap, b, bp);
     if (key === NO_KEY) return;
     if (f.key0 === NO_KEY) f.key0 = key;
     else if (f.key1 === NO_KEY) f.key1 = key;
@@ -94,7 +99,23 @@ export class ConnectionEntries {
   /** The live entries in creation order (do not keep: creating an entry may compact it). */
   liveFlows(): readonly Flow[] {
     this.compact();
+    const total = this.store.size;
+    if (this.listed < total) {
+      const old = this.liveList;
+      // One array of the size wanted (pushing one by one copies it at each growth).
+      const list = new Array<Flow>(this.live);
+      for (let i = 0; i < old.length; i++) list[i] = old[i]!;
+      const n = this.store.copyLive(list, old.length, this.listed);
+      list.length = n;
+      this.liveList = list;
+      this.listed = total;
+    }
     return this.liveList;
+  }
+
+  /** The finished entries, in the order they finished. */
+  get done(): readonly DoneFlow[] {
+    return this.doneList;
   }
 
   /**
@@ -102,22 +123,19 @@ export class ConnectionEntries {
    * client's own packet is not in the capture, `cip` is the TOA's address: FULLNAT inside).
    */
   create(p: Packet, svc: ServiceState, serverSide: boolean, cip = p.src, cport = p.sport): Flow {
-    let block = this.block;
-    if (block.used === block.capacity) {
-      block = new FlowBlock(Math.min(2 * block.capacity, MAX_BLOCK), this.count + 1, this.hosts, this.macs);
-      this.block = block;
-    }
-    this.count++;
-    const f = new Flow(
-      block, protoName(p.proto), cip, cport, svc, svc.insideOf !== null ? svc.port : p.dport, p,
+    // The packet's address ids (given out when the engine first saw the packet).
+    const src = this.addrs.fed(p.srcAddrId, p.src);
+    const dst = this.addrs.fed(p.dstAddrId, p.dst);
+    const texts = this.store.texts;
+    const f = this.store.add(
+      protoName(p.proto), cip === p.src ? src : texts.hostId(cip), cport, svc, svc.vip === p.dst ? dst : texts.hostId(svc.vip), svc.insideOf !== null ? svc.port : p.dport, p,
       // Pass 2: sent to a real server that answers for the VIP itself.
       this.k !== null && p.dstMac !== '' && this.k.rsOnlyMacs.has(p.dstMac),
     );
     svc.newConns++;
     f.decision = this.decisionOf(f, p.n, p.t);
-    this.addKey(f, serverSide, p.proto, p.src, p.sport, p.dst, p.dport);
-    if (this.finished > 1024 && 2 * this.finished > this.liveList.length) this.compact();
-    this.liveList.push(f);
+    this.addKeyById(f, serverSide, p.proto, src, p.sport, dst, p.dport);
+    this.live++;
     this.timers.rearm(f);
     return f;
   }
@@ -222,23 +240,34 @@ export class ConnectionEntries {
     }
     if (f.live) {
       f.live = false;
-      this.finished++;
+      this.live--;
+      if (f.index <= this.listed) this.finished++;
+      // The first entry finished at the end: a place for each one still live (`endCapture` trims what is not used).
+      if (!expired && this.doneAt < 0) {
+        this.doneAt = this.doneList.length;
+        const list = new Array<DoneFlow>(this.doneAt + this.live + 1);
+        for (let i = 0; i < this.doneAt; i++) list[i] = this.doneList[i]!;
+        this.doneList = list;
+      }
     }
     // At the end of the capture the whole table goes at once (`endCapture`): no key by key.
     if (expired) {
-      this.table.remove(f.key0, f);
-      this.table.remove(f.key1, f);
+      const h = f.handle;
+      this.table.remove(f.key0, h);
+      this.table.remove(f.key1, h);
       if (this.moreKeys.size > 0) {
         const more = this.moreKeys.get(f);
         if (more !== undefined) {
-          for (const k of more) this.table.remove(k, f);
+          for (const k of more) this.table.remove(k, h);
           this.moreKeys.delete(f);
         }
       }
     }
     // The entry is its own finished record (nothing changes it from here on).
     if (expired) f.expired = true;
-    this.done.push(f.bypass ? new BypassedFlow(f) : f);
+    const d = f.bypass ? new BypassedFlow(f) : f;
+    if (this.doneAt < 0) this.doneList.push(d);
+    else this.doneList[this.doneAt++] = d;
   }
 
   /** Live entries whose timer ran out by `t`, in creation order. */
@@ -248,6 +277,10 @@ export class ConnectionEntries {
 
   /** After every live entry was finished at the end of the capture: the table and the timers are done with. */
   endCapture(): void {
+    if (this.doneAt >= 0) {
+      this.doneList.length = this.doneAt;
+      this.doneAt = -1;
+    }
     this.timers.clear();
     this.table = new FlowTable();
     this.moreKeys.clear();

@@ -1,53 +1,50 @@
 /**
  * When connection entries expire. The engine sweeps once per second of capture time; scanning
  * every live flow each time cost more than the frames themselves on busy captures (tens of
- * thousands of entries sit in TIME_WAIT for two minutes). Entries (time, flow) instead wait in
- * one bucket per whole second, a ring of buckets from the last sweep's second on: arming a timer
- * is a link into a list, where a heap's sift touched a dozen random places for every new
- * connection (a new timer, three seconds out, is near the top of the heap). Timers re-armed later
- * (every packet does that) cost nothing until their old time comes up; re-armed earlier they get
- * a new entry. `flow.timerAt` is the time of the entry that counts. Entries left behind (a timer
- * moved from 15 minutes to 2, a flow finished early) are dropped when they outnumber the rest,
- * so the queue holds about one entry per live flow.
+ * thousands of entries sit in TIME_WAIT for two minutes). Flows instead wait in one bucket per
+ * whole second, a ring of buckets from the last sweep's second on: arming a timer is a link into
+ * a list, where a heap's sift touched a dozen random places for every new connection (a new
+ * timer, three seconds out, is near the top of the heap). A flow is in one bucket at most, linked
+ * through its own columns by handle (model/flow.ts), so the queue holds no per-flow memory of its
+ * own (a pool of entries grew, and was copied, with the connections). Timers re-armed later
+ * (every packet does that) cost nothing until their old time comes up; re-armed earlier they move
+ * to the earlier bucket. `flow.timerAt` is the time of the flow's place in the queue (NaN: none).
  */
-import type { Flow } from './state.js';
+import type { Flow, FlowStore } from './flow.js';
 
 const NONE = -1;
 /** Seconds the ring spans: more than the longest timeout (15 minutes), so buckets rarely share. */
 const RING = 2048;
-const FIRST = 1024;
 
 export class ExpiryQueue {
-  /** Entries, pooled: time, flow, next in its bucket (or in the free list). */
-  private times = new Float64Array(FIRST);
-  private flows: (Flow | null)[] = new Array<Flow | null>(FIRST).fill(null);
-  private next = new Int32Array(FIRST);
-  private freeHead = NONE;
-  /** Pool places ever used. */
-  private used = 0;
-  /** Entries in the buckets. */
-  private n = 0;
+  private readonly flows: FlowStore;
   /**
-   * Bucket of second k: heads[k & (RING - 1)], for k from `base` (the last sweep's second) to
-   * base + RING - 1. An entry goes to the bucket of its time's second, or of `base` when earlier
-   * (capture time may step back), or of the last second when beyond: a bucket's entries are each
-   * checked against the sweep's time, so an entry only has to be in a bucket no later than its own.
+   * Bucket of second k: heads[k & (RING - 1)] (a flow handle), for k from `base` (the last
+   * sweep's second) to base + RING - 1. A flow goes to the bucket of its time's second, or of
+   * `base` when earlier (capture time may step back), or of the last second when beyond: a
+   * bucket's flows are each checked against the sweep's time, so a flow only has to be in a
+   * bucket no later than its own. The first in a bucket has -(bucket + 2) as its previous link.
    */
   private readonly heads = new Int32Array(RING).fill(NONE);
   private base = Number.NaN;
-  /** Queue length that triggers dropping stale entries. */
-  private compactAt = 4096;
+  /** Flows in the buckets. */
+  private n = 0;
+
+  constructor(flows: FlowStore) {
+    this.flows = flows;
+  }
 
   /** Call after f.expires changed (and for a new flow). */
   rearm(f: Flow): void {
     const at = f.expires;
-    if (f.timerAt <= at) return;
+    const was = f.timerAt;
+    if (was <= at) return;
+    if (was === was) this.unlink(f);
     f.timerAt = at;
-    this.place(f);
-    if (this.n >= this.compactAt) this.compact();
+    this.link(f);
   }
 
-  /** Flows whose entry expired by t (expires <= t), in creation order; they are off the queue. */
+  /** Live flows whose timer ran out by t (expires <= t), in creation order; they are off the queue. */
   due(t: number): Flow[] {
     const out: Flow[] = [];
     if (this.n === 0) {
@@ -55,48 +52,42 @@ export class ExpiryQueue {
       return out;
     }
     // Take every bucket from `base` to t's second off the ring (all of them after a long gap),
-    // as one list; then move `base` on, so entries not yet due are put back past it.
+    // as one list through the next links; then move `base` on, so flows not yet due are put
+    // back past it.
+    const flows = this.flows;
     const heads = this.heads;
-    const next = this.next;
     const last = Math.max(this.base, Math.min(Math.floor(t), this.base + RING - 1));
-    let list = NONE;
+    let list: Flow | null = null;
     for (let k = this.base; k <= last; k++) {
       const b = k & (RING - 1);
-      let i = heads[b]!;
-      if (i === NONE) continue;
+      let h = heads[b]!;
+      if (h === NONE) continue;
       heads[b] = NONE;
-      while (i !== NONE) {
-        const j = next[i]!;
-        next[i] = list;
-        list = i;
-        i = j;
+      while (h !== NONE) {
+        const f = flows.at(h);
+        h = f.timerNext;
+        f.timerNext = list === null ? NONE : list.handle;
+        list = f;
+        this.n--;
       }
     }
     if (Math.floor(t) > this.base) this.base = Math.floor(t);
-    const times = this.times;
-    const flows = this.flows;
-    for (let i = list; i !== NONE;) {
-      const j = next[i]!;
-      const at = times[i]!;
-      const f = flows[i]!;
-      this.n--;
-      if (at > t) {
+    for (let f = list; f !== null;) {
+      const j = f.timerNext;
+      if (f.timerAt > t) {
         // Not due yet: back in its bucket.
-        this.placeEntry(i);
+        this.link(f);
+      } else if (!f.live) {
+        // Finished early (a reused port): its place just goes.
+        f.timerAt = Number.NaN;
+      } else if (f.expires <= t) {
+        f.timerAt = Number.NaN;
+        out.push(f);
       } else {
-        this.release(i);
-        if (at === f.timerAt && f.live) {
-          const expires = f.expires;
-          if (expires <= t) {
-            f.timerAt = Number.NaN;
-            out.push(f);
-          } else {
-            f.timerAt = expires;
-            this.place(f);
-          }
-        }
+        f.timerAt = f.expires;
+        this.link(f);
       }
-      i = j;
+      f = j === NONE ? null : flows.at(j);
     }
     if (out.length > 1) out.sort((a, b) => a.index - b.index);
     return out;
@@ -107,79 +98,31 @@ export class ExpiryQueue {
   }
 
   clear(): void {
-    this.flows.fill(null, 0, this.used);
     this.heads.fill(NONE);
-    this.freeHead = NONE;
-    this.used = 0;
     this.n = 0;
   }
 
-  /** Drops the entries that no longer count; next compaction at twice what is left. */
-  private compact(): void {
-    const heads = this.heads;
-    const next = this.next;
-    const times = this.times;
-    const flows = this.flows;
-    for (let b = 0; b < RING; b++) {
-      let prev = NONE;
-      for (let i = heads[b]!; i !== NONE;) {
-        const j = next[i]!;
-        const f = flows[i]!;
-        if (times[i] === f.timerAt && f.live) {
-          prev = i;
-        } else {
-          if (prev === NONE) heads[b] = j; else next[prev] = j;
-          this.release(i);
-          this.n--;
-        }
-        i = j;
-      }
-    }
-    this.compactAt = Math.max(4096, 2 * this.n);
-  }
-
-  /** A new entry for f at its timerAt. */
-  private place(f: Flow): void {
-    let i = this.freeHead;
-    if (i !== NONE) {
-      this.freeHead = this.next[i]!;
-    } else {
-      if (this.used === this.times.length) this.grow();
-      i = this.used++;
-    }
+  /** Links f into the bucket for its timerAt. */
+  private link(f: Flow): void {
     const at = f.timerAt;
-    this.times[i] = at;
-    this.flows[i] = f;
-    this.placeEntry(i);
-  }
-
-  /** Links entry i into the bucket for its time (read here: a double argument would be boxed). */
-  private placeEntry(i: number): void {
-    const at = this.times[i]!;
     if (Number.isNaN(this.base)) this.base = Math.floor(at);
     const k = Math.min(Math.max(Math.floor(at), this.base), this.base + RING - 1);
     const b = k & (RING - 1);
-    this.next[i] = this.heads[b]!;
-    this.heads[b] = i;
+    const head = this.heads[b]!;
+    const h = f.handle;
+    f.timerNext = head;
+    f.timerPrev = -(b + 2);
+    if (head !== NONE) this.flows.at(head).timerPrev = h;
+    this.heads[b] = h;
     this.n++;
   }
 
-  private release(i: number): void {
-    this.flows[i] = null;
-    this.next[i] = this.freeHead;
-    this.freeHead = i;
-  }
-
-  private grow(): void {
-    const cap = 2 * this.times.length;
-    const times = new Float64Array(cap);
-    times.set(this.times);
-    this.times = times;
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    this.next = next;
-    const old = this.flows.length;
-    this.flows.length = cap;
-    this.flows.fill(null, old);
+  private unlink(f: Flow): void {
+    const prev = f.timerPrev;
+    const next = f.timerNext;
+    if (prev >= 0) this.flows.at(prev).timerNext = next;
+    else this.heads[-prev - 2] = next;
+    if (next !== NONE) this.flows.at(next).timerPrev = prev;
+    this.n--;
   }
 }

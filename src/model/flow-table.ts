@@ -4,7 +4,6 @@
  * `${proto}|${a}|${ap}|${b}|${bp}` strings the model's main cost; here a lookup hashes five small
  * integers into a Smi bucket key and compares numbers, allocating nothing.
  */
-import type { Flow } from './state.js';
 
 /**
  * Address text → a dense integer id, for numeric keys. Decoded frames hand out cached strings
@@ -81,13 +80,24 @@ export function hash5(a: number, b: number, c: number, d: number, e: number): nu
   return (h ^ (h >>> 13)) & 0x3fffffff;
 }
 
+/**
+ * The home of proto a:ap → b:bp, the same as of its reverse b:bp → a:ap: a packet not found
+ * under its own tuple is looked up reversed next (a reply), and that second probe reads the
+ * cache line the first one brought in (a third of the lookups on a busy capture).
+ */
+function tupleHash(a: number, b: number, ports: number, proto: number): number {
+  return a < b || (a === b && ports >>> 16 <= (ports & 0xffff))
+    ? hash5(a, b, ports, proto, 0)
+    : hash5(b, a, (ports << 16) | (ports >>> 16), proto, 0);
+}
+
 /** No key: what `get` and `add` answer when there is none. */
 export const NO_KEY = -1;
 const NONE = NO_KEY;
 const FIRST_SLOTS = 1 << 10;
-/** Ints per slot record: a, b, ports (ap << 16 | bp), proto | server << 8. */
-const KREC = 4;
-const A = 0, B = 1, PORTS = 2, PROTO = 3;
+/** Ints per slot record: a, b, ports (ap << 16 | bp), proto | server << 8, owner (-1: none). */
+const KREC = 5;
+const A = 0, B = 1, PORTS = 2, PROTO = 3, OWNER = 4;
 const SERVER_BIT = 1 << 8;
 /**
  * Ints per bucket: a, b, ports, and (slot + 1) << 9 | server << 8 | proto (0: empty). A slot of
@@ -116,17 +126,17 @@ const FOURFOLD_BELOW = 1 << 17;
  * cache line, four buckets each; chained slots cost a second, dependent miss per lookup on a
  * table of tens of thousands of connections), at most 7/10 full, removal by shifting the
  * following buckets back (no tombstones). A key is a stable slot number and the tuple's side
- * (slot << 1 | server): the flow it finds is read by slot (`flowAt`) and its side from the key
- * itself (`isServerKey`, asked of nearly every packet, so no second read), so keying a flow
- * allocates nothing (an object and an array per flow for its keys were a third of a live
- * connection's memory). Empty is 0, so a fresh table is zero pages the kernel maps only where
+ * (slot << 1 | server): its owner (a flow's handle, model/flow.ts) is read by slot (`ownerAt`)
+ * and its side from the key itself (`isServerKey`, asked of nearly every packet, so no second
+ * read), so keying a flow allocates nothing (an object and an array per flow for its keys were a
+ * third of a live connection's memory), and the table holds no references (an array of them grew,
+ * and was copied, with the connections). Empty is 0, so a fresh table is zero pages the kernel maps only where
  * touched. The last two lookups are remembered until the table changes: a director's copy of a
  * packet follows the packet it copies, and both ask for the same tuple.
  */
 export class FlowTable {
   private slotCapacity = FIRST_SLOTS;
-  private readonly flows: (Flow | null)[] = [];
-  /** Per slot: its tuple and side (to place it again when the buckets grow, and find its bucket when it goes). */
+  /** Per slot: its tuple and side (to place it again when the buckets grow, and find its bucket when it goes), and owner. */
   private keys = new Int32Array(FIRST_SLOTS * KREC);
   private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
   private mask = FIRST_BUCKETS - 1;
@@ -151,9 +161,9 @@ export class FlowTable {
     return i;
   }
 
-  /** The flow a key (from `get` or `add`) finds. */
-  flowAt(key: number): Flow {
-    return this.flows[key >> 1]!;
+  /** The owner of a key (from `get` or `add`). */
+  ownerAt(key: number): number {
+    return this.keys[(key >> 1) * KREC + OWNER]!;
   }
 
   /** Whether the key is the flow's server-side tuple (CIP/LIP→RIP), not its client→VIP one. */
@@ -161,8 +171,8 @@ export class FlowTable {
     return (key & 1) !== 0;
   }
 
-  /** Indexes flow under the tuple unless another key holds it already; the new key or NO_KEY. */
-  add(flow: Flow, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): number {
+  /** Indexes owner (>= 0) under the tuple unless another key holds it already; the new key or NO_KEY. */
+  add(owner: number, server: boolean, proto: number, a: number, ap: number, b: number, bp: number): number {
     // Through the remembered answers: a new flow's tuple was looked up (and missed) just before.
     if (this.get(proto, a, ap, b, bp) !== NONE) return NONE;
     const ports = (ap << 16) | bp;
@@ -175,9 +185,6 @@ export class FlowTable {
     if (slot === this.used) {
       if (slot === this.slotCapacity) this.growSlots();
       this.used++;
-      this.flows.push(flow);
-    } else {
-      this.flows[slot] = flow;
     }
     const side = server ? SERVER_BIT : 0;
     const r = slot * KREC;
@@ -186,35 +193,36 @@ export class FlowTable {
     keys[r + B] = b;
     keys[r + PORTS] = ports;
     keys[r + PROTO] = proto | side;
+    keys[r + OWNER] = owner;
     this.place(slot, a, b, ports, proto | side);
     return (slot << 1) | (server ? 1 : 0);
   }
 
-  /** Drops key `i` if it is still flow's (a flow's keys go once, when it finishes). */
-  remove(key: number, flow: Flow): void {
+  /** Drops key `i` if it is still owner's (a flow's keys go once, when it finishes). */
+  remove(key: number, owner: number): void {
     const i = key >> 1;
-    if (key === NONE || this.flows[i] !== flow) return;
-    this.forget();
     const r = i * KREC;
     const keys = this.keys;
+    if (key === NONE || keys[r + OWNER] !== owner) return;
+    this.forget();
     const tag = ((i + 1) << 9) | keys[r + PROTO]!;
     const buckets = this.buckets;
     const mask = this.mask;
-    let at = hash5(keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]! & 0xff, 0) & mask;
+    let at = tupleHash(keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]! & 0xff) & mask;
     while (buckets[at * BUCKET + TAG] !== tag) at = (at + 1) & mask;
     // Shift back each following bucket whose home is not between the hole and it.
     for (let next = (at + 1) & mask; ; next = (next + 1) & mask) {
       const n = next * BUCKET;
       const t = buckets[n + TAG]!;
       if (t === 0) break;
-      const home = hash5(buckets[n + A]!, buckets[n + B]!, buckets[n + PORTS]!, t & 0xff, 0) & mask;
+      const home = tupleHash(buckets[n + A]!, buckets[n + B]!, buckets[n + PORTS]!, t & 0xff) & mask;
       if (((next - home) & mask) >= ((next - at) & mask)) {
         buckets.copyWithin(at * BUCKET, n, n + BUCKET);
         at = next;
       }
     }
     buckets.fill(0, at * BUCKET, at * BUCKET + BUCKET);
-    this.flows[i] = null;
+    keys[r + OWNER] = NONE;
     this.free.push(i);
     this.count--;
   }
@@ -230,7 +238,7 @@ export class FlowTable {
   private find(proto: number, a: number, b: number, ports: number): number {
     const buckets = this.buckets;
     const mask = this.mask;
-    for (let i = hash5(a, b, ports, proto, 0) & mask; ; i = (i + 1) & mask) {
+    for (let i = tupleHash(a, b, ports, proto) & mask; ; i = (i + 1) & mask) {
       const e = i * BUCKET;
       const t = buckets[e + TAG]!;
       if (t === 0) return NONE;
@@ -243,7 +251,7 @@ export class FlowTable {
   private place(slot: number, a: number, b: number, ports: number, protoSide: number): void {
     const buckets = this.buckets;
     const mask = this.mask;
-    let i = hash5(a, b, ports, protoSide & 0xff, 0) & mask;
+    let i = tupleHash(a, b, ports, protoSide & 0xff) & mask;
     while (buckets[i * BUCKET + TAG] !== 0) i = (i + 1) & mask;
     const e = i * BUCKET;
     buckets[e + A] = a;
@@ -266,8 +274,8 @@ export class FlowTable {
     this.mask = size - 1;
     const keys = this.keys;
     for (let k = 0; k < this.used; k++) {
-      if (this.flows[k] === null) continue;
       const r = k * KREC;
+      if (keys[r + OWNER] === NONE) continue;
       this.place(k, keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]!);
     }
   }

@@ -8,15 +8,17 @@
  */
 import { TCP_STATES, type TcpState } from '../ipvs/tcp-states.js';
 import { HANDSHAKE_CLIENT_ACKED, HANDSHAKE_SYN_ACKED, HANDSHAKE_SYN_RETRIED, virtualText, type DoneFlow } from './done-flow.js';
-import type { AddressIds } from './flow-table.js';
+import { AddressIds } from './flow-table.js';
 import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
 /** Int32 columns, FLOW_INTS per entry. */
 const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10, STATE_INDEX = 11;
-/** Yes/no facts (the bits below); the ids (`textId`) of cip, vip and of the first client frame's MACs. */
+/** Yes/no facts (the bits below); the ids (`FlowTexts`) of cip, vip and of the first client frame's MACs. */
 const BITS = 12, CIP = 13, VIP = 14, REQ_SRC_MAC = 15, REQ_DST_MAC = 16;
-export const FLOW_INTS = 17;
+/** The entry's links in its expiry bucket (expiry.ts). */
+const TIMER_NEXT = 17, TIMER_PREV = 18;
+export const FLOW_INTS = 19;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
 export const FLOW_DOUBLES = 5;
@@ -32,28 +34,91 @@ export interface FlowStart {
   readonly ttl: number;
 }
 
+/** Entries per block at first (most captures hold few connections), doubling up to BLOCK_MAX. */
+const BLOCK_FIRST = 256;
+const BLOCK_BITS = 13;
+const BLOCK_MAX = 1 << BLOCK_BITS;
+
 /**
- * A block of entries' columns; entries are placed in it in creation order, never moved. The
- * entries' texts (addresses, MACs) are ids in tables every block of one connection table shares.
+ * A block of entries' columns and the entries themselves; entries are placed in it in creation
+ * order, never moved. The entries' texts (addresses, MACs) are ids in tables every block of one
+ * store shares.
  */
-export class FlowBlock {
+class FlowBlock {
   readonly ints: Int32Array;
   readonly nums: Float64Array;
+  readonly flows: Flow[];
   readonly capacity: number;
+  /** Place in the store's list of blocks. */
+  readonly no: number;
   /** Index of the block's first entry (entries are numbered in creation order, from 1). */
   readonly first: number;
-  /** Texts of cip and vip; of the MACs. */
-  readonly hosts: AddressIds;
-  readonly macs: AddressIds;
+  readonly texts: FlowTexts;
   used = 0;
 
-  constructor(capacity: number, first: number, hosts: AddressIds, macs: AddressIds) {
+  constructor(capacity: number, no: number, first: number, texts: FlowTexts) {
     this.capacity = capacity;
+    this.no = no;
     this.first = first;
-    this.hosts = hosts;
-    this.macs = macs;
+    this.texts = texts;
     this.ints = new Int32Array(capacity * FLOW_INTS);
     this.nums = new Float64Array(capacity * FLOW_DOUBLES);
+    this.flows = new Array<Flow>(capacity);
+  }
+}
+
+/**
+ * Every entry of one connection table, in creation order, in blocks that are never copied (a
+ * growing array of tens of thousands of entries is copied, and its new memory first touched, at
+ * every growth). An entry's handle (block << 13 | place) is a small integer that links it from
+ * other structures (the expiry queue) without a reference array of their own.
+ */
+export class FlowStore {
+  readonly texts: FlowTexts;
+  private readonly blocks: FlowBlock[] = [];
+  private count = 0;
+
+  /** `addrs`: the packets' address ids (an entry's addresses are nearly always among them). */
+  constructor(addrs: AddressIds) {
+    this.texts = new FlowTexts(addrs);
+  }
+
+  /** A new entry, numbered (`index`) one after the last; `cipId`, `vipId`: `texts.hostId`. */
+  add(proto: 'tcp' | 'udp', cipId: number, cport: number, svc: ServiceState, vipId: number, vport: number, p: FlowStart, bypass: boolean): Flow {
+    let block = this.blocks.length === 0 ? undefined : this.blocks[this.blocks.length - 1]!;
+    if (block === undefined || block.used === block.capacity) {
+      block = new FlowBlock(block === undefined ? BLOCK_FIRST : Math.min(2 * block.capacity, BLOCK_MAX), this.blocks.length, this.count + 1, this.texts);
+      this.blocks.push(block);
+    }
+    this.count++;
+    const f = new Flow(block, proto, cipId, cport, svc, vipId, vport, p, bypass);
+    block.flows[f.handle & (BLOCK_MAX - 1)] = f;
+    return f;
+  }
+
+  /**
+   * Puts the live entries numbered after `after` into `list` from place `at` on, in creation
+   * order; the place after the last.
+   */
+  copyLive(list: Flow[], at: number, after: number): number {
+    for (const block of this.blocks) {
+      if (block.first + block.used - 1 <= after) continue;
+      const flows = block.flows;
+      for (let i = Math.max(0, after + 1 - block.first); i < block.used; i++) {
+        const f = flows[i]!;
+        if (f.live) list[at++] = f;
+      }
+    }
+    return at;
+  }
+
+  /** The entry with this handle. */
+  at(handle: number): Flow {
+    return this.blocks[handle >>> BLOCK_BITS]!.flows[handle & (BLOCK_MAX - 1)]!;
+  }
+
+  get size(): number {
+    return this.count;
   }
 }
 
@@ -70,7 +135,7 @@ export class Flow implements DoneFlow {
   /** Place in the block. */
   private readonly at: number;
 
-  constructor(block: FlowBlock, proto: 'tcp' | 'udp', cip: string, cport: number, svc: ServiceState, vport: number, p: FlowStart, bypass: boolean) {
+  constructor(block: FlowBlock, proto: 'tcp' | 'udp', cipId: number, cport: number, svc: ServiceState, vipId: number, vport: number, p: FlowStart, bypass: boolean) {
     this.svc = svc;
     this.rs = null;
     this.decision = null;
@@ -88,11 +153,13 @@ export class Flow implements DoneFlow {
     ints[i + KEY0] = -1;
     ints[i + KEY1] = -1;
     ints[i + STATE_INDEX] = 0; // NONE, TCP_STATES[0]
+    ints[i + TIMER_NEXT] = -1;
+    ints[i + TIMER_PREV] = -1;
     ints[i + BITS] = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0) | (proto === 'udp' ? UDP : 0);
-    ints[i + CIP] = textId(block.hosts, cip);
-    ints[i + VIP] = textId(block.hosts, svc.vip);
-    ints[i + REQ_SRC_MAC] = textId(block.macs, p.srcMac);
-    ints[i + REQ_DST_MAC] = textId(block.macs, p.dstMac);
+    ints[i + CIP] = cipId;
+    ints[i + VIP] = vipId;
+    ints[i + REQ_SRC_MAC] = block.texts.macId(p.srcMac);
+    ints[i + REQ_DST_MAC] = block.texts.macId(p.dstMac);
     const d = at * FLOW_DOUBLES;
     const nums = block.nums;
     nums[d + EXPIRES] = p.t + 3;
@@ -101,16 +168,18 @@ export class Flow implements DoneFlow {
     nums[d + LAST_T] = p.t;
   }
 
+  /** Its place in the store (FlowStore.at). */
+  get handle(): number { return (this.block.no << BLOCK_BITS) | this.at; }
   /** Creation number, from 1. */
   get index(): number { return this.block.first + this.at; }
   get proto(): 'tcp' | 'udp' { return (this.bits & UDP) !== 0 ? 'udp' : 'tcp'; }
-  get cip(): string { return idText(this.block.hosts, this.block.ints[this.at * FLOW_INTS + CIP]!); }
+  get cip(): string { return this.block.texts.host(this.block.ints[this.at * FLOW_INTS + CIP]!); }
   /** The address the client's packets were sent to; moved to the service's when a NAT-inside flow joins its service. */
-  get vip(): string { return idText(this.block.hosts, this.block.ints[this.at * FLOW_INTS + VIP]!); }
-  set vip(v: string) { this.block.ints[this.at * FLOW_INTS + VIP] = textId(this.block.hosts, v); }
+  get vip(): string { return this.block.texts.host(this.block.ints[this.at * FLOW_INTS + VIP]!); }
+  set vip(v: string) { this.block.ints[this.at * FLOW_INTS + VIP] = this.block.texts.hostId(v); }
   /** MACs of the first client frame ('' when the capture has none). */
-  get reqSrcMac(): string { return idText(this.block.macs, this.block.ints[this.at * FLOW_INTS + REQ_SRC_MAC]!); }
-  get reqDstMac(): string { return idText(this.block.macs, this.block.ints[this.at * FLOW_INTS + REQ_DST_MAC]!); }
+  get reqSrcMac(): string { return this.block.texts.mac(this.block.ints[this.at * FLOW_INTS + REQ_SRC_MAC]!); }
+  get reqDstMac(): string { return this.block.texts.mac(this.block.ints[this.at * FLOW_INTS + REQ_DST_MAC]!); }
   /** 'UDP', or TCP_STATES[stateIndex]: connections.ts sets the index. */
   get state(): TcpState | 'UDP' { return (this.bits & UDP) !== 0 ? 'UDP' : TCP_STATES[this.stateIndex]!; }
 
@@ -141,6 +210,11 @@ export class Flow implements DoneFlow {
   /** `state`'s index in TCP_STATES (TCP only): connections.ts keeps the two together. */
   get stateIndex(): number { return this.block.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
   set stateIndex(v: number) { this.block.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
+  /** Expiry bucket links (expiry.ts): the next entry's handle, the previous one's or the bucket's. */
+  get timerNext(): number { return this.block.ints[this.at * FLOW_INTS + TIMER_NEXT]!; }
+  set timerNext(v: number) { this.block.ints[this.at * FLOW_INTS + TIMER_NEXT] = v; }
+  get timerPrev(): number { return this.block.ints[this.at * FLOW_INTS + TIMER_PREV]!; }
+  set timerPrev(v: number) { this.block.ints[this.at * FLOW_INTS + TIMER_PREV] = v; }
   get key1(): number { return this.block.ints[this.at * FLOW_INTS + KEY1]!; }
   set key1(v: number) { this.block.ints[this.at * FLOW_INTS + KEY1] = v; }
 
@@ -206,11 +280,35 @@ export class Flow implements DoneFlow {
   }
 }
 
-/** A text's id in `ids`, -1 for '' (no MAC in a cooked capture). */
-function textId(ids: AddressIds, text: string): number {
-  return text === '' ? -1 : ids.id(text);
-}
+/**
+ * The texts of entries' addresses and MACs as ids. An address is the packets' id for it
+ * (`AddressIds`, asked only, so theirs stay as they are), else (a TOA's client, never a packet's
+ * address) -2 - its id here; -1 is ''.
+ */
+export class FlowTexts {
+  private readonly addrs: AddressIds;
+  private readonly others = new AddressIds();
+  private readonly macs = new AddressIds();
 
-function idText(ids: AddressIds, id: number): string {
-  return id < 0 ? '' : ids.text(id);
+  constructor(addrs: AddressIds) {
+    this.addrs = addrs;
+  }
+
+  hostId(text: string): number {
+    if (text === '') return -1;
+    const id = this.addrs.peek(text);
+    return id >= 0 ? id : -2 - this.others.id(text);
+  }
+
+  host(id: number): string {
+    return id >= 0 ? this.addrs.text(id) : id === -1 ? '' : this.others.text(-2 - id);
+  }
+
+  macId(text: string): number {
+    return text === '' ? -1 : this.macs.id(text);
+  }
+
+  mac(id: number): string {
+    return id < 0 ? '' : this.macs.text(id);
+  }
 }

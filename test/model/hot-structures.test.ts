@@ -6,10 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExpiryQueue } from '../../src/model/expiry.js';
 import { AddressIds, FlowTable, NO_KEY } from '../../src/model/flow-table.js';
+import { FlowStore } from '../../src/model/flow.js';
 import { Packet } from '../../src/model/packet.js';
 import { MAX_ENTRIES, RecentPackets } from '../../src/model/recent.js';
 import { ClientRecords, KEY_ADDR, KEY_PORT, REC } from '../../src/model/tuple-map.js';
-import type { Flow } from '../../src/model/state.js';
+import type { Flow, ServiceState } from '../../src/model/state.js';
 
 /** The string-keyed Map the packet memory used to be (insertion-ordered eviction). */
 class ReferenceRecent {
@@ -23,10 +24,6 @@ class ReferenceRecent {
       }
     }
   }
-}
-
-function flow(index: number, expires: number): Flow {
-  return { index, expires, timerAt: Number.NaN, live: true } as unknown as Flow;
 }
 
 describe('AddressIds', () => {
@@ -123,23 +120,25 @@ describe('FlowTable', () => {
       fc.array(fc.record({ op: fc.constantFrom('add', 'add', 'remove', 'get'), a: fc.nat(30), ap: fc.nat(5), b: fc.nat(3), bp: fc.nat(2), udp: fc.boolean(), server: fc.boolean() }), { maxLength: 3000 }),
       (ops) => {
         const table = new FlowTable();
-        const ref = new Map<string, { flow: Flow; server: boolean; key: number }>();
+        const ref = new Map<string, { owner: number; server: boolean; key: number }>();
         let index = 0;
-        const found = (key: number) => (key === NO_KEY ? undefined : { flow: table.flowAt(key), server: table.isServerKey(key), key });
+        const found = (key: number) => (key === NO_KEY ? undefined : { owner: table.ownerAt(key), server: table.isServerKey(key), key });
         for (const o of ops) {
           const proto = o.udp ? 17 : 6;
           const text = `${proto}|${o.a}|${o.ap}|${o.b}|${o.bp}`;
           if (o.op === 'add') {
-            const f = flow(++index, 0);
-            const k = table.add(f, o.server, proto, o.a, o.ap, o.b, o.bp);
-            if (ref.has(text)) expect(k).toBe(NO_KEY); else { expect(k).not.toBe(NO_KEY); ref.set(text, { flow: f, server: o.server, key: k }); }
+            const owner = ++index;
+            const k = table.add(owner, o.server, proto, o.a, o.ap, o.b, o.bp);
+            if (ref.has(text)) expect(k).toBe(NO_KEY); else { expect(k).not.toBe(NO_KEY); ref.set(text, { owner, server: o.server, key: k }); }
           } else if (o.op === 'remove') {
             const k = ref.get(text);
             if (k) {
-              // Another flow's claim on the slot removes nothing.
-              table.remove(k.key, flow(-1, 0));
-              expect(table.flowAt(k.key)).toBe(k.flow);
-              table.remove(k.key, k.flow);
+              // Another owner's claim on the slot removes nothing.
+              table.remove(k.key, k.owner + 1);
+              expect(table.ownerAt(k.key)).toBe(k.owner);
+              table.remove(k.key, k.owner);
+              // Nor does the owner's second one.
+              table.remove(k.key, k.owner);
               ref.delete(text);
             }
           }
@@ -152,9 +151,25 @@ describe('FlowTable', () => {
     ), { numRuns: 60 });
   });
 
+  it('keeps a tuple and its reverse apart (they share a home bucket)', () => {
+    const table = new FlowTable();
+    const there = table.add(1, false, 6, 7, 40000, 9, 80);
+    expect(table.get(6, 9, 80, 7, 40000)).toBe(NO_KEY);
+    const back = table.add(2, true, 6, 9, 80, 7, 40000);
+    expect([table.ownerAt(table.get(6, 7, 40000, 9, 80)), table.ownerAt(table.get(6, 9, 80, 7, 40000))]).toEqual([1, 2]);
+    expect(table.isServerKey(back)).toBe(true);
+    table.remove(there, 1);
+    expect(table.get(6, 7, 40000, 9, 80)).toBe(NO_KEY);
+    expect(table.ownerAt(table.get(6, 9, 80, 7, 40000))).toBe(2);
+    // Same address both ends: the ports say which way.
+    const self = table.add(3, false, 17, 5, 1000, 5, 2000);
+    expect(table.get(17, 5, 2000, 5, 1000)).toBe(NO_KEY);
+    expect(table.get(17, 5, 1000, 5, 2000)).toBe(self);
+  });
+
   it('keeps every tuple findable across growth, with removals shifting buckets back and keys reused', () => {
     const table = new FlowTable();
-    const ref = new Map<string, { flow: Flow; key: number }>();
+    const ref = new Map<string, { owner: number; key: number }>();
     const everAdded = new Set<string>();
     let seed = 7;
     const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
@@ -166,22 +181,22 @@ describe('FlowTable', () => {
       const text = `${proto}|${a}|${ap}|${b}|${bp}`;
       const had = ref.get(text);
       if (had !== undefined && rand(3) === 0) {
-        table.remove(had.key, had.flow);
+        table.remove(had.key, had.owner);
         ref.delete(text);
       } else if (had === undefined) {
-        const f = flow(++index, 0);
-        const key = table.add(f, false, proto, a, ap, b, bp);
+        const owner = ++index;
+        const key = table.add(owner, false, proto, a, ap, b, bp);
         expect(key).not.toBe(NO_KEY);
-        ref.set(text, { flow: f, key });
+        ref.set(text, { owner, key });
         everAdded.add(text);
       }
     }
     expect(ref.size).toBeGreaterThan(20_000);
     expect(table.size).toBe(ref.size);
-    for (const [text, { flow: f, key }] of ref) {
+    for (const [text, { owner, key }] of ref) {
       const [proto, a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number, number];
       expect(table.get(proto, a, ap, b, bp), text).toBe(key);
-      expect(table.flowAt(key)).toBe(f);
+      expect(table.ownerAt(key)).toBe(owner);
     }
     // Tuples never added or removed since: not found.
     let misses = 0;
@@ -191,7 +206,7 @@ describe('FlowTable', () => {
     }
     expect(misses).toBeGreaterThan(100);
     // Emptied, it finds none of the tuples it ever held (no bucket left behind by a move or a growth).
-    for (const { flow: f, key } of ref.values()) table.remove(key, f);
+    for (const { owner, key } of ref.values()) table.remove(key, owner);
     expect(table.size).toBe(0);
     for (const text of everAdded) {
       const [proto, a, ap, b, bp] = text.split('|').map(Number) as [number, number, number, number, number];
@@ -210,15 +225,17 @@ interface ExpiryOp { readonly flow: number; readonly timeout: number; readonly f
  */
 function replayExpiry(ops: readonly ExpiryOp[], t0: number, finishWith: number): void {
   const live = new Set<Flow>();
-  const q = new ExpiryQueue();
+  const store = new FlowStore(new AddressIds());
+  const q = new ExpiryQueue(store);
   const flows: Flow[] = [];
   let t = t0;
-  let index = 0;
   for (const o of ops) {
     t += o.dt;
     let f = flows[o.flow];
     if (f === undefined || !live.has(f)) {
-      f = flow(++index, t + 3);
+      // A new entry's timer runs three seconds from its first packet.
+      f = store.add('tcp', -1, 40000, SVC, -1, 80, { n: 1, t, srcMac: '', dstMac: '', ttl: 64 }, false);
+      expect(f.expires).toBe(t + 3);
       flows[o.flow] = f;
       live.add(f);
       q.rearm(f);
@@ -238,6 +255,46 @@ function replayExpiry(ops: readonly ExpiryOp[], t0: number, finishWith: number):
     }
   }
 }
+
+const SVC = { vip: '10.0.0.1' } as unknown as ServiceState;
+
+describe('FlowStore', () => {
+  it('numbers entries in creation order and finds each by its handle, across blocks of every size', () => {
+    // The packets' ids know the VIP and even-numbered clients; the others (a TOA's) and '' are the texts' own.
+    const addrs = new AddressIds();
+    addrs.id('10.0.0.1');
+    const store = new FlowStore(addrs);
+    const t = store.texts;
+    const cip = (i: number): string => (i % 5 === 4 ? '' : `10.1.${i >> 8 & 255}.${i & 255}`);
+    const made: Flow[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      if (i % 2 === 0) addrs.id(cip(i));
+      const mac = i % 3 === 0 ? '' : `00:00:00:00:00:0${i % 3}`;
+      made.push(store.add(i % 2 === 0 ? 'tcp' : 'udp', t.hostId(cip(i)), 1024 + i % 60000, SVC, t.hostId('10.0.0.1'), 80, { n: i + 1, t: i / 10, srcMac: mac, dstMac: '', ttl: 64 }, false));
+    }
+    const known = addrs.size;
+    expect(store.size).toBe(20_000);
+    const handles = new Set<number>();
+    made.forEach((f, i) => {
+      expect(f.index).toBe(i + 1);
+      expect(store.at(f.handle)).toBe(f);
+      handles.add(f.handle);
+      expect(f.proto).toBe(i % 2 === 0 ? 'tcp' : 'udp');
+      expect(f.state).toBe(i % 2 === 0 ? 'NONE' : 'UDP');
+      expect(f.cip).toBe(cip(i));
+      expect(f.vip).toBe('10.0.0.1');
+      expect(f.reqSrcMac).toBe(i % 3 === 0 ? '' : `00:00:00:00:00:0${i % 3}`);
+      expect(f.reqDstMac).toBe('');
+      expect([f.firstN, f.firstT, f.live, f.inactive]).toEqual([i + 1, i / 10, true, true]);
+    });
+    expect(handles.size).toBe(20_000);
+    made[5]!.vip = '10.0.0.9';
+    expect(made[5]!.vip).toBe('10.0.0.9');
+    expect(made[6]!.vip).toBe('10.0.0.1');
+    // Asking never gave the packets' table an id.
+    expect(addrs.size).toBe(known);
+  });
+});
 
 describe('ExpiryQueue', () => {
   it('returns, at each sweep, exactly the live flows whose timer ran out, in creation order', () => {
