@@ -25,6 +25,9 @@ export const FLOW_DOUBLES = 5;
 
 const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128, UDP = 256;
 
+/** Answers of Flow.armTimer and Flow.sweptAt. */
+export const NOT_ARMED = 0, ARMED = 1, MOVED = 2, NOT_DUE = 3, GONE = 4, DUE = 5;
+
 /** What the first packet of an entry gives it. */
 export interface FlowStart {
   readonly n: number;
@@ -223,6 +226,39 @@ export class Flow implements DoneFlow {
   /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
   get timerAt(): number { return this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT]!; }
   set timerAt(v: number) { this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT] = v; }
+  // The expiry queue's questions, answered in small integers: a double read where the queue's
+  // code is not optimized (a sweep runs once a second) or not inlined is a heap number each.
+
+  /** Moves the timer to `expires` if that is earlier: NOT_ARMED, ARMED (it had none), MOVED (it had a later one). */
+  armTimer(): number {
+    const nums = this.block.nums;
+    const d = this.at * FLOW_DOUBLES;
+    const at = nums[d + EXPIRES]!;
+    const was = nums[d + TIMER_AT]!;
+    if (was <= at) return NOT_ARMED;
+    nums[d + TIMER_AT] = at;
+    return was === was ? MOVED : ARMED;
+  }
+
+  /** The whole second of the timer. */
+  timerSecond(): number {
+    return Math.floor(this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT]!);
+  }
+
+  /**
+   * At a sweep at t, for a flow taken out of its bucket: NOT_DUE (timer after t), GONE (finished
+   * already: no timer), DUE (expired: no timer) or ARMED (its timer moved on to `expires`).
+   */
+  sweptAt(t: number): number {
+    const nums = this.block.nums;
+    const d = this.at * FLOW_DOUBLES;
+    if (nums[d + TIMER_AT]! > t) return NOT_DUE;
+    if (!this.live) { nums[d + TIMER_AT] = Number.NaN; return GONE; }
+    const expires = nums[d + EXPIRES]!;
+    nums[d + TIMER_AT] = expires <= t ? Number.NaN : expires;
+    return expires <= t ? DUE : ARMED;
+  }
+
   get firstT(): number { return this.block.nums[this.at * FLOW_DOUBLES + FIRST_T]!; }
   get lastT(): number { return this.block.nums[this.at * FLOW_DOUBLES + LAST_T]!; }
   set lastT(v: number) { this.block.nums[this.at * FLOW_DOUBLES + LAST_T] = v; }
