@@ -10,7 +10,7 @@
  * (every packet does that) cost nothing until their old time comes up; re-armed earlier they move
  * to the earlier bucket. `flow.timerAt` is the time of the flow's place in the queue (NaN: none).
  */
-import type { Flow, FlowStore } from './flow.js';
+import { ARMED, DUE, MOVED, NOT_ARMED, NOT_DUE, type Flow, type FlowStore } from './flow.js';
 
 const NONE = -1;
 /** Seconds the ring spans: more than the longest timeout (15 minutes), so buckets rarely share. */
@@ -36,11 +36,9 @@ export class ExpiryQueue {
 
   /** Call after f.expires changed (and for a new flow). */
   rearm(f: Flow): void {
-    const at = f.expires;
-    const was = f.timerAt;
-    if (was <= at) return;
-    if (was === was) this.unlink(f);
-    f.timerAt = at;
+    const armed = f.armTimer();
+    if (armed === NOT_ARMED) return;
+    if (armed === MOVED) this.unlink(f);
     this.link(f);
   }
 
@@ -74,19 +72,10 @@ export class ExpiryQueue {
     if (Math.floor(t) > this.base) this.base = Math.floor(t);
     for (let f = list; f !== null;) {
       const j = f.timerNext;
-      if (f.timerAt > t) {
-        // Not due yet: back in its bucket.
-        this.link(f);
-      } else if (!f.live) {
-        // Finished early (a reused port): its place just goes.
-        f.timerAt = Number.NaN;
-      } else if (f.expires <= t) {
-        f.timerAt = Number.NaN;
-        out.push(f);
-      } else {
-        f.timerAt = f.expires;
-        this.link(f);
-      }
+      // Not due yet: back in its bucket; finished early (a reused port): its place just goes.
+      const swept = f.sweptAt(t);
+      if (swept === DUE) out.push(f);
+      else if (swept === NOT_DUE || swept === ARMED) this.link(f);
       f = j === NONE ? null : flows.at(j);
     }
     if (out.length > 1) out.sort((a, b) => a.index - b.index);
@@ -104,9 +93,9 @@ export class ExpiryQueue {
 
   /** Links f into the bucket for its timerAt. */
   private link(f: Flow): void {
-    const at = f.timerAt;
-    if (Number.isNaN(this.base)) this.base = Math.floor(at);
-    const k = Math.min(Math.max(Math.floor(at), this.base), this.base + RING - 1);
+    const second = f.timerSecond();
+    if (Number.isNaN(this.base)) this.base = second;
+    const k = Math.min(Math.max(second, this.base), this.base + RING - 1);
     const b = k & (RING - 1);
     const head = this.heads[b]!;
     const h = f.handle;

@@ -86,9 +86,8 @@ export function hash5(a: number, b: number, c: number, d: number, e: number): nu
  * cache line the first one brought in (a third of the lookups on a busy capture).
  */
 function tupleHash(a: number, b: number, ports: number, proto: number): number {
-  return a < b || (a === b && ports >>> 16 <= (ports & 0xffff))
-    ? hash5(a, b, ports, proto, 0)
-    : hash5(b, a, (ports << 16) | (ports >>> 16), proto, 0);
+  const forward = a < b || (a === b && ports >>> 16 <= (ports & 0xffff));
+  return hash5(forward ? a : b, forward ? b : a, forward ? ports : (ports << 16) | (ports >>> 16), proto, 0);
 }
 
 /** No key: what `get` and `add` answer when there is none. */
@@ -260,8 +259,9 @@ export class FlowTable {
     buckets[e + TAG] = ((slot + 1) << 9) | protoSide;
   }
 
+  /** Fourfold: a typed array's new memory costs nothing until used, its copy does. */
   private growSlots(): void {
-    this.slotCapacity *= 2;
+    this.slotCapacity *= 4;
     const keys = new Int32Array(this.slotCapacity * KREC);
     keys.set(this.keys);
     this.keys = keys;

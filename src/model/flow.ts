@@ -13,17 +13,27 @@ import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
 /** Int32 columns, FLOW_INTS per entry. */
-const CPORT = 0, VPORT = 1, REQ_TTL = 2, FIRST_N = 3, LAST_N = 4, FORWARD_N = 5, SYN_RETRIES = 6, IN_PKTS = 7, LAST_IN_LEN = 8, KEY0 = 9, KEY1 = 10, STATE_INDEX = 11;
-/** Yes/no facts (the bits below); the ids (`FlowTexts`) of cip, vip and of the first client frame's MACs. */
-const BITS = 12, CIP = 13, VIP = 14, REQ_SRC_MAC = 15, REQ_DST_MAC = 16;
+/** PORTS: cport | vport << 16. */
+const PORTS = 0, FIRST_N = 1, LAST_N = 2, FORWARD_N = 3, SYN_RETRIES = 4, IN_PKTS = 5, LAST_IN_LEN = 6, KEY0 = 7, KEY1 = 8;
+/**
+ * BITS: the yes/no facts (the bits below), the first client frame's TTL (REQ_TTL_SHIFT) and the
+ * TCP state's index (STATE_SHIFT); the ids (`FlowTexts`) of cip, vip and of the first client
+ * frame's MACs.
+ */
+const BITS = 9, CIP = 10, VIP = 11, REQ_SRC_MAC = 12, REQ_DST_MAC = 13;
 /** The entry's links in its expiry bucket (expiry.ts). */
-const TIMER_NEXT = 17, TIMER_PREV = 18;
-export const FLOW_INTS = 19;
+const TIMER_NEXT = 14, TIMER_PREV = 15;
+/** Sixteen: an entry's numbers are a cache line, and a fault in the first-touched memory per 64 entries. */
+export const FLOW_INTS = 16;
+const REQ_TTL_SHIFT = 16, STATE_SHIFT = 24;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
 export const FLOW_DOUBLES = 5;
 
 const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128, UDP = 256;
+
+/** Answers of Flow.armTimer and Flow.sweptAt. */
+export const NOT_ARMED = 0, ARMED = 1, MOVED = 2, NOT_DUE = 3, GONE = 4, DUE = 5;
 
 /** What the first packet of an entry gives it. */
 export interface FlowStart {
@@ -145,17 +155,15 @@ export class Flow implements DoneFlow {
     // The block's columns start zeroed and each place is used once.
     const i = at * FLOW_INTS;
     const ints = block.ints;
-    ints[i + CPORT] = cport;
-    ints[i + VPORT] = vport;
-    ints[i + REQ_TTL] = p.ttl;
+    ints[i + PORTS] = cport | (vport << 16);
     ints[i + FIRST_N] = p.n;
     ints[i + LAST_N] = p.n;
     ints[i + KEY0] = -1;
     ints[i + KEY1] = -1;
-    ints[i + STATE_INDEX] = 0; // NONE, TCP_STATES[0]
     ints[i + TIMER_NEXT] = -1;
     ints[i + TIMER_PREV] = -1;
-    ints[i + BITS] = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0) | (proto === 'udp' ? UDP : 0);
+    // State index 0: NONE, TCP_STATES[0].
+    ints[i + BITS] = INACTIVE | NO_OUTPUT | LIVE | (bypass ? BYPASS : 0) | (proto === 'udp' ? UDP : 0) | ((p.ttl & 0xff) << REQ_TTL_SHIFT);
     ints[i + CIP] = cipId;
     ints[i + VIP] = vipId;
     ints[i + REQ_SRC_MAC] = block.texts.macId(p.srcMac);
@@ -183,11 +191,15 @@ export class Flow implements DoneFlow {
   /** 'UDP', or TCP_STATES[stateIndex]: connections.ts sets the index. */
   get state(): TcpState | 'UDP' { return (this.bits & UDP) !== 0 ? 'UDP' : TCP_STATES[this.stateIndex]!; }
 
-  get cport(): number { return this.block.ints[this.at * FLOW_INTS + CPORT]!; }
-  get vport(): number { return this.block.ints[this.at * FLOW_INTS + VPORT]!; }
-  set vport(v: number) { this.block.ints[this.at * FLOW_INTS + VPORT] = v; }
+  get cport(): number { return this.block.ints[this.at * FLOW_INTS + PORTS]! & 0xffff; }
+  get vport(): number { return this.block.ints[this.at * FLOW_INTS + PORTS]! >>> 16; }
+  set vport(v: number) {
+    const ints = this.block.ints;
+    const i = this.at * FLOW_INTS + PORTS;
+    ints[i] = (ints[i]! & 0xffff) | (v << 16);
+  }
   /** TTL (hop limit) of the first client frame: an initial one (64, 128, 255) was sent on this link. */
-  get reqTtl(): number { return this.block.ints[this.at * FLOW_INTS + REQ_TTL]!; }
+  get reqTtl(): number { return (this.bits >>> REQ_TTL_SHIFT) & 0xff; }
   get firstN(): number { return this.block.ints[this.at * FLOW_INTS + FIRST_N]!; }
   get lastN(): number { return this.block.ints[this.at * FLOW_INTS + LAST_N]!; }
   set lastN(v: number) { this.block.ints[this.at * FLOW_INTS + LAST_N] = v; }
@@ -208,8 +220,12 @@ export class Flow implements DoneFlow {
   get key0(): number { return this.block.ints[this.at * FLOW_INTS + KEY0]!; }
   set key0(v: number) { this.block.ints[this.at * FLOW_INTS + KEY0] = v; }
   /** `state`'s index in TCP_STATES (TCP only): connections.ts keeps the two together. */
-  get stateIndex(): number { return this.block.ints[this.at * FLOW_INTS + STATE_INDEX]!; }
-  set stateIndex(v: number) { this.block.ints[this.at * FLOW_INTS + STATE_INDEX] = v; }
+  get stateIndex(): number { return this.bits >>> STATE_SHIFT; }
+  set stateIndex(v: number) {
+    const ints = this.block.ints;
+    const i = this.at * FLOW_INTS + BITS;
+    ints[i] = (ints[i]! & ((1 << STATE_SHIFT) - 1)) | (v << STATE_SHIFT);
+  }
   /** Expiry bucket links (expiry.ts): the next entry's handle, the previous one's or the bucket's. */
   get timerNext(): number { return this.block.ints[this.at * FLOW_INTS + TIMER_NEXT]!; }
   set timerNext(v: number) { this.block.ints[this.at * FLOW_INTS + TIMER_NEXT] = v; }
@@ -223,6 +239,39 @@ export class Flow implements DoneFlow {
   /** Time of the flow's entry in the expiry queue (NaN: none); never after `expires`. */
   get timerAt(): number { return this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT]!; }
   set timerAt(v: number) { this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT] = v; }
+  // The expiry queue's questions, answered in small integers: a double read where the queue's
+  // code is not optimized (a sweep runs once a second) or not inlined is a heap number each.
+
+  /** Moves the timer to `expires` if that is earlier: NOT_ARMED, ARMED (it had none), MOVED (it had a later one). */
+  armTimer(): number {
+    const nums = this.block.nums;
+    const d = this.at * FLOW_DOUBLES;
+    const at = nums[d + EXPIRES]!;
+    const was = nums[d + TIMER_AT]!;
+    if (was <= at) return NOT_ARMED;
+    nums[d + TIMER_AT] = at;
+    return was === was ? MOVED : ARMED;
+  }
+
+  /** The whole second of the timer. */
+  timerSecond(): number {
+    return Math.floor(this.block.nums[this.at * FLOW_DOUBLES + TIMER_AT]!);
+  }
+
+  /**
+   * At a sweep at t, for a flow taken out of its bucket: NOT_DUE (timer after t), GONE (finished
+   * already: no timer), DUE (expired: no timer) or ARMED (its timer moved on to `expires`).
+   */
+  sweptAt(t: number): number {
+    const nums = this.block.nums;
+    const d = this.at * FLOW_DOUBLES;
+    if (nums[d + TIMER_AT]! > t) return NOT_DUE;
+    if (!this.live) { nums[d + TIMER_AT] = Number.NaN; return GONE; }
+    const expires = nums[d + EXPIRES]!;
+    nums[d + TIMER_AT] = expires <= t ? Number.NaN : expires;
+    return expires <= t ? DUE : ARMED;
+  }
+
   get firstT(): number { return this.block.nums[this.at * FLOW_DOUBLES + FIRST_T]!; }
   get lastT(): number { return this.block.nums[this.at * FLOW_DOUBLES + LAST_T]!; }
   set lastT(v: number) { this.block.nums[this.at * FLOW_DOUBLES + LAST_T] = v; }

@@ -291,6 +291,15 @@ describe('FlowStore', () => {
     made[5]!.vip = '10.0.0.9';
     expect(made[5]!.vip).toBe('10.0.0.9');
     expect(made[6]!.vip).toBe('10.0.0.1');
+    // Packed numbers keep their neighbours: ports, TTL, state index and the yes/no facts.
+    const f = store.add('tcp', -1, 65535, SVC, -1, 65534, { n: 9, t: 1, srcMac: '', dstMac: '', ttl: 255 }, true);
+    expect([f.cport, f.vport, f.reqTtl, f.stateIndex, f.bypass, f.inactive]).toEqual([65535, 65534, 255, 0, true, true]);
+    f.vport = 443;
+    f.stateIndex = 10;
+    f.inactive = false;
+    expect([f.cport, f.vport, f.reqTtl, f.stateIndex, f.state, f.bypass, f.inactive]).toEqual([65535, 443, 255, 10, 'SYNACK', true, false]);
+    f.stateIndex = 1;
+    expect([f.stateIndex, f.state, f.reqTtl, f.proto]).toEqual([1, 'ESTABLISHED', 255, 'tcp']);
     // Asking never gave the packets' table an id.
     expect(addrs.size).toBe(known);
   });
