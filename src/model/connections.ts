@@ -96,7 +96,7 @@ export class ConnectionEntries {
     }
   }
 
-  /** The live entries in creation order (do not keep: creating an entry may compact it). */
+  /** The live entries in creation order (do not keep: the next call may compact it, or make a new one). */
   liveFlows(): readonly Flow[] {
     this.compact();
     const total = this.store.size;

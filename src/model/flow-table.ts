@@ -94,6 +94,13 @@ function tupleHash(a: number, b: number, ports: number, proto: number): number {
 export const NO_KEY = -1;
 const NONE = NO_KEY;
 const FIRST_SLOTS = 1 << 10;
+/**
+ * Slot records come in chunks of 2^14 slots (the first one grows to that size by copying): tens
+ * of thousands of connections' records are not copied, nor their new memory first touched, at
+ * every growth.
+ */
+const CHUNK_BITS = 14;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
 /** Ints per slot record: a, b, ports (ap << 16 | bp), proto | server << 8, owner (-1: none). */
 const KREC = 5;
 const A = 0, B = 1, PORTS = 2, PROTO = 3, OWNER = 4;
@@ -135,8 +142,11 @@ const FOURFOLD_BELOW = 1 << 17;
  */
 export class FlowTable {
   private slotCapacity = FIRST_SLOTS;
-  /** Per slot: its tuple and side (to place it again when the buckets grow, and find its bucket when it goes), and owner. */
-  private keys = new Int32Array(FIRST_SLOTS * KREC);
+  /**
+   * Per slot, in chunks (slot >> CHUNK_BITS): its tuple and side (to place it again when the
+   * buckets grow, and find its bucket when it goes), and owner.
+   */
+  private readonly chunks: Int32Array[] = [new Int32Array(FIRST_SLOTS * KREC)];
   private buckets = new Int32Array(FIRST_BUCKETS * BUCKET);
   private mask = FIRST_BUCKETS - 1;
   private free: number[] = [];
@@ -162,7 +172,8 @@ export class FlowTable {
 
   /** The owner of a key (from `get` or `add`). */
   ownerAt(key: number): number {
-    return this.keys[(key >> 1) * KREC + OWNER]!;
+    const slot = key >> 1;
+    return this.chunks[slot >>> CHUNK_BITS]![(slot & (CHUNK_SLOTS - 1)) * KREC + OWNER]!;
   }
 
   /** Whether the key is the flow's server-side tuple (CIP/LIP→RIP), not its client→VIP one. */
@@ -186,8 +197,8 @@ export class FlowTable {
       this.used++;
     }
     const side = server ? SERVER_BIT : 0;
-    const r = slot * KREC;
-    const keys = this.keys;
+    const r = (slot & (CHUNK_SLOTS - 1)) * KREC;
+    const keys = this.chunks[slot >>> CHUNK_BITS]!;
     keys[r + A] = a;
     keys[r + B] = b;
     keys[r + PORTS] = ports;
@@ -199,10 +210,11 @@ export class FlowTable {
 
   /** Drops key `i` if it is still owner's (a flow's keys go once, when it finishes). */
   remove(key: number, owner: number): void {
+    if (key === NONE) return;
     const i = key >> 1;
-    const r = i * KREC;
-    const keys = this.keys;
-    if (key === NONE || keys[r + OWNER] !== owner) return;
+    const r = (i & (CHUNK_SLOTS - 1)) * KREC;
+    const keys = this.chunks[i >>> CHUNK_BITS]!;
+    if (keys[r + OWNER] !== owner) return;
     this.forget();
     const tag = ((i + 1) << 9) | keys[r + PROTO]!;
     const buckets = this.buckets;
@@ -259,12 +271,17 @@ export class FlowTable {
     buckets[e + TAG] = ((slot + 1) << 9) | protoSide;
   }
 
-  /** Fourfold: a typed array's new memory costs nothing until used, its copy does. */
+  /** The first chunk grows fourfold (a typed array's new memory costs nothing until used, its copy does), then chunks are added. */
   private growSlots(): void {
-    this.slotCapacity *= 4;
-    const keys = new Int32Array(this.slotCapacity * KREC);
-    keys.set(this.keys);
-    this.keys = keys;
+    if (this.slotCapacity < CHUNK_SLOTS) {
+      this.slotCapacity *= 4;
+      const keys = new Int32Array(this.slotCapacity * KREC);
+      keys.set(this.chunks[0]!);
+      this.chunks[0] = keys;
+    } else {
+      this.slotCapacity += CHUNK_SLOTS;
+      this.chunks.push(new Int32Array(CHUNK_SLOTS * KREC));
+    }
   }
 
   /** More buckets, every live key placed again from its record. */
@@ -272,9 +289,9 @@ export class FlowTable {
     const size = (this.mask + 1) * (this.mask + 1 < FOURFOLD_BELOW ? 4 : 2);
     this.buckets = new Int32Array(size * BUCKET);
     this.mask = size - 1;
-    const keys = this.keys;
     for (let k = 0; k < this.used; k++) {
-      const r = k * KREC;
+      const keys = this.chunks[k >>> CHUNK_BITS]!;
+      const r = (k & (CHUNK_SLOTS - 1)) * KREC;
       if (keys[r + OWNER] === NONE) continue;
       this.place(k, keys[r + A]!, keys[r + B]!, keys[r + PORTS]!, keys[r + PROTO]!);
     }

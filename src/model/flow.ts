@@ -3,7 +3,7 @@
  * (the finished ones are the report's list: `DoneFlow`), tens of thousands of them, so an entry is
  * small: its numbers live in typed-array columns shared by a block of entries (a double in an
  * object field is a heap number of its own, and every field is a word the collector copies and
- * scans), its yes/no facts in one small integer, and only strings and references in the object.
+ * scans), its yes/no facts in one small integer, its texts as ids, and only references in the object.
  * The accessors keep the fields' names, so readers and writers see plain properties.
  */
 import { TCP_STATES, type TcpState } from '../ipvs/tcp-states.js';
@@ -12,8 +12,7 @@ import { AddressIds } from './flow-table.js';
 import { ipPort } from './packet.js';
 import type { Decision, RsState, ServiceState } from './state.js';
 
-/** Int32 columns, FLOW_INTS per entry. */
-/** PORTS: cport | vport << 16. */
+/** Int32 columns, FLOW_INTS per entry; PORTS: cport | vport << 16. */
 const PORTS = 0, FIRST_N = 1, LAST_N = 2, FORWARD_N = 3, SYN_RETRIES = 4, IN_PKTS = 5, LAST_IN_LEN = 6, KEY0 = 7, KEY1 = 8;
 /**
  * BITS: the yes/no facts (the bits below), the first client frame's TTL (REQ_TTL_SHIFT) and the
@@ -23,12 +22,12 @@ const PORTS = 0, FIRST_N = 1, LAST_N = 2, FORWARD_N = 3, SYN_RETRIES = 4, IN_PKT
 const BITS = 9, CIP = 10, VIP = 11, REQ_SRC_MAC = 12, REQ_DST_MAC = 13;
 /** The entry's links in its expiry bucket (expiry.ts). */
 const TIMER_NEXT = 14, TIMER_PREV = 15;
-/** Sixteen: an entry's numbers are a cache line, and a fault in the first-touched memory per 64 entries. */
-export const FLOW_INTS = 16;
+/** Sixteen: 64 bytes an entry, the size of a cache line (and every 64 entries a page first touched, a fault). */
+const FLOW_INTS = 16;
 const REQ_TTL_SHIFT = 16, STATE_SHIFT = 24;
 /** Float64 columns (times, and a byte count that may pass 2^31), FLOW_DOUBLES per entry. */
 const EXPIRES = 0, TIMER_AT = 1, FIRST_T = 2, LAST_T = 3, IN_BYTES = 4;
-export const FLOW_DOUBLES = 5;
+const FLOW_DOUBLES = 5;
 
 const PATH_SEEN = 1, INACTIVE = 2, NO_OUTPUT = 4, CLIENT_ACKED = 8, SYN_ACK_SEEN = 16, LIVE = 32, BYPASS = 64, EXPIRED = 128, UDP = 256;
 
