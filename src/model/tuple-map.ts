@@ -8,6 +8,7 @@
  * a page fault per 4 KB, and most of what such tables cost. Slots are never removed.
  */
 import { hash5 } from './flow-table.js';
+import { addChunk, bucketsFor } from './record-chunks.js';
 
 const NONE = -1;
 /**
@@ -50,8 +51,7 @@ export class ClientRecords {
   /** `capacity`: the most slots the user keeps (below 2^SLOT_BITS); the table is sized for them once. */
   constructor(capacity: number) {
     this.capacity = Math.min(capacity, SLOT_MASK - 1);
-    let buckets = 1 << 10;
-    while (buckets * 4 < this.capacity * 5) buckets *= 2;
+    const buckets = bucketsFor(this.capacity);
     this.table = new Int32Array(buckets);
     this.mask = buckets - 1;
   }
@@ -94,9 +94,7 @@ export class ClientRecords {
     const s = this.count;
     if (s >= this.capacity) throw new RangeError(`ClientRecords: more than ${this.capacity} clients`);
     if ((s >> CHUNK_BITS) === this.ints.length) {
-      const buf = new ArrayBuffer((CHUNK_MASK + 1) * REC * 4);
-      this.ints.push(new Int32Array(buf));
-      this.floats.push(new Float64Array(buf));
+      addChunk(this.ints, this.floats, CHUNK_MASK + 1, REC);
     }
     const r = this.ints[s >> CHUNK_BITS]!;
     const e = (s & CHUNK_MASK) * REC;

@@ -12,6 +12,7 @@
  * watchers bound how many they start (fault-watch.ts), so slots stay below 2^SLOT_BITS.
  */
 import { hash5 } from './flow-table.js';
+import { addChunk, bucketsFor } from './record-chunks.js';
 
 /**
  * A record, in int32 units (128 bytes, two cache lines): the numbers a packet of a followed
@@ -115,8 +116,7 @@ export class WatchRecords {
   /** `capacity`: the most slots the watchers start (below 2^SLOT_BITS). */
   constructor(capacity: number) {
     this.capacity = Math.min(capacity, SLOT_MASK - 1);
-    let buckets = 1 << 10;
-    while (buckets * 4 < this.capacity * 5) buckets *= 2;
+    const buckets = bucketsFor(this.capacity);
     this.table = new Int32Array(buckets);
     this.mask = buckets - 1;
   }
@@ -164,9 +164,7 @@ export class WatchRecords {
     const s = this.count;
     if (s >= this.capacity) throw new RangeError(`WatchRecords: more than ${this.capacity} conversations`);
     if ((s >> CHUNK_BITS) === this.ints.length) {
-      const buf = new ArrayBuffer((CHUNK_MASK + 1) * REC * 4);
-      this.ints.push(new Int32Array(buf));
-      this.floats.push(new Float64Array(buf));
+      addChunk(this.ints, this.floats, CHUNK_MASK + 1, REC);
     }
     const ports = (ap << 16) | bp;
     const h = hashEither(a, ap, b, bp, ports, (bp << 16) | ap);
@@ -200,9 +198,7 @@ export class WatchRecords {
     else {
       c = this.coldOf.size;
       if ((c >> COLD_CHUNK_BITS) === this.coldInts.length) {
-        const buf = new ArrayBuffer((COLD_CHUNK_MASK + 1) * COLD_REC * 4);
-        this.coldInts.push(new Int32Array(buf));
-        this.coldFloats.push(new Float64Array(buf));
+        addChunk(this.coldInts, this.coldFloats, COLD_CHUNK_MASK + 1, COLD_REC);
       }
       this.coldOf.set(s, c);
       r[e + FLAGS] = r[e + FLAGS]! | HAS_COLD;
