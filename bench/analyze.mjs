@@ -38,6 +38,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const dist = join(root, 'dist');
+// Run as a shell runs `lvscope`: the launcher's first line starts Node (see bin/lvscope).
 const lvscopeBin = join(root, 'bin/lvscope');
 
 // --- child mode: in-process passes, so the peak RSS is the analysis' own -----------------------
@@ -165,8 +166,8 @@ if (process.env.BENCH_ANALYZE_SHAPES !== '0') {
     console.error(`bench: analyze, ${shape}…`);
     const runs = { two: [], one: [], tshark: [] };
     for (let i = 0; i < SHAPE_RUNS; i++) {
-      runs.two.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f]));
-      runs.one.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', f], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
+      runs.two.push(timed([lvscopeBin, 'analyze', '--format', 'json', '-q', f]));
+      runs.one.push(timed([lvscopeBin, 'analyze', '--format', 'json', '-q', f], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
       // tshark takes minutes on a busy machine: once per shape unless asked (BENCH_ANALYZE_TSHARK_ROUNDS).
       if (i < TSHARK_ROUNDS) {
         // timeout(1) inside /usr/bin/time: a timeout on the spawn would stop only /usr/bin/time.
@@ -216,7 +217,7 @@ rows.push(['analyzeFrames (pass 1 = the JSON report), best of 3', mfps(ana.frame
 console.error('bench: lvscope analyze --format json vs tshark -z conv,tcp…');
 // Five runs each way (the machine is a shared VM: single runs wander by ±10%); best and median.
 const cli = [];
-for (let i = 0; i < 5; i++) cli.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', file], jsonOut));
+for (let i = 0; i < 5; i++) cli.push(timed([lvscopeBin, 'analyze', '--format', 'json', '-q', file], jsonOut));
 const best = cli.reduce((a, b) => (b.wall < a.wall ? b : a));
 const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(runs.length / 2)].wall;
 const rep = JSON.parse(readFileSync(jsonOut, 'utf8'));
@@ -224,7 +225,7 @@ const methods = rep.services.map((s) => `${s.method} ${s.vip}:${s.port}`).join('
 rows.push([`lvscope analyze --format json F > out.json (${fmt(FRAMES / 1e6, 2)}M), best of 5`, mfps(FRAMES / best.wall), `${fmt(best.wall)} s (median ${fmt(median(cli))}; all: ${cli.map((c) => fmt(c.wall)).join(', ')})`, mb(best.rssMb),
   `${FRAMES / best.wall >= 1e6 ? 'target ≥ 1 M frames/s: met' : 'target ≥ 1 M frames/s: NOT met'} (median: ${mfps(FRAMES / median(cli))}); exit ${best.status}; ${methods}; a worker thread reads and decodes while the model runs`]);
 const one = [];
-for (let i = 0; i < 3; i++) one.push(timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', file], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
+for (let i = 0; i < 3; i++) one.push(timed([lvscopeBin, 'analyze', '--format', 'json', '-q', file], '/dev/null', { ...process.env, LVSCOPE_THREADS: '1' }));
 const bestOne = one.reduce((a, b) => (b.wall < a.wall ? b : a));
 rows.push(['the same on one thread (LVSCOPE_THREADS=1), best of 3', mfps(FRAMES / bestOne.wall), `${fmt(bestOne.wall)} s`, mb(bestOne.rssMb), `two threads / one: ${fmt(bestOne.wall / best.wall)}× faster`]);
 const ts = timed(['tshark', '-n', '-r', file, '-q', '-z', 'conv,tcp']);
@@ -235,7 +236,7 @@ if (process.env.BENCH_ANALYZE_BIG !== '0') {
   const bigMb = statSync(big).size / 1e6;
   console.error(`bench: memory on ${fmt(bigMb, 0)} MB…`);
   const bigJson = join(out, 'analyze-big.json');
-  const r = timed([process.execPath, lvscopeBin, 'analyze', '--format', 'json', '-q', big], bigJson);
+  const r = timed([lvscopeBin, 'analyze', '--format', 'json', '-q', big], bigJson);
   const bigRep = JSON.parse(readFileSync(bigJson, 'utf8'));
   const bigFrames = bigRep.capture.frames;
   rows.push([`lvscope analyze --format json (${fmt(bigFrames / 1e6, 2)}M frames, ${fmt(bigMb, 0)} MB)`, mfps(bigFrames / r.wall), `${fmt(r.wall)} s`, mb(r.rssMb),

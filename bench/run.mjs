@@ -104,7 +104,8 @@ function childDecode(file, mode) {
   return JSON.parse(r);
 }
 
-const lvscope = [process.execPath, join(root, 'bin/lvscope'), 'decode'];
+// bin/lvscope itself, as a shell runs it (its launcher line starts Node the way users' `lvscope` does).
+const lvscope = [join(root, 'bin/lvscope'), 'decode'];
 const rows = [];
 const notes = [];
 const fmt = (n, d = 2) => (n === null || n === undefined ? 'n/a' : Number(n).toFixed(d));

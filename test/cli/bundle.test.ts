@@ -33,8 +33,16 @@ describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)
     for (const f of readdirSync(BUNDLE).filter((n) => n.endsWith('.js'))) {
       for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/new URL\(\s*["'](\.\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) wanted.add(m[1]!);
     }
-    expect([...wanted].sort()).toEqual(['./analysis-worker.js', './packet-feed-worker.js']);
-    for (const w of wanted) expect(existsSync(join(BUNDLE, w)), w).toBe(true);
+    // The reading worker's starter names both builds of it and takes the one that is there: here the CommonJS one.
+    expect([...wanted].sort()).toEqual(['./analysis-worker.js', './packet-feed-worker.cjs', './packet-feed-worker.js']);
+    for (const w of ['./analysis-worker.js', './packet-feed-worker.cjs']) expect(existsSync(join(BUNDLE, w)), w).toBe(true);
+    expect(existsSync(join(BUNDLE, 'packet-feed-worker.js'))).toBe(false);
+  });
+
+  it('holds the reading worker as one CommonJS file that loads no other file of the bundle', () => {
+    const worker = readFileSync(join(BUNDLE, 'packet-feed-worker.cjs'), 'utf8');
+    expect(worker).not.toMatch(/^import\s/m);
+    expect([...worker.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((id) => !id!.startsWith('node:'))).toEqual([]);
   });
 
   it('reports what the compiled modules report, with the reading worker', () => {

@@ -135,4 +135,16 @@ describe('bin/lvscope', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trimEnd().split('\n').length).toBe(86);
   });
+
+  test.skipIf(!built)('run as a program, starts Node without NODE_EXTRA_CA_CERTS (read before any JavaScript runs; lvscope opens no TLS)', () => {
+    // Node warns on stderr when that file cannot be read: the warning shows whether Node got the variable.
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(tmpdir(), 'lvscope-no-such-ca.pem') };
+    const direct = spawnSync(bin, ['--version'], { encoding: 'utf8', env });
+    expect(direct.status).toBe(0);
+    expect(direct.stdout).toMatch(/^lvscope \d+\.\d+\.\d+\n$/);
+    expect(direct.stderr).toBe('');
+    const viaNode = spawnSync('node', [bin, '--version'], { encoding: 'utf8', env });
+    expect(viaNode.stdout).toBe(direct.stdout);
+    expect(viaNode.stderr).toContain('lvscope-no-such-ca.pem');
+  });
 });

@@ -14,4 +14,12 @@ describe('sortedByIp', () => {
       expect(sortedByIp(new Set(ips))).toEqual([...new Set(ips)].sort(compareIp));
     }), { numRuns: 200 });
   });
+
+  it('reads a dotted quad as Number() reads each of its parts, whatever its spelling', () => {
+    // The order the split-and-Number() reading gave (the fast reading of plain quads must agree).
+    const ips = ['10.0.0.2', '9.255.255.255', '010.0.0.1', '1..2.3', ' 1.2.3.4', '1.2.3.256', '::1', 'a.b.c.d', '1.2.3', '0x1.0.0.0',
+      '255.255.255.255', '1.2.3.4.', '0.0.0.0', '1e2.0.0.1'];
+    expect(sortedByIp(ips)).toEqual(['0.0.0.0', '0x1.0.0.0', '1..2.3', ' 1.2.3.4', '9.255.255.255', '010.0.0.1', '10.0.0.2', '1e2.0.0.1',
+      '255.255.255.255', '1.2.3', '1.2.3.256', '1.2.3.4.', '::1', 'a.b.c.d']);
+  });
 });
