@@ -7,6 +7,9 @@
 import { ACK, SYN, type Packet } from './packet.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 
+/** Up to this many director MACs are compared one by one rather than looked up. */
+const MAC_LIST_MAX = 4;
+
 /** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
 export type Hop = 'dr' | 'nat' | 'nat-reply';
 
@@ -15,7 +18,11 @@ export class HopDetector {
   /** The earlier copy of the packet the last `detect` found a hop for (reused: read it before the next call). */
   prev: SeenPacket | undefined;
 
+  /** Only ever grows (Roles adds to it): its size says when `macList` is out of date. */
   private readonly directorMacs: ReadonlySet<string>;
+  /** The same MACs as a list while there are few: comparing one or two beats a hash lookup, twice a frame. */
+  private macList: readonly string[] = [];
+  private macCount = 0;
   /** VIP:port → CIP:port of a tracked connection: a real server's reply, not a client's packet (`s`, `d`: its address ids). */
   private readonly isReplyOfFlow: (p: Packet, s: number, d: number) => boolean;
   /** CIP:port → VIP:port of a tracked connection: a client's packet, not a reply. */
@@ -33,8 +40,8 @@ export class HopDetector {
    */
   detect(p: Packet, srcId: number, dstId: number): Hop | null {
     const known = this.directorMacs.size > 0 && p.srcMac !== '' && p.dstMac !== '';
-    const fromDirector = !known || this.directorMacs.has(p.srcMac);
-    const toDirector = !known || this.directorMacs.has(p.dstMac);
+    const fromDirector = !known || this.isDirectorMac(p.srcMac);
+    const toDirector = !known || this.isDirectorMac(p.dstMac);
     // The packet-memory keys: (src, sport) and (dst, dport), each with (proto, IP ID, seq).
     // The seq as a signed 32-bit value: an unsigned one above 2^31 would be boxed at each call.
     const seq = p.seq | 0;
@@ -70,6 +77,18 @@ export class HopDetector {
     }
     this.prev = prev;
     return hop;
+  }
+
+  private isDirectorMac(mac: string): boolean {
+    const set = this.directorMacs;
+    if (set.size !== this.macCount) {
+      this.macList = [...set];
+      this.macCount = set.size;
+    }
+    const list = this.macList;
+    if (list.length > MAC_LIST_MAX) return set.has(mac);
+    for (let i = 0; i < list.length; i++) if (list[i] === mac) return true;
+    return false;
   }
 
   /** A tunnelled packet's inner copy seen before the director encapsulated it. */

@@ -14,46 +14,48 @@ import { AddressTable, type FrameAddressIds } from './address-table.js';
 
 export const SLOTS = 39;
 
-// Slot positions within a frame's SLOTS.
+// Slot positions within a frame's SLOTS: first the fields every frame carries, together (21 slots,
+// 84 bytes: two cache lines of the 156 a frame takes, where spread over all of it they touched three
+// or four, on the writing thread and again on the reading one), then those only some frames have.
 const N = 0;
 const KIND = 1;
 const SRC_MAC = 2;
 const DST_MAC = 3;
 const PKT_TYPE = 4;
 const VLAN = 5;
-const ARP_OP = 6;
-const SHA = 7;
-const SPA = 8;
-const THA = 9;
-const TPA = 10;
-const SRC = 11;
-const DST = 12;
-const PROTO = 13;
-const TTL = 14;
-const IP_ID = 15;
-const IP_LEN = 16;
-const BITS = 17;
-const TUNNEL = 18;
-const OUTER_SRC = 19;
-const OUTER_DST = 20;
-const OUTER_TTL = 21;
-const OUTER_LEN = 22;
-const SPORT = 23;
-const DPORT = 24;
-const FLAGS = 25;
-const SEQ = 26;
-const ACK = 27;
-const PAYLOAD = 28;
-const TOA_ADDR = 29;
-const TOA_PORT = 30;
-const ICMP_TYPE = 31;
-const ICMP_CODE = 32;
-const ICMP_MTU = 33;
-const ICMP_GATEWAY = 34;
-const DSR_VIP = 35;
-const DSR_PORT = 36;
-const SRC_SEEN = 37;
-const DST_SEEN = 38;
+const SRC = 6;
+const DST = 7;
+const PROTO = 8;
+const TTL = 9;
+const IP_ID = 10;
+const IP_LEN = 11;
+const BITS = 12;
+const SPORT = 13;
+const DPORT = 14;
+const FLAGS = 15;
+const SEQ = 16;
+const ACK = 17;
+const PAYLOAD = 18;
+const SRC_SEEN = 19;
+const DST_SEEN = 20;
+const ARP_OP = 21;
+const SHA = 22;
+const SPA = 23;
+const THA = 24;
+const TPA = 25;
+const TUNNEL = 26;
+const OUTER_SRC = 27;
+const OUTER_DST = 28;
+const OUTER_TTL = 29;
+const OUTER_LEN = 30;
+const TOA_ADDR = 31;
+const TOA_PORT = 32;
+const ICMP_TYPE = 33;
+const ICMP_CODE = 34;
+const ICMP_MTU = 35;
+const ICMP_GATEWAY = 36;
+const DSR_VIP = 37;
+const DSR_PORT = 38;
 
 // BITS
 const DF = 1;
