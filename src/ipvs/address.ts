@@ -3,6 +3,7 @@
  * IPv6 as four host-order u32 words, and the XOR fold the hashing schedulers apply to IPv6
  * (`addr->ip6[0] ^ ... ^ addr->ip6[3]`, then ntohl; XOR commutes with the byte swap).
  */
+import { ipv4FromQuad } from '../wire/address.js';
 
 export function isIPv6(addr: string): boolean {
   return addr.includes(':');
@@ -10,16 +11,8 @@ export function isIPv6(addr: string): boolean {
 
 /** Host-order u32 of a dotted quad, or null when it is not one. */
 export function parseIPv4(addr: string): number | null {
-  const parts = addr.split('.');
-  if (parts.length !== 4) return null;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    v = v * 256 + n;
-  }
-  return v >>> 0;
+  const v = ipv4FromQuad(addr);
+  return Number.isNaN(v) ? null : v;
 }
 
 /** Four host-order u32 words of an IPv6 address (with `::` and a trailing dotted quad), or null. */

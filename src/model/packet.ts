@@ -3,6 +3,7 @@
  * One Packet object is reused for every frame (the hot path allocates nothing here); callers copy
  * what they keep.
  */
+import { ipv4FromQuad } from '../wire/address.js';
 import { dsrServiceOption } from '../wire/dsr-option.js';
 import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
@@ -268,26 +269,8 @@ export function sortedByIp(ips: Iterable<string>): string[] {
 }
 
 function ipv4Value(s: string): number | null {
-  // Dotted quads as lvscope prints them, without the four strings split() makes of each.
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      part = part * 10 + (c - 0x30);
-      digits++;
-    } else if (c === 0x2e && digits > 0 && dots < 3 && part <= 255) {
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return ipv4ValueSplit(s);
-    }
-  }
-  return dots === 3 && digits > 0 && part <= 255 ? v * 256 + part : ipv4ValueSplit(s);
+  const v = ipv4FromQuad(s);
+  return Number.isNaN(v) ? ipv4ValueSplit(s) : v;
 }
 
 /** What Number() makes of each of four parts (any other spelling of a dotted quad). */

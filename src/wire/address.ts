@@ -70,18 +70,38 @@ function formatIpv4Slow(v: number): Ipv4Addr {
 export function parseIpv4(text: string): number {
   let v = ipv4Value.get(text);
   if (v !== undefined) return v;
-  const parts = text.split('.');
-  if (parts.length !== 4) return NaN;
-  v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return NaN;
-    const n = Number(p);
-    if (n > 255) return NaN;
-    v = v * 256 + n;
-  }
+  v = ipv4FromQuad(text);
+  if (Number.isNaN(v)) return NaN;
   if (ipv4Value.size >= CACHE_LIMIT) ipv4Value.clear();
   ipv4Value.set(text, v);
   return v;
+}
+
+/**
+ * A dotted quad (four parts of one to three digits, each at most 255) to its 32-bit value, NaN
+ * for anything else; uncached, character by character (no strings made: sorting a report's tens
+ * of thousands of clients reads each once).
+ */
+export function ipv4FromQuad(text: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      part = part * 10 + (c - 0x30);
+      digits++;
+    } else if (c === 0x2e && digits > 0 && dots < 3 && part <= 255) {
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return NaN;
+    }
+  }
+  return dots === 3 && digits > 0 && part <= 255 ? v * 256 + part : NaN;
 }
 
 export function isIpv4(text: string): boolean {
