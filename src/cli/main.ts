@@ -4,8 +4,8 @@
  * main() in-process with fake streams.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { CaptureFormatError, systemErrorWords } from '../capture/errors.js';
-import { EXIT, UsageError, type CommandIO } from './command.js';
+import { systemErrorWords } from '../capture/errors.js';
+import { EXIT, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
 
 export { EXIT } from './command.js';
@@ -103,12 +103,14 @@ function reportError(e: unknown, command: string, io: CommandIO): number {
   const err = e as NodeJS.ErrnoException;
   // The reader of our output went away (`| head`): nothing is wrong, as for tcpdump and cat.
   if (err?.name === 'OutputClosedError' || err?.code === 'EPIPE') return EXIT.OK;
-  if (e instanceof UsageError) {
-    io.stderr.write(`lvscope ${command}: ${e.message}\nRun 'lvscope ${command} --help' for usage.\n`);
+  // By name, not instanceof: in the bundle the TUI is an ES module island (scripts/bundle.mjs) with
+  // its own copies of these classes.
+  if (err instanceof Error && err.name === 'UsageError') {
+    io.stderr.write(`lvscope ${command}: ${err.message}\nRun 'lvscope ${command} --help' for usage.\n`);
     return EXIT.USAGE;
   }
-  if (e instanceof CaptureFormatError) {
-    io.stderr.write(`lvscope ${command}: ${e.message}\n`);
+  if (err instanceof Error && err.name === 'CaptureFormatError') {
+    io.stderr.write(`lvscope ${command}: ${err.message}\n`);
     return EXIT.USAGE;
   }
   if (typeof err?.code === 'string' && typeof err.path === 'string') {

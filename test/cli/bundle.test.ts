@@ -12,7 +12,7 @@ const SEED = join(ROOT, 'captures/seed-dr-kernel.pcap');
 const BIN = join(ROOT, 'bin/lvscope');
 /** Its decode text (250 KB) is more than a pipe holds: the writes block while the reader drains. */
 const SYN_FLOOD = join(ROOT, 'test/fixtures/kernel-faults/syn-flood/fw-eth1.pcap');
-const built = existsSync(join(BUNDLE, 'main.js')) && existsSync(COMPILED);
+const built = existsSync(join(BUNDLE, 'main.cjs')) && existsSync(COMPILED);
 
 /** main(args) of one build, in a fresh process; stdout. LVSCOPE_THREADS=2: the reading worker even for a small capture. */
 function run(entry: string, args: readonly string[]): string {
@@ -28,15 +28,31 @@ function run(entry: string, args: readonly string[]): string {
 }
 
 describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)', () => {
-  it('finds every file it loads beside itself (the workers)', () => {
-    const wanted = new Set<string>();
-    for (const f of readdirSync(BUNDLE).filter((n) => n.endsWith('.js'))) {
-      for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/new URL\(\s*["'](\.\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) wanted.add(m[1]!);
+  it('finds every file it loads beside itself (the workers, the TUI island)', () => {
+    const workers = new Set<string>();
+    const islands = new Set<string>();
+    for (const f of readdirSync(BUNDLE).filter((n) => n.endsWith('.js') || n.endsWith('.cjs'))) {
+      const text = readFileSync(join(BUNDLE, f), 'utf8');
+      // An ES module's `import.meta.url` is, in a CommonJS chunk, its file's URL made from __filename.
+      for (const m of text.matchAll(/new URL\(\s*["'](\.\/[^"']+)["']\s*,\s*(?:import\.meta\.url|require\("url"\)\.pathToFileURL\(__filename\)\.href)\s*\)/g)) workers.add(m[1]!);
+      // The CommonJS chunks load each other with require(); an import() leaves for an ES module.
+      if (f.endsWith('.cjs')) for (const m of text.matchAll(/import\("(\.\/[^"]+)"\)/g)) islands.add(m[1]!);
     }
     // The reading worker's starter names both builds of it and takes the one that is there: here the CommonJS one.
-    expect([...wanted].sort()).toEqual(['./analysis-worker.js', './packet-feed-worker.cjs', './packet-feed-worker.js']);
-    for (const w of ['./analysis-worker.js', './packet-feed-worker.cjs']) expect(existsSync(join(BUNDLE, w)), w).toBe(true);
+    expect([...workers].sort()).toEqual(['./analysis-worker.js', './packet-feed-worker.cjs', './packet-feed-worker.js']);
+    expect([...islands]).toEqual(['./tui-command.js']);
+    for (const w of ['./analysis-worker.js', './packet-feed-worker.cjs', './tui-command.js']) expect(existsSync(join(BUNDLE, w)), w).toBe(true);
     expect(existsSync(join(BUNDLE, 'packet-feed-worker.js'))).toBe(false);
+  });
+
+  it('is CommonJS but for the TUI island, which alone loads ink (an ES module with top-level await)', () => {
+    const files = readdirSync(BUNDLE);
+    const cjs = files.filter((n) => n.endsWith('.cjs'));
+    expect(cjs).toContain('main.cjs');
+    for (const f of cjs) expect(readFileSync(join(BUNDLE, f), 'utf8'), f).not.toMatch(/require\("ink"\)|^import\s/m);
+    const island = readFileSync(join(BUNDLE, 'tui-command.js'), 'utf8');
+    expect(island).toMatch(/^export\s/m);
+    expect(files.filter((n) => n.endsWith('.js')).some((f) => /from "ink"|import\("ink"\)/.test(readFileSync(join(BUNDLE, f), 'utf8')))).toBe(true);
   });
 
   it('holds the reading worker as one CommonJS file that loads no other file of the bundle', () => {
@@ -47,7 +63,7 @@ describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)
 
   it('reports what the compiled modules report, with the reading worker', () => {
     for (const args of [['analyze', SEED, '--format', 'json'], ['analyze', SEED], ['--version']]) {
-      expect(run(join(BUNDLE, 'main.js'), args)).toBe(run(COMPILED, args));
+      expect(run(join(BUNDLE, 'main.cjs'), args)).toBe(run(COMPILED, args));
     }
   });
 });
@@ -63,5 +79,11 @@ describe.skipIf(!built)('bin/lvscope, which ends the process as soon as analyze,
     const missing = spawnSync(process.execPath, [BIN, 'analyze', join(ROOT, 'no-such.pcap')], { encoding: 'utf8' });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('no-such.pcap');
+  });
+
+  it('reports a usage error of the TUI island as one of its own (the island has its own copy of the class)', () => {
+    const tui = spawnSync(process.execPath, [BIN, 'tui'], { encoding: 'utf8' });
+    expect(tui.status).toBe(2);
+    expect(tui.stderr).toBe("lvscope tui: no capture given: lvscope tui FILE\nRun 'lvscope tui --help' for usage.\n");
   });
 });
