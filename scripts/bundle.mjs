@@ -5,8 +5,8 @@
  * dist/cli/main.js (a bare `tsc` leaves an older bundle behind, which is then skipped).
  *
  * The CLI is bundled as CommonJS: Node 20 resolves, reads and links each ES module on its own,
- * and `require` of a bundle's chunk is cheaper still (analyze on a small capture: 0.20 → 0.16 s,
- * ~90 ms less CPU on a large one). Only the TUI stays an ES module, an island of its own
+ * and `require` of a bundle's chunk is cheaper still (analyze of the seed capture: 0.17 → 0.16 s,
+ * medians of 9 interleaved pairs; bench/RESULTS.md). Only the TUI stays an ES module, an island of its own
  * (`tui-command.js`): ink is an ES module with top-level await, which `require` cannot load. The
  * CommonJS CLI imports that island with a real `import()`, so its error classes are copies of the
  * CLI's (cli/main.ts maps errors to exit codes by name for that reason). Workers are entries of
