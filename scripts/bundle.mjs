@@ -6,12 +6,15 @@
  *
  * The CLI is bundled as CommonJS: Node 20 resolves, reads and links each ES module on its own,
  * and `require` of a bundle's chunk is cheaper still (analyze of the seed capture: 0.17 → 0.16 s,
- * medians of 9 interleaved pairs; bench/RESULTS.md). Only the TUI stays an ES module, an island of its own
- * (`tui-command.js`): ink is an ES module with top-level await, which `require` cannot load. The
- * CommonJS CLI imports that island with a real `import()`, so its error classes are copies of the
- * CLI's (cli/main.ts maps errors to exit codes by name for that reason). Workers are entries of
- * their own, so that the `new URL('./…-worker.js', import.meta.url)` of their starters finds them
- * beside the bundle (the reading worker as `.cjs`, below); the package's dependencies stay outside.
+ * medians of 9 interleaved pairs; bench/RESULTS.md). Only the TUI stays an ES module, an island of
+ * its own (`tui-command.js`): ink is an ES module with top-level await, which `require` cannot
+ * load. The CommonJS CLI imports that island with a real `import()`, so its error classes are
+ * copies of the CLI's (cli/main.ts maps errors to exit codes by name for that reason). The island
+ * takes ink, React and their packages in, as their production builds: ink alone was ~100 ES
+ * modules to resolve and read at every TUI start (the TUI's first screen on the seed capture:
+ * 1.25 → 0.7 s). Workers are entries of their own, so that the `new URL('./…-worker.js',
+ * import.meta.url)` of their starters finds them beside the bundle (the reading worker as `.cjs`,
+ * below); the CLI's dependencies stay outside.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -25,6 +28,10 @@ const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optiona
 const builtins = new Set(builtinModules);
 
 const external = (id) => id.startsWith('node:') || builtins.has(id) || deps.some((d) => id === d || id.startsWith(`${d}/`));
+
+/** What the TUI island leaves outside: the optional (native) packages, and ink's devtools (loaded only with DEV=true). */
+const outsideIsland = [...Object.keys(pkg.optionalDependencies ?? {}), 'react-devtools-core'];
+const islandExternal = (id) => id.startsWith('node:') || builtins.has(id) || outsideIsland.some((d) => id === d || id.startsWith(`${d}/`));
 
 const TUI_COMMAND = dist('cli/commands/tui.js');
 const TUI_ISLAND = './tui-command.js';
@@ -52,7 +59,8 @@ await build({
     'analysis-worker': dist('tui/data/analysis-worker.js'),
   },
   platform: 'node',
-  external,
+  external: islandExternal,
+  transform: { define: { 'process.env.NODE_ENV': '"production"' } },
   output: { dir: dist('bundle'), format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
   logLevel: 'warn',
 });

@@ -45,14 +45,19 @@ describe.skipIf(!built)('the bundled CLI (npm run build; skipped before a build)
     expect(existsSync(join(BUNDLE, 'packet-feed-worker.js'))).toBe(false);
   });
 
-  it('is CommonJS but for the TUI island, which alone loads ink (an ES module with top-level await)', () => {
+  it('is CommonJS but for the TUI island, which holds ink (an ES module with top-level await) and React itself', () => {
     const files = readdirSync(BUNDLE);
     const cjs = files.filter((n) => n.endsWith('.cjs'));
     expect(cjs).toContain('main.cjs');
-    for (const f of cjs) expect(readFileSync(join(BUNDLE, f), 'utf8'), f).not.toMatch(/require\("ink"\)|^import\s/m);
-    const island = readFileSync(join(BUNDLE, 'tui-command.js'), 'utf8');
-    expect(island).toMatch(/^export\s/m);
-    expect(files.filter((n) => n.endsWith('.js')).some((f) => /from "ink"|import\("ink"\)/.test(readFileSync(join(BUNDLE, f), 'utf8')))).toBe(true);
+    for (const f of cjs) expect(readFileSync(join(BUNDLE, f), 'utf8'), f).not.toMatch(/require\("(?:ink|react)"\)|^import\s/m);
+    expect(readFileSync(join(BUNDLE, 'tui-command.js'), 'utf8')).toMatch(/^export\s/m);
+    // Packages the island still imports from node_modules: none but the optional native ones (and ink's
+    // devtools, which it loads only with DEV=true).
+    const outside = new Set<string>();
+    for (const f of files.filter((n) => n.endsWith('.js'))) {
+      for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/(?:from\s*|import\()"([^".][^"]*)"/g)) if (!m[1]!.startsWith('node:')) outside.add(m[1]!);
+    }
+    expect([...outside].sort()).toEqual(['react-devtools-core']);
   });
 
   it('holds the reading worker as one CommonJS file that loads no other file of the bundle', () => {
