@@ -27,11 +27,11 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 const builtins = new Set(builtinModules);
 
-const external = (id) => id.startsWith('node:') || builtins.has(id) || deps.some((d) => id === d || id.startsWith(`${d}/`));
-
-/** What the TUI island leaves outside: the optional (native) packages, and ink's devtools (loaded only with DEV=true). */
-const outsideIsland = [...Object.keys(pkg.optionalDependencies ?? {}), 'react-devtools-core'];
-const islandExternal = (id) => id.startsWith('node:') || builtins.has(id) || outsideIsland.some((d) => id === d || id.startsWith(`${d}/`));
+/** Node's own modules and these packages stay outside a build, loaded from where they are. */
+const leaving = (packages) => (id) => id.startsWith('node:') || builtins.has(id) || packages.some((d) => id === d || id.startsWith(`${d}/`));
+const external = leaving(deps);
+/** The TUI island leaves outside only the optional (native) packages, and ink's devtools (loaded only with DEV=true). */
+const islandExternal = leaving([...Object.keys(pkg.optionalDependencies ?? {}), 'react-devtools-core']);
 
 const TUI_COMMAND = dist('cli/commands/tui.js');
 const TUI_ISLAND = './tui-command.js';
