@@ -3,7 +3,7 @@
  * An idle CPU halts; a halted virtual CPU goes back to its host, and the timer interrupt that ends
  * the pacing thread's sleep can then reach it milliseconds late. On this project's virtual
  * machines that came in episodes of 0.1-0.2 s with wake-ups 0.4-2.9 ms late, at real-time
- * priority: 13-525 of 10,000 sends at 1,000 pps more than 200 µs late (a median of 30), against
+ * priority: 12-525 of 10,000 sends at 1,000 pps more than 200 µs late (a median of 30), against
  * 8-20 with this spinner (nine runs each, interleaved). tcpreplay never sleeps (its default timer
  * spins), which is why it did not see them.
  *
@@ -96,20 +96,20 @@ export async function startIdleSpinner(): Promise<IdleSpinner | null> {
     kill();
     return null;
   }
-  process.kill(pid, 'SIGSTOP');
   let stopped = false;
-  let spinning = false;
-  const onExit = (): void => kill();
-  process.once('exit', onExit);
+  // Sent every time, not only on a change: a job-control stop and continue (Ctrl-Z, fg) of the
+  // process group would otherwise leave it spinning while parked. They come at most every 10 ms.
   const signal = (spin: boolean): void => {
-    if (stopped || spinning === spin) return;
-    spinning = spin;
+    if (stopped) return;
     try {
       process.kill(pid, spin ? 'SIGCONT' : 'SIGSTOP');
     } catch {
       // gone: the replay goes on without it
     }
   };
+  signal(false);
+  const onExit = (): void => kill();
+  process.once('exit', onExit);
   return {
     cpu,
     pid,
