@@ -16,6 +16,7 @@
  */
 import { nextTick, nowNs, sleepMs, sleepSyncNs, spinUntil, WakeMargin } from './clock.js';
 import { newFrameBatch, type FrameBatch, type ReplayFrames } from './frames.js';
+import type { CpuKeeper } from './idle-spinner.js';
 import { LatenessLog, newCounters, type SendCounters } from './stats.js';
 
 /** How frames are paced; tcpreplay's --multiplier / --pps / --mbps / --topspeed. */
@@ -55,6 +56,11 @@ export interface ReplayOptions {
    * down then, or it would keep a CPU from everything else.
    */
   readonly onDense?: () => void;
+  /**
+   * Keeps the pacing thread's CPU from going idle (idle-spinner.ts): told to spin while the loop
+   * paces, and to park while it waits on an event-loop timer.
+   */
+  readonly keeper?: CpuKeeper;
 }
 
 export interface ReplayResult {
@@ -306,6 +312,8 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
     }
   };
 
+  const keeper = timed ? opts.keeper : undefined;
+  keeper?.spin();
   for (;;) {
     if (stop()) {
       interrupted = true;
@@ -331,7 +339,9 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
       frames.prefetch?.(PREFETCH_LARGE);
       const ms = Math.max(0, Math.floor((wait - (nowNs() - now)) / 1_000_000));
       const before = nowNs();
+      keeper?.park();
       await sleepMs(ms);
+      keeper?.spin();
       const late = nowNs() - before - ms * 1_000_000;
       t.timerLate = Math.max(t.timerLate * 0.9, late);
       t.handoverNs = Math.min(MAX_HANDOVER_NS, Math.max(TIMER_HANDOVER_NS, t.timerLate * 1.5));
@@ -340,6 +350,7 @@ export async function replay(frames: ReplayFrames, sender: FrameSender, opts: Re
     }
     t.lastYield = nowNs();
   }
+  keeper?.park();
   const end = nowNs();
   if (!exhausted && !interrupted && stop()) interrupted = true;
   return { counters, elapsedNs: started ? end - t.start : 0, lateness, loopsDone, interrupted };

@@ -7,6 +7,7 @@ import { loadCap, openInterface, type CapHandle } from './cap.js';
 import { CAP_MISSING_HINT, ReplayError, SENDER_MISSING_HINT } from './errors.js';
 import { loadFrames, type ReplayFrames } from './frames.js';
 import { useFfiClock } from './clock.js';
+import { startIdleSpinner } from './idle-spinner.js';
 import { loadLibc } from './libc.js';
 import { openPacketSocket } from './packet-socket.js';
 import { raisePriority, settleBeforePacing } from './realtime.js';
@@ -84,6 +85,11 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     const libc = paced ? loadLibc() : null;
     useFfiClock(libc === null ? null : libc.clock_gettime);
     const priority = paced ? raisePriority(libc) : null;
+    // A real-time pacing thread also has its CPU kept busy while it sleeps (idle-spinner.ts),
+    // pinned there with the spinner: it preempts anything on that CPU, where an ordinary thread
+    // would rather be free to move. Started before the heap is settled, so the start's garbage is
+    // not left to the schedule.
+    const spinner = priority?.raised === true ? await startIdleSpinner() : null;
     if (priority !== null) settleBeforePacing();
     let result: ReplayResult;
     try {
@@ -92,7 +98,11 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
         loops: cfg.loops,
         limit: cfg.limit,
         shouldStop: () => stopping || signal?.aborted === true,
-        onDense: () => priority?.restore(),
+        onDense: () => {
+          spinner?.stop();
+          priority?.restore();
+        },
+        keeper: spinner ?? undefined,
         onProgress: cfg.progress ? (sent, ns) => drawProgress(io.stderr, sent, bound, ns) : undefined,
         onTooBig: (n, length, msg) => {
           io.stderr.write(
@@ -102,6 +112,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
         },
       });
     } finally {
+      spinner?.stop();
       priority?.restore();
       useFfiClock(null);
       process.off('SIGINT', onSigint);

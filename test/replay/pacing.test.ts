@@ -1,7 +1,8 @@
 /**
  * What keeps a paced (1x) replay on time, without a network and without timing assertions: the
  * wake-up margin, the real-time priority (through a fake libc), the allocation-free clock, sends
- * from the window's arena, the schedule's origin and the dense-schedule step-down.
+ * from the window's arena, the schedule's origin, the dense-schedule step-down and when the idle
+ * spinner is told to spin or rest.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { nowNs, useFfiClock, WakeMargin } from '../../src/replay/clock.js';
@@ -248,5 +249,23 @@ describe('paced sends', () => {
       pacing: { kind: 'pps', pps: 200 }, loops: 0, limit: 60, onDense: () => sparse.told++,
     });
     expect(sparse.told).toBe(0);
+  });
+
+  it('keep the CPU busy (the idle spinner) while pacing, and let it rest on event-loop waits and at the end', async () => {
+    const said: string[] = [];
+    const keeper = { spin: () => said.push('spin'), park: () => said.push('park') };
+    // 10 pps: 100 ms gaps, each waited for mostly on an event-loop timer (it hands over at most 30 ms before).
+    await replay(loadFrames(TEST_PCAP), { send() {}, sendAt() {} }, { pacing: { kind: 'pps', pps: 10 }, loops: 1, limit: 4, keeper });
+    expect(said[0]).toBe('spin');
+    expect(said.at(-1)).toBe('park');
+    expect(said.filter((w) => w === 'park').length).toBeGreaterThanOrEqual(3);
+    // Strictly alternating: each wait parks once and spins once after it.
+    expect(said.every((w, i) => w === (i % 2 === 0 ? 'spin' : 'park'))).toBe(true);
+
+    const top: string[] = [];
+    await replay(loadFrames(TEST_PCAP), { send() {}, sendAt() {} }, {
+      pacing: { kind: 'topspeed' }, loops: 1, limit: 0, keeper: { spin: () => top.push('spin'), park: () => top.push('park') },
+    });
+    expect(top).toEqual([]);
   });
 });
