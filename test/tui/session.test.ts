@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcapngWriter, fileSink, readAllPackets } from '../../src/capture/index.js';
+import { PcapWriter, PcapngWriter, fileSink, readAllPackets } from '../../src/capture/index.js';
 import { openFrames } from '../../src/decode/index.js';
 import { buildFrameIndex } from '../../src/tui/data/frame-index.js';
 import { FrameStore } from '../../src/tui/data/frame-store.js';
@@ -51,6 +51,31 @@ describe('frame index and on-demand decode', () => {
     const merged = buildFrameIndex([a, b]);
     expect(merged.count).toBe(86);
     expect([merged.file[0], merged.file[1], merged.fileFrame[1]]).toEqual([1, 0, 1]);
+  });
+
+  test('a file longer than the first arrays, its frames growing past the size estimate, and its comments', () => {
+    // 4,096 short frames first (the estimate of the whole file is made from them), then 6,000
+    // of the seed's longest: the columns must still grow, and every frame land where it was.
+    const { packets } = readAllPackets(SEED);
+    const short = packets.reduce((a, p) => (p.data.length < a.data.length ? p : a));
+    const long = packets.reduce((a, p) => (p.data.length > a.data.length ? p : a));
+    const path = join(tmp, 'long.pcap');
+    const w = new PcapWriter(fileSink(path), { linkType: 1 });
+    for (let i = 0; i < 10_096; i++) w.writePacket((i < 4096 ? short : long).data, 1_700_000_000 + i, 0);
+    w.close();
+    const index = buildFrameIndex([path]);
+    expect(index.count).toBe(10_096);
+    expect([index.caplen[4095], index.caplen[4096], index.caplen[10_095]]).toEqual([short.data.length, long.data.length, long.data.length]);
+    expect(index.dataOffset[10_095]).toBe(24 + 4096 * (16 + short.data.length) + 6000 * (16 + long.data.length) - long.data.length);
+    expect([index.fileFrame[0], index.fileFrame[10_095], index.file[10_095]]).toEqual([1, 10_096, 0]);
+    sameAsStreaming([path]);
+
+    const a = join(tmp, 'commented.pcapng');
+    const ng = new PcapngWriter(fileSink(a));
+    const iface = ng.addInterface({ linkType: 1 });
+    packets.forEach((p) => ng.writePacket(iface, p.data, p.tsSec, p.tsNsec, { origLen: p.len, ...(p.n === 6 ? { comment: 'six' } : {}) }));
+    ng.close();
+    expect([...buildFrameIndex([a]).comments]).toEqual([[6, 'six']]);
   });
 
   test('standard input is refused: frames are re-read on demand', () => {
