@@ -24,9 +24,8 @@ CAP_SYS_NICE), so a busy machine delays its sends less; it steps down on schedul
 it would spin most of the time. At real-time priority it also has a process spin at the lowest
 priority (SCHED_IDLE) on its CPU, both pinned there, so that CPU never goes idle while it waits
 between frames (an idle virtual CPU can wake milliseconds late); the spinner only takes time
-nothing else wants.
-The end of the run prints tcpreplay's statistics and lvscope's timing figures (how late sends
-were, median and p99, and the last packet's drift).
+nothing else wants. The end of the run prints tcpreplay's statistics and lvscope's timing
+figures (how late sends were, median and p99, and the last packet's drift).
 
 Frames leave through a Linux packet socket, reached through the optional 'koffi' package; at
 --topspeed up to 64 frames go out in one system call (sendmmsg). Without koffi, or with
