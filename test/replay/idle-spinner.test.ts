@@ -17,7 +17,8 @@ function has(cmd: string): boolean {
     return false;
   }
 }
-const tools = process.platform === 'linux' && has('chrt') && has('taskset');
+const skipReason = process.platform !== 'linux' ? 'not Linux' : !has('chrt') || !has('taskset') ? 'chrt or taskset (util-linux) is not installed' : null;
+if (skipReason !== null) console.warn(`idle spinner tests skipped: ${skipReason}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +35,7 @@ async function until(pid: number, states: readonly string[]): Promise<string> {
   return seen;
 }
 
-describe.runIf(tools)('idle spinner (chrt and taskset)', () => {
+describe.skipIf(skipReason !== null)('idle spinner (chrt and taskset)', () => {
   it('pins the pacing thread and a SCHED_IDLE spinner to one CPU, and puts the pacing thread back', async () => {
     const before = placement('/proc/thread-self')!.cpus;
     const spinner = await startIdleSpinner();
