@@ -31,11 +31,19 @@ const PR_GET_TIMERSLACK = 30;
 export interface Priority {
   /** SCHED_FIFO was granted. */
   readonly raised: boolean;
+  /** The thread runs at a real-time policy: raised here, or already (chrt before lvscope). */
+  readonly realtime: boolean;
   /** Back to the policy and timer slack the thread had; safe to call more than once. */
   restore(): void;
 }
 
-const NONE: Priority = { raised: false, restore(): void {} };
+const NONE: Priority = { raised: false, realtime: false, restore(): void {} };
+const SCHED_RR = 2;
+
+function isRealtime(policy: number): boolean {
+  const p = policy & ~SCHED_RESET_ON_FORK;
+  return p === SCHED_FIFO || p === SCHED_RR;
+}
 
 /** What raising the priority without koffi needs; replaced in tests. */
 export interface PriorityTools {
@@ -96,7 +104,7 @@ export function raisePriority(libc: Libc | null, tools: PriorityTools = SYSTEM):
   const raised =
     (policy & ~SCHED_RESET_ON_FORK) === SCHED_OTHER &&
     libc.sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, Int32Array.of(FIFO_PRIORITY)) === 0;
-  return restoredOnce(raised, () => {
+  return restoredOnce(raised, raised || isRealtime(policy), () => {
     if (raised) libc.sched_setscheduler(0, policy, Int32Array.of(0));
     if (slackSet) libc.prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0);
   });
@@ -108,18 +116,20 @@ function raiseWithoutFfi(tools: PriorityTools): Priority {
   const slack = tools.slack();
   const slackSet = slack > 0 && tools.setSlack(1);
   const pid = String(process.pid);
-  const raised = tools.policy() === SCHED_OTHER && tools.run('chrt', ['--fifo', '--reset-on-fork', '--pid', String(FIFO_PRIORITY), pid]);
-  return restoredOnce(raised, () => {
+  const policy = tools.policy();
+  const raised = policy === SCHED_OTHER && tools.run('chrt', ['--fifo', '--reset-on-fork', '--pid', String(FIFO_PRIORITY), pid]);
+  return restoredOnce(raised, raised || isRealtime(policy), () => {
     if (raised) tools.run('chrt', ['--other', '--pid', '0', pid]);
     if (slackSet) tools.setSlack(slack);
   });
 }
 
 /** A raise undone at most once, however many paths (end, error, signal) call restore. */
-function restoredOnce(raised: boolean, undo: () => void): Priority {
+function restoredOnce(raised: boolean, realtime: boolean, undo: () => void): Priority {
   let done = false;
   return {
     raised,
+    realtime,
     restore(): void {
       if (done) return;
       done = true;

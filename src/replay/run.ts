@@ -89,7 +89,7 @@ export async function runReplay(cfg: ReplayConfig, io: ReplayIO, signal?: AbortS
     // pinned there with the spinner: it preempts anything on that CPU, where an ordinary thread
     // would rather be free to move. Started before the heap is settled, so the start's garbage is
     // not left to the schedule.
-    const spinner = priority?.raised === true ? await startIdleSpinner() : null;
+    const spinner = priority?.realtime === true ? await startIdleSpinner() : null;
     if (priority !== null) settleBeforePacing();
     let result: ReplayResult;
     try {

@@ -82,7 +82,7 @@ describe('real-time priority', () => {
   it('raises the thread to SCHED_FIFO with a 1 ns timer slack and puts both back once', () => {
     const f = fakeLibc({ allow: true });
     const p = raisePriority(f.libc);
-    expect(p.raised).toBe(true);
+    expect([p.raised, p.realtime]).toEqual([true, true]);
     expect(f.calls).toEqual(['slack 1', `sched ${1 | 0x40000000} ${FIFO_PRIORITY}`]);
     p.restore();
     p.restore();
@@ -93,7 +93,7 @@ describe('real-time priority', () => {
   it('goes on at the priority it has when not allowed, and still restores the slack', () => {
     const f = fakeLibc({ allow: false });
     const p = raisePriority(f.libc);
-    expect(p.raised).toBe(false);
+    expect([p.raised, p.realtime]).toEqual([false, false]);
     p.restore();
     expect(f.calls).toEqual(['slack 1', `sched ${1 | 0x40000000} ${FIFO_PRIORITY}`, 'slack 50000']);
   });
@@ -102,7 +102,7 @@ describe('real-time priority', () => {
     const f = fakeLibc({ allow: true, policy: 2 });
     const p = raisePriority(f.libc);
     p.restore();
-    expect(p.raised).toBe(false);
+    expect([p.raised, p.realtime]).toEqual([false, true]);
     expect(f.calls.filter((c) => c.startsWith('sched'))).toEqual([]);
     expect(f.policy()).toBe(2);
   });
@@ -124,8 +124,10 @@ describe('real-time priority', () => {
     expect(slack).toBe(50_000);
 
     calls.length = 0;
-    expect(raisePriority(null, tools(0, false)).raised).toBe(false); // no chrt, or not allowed
-    expect(raisePriority(null, tools(1, true)).raised).toBe(false); // already real-time: left alone
+    const refused = raisePriority(null, tools(0, false)); // no chrt, or not allowed
+    expect([refused.raised, refused.realtime]).toEqual([false, false]);
+    const already = raisePriority(null, tools(1, true)); // already real-time: left alone
+    expect([already.raised, already.realtime]).toEqual([false, true]);
     expect(calls).toEqual([`chrt --fifo --reset-on-fork --pid ${FIFO_PRIORITY} ${process.pid}`]);
   });
 
