@@ -9,8 +9,9 @@
  *    time and peak RSS, for lvscope (packet socket, and through libpcap as before), tcpreplay and
  *    tcpreplay -K, in interleaved runs (BENCH_REPLAY_RUNS, default 5).
  * 2. 1x timing (BENCH_REPLAY_PACED_RUNS interleaved runs, default 3, each sender once per run): a 10,000-frame capture at ~1,000 pps (gaps 0.5-1.5 ms); tcpdump on the other veth
- *    end stamps arrivals in nanoseconds; per-gap error |rx gap - file gap| (median, p99) and the
- *    last packet's lateness (rx span - file span).
+ *    end stamps arrivals in nanoseconds; per-gap error |rx gap - file gap| (median, p99), the
+ *    last packet's lateness (rx span - file span), and how many gaps were more than 200 µs off
+ *    (a stall, then the burst that catches up).
  *
  * Writes a markdown section to stdout (appended to bench/RESULTS.md); progress goes to stderr.
  * Options: --quick (fewer frames, for a smoke run); BENCH_REPLAY_TOP=0 runs only the 1x timing.
@@ -286,12 +287,23 @@ for (let run = 0; run < PACED_RUNS; run++) {
     const n = Math.min(t.length, PACED_FRAMES);
     const errs = [];
     for (let i = 1; i < n; i++) errs.push(Math.abs(t[i] - t[i - 1] - fileGaps[i - 1]));
+    // Gaps more than 200 µs off, and how many of them were short: a stall makes one long gap, and
+    // a sender on an absolute schedule then catches up in a burst of short ones.
+    let off = 0;
+    let short = 0;
+    for (let i = 1; i < n; i++) {
+      const rx = t[i] - t[i - 1];
+      if (Math.abs(rx - fileGaps[i - 1]) > 200_000) {
+        off++;
+        if (rx < fileGaps[i - 1]) short++;
+      }
+    }
     errs.sort((a, b) => a - b);
     const lastLate = t[n - 1] - fileTimes[n - 1];
     const timing = /^Timing: .*$/m.exec(stdout)?.[0] ?? '';
-    const r = { received: t.length, median: quantile(errs, 0.5), p99: quantile(errs, 0.99), max: errs[errs.length - 1], lastLate, timing };
+    const r = { received: t.length, median: quantile(errs, 0.5), p99: quantile(errs, 0.99), max: errs[errs.length - 1], lastLate, timing, off, short };
     paced[name].push(r);
-    log(`1x ${name}: median ${us(r.median)}, p99 ${us(r.p99)}, last ${us(lastLate)}`);
+    log(`1x ${name}: median ${us(r.median)}, p99 ${us(r.p99)}, last ${us(lastLate)}, ${off} gaps > 200 µs off (${short} short)`);
   }
 }
 
@@ -335,9 +347,9 @@ const lines = [
   }),
   `### 1x timing, ${PACED_FRAMES.toLocaleString('en')} frames at ~1,000 pps (gaps 0.5-1.5 ms), ${PACED_RUNS} interleaved runs: median (min–max)`,
   '',
-  '| Sender | Received | Gap error median | p99 | max | Last packet late by |',
-  '|---|---|---|---|---|---|',
-  ...PACED_NAMES.map((name) => `| ${name === 'tcpreplay' ? 'tcpreplay (default timer)' : name === 'lvscope' ? (koffiMissing ? 'lvscope replay (koffi missing: libpcap)' : 'lvscope replay (packet socket)') : 'lvscope replay, LVSCOPE_REPLAY_SENDER=cap'} | ${pacedCell(name, 'received', String)} | ${pacedCell(name, 'median')} | ${pacedCell(name, 'p99')} | ${pacedCell(name, 'max')} | ${pacedCell(name, 'lastLate')} |`),
+  '| Sender | Received | Gap error median | p99 | max | Last packet late by | Gaps > 200 µs off | of them short |',
+  '|---|---|---|---|---|---|---|---|',
+  ...PACED_NAMES.map((name) => `| ${name === 'tcpreplay' ? 'tcpreplay (default timer)' : name === 'lvscope' ? (koffiMissing ? 'lvscope replay (koffi missing: libpcap)' : 'lvscope replay (packet socket)') : 'lvscope replay, LVSCOPE_REPLAY_SENDER=cap'} | ${pacedCell(name, 'received', String)} | ${pacedCell(name, 'median')} | ${pacedCell(name, 'p99')} | ${pacedCell(name, 'max')} | ${pacedCell(name, 'lastLate')} | ${pacedCell(name, 'off', String)} | ${pacedCell(name, 'short', String)} |`),
   '',
   `Targets for lvscope (medians of the runs): median ≤ 20 µs (${ok(pacedMed('lvscope', 'median') <= 20_000)}), p99 ≤ 200 µs (${ok(pacedMed('lvscope', 'p99') <= 200_000)}), last packet within 1 ms (${ok(Math.abs(pacedMed('lvscope', 'lastLate')) <= 1_000_000)}).`,
   ...paced.lvscope.map((r, i) => (r.timing !== '' ? `lvscope run ${i + 1}, its own figures (send lateness against the schedule): ${r.timing.replace(/^Timing: /, '')}` : '')),
