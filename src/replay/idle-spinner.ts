@@ -99,13 +99,10 @@ export async function startIdleSpinner(): Promise<IdleSpinner | null> {
   let stopped = false;
   // Sent every time, not only on a change: a job-control stop and continue (Ctrl-Z, fg) of the
   // process group would otherwise leave it spinning while parked. They come at most every 10 ms.
+  // Through the child's handle, which sends nothing once it has ended (Ctrl-C ends it too): its
+  // pid may belong to another process by then.
   const signal = (spin: boolean): void => {
-    if (stopped) return;
-    try {
-      process.kill(pid, spin ? 'SIGCONT' : 'SIGSTOP');
-    } catch {
-      // gone: the replay goes on without it
-    }
+    if (!stopped) child.kill(spin ? 'SIGCONT' : 'SIGSTOP');
   };
   signal(false);
   const onExit = (): void => kill();
