@@ -19,8 +19,9 @@
  * before. Lowering a process's own priority and pinning its own threads need no privilege; run.ts
  * starts it only for a real-time pacing thread.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { placement, runTool } from './proc.js';
 
 const SCHED_IDLE = 5;
 /** The shell loop: spins while its parent (lvscope) lives. */
@@ -43,26 +44,6 @@ export interface IdleSpinner extends CpuKeeper {
   readonly pid: number;
   /** Ends the spinner and gives the pacing thread its CPUs back; safe to call more than once. */
   stop(): void;
-}
-
-/** A thread's or process's state letter, policy, CPU and allowed CPUs, from its /proc directory. */
-export interface Placement {
-  readonly state: string;
-  readonly policy: number;
-  readonly cpu: number;
-  readonly cpus: string;
-}
-
-export function placement(dir: string): Placement | null {
-  try {
-    const stat = readFileSync(`${dir}/stat`, 'utf8');
-    // Fields counted after the command name, which may hold spaces: 3 state, 39 CPU, 41 policy.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpus = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`${dir}/status`, 'utf8'))?.[1] ?? '';
-    return { state: f[0]!, cpu: Number(f[36]), policy: Number(f[38]), cpus };
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -92,7 +73,7 @@ export async function startIdleSpinner(): Promise<IdleSpinner | null> {
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  if (pid <= 0 || !(await shows(pid, cpu)) || !run('taskset', ['--pid', '--cpu-list', String(cpu), tid])) {
+  if (pid <= 0 || !(await shows(pid, cpu)) || !runTool('taskset', ['--pid', '--cpu-list', String(cpu), tid])) {
     kill();
     return null;
   }
@@ -117,7 +98,7 @@ export async function startIdleSpinner(): Promise<IdleSpinner | null> {
       stopped = true;
       process.off('exit', onExit);
       kill();
-      run('taskset', ['--pid', '--cpu-list', self.cpus, tid]);
+      runTool('taskset', ['--pid', '--cpu-list', self.cpus, tid]);
     },
   };
 }
@@ -139,13 +120,4 @@ async function shows(pid: number, cpu: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 2));
   }
   return false;
-}
-
-function run(cmd: string, args: readonly string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -12,13 +12,13 @@
  * permission (not root, no CAP_SYS_NICE, RLIMIT_RTPRIO 0) the replay runs at the priority it has:
  * no message, the timing figures show the difference.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import { nowNs, sleepSyncNs, spinUntil } from './clock.js';
 import type { Libc } from './libc.js';
+import { placement, runTool } from './proc.js';
 
 const SCHED_OTHER = 0;
 const SCHED_FIFO = 1;
@@ -57,23 +57,8 @@ export interface PriorityTools {
 }
 
 const SYSTEM: PriorityTools = {
-  run(cmd, args) {
-    try {
-      execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  policy() {
-    try {
-      const stat = readFileSync('/proc/self/stat', 'utf8');
-      // Field 41 (policy), counted after the command name, which may hold spaces.
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38] ?? -1);
-    } catch {
-      return -1;
-    }
-  },
+  run: runTool,
+  policy: () => placement('/proc/self')?.policy ?? -1,
   slack() {
     try {
       return Number(readFileSync('/proc/self/timerslack_ns', 'utf8'));

@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { placement, startIdleSpinner } from '../../src/replay/idle-spinner.js';
+import { startIdleSpinner } from '../../src/replay/idle-spinner.js';
+import { placement } from '../../src/replay/proc.js';
 
 const SCHED_IDLE = 5;
 
