@@ -13,6 +13,10 @@
  *    last packet's lateness (rx span - file span), and how many gaps were more than 200 µs off
  *    (a stall, then the burst that catches up).
  *
+ * 3. Paced all the way through the small shape (--pps BENCH_REPLAY_PPS, default 200,000; a fixed rate
+ *    is timed like 1x, every frame's lateness logged): peak RSS, which must stay flat on a paced replay
+ *    too, and the rate each sender reports (BENCH_REPLAY_PPS_RUNS interleaved runs, default 3).
+ *
  * Writes a markdown section to stdout (appended to bench/RESULTS.md); progress goes to stderr.
  * Options: --quick (fewer frames, for a smoke run); BENCH_REPLAY_TOP=0 runs only the 1x timing.
  */
@@ -225,7 +229,9 @@ const topArgs = {
 };
 /** One run inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
 function topRun(name, file) {
-  const [cmd, args] = topArgs[name](file);
+  return timedRun(topArgs[name](file));
+}
+function timedRun([cmd, args]) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('ip', ['netns', 'exec', NS, '/usr/bin/time', '-f', '__TIME__ %M', cmd, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -307,6 +313,23 @@ for (let run = 0; run < PACED_RUNS; run++) {
   }
 }
 
+// ------------------------------------------------------------------ 3. paced all the way through
+
+const PPS = Number(process.env.BENCH_REPLAY_PPS ?? 200_000);
+const PPS_RUNS = Number(process.env.BENCH_REPLAY_PPS_RUNS ?? (quick ? 1 : 3));
+const PPS_NAMES = ['tcpreplay', 'lvscope'];
+const ppsArgs = {
+  tcpreplay: (f) => ['tcpreplay', ['-i', 'va', `--pps=${PPS}`, f]],
+  lvscope: (f) => ['node', [runner, '-i', 'va', '-r', f, '-q', '--pps', String(PPS)]],
+};
+const ppsRuns = Object.fromEntries(PPS_NAMES.map((n) => [n, []]));
+if (TOP_SHAPES.length > 0) {
+  for (let r = 0; r < PPS_RUNS; r++) {
+    for (const name of PPS_NAMES) ppsRuns[name].push(timedRun(ppsArgs[name](smallFile)));
+  }
+  for (const name of PPS_NAMES) log(`--pps ${PPS} ${name}: ${ppsRuns[name].map((x) => `${Math.round(x.pps)} pps ${x.wall.toFixed(2)} s ${x.rss.toFixed(0)} MB`).join('; ')}`);
+}
+
 // ------------------------------------------------------------------ report
 
 const median = (xs) => quantile(xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b), 0.5);
@@ -345,6 +368,20 @@ const lines = [
       '',
     ];
   }),
+  ...(TOP_SHAPES.length === 0 ? [] : (() => {
+    const cell = (name, k, f) => { const xs = ppsRuns[name].map((x) => x[k]); return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`; };
+    const maxRss = Math.max(...ppsRuns.lvscope.map((x) => x.rss));
+    return [
+      `### --pps ${PPS.toLocaleString('en')} through the small shape: ${TOP_FRAMES.toLocaleString('en')} frames paced (${PPS_RUNS} interleaved runs: median (min–max))`,
+      '',
+      '| Sender | pps as the sender reports | wall s (with loading) | peak RSS MB |',
+      '|---|---|---|---|',
+      ...PPS_NAMES.map((name) => `| ${name === 'tcpreplay' ? `tcpreplay --pps=${PPS}` : `lvscope replay --pps ${PPS}`} | ${cell(name, 'pps', (x) => Math.round(x).toLocaleString('en'))} | ${cell(name, 'wall', (x) => x.toFixed(2))} | ${cell(name, 'rss', (x) => x.toFixed(0))} |`),
+      '',
+      `lvscope peak RSS on a paced replay ${maxRss.toFixed(0)} MB at most (target < 64 MB: ${ok(maxRss < 64)}).`,
+      '',
+    ];
+  })()),
   `### 1x timing, ${PACED_FRAMES.toLocaleString('en')} frames at ~1,000 pps (gaps 0.5-1.5 ms), ${PACED_RUNS} interleaved runs: median (min–max)`,
   '',
   '| Sender | Received | Gap error median | p99 | max | Last packet late by | Gaps > 200 µs off | of them short |',

@@ -88,11 +88,39 @@ describe('tcpreplay statistics layout', () => {
 
 describe('lateness log', () => {
   it('gives nearest-rank quantiles and the last sample', () => {
-    const log = new LatenessLog(1000);
+    const log = new LatenessLog();
     for (let i = 1; i <= 100; i++) log.add(i * 1000);
     expect(log.quantiles([0.5, 0.99])).toEqual([50_000, 99_000]);
     expect(log.last).toBe(100_000);
     expect(log.max).toBe(100_000);
+  });
+
+  it('stays within 1/128 of the exact quantile over many values, powers of two included', () => {
+    const log = new LatenessLog();
+    const values: number[] = [];
+    // Deterministic spread from 1 ns to ~10 s, with every power of two and its neighbours.
+    for (let e = 0; e < 34; e++) for (const d of [-1, 0, 1]) values.push(Math.max(0, 2 ** e + d));
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) { x = (x * 1103515245 + 12345) % 2 ** 31; values.push(Math.floor(2 ** ((x / 2 ** 31) * 33))); }
+    for (const v of values) log.add(v);
+    const sorted = [...values].sort((a, b) => a - b);
+    const qs = [0, 0.1, 0.25, 0.5, 0.9, 0.99, 0.999, 1];
+    const got = log.quantiles(qs);
+    qs.forEach((q, i) => {
+      const exact = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+      expect(Math.abs(got[i]! - exact)).toBeLessThanOrEqual(exact / 128 + 1e-9);
+    });
+  });
+
+  it('counts every sample, however many (not only the latest), and a send ahead of time as on time', () => {
+    const log = new LatenessLog();
+    for (let i = 0; i < 1_500_000; i++) log.add(i < 1_000_000 ? 1_000_000 : 10);
+    log.add(-5);
+    expect(log.count).toBe(1_500_001);
+    // Two thirds of the samples are 1 ms, all before the last half million: the median is still 1 ms.
+    expect(log.quantiles([0.5, 0.9, 0.1])).toEqual([1_000_000, 1_000_000, 10]);
+    expect(log.quantiles([0])).toEqual([0]);
+    expect(log.last).toBe(-5);
   });
 });
 
