@@ -2,7 +2,8 @@
 /**
  * Replay benchmark: lvscope replay vs tcpreplay on a veth pair inside a fresh network namespace
  * (both ends inside it, no addresses, deleted at the end). Needs root, tcpdump and tcpreplay, and
- * a build (`npm run build`: it runs dist/cli/commands/replay.js).
+ * a build (`npm run build`). lvscope runs as a shell runs it, through `bin/lvscope` (the launcher
+ * starts Node with replay's memory flags).
  *
  * 1. --topspeed on two capture shapes (gen-small.mjs: 1M small frames of 42-250 bytes in 4 flows;
  *    gen-capture.mjs: 1M large frames in ~70k connections): packets/s each sender reports, wall
@@ -127,16 +128,11 @@ inNs('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
 sh('ip', ['-n', NS, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb']);
 for (const dev of ['va', 'vb']) sh('ip', ['-n', NS, 'link', 'set', dev, 'up']);
 
-const runner = join(work, 'run.mjs');
-writeFileSync(
-  runner,
-  `const mod = await import(${JSON.stringify(DIST_CMD)});
-process.exitCode = await mod.replayCommand.run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });\n`,
-);
+const lvscopeBin = join(ROOT, 'bin/lvscope');
 
 const senders = {
-  lvscope: (file, extra) => ['node', [runner, '-i', 'va', '-r', file, '-q', ...extra]],
-  'lvscope (cap)': (file, extra) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', 'node', runner, '-i', 'va', '-r', file, '-q', ...extra]],
+  lvscope: (file, extra) => [lvscopeBin, ['replay', '-i', 'va', '-r', file, '-q', ...extra]],
+  'lvscope (cap)': (file, extra) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', lvscopeBin, 'replay', '-i', 'va', '-r', file, '-q', ...extra]],
   tcpreplay: (file, extra) => ['tcpreplay', ['-i', 'va', '-K', ...extra, file]],
 };
 const PACED_NAMES = ['tcpreplay', 'lvscope', 'lvscope (cap)'];
@@ -224,8 +220,8 @@ const TOP_LABEL = {
 const topArgs = {
   tcpreplay: (f) => ['tcpreplay', ['-i', 'va', '--topspeed', f]],
   'tcpreplay -K': (f) => ['tcpreplay', ['-i', 'va', '-K', '--topspeed', f]],
-  lvscope: (f) => ['node', [runner, '-i', 'va', '-r', f, '-q', '--topspeed']],
-  'lvscope (cap)': (f) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', 'node', runner, '-i', 'va', '-r', f, '-q', '--topspeed']],
+  lvscope: (f) => [lvscopeBin, ['replay', '-i', 'va', '-r', f, '-q', '--topspeed']],
+  'lvscope (cap)': (f) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', lvscopeBin, 'replay', '-i', 'va', '-r', f, '-q', '--topspeed']],
 };
 /** One run inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
 function topRun(name, file) {
@@ -320,7 +316,7 @@ const PPS_RUNS = Number(process.env.BENCH_REPLAY_PPS_RUNS ?? (quick ? 1 : 3));
 const PPS_NAMES = ['tcpreplay', 'lvscope'];
 const ppsArgs = {
   tcpreplay: (f) => ['tcpreplay', ['-i', 'va', `--pps=${PPS}`, f]],
-  lvscope: (f) => ['node', [runner, '-i', 'va', '-r', f, '-q', '--pps', String(PPS)]],
+  lvscope: (f) => [lvscopeBin, ['replay', '-i', 'va', '-r', f, '-q', '--pps', String(PPS)]],
 };
 const ppsRuns = Object.fromEntries(PPS_NAMES.map((n) => [n, []]));
 if (TOP_SHAPES.length > 0) {

@@ -147,4 +147,17 @@ describe('bin/lvscope', () => {
     expect(viaNode.stdout).toBe(direct.stdout);
     expect(viaNode.stderr).toContain('lvscope-no-such-ca.pem');
   });
+
+  test.skipIf(!built)('starts replay with a small young generation and one V8 helper thread (its peak memory is mostly Node\'s), other commands as they are', () => {
+    // sh -x prints each command the launcher's first line runs, with its arguments.
+    const traced = (args: string[]): string => spawnSync('sh', ['-x', bin, ...args], { encoding: 'utf8' }).stderr;
+    const replay = traced(['replay', '--help']);
+    expect(replay).toMatch(/^\+ exec node --max-semi-space-size=1 --v8-pool-size=1 \S*bin\/lvscope replay --help$/m);
+    const decode = traced(['decode', '--help']);
+    expect(decode).toMatch(/^\+ exec node \S*bin\/lvscope decode --help$/m);
+    expect(decode).not.toContain('--max-semi-space-size');
+    const help = spawnSync(bin, ['replay', '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: lvscope replay /);
+  });
 });
