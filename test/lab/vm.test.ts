@@ -123,6 +123,9 @@ describe('QEMU command line', () => {
 
   it('keeps the guest lines and drops firmware escapes and kernel log lines', () => {
     expect(consoleLine('\x1bc\x1b[?7l\x1b[2Jlvscope-vm: up 3.2 s 6.1.0')).toBe('lvscope-vm: up 3.2 s 6.1.0');
+    // QEMU 7.2's SeaBIOS ends "Booting from ROM.." with no line end: the guest's first line follows it.
+    expect(consoleLine('Booting from ROM..\x1bc\x1b[?7l\x1b[2Jlvscope-vm: up 2.84 s 6.1.0-57-amd64')).toBe('lvscope-vm: up 2.84 s 6.1.0-57-amd64');
+    expect(consoleLine('Booting from ROM..')).toBeNull();
     expect(consoleLine('[    6.630667] reboot: Power down')).toBeNull();
     expect(consoleLine('SeaBIOS (version 1.16.2)')).toBeNull();
     expect(consoleLine('lab: request 1/4\r')).toBe('lab: request 1/4');

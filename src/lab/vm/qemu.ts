@@ -55,8 +55,11 @@ export function qemuArgs(o: Pick<BootOptions, 'kernel' | 'outDir' | 'memoryMb' |
 
 /** A console line worth showing: not firmware escape codes or kernel log noise. */
 export function consoleLine(raw: string): string | null {
+  // A terminal reset (ESC c) starts the screen afresh: SeaBIOS's "Booting from ROM.." has no line
+  // end, so the guest's first line follows it on the same line, after the reset the kernel sends.
+  const reset = raw.lastIndexOf('\x1bc');
   // eslint-disable-next-line no-control-regex
-  const l = raw.replace(/\x1b\[[0-9;?]*[a-zA-Z]|\x1bc|\r/g, '').trimEnd();
+  const l = (reset < 0 ? raw : raw.slice(reset + 2)).replace(/\x1b\[[0-9;?]*[a-zA-Z]|\r/g, '').trimEnd();
   if (l === '' || /^\[\s*\d+\.\d+\]/.test(l) || /^(SeaBIOS|Booting from|iPXE)/.test(l)) return null;
   return l;
 }
