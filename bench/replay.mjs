@@ -223,10 +223,7 @@ const topArgs = {
   lvscope: (f) => [lvscopeBin, ['replay', '-i', 'va', '-r', f, '-q', '--topspeed']],
   'lvscope (cap)': (f) => ['env', ['LVSCOPE_REPLAY_SENDER=cap', lvscopeBin, 'replay', '-i', 'va', '-r', f, '-q', '--topspeed']],
 };
-/** One run inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
-function topRun(name, file) {
-  return timedRun(topArgs[name](file));
-}
+/** One run of [cmd, args] inside the namespace under /usr/bin/time: the sender's own pps, wall time, peak RSS. */
 function timedRun([cmd, args]) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('ip', ['netns', 'exec', NS, '/usr/bin/time', '-f', '__TIME__ %M', cmd, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
@@ -243,7 +240,7 @@ for (const [shape, file] of TOP_SHAPES) {
   top[shape] = Object.fromEntries(TOP_NAMES.map((n) => [n, []]));
   // Interleaved runs, so a change in the machine's load hits every sender alike.
   for (let r = 0; r < RUNS; r++) {
-    for (const name of TOP_NAMES) top[shape][name].push(topRun(name, file));
+    for (const name of TOP_NAMES) top[shape][name].push(timedRun(topArgs[name](file)));
   }
   for (const name of TOP_NAMES) log(`topspeed ${shape} ${name}: ${top[shape][name].map((x) => `${Math.round(x.pps)} pps ${x.wall.toFixed(2)} s ${x.rss.toFixed(0)} MB`).join('; ')}`);
 }
