@@ -76,35 +76,82 @@ export interface HsiphashKey {
   readonly k1: bigint;
 }
 
-const u32Bytes = new Uint8Array(4);
-
 /**
- * Results per key, bounded: scheduler inference replays mh over the same few client and server
- * addresses thousands of times, and BigInt SipHash costs microseconds a call.
+ * Key words as 32-bit halves (k0 high, k0 low, k1 high, k1 low), per key: hsiphashU32 runs on
+ * 32-bit lanes. BigInt SipHash cost about a microsecond a call, and scheduler inference hashes
+ * every observed connection through mh (with mh-port, every one a new input).
  */
-const hsiphashMemo = new WeakMap<HsiphashKey, Map<number, number>>();
-const MEMO_LIMIT = 4096;
+const keyWords = new WeakMap<HsiphashKey, Uint32Array>();
+
+function wordsOf(key: HsiphashKey): Uint32Array {
+  let w = keyWords.get(key);
+  if (w === undefined) {
+    w = Uint32Array.of(Number((key.k0 >> 32n) & 0xffffffffn), Number(key.k0 & 0xffffffffn), Number((key.k1 >> 32n) & 0xffffffffn), Number(key.k1 & 0xffffffffn));
+    keyWords.set(key, w);
+  }
+  return w;
+}
+
+/** The SipHash state, four 64-bit lanes as (high, low) pairs: v0h v0l v1h v1l v2h v2l v3h v3l. */
+const lane = new Uint32Array(8);
+
+/** lane[a] += lane[b], 64-bit (a and b index the high halves). */
+function add64(a: number, b: number): void {
+  const lo = lane[a + 1]! + lane[b + 1]!;
+  lane[a] = lane[a]! + lane[b]! + (lo > 0xffffffff ? 1 : 0);
+  lane[a + 1] = lo;
+}
+
+/** lane[a] rotated left by n (0 < n < 32). */
+function rotl64(a: number, n: number): void {
+  const h = lane[a]!;
+  const l = lane[a + 1]!;
+  lane[a] = (h << n) | (l >>> (32 - n));
+  lane[a + 1] = (l << n) | (h >>> (32 - n));
+}
+
+/** lane[a] rotated by 32: its halves swapped. */
+function swap64(a: number): void {
+  const h = lane[a]!;
+  lane[a] = lane[a + 1]!;
+  lane[a + 1] = h;
+}
+
+/** lane[a] ^= lane[b]. */
+function xor64(a: number, b: number): void {
+  lane[a] = lane[a]! ^ lane[b]!;
+  lane[a + 1] = lane[a + 1]! ^ lane[b + 1]!;
+}
+
+const V0 = 0;
+const V1 = 2;
+const V2 = 4;
+const V3 = 6;
+
+/** SIPROUND on the 32-bit lanes, step for step as sipRound does it on BigInts. */
+function sipRound32(): void {
+  add64(V0, V1); rotl64(V1, 13); xor64(V1, V0); swap64(V0);
+  add64(V2, V3); rotl64(V3, 16); xor64(V3, V2);
+  add64(V0, V3); rotl64(V3, 21); xor64(V3, V0);
+  add64(V2, V1); rotl64(V1, 17); xor64(V1, V2); swap64(V2);
+}
 
 /** `hsiphash(&v, sizeof(u32), key)` on a little-endian 64-bit kernel: SipHash-1-3, low 32 bits. */
 export function hsiphashU32(v: number, key: HsiphashKey): number {
-  const u = v >>> 0;
-  let memo = hsiphashMemo.get(key);
-  if (memo === undefined) { memo = new Map(); hsiphashMemo.set(key, memo); }
-  let h = memo.get(u);
-  if (h === undefined) {
-    h = hsiphashU32Uncached(u, key);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(u, h);
-  }
-  return h;
-}
-
-function hsiphashU32Uncached(u: number, key: HsiphashKey): number {
-  u32Bytes[0] = u & 0xff;
-  u32Bytes[1] = (u >>> 8) & 0xff;
-  u32Bytes[2] = (u >>> 16) & 0xff;
-  u32Bytes[3] = u >>> 24;
-  return Number(siphash(u32Bytes, key.k0, key.k1, 1, 3) & 0xffffffffn);
+  const k = wordsOf(key);
+  lane[0] = 0x736f6d65 ^ k[0]!; lane[1] = 0x70736575 ^ k[1]!;
+  lane[2] = 0x646f7261 ^ k[2]!; lane[3] = 0x6e646f6d ^ k[3]!;
+  lane[4] = 0x6c796765 ^ k[0]!; lane[5] = 0x6e657261 ^ k[1]!;
+  lane[6] = 0x74656462 ^ k[2]!; lane[7] = 0x79746573 ^ k[3]!;
+  // Four bytes, no whole 8-byte block: the last block is the length (4) in its top byte, v in its low four bytes.
+  const bHigh = 0x04000000;
+  const bLow = v >>> 0;
+  lane[6] ^= bHigh; lane[7] ^= bLow;
+  sipRound32();
+  lane[0] ^= bHigh; lane[1] ^= bLow;
+  lane[5] ^= 0xff;
+  sipRound32(); sipRound32(); sipRound32();
+  return (lane[1]! ^ lane[3]! ^ lane[5]! ^ lane[7]!) >>> 0;
 }
 
 export function gcd(a: number, b: number): number {

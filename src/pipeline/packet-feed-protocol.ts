@@ -10,7 +10,7 @@ export interface FeedWorkerData {
   readonly chunkFrames: number;
   readonly maxInFlight: number;
   readonly port: MessagePort;
-  /** Int32Array over a SharedArrayBuffer: [POSTED, CONSUMED]. */
+  /** Int32Array over a SharedArrayBuffer: [POSTED, CONSUMED, STARTED]. */
   readonly control: Int32Array;
 }
 
@@ -22,7 +22,9 @@ export type FeedMessage =
 
 export const POSTED = 0;
 export const CONSUMED = 1;
-export const CONTROL_INTS = 2;
+/** 1 once the worker's code runs: from then on it reports its own failures on the port. */
+export const STARTED = 2;
+export const CONTROL_INTS = 3;
 
 /** From the model back to the reader: a chunk's arrays, free for reuse. */
 export interface RecycleMessage {

@@ -13,7 +13,7 @@ import { isDamaged, openFrames } from '../decode/index.js';
 import { Packet } from '../model/packet.js';
 import { ReadingWatch } from '../model/reading-watch.js';
 import { readPackets, type Damage } from './read-packets.js';
-import { CONSUMED, POSTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
+import { CONSUMED, POSTED, STARTED, type FeedMessage, type FeedWorkerData, type RecycleMessage } from './packet-feed-protocol.js';
 import { PacketChunkWriter, type PacketChunk } from './packet-slots.js';
 import { FrameAddressIds } from './address-table.js';
 
@@ -21,6 +21,8 @@ const FIRST_CHUNK_FRAMES = 512;
 
 function run(d: FeedWorkerData): void {
   const { port, control } = d;
+  Atomics.store(control, STARTED, 1);
+  Atomics.notify(control, STARTED);
   let posted = 0;
   const post = (m: FeedMessage, transfer: ArrayBuffer[] = []): void => {
     port.postMessage(m, transfer);

@@ -14,7 +14,7 @@ import { isDamaged, openFrames, takeFrames, type FramePredicate, type SourcedFra
 import { Engine } from '../model/engine.js';
 import { Packet } from '../model/packet.js';
 import { AddressTable, FrameAddressIds } from './address-table.js';
-import { CONSUMED, POSTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
+import { CONSUMED, POSTED, STARTED, type FeedMessage, type RecycleMessage } from './packet-feed-protocol.js';
 import { startFeed, stopFeed, takeEarlyFeed, wantWorker, type StartedFeed, type Threads } from './packet-feed-start.js';
 import { PacketChunkReader } from './packet-slots.js';
 import { readPackets } from './read-packets.js';
@@ -53,6 +53,12 @@ const HEADER_CHECK_BYTES = 64 * 1024;
 
 /** The worker posts a chunk every few ms; this long with nothing means it is gone. */
 const SILENCE_LIMIT_MS = 60_000;
+/**
+ * A worker boots in about 40 ms. One whose code has not run after this long never will (its
+ * thread or its script failed, and says so only on the event loop, which this pass never
+ * returns to): the pass is then run on this thread instead, with the same result.
+ */
+const START_LIMIT_MS = 10_000;
 
 /** Throws CaptureFormatError (or the file system's error) when a file cannot be read at all. */
 export function analyzeFiles(paths: readonly string[], opts: FileAnalyzeOptions): FilePassResult {
@@ -99,8 +105,13 @@ function analyzeInThread(paths: readonly string[], limit: number, opts: FileAnal
   }
 }
 
-function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions): FilePassResult {
+/** The pass with `feed`'s worker reading; on this thread alone when the worker never starts. */
+export function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions, startLimitMs = START_LIMIT_MS): FilePassResult {
   const { worker, port, control } = feed;
+  if (!waitForStart(control, startLimitMs)) {
+    stopFeed(feed);
+    return analyzeInThread(feed.paths, feed.limit, opts);
+  }
   const engine = new Engine({ vips: opts.vips, names: opts.names, faultsElsewhere: true });
   const reader = new PacketChunkReader();
   const pkt = new Packet();
@@ -139,6 +150,16 @@ function analyzeWithWorker(feed: StartedFeed, opts: FileAnalyzeOptions): FilePas
     port.close();
     if (!finished) void worker.terminate();
   }
+}
+
+function waitForStart(control: Int32Array, limitMs: number): boolean {
+  const end = Date.now() + limitMs;
+  while (Atomics.load(control, STARTED) === 0) {
+    const left = end - Date.now();
+    if (left <= 0) return false;
+    Atomics.wait(control, STARTED, 0, Math.min(left, 1000));
+  }
+  return true;
 }
 
 function waitForPost(control: Int32Array, received: number): void {

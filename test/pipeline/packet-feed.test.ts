@@ -10,6 +10,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader, fileSink, PcapngWriter } from '../../src/capture/index.js';
 import { FrameDecoder, openFrames, takeFrames } from '../../src/decode/index.js';
@@ -353,5 +354,23 @@ describe.skipIf(skip !== null)(`analyzeFiles on two threads${skip === null ? '' 
     expect(errOf('always')).toBe(errOf('never'));
     expect(errOf('always')).toMatch(/junk\.pcap/);
     expect(() => analyzeFiles([join(dir, 'missing.pcap')], { files: [], threads: 'always' })).toThrow(/ENOENT|no such file/);
+  });
+
+  it('runs the pass on this thread when the reading worker never starts, instead of waiting on it', async () => {
+    const feedModule = (await import(DIST_FEED)) as typeof import('../../src/pipeline/packet-feed.js');
+    const protocol = (await import(join(REPO_ROOT, 'dist/pipeline/packet-feed-protocol.js'))) as typeof import('../../src/pipeline/packet-feed-protocol.js');
+    const path = synthPreset('seed-dr');
+    const one = feedModule.analyzeFiles([path], { files: [path], threads: 'never' });
+    // A worker whose script fails as it loads: it never runs the reader, and tells only the event loop.
+    const worker = new Worker('throw new Error("the reading thread failed to load")', { eval: true });
+    worker.on('error', () => {});
+    const channel = new MessageChannel();
+    const control = new Int32Array(new SharedArrayBuffer(4 * protocol.CONTROL_INTS));
+    const began = Date.now();
+    const r = feedModule.analyzeWithWorker({ paths: [path], limit: Infinity, worker, port: channel.port1, control }, { files: [path] }, 300);
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(r.parallel).toBe(false);
+    expect(JSON.stringify(r.summary.report)).toBe(JSON.stringify(one.summary.report));
+    channel.port2.close();
   });
 });
