@@ -5,6 +5,7 @@
  */
 import { FilterSyntaxError } from './capture-filter-error.js';
 import { LINKTYPE } from './link-types.js';
+import { BSD_AF, isBsdInet6, LOOPBACK_HEADER_LEN, loopbackFamily } from '../wire/loopback.js';
 
 // ---------------------------------------------------------------- tokens
 
@@ -114,11 +115,10 @@ export function network(f: Frame, depth: number): typeof net | null {
       net.type = v === 4 ? ET_IP : v === 6 ? ET_IP6 : -1; net.off = 0;
       return net;
     }
-    case LINKTYPE.NULL: {
+    case LINKTYPE.NULL: case LINKTYPE.LOOP: {
       if (depth > 0) return null;
-      // Host byte order family: AF_INET 2, AF_INET6 24/28/30 depending on the BSD.
-      const fam = u8(f, 0) | u8(f, 3);
-      net.type = fam === 2 ? ET_IP : fam === 24 || fam === 28 || fam === 30 ? ET_IP6 : -1; net.off = 4;
+      const fam = loopbackFamily(u8(f, 0), u8(f, 1), u8(f, 2), u8(f, 3));
+      net.type = fam === BSD_AF.INET ? ET_IP : isBsdInet6(fam) ? ET_IP6 : -1; net.off = LOOPBACK_HEADER_LEN;
       return net;
     }
     default: return null;

@@ -16,6 +16,7 @@ import { Icmpv6View } from '../wire/icmpv6.js';
 import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { SllView, Sll2View } from '../wire/sll.js';
+import { BSD_AF, isBsdInet6, LOOPBACK_HEADER_LEN, LoopbackView } from '../wire/loopback.js';
 import { TcpView } from '../wire/tcp.js';
 import { UdpView, UDP_HEADER_LEN } from '../wire/udp.js';
 import type { DecodeIssue, DecodedFrame } from '../wire/records.js';
@@ -32,6 +33,7 @@ export class FrameDecoder extends TunnelLayers {
   private readonly vlan = new VlanView();
   private readonly sll = new SllView();
   private readonly sll2 = new Sll2View();
+  private readonly loop = new LoopbackView();
   private readonly arp = new ArpView();
   private readonly ipv4 = new Ipv4View();
   private readonly ipv6 = new Ipv6View();
@@ -80,6 +82,7 @@ export class FrameDecoder extends TunnelLayers {
       case LINKTYPE.IPV6: this.ipv6Layer(off, 0); break;
       case LINKTYPE.LINUX_SLL: this.cooked(off, false); break;
       case LINKTYPE.LINUX_SLL2: this.cooked(off, true); break;
+      case LINKTYPE.NULL: case LINKTYPE.LOOP: this.loopback(off); break;
       default:
         this.issue('frame', 'unsupported-link-type', 0, `link type ${linkTypeName(linkType)} (${linkType}) is not decoded`);
     }
@@ -138,6 +141,19 @@ export class FrameDecoder extends TunnelLayers {
     }
     if (this.buf[at]! >>> 4 === 6) this.ipv6Layer(at, 0);
     else this.ipv4Layer(at, 0);
+  }
+
+  private loopback(at: number): void {
+    const v = this.loop.reset(this.buf, at, this.end - at);
+    if (v.check() !== null) {
+      this.issue('loopback', 'truncated', this.rel(at), this.cutMessage('loopback header', LOOPBACK_HEADER_LEN, this.end - at));
+      return;
+    }
+    const family = v.family;
+    this.add(v.toRecord(this.rel(at)));
+    // Other families (ISO, Appletalk, IPX...) are named by the loopback layer; not an error.
+    if (family === BSD_AF.INET) this.ipv4Layer(at + LOOPBACK_HEADER_LEN, 0);
+    else if (isBsdInet6(family)) this.ipv6Layer(at + LOOPBACK_HEADER_LEN, 0);
   }
 
   private cooked(at: number, v2: boolean): void {

@@ -5,6 +5,7 @@
  */
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
+import { bsdFamilyName } from '../wire/loopback.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import { tcpOptionLength } from '../wire/tcp.js';
 import type { DecodedFrame, LayerRecord, NdpOption, TcpOption } from '../wire/records.js';
@@ -64,6 +65,8 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
       return { title: 'Linux cooked (SLL)', fields: [f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o, 2), f('hatype', l.hatype, o + 2, 2), f('src', l.src, o + 6, 8), f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 14, 2)] };
     case 'sll2':
       return { title: 'Linux cooked v2 (SLL2)', fields: [f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o, 2), f('ifindex', l.ifindex, o + 4, 4), f('hatype', l.hatype, o + 8, 2), f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o + 10, 1), f('src', l.src, o + 12, 8)] };
+    case 'loopback':
+      return { title: 'BSD loopback', fields: [f('family', `${bsdFamilyName(l.family)} (${l.family})`, o, 4)] };
     case 'arp':
       return {
         title: `ARP ${l.op === 1 ? 'request' : l.op === 2 ? 'reply' : `op ${l.op}`}${l.gratuitous ? ' (gratuitous)' : ''}`,

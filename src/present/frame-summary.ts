@@ -4,6 +4,7 @@
  */
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
+import { bsdFamilyName } from '../wire/loopback.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import type { ArpRecord, DecodedFrame, IcmpRecord, Icmpv6Record, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
@@ -35,6 +36,9 @@ export function formatFrameLine(frame: DecodedFrame, options: FrameLineOptions =
   } else if (first.type === 'sll' || first.type === 'sll2') {
     const ifx = first.type === 'sll2' ? ` ifindex ${first.ifindex}` : '';
     text = `${sllPacketTypeName(first.pktType)}${ifx} ${first.src} ethertype ${ethertypeName(first.protocol)} (0x${hex4(first.protocol)}), length ${frame.len}: `;
+    i = 1;
+  } else if (first.type === 'loopback') {
+    text = `AF ${bsdFamilyName(first.family)} (${first.family}), length ${frame.len}: `;
     i = 1;
   }
   text += formatNetwork(layers, i, frame.len, options);

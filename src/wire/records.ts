@@ -60,6 +60,14 @@ export interface Sll2Record {
   readonly offset: number;
 }
 
+/** The BSD loopback header (LINKTYPE_NULL, 0, and LINKTYPE_LOOP, 108): the payload's address family. */
+export interface LoopbackRecord {
+  readonly type: 'loopback';
+  /** BSD AF_ value: 2 IPv4; 24, 28 or 30 IPv6 (wire/loopback.ts). */
+  readonly family: number;
+  readonly offset: number;
+}
+
 export interface ArpRecord {
   readonly type: 'arp';
   readonly htype: number;
@@ -358,6 +366,7 @@ export type LayerRecord =
   | VlanRecord
   | SllRecord
   | Sll2Record
+  | LoopbackRecord
   | ArpRecord
   | Ipv4Record
   | TcpRecord

@@ -16,14 +16,14 @@ import { CONFORMANCE_ROOT } from './reference.js';
 
 const DIR = `${CONFORMANCE_ROOT}/tcpdump`;
 
-/** Tests whose output is about the layers lvscope decodes (Ethernet/VLAN/SLL/raw, ARP, IPv4, TCP, UDP). */
+/** Tests whose output is about the layers lvscope decodes (Ethernet/VLAN/SLL/raw/BSD loopback, ARP, IPv4, TCP, UDP). */
 const CHOSEN = [
   '802.1ad_QinQ', '802.1ad_QinQv', 'LINKTYPE_IPV4', 'LINKTYPE_RAW_ipv4', 'ssh', 'tfo', 'accecn_handshake',
   'whois', 'whois-v', 'dns_tcp', 'dns_tcp-v', 'mptcp-fclose', 'bgp-4byte-asn', 'bgp-lu-multiple-labels',
   'tcp_eight_lowest_weight_flags_set', 'tcp_rst_data', 'tcp_rst_data-v', 'gso-ipv4', 'ipv4_tcp_http_xml',
   'bgp-encap', 'bgp-evpn', 'ldp-common-session', 'bfd_source_port_49152', 'dhcp-rfc4388', 'resp_2', 'mptcp-v1',
   'bgp_infloop-v', 'tcp-handshake-nano-tt', 'tcp-handshake-micro-tt', 'bgp-shutdown-communication', 'bgp-role',
-  'of10_7050q-v', 'nfs-write-verf-cookie',
+  'of10_7050q-v', 'nfs-write-verf-cookie', 'tcp_rst_diag_payload-v', 'tcp_rst_diag_payload-trunc-v',
 ] as const;
 
 interface IndexRow { name: string; capture: string; out: string; flags: string }
