@@ -76,7 +76,7 @@ export class FrameDecoder extends TunnelLayers {
     this.segmentAt = -1;
 
     switch (linkType) {
-      case LINKTYPE.ETHERNET: this.ethernet(off); break;
+      case LINKTYPE.ETHERNET: this.ethernetLayer(off, 0); break;
       case LINKTYPE.RAW: case LINKTYPE.RAW_BSD: case LINKTYPE.RAW_BSD14: this.rawIp(off); break;
       case LINKTYPE.IPV4: this.ipv4Layer(off, 0); break;
       case LINKTYPE.IPV6: this.ipv6Layer(off, 0); break;
@@ -99,17 +99,18 @@ export class FrameDecoder extends TunnelLayers {
     return this.decode(bytes, 0, bytes.length, linkType, n, 0, 0, bytes.length, 0, null);
   }
 
-  private ethernet(at: number): void {
+  /** `depth`: tunnels around this frame (an overlay's frame inside VXLAN is 1 deep). */
+  protected ethernetLayer(at: number, depth: number): void {
     const v = this.eth.reset(this.buf, at, this.end - at);
     if (v.check() !== null) {
       this.issue('eth', 'truncated', this.rel(at), this.cutMessage('Ethernet header', ETHERNET_HEADER_LEN, this.end - at));
       return;
     }
     this.add(v.toRecord(this.rel(at)));
-    this.etherPayload(v.ethertype, at + ETHERNET_HEADER_LEN, 0);
+    this.etherPayload(v.ethertype, at + ETHERNET_HEADER_LEN, 0, depth);
   }
 
-  private etherPayload(ethertype: number, at: number, vlanDepth: number): void {
+  private etherPayload(ethertype: number, at: number, vlanDepth: number, depth: number): void {
     if (isVlanTpid(ethertype)) {
       const v = this.vlan.reset(this.buf, at, this.end - at, ethertype);
       if (v.check() !== null) {
@@ -121,13 +122,13 @@ export class FrameDecoder extends TunnelLayers {
         this.issue('vlan', 'malformed', this.rel(at), `more than ${MAX_TUNNEL_DEPTH} stacked VLAN tags`);
         return;
       }
-      this.etherPayload(v.ethertype, at + VLAN_TAG_LEN, vlanDepth + 1);
+      this.etherPayload(v.ethertype, at + VLAN_TAG_LEN, vlanDepth + 1, depth);
       return;
     }
     switch (ethertype) {
-      case ETHERTYPE.IPV4: this.ipv4Layer(at, 0); return;
+      case ETHERTYPE.IPV4: this.ipv4Layer(at, depth); return;
       case ETHERTYPE.ARP: this.arpLayer(at); return;
-      case ETHERTYPE.IPV6: this.ipv6Layer(at, 0); return;
+      case ETHERTYPE.IPV6: this.ipv6Layer(at, depth); return;
       default:
         // Other EtherTypes (LLDP, MPLS, 802.3 lengths...) are named by the eth layer's ethertype; not an error.
         return;
@@ -166,7 +167,7 @@ export class FrameDecoder extends TunnelLayers {
     const protocol = v.protocol, hatype = v.hardwareType, next = at + v.headerLen;
     // The protocol field is an EtherType except for a few ARPHRD-specific pseudo-values (< 0x600).
     if (hatype === 778 /* ARPHRD_IPGRE */ && protocol === 0x0800) { this.ipv4Layer(next, 0); return; }
-    if (protocol >= 0x0600) this.etherPayload(protocol, next, 0);
+    if (protocol >= 0x0600) this.etherPayload(protocol, next, 0, 0);
   }
 
   private arpLayer(at: number): void {
@@ -332,16 +333,17 @@ export class FrameDecoder extends TunnelLayers {
     const hl = v.headerLen;
     const payloadLength = Math.max(0, segmentLen - hl);
     let checksumOk: boolean | null = null;
+    let sum = 0;
     if (this.verify && complete && ipAt >= 0) {
       const initial = this.pseudo(ipAt, IP_PROTO.TCP, segmentLen);
-      const sum = at === this.segmentAt && segmentLen === this.segmentLen
+      sum = at === this.segmentAt && segmentLen === this.segmentLen
         ? fold16(initial + this.segmentSum)
         : sum16(this.buf, at, segmentLen, initial);
       checksumOk = sum === 0xffff;
     }
     const rec = v.toRecord(this.rel(at), options, payloadLength, checksumOk);
     this.add(rec);
-    if (checksumOk === false) this.transportChecksumIssue('tcp', at + 16, rec.checksum, ipAt, IP_PROTO.TCP, segmentLen);
+    if (checksumOk === false) this.transportChecksumIssue('tcp', at + 16, rec.checksum, ipAt, IP_PROTO.TCP, segmentLen, sum);
   }
 
   private udpLayer(at: number, ipEnd: number, ipAt: number, complete: boolean, depth: number): void {
@@ -352,15 +354,44 @@ export class FrameDecoder extends TunnelLayers {
     }
     const ulen = v.length;
     let checksumOk: boolean | null = null;
+    let sum = 0;
     if (ulen < UDP_HEADER_LEN || at + ulen > ipEnd) {
       if (!this.snapCut || ulen < UDP_HEADER_LEN) this.issue('udp', 'bad-length', this.rel(at) + 4, `UDP length ${ulen} does not fit the ${ipEnd - at} bytes after the IP header`);
     } else if (this.verify && complete && ipAt >= 0 && v.checksum !== 0) {
       const initial = this.pseudo(ipAt, IP_PROTO.UDP, ulen);
-      checksumOk = sum16(this.buf, at, ulen, initial) === 0xffff;
+      sum = sum16(this.buf, at, ulen, initial);
+      checksumOk = sum === 0xffff;
     }
     this.add(v.toRecord(this.rel(at), Math.max(0, ulen - UDP_HEADER_LEN), checksumOk));
-    if (checksumOk === false) this.transportChecksumIssue('udp', at + 6, v.checksum, ipAt, IP_PROTO.UDP, ulen);
+    const issueAt = this.issues?.length ?? 0;
+    // Only an offload found inside this datagram (this one's own included, for a tunnel around it) counts.
+    this.offloadField = -1;
+    if (checksumOk === false) this.transportChecksumIssue('udp', at + 6, v.checksum, ipAt, IP_PROTO.UDP, ulen, sum);
     if (ulen > UDP_HEADER_LEN && at + ulen <= ipEnd && depth < MAX_TUNNEL_DEPTH) this.udpPayload(at + UDP_HEADER_LEN, at + ulen, v.dstPort, depth);
+    if (checksumOk === false && this.issues?.[issueAt]?.code === 'bad-checksum') this.localChecksumOffload(at, ulen, sum, issueAt);
+  }
+
+  /**
+   * A tunnel's outer UDP checksum that is wrong only because an inner TCP or UDP checksum inside
+   * it is still the offloaded partial one: the sender computed the outer one over the value the
+   * NIC writes later (local checksum offload, Linux's lco_csum: VXLAN and GUE on the capturing
+   * host). With that value put in, the outer sum comes out right; the issue says so, not "wrong".
+   */
+  private localChecksumOffload(at: number, ulen: number, sum: number, issueAt: number): void {
+    const field = this.offloadField;
+    if (field < at + UDP_HEADER_LEN || field + 2 > at + ulen) return;
+    // The field's 16-bit word sits at an even offset from the datagram's start or an odd one;
+    // at an odd one its bytes count swapped in the outer sum.
+    const odd = ((field - at) & 1) === 1;
+    const swap = (w: number): number => ((w & 0xff) << 8) | (w >>> 8);
+    const was = odd ? swap(this.offloadValue) : this.offloadValue;
+    const final = odd ? swap(this.offloadFinal) : this.offloadFinal;
+    if (fold16(sum + (~was & 0xffff) + final) !== 0xffff) return;
+    const issue = this.issues![issueAt]!;
+    this.issues![issueAt] = {
+      layer: 'udp', code: 'checksum-offloaded', offset: issue.offset,
+      message: `UDP checksum 0x${hex4(this.buf[at + 6]! << 8 | this.buf[at + 7]!)} covers the inner checksum the NIC writes later (local checksum offload on the capturing host), not corruption`,
+    };
   }
 
   private icmpLayer(at: number, ipEnd: number, complete: boolean): void {

@@ -3,7 +3,7 @@
  * (decoder.ts) re-points for every frame, the layers and issues it collects, and the checksum
  * sums the transport layers share.
  */
-import { pseudoHeaderSum, pseudoHeaderSum6 } from '../wire/checksum.js';
+import { fold16, pseudoHeaderSum, pseudoHeaderSum6 } from '../wire/checksum.js';
 import type { DecodeIssue, DecodeIssueCode, LayerRecord, LayerType } from '../wire/records.js';
 
 export interface DecodeOptions {
@@ -42,11 +42,20 @@ export abstract class FrameWalk {
   /** The last IPv6 header walked and its final destination (a routing header's last hop) for pseudo-headers. */
   protected v6At = -1;
   protected v6FinalDst = 0;
+  /**
+   * The last transport checksum found offloaded: where its field is, what the capture holds there
+   * and what the NIC writes. A tunnel's outer UDP checksum is computed over the final value
+   * (local checksum offload), which the outer datagram's check needs.
+   */
+  protected offloadField = -1;
+  protected offloadValue = 0;
+  protected offloadFinal = 0;
 
   constructor(options: DecodeOptions) {
     this.verify = options.verifyChecksums !== false;
   }
 
+  protected abstract ethernetLayer(at: number, depth: number): void;
   protected abstract ipv4Layer(at: number, depth: number): void;
   protected abstract ipv6Layer(at: number, depth: number): void;
 
@@ -93,7 +102,7 @@ export abstract class FrameWalk {
    * (CHECKSUM_PARTIAL): the capture saw the segment before the NIC finished it. Saying "bad
    * checksum" there would send the user chasing corruption that does not exist.
    */
-  protected transportChecksumIssue(layer: 'tcp' | 'udp', fieldAt: number, value: number, ipAt: number, proto: number, length: number): void {
+  protected transportChecksumIssue(layer: 'tcp' | 'udp', fieldAt: number, value: number, ipAt: number, proto: number, length: number, sum: number): void {
     const partial = this.pseudo(ipAt, proto, length);
     let folded = partial;
     while (folded > 0xffff) folded = (folded & 0xffff) + (folded >>> 16);
@@ -101,6 +110,10 @@ export abstract class FrameWalk {
     if (value === folded) {
       this.issue(layer, 'checksum-offloaded', this.rel(fieldAt),
         `${name} checksum 0x${hex4(value)} is only the pseudo-header sum: checksum offload on the capturing host, not corruption`);
+      // The value the NIC writes: the one that makes the segment's sum come out right.
+      this.offloadField = fieldAt;
+      this.offloadValue = value;
+      this.offloadFinal = ~fold16(sum + (~value & 0xffff)) & 0xffff;
     } else {
       this.issue(layer, 'bad-checksum', this.rel(fieldAt), `${name} checksum 0x${hex4(value)} is wrong`);
     }

@@ -1,7 +1,7 @@
 /**
  * The layers carried inside IP that lvscope follows besides TCP, UDP and ICMP: GRE (RFC 2784) and
- * GUE tunnels, which lead back into an inner IPv4 or IPv6 header, the IPVS sync daemon's messages
- * and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
+ * GUE tunnels, which lead back into an inner IPv4 or IPv6 header, VXLAN, which leads into an
+ * overlay's Ethernet frame, the IPVS sync daemon's messages and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
  */
 import { sum16 } from '../wire/checksum.js';
 import { ETHERTYPE } from '../wire/ethernet.js';
@@ -10,12 +10,14 @@ import { GueView, gueInnerOffset } from '../wire/gue.js';
 import { IP_PROTO } from '../wire/ipv4.js';
 import { IPVS_SYNC_PORT, decodeIpvsSync } from '../wire/ipvs-sync.js';
 import { VrrpView } from '../wire/vrrp.js';
+import { isVxlanPayload, VXLAN_HEADER_LEN, VxlanView } from '../wire/vxlan.js';
 import { FrameWalk, MAX_TUNNEL_DEPTH, hex4, type DecodeOptions } from './frame-walk.js';
 
 export abstract class TunnelLayers extends FrameWalk {
   private readonly gre = new GreView();
   private readonly gue = new GueView();
   private readonly vrrp = new VrrpView();
+  private readonly vxlan = new VxlanView();
   private readonly guePorts: ReadonlySet<number>;
   private readonly syncPorts: ReadonlySet<number>;
 
@@ -42,11 +44,12 @@ export abstract class TunnelLayers extends FrameWalk {
     else if (v.protocol === ETHERTYPE.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
   }
 
-  /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, GUE (by port or by payload). */
+  /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, VXLAN, GUE (by port or by payload). */
   protected udpPayload(at: number, end: number, dstPort: number, depth: number): void {
     if (this.syncPorts.has(dstPort)) { this.syncLayer(at, end); return; }
     const byPort = this.guePorts.has(dstPort);
     const captured = Math.min(end, this.end) - at;
+    if (!byPort && isVxlanPayload(this.buf, at, end - at, captured, dstPort)) { this.vxlanLayer(at, end, depth); return; }
     if (!byPort && gueInnerOffset(this.buf, at, end - at, captured, true) < 0) return;
     this.gueLayer(at, end, depth, byPort);
   }
@@ -78,6 +81,17 @@ export abstract class TunnelLayers extends FrameWalk {
     }
     this.add(v.toRecord(this.rel(at), ipv6, checksumOk));
     if (checksumOk === false) this.issue('vrrp', 'bad-checksum', this.rel(at) + 6, `VRRP checksum 0x${hex4(v.checksum)} is wrong`);
+  }
+
+  protected vxlanLayer(at: number, end: number, depth: number): void {
+    const v = this.vxlan.reset(this.buf, at, Math.min(end, this.end) - at);
+    if (v.check() !== null) {
+      this.issue('vxlan', 'truncated', this.rel(at), this.cutMessage('VXLAN header', VXLAN_HEADER_LEN, Math.min(end, this.end) - at));
+      return;
+    }
+    this.add(v.toRecord(this.rel(at)));
+    // The overlay's frame ends where the datagram does (its wire length is the datagram's too).
+    this.withEnd(end, () => this.ethernetLayer(at + VXLAN_HEADER_LEN, depth + 1));
   }
 
   protected gueLayer(at: number, end: number, depth: number, byPort: boolean): void {

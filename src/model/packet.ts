@@ -115,32 +115,7 @@ export class Packet {
     this.kind = 'other';
     this.n = f.n;
     this.t = f.tsSec + f.tsNsec / 1e9;
-    this.srcMac = '';
-    this.dstMac = '';
-    this.pktType = -1;
-    this.vlan = -1;
-    this.arpOp = 0;
-    this.sha = this.spa = this.tha = this.tpa = '';
-    this.tunnel = null;
-    this.outerSrc = this.outerDst = '';
-    this.outerTtl = this.outerLen = 0;
-    this.src = this.dst = '';
-    this.proto = this.ttl = this.ipId = this.ipLen = 0;
-    this.v6 = false;
-    this.df = false;
-    this.sport = this.dport = this.flags = this.seq = this.ack = this.payload = 0;
-    this.toaAddr = '';
-    this.toaPort = 0;
-    this.hasTimestamp = false;
-    this.dsrVip = '';
-    this.dsrPort = 0;
-    this.icmpType = this.icmpCode = -1;
-    this.icmpMtu = null;
-    this.icmpGateway = null;
-    this.icmpQuote = null;
-    this.ha = null;
-    this.srcKeySeen = this.dstKeySeen = -1;
-    this.srcAddrId = this.dstAddrId = -1;
+    this.clearLayers();
 
     let ipCount = 0;
     let sawGre = false;
@@ -179,6 +154,14 @@ export class Packet {
           break;
         }
         case 'gre': sawGre = true; break;
+        case 'vxlan':
+          // An overlay's frame (a Kubernetes or cloud node's capture): the packet is the one inside,
+          // on the overlay's own LAN, and the underlay around it is not LVS's business.
+          this.clearLayers();
+          this.kind = 'other';
+          ipCount = 0;
+          sawGre = false;
+          break;
         case 'tcp':
           if (ipCount === 0) break;
           this.sport = l.srcPort; this.dport = l.dstPort; this.flags = l.flagBits; this.seq = l.seq; this.ack = l.ack;
@@ -219,6 +202,36 @@ export class Packet {
     }
     if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null && this.ha === null) this.kind = 'ipv6-other';
     return this;
+  }
+
+  /** Everything load() reads from the layers, as a frame with none leaves it. */
+  private clearLayers(): void {
+    this.srcMac = '';
+    this.dstMac = '';
+    this.pktType = -1;
+    this.vlan = -1;
+    this.arpOp = 0;
+    this.sha = this.spa = this.tha = this.tpa = '';
+    this.tunnel = null;
+    this.outerSrc = this.outerDst = '';
+    this.outerTtl = this.outerLen = 0;
+    this.src = this.dst = '';
+    this.proto = this.ttl = this.ipId = this.ipLen = 0;
+    this.v6 = false;
+    this.df = false;
+    this.sport = this.dport = this.flags = this.seq = this.ack = this.payload = 0;
+    this.toaAddr = '';
+    this.toaPort = 0;
+    this.hasTimestamp = false;
+    this.dsrVip = '';
+    this.dsrPort = 0;
+    this.icmpType = this.icmpCode = -1;
+    this.icmpMtu = null;
+    this.icmpGateway = null;
+    this.icmpQuote = null;
+    this.ha = null;
+    this.srcKeySeen = this.dstKeySeen = -1;
+    this.srcAddrId = this.dstAddrId = -1;
   }
 
   get isTcp(): boolean { return this.kind === 'ip' && this.proto === PROTO_TCP; }

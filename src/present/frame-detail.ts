@@ -65,6 +65,8 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
       return { title: 'Linux cooked (SLL)', fields: [f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o, 2), f('hatype', l.hatype, o + 2, 2), f('src', l.src, o + 6, 8), f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 14, 2)] };
     case 'sll2':
       return { title: 'Linux cooked v2 (SLL2)', fields: [f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o, 2), f('ifindex', l.ifindex, o + 4, 4), f('hatype', l.hatype, o + 8, 2), f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o + 10, 1), f('src', l.src, o + 12, 8)] };
+    case 'vxlan':
+      return { title: 'VXLAN', fields: [f('flags', hex(l.flags, 2), o, 1), f('vni', l.vni, o + 4, 3)] };
     case 'loopback':
       return { title: 'BSD loopback', fields: [f('family', `${bsdFamilyName(l.family)} (${l.family})`, o, 4)] };
     case 'arp':

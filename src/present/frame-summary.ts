@@ -6,6 +6,7 @@ import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { bsdFamilyName } from '../wire/loopback.js';
 import { sllPacketTypeName } from '../wire/sll.js';
+import { VXLAN_FLAG_VNI, VXLAN_HEADER_LEN } from '../wire/vxlan.js';
 import type { ArpRecord, DecodedFrame, IcmpRecord, Icmpv6Record, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
 export interface FrameLineOptions {
@@ -16,37 +17,47 @@ export interface FrameLineOptions {
 /** Everything after the timestamp: "02:aa:… > ff:ff:…, ethertype ARP (0x0806), length 42: Request who-has …". */
 export function formatFrameLine(frame: DecodedFrame, options: FrameLineOptions = {}): string {
   const layers = frame.layers;
-  let text = '';
-  let i = 0;
-  const first = layers[0];
-  if (first === undefined) {
-    text = `[${frame.caplen} bytes, link type ${frame.linkType}]`;
-  } else if (first.type === 'eth') {
-    text = `${first.src} > ${first.dst}, `;
-    i = 1;
-    let ethertype = first.ethertype;
-    while (i < layers.length) {
-      const l = layers[i]!;
-      if (l.type !== 'vlan') break;
-      text += `ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), vlan ${l.id}, p ${l.pcp}${l.dei ? ', DEI' : ''}, `;
-      ethertype = l.ethertype;
-      i++;
-    }
-    text += `ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), length ${frame.len}: `;
-  } else if (first.type === 'sll' || first.type === 'sll2') {
-    const ifx = first.type === 'sll2' ? ` ifindex ${first.ifindex}` : '';
-    text = `${sllPacketTypeName(first.pktType)}${ifx} ${first.src} ethertype ${ethertypeName(first.protocol)} (0x${hex4(first.protocol)}), length ${frame.len}: `;
-    i = 1;
-  } else if (first.type === 'loopback') {
-    text = `AF ${bsdFamilyName(first.family)} (${first.family}), length ${frame.len}: `;
-    i = 1;
+  let text: string;
+  if (layers.length === 0) {
+    text = `[${frame.caplen} bytes, link type ${frame.linkType}], length ${frame.len}`;
+  } else {
+    const link = linkHeader(layers, 0, frame.len);
+    text = link.text + formatNetwork(layers, link.next, frame.len, options);
   }
-  text += formatNetwork(layers, i, frame.len, options);
   if (frame.issues.length > 0) {
     // Offload is normal on a sender's capture: a short tag, not a paragraph on every line.
     text += ` [${frame.issues.map((x) => (x.code === 'checksum-offloaded' ? `${x.layer} cksum offloaded` : `${x.code}: ${x.message}`)).join('; ')}]`;
   }
   return text;
+}
+
+/**
+ * The link header at layers[i] (the frame's, or an overlay's inside VXLAN) and its length `len`:
+ * "src > dst, ethertype IPv4 (0x0800), length 98: ", and the index of the layer after it. No text
+ * when layers[i] is not a link header (raw IP).
+ */
+function linkHeader(layers: readonly LayerRecord[], i: number, len: number): { text: string; next: number } {
+  const first = layers[i];
+  if (first === undefined) return { text: '', next: i };
+  if (first.type === 'eth') {
+    let text = `${first.src} > ${first.dst}, `;
+    let k = i + 1;
+    let ethertype = first.ethertype;
+    while (k < layers.length) {
+      const l = layers[k]!;
+      if (l.type !== 'vlan') break;
+      text += `ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), vlan ${l.id}, p ${l.pcp}${l.dei ? ', DEI' : ''}, `;
+      ethertype = l.ethertype;
+      k++;
+    }
+    return { text: `${text}ethertype ${ethertypeName(ethertype)} (0x${hex4(ethertype)}), length ${len}: `, next: k };
+  }
+  if (first.type === 'sll' || first.type === 'sll2') {
+    const ifx = first.type === 'sll2' ? ` ifindex ${first.ifindex}` : '';
+    return { text: `${sllPacketTypeName(first.pktType)}${ifx} ${first.src} ethertype ${ethertypeName(first.protocol)} (0x${hex4(first.protocol)}), length ${len}: `, next: i + 1 };
+  }
+  if (first.type === 'loopback') return { text: `AF ${bsdFamilyName(first.family)} (${first.family}), length ${len}: `, next: i + 1 };
+  return { text: '', next: i };
 }
 
 function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: number, options: FrameLineOptions): string {
@@ -60,7 +71,7 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         const v = options.verbose
           ? `(tos 0x${l.tos.toString(16)}, ttl ${l.ttl}, id ${l.id}, offset ${l.fragOffset}, flags [${l.df ? 'DF' : l.mf ? '+' : 'none'}], proto ${ipProtoName(l.proto)} (${l.proto}), length ${l.totalLength}${l.checksumOk === false ? ', bad cksum' : ''})\n    `
           : '';
-        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+        if (next?.type === 'udp' && (layers[i + 2]?.type === 'gue' || layers[i + 2]?.type === 'vxlan')) {
           out += `IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
           i++;
           continue;
@@ -81,7 +92,7 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
       }
       case 'ipv6': {
         const next = layers[i + 1];
-        if (next?.type === 'udp' && layers[i + 2]?.type === 'gue') {
+        if (next?.type === 'udp' && (layers[i + 2]?.type === 'gue' || layers[i + 2]?.type === 'vxlan')) {
           out += `IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
           i++;
           continue;
@@ -101,6 +112,14 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
         if (l.control) return out;
         continue;
+      case 'vxlan': {
+        // tcpdump's words; the overlay's frame is as long as the datagram after this header.
+        const udp = layers[i - 1];
+        const inner = linkHeader(layers, i + 1, udp?.type === 'udp' ? udp.payloadLength - VXLAN_HEADER_LEN : 0);
+        out += `VXLAN, flags [${(l.flags & VXLAN_FLAG_VNI) !== 0 ? 'I' : '.'}] (0x${l.flags.toString(16).padStart(2, '0')}), vni ${l.vni}: ${inner.text}`;
+        i = inner.next - 1;
+        continue;
+      }
       case 'gre':
         out += `GREv${l.version}, ${l.keyPresent ? `key=0x${(l.key ?? 0).toString(16)}, ` : ''}proto ${ethertypeName(l.protocol)} (0x${hex4(l.protocol)}): `;
         continue;

@@ -266,6 +266,16 @@ export interface GreRecord {
 }
 
 /** Generic UDP Encapsulation (IPVS `--tun-type gue`, Linux fou/gue). */
+/** A VXLAN header (RFC 7348): an Ethernet frame follows, the overlay's own. */
+export interface VxlanRecord {
+  readonly type: 'vxlan';
+  /** 0x08 when the VNI is valid (the I flag). */
+  readonly flags: number;
+  /** VXLAN network identifier: which overlay (24 bits). */
+  readonly vni: number;
+  readonly offset: number;
+}
+
 export interface GueRecord {
   readonly type: 'gue';
   /** 0: a GUE header; 1: direct IP (the UDP payload is the IP packet, no GUE header). */
@@ -376,6 +386,7 @@ export type LayerRecord =
   | Icmpv6Record
   | GreRecord
   | GueRecord
+  | VxlanRecord
   | VrrpRecord
   | IpvsSyncRecord;
 

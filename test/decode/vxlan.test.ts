@@ -1,0 +1,77 @@
+/**
+ * VXLAN as a real kernel sends it (test/fixtures/vxlan: a veth underlay, VNI 42, ports 4789 and
+ * 8472): the overlay's Ethernet frame is decoded behind the VXLAN header, and the checksums the
+ * sending kernel left to offload are called offloaded, not wrong.
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FrameDecoder, LINKTYPE, openFrames } from '../../src/decode/index.js';
+import { formatFrameLine } from '../../src/present/frame-summary.js';
+import { isVxlanPayload } from '../../src/wire/vxlan.js';
+import type { DecodedFrame } from '../../src/wire/records.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const fixture = (port: number): string => join(REPO_ROOT, `test/fixtures/vxlan/kernel-vxlan-${port}.pcap`);
+const types = (f: DecodedFrame): string => f.layers.map((l) => l.type).join('/');
+
+describe('VXLAN from a real kernel', () => {
+  for (const port of [4789, 8472]) {
+    it(`port ${port}: the overlay's frames, with the offloaded checksums named as such`, () => {
+      const frames = [...openFrames([fixture(port)])];
+      const vxlan = frames.filter((f) => f.layers.some((l) => l.type === 'vxlan'));
+      expect(vxlan.length).toBeGreaterThan(30);
+      for (const f of vxlan) {
+        expect(types(f), `frame ${f.n}`).toMatch(/^eth\/ipv4\/udp\/vxlan\/eth\//);
+        expect(f.layers[3]).toMatchObject({ type: 'vxlan', flags: 0x08, vni: 42 });
+      }
+      const tcp = vxlan.filter((f) => f.layers.some((l) => l.type === 'tcp'));
+      const syn = tcp.find((f) => f.layers.some((l) => l.type === 'tcp' && l.flags === 'S'))!;
+      expect(formatFrameLine(syn)).toMatch(new RegExp(`^[0-9a-f:]{17} > [0-9a-f:]{17}, ethertype IPv4 \\(0x0800\\), length \\d+: IP 10\\.99\\.0\\.1\\.\\d+ > 10\\.99\\.0\\.2\\.${port}: VXLAN, flags \\[I\\] \\(0x08\\), vni 42: 02:00:00:00:42:01 > 02:00:00:00:42:02, ethertype IPv4 \\(0x0800\\), length 74: IP 192\\.168\\.50\\.1\\.\\d+ > 192\\.168\\.50\\.2\\.80: Flags \\[S\\]`));
+      // Every datagram carrying a TCP segment left to offload: both checksums offloaded, none wrong.
+      const issues = frames.flatMap((f) => f.issues.map((i) => `${i.layer}:${i.code}`));
+      expect(issues).not.toContain('udp:bad-checksum');
+      expect(issues).not.toContain('tcp:bad-checksum');
+      expect(tcp.every((f) => f.issues.some((i) => i.layer === 'udp' && i.code === 'checksum-offloaded' && /local checksum offload/.test(i.message)))).toBe(true);
+    });
+  }
+
+  it('an outer checksum that is wrong for any inner value stays wrong', () => {
+    // Change the VNI of a frame whose outer checksum was computed over the offloaded inner one.
+    const bytes = new Uint8Array(readFileSync(fixture(4789)));
+    const frames = [...openFrames([fixture(4789)])];
+    const target = frames.find((f) => f.issues.some((i) => /local checksum offload/.test(i.message)))!;
+    const dir = mkdtempSync(join(tmpdir(), 'lvscope-vxlan-'));
+    // pcap: 24-byte file header, then 16 bytes before each frame; the VNI's last byte is 14+20+8+6 into it.
+    let at = 24;
+    for (const f of frames) {
+      if (f.n === target.n) break;
+      at += 16 + f.caplen;
+    }
+    bytes[at + 16 + 48] = bytes[at + 16 + 48]! ^ 0x01;
+    const path = join(dir, 'vni-changed.pcap');
+    writeFileSync(path, bytes);
+    const changed = [...openFrames([path])].find((f) => f.n === target.n)!;
+    expect(changed.layers[3]).toMatchObject({ type: 'vxlan', vni: 43 });
+    expect(changed.issues.map((i) => `${i.layer}:${i.code}`)).toContain('udp:bad-checksum');
+  });
+
+  it('port 8472 is VXLAN only when the payload looks the part; 4789 always', () => {
+    const vxlan = Uint8Array.from([0x08, 0, 0, 0, 0, 0, 42, 0, ...Array(12).fill(2), 0x08, 0x00]);
+    expect(isVxlanPayload(vxlan, 0, vxlan.length, vxlan.length, 8472)).toBe(true);
+    const notVxlan = Uint8Array.from(vxlan);
+    notVxlan[0] = 0x0c; // another flag set: some other protocol on the port
+    expect(isVxlanPayload(notVxlan, 0, notVxlan.length, notVxlan.length, 8472)).toBe(false);
+    expect(isVxlanPayload(notVxlan, 0, notVxlan.length, notVxlan.length, 4789)).toBe(true);
+    expect(isVxlanPayload(vxlan, 0, vxlan.length, vxlan.length, 4790)).toBe(false);
+    // A cut VXLAN header on 4789 is reported, not thrown.
+    const cut = new FrameDecoder().decodeBytes(Uint8Array.from([
+      ...Array(12).fill(0), 0x08, 0x00,
+      0x45, 0, 0, 31, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+      0x30, 0x39, 0x12, 0xb5, 0, 11, 0, 0, 0x08, 0, 0,
+    ]), LINKTYPE.ETHERNET);
+    expect(types(cut)).toBe('eth/ipv4/udp');
+    expect(cut.issues.map((i) => `${i.layer}:${i.code}`)).toContain('vxlan:truncated');
+  });
+});
