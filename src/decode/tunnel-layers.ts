@@ -1,10 +1,11 @@
 /**
  * The layers carried inside IP that lvscope follows besides TCP, UDP and ICMP: GRE (RFC 2784) and
- * GUE tunnels, which lead back into an inner IPv4 or IPv6 header, VXLAN, which leads into an
- * overlay's Ethernet frame, the IPVS sync daemon's messages and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
+ * GUE tunnels, which lead back into an inner IPv4 or IPv6 header, VXLAN and Geneve (and GRE
+ * carrying Ethernet), which lead into an overlay's Ethernet frame, the IPVS sync daemon's messages and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
  */
 import { sum16 } from '../wire/checksum.js';
 import { ETHERTYPE } from '../wire/ethernet.js';
+import { ETHERTYPE_TEB, GeneveView, isGenevePort } from '../wire/geneve.js';
 import { GreView } from '../wire/gre.js';
 import { GueView, gueInnerOffset } from '../wire/gue.js';
 import { IP_PROTO } from '../wire/ipv4.js';
@@ -18,6 +19,7 @@ export abstract class TunnelLayers extends FrameWalk {
   private readonly gue = new GueView();
   private readonly vrrp = new VrrpView();
   private readonly vxlan = new VxlanView();
+  private readonly geneve = new GeneveView();
   private readonly guePorts: ReadonlySet<number>;
   private readonly syncPorts: ReadonlySet<number>;
 
@@ -40,8 +42,14 @@ export abstract class TunnelLayers extends FrameWalk {
     if (checksumOk === false) this.issue('gre', 'bad-checksum', this.rel(at) + 4, `GRE checksum 0x${hex4(v.checksum)} is wrong`);
     if (depth >= MAX_TUNNEL_DEPTH) return;
     const inner = at + v.headerLen;
-    if (v.protocol === ETHERTYPE.IPV4) this.ipv4InnerLayer(inner, end, depth + 1);
-    else if (v.protocol === ETHERTYPE.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
+    this.tunnelPayload(v.protocol, inner, end, depth);
+  }
+
+  /** The packet a tunnel header says it carries (an EtherType): IPv4, IPv6, or an overlay's Ethernet frame (TEB). */
+  private tunnelPayload(protocol: number, inner: number, end: number, depth: number): void {
+    if (protocol === ETHERTYPE.IPV4) this.ipv4InnerLayer(inner, end, depth + 1);
+    else if (protocol === ETHERTYPE.IPV6) this.withEnd(end, () => this.ipv6Layer(inner, depth + 1));
+    else if (protocol === ETHERTYPE_TEB) this.withEnd(end, () => this.ethernetLayer(inner, depth + 1));
   }
 
   /** What a UDP datagram carries, when lvscope decodes it: IPVS sync messages, VXLAN, GUE (by port or by payload). */
@@ -50,6 +58,7 @@ export abstract class TunnelLayers extends FrameWalk {
     const byPort = this.guePorts.has(dstPort);
     const captured = Math.min(end, this.end) - at;
     if (!byPort && isVxlanPayload(this.buf, at, end - at, captured, dstPort)) { this.vxlanLayer(at, end, depth); return; }
+    if (!byPort && isGenevePort(dstPort)) { this.geneveLayer(at, end, depth); return; }
     if (!byPort && gueInnerOffset(this.buf, at, end - at, captured, true) < 0) return;
     this.gueLayer(at, end, depth, byPort);
   }
@@ -92,6 +101,17 @@ export abstract class TunnelLayers extends FrameWalk {
     this.add(v.toRecord(this.rel(at)));
     // The overlay's frame ends where the datagram does (its wire length is the datagram's too).
     this.withEnd(end, () => this.ethernetLayer(at + VXLAN_HEADER_LEN, depth + 1));
+  }
+
+  protected geneveLayer(at: number, end: number, depth: number): void {
+    const v = this.geneve.reset(this.buf, at, Math.min(end, this.end) - at);
+    const bad = v.check();
+    if (bad !== null) {
+      this.issue('geneve', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      return;
+    }
+    this.add(v.toRecord(this.rel(at)));
+    if (!v.oam) this.tunnelPayload(v.protocol, at + v.headerLen, end, depth);
   }
 
   protected gueLayer(at: number, end: number, depth: number, byPort: boolean): void {

@@ -5,6 +5,7 @@
  */
 import { ipv4FromQuad } from '../wire/address.js';
 import { dsrServiceOption } from '../wire/dsr-option.js';
+import { ETHERTYPE_TEB } from '../wire/geneve.js';
 import type { DecodedFrame, IcmpQuote, IpvsSyncRecord, LayerRecord, VrrpRecord } from '../wire/records.js';
 
 export const PROTO_ICMP = 1;
@@ -123,7 +124,15 @@ export class Packet {
     for (let i = 0; i < layers.length; i++) {
       const l: LayerRecord = layers[i]!;
       switch (l.type) {
-        case 'eth': this.srcMac = l.src; this.dstMac = l.dst; break;
+        case 'eth':
+          // An Ethernet frame inside an IP packet is an overlay's (VXLAN, Geneve, GRE carrying
+          // Ethernet: a Kubernetes or cloud node's capture): the packet is the one inside, on the
+          // overlay's own LAN, and the underlay around it is not LVS's business.
+          if (ipCount > 0) this.overlay();
+          ipCount = 0;
+          sawGre = false;
+          this.srcMac = l.src; this.dstMac = l.dst;
+          break;
         case 'vlan': if (this.vlan < 0) this.vlan = l.id; break;
         case 'sll': this.srcMac = l.src; this.pktType = l.pktType; break;
         case 'sll2': this.srcMac = l.src; this.pktType = l.pktType; break;
@@ -154,13 +163,9 @@ export class Packet {
           break;
         }
         case 'gre': sawGre = true; break;
-        case 'vxlan':
-          // An overlay's frame (a Kubernetes or cloud node's capture): the packet is the one inside,
-          // on the overlay's own LAN, and the underlay around it is not LVS's business.
-          this.clearLayers();
-          this.kind = 'other';
-          ipCount = 0;
-          sawGre = false;
+        case 'geneve':
+          // Geneve may carry IP without an Ethernet header: an overlay's packet all the same.
+          if (l.protocol !== ETHERTYPE_TEB) { this.overlay(); ipCount = 0; sawGre = false; }
           break;
         case 'tcp':
           if (ipCount === 0) break;
@@ -202,6 +207,12 @@ export class Packet {
     }
     if (this.kind === 'ip' && this.v6 && this.proto !== PROTO_TCP && this.proto !== PROTO_UDP && this.proto !== PROTO_ICMPV6 && this.tunnel === null && this.ha === null) this.kind = 'ipv6-other';
     return this;
+  }
+
+  /** Starts the packet over at an overlay's frame or packet: nothing of the underlay's stays. */
+  private overlay(): void {
+    this.clearLayers();
+    this.kind = 'other';
   }
 
   /** Everything load() reads from the layers, as a frame with none leaves it. */

@@ -4,7 +4,7 @@
  * TCP or UDP. It builds no layer records, which is most of what decoding costs the model's pass.
  *
  * Ethernet/IPv4 ARP (most frames of a small-frame capture) takes a path of its own here too.
- * Anything else (other ARP, VLAN tags, IPv6, ICMP, tunnels (GUE and VXLAN included), fragments, a truncated or inconsistent
+ * Anything else (other ARP, VLAN tags, IPv6, ICMP, tunnels (GUE, VXLAN and Geneve included), fragments, a truncated or inconsistent
  * header) returns false, and the caller decodes the frame in full (FrameDecoder, Packet.load).
  * Where it returns true, the Packet is exactly what that full path gives; the corpus test in
  * test/pipeline/packet-feed.test.ts holds it to that, field by field.
@@ -14,6 +14,7 @@ import { ARP_ETHERNET_IPV4_LEN, ARP_HTYPE_ETHERNET, ARP_PTYPE_IPV4 } from '../wi
 import { gueInnerOffset } from '../wire/gue.js';
 import { IPVS_SYNC_PORT } from '../wire/ipvs-sync.js';
 import { isVxlanPayload } from '../wire/vxlan.js';
+import { isGenevePort } from '../wire/geneve.js';
 import { Packet, PROTO_TCP, PROTO_UDP } from '../model/packet.js';
 import type { FrameAddressIds } from './address-table.js';
 
@@ -123,8 +124,9 @@ export function loadCommonFrame(p: Packet, buf: Uint8Array, off: number, caplen:
     // A length that does not fit is damage the full decoder reports (and the pass counts).
     if (ulen < 8 || ulen > ipEnd - l4) return false;
     if (ulen > 8 && gueInnerOffset(buf, l4 + 8, ulen - 8, ulen - 8, true) >= 0) return false;
-    // VXLAN carries an overlay's frame, which the packet is made of instead.
-    if (isVxlanPayload(buf, l4 + 8, ulen - 8, ulen - 8, (buf[l4 + 2]! << 8) | buf[l4 + 3]!)) return false;
+    // VXLAN and Geneve carry an overlay's frame, which the packet is made of instead.
+    const udpDst = (buf[l4 + 2]! << 8) | buf[l4 + 3]!;
+    if (isVxlanPayload(buf, l4 + 8, ulen - 8, ulen - 8, udpDst) || isGenevePort(udpDst)) return false;
     p.flags = p.seq = p.ack = 0;
     p.payload = Math.max(0, ((buf[l4 + 4]! << 8) | buf[l4 + 5]!) - 8);
     p.toaAddr = '';

@@ -65,6 +65,12 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
       return { title: 'Linux cooked (SLL)', fields: [f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o, 2), f('hatype', l.hatype, o + 2, 2), f('src', l.src, o + 6, 8), f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 14, 2)] };
     case 'sll2':
       return { title: 'Linux cooked v2 (SLL2)', fields: [f('protocol', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o, 2), f('ifindex', l.ifindex, o + 4, 4), f('hatype', l.hatype, o + 8, 2), f('pkttype', `${sllPacketTypeName(l.pktType)} (${l.pktType})`, o + 10, 1), f('src', l.src, o + 12, 8)] };
+    case 'geneve':
+      return {
+        title: 'Geneve',
+        fields: [f('version', l.version, o, 1), f('optlen', `${l.optionsLength} bytes`, o, 1), f('flags', [l.oam ? 'O' : '', l.critical ? 'C' : ''].join('') || 'none', o + 1, 1),
+          f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), f('vni', l.vni, o + 4, 3)],
+      };
     case 'vxlan':
       return { title: 'VXLAN', fields: [f('flags', hex(l.flags, 2), o, 1), f('vni', l.vni, o + 4, 3)] };
     case 'loopback':

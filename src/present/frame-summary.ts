@@ -6,7 +6,7 @@ import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { bsdFamilyName } from '../wire/loopback.js';
 import { sllPacketTypeName } from '../wire/sll.js';
-import { VXLAN_FLAG_VNI, VXLAN_HEADER_LEN } from '../wire/vxlan.js';
+import { VXLAN_FLAG_VNI } from '../wire/vxlan.js';
 import type { ArpRecord, DecodedFrame, IcmpRecord, Icmpv6Record, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
 
 export interface FrameLineOptions {
@@ -71,7 +71,7 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         const v = options.verbose
           ? `(tos 0x${l.tos.toString(16)}, ttl ${l.ttl}, id ${l.id}, offset ${l.fragOffset}, flags [${l.df ? 'DF' : l.mf ? '+' : 'none'}], proto ${ipProtoName(l.proto)} (${l.proto}), length ${l.totalLength}${l.checksumOk === false ? ', bad cksum' : ''})\n    `
           : '';
-        if (next?.type === 'udp' && (layers[i + 2]?.type === 'gue' || layers[i + 2]?.type === 'vxlan')) {
+        if (next?.type === 'udp' && isUdpTunnel(layers[i + 2])) {
           out += `IP ${v}${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
           i++;
           continue;
@@ -92,7 +92,7 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
       }
       case 'ipv6': {
         const next = layers[i + 1];
-        if (next?.type === 'udp' && (layers[i + 2]?.type === 'gue' || layers[i + 2]?.type === 'vxlan')) {
+        if (next?.type === 'udp' && isUdpTunnel(layers[i + 2])) {
           out += `IP6 ${l.src}.${next.srcPort} > ${l.dst}.${next.dstPort}: `;
           i++;
           continue;
@@ -112,11 +112,17 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
         if (l.control) return out;
         continue;
-      case 'vxlan': {
-        // tcpdump's words; the overlay's frame is as long as the datagram after this header.
-        const udp = layers[i - 1];
-        const inner = linkHeader(layers, i + 1, udp?.type === 'udp' ? udp.payloadLength - VXLAN_HEADER_LEN : 0);
-        out += `VXLAN, flags [${(l.flags & VXLAN_FLAG_VNI) !== 0 ? 'I' : '.'}] (0x${l.flags.toString(16).padStart(2, '0')}), vni ${l.vni}: ${inner.text}`;
+      case 'vxlan':
+        out += `VXLAN, flags [${(l.flags & VXLAN_FLAG_VNI) !== 0 ? 'I' : '.'}] (0x${l.flags.toString(16).padStart(2, '0')}), vni ${l.vni}: `;
+        continue;
+      case 'geneve':
+        out += `Geneve, Flags [${[l.oam ? 'O' : '', l.critical ? 'C' : ''].join('') || 'none'}], vni 0x${l.vni.toString(16)}, proto ${ethertypeName(l.protocol)} (0x${hex4(l.protocol)})${l.optionsLength > 0 ? `, options ${l.optionsLength} bytes` : ''}: `;
+        if (l.oam) return out.replace(/: $/, '');
+        continue;
+      case 'eth': {
+        // An overlay's frame (VXLAN, Geneve, GRE carrying Ethernet): it ends where the packet around it does.
+        const inner = linkHeader(layers, i, enclosingEnd(layers, i) - l.offset);
+        out += inner.text;
         i = inner.next - 1;
         continue;
       }
@@ -128,6 +134,21 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
     }
   }
   return out === '' ? `length ${frameLen}` : `${out.replace(/: $/, '')}`;
+}
+
+/** A UDP datagram's tunnel or overlay header: the outer addresses are printed before it. */
+function isUdpTunnel(l: LayerRecord | undefined): boolean {
+  return l?.type === 'gue' || l?.type === 'vxlan' || l?.type === 'geneve';
+}
+
+/** Where the IP packet around layers[i] ends (frame-relative). */
+function enclosingEnd(layers: readonly LayerRecord[], i: number): number {
+  for (let k = i - 1; k >= 0; k--) {
+    const l = layers[k]!;
+    if (l.type === 'ipv4') return l.offset + l.totalLength;
+    if (l.type === 'ipv6') return l.offset + 40 + l.payloadLength;
+  }
+  return layers[i]!.offset;
 }
 
 /** tcpdump's words: "VRRPv2, Advertisement, vrid 1, prio 100, authtype none, intvl 1s, length 20". */

@@ -276,6 +276,21 @@ export interface VxlanRecord {
   readonly offset: number;
 }
 
+/** A Geneve header (RFC 8926): the payload's EtherType says what follows (0x6558: an Ethernet frame). */
+export interface GeneveRecord {
+  readonly type: 'geneve';
+  readonly version: number;
+  /** Bytes of options after the 8-byte base header. */
+  readonly optionsLength: number;
+  /** O bit: a control message. */
+  readonly oam: boolean;
+  /** C bit: critical options present. */
+  readonly critical: boolean;
+  readonly protocol: number;
+  readonly vni: number;
+  readonly offset: number;
+}
+
 export interface GueRecord {
   readonly type: 'gue';
   /** 0: a GUE header; 1: direct IP (the UDP payload is the IP packet, no GUE header). */
@@ -387,6 +402,7 @@ export type LayerRecord =
   | GreRecord
   | GueRecord
   | VxlanRecord
+  | GeneveRecord
   | VrrpRecord
   | IpvsSyncRecord;
 

@@ -75,3 +75,45 @@ describe('VXLAN from a real kernel', () => {
     expect(cut.issues.map((i) => `${i.layer}:${i.code}`)).toContain('vxlan:truncated');
   });
 });
+
+describe('Geneve (port 6081) and GRE carrying Ethernet', () => {
+  const d = new FrameDecoder({ verifyChecksums: false });
+  // Ethernet, IPv4 (proto as given, 10.99.0.1 > 10.99.0.2), then `rest`.
+  const underlay = (proto: number, rest: number[]): Uint8Array => {
+    const total = 20 + rest.length;
+    return Uint8Array.from([
+      2, 0, 0, 0, 0x99, 2, 2, 0, 0, 0, 0x99, 1, 0x08, 0x00,
+      0x45, 0, total >> 8, total & 0xff, 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 99, 0, 1, 10, 99, 0, 2,
+      ...rest,
+    ]);
+  };
+  // An overlay's ARP request for 192.168.50.2 from 192.168.50.1.
+  const arp = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0x42, 1, 0x08, 0x06,
+    0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0x42, 1, 192, 168, 50, 1, 0, 0, 0, 0, 0, 0, 192, 168, 50, 2,
+  ];
+  const udp = (payload: number[]): number[] => [0xc0, 1, 0x17, 0xc1, 0, 8 + payload.length, 0, 0, ...payload];
+
+  it('Geneve with an option: the overlay\'s frame after the options', () => {
+    // One option: class 0x0102, type 0x80, 1 word of data (8 bytes with its header).
+    const geneve = [0x02, 0x00, 0x65, 0x58, 0, 0, 42, 0, 0x01, 0x02, 0x80, 0x01, 0, 0, 0, 7];
+    const f = d.decodeBytes(underlay(17, udp([...geneve, ...arp])));
+    expect(types(f)).toBe('eth/ipv4/udp/geneve/eth/arp');
+    expect(f.layers[3]).toMatchObject({ type: 'geneve', version: 0, optionsLength: 8, oam: false, vni: 42, protocol: 0x6558 });
+    expect(formatFrameLine(f)).toMatch(/IP 10\.99\.0\.1\.49153 > 10\.99\.0\.2\.6081: Geneve, Flags \[none\], vni 0x2a, proto TEB \(0x6558\), options 8 bytes: 02:00:00:00:42:01 > ff:ff:ff:ff:ff:ff, ethertype ARP \(0x0806\), length 42: ARP, Request who-has 192\.168\.50\.2 tell 192\.168\.50\.1/);
+  });
+
+  it('a Geneve header of another version or cut inside its options is reported, not followed', () => {
+    const v1 = d.decodeBytes(underlay(17, udp([0x40, 0, 0x65, 0x58, 0, 0, 42, 0, ...arp])));
+    expect(v1.issues.map((i) => `${i.layer}:${i.code}`)).toEqual(['geneve:bad-version']);
+    const cut = d.decodeBytes(underlay(17, udp([0x04, 0, 0x65, 0x58, 0, 0, 42, 0, 1, 2, 3])));
+    expect(types(cut)).toBe('eth/ipv4/udp');
+    expect(cut.issues.map((i) => `${i.layer}:${i.code}`)).toEqual(['geneve:truncated']);
+  });
+
+  it('gretap: GRE with protocol TEB leads into an Ethernet frame', () => {
+    const f = d.decodeBytes(underlay(47, [0, 0, 0x65, 0x58, ...arp]));
+    expect(types(f)).toBe('eth/ipv4/gre/eth/arp');
+    expect(formatFrameLine(f)).toMatch(/IP 10\.99\.0\.1 > 10\.99\.0\.2: GREv0, proto TEB \(0x6558\): 02:00:00:00:42:01 > ff:ff:ff:ff:ff:ff, ethertype ARP/);
+  });
+});
