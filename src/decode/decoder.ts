@@ -17,6 +17,7 @@ import { IP_PROTO, Ipv4View } from '../wire/ipv4.js';
 import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { SllView, Sll2View } from '../wire/sll.js';
 import { BSD_AF, isBsdInet6, LOOPBACK_HEADER_LEN, LoopbackView } from '../wire/loopback.js';
+import { MAX_MPLS_LABELS, MPLS_ENTRY_LEN, MplsView } from '../wire/mpls.js';
 import { TcpView } from '../wire/tcp.js';
 import { UdpView, UDP_HEADER_LEN } from '../wire/udp.js';
 import type { DecodeIssue, DecodedFrame } from '../wire/records.js';
@@ -34,6 +35,7 @@ export class FrameDecoder extends TunnelLayers {
   private readonly sll = new SllView();
   private readonly sll2 = new Sll2View();
   private readonly loop = new LoopbackView();
+  private readonly mpls = new MplsView();
   private readonly arp = new ArpView();
   private readonly ipv4 = new Ipv4View();
   private readonly ipv6 = new Ipv6View();
@@ -129,10 +131,31 @@ export class FrameDecoder extends TunnelLayers {
       case ETHERTYPE.IPV4: this.ipv4Layer(at, depth); return;
       case ETHERTYPE.ARP: this.arpLayer(at); return;
       case ETHERTYPE.IPV6: this.ipv6Layer(at, depth); return;
+      case ETHERTYPE.MPLS: this.mplsLayer(at, depth); return;
       default:
         // Other EtherTypes (LLDP, MPLS, 802.3 lengths...) are named by the eth layer's ethertype; not an error.
         return;
     }
+  }
+
+  /** An MPLS label stack, then the IP packet under its bottom entry (told by its version nibble). */
+  private mplsLayer(at: number, depth: number): void {
+    for (let k = 0; k < MAX_MPLS_LABELS; k++, at += MPLS_ENTRY_LEN) {
+      const v = this.mpls.reset(this.buf, at, this.end - at);
+      if (v.check() !== null) {
+        this.issue('mpls', 'truncated', this.rel(at), this.cutMessage('MPLS label stack entry', MPLS_ENTRY_LEN, this.end - at));
+        return;
+      }
+      this.add(v.toRecord(this.rel(at)));
+      if (!v.bottom) continue;
+      const next = at + MPLS_ENTRY_LEN;
+      if (next >= this.end) return;
+      const version = this.buf[next]! >>> 4;
+      if (version === 4) this.ipv4Layer(next, depth);
+      else if (version === 6) this.ipv6Layer(next, depth);
+      return;
+    }
+    this.issue('mpls', 'malformed', this.rel(at), `no bottom of the MPLS label stack in ${MAX_MPLS_LABELS} entries`);
   }
 
   private rawIp(at: number): void {

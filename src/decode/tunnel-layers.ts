@@ -1,10 +1,12 @@
 /**
  * The layers carried inside IP that lvscope follows besides TCP, UDP and ICMP: GRE (RFC 2784) and
  * GUE tunnels, which lead back into an inner IPv4 or IPv6 header, VXLAN and Geneve (and GRE
- * carrying Ethernet), which lead into an overlay's Ethernet frame, the IPVS sync daemon's messages and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
+ * carrying Ethernet), which lead into an overlay's Ethernet frame, ERSPAN (a switch's mirror in
+ * GRE), which leads into the mirrored frame, the IPVS sync daemon's messages and VRRP. FrameDecoder (decoder.ts) calls them from its IP and UDP layers.
  */
 import { sum16 } from '../wire/checksum.js';
 import { ETHERTYPE } from '../wire/ethernet.js';
+import { ErspanView, GRE_PROTO_ERSPAN_II, GRE_PROTO_ERSPAN_III } from '../wire/erspan.js';
 import { ETHERTYPE_TEB, GeneveView, isGenevePort } from '../wire/geneve.js';
 import { GreView } from '../wire/gre.js';
 import { GueView, gueInnerOffset } from '../wire/gue.js';
@@ -20,6 +22,7 @@ export abstract class TunnelLayers extends FrameWalk {
   private readonly vrrp = new VrrpView();
   private readonly vxlan = new VxlanView();
   private readonly geneve = new GeneveView();
+  private readonly erspan = new ErspanView();
   private readonly guePorts: ReadonlySet<number>;
   private readonly syncPorts: ReadonlySet<number>;
 
@@ -42,7 +45,24 @@ export abstract class TunnelLayers extends FrameWalk {
     if (checksumOk === false) this.issue('gre', 'bad-checksum', this.rel(at) + 4, `GRE checksum 0x${hex4(v.checksum)} is wrong`);
     if (depth >= MAX_TUNNEL_DEPTH) return;
     const inner = at + v.headerLen;
+    if (v.protocol === GRE_PROTO_ERSPAN_II || v.protocol === GRE_PROTO_ERSPAN_III) {
+      this.erspanLayer(inner, end, depth, v.protocol === GRE_PROTO_ERSPAN_II && !v.seqPresent);
+      return;
+    }
     this.tunnelPayload(v.protocol, inner, end, depth);
+  }
+
+  /** A switch's port mirror: the ERSPAN header (none for type I), then the mirrored frame. */
+  private erspanLayer(at: number, end: number, depth: number, typeOne: boolean): void {
+    const v = this.erspan.resetErspan(this.buf, at, Math.min(end, this.end) - at, typeOne);
+    const bad = v.check();
+    if (bad !== null) {
+      this.issue('erspan', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      return;
+    }
+    this.add(v.toRecord(this.rel(at)));
+    const inner = at + v.headerLen;
+    this.withEnd(end, () => this.ethernetLayer(inner, depth + 1));
   }
 
   /** The packet a tunnel header says it carries (an EtherType): IPv4, IPv6, or an overlay's Ethernet frame (TEB). */

@@ -71,6 +71,12 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
         fields: [f('version', l.version, o, 1), f('optlen', `${l.optionsLength} bytes`, o, 1), f('flags', [l.oam ? 'O' : '', l.critical ? 'C' : ''].join('') || 'none', o + 1, 1),
           f('proto', `${ethertypeName(l.protocol)} (${hex(l.protocol)})`, o + 2, 2), f('vni', l.vni, o + 4, 3)],
       };
+    case 'mpls':
+      return { title: 'MPLS', fields: [f('label', l.label, o, 3), f('tc', l.tc, o + 2, 1), f('bottom', l.bottom, o + 2, 1), f('ttl', l.ttl, o + 3, 1)] };
+    case 'erspan':
+      return l.erspanType === 1
+        ? { title: 'ERSPAN type I (no header)', fields: [] }
+        : { title: `ERSPAN type ${'I'.repeat(l.erspanType)}`, fields: [f('vlan', l.vlan, o, 2), f('cos', l.cos, o + 2, 1), f('session', l.session, o + 2, 2)] };
     case 'vxlan':
       return { title: 'VXLAN', fields: [f('flags', hex(l.flags, 2), o, 1), f('vni', l.vni, o + 4, 3)] };
     case 'loopback':

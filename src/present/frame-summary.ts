@@ -112,6 +112,12 @@ function formatNetwork(layers: readonly LayerRecord[], start: number, frameLen: 
         out += l.variant === 1 ? 'GUE direct IP: ' : l.control ? `GUE control type ${l.protocol}` : `GUE, proto ${ipProtoName(l.protocol)} (${l.protocol}): `;
         if (l.control) return out;
         continue;
+      case 'mpls':
+        out += `MPLS (label ${l.label}, tc ${l.tc}${l.bottom ? ', [S]' : ''}, ttl ${l.ttl}) `;
+        continue;
+      case 'erspan':
+        out += `ERSPAN type ${'I'.repeat(l.erspanType)}${l.erspanType > 1 ? `, session ${l.session}, vlan ${l.vlan}, cos ${l.cos}` : ''}: `;
+        continue;
       case 'vxlan':
         out += `VXLAN, flags [${(l.flags & VXLAN_FLAG_VNI) !== 0 ? 'I' : '.'}] (0x${l.flags.toString(16).padStart(2, '0')}), vni ${l.vni}: `;
         continue;

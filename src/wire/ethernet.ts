@@ -20,7 +20,7 @@ export const ETHERTYPE = {
 
 const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
   0x0800: 'IPv4', 0x0806: 'ARP', 0x8100: '802.1Q', 0x86dd: 'IPv6', 0x88a8: '802.1ad', 0x9100: 'QinQ',
-  0x8847: 'MPLS', 0x88cc: 'LLDP', 0x6558: 'TEB', 0x8864: 'PPPoE', 0x8035: 'RARP', 0x88e5: 'MACsec', 0x8809: 'Slow',
+  0x8847: 'MPLS', 0x88cc: 'LLDP', 0x6558: 'TEB', 0x88be: 'ERSPAN', 0x22eb: 'ERSPAN III', 0x8864: 'PPPoE', 0x8035: 'RARP', 0x88e5: 'MACsec', 0x8809: 'Slow',
 };
 
 /** "IPv4", "ARP", or 0x-hex for codes we do not name (smoltcp's enum_with_unknown Display). */

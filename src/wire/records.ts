@@ -291,6 +291,30 @@ export interface GeneveRecord {
   readonly offset: number;
 }
 
+/** An ERSPAN header (a switch's port mirror in GRE): the mirrored Ethernet frame follows. */
+export interface ErspanRecord {
+  readonly type: 'erspan';
+  /** 1, 2 or 3: type I (no header), II or III. */
+  readonly erspanType: number;
+  /** The mirrored frame's VLAN, CoS and the mirror session's id (0 for type I). */
+  readonly vlan: number;
+  readonly cos: number;
+  readonly session: number;
+  readonly offset: number;
+}
+
+/** One MPLS label stack entry (RFC 3032). */
+export interface MplsRecord {
+  readonly type: 'mpls';
+  readonly label: number;
+  /** Traffic class (the former EXP bits). */
+  readonly tc: number;
+  /** S: the bottom of the stack. */
+  readonly bottom: boolean;
+  readonly ttl: number;
+  readonly offset: number;
+}
+
 export interface GueRecord {
   readonly type: 'gue';
   /** 0: a GUE header; 1: direct IP (the UDP payload is the IP packet, no GUE header). */
@@ -403,6 +427,8 @@ export type LayerRecord =
   | GueRecord
   | VxlanRecord
   | GeneveRecord
+  | ErspanRecord
+  | MplsRecord
   | VrrpRecord
   | IpvsSyncRecord;
 

@@ -117,3 +117,50 @@ describe('Geneve (port 6081) and GRE carrying Ethernet', () => {
     expect(formatFrameLine(f)).toMatch(/IP 10\.99\.0\.1 > 10\.99\.0\.2: GREv0, proto TEB \(0x6558\): 02:00:00:00:42:01 > ff:ff:ff:ff:ff:ff, ethertype ARP/);
   });
 });
+
+describe('MPLS labels and ERSPAN mirrors', () => {
+  const d = new FrameDecoder({ verifyChecksums: false });
+  const eth = (ethertype: number, rest: number[]): Uint8Array =>
+    Uint8Array.from([2, 0, 0, 0, 0x99, 2, 2, 0, 0, 0, 0x99, 1, ethertype >> 8, ethertype & 0xff, ...rest]);
+  // IPv4 / UDP 192.168.50.1.1000 > 192.168.50.2.53, no payload.
+  const ipUdp = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 168, 50, 1, 192, 168, 50, 2, 0x03, 0xe8, 0, 53, 0, 8, 0, 0];
+  // An overlay's ARP request, as a mirrored frame.
+  const arp = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0x42, 1, 0x08, 0x06,
+    0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0x42, 1, 192, 168, 50, 1, 0, 0, 0, 0, 0, 0, 192, 168, 50, 2,
+  ];
+  const gre = (flags: number, proto: number, rest: number[]): number[] => {
+    const inner = [flags, 0, proto >> 8, proto & 0xff, ...rest];
+    const total = 20 + inner.length;
+    return [0x45, 0, total >> 8, total & 0xff, 0, 1, 0, 0, 64, 47, 0, 0, 10, 99, 0, 1, 10, 99, 0, 2, ...inner];
+  };
+
+  it('a two-label stack, then the IPv4 packet under the bottom one', () => {
+    const f = d.decodeBytes(eth(0x8847, [0x00, 0x06, 0x40, 0x40, 0x00, 0x0c, 0x81, 0x3f, ...ipUdp]));
+    expect(types(f)).toBe('eth/mpls/mpls/ipv4/udp');
+    expect(f.layers[1]).toMatchObject({ label: 100, tc: 0, bottom: false, ttl: 64 });
+    expect(f.layers[2]).toMatchObject({ label: 200, tc: 0, bottom: true, ttl: 63 });
+    expect(formatFrameLine(f)).toMatch(/ethertype MPLS \(0x8847\), length 50: MPLS \(label 100, tc 0, ttl 64\) MPLS \(label 200, tc 0, \[S\], ttl 63\) IP 192\.168\.50\.1\.1000 > 192\.168\.50\.2\.53: UDP/);
+  });
+
+  it('a stack with no bottom is reported after 16 entries', () => {
+    const f = d.decodeBytes(eth(0x8847, Array(20).fill([0x00, 0x06, 0x40, 0x40]).flat()));
+    expect(f.layers.filter((l) => l.type === 'mpls')).toHaveLength(16);
+    expect(f.issues.map((i) => `${i.layer}:${i.code}`)).toEqual(['mpls:malformed']);
+  });
+
+  it('ERSPAN type II, type III with its platform subheader, and type I lead into the mirrored frame', () => {
+    const two = d.decodeBytes(eth(0x0800, gre(0x10, 0x88be, [0, 0, 0, 9, 0x10, 0x05, 0x20, 0x07, 0, 0, 0, 0, ...arp])));
+    expect(types(two)).toBe('eth/ipv4/gre/erspan/eth/arp');
+    expect(two.layers[3]).toMatchObject({ erspanType: 2, vlan: 5, cos: 1, session: 7 });
+    expect(formatFrameLine(two)).toMatch(/GREv0, proto ERSPAN \(0x88be\): ERSPAN type II, session 7, vlan 5, cos 1: 02:00:00:00:42:01 > ff:ff:ff:ff:ff:ff, ethertype ARP/);
+    const three = d.decodeBytes(eth(0x0800, gre(0x10, 0x22eb, [0, 0, 0, 9, 0x20, 0x00, 0x00, 0x03, 1, 2, 3, 4, 0, 0, 0, 0x01, ...Array(8).fill(0xee), ...arp])));
+    expect(types(three)).toBe('eth/ipv4/gre/erspan/eth/arp');
+    expect(three.layers[3]).toMatchObject({ erspanType: 3, session: 3 });
+    const one = d.decodeBytes(eth(0x0800, gre(0x00, 0x88be, arp)));
+    expect(types(one)).toBe('eth/ipv4/gre/erspan/eth/arp');
+    expect(one.layers[3]).toMatchObject({ erspanType: 1, session: 0 });
+    const bad = d.decodeBytes(eth(0x0800, gre(0x10, 0x88be, [0, 0, 0, 9, 0x70, 0, 0, 7, 0, 0, 0, 0, ...arp])));
+    expect(bad.issues.map((i) => `${i.layer}:${i.code}`)).toEqual(['erspan:bad-version']);
+  });
+});

@@ -2,7 +2,8 @@
  * A capture as an overlay's underlay would carry it: every Ethernet frame inside outer Ethernet,
  * IPv4 (checksum right) and the overlay's headers, between two fixed node addresses: UDP (no
  * checksum, as Linux sends it over IPv4 by default) and VXLAN or Geneve, or GRE carrying Ethernet
- * (gretap). What tcpdump on a Kubernetes or cloud node's physical interface shows of the overlay.
+ * (gretap) or a switch's mirror of it (ERSPAN type II). What tcpdump on a Kubernetes or cloud
+ * node's physical interface shows of the overlay, and what a SPAN session's collector receives.
  */
 import { readFileSync } from 'node:fs';
 import { CaptureReader, memorySink, PcapWriter } from '../../src/capture/index.js';
@@ -11,12 +12,14 @@ import { sum16 } from '../../src/wire/checksum.js';
 const NODE_A = [10, 99, 0, 1];
 const NODE_B = [10, 99, 0, 2];
 
-export type Overlay = { kind: 'vxlan'; port: number } | { kind: 'geneve' } | { kind: 'gretap' };
+export type Overlay = { kind: 'vxlan'; port: number } | { kind: 'geneve' } | { kind: 'gretap' } | { kind: 'erspan' };
 
 /** The overlay's headers after the outer IPv4 one, and its IP protocol. */
 function overlayHeaders(o: Overlay, vni: number, innerLength: number): { proto: number; bytes: number[] } {
   const v = [(vni >> 16) & 0xff, (vni >> 8) & 0xff, vni & 0xff];
   if (o.kind === 'gretap') return { proto: 47, bytes: [0, 0, 0x65, 0x58] };
+  // ERSPAN type II: GRE with a sequence number, then version 1, VLAN 0, CoS 0, session 7, index 0.
+  if (o.kind === 'erspan') return { proto: 47, bytes: [0x10, 0, 0x88, 0xbe, 0, 0, 0, 1, 0x10, 0x00, 0x00, 0x07, 0, 0, 0, 0] };
   // The source port is a hash of the inner flow in Linux; any fixed one will do here.
   const header = o.kind === 'vxlan' ? [0x08, 0, 0, 0, ...v, 0] : [0, 0, 0x65, 0x58, ...v, 0];
   const port = o.kind === 'vxlan' ? o.port : 6081;

@@ -27,6 +27,8 @@ describe('an LVS cluster seen through an overlay\'s underlay', () => {
     ['test/fixtures/kernel/nat-rr-8080/dir-eth1.pcap', { kind: 'vxlan', port: 8472 }],
     ['test/fixtures/kernel/dr-rr/fw-eth1.pcap', { kind: 'geneve' }],
     ['test/fixtures/kernel/nat-rr-8080/rs1-eth0.pcap', { kind: 'gretap' }],
+    // A switch mirroring the firewall's port to a remote analyzer: the mirrored frames are the capture.
+    ['test/fixtures/kernel/dr-rr/fw-eth1.pcap', { kind: 'erspan' }],
   ];
   for (const [fixture, overlay] of cases) {
     const name = overlay.kind === 'vxlan' ? `VXLAN to port ${overlay.port}` : overlay.kind;
