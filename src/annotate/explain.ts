@@ -72,6 +72,8 @@ export class Explainer {
     if (f.flow !== null) return this.flow(f, f.flow);
     if (f.icmp !== null) return this.icmp(f);
     if (f.step === 'ipv6') return this.zh ? `IPv6 报文，与 LVS 无关：${f.summary}` : `IPv6 traffic, not part of the LVS service: ${f.summary}`;
+    // Not "not LVS": a client's own capture of a real cluster looks like this too. What holds is that nothing here shows one.
+    if (f.step === 'unlisted') return this.zh ? `${f.summary}：抓包中看不出这个连接经过 LVS（没有 Director 或 Real Server 的迹象）` : `${f.summary}: nothing in this capture shows LVS at work on this connection (no director or real server in sight)`;
     return this.zh ? `与 LVS 无关：${f.summary}` : `not LVS traffic: ${f.summary}`;
   }
 

@@ -6,6 +6,7 @@
 import { FilterSyntaxError } from './capture-filter-error.js';
 import { LINKTYPE } from './link-types.js';
 import { BSD_AF, isBsdInet6, LOOPBACK_HEADER_LEN, loopbackFamily } from '../wire/loopback.js';
+import { LINUX_AF_INET, LINUX_AF_INET6, walkNflog } from '../wire/nflog.js';
 
 // ---------------------------------------------------------------- tokens
 
@@ -113,6 +114,14 @@ export function network(f: Frame, depth: number): typeof net | null {
       if (depth > 0) return null;
       const v = u8(f, 0) >> 4;
       net.type = v === 4 ? ET_IP : v === 6 ? ET_IP6 : -1; net.off = 0;
+      return net;
+    }
+    case LINKTYPE.NFLOG: {
+      if (depth > 0) return null;
+      const w = walkNflog(f.buf, f.start, f.caplen, 0);
+      if (w.record === null || w.payloadAt < 0) return null;
+      net.type = w.record.family === LINUX_AF_INET ? ET_IP : w.record.family === LINUX_AF_INET6 ? ET_IP6 : -1;
+      net.off = w.payloadAt - f.start;
       return net;
     }
     case LINKTYPE.NULL: case LINKTYPE.LOOP: {

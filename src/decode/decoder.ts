@@ -18,6 +18,7 @@ import { Ipv6View, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { SllView, Sll2View } from '../wire/sll.js';
 import { BSD_AF, isBsdInet6, LOOPBACK_HEADER_LEN, LoopbackView } from '../wire/loopback.js';
 import { MAX_MPLS_LABELS, MPLS_ENTRY_LEN, MplsView } from '../wire/mpls.js';
+import { LINUX_AF_INET, LINUX_AF_INET6, walkNflog } from '../wire/nflog.js';
 import { TcpView } from '../wire/tcp.js';
 import { UdpView, UDP_HEADER_LEN } from '../wire/udp.js';
 import type { DecodeIssue, DecodedFrame } from '../wire/records.js';
@@ -85,6 +86,7 @@ export class FrameDecoder extends TunnelLayers {
       case LINKTYPE.LINUX_SLL: this.cooked(off, false); break;
       case LINKTYPE.LINUX_SLL2: this.cooked(off, true); break;
       case LINKTYPE.NULL: case LINKTYPE.LOOP: this.loopback(off); break;
+      case LINKTYPE.NFLOG: this.nflog(off); break;
       default:
         this.issue('frame', 'unsupported-link-type', 0, `link type ${linkTypeName(linkType)} (${linkType}) is not decoded`);
     }
@@ -178,6 +180,20 @@ export class FrameDecoder extends TunnelLayers {
     // Other families (ISO, Appletalk, IPX...) are named by the loopback layer; not an error.
     if (family === BSD_AF.INET) this.ipv4Layer(at + LOOPBACK_HEADER_LEN, 0);
     else if (isBsdInet6(family)) this.ipv6Layer(at + LOOPBACK_HEADER_LEN, 0);
+  }
+
+  private nflog(at: number): void {
+    const w = walkNflog(this.buf, at, this.end - at, this.rel(at));
+    if (w.record !== null) this.add(w.record);
+    // A logged packet cut short (the snapshot length) is the IP layer's to report, as on any link.
+    const payloadCut = w.problem?.code === 'truncated' && w.payloadAt >= 0 && w.problem.at === w.payloadAt - 4;
+    if (w.problem !== null && !payloadCut) {
+      this.issue('nflog', w.problem.code, this.rel(w.problem.at), `${w.problem.message}${w.problem.code === 'truncated' && this.snapCut ? ' (frame cut at the snapshot length)' : ''}`);
+    }
+    if (w.record === null || w.payloadAt < 0) return;
+    const packet = w.payloadAt;
+    if (w.record.family === LINUX_AF_INET) this.withEnd(packet + w.payloadLen, () => this.ipv4Layer(packet, 0));
+    else if (w.record.family === LINUX_AF_INET6) this.withEnd(packet + w.payloadLen, () => this.ipv6Layer(packet, 0));
   }
 
   private cooked(at: number, v2: boolean): void {

@@ -9,12 +9,13 @@ export const LINKTYPE = {
   LINUX_SLL: 113,
   IPV4: 228,
   IPV6: 229,
+  NFLOG: 239,
   LINUX_SLL2: 276,
 } as const;
 
 const NAMES: Readonly<Record<number, string>> = {
   0: 'NULL', 1: 'EN10MB', 12: 'RAW', 14: 'RAW', 101: 'RAW', 105: 'IEEE802_11', 108: 'LOOP', 113: 'LINUX_SLL',
-  127: 'IEEE802_11_RADIOTAP', 228: 'IPV4', 229: 'IPV6', 276: 'LINUX_SLL2',
+  127: 'IEEE802_11_RADIOTAP', 228: 'IPV4', 229: 'IPV6', 239: 'NFLOG', 276: 'LINUX_SLL2',
 };
 
 export function linkTypeName(t: number): string {
@@ -22,5 +23,5 @@ export function linkTypeName(t: number): string {
 }
 
 export function isSupportedLinkType(t: number): boolean {
-  return t === 0 || t === 108 || t === 1 || t === 12 || t === 14 || t === 101 || t === 113 || t === 228 || t === 229 || t === 276;
+  return t === 0 || t === 108 || t === 239 || t === 1 || t === 12 || t === 14 || t === 101 || t === 113 || t === 228 || t === 229 || t === 276;
 }

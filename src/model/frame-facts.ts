@@ -14,6 +14,12 @@ const NO_CANDIDATES: readonly string[] = [];
 export function l4Facts(
   roles: Roles, p: Packet, flow: Flow | null, step: Step, segment: Segment, newConn: boolean, ttlBefore: number | null,
 ): FrameFacts {
+  // One answer everywhere: a connection whose service the report does not list (a plain client and
+  // server, nothing balanced) is told as plain traffic, never with a VIP, a director or an IPVS state.
+  if (flow !== null && roles.k !== null && !roles.k.services.has(flow.svc.key)) {
+    flow = null;
+    step = 'unlisted';
+  }
   const src = p.tunnel !== null ? p.outerSrc : p.src;
   const dst = p.tunnel !== null ? p.outerDst : p.dst;
   let ff: FlowFacts | null = null;

@@ -20,7 +20,10 @@ export type Step =
   | 'icmp-port-unreachable' | 'icmp-frag-needed' | 'icmp-redirect' | 'icmp'
   /** An ICMP error about a reply from the VIP, addressed to the VIP; and the director passing it on in its tunnel (model/icmp-relay.ts). */
   | 'icmp-for-vip' | 'icmp-relayed'
-  | 'ipv6' | 'other';
+  | 'ipv6'
+  /** TCP or UDP of a connection whose service the report does not list: nothing in the capture shows LVS at work on it. */
+  | 'unlisted'
+  | 'other';
 
 /** Which TCP segment a flow frame carries (after the handshake steps). */
 export type Segment = 'syn' | 'synack' | 'ack' | 'data' | 'fin' | 'rst' | 'udp';

@@ -231,7 +231,7 @@ export function renderTableChunk(rows: readonly ExplainedFrame[], opts: TableOpt
     const t = (f.t - opts.t0).toFixed(6);
     let explanation = wrapText(r.explanation.text, explWidth - 2);
     // Dim wraps the cell's text as a whole: opened on its first line, closed on its last.
-    if (style.on && (f.step === 'other' || f.step === 'ipv6')) explanation = style.dim(explanation.join('\n')).split('\n');
+    if (style.on && (f.step === 'other' || f.step === 'ipv6' || f.step === 'unlisted')) explanation = style.dim(explanation.join('\n')).split('\n');
     if (i > 0) s += frame.separator;
     s += renderRow([[String(f.n)], [t], [fromTo], wrapText(f.summary, 28), explanation], frame, style.on);
   }

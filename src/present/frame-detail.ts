@@ -6,6 +6,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { bsdFamilyName } from '../wire/loopback.js';
+import { nflogHookName } from '../wire/nflog.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import { tcpOptionLength } from '../wire/tcp.js';
 import type { DecodedFrame, LayerRecord, NdpOption, TcpOption } from '../wire/records.js';
@@ -79,6 +80,12 @@ function describe(l: LayerRecord, offloaded: boolean): { title: string; fields: 
         : { title: `ERSPAN type ${'I'.repeat(l.erspanType)}`, fields: [f('vlan', l.vlan, o, 2), f('cos', l.cos, o + 2, 1), f('session', l.session, o + 2, 2)] };
     case 'vxlan':
       return { title: 'VXLAN', fields: [f('flags', hex(l.flags, 2), o, 1), f('vni', l.vni, o + 4, 3)] };
+    case 'nflog':
+      return {
+        title: 'Linux netfilter log (NFLOG)',
+        fields: [f('family', l.family, o, 1), f('version', l.version, o + 1, 1), f('group', l.resourceId, o + 2, 2),
+          ...(l.prefix === null ? [] : [f('prefix', l.prefix, o, 0)]), ...(l.hook === null ? [] : [f('hook', `${nflogHookName(l.hook)} (${l.hook})`, o, 0)])],
+      };
     case 'loopback':
       return { title: 'BSD loopback', fields: [f('family', `${bsdFamilyName(l.family)} (${l.family})`, o, 4)] };
     case 'arp':

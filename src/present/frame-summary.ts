@@ -5,6 +5,7 @@
 import { ethertypeName } from '../wire/ethernet.js';
 import { ipProtoName } from '../wire/ipv4.js';
 import { bsdFamilyName } from '../wire/loopback.js';
+import { LINUX_AF_INET, LINUX_AF_INET6, nflogHookName } from '../wire/nflog.js';
 import { sllPacketTypeName } from '../wire/sll.js';
 import { VXLAN_FLAG_VNI } from '../wire/vxlan.js';
 import type { ArpRecord, DecodedFrame, IcmpRecord, Icmpv6Record, IpvsSyncRecord, LayerRecord, TcpOption, TcpRecord, UdpRecord, VrrpRecord } from '../wire/records.js';
@@ -55,6 +56,13 @@ function linkHeader(layers: readonly LayerRecord[], i: number, len: number): { t
   if (first.type === 'sll' || first.type === 'sll2') {
     const ifx = first.type === 'sll2' ? ` ifindex ${first.ifindex}` : '';
     return { text: `${sllPacketTypeName(first.pktType)}${ifx} ${first.src} ethertype ${ethertypeName(first.protocol)} (0x${hex4(first.protocol)}), length ${len}: `, next: i + 1 };
+  }
+  if (first.type === 'nflog') {
+    // tcpdump's words, and which rule logged it where (its prefix, the hook).
+    const family = first.family === LINUX_AF_INET ? 'IPv4' : first.family === LINUX_AF_INET6 ? 'IPv6' : 'unknown';
+    const prefix = first.prefix === null ? '' : `, prefix "${first.prefix}"`;
+    const hook = first.hook === null ? '' : `, hook ${nflogHookName(first.hook)}`;
+    return { text: `version ${first.version}, resource ID ${first.resourceId}, family ${family} (${first.family})${prefix}${hook}, length ${len}: `, next: i + 1 };
   }
   if (first.type === 'loopback') return { text: `AF ${bsdFamilyName(first.family)} (${first.family}), length ${len}: `, next: i + 1 };
   return { text: '', next: i };

@@ -68,6 +68,21 @@ export interface LoopbackRecord {
   readonly offset: number;
 }
 
+/** LINKTYPE_NFLOG (239): a packet a netfilter rule logged to a group. */
+export interface NflogRecord {
+  readonly type: 'nflog';
+  /** The logged packet's address family: 2 IPv4, 10 IPv6 (Linux's AF_ values). */
+  readonly family: number;
+  readonly version: number;
+  /** The NFLOG group the rule logged to. */
+  readonly resourceId: number;
+  /** The rule's --nflog-prefix, null when it gave none. */
+  readonly prefix: string | null;
+  /** The netfilter hook the packet was logged at (0 PREROUTING … 4 POSTROUTING), null when not given. */
+  readonly hook: number | null;
+  readonly offset: number;
+}
+
 export interface ArpRecord {
   readonly type: 'arp';
   readonly htype: number;
@@ -416,6 +431,7 @@ export type LayerRecord =
   | SllRecord
   | Sll2Record
   | LoopbackRecord
+  | NflogRecord
   | ArpRecord
   | Ipv4Record
   | TcpRecord

@@ -212,7 +212,8 @@ export function summarize(engine: EngineSnapshot, opts: SummarizeOptions): Summa
   for (const ip of anyClients) { const m = engine.ipMac.get(ip); if (m !== undefined) clientMacs.add(m); }
   const gatewayMacs = new Set<string>();
   const peerClients = new Set<string>();
-  for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
+  // With no service in the report, nothing was delivered to a director: no host is its gateway.
+  if (chosen.length > 0) for (const [mac, count] of engine.upstreamMacs) if (count > 0 && !rsMacs.has(mac) && !directorMacs.has(mac) && !clientMacs.has(mac)) gatewayMacs.add(mac);
   // Nothing forwarded (no real server, or the director's ARP unanswered), so no hop names the
   // gateway: the host that resolves the VIP from an address of its own, not a client's, is the
   // one delivering the clients' packets to it.
