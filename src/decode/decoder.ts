@@ -190,7 +190,12 @@ export class FrameDecoder extends TunnelLayers {
     if (w.problem !== null && !payloadCut) {
       this.issue('nflog', w.problem.code, this.rel(w.problem.at), `${w.problem.message}${w.problem.code === 'truncated' && this.snapCut ? ' (frame cut at the snapshot length)' : ''}`);
     }
-    if (w.record === null || w.payloadAt < 0) return;
+    if (w.record === null) return;
+    if (w.payloadAt < 0) {
+      // The TLVs ended where the capture did, before the packet's: the snapshot length cut it off.
+      if (w.problem === null && this.snapCut) this.issue('nflog', 'truncated', this.rel(this.end), 'NFLOG: the capture ends before the logged packet (frame cut at the snapshot length)');
+      return;
+    }
     const packet = w.payloadAt;
     if (w.record.family === LINUX_AF_INET) this.withEnd(packet + w.payloadLen, () => this.ipv4Layer(packet, 0));
     else if (w.record.family === LINUX_AF_INET6) this.withEnd(packet + w.payloadLen, () => this.ipv6Layer(packet, 0));

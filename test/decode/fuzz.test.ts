@@ -22,8 +22,12 @@ import { REPO_ROOT } from '../helpers/paths.js';
 interface Sample { readonly bytes: Uint8Array; readonly linkType: number; readonly len: number }
 
 const captures = listConformanceCaptures();
-// With the real kernel's VXLAN: overlays nest a whole Ethernet frame inside UDP.
-const paths = [...captures.map((c) => c.path), ...[4789, 8472].map((port) => join(REPO_ROOT, `test/fixtures/vxlan/kernel-vxlan-${port}.pcap`))];
+// With the real kernel's VXLAN (overlays nest a whole Ethernet frame inside UDP) and NFLOG (TLVs).
+const paths = [
+  ...captures.map((c) => c.path),
+  ...[4789, 8472].map((port) => join(REPO_ROOT, `test/fixtures/vxlan/kernel-vxlan-${port}.pcap`)),
+  join(REPO_ROOT, 'test/fixtures/nflog/kernel-nflog.pcap'),
+];
 const samples: Sample[] = [];
 for (const path of paths) {
   const r = CaptureReader.open(path);

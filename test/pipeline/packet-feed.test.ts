@@ -35,10 +35,11 @@ function synthPreset(name: string, opts: { clients?: number; requests?: number; 
   return path;
 }
 
-// With the real kernel's VXLAN (an overlay's frames, which the common-frame path must leave alone).
+// With the real kernel's VXLAN and NFLOG (frames the common-frame path must leave to the full decoder).
 const bundled = [
   ...readdirSync(join(REPO_ROOT, 'captures')).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(REPO_ROOT, 'captures', f)),
   ...[4789, 8472].map((port) => join(REPO_ROOT, `test/fixtures/vxlan/kernel-vxlan-${port}.pcap`)),
+  join(REPO_ROOT, 'test/fixtures/nflog/kernel-nflog.pcap'),
 ];
 const conformance = listConformanceCaptures().map((c) => c.path);
 
