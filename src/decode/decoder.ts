@@ -135,7 +135,7 @@ export class FrameDecoder extends TunnelLayers {
       case ETHERTYPE.IPV6: this.ipv6Layer(at, depth); return;
       case ETHERTYPE.MPLS: this.mplsLayer(at, depth); return;
       default:
-        // Other EtherTypes (LLDP, MPLS, 802.3 lengths...) are named by the eth layer's ethertype; not an error.
+        // Other EtherTypes (LLDP, PPPoE, 802.3 lengths...) are named by the eth layer's ethertype; not an error.
         return;
     }
   }

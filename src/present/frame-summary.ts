@@ -33,7 +33,8 @@ export function formatFrameLine(frame: DecodedFrame, options: FrameLineOptions =
 }
 
 /**
- * The link header at layers[i] (the frame's, or an overlay's inside VXLAN) and its length `len`:
+ * The link header at layers[i] (the frame's, or an overlay's or a mirror's inside VXLAN, Geneve, GRE
+ * or ERSPAN) and its length `len`:
  * "src > dst, ethertype IPv4 (0x0800), length 98: ", and the index of the layer after it. No text
  * when layers[i] is not a link header (raw IP).
  */
