@@ -52,6 +52,7 @@ export function parse(args: readonly string[]) {
       'rs-fail': { type: 'string' },
       'health-check': { type: 'string' },
       fwmark: { type: 'string' },
+      masquerade: { type: 'boolean' },
       udp: { type: 'boolean' },
       'one-packet': { type: 'boolean' },
       'same-port': { type: 'boolean' },
@@ -106,6 +107,7 @@ export function labOptions(p: Parsed, method: string | undefined): LabOptions {
   }
   set('hold', p.values.hold);
   set('fwmark', int(p.values.fwmark, '--fwmark'));
+  set('masquerade', p.values.masquerade);
   if (p.values.flap !== undefined) {
     const m = /^rs(\d+):(\d+)(?:-(\d+))?$/.exec(p.values.flap);
     if (!m) throw new UsageError(`--flap needs rsN:A-B or rsN:A, e.g. rs1:2-4 (got ${p.values.flap})`);

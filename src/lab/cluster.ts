@@ -39,6 +39,7 @@ export type Progress = (message: string) => void;
 export function chooseDirector(plan: LabPlan, emulate: boolean): DirectorKind {
   if (emulate) {
     if (plan.ha) throw new LabError('an HA lab needs the kernel\'s IPVS: keepalived programs it (no --emulate)');
+    if (plan.options.masquerade) throw new LabError('--masquerade needs the kernel\'s IPVS: its connections reach netfilter\'s NAT (no --emulate)');
     const problem = emulationProblem(plan);
     if (problem) throw new LabError(problem);
     return 'emulation';

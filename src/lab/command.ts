@@ -26,6 +26,7 @@ function summaryLines(state: LabState): string[] {
     o.schedFlags.length > 0 ? `scheduler flags ${o.schedFlags.join(',')}` : '',
     o.fwmark !== null ? `fwmark ${o.fwmark} service` : '',
     o.hold ? 'connections held open' : '',
+    o.masquerade ? 'source NAT to the director after IPVS (masquerade)' : '',
     o.flap ? `rs${o.flap.rs} out after request ${o.flap.after}${o.flap.back !== null ? `, back after ${o.flap.back}` : ' for good'}` : '',
     o.udp ? `UDP DNS service${o.onePacket ? ' (one-packet scheduling)' : ''}` : '',
     o.samePort ? 'one client port' : '',

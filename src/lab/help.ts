@@ -46,6 +46,9 @@ Options:
       --sched-flags F1,F2   scheduler flags (ipvsadm -b): mh-port, mh-fallback (mh),
                             sh-port, sh-fallback (sh)
       --fwmark MARK         a firewall-mark service (ipvsadm -f MARK; nftables marks VIP:80)
+      --masquerade          NAT: the director also source-NATs to its own address towards the
+                            real servers (vs.conntrack=1, nftables masquerade), as kube-proxy's
+                            IPVS mode does
       --hold                keep every connection open until the last request is answered
                             (so lc, wlc, sed and nq pick differently from rr)
       --flap rsN:A[-B]      take rsN out (ipvsadm -d) after request A, add it back after B (or

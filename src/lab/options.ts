@@ -78,6 +78,12 @@ export interface LabOptions {
   readonly flap: { readonly rs: number; readonly after: number; readonly back: number | null } | null;
   /** A firewall-mark service (ipvsadm -f MARK; nftables marks VIP:port); null = a VIP:port service. */
   readonly fwmark: number | null;
+  /**
+   * NAT with the director's source NAT after IPVS (net.ipv4.vs.conntrack=1 and an nftables
+   * masquerade towards the real servers): what kube-proxy's IPVS mode does for masquerade-all
+   * and NodePort traffic. The real servers see the director's address, not the client's.
+   */
+  readonly masquerade: boolean;
   /** A UDP service (DNS on port 53: each real server answers with its own address) instead of HTTP. */
   readonly udp: boolean;
   /** ipvsadm -o: one-packet scheduling (UDP only). */
@@ -157,6 +163,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
     hold: given.hold ?? false,
     flap: given.flap ?? null,
     fwmark: given.fwmark ?? null,
+    masquerade: given.masquerade ?? false,
     udp: given.udp ?? false,
     onePacket: given.onePacket ?? false,
     samePort: given.samePort ?? false,
@@ -216,6 +223,7 @@ export function resolveOptions(given: Partial<LabOptions> & { method?: LabMethod
   if (opts.quiesce !== null && (opts.quiesce.rs < 1 || opts.quiesce.rs > opts.realServers || opts.quiesce.after < 1 || opts.quiesce.after > opts.requests)) {
     throw new LabConfigError(`--quiesce rsN:A needs a real server of this lab and 1 <= A <= --requests`);
   }
+  if (opts.masquerade && (opts.method !== 'nat' || opts.ha)) throw new LabConfigError('--masquerade is for a NAT lab with one director (no --ha)');
   if (opts.onePacket && !opts.udp) throw new LabConfigError('--one-packet needs --udp (ipvsadm -o is for UDP services)');
   if (opts.udp && (opts.fwmark !== null || opts.hold || opts.idle !== null)) throw new LabConfigError('--udp does not combine with --fwmark, --hold or --idle');
   if (opts.idle !== null && (!Number.isInteger(opts.idle) || opts.idle < 1 || opts.idle > 600)) throw new LabConfigError('--idle needs 1..600 seconds');

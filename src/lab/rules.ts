@@ -246,6 +246,7 @@ function directorScript(plan: LabPlan, h: LabHost, kind: DirectorKind): string {
     const modules = [...new Set(plan.services.map((s) => s.scheduler))].map((x) => `modprobe -q ip_vs_${x} 2>/dev/null || true`);
     parts.push(...modules, ipBatch(lines));
     if (plan.options.fwmark !== null) parts.push(nftScript(fwmarkRules(plan, plan.options.fwmark)));
+    if (plan.options.masquerade) parts.push(sysctl(['net.ipv4.vs.conntrack=1']), nftScript(masqueradeRules(plan)));
     // In an HA lab keepalived's checker process programs IPVS on both directors.
     if (!plan.ha) parts.push(ipvsadmLines(plan).join('\n'));
     return parts.join('\n');
@@ -326,6 +327,22 @@ export function fwmarkRules(plan: LabPlan, mark: number): string {
     '  chain prerouting {',
     '    type filter hook prerouting priority mangle; policy accept;',
     `    ip daddr ${plan.vip} tcp dport ${plan.vport} meta mark set ${mark}`,
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/**
+ * --masquerade: source NAT after IPVS, as kube-proxy's IPVS mode adds it (there with iptables
+ * MASQUERADE on marked packets): every packet to a real server leaves from the director's own
+ * address. IPVS NAT connections reach netfilter's NAT only with net.ipv4.vs.conntrack=1.
+ */
+export function masqueradeRules(plan: LabPlan): string {
+  return [
+    'table ip lvscope_masquerade {',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    ip daddr { ${plan.realServers.map((r) => r.ip).join(', ')} } masquerade`,
     '  }',
     '}',
   ].join('\n');

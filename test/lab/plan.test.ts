@@ -248,6 +248,15 @@ describe('real-kernel lab topology', () => {
     expect(() => plan({ method: 'dr', tunType: 'gue' })).toThrow(/--tun-type needs a TUN lab/);
   });
 
+  it('--masquerade: source NAT to the director after IPVS, as kube-proxy does; NAT with one director only', () => {
+    const dir = script(plan({ method: 'nat', masquerade: true }), 'lv00bb-dir');
+    // vs.conntrack after the scheduler module (which loads ip_vs and its sysctls), then the masquerade.
+    expect(dir.indexOf('net.ipv4.vs.conntrack=1')).toBeGreaterThan(dir.indexOf('modprobe -q ip_vs_rr'));
+    expect(dir).toMatch(/type nat hook postrouting priority srcnat; policy accept;\n\s+ip daddr \{ 192\.168\.23\.80, 192\.168\.23\.81 \} masquerade/);
+    expect(script(plan({ method: 'nat' }), 'lv00bb-dir')).not.toContain('masquerade');
+    expect(() => plan({ method: 'dr', masquerade: true })).toThrow(/--masquerade is for a NAT lab/);
+  });
+
   it('persistence and the scheduler module reach the director', () => {
     const p = plan({ method: 'dr', scheduler: 'wlc', persistence: 300 });
     expect(ipvsadmLines(p)[1]).toBe('ipvsadm -A -t 192.168.23.100:80 -s wlc -p 300');
