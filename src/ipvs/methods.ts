@@ -52,6 +52,8 @@ export interface MethodCounts {
   readonly dr: number;
   readonly nat: number;
   readonly natReply: number;
+  /** Of `nat`, forwards with the source rewritten to the director's address too (masquerade after IPVS). */
+  readonly natMasq?: number;
   readonly tun: number;
   readonly tunIcmp?: number;
   /** Replies carried back in the tunnel: a site-to-site tunnel, not IPVS's TUN. */
@@ -163,6 +165,11 @@ export function methodEvidenceText(s: MethodCounts, method: ForwardingMethod, la
     out.push(zh
       ? `${s.nat} 个客户端报文被 Director 把目标地址从 VIP 改成了 Real Server 的地址（NAT）`
       : `${s.nat} client packets rewritten by the director from the VIP to a real server's address (NAT)`);
+  }
+  if ((s.natMasq ?? 0) > 0) {
+    out.push(zh
+      ? `其中 ${s.natMasq} 个的源地址也被改成了 Director 自己的地址：IPVS 之后还有源地址转换（iptables/nftables 的 MASQUERADE，kube-proxy 的 IPVS 模式就是这样），Real Server 看到的是 Director 而不是客户端`
+      : `${s.natMasq} of them with the source rewritten too, to the director's own address: source NAT after IPVS (an iptables or nftables masquerade, as kube-proxy's IPVS mode adds), so the real servers see the director, not the client`);
   }
   if (s.natReply > 0) {
     out.push(zh

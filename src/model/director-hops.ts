@@ -27,10 +27,14 @@ export function drForward(m: ModelParts, p: Packet, prev: SeenPacket, srcId: num
   return flow;
 }
 
-/** NAT: the client's packet rewritten from the VIP to a real server's address. */
+/**
+ * NAT: the client's packet rewritten from the VIP to a real server's address (and, with a masquerade
+ * after IPVS, from the client's address to the director's: the server key is then the director's).
+ */
 export function natForward(m: ModelParts, p: Packet, prev: SeenPacket, segment: Segment): Flow | null {
   const svc = m.services.service(protoName(p.proto), prev.dst, prev.dport, p.n);
   svc.nat++;
+  if (p.src !== prev.src) svc.natMasq++;
   m.services.evidence(svc, p.n);
   m.roles.learnDirector(svc, p.srcMac);
   // A two-armed director: the client's frame came to its other interface (two captures merged).

@@ -4,11 +4,17 @@
  * way) show themselves. Only the director emits such copies, so once its MAC is known only its
  * frames are looked up, and only frames sent to it remembered.
  */
-import { ACK, SYN, type Packet } from './packet.js';
+import { ACK, PROTO_TCP, SYN, type Packet } from './packet.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 
 /** Up to this many director MACs are compared one by one rather than looked up. */
 const MAC_LIST_MAX = 4;
+/**
+ * The address id of the packet memory's third key, which leaves both addresses out: a director
+ * that also source-NATs (a masquerade after IPVS, as kube-proxy's IPVS mode adds) rewrites both,
+ * and what stays is the IP ID, the TCP sequence number and the payload's length. No address has it.
+ */
+const ANY_ADDRESS = -1;
 
 /** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
 export type Hop = 'dr' | 'nat' | 'nat-reply';
@@ -67,16 +73,36 @@ export class HopDetector {
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== SYN
           && !this.isClientOfFlow(p, srcId, dstId)) hop = 'nat-reply';
       }
+      if (hop === null && this.bothRewritable(p)) {
+        // Both addresses rewritten: a NAT director that source-NATs too. Its forward goes from its
+        // own address to a real server; its reply copy comes back from the VIP to the client.
+        prev = this.recent.get(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq);
+        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src !== p.src && prev.dst !== p.dst && p.ttl <= prev.ttl) {
+          if (this.isReplyOfFlow(p, srcId, dstId)) {
+            if ((p.flags & (SYN | ACK)) !== SYN) hop = 'nat-reply';
+          } else if ((p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isClientOfFlow(p, srcId, dstId)) hop = 'nat';
+        }
+      }
     }
     if (hop === null) {
       prev = undefined;
       if (toDirector) {
         this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p, p.srcKeySeen);
         this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p, p.dstKeySeen);
+        if (this.bothRewritable(p)) this.recent.set(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq, p);
       }
     }
     this.prev = prev;
     return hop;
+  }
+
+  /**
+   * Where a copy with both addresses rewritten is looked for: TCP (the sequence number makes the
+   * key; a datagram's IP ID and length alone would pair strangers) in a cooked capture (`tcpdump -i
+   * any` on the director: the one capture that holds both sides of its rewrite).
+   */
+  private bothRewritable(p: Packet): boolean {
+    return p.proto === PROTO_TCP && p.dstMac === '' && p.srcMac !== '';
   }
 
   private isDirectorMac(mac: string): boolean {

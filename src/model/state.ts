@@ -42,6 +42,12 @@ export interface ServiceState {
   dr: number;
   nat: number;
   natReply: number;
+  /**
+   * Of `nat`, forwards whose source was rewritten too, to the director's own address: source NAT
+   * after IPVS (iptables or nftables masquerade; kube-proxy's IPVS mode), the real servers seeing
+   * the director instead of the client.
+   */
+  natMasq: number;
   tun: number;
   /**
    * Replies carried back inside the tunnel: IPVS's TUN never does that (a real server answers the
@@ -126,7 +132,7 @@ export function newRs(ip: string | null, port: number, mac: string | null, n: nu
 export function newService(key: string, proto: 'tcp' | 'udp', vip: string, port: number, n: number): ServiceState {
   return {
     key, proto, vip, port, firstN: n,
-    dr: 0, nat: 0, natReply: 0, tun: 0, tunReplies: 0, tunIcmp: 0, tunHop: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, tunBehindRouter: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
+    dr: 0, nat: 0, natReply: 0, natMasq: 0, tun: 0, tunReplies: 0, tunIcmp: 0, tunHop: 0, dsrOpt: 0, fullnat: 0, drSplit: 0, routedReplies: 0, hostReplies: 0, drNoMac: 0, tunBehindRouter: 0, drAtRs: 0, drOrDecap: 0, natInside: 0,
     tunnelKinds: new Set(), evidenceFrames: [],
     directorMac: null, directorIp: null,
     rs: [], decisions: [], newConns: 0, bypassed: 0, answered: false, onePacket: 0,

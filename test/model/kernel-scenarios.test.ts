@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { openFrames } from '../../src/decode/index.js';
 import type { Summary } from '../../src/model/index.js';
 import { analyzeFrames } from '../../src/pipeline/index.js';
+import { explainFrames } from '../../src/annotate/index.js';
 import { renderIpvsadmList } from '../../src/present/ipvsadm-view.js';
 import { renderSummary } from '../../src/present/analyze-summary.js';
 import { makeStyle } from '../../src/present/analyze-style.js';
@@ -69,6 +70,9 @@ const CASES: readonly [string, readonly string[], PointGrade][] = [
   // 4 clients × 20 short connections, wlc 1:2:3; and NAT's inside with 60.
   ['kernel-scenarios/dr-wlc-4x20', ['fw-eth1.pcap'], { method: 'dr', ...ALL }],
   ['kernel-scenarios/nat-rr-4x15', ['dir-eth1.pcap'], { method: 'nat', ...ALL, vip: '?' }],
+  // NAT with a masquerade after IPVS (kube-proxy's IPVS mode): on the director's any capture both
+  // addresses of each forward change, and the two halves are paired all the same.
+  ['kernel-scenarios/nat-masquerade', ['dir-any.pcap'], { method: 'nat', ...ALL }],
   // IPv6 DR: the director, the gateway's LAN side (the real servers' NDP shows only link-local
   // addresses; the director's solicitation after each new connection names the RIP), a server.
   ['kernel-ipv6/dr6', ['dir-eth0.pcap'], { method: 'dr', ...ALL }],
@@ -89,6 +93,26 @@ describe.each(CASES)('%s %j', (scenario, files, want) => {
 });
 
 describe('what the new scenarios show beyond the per-point grades', () => {
+  it('NAT with a masquerade after IPVS: the director named, the real servers\' view of it said, the kernel\'s -Ln', () => {
+    const s = analyze('kernel-scenarios/nat-masquerade', ['dir-any.pcap']);
+    const svc = s.report.services[0]!;
+    expect(s.report.services).toHaveLength(1);
+    expect(svc.methodEvidence!.join(' ')).toMatch(/\d+ of them with the source rewritten too, to the director's own address: source NAT after IPVS/);
+    // The director's inside address sends the forwards: it is the director's, no client of its own.
+    expect(s.report.hosts.filter((h) => h.ip === '192.168.23.1').map((h) => h.role)).toEqual(['director']);
+    expect(s.report.hosts.filter((h) => h.role === 'client').map((h) => h.ip)).toEqual(['172.16.0.100', '172.16.0.101']);
+    expect(renderIpvsadmList(s)).toMatch(/^ {2}-> 192\.168\.23\.80:8080 {11}Masq/m);
+    const forward = [...explainFrames(openFrames(['test/fixtures/kernel-scenarios/nat-masquerade/dir-any.pcap']), s, 'en')]
+      .find((e) => e.explanation.step === 'director-forward')!;
+    expect(forward.explanation.text).toMatch(/and its source from the client 172\.16\.0\.10[01] to its own 192\.168\.23\.1 \(source NAT after IPVS, a masquerade\)/);
+  });
+
+  it('NAT with a masquerade seen only inside (the director\'s LAN side, a real server): no other method claimed', () => {
+    for (const file of ['dir-eth1.pcap', 'rs1-eth0.pcap']) {
+      for (const svc of analyze('kernel-scenarios/nat-masquerade', [file]).report.services) expect(['nat', 'unknown'], file).toContain(svc.method);
+    }
+  });
+
   it('mh with mh-port is named with its flag, and -Ln prints it as ipvsadm does', () => {
     const s = analyze('kernel-scenarios/dr-mh-port', ['fw-eth1.pcap']);
     const sc = s.report.services[0]!.scheduler;
