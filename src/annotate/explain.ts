@@ -399,10 +399,7 @@ export class Explainer {
     if (change === 'destination') {
       const vip = fl.vip === '?' ? (zh ? 'VIP ?（本抓包中看不到）' : 'VIP ? (not in this capture)') : `VIP ${fl.virtual}`;
       const pick = seg === 'syn' ? (zh ? `用 ${by}选中 ${rs}，` : `picked ${rs}${by} and `) : '';
-      // Its source rewritten too, to the director's own address: a masquerade after IPVS (kube-proxy's IPVS mode).
-      const masq = f.src !== fl.clientIp && fl.clientIp !== ''
-        ? (zh ? `，源地址也从客户端 ${fl.clientIp} 改成了它自己的 ${f.src}（IPVS 之后的源地址转换，MASQUERADE）` : `, and its source from the client ${fl.clientIp} to its own ${f.src} (source NAT after IPVS, a masquerade)`)
-        : '';
+      const masq = f.src === fl.clientIp || fl.clientIp === '' ? '' : zh ? `，源地址也从客户端 ${fl.clientIp} 改成了它自己的 ${f.src}（IPVS 之后的源地址转换，MASQUERADE）` : `, and its source from the client ${fl.clientIp} to its own ${f.src} (source NAT after IPVS, a masquerade)`;
       return zh ? `Director ${pick}把${what}的目标地址 ${vip}${fl.vip === '?' ? '' : ' '}改成 ${fl.realServer ?? rs}（NAT）${masq}后转发${ttl}${wire}`
         : `the director ${pick}rewrote the ${what}'s destination ${vip} to ${fl.realServer ?? rs} (NAT)${masq} and forwards it${ttl}${wire}`;
     }

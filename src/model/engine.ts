@@ -79,7 +79,8 @@ export class Engine implements ModelParts {
     this.entries = new ConnectionEntries(k);
     this.silentSyns = new SilentSyns(this.entries.addrs);
     this.services = new Services(this.entries.addrs, this.roles);
-    this.hops = new HopDetector(this.roles.directorMacs, (p, s, d) => this.isReplyOfFlow(p, s, d), (p, s, d) => this.entries.isClientKey(p.proto, s, p.sport, d, p.dport));
+    this.hops = new HopDetector(this.roles.directorMacs, (p, s, d) => this.isReplyOfFlow(p, s, d), (p, s, d) => this.entries.isClientKey(p.proto, s, p.sport, d, p.dport),
+      (p, s, d) => this.inFullnatFlow(p, s, d));
     this.faults = hints.faultsElsewhere === true ? null : new FaultWatch();
   }
 
@@ -209,6 +210,14 @@ export class Engine implements ModelParts {
   private isReplyOfFlow(p: Packet, s: number, d: number): boolean {
     const entries = this.entries;
     return entries.find(p.proto, d, p.dport, s, p.sport) !== NO_KEY && entries.find(p.proto, s, p.sport, d, p.dport) === NO_KEY;
+  }
+
+  /** A packet of a FULLNAT connection (either way): its hops are the TOA's and the LIP's, not a masquerade's. */
+  private inFullnatFlow(p: Packet, s: number, d: number): boolean {
+    const entries = this.entries;
+    let key = entries.find(p.proto, s, p.sport, d, p.dport);
+    if (key === NO_KEY) key = entries.find(p.proto, d, p.dport, s, p.sport);
+    return key !== NO_KEY && entries.flowAt(key).svc.fullnat > 0;
   }
 
   /** A UDP datagram from a known real server or VIP back to a client is a reply, not a new flow. */

@@ -4,17 +4,21 @@
  * way) show themselves. Only the director emits such copies, so once its MAC is known only its
  * frames are looked up, and only frames sent to it remembered.
  */
-import { ACK, PROTO_TCP, SYN, type Packet } from './packet.js';
+import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
 
 /** Up to this many director MACs are compared one by one rather than looked up. */
 const MAC_LIST_MAX = 4;
 /**
- * The address id of the packet memory's third key, which leaves both addresses out: a director
- * that also source-NATs (a masquerade after IPVS, as kube-proxy's IPVS mode adds) rewrites both,
- * and what stays is the IP ID, the TCP sequence number and the payload's length. No address has it.
+ * Address ids of the packet memory's keys that leave both addresses out: a director that also
+ * source-NATs (a masquerade after IPVS, as kube-proxy's IPVS mode adds) rewrites both. What stays
+ * of TCP is the IP ID, the sequence number and the payload's length; of UDP the IP ID, the length
+ * and the client's port (a masquerade keeps it where it can): its source on the way to a real
+ * server, its destination on the way back. No address has these ids.
  */
 const ANY_ADDRESS = -1;
+const ANY_ADDRESS_SPORT = -2;
+const ANY_ADDRESS_DPORT = -3;
 
 /** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
 export type Hop = 'dr' | 'nat' | 'nat-reply';
@@ -33,11 +37,17 @@ export class HopDetector {
   private readonly isReplyOfFlow: (p: Packet, s: number, d: number) => boolean;
   /** CIP:port → VIP:port of a tracked connection: a client's packet, not a reply. */
   private readonly isClientOfFlow: (p: Packet, s: number, d: number) => boolean;
+  /** A packet of a FULLNAT connection, whose director rewrites both addresses without any masquerade. */
+  private readonly inFullnatFlow: (p: Packet, s: number, d: number) => boolean;
 
-  constructor(directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet, s: number, d: number) => boolean, isClientOfFlow: (p: Packet, s: number, d: number) => boolean) {
+  constructor(
+    directorMacs: ReadonlySet<string>, isReplyOfFlow: (p: Packet, s: number, d: number) => boolean,
+    isClientOfFlow: (p: Packet, s: number, d: number) => boolean, inFullnatFlow: (p: Packet, s: number, d: number) => boolean,
+  ) {
     this.directorMacs = directorMacs;
     this.isReplyOfFlow = isReplyOfFlow;
     this.isClientOfFlow = isClientOfFlow;
+    this.inFullnatFlow = inFullnatFlow;
   }
 
   /**
@@ -76,8 +86,11 @@ export class HopDetector {
       if (hop === null && this.bothRewritable(p)) {
         // Both addresses rewritten: a NAT director that source-NATs too. Its forward goes from its
         // own address to a real server; its reply copy comes back from the VIP to the client.
-        prev = this.recent.get(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq);
-        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src !== p.src && prev.dst !== p.dst && p.ttl <= prev.ttl) {
+        prev = p.proto === PROTO_TCP
+          ? this.recent.get(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq)
+          : this.recent.get(ANY_ADDRESS_SPORT, p.sport, p.proto, p.ipId, p.payload) ?? this.recent.get(ANY_ADDRESS_DPORT, p.dport, p.proto, p.ipId, p.payload);
+        if (prev !== undefined && prev.n !== p.n && prev.srcMac !== p.srcMac && prev.src !== p.src && prev.dst !== p.dst && p.ttl <= prev.ttl
+          && !this.inFullnatFlow(p, srcId, dstId)) {
           if (this.isReplyOfFlow(p, srcId, dstId)) {
             if ((p.flags & (SYN | ACK)) !== SYN) hop = 'nat-reply';
           } else if ((p.flags & (SYN | ACK)) !== (SYN | ACK) && !this.isClientOfFlow(p, srcId, dstId)) hop = 'nat';
@@ -89,7 +102,13 @@ export class HopDetector {
       if (toDirector) {
         this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p, p.srcKeySeen);
         this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p, p.dstKeySeen);
-        if (this.bothRewritable(p)) this.recent.set(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq, p);
+        if (this.bothRewritable(p)) {
+          if (p.proto === PROTO_TCP) this.recent.set(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq, p);
+          else {
+            this.recent.set(ANY_ADDRESS_SPORT, p.sport, p.proto, p.ipId, p.payload, p);
+            this.recent.set(ANY_ADDRESS_DPORT, p.dport, p.proto, p.ipId, p.payload, p);
+          }
+        }
       }
     }
     this.prev = prev;
@@ -97,12 +116,11 @@ export class HopDetector {
   }
 
   /**
-   * Where a copy with both addresses rewritten is looked for: TCP (the sequence number makes the
-   * key; a datagram's IP ID and length alone would pair strangers) in a cooked capture (`tcpdump -i
-   * any` on the director: the one capture that holds both sides of its rewrite).
+   * Where a copy with both addresses rewritten is looked for: TCP and UDP in a cooked capture
+   * (`tcpdump -i any` on the director: the one capture that holds both sides of its rewrite).
    */
   private bothRewritable(p: Packet): boolean {
-    return p.proto === PROTO_TCP && p.dstMac === '' && p.srcMac !== '';
+    return (p.proto === PROTO_TCP || p.proto === PROTO_UDP) && p.dstMac === '' && p.srcMac !== '';
   }
 
   private isDirectorMac(mac: string): boolean {

@@ -73,6 +73,8 @@ const CASES: readonly [string, readonly string[], PointGrade][] = [
   // NAT with a masquerade after IPVS (kube-proxy's IPVS mode): on the director's any capture both
   // addresses of each forward change, and the two halves are paired all the same.
   ['kernel-scenarios/nat-masquerade', ['dir-any.pcap'], { method: 'nat', ...ALL }],
+  // The same for DNS on UDP: paired by the client's port (the masquerade kept it), IP ID and length.
+  ['kernel-scenarios/nat-udp-masquerade', ['dir-any.pcap'], { method: 'nat', protocol: 'udp', ...ALL }],
   // IPv6 DR: the director, the gateway's LAN side (the real servers' NDP shows only link-local
   // addresses; the director's solicitation after each new connection names the RIP), a server.
   ['kernel-ipv6/dr6', ['dir-eth0.pcap'], { method: 'dr', ...ALL }],
