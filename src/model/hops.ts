@@ -19,6 +19,12 @@ const MAC_LIST_MAX = 4;
 const ANY_ADDRESS = -1;
 const ANY_ADDRESS_SPORT = -2;
 const ANY_ADDRESS_DPORT = -3;
+/**
+ * A cooked capture's packet type for what the capturing host sent: a director's copy always is,
+ * the packet it copies never (it arrived), so only arrivals are remembered under these keys and
+ * only sends looked up.
+ */
+const SLL_OUTGOING = 4;
 
 /** The director's copy of a client packet (DR: only MACs and TTL changed; NAT: rewritten) or of a NAT reply. */
 export type Hop = 'dr' | 'nat' | 'nat-reply';
@@ -83,7 +89,7 @@ export class HopDetector {
           && (prev.src !== p.src || prev.sport !== p.sport) && p.ttl <= prev.ttl && (p.flags & (SYN | ACK)) !== SYN
           && !this.isClientOfFlow(p, srcId, dstId)) hop = 'nat-reply';
       }
-      if (hop === null && this.bothRewritable(p)) {
+      if (hop === null && this.bothRewritable(p) && p.pktType === SLL_OUTGOING) {
         // Both addresses rewritten: a NAT director that source-NATs too. Its forward goes from its
         // own address to a real server; its reply copy comes back from the VIP to the client.
         prev = p.proto === PROTO_TCP
@@ -102,7 +108,7 @@ export class HopDetector {
       if (toDirector) {
         this.recent.set(srcId, p.sport, p.proto, p.ipId, seq, p, p.srcKeySeen);
         this.recent.set(dstId, p.dport, p.proto, p.ipId, seq, p, p.dstKeySeen);
-        if (this.bothRewritable(p)) {
+        if (this.bothRewritable(p) && p.pktType !== SLL_OUTGOING) {
           if (p.proto === PROTO_TCP) this.recent.set(ANY_ADDRESS, p.payload, p.proto, p.ipId, seq, p);
           else {
             this.recent.set(ANY_ADDRESS_SPORT, p.sport, p.proto, p.ipId, p.payload, p);
