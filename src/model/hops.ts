@@ -1,8 +1,8 @@
 /**
  * Which two frames are the same packet before and after the director: the director's copy of a
  * packet seen a moment ago is how DR (MACs and TTL changed) and NAT (addresses rewritten, either
- * way) show themselves. Only the director emits such copies, so once its MAC is known only its
- * frames are looked up, and only frames sent to it remembered.
+ * way, and both addresses where it masquerades too) show themselves. Only the director emits such
+ * copies, so once its MAC is known only its frames are looked up, and only frames sent to it remembered.
  */
 import { ACK, PROTO_TCP, PROTO_UDP, SYN, type Packet } from './packet.js';
 import { RecentPackets, type SeenPacket } from './recent.js';
