@@ -49,7 +49,7 @@ class View implements SeenPacket {
 const MAX_AGE = 2; // seconds
 /**
  * Two keys a frame (a cooked capture's arrivals three or four: hops.ts): the 4,096 frames sent to
- * the director before a packet's copy (2,048 on a cooked capture, where copies are adjacent), far more than
+ * the director before a packet's copy (about 2,048 on a cooked capture), far more than
  * a director's forwarding delay spans even at a million frames a second (microseconds: on an
  * `any` capture the copies are adjacent). Every frame's insert lands in a random bucket, so the
  * memory's size is its cost: at 65,536 entries the buckets and ring no longer fit the caches and
