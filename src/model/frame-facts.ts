@@ -14,9 +14,11 @@ const NO_CANDIDATES: readonly string[] = [];
 export function l4Facts(
   roles: Roles, p: Packet, flow: Flow | null, step: Step, segment: Segment, newConn: boolean, ttlBefore: number | null,
 ): FrameFacts {
+  const k = roles.k;
+  const svcInfo = flow !== null ? k?.services.get(flow.svc.key) : undefined;
   // One answer everywhere: a connection whose service the report does not list (a plain client and
   // server, nothing balanced) is told as plain traffic, never with a VIP, a director or an IPVS state.
-  if (flow !== null && roles.k !== null && !roles.k.services.has(flow.svc.key)) {
+  if (flow !== null && k !== null && svcInfo === undefined) {
     flow = null;
     step = 'unlisted';
   }
@@ -24,8 +26,6 @@ export function l4Facts(
   const dst = p.tunnel !== null ? p.outerDst : p.dst;
   let ff: FlowFacts | null = null;
   if (flow !== null) {
-    const k = roles.k;
-    const svcInfo = k?.services.get(flow.svc.key);
     const rs = flow.rs;
     let rsIp = rs?.ip ?? (rs?.mac ? roles.ripOfMac(rs.mac) : null) ?? null;
     if (rs !== null && rsIp === null && rs.mac !== null && k !== null) rsIp = k.rsMacs.get(rs.mac) ?? null;

@@ -113,7 +113,6 @@ export class Packet {
 
   /** Re-point this object at a frame. Returns this. */
   load(f: DecodedFrame): this {
-    this.kind = 'other';
     this.n = f.n;
     this.t = f.tsSec + f.tsNsec / 1e9;
     this.clearLayers();
@@ -128,9 +127,7 @@ export class Packet {
           // An Ethernet frame inside an IP packet is an overlay's (VXLAN, Geneve, GRE carrying
           // Ethernet: a Kubernetes or cloud node's capture): the packet is the one inside, on the
           // overlay's own LAN, and the underlay around it is not LVS's business.
-          if (ipCount > 0) this.overlay();
-          ipCount = 0;
-          sawGre = false;
+          if (ipCount > 0) { this.clearLayers(); ipCount = 0; sawGre = false; }
           this.srcMac = l.src; this.dstMac = l.dst;
           break;
         case 'vlan': if (this.vlan < 0) this.vlan = l.id; break;
@@ -165,7 +162,7 @@ export class Packet {
         case 'gre': sawGre = true; break;
         case 'geneve':
           // Geneve may carry IP without an Ethernet header: an overlay's packet all the same.
-          if (l.protocol !== ETHERTYPE_TEB) { this.overlay(); ipCount = 0; sawGre = false; }
+          if (l.protocol !== ETHERTYPE_TEB) { this.clearLayers(); ipCount = 0; sawGre = false; }
           break;
         case 'tcp':
           if (ipCount === 0) break;
@@ -209,14 +206,12 @@ export class Packet {
     return this;
   }
 
-  /** Starts the packet over at an overlay's frame or packet: nothing of the underlay's stays. */
-  private overlay(): void {
-    this.clearLayers();
-    this.kind = 'other';
-  }
-
-  /** Everything load() reads from the layers, as a frame with none leaves it. */
+  /**
+   * Everything load() reads from the layers, as a frame with none leaves it; also how an overlay's
+   * frame or packet starts the packet over (nothing of the underlay's stays).
+   */
   private clearLayers(): void {
+    this.kind = 'other';
     this.srcMac = '';
     this.dstMac = '';
     this.pktType = -1;
