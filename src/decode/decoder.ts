@@ -188,12 +188,12 @@ export class FrameDecoder extends TunnelLayers {
     // A logged packet cut short (the snapshot length) is the IP layer's to report, as on any link.
     const payloadCut = w.problem?.code === 'truncated' && w.payloadAt >= 0 && w.problem.at === w.payloadAt - 4;
     if (w.problem !== null && !payloadCut) {
-      this.issue('nflog', w.problem.code, this.rel(w.problem.at), `${w.problem.message}${w.problem.code === 'truncated' && this.snapCut ? ' (frame cut at the snapshot length)' : ''}`);
+      this.headerIssue('nflog', w.problem.code, this.rel(w.problem.at), w.problem.message);
     }
     if (w.record === null) return;
     if (w.payloadAt < 0) {
       // The TLVs ended where the capture did, before the packet's: the snapshot length cut it off.
-      if (w.problem === null && this.snapCut) this.issue('nflog', 'truncated', this.rel(this.end), 'NFLOG: the capture ends before the logged packet (frame cut at the snapshot length)');
+      if (w.problem === null && this.snapCut) this.headerIssue('nflog', 'truncated', this.rel(this.end), 'NFLOG: the capture ends before the logged packet');
       return;
     }
     const packet = w.payloadAt;
@@ -218,7 +218,7 @@ export class FrameDecoder extends TunnelLayers {
     const v = this.arp.reset(this.buf, at, this.end - at);
     const bad = v.check();
     if (bad !== null) {
-      this.issue('arp', 'truncated', this.rel(at), this.snapCut ? `${bad} (frame cut at the snapshot length)` : bad);
+      this.headerIssue('arp', 'truncated', this.rel(at), bad);
       return;
     }
     if (!v.isEthernetIpv4) {
@@ -233,7 +233,7 @@ export class FrameDecoder extends TunnelLayers {
     const v = this.ipv4.reset(this.buf, at, this.end - at);
     const bad = v.check();
     if (bad !== null) {
-      this.issue('ipv4', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      this.headerIssue('ipv4', bad[0], this.rel(at), bad[1]);
       return;
     }
     this.segmentAt = -1;
@@ -279,7 +279,7 @@ export class FrameDecoder extends TunnelLayers {
       complete = false;
     } else if (rec.totalLength > captured) {
       if (this.snapCut) {
-        this.issue('ipv4', 'truncated', this.rel(this.end), `IPv4 total length ${rec.totalLength}, ${captured} bytes captured (frame cut at the snapshot length)`);
+        this.headerIssue('ipv4', 'truncated', this.rel(this.end), `IPv4 total length ${rec.totalLength}, ${captured} bytes captured`);
       } else {
         this.issue('ipv4', 'bad-length', this.rel(at) + 2, `IPv4 total length ${rec.totalLength} exceeds the ${captured} bytes in the frame`);
       }
@@ -369,7 +369,7 @@ export class FrameDecoder extends TunnelLayers {
     const v = this.tcp.reset(this.buf, at, ipEnd - at);
     const bad = v.check();
     if (bad !== null) {
-      this.issue('tcp', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      this.headerIssue('tcp', bad[0], this.rel(at), bad[1]);
       return;
     }
     this.tcpAt = at;

@@ -18,6 +18,8 @@ export interface DecodeOptions {
   readonly syncPorts?: readonly number[];
 }
 
+const SNAP_CUT = ' (frame cut at the snapshot length)';
+
 /** Tunnels inside tunnels beyond this are reported, not followed (a crafted frame could nest 700). */
 export const MAX_TUNNEL_DEPTH = 8;
 
@@ -73,7 +75,12 @@ export abstract class FrameWalk {
   }
 
   protected cutMessage(what: string, need: number, have: number): string {
-    return `${what}: needs ${need} bytes, ${have} captured${this.snapCut ? ' (frame cut at the snapshot length)' : ''}`;
+    return `${what}: needs ${need} bytes, ${have} captured${this.snapCut ? SNAP_CUT : ''}`;
+  }
+
+  /** A header's problem; a truncation says so when the snapshot length made it (not damage on the wire). */
+  protected headerIssue(layer: LayerType | 'frame', code: DecodeIssueCode, at: number, message: string): void {
+    this.issue(layer, code, at, code === 'truncated' && this.snapCut ? `${message}${SNAP_CUT}` : message);
   }
 
   /** Decode an encapsulated header bounded by the outer packet's end, then restore the bound. */

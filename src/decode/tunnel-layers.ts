@@ -57,7 +57,7 @@ export abstract class TunnelLayers extends FrameWalk {
     const v = this.erspan.resetErspan(this.buf, at, Math.min(end, this.end) - at, typeOne);
     const bad = v.check();
     if (bad !== null) {
-      this.issue('erspan', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      this.headerIssue('erspan', bad[0], this.rel(at), bad[1]);
       return;
     }
     this.add(v.toRecord(this.rel(at)));
@@ -127,7 +127,7 @@ export abstract class TunnelLayers extends FrameWalk {
     const v = this.geneve.reset(this.buf, at, Math.min(end, this.end) - at);
     const bad = v.check();
     if (bad !== null) {
-      this.issue('geneve', bad[0], this.rel(at), bad[0] === 'truncated' && this.snapCut ? `${bad[1]} (frame cut at the snapshot length)` : bad[1]);
+      this.headerIssue('geneve', bad[0], this.rel(at), bad[1]);
       return;
     }
     this.add(v.toRecord(this.rel(at)));
